@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hookpath configuration: one YAML file, validated completely at load.
+ *
+ * Contract: hp_config_load_*() either fills *cfg with a fully validated configuration and
+ * returns 0, or leaves *cfg untouched and returns -EINVAL (bad content) or -errno (I/O) with a
+ * one-line message in err naming the key and the problem, e.g.
+ *   "cfg.yaml:4:12: dataplane.defrag.max_flows: must be an integer in [1, 1048576], got \"0\"".
+ * Checks that need the running system (does port 3 exist, are there enough lcores) are done by
+ * the dataplane after EAL init (hp_dp_validate()), with the same message shape.
+ *
+ * Every key is declared once in a static table (cfg_schema.c) with its type, bounds, default
+ * and one line of documentation; the loader, the defaults and `hookpath --config-keys` all read
+ * that table.
+ */
+#ifndef HP_CONFIG_H
+#define HP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HP_CFG_MAX_PORTS 32 /* = RTE_MAX_ETHPORTS of Debian's DPDK build */
+
+enum hp_mode {
+	HP_MODE_BRIDGE = 0, /* forward every frame to the paired port */
+	HP_MODE_TAP,        /* passive: inspect, forward nothing */
+};
+
+/* What a bridge does with a frame it cannot decode or whose checksum is wrong. */
+enum hp_malformed_action {
+	HP_MALFORMED_DROP = 0, /* default: the receiving host would drop it too; never inspected */
+	HP_MALFORMED_FORWARD,  /* forward unchanged, still never inspected */
+};
+
+struct hp_defrag_config {
+	bool enabled;        /* reassemble IPv4/IPv6 fragments for inspection */
+	uint32_t max_flows;  /* datagrams in reassembly at once, per worker */
+	uint32_t timeout_ms; /* an incomplete datagram is dropped after this */
+};
+
+struct hp_dataplane_config {
+	enum hp_mode mode;
+	/* bridge: port pairs; each port appears in at most one pair */
+	uint16_t n_pairs;
+	uint16_t pairs[HP_CFG_MAX_PORTS][2];
+	/* ports polled: tap: `ports` key (default: every port, n_ports == 0 means all);
+	 * bridge: filled by the loader from the pairs, in pair order */
+	uint16_t n_ports;
+	uint16_t ports[HP_CFG_MAX_PORTS];
+	uint32_t workers;       /* worker lcores; 0 = every lcore but the main one */
+	uint32_t mtu;           /* set on every port; 0 = leave the device's */
+	uint32_t burst;         /* rx/tx burst size */
+	uint32_t rx_desc;       /* rx descriptors per queue */
+	uint32_t tx_desc;       /* tx descriptors per queue */
+	uint32_t mbufs;         /* mbufs per NUMA socket; 0 = computed from the above */
+	uint32_t mbuf_cache;    /* per-lcore mempool cache */
+	uint32_t tx_drain_us;   /* buffered tx is flushed at least this often */
+	uint32_t dispatch_ring; /* software dispatch ring size (power of 2), per worker pair */
+	bool checksum_validation;
+	enum hp_malformed_action on_malformed;
+	struct hp_defrag_config defrag;
+};
+
+struct hp_control_config {
+	uint32_t stats_interval_s; /* periodic stats line on stdout; 0 = off */
+};
+
+struct hp_config {
+	struct hp_dataplane_config dataplane;
+	struct hp_control_config control;
+};
+
+/* Fill cfg with the defaults of the key table (no file). */
+void hp_config_defaults(struct hp_config *cfg);
+
+/* Load and validate a YAML file. name is used in messages (may be NULL: path is used). */
+int hp_config_load_file(const char *path, struct hp_config *cfg, char *err, size_t errlen);
+
+/* Same, from memory (tests, fuzzing, later the REST API). name appears in messages. */
+int hp_config_load_buffer(const char *name, const char *buf, size_t len, struct hp_config *cfg,
+			  char *err, size_t errlen);
+
+/* Release what a loaded config owns (nothing yet; endpoints later). Safe on defaults. */
+void hp_config_free(struct hp_config *cfg);
+
+/* Print the key reference (key, type, default, bounds, doc), one key per line. */
+void hp_config_describe(FILE *out);
+
+/* Names of enum values, as written in the YAML. */
+const char *hp_mode_name(enum hp_mode mode);
+const char *hp_malformed_action_name(enum hp_malformed_action a);
+
+#endif /* HP_CONFIG_H */
