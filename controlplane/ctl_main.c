@@ -1,1 +1,236 @@
-int main(void); int main(void) { return 0; }
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hookpath [EAL options] -- -c FILE [--exit-idle-ms N] [--check-config] [--stats-file F]
+ *
+ * The main lcore is the control thread: it loads and validates the config (before EAL, so a
+ * bad file fails fast with exit code 2), sets up the dataplane, launches the workers, then
+ * loops on signals, the idle timer and the periodic stats line until told to stop.
+ * Exit codes: 0 clean stop, 1 runtime failure, 2 bad usage or configuration.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+
+#include "ctl.h"
+#include "dp.h"
+#include "hp_config.h"
+
+#define EXIT_CONFIG 2
+
+struct app_opts {
+	const char *config;
+	const char *stats_file;
+	uint64_t exit_idle_ms;
+	bool check_config;
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+	hp_dp_request_stop();
+}
+
+static void
+usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"usage: %s [EAL options] -- -c FILE [options]\n"
+		"  -c, --config FILE      YAML configuration (required)\n"
+		"      --check-config     validate the configuration (and the ports EAL sees), exit\n"
+		"      --exit-idle-ms N   exit once every rx queue was idle N ms after traffic was seen\n"
+		"      --stats-file FILE  write every counter as JSON to FILE at exit\n"
+		"      --config-keys      print the configuration key reference and exit\n"
+		"  -h, --help             this help\n"
+		"exit codes: 0 clean stop, 1 runtime failure, 2 bad usage or configuration\n",
+		prog);
+}
+
+/* Parse the application arguments (after "--"). Returns 0, 1 to exit 0 now, or -1. */
+static int
+parse_app_args(int argc, char **argv, struct app_opts *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", no_argument, NULL, 'K'},
+		{"exit-idle-ms", required_argument, NULL, 'I'},
+		{"stats-file", required_argument, NULL, 'S'},
+		{"config-keys", no_argument, NULL, 'D'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (opt) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'K':
+			o->check_config = true;
+			break;
+		case 'I':
+			errno = 0;
+			o->exit_idle_ms = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || optarg[0] == '-' ||
+			    o->exit_idle_ms == 0 || o->exit_idle_ms > 86400000) {
+				fprintf(stderr, "hookpath: --exit-idle-ms: must be an integer in "
+					"[1, 86400000], got \"%s\"\n", optarg);
+				return -1;
+			}
+			break;
+		case 'S':
+			o->stats_file = optarg;
+			break;
+		case 'D':
+			hp_config_describe(stdout);
+			return 1;
+		case 'h':
+			usage(stdout, "hookpath");
+			return 1;
+		default:
+			usage(stderr, "hookpath");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hookpath: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "hookpath: -c FILE is required\n");
+		usage(stderr, "hookpath");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* The control loop: 10 ms ticks until a signal, the idle timer or a worker failure. */
+static void
+control_loop(const struct hp_config *cfg, const struct app_opts *o)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t next_stats = rte_rdtsc() + cfg->control.stats_interval_s * hz;
+
+	while (!hp_dp.stop) {
+		sleep_ms(10);
+		if (o->exit_idle_ms && hp_dp_idle_for(o->exit_idle_ms)) {
+			fprintf(stdout, "hookpath: rx idle for %" PRIu64 " ms, stopping\n",
+				o->exit_idle_ms);
+			hp_dp_request_stop();
+		}
+		if (cfg->control.stats_interval_s && rte_rdtsc() >= next_stats) {
+			hp_ctl_stats_line(stdout);
+			next_stats += cfg->control.stats_interval_s * hz;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct hp_config cfg;
+	struct app_opts o = {0};
+	char err[512];
+	int sep, ret, rc = 0;
+
+	/* Application arguments come after "--"; parse them before EAL so that a bad command
+	 * line or config fails fast and without EAL noise. */
+	for (sep = 1; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
+		;
+	if (sep == argc) {
+		if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+			usage(stdout, argv[0]);
+			return 0;
+		}
+		fprintf(stderr, "hookpath: missing \"--\" before the application options\n");
+		usage(stderr, argv[0]);
+		return EXIT_CONFIG;
+	}
+	{
+		char *app_argv[argc - sep + 1];
+
+		app_argv[0] = argv[0];
+		for (int i = sep + 1; i < argc; i++)
+			app_argv[i - sep] = argv[i];
+		ret = parse_app_args(argc - sep, app_argv, &o);
+		if (ret != 0)
+			return ret > 0 ? 0 : EXIT_CONFIG;
+	}
+	ret = hp_config_load_file(o.config, &cfg, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "hookpath: config error: %s\n", err);
+		return EXIT_CONFIG;
+	}
+
+	ret = rte_eal_init(sep, argv);
+	if (ret < 0) {
+		fprintf(stderr, "hookpath: EAL init failed: %s\n", rte_strerror(rte_errno));
+		hp_config_free(&cfg);
+		return 1;
+	}
+	ret = hp_dp_validate(&cfg, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "hookpath: config error: %s\n", err);
+		rc = EXIT_CONFIG;
+		goto out_eal;
+	}
+	if (o.check_config) {
+		printf("hookpath: %s: configuration OK (%s mode, %u port(s) available, %u worker "
+		       "lcore(s))\n", o.config, hp_mode_name(cfg.dataplane.mode),
+		       rte_eth_dev_count_avail(), rte_lcore_count() - 1);
+		goto out_eal;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	ret = hp_dp_init(&cfg, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "hookpath: %s\n", err);
+		rc = 1;
+		goto out_dp;
+	}
+	ret = hp_dp_launch();
+	if (ret != 0)
+		rc = 1;
+	else
+		control_loop(&cfg, &o);
+	hp_dp_wait();
+	if (got_signal)
+		printf("hookpath: %s, stopped\n", strsignal(got_signal));
+	hp_ctl_summary(stdout);
+	if (o.stats_file != NULL) {
+		ret = hp_ctl_write_stats_json(o.stats_file);
+		if (ret != 0) {
+			fprintf(stderr, "hookpath: --stats-file %s: %s\n", o.stats_file,
+				strerror(-ret));
+			rc = 1;
+		}
+	}
+out_dp:
+	hp_dp_fini();
+out_eal:
+	rte_eal_cleanup();
+	hp_config_free(&cfg);
+	return rc;
+}

@@ -1,1 +1,118 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "ctl.h"
+#include "dp.h"
+
+void
+hp_ctl_stats_line(FILE *out)
+{
+	static struct hp_counters prev;
+	static uint64_t prev_tsc;
+	struct hp_counters cur;
+	uint64_t now = rte_rdtsc();
+	double dt;
+	uint64_t drops;
+
+	hp_dp_counters(&cur);
+	dt = prev_tsc ? (double)(now - prev_tsc) / rte_get_tsc_hz() : 0;
+	drops = cur.c[HP_CTR_MALFORMED_DROPPED] + cur.c[HP_CTR_TX_DROP_FULL] +
+		cur.c[HP_CTR_DISPATCH_RING_FULL] + cur.c[HP_CTR_DEFRAG_NOMBUF];
+	if (dt > 0)
+		fprintf(out,
+			"stats: rx %.0f pps %.1f Mbps | tx %.0f pps %.1f Mbps | decode errors %" PRIu64
+			" | dropped %" PRIu64 " | defrag %" PRIu64 " in / %" PRIu64 " out\n",
+			(cur.c[HP_CTR_RX_PACKETS] - prev.c[HP_CTR_RX_PACKETS]) / dt,
+			(cur.c[HP_CTR_RX_BYTES] - prev.c[HP_CTR_RX_BYTES]) * 8 / dt / 1e6,
+			(cur.c[HP_CTR_TX_PACKETS] - prev.c[HP_CTR_TX_PACKETS]) / dt,
+			(cur.c[HP_CTR_TX_BYTES] - prev.c[HP_CTR_TX_BYTES]) * 8 / dt / 1e6,
+			cur.c[HP_CTR_DECODE_ERRORS], drops, cur.c[HP_CTR_DEFRAG_FRAGMENTS],
+			cur.c[HP_CTR_DEFRAG_REASSEMBLED]);
+	fflush(out);
+	prev = cur;
+	prev_tsc = now;
+}
+
+void
+hp_ctl_summary(FILE *out)
+{
+	struct hp_counters cur;
+
+	hp_dp_counters(&cur);
+	fprintf(out, "hookpath summary (%u worker%s)\n", hp_dp.n_workers,
+		hp_dp.n_workers == 1 ? "" : "s");
+	fprintf(out, "  %-4s %-24s %14s %14s %10s %10s %10s\n", "port", "name", "rx_packets",
+		"tx_packets", "rx_missed", "rx_nombuf", "tx_errors");
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		struct rte_eth_stats st;
+
+		if (!hp_dp.ports[p].used || rte_eth_stats_get(p, &st) != 0)
+			continue;
+		fprintf(out, "  %-4u %-24s %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64
+			" %10" PRIu64 "\n", p, hp_dp.ports[p].name, st.ipackets, st.opackets,
+			st.imissed, st.rx_nombuf, st.oerrors);
+	}
+	fprintf(out, "  counters (non-zero):\n");
+	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
+		if (cur.c[i] != 0)
+			fprintf(out, "    %-32s %16" PRIu64 "\n", hp_ctr_name(i), cur.c[i]);
+	fflush(out);
+}
+
+int
+hp_ctl_write_stats_json(const char *path)
+{
+	struct hp_counters cur;
+	char tmp[4096];
+	FILE *f;
+	bool first = true;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return -errno;
+	hp_dp_counters(&cur);
+	fprintf(f, "{\"workers\": %u, \"dispatch\": %s, \"ports\": [", hp_dp.n_workers,
+		hp_dp.dispatch ? "true" : "false");
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		struct rte_eth_stats st;
+
+		if (!hp_dp.ports[p].used || rte_eth_stats_get(p, &st) != 0)
+			continue;
+		fprintf(f, "%s\n  {\"port\": %u, \"name\": \"%s\", \"rx_queues\": %u, "
+			"\"tx_queues\": %u, \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
+			", \"tx_packets\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
+			", \"rx_missed\": %" PRIu64 ", \"rx_errors\": %" PRIu64
+			", \"rx_nombuf\": %" PRIu64 ", \"tx_errors\": %" PRIu64 "}",
+			first ? "" : ",", p, hp_dp.ports[p].name, hp_dp.ports[p].n_rxq,
+			hp_dp.ports[p].n_txq, st.ipackets, st.ibytes, st.opackets, st.obytes,
+			st.imissed, st.ierrors, st.rx_nombuf, st.oerrors);
+		first = false;
+	}
+	fprintf(f, "],\n \"counters\": {");
+	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
+		fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", hp_ctr_name(i), cur.c[i]);
+	fprintf(f, "},\n \"per_worker\": [");
+	for (unsigned int w = 0; w < hp_dp.n_workers; w++) {
+		const struct hp_counters *c = &hp_dp.workers[w]->ctr;
+
+		fprintf(f, "%s\n  {\"worker\": %u, \"lcore\": %u, \"rx_packets\": %" PRIu64
+			", \"tx_packets\": %" PRIu64 ", \"dispatch_in\": %" PRIu64
+			", \"dispatch_out\": %" PRIu64 ", \"inspect_packets\": %" PRIu64 "}",
+			w ? "," : "", w, hp_dp.workers[w]->lcore_id, c->c[HP_CTR_RX_PACKETS],
+			c->c[HP_CTR_TX_PACKETS], c->c[HP_CTR_DISPATCH_IN],
+			c->c[HP_CTR_DISPATCH_OUT], c->c[HP_CTR_INSPECT_PACKETS]);
+	}
+	fprintf(f, "]}\n");
+	if (fclose(f) != 0)
+		return -errno;
+	if (rename(tmp, path) != 0)
+		return -errno;
+	return 0;
+}

@@ -1,1 +1,65 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+
+#include "dp_stats.h"
+
+static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
+	[HP_CTR_RX_PACKETS] = "rx_packets",
+	[HP_CTR_RX_BYTES] = "rx_bytes",
+	[HP_CTR_TX_PACKETS] = "tx_packets",
+	[HP_CTR_TX_BYTES] = "tx_bytes",
+	[HP_CTR_TX_DROP_FULL] = "tx_drop_full",
+	[HP_CTR_L3_IPV4] = "l3_ipv4",
+	[HP_CTR_L3_IPV6] = "l3_ipv6",
+	[HP_CTR_L3_ARP] = "l3_arp",
+	[HP_CTR_L3_OTHER] = "l3_other",
+	[HP_CTR_L4_TCP] = "l4_tcp",
+	[HP_CTR_L4_UDP] = "l4_udp",
+	[HP_CTR_L4_ICMP] = "l4_icmp",
+	[HP_CTR_L4_OTHER] = "l4_other",
+	[HP_CTR_DECODE_ERRORS] = "decode_errors",
+	[HP_CTR_MALFORMED_DROPPED] = "malformed_dropped",
+	[HP_CTR_MALFORMED_FORWARDED] = "malformed_forwarded",
+	[HP_CTR_DEFRAG_FRAGMENTS] = "defrag_fragments",
+	[HP_CTR_DEFRAG_REASSEMBLED] = "defrag_reassembled",
+	[HP_CTR_DEFRAG_EXPIRED] = "defrag_expired",
+	[HP_CTR_DEFRAG_DROPPED] = "defrag_dropped",
+	[HP_CTR_DEFRAG_NOMBUF] = "defrag_nombuf",
+	[HP_CTR_DEFRAG_UNSUPPORTED] = "defrag_unsupported",
+	[HP_CTR_DEFRAG_DISABLED] = "defrag_disabled",
+	[HP_CTR_DEFRAG_DECODE_ERR] = "defrag_decode_err",
+	[HP_CTR_DEFRAG_INCOMPLETE_AT_EXIT] = "defrag_incomplete_at_exit",
+	[HP_CTR_DISPATCH_OUT] = "dispatch_out",
+	[HP_CTR_DISPATCH_IN] = "dispatch_in",
+	[HP_CTR_DISPATCH_RING_FULL] = "dispatch_ring_full",
+	[HP_CTR_DISPATCH_DROPPED_AT_EXIT] = "dispatch_dropped_at_exit",
+	[HP_CTR_INSPECT_PACKETS] = "inspect_packets",
+	[HP_CTR_INSPECT_TCP_PAYLOAD_BYTES] = "inspect_tcp_payload_bytes",
+	[HP_CTR_INSPECT_UDP_PAYLOAD_BYTES] = "inspect_udp_payload_bytes",
+};
+
+/* "decode_err_" + reason, built once; the reason names come from the decoder. */
+static char dec_names[HP_DEC__MAX][48];
+
+const char *
+hp_ctr_name(enum hp_ctr id)
+{
+	if ((unsigned int)id < HP_CTR_DECODE_ERR_BASE)
+		return ctr_names[id];
+	if ((unsigned int)id < HP_CTR__MAX) {
+		unsigned int e = id - HP_CTR_DECODE_ERR_BASE;
+
+		if (dec_names[e][0] == '\0')
+			snprintf(dec_names[e], sizeof(dec_names[e]), "decode_err_%s",
+				 hp_decode_err_name((enum hp_decode_err)e));
+		return dec_names[e];
+	}
+	return "unknown";
+}
+
+void
+hp_counters_add(struct hp_counters *dst, const struct hp_counters *src)
+{
+	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
+		dst->c[i] += src->c[i];
+}

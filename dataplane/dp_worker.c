@@ -1,1 +1,466 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The worker loop: rx burst -> decode -> (dispatch to the flow's owner) -> defrag ->
+ * inspection hook -> action (bridge: tx on the paired port, buffered; tap: free).
+ *
+ * One body, specialised by constant flags (is_bridge, from_ring, dispatch) through
+ * always-inline wrappers, so the bridge and tap loops carry no per-packet mode test.
+ * Per-packet rules: no allocation (except an mbuf copy of an IP fragment in bridge mode), no
+ * lock, no syscall, no logging; every packet that is not forwarded is counted by reason.
+ */
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_thash.h>
+
+#include "dp.h"
+#include "dp_defrag.h"
+#include "dp_inspect.h"
+#include "dp_worker.h"
+
+/* Set on a reassembled datagram handed to its flow's owner: inspect it, never forward it
+ * (bridge mode forwards the original fragments). */
+uint64_t hp_mbuf_inspect_only;
+
+/* Symmetric Toeplitz key (0x6d5a repeated), converted for rte_softrss_be(). */
+static uint32_t owner_key_be[13];
+
+void
+hp_worker_init_owner_key(void)
+{
+	uint32_t key[13];
+	uint8_t *k = (uint8_t *)key;
+
+	for (unsigned int i = 0; i < sizeof(key); i += 2) {
+		k[i] = 0x6d;
+		k[i + 1] = 0x5a;
+	}
+	rte_convert_rss_key(key, owner_key_be, sizeof(key));
+}
+
+/* Worker that owns the flow of this packet: Toeplitz over (addresses[, ports]) with the
+ * symmetric key, so both directions agree; fragments hash on addresses only (non-first
+ * fragments carry no ports). ~100 cycles; only computed when dispatch is on or after
+ * reassembly. */
+static inline uint16_t
+flow_owner(const struct hp_worker *w, const uint8_t *data, const struct hp_pkt *p)
+{
+	uint32_t tuple[9];
+	uint32_t len;
+
+	if (p->l3 == HP_L3_IPV4) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(data + p->l3_off);
+
+		tuple[0] = rte_be_to_cpu_32(ip->src_addr);
+		tuple[1] = rte_be_to_cpu_32(ip->dst_addr);
+		len = 2;
+	} else {
+		const uint8_t *a = data + p->l3_off + 8; /* src then dst, 32 bytes */
+
+		for (unsigned int i = 0; i < 8; i++) {
+			uint32_t v;
+
+			memcpy(&v, a + 4 * i, 4);
+			tuple[i] = rte_be_to_cpu_32(v);
+		}
+		len = 8;
+	}
+	if ((p->flags & (HP_PKT_L4 | HP_PKT_FRAG)) == HP_PKT_L4 &&
+	    (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP))
+		tuple[len++] = (uint32_t)p->sport << 16 | p->dport;
+	return w->reta[rte_softrss_be(tuple, len, (const uint8_t *)owner_key_be) %
+		       HP_RETA_SIZE];
+}
+
+/* ---- tx: per (worker, port) buffer, flushed when full and on the drain timer ---- */
+
+static inline void
+tx_flush(struct hp_worker *w, uint16_t port)
+{
+	struct hp_txbuf *b = &w->txb[port];
+	uint16_t sent = 0, n = b->len;
+	uint64_t bytes = 0;
+
+	if (n == 0)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		bytes += b->pkts[i]->pkt_len;
+	/* bounded retry: a full queue gets 2 more chances, then the rest is dropped */
+	for (unsigned int tries = 0; tries < 3 && sent < n; tries++)
+		sent += rte_eth_tx_burst(port, w->id, b->pkts + sent, n - sent);
+	if (unlikely(sent < n)) {
+		for (uint16_t i = sent; i < n; i++)
+			bytes -= b->pkts[i]->pkt_len;
+		rte_pktmbuf_free_bulk(b->pkts + sent, n - sent);
+		w->ctr.c[HP_CTR_TX_DROP_FULL] += n - sent;
+	}
+	w->ctr.c[HP_CTR_TX_PACKETS] += sent;
+	w->ctr.c[HP_CTR_TX_BYTES] += bytes;
+	b->len = 0;
+}
+
+static inline void
+tx_one(struct hp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct hp_txbuf *b = &w->txb[port];
+
+	b->pkts[b->len++] = m;
+	if (b->len >= w->burst)
+		tx_flush(w, port);
+}
+
+static void
+tx_flush_all(struct hp_worker *w)
+{
+	for (uint16_t i = 0; i < w->n_out; i++)
+		tx_flush(w, w->out_ports[i]);
+}
+
+/* Forward (bridge) or release (tap) a packet no stage wants to drop. */
+static __rte_always_inline void
+pass_on(struct hp_worker *w, struct rte_mbuf *m, const bool is_bridge)
+{
+	if (is_bridge && !(m->ol_flags & hp_mbuf_inspect_only)) {
+		uint16_t out = w->out_port[m->port];
+
+		if (likely(out != HP_NO_PORT)) {
+			tx_one(w, out, m);
+			return;
+		}
+	}
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+count_l3l4(uint64_t *c, const struct hp_pkt *p)
+{
+	switch (p->l3) {
+	case HP_L3_IPV4:
+		c[HP_CTR_L3_IPV4]++;
+		break;
+	case HP_L3_IPV6:
+		c[HP_CTR_L3_IPV6]++;
+		break;
+	case HP_L3_ARP:
+		c[HP_CTR_L3_ARP]++;
+		return;
+	default:
+		c[HP_CTR_L3_OTHER]++;
+		return;
+	}
+	if (p->flags & HP_PKT_FRAG && !(p->flags & HP_PKT_FRAG_FIRST))
+		return; /* counted once, on the first fragment or the reassembled datagram */
+	switch (p->l4_proto) {
+	case IPPROTO_TCP:
+		c[HP_CTR_L4_TCP]++;
+		break;
+	case IPPROTO_UDP:
+		c[HP_CTR_L4_UDP]++;
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		c[HP_CTR_L4_ICMP]++;
+		break;
+	default:
+		c[HP_CTR_L4_OTHER]++;
+	}
+}
+
+/* Contiguous view of a frame: the mbuf's data, or the scratch copy of a chained one. */
+static inline const uint8_t *
+frame_data(struct hp_worker *w, struct rte_mbuf *m, uint32_t *len)
+{
+	if (likely(m->nb_segs == 1)) {
+		*len = m->data_len;
+		return rte_pktmbuf_mtod(m, const uint8_t *);
+	}
+	*len = RTE_MIN(m->pkt_len, (uint32_t)HP_SCRATCH_SIZE);
+	return rte_pktmbuf_read(m, 0, *len, w->scratch);
+}
+
+/* Inspect one packet outside the burst batch (reassembled datagram living in scratch). */
+static inline void
+inspect_one(struct hp_worker *w, struct rte_mbuf *m, const uint8_t *data,
+	    const struct hp_pkt *pkt, const bool is_bridge)
+{
+	struct hp_inspect_item it = {.m = m, .data = data, .pkt = *pkt};
+	uint8_t verdict;
+
+	hp_inspect_burst(w, &it, 1, &verdict);
+	if (verdict == HP_VERDICT_FORWARD)
+		pass_on(w, m, is_bridge);
+	else
+		rte_pktmbuf_free(m);
+}
+
+/* A reassembled datagram: decode it again (now with its L4 checksum), hand it to its flow's
+ * owner or inspect it here. It is never forwarded: bridge mode forwarded the fragments. */
+static __rte_always_inline void
+reassembled(struct hp_worker *w, struct rte_mbuf *r, const bool is_bridge, const bool dispatch)
+{
+	struct hp_pkt pkt;
+	const uint8_t *data;
+	uint32_t len;
+	enum hp_decode_err err;
+
+	r->ol_flags |= hp_mbuf_inspect_only;
+	if (r->l3_len >= sizeof(struct rte_ipv4_hdr) && r->data_len >= r->l2_len + r->l3_len &&
+	    (rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, r->l2_len)->version_ihl >> 4) == 4) {
+		/* rte_ip_frag rewrote total_length and fragment_offset, not the checksum */
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, r->l2_len);
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	data = frame_data(w, r, &len);
+	err = hp_decode(data, len, w->decode_flags, &pkt);
+	if (unlikely(err != HP_DEC_OK)) {
+		w->ctr.c[HP_CTR_DEFRAG_DECODE_ERR]++;
+		w->ctr.c[HP_CTR_DECODE_ERR_BASE + err]++;
+		rte_pktmbuf_free(r);
+		return;
+	}
+	if (dispatch) {
+		uint16_t owner = flow_owner(w, data, &pkt);
+
+		if (owner != w->id) {
+			if (likely(rte_ring_sp_enqueue(w->ring_to[owner], r) == 0)) {
+				w->ctr.c[HP_CTR_DISPATCH_OUT]++;
+			} else {
+				w->ctr.c[HP_CTR_DISPATCH_RING_FULL]++;
+				rte_pktmbuf_free(r);
+			}
+			return;
+		}
+	}
+	inspect_one(w, r, data, &pkt, is_bridge);
+}
+
+/* An IP fragment: forward the original (bridge) and reassemble a copy, or reassemble the
+ * original itself (tap). */
+static __rte_always_inline void
+fragment(struct hp_worker *w, struct rte_mbuf *m, const struct hp_pkt *pkt, uint64_t now,
+	 const bool is_bridge, const bool dispatch)
+{
+	struct rte_mbuf *c = m, *r;
+
+	if (unlikely(!w->defrag)) {
+		w->ctr.c[HP_CTR_DEFRAG_DISABLED]++;
+		pass_on(w, m, is_bridge);
+		return;
+	}
+	if (unlikely(pkt->l3 == HP_L3_IPV6 && (pkt->flags & HP_PKT_IPV6_EXT))) {
+		w->ctr.c[HP_CTR_DEFRAG_UNSUPPORTED]++;
+		pass_on(w, m, is_bridge);
+		return;
+	}
+	if (is_bridge) {
+		c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+		pass_on(w, m, is_bridge);
+		if (unlikely(c == NULL)) {
+			w->ctr.c[HP_CTR_DEFRAG_NOMBUF]++;
+			return;
+		}
+	}
+	w->ctr.c[HP_CTR_DEFRAG_FRAGMENTS]++;
+	r = hp_defrag_packet(w, c, pkt, now);
+	if (r != NULL)
+		reassembled(w, r, is_bridge, dispatch);
+}
+
+/*
+ * One burst. from_ring: the packets were handed over by another worker (already counted at
+ * rx, already owned by this worker). Fast path for the common case (single-segment, decodes,
+ * not a fragment): batch into items[] and run the inspection hook once for the burst.
+ */
+static __rte_always_inline void
+process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const bool is_bridge,
+	      const bool from_ring, const bool dispatch)
+{
+	struct hp_inspect_item items[HP_MAX_BURST];
+	uint8_t verdicts[HP_MAX_BURST];
+	uint64_t *c = w->ctr.c;
+	uint64_t now = rte_rdtsc();
+	uint16_t n_items = 0;
+
+	for (uint16_t i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct hp_inspect_item *it = &items[n_items];
+		const uint8_t *data;
+		uint32_t len;
+		enum hp_decode_err err;
+
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		if (!from_ring) {
+			c[HP_CTR_RX_PACKETS]++;
+			c[HP_CTR_RX_BYTES] += m->pkt_len;
+		} else {
+			c[HP_CTR_DISPATCH_IN]++;
+			if (unlikely(m->ol_flags & hp_mbuf_inspect_only)) {
+				/* reassembled by another worker: already decoded and counted there */
+				data = frame_data(w, m, &len);
+				if (hp_decode(data, len, w->decode_flags, &it->pkt) == HP_DEC_OK)
+					inspect_one(w, m, data, &it->pkt, is_bridge);
+				else
+					rte_pktmbuf_free(m);
+				continue;
+			}
+		}
+
+		data = frame_data(w, m, &len);
+		err = hp_decode(data, len, w->decode_flags, &it->pkt);
+		if (unlikely(err != HP_DEC_OK)) {
+			if (!from_ring) {
+				c[HP_CTR_DECODE_ERRORS]++;
+				c[HP_CTR_DECODE_ERR_BASE + err]++;
+			}
+			if (is_bridge && w->on_malformed == HP_MALFORMED_FORWARD) {
+				c[HP_CTR_MALFORMED_FORWARDED]++;
+				pass_on(w, m, is_bridge);
+			} else {
+				c[HP_CTR_MALFORMED_DROPPED]++;
+				rte_pktmbuf_free(m);
+			}
+			continue;
+		}
+		if (!from_ring)
+			count_l3l4(c, &it->pkt);
+		if (it->pkt.l3 != HP_L3_IPV4 && it->pkt.l3 != HP_L3_IPV6) {
+			pass_on(w, m, is_bridge); /* ARP, LLDP, ...: carried, not inspected */
+			continue;
+		}
+		if (dispatch && !from_ring) {
+			uint16_t owner = flow_owner(w, data, &it->pkt);
+
+			if (owner != w->id) {
+				if (likely(rte_ring_sp_enqueue(w->ring_to[owner], m) == 0)) {
+					c[HP_CTR_DISPATCH_OUT]++;
+				} else {
+					c[HP_CTR_DISPATCH_RING_FULL]++;
+					rte_pktmbuf_free(m);
+				}
+				continue;
+			}
+		}
+		if (unlikely(it->pkt.flags & HP_PKT_FRAG)) {
+			fragment(w, m, &it->pkt, now, is_bridge, dispatch);
+			continue;
+		}
+		if (unlikely(m->nb_segs > 1)) { /* data lives in scratch: inspect now */
+			inspect_one(w, m, data, &it->pkt, is_bridge);
+			continue;
+		}
+		it->m = m;
+		it->data = data;
+		n_items++;
+	}
+
+	if (n_items == 0)
+		return;
+	hp_inspect_burst(w, items, n_items, verdicts);
+	for (uint16_t i = 0; i < n_items; i++) {
+		if (likely(verdicts[i] == HP_VERDICT_FORWARD))
+			pass_on(w, items[i].m, is_bridge);
+		else
+			rte_pktmbuf_free(items[i].m);
+	}
+}
+
+static __rte_always_inline void
+worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
+{
+	struct rte_mbuf *pkts[HP_MAX_BURST];
+	uint64_t prev_drain = rte_rdtsc();
+
+	while (likely(!hp_dp.stop)) {
+		uint64_t now;
+
+		for (uint16_t q = 0; q < w->n_rxq; q++) {
+			uint16_t n = rte_eth_rx_burst(w->rxq[q].port, w->rxq[q].queue, pkts,
+						      w->burst);
+
+			if (n == 0)
+				continue;
+			w->last_rx_tsc = rte_rdtsc();
+			w->rx_seen = true;
+			process_burst(w, pkts, n, is_bridge, false, dispatch);
+		}
+		if (dispatch) {
+			for (uint16_t j = 0; j < w->n_workers; j++) {
+				unsigned int n;
+
+				if (j == w->id)
+					continue;
+				n = rte_ring_sc_dequeue_burst(w->ring_from[j], (void **)pkts,
+							      w->burst, NULL);
+				if (n != 0)
+					process_burst(w, pkts, n, is_bridge, true, dispatch);
+			}
+		}
+		hp_defrag_free_death_row(w);
+
+		now = rte_rdtsc();
+		if (unlikely(now - prev_drain >= w->tx_drain_tsc)) {
+			prev_drain = now;
+			if (is_bridge)
+				tx_flush_all(w);
+			if (w->defrag)
+				hp_defrag_expire(w, now);
+		}
+	}
+}
+
+/* Thin wrappers: the four specialisations of the loop. */
+static void
+loop_bridge(struct hp_worker *w)
+{
+	worker_loop(w, true, false);
+}
+
+static void
+loop_bridge_dispatch(struct hp_worker *w)
+{
+	worker_loop(w, true, true);
+}
+
+static void
+loop_tap(struct hp_worker *w)
+{
+	worker_loop(w, false, false);
+}
+
+static void
+loop_tap_dispatch(struct hp_worker *w)
+{
+	worker_loop(w, false, true);
+}
+
+int
+hp_worker_main(void *arg)
+{
+	struct hp_worker *w = arg;
+
+	w->running = true;
+	if (w->is_bridge)
+		w->dispatch ? loop_bridge_dispatch(w) : loop_bridge(w);
+	else
+		w->dispatch ? loop_tap_dispatch(w) : loop_tap(w);
+	hp_worker_drain(w);
+	w->running = false;
+	return 0;
+}
+
+void
+hp_worker_drain(struct hp_worker *w)
+{
+	if (w->is_bridge)
+		tx_flush_all(w);
+	hp_defrag_flush(w);
+}

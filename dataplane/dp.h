@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The dataplane: ports, mempools, workers. Set up and torn down by the control thread (main
+ * lcore); the workers own everything they touch per packet.
+ *
+ * Lifecycle (control thread):
+ *   hp_dp_init(cfg)      after rte_eal_init(): validate cfg against the system (ports exist,
+ *                        enough lcores), create pools, configure and start ports, build workers
+ *   hp_dp_launch()       start one worker loop per worker lcore
+ *   hp_dp_request_stop() workers leave their loop at the next pass (signal-safe)
+ *   hp_dp_wait()         join the workers (they drain their tx buffers before returning)
+ *   hp_dp_fini()         stop and close ports, free everything
+ */
+#ifndef HP_DP_H
+#define HP_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_ip_frag.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dp_decode.h"
+#include "dp_stats.h"
+#include "hp_config.h"
+
+#define HP_MAX_WORKERS 64
+#define HP_MAX_BURST   512
+#define HP_NO_PORT     UINT16_MAX
+#define HP_RETA_SIZE   512 /* software owner table: hash -> worker */
+
+/* Largest datagram the worker linearises for decode/inspection (IPv4/IPv6 max + L2). */
+#define HP_SCRATCH_SIZE (65535 + 64)
+
+/* Buffered tx toward one port: flushed when `burst` packets wait and on the drain timer. */
+struct hp_txbuf {
+	uint16_t len;
+	struct rte_mbuf *pkts[HP_MAX_BURST];
+};
+
+struct hp_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
+struct hp_worker {
+	/* hot, read-mostly */
+	uint16_t id;
+	uint16_t n_workers;
+	uint16_t n_rxq;
+	uint16_t burst;
+	bool is_bridge;
+	bool dispatch;            /* software flow dispatch between workers is on */
+	bool defrag;
+	unsigned int decode_flags;
+	enum hp_malformed_action on_malformed;
+	struct hp_rxq rxq[RTE_MAX_ETHPORTS];
+	uint16_t out_port[RTE_MAX_ETHPORTS]; /* bridge: paired port, HP_NO_PORT if none */
+	uint16_t n_out;
+	uint16_t out_ports[RTE_MAX_ETHPORTS]; /* ports this worker transmits on */
+	struct rte_ring *ring_to[HP_MAX_WORKERS];   /* SPSC: this worker -> worker i */
+	struct rte_ring *ring_from[HP_MAX_WORKERS]; /* SPSC: worker i -> this worker */
+	const uint16_t *reta;     /* owner table, HP_RETA_SIZE entries */
+	struct rte_mempool *pool; /* this worker's socket pool (fragment copies) */
+	struct rte_ip_frag_tbl *frag_tbl;
+	uint64_t tx_drain_tsc;
+
+	/* written by the worker, read by the control thread */
+	volatile uint64_t last_rx_tsc; /* TSC of the last non-empty rx burst */
+	volatile bool rx_seen;
+	volatile bool running;
+
+	unsigned int lcore_id;
+	int socket;
+
+	struct hp_counters ctr;
+	struct hp_txbuf txb[RTE_MAX_ETHPORTS];
+	struct rte_ip_frag_death_row dr;
+	uint8_t *scratch;         /* HP_SCRATCH_SIZE bytes: linearised chained datagrams */
+} __attribute__((aligned(64)));
+
+struct hp_port_info {
+	bool used;
+	bool has_rss;
+	int socket;
+	uint16_t n_rxq;
+	uint16_t n_txq;
+	char name[RTE_ETH_NAME_MAX_LEN];
+};
+
+struct hp_dp {
+	const struct hp_config *cfg;
+	uint16_t n_workers;
+	bool dispatch;
+	struct hp_worker *workers[HP_MAX_WORKERS];
+	struct hp_port_info ports[RTE_MAX_ETHPORTS];
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
+	uint32_t pool_size[RTE_MAX_NUMA_NODES];
+	uint16_t reta[HP_RETA_SIZE];
+	volatile bool stop;
+};
+
+extern struct hp_dp hp_dp;
+
+/* Validate cfg against the running system; 0 or -EINVAL with a message in err. */
+int hp_dp_validate(const struct hp_config *cfg, char *err, size_t errlen);
+int hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen);
+int hp_dp_launch(void);
+void hp_dp_request_stop(void);
+void hp_dp_wait(void);
+void hp_dp_fini(void);
+
+/* Sum of every worker's counters (control thread). */
+void hp_dp_counters(struct hp_counters *out);
+
+/* True once some worker received traffic and every rx queue has been idle >= idle_ms. */
+bool hp_dp_idle_for(uint64_t idle_ms);
+
+/* Port setup (dp_port.c). */
+int hp_port_setup_all(struct hp_dp *dp, char *err, size_t errlen);
+void hp_port_close_all(struct hp_dp *dp);
+
+/* Worker loop (dp_worker.c), run by rte_eal_remote_launch. */
+int hp_worker_main(void *arg);
+/* After the loop: flush tx, count and free fragments still waiting. */
+void hp_worker_drain(struct hp_worker *w);
+
+#endif /* HP_DP_H */

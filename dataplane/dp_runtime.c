@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Dataplane lifecycle: validate against the system, build workers, start, stop, free.
+ * Control thread only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "dp.h"
+#include "dp_defrag.h"
+#include "dp_log.h"
+#include "dp_worker.h"
+
+RTE_LOG_REGISTER_DEFAULT(hp_logtype, INFO);
+
+struct hp_dp hp_dp;
+
+static unsigned int
+n_worker_lcores(void)
+{
+	return rte_lcore_count() - 1; /* the main lcore is the control thread */
+}
+
+int
+hp_dp_validate(const struct hp_config *cfg, char *err, size_t errlen)
+{
+	const struct hp_dataplane_config *dc = &cfg->dataplane;
+	unsigned int avail = n_worker_lcores();
+
+	if (rte_eth_dev_count_avail() == 0) {
+		snprintf(err, errlen, "dataplane: no DPDK port (give --vdev or -a <pci> to EAL)");
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < dc->n_pairs; i++)
+		for (unsigned int j = 0; j < 2; j++)
+			if (!rte_eth_dev_is_valid_port(dc->pairs[i][j])) {
+				snprintf(err, errlen,
+					 "dataplane.port_pairs[%u]: port %u does not exist (%u "
+					 "port(s) available)",
+					 i, dc->pairs[i][j], rte_eth_dev_count_avail());
+				return -EINVAL;
+			}
+	if (dc->mode == HP_MODE_TAP)
+		for (unsigned int i = 0; i < dc->n_ports; i++)
+			if (!rte_eth_dev_is_valid_port(dc->ports[i])) {
+				snprintf(err, errlen,
+					 "dataplane.ports[%u]: port %u does not exist (%u port(s) "
+					 "available)",
+					 i, dc->ports[i], rte_eth_dev_count_avail());
+				return -EINVAL;
+			}
+	if (avail == 0) {
+		snprintf(err, errlen, "dataplane.workers: no worker lcore: give EAL at least two "
+			 "lcores (-l 0,1): the main lcore runs the control thread");
+		return -EINVAL;
+	}
+	if (dc->workers > avail) {
+		snprintf(err, errlen, "dataplane.workers: %u workers but only %u worker lcore(s) "
+			 "(EAL -l gives %u lcores, the main one runs the control thread)",
+			 dc->workers, avail, avail + 1);
+		return -EINVAL;
+	}
+	if (dc->workers == 0 && avail > HP_MAX_WORKERS) {
+		snprintf(err, errlen, "dataplane.workers: auto would use %u lcores, at most %u",
+			 avail, HP_MAX_WORKERS);
+		return -EINVAL;
+	}
+	if (dc->burst > HP_MAX_BURST) {
+		snprintf(err, errlen, "dataplane.burst: at most %u", HP_MAX_BURST);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct hp_worker *
+worker_alloc(unsigned int id, unsigned int lcore)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	struct hp_worker *w;
+
+	if (socket < 0)
+		socket = 0;
+	w = rte_zmalloc_socket("hp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		return NULL;
+	w->id = id;
+	w->lcore_id = lcore;
+	w->socket = socket;
+	w->scratch = rte_malloc_socket("hp_scratch", HP_SCRATCH_SIZE, RTE_CACHE_LINE_SIZE, socket);
+	if (w->scratch == NULL) {
+		rte_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Everything a worker needs once ports and pools exist. */
+static int
+worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
+{
+	const struct hp_dataplane_config *dc = &dp->cfg->dataplane;
+	bool out_seen[RTE_MAX_ETHPORTS] = {false};
+
+	w->n_workers = dp->n_workers;
+	w->burst = dc->burst;
+	w->is_bridge = dc->mode == HP_MODE_BRIDGE;
+	w->dispatch = dp->dispatch;
+	w->defrag = dc->defrag.enabled;
+	w->decode_flags = dc->checksum_validation ? HP_DECODE_CSUM : 0;
+	w->on_malformed = dc->on_malformed;
+	w->reta = dp->reta;
+	w->pool = dp->pools[w->socket];
+	w->tx_drain_tsc = (rte_get_tsc_hz() + 999999) / 1000000 * dc->tx_drain_us;
+
+	for (unsigned int p = 0; p < RTE_MAX_ETHPORTS; p++)
+		w->out_port[p] = HP_NO_PORT;
+	if (w->is_bridge)
+		for (unsigned int i = 0; i < dc->n_pairs; i++) {
+			uint16_t a = dc->pairs[i][0], b = dc->pairs[i][1];
+
+			w->out_port[a] = b;
+			w->out_port[b] = a;
+			out_seen[a] = out_seen[b] = true;
+		}
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		if (out_seen[p])
+			w->out_ports[w->n_out++] = p;
+		if (!dp->ports[p].used)
+			continue;
+		/* rx queue q of every port is polled by worker q */
+		for (uint16_t q = w->id; q < dp->ports[p].n_rxq; q += dp->n_workers)
+			w->rxq[w->n_rxq++] = (struct hp_rxq){.port = p, .queue = q};
+	}
+	if (w->defrag && hp_defrag_create(w, &dc->defrag) != 0) {
+		snprintf(err, errlen, "dataplane.defrag.max_flows: cannot allocate a reassembly "
+			 "table of %u datagrams for worker %u: %s", dc->defrag.max_flows, w->id,
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+rings_setup(struct hp_dp *dp, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < dp->n_workers; i++)
+		for (unsigned int j = 0; j < dp->n_workers; j++) {
+			char name[RTE_RING_NAMESIZE];
+			struct rte_ring *r;
+
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "hp_disp_%u_%u", i, j);
+			r = rte_ring_create(name, dp->cfg->dataplane.dispatch_ring,
+					    dp->workers[j]->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (r == NULL) {
+				snprintf(err, errlen, "dataplane.dispatch_ring: cannot create ring "
+					 "%s of %u: %s", name, dp->cfg->dataplane.dispatch_ring,
+					 rte_strerror(rte_errno));
+				return -ENOMEM;
+			}
+			dp->workers[i]->ring_to[j] = r;
+			dp->workers[j]->ring_from[i] = r;
+		}
+	return 0;
+}
+
+int
+hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
+{
+	static const struct rte_mbuf_dynflag inspect_only = {.name = "hp_inspect_only"};
+	unsigned int lcore, n = 0;
+	int ret, bit;
+
+	memset(&hp_dp, 0, sizeof(hp_dp));
+	hp_dp.cfg = cfg;
+	hp_dp.n_workers = cfg->dataplane.workers ? cfg->dataplane.workers : n_worker_lcores();
+	hp_worker_init_owner_key();
+	bit = rte_mbuf_dynflag_register(&inspect_only);
+	if (bit < 0) {
+		snprintf(err, errlen, "cannot register mbuf flag: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	hp_mbuf_inspect_only = 1ULL << bit;
+	for (unsigned int i = 0; i < HP_RETA_SIZE; i++)
+		hp_dp.reta[i] = i % hp_dp.n_workers;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (n == hp_dp.n_workers)
+			break;
+		hp_dp.workers[n] = worker_alloc(n, lcore);
+		if (hp_dp.workers[n] == NULL) {
+			snprintf(err, errlen, "worker %u: out of memory", n);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	ret = hp_port_setup_all(&hp_dp, err, errlen);
+	if (ret != 0)
+		return ret;
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
+		ret = worker_setup(&hp_dp, hp_dp.workers[i], err, errlen);
+		if (ret != 0)
+			return ret;
+	}
+	if (hp_dp.dispatch) {
+		ret = rings_setup(&hp_dp, err, errlen);
+		if (ret != 0)
+			return ret;
+	}
+	HP_LOG(INFO, "%s mode, %u worker(s)%s\n", hp_mode_name(cfg->dataplane.mode),
+	       hp_dp.n_workers, hp_dp.dispatch ? ", software flow dispatch" : "");
+	return 0;
+}
+
+int
+hp_dp_launch(void)
+{
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
+		struct hp_worker *w = hp_dp.workers[i];
+		int ret = rte_eal_remote_launch(hp_worker_main, w, w->lcore_id);
+
+		if (ret != 0) {
+			HP_LOG(ERR, "worker %u: cannot launch on lcore %u: %s\n", i, w->lcore_id,
+			       strerror(-ret));
+			hp_dp_request_stop();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void
+hp_dp_request_stop(void)
+{
+	hp_dp.stop = true;
+}
+
+void
+hp_dp_wait(void)
+{
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++)
+		rte_eal_wait_lcore(hp_dp.workers[i]->lcore_id);
+	/* Packets a worker handed over after its owner had stopped polling. */
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
+		struct hp_worker *w = hp_dp.workers[i];
+
+		for (unsigned int j = 0; j < hp_dp.n_workers; j++) {
+			void *m;
+
+			if (w->ring_from[j] == NULL)
+				continue;
+			while (rte_ring_sc_dequeue(w->ring_from[j], &m) == 0) {
+				rte_pktmbuf_free(m);
+				w->ctr.c[HP_CTR_DISPATCH_DROPPED_AT_EXIT]++;
+			}
+		}
+	}
+}
+
+void
+hp_dp_counters(struct hp_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++)
+		if (hp_dp.workers[i] != NULL)
+			hp_counters_add(out, &hp_dp.workers[i]->ctr);
+}
+
+bool
+hp_dp_idle_for(uint64_t idle_ms)
+{
+	uint64_t last = 0, now = rte_rdtsc();
+	bool seen = false;
+
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
+		const struct hp_worker *w = hp_dp.workers[i];
+
+		seen |= w->rx_seen;
+		if (w->last_rx_tsc > last)
+			last = w->last_rx_tsc;
+	}
+	return seen && now - last >= idle_ms * (rte_get_tsc_hz() / 1000);
+}
+
+void
+hp_dp_fini(void)
+{
+	hp_port_close_all(&hp_dp);
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
+		struct hp_worker *w = hp_dp.workers[i];
+
+		if (w == NULL)
+			continue;
+		hp_defrag_destroy(w);
+		for (unsigned int j = 0; j < hp_dp.n_workers; j++)
+			rte_ring_free(w->ring_to[j]);
+		rte_free(w->scratch);
+		rte_free(w);
+		hp_dp.workers[i] = NULL;
+	}
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		rte_mempool_free(hp_dp.pools[s]);
+		hp_dp.pools[s] = NULL;
+	}
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Per-worker counters. Workers bump plain uint64_t slots in their own cache-aligned block (no
+ * atomics, no sharing); the control thread sums the blocks off the fast path. A 64-bit aligned
+ * load is atomic on the platforms DPDK supports, so a reader sees a value that was true at some
+ * instant, which is all statistics need.
+ *
+ * Names are stable (metrics and tests rely on them): "<name>" in the stats JSON, later
+ * "hookpath_<name>_total" in Prometheus.
+ */
+#ifndef HP_DP_STATS_H
+#define HP_DP_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dp_decode.h"
+
+enum hp_ctr {
+	HP_CTR_RX_PACKETS = 0,
+	HP_CTR_RX_BYTES,
+	HP_CTR_TX_PACKETS,       /* handed to a tx queue and accepted by it */
+	HP_CTR_TX_BYTES,
+	HP_CTR_TX_DROP_FULL,     /* tx queue full after the buffer flush: dropped */
+	HP_CTR_L3_IPV4,
+	HP_CTR_L3_IPV6,
+	HP_CTR_L3_ARP,
+	HP_CTR_L3_OTHER,         /* non-IP, non-ARP frames (LLDP, STP, ...): forwarded, not inspected */
+	HP_CTR_L4_TCP,
+	HP_CTR_L4_UDP,
+	HP_CTR_L4_ICMP,          /* ICMP and ICMPv6 */
+	HP_CTR_L4_OTHER,
+	HP_CTR_DECODE_ERRORS,    /* sum of the decode_err_* counters */
+	HP_CTR_MALFORMED_DROPPED,   /* malformed frames dropped (on_malformed: drop, or tap) */
+	HP_CTR_MALFORMED_FORWARDED, /* malformed frames forwarded uninspected (on_malformed: forward) */
+	HP_CTR_DEFRAG_FRAGMENTS,    /* IP fragments taken into reassembly */
+	HP_CTR_DEFRAG_REASSEMBLED,  /* complete datagrams out of reassembly */
+	HP_CTR_DEFRAG_EXPIRED,      /* fragments freed by the timeout sweep (datagram incomplete
+				     * after defrag.timeout_ms) */
+	HP_CTR_DEFRAG_DROPPED,      /* fragments freed by reassembly itself: overlap, duplicate,
+				     * more than 8 fragments, table full, or a stale datagram
+				     * recycled for a new one */
+	HP_CTR_DEFRAG_NOMBUF,       /* bridge: no mbuf to copy a fragment for reassembly */
+	HP_CTR_DEFRAG_UNSUPPORTED,  /* IPv6 fragment behind other extension headers */
+	HP_CTR_DEFRAG_DISABLED,     /* fragments seen with defrag.enabled: false */
+	HP_CTR_DEFRAG_DECODE_ERR,   /* reassembled datagram failed L4 decode or checksum */
+	HP_CTR_DEFRAG_INCOMPLETE_AT_EXIT, /* fragments still waiting when hookpath stopped */
+	HP_CTR_DISPATCH_OUT,        /* packets handed to the worker that owns their flow */
+	HP_CTR_DISPATCH_IN,
+	HP_CTR_DISPATCH_RING_FULL,  /* handoff ring full: packet dropped */
+	HP_CTR_DISPATCH_DROPPED_AT_EXIT, /* still in a handoff ring when hookpath stopped */
+	HP_CTR_INSPECT_PACKETS,     /* packets (or reassembled datagrams) given to inspection */
+	HP_CTR_INSPECT_TCP_PAYLOAD_BYTES,
+	HP_CTR_INSPECT_UDP_PAYLOAD_BYTES,
+	HP_CTR_DECODE_ERR_BASE,     /* + enum hp_decode_err: decode_err_<reason> */
+	HP_CTR__MAX = HP_CTR_DECODE_ERR_BASE + HP_DEC__MAX,
+};
+
+struct hp_counters {
+	uint64_t c[HP_CTR__MAX];
+} __attribute__((aligned(64)));
+
+/* Stable name of a counter, e.g. "rx_packets", "decode_err_ipv4_csum". */
+const char *hp_ctr_name(enum hp_ctr id);
+
+/* dst += src, slot by slot. */
+void hp_counters_add(struct hp_counters *dst, const struct hp_counters *src);
+
+#endif /* HP_DP_STATS_H */

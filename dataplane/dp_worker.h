@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Worker loop internals shared with the runtime setup.
+ */
+#ifndef HP_DP_WORKER_H
+#define HP_DP_WORKER_H
+
+#include <stdint.h>
+
+/* Dynamic mbuf flag (registered at init): "inspect only, never forward". */
+extern uint64_t hp_mbuf_inspect_only;
+
+/* Prepare the symmetric Toeplitz key used to find a flow's owner (once, at init). */
+void hp_worker_init_owner_key(void);
+
+#endif /* HP_DP_WORKER_H */

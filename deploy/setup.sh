@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install every build, run and test dependency of hookpath from Debian 12 packages.
+# Idempotent: installs only what is missing; apt-get update runs only when something is.
+# Usage: deploy/setup.sh   (as root)
+set -euo pipefail
+
+PKGS=(
+    # build
+    build-essential meson ninja-build pkg-config clang
+    # run: DPDK (libs, PMDs incl. net_pcap/af_packet/ring/null/tap) and its tools (testpmd)
+    dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
+    libyaml-dev
+    # tests and lab
+    libcmocka-dev tshark python3 python3-scapy tcpreplay iproute2 ethtool curl procps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "setup: all ${#PKGS[@]} packages present"
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages: ${missing[*]}; run as root to install them" >&2
+    exit 1
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
