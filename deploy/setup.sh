@@ -11,7 +11,8 @@ PKGS=(
     dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
     libyaml-dev
     # tests and lab
-    libcmocka-dev tshark python3 python3-scapy tcpreplay iproute2 ethtool curl procps
+    libcmocka-dev tshark python3 python3-scapy tcpreplay iproute2 iputils-ping ethtool curl procps
+    valgrind
 )
 
 missing=()

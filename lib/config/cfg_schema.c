@@ -1,1 +1,444 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The hookpath key table: every configuration key, its type, bounds, default and doc line,
+ * the handlers of the keys that are not scalars, and the checks across keys.
+ *
+ * Adding a scalar key: one line in cfg_keys[] (and a row in docs/CONFIG.md; the unit test
+ * fails until it is there). The loader, hp_config_defaults() and hp_config_describe() read
+ * nothing else.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cfg_priv.h"
+
+#define CFG_MAX_PAIRS (HP_CFG_MAX_PORTS / 2)
+
+/* The walker stores enums as 4-byte unsigned values. */
+_Static_assert(sizeof(enum hp_mode) == 4, "enum hp_mode is stored as 4 bytes");
+_Static_assert(sizeof(enum hp_malformed_action) == 4, "enum is stored as 4 bytes");
+
+/* Indexed by the enum value. */
+static const char *const mode_names[] = {
+	[HP_MODE_BRIDGE] = "bridge",
+	[HP_MODE_TAP] = "tap",
+	NULL,
+};
+static const char *const malformed_names[] = {
+	[HP_MALFORMED_DROP] = "drop",
+	[HP_MALFORMED_FORWARD] = "forward",
+	NULL,
+};
+
+static int cfg_parse_port_pairs(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
+				yaml_node_t *node, void *base, const char *dpath);
+static int cfg_parse_ports(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+			   void *base, const char *dpath);
+
+#define CFG_FIELD(f)                                                                               \
+	.offset = offsetof(struct hp_config, f), .size = sizeof(((struct hp_config *)NULL)->f)
+
+/* path, field, default, min, max, flags (HP_CFG_F_POW2), doc */
+#define KEY_UINT(p, f, d, lo, hi, fl, text)                                                        \
+	{                                                                                          \
+		.path = p, .type = HP_CFG_UINT, CFG_FIELD(f), .def = d, .min = lo, .max = hi,      \
+		.flags = fl, .doc = text                                                           \
+	}
+/* integer in [lo, hi] or "auto" (the default, stored as 0); zero: why 0 is refused */
+#define KEY_AUTO(p, f, lo, hi, zero, text)                                                         \
+	{                                                                                          \
+		.path = p, .type = HP_CFG_UINT, CFG_FIELD(f), .def = 0, .min = lo, .max = hi,      \
+		.flags = HP_CFG_F_AUTO, .zero_hint = zero, .doc = text                             \
+	}
+#define KEY_BOOL(p, f, d, text)                                                                    \
+	{                                                                                          \
+		.path = p, .type = HP_CFG_BOOL, CFG_FIELD(f), .def = d, .doc = text                \
+	}
+#define KEY_ENUM(p, f, d, n, text)                                                                 \
+	{                                                                                          \
+		.path = p, .type = HP_CFG_ENUM, CFG_FIELD(f), .def = d, .names = n, .doc = text    \
+	}
+#define KEY_CUSTOM(p, fn, t, d, b, text)                                                           \
+	{                                                                                          \
+		.path = p, .type = HP_CFG_CUSTOM, .parse = fn, .type_doc = t, .def_doc = d,        \
+		.bounds_doc = b, .doc = text                                                       \
+	}
+
+static const struct hp_cfg_key cfg_keys[] = {
+	KEY_ENUM("dataplane.mode", dataplane.mode, HP_MODE_BRIDGE, mode_names,
+		 "bridge forwards between paired ports; tap inspects and forwards nothing"),
+	KEY_CUSTOM("dataplane.port_pairs", cfg_parse_port_pairs, "list of [port, port]", "[]",
+		   "<= 16 pairs, ports [0, 31]",
+		   "bridge only, required: frames from one port go out of the other"),
+	KEY_CUSTOM("dataplane.ports", cfg_parse_ports, "list of port ids", "all",
+		   "ports [0, 31], no repeats", "tap only: ports polled; absent = every port"),
+	KEY_AUTO("dataplane.workers", dataplane.workers, 1, 127,
+		 "0 is refused: \"auto\" means every lcore but the main one",
+		 "worker lcores; auto = every lcore but the main one"),
+	KEY_UINT("dataplane.mtu", dataplane.mtu, 1500, 68, 9600, 0, "MTU set on every port"),
+	KEY_UINT("dataplane.burst", dataplane.burst, 32, 1, 512, 0, "rx/tx burst size"),
+	KEY_UINT("dataplane.rx_desc", dataplane.rx_desc, 1024, 64, 16384, HP_CFG_F_POW2,
+		 "rx descriptors per queue"),
+	KEY_UINT("dataplane.tx_desc", dataplane.tx_desc, 1024, 64, 16384, HP_CFG_F_POW2,
+		 "tx descriptors per queue"),
+	KEY_AUTO("dataplane.mbufs", dataplane.mbufs, 1024, 16777216,
+		 "zero-sized pools are refused: \"auto\" sizes them from this configuration",
+		 "mbufs per NUMA socket; auto = computed by the dataplane"),
+	KEY_UINT("dataplane.mbuf_cache", dataplane.mbuf_cache, 256, 0, 512, 0,
+		 "per-lcore mempool cache; a cache holds up to 1.5 x this"),
+	KEY_UINT("dataplane.tx_drain_us", dataplane.tx_drain_us, 100, 1, 1000000, 0,
+		 "buffered tx is flushed at least this often (microseconds)"),
+	KEY_UINT("dataplane.dispatch_ring", dataplane.dispatch_ring, 4096, 64, 1048576,
+		 HP_CFG_F_POW2, "software dispatch ring size, per worker pair"),
+	KEY_BOOL("dataplane.checksum_validation", dataplane.checksum_validation, true,
+		 "verify IPv4/TCP/UDP checksums; a bad one makes the frame malformed"),
+	KEY_ENUM("dataplane.on_malformed", dataplane.on_malformed, HP_MALFORMED_DROP,
+		 malformed_names, "bridge: what happens to a frame that is malformed"),
+	KEY_BOOL("dataplane.defrag.enabled", dataplane.defrag.enabled, true,
+		 "reassemble IPv4/IPv6 fragments for inspection"),
+	KEY_UINT("dataplane.defrag.max_flows", dataplane.defrag.max_flows, 1024, 1, 1048576, 0,
+		 "datagrams in reassembly at once, per worker"),
+	KEY_UINT("dataplane.defrag.timeout_ms", dataplane.defrag.timeout_ms, 2000, 1, 60000, 0,
+		 "an incomplete datagram is dropped after this (milliseconds)"),
+	KEY_UINT("control.stats_interval_s", control.stats_interval_s, 0, 0, 86400, 0,
+		 "periodic stats line on stdout (seconds); 0 = off"),
+};
+
+const struct hp_cfg_table hp_cfg_schema = {
+	.keys = cfg_keys,
+	.n_keys = sizeof(cfg_keys) / sizeof(cfg_keys[0]),
+};
+
+/* Parse one port id; "dataplane.port_pairs[0][1]" style paths. */
+static int
+cfg_parse_port(struct hp_cfg_ctx *ctx, yaml_node_t *node, const char *dpath, uint16_t *port)
+{
+	uint32_t v;
+	int rc;
+
+	rc = hp_cfg_parse_u32(ctx, node, dpath, 0, HP_CFG_MAX_PORTS - 1, "a port id in [0, 31]",
+			      NULL, &v);
+	if (rc < 0)
+		return rc;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* dataplane.port_pairs: [[a0, b0], [a1, b1], ...]; fills pairs and, in pair order, ports.
+ * Whether the key is allowed at all depends on the mode: see cfg_check_ports(). */
+static int
+cfg_parse_port_pairs(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+		     void *base, const char *dpath)
+{
+	struct hp_dataplane_config *dp = &((struct hp_config *)base)->dataplane;
+	char ipath[HP_CFG_PATH_MAX + 16], epath[2][HP_CFG_PATH_MAX + 32];
+	int owner[HP_CFG_MAX_PORTS]; /* pair index holding each port, -1: none */
+	char got[200];
+	yaml_node_item_t *it;
+	size_t i, j;
+	int rc;
+
+	(void)key;
+	if (node->type != YAML_SEQUENCE_NODE)
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must be a list of [port, port] pairs, got %s",
+				  hp_cfg_node_desc(node, got, sizeof(got)));
+	for (i = 0; i < HP_CFG_MAX_PORTS; i++)
+		owner[i] = -1;
+
+	for (it = node->data.sequence.items.start, i = 0; it < node->data.sequence.items.top;
+	     it++, i++) {
+		yaml_node_t *item = yaml_document_get_node(ctx->doc, *it);
+		yaml_node_t *el[2];
+		uint16_t p[2];
+
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", dpath, i);
+		if (item == NULL)
+			return hp_cfg_err(ctx, &node->start_mark, ipath, "internal error");
+		if (i >= CFG_MAX_PAIRS)
+			return hp_cfg_err(ctx, &item->start_mark, ipath,
+					  "too many pairs: at most %u", CFG_MAX_PAIRS);
+		if (item->type != YAML_SEQUENCE_NODE)
+			return hp_cfg_err(ctx, &item->start_mark, ipath,
+					  "must be a pair [port, port], got %s",
+					  hp_cfg_node_desc(item, got, sizeof(got)));
+		if (item->data.sequence.items.top - item->data.sequence.items.start != 2)
+			return hp_cfg_err(ctx, &item->start_mark, ipath,
+					  "must be a pair [port, port], got %zu element(s)",
+					  (size_t)(item->data.sequence.items.top -
+						   item->data.sequence.items.start));
+		for (j = 0; j < 2; j++) {
+			el[j] = yaml_document_get_node(ctx->doc,
+						       item->data.sequence.items.start[j]);
+			snprintf(epath[j], sizeof(epath[j]), "%s[%zu]", ipath, j);
+			if (el[j] == NULL)
+				return hp_cfg_err(ctx, &item->start_mark, ipath, "internal error");
+			rc = cfg_parse_port(ctx, el[j], epath[j], &p[j]);
+			if (rc < 0)
+				return rc;
+		}
+		if (p[0] == p[1])
+			return hp_cfg_err(ctx, &item->start_mark, ipath,
+					  "port %u is paired with itself", p[0]);
+		for (j = 0; j < 2; j++) {
+			if (owner[p[j]] >= 0)
+				return hp_cfg_err(ctx, &el[j]->start_mark, epath[j],
+						  "port %u is already in %s[%d]", p[j], dpath,
+						  owner[p[j]]);
+			owner[p[j]] = (int)i;
+			dp->pairs[i][j] = p[j];
+			dp->ports[2 * i + j] = p[j];
+		}
+	}
+	dp->n_pairs = (uint16_t)i;
+	dp->n_ports = (uint16_t)(2 * i);
+	return 0;
+}
+
+/* dataplane.ports: [p, ...], tap only (see cfg_check_ports()); absent = every port. */
+static int
+cfg_parse_ports(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node, void *base,
+		const char *dpath)
+{
+	struct hp_dataplane_config *dp = &((struct hp_config *)base)->dataplane;
+	char epath[HP_CFG_PATH_MAX + 16];
+	int first[HP_CFG_MAX_PORTS]; /* list index of each port, -1: not listed */
+	char got[200];
+	yaml_node_item_t *it;
+	uint16_t n = 0, p;
+	size_t i;
+	int rc;
+
+	(void)key;
+	if (node->type != YAML_SEQUENCE_NODE)
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must be a list of port ids, got %s",
+				  hp_cfg_node_desc(node, got, sizeof(got)));
+	if (node->data.sequence.items.top == node->data.sequence.items.start)
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must list at least one port (omit the key to poll every port)");
+	for (i = 0; i < HP_CFG_MAX_PORTS; i++)
+		first[i] = -1;
+
+	/* ids are in [0, 31] and unique, so the loop stores at most HP_CFG_MAX_PORTS */
+	for (it = node->data.sequence.items.start, i = 0; it < node->data.sequence.items.top;
+	     it++, i++) {
+		yaml_node_t *el = yaml_document_get_node(ctx->doc, *it);
+
+		snprintf(epath, sizeof(epath), "%s[%zu]", dpath, i);
+		if (el == NULL)
+			return hp_cfg_err(ctx, &node->start_mark, epath, "internal error");
+		rc = cfg_parse_port(ctx, el, epath, &p);
+		if (rc < 0)
+			return rc;
+		if (first[p] >= 0)
+			return hp_cfg_err(ctx, &el->start_mark, epath,
+					  "port %u is listed twice (first at %s[%d])", p, dpath,
+					  first[p]);
+		first[p] = (int)i;
+		dp->ports[n++] = p;
+	}
+	dp->n_ports = n;
+	return 0;
+}
+
+/* Which port keys the mode allows or needs. */
+static int
+cfg_check_ports(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp_cfg_seen *seen)
+{
+	const struct hp_cfg_table *t = &hp_cfg_schema;
+	const struct hp_cfg_seen *mode = hp_cfg_seen_get(t, seen, "dataplane.mode");
+	const struct hp_cfg_seen *pairs = hp_cfg_seen_get(t, seen, "dataplane.port_pairs");
+	const struct hp_cfg_seen *ports = hp_cfg_seen_get(t, seen, "dataplane.ports");
+
+	if (cfg->dataplane.mode != HP_MODE_BRIDGE) {
+		if (pairs != NULL)
+			return hp_cfg_err(ctx, &pairs->key_mark, "dataplane.port_pairs",
+					  "only valid in mode bridge (mode is %s: use ports)",
+					  hp_mode_name(cfg->dataplane.mode));
+		return 0;
+	}
+	if (ports != NULL)
+		return hp_cfg_err(ctx, &ports->key_mark, "dataplane.ports",
+				  "use port_pairs in mode bridge");
+	if (pairs == NULL)
+		return hp_cfg_err(ctx, mode != NULL ? &mode->value_mark : &ctx->root_mark,
+				  "dataplane.port_pairs", "required in mode bridge%s",
+				  mode != NULL ? "" : " (the default mode)");
+	if (cfg->dataplane.n_pairs == 0)
+		return hp_cfg_err(ctx, &pairs->value_mark, "dataplane.port_pairs",
+				  "must list at least one pair in mode bridge");
+	return 0;
+}
+
+/* A mempool cache holds up to 1.5 x its size (DPDK's flush threshold), and
+ * rte_mempool_create() refuses cache_size * 1.5 > n. With an explicit worker count, all
+ * their caches together must not be able to swallow the pool (assumes the workers share
+ * one socket's pool, the worst case). mbufs "auto" is sized by the dataplane instead. */
+static int
+cfg_check_mbuf_cache(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp_cfg_seen *seen)
+{
+	const struct hp_cfg_table *t = &hp_cfg_schema;
+	const struct hp_cfg_seen *cache = hp_cfg_seen_get(t, seen, "dataplane.mbuf_cache");
+	const struct hp_cfg_seen *mbufs = hp_cfg_seen_get(t, seen, "dataplane.mbufs");
+	const struct hp_dataplane_config *dp = &cfg->dataplane;
+	uint64_t lcores = dp->workers != 0 ? dp->workers : 1;
+	uint64_t max_cache;
+
+	if (dp->mbufs == 0 || mbufs == NULL)
+		return 0;
+	if ((uint64_t)dp->mbuf_cache * 3 * lcores <= (uint64_t)dp->mbufs * 2)
+		return 0;
+	max_cache = (uint64_t)dp->mbufs * 2 / (3 * lcores);
+	return hp_cfg_err(ctx, cache != NULL ? &cache->value_mark : &mbufs->value_mark,
+			  "dataplane.mbuf_cache",
+			  "%u%s x %llu worker cache(s) x 1.5 can hold %llu mbufs, more than "
+			  "dataplane.mbufs %u; use mbuf_cache <= %llu or more mbufs",
+			  dp->mbuf_cache, cache != NULL ? "" : " (the default)",
+			  (unsigned long long)lcores,
+			  (unsigned long long)(dp->mbuf_cache * 3 * lcores / 2), dp->mbufs,
+			  (unsigned long long)max_cache);
+}
+
+/* Checks across keys, in order; each is 0 or -EINVAL with a message naming one key. */
+static int (*const cfg_checks[])(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
+				 const struct hp_cfg_seen *seen) = {
+	cfg_check_ports,
+	cfg_check_mbuf_cache,
+};
+
+int
+hp_cfg_schema_check(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp_cfg_seen *seen)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cfg_checks) / sizeof(cfg_checks[0]); i++) {
+		rc = cfg_checks[i](ctx, cfg, seen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+hp_config_defaults(struct hp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	hp_cfg_apply_defaults(&hp_cfg_schema, cfg);
+}
+
+void
+hp_config_free(struct hp_config *cfg)
+{
+	(void)cfg; /* nothing is allocated yet; endpoints will be */
+}
+
+const char *
+hp_cfg_key_type(const struct hp_cfg_key *k, char *buf, size_t len)
+{
+	const char *s = "?";
+
+	switch (k->type) {
+	case HP_CFG_UINT:
+		s = (k->flags & HP_CFG_F_POW2)   ? "power of 2"
+		    : (k->flags & HP_CFG_F_AUTO) ? "integer or auto"
+						 : "integer";
+		break;
+	case HP_CFG_BOOL:
+		s = "bool";
+		break;
+	case HP_CFG_ENUM:
+		s = "enum";
+		break;
+	case HP_CFG_CUSTOM:
+		s = k->type_doc;
+		break;
+	}
+	snprintf(buf, len, "%s", s);
+	return buf;
+}
+
+const char *
+hp_cfg_key_default(const struct hp_cfg_key *k, char *buf, size_t len)
+{
+	switch (k->type) {
+	case HP_CFG_UINT:
+		if ((k->flags & HP_CFG_F_AUTO) && k->def == 0)
+			snprintf(buf, len, "auto");
+		else
+			snprintf(buf, len, "%u", k->def);
+		break;
+	case HP_CFG_BOOL:
+		snprintf(buf, len, "%s", k->def ? "true" : "false");
+		break;
+	case HP_CFG_ENUM:
+		snprintf(buf, len, "%s", k->names[k->def]);
+		break;
+	case HP_CFG_CUSTOM:
+		snprintf(buf, len, "%s", k->def_doc);
+		break;
+	}
+	return buf;
+}
+
+const char *
+hp_cfg_key_bounds(const struct hp_cfg_key *k, char *buf, size_t len)
+{
+	size_t o = 0, i;
+
+	buf[0] = '\0';
+	switch (k->type) {
+	case HP_CFG_UINT:
+		snprintf(buf, len, "[%u, %u]", k->min, k->max);
+		break;
+	case HP_CFG_BOOL:
+		snprintf(buf, len, "true, false");
+		break;
+	case HP_CFG_ENUM:
+		for (i = 0; k->names[i] != NULL && o < len; i++) {
+			int w = snprintf(buf + o, len - o, "%s%s", i ? ", " : "", k->names[i]);
+
+			if (w < 0)
+				break;
+			o += (size_t)w;
+		}
+		break;
+	case HP_CFG_CUSTOM:
+		snprintf(buf, len, "%s", k->bounds_doc);
+		break;
+	}
+	return buf;
+}
+
+void
+hp_config_describe(FILE *out)
+{
+	const struct hp_cfg_table *t = &hp_cfg_schema;
+	char type[64], def[64], bounds[64];
+	size_t i;
+
+	for (i = 0; i < t->n_keys; i++) {
+		const struct hp_cfg_key *k = &t->keys[i];
+
+		fprintf(out, "%-30s %-20s %-7s %-26s %s\n", k->path,
+			hp_cfg_key_type(k, type, sizeof(type)),
+			hp_cfg_key_default(k, def, sizeof(def)),
+			hp_cfg_key_bounds(k, bounds, sizeof(bounds)), k->doc);
+	}
+}
+
+const char *
+hp_mode_name(enum hp_mode mode)
+{
+	if ((unsigned int)mode < sizeof(mode_names) / sizeof(mode_names[0]) - 1)
+		return mode_names[mode];
+	return "unknown";
+}
+
+const char *
+hp_malformed_action_name(enum hp_malformed_action a)
+{
+	if ((unsigned int)a < sizeof(malformed_names) / sizeof(malformed_names[0]) - 1)
+		return malformed_names[a];
+	return "unknown";
+}

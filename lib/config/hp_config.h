@@ -48,13 +48,18 @@ struct hp_dataplane_config {
 	 * bridge: filled by the loader from the pairs, in pair order */
 	uint16_t n_ports;
 	uint16_t ports[HP_CFG_MAX_PORTS];
-	uint32_t workers;       /* worker lcores; 0 = every lcore but the main one */
-	uint32_t mtu;           /* set on every port; 0 = leave the device's */
+	/* worker lcores. YAML: an integer in [1, 127] or "auto" (the default), stored as
+	 * 0 = every lcore but the main one. An explicit 0 is refused at load. */
+	uint32_t workers;
+	uint32_t mtu;           /* set on every port, in [68, 9600] */
 	uint32_t burst;         /* rx/tx burst size */
 	uint32_t rx_desc;       /* rx descriptors per queue */
 	uint32_t tx_desc;       /* tx descriptors per queue */
-	uint32_t mbufs;         /* mbufs per NUMA socket; 0 = computed from the above */
-	uint32_t mbuf_cache;    /* per-lcore mempool cache */
+	/* mbufs per NUMA socket. YAML: an integer in [1024, 16777216] or "auto" (the
+	 * default), stored as 0 = computed by the dataplane from ports, queues, descriptors,
+	 * burst and caches. An explicit 0 (zero-sized pools) is refused at load. */
+	uint32_t mbufs;
+	uint32_t mbuf_cache;    /* per-lcore mempool cache; checked against mbufs and workers */
 	uint32_t tx_drain_us;   /* buffered tx is flushed at least this often */
 	uint32_t dispatch_ring; /* software dispatch ring size (power of 2), per worker pair */
 	bool checksum_validation;
@@ -74,14 +79,17 @@ struct hp_config {
 /* Fill cfg with the defaults of the key table (no file). */
 void hp_config_defaults(struct hp_config *cfg);
 
-/* Load and validate a YAML file. name is used in messages (may be NULL: path is used). */
+/* Load and validate a YAML file; messages start with path. Besides -EINVAL: -errno of
+ * open/read (-ENOENT ...), -EISDIR, -EFBIG (over 16 MiB), -ENOMEM. */
 int hp_config_load_file(const char *path, struct hp_config *cfg, char *err, size_t errlen);
 
-/* Same, from memory (tests, fuzzing, later the REST API). name appears in messages. */
+/* Same, from memory (tests, fuzzing, later the REST API). name starts the messages (NULL:
+ * "<buffer>"); buf holds len bytes and need not be NUL-terminated. */
 int hp_config_load_buffer(const char *name, const char *buf, size_t len, struct hp_config *cfg,
 			  char *err, size_t errlen);
 
-/* Release what a loaded config owns (nothing yet; endpoints later). Safe on defaults. */
+/* Release what a loaded config owns (nothing yet; endpoints later). Safe on defaults and
+ * on NULL. */
 void hp_config_free(struct hp_config *cfg);
 
 /* Print the key reference (key, type, default, bounds, doc), one key per line. */

@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""Bridge forwarding benchmark: hookpath vs dpdk-testpmd io forwarding, same vdevs, same run.
+
+Prints figures, never passes or fails on them (DESIGN §7). For each setup and frame size it
+runs each tool RUNS times for SECONDS, takes the median rate, and prints the ratio.
+
+Setups:
+  null     net_null0 <-> net_null1: both ports generate frames (zero-filled: not IP, so hookpath
+           decodes Ethernet only). The I/O ceiling: what the loop itself costs.
+  pcap     net_pcap0 (infinite_rx over generated TCP webhook frames) <-> net_null1: port 0
+           frames are real IPv4/TCP, decoded and checksum-validated by hookpath; rates are
+           given for port 0 -> port 1 and in total.
+
+Both tools get one forwarding lcore (-l 0,1: lcore 0 is testpmd's main / hookpath's control
+thread, lcore 1 forwards).
+
+Usage: tests/bench/bench_bridge.py [--hookpath PATH] [--runs N] [--seconds S] [--sizes 64,1024]
+"""
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EAL = ["--no-huge", "-m", "1024", "--no-pci", "-l", "0,1", "--log-level=lib.*:warning"]
+
+
+def make_pcap(path, size, count=4096):
+    """Distinct TCP data segments of exactly `size` bytes per frame (Ethernet included)."""
+    from scapy.all import Ether, IP, TCP, Raw, wrpcap  # Debian python3-scapy
+    pkts = []
+    hdr = 14 + 20 + 20
+    pay = max(0, size - hdr)
+    body = (b'{"id":"evt_bench","type":"invoice.paid","data":{"amount":1000}}' * 64)[:pay]
+    for i in range(count):
+        p = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+             IP(src="198.18.0.%d" % (1 + i % 200), dst="198.18.1.1") /
+             TCP(sport=10000 + i, dport=8080, flags="PA", seq=1000 + i) / Raw(body))
+        pkts.append(p)
+    wrpcap(path, pkts)
+
+
+def vdevs(setup, size, pcap):
+    if setup == "null":
+        return ["--vdev", "net_null0,size=%d" % size, "--vdev", "net_null1,size=%d" % size]
+    return ["--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap,
+            "--vdev", "net_null1,size=%d" % size]
+
+
+def run_testpmd(setup, size, pcap, seconds, prefix):
+    cmd = ["dpdk-testpmd"] + EAL + ["--file-prefix", prefix] + vdevs(setup, size, pcap) + [
+        "--", "-i", "--forward-mode=io", "--total-num-mbufs=32768", "--burst=32"]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    try:
+        def send(s):
+            p.stdin.write(s + "\n")
+            p.stdin.flush()
+        time.sleep(2)
+        send("start")
+        time.sleep(1)
+        send("clear port stats all")
+        t0 = time.time()
+        time.sleep(seconds)
+        send("show port stats all")
+        send("stop")
+        dt = time.time() - t0
+        send("quit")
+        out, _ = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    # first "show port stats" block after the clear: RX-packets per port
+    rx = [int(x) for x in re.findall(r"RX-packets:\s+(\d+)\s+RX-missed", out)]
+    if len(rx) < 2:
+        raise RuntimeError("testpmd output not understood:\n" + out[-2000:])
+    return rx[0] / dt, (rx[0] + rx[1]) / dt
+
+
+def run_hookpath(hookpath, setup, size, pcap, seconds, prefix, tmp):
+    cfg = os.path.join(tmp, "bench.yaml")
+    with open(cfg, "w") as f:
+        f.write("dataplane:\n  mode: bridge\n  port_pairs: [[0, 1]]\n  burst: 32\n"
+                "  mbufs: 32768\ncontrol:\n  stats_interval_s: 1\n")
+    stats = os.path.join(tmp, "stats.json")
+    cmd = [hookpath] + EAL + ["--file-prefix", prefix] + vdevs(setup, size, pcap) + [
+        "--", "-c", cfg, "--stats-file", stats]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    t_end = time.time() + seconds + 3
+    while time.time() < t_end:
+        line = p.stdout.readline()
+        if not line:
+            break
+        if line.startswith("stats:"):
+            lines.append(line)
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=30)
+    import json
+    with open(stats) as f:
+        st = json.load(f)
+    # periodic lines give total rx pps; skip the first (warm-up) one
+    rates = [float(re.search(r"rx (\d+) pps", x).group(1)) for x in lines[1:]]
+    if not rates:
+        raise RuntimeError("hookpath printed no stats line:\n" + out[-2000:])
+    total = statistics.median(rates)
+    ports = {pt["port"]: pt for pt in st["ports"]}
+    share0 = ports[0]["rx_packets"] / max(1, ports[0]["rx_packets"] + ports[1]["rx_packets"])
+    return total * share0, total
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hookpath", default=os.path.join(ROOT, "build/controlplane/hookpath"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--sizes", default="64,1024")
+    ap.add_argument("--setups", default="null,pcap")
+    a = ap.parse_args()
+    sizes = [int(x) for x in a.sizes.split(",")]
+    print("bridge forwarding, 1 worker lcore, median of %d runs x %d s (Mpps)" %
+          (a.runs, a.seconds))
+    print("%-6s %6s | %-22s | %-22s | %s" % ("setup", "frame", "testpmd io (p0->p1 / all)",
+                                           "hookpath (p0->p1 / all)", "ratio all (p0->p1)"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for setup in a.setups.split(","):
+            for size in sizes:
+                pcap = os.path.join(tmp, "frames%d.pcap" % size)
+                if setup == "pcap":
+                    make_pcap(pcap, size)
+                t, h = [], []
+                for r in range(a.runs):
+                    t.append(run_testpmd(setup, size, pcap, a.seconds, "bench-tp%d" % r))
+                    h.append(run_hookpath(a.hookpath, setup, size, pcap, a.seconds,
+                                          "bench-hp%d" % r, tmp))
+                t0 = statistics.median(x[0] for x in t) / 1e6
+                ta = statistics.median(x[1] for x in t) / 1e6
+                h0 = statistics.median(x[0] for x in h) / 1e6
+                ha = statistics.median(x[1] for x in h) / 1e6
+                print("%-6s %6d | %9.2f / %9.2f   | %9.2f / %9.2f   | %.2fx (%.2fx)" %
+                      (setup, size, t0, ta, h0, ha, ha / ta, h0 / t0 if t0 else 0))
+                sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
