@@ -64,6 +64,7 @@ struct hp_worker {
 	const uint16_t *reta;     /* owner table, HP_RETA_SIZE entries */
 	struct rte_mempool *pool; /* this worker's socket pool (fragment copies) */
 	struct rte_ip_frag_tbl *frag_tbl;
+	struct hp_defrag_seen *frag_seen; /* exact-duplicate filter (dp_defrag.c) */
 	uint64_t tx_drain_tsc;
 
 	/* written by the worker, read by the control thread */

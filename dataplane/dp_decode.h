@@ -10,6 +10,33 @@
  * Result: HP_DEC_OK and a filled struct hp_pkt, or a reason code (enum hp_decode_err) that the
  * worker counts. For a non-IP frame (ARP, LLDP, unknown ethertype) the result is HP_DEC_OK with
  * l3 == HP_L3_ARP / HP_L3_OTHER: a bridge must carry those; they are simply not inspected.
+ *
+ * Details of the contract (decided with the implementation, tested in tests/unit/test_decode.c):
+ * - Non-IP: l3_off is the first byte after the L2 header; l3_len is 28 for ARP (the fixed
+ *   Ethernet/IPv4 ARP header, which must fit), 0 otherwise. An 802.3 frame (type < 0x0600)
+ *   is HP_L3_OTHER with ethertype = its length field.
+ * - l4_off is set for every decoded IP datagram: start of the L4 header, or for a non-first
+ *   fragment the start of the fragment data (after the IPv4 header / IPv6 fragment header).
+ * - Fragments: L4 is decoded on a first fragment only if it fits in the fragment; L4 problems
+ *   there are not errors, UDP length and L4 checksums are never checked on a fragment.
+ *   IPv6: after a non-first fragment header the walk stops (the rest is data); a first
+ *   fragment must hold the whole extension chain (RFC 7112), else ipv6_ext_trunc; a second
+ *   fragment header is ipv6_frag_bad. An atomic fragment (offset 0, M clear, RFC 6946) is a
+ *   whole datagram: no HP_PKT_FRAG, frag_off still set, L4 decoded and verified.
+ * - HP_PKT_IPV6_EXT: fragment: an extension header precedes the fragment header (so all
+ *   fragments of a datagram agree); otherwise any extension header (an atomic fragment
+ *   header included) precedes the L4 header.
+ * - ICMP / ICMPv6: sport = type << 8 | code, dport = 0; the payload follows the 4-byte
+ *   type/code/checksum part. ICMP over IPv6 and ICMPv6 over IPv4 are "other" protocols.
+ * - UDP: length must equal the IP payload (else udp_len; RFC 9868 surplus-area options are
+ *   therefore rejected). Checksum 0: over IPv4 valid but unverified (no HP_PKT_L4_CSUM_OK),
+ *   over IPv6 udp_csum (only when validating, like every checksum check).
+ * - IPv6 L4 checksums use upper-layer length and protocol after the extension headers, and
+ *   the final destination of a routing header with segments left (types 0, 2 and 4/SRH);
+ *   with another routing type the checksum is not verified (no error, no CSUM_OK).
+ * - On a checksum error the L4 fields are valid (HP_PKT_L4 set, HP_PKT_L4_CSUM_OK not).
+ * - Offsets are 16 bits: an IPv6 datagram whose 40 + payload length exceeds 65535 (a large
+ *   reassembled one) is ipv6_payload_len. IPv4 datagrams up to 65535 are fine at any l3_off.
  */
 #ifndef HP_DP_DECODE_H
 #define HP_DP_DECODE_H

@@ -21,7 +21,8 @@ struct hp_worker;
 int hp_defrag_create(struct hp_worker *w, const struct hp_defrag_config *cfg);
 void hp_defrag_destroy(struct hp_worker *w);
 
-/* Take one fragment (m is owned by the table from now on). Returns the reassembled datagram
+/* Take one fragment (m is owned by the table from now on; an exact duplicate of a fragment
+ * already taken is freed and counted as defrag_duplicate). Returns the reassembled datagram
  * (a possibly chained mbuf starting at the L2 header) or NULL. */
 struct rte_mbuf *hp_defrag_packet(struct hp_worker *w, struct rte_mbuf *m,
 				  const struct hp_pkt *pkt, uint64_t now);

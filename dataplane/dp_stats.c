@@ -24,6 +24,7 @@ static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
 	[HP_CTR_DEFRAG_REASSEMBLED] = "defrag_reassembled",
 	[HP_CTR_DEFRAG_EXPIRED] = "defrag_expired",
 	[HP_CTR_DEFRAG_DROPPED] = "defrag_dropped",
+	[HP_CTR_DEFRAG_DUPLICATE] = "defrag_duplicate",
 	[HP_CTR_DEFRAG_NOMBUF] = "defrag_nombuf",
 	[HP_CTR_DEFRAG_UNSUPPORTED] = "defrag_unsupported",
 	[HP_CTR_DEFRAG_DISABLED] = "defrag_disabled",

@@ -39,6 +39,7 @@ enum hp_ctr {
 	HP_CTR_DEFRAG_DROPPED,      /* fragments freed by reassembly itself: overlap, duplicate,
 				     * more than 8 fragments, table full, or a stale datagram
 				     * recycled for a new one */
+	HP_CTR_DEFRAG_DUPLICATE,    /* exact duplicate of a fragment already taken: skipped */
 	HP_CTR_DEFRAG_NOMBUF,       /* bridge: no mbuf to copy a fragment for reassembly */
 	HP_CTR_DEFRAG_UNSUPPORTED,  /* IPv6 fragment behind other extension headers */
 	HP_CTR_DEFRAG_DISABLED,     /* fragments seen with defrag.enabled: false */

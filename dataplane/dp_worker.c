@@ -134,6 +134,24 @@ pass_on(struct hp_worker *w, struct rte_mbuf *m, const bool is_bridge)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * Packets of one burst that go on (bridge: out of the paired port), in arrival order: a
+ * transparent bridge must not reorder what it carries, so packets that need no inspection
+ * (ARP, fragments, malformed-but-forwarded) wait here for the inspected ones before the burst
+ * is transmitted. A slot set to NULL was dropped by a verdict.
+ */
+struct burst_out {
+	uint16_t n;
+	struct rte_mbuf *m[HP_MAX_BURST];
+};
+
+static inline uint16_t
+out_add(struct burst_out *o, struct rte_mbuf *m)
+{
+	o->m[o->n] = m;
+	return o->n++;
+}
+
 static inline void
 count_l3l4(uint64_t *c, const struct hp_pkt *p)
 {
@@ -152,7 +170,7 @@ count_l3l4(uint64_t *c, const struct hp_pkt *p)
 		return;
 	}
 	if (p->flags & HP_PKT_FRAG && !(p->flags & HP_PKT_FRAG_FIRST))
-		return; /* counted once, on the first fragment or the reassembled datagram */
+		return; /* counted once, on the first fragment */
 	switch (p->l4_proto) {
 	case IPPROTO_TCP:
 		c[HP_CTR_L4_TCP]++;
@@ -181,25 +199,31 @@ frame_data(struct hp_worker *w, struct rte_mbuf *m, uint32_t *len)
 	return rte_pktmbuf_read(m, 0, *len, w->scratch);
 }
 
-/* Inspect one packet outside the burst batch (reassembled datagram living in scratch). */
-static inline void
+/* Inspect one packet outside the burst batch (its bytes live in scratch). */
+static inline enum hp_verdict
 inspect_one(struct hp_worker *w, struct rte_mbuf *m, const uint8_t *data,
-	    const struct hp_pkt *pkt, const bool is_bridge)
+	    const struct hp_pkt *pkt)
 {
 	struct hp_inspect_item it = {.m = m, .data = data, .pkt = *pkt};
 	uint8_t verdict;
 
 	hp_inspect_burst(w, &it, 1, &verdict);
-	if (verdict == HP_VERDICT_FORWARD)
-		pass_on(w, m, is_bridge);
-	else
-		rte_pktmbuf_free(m);
+	return verdict;
 }
 
-/* A reassembled datagram: decode it again (now with its L4 checksum), hand it to its flow's
- * owner or inspect it here. It is never forwarded: bridge mode forwarded the fragments. */
+/* Inspect a reassembled datagram: never forwarded (bridge mode forwarded the fragments). */
+static inline void
+inspect_reassembled(struct hp_worker *w, struct rte_mbuf *r, const uint8_t *data,
+		    const struct hp_pkt *pkt)
+{
+	inspect_one(w, r, data, pkt);
+	rte_pktmbuf_free(r);
+}
+
+/* A reassembled datagram: decode it again (now with its L4 checksum), then hand it to its
+ * flow's owner or inspect it here. */
 static __rte_always_inline void
-reassembled(struct hp_worker *w, struct rte_mbuf *r, const bool is_bridge, const bool dispatch)
+reassembled(struct hp_worker *w, struct rte_mbuf *r, const bool dispatch)
 {
 	struct hp_pkt pkt;
 	const uint8_t *data;
@@ -236,30 +260,30 @@ reassembled(struct hp_worker *w, struct rte_mbuf *r, const bool is_bridge, const
 			return;
 		}
 	}
-	inspect_one(w, r, data, &pkt, is_bridge);
+	inspect_reassembled(w, r, data, &pkt);
 }
 
 /* An IP fragment: forward the original (bridge) and reassemble a copy, or reassemble the
  * original itself (tap). */
 static __rte_always_inline void
-fragment(struct hp_worker *w, struct rte_mbuf *m, const struct hp_pkt *pkt, uint64_t now,
-	 const bool is_bridge, const bool dispatch)
+fragment(struct hp_worker *w, struct burst_out *o, struct rte_mbuf *m, const struct hp_pkt *pkt,
+	 uint64_t now, const bool is_bridge, const bool dispatch)
 {
 	struct rte_mbuf *c = m, *r;
 
 	if (unlikely(!w->defrag)) {
 		w->ctr.c[HP_CTR_DEFRAG_DISABLED]++;
-		pass_on(w, m, is_bridge);
+		out_add(o, m);
 		return;
 	}
 	if (unlikely(pkt->l3 == HP_L3_IPV6 && (pkt->flags & HP_PKT_IPV6_EXT))) {
 		w->ctr.c[HP_CTR_DEFRAG_UNSUPPORTED]++;
-		pass_on(w, m, is_bridge);
+		out_add(o, m);
 		return;
 	}
 	if (is_bridge) {
 		c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
-		pass_on(w, m, is_bridge);
+		out_add(o, m);
 		if (unlikely(c == NULL)) {
 			w->ctr.c[HP_CTR_DEFRAG_NOMBUF]++;
 			return;
@@ -268,24 +292,28 @@ fragment(struct hp_worker *w, struct rte_mbuf *m, const struct hp_pkt *pkt, uint
 	w->ctr.c[HP_CTR_DEFRAG_FRAGMENTS]++;
 	r = hp_defrag_packet(w, c, pkt, now);
 	if (r != NULL)
-		reassembled(w, r, is_bridge, dispatch);
+		reassembled(w, r, dispatch);
 }
 
 /*
  * One burst. from_ring: the packets were handed over by another worker (already counted at
  * rx, already owned by this worker). Fast path for the common case (single-segment, decodes,
- * not a fragment): batch into items[] and run the inspection hook once for the burst.
+ * not a fragment): batch into items[] and run the inspection hook once for the burst; then
+ * transmit what goes on, in arrival order.
  */
 static __rte_always_inline void
 process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const bool is_bridge,
 	      const bool from_ring, const bool dispatch)
 {
 	struct hp_inspect_item items[HP_MAX_BURST];
+	uint16_t item_slot[HP_MAX_BURST];
 	uint8_t verdicts[HP_MAX_BURST];
+	struct burst_out o;
 	uint64_t *c = w->ctr.c;
 	uint64_t now = rte_rdtsc();
 	uint16_t n_items = 0;
 
+	o.n = 0;
 	for (uint16_t i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
@@ -304,10 +332,10 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 		} else {
 			c[HP_CTR_DISPATCH_IN]++;
 			if (unlikely(m->ol_flags & hp_mbuf_inspect_only)) {
-				/* reassembled by another worker: already decoded and counted there */
+				/* reassembled by another worker, which counted it */
 				data = frame_data(w, m, &len);
 				if (hp_decode(data, len, w->decode_flags, &it->pkt) == HP_DEC_OK)
-					inspect_one(w, m, data, &it->pkt, is_bridge);
+					inspect_reassembled(w, m, data, &it->pkt);
 				else
 					rte_pktmbuf_free(m);
 				continue;
@@ -323,7 +351,7 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 			}
 			if (is_bridge && w->on_malformed == HP_MALFORMED_FORWARD) {
 				c[HP_CTR_MALFORMED_FORWARDED]++;
-				pass_on(w, m, is_bridge);
+				out_add(&o, m);
 			} else {
 				c[HP_CTR_MALFORMED_DROPPED]++;
 				rte_pktmbuf_free(m);
@@ -333,7 +361,7 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 		if (!from_ring)
 			count_l3l4(c, &it->pkt);
 		if (it->pkt.l3 != HP_L3_IPV4 && it->pkt.l3 != HP_L3_IPV6) {
-			pass_on(w, m, is_bridge); /* ARP, LLDP, ...: carried, not inspected */
+			out_add(&o, m); /* ARP, LLDP, ...: carried, not inspected */
 			continue;
 		}
 		if (dispatch && !from_ring) {
@@ -350,27 +378,36 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 			}
 		}
 		if (unlikely(it->pkt.flags & HP_PKT_FRAG)) {
-			fragment(w, m, &it->pkt, now, is_bridge, dispatch);
+			fragment(w, &o, m, &it->pkt, now, is_bridge, dispatch);
 			continue;
 		}
 		if (unlikely(m->nb_segs > 1)) { /* data lives in scratch: inspect now */
-			inspect_one(w, m, data, &it->pkt, is_bridge);
+			if (inspect_one(w, m, data, &it->pkt) == HP_VERDICT_FORWARD)
+				out_add(&o, m);
+			else
+				rte_pktmbuf_free(m);
 			continue;
 		}
 		it->m = m;
 		it->data = data;
-		n_items++;
+		item_slot[n_items++] = out_add(&o, m);
 	}
 
-	if (n_items == 0)
-		return;
-	hp_inspect_burst(w, items, n_items, verdicts);
-	for (uint16_t i = 0; i < n_items; i++) {
-		if (likely(verdicts[i] == HP_VERDICT_FORWARD))
-			pass_on(w, items[i].m, is_bridge);
-		else
-			rte_pktmbuf_free(items[i].m);
+	if (n_items != 0) {
+		hp_inspect_burst(w, items, n_items, verdicts);
+		for (uint16_t i = 0; i < n_items; i++)
+			if (unlikely(verdicts[i] != HP_VERDICT_FORWARD)) {
+				rte_pktmbuf_free(items[i].m);
+				o.m[item_slot[i]] = NULL;
+			}
 	}
+	if (!is_bridge) {
+		rte_pktmbuf_free_bulk(o.m, o.n); /* NULL slots are skipped */
+		return;
+	}
+	for (uint16_t i = 0; i < o.n; i++)
+		if (likely(o.m[i] != NULL))
+			pass_on(w, o.m[i], is_bridge);
 }
 
 static __rte_always_inline void

@@ -878,6 +878,34 @@ test_csum_edge_values(void **state)
 	assert_int_equal(dec(f, len, HP_DECODE_CSUM, &p), HP_DEC_OK);
 }
 
+/* Every tail of the checksum sum (32/16/8/4/2/1-byte steps), at both frame alignments. */
+static void
+test_csum_all_lengths(void **state)
+{
+	uint8_t buf[FRAME_MAX + 2];
+	struct hp_pkt p;
+	uint32_t n, len, al;
+
+	(void)state;
+	for (al = 0; al <= 1; al++) {
+		uint8_t *f = buf + al;
+
+		for (n = 0; n <= 100; n++) {
+			len = mk_v4_udp(f, n);
+			assert_int_equal(dec(f, len, HP_DECODE_CSUM, &p), HP_DEC_OK);
+			assert_true(p.flags & HP_PKT_L4_CSUM_OK);
+			f[len - 1 - n / 2] ^= 0x01; /* a payload or header byte */
+			assert_int_equal(dec(f, len, HP_DECODE_CSUM, &p), HP_DEC_UDP_CSUM);
+
+			len = mk_v6_tcp(f, n);
+			assert_int_equal(dec(f, len, HP_DECODE_CSUM, &p), HP_DEC_OK);
+			assert_true(p.flags & HP_PKT_L4_CSUM_OK);
+			f[len - 1 - n / 3] ^= 0x80;
+			assert_int_equal(dec(f, len, HP_DECODE_CSUM, &p), HP_DEC_TCP_CSUM);
+		}
+	}
+}
+
 /* --- IPv4 fragments -------------------------------------------------------------------------- */
 
 static void
@@ -1237,6 +1265,18 @@ test_ipv6_fragments(void **state)
 	assert_int_equal(p.l3_hdr_len, 40 + 24);
 	assert_int_equal(p.l4_off, 14 + 40 + 32);
 
+	/* first fragment, DST after the fragment header: no HP_PKT_IPV6_EXT (the later fragments
+	 * cannot show that header, all fragments must agree) */
+	frag = w_ipv6(f, l3, P_FRAG, 8 + 8 + 8 + 8);
+	off = w_frag6(f, frag, P_DST, 0, true);
+	l4 = w_ext(f, off, P_DST, P_UDP, 8);
+	len = w_data(f, w_udp(f, l4, 100), 8);
+	assert_int_equal(dec(f, len, HP_DECODE_CSUM, &p), HP_DEC_OK);
+	assert_int_equal(p.flags, HP_PKT_FRAG | HP_PKT_FRAG_FIRST | HP_PKT_L4);
+	assert_int_equal(p.l3_hdr_len, 40);
+	assert_int_equal(p.frag_off, frag);
+	assert_int_equal(p.l4_off, l4);
+
 	/* bad: M with 12 bytes of fragment data; offset overflow; nested fragment headers */
 	frag = w_ipv6(f, l3, P_FRAG, 8 + 12);
 	w_frag6(f, frag, P_UDP, 8, true);
@@ -1444,6 +1484,7 @@ main(void)
 		cmocka_unit_test(test_l4_errors_v4),
 		cmocka_unit_test(test_udp_zero_csum),
 		cmocka_unit_test(test_csum_edge_values),
+		cmocka_unit_test(test_csum_all_lengths),
 		cmocka_unit_test(test_ipv4_fragments),
 		cmocka_unit_test(test_ipv6_tcp_udp),
 		cmocka_unit_test(test_ipv6_icmp),

@@ -1,0 +1,121 @@
+"""Shared helpers for the pcap tests: run hookpath on net_pcap vdevs, read pcaps.
+
+hookpath runs with --no-huge, a file prefix of its own per run, and --exit-idle-ms so it stops
+by itself once the input pcaps are consumed; its counters come back from --stats-file.
+"""
+import itertools
+import json
+import os
+import struct
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HOOKPATH = os.environ.get("HOOKPATH", os.path.join(ROOT, "build", "controlplane", "hookpath"))
+PCAPGEN = os.path.join(ROOT, "pktgen-scripts", "hp_pcapgen.py")
+PYTHON = "/usr/bin/python3"  # Debian's, with scapy
+_run_ids = itertools.count()
+
+
+def read_pcap(path):
+    """Frames of a classic pcap file as a list of bytes (any link type)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        raise ValueError("%s: not a pcap" % path)
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        endian = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        endian = ">"
+    else:
+        raise ValueError("%s: unknown pcap magic %r" % (path, magic))
+    frames, off = [], 24
+    while off + 16 <= len(data):
+        _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        off += 16
+        frames.append(data[off:off + incl])
+        off += incl
+    return frames
+
+
+def pcap_linktype(path):
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+    endian = "<" if hdr[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    return struct.unpack(endian + "I", hdr[20:24])[0]
+
+
+def write_pcap(path, frames, linktype=1):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, linktype))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", i, 0, len(fr), len(fr)))
+            f.write(fr)
+
+
+def raw_ip_to_ethernet(src, dst):
+    """Rewrite a LINKTYPE_RAW/IPV4/IPV6 pcap as Ethernet (hookpath decodes from L2)."""
+    out = []
+    for fr in read_pcap(src):
+        etype = b"\x86\xdd" if fr and fr[0] >> 4 == 6 else b"\x08\x00"
+        out.append(b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01" + etype + fr)
+    write_pcap(dst, out)
+
+
+def gen(tmp, *args):
+    """Run the generator (pktgen-scripts/hp_pcapgen.py) with args."""
+    subprocess.run([PYTHON, PCAPGEN] + list(args), check=True, cwd=tmp,
+                   stdout=subprocess.DEVNULL)
+
+
+def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, extra_args=()):
+    """Run hookpath over one pcap per port; returns (stats dict, [output frames per port]).
+
+    rx_pcaps: list of pcap paths (None = an empty pcap) for ports 0..n-1.
+    config: YAML text. workers > 1 oversubscribes the 2 cores here with --lcores, and gives
+    every port one tx_pcap per worker (net_pcap's tx queues); outputs are concatenated.
+    """
+    rid = next(_run_ids)
+    empty = os.path.join(tmp, "empty.pcap")
+    if not os.path.exists(empty):
+        write_pcap(empty, [])
+    cfg = os.path.join(tmp, "run%d.yaml" % rid)
+    with open(cfg, "w") as f:
+        f.write(config)
+    stats = os.path.join(tmp, "run%d.json" % rid)
+    lcores = ",".join(["0@0"] + ["%d@%d" % (i + 1, 1) for i in range(workers)])
+    cmd = [HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", lcores,
+           "--file-prefix", "hp-pcaptest-%d-%d" % (os.getpid(), rid),
+           "--log-level=lib.*:warning"]
+    outs = []
+    for port, rx in enumerate(rx_pcaps):
+        txs = [os.path.join(tmp, "run%d-p%d-q%d.pcap" % (rid, port, q)) for q in range(workers)]
+        outs.append(txs)
+        cmd += ["--vdev", "net_pcap%d,rx_pcap=%s,%s" % (
+            port, rx or empty, ",".join("tx_pcap=" + t for t in txs))]
+    cmd += ["--", "-c", cfg, "--exit-idle-ms", str(idle_ms), "--stats-file", stats]
+    cmd += list(extra_args)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=120)
+    if p.returncode != expect_rc:
+        raise AssertionError("hookpath exited %d (expected %d):\n%s" %
+                             (p.returncode, expect_rc, p.stdout[-3000:]))
+    if expect_rc != 0 or "--check-config" in extra_args:
+        return p.stdout, None
+    with open(stats) as f:
+        st = json.load(f)
+    frames = []
+    for txs in outs:
+        fr = []
+        for t in txs:
+            fr += read_pcap(t)
+        frames.append(fr)
+    return st, frames
+
+
+def bridge_cfg(extra=""):
+    return "dataplane:\n  mode: bridge\n  port_pairs: [[0, 1]]\n" + extra
+
+
+def tap_cfg(extra=""):
+    return "dataplane:\n  mode: tap\n" + extra
