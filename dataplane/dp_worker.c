@@ -7,6 +7,8 @@
  * Per-packet rules: no allocation (except an mbuf copy of an IP fragment in bridge mode), no
  * lock, no syscall, no logging; every packet that is not forwarded is counted by reason.
  */
+#include <string.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -20,6 +22,11 @@
 #include "dp_defrag.h"
 #include "dp_inspect.h"
 #include "dp_worker.h"
+
+/* Frames whose first line is prefetched ahead of the one being decoded. */
+#ifndef HP_PREFETCH_AHEAD
+#define HP_PREFETCH_AHEAD 8
+#endif
 
 /* Set on a reassembled datagram handed to its flow's owner: inspect it, never forward it
  * (bridge mode forwards the original fragments). */
@@ -108,6 +115,20 @@ tx_one(struct hp_worker *w, uint16_t port, struct rte_mbuf *m)
 	struct hp_txbuf *b = &w->txb[port];
 
 	b->pkts[b->len++] = m;
+	if (b->len >= w->burst)
+		tx_flush(w, port);
+}
+
+/* A whole burst toward one port: one pointer copy, one flush when the buffer is full. */
+static inline void
+tx_many(struct hp_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hp_txbuf *b = &w->txb[port];
+
+	if (unlikely(b->len + n > HP_MAX_BURST))
+		tx_flush(w, port);
+	memcpy(&b->pkts[b->len], pkts, n * sizeof(*pkts));
+	b->len += n;
 	if (b->len >= w->burst)
 		tx_flush(w, port);
 }
@@ -312,9 +333,12 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 	uint64_t *c = w->ctr.c;
 	uint64_t now = rte_rdtsc();
 	uint16_t n_items = 0;
+	uint64_t rx_bytes = 0;
 
 	o.n = 0;
-	for (uint16_t i = 0; i < n && i < 4; i++)
+	if (!from_ring)
+		c[HP_CTR_RX_PACKETS] += n;
+	for (uint16_t i = 0; i < n && i < HP_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -324,11 +348,10 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 		uint32_t len;
 		enum hp_decode_err err;
 
-		if (i + 4 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		if (i + HP_PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + HP_PREFETCH_AHEAD], void *));
 		if (!from_ring) {
-			c[HP_CTR_RX_PACKETS]++;
-			c[HP_CTR_RX_BYTES] += m->pkt_len;
+			rx_bytes += m->pkt_len;
 		} else {
 			c[HP_CTR_DISPATCH_IN]++;
 			if (unlikely(m->ol_flags & hp_mbuf_inspect_only)) {
@@ -393,6 +416,7 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 		item_slot[n_items++] = out_add(&o, m);
 	}
 
+	c[HP_CTR_RX_BYTES] += rx_bytes;
 	if (n_items != 0) {
 		hp_inspect_burst(w, items, n_items, verdicts);
 		for (uint16_t i = 0; i < n_items; i++)
@@ -403,6 +427,21 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 	}
 	if (!is_bridge) {
 		rte_pktmbuf_free_bulk(o.m, o.n); /* NULL slots are skipped */
+		return;
+	}
+	if (!from_ring) {
+		/* everything of an rx burst came in on one port and goes out of its pair */
+		uint16_t out = w->out_port[pkts[0]->port], k = 0;
+
+		if (unlikely(out == HP_NO_PORT)) {
+			rte_pktmbuf_free_bulk(o.m, o.n);
+			return;
+		}
+		for (uint16_t i = 0; i < o.n; i++) /* drop the NULL slots, keep the order */
+			if (likely(o.m[i] != NULL))
+				o.m[k++] = o.m[i];
+		if (k != 0)
+			tx_many(w, out, o.m, k);
 		return;
 	}
 	for (uint16_t i = 0; i < o.n; i++)
