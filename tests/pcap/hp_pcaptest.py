@@ -68,7 +68,8 @@ def gen(tmp, *args):
                    stdout=subprocess.DEVNULL)
 
 
-def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, extra_args=()):
+def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, extra_args=(),
+                 wrapper=()):
     """Run hookpath over one pcap per port; returns (stats dict, [output frames per port]).
 
     rx_pcaps: list of pcap paths (None = an empty pcap) for ports 0..n-1.
@@ -84,7 +85,7 @@ def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, ext
         f.write(config)
     stats = os.path.join(tmp, "run%d.json" % rid)
     lcores = ",".join(["0@0"] + ["%d@%d" % (i + 1, 1) for i in range(workers)])
-    cmd = [HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", lcores,
+    cmd = list(wrapper) + [HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", lcores,
            "--file-prefix", "hp-pcaptest-%d-%d" % (os.getpid(), rid),
            "--log-level=lib.*:warning"]
     outs = []
@@ -96,7 +97,7 @@ def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, ext
     cmd += ["--", "-c", cfg, "--exit-idle-ms", str(idle_ms), "--stats-file", stats]
     cmd += list(extra_args)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=120)
+                       timeout=300)
     if p.returncode != expect_rc:
         raise AssertionError("hookpath exited %d (expected %d):\n%s" %
                              (p.returncode, expect_rc, p.stdout[-3000:]))

@@ -284,6 +284,24 @@ class SuricataVerifyDefrag(unittest.TestCase):
                         self.assertEqual(c["decode_errors"], 0)
 
 
+@unittest.skipUnless(os.path.exists("/usr/bin/valgrind"), "valgrind not installed")
+class MemCheck(unittest.TestCase):
+    """A bridge run over every decode case under valgrind: no invalid access, no leak
+    (DPDK's own plugin constructors suppressed: tests/pcap/dpdk.supp)."""
+
+    def test_valgrind_bridge(self):
+        with tempfile.TemporaryDirectory(prefix="hp-vg-") as tmp:
+            hp.gen(tmp, "decode-cases", "-o", os.path.join(tmp, "cases"))
+            supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dpdk.supp")
+            st, out = hp.run_hookpath(
+                tmp, [os.path.join(tmp, "cases", "mixed.pcap"), None],
+                hp.bridge_cfg("  on_malformed: forward\n"), idle_ms=1500,
+                wrapper=["valgrind", "--error-exitcode=99", "--leak-check=full",
+                         "--errors-for-leak-kinds=definite,indirect",
+                         "--suppressions=" + supp, "-q"])
+            self.assertEqual(st["counters"]["rx_packets"], len(out[1]))
+
+
 class ConfigErrors(unittest.TestCase):
     """System-dependent config errors are refused with exit code 2 and name the key."""
 
