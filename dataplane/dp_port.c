@@ -157,6 +157,11 @@ setup_port(struct hp_dp *dp, uint16_t port, char *err, size_t errlen)
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			info.flow_type_rss_offloads;
 	}
+	/* Checksums the NIC verifies are not verified again in software (dp_worker.c). */
+	if (dc->checksum_validation)
+		conf.rxmode.offloads |= info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
+								RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+								RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 
@@ -185,8 +190,10 @@ setup_port(struct hp_dp *dp, uint16_t port, char *err, size_t errlen)
 	for (uint16_t q = 0; q < pi->n_rxq; q++) {
 		/* rx queue q is polled by worker q: allocate from that worker's socket */
 		int wsock = dp->workers[q % dp->n_workers]->socket;
+		struct rte_eth_rxconf rxconf = info.default_rxconf;
 
-		ret = rte_eth_rx_queue_setup(port, q, rx_desc, socket, NULL, dp->pools[wsock]);
+		rxconf.offloads = conf.rxmode.offloads;
+		ret = rte_eth_rx_queue_setup(port, q, rx_desc, socket, &rxconf, dp->pools[wsock]);
 		if (ret != 0) {
 			snprintf(err, errlen, "port %u (%s): rx queue %u: %s", port, pi->name, q,
 				 strerror(-ret));

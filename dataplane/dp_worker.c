@@ -208,6 +208,19 @@ count_l3l4(uint64_t *c, const struct hp_pkt *p)
 	}
 }
 
+/* Decode flags for one frame: when the NIC vouched for both the IP and the L4 checksum
+ * (rx checksum offload), software does not verify them again. A checksum the NIC found bad,
+ * or could not check, is verified in software so that the error is counted by reason. */
+static inline unsigned int
+decode_flags(const struct hp_worker *w, const struct rte_mbuf *m)
+{
+	const uint64_t good = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+
+	if ((m->ol_flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK)) == good)
+		return w->decode_flags & ~HP_DECODE_CSUM;
+	return w->decode_flags;
+}
+
 /* Contiguous view of a frame: the mbuf's data, or the scratch copy of a chained one. */
 static inline const uint8_t *
 frame_data(struct hp_worker *w, struct rte_mbuf *m, uint32_t *len)
@@ -366,7 +379,7 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 		}
 
 		data = frame_data(w, m, &len);
-		err = hp_decode(data, len, w->decode_flags, &it->pkt);
+		err = hp_decode(data, len, decode_flags(w, m), &it->pkt);
 		if (unlikely(err != HP_DEC_OK)) {
 			if (!from_ring) {
 				c[HP_CTR_DECODE_ERRORS]++;

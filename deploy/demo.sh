@@ -124,11 +124,19 @@ sys.exit(0 if ok else 1)
 EOF
 
 section "5. IP fragmentation on the way (1500-byte MTU)"
-echo "\$ ping -c 3 -s 3000 $LAB_SERVER_IP      (each echo is 3 IPv4 fragments each way)"
-ip netns exec "$LAB_NS_CLIENT" ping -c 3 -i 0.3 -W 2 -s 3000 "$LAB_SERVER_IP" | sed 's/^/  /' ||
-    fail "fragmented ping did not get through"
-echo "\$ 4000-byte UDP datagram from python in $LAB_NS_CLIENT to $LAB_SERVER_IP:9999"
-udp=$(ip netns exec "$LAB_NS_SERVER" python3 - "$LAB_SERVER_IP" "$LAB_CLIENT_IP" "$LAB_NS_CLIENT" <<'EOF'
+if [ "$LAB_PMD" = af_packet ]; then
+    # deploy/lab.sh header: net_af_packet's kernel fanout defrag keeps IPv4 fragments from crossing
+    echo "HP_LAB_PMD=af_packet: IPv4 fragments cannot cross this bridge (known limitation of DPDK 22.11"
+    echo "net_af_packet: kernel fanout defrag, see deploy/lab.sh); showing IPv6 fragments instead"
+    echo "\$ ping -6 -c 3 -s 3000 $LAB_SERVER_IP6      (each echo is 3 IPv6 fragments each way)"
+    ip netns exec "$LAB_NS_CLIENT" ping -6 -c 3 -i 0.3 -W 2 -s 3000 "$LAB_SERVER_IP6" | sed 's/^/  /' ||
+        fail "fragmented IPv6 ping did not get through"
+else
+    echo "\$ ping -c 3 -s 3000 $LAB_SERVER_IP      (each echo is 3 IPv4 fragments each way)"
+    ip netns exec "$LAB_NS_CLIENT" ping -c 3 -i 0.3 -W 2 -s 3000 "$LAB_SERVER_IP" | sed 's/^/  /' ||
+        fail "fragmented ping did not get through"
+    echo "\$ 4000-byte UDP datagram from python in $LAB_NS_CLIENT to $LAB_SERVER_IP:9999"
+    udp=$(ip netns exec "$LAB_NS_SERVER" python3 - "$LAB_SERVER_IP" "$LAB_CLIENT_IP" "$LAB_NS_CLIENT" <<'EOF'
 import socket, subprocess, sys
 srv, cli, ns = sys.argv[1:4]
 r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -143,9 +151,10 @@ try:
 except socket.timeout:
     print("nothing received within 3 s")
 EOF
-)
-echo "  $udp"
-case "$udp" in *intact) ;; *) fail "the fragmented UDP datagram did not arrive intact" ;; esac
+    )
+    echo "  $udp"
+    case "$udp" in *intact) ;; *) fail "the fragmented UDP datagram did not arrive intact" ;; esac
+fi
 
 section "6. Lab down (SIGTERM: the bridge prints its summary$([ "$BRIDGE" = hookpath ] && echo " and writes its counters"))"
 "$LAB" down

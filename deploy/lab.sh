@@ -29,12 +29,12 @@
 #   HP_LAB_LCORES        EAL -l (default 0,1);  HP_LAB_MEM: EAL -m in MB (default 512)
 #   HP_LAB_TIMEOUT       seconds to wait for forwarding on up (default 30)
 #
-# Why net_pcap by default: DPDK 22.11's net_af_packet joins its sockets to a PACKET_FANOUT group
-# with PACKET_FANOUT_FLAG_DEFRAG (not configurable), so the kernel reassembles IPv4 fragments before
-# the PMD sees them; the reassembled packet is larger than the 1500-byte MTU, gets truncated to the
-# ring frame size and cannot be sent out of the other veth. IPv4 fragments therefore never cross
-# an af_packet bridge (IPv6 fragments do). net_pcap on a live interface (libpcap, inbound
-# direction only) passes every frame as it was on the wire, fragments included.
+# Why net_pcap by default: DPDK 22.11's net_af_packet always joins its sockets to a PACKET_FANOUT
+# group with PACKET_FANOUT_FLAG_DEFRAG, so the kernel reassembles IPv4 fragments before the PMD sees
+# them. A ~3 KB datagram is then truncated to the 2048-byte ring frame and hookpath drops it as
+# malformed (a larger framesz does not fit hookpath's 2048-byte mbufs). IPv4 fragments never cross an
+# af_packet bridge; IPv6 fragments do (meson test lab_bridge_af_packet asserts both). net_pcap
+# (libpcap on the live interface, inbound only) passes every frame as it was on the wire.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

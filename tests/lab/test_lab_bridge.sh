@@ -4,6 +4,10 @@
 # byte-for-byte; fragmented pings cross it and hookpath's counters (stats JSON) must show the
 # reassembly and consistent rx/tx.
 #
+# HP_LAB_PMD=pcap (default, meson test lab_bridge) or af_packet (lab_bridge_af_packet). Under
+# af_packet IPv4 fragments cannot cross (deploy/lab.sh header): the test says so in one line and
+# asserts exactly that (no reply, one malformed drop per datagram), so a change shows up as a failure.
+#
 # Needs root and network namespaces (exit 77 = skipped otherwise). Uses its own lab id, DPDK
 # file-prefix and state dir, so it does not disturb a lab brought up by hand or by demo.sh.
 #   HOOKPATH=...          binary under test (meson passes it; default build/controlplane/hookpath)
@@ -15,6 +19,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB=$REPO/deploy/lab.sh
 BRIDGE=${HP_LAB_BRIDGE:-hookpath}
 export HOOKPATH=${HOOKPATH:-$REPO/build/controlplane/hookpath}
+export HP_LAB_PMD=${HP_LAB_PMD:-pcap}
+PMD=$HP_LAB_PMD
 
 skip() { echo "SKIP: $*"; echo "0 passed, 0 failed"; exit 77; }
 
@@ -25,14 +31,20 @@ ip netns del "$probe"
 for c in curl python3 ping ethtool ss; do
     command -v "$c" >/dev/null || skip "$c not installed (deploy/setup.sh installs the lab's tools)"
 done
+case "$PMD" in
+    pcap | af_packet) ;;
+    *) echo "not ok 1 - HP_LAB_PMD must be pcap or af_packet (got '$PMD')"; echo "0 passed, 1 failed"; exit 1 ;;
+esac
 if [ "$BRIDGE" = hookpath ] && [ ! -x "$HOOKPATH" ]; then
     echo "not ok 1 - hookpath binary not found at $HOOKPATH"
     echo "0 passed, 1 failed"
     exit 1
 fi
 
-export HP_LAB_ID=hpt$$
-export HP_LAB_FILE_PREFIX=hp-labtest-$$
+# Lab id and DPDK file-prefix unique per run and per PMD (hptp<pid> / hpta<pid>, <= 12 characters),
+# so lab_bridge and lab_bridge_af_packet can follow each other in any order, or overlap.
+export HP_LAB_ID=hpt${PMD:0:1}$$
+export HP_LAB_FILE_PREFIX=hp-labtest-$PMD-$$
 export HP_LAB_STATE_DIR
 HP_LAB_STATE_DIR=$(mktemp -d /tmp/hp-labtest.XXXXXX)
 eval "$("$LAB" env)"
@@ -66,7 +78,7 @@ trap cleanup EXIT
 trap 'echo "# interrupted"; exit 130' INT TERM
 
 t0=$SECONDS
-echo "# lab test: bridge $BRIDGE$([ "$BRIDGE" = hookpath ] && echo " ($HOOKPATH)"), lab id $HP_LAB_ID, state $W"
+echo "# lab test: bridge $BRIDGE$([ "$BRIDGE" = hookpath ] && echo " ($HOOKPATH)") on net_$PMD vdevs, lab id $HP_LAB_ID, state $W"
 
 # 1. lab up (namespaces, veths, bridge forwarding a ping)
 if "$LAB" up >"$W/up.log" 2>&1; then
@@ -163,8 +175,16 @@ else
 fi
 
 # 6. IP fragmentation across the bridge (1500 MTU): ICMP and UDP, IPv4 and IPv6
+pn=$(ip netns exec "$LAB_NS_CLIENT" ping -c 3 -i 0.3 -W 2 -M "do" -s 1472 "$LAB_SERVER_IP" 2>&1 | grep -c 'bytes from')
+check "ping -M do -s 1472 (IPv4, full 1500-byte packets, not fragmented): $pn/3 replies" [ "$pn" = 3 ]
 p4=$(ip netns exec "$LAB_NS_CLIENT" ping -c 3 -i 0.3 -W 2 -s 3000 "$LAB_SERVER_IP" 2>&1 | grep -c 'bytes from')
-check "ping -s 3000 (IPv4, 3 fragments each): $p4/3 replies" [ "$p4" = 3 ]
+FRAG4_SENT=4 # fragmented IPv4 datagrams the client sends: the 3 echo requests above and the UDP one below
+if [ "$PMD" = af_packet ]; then
+    echo "# KNOWN LIMITATION (af_packet): DPDK 22.11 net_af_packet always sets PACKET_FANOUT_FLAG_DEFRAG, so the kernel reassembles IPv4 fragments before hookpath sees them; the ~3 KB datagram is truncated to the 2048-byte ring frame (1982 bytes of packet) and dropped as malformed. Asserting that IPv4 fragments do NOT cross (IPv6 ones do)."
+    check "af_packet: ping -s 3000 (IPv4 fragments) gets no reply: $p4/3 (known limitation)" [ "$p4" = 0 ]
+else
+    check "ping -s 3000 (IPv4, 3 fragments each): $p4/3 replies" [ "$p4" = 3 ]
+fi
 p6=$(ip netns exec "$LAB_NS_CLIENT" ping -6 -c 2 -i 0.3 -W 2 -s 3000 "$LAB_SERVER_IP6" 2>&1 | grep -c 'bytes from')
 check "ping -6 -s 3000 (IPv6 fragments): $p6/2 replies" [ "$p6" = 2 ]
 udp=$(ip netns exec "$LAB_NS_SERVER" python3 - "$LAB_SERVER_IP" "$LAB_CLIENT_IP" "$LAB_NS_CLIENT" <<'EOF'
@@ -183,7 +203,11 @@ except socket.timeout:
     print("timeout")
 EOF
 )
-check "UDP 4000-byte datagram (fragmented) arrived intact: $udp" [ "$udp" = equal ]
+if [ "$PMD" = af_packet ]; then
+    check "af_packet: UDP 4000-byte datagram (IPv4 fragments) does not arrive: $udp (known limitation)" [ "$udp" = timeout ]
+else
+    check "UDP 4000-byte datagram (fragmented) arrived intact: $udp" [ "$udp" = equal ]
+fi
 
 # 7. down: hookpath exits on SIGTERM and writes its counters
 if "$LAB" down >"$W/down.log" 2>&1; then ok "lab down"; else notok "lab down"; sed 's/^/# /' "$W/down.log"; fi
@@ -196,12 +220,23 @@ check "down removed namespaces ($left left), veths and the DPDK runtime dir" gon
 if [ "$BRIDGE" = hookpath ]; then
     if [ -s "$LAB_STATS" ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$LAB_STATS" 2>/dev/null; then
         ok "stats JSON written on SIGTERM ($LAB_STATS)"
-        python3 - "$LAB_STATS" >"$W/counters.out" <<'EOF'
+        python3 - "$LAB_STATS" "$PMD" "$FRAG4_SENT" "$((2 * p6))" >"$W/counters.out" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
+pmd, frag4, ip6_datagrams = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 c, ports = s.get("counters", {}), {p.get("port"): p for p in s.get("ports", [])}
 def res(good, what):
     print(("ok" if good else "not ok") + " - " + what)
+# af_packet known limitation (deploy/lab.sh header): each fragmented IPv4 datagram reaches hookpath
+# once, already reassembled by the kernel and truncated to the ring frame, so its IPv4 total length
+# exceeds the frame: exactly these counters, nothing else, and hookpath's own defrag sees only IPv6.
+limitation = {}
+if pmd == "af_packet":
+    limitation = {"decode_errors": frag4, "malformed_dropped": frag4, "decode_err_ipv4_total_len": frag4}
+    got = {k: c.get(k) for k in limitation}
+    res(got == limitation, f"af_packet limitation: the {frag4} fragmented IPv4 datagrams arrived reassembled+truncated and were dropped as malformed: {got}")
+    res(c.get("defrag_reassembled") == ip6_datagrams,
+        f"af_packet: hookpath reassembled only the {ip6_datagrams} IPv6 datagrams (defrag_reassembled {c.get('defrag_reassembled')}), no IPv4 fragment reached it")
 res(c.get("defrag_fragments", 0) > 0, f"defrag_fragments = {c.get('defrag_fragments')} (> 0)")
 res(c.get("defrag_reassembled", 0) > 0, f"defrag_reassembled = {c.get('defrag_reassembled')} (> 0)")
 p0, p1 = ports.get(0, {}), ports.get(1, {})
@@ -212,11 +247,13 @@ srx = sum(p.get("rx_packets", 0) for p in ports.values()); stx = sum(p.get("tx_p
 res(c.get("rx_packets") == srx and c.get("tx_packets") == stx,
     f"counters rx_packets/tx_packets ({c.get('rx_packets')}/{c.get('tx_packets')}) = sums over ports ({srx}/{stx})")
 # clean traffic only in this test: everything received must have been forwarded, nothing dropped
-res(c.get("rx_packets", -1) == c.get("tx_packets", -2),
-    f"every received packet was forwarded: rx_packets {c.get('rx_packets')} = tx_packets {c.get('tx_packets')}")
-bad = {k: v for k, v in c.items() if isinstance(v, int) and v and k != "decode_err_ok"
+# (af_packet: except the malformed drops of the known limitation, checked exactly above)
+lost = limitation.get("malformed_dropped", 0)
+res(c.get("rx_packets", -1) - lost == c.get("tx_packets", -2),
+    f"every received packet was forwarded: rx_packets {c.get('rx_packets')}" + (f" - {lost} limitation drops" if lost else "") + f" = tx_packets {c.get('tx_packets')}")
+bad = {k: v for k, v in c.items() if isinstance(v, int) and v and k != "decode_err_ok" and k not in limitation
        and ("drop" in k or "ring_full" in k or k.startswith("decode_err"))}
-res(not bad, "no drop or decode-error counter is non-zero" + (f": {bad}" if bad else ""))
+res(not bad, "no drop or decode-error counter is non-zero" + (" (besides the af_packet limitation's)" if limitation else "") + (f": {bad}" if bad else ""))
 res(c.get("l3_ipv4", 0) > 0, f"l3_ipv4 = {c.get('l3_ipv4')} (> 0)")
 EOF
     else
