@@ -36,6 +36,7 @@
 /* Buffered tx toward one port: flushed when `burst` packets wait and on the drain timer. */
 struct hp_txbuf {
 	uint16_t len;
+	uint64_t bytes; /* total pkt_len of pkts[0..len) */
 	struct rte_mbuf *pkts[HP_MAX_BURST];
 };
 

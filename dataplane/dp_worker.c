@@ -89,12 +89,10 @@ tx_flush(struct hp_worker *w, uint16_t port)
 {
 	struct hp_txbuf *b = &w->txb[port];
 	uint16_t sent = 0, n = b->len;
-	uint64_t bytes = 0;
+	uint64_t bytes = b->bytes;
 
 	if (n == 0)
 		return;
-	for (unsigned int i = 0; i < n; i++)
-		bytes += b->pkts[i]->pkt_len;
 	/* bounded retry: a full queue gets 2 more chances, then the rest is dropped */
 	for (unsigned int tries = 0; tries < 3 && sent < n; tries++)
 		sent += rte_eth_tx_burst(port, w->id, b->pkts + sent, n - sent);
@@ -107,6 +105,7 @@ tx_flush(struct hp_worker *w, uint16_t port)
 	w->ctr.c[HP_CTR_TX_PACKETS] += sent;
 	w->ctr.c[HP_CTR_TX_BYTES] += bytes;
 	b->len = 0;
+	b->bytes = 0;
 }
 
 static inline void
@@ -115,13 +114,15 @@ tx_one(struct hp_worker *w, uint16_t port, struct rte_mbuf *m)
 	struct hp_txbuf *b = &w->txb[port];
 
 	b->pkts[b->len++] = m;
+	b->bytes += m->pkt_len;
 	if (b->len >= w->burst)
 		tx_flush(w, port);
 }
 
-/* A whole burst toward one port: one pointer copy, one flush when the buffer is full. */
+/* A whole burst toward one port (bytes: their total length): one pointer copy, one flush
+ * when the buffer is full. */
 static inline void
-tx_many(struct hp_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+tx_many(struct hp_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
 	struct hp_txbuf *b = &w->txb[port];
 
@@ -129,6 +130,7 @@ tx_many(struct hp_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 		tx_flush(w, port);
 	memcpy(&b->pkts[b->len], pkts, n * sizeof(*pkts));
 	b->len += n;
+	b->bytes += bytes;
 	if (b->len >= w->burst)
 		tx_flush(w, port);
 }
@@ -347,6 +349,7 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 	uint64_t now = rte_rdtsc();
 	uint16_t n_items = 0;
 	uint64_t rx_bytes = 0;
+	uint16_t n_dropped = 0; /* slots set to NULL by a verdict */
 
 	o.n = 0;
 	if (!from_ring)
@@ -436,6 +439,7 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 			if (unlikely(verdicts[i] != HP_VERDICT_FORWARD)) {
 				rte_pktmbuf_free(items[i].m);
 				o.m[item_slot[i]] = NULL;
+				n_dropped++;
 			}
 	}
 	if (!is_bridge) {
@@ -450,11 +454,18 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 			rte_pktmbuf_free_bulk(o.m, o.n);
 			return;
 		}
+		if (likely(o.n == n && n_dropped == 0)) { /* all of them go on, in order */
+			tx_many(w, out, o.m, o.n, rx_bytes);
+			return;
+		}
+		rx_bytes = 0;
 		for (uint16_t i = 0; i < o.n; i++) /* drop the NULL slots, keep the order */
-			if (likely(o.m[i] != NULL))
+			if (likely(o.m[i] != NULL)) {
+				rx_bytes += o.m[i]->pkt_len;
 				o.m[k++] = o.m[i];
+			}
 		if (k != 0)
-			tx_many(w, out, o.m, k);
+			tx_many(w, out, o.m, k, rx_bytes);
 		return;
 	}
 	for (uint16_t i = 0; i < o.n; i++)

@@ -13,6 +13,10 @@ Setups:
   nocsum   as pcap, with checksum_validation: false: what hookpath costs on a NIC that
            validates checksums itself (rx checksum offload), which vdevs cannot.
 
+References: testpmd io (the I/O ceiling: never reads a packet byte), and, for context,
+testpmd macswap (reads and writes each Ethernet header) and csum (parses L2-L4 and computes
+checksums in software, as hookpath does when checksum_validation is on and the NIC cannot).
+
 Both tools get one forwarding lcore (-l 0,1: lcore 0 is testpmd's main / hookpath's control
 thread, lcore 1 forwards).
 
@@ -54,9 +58,9 @@ def vdevs(setup, size, pcap):
             "--vdev", "net_null1,size=%d" % size]
 
 
-def run_testpmd(setup, size, pcap, seconds, prefix):
+def run_testpmd(setup, size, pcap, seconds, prefix, mode="io"):
     cmd = ["dpdk-testpmd"] + EAL + ["--file-prefix", prefix] + vdevs(setup, size, pcap) + [
-        "--", "-i", "--forward-mode=io", "--total-num-mbufs=32768", "--burst=32"]
+        "--", "-i", "--forward-mode=" + mode, "--total-num-mbufs=32768", "--burst=32"]
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True)
     try:
@@ -124,29 +128,42 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--sizes", default="64,1024")
     ap.add_argument("--setups", default="null,pcap,nocsum")
+    ap.add_argument("--no-extra-refs", dest="extra_refs", action="store_false",
+                    help="skip the testpmd macswap and csum references (io only)")
     a = ap.parse_args()
     sizes = [int(x) for x in a.sizes.split(",")]
     print("bridge forwarding, 1 worker lcore, median of %d runs x %d s (Mpps)" %
           (a.runs, a.seconds))
-    print("%-6s %6s | %-22s | %-22s | %s" % ("setup", "frame", "testpmd io (p0->p1 / all)",
-                                           "hookpath (p0->p1 / all)", "ratio all (p0->p1)"))
+    print("%-6s %6s | %-22s | %-22s | %-18s | %-24s" % (
+        "setup", "frame", "testpmd io (p0->p1 / all)", "hookpath (p0->p1 / all)",
+        "ratio to io, all (p0->p1)", "testpmd all: macswap / csum -> hookpath ratio"))
     with tempfile.TemporaryDirectory() as tmp:
         for setup in a.setups.split(","):
             for size in sizes:
                 pcap = os.path.join(tmp, "frames%d.pcap" % size)
                 if setup != "null" and not os.path.exists(pcap):
                     make_pcap(pcap, size)
-                t, h = [], []
+                t, h, ms, cs = [], [], [], []
                 for r in range(a.runs):
                     t.append(run_testpmd(setup, size, pcap, a.seconds, "bench-tp%d" % r))
                     h.append(run_hookpath(a.hookpath, setup, size, pcap, a.seconds,
                                           "bench-hp%d" % r, tmp))
+                    if a.extra_refs:
+                        ms.append(run_testpmd(setup, size, pcap, a.seconds, "bench-ms%d" % r,
+                                              "macswap"))
+                        cs.append(run_testpmd(setup, size, pcap, a.seconds, "bench-cs%d" % r,
+                                              "csum"))
                 t0 = statistics.median(x[0] for x in t) / 1e6
                 ta = statistics.median(x[1] for x in t) / 1e6
                 h0 = statistics.median(x[0] for x in h) / 1e6
                 ha = statistics.median(x[1] for x in h) / 1e6
-                print("%-6s %6d | %9.2f / %9.2f   | %9.2f / %9.2f   | %.2fx (%.2fx)" %
-                      (setup, size, t0, ta, h0, ha, ha / ta, h0 / t0 if t0 else 0))
+                refs = ""
+                if a.extra_refs:
+                    ma = statistics.median(x[1] for x in ms) / 1e6
+                    ca = statistics.median(x[1] for x in cs) / 1e6
+                    refs = "%6.2f / %6.2f -> %.2fx / %.2fx" % (ma, ca, ha / ma, ha / ca)
+                print("%-6s %6d | %9.2f / %9.2f   | %9.2f / %9.2f   | %.2fx (%.2fx)%9s| %s" %
+                      (setup, size, t0, ta, h0, ha, ha / ta, h0 / t0 if t0 else 0, "", refs))
                 sys.stdout.flush()
 
 
