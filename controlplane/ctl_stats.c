@@ -58,6 +58,7 @@ hp_ctl_summary(FILE *out)
 			" %10" PRIu64 "\n", p, hp_dp.ports[p].name, st.ipackets, st.opackets,
 			st.imissed, st.rx_nombuf, st.oerrors);
 	}
+	fprintf(out, "  TCP flows tracked: %" PRIu64 "\n", hp_dp_flows_active());
 	fprintf(out, "  counters (non-zero):\n");
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
 		if (cur.c[i] != 0)
@@ -95,7 +96,7 @@ hp_ctl_write_stats_json(const char *path)
 			st.imissed, st.ierrors, st.rx_nombuf, st.oerrors);
 		first = false;
 	}
-	fprintf(f, "],\n \"counters\": {");
+	fprintf(f, "],\n \"flows_active\": %" PRIu64 ",\n \"counters\": {", hp_dp_flows_active());
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
 		fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", hp_ctr_name(i), cur.c[i]);
 	fprintf(f, "},\n \"per_worker\": [");

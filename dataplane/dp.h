@@ -66,6 +66,7 @@ struct hp_worker {
 	struct rte_mempool *pool; /* this worker's socket pool (fragment copies) */
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct hp_defrag_seen *frag_seen; /* exact-duplicate filter (dp_defrag.c) */
+	struct hp_flow_table *flows;      /* TCP flows (dp_flow.c) */
 	uint64_t tx_drain_tsc;
 
 	/* written by the worker, read by the control thread */
@@ -112,6 +113,9 @@ int hp_dp_launch(void);
 void hp_dp_request_stop(void);
 void hp_dp_wait(void);
 void hp_dp_fini(void);
+
+/* TCP flows tracked by every worker now (control thread). */
+uint64_t hp_dp_flows_active(void);
 
 /* Sum of every worker's counters (control thread). */
 void hp_dp_counters(struct hp_counters *out);

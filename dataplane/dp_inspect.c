@@ -2,7 +2,10 @@
  * Inspection hook. Today it accounts what it is given (packets, L4 payload bytes) and forwards
  * everything; the TCP/HTTP stages replace the body of the loop.
  */
+#include <rte_cycles.h>
+
 #include "dp.h"
+#include "dp_flow.h"
 #include "dp_inspect.h"
 
 void
@@ -10,15 +13,17 @@ hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
 		 uint8_t *verdicts)
 {
 	uint64_t *c = w->ctr.c;
+	uint64_t now = rte_rdtsc();
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct hp_pkt *p = &items[i].pkt;
 
 		c[HP_CTR_INSPECT_PACKETS]++;
 		if (p->flags & HP_PKT_L4) {
-			if (p->l4_proto == IPPROTO_TCP)
+			if (p->l4_proto == IPPROTO_TCP) {
 				c[HP_CTR_INSPECT_TCP_PAYLOAD_BYTES] += p->payload_len;
-			else if (p->l4_proto == IPPROTO_UDP)
+				hp_flow_track(w, items[i].data, p, now);
+			} else if (p->l4_proto == IPPROTO_UDP)
 				c[HP_CTR_INSPECT_UDP_PAYLOAD_BYTES] += p->payload_len;
 		}
 		verdicts[i] = HP_VERDICT_FORWARD;

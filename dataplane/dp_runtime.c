@@ -16,6 +16,7 @@
 
 #include "dp.h"
 #include "dp_defrag.h"
+#include "dp_flow.h"
 #include "dp_log.h"
 #include "dp_worker.h"
 
@@ -138,6 +139,11 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		/* rx queue q of every port is polled by worker q */
 		for (uint16_t q = w->id; q < dp->ports[p].n_rxq; q += dp->n_workers)
 			w->rxq[w->n_rxq++] = (struct hp_rxq){.port = p, .queue = q};
+	}
+	if (hp_flow_table_create(w, &dc->flows) != 0) {
+		snprintf(err, errlen, "dataplane.flows.max: cannot allocate a flow table of %u "
+			 "flows for worker %u (give EAL more memory with -m)", dc->flows.max, w->id);
+		return -ENOMEM;
 	}
 	if (w->defrag && hp_defrag_create(w, &dc->defrag) != 0) {
 		snprintf(err, errlen, "dataplane.defrag.max_flows: cannot allocate a reassembly "
@@ -275,6 +281,17 @@ hp_dp_counters(struct hp_counters *out)
 			hp_counters_add(out, &hp_dp.workers[i]->ctr);
 }
 
+uint64_t
+hp_dp_flows_active(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++)
+		if (hp_dp.workers[i] != NULL)
+			n += hp_flow_count(hp_dp.workers[i]);
+	return n;
+}
+
 bool
 hp_dp_idle_for(uint64_t idle_ms)
 {
@@ -301,6 +318,7 @@ hp_dp_fini(void)
 		if (w == NULL)
 			continue;
 		hp_defrag_destroy(w);
+		hp_flow_table_destroy(w);
 		for (unsigned int j = 0; j < hp_dp.n_workers; j++)
 			rte_ring_free(w->ring_to[j]);
 		rte_free(w->scratch);

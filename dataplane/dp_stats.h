@@ -49,6 +49,12 @@ enum hp_ctr {
 	HP_CTR_DISPATCH_IN,
 	HP_CTR_DISPATCH_RING_FULL,  /* handoff ring full: packet dropped */
 	HP_CTR_DISPATCH_DROPPED_AT_EXIT, /* still in a handoff ring when hookpath stopped */
+	HP_CTR_FLOWS_CREATED,       /* TCP flows created (SYN, or midstream) */
+	HP_CTR_FLOWS_MIDSTREAM,     /* of which picked up without their handshake */
+	HP_CTR_FLOWS_UNTRACKED,     /* TCP segments of no flow: no SYN with midstream off, RST */
+	HP_CTR_FLOWS_EXPIRED,       /* removed after their state's idle timeout */
+	HP_CTR_FLOWS_EVICTED,       /* removed to make room (dataplane.flows.max reached) */
+	HP_CTR_FLOWS_REUSED,        /* a closed flow's tuple reopened by a new SYN */
 	HP_CTR_INSPECT_PACKETS,     /* packets (or reassembled datagrams) given to inspection */
 	HP_CTR_INSPECT_TCP_PAYLOAD_BYTES,
 	HP_CTR_INSPECT_UDP_PAYLOAD_BYTES,

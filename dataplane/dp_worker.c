@@ -20,8 +20,12 @@
 
 #include "dp.h"
 #include "dp_defrag.h"
+#include "dp_flow.h"
 #include "dp_inspect.h"
 #include "dp_worker.h"
+
+/* Wheel entries examined per drain tick (every tx_drain_us): bounds the expiry work. */
+#define HP_FLOW_EXPIRE_BUDGET 256
 
 /* Frames whose first line is prefetched ahead of the one being decoded. */
 #ifndef HP_PREFETCH_AHEAD
@@ -513,6 +517,7 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 				tx_flush_all(w);
 			if (w->defrag)
 				hp_defrag_expire(w, now);
+			hp_flow_expire(w, now, HP_FLOW_EXPIRE_BUDGET);
 		}
 	}
 }

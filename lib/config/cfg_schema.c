@@ -99,6 +99,17 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "datagrams in reassembly at once, per worker"),
 	KEY_UINT("dataplane.defrag.timeout_ms", dataplane.defrag.timeout_ms, 2000, 1, 60000, 0,
 		 "an incomplete datagram is dropped after this (milliseconds)"),
+	KEY_UINT("dataplane.flows.max", dataplane.flows.max, 65536, 64, 16777216, 0,
+		 "TCP flows tracked at once, per worker; when full the flow closest to expiry is "
+		 "evicted"),
+	KEY_BOOL("dataplane.flows.midstream", dataplane.flows.midstream, true,
+		 "track TCP flows whose handshake was not seen (picked up midstream)"),
+	KEY_UINT("dataplane.flows.timeout_syn_s", dataplane.flows.timeout_syn_s, 30, 1, 86400, 0,
+		 "a flow whose handshake did not complete expires after this idle time (seconds)"),
+	KEY_UINT("dataplane.flows.timeout_established_s", dataplane.flows.timeout_established_s,
+		 600, 1, 86400, 0, "an established flow expires after this idle time (seconds)"),
+	KEY_UINT("dataplane.flows.timeout_closed_s", dataplane.flows.timeout_closed_s, 10, 1,
+		 86400, 0, "a flow closed by FIN both ways or RST is forgotten after (seconds)"),
 	KEY_UINT("control.stats_interval_s", control.stats_interval_s, 0, 0, 86400, 0,
 		 "periodic stats line on stdout (seconds); 0 = off"),
 };

@@ -39,6 +39,15 @@ struct hp_defrag_config {
 	uint32_t timeout_ms; /* an incomplete datagram is dropped after this */
 };
 
+/* TCP flow tracking (per worker). */
+struct hp_flows_config {
+	uint32_t max;            /* flows per worker; a full table evicts (see dp_flow.h) */
+	bool midstream;          /* track flows whose SYN was not seen */
+	uint32_t timeout_syn_s;  /* handshake not completed */
+	uint32_t timeout_established_s;
+	uint32_t timeout_closed_s; /* after FIN both ways or RST */
+};
+
 struct hp_dataplane_config {
 	enum hp_mode mode;
 	/* bridge: port pairs; each port appears in at most one pair */
@@ -65,6 +74,7 @@ struct hp_dataplane_config {
 	bool checksum_validation;
 	enum hp_malformed_action on_malformed;
 	struct hp_defrag_config defrag;
+	struct hp_flows_config flows;
 };
 
 struct hp_control_config {

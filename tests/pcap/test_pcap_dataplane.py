@@ -258,6 +258,89 @@ class Webhooks(unittest.TestCase):
         self.assertGreater(c["defrag_reassembled"], 0)
 
 
+class Flows(unittest.TestCase):
+    """TCP flow tracking: creation on SYN, both directions on one flow, state timeouts on the
+    timer wheel, eviction when full, midstream pickup on or off."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmpdir = tempfile.TemporaryDirectory(prefix="hp-pcap-flows-")
+        cls.tmp = cls.tmpdir.name
+        cls.pcap = os.path.join(cls.tmp, "s100.pcap")
+        hp.gen(cls.tmp, "webhooks", "-o", cls.pcap, "--sessions", "100",
+               "--requests-per-session", "2", "--interleave")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmpdir.cleanup()
+
+    @staticmethod
+    def without_syn(src, dst):
+        """Drop the client SYNs (TCP flags == SYN) of an Ethernet/IPv4 pcap."""
+        keep = []
+        for fr in hp.read_pcap(src):
+            ihl = (fr[14] & 0x0f) * 4
+            if fr[23] == 6 and fr[14 + ihl + 13] & 0x12 == 0x02:
+                continue
+            keep.append(fr)
+        hp.write_pcap(dst, keep)
+        return keep
+
+    def test_one_flow_per_session(self):
+        st, _ = hp.run_hookpath(self.tmp, [self.pcap], hp.tap_cfg())
+        c = st["counters"]
+        self.assertEqual(c["flows_created"], 100)
+        self.assertEqual(c["flows_midstream"], 0)
+        self.assertEqual(c["flows_untracked"], 0)
+        self.assertEqual(st["flows_active"], 100)  # closed, within timeout_closed_s
+
+    def test_closed_flows_expire(self):
+        cfg = hp.tap_cfg("  flows:\n    timeout_closed_s: 1\n")
+        st, _ = hp.run_hookpath(self.tmp, [self.pcap], cfg, idle_ms=1600)
+        self.assertEqual(st["counters"]["flows_expired"], 100)
+        self.assertEqual(st["flows_active"], 0)
+
+    def test_eviction_when_full(self):
+        cfg = hp.tap_cfg("  flows:\n    max: 64\n")
+        st, _ = hp.run_hookpath(self.tmp, [self.pcap], cfg)
+        c = st["counters"]
+        self.assertEqual(st["flows_active"], 64)
+        self.assertEqual(c["flows_created"] - c["flows_evicted"], 64)
+        self.assertGreaterEqual(c["flows_evicted"], 36)
+
+    def test_both_directions_one_flow_two_workers(self):
+        """Client frames on port 0, server frames on port 1, two workers with software
+        dispatch: each connection is one flow (a direction landing on the other worker would
+        create a second, midstream one)."""
+        frames = hp.read_pcap(self.pcap)
+        to_server = [f for f in frames if f[26:28] == bytes([198, 18])]
+        to_client = [f for f in frames if f[26:28] == bytes([198, 19])]
+        self.assertEqual(len(to_server) + len(to_client), len(frames))
+        a, b = os.path.join(self.tmp, "c2s.pcap"), os.path.join(self.tmp, "s2c.pcap")
+        hp.write_pcap(a, to_server)
+        hp.write_pcap(b, to_client)
+        st, out = hp.run_hookpath(self.tmp, [a, b], hp.bridge_cfg("  workers: 2\n"),
+                                  workers=2, idle_ms=300)
+        c = st["counters"]
+        self.assertTrue(st["dispatch"])
+        self.assertEqual(c["flows_created"], 100)
+        self.assertEqual(st["flows_active"], 100)
+        self.assertEqual(collections.Counter(out[1]), collections.Counter(to_server))
+        self.assertEqual(collections.Counter(out[0]), collections.Counter(to_client))
+
+    def test_midstream(self):
+        path = os.path.join(self.tmp, "nosyn.pcap")
+        self.without_syn(self.pcap, path)
+        st, _ = hp.run_hookpath(self.tmp, [path], hp.tap_cfg())
+        self.assertEqual(st["counters"]["flows_created"], 100)
+        self.assertEqual(st["counters"]["flows_midstream"], 100)
+        st, _ = hp.run_hookpath(self.tmp, [path],
+                                hp.tap_cfg("  flows:\n    midstream: false\n"))
+        c = st["counters"]
+        self.assertEqual(c["flows_created"], 0)
+        self.assertEqual(c["flows_untracked"], c["l4_tcp"])
+
+
 class SuricataVerifyDefrag(unittest.TestCase):
     """suricata-verify defrag/bug-6887-*: an IPv4 TCP SYN cut in 8-byte fragments (one pcap
     raw IPv4, one Ethernet + VLAN). Suricata expects one alert on the reassembled SYN; we

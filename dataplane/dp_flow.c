@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Per-worker TCP flow table and timer wheel (see dp_flow.h for the contract).
+ *
+ * Timer wheel: WHEEL_SLOTS slots of TICK_MS each. A flow sits in the slot of its deadline
+ * (last packet + the timeout of its state), or of the wheel's horizon when the deadline is
+ * further. Packets only refresh last_tsc (no relinking per packet); when a slot comes due its
+ * flows are checked: expired ones are removed, the others re-inserted at their real deadline.
+ * A state change that shortens the timeout (to closed) relinks the flow at once.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+
+#include "dp.h"
+#include "dp_flow.h"
+
+#define WHEEL_SLOTS 4096 /* power of 2 */
+#define TICK_MS     100  /* horizon: 409.6 s */
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+struct hp_flow_table {
+	struct rte_hash *hash;
+	struct hp_flow *flows;   /* indexed by rte_hash key position */
+	uint32_t n_flows;        /* array size */
+	uint32_t count;          /* flows tracked */
+	bool midstream;
+	uint64_t tick_tsc;
+	uint64_t timeout_tsc[HP_TCP_CLOSED + 1];
+	uint64_t cursor;         /* next tick to process */
+	uint32_t head[WHEEL_SLOTS];
+};
+
+static const char *const state_names[] = {
+	[HP_TCP_SYN_SENT] = "syn_sent", [HP_TCP_SYN_RECV] = "syn_recv",
+	[HP_TCP_ESTABLISHED] = "established", [HP_TCP_FIN_WAIT] = "fin_wait",
+	[HP_TCP_CLOSED] = "closed",
+};
+
+const char *
+hp_tcp_state_name(enum hp_tcp_state s)
+{
+	return (unsigned int)s <= HP_TCP_CLOSED ? state_names[s] : "unknown";
+}
+
+int
+hp_flow_table_create(struct hp_worker *w, const struct hp_flows_config *cfg)
+{
+	struct hp_flow_table *t;
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters p = {
+		.name = name,
+		.entries = cfg->max,
+		.key_len = sizeof(struct hp_flow_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = w->socket,
+		/* extendable buckets: capacity is exactly `entries`, whatever the collisions */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	uint64_t hz = rte_get_tsc_hz();
+
+	t = rte_zmalloc_socket("hp_flow_table", sizeof(*t), RTE_CACHE_LINE_SIZE, w->socket);
+	if (t == NULL)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "hp_flows_%u", w->id);
+	t->hash = rte_hash_create(&p);
+	if (t->hash == NULL)
+		goto fail;
+	t->n_flows = (uint32_t)rte_hash_max_key_id(t->hash) + 1;
+	t->flows = rte_zmalloc_socket("hp_flows", (size_t)t->n_flows * sizeof(struct hp_flow),
+				      RTE_CACHE_LINE_SIZE, w->socket);
+	if (t->flows == NULL)
+		goto fail;
+	t->midstream = cfg->midstream;
+	t->tick_tsc = hz / 1000 * TICK_MS;
+	t->timeout_tsc[HP_TCP_SYN_SENT] = hz * cfg->timeout_syn_s;
+	t->timeout_tsc[HP_TCP_SYN_RECV] = hz * cfg->timeout_syn_s;
+	t->timeout_tsc[HP_TCP_ESTABLISHED] = hz * cfg->timeout_established_s;
+	t->timeout_tsc[HP_TCP_FIN_WAIT] = hz * cfg->timeout_established_s;
+	t->timeout_tsc[HP_TCP_CLOSED] = hz * cfg->timeout_closed_s;
+	t->cursor = rte_rdtsc() / t->tick_tsc;
+	for (unsigned int i = 0; i < WHEEL_SLOTS; i++)
+		t->head[i] = HP_FLOW_NONE;
+	w->flows = t;
+	return 0;
+fail:
+	rte_hash_free(t->hash);
+	rte_free(t);
+	return -ENOMEM;
+}
+
+void
+hp_flow_table_destroy(struct hp_worker *w)
+{
+	struct hp_flow_table *t = w->flows;
+
+	if (t == NULL)
+		return;
+	rte_hash_free(t->hash);
+	rte_free(t->flows);
+	rte_free(t);
+	w->flows = NULL;
+}
+
+uint32_t
+hp_flow_count(const struct hp_worker *w)
+{
+	return w->flows ? w->flows->count : 0;
+}
+
+static inline void
+wheel_unlink(struct hp_flow_table *t, uint32_t idx)
+{
+	struct hp_flow *f = &t->flows[idx];
+
+	if (f->wheel_prev != HP_FLOW_NONE)
+		t->flows[f->wheel_prev].wheel_next = f->wheel_next;
+	else
+		t->head[f->wheel_slot] = f->wheel_next;
+	if (f->wheel_next != HP_FLOW_NONE)
+		t->flows[f->wheel_next].wheel_prev = f->wheel_prev;
+}
+
+/* Insert at the slot of its deadline, clamped to (cursor, cursor + horizon). */
+static inline void
+wheel_link(struct hp_flow_table *t, uint32_t idx)
+{
+	struct hp_flow *f = &t->flows[idx];
+	uint64_t tick = (f->last_tsc + t->timeout_tsc[f->state]) / t->tick_tsc;
+	uint32_t slot;
+
+	if (tick <= t->cursor)
+		tick = t->cursor + 1;
+	if (tick >= t->cursor + WHEEL_SLOTS)
+		tick = t->cursor + WHEEL_SLOTS - 1;
+	slot = tick & (WHEEL_SLOTS - 1);
+	f->wheel_slot = slot;
+	f->wheel_prev = HP_FLOW_NONE;
+	f->wheel_next = t->head[slot];
+	if (f->wheel_next != HP_FLOW_NONE)
+		t->flows[f->wheel_next].wheel_prev = idx;
+	t->head[slot] = idx;
+}
+
+static void
+flow_remove(struct hp_worker *w, uint32_t idx)
+{
+	struct hp_flow_table *t = w->flows;
+
+	wheel_unlink(t, idx);
+	rte_hash_del_key(t->hash, &t->flows[idx].key);
+	t->count--;
+}
+
+/* Table full: evict the flow closest to expiry (head of the soonest non-empty slot). */
+static bool
+evict_one(struct hp_worker *w)
+{
+	struct hp_flow_table *t = w->flows;
+
+	for (uint64_t tick = t->cursor; tick < t->cursor + WHEEL_SLOTS; tick++) {
+		uint32_t idx = t->head[tick & (WHEEL_SLOTS - 1)];
+
+		if (idx != HP_FLOW_NONE) {
+			flow_remove(w, idx);
+			w->ctr.c[HP_CTR_FLOWS_EVICTED]++;
+			return true;
+		}
+	}
+	return false;
+}
+
+static inline void
+make_key(struct hp_flow_key *k, const uint8_t *data, const struct hp_pkt *pkt, uint8_t *sender)
+{
+	const uint8_t *l3 = data + pkt->l3_off;
+	uint8_t a[16] = {0}, b[16] = {0};
+	size_t alen;
+	int cmp;
+
+	memset(k, 0, sizeof(*k));
+	if (pkt->l3 == HP_L3_IPV4) {
+		memcpy(a, l3 + 12, 4);
+		memcpy(b, l3 + 16, 4);
+		alen = 4;
+		k->family = 4;
+	} else {
+		memcpy(a, l3 + 8, 16);
+		memcpy(b, l3 + 24, 16);
+		alen = 16;
+		k->family = 6;
+	}
+	k->proto = pkt->l4_proto;
+	cmp = memcmp(a, b, alen);
+	if (cmp < 0 || (cmp == 0 && pkt->sport <= pkt->dport)) {
+		memcpy(k->addr[0], a, 16);
+		memcpy(k->addr[1], b, 16);
+		k->port[0] = pkt->sport;
+		k->port[1] = pkt->dport;
+		*sender = 0;
+	} else {
+		memcpy(k->addr[0], b, 16);
+		memcpy(k->addr[1], a, 16);
+		k->port[0] = pkt->dport;
+		k->port[1] = pkt->sport;
+		*sender = 1;
+	}
+}
+
+struct hp_flow_ref
+hp_flow_track(struct hp_worker *w, const uint8_t *data, const struct hp_pkt *pkt, uint64_t now)
+{
+	struct hp_flow_table *t = w->flows;
+	struct hp_flow_ref ref = {.flow = NULL};
+	struct hp_flow_key key;
+	uint8_t sender, flags = pkt->tcp_flags;
+	hash_sig_t sig;
+	struct hp_flow *f;
+	int32_t pos;
+
+	make_key(&key, data, pkt, &sender);
+	sig = rte_hash_hash(t->hash, &key);
+	pos = rte_hash_lookup_with_hash(t->hash, &key, sig);
+	if (pos < 0) {
+		bool syn = (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+
+		if (!syn && (!t->midstream || (flags & TCP_RST))) {
+			w->ctr.c[HP_CTR_FLOWS_UNTRACKED]++;
+			return ref;
+		}
+		pos = rte_hash_add_key_with_hash(t->hash, &key, sig);
+		if (pos == -ENOSPC && evict_one(w))
+			pos = rte_hash_add_key_with_hash(t->hash, &key, sig);
+		if (pos < 0) {
+			w->ctr.c[HP_CTR_FLOWS_UNTRACKED]++;
+			return ref;
+		}
+		f = &t->flows[pos];
+		memset(f, 0, sizeof(*f));
+		f->key = key;
+		if (syn) {
+			f->client = sender;
+			f->state = HP_TCP_SYN_SENT;
+		} else {
+			/* Midstream: the SYN-ACK's sender is the server; otherwise the endpoint on
+			 * the higher (ephemeral) port is taken for the client. */
+			if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+				f->client = sender ^ 1;
+			else if (key.port[0] != key.port[1])
+				f->client = key.port[0] > key.port[1] ? 0 : 1;
+			else
+				f->client = sender;
+			f->state = (flags & TCP_SYN) ? HP_TCP_SYN_RECV : HP_TCP_ESTABLISHED;
+			f->midstream = 1;
+			w->ctr.c[HP_CTR_FLOWS_MIDSTREAM]++;
+		}
+		f->last_tsc = now;
+		wheel_link(t, (uint32_t)pos);
+		t->count++;
+		w->ctr.c[HP_CTR_FLOWS_CREATED]++;
+	} else {
+		uint8_t dir;
+		uint8_t old_state;
+
+		f = &t->flows[pos];
+		dir = sender == f->client ? 0 : 1;
+		old_state = f->state;
+		if (flags & TCP_RST) {
+			f->state = HP_TCP_CLOSED;
+		} else if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == 0 &&
+			   f->state >= HP_TCP_FIN_WAIT) {
+			/* the tuple is reused by a new connection */
+			f->state = HP_TCP_SYN_SENT;
+			f->fin_seen = 0;
+			f->midstream = 0;
+			w->ctr.c[HP_CTR_FLOWS_REUSED]++;
+		} else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+			if (dir == 1 && f->state == HP_TCP_SYN_SENT)
+				f->state = HP_TCP_SYN_RECV;
+		} else if ((flags & TCP_ACK) && dir == 0 && f->state == HP_TCP_SYN_RECV) {
+			f->state = HP_TCP_ESTABLISHED;
+		}
+		if ((flags & TCP_FIN) && f->state != HP_TCP_CLOSED) {
+			f->fin_seen |= 1u << dir;
+			f->state = f->fin_seen == 3 ? HP_TCP_CLOSED : HP_TCP_FIN_WAIT;
+		}
+		f->last_tsc = now;
+		if (f->state == HP_TCP_CLOSED && old_state != HP_TCP_CLOSED) {
+			/* shorter timeout: relink now rather than at the old deadline */
+			wheel_unlink(t, (uint32_t)pos);
+			wheel_link(t, (uint32_t)pos);
+		}
+	}
+	ref.flow = f;
+	ref.idx = (uint32_t)pos;
+	ref.dir = sender == f->client ? 0 : 1;
+	f->packets[ref.dir]++;
+	f->bytes[ref.dir] += pkt->payload_len;
+	return ref;
+}
+
+void
+hp_flow_expire(struct hp_worker *w, uint64_t now, unsigned int budget)
+{
+	struct hp_flow_table *t = w->flows;
+	uint64_t now_tick = now / t->tick_tsc;
+
+	while (t->cursor <= now_tick && budget > 0) {
+		uint32_t slot = t->cursor & (WHEEL_SLOTS - 1);
+		uint32_t idx;
+
+		while ((idx = t->head[slot]) != HP_FLOW_NONE && budget > 0) {
+			struct hp_flow *f = &t->flows[idx];
+
+			budget--;
+			wheel_unlink(t, idx);
+			if (now - f->last_tsc >= t->timeout_tsc[f->state]) {
+				rte_hash_del_key(t->hash, &f->key);
+				t->count--;
+				w->ctr.c[HP_CTR_FLOWS_EXPIRED]++;
+			} else {
+				wheel_link(t, idx); /* not due yet: to its real deadline */
+			}
+		}
+		if (t->head[slot] != HP_FLOW_NONE)
+			return; /* budget spent; this slot goes on next pass */
+		t->cursor++;
+	}
+}
+
+void
+hp_flow_foreach(struct hp_worker *w, void (*fn)(const struct hp_flow *f, void *arg), void *arg)
+{
+	struct hp_flow_table *t = w->flows;
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	int32_t pos;
+
+	if (t == NULL)
+		return;
+	while ((pos = rte_hash_iterate(t->hash, &key, &data, &it)) >= 0)
+		fn(&t->flows[pos], arg);
+}
