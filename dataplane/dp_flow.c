@@ -182,129 +182,186 @@ static inline void
 make_key(struct hp_flow_key *k, const uint8_t *data, const struct hp_pkt *pkt, uint8_t *sender)
 {
 	const uint8_t *l3 = data + pkt->l3_off;
-	uint8_t a[16] = {0}, b[16] = {0};
+	const uint8_t *a, *b;
 	size_t alen;
 	int cmp;
 
 	memset(k, 0, sizeof(*k));
 	if (pkt->l3 == HP_L3_IPV4) {
-		memcpy(a, l3 + 12, 4);
-		memcpy(b, l3 + 16, 4);
+		a = l3 + 12;
+		b = l3 + 16;
 		alen = 4;
 		k->family = 4;
 	} else {
-		memcpy(a, l3 + 8, 16);
-		memcpy(b, l3 + 24, 16);
+		a = l3 + 8;
+		b = l3 + 24;
 		alen = 16;
 		k->family = 6;
 	}
 	k->proto = pkt->l4_proto;
-	cmp = memcmp(a, b, alen);
+	if (alen == 4) {
+		uint32_t va, vb;
+
+		memcpy(&va, a, 4);
+		memcpy(&vb, b, 4);
+		va = rte_be_to_cpu_32(va);
+		vb = rte_be_to_cpu_32(vb);
+		cmp = va < vb ? -1 : va > vb;
+	} else {
+		cmp = memcmp(a, b, alen);
+	}
 	if (cmp < 0 || (cmp == 0 && pkt->sport <= pkt->dport)) {
-		memcpy(k->addr[0], a, 16);
-		memcpy(k->addr[1], b, 16);
+		memcpy(k->addr[0], a, alen);
+		memcpy(k->addr[1], b, alen);
 		k->port[0] = pkt->sport;
 		k->port[1] = pkt->dport;
 		*sender = 0;
 	} else {
-		memcpy(k->addr[0], b, 16);
-		memcpy(k->addr[1], a, 16);
+		memcpy(k->addr[0], b, alen);
+		memcpy(k->addr[1], a, alen);
 		k->port[0] = pkt->dport;
 		k->port[1] = pkt->sport;
 		*sender = 1;
 	}
 }
 
-struct hp_flow_ref
-hp_flow_track(struct hp_worker *w, const uint8_t *data, const struct hp_pkt *pkt, uint64_t now)
+/* Create the flow of a segment whose key was not found. */
+static struct hp_flow *
+flow_create(struct hp_worker *w, const struct hp_flow_key *key, hash_sig_t sig, uint8_t sender,
+	    uint8_t flags, uint64_t now, int32_t *posp)
 {
 	struct hp_flow_table *t = w->flows;
-	struct hp_flow_ref ref = {.flow = NULL};
-	struct hp_flow_key key;
-	uint8_t sender, flags = pkt->tcp_flags;
-	hash_sig_t sig;
+	bool syn = (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
 	struct hp_flow *f;
 	int32_t pos;
 
-	make_key(&key, data, pkt, &sender);
-	sig = rte_hash_hash(t->hash, &key);
-	pos = rte_hash_lookup_with_hash(t->hash, &key, sig);
+	if (!syn && (!t->midstream || (flags & TCP_RST))) {
+		w->ctr.c[HP_CTR_FLOWS_UNTRACKED]++;
+		return NULL;
+	}
+	pos = rte_hash_add_key_with_hash(t->hash, key, sig);
+	if (pos == -ENOSPC && evict_one(w))
+		pos = rte_hash_add_key_with_hash(t->hash, key, sig);
 	if (pos < 0) {
-		bool syn = (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
-
-		if (!syn && (!t->midstream || (flags & TCP_RST))) {
-			w->ctr.c[HP_CTR_FLOWS_UNTRACKED]++;
-			return ref;
-		}
-		pos = rte_hash_add_key_with_hash(t->hash, &key, sig);
-		if (pos == -ENOSPC && evict_one(w))
-			pos = rte_hash_add_key_with_hash(t->hash, &key, sig);
-		if (pos < 0) {
-			w->ctr.c[HP_CTR_FLOWS_UNTRACKED]++;
-			return ref;
-		}
-		f = &t->flows[pos];
-		memset(f, 0, sizeof(*f));
-		f->key = key;
-		if (syn) {
-			f->client = sender;
-			f->state = HP_TCP_SYN_SENT;
-		} else {
-			/* Midstream: the SYN-ACK's sender is the server; otherwise the endpoint on
-			 * the higher (ephemeral) port is taken for the client. */
-			if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
-				f->client = sender ^ 1;
-			else if (key.port[0] != key.port[1])
-				f->client = key.port[0] > key.port[1] ? 0 : 1;
-			else
-				f->client = sender;
-			f->state = (flags & TCP_SYN) ? HP_TCP_SYN_RECV : HP_TCP_ESTABLISHED;
-			f->midstream = 1;
-			w->ctr.c[HP_CTR_FLOWS_MIDSTREAM]++;
-		}
-		f->last_tsc = now;
-		wheel_link(t, (uint32_t)pos);
-		t->count++;
-		w->ctr.c[HP_CTR_FLOWS_CREATED]++;
+		w->ctr.c[HP_CTR_FLOWS_UNTRACKED]++;
+		return NULL;
+	}
+	f = &t->flows[pos];
+	memset(f, 0, sizeof(*f));
+	f->key = *key;
+	if (syn) {
+		f->client = sender;
+		f->state = HP_TCP_SYN_SENT;
 	} else {
-		uint8_t dir;
-		uint8_t old_state;
+		/* Midstream: the SYN-ACK's sender is the server; otherwise the endpoint on the
+		 * higher (ephemeral) port is taken for the client. */
+		if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+			f->client = sender ^ 1;
+		else if (key->port[0] != key->port[1])
+			f->client = key->port[0] > key->port[1] ? 0 : 1;
+		else
+			f->client = sender;
+		f->state = (flags & TCP_SYN) ? HP_TCP_SYN_RECV : HP_TCP_ESTABLISHED;
+		f->midstream = 1;
+		w->ctr.c[HP_CTR_FLOWS_MIDSTREAM]++;
+	}
+	f->last_tsc = now;
+	wheel_link(t, (uint32_t)pos);
+	t->count++;
+	w->ctr.c[HP_CTR_FLOWS_CREATED]++;
+	*posp = pos;
+	return f;
+}
 
-		f = &t->flows[pos];
-		dir = sender == f->client ? 0 : 1;
-		old_state = f->state;
-		if (flags & TCP_RST) {
-			f->state = HP_TCP_CLOSED;
-		} else if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == 0 &&
-			   f->state >= HP_TCP_FIN_WAIT) {
-			/* the tuple is reused by a new connection */
-			f->state = HP_TCP_SYN_SENT;
-			f->fin_seen = 0;
-			f->midstream = 0;
-			w->ctr.c[HP_CTR_FLOWS_REUSED]++;
-		} else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
-			if (dir == 1 && f->state == HP_TCP_SYN_SENT)
-				f->state = HP_TCP_SYN_RECV;
-		} else if ((flags & TCP_ACK) && dir == 0 && f->state == HP_TCP_SYN_RECV) {
-			f->state = HP_TCP_ESTABLISHED;
+/* State machine step for a segment of a known flow. */
+static inline void
+flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int32_t pos,
+	    uint8_t dir, uint8_t flags, uint64_t now)
+{
+	uint8_t old_state = f->state;
+
+	if (flags & TCP_RST) {
+		f->state = HP_TCP_CLOSED;
+	} else if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == 0 &&
+		   f->state >= HP_TCP_FIN_WAIT) {
+		/* the tuple is reused by a new connection */
+		f->state = HP_TCP_SYN_SENT;
+		f->fin_seen = 0;
+		f->midstream = 0;
+		w->ctr.c[HP_CTR_FLOWS_REUSED]++;
+	} else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+		if (dir == 1 && f->state == HP_TCP_SYN_SENT)
+			f->state = HP_TCP_SYN_RECV;
+	} else if ((flags & TCP_ACK) && dir == 0 && f->state == HP_TCP_SYN_RECV) {
+		f->state = HP_TCP_ESTABLISHED;
+	}
+	if ((flags & TCP_FIN) && f->state != HP_TCP_CLOSED) {
+		f->fin_seen |= 1u << dir;
+		f->state = f->fin_seen == 3 ? HP_TCP_CLOSED : HP_TCP_FIN_WAIT;
+	}
+	f->last_tsc = now;
+	if (f->state == HP_TCP_CLOSED && old_state != HP_TCP_CLOSED) {
+		/* shorter timeout: relink now rather than at the old deadline */
+		wheel_unlink(t, (uint32_t)pos);
+		wheel_link(t, (uint32_t)pos);
+	}
+}
+
+void
+hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
+		    const struct hp_pkt *const *pkts, uint16_t n, uint64_t now,
+		    struct hp_flow_ref *refs)
+{
+	struct hp_flow_table *t = w->flows;
+	struct hp_flow_key keys[HP_FLOW_BURST];
+	const void *kp[HP_FLOW_BURST];
+	int32_t pos[HP_FLOW_BURST];
+	uint8_t sender[HP_FLOW_BURST];
+
+	for (uint16_t base = 0; base < n; base += HP_FLOW_BURST) {
+		uint16_t m = RTE_MIN((uint16_t)(n - base), (uint16_t)HP_FLOW_BURST);
+
+		for (uint16_t i = 0; i < m; i++) {
+			make_key(&keys[i], data[base + i], pkts[base + i], &sender[i]);
+			kp[i] = &keys[i];
 		}
-		if ((flags & TCP_FIN) && f->state != HP_TCP_CLOSED) {
-			f->fin_seen |= 1u << dir;
-			f->state = f->fin_seen == 3 ? HP_TCP_CLOSED : HP_TCP_FIN_WAIT;
-		}
-		f->last_tsc = now;
-		if (f->state == HP_TCP_CLOSED && old_state != HP_TCP_CLOSED) {
-			/* shorter timeout: relink now rather than at the old deadline */
-			wheel_unlink(t, (uint32_t)pos);
-			wheel_link(t, (uint32_t)pos);
+		/* bulk lookup: DPDK pipelines the bucket prefetches across the keys */
+		rte_hash_lookup_bulk(t->hash, kp, m, pos);
+		for (uint16_t i = 0; i < m; i++) {
+			const struct hp_pkt *p = pkts[base + i];
+			struct hp_flow_ref *ref = &refs[base + i];
+			uint8_t flags = p->tcp_flags;
+			struct hp_flow *f;
+
+			if (pos[i] < 0) {
+				/* an earlier segment of this burst may have created it */
+				hash_sig_t sig = rte_hash_hash(t->hash, &keys[i]);
+
+				pos[i] = rte_hash_lookup_with_hash(t->hash, &keys[i], sig);
+				if (pos[i] < 0) {
+					f = flow_create(w, &keys[i], sig, sender[i], flags, now,
+							&pos[i]);
+					if (f == NULL) {
+						ref->flow = NULL;
+						continue;
+					}
+				} else {
+					f = &t->flows[pos[i]];
+					flow_update(t, w, f, pos[i], sender[i] == f->client ? 0 : 1,
+						    flags, now);
+				}
+			} else {
+				f = &t->flows[pos[i]];
+				flow_update(t, w, f, pos[i], sender[i] == f->client ? 0 : 1, flags,
+					    now);
+			}
+			ref->flow = f;
+			ref->idx = (uint32_t)pos[i];
+			ref->dir = sender[i] == f->client ? 0 : 1;
+			f->packets[ref->dir]++;
+			f->bytes[ref->dir] += p->payload_len;
 		}
 	}
-	ref.flow = f;
-	ref.idx = (uint32_t)pos;
-	ref.dir = sender == f->client ? 0 : 1;
-	f->packets[ref.dir]++;
-	f->bytes[ref.dir] += pkt->payload_len;
-	return ref;
 }
 
 void

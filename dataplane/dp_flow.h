@@ -28,13 +28,15 @@ enum hp_tcp_state {
 	HP_TCP_CLOSED,       /* FIN both ways, or RST */
 };
 
-/* Normalised key: endpoint 0 is the lower (address, port), so both directions match. */
+/* Normalised key: endpoint 0 is the lower (address, port), so both directions match.
+ * 48 bytes: rte_hash compares 16/32/48/64-byte keys with vector code, other sizes with
+ * memcmp (measured: memcmp was 9 % of a 64 B-frame run with a 40-byte key). */
 struct hp_flow_key {
 	uint8_t addr[2][16]; /* IPv4 in the first 4 bytes, the rest zero */
 	uint16_t port[2];
 	uint8_t family;      /* 4 or 6 */
 	uint8_t proto;
-	uint8_t pad[2];
+	uint8_t pad[10];
 };
 
 struct hp_flow {
@@ -63,10 +65,14 @@ struct hp_flow_ref {
 int hp_flow_table_create(struct hp_worker *w, const struct hp_flows_config *cfg);
 void hp_flow_table_destroy(struct hp_worker *w);
 
-/* Look the TCP segment's flow up (creating it on a SYN, or midstream when allowed), update
- * its state and idle time. data/pkt: the decoded frame. */
-struct hp_flow_ref hp_flow_track(struct hp_worker *w, const uint8_t *data, const struct hp_pkt *pkt,
-				 uint64_t now);
+/* Look the flows of n TCP segments up (bulk), creating one on a SYN, or midstream when
+ * allowed; update state and idle time; refs[i] tells segment i's flow (NULL: untracked) and
+ * direction. data[i]/pkts[i]: the decoded frames. Segments are taken in order, so a SYN and
+ * later segments of the same new flow in one burst find the same entry. */
+#define HP_FLOW_BURST 64
+void hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
+			 const struct hp_pkt *const *pkts, uint16_t n, uint64_t now,
+			 struct hp_flow_ref *refs);
 
 /* Expire idle flows: at most `budget` wheel entries examined per call. */
 void hp_flow_expire(struct hp_worker *w, uint64_t now, unsigned int budget);

@@ -13,7 +13,10 @@ hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
 		 uint8_t *verdicts)
 {
 	uint64_t *c = w->ctr.c;
-	uint64_t now = rte_rdtsc();
+	const uint8_t *tcp_data[HP_MAX_BURST];
+	const struct hp_pkt *tcp_pkt[HP_MAX_BURST];
+	struct hp_flow_ref refs[HP_MAX_BURST];
+	uint16_t n_tcp = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct hp_pkt *p = &items[i].pkt;
@@ -22,10 +25,13 @@ hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
 		if (p->flags & HP_PKT_L4) {
 			if (p->l4_proto == IPPROTO_TCP) {
 				c[HP_CTR_INSPECT_TCP_PAYLOAD_BYTES] += p->payload_len;
-				hp_flow_track(w, items[i].data, p, now);
+				tcp_data[n_tcp] = items[i].data;
+				tcp_pkt[n_tcp++] = p;
 			} else if (p->l4_proto == IPPROTO_UDP)
 				c[HP_CTR_INSPECT_UDP_PAYLOAD_BYTES] += p->payload_len;
 		}
 		verdicts[i] = HP_VERDICT_FORWARD;
 	}
+	if (n_tcp != 0)
+		hp_flow_track_burst(w, tcp_data, tcp_pkt, n_tcp, rte_rdtsc(), refs);
 }
