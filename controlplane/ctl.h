@@ -17,4 +17,11 @@ void hp_ctl_summary(FILE *out);
  * Returns 0 or -errno. */
 int hp_ctl_write_stats_json(const char *path);
 
+/* Events JSON lines file (ctl_events.c). open: 0 or -errno. drain: events written (at most
+ * about budget). close: drains what is left, then closes. */
+int hp_ctl_events_open(const char *path);
+unsigned int hp_ctl_events_drain(unsigned int budget);
+uint64_t hp_ctl_events_written(void);
+void hp_ctl_events_close(void);
+
 #endif /* HP_CTL_H */

@@ -139,6 +139,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 				o->exit_idle_ms);
 			hp_dp_request_stop();
 		}
+		hp_ctl_events_drain(1u << 20);
 		if (cfg->control.stats_interval_s && rte_rdtsc() >= next_stats) {
 			hp_ctl_stats_line(stdout);
 			next_stats += cfg->control.stats_interval_s * hz;
@@ -210,12 +211,22 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out_dp;
 	}
+	if (cfg.events.file[0] != '\0') {
+		ret = hp_ctl_events_open(cfg.events.file);
+		if (ret != 0) {
+			fprintf(stderr, "hookpath: events.file %s: cannot open: %s\n",
+				cfg.events.file, strerror(-ret));
+			rc = 1;
+			goto out_dp;
+		}
+	}
 	ret = hp_dp_launch();
 	if (ret != 0)
 		rc = 1;
 	else
 		control_loop(&cfg, &o);
 	hp_dp_wait();
+	hp_ctl_events_close();
 	if (got_signal)
 		printf("hookpath: %s, stopped\n", strsignal(got_signal));
 	hp_ctl_summary(stdout);

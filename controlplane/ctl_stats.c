@@ -96,7 +96,8 @@ hp_ctl_write_stats_json(const char *path)
 			st.imissed, st.ierrors, st.rx_nombuf, st.oerrors);
 		first = false;
 	}
-	fprintf(f, "],\n \"flows_active\": %" PRIu64 ",\n \"counters\": {", hp_dp_flows_active());
+	fprintf(f, "],\n \"flows_active\": %" PRIu64 ",\n \"events_written\": %" PRIu64
+		",\n \"counters\": {", hp_dp_flows_active(), hp_ctl_events_written());
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
 		fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", hp_ctr_name(i), cur.c[i]);
 	fprintf(f, "},\n \"per_worker\": [");

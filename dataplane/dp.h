@@ -67,7 +67,13 @@ struct hp_worker {
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct hp_defrag_seen *frag_seen; /* exact-duplicate filter (dp_defrag.c) */
 	struct hp_flow_table *flows;      /* TCP flows (dp_flow.c) */
+	struct rte_ring *ev_ring;         /* SPSC events to the control thread, or NULL */
+	bool body_hash;                   /* events.body_hash */
+	bool http_reject;                 /* http.on_error: reject, in bridge mode */
+	struct rte_mempool *sessions;     /* HTTP sessions (dp_session.c) */
+	struct evp_md_st *sha256;         /* OpenSSL SHA-256, fetched once */
 	uint64_t tx_drain_tsc;
+	uint64_t burst_tsc;       /* rx TSC of the burst being processed (event latency) */
 
 	/* written by the worker, read by the control thread */
 	volatile uint64_t last_rx_tsc; /* TSC of the last non-empty rx burst */

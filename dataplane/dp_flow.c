@@ -18,6 +18,7 @@
 
 #include "dp.h"
 #include "dp_flow.h"
+#include "dp_session.h"
 
 #define WHEEL_SLOTS 4096 /* power of 2 */
 #define TICK_MS     100  /* horizon: 409.6 s */
@@ -155,6 +156,7 @@ flow_remove(struct hp_worker *w, uint32_t idx)
 {
 	struct hp_flow_table *t = w->flows;
 
+	hp_session_release(w, &t->flows[idx]);
 	wheel_unlink(t, idx);
 	rte_hash_del_key(t->hash, &t->flows[idx].key);
 	t->count--;
@@ -380,6 +382,7 @@ hp_flow_expire(struct hp_worker *w, uint64_t now, unsigned int budget)
 			budget--;
 			wheel_unlink(t, idx);
 			if (now - f->last_tsc >= t->timeout_tsc[f->state]) {
+				hp_session_release(w, f);
 				rte_hash_del_key(t->hash, &f->key);
 				t->count--;
 				w->ctr.c[HP_CTR_FLOWS_EXPIRED]++;
@@ -391,6 +394,21 @@ hp_flow_expire(struct hp_worker *w, uint64_t now, unsigned int budget)
 			return; /* budget spent; this slot goes on next pass */
 		t->cursor++;
 	}
+}
+
+void
+hp_flow_release_all(struct hp_worker *w)
+{
+	struct hp_flow_table *t = w->flows;
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	int32_t pos;
+
+	if (t == NULL)
+		return;
+	while ((pos = rte_hash_iterate(t->hash, &key, &data, &it)) >= 0)
+		hp_session_release(w, &t->flows[pos]);
 }
 
 void

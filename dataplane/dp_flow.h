@@ -19,6 +19,7 @@
 #include "hp_config.h"
 
 struct hp_worker;
+struct hp_session;
 
 enum hp_tcp_state {
 	HP_TCP_SYN_SENT = 0, /* client SYN seen */
@@ -49,6 +50,7 @@ struct hp_flow {
 	uint8_t state;       /* enum hp_tcp_state */
 	uint8_t fin_seen;    /* bit per endpoint */
 	uint8_t midstream;   /* picked up without its handshake */
+	struct hp_session *session; /* HTTP session (dp_session.c), NULL until payload */
 	uint64_t packets[2]; /* per direction: 0 = client to server */
 	uint64_t bytes[2];   /* TCP payload bytes per direction */
 };
@@ -76,6 +78,10 @@ void hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
 
 /* Expire idle flows: at most `budget` wheel entries examined per call. */
 void hp_flow_expire(struct hp_worker *w, uint64_t now, unsigned int budget);
+
+/* At exit: end every flow's HTTP session (requests in progress become incomplete events).
+ * The flows stay in the table (their counters are still read). */
+void hp_flow_release_all(struct hp_worker *w);
 
 /* Flows currently tracked by this worker. */
 uint32_t hp_flow_count(const struct hp_worker *w);

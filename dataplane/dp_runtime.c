@@ -16,7 +16,9 @@
 
 #include "dp.h"
 #include "dp_defrag.h"
+#include "dp_event.h"
 #include "dp_flow.h"
+#include "dp_session.h"
 #include "dp_log.h"
 #include "dp_worker.h"
 
@@ -140,9 +142,29 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		for (uint16_t q = w->id; q < dp->ports[p].n_rxq; q += dp->n_workers)
 			w->rxq[w->n_rxq++] = (struct hp_rxq){.port = p, .queue = q};
 	}
+	if (dp->cfg->events.file[0] != '\0') {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "hp_events_%u", w->id);
+		w->ev_ring = rte_ring_create_elem(name, sizeof(struct hp_event),
+						  dp->cfg->events.ring_size, w->socket,
+						  RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->ev_ring == NULL) {
+			snprintf(err, errlen, "events.ring_size: cannot create the event ring of "
+				 "worker %u: %s", w->id, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		w->body_hash = dp->cfg->events.body_hash;
+	}
 	if (hp_flow_table_create(w, &dc->flows) != 0) {
 		snprintf(err, errlen, "dataplane.flows.max: cannot allocate a flow table of %u "
 			 "flows for worker %u (give EAL more memory with -m)", dc->flows.max, w->id);
+		return -ENOMEM;
+	}
+	if (hp_session_pool_create(w) != 0) {
+		snprintf(err, errlen, "http.max_sessions: cannot allocate %u HTTP sessions for "
+			 "worker %u (lower http.max_sessions or http.body_copy_max, or give EAL more "
+			 "memory with -m)", dp->cfg->http.max_sessions, w->id);
 		return -ENOMEM;
 	}
 	if (w->defrag && hp_defrag_create(w, &dc->defrag) != 0) {
@@ -319,6 +341,8 @@ hp_dp_fini(void)
 			continue;
 		hp_defrag_destroy(w);
 		hp_flow_table_destroy(w);
+		hp_session_pool_destroy(w);
+		rte_ring_free(w->ev_ring);
 		for (unsigned int j = 0; j < hp_dp.n_workers; j++)
 			rte_ring_free(w->ring_to[j]);
 		rte_free(w->scratch);

@@ -40,19 +40,36 @@ static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
 	[HP_CTR_FLOWS_EXPIRED] = "flows_expired",
 	[HP_CTR_FLOWS_EVICTED] = "flows_evicted",
 	[HP_CTR_FLOWS_REUSED] = "flows_reused",
+	[HP_CTR_HTTP_SESSIONS] = "http_sessions",
+	[HP_CTR_HTTP_SESSIONS_FULL] = "http_sessions_full",
+	[HP_CTR_HTTP_REQUESTS] = "http_requests",
+	[HP_CTR_HTTP_BODY_BYTES] = "http_body_bytes",
+	[HP_CTR_HTTP_RESPONSES] = "http_responses",
+	[HP_CTR_HTTP_REJECTED_PACKETS] = "http_rejected_packets",
+	[HP_CTR_EVENTS] = "events",
+	[HP_CTR_EVENTS_RING_FULL] = "events_ring_full",
 	[HP_CTR_INSPECT_PACKETS] = "inspect_packets",
 	[HP_CTR_INSPECT_TCP_PAYLOAD_BYTES] = "inspect_tcp_payload_bytes",
 	[HP_CTR_INSPECT_UDP_PAYLOAD_BYTES] = "inspect_udp_payload_bytes",
 };
 
-/* "decode_err_" + reason, built once; the reason names come from the decoder. */
+/* "decode_err_" + reason and "http_err_" + cause, built once from the stages' own names. */
 static char dec_names[HP_DEC__MAX][48];
+static char http_names[HP_HTTP_E_COUNT][48];
 
 const char *
 hp_ctr_name(enum hp_ctr id)
 {
 	if ((unsigned int)id < HP_CTR_DECODE_ERR_BASE)
 		return ctr_names[id];
+	if ((unsigned int)id >= HP_CTR_HTTP_ERR_BASE && (unsigned int)id < HP_CTR__MAX) {
+		unsigned int e = id - HP_CTR_HTTP_ERR_BASE;
+
+		if (http_names[e][0] == '\0')
+			snprintf(http_names[e], sizeof(http_names[e]), "http_err_%s",
+				 hp_http_err_name((enum hp_http_err)e));
+		return http_names[e];
+	}
 	if ((unsigned int)id < HP_CTR__MAX) {
 		unsigned int e = id - HP_CTR_DECODE_ERR_BASE;
 

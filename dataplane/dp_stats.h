@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "dp_decode.h"
+#include "http_parse.h"
 
 enum hp_ctr {
 	HP_CTR_RX_PACKETS = 0,
@@ -55,11 +56,21 @@ enum hp_ctr {
 	HP_CTR_FLOWS_EXPIRED,       /* removed after their state's idle timeout */
 	HP_CTR_FLOWS_EVICTED,       /* removed to make room (dataplane.flows.max reached) */
 	HP_CTR_FLOWS_REUSED,        /* a closed flow's tuple reopened by a new SYN */
+	HP_CTR_HTTP_SESSIONS,       /* flows whose HTTP was parsed (session taken from the pool) */
+	HP_CTR_HTTP_SESSIONS_FULL,  /* flows not parsed: http.max_sessions in use */
+	HP_CTR_HTTP_REQUESTS,       /* request heads parsed */
+	HP_CTR_HTTP_BODY_BYTES,     /* request body bytes delivered (de-chunked) */
+	HP_CTR_HTTP_RESPONSES,      /* response status lines paired with a request */
+	HP_CTR_HTTP_REJECTED_PACKETS, /* bridge: client packets dropped after a reject */
+	HP_CTR_EVENTS,              /* events pushed to the control thread */
+	HP_CTR_EVENTS_RING_FULL,    /* events dropped: the ring to the control thread was full */
 	HP_CTR_INSPECT_PACKETS,     /* packets (or reassembled datagrams) given to inspection */
 	HP_CTR_INSPECT_TCP_PAYLOAD_BYTES,
 	HP_CTR_INSPECT_UDP_PAYLOAD_BYTES,
 	HP_CTR_DECODE_ERR_BASE,     /* + enum hp_decode_err: decode_err_<reason> */
-	HP_CTR__MAX = HP_CTR_DECODE_ERR_BASE + HP_DEC__MAX,
+	HP_CTR_HTTP_ERR_BASE = HP_CTR_DECODE_ERR_BASE + HP_DEC__MAX, /* + enum hp_http_err:
+								      * http_err_<name> */
+	HP_CTR__MAX = HP_CTR_HTTP_ERR_BASE + HP_HTTP_E_COUNT,
 };
 
 struct hp_counters {

@@ -356,6 +356,7 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 	uint16_t n_dropped = 0; /* slots set to NULL by a verdict */
 
 	o.n = 0;
+	w->burst_tsc = now;
 	if (!from_ring)
 		c[HP_CTR_RX_PACKETS] += n;
 	for (uint16_t i = 0; i < n && i < HP_PREFETCH_AHEAD; i++)
@@ -565,6 +566,7 @@ hp_worker_main(void *arg)
 void
 hp_worker_drain(struct hp_worker *w)
 {
+	hp_flow_release_all(w);
 	if (w->is_bridge)
 		tx_flush_all(w);
 	hp_defrag_flush(w);

@@ -9,7 +9,7 @@ PKGS=(
     build-essential meson ninja-build pkg-config clang
     # run: DPDK (libs, PMDs incl. net_pcap/af_packet/ring/null/tap) and its tools (testpmd)
     dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
-    libyaml-dev
+    libyaml-dev libssl-dev
     # tests and lab
     libcmocka-dev tshark python3 python3-scapy tcpreplay iproute2 iputils-ping ethtool curl procps
     valgrind

@@ -23,6 +23,12 @@ static const char *const mode_names[] = {
 	[HP_MODE_TAP] = "tap",
 	NULL,
 };
+static const char *const http_error_names[] = {
+	[HP_HTTP_ON_ERROR_PASS] = "pass",
+	[HP_HTTP_ON_ERROR_REJECT] = "reject",
+	NULL,
+};
+
 static const char *const malformed_names[] = {
 	[HP_MALFORMED_DROP] = "drop",
 	[HP_MALFORMED_FORWARD] = "forward",
@@ -31,6 +37,8 @@ static const char *const malformed_names[] = {
 
 static int cfg_parse_port_pairs(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
 				yaml_node_t *node, void *base, const char *dpath);
+static int cfg_parse_path(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+			  void *base, const char *dpath);
 static int cfg_parse_ports(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
 			   void *base, const char *dpath);
 
@@ -110,6 +118,30 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 600, 1, 86400, 0, "an established flow expires after this idle time (seconds)"),
 	KEY_UINT("dataplane.flows.timeout_closed_s", dataplane.flows.timeout_closed_s, 10, 1,
 		 86400, 0, "a flow closed by FIN both ways or RST is forgotten after (seconds)"),
+	KEY_UINT("http.max_sessions", http.max_sessions, 1024, 16, 1048576, 0,
+		 "TCP flows whose HTTP is parsed at once, per worker; beyond: counted, not inspected"),
+	KEY_UINT("http.max_line", http.max_line, 8192, 16, 1048576, 0,
+		 "longest request/status line, header line or chunk-size line (bytes)"),
+	KEY_UINT("http.max_headers", http.max_headers, 64, 1, 65536, 0,
+		 "most header (and trailer) lines in one request"),
+	KEY_UINT("http.max_header_bytes", http.max_header_bytes, 16384, 256, 1048576, 0,
+		 "request line plus headers plus trailers of one request (bytes)"),
+	KEY_UINT("http.body_copy_max", http.body_copy_max, 16384, 0, 16777216, 0,
+		 "bytes of each body kept contiguous for the stages that need it"),
+	KEY_UINT("http.max_pipelined", http.max_pipelined, 16, 0, 32, 0,
+		 "requests waiting for their response on one connection; 0 = responses not parsed"),
+	KEY_BOOL("http.allow_bare_lf", http.allow_bare_lf, false,
+		 "accept a line ended by LF alone in requests (refused as http_smuggling otherwise)"),
+	KEY_ENUM("http.on_error", http.on_error, HP_HTTP_ON_ERROR_PASS, http_error_names,
+		 "a request breaking HTTP framing: pass (event only) or reject (bridge: drop the "
+		 "flow from there on)"),
+	KEY_CUSTOM("events.file", cfg_parse_path, "path", "none", "1-255 bytes",
+		   "JSON lines file, one line per HTTP request on an inspected flow; absent = none"),
+	KEY_BOOL("events.body_hash", events.body_hash, false,
+		 "add the request body's sha256 to each event"),
+	KEY_UINT("events.ring_size", events.ring_size, 16384, 64, 1048576, HP_CFG_F_POW2,
+		 "per-worker ring of events to the control thread; full: the event is dropped, "
+		 "counted"),
 	KEY_UINT("control.stats_interval_s", control.stats_interval_s, 0, 0, 86400, 0,
 		 "periodic stats line on stdout (seconds); 0 = off"),
 };
@@ -452,4 +484,35 @@ hp_malformed_action_name(enum hp_malformed_action a)
 	if ((unsigned int)a < sizeof(malformed_names) / sizeof(malformed_names[0]) - 1)
 		return malformed_names[a];
 	return "unknown";
+}
+
+const char *
+hp_http_error_action_name(enum hp_http_error_action a)
+{
+	if ((unsigned int)a < sizeof(http_error_names) / sizeof(http_error_names[0]) - 1)
+		return http_error_names[a];
+	return "unknown";
+}
+
+/* events.file: a non-empty scalar path of at most HP_CFG_PATH_LEN - 1 bytes, no NUL. */
+static int
+cfg_parse_path(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+	       void *base, const char *dpath)
+{
+	char desc[96];
+	char *dst = (char *)base + offsetof(struct hp_config, events.file);
+	size_t len;
+
+	(void)key;
+	if (node->type != YAML_SCALAR_NODE || node->data.scalar.length == 0)
+		return hp_cfg_err(ctx, &node->start_mark, dpath, "must be a file path, got %s",
+				  hp_cfg_node_desc(node, desc, sizeof(desc)));
+	len = node->data.scalar.length;
+	if (len >= HP_CFG_PATH_LEN || memchr(node->data.scalar.value, '\0', len) != NULL)
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must be a path of 1 to %d bytes without NUL, got %zu bytes",
+				  HP_CFG_PATH_LEN - 1, len);
+	memcpy(dst, node->data.scalar.value, len);
+	dst[len] = '\0';
+	return 0;
 }

@@ -77,12 +77,42 @@ struct hp_dataplane_config {
 	struct hp_flows_config flows;
 };
 
+/* What a request that breaks HTTP framing (http_malformed, http_smuggling, a limit) gets. */
+enum hp_http_error_action {
+	HP_HTTP_ON_ERROR_PASS = 0, /* event with the reason, traffic untouched */
+	HP_HTTP_ON_ERROR_REJECT,   /* bridge: the flow's client-to-server packets are dropped
+				    * from the offending one on; tap: event only */
+};
+
+/* HTTP/1.1 parsing of TCP flows (lib/http limits, per-worker sessions). */
+struct hp_http_config {
+	uint32_t max_sessions;     /* flows carrying HTTP being parsed at once, per worker */
+	uint32_t max_line;
+	uint32_t max_headers;
+	uint32_t max_header_bytes;
+	uint32_t body_copy_max;
+	uint32_t max_pipelined;
+	bool allow_bare_lf;
+	enum hp_http_error_action on_error;
+};
+
+#define HP_CFG_PATH_LEN 256
+
+/* The events JSON lines file (DESIGN §6): one line per HTTP request on an inspected flow. */
+struct hp_events_config {
+	char file[HP_CFG_PATH_LEN]; /* "" = no events file */
+	bool body_hash;             /* add body_sha256 to each event */
+	uint32_t ring_size;         /* per-worker event ring to the control thread */
+};
+
 struct hp_control_config {
 	uint32_t stats_interval_s; /* periodic stats line on stdout; 0 = off */
 };
 
 struct hp_config {
 	struct hp_dataplane_config dataplane;
+	struct hp_http_config http;
+	struct hp_events_config events;
 	struct hp_control_config control;
 };
 
@@ -108,5 +138,6 @@ void hp_config_describe(FILE *out);
 /* Names of enum values, as written in the YAML. */
 const char *hp_mode_name(enum hp_mode mode);
 const char *hp_malformed_action_name(enum hp_malformed_action a);
+const char *hp_http_error_action_name(enum hp_http_error_action a);
 
 #endif /* HP_CONFIG_H */

@@ -54,12 +54,24 @@ def write_pcap(path, frames, linktype=1):
 
 
 def raw_ip_to_ethernet(src, dst):
-    """Rewrite a LINKTYPE_RAW/IPV4/IPV6 pcap as Ethernet (hookpath decodes from L2)."""
+    """Rewrite a LINKTYPE_RAW/IPV4/IPV6 or NULL (BSD loopback) pcap as Ethernet (hookpath
+    decodes from L2)."""
     out = []
+    strip = 4 if pcap_linktype(src) == 0 else 0
     for fr in read_pcap(src):
+        fr = fr[strip:]
         etype = b"\x86\xdd" if fr and fr[0] >> 4 == 6 else b"\x08\x00"
         out.append(b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01" + etype + fr)
     write_pcap(dst, out)
+
+
+def as_ethernet(tmp, path):
+    """path itself if it is an Ethernet pcap, else an Ethernet copy in tmp."""
+    if pcap_linktype(path) == 1:
+        return path
+    dst = os.path.join(tmp, "eth-%d-%s" % (next(_run_ids), os.path.basename(path)))
+    raw_ip_to_ethernet(path, dst)
+    return dst
 
 
 def gen(tmp, *args):

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * HTTP sessions: the per-flow state of a TCP flow whose bytes are parsed (stream reassembly of
+ * both directions, the HTTP parser, its buffers, the event being built). Taken from a
+ * per-worker pool (http.max_sessions) on a flow's first payload byte, returned when the flow
+ * ends; a flow that finds the pool empty is not inspected (counted as http_sessions_full).
+ *
+ * Each complete request (or framing error) becomes one event (dp_event.h) on the worker's
+ * ring to the control thread.
+ */
+#ifndef HP_DP_SESSION_H
+#define HP_DP_SESSION_H
+
+#include <stdint.h>
+
+#include "dp_decode.h"
+#include "dp_flow.h"
+#include "dp_inspect.h"
+
+struct hp_worker;
+struct hp_session;
+
+int hp_session_pool_create(struct hp_worker *w);
+void hp_session_pool_destroy(struct hp_worker *w);
+
+/* One TCP segment of a tracked flow (any payload length; SYN/FIN/RST matter too). Returns the
+ * verdict for the segment: HP_VERDICT_DROP when http.on_error is reject and the flow broke
+ * HTTP framing (bridge mode). now: rx TSC of the segment's burst (event latency). */
+enum hp_verdict hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref,
+				   const uint8_t *data, const struct hp_pkt *pkt, uint64_t now);
+
+/* The flow ends (expired, evicted, closed): flush both directions (gaps reported, a request
+ * in progress becomes an incomplete event) and return the session to the pool. */
+void hp_session_release(struct hp_worker *w, struct hp_flow *f);
+
+#endif /* HP_DP_SESSION_H */
