@@ -64,8 +64,14 @@ eval "$("$LAB" env)"
 section "3. Lab up: $LAB_NS_CLIENT $LAB_CLIENT_IP <-> [$BRIDGE bridge] <-> $LAB_NS_SERVER $LAB_SERVER_IP"
 LAB_STARTED=1
 "$LAB" down >/dev/null 2>&1 || true # a fresh lab, so the counters below are this demo's alone
-"$LAB" up || fail "the lab did not come up (see $LAB_LOG)"
 W=$(mktemp -d /tmp/hookpath-demo.XXXXXX)
+EVENTS=$W/events.jsonl
+if [ "$BRIDGE" = hookpath ] && [ -z "${HP_LAB_EXTRA_CONFIG:-}" ]; then
+    # one JSON line per HTTP request hookpath sees (shown in section 8)
+    printf 'events:\n  file: %s\n  body_hash: true\n' "$EVENTS" >"$W/events.yaml"
+    export HP_LAB_EXTRA_CONFIG=$W/events.yaml
+fi
+"$LAB" up || fail "the lab did not come up (see $LAB_LOG)"
 SRV_LOG=$LAB_STATE_DIR/server.jsonl
 rm -f "$SRV_LOG"
 ip netns exec "$LAB_NS_SERVER" python3 "$REPO/deploy/lab_server.py" --host "$LAB_SERVER_IP" --port 8080 \
@@ -208,6 +214,25 @@ EOF
 else
     echo "dpdk-testpmd forward statistics (from $LAB_LOG):"
     grep -A4 -E 'Forward statistics for port|Accumulated forward statistics' "$LAB_LOG" | grep -vE '^--$|^ *-+ *$|^ *\++ *$' | sed 's/^  */  /'
+fi
+
+if [ "$BRIDGE" = hookpath ] && [ -e "$EVENTS" ]; then
+    section "8. Events: one JSON line per HTTP request ($EVENTS)"
+    python3 - "$EVENTS" "$SRV_LOG" <<'EOF' || fail "the events do not match what the server received"
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+server = [json.loads(l) for l in open(sys.argv[2])]
+for e in events:
+    h = e["http"]
+    print("  %-5s %-28s body %6d B sha256 %s..  %s/%s  %s -> %s  %d ns" % (
+        h["method"], h["host"] + h["uri"], h["body_len"], h.get("body_sha256", "-")[:12],
+        e["verdict"], e["reason"], e["flow"]["src"], e["flow"]["dst"], e["latency_ns"]))
+posts = sorted(e["http"]["body_sha256"] for e in events if e["http"]["method"] == "POST")
+got = sorted(r["body_sha256"] for r in server if r["method"] == "POST")
+print("  %d events; the bodies hookpath hashed %s the %d POST bodies the server logged" % (
+    len(events), "match" if posts == got else "DO NOT match", len(got)))
+sys.exit(0 if posts == got else 1)
+EOF
 fi
 
 printf '\n%sdemo OK%s: %d webhooks answered through the %s bridge, fragmented traffic crossed it (%ds)\n' \
