@@ -24,6 +24,7 @@
 #include "dp_decode.h"
 #include "dp_stats.h"
 #include "hp_config.h"
+#include "stream_reasm.h"
 
 #define HP_MAX_WORKERS 64
 #define HP_MAX_BURST   512
@@ -72,6 +73,12 @@ struct hp_worker {
 	bool http_reject;                 /* http.on_error: reject, in bridge mode */
 	struct rte_mempool *sessions;     /* HTTP sessions (dp_session.c) */
 	struct evp_md_st *sha256;         /* OpenSSL SHA-256, fetched once */
+	struct hp_stream_env stream_env;  /* TCP reassembly (lib/stream), per worker */
+	struct hp_stream_config stream_cfg;
+	struct hp_stream_pool stream_pool;
+	struct hp_stream_usage stream_usage;
+	struct hp_stream_counters stream_ctr;
+	struct hp_stream_seg *stream_nodes;
 	uint64_t tx_drain_tsc;
 	uint64_t burst_tsc;       /* rx TSC of the burst being processed (event latency) */
 

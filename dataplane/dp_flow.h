@@ -51,6 +51,8 @@ struct hp_flow {
 	uint8_t fin_seen;    /* bit per endpoint */
 	uint8_t midstream;   /* picked up without its handshake */
 	struct hp_session *session; /* HTTP session (dp_session.c), NULL until payload */
+	uint32_t isn[2];     /* SYN sequence numbers per direction, for the stream */
+	uint8_t isn_set;     /* bit per direction */
 	uint64_t packets[2]; /* per direction: 0 = client to server */
 	uint64_t bytes[2];   /* TCP payload bytes per direction */
 };

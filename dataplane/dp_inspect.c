@@ -42,6 +42,7 @@ hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
 		for (uint16_t j = 0; j < n_tcp; j++)
 			if (refs[j].flow != NULL)
 				verdicts[tcp_item[j]] = (uint8_t)hp_session_segment(
-					w, &refs[j], tcp_data[j], tcp_pkt[j], now);
+					w, &refs[j], items[tcp_item[j]].m, tcp_data[j], tcp_pkt[j],
+					now);
 	}
 }

@@ -74,6 +74,7 @@ pool_need(const struct hp_dp *dp, int socket)
 			     RTE_IP_FRAG_DEATH_ROW_MBUF_LEN;
 		if (dp->dispatch)
 			n += (uint64_t)(dp->n_workers - 1) * dc->dispatch_ring;
+		n += dp->cfg->dataplane.reassembly.segments; /* mbufs the stream may hold */
 	}
 	n += 1024; /* control-path slack */
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;

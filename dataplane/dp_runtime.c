@@ -105,6 +105,45 @@ worker_alloc(unsigned int id, unsigned int lcore)
 	return w;
 }
 
+/* TCP reassembly of a worker: its configuration, segment nodes and callbacks. */
+static int
+stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool midstream,
+	     char *err, size_t errlen)
+{
+	struct hp_stream_config *sc = &w->stream_cfg;
+
+	hp_stream_config_default(sc);
+	sc->policy = rc->policy == HP_REASM_LAST ? HP_STREAM_POLICY_LAST : HP_STREAM_POLICY_FIRST;
+	sc->on_memcap = rc->on_memcap == HP_REASM_DROP ? HP_STREAM_ACTION_DROP
+						       : HP_STREAM_ACTION_PASS;
+	sc->memcap_bytes = (uint64_t)rc->memcap_mb << 20;
+	sc->flow_memcap_bytes = rc->flow_memcap_kb << 10;
+	sc->flow_max_segs = rc->flow_max_segs;
+	sc->max_ooo_segs = rc->max_ooo_segs;
+	if (sc->last_hold_bytes > sc->flow_memcap_bytes)
+		sc->last_hold_bytes = sc->flow_memcap_bytes;
+	sc->retain = rc->retain;
+	sc->midstream = midstream;
+	/* bridge: a retransmission whose bytes differ from what the server got is dropped */
+	sc->inline_mode = w->is_bridge;
+	if (hp_stream_config_check(sc) != 0) {
+		snprintf(err, errlen, "dataplane.reassembly: the limits do not fit together "
+			 "(flow_memcap_kb, memcap_mb)");
+		return -EINVAL;
+	}
+	w->stream_nodes = rte_zmalloc_socket("hp_stream_nodes",
+					     (size_t)rc->segments * sizeof(struct hp_stream_seg),
+					     RTE_CACHE_LINE_SIZE, w->socket);
+	if (w->stream_nodes == NULL ||
+	    hp_stream_pool_init(&w->stream_pool, w->stream_nodes, rc->segments) != 0) {
+		snprintf(err, errlen, "dataplane.reassembly.segments: cannot allocate %u segment "
+			 "nodes for worker %u", rc->segments, w->id);
+		return -ENOMEM;
+	}
+	hp_session_stream_env(w);
+	return 0;
+}
+
 /* Everything a worker needs once ports and pools exist. */
 static int
 worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
@@ -161,6 +200,8 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 			 "flows for worker %u (give EAL more memory with -m)", dc->flows.max, w->id);
 		return -ENOMEM;
 	}
+	if (stream_setup(w, &dc->reassembly, dc->flows.midstream, err, errlen) != 0)
+		return -EINVAL;
 	if (hp_session_pool_create(w) != 0) {
 		snprintf(err, errlen, "http.max_sessions: cannot allocate %u HTTP sessions for "
 			 "worker %u (lower http.max_sessions or http.body_copy_max, or give EAL more "
@@ -342,6 +383,7 @@ hp_dp_fini(void)
 		hp_defrag_destroy(w);
 		hp_flow_table_destroy(w);
 		hp_session_pool_destroy(w);
+		rte_free(w->stream_nodes);
 		rte_ring_free(w->ev_ring);
 		for (unsigned int j = 0; j < hp_dp.n_workers; j++)
 			rte_ring_free(w->ring_to[j]);

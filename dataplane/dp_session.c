@@ -15,16 +15,17 @@
 #include "dp_event.h"
 #include "dp_session.h"
 #include "http_parse.h"
+#include "stream_reasm.h"
 
 struct hp_session {
 	struct hp_worker *w;
 	struct hp_flow *flow;
 	struct hp_http_conn *http;
-	/* Stream position per direction (0: client to server). TEMPORARY in-order delivery until
-	 * lib/stream lands: bytes at next_seq are delivered, earlier bytes skipped, later ones
-	 * reported as a gap. */
-	uint32_t next_seq[2];
-	bool seq_init[2];
+	struct hp_stream stream;        /* dir 0: client to server, 1: server to client */
+	struct session_dir {
+		struct hp_session *s;
+		unsigned int dir;
+	} dctx[2];                      /* stream consumer contexts */
 	bool eof[2];
 	EVP_MD_CTX *sha;                /* body hash of the current request (events.body_hash) */
 	uint64_t seg_tsc;               /* rx of the segment being processed (latency) */
@@ -342,29 +343,14 @@ session_get(struct hp_worker *w, struct hp_flow *f)
 		rte_mempool_put(w->sessions, obj);
 		return NULL;
 	}
+	s->dctx[0] = (struct session_dir){.s = s, .dir = 0};
+	s->dctx[1] = (struct session_dir){.s = s, .dir = 1};
+	hp_stream_init(&s->stream, &s->dctx[0], &s->dctx[1]);
 	w->ctr.c[HP_CTR_HTTP_SESSIONS]++;
 	return s;
 }
 
 /* ---- segments ---- */
-
-static void
-deliver(struct hp_session *s, unsigned int dir, const uint8_t *p, size_t n)
-{
-	if (dir == 0)
-		hp_http_feed_request(s->http, p, n);
-	else
-		hp_http_feed_response(s->http, p, n);
-}
-
-static void
-gap(struct hp_session *s, unsigned int dir, uint64_t n)
-{
-	if (dir == 0)
-		hp_http_gap_request(s->http, n);
-	else
-		hp_http_gap_response(s->http, n);
-}
 
 static void
 dir_eof(struct hp_session *s, unsigned int dir)
@@ -375,16 +361,112 @@ dir_eof(struct hp_session *s, unsigned int dir)
 	hp_http_eof(s->http, dir == 0 ? HP_HTTP_DIR_REQUEST : HP_HTTP_DIR_RESPONSE);
 }
 
+/* lib/stream consumer callbacks: ctx is a struct session_dir. */
+static void
+stream_deliver(void *ctx, const uint8_t *data, uint32_t len)
+{
+	struct session_dir *d = ctx;
+
+	if (d->dir == 0)
+		hp_http_feed_request(d->s->http, data, len);
+	else
+		hp_http_feed_response(d->s->http, data, len);
+}
+
+static void
+stream_gap(void *ctx, uint32_t len)
+{
+	struct session_dir *d = ctx;
+
+	if (d->dir == 0)
+		hp_http_gap_request(d->s->http, len);
+	else
+		hp_http_gap_response(d->s->http, len);
+}
+
+static void
+stream_end(void *ctx, enum hp_stream_end why)
+{
+	struct session_dir *d = ctx;
+
+	(void)why;
+	dir_eof(d->s, d->dir);
+}
+
+/* Queued segments keep their mbuf alive: the bridge may transmit it (the PMD then drops its
+ * reference), tap mode frees it; the bytes stay valid until the stream lets go. */
+static void
+stream_ref(void *owner)
+{
+	rte_mbuf_refcnt_update(owner, 1);
+}
+
+static void
+stream_unref(void *owner)
+{
+	rte_pktmbuf_free(owner);
+}
+
+void
+hp_session_stream_env(struct hp_worker *w)
+{
+	w->stream_env.cfg = &w->stream_cfg;
+	w->stream_env.pool = &w->stream_pool;
+	w->stream_env.usage = &w->stream_usage;
+	w->stream_env.ctr = &w->stream_ctr;
+	w->stream_env.deliver = stream_deliver;
+	w->stream_env.gap = stream_gap;
+	w->stream_env.end = stream_end;
+	w->stream_env.ref = stream_ref;
+	w->stream_env.unref = stream_unref;
+}
+
+/* A segment whose bytes are not in its mbuf's first segment (chained frame, reassembled
+ * datagram: they sit in the worker's scratch buffer): copy them into fresh mbufs, one stream
+ * segment per mbuf, so that whatever the stream keeps stays valid. */
+static enum hp_stream_result
+segment_copied(struct hp_worker *w, struct hp_session *s, unsigned int dir, uint32_t seq,
+	       const uint8_t *p, uint32_t len, unsigned int flags)
+{
+	enum hp_stream_result r = HP_STREAM_EMPTY;
+	uint32_t room = rte_pktmbuf_data_room_size(w->pool) - RTE_PKTMBUF_HEADROOM;
+
+	do {
+		uint32_t n = RTE_MIN(len, room);
+		struct rte_mbuf *c = rte_pktmbuf_alloc(w->pool);
+
+		if (c == NULL) {
+			w->ctr.c[HP_CTR_STREAM_NOMBUF]++;
+			return HP_STREAM_DROP;
+		}
+		memcpy(rte_pktmbuf_append(c, (uint16_t)n), p, n);
+		r = hp_stream_segment(&w->stream_env, &s->stream, dir, seq,
+				      rte_pktmbuf_mtod(c, const uint8_t *), n, c,
+				      n == len ? flags : 0);
+		rte_pktmbuf_free(c); /* the stream holds its own reference if it kept the bytes */
+		seq += n;
+		p += n;
+		len -= n;
+	} while (len != 0 && r != HP_STREAM_DROP && r != HP_STREAM_PASS && r != HP_STREAM_CLOSED);
+	return r;
+}
+
 enum hp_verdict
-hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, const uint8_t *data,
-		   const struct hp_pkt *pkt, uint64_t now)
+hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rte_mbuf *m,
+		   const uint8_t *data, const struct hp_pkt *pkt, uint64_t now)
 {
 	struct hp_flow *f = ref->flow;
 	struct hp_session *s = f->session;
-	unsigned int dir = ref->dir;
+	unsigned int dir = ref->dir, flags = 0;
 	const uint8_t *payload = data + pkt->payload_off;
 	uint32_t len = pkt->payload_len, seq = pkt->tcp_seq;
+	enum hp_stream_result r;
 
+	if (pkt->tcp_flags & 0x02) { /* SYN: remember the ISN, data starts after it */
+		f->isn[dir] = seq;
+		f->isn_set |= 1u << dir;
+		seq++;
+	}
 	if (s == NULL) {
 		if (len == 0)
 			return HP_VERDICT_FORWARD;
@@ -392,35 +474,33 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, const uin
 		if (s == NULL)
 			return HP_VERDICT_FORWARD;
 		f->session = s;
+		for (unsigned int d = 0; d < 2; d++)
+			if (f->isn_set & (1u << d))
+				hp_stream_start(&s->stream, d, f->isn[d]);
 	}
 	if (s->rejected && dir == 0) {
 		w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
 		return HP_VERDICT_DROP;
 	}
 	s->seg_tsc = now;
-	if (pkt->tcp_flags & 0x02) /* SYN: data starts after it */
-		seq++;
-	if (!s->seq_init[dir]) {
-		s->next_seq[dir] = seq;
-		s->seq_init[dir] = true;
-	}
-	if (len != 0 && !s->eof[dir]) {
-		int32_t d = (int32_t)(seq - s->next_seq[dir]);
-
-		if (d > 0) { /* bytes never seen before this one */
-			gap(s, dir, (uint64_t)d);
-			s->next_seq[dir] = seq;
-			d = 0;
-		}
-		if ((uint32_t)-d < len) {
-			deliver(s, dir, payload - d, len + d);
-			s->next_seq[dir] = seq + len;
-		}
-	}
-	if (pkt->tcp_flags & 0x05) /* FIN or RST */
-		dir_eof(s, dir);
+	if (pkt->tcp_flags & 0x01)
+		flags |= HP_STREAM_SEG_FIN;
+	if (pkt->tcp_flags & 0x04)
+		flags |= HP_STREAM_SEG_RST;
+	if (likely(m->nb_segs == 1 && payload >= rte_pktmbuf_mtod(m, const uint8_t *) &&
+		   payload + len <= rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len))
+		r = hp_stream_segment(&w->stream_env, &s->stream, dir, seq, payload, len, m, flags);
+	else
+		r = segment_copied(w, s, dir, seq, payload, len, flags);
+	if ((pkt->tcp_flags & 0x10) && r != HP_STREAM_CLOSED && r != HP_STREAM_PASS)
+		hp_stream_ack(&w->stream_env, &s->stream, dir ^ 1, pkt->tcp_ack);
 	if (s->rejected && dir == 0) {
 		w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
+		return HP_VERDICT_DROP;
+	}
+	if (w->is_bridge && (r == HP_STREAM_DROP || (r == HP_STREAM_OVERLAP_DIFFERENT &&
+						     w->stream_cfg.inline_mode))) {
+		w->ctr.c[HP_CTR_STREAM_DROPPED]++;
 		return HP_VERDICT_DROP;
 	}
 	return HP_VERDICT_FORWARD;
@@ -434,8 +514,11 @@ hp_session_release(struct hp_worker *w, struct hp_flow *f)
 	if (s == NULL)
 		return;
 	s->seg_tsc = rte_rdtsc();
+	hp_stream_close(&w->stream_env, &s->stream, 0);
+	hp_stream_close(&w->stream_env, &s->stream, 1);
 	dir_eof(s, 0);
 	dir_eof(s, 1);
+	hp_stream_release(&w->stream_env, &s->stream);
 	f->session = NULL;
 	rte_mempool_put(w->sessions, s);
 }

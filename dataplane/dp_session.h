@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include <rte_mbuf.h>
+
 #include "dp_decode.h"
 #include "dp_flow.h"
 #include "dp_inspect.h"
@@ -26,7 +28,11 @@ void hp_session_pool_destroy(struct hp_worker *w);
  * verdict for the segment: HP_VERDICT_DROP when http.on_error is reject and the flow broke
  * HTTP framing (bridge mode). now: rx TSC of the segment's burst (event latency). */
 enum hp_verdict hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref,
-				   const uint8_t *data, const struct hp_pkt *pkt, uint64_t now);
+				   struct rte_mbuf *m, const uint8_t *data, const struct hp_pkt *pkt,
+				   uint64_t now);
+
+/* Fill the worker's stream environment (callbacks, pool, counters): once, at setup. */
+void hp_session_stream_env(struct hp_worker *w);
 
 /* The flow ends (expired, evicted, closed): flush both directions (gaps reported, a request
  * in progress becomes an incomplete event) and return the session to the pool. */

@@ -62,6 +62,9 @@ enum hp_ctr {
 	HP_CTR_HTTP_BODY_BYTES,     /* request body bytes delivered (de-chunked) */
 	HP_CTR_HTTP_RESPONSES,      /* response status lines paired with a request */
 	HP_CTR_HTTP_REJECTED_PACKETS, /* bridge: client packets dropped after a reject */
+	HP_CTR_STREAM_NOMBUF,       /* no mbuf to copy a chained segment's bytes for reassembly */
+	HP_CTR_STREAM_DROPPED,      /* bridge: segments dropped by reassembly (memcap action drop,
+				     * or bytes differing from what the server already has) */
 	HP_CTR_EVENTS,              /* events pushed to the control thread */
 	HP_CTR_EVENTS_RING_FULL,    /* events dropped: the ring to the control thread was full */
 	HP_CTR_INSPECT_PACKETS,     /* packets (or reassembled datagrams) given to inspection */

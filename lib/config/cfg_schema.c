@@ -23,6 +23,18 @@ static const char *const mode_names[] = {
 	[HP_MODE_TAP] = "tap",
 	NULL,
 };
+static const char *const reasm_policy_names[] = {
+	[HP_REASM_FIRST] = "first",
+	[HP_REASM_LAST] = "last",
+	NULL,
+};
+
+static const char *const reasm_action_names[] = {
+	[HP_REASM_PASS] = "pass",
+	[HP_REASM_DROP] = "drop",
+	NULL,
+};
+
 static const char *const http_error_names[] = {
 	[HP_HTTP_ON_ERROR_PASS] = "pass",
 	[HP_HTTP_ON_ERROR_REJECT] = "reject",
@@ -118,6 +130,24 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 600, 1, 86400, 0, "an established flow expires after this idle time (seconds)"),
 	KEY_UINT("dataplane.flows.timeout_closed_s", dataplane.flows.timeout_closed_s, 10, 1,
 		 86400, 0, "a flow closed by FIN both ways or RST is forgotten after (seconds)"),
+	KEY_ENUM("dataplane.reassembly.policy", dataplane.reassembly.policy, HP_REASM_FIRST,
+		 reasm_policy_names, "overlapping bytes that differ: the first copy wins, or the "
+		 "last before the receiver's ACK"),
+	KEY_ENUM("dataplane.reassembly.on_memcap", dataplane.reassembly.on_memcap, HP_REASM_PASS,
+		 reasm_action_names, "a flow over a reassembly limit: pass (stop inspecting it) "
+		 "or drop the segment (bridge)"),
+	KEY_UINT("dataplane.reassembly.memcap_mb", dataplane.reassembly.memcap_mb, 64, 1, 65536,
+		 0, "payload held for reassembly by all flows of a worker (MiB)"),
+	KEY_UINT("dataplane.reassembly.flow_memcap_kb", dataplane.reassembly.flow_memcap_kb, 1024,
+		 64, 1048576, 0, "payload held for reassembly by one flow (KiB)"),
+	KEY_UINT("dataplane.reassembly.flow_max_segs", dataplane.reassembly.flow_max_segs, 1024,
+		 1, 65536, 0, "segments held by one flow"),
+	KEY_UINT("dataplane.reassembly.max_ooo_segs", dataplane.reassembly.max_ooo_segs, 256, 1,
+		 65536, 0, "out-of-order segments waiting per direction"),
+	KEY_UINT("dataplane.reassembly.segments", dataplane.reassembly.segments, 16384, 64,
+		 16777216, 0, "segments (and so mbufs) held for reassembly per worker"),
+	KEY_BOOL("dataplane.reassembly.retain", dataplane.reassembly.retain, true,
+		 "keep delivered bytes until ACKed, to tell retransmissions that differ"),
 	KEY_UINT("http.max_sessions", http.max_sessions, 1024, 16, 1048576, 0,
 		 "TCP flows whose HTTP is parsed at once, per worker; beyond: counted, not inspected"),
 	KEY_UINT("http.max_line", http.max_line, 8192, 16, 1048576, 0,

@@ -39,6 +39,28 @@ struct hp_defrag_config {
 	uint32_t timeout_ms; /* an incomplete datagram is dropped after this */
 };
 
+enum hp_reasm_policy {
+	HP_REASM_FIRST = 0, /* the first copy of a byte wins */
+	HP_REASM_LAST,      /* the last copy before the receiver's ACK wins */
+};
+
+enum hp_reasm_action {
+	HP_REASM_PASS = 0, /* a flow over a memcap stops being inspected, counted */
+	HP_REASM_DROP,     /* bridge: the segment is dropped (the sender retransmits) */
+};
+
+/* TCP stream reassembly (lib/stream), per worker. */
+struct hp_reassembly_config {
+	enum hp_reasm_policy policy;
+	enum hp_reasm_action on_memcap;
+	uint32_t memcap_mb;      /* payload bytes referenced by all flows of a worker */
+	uint32_t flow_memcap_kb; /* per flow */
+	uint32_t flow_max_segs;  /* segments held per flow */
+	uint32_t max_ooo_segs;   /* out-of-order segments per direction */
+	uint32_t segments;       /* segment nodes (and at most as many mbufs held) per worker */
+	bool retain;             /* keep delivered bytes until ACKed to check retransmissions */
+};
+
 /* TCP flow tracking (per worker). */
 struct hp_flows_config {
 	uint32_t max;            /* flows per worker; a full table evicts (see dp_flow.h) */
@@ -75,6 +97,7 @@ struct hp_dataplane_config {
 	enum hp_malformed_action on_malformed;
 	struct hp_defrag_config defrag;
 	struct hp_flows_config flows;
+	struct hp_reassembly_config reassembly;
 };
 
 /* What a request that breaks HTTP framing (http_malformed, http_smuggling, a limit) gets. */

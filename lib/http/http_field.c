@@ -8,23 +8,24 @@
 #include "http_priv.h"
 
 /* Character classes, computed at compile time from the RFC 9110/9112/3986 grammars. */
-#define IS_ALNUM(c) (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || \
-		     ((c) >= 'A' && (c) <= 'Z'))
-#define IS_TCHAR(c) (IS_ALNUM(c) || (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' ||   \
-		     (c) == '&' || (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' ||      \
-		     (c) == '.' || (c) == '^' || (c) == '_' || (c) == '`' || (c) == '|' ||       \
-		     (c) == '~')
+#define IS_ALNUM(c)                                                                                \
+	(((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define IS_TCHAR(c)                                                                                \
+	(IS_ALNUM(c) || (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' ||      \
+	 (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || (c) == '^' ||      \
+	 (c) == '_' || (c) == '`' || (c) == '|' || (c) == '~')
 #define IS_FVAL(c)   ((c) == '\t' || ((c) >= 0x20 && (c) != 0x7f))
 #define IS_TARGET(c) ((c) > 0x20 && (c) != 0x7f)
-#define IS_HEX(c)    (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'f') || \
-		      ((c) >= 'A' && (c) <= 'F'))
-#define IS_HOST(c)   (IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' ||  \
-		      (c) == '!' || (c) == '$' || (c) == '&' || (c) == '\'' || (c) == '(' ||     \
-		      (c) == ')' || (c) == '*' || (c) == '+' || (c) == ',' || (c) == ';' ||      \
-		      (c) == '=' || (c) == '%')
-#define IS_QDTEXT(c) ((c) == '\t' || (c) == ' ' || (c) == 0x21 || \
-		      ((c) >= 0x23 && (c) <= 0x5b) || ((c) >= 0x5d && (c) <= 0x7e) || (c) >= 0x80)
-#define IS_CTL(c)    (((c) < 0x20 && (c) != '\t') || (c) == 0x7f)
+#define IS_HEX(c)                                                                                  \
+	(((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+#define IS_HOST(c)                                                                                 \
+	(IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' || (c) == '!' ||      \
+	 (c) == '$' || (c) == '&' || (c) == '\'' || (c) == '(' || (c) == ')' || (c) == '*' ||      \
+	 (c) == '+' || (c) == ',' || (c) == ';' || (c) == '=' || (c) == '%')
+#define IS_QDTEXT(c)                                                                               \
+	((c) == '\t' || (c) == ' ' || (c) == 0x21 || ((c) >= 0x23 && (c) <= 0x5b) ||               \
+	 ((c) >= 0x5d && (c) <= 0x7e) || (c) >= 0x80)
+#define IS_CTL(c) (((c) < 0x20 && (c) != '\t') || (c) == 0x7f)
 
 #define CC(c)                                                                                      \
 	((IS_TCHAR(c) ? HC_TCHAR : 0) | (IS_FVAL(c) ? HC_FVAL : 0) |                               \
@@ -32,10 +33,10 @@
 	 (IS_QDTEXT(c) ? HC_QDTEXT : 0) | (IS_CTL(c) ? HC_CTL : 0))
 #define LC(c) ((c) >= 'A' && (c) <= 'Z' ? (c) | 0x20 : (c))
 
-#define R4(m, b)   m(b), m((b) + 1), m((b) + 2), m((b) + 3)
-#define R16(m, b)  R4(m, b), R4(m, (b) + 4), R4(m, (b) + 8), R4(m, (b) + 12)
-#define R64(m, b)  R16(m, b), R16(m, (b) + 16), R16(m, (b) + 32), R16(m, (b) + 48)
-#define R256(m)    R64(m, 0), R64(m, 64), R64(m, 128), R64(m, 192)
+#define R4(m, b)  m(b), m((b) + 1), m((b) + 2), m((b) + 3)
+#define R16(m, b) R4(m, b), R4(m, (b) + 4), R4(m, (b) + 8), R4(m, (b) + 12)
+#define R64(m, b) R16(m, b), R16(m, (b) + 16), R16(m, (b) + 32), R16(m, (b) + 48)
+#define R256(m)   R64(m, 0), R64(m, 64), R64(m, 128), R64(m, 192)
 
 const uint8_t http_cc[256] = {R256(CC)};
 const uint8_t http_lower[256] = {R256(LC)};

@@ -26,10 +26,10 @@
  *   chunk-size [ chunk-ext ] CRLF
  *   chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ), ext-val = token / quoted */
 enum {
-	CS_START = 0,  /* first hex digit */
-	CS_SIZE,       /* more hex digits */
-	CS_SIZE_WS,    /* BWS after the size: only ';' may follow */
-	CS_EXT_PRE,    /* after ';' */
+	CS_START = 0, /* first hex digit */
+	CS_SIZE,      /* more hex digits */
+	CS_SIZE_WS,   /* BWS after the size: only ';' may follow */
+	CS_EXT_PRE,   /* after ';' */
 	CS_EXT_NAME,
 	CS_EXT_NAME_WS,
 	CS_EXT_VAL_PRE, /* after '=' */
@@ -51,7 +51,7 @@ hp_http_conn_size(void)
 	return sizeof(struct hp_http_conn);
 }
 
-/* ---- direction bookkeeping ------------------------------------------------------------- */
+/* ---- direction bookkeeping ---- */
 
 static void
 reset_message(struct http_dir *d)
@@ -171,7 +171,7 @@ hp_http_init(struct hp_http_conn *c, const struct hp_http_cfg *cfg)
 	return 0;
 }
 
-/* ---- lines ------------------------------------------------------------------------------ */
+/* ---- lines ---- */
 
 /* Take the bytes of the current line from p[0..n). Returns 1 with *line and *len (len excludes the
  * LF) when the line is complete, 0 when all n bytes were taken and more are needed, or a
@@ -228,7 +228,7 @@ line_end(const struct hp_http_conn *c, const int dir, const uint8_t *line, uint3
 	return HP_HTTP_E_BARE_LF;
 }
 
-/* ---- outstanding requests ------------------------------------------------------------------ */
+/* ---- outstanding requests ---- */
 
 static uint32_t
 out_index(const struct hp_http_conn *c, uint32_t i)
@@ -244,7 +244,7 @@ req_unanswered(const struct hp_http_conn *c)
 	       c->out_seq[out_index(c, c->out_count - 1u)] == c->req.seq;
 }
 
-/* ---- request side --------------------------------------------------------------------------- */
+/* ---- request side ---- */
 
 static void
 deliver_body(struct hp_http_conn *c, const uint8_t *p, size_t n)
@@ -270,9 +270,9 @@ deliver_body(struct hp_http_conn *c, const uint8_t *p, size_t n)
 static void
 complete_request(struct hp_http_conn *c)
 {
-	bool wait = (c->req.method_id == HP_HTTP_M_CONNECT ||
-		     (c->req.flags & HP_HTTP_REQ_UPGRADE)) &&
-		    (!c->pairing || req_unanswered(c));
+	bool wait =
+		(c->req.method_id == HP_HTTP_M_CONNECT || (c->req.flags & HP_HTTP_REQ_UPGRADE)) &&
+		(!c->pairing || req_unanswered(c));
 
 	if (c->cb->on_request_complete != NULL)
 		c->cb->on_request_complete(c->ctx, &c->req);
@@ -346,8 +346,7 @@ static bool
 trailer_forbidden(const struct hp_http_header *h)
 {
 	return http_name_eq(&h->name, "content-length", 14) ||
-	       http_name_eq(&h->name, "transfer-encoding", 17) ||
-	       http_name_eq(&h->name, "host", 4);
+	       http_name_eq(&h->name, "transfer-encoding", 17) || http_name_eq(&h->name, "host", 4);
 }
 
 /* Empty line after the request's fields: decide the framing, announce the request. */
@@ -435,7 +434,7 @@ req_headers_done(struct hp_http_conn *c)
 	return HP_HTTP_E_NONE;
 }
 
-/* ---- response side -------------------------------------------------------------------------- */
+/* ---- response side ---- */
 
 static void
 complete_response(struct hp_http_conn *c)
@@ -550,7 +549,7 @@ resp_field(struct hp_http_conn *c, const struct hp_http_header *h)
 	return HP_HTTP_E_NONE;
 }
 
-/* ---- one complete line, either direction ----------------------------------------------------- */
+/* ---- one complete line, either direction ---- */
 
 static enum hp_http_err
 on_line(struct hp_http_conn *c, const int dir, const uint8_t *line, uint32_t len)
@@ -616,13 +615,12 @@ on_line(struct hp_http_conn *c, const int dir, const uint8_t *line, uint32_t len
 	return dir == REQ ? req_field(c, hp) : resp_field(c, hp);
 }
 
-/* ---- bodies ------------------------------------------------------------------------------------ */
+/* ---- bodies ---- */
 
 /* Chunk-size line, byte by byte. Returns bytes consumed; sets *err on error. When the line is
  * complete the state moves to PS_CHUNK_DATA or PS_TRAILERS. */
 static size_t
-chunk_line(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n,
-	   enum hp_http_err *err)
+chunk_line(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n, enum hp_http_err *err)
 {
 	struct http_dir *d = &c->d[dir];
 	bool lf_ok = dir == RESP || (c->flags & HP_HTTP_F_ALLOW_BARE_LF);
@@ -641,7 +639,8 @@ chunk_line(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n,
 		case CS_START:
 		case CS_SIZE:
 			if (cc & HC_HEX) {
-				uint8_t v = (uint8_t)(ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10);
+				uint8_t v =
+					(uint8_t)(ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10);
 
 				if (d->remaining >= CHUNK_SIZE_MAX_SHIFTABLE) {
 					*err = HP_HTTP_E_CHUNK_OVERFLOW;
@@ -779,7 +778,7 @@ bare_lf:
 	return i;
 }
 
-/* ---- the feed loop ------------------------------------------------------------------------------ */
+/* ---- the feed loop ---- */
 
 static inline enum hp_http_state
 feed(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n)
@@ -798,7 +797,7 @@ feed(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n)
 		case PS_TRAILERS:
 			r = take_line(c, dir, p, n, &used, &line, &len);
 			if (r < 0) {
-				err = (enum hp_http_err)-r;
+				err = (enum hp_http_err) - r;
 				break;
 			}
 			p += used;
@@ -878,7 +877,7 @@ hp_http_feed_response(struct hp_http_conn *c, const uint8_t *data, size_t len)
 	return feed(c, RESP, data, len);
 }
 
-/* ---- gaps and eof ------------------------------------------------------------------------------- */
+/* ---- gaps and eof ---- */
 
 static enum hp_http_state
 gap(struct hp_http_conn *c, const int dir, uint64_t n)
@@ -966,7 +965,7 @@ hp_http_eof(struct hp_http_conn *c, enum hp_http_dir dir)
 	return dir_state(d);
 }
 
-/* ---- queries and names ------------------------------------------------------------------------- */
+/* ---- queries and names ---- */
 
 enum hp_http_state
 hp_http_state(const struct hp_http_conn *c, enum hp_http_dir dir)

@@ -68,11 +68,11 @@ struct hp_http_conn {
 	struct http_dir d[2]; /* indexed by enum hp_http_dir */
 	struct hp_http_request req;
 	struct hp_http_response resp;
-	uint32_t next_seq;      /* seq of the next request */
+	uint32_t next_seq;              /* seq of the next request */
 	struct hp_http_span host_field; /* Host value of the request being parsed */
-	bool prev_close;        /* an earlier request asked to close */
-	bool pairing;           /* responses are tracked (max_outstanding > 0, response alive) */
-	uint8_t out_head;       /* ring of requests waiting for a final response */
+	bool prev_close;                /* an earlier request asked to close */
+	bool pairing;     /* responses are tracked (max_outstanding > 0, response alive) */
+	uint8_t out_head; /* ring of requests waiting for a final response */
 	uint8_t out_count;
 	uint8_t out_flags[HP_HTTP_MAX_OUTSTANDING];
 	uint32_t out_seq[HP_HTTP_MAX_OUTSTANDING];

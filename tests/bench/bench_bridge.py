@@ -7,7 +7,8 @@ runs each tool RUNS times for SECONDS, takes the median rate, and prints the rat
 Setups:
   null     net_null0 <-> net_null1: both ports generate frames (zero-filled: not IP, so hookpath
            decodes Ethernet only). The I/O ceiling: what the loop itself costs.
-  pcap     net_pcap0 (infinite_rx over generated TCP webhook frames) <-> net_null1: port 0
+  pcap     net_pcap0 (infinite_rx over 4096 TCP webhook data segments from
+           pktgen-scripts/hp_pcapgen.py flood; frame sizes count the FCS) <-> net_null1: port 0
            frames are real IPv4/TCP, decoded and checksum-validated in software by hookpath;
            rates are given for port 0 -> port 1 and in total.
   nocsum   as pcap, with checksum_validation: false: what hookpath costs on a NIC that
@@ -37,18 +38,11 @@ EAL = ["--no-huge", "-m", "1024", "--no-pci", "-l", "0,1", "--log-level=lib.*:wa
 
 
 def make_pcap(path, size, count=4096):
-    """Distinct TCP data segments of exactly `size` bytes per frame (Ethernet included)."""
-    from scapy.all import Ether, IP, TCP, Raw, wrpcap  # Debian python3-scapy
-    pkts = []
-    hdr = 14 + 20 + 20
-    pay = max(0, size - hdr)
-    body = (b'{"id":"evt_bench","type":"invoice.paid","data":{"amount":1000}}' * 64)[:pay]
-    for i in range(count):
-        p = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
-             IP(src="198.18.0.%d" % (1 + i % 200), dst="198.18.1.1") /
-             TCP(sport=10000 + i, dport=8080, flags="PA", seq=1000 + i) / Raw(body))
-        pkts.append(p)
-    wrpcap(path, pkts)
+    """Webhook POST data segments (IPv4/TCP) of `size` bytes on the wire (FCS included, as
+    RFC 2544 counts), 256 flows, written by the project's generator."""
+    gen = os.path.join(ROOT, "pktgen-scripts", "hp_pcapgen.py")
+    subprocess.run(["/usr/bin/python3", gen, "flood", "-q", "-o", path, "--count", str(count),
+                    "--size", str(size), "--proto", "tcp", "--flows", "256"], check=True)
 
 
 def vdevs(setup, size, pcap):

@@ -122,6 +122,24 @@ class GeneratedWebhooks(unittest.TestCase):
                            "--body-size", "3000")
         self.assertGreater(st["counters"]["defrag_reassembled"], 0)
 
+    def test_reordered(self):
+        st, _ = self.check("reorder", "--sessions", "6", "--segments", "5", "--reorder", "0.4")
+        self.assertGreater(st["counters"]["flows_created"], 0)
+
+    def test_lost_and_retransmitted(self):
+        self.check("loss", "--sessions", "6", "--segments", "5", "--loss", "0.3")
+
+    def test_duplicated_segments(self):
+        self.check("dup", "--sessions", "6", "--segments", "4", "--duplicate", "0.4")
+
+    def test_reordered_interleaved_bridge(self):
+        pcap = os.path.join(self.tmp, "reorder-bridge.pcap")
+        hp.gen(self.tmp, "webhooks", "-o", pcap, "--sessions", "6", "--segments", "4",
+               "--reorder", "0.3", "--interleave", "--requests-per-session", "2")
+        st, events = run_events(self.tmp, pcap, mode="bridge")
+        self.assertEqual(event_requests(events), tshark_requests(pcap))
+        self.assertEqual(st["counters"]["tx_packets"], st["counters"]["rx_packets"])
+
     def test_bridge_mode_events_and_forwarding(self):
         pcap = os.path.join(self.tmp, "bridge.pcap")
         hp.gen(self.tmp, "webhooks", "-o", pcap, "--sessions", "4", "--segments", "2")
