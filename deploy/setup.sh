@@ -13,6 +13,8 @@ PKGS=(
     # tests and lab
     libcmocka-dev tshark python3 python3-scapy tcpreplay iproute2 iputils-ping ethtool curl procps
     valgrind
+    # benchmarks: libhtp is the reference HTTP parser of bench_http
+    libhtp-dev
 )
 
 missing=()
