@@ -100,6 +100,24 @@ hp_ctl_write_stats_json(const char *path)
 		",\n \"counters\": {", hp_dp_flows_active(), hp_ctl_events_written());
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
 		fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", hp_ctr_name(i), cur.c[i]);
+	{
+		struct hp_stream_counters sc;
+
+		hp_dp_stream_counters(&sc);
+		fprintf(f, "},\n \"stream\": {\"segments\": %" PRIu64 ", \"bytes\": %" PRIu64
+			", \"fast_path\": %" PRIu64 ", \"queued\": %" PRIu64
+			", \"delivered_bytes\": %" PRIu64 ", \"gaps\": %" PRIu64
+			", \"gap_bytes\": %" PRIu64 ", \"memcap_flow\": %" PRIu64
+			", \"memcap_global\": %" PRIu64 ", \"ooo_limit\": %" PRIu64
+			", \"pool_exhausted\": %" PRIu64 ", \"memcap_drop\": %" PRIu64
+			", \"memcap_pass\": %" PRIu64 ", \"midstream\": %" PRIu64,
+			sc.segments, sc.bytes, sc.fast_path, sc.queued, sc.delivered_bytes, sc.gaps,
+			sc.gap_bytes, sc.memcap_flow, sc.memcap_global, sc.ooo_limit,
+			sc.pool_exhausted, sc.memcap_drop, sc.memcap_pass, sc.midstream);
+		for (int r = 0; r < HP_STREAM_RESULT_MAX; r++)
+			fprintf(f, ", \"result_%s\": %" PRIu64,
+				hp_stream_result_name((enum hp_stream_result)r), sc.results[r]);
+	}
 	fprintf(f, "},\n \"per_worker\": [");
 	for (unsigned int w = 0; w < hp_dp.n_workers; w++) {
 		const struct hp_counters *c = &hp_dp.workers[w]->ctr;

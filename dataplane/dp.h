@@ -127,6 +127,9 @@ void hp_dp_request_stop(void);
 void hp_dp_wait(void);
 void hp_dp_fini(void);
 
+/* Sum of every worker's TCP reassembly counters (control thread). */
+void hp_dp_stream_counters(struct hp_stream_counters *out);
+
 /* TCP flows tracked by every worker now (control thread). */
 uint64_t hp_dp_flows_active(void);
 

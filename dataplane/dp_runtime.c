@@ -344,6 +344,24 @@ hp_dp_counters(struct hp_counters *out)
 			hp_counters_add(out, &hp_dp.workers[i]->ctr);
 }
 
+void
+hp_dp_stream_counters(struct hp_stream_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
+		const struct hp_stream_counters *c;
+		const uint64_t *src;
+		uint64_t *dst = (uint64_t *)out;
+
+		if (hp_dp.workers[i] == NULL)
+			continue;
+		c = &hp_dp.workers[i]->stream_ctr;
+		src = (const uint64_t *)c;
+		for (size_t k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			dst[k] += src[k];
+	}
+}
+
 uint64_t
 hp_dp_flows_active(void)
 {
