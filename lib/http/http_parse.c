@@ -276,8 +276,6 @@ complete_request(struct hp_http_conn *c)
 
 	if (c->cb->on_request_complete != NULL)
 		c->cb->on_request_complete(c->ctx, &c->req);
-	if (c->d[REQ].ps == PS_TUNNEL)
-		return;
 	reset_request(c);
 	if (wait)
 		c->d[REQ].ps = PS_WAIT;

@@ -61,7 +61,7 @@ struct rec {
 	int n_complete;
 	struct hp_http_response resp[MAX_RESP];
 	int n_resp;
-	uint32_t n_final;       /* final responses: the next one answers request n_final */
+	uint32_t n_final; /* final responses: the next one answers request n_final */
 	enum hp_http_err err[2];
 	int n_err[2];
 	bool err_had_req[2];
@@ -71,6 +71,8 @@ struct rec {
 	int body_calls;
 	bool in_request; /* between on_request_headers and complete/error */
 };
+
+static void logf_(struct rec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 logf_(struct rec *r, const char *fmt, ...)
@@ -1111,6 +1113,57 @@ test_simple_post(void **state)
 	tc_free(t);
 }
 
+static enum hp_http_method last_method;
+
+static void
+cb_method(void *ctx, const struct hp_http_request *q)
+{
+	(void)ctx;
+	last_method = q->method_id;
+}
+
+static void
+test_methods(void **state)
+{
+	static const struct hp_http_callbacks cb = {.on_request_headers = cb_method};
+	static const struct {
+		const char *line;
+		enum hp_http_method id;
+	} m[] = {
+		{"GET / HTTP/1.0\r\n\r\n", HP_HTTP_M_GET},
+		{"HEAD / HTTP/1.0\r\n\r\n", HP_HTTP_M_HEAD},
+		{"POST / HTTP/1.0\r\n\r\n", HP_HTTP_M_POST},
+		{"PUT / HTTP/1.0\r\n\r\n", HP_HTTP_M_PUT},
+		{"DELETE / HTTP/1.0\r\n\r\n", HP_HTTP_M_DELETE},
+		{"PATCH / HTTP/1.0\r\n\r\n", HP_HTTP_M_PATCH},
+		{"OPTIONS * HTTP/1.0\r\n\r\n", HP_HTTP_M_OPTIONS},
+		{"CONNECT a:1 HTTP/1.0\r\n\r\n", HP_HTTP_M_CONNECT},
+		{"TRACE / HTTP/1.0\r\n\r\n", HP_HTTP_M_TRACE},
+		{"get / HTTP/1.0\r\n\r\n", HP_HTTP_M_OTHER}, /* methods are case-sensitive */
+		{"PROPFIND / HTTP/1.0\r\n\r\n", HP_HTTP_M_OTHER},
+		{"POSTS / HTTP/1.0\r\n\r\n", HP_HTTP_M_OTHER},
+	};
+	uint8_t hdr[256];
+	struct hp_http_header fields[4];
+	struct hp_http_cfg cfg = {
+		.limits = {.max_line = 64, .max_headers = 4, .max_header_bytes = 256},
+		.hdr_buf = hdr,
+		.fields = fields,
+		.cb = &cb,
+	};
+	struct hp_http_conn *c = malloc(hp_http_conn_size());
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		last_method = (enum hp_http_method) - 1;
+		assert_int_equal(hp_http_init(c, &cfg), 0);
+		hp_http_feed_request(c, (const uint8_t *)m[i].line, strlen(m[i].line));
+		assert_int_equal(last_method, m[i].id);
+	}
+	free(c);
+}
+
 /* find_header and the views, checked from inside the callback */
 static int hdr_checked;
 
@@ -1859,6 +1912,7 @@ main(void)
 		cmocka_unit_test(test_nul_cases),
 		cmocka_unit_test(test_simple_post),
 		cmocka_unit_test(test_views),
+		cmocka_unit_test(test_methods),
 		cmocka_unit_test(test_init_validation),
 		cmocka_unit_test(test_limit_line),
 		cmocka_unit_test(test_limit_headers),
