@@ -71,7 +71,8 @@ span_copy(char *dst, size_t cap, uint8_t *len, uint16_t *len16, const struct hp_
 		n = cap;
 		*flags |= trunc_flag;
 	}
-	memcpy(dst, sp->p, n);
+	if (n != 0) /* an empty span may have no pointer */
+		memcpy(dst, sp->p, n);
 	if (len != NULL)
 		*len = (uint8_t)n;
 	else
