@@ -214,6 +214,108 @@ class Framing(unittest.TestCase):
         self.assertEqual(c["tx_packets"], n - c["http_rejected_packets"])
 
 
+class StreamCases(unittest.TestCase):
+    """Hand-built TCP sessions (scapy) for what the generator does not make: sequence numbers
+    wrapping around 2^32, a session without its handshake, and a retransmission that carries
+    different bytes, under each overlap policy and inline."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmpdir = tempfile.TemporaryDirectory(prefix="hp-http-stream-")
+        cls.tmp = cls.tmpdir.name
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmpdir.cleanup()
+
+    C, S = ("198.18.0.20", 40020), ("198.19.0.20", 8080)
+
+    def pkt(self, to_server, flags, seq, ack, payload=b""):
+        from scapy.all import Ether, IP, TCP, Raw
+        src, dst = (self.C, self.S) if to_server else (self.S, self.C)
+        p = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+             IP(src=src[0], dst=dst[0]) / TCP(sport=src[1], dport=dst[1], flags=flags,
+                                             seq=seq & 0xffffffff, ack=ack & 0xffffffff))
+        return p / Raw(payload) if payload else p
+
+    def write(self, name, pkts):
+        from scapy.all import wrpcap
+        path = os.path.join(self.tmp, name + ".pcap")
+        wrpcap(path, pkts)
+        return path
+
+    @staticmethod
+    def request(body):
+        return (b"POST /wrap HTTP/1.1\r\nHost: hooks.example.com\r\nContent-Length: %d\r\n\r\n"
+                % len(body)) + body
+
+    def session(self, isn, chunks, handshake=True, srv_isn=7000):
+        """Client sends chunks (list of (offset, bytes)) of one request; the server ACKs all."""
+        pk = []
+        if handshake:
+            pk += [self.pkt(True, "S", isn, 0), self.pkt(False, "SA", srv_isn, isn + 1),
+                   self.pkt(True, "A", isn + 1, srv_isn + 1)]
+        end = 0
+        for off, data in chunks:
+            pk.append(self.pkt(True, "PA", isn + 1 + off, srv_isn + 1, data))
+            end = max(end, off + len(data))
+        pk.append(self.pkt(False, "A", srv_isn + 1, isn + 1 + end))
+        return pk
+
+    def test_sequence_wraparound(self):
+        body = b'{"id":"evt_wrap","data":"' + b"w" * 900 + b'"}'
+        req = self.request(body)
+        isn = 0xffffffff - 300  # the request crosses 2^32
+        chunks = [(0, req[:400]), (800, req[800:]), (400, req[400:800])]  # reordered too
+        st, events = run_events(self.tmp, self.write("wrap", self.session(isn, chunks)))
+        self.assertEqual([e["http"]["body_sha256"] for e in events],
+                         [hashlib.sha256(body).hexdigest()])
+
+    def test_missing_handshake(self):
+        body = b'{"id":"evt_midstream"}'
+        req = self.request(body)
+        pk = self.session(1000, [(0, req[:30]), (30, req[30:])], handshake=False)
+        st, events = run_events(self.tmp, self.write("nosyn", pk))
+        self.assertEqual(len(events), 1)
+        self.assertTrue(events[0].get("midstream"))
+        self.assertEqual(events[0]["http"]["body_sha256"], hashlib.sha256(body).hexdigest())
+        self.assertEqual(events[0]["flow"]["src"], "%s:%d" % self.C)
+
+    def overlap_pcap(self):
+        """The body's last 4 bytes arrive twice before the server ACKs: GOOD, then EVIL."""
+        head = self.request(b"xxxxGOOD")[:-8]
+        body_off = len(head)
+        pk = [self.pkt(True, "S", 100, 0), self.pkt(False, "SA", 7000, 101),
+              self.pkt(True, "A", 101, 7001),
+              self.pkt(True, "PA", 101, 7001, head + b"xxxx"),
+              self.pkt(True, "PA", 101 + body_off + 4, 7001, b"GOOD"),
+              self.pkt(True, "PA", 101 + body_off + 4, 7001, b"EVIL"),
+              self.pkt(False, "A", 7001, 101 + body_off + 8)]
+        return self.write("overlap", pk)
+
+    def test_overlap_policies(self):
+        path = self.overlap_pcap()
+        good = hashlib.sha256(b"xxxxGOOD").hexdigest()
+        evil = hashlib.sha256(b"xxxxEVIL").hexdigest()
+        for policy, want in (("first", good), ("last", evil)):
+            with self.subTest(policy=policy):
+                st, events = run_events(
+                    self.tmp, path,
+                    extra="  reassembly:\n    policy: %s\n" % policy)
+                self.assertEqual([e["http"].get("body_sha256") for e in events], [want])
+                self.assertEqual(st["stream"]["result_overlap_different"] +
+                                 st["stream"]["result_overlap_replaced"], 1)
+
+    def test_overlap_inline_drops_the_second_version(self):
+        """bridge: the server gets GOOD only; the EVIL retransmission is dropped."""
+        path = self.overlap_pcap()
+        st, events = run_events(self.tmp, path, mode="bridge")
+        self.assertEqual([e["http"].get("body_sha256") for e in events],
+                         [hashlib.sha256(b"xxxxGOOD").hexdigest()])
+        self.assertEqual(st["counters"]["stream_dropped"], 1)
+        self.assertEqual(st["counters"]["tx_packets"], st["counters"]["rx_packets"] - 1)
+
+
 class SuricataVerifyHttp(unittest.TestCase):
     """suricata-verify HTTP pcaps (OISF/suricata-verify, MIT): requests equal tshark's, except
     where hookpath refuses framing tshark accepts (named below, with the reason)."""
