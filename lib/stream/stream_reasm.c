@@ -133,14 +133,17 @@ hp_stream_result_name(enum hp_stream_result r)
 const char *
 hp_stream_policy_name(enum hp_stream_policy p)
 {
-	return p == HP_STREAM_POLICY_FIRST ? "first" : p == HP_STREAM_POLICY_LAST ? "last"
-										  : "unknown";
+	return p == HP_STREAM_POLICY_FIRST  ? "first"
+	       : p == HP_STREAM_POLICY_LAST ? "last"
+					    : "unknown";
 }
 
 const char *
 hp_stream_action_name(enum hp_stream_action a)
 {
-	return a == HP_STREAM_ACTION_PASS ? "pass" : a == HP_STREAM_ACTION_DROP ? "drop" : "unknown";
+	return a == HP_STREAM_ACTION_PASS   ? "pass"
+	       : a == HP_STREAM_ACTION_DROP ? "drop"
+					    : "unknown";
 }
 
 /* ---- nodes and accounting --------------------------------------------------------------- */
@@ -301,8 +304,7 @@ release_acked(const struct hp_stream_env *env, struct hp_stream *s, struct hp_st
 /* ---- delivery ---------------------------------------------------------------------------- */
 
 static inline void
-emit(const struct hp_stream_env *env, struct hp_stream_dir *dir, const uint8_t *data,
-     uint32_t len)
+emit(const struct hp_stream_env *env, struct hp_stream_dir *dir, const uint8_t *data, uint32_t len)
 {
 	env->deliver(dir->ctx, data, len);
 	dir->next_seq += len;
@@ -369,7 +371,12 @@ static void
 keep_delivered(const struct hp_stream_env *env, struct hp_stream *s, struct hp_stream_dir *dir,
 	       struct hp_stream_seg *n, bool keep)
 {
-	if (!keep || !env->cfg->retain || SEQ_LEQ(seg_end(n), dir->ack_seq)) {
+	const struct hp_stream_config *cfg = env->cfg;
+
+	/* already counted: keep it unless the worker is in its reserve (see retain_room) */
+	if (!keep || !cfg->retain || SEQ_LEQ(seg_end(n), dir->ack_seq) ||
+	    env->usage->bytes > cfg->memcap_bytes - cfg->memcap_bytes / 4 ||
+	    env->pool->n_free < env->pool->size / 4) {
 		seg_free(env, s, n);
 		return;
 	}
@@ -461,12 +468,12 @@ struct plan {
 	const uint8_t *data; /* byte s */
 	uint32_t c0;         /* first byte not yet delivered: max(s, next_seq) */
 	unsigned int f;
-	uint32_t runs;       /* nodes to insert */
+	uint32_t runs; /* nodes to insert */
 	uint32_t run_bytes;
-	uint32_t removed;    /* queued nodes replaced whole ("last") */
-	uint32_t splits;     /* queued nodes cut in two ("last") */
+	uint32_t removed; /* queued nodes replaced whole ("last") */
+	uint32_t splits;  /* queued nodes cut in two ("last") */
 	uint32_t cut_bytes;
-	bool direct;         /* "first", in order: delivered from the caller's buffer, no node */
+	bool direct; /* "first", in order: delivered from the caller's buffer, no node */
 };
 
 /* Bytes before next_seq: compare with the kept copies. */
@@ -888,13 +895,35 @@ result_of(unsigned int f)
 	return HP_STREAM_DUP_ACKED;
 }
 
-static enum hp_stream_result
-rst(const struct hp_stream_env *env, struct hp_stream *s, struct hp_stream_dir *dir,
-    uint32_t seq)
+/* End of the bytes the receiver holds contiguously (its RCV.NXT as far as we know). */
+static uint32_t
+rcv_nxt(const struct hp_stream_dir *dir)
 {
-	if ((dir->state & HP_STREAM_DIR_STARTED) &&
-	    (SEQ_LT(seq, dir->next_seq) ||
-	     SEQ_GT(seq, seq_max(seq_max(dir->max_end, dir->ack_seq), dir->next_seq)))) {
+	const struct hp_stream_seg *n;
+	uint32_t c = dir->next_seq;
+
+	for (n = dir->ooo_head; n != NULL && n->seq == c; n = n->next)
+		c = seg_end(n);
+	return c;
+}
+
+/* Which RST ends the stream. Inline: only one whose seq is exactly the receiver's next byte
+ * (what an RFC 5961 receiver accepts; others get a challenge ACK and the connection goes on, so
+ * taking them would let later bytes through uninspected). Tap: any seq from next_seq to the
+ * highest byte seen or acked (captures miss packets; older stacks accept in-window RSTs). */
+static enum hp_stream_result
+rst(const struct hp_stream_env *env, struct hp_stream *s, struct hp_stream_dir *dir, uint32_t seq)
+{
+	bool ok;
+
+	if (!(dir->state & HP_STREAM_DIR_STARTED))
+		ok = true;
+	else if (env->cfg->inline_mode)
+		ok = seq == seq_max(rcv_nxt(dir), dir->ack_seq);
+	else
+		ok = SEQ_GEQ(seq, dir->next_seq) &&
+		     SEQ_LEQ(seq, seq_max(seq_max(dir->max_end, dir->ack_seq), dir->next_seq));
+	if (!ok) {
 		env->ctr->rst_ignored++;
 		return HP_STREAM_OUT_OF_WINDOW;
 	}
@@ -991,7 +1020,9 @@ segment_slow(const struct hp_stream_env *env, struct hp_stream *s, struct hp_str
 	}
 	advance(env, s, dir);
 	if (p.f == 0) /* no payload: a FIN alone */
-		return fin_new ? HP_STREAM_NEW : fin_same ? HP_STREAM_DUP_SAME : HP_STREAM_OUT_OF_WINDOW;
+		return fin_new    ? HP_STREAM_NEW
+		       : fin_same ? HP_STREAM_DUP_SAME
+				  : HP_STREAM_OUT_OF_WINDOW;
 	return result_of(p.f);
 }
 
@@ -1008,8 +1039,8 @@ hp_stream_segment(const struct hp_stream_env *env, struct hp_stream *s, unsigned
 	ctr->bytes += len;
 	/* Fast path: "first", in order, nothing queued, no flag, the direction open. */
 	if (likely(seq == dir->next_seq && dir->ooo_head == NULL &&
-		   dir->state == HP_STREAM_DIR_STARTED && flags == 0 &&
-		   len - 1 < cfg->max_window && cfg->policy == HP_STREAM_POLICY_FIRST)) {
+		   dir->state == HP_STREAM_DIR_STARTED && flags == 0 && len - 1 < cfg->max_window &&
+		   cfg->policy == HP_STREAM_POLICY_FIRST)) {
 		env->deliver(dir->ctx, data, len);
 		dir->next_seq = seq + len;
 		if (SEQ_GT(dir->next_seq, dir->max_end))

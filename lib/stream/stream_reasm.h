@@ -25,16 +25,20 @@
 
 /* How overlapping bytes that differ are resolved (for bytes not yet handed to the consumer). */
 enum hp_stream_policy {
-	HP_STREAM_POLICY_FIRST = 0, /* the first copy seen wins; in-order data delivered at arrival */
-	HP_STREAM_POLICY_LAST,      /* the last copy seen before the peer ACKs it wins; data is held
-				     * until ACKed (or last_hold_bytes is exceeded) */
+	/* the first copy seen wins; in-order data delivered at arrival */
+	HP_STREAM_POLICY_FIRST = 0,
+	/* the last copy seen before the peer ACKs it wins; data is held until ACKed (or until
+	 * last_hold_bytes is exceeded) */
+	HP_STREAM_POLICY_LAST,
 };
 
 /* What happens when a segment needs memory the limits do not allow. */
 enum hp_stream_action {
-	HP_STREAM_ACTION_PASS = 0, /* stop inspecting the flow: release everything, HP_STREAM_PASS */
-	HP_STREAM_ACTION_DROP,     /* refuse the segment: nothing taken, HP_STREAM_DROP (bridge mode:
-				    * the caller drops it, the sender retransmits later) */
+	/* stop inspecting the flow: release everything, HP_STREAM_PASS */
+	HP_STREAM_ACTION_PASS = 0,
+	/* refuse the segment: nothing taken, HP_STREAM_DROP (bridge mode: the caller drops it,
+	 * the sender retransmits later) */
+	HP_STREAM_ACTION_DROP,
 };
 
 struct hp_stream_config {
@@ -111,23 +115,24 @@ enum hp_stream_end {
 #define HP_STREAM_SEG_FIN 0x01u
 #define HP_STREAM_SEG_RST 0x02u
 
-/* Per-worker counters (plain increments; the owner aggregates). results[] counts every
+/* Per-worker counters (plain increments; the owner aggregates). Only uint64_t fields, so that
+ * the struct can be summed as an array of uint64_t. results[] counts every
  * hp_stream_segment return value: results[HP_STREAM_DUP_SAME] are the retransmissions that
  * matched, results[HP_STREAM_OVERLAP_DIFFERENT] the differing overlaps, and so on. */
 struct hp_stream_counters {
 	uint64_t results[HP_STREAM_RESULT_MAX];
-	uint64_t segments;          /* hp_stream_segment calls */
-	uint64_t bytes;             /* payload bytes passed in */
-	uint64_t fast_path;         /* in-order segments delivered with nothing queued */
-	uint64_t queued;            /* segments that left bytes queued (out of order, or held) */
+	uint64_t segments;  /* hp_stream_segment calls */
+	uint64_t bytes;     /* payload bytes passed in */
+	uint64_t fast_path; /* in-order segments delivered with nothing queued */
+	uint64_t queued;    /* segments that left bytes queued (out of order, or held) */
 	uint64_t delivered_bytes;
-	uint64_t gaps;              /* holes reported to the consumer */
+	uint64_t gaps; /* holes reported to the consumer */
 	uint64_t gap_bytes;
-	uint64_t memcap_flow;       /* limit hits, by cause */
+	uint64_t memcap_flow; /* limit hits, by cause */
 	uint64_t memcap_global;
 	uint64_t ooo_limit;
 	uint64_t pool_exhausted;
-	uint64_t memcap_drop;       /* limit hits, by action taken */
+	uint64_t memcap_drop; /* limit hits, by action taken */
 	uint64_t memcap_pass;
 	uint64_t retain_skipped;    /* delivered segments not kept for comparison (limits) */
 	uint64_t retain_evicted;    /* kept delivered segments released early to make room */
@@ -214,11 +219,15 @@ int hp_stream_start(struct hp_stream *s, unsigned int d, uint32_t isn);
  * flags: HP_STREAM_SEG_FIN / HP_STREAM_SEG_RST. Delivers what became deliverable (callbacks
  * run inside), queues what cannot be delivered yet (ref(owner) once per node kept), and tells
  * the caller what the segment was (enum hp_stream_result). A direction not started is picked
- * up here when cfg->midstream (next byte = seq). An RST is taken when its seq is within
- * [next_seq, max(max_end, ack_seq)] (or the direction is not started): both directions are
- * closed as by hp_stream_close, with HP_STREAM_END_RST; its payload is ignored.
- * Cost (measured, docs/STREAM.md): in-order with nothing queued, "first": ~2 compares + the
- * deliver callback (+ one node and a ref when retain is on). */
+ * up here when cfg->midstream (next byte = seq). An RST is taken (both directions closed as by
+ * hp_stream_close, with HP_STREAM_END_RST; its payload ignored) when the direction is not
+ * started, or its seq is: inline, exactly the receiver's next byte (RFC 5961); tap, within
+ * [next_seq, max(max_end, ack_seq)]. Otherwise HP_STREAM_OUT_OF_WINDOW, counted.
+ * Bridge callers: drop OVERLAP_DIFFERENT (inline mode), DROP, CLOSED and OUT_OF_WINDOW; forward
+ * the rest (PASS uninspected). docs/STREAM.md has the table.
+ * Cost (measured, docs/STREAM.md): in-order with nothing queued, "first": a few compares + the
+ * deliver callback, ~4.4 ns/segment; ~14 ns with retain on (one node + one ref, ACK included);
+ * 3-segment reordering ~16-23 ns/segment. */
 enum hp_stream_result hp_stream_segment(const struct hp_stream_env *env, struct hp_stream *s,
 					unsigned int d, uint32_t seq, const uint8_t *data,
 					uint32_t len, void *owner, unsigned int flags);
