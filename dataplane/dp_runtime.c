@@ -344,6 +344,10 @@ hp_dp_counters(struct hp_counters *out)
 			hp_counters_add(out, &hp_dp.workers[i]->ctr);
 }
 
+/* Summed as an array of uint64_t: every field of the struct is one. */
+_Static_assert(sizeof(struct hp_stream_counters) % sizeof(uint64_t) == 0,
+	       "hp_stream_counters must hold uint64_t fields only");
+
 void
 hp_dp_stream_counters(struct hp_stream_counters *out)
 {

@@ -8,6 +8,9 @@ import json
 import os
 import struct
 import subprocess
+import sys
+import tempfile
+import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOOKPATH = os.environ.get("HOOKPATH", os.path.join(ROOT, "build", "controlplane", "hookpath"))
@@ -132,3 +135,42 @@ def bridge_cfg(extra=""):
 
 def tap_cfg(extra=""):
     return "dataplane:\n  mode: tap\n" + extra
+
+
+class TmpDirCase(unittest.TestCase):
+    """A test class with one temporary directory (cls.tmp) for all its tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmpdir = tempfile.TemporaryDirectory(prefix="hp-%s-" % cls.__name__.lower())
+        cls.tmp = cls.tmpdir.name
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmpdir.cleanup()
+
+
+def tcp_frame(src, dst, flags, seq, ack, payload=b""):
+    """One Ethernet/IPv4/TCP frame (scapy); src/dst are (address, port)."""
+    from scapy.all import Ether, IP, TCP, Raw
+    p = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+         IP(src=src[0], dst=dst[0]) / TCP(sport=src[1], dport=dst[1], flags=flags,
+                                         seq=seq & 0xffffffff, ack=ack & 0xffffffff))
+    return p / Raw(payload) if payload else p
+
+
+def write_frames(tmp, name, pkts):
+    """Write scapy packets to tmp/name.pcap; returns the path."""
+    from scapy.all import wrpcap
+    path = os.path.join(tmp, name + ".pcap")
+    wrpcap(path, pkts)
+    return path
+
+
+def main():
+    """Run the calling module's tests; print the closing 'N passed, N failed' line."""
+    prog = unittest.main(module="__main__", exit=False, verbosity=2)
+    r = prog.result
+    print("%d passed, %d failed" % (r.testsRun - len(r.failures) - len(r.errors),
+                                    len(r.failures) + len(r.errors)))
+    sys.exit(0 if r.wasSuccessful() else 1)

@@ -46,19 +46,14 @@ def decode_errors(st):
             if k.startswith("decode_err_") and v}
 
 
-class DecodeCases(unittest.TestCase):
+class DecodeCases(hp.TmpDirCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory(prefix="hp-pcap-")
-        cls.tmp = cls.tmpdir.name
+        super().setUpClass()
         cls.dir = os.path.join(cls.tmp, "cases")
         hp.gen(cls.tmp, "decode-cases", "-o", cls.dir)
         with open(os.path.join(cls.dir, "cases.json")) as f:
             cls.cases = json.load(f)["cases"]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmpdir.cleanup()
 
     def pcap(self, name):
         return os.path.join(self.dir, self.cases[name]["file"])
@@ -210,17 +205,8 @@ class DecodeCases(unittest.TestCase):
         self.assertEqual(sum(w["inspect_packets"] for w in st["per_worker"]), c["inspect_packets"])
 
 
-class Webhooks(unittest.TestCase):
+class Webhooks(hp.TmpDirCase):
     """Generated webhook sessions, checked against tshark."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory(prefix="hp-pcap-wh-")
-        cls.tmp = cls.tmpdir.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmpdir.cleanup()
 
     def tshark_tcp_payload(self, path):
         """(TCP segments, payload bytes) as tshark counts them after IP reassembly."""
@@ -258,21 +244,16 @@ class Webhooks(unittest.TestCase):
         self.assertGreater(c["defrag_reassembled"], 0)
 
 
-class Flows(unittest.TestCase):
+class Flows(hp.TmpDirCase):
     """TCP flow tracking: creation on SYN, both directions on one flow, state timeouts on the
     timer wheel, eviction when full, midstream pickup on or off."""
 
     @classmethod
     def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory(prefix="hp-pcap-flows-")
-        cls.tmp = cls.tmpdir.name
+        super().setUpClass()
         cls.pcap = os.path.join(cls.tmp, "s100.pcap")
         hp.gen(cls.tmp, "webhooks", "-o", cls.pcap, "--sessions", "100",
                "--requests-per-session", "2", "--interleave")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmpdir.cleanup()
 
     @staticmethod
     def without_syn(src, dst):
@@ -448,8 +429,4 @@ class ConfigErrors(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    prog = unittest.main(exit=False, verbosity=2)
-    r = prog.result
-    print("%d passed, %d failed" % (r.testsRun - len(r.failures) - len(r.errors),
-                                    len(r.failures) + len(r.errors)))
-    sys.exit(0 if r.wasSuccessful() else 1)
+    hp.main()

@@ -70,15 +70,7 @@ def run_events(tmp, pcap, extra="", mode="tap", idle_ms=200):
     return st, events
 
 
-class GeneratedWebhooks(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory(prefix="hp-http-")
-        cls.tmp = cls.tmpdir.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmpdir.cleanup()
+class GeneratedWebhooks(hp.TmpDirCase):
 
     def check(self, name, *args):
         pcap = os.path.join(self.tmp, name + ".pcap")
@@ -148,38 +140,21 @@ class GeneratedWebhooks(unittest.TestCase):
         self.assertEqual(st["counters"]["tx_packets"], st["counters"]["rx_packets"])
 
 
-class Framing(unittest.TestCase):
+class Framing(hp.TmpDirCase):
     """Hand-made requests with framing errors: each gives one event with the right reason;
     http.on_error: reject in bridge mode drops the rest of the client's packets."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory(prefix="hp-http-framing-")
-        cls.tmp = cls.tmpdir.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmpdir.cleanup()
-
     def session_pcap(self, name, request):
-        """One TCP session carrying `request` (bytes) in 2 segments, written with scapy."""
-        from scapy.all import Ether, IP, TCP, Raw, wrpcap
-        c, s = ("198.18.0.9", 40001), ("198.19.0.9", 8080)
-        e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
-        pk = [e / IP(src=c[0], dst=s[0]) / TCP(sport=c[1], dport=s[1], flags="S", seq=100),
-              e / IP(src=s[0], dst=c[0]) / TCP(sport=s[1], dport=c[1], flags="SA", seq=500,
-                                               ack=101),
-              e / IP(src=c[0], dst=s[0]) / TCP(sport=c[1], dport=s[1], flags="A", seq=101,
-                                               ack=501)]
+        """One TCP session carrying `request` (bytes) in 2 segments."""
+        c, sv = ("198.18.0.9", 40001), ("198.19.0.9", 8080)
+        pk = [hp.tcp_frame(c, sv, "S", 100, 0), hp.tcp_frame(sv, c, "SA", 500, 101),
+              hp.tcp_frame(c, sv, "A", 101, 501)]
         half = len(request) // 2
         seq = 101
         for part in (request[:half], request[half:]):
-            pk.append(e / IP(src=c[0], dst=s[0]) /
-                      TCP(sport=c[1], dport=s[1], flags="PA", seq=seq, ack=501) / Raw(part))
+            pk.append(hp.tcp_frame(c, sv, "PA", seq, 501, part))
             seq += len(part)
-        path = os.path.join(self.tmp, name + ".pcap")
-        wrpcap(path, pk)
-        return path, len(pk)
+        return hp.write_frames(self.tmp, name, pk), len(pk)
 
     CASES = {
         "te_and_cl": (b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
@@ -214,35 +189,19 @@ class Framing(unittest.TestCase):
         self.assertEqual(c["tx_packets"], n - c["http_rejected_packets"])
 
 
-class StreamCases(unittest.TestCase):
+class StreamCases(hp.TmpDirCase):
     """Hand-built TCP sessions (scapy) for what the generator does not make: sequence numbers
     wrapping around 2^32, a session without its handshake, and a retransmission that carries
     different bytes, under each overlap policy and inline."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory(prefix="hp-http-stream-")
-        cls.tmp = cls.tmpdir.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmpdir.cleanup()
-
     C, S = ("198.18.0.20", 40020), ("198.19.0.20", 8080)
 
     def pkt(self, to_server, flags, seq, ack, payload=b""):
-        from scapy.all import Ether, IP, TCP, Raw
         src, dst = (self.C, self.S) if to_server else (self.S, self.C)
-        p = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
-             IP(src=src[0], dst=dst[0]) / TCP(sport=src[1], dport=dst[1], flags=flags,
-                                             seq=seq & 0xffffffff, ack=ack & 0xffffffff))
-        return p / Raw(payload) if payload else p
+        return hp.tcp_frame(src, dst, flags, seq, ack, payload)
 
     def write(self, name, pkts):
-        from scapy.all import wrpcap
-        path = os.path.join(self.tmp, name + ".pcap")
-        wrpcap(path, pkts)
-        return path
+        return hp.write_frames(self.tmp, name, pkts)
 
     @staticmethod
     def request(body):
@@ -353,8 +312,4 @@ class SuricataVerifyHttp(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    prog = unittest.main(exit=False, verbosity=2)
-    r = prog.result
-    print("%d passed, %d failed" % (r.testsRun - len(r.failures) - len(r.errors),
-                                    len(r.failures) + len(r.errors)))
-    sys.exit(0 if r.wasSuccessful() else 1)
+    hp.main()
