@@ -4,7 +4,8 @@
 
 Subcommands (see pktgen-scripts/README.md for the full reference):
 
-  webhooks      complete TCP sessions carrying HTTP/1.1 webhook POSTs (default)
+  webhooks      complete TCP sessions carrying HTTP/1.1 webhook POSTs (default); with
+                --provider, signed by hp_sign.py, one test case per session
   decode-cases  one small pcap per decoder/defrag case + cases.json expectations
   flood         N copies of one frame (UDP or a webhook TCP data segment)
 
@@ -18,14 +19,17 @@ matters more than speed.
 """
 
 import argparse
+import base64
 import hashlib
 import ipaddress
 import json
 import os
 import random
+import re
 import string
 import struct
 import sys
+import time
 
 VERSION = "1.0"
 
@@ -215,9 +219,11 @@ def pad_json(obj, size):
     return out
 
 
-def make_body(rng, seq, size, created, pii=False):
-    """A webhook-shaped JSON body of (at least, usually exactly) size bytes."""
-    evt_id = rand_id(rng, "evt_")
+def make_body(rng, seq, size, created, pii=False, evt_id=None):
+    """A webhook-shaped JSON body of (at least, usually exactly) size bytes.
+    evt_id: the "id" field (default: a random evt_ id drawn from rng)."""
+    if evt_id is None:
+        evt_id = rand_id(rng, "evt_")
     etype = rng.choice(EVENT_TYPES)
     n = rng.randrange(len(FIRST))
     customer = {"id": rand_id(rng, "cus_", 14),
@@ -265,6 +271,22 @@ def chunk_body(body, chunk_size):
         out.append(b"%x\r\n" % len(c) + c + b"\r\n")
     out.append(b"0\r\n\r\n")
     return b"".join(out)
+
+
+def request_parts(path, host, body, extra_headers, chunked=False, chunk_size=256):
+    """([(name, value)...] header fields in order, payload bytes) of a request."""
+    hdrs = [("Host", host), ("User-Agent", "hookpath-pcapgen/%s" % VERSION), ("Accept", "*/*"),
+            ("Content-Type", "application/json")]
+    if chunked:
+        hdrs.append(("Transfer-Encoding", "chunked"))
+        payload = chunk_body(body, chunk_size)
+    else:
+        hdrs.append(("Content-Length", "%d" % len(body)))
+        payload = body
+    for h in extra_headers:
+        k, v = h.split(":", 1)
+        hdrs.append((k, v.strip()))
+    return hdrs, payload
 
 
 def make_request(method, path, host, body, extra_headers, chunked=False, chunk_size=256):
@@ -457,6 +479,221 @@ class Gen:
         self.port_base = self.rng.randrange(28232)
 
 
+# --------------------------------------------------------------------------
+# signed webhooks (--provider): hp_sign.py signs, cases break the signature on purpose
+# --------------------------------------------------------------------------
+CASES = ("valid", "tampered", "wrong_secret", "replayed", "stale", "future", "missing_signature",
+         "malformed_signature", "unrouted", "too_large")
+UNROUTED_HOST = "unrouted.example.net"
+SKEW_S = 3600  # stale / future: signed this far from --sign-time (far beyond any tolerance)
+
+
+def import_hp_sign():
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import hp_sign
+    return hp_sign
+
+
+def expectation(case, provider, opts):
+    """(verdict, reason, note) hookpath should reach for a request of this case, assuming the
+    endpoint routes Host/path, checks the timestamp tolerance (< 3600 s), dedups and has max_body."""
+    hs = import_hp_sign()
+    p = hs.canonical(provider)
+    timestamped = p in hs.TIMESTAMPED or (p == "hmac" and opts.get("timestamp_header")
+                                          and "{timestamp}" in opts.get("template", "{body}"))
+    body_signed = p != "gitlab" and not (p == "hmac" and "{body}" not in opts.get("template", "{body}"))
+    if case == "unrouted":
+        return "pass", "no_route", None
+    if case == "too_large":
+        return "reject", "body_too_large", None
+    if case == "missing_signature":
+        return "reject", "missing_signature", None
+    if case == "malformed_signature":
+        if p == "gitlab":
+            return "reject", "bad_signature", "gitlab tokens have no format: a malformed one is just a wrong one"
+        return "reject", "malformed_signature", None
+    if case in ("stale", "future"):
+        if not timestamped:
+            return "accept", "ok", "%s signs no timestamp: a %s request is indistinguishable from a valid one" % (p, case)
+        return "reject", "stale_timestamp" if case == "stale" else "future_timestamp", None
+    if case == "tampered" and not body_signed:
+        return "accept", "ok", "%s does not sign the body: tampering is not detectable" % p
+    if case in ("tampered", "wrong_secret"):
+        return "reject", "bad_signature", None
+    if case == "replayed":
+        return "duplicate", "duplicate", None
+    return "accept", "ok", None
+
+
+def tamper(body):
+    """The same body with one digit of "created" changed (same length, still JSON)."""
+    k = body.find(b'"created":')
+    if k < 0:
+        i = len(body) // 2
+    else:
+        i = k + len(b'"created":')
+        while i + 1 < len(body) and body[i + 1:i + 2].isdigit():
+            i += 1
+    c = body[i:i + 1]
+    n = b"%d" % ((int(c) + 1) % 10) if c.isdigit() else (b"X" if c != b"X" else b"Y")
+    return body[:i] + n + body[i + 1:]
+
+
+def malformed(provider, value):
+    """The signature header value with its signature replaced by the same number of characters
+    that are not in its alphabet (hex -> 'g', base64 -> '*')."""
+    p = provider
+    if p in ("stripe", "paddle"):
+        return re.sub(r"((?:v1|h1)=)([0-9a-f]+)", lambda m: m.group(1) + "g" * len(m.group(2)), value)
+    if p in ("github", "twitch", "slack", "zoom"):
+        pre, sig = value.split("=", 1)
+        return pre + "=" + "g" * len(sig)
+    if p in ("standard-webhooks", "svix"):
+        return " ".join(e.split(",", 1)[0] + "," + "*" * len(e.split(",", 1)[1]) for e in value.split(" "))
+    if p in ("shopify", "twilio"):
+        return "*" * len(value)
+    if p == "gitlab":
+        return "not-the-token"
+    return None  # hmac: handled by SignPlan (knows prefix and encoding)
+
+
+class SignPlan:
+    """Per-request signing for --provider: the case of each session, the signed bytes, the
+    manifest and --requests-json records."""
+
+    def __init__(self, args, rng):
+        hs = self.hs = import_hp_sign()
+        self.args = args
+        self.rng = rng
+        try:
+            self.provider = hs.canonical(args.provider)
+            self.opts = hs.parse_opts(args.sign_opt)
+        except hs.SignError as e:
+            raise SystemExit("--provider/--sign-opt: %s" % e)
+        secret = args.secret
+        if args.secret_file:
+            with open(args.secret_file) as f:
+                secret = f.readline().strip()
+        if not secret:
+            raise SystemExit("--provider needs --secret or --secret-file")
+        self.secret = secret
+        self.verify_secret = secret
+        self.public_key = None
+        if self.provider in ("standard-webhooks", "svix") and secret.startswith("whsk_"):
+            self.public_key = hs.sw_public_key(secret)
+        self.sign_time = int(args.sign_time) if args.sign_time is not None else int(time.time())
+        self.cases = [c.strip() for c in (args.cases or "valid").split(",") if c.strip()]
+        bad = [c for c in self.cases if c not in CASES]
+        if bad or not self.cases:
+            raise SystemExit("--cases: unknown case(s) %s (choose from %s)" % (",".join(bad), ",".join(CASES)))
+        if "too_large" in self.cases and args.max_body is None:
+            raise SystemExit("--cases too_large needs --max-body N")
+        if args.max_body is not None and args.body_size > args.max_body:
+            raise SystemExit("--body-size %d is larger than --max-body %d" % (args.body_size, args.max_body))
+        self.wrong = self._wrong_secret(secret)
+        self.sessions = {}     # session -> list of manifest indexes
+        self.last_valid = None  # most recent session whose case is valid
+        self.raw = {}          # manifest index -> request bytes
+        self.rows = {}         # manifest index -> (manifest entry, requests-json record)
+        try:  # fail early on a bad secret / option
+            hs.sign(self.provider, secret, b"{}", timestamp=self.sign_time, webhook_id="probe", **self.opts)
+        except (hs.SignError, ValueError) as e:
+            raise SystemExit("--provider %s: %s" % (self.provider, e))
+
+    def _wrong_secret(self, secret):
+        import base64 as b64
+        d = hashlib.sha256(b"wrong:" + secret.encode()).digest()
+        if secret.startswith("whsec_"):
+            return "whsec_" + b64.b64encode(d[:24]).decode()
+        if secret.startswith("whsk_"):
+            return "whsk_" + b64.b64encode(d).decode()
+        enc = self.opts.get("key_encoding", "utf8") if self.provider == "hmac" else "utf8"
+        if enc == "hex":
+            return d.hex()
+        if enc == "base64":
+            return b64.b64encode(d[:24]).decode()
+        if self.provider in ("standard-webhooks", "svix"):
+            return b64.b64encode(d[:24]).decode()
+        return "wrong_" + d.hex()[:24]
+
+    def describe(self):
+        d = {"provider": self.provider, "secret": self.secret, "sign_time": self.sign_time,
+             "cases": self.cases, "max_body": self.args.max_body, "sign_opts": self.opts,
+             "unrouted_host": UNROUTED_HOST, "skew_s": SKEW_S}
+        if self.public_key:
+            d["public_key"] = self.public_key
+        return d
+
+    def case_of(self, session):
+        return self.cases[session % len(self.cases)]
+
+    def request(self, session, r, ridx, host, path, extra):
+        """(request bytes, manifest entry, requests-json record) of request r of session."""
+        hs, a = self.hs, self.args
+        case = self.case_of(session)
+        if case == "replayed" and self.last_valid is None:
+            case = "valid"  # nothing to replay yet: this session becomes the original
+        if case == "valid" and r == 0:
+            self.last_valid = session
+        if case == "replayed":
+            src = self.sessions[self.last_valid]
+            sidx = src[r % len(src)]
+            ent, rec = self.rows[sidx]
+            ent = {k: v for k, v in ent.items() if k not in ("flow", "session", "seq_in_session", "frames",
+                                                              "bad_csum", "note")}
+            ent.update({"case": "replayed", "replay_of": sidx})
+            verdict, reason, note = expectation("replayed", self.provider, self.opts)
+            ent["expect"] = {"verdict": verdict, "reason": reason}
+            rec = dict(rec, case="replayed", expect=ent["expect"], replay_of=sidx)
+            self.sessions.setdefault(session, []).append(ridx)
+            self.raw[ridx] = self.raw[sidx]
+            self.rows[ridx] = (ent, rec)
+            return self.raw[sidx], ent, rec
+        wid = hs.new_id(self.provider, self.rng)
+        size = a.max_body + 1 if case == "too_large" else a.body_size
+        body = make_body(self.rng, ridx, size, a.start_time + ridx, a.pii, evt_id=wid)
+        if case == "unrouted":
+            host = UNROUTED_HOST
+        ts = self.sign_time + {"stale": -SKEW_S, "future": SKEW_S}.get(case, 0)
+        secret = self.wrong if case == "wrong_secret" else self.secret
+        target, hdrs = hs.sign_request(self.provider, secret, body, method=a.method, host=host, target=path,
+                                       timestamp=ts, webhook_id=wid, **self.opts)
+        signame = hs.signature_header(self.provider, **self.opts).lower()
+        if case == "tampered":
+            body = tamper(body)
+        elif case == "missing_signature":
+            hdrs = [(k, v) for k, v in hdrs if k.lower() != signame]
+        elif case == "malformed_signature":
+            hdrs = [(k, self._malformed(v) if k.lower() == signame else v) for k, v in hdrs]
+        sig_extra = ["%s: %s" % kv for kv in hdrs]
+        raw = make_request(a.method, target, host, body, extra + sig_extra, a.chunked, a.chunk_size)
+        verdict, reason, note = expectation(case, self.provider, self.opts)
+        ent = {"method": a.method, "uri": target, "host": host,
+               "body_sha256": hashlib.sha256(body).hexdigest(), "body_len": len(body),
+               "chunked": bool(a.chunked), "case": case, "provider": self.provider, "webhook_id": wid,
+               "signed_at": ts, "expect": {"verdict": verdict, "reason": reason}}
+        if note:
+            ent["note"] = note
+        hlist, _ = request_parts(target, host, body, extra + sig_extra, a.chunked, a.chunk_size)
+        rec = {"method": a.method, "host": host, "target": target, "headers": hlist,
+               "body_b64": base64.b64encode(body).decode("ascii"), "case": case, "webhook_id": wid,
+               "signed_at": ts, "expect": ent["expect"]}
+        self.sessions.setdefault(session, []).append(ridx)
+        self.raw[ridx] = raw
+        self.rows[ridx] = (ent, rec)
+        return raw, ent, rec
+
+    def _malformed(self, value):
+        v = malformed(self.provider, value)
+        if v is not None:
+            return v
+        pre = self.opts.get("prefix", "")
+        sig = value[len(pre):]
+        return pre + ("g" if self.opts.get("encoding", "hex") == "hex" else "*") * len(sig)
+
+
 def cmd_webhooks(args):
     if args.sessions < 1 or args.requests_per_session < 1:
         raise SystemExit("--sessions and --requests-per-session must be >= 1")
@@ -478,12 +715,22 @@ def cmd_webhooks(args):
     manifest = []
     step_us = 1e6 / args.pps
     start_us = args.start_time * 1000000
+    plan = SignPlan(args, g.rng) if args.provider else None
+    signed = []  # --requests-json records, generation order
 
     def session_frames(i):
         sess = Session(g, i)
         reqs = []
         for r in range(args.requests_per_session):
             ridx = len(manifest)
+            if plan:
+                raw, ent, rec = plan.request(i, r, ridx, hosts[i % len(hosts)], paths[ridx % len(paths)], extra)
+                ent.update({"flow": sess.flow, "session": i, "seq_in_session": r, "frames": [],
+                            "bad_csum": False})
+                reqs.append((ridx, raw))
+                manifest.append(ent)
+                signed.append(rec)
+                continue
             body = make_body(g.rng, ridx, args.body_size, args.start_time + ridx, args.pii)
             path = paths[ridx % len(paths)]
             host = hosts[i % len(hosts)]
@@ -494,6 +741,10 @@ def cmd_webhooks(args):
                              "body_len": len(body), "chunked": bool(args.chunked),
                              "session": i, "seq_in_session": r, "frames": [],
                              "bad_csum": False})
+            if args.requests_json:
+                hdrs, _ = request_parts(path, host, body, extra, args.chunked, args.chunk_size)
+                signed.append({"method": args.method, "host": host, "target": path, "headers": hdrs,
+                               "body_b64": base64.b64encode(body).decode("ascii")})
         return sess.build(reqs)
 
     w = PcapWriter(args.output)
@@ -533,8 +784,24 @@ def cmd_webhooks(args):
                "sessions": args.sessions, "ip_version": 6 if args.ipv6 else 4,
                "server_port": args.port, "pii": bool(args.pii), "bad_csum_frames": bad_frames,
                "requests": manifest}
+        if plan:
+            del doc["requests"]
+            doc["signing"] = plan.describe()
+            doc["requests"] = manifest
         with open(args.manifest, "w") as f:
             json.dump(doc, f, indent=1)
+            f.write("\n")
+    if args.requests_json:
+        rdoc = {"generator": "hp_pcapgen.py webhooks", "version": VERSION,
+                "body_encoding": "base64", "requests": signed}
+        if plan:
+            rdoc.update(plan.describe())
+            for rec in signed:
+                rec["secret"] = plan.verify_secret
+            del rdoc["requests"]
+            rdoc["requests"] = signed
+        with open(args.requests_json, "w") as f:
+            json.dump(rdoc, f, indent=1)
             f.write("\n")
     if not args.quiet:
         print("%s: %d frames, %d sessions, %d requests" % (args.output, nframe, args.sessions, len(manifest)),
@@ -1056,6 +1323,24 @@ def build_parser():
     w.add_argument("--window", type=int, default=0,
                    help="with --interleave: sessions open at once (default 0 = all)")
     w.add_argument("--manifest", metavar="FILE.json", help="write the generated requests as JSON")
+    w.add_argument("--requests-json", metavar="FILE.json",
+                   help="write each request (method, host, target, headers, body base64; with --provider "
+                        "also secret, case, expect) for verifiers outside the pcap, e.g. tests/bench/node")
+    s = w.add_argument_group("signed webhooks (pktgen-scripts/hp_sign.py)")
+    s.add_argument("--provider", help="sign every request as this provider does: stripe, github, slack, "
+                   "standard-webhooks, svix, shopify, twilio, zoom, twitch, paddle, gitlab, hmac")
+    s.add_argument("--secret", help="signing secret (standard-webhooks: whsec_... or whsk_... for v1a)")
+    s.add_argument("--secret-file", metavar="F", help="read the secret from the first line of F")
+    s.add_argument("--sign-time", type=int, metavar="UNIX",
+                   help="signature timestamp (default: now, so a wall-clock tolerance check passes; "
+                        "give it for byte-identical output)")
+    s.add_argument("--cases", metavar="LIST",
+                   help="comma list cycled over sessions: " + ",".join(CASES) + " (default valid)")
+    s.add_argument("--max-body", type=posint, metavar="N",
+                   help="the endpoint's max_body; too_large bodies are N+1 bytes")
+    s.add_argument("--sign-opt", action="append", metavar="K=V",
+                   help="provider option for hp_sign.py, repeatable (e.g. header_prefix=svix, legacy_sha1=1, "
+                        "scheme=https, template={id}.{timestamp}.{body})")
 
     d = sub.add_parser("decode-cases", help="small pcaps + cases.json for decoder/defrag tests")
     add_common(d)

@@ -7,6 +7,7 @@ Environment: HP_PCAPGEN (generator path), TSHARK, CAPINFOS (tool paths).
 Exit status: 0 all passed, 1 a failure, 77 (meson "skip") when tshark/capinfos are missing.
 """
 
+import base64
 import collections
 import hashlib
 import json
@@ -524,6 +525,357 @@ class FloodTest(unittest.TestCase):
         p = self.flood("fweb", "--count", 10, "--size", 1024, "--proto", "tcp", "--flows", 10)
         t = frame_table(p, REASM)
         self.assertEqual(sum(1 for f in t if f.has("http.request.method", "POST")), 10)
+
+
+# --------------------------------------------------------------------------
+# signed webhooks: pktgen-scripts/hp_sign.py and hp_pcapgen.py webhooks --provider
+# --------------------------------------------------------------------------
+sys.path.insert(0, os.path.join(ROOT, "pktgen-scripts"))
+import hp_sign  # noqa: E402
+
+SHARED_VECTORS = os.path.join(ROOT, "..", "shared", "vectors", "webhooks.json")
+ALL_CASES = "valid,tampered,wrong_secret,replayed,stale,future,missing_signature,malformed_signature,unrouted,too_large"
+SIG_REASONS = {"bad_signature", "missing_signature", "malformed_signature", "stale_timestamp", "future_timestamp"}
+SIGN_TIME = 1700000000
+# provider -> (secret, extra generator args)
+PROVIDER_SETUPS = {
+    "stripe": ("whsec_hookpath_test_secret", []),
+    "github": ("It's a Secret to Everybody", ["--sign-opt", "legacy_sha1=1"]),
+    "slack": ("8f742231b10e8888abcd99yyyzzz85a5", []),
+    "standard-webhooks": ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", []),
+    "svix": ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", []),
+    "shopify": ("shpss_hookpath_test", []),
+    "twilio": ("12345", []),
+    "zoom": ("zoom_secret_token_123", []),
+    "twitch": ("twitch-eventsub-secret-0123", []),
+    "paddle": ("pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_hookpath", []),
+    "gitlab": ("glwht-hookpath-token", []),
+    "hmac": ("generic-secret", ["--sign-opt", "header=X-Webhook-Signature", "--sign-opt", "prefix=sha256=",
+                                "--sign-opt", "template={id}.{timestamp}.{body}", "--sign-opt",
+                                "timestamp_header=X-Webhook-Timestamp", "--sign-opt", "id_header=X-Webhook-Id"]),
+}
+
+
+def tshark_requests(pcap):
+    """Every HTTP request tshark reassembles: frame, tcp stream, uri, host, header list, body candidates."""
+    out = tshark(pcap, *REASM, "-Y", "http.request", "-T", "json", "-e", "frame.number", "-e", "tcp.stream",
+                 "-e", "http.request.method", "-e", "http.request.uri", "-e", "http.host",
+                 "-e", "http.request.line", "-e", "http.file_data")
+    rows = []
+    for pkt in json.loads(out or "[]"):
+        lay = pkt["_source"]["layers"]
+        hdrs = []
+        for line in lay.get("http.request.line", []):
+            k, v = line.rstrip("\r\n").split(":", 1)
+            hdrs.append((k, v.strip()))
+        rows.append({"frame": int(lay["frame.number"][0]), "stream": int(lay["tcp.stream"][0]),
+                     "method": lay["http.request.method"][0], "uri": lay["http.request.uri"][0],
+                     "host": lay["http.host"][0], "headers": hdrs,
+                     "bodies": body_candidates(lay.get("http.file_data", [""])[0])})
+    return rows
+
+
+def sig_reason(req):
+    """What a signature check alone should say about a manifest request."""
+    r = req["expect"]["reason"]
+    return r if r in SIG_REASONS else "ok"
+
+
+class SignVectorsTest(unittest.TestCase):
+    """hp_sign.py against published test vectors."""
+
+    def test_shared_vectors(self):
+        if not os.path.exists(SHARED_VECTORS):
+            self.skipTest("no %s" % SHARED_VECTORS)
+        with open(SHARED_VECTORS) as f:
+            vectors = json.load(f)["vectors"]
+        self.assertTrue(vectors)
+        for v in vectors:
+            with self.subTest(provider=v["provider"], expect=v["expect"], source=v.get("source")):
+                body = v["body"].encode()
+                hdrs = list(v["headers"].items())
+                want = "ok" if v["expect"] == "valid" else v["expect"]
+                now = v.get("now")
+                if now is None:  # no timestamp in the scheme: any time will do
+                    now = SIGN_TIME
+                self.assertEqual(hp_sign.verify(v["provider"], v["secret"], body, hdrs, now=now), want)
+                if v["expect"] != "valid":
+                    continue
+                ts = hp_sign.header_get(hdrs, "X-Slack-Request-Timestamp") or \
+                    hp_sign.header_get(hdrs, "webhook-timestamp") or SIGN_TIME
+                wid = hp_sign.header_get(hdrs, "webhook-id")
+                got = dict(hp_sign.sign(v["provider"], v["secret"], body, timestamp=int(ts), webhook_id=wid))
+                for name, value in hdrs:  # every published header, byte for byte
+                    self.assertEqual(got.get(name), value, name)
+
+    def test_twilio_official(self):
+        # twilio-python tests/unit/test_request_validator.py (also in twilio-php/-csharp test suites):
+        # https://github.com/twilio/twilio-python/blob/main/tests/unit/test_request_validator.py
+        # and the docs' worked example https://www.twilio.com/docs/usage/webhooks/webhooks-security
+        url_host, target = "mycompany.com", "/myapp.php?foo=1&bar=2"
+        form = {"content_type": "application/x-www-form-urlencoded"}
+        params = b"CallSid=CA1234567890ABCDE&Digits=1234&From=%2B14158675309&To=%2B18005551212&Caller=%2B14158675309"
+        h = dict(hp_sign.sign("twilio", "12345", params, host=url_host, target=target, webhook_id="x", **form))
+        self.assertEqual(h["X-Twilio-Signature"], "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
+        # the URL as Twilio requested it, port included
+        h = dict(hp_sign.sign("twilio", "12345", params, host=url_host + ":443", target=target, webhook_id="x",
+                              **form))
+        self.assertEqual(h["X-Twilio-Signature"], "kvajT1Ptam85bY51eRf/AJRuM3w=")
+        h = dict(hp_sign.sign("twilio", "12345", params, host=url_host + ":80", target=target, webhook_id="x",
+                              scheme="http", **form))
+        self.assertEqual(h["X-Twilio-Signature"], "0ZXoZLH/DfblKGATFgpif+LLRf4=")
+        # repeated keys: values sorted and deduplicated
+        dup = b"Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234"
+        h = dict(hp_sign.sign("twilio", "12345", dup, host=url_host, target=target, webhook_id="x", **form))
+        self.assertEqual(h["X-Twilio-Signature"], "IK+Dwps556ElfBT0I3Rgjkr1wJU=")
+        # JSON body: bodySHA256 joins the URL, only the URL is signed
+        body = b'{"property": "value", "boolean": true}'
+        tgt, hl = hp_sign.sign_request("twilio", "12345", body, host=url_host, target=target, webhook_id="x")
+        self.assertEqual(tgt, target + "&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620")
+        self.assertEqual(dict(hl)["X-Twilio-Signature"], "a9nBmqA0ju/hNViExpshrM61xv4=")
+        self.assertEqual(hp_sign.verify("twilio", "12345", body, hl, host=url_host, target=tgt), "ok")
+        self.assertEqual(hp_sign.verify("twilio", "12345", body + b" ", hl, host=url_host, target=tgt),
+                         "bad_signature")
+
+    def test_standard_webhooks_official(self):
+        # standard-webhooks libraries' shared test (python/go/javascript/php: "sign" test)
+        # https://github.com/standard-webhooks/standard-webhooks/blob/main/libraries/python/tests/test_webhooks.py
+        h = dict(hp_sign.sign("standard-webhooks", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", b'{"test": 2432232314}',
+                              timestamp=1614265330, webhook_id="msg_p5jXN8AQM9LWM0D4loKWxJek"))
+        self.assertEqual(h["webhook-signature"], "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        # svix-* names, same signature
+        h = dict(hp_sign.sign("svix", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", b'{"test": 2432232314}',
+                              timestamp=1614265330, webhook_id="msg_p5jXN8AQM9LWM0D4loKWxJek"))
+        self.assertEqual(h["svix-signature"], "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        # a list of signatures: unknown versions skipped, any v1 may match (the libraries' multi-sig test)
+        hdrs = [("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"), ("webhook-timestamp", "1614265330"),
+                ("webhook-signature", "v2,abc v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= "
+                                      "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")]
+        self.assertEqual(hp_sign.verify("standard-webhooks", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                        b'{"test": 2432232314}', hdrs, now=1614265330), "ok")
+
+    def test_v1a_ed25519(self):
+        # RFC 8032 section 7.1 TEST 1: seed -> public key (https://www.rfc-editor.org/rfc/rfc8032#section-7.1)
+        seed = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+        pub = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        sk, pk = hp_sign.ed25519_keypair(seed)
+        self.assertEqual(pk, "whpk_" + base64.b64encode(pub).decode())
+        # the 64-byte (seed || public) form of whsk_ is the same key
+        self.assertEqual(hp_sign.sw_public_key("whsk_" + base64.b64encode(seed + pub).decode()), pk)
+        body = b'{"type":"contact.created"}'
+        hdrs = hp_sign.sign("standard-webhooks", sk, body, timestamp=1674087231,
+                            webhook_id="msg_2KWPBgLlAfxdpx2AI54pPJ85f4W")
+        sig = hp_sign.header_get(hdrs, "webhook-signature")
+        self.assertTrue(sig.startswith("v1a,"))
+        self.assertEqual(len(base64.b64decode(sig[4:])), 64)
+        self.assertEqual(hp_sign.verify("standard-webhooks", pk, body, hdrs, now=1674087231), "ok")
+        self.assertEqual(hp_sign.verify("standard-webhooks", pk, body + b" ", hdrs, now=1674087231), "bad_signature")
+        # v1 and v1a side by side (the spec's example header shape): either key verifies
+        both = hp_sign.sign("standard-webhooks", [sk, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], body,
+                            timestamp=1674087231, webhook_id="msg_2KWPBgLlAfxdpx2AI54pPJ85f4W")
+        self.assertRegex(hp_sign.header_get(both, "webhook-signature"), r"^v1a,\S+ v1,\S+$")
+        for key in (pk, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"):
+            self.assertEqual(hp_sign.verify("standard-webhooks", key, body, both, now=1674087231), "ok")
+
+    def test_rfc3339_twitch(self):
+        self.assertEqual(hp_sign.rfc3339(1573899072.634234), "2019-11-16T10:11:12.634234000Z")
+        self.assertAlmostEqual(hp_sign.parse_rfc3339("2019-11-16T10:11:12.634234626Z"), 1573899072.634234626, 5)
+        self.assertEqual(hp_sign.parse_rfc3339("2019-11-16T11:11:12+01:00"), 1573899072)
+
+    def test_every_provider_round_trip(self):
+        body = b'{"id":"evt_1","amount":100}'
+        for prov, (secret, _) in PROVIDER_SETUPS.items():
+            with self.subTest(provider=prov):
+                opts = {"template": "{id}.{timestamp}.{body}", "timestamp_header": "X-Ts",
+                        "id_header": "X-Id"} if prov == "hmac" else {}
+                tgt, hdrs = hp_sign.sign_request(prov, secret, body, host="h.example", target="/p",
+                                                 timestamp=SIGN_TIME, webhook_id="id-1", **opts)
+                kw = dict(host="h.example", target=tgt, now=SIGN_TIME, **opts)
+                self.assertEqual(hp_sign.verify(prov, secret, body, hdrs, **kw), "ok")
+                wrong = "whsec_" + base64.b64encode(b"w" * 24).decode() if secret.startswith("whsec_") else secret + "x"
+                self.assertEqual(hp_sign.verify(prov, wrong, body, hdrs, **kw), "bad_signature")
+                self.assertEqual(hp_sign.verify(prov, secret, body, [], **kw), "missing_signature")
+                if prov in hp_sign.TIMESTAMPED or prov == "hmac":
+                    self.assertEqual(hp_sign.verify(prov, secret, body, hdrs, **dict(kw, now=SIGN_TIME + 301)),
+                                     "stale_timestamp")
+                    self.assertEqual(hp_sign.verify(prov, secret, body, hdrs, **dict(kw, now=SIGN_TIME - 301)),
+                                     "future_timestamp")
+
+    def test_cli(self):
+        tmp = tempfile.mkdtemp(prefix="hp_sign_cli_")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        bf = os.path.join(tmp, "body")
+        with open(bf, "wb") as f:
+            f.write(b"Hello, World!")
+        out = run([sys.executable, os.path.join(ROOT, "pktgen-scripts", "hp_sign.py"), "github", "--secret",
+                   "It's a Secret to Everybody", "--body-file", bf, "--id", "d-1"])
+        self.assertIn("X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+                      out.splitlines())
+        self.assertIn("X-GitHub-Delivery: d-1", out.splitlines())
+        js = json.loads(run([sys.executable, os.path.join(ROOT, "pktgen-scripts", "hp_sign.py"), "twilio",
+                             "--secret", "12345", "--body", '{"property": "value", "boolean": true}',
+                             "--host", "mycompany.com", "--target", "/myapp.php?foo=1&bar=2", "--format", "json"]))
+        self.assertEqual(dict(js["headers"])["X-Twilio-Signature"], "a9nBmqA0ju/hNViExpshrM61xv4=")
+
+
+class SignedWebhooksTest(unittest.TestCase):
+    """hp_pcapgen.py webhooks --provider: every provider, every case; tshark extracts the
+    requests and hp_sign.verify re-checks each one from the bytes on the wire."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="hp_pcapgen_signed_")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+
+    def make(self, name, provider, secret, *args):
+        pcap = os.path.join(self.tmp, name + ".pcap")
+        man = os.path.join(self.tmp, name + ".json")
+        rj = os.path.join(self.tmp, name + ".requests.json")
+        gen("webhooks", "-o", pcap, "--manifest", man, "--requests-json", rj, "--provider", provider,
+            "--secret", secret, *args)
+        with open(man) as f, open(rj) as g:
+            return pcap, json.load(f), json.load(g)
+
+    def check_signed(self, pcap, man, secret):
+        sg = man["signing"]
+        opts = sg["sign_opts"]
+        want = man["requests"]
+        got = tshark_requests(pcap)
+        self.assertEqual(len(got), len(want), "tshark found %d requests, manifest has %d" % (len(got), len(want)))
+        # generation order == pcap order without --interleave
+        streams = {}
+        for g, w in zip(got, want):
+            with self.subTest(case=w["case"], webhook_id=w["webhook_id"]):
+                shas = {hashlib.sha256(b).hexdigest() for b in g["bodies"]}
+                self.assertIn(w["body_sha256"], shas)
+                body = next(b for b in g["bodies"] if hashlib.sha256(b).hexdigest() == w["body_sha256"])
+                self.assertEqual((g["uri"], g["host"]), (w["uri"], w["host"]))
+                self.assertEqual(json.loads(body)["id"], w["webhook_id"])
+                names = {k.lower() for k, _ in g["headers"]}
+                sigh = hp_sign.signature_header(sg["provider"], **opts).lower()
+                self.assertEqual(sigh in names, w["case"] != "missing_signature")
+                idh = hp_sign.id_header(sg["provider"], **opts)
+                if idh:
+                    self.assertEqual(hp_sign.header_get(g["headers"], idh), w["webhook_id"])
+                # the re-verification, from tshark's bytes
+                r = hp_sign.verify(sg["provider"], secret, body, g["headers"], method=g["method"], host=g["host"],
+                                   target=g["uri"], now=sg["sign_time"], **opts)
+                self.assertEqual(r, sig_reason(w))
+                if w["case"] == "too_large":
+                    self.assertEqual(w["body_len"], sg["max_body"] + 1)
+                if w["case"] == "unrouted":
+                    self.assertEqual(g["host"], "unrouted.example.net")
+                streams[len(streams)] = g["stream"]
+        # replays: the same bytes as the original, in a later, different TCP session
+        for i, w in enumerate(want):
+            if w["case"] == "replayed":
+                o = w["replay_of"]
+                self.assertLess(o, i)
+                self.assertEqual(want[o]["case"], "valid")
+                self.assertEqual(want[o]["webhook_id"], w["webhook_id"])
+                self.assertEqual(got[o]["headers"], got[i]["headers"])
+                self.assertNotEqual(got[o]["stream"], got[i]["stream"])
+                self.assertGreater(got[i]["frame"], got[o]["frame"])
+        ids = collections.Counter(w["webhook_id"] for w in want if w["case"] != "replayed")
+        self.assertEqual(max(ids.values()), 1, "webhook ids repeat outside replays")
+        return got
+
+    def test_every_provider_every_case(self):
+        for prov, (secret, extra) in PROVIDER_SETUPS.items():
+            with self.subTest(provider=prov):
+                pcap, man, rj = self.make("all_" + prov, prov, secret, "--sessions", 11, "--cases", ALL_CASES,
+                                          "--max-body", 2048, "--sign-time", SIGN_TIME, *extra)
+                self.assertEqual([r["case"] for r in man["requests"]], ALL_CASES.split(",") + ["valid"])
+                self.check_signed(pcap, man, secret)
+                # expectations
+                ex = {r["case"]: (r["expect"]["verdict"], r["expect"]["reason"]) for r in man["requests"]}
+                self.assertEqual(ex["valid"], ("accept", "ok"))
+                self.assertEqual(ex["replayed"], ("duplicate", "duplicate"))
+                self.assertEqual(ex["unrouted"], ("pass", "no_route"))
+                self.assertEqual(ex["too_large"], ("reject", "body_too_large"))
+                self.assertEqual(ex["missing_signature"], ("reject", "missing_signature"))
+                self.assertEqual(ex["wrong_secret"], ("reject", "bad_signature"))
+                if prov in hp_sign.TIMESTAMPED or prov == "hmac":
+                    self.assertEqual(ex["stale"], ("reject", "stale_timestamp"))
+                    self.assertEqual(ex["future"], ("reject", "future_timestamp"))
+                else:
+                    self.assertEqual(ex["stale"], ("accept", "ok"))
+                # requests json: same requests, verifiable on their own
+                self.assertEqual(len(rj["requests"]), len(man["requests"]))
+                for rec, w in zip(rj["requests"], man["requests"]):
+                    body = base64.b64decode(rec["body_b64"])
+                    self.assertEqual(hashlib.sha256(body).hexdigest(), w["body_sha256"])
+                    self.assertEqual(rec["expect"], w["expect"])
+                    r = hp_sign.verify(prov, rec["secret"], body, [tuple(h) for h in rec["headers"]],
+                                       host=rec["host"], target=rec["target"], now=SIGN_TIME, **rj["sign_opts"])
+                    self.assertEqual(r, sig_reason(w))
+
+    def test_impaired_transport(self):
+        """Signatures survive segmentation, reordering, chunking and IPv6 (tshark reassembles)."""
+        pcap, man, _ = self.make("impaired", "stripe", "whsec_x", "--sessions", 6, "--cases", "valid,tampered",
+                                 "--sign-time", SIGN_TIME, "--segments", 4, "--reorder", 0.3, "--chunked",
+                                 "--chunk-size", 200, "--ipv6", "--seed", 31)
+        self.check_signed(pcap, man, "whsec_x")
+
+    def test_v1a_and_twilio_form_options(self):
+        sk, _ = hp_sign.ed25519_keypair(bytes(range(32)))
+        pcap, man, rj = self.make("v1a", "standard-webhooks", sk, "--sessions", 4,
+                                  "--cases", "valid,wrong_secret,malformed_signature,replayed",
+                                  "--sign-time", SIGN_TIME)
+        self.assertEqual(man["signing"]["public_key"], hp_sign.sw_public_key(sk))
+        self.check_signed(pcap, man, man["signing"]["public_key"])  # verified with the public key only
+        self.assertTrue(rj["public_key"].startswith("whpk_"))
+
+    def test_requests_per_session_and_paths(self):
+        pcap, man, _ = self.make("rps", "paddle", "pdl_x", "--sessions", 6, "--requests-per-session", 3,
+                                 "--cases", "valid,replayed,stale", "--path", "/hooks/paddle", "--path",
+                                 "/hooks/paddle?x=1", "--sign-time", SIGN_TIME)
+        self.check_signed(pcap, man, "pdl_x")
+        self.assertEqual(sum(1 for r in man["requests"] if r["case"] == "replayed"), 6)
+
+    def test_deterministic_with_sign_time(self):
+        a, _, _ = self.make("det_a", "twitch", "s3cret-s3cret", "--sessions", 5, "--cases", ALL_CASES, "--max-body",
+                            4000, "--sign-time", SIGN_TIME)
+        b, _, _ = self.make("det_b", "twitch", "s3cret-s3cret", "--sessions", 5, "--cases", ALL_CASES, "--max-body",
+                            4000, "--sign-time", SIGN_TIME)
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            self.assertEqual(fa.read(), fb.read())
+
+    def test_default_sign_time_is_now(self):
+        import time
+        t0 = int(time.time())
+        pcap, man, _ = self.make("now", "slack", "sl", "--sessions", 2)
+        self.assertLessEqual(t0, man["signing"]["sign_time"])
+        self.assertLessEqual(man["signing"]["sign_time"], int(time.time()))
+        for g in tshark_requests(pcap):
+            body = g["bodies"][0]
+            self.assertEqual(hp_sign.verify("slack", "sl", body, g["headers"]), "ok")  # wall clock, 300 s
+
+    def test_unsigned_requests_json(self):
+        pcap = os.path.join(self.tmp, "plain.pcap")
+        rj = os.path.join(self.tmp, "plain.requests.json")
+        gen("webhooks", "-o", pcap, "--requests-json", rj, "--sessions", 3)
+        with open(rj) as f:
+            doc = json.load(f)
+        self.assertEqual(len(doc["requests"]), 3)
+        self.assertNotIn("provider", doc)
+
+    def test_official_npm_libraries(self):
+        """tests/bench/node: stripe and standardwebhooks (npm) accept exactly the requests hp_sign
+        expects them to (skipped unless `npm install` was run there)."""
+        nd = os.path.join(ROOT, "tests", "bench", "node")
+        node = shutil.which("node")
+        if not node or not os.path.isdir(os.path.join(nd, "node_modules", "stripe")) \
+                or not os.path.isdir(os.path.join(nd, "node_modules", "standardwebhooks")):
+            self.skipTest("node or tests/bench/node/node_modules missing (cd tests/bench/node && npm install)")
+        for prov, secret in (("stripe", "whsec_hookpath_test_secret"),
+                             ("standard-webhooks", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")):
+            with self.subTest(provider=prov):
+                _, _, _ = self.make("npm_" + prov, prov, secret, "--sessions", 10, "--cases", ALL_CASES,
+                                    "--max-body", 4096)  # sign time now: the libraries use the wall clock
+                out = run([node, os.path.join(nd, "verify_bench.js"), "--check",
+                           os.path.join(self.tmp, "npm_" + prov + ".requests.json")])
+                self.assertIn("check: ok", out)
 
 
 def main():
