@@ -24,33 +24,6 @@ static uint64_t ev_tsc0;      /* TSC and wall clock taken together at open */
 static struct timespec ev_wall0;
 static uint64_t ev_written;
 
-static const char *const verdict_names[] = {
-	[HP_EV_ACCEPT] = "accept", [HP_EV_REJECT] = "reject",
-	[HP_EV_DUPLICATE] = "duplicate", [HP_EV_PASS] = "pass",
-};
-
-static const char *const reason_names[HP_EV_R__MAX] = {
-	[HP_EV_R_OK] = "ok", [HP_EV_R_NO_ROUTE] = "no_route",
-	[HP_EV_R_HTTP_MALFORMED] = "http_malformed", [HP_EV_R_HTTP_SMUGGLING] = "http_smuggling",
-	[HP_EV_R_HTTP_LINE_TOO_LONG] = "http_line_too_long",
-	[HP_EV_R_HTTP_TOO_MANY_HEADERS] = "http_too_many_headers",
-	[HP_EV_R_HTTP_HEADERS_TOO_LARGE] = "http_headers_too_large",
-	[HP_EV_R_HTTP_TOO_MANY_PIPELINED] = "http_too_many_pipelined",
-	[HP_EV_R_HTTP_GAP] = "http_gap", [HP_EV_R_HTTP_INCOMPLETE] = "http_incomplete",
-};
-
-const char *
-hp_ev_verdict_name(enum hp_ev_verdict v)
-{
-	return (unsigned int)v <= HP_EV_PASS ? verdict_names[v] : "unknown";
-}
-
-const char *
-hp_ev_reason_name(enum hp_ev_reason r)
-{
-	return (unsigned int)r < HP_EV_R__MAX ? reason_names[r] : "unknown";
-}
-
 int
 hp_ctl_events_open(const char *path)
 {
@@ -128,6 +101,24 @@ write_event(FILE *f, const struct hp_event *e)
 	fputc('}', f);
 	if (e->flags & HP_EV_F_MIDSTREAM)
 		fputs(",\"midstream\":true", f);
+	if (e->endpoint != HP_EV_NO_ENDPOINT && e->endpoint < hp_dp.cfg->n_endpoints) {
+		const struct hp_endpoint_config *ep = &hp_dp.cfg->endpoints[e->endpoint];
+
+		fputs(",\"endpoint\":\"", f);
+		json_str(f, ep->name, strlen(ep->name));
+		fputs("\",\"provider\":\"", f);
+		json_str(f, ep->provider, strlen(ep->provider));
+		fputc('"', f);
+	}
+	if (e->webhook_id_len != 0) {
+		fputs(",\"webhook_id\":\"", f);
+		json_str(f, e->webhook_id, e->webhook_id_len);
+		fputc('"', f);
+	}
+	if (e->flags & HP_EV_F_KEY_FALLBACK)
+		fputs(",\"dedup_key\":\"body_hash\"", f);
+	if (e->flags & HP_EV_F_LATE)
+		fputs(",\"late\":true", f);
 	fprintf(f, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"latency_ns\":%" PRIu64 "}\n",
 		hp_ev_verdict_name(e->verdict), hp_ev_reason_name(e->reason),
 		(uint64_t)(e->latency_tsc * 1000000000ULL / hz));

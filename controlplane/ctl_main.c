@@ -140,6 +140,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 			hp_dp_request_stop();
 		}
 		hp_ctl_events_drain(1u << 20);
+		hp_dp_tick();
 		if (cfg->control.stats_interval_s && rte_rdtsc() >= next_stats) {
 			hp_ctl_stats_line(stdout);
 			next_stats += cfg->control.stats_interval_s * hz;

@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 
 #include "ctl.h"
+#include "dedup.h"
 #include "dp.h"
 
 void
@@ -24,16 +25,27 @@ hp_ctl_stats_line(FILE *out)
 	dt = prev_tsc ? (double)(now - prev_tsc) / rte_get_tsc_hz() : 0;
 	drops = cur.c[HP_CTR_MALFORMED_DROPPED] + cur.c[HP_CTR_TX_DROP_FULL] +
 		cur.c[HP_CTR_DISPATCH_RING_FULL] + cur.c[HP_CTR_DEFRAG_NOMBUF];
-	if (dt > 0)
+	if (dt > 0) {
+		uint64_t v = 0, pv = 0;
+
+		for (int k = HP_CTR_VERDICT_ACCEPT; k <= HP_CTR_VERDICT_PASS; k++) {
+			v += cur.c[k];
+			pv += prev.c[k];
+		}
 		fprintf(out,
 			"stats: rx %.0f pps %.1f Mbps | tx %.0f pps %.1f Mbps | decode errors %" PRIu64
-			" | dropped %" PRIu64 " | defrag %" PRIu64 " in / %" PRIu64 " out\n",
+			" | dropped %" PRIu64 " | defrag %" PRIu64 " in / %" PRIu64 " out"
+			" | verdicts %.0f/s (accept %" PRIu64 ", reject %" PRIu64 ", duplicate %" PRIu64
+			")\n",
 			(cur.c[HP_CTR_RX_PACKETS] - prev.c[HP_CTR_RX_PACKETS]) / dt,
 			(cur.c[HP_CTR_RX_BYTES] - prev.c[HP_CTR_RX_BYTES]) * 8 / dt / 1e6,
 			(cur.c[HP_CTR_TX_PACKETS] - prev.c[HP_CTR_TX_PACKETS]) / dt,
 			(cur.c[HP_CTR_TX_BYTES] - prev.c[HP_CTR_TX_BYTES]) * 8 / dt / 1e6,
 			cur.c[HP_CTR_DECODE_ERRORS], drops, cur.c[HP_CTR_DEFRAG_FRAGMENTS],
-			cur.c[HP_CTR_DEFRAG_REASSEMBLED]);
+			cur.c[HP_CTR_DEFRAG_REASSEMBLED], (v - pv) / dt,
+			cur.c[HP_CTR_VERDICT_ACCEPT], cur.c[HP_CTR_VERDICT_REJECT],
+			cur.c[HP_CTR_VERDICT_DUPLICATE]);
+	}
 	fflush(out);
 	prev = cur;
 	prev_tsc = now;
@@ -117,6 +129,27 @@ hp_ctl_write_stats_json(const char *path)
 		for (int r = 0; r < HP_STREAM_RESULT_MAX; r++)
 			fprintf(f, ", \"result_%s\": %" PRIu64,
 				hp_stream_result_name((enum hp_stream_result)r), sc.results[r]);
+	}
+	fprintf(f, "},\n \"endpoints\": {");
+	for (uint32_t i = 0; i < hp_dp.cfg->n_endpoints; i++) {
+		uint64_t ec[HP_EP_CTR__MAX];
+
+		hp_dp_endpoint_counters(i, ec);
+		fprintf(f, "%s\n  \"%s\": {\"provider\": \"%s\", \"requests\": %" PRIu64
+			", \"accept\": %" PRIu64 ", \"reject\": %" PRIu64
+			", \"duplicate\": %" PRIu64 "}",
+			i ? "," : "", hp_dp.cfg->endpoints[i].name, hp_dp.cfg->endpoints[i].provider,
+			ec[HP_EP_CTR_REQUESTS], ec[HP_EP_CTR_ACCEPT], ec[HP_EP_CTR_REJECT],
+			ec[HP_EP_CTR_DUPLICATE]);
+	}
+	if (hp_dp.dedup != NULL) {
+		struct hp_dedup_stats ds;
+
+		hp_dedup_get_stats(hp_dp.dedup, &ds);
+		fprintf(f, "},\n \"replay_cache\": {\"entries\": %" PRIu64
+			", \"capacity\": %" PRIu64 ", \"swept\": %" PRIu64
+			", \"evicted_live\": %" PRIu64,
+			ds.entries, ds.capacity, ds.swept, ds.evicted_live);
 	}
 	fprintf(f, "},\n \"per_worker\": [");
 	for (unsigned int w = 0; w < hp_dp.n_workers; w++) {

@@ -22,9 +22,16 @@
 #include <rte_ring.h>
 
 #include "dp_decode.h"
+#include "dp_reply.h"
+#include "dp_route.h"
 #include "dp_stats.h"
 #include "hp_config.h"
 #include "stream_reasm.h"
+
+struct hp_verify_ctx;
+struct hp_vheader;
+struct hp_dedup;
+struct rte_rcu_qsbr;
 
 #define HP_MAX_WORKERS 64
 #define HP_MAX_BURST   512
@@ -44,6 +51,15 @@ struct hp_txbuf {
 struct hp_rxq {
 	uint16_t port;
 	uint16_t queue;
+};
+
+/* Per endpoint counters (stats JSON "endpoints"). */
+enum hp_ep_ctr {
+	HP_EP_CTR_REQUESTS = 0,
+	HP_EP_CTR_ACCEPT,
+	HP_EP_CTR_REJECT,
+	HP_EP_CTR_DUPLICATE,
+	HP_EP_CTR__MAX,
 };
 
 struct hp_worker {
@@ -81,6 +97,17 @@ struct hp_worker {
 	struct hp_stream_seg *stream_nodes;
 	uint64_t tx_drain_tsc;
 	uint64_t burst_tsc;       /* rx TSC of the burst being processed (event latency) */
+	/* verification (dp_session.c): read-only route table, per-worker verify contexts */
+	const struct hp_route_table *routes;
+	struct hp_verify_ctx **vctx;      /* by endpoint index */
+	struct hp_vheader *vheaders;      /* http.max_headers views for lib/verify */
+	struct evp_md_ctx_st *key_sha;    /* dedup keys and body hashes */
+	uint64_t (*ep_ctr)[HP_EP_CTR__MAX]; /* per endpoint counters */
+	bool unrouted_reject;
+	/* crafted packets (dp_reply.c), sent after the burst that made them */
+	uint16_t n_reply;
+	uint16_t reply_ip_id;
+	struct rte_mbuf *reply[HP_REPLY_MAX];
 
 	/* written by the worker, read by the control thread */
 	volatile uint64_t last_rx_tsc; /* TSC of the last non-empty rx burst */
@@ -115,6 +142,12 @@ struct hp_dp {
 	uint32_t pool_size[RTE_MAX_NUMA_NODES];
 	uint16_t reta[HP_RETA_SIZE];
 	volatile bool stop;
+	struct hp_route_table *routes;  /* endpoints (dp_route.c) */
+	struct hp_dedup *dedup;         /* replay cache shared by the workers (lib/dedup) */
+	struct rte_rcu_qsbr *qsv;       /* workers report a quiescent state once per loop */
+	uint64_t tsc_mult;              /* ns = tsc * tsc_mult >> 32 */
+	volatile int64_t wall_off_ns;   /* CLOCK_REALTIME ns = tsc ns + this (control thread) */
+	uint64_t sweep_tsc;
 };
 
 extern struct hp_dp hp_dp;
@@ -126,6 +159,21 @@ int hp_dp_launch(void);
 void hp_dp_request_stop(void);
 void hp_dp_wait(void);
 void hp_dp_fini(void);
+
+/* Wall-clock nanoseconds (CLOCK_REALTIME) of a TSC value, without a system call: the control
+ * thread re-anchors wall_off_ns every second (hp_dp_tick). */
+static inline uint64_t
+hp_dp_now_ns(uint64_t tsc)
+{
+	return (uint64_t)(((unsigned __int128)tsc * hp_dp.tsc_mult) >> 32) +
+	       (uint64_t)hp_dp.wall_off_ns;
+}
+
+/* Control thread, every loop: clock anchor, replay cache sweep (both on their own timers). */
+void hp_dp_tick(void);
+
+/* Sum of one endpoint's counters over the workers (control thread). */
+void hp_dp_endpoint_counters(uint32_t index, uint64_t out[HP_EP_CTR__MAX]);
 
 /* Sum of every worker's TCP reassembly counters (control thread). */
 void hp_dp_stream_counters(struct hp_stream_counters *out);

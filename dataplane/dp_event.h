@@ -32,6 +32,21 @@ enum hp_ev_reason {
 	HP_EV_R_HTTP_TOO_MANY_PIPELINED,
 	HP_EV_R_HTTP_GAP,
 	HP_EV_R_HTTP_INCOMPLETE,
+	/* signature verification (lib/verify results, same names) */
+	HP_EV_R_MISSING_SIGNATURE,
+	HP_EV_R_MALFORMED_SIGNATURE,
+	HP_EV_R_BAD_SIGNATURE,
+	HP_EV_R_MISSING_TIMESTAMP,
+	HP_EV_R_MALFORMED_TIMESTAMP,
+	HP_EV_R_STALE_TIMESTAMP,
+	HP_EV_R_FUTURE_TIMESTAMP,
+	HP_EV_R_MISSING_ID,
+	HP_EV_R_UNSUPPORTED_SIGNATURE,
+	/* replay cache, limits */
+	HP_EV_R_DUPLICATE,
+	HP_EV_R_BODY_TOO_LARGE,
+	HP_EV_R_REPLAY_CACHE_FULL,  /* could not be recorded: refused (503), never accepted */
+	HP_EV_R_REPLAY_CACHE_BUSY,
 	HP_EV_R__MAX,
 };
 
@@ -43,10 +58,16 @@ enum hp_ev_reason {
 #define HP_EV_F_BODY_HASH    0x0010 /* body_sha256 is valid */
 #define HP_EV_F_MIDSTREAM    0x0020 /* the flow was picked up without its handshake */
 #define HP_EV_F_INCOMPLETE   0x0040 /* the flow ended before the request did */
+#define HP_EV_F_ID_TRUNC     0x0080 /* webhook_id longer than HP_EV_ID_MAX */
+#define HP_EV_F_KEY_FALLBACK 0x0100 /* dedup key absent: the body hash was used */
+#define HP_EV_F_LATE         0x0200 /* verdict came after the completing segment had gone */
+
+#define HP_EV_NO_ENDPOINT 0xffff
+#define HP_EV_ID_MAX      96
 
 struct hp_event {
 	uint64_t tsc;           /* when the request was complete (rte_rdtsc) */
-	uint64_t latency_tsc;   /* rx of the completing segment to the event */
+	uint64_t latency_tsc;   /* rx of the completing segment to the verdict */
 	uint64_t body_len;
 	uint8_t src[16];        /* client */
 	uint8_t dst[16];        /* server */
@@ -59,10 +80,13 @@ struct hp_event {
 	uint8_t method_len;
 	uint8_t host_len;
 	uint16_t uri_len;
-	uint16_t pad;
+	uint16_t endpoint;      /* index in the config's endpoints, HP_EV_NO_ENDPOINT: none */
+	uint8_t webhook_id_len;
+	uint8_t pad[7];
 	char method[HP_EV_METHOD_MAX];
 	char host[HP_EV_HOST_MAX];
 	char uri[HP_EV_URI_MAX];
+	char webhook_id[HP_EV_ID_MAX]; /* the provider's delivery/event id, as sent */
 	uint8_t body_sha256[32];
 } __attribute__((aligned(8)));
 

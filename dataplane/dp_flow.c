@@ -286,10 +286,13 @@ flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int
 		f->state = HP_TCP_CLOSED;
 	} else if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == 0 &&
 		   f->state >= HP_TCP_FIN_WAIT) {
-		/* the tuple is reused by a new connection */
+		/* the tuple is reused by a new connection: the old one's HTTP session ends here
+		 * (its last events are emitted), the new one gets its own on its first payload */
+		hp_session_release(w, f);
 		f->state = HP_TCP_SYN_SENT;
 		f->fin_seen = 0;
 		f->midstream = 0;
+		f->isn_set = 0;
 		w->ctr.c[HP_CTR_FLOWS_REUSED]++;
 	} else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
 		if (dir == 1 && f->state == HP_TCP_SYN_SENT)

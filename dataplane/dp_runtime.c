@@ -5,6 +5,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <rte_rcu_qsbr.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -21,6 +25,8 @@
 #include "dp_session.h"
 #include "dp_log.h"
 #include "dp_worker.h"
+#include "dedup.h"
+#include "verify.h"
 
 RTE_LOG_REGISTER_DEFAULT(hp_logtype, INFO);
 
@@ -145,11 +151,149 @@ stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool mi
 }
 
 /* Everything a worker needs once ports and pools exist. */
+/* Verification state of a worker: one lib/verify context per endpoint, header views, the
+ * digest context of dedup keys, per endpoint counters. */
+static int
+verify_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
+{
+	const struct hp_route_table *rt = dp->routes;
+	uint32_t n = rt != NULL ? rt->n : 0;
+
+	w->routes = rt;
+	w->unrouted_reject = dp->cfg->unrouted == HP_UNROUTED_REJECT;
+	w->vheaders = rte_zmalloc_socket("hp_vheaders",
+					 (size_t)dp->cfg->http.max_headers * sizeof(struct hp_vheader),
+					 RTE_CACHE_LINE_SIZE, w->socket);
+	w->ep_ctr = rte_zmalloc_socket("hp_ep_ctr", (n ? n : 1) * sizeof(*w->ep_ctr),
+				       RTE_CACHE_LINE_SIZE, w->socket);
+	w->vctx = rte_zmalloc_socket("hp_vctx", (n ? n : 1) * sizeof(*w->vctx),
+				     RTE_CACHE_LINE_SIZE, w->socket);
+	w->key_sha = EVP_MD_CTX_new();
+	if (w->vheaders == NULL || w->ep_ctr == NULL || w->vctx == NULL || w->key_sha == NULL ||
+	    EVP_DigestInit_ex2(w->key_sha, w->sha256, NULL) != 1) {
+		snprintf(err, errlen, "endpoints: out of memory for worker %u", w->id);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_route_ep *e = rt->by_index[i];
+
+		if (e->verifier == NULL)
+			continue;
+		w->vctx[i] = hp_verify_ctx_create(e->verifier);
+		if (w->vctx[i] == NULL) {
+			snprintf(err, errlen, "endpoints[%u]: cannot create the verification "
+				 "context of worker %u", i, w->id);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void
+verify_teardown(struct hp_worker *w)
+{
+	uint32_t n = w->routes != NULL ? w->routes->n : 0;
+
+	for (uint32_t i = 0; w->vctx != NULL && i < n; i++)
+		hp_verify_ctx_free(w->vctx[i]);
+	rte_free(w->vctx);
+	rte_free(w->vheaders);
+	rte_free(w->ep_ctr);
+	EVP_MD_CTX_free(w->key_sha);
+	w->vctx = NULL;
+	w->vheaders = NULL;
+	w->ep_ctr = NULL;
+	w->key_sha = NULL;
+}
+
+/* Wall clock without system calls on the fast path: TSC to ns, anchored to CLOCK_REALTIME. */
+static void
+clock_anchor(void)
+{
+	struct timespec ts;
+	uint64_t tsc = rte_rdtsc();
+	uint64_t tns = (uint64_t)(((unsigned __int128)tsc * hp_dp.tsc_mult) >> 32);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	hp_dp.wall_off_ns = (int64_t)((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec) -
+			    (int64_t)tns;
+}
+
+/* Endpoints, the replay cache and the RCU variable the workers report to. */
+static int
+verdict_setup(struct hp_dp *dp, char *err, size_t errlen)
+{
+	const struct hp_config *cfg = dp->cfg;
+	struct hp_dedup_config dc = {
+		.name = "hp_replay",
+		.entries = cfg->replay_cache.entries,
+		.socket = SOCKET_ID_ANY,
+		.high_watermark_pct = cfg->replay_cache.high_watermark_pct,
+	};
+	size_t sz;
+	int ret;
+
+	dp->tsc_mult = (uint64_t)(((unsigned __int128)1000000000ULL << 32) / rte_get_tsc_hz());
+	clock_anchor();
+	hp_reply_init();
+	ret = hp_route_build(cfg, &dp->routes, err, errlen);
+	if (ret != 0)
+		return ret;
+	sz = rte_rcu_qsbr_get_memsize(dp->n_workers);
+	dp->qsv = rte_zmalloc("hp_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->qsv == NULL || rte_rcu_qsbr_init(dp->qsv, dp->n_workers) != 0) {
+		snprintf(err, errlen, "cannot create the RCU variable of %u workers", dp->n_workers);
+		return -ENOMEM;
+	}
+	if (cfg->n_endpoints == 0)
+		return 0;
+	dp->dedup = hp_dedup_create(&dc, err, errlen);
+	if (dp->dedup == NULL)
+		return -ENOMEM;
+	if (hp_dedup_rcu_attach(dp->dedup, dp->qsv) != 0) {
+		snprintf(err, errlen, "replay_cache: cannot attach the RCU variable");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void
+hp_dp_tick(void)
+{
+	static uint64_t last_anchor;
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+
+	if (now - last_anchor >= hz) {
+		last_anchor = now;
+		clock_anchor();
+	}
+	if (hp_dp.dedup != NULL &&
+	    now - hp_dp.sweep_tsc >= hz / 1000 * hp_dp.cfg->replay_cache.sweep_interval_ms) {
+		hp_dp.sweep_tsc = now;
+		hp_dedup_sweep(hp_dp.dedup, hp_dp_now_ns(now) / 1000000, 0);
+	}
+}
+
+void
+hp_dp_endpoint_counters(uint32_t index, uint64_t out[HP_EP_CTR__MAX])
+{
+	memset(out, 0, HP_EP_CTR__MAX * sizeof(uint64_t));
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
+		const struct hp_worker *w = hp_dp.workers[i];
+
+		if (w == NULL || w->ep_ctr == NULL || w->routes == NULL || index >= w->routes->n)
+			continue;
+		for (unsigned int k = 0; k < HP_EP_CTR__MAX; k++)
+			out[k] += w->ep_ctr[index][k];
+	}
+}
+
 static int
 worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 {
 	const struct hp_dataplane_config *dc = &dp->cfg->dataplane;
 	bool out_seen[RTE_MAX_ETHPORTS] = {false};
+	int ret;
 
 	w->n_workers = dp->n_workers;
 	w->burst = dc->burst;
@@ -208,6 +352,9 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 			 "memory with -m)", dp->cfg->http.max_sessions, w->id);
 		return -ENOMEM;
 	}
+	ret = verify_setup(dp, w, err, errlen);
+	if (ret != 0)
+		return ret;
 	if (w->defrag && hp_defrag_create(w, &dc->defrag) != 0) {
 		snprintf(err, errlen, "dataplane.defrag.max_flows: cannot allocate a reassembly "
 			 "table of %u datagrams for worker %u: %s", dc->defrag.max_flows, w->id,
@@ -273,6 +420,9 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 		n++;
 	}
 	ret = hp_port_setup_all(&hp_dp, err, errlen);
+	if (ret != 0)
+		return ret;
+	ret = verdict_setup(&hp_dp, err, errlen);
 	if (ret != 0)
 		return ret;
 	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
@@ -404,6 +554,7 @@ hp_dp_fini(void)
 			continue;
 		hp_defrag_destroy(w);
 		hp_flow_table_destroy(w);
+		verify_teardown(w);
 		hp_session_pool_destroy(w);
 		rte_free(w->stream_nodes);
 		rte_ring_free(w->ev_ring);
@@ -417,4 +568,10 @@ hp_dp_fini(void)
 		rte_mempool_free(hp_dp.pools[s]);
 		hp_dp.pools[s] = NULL;
 	}
+	hp_dedup_free(hp_dp.dedup);
+	hp_dp.dedup = NULL;
+	hp_route_free(hp_dp.routes);
+	hp_dp.routes = NULL;
+	rte_free(hp_dp.qsv);
+	hp_dp.qsv = NULL;
 }

@@ -11,11 +11,15 @@
 #include <rte_mempool.h>
 #include <rte_ring_elem.h>
 
+#include "dedup.h"
 #include "dp.h"
 #include "dp_event.h"
+#include "dp_reply.h"
+#include "dp_route.h"
 #include "dp_session.h"
 #include "http_parse.h"
 #include "stream_reasm.h"
+#include "verify.h"
 
 struct hp_session {
 	struct hp_worker *w;
@@ -30,8 +34,18 @@ struct hp_session {
 	EVP_MD_CTX *sha;                /* body hash of the current request (events.body_hash) */
 	uint64_t seg_tsc;               /* rx of the segment being processed (latency) */
 	uint32_t req_flags;             /* HP_EV_F_* gathered for the current request */
-	bool rejected;                  /* http.on_error reject: drop the client's packets */
+	bool rejected;                  /* bridge: the flow is cut (reject), its packets dropped */
 	bool hashing;
+	/* verdicts */
+	unsigned int cur_dir;           /* direction of the segment being fed (2: none) */
+	const struct hp_route_ep *ep;   /* endpoint of the current request, NULL: unrouted */
+	bool decided;                   /* the current request already has its verdict */
+	bool pending;                   /* a reject to carry out on the current segment */
+	bool answered;                  /* an HTTP answer (with FIN) went to the client */
+	bool client_reset;              /* a RST went to the client */
+	enum hp_ev_reason rej_reason;
+	bool rej_respond, rej_reset_server, rej_active;
+	uint32_t answer_end;            /* server-side seq after the answer's FIN */
 };
 
 /* Memory of one pool element: the session, then the parser state and its buffers. */
@@ -112,15 +126,43 @@ event_emit(struct hp_session *s, struct hp_event *e)
 		w->ctr.c[HP_CTR_EVENTS_RING_FULL]++;
 }
 
-/* An event for request req (may be NULL when the request line itself was bad). */
+/* An event for request req (may be NULL when the request line itself was bad). id: the
+ * provider's delivery id (may be NULL). Counts the verdict and the reason. */
 static void
-request_event(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
-	      enum hp_ev_reason r, uint16_t extra_flags)
+request_event_id(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
+		 enum hp_ev_reason r, uint16_t extra_flags, const struct hp_vspan *id)
 {
+	static const enum hp_ctr vctr[] = {
+		[HP_EV_ACCEPT] = HP_CTR_VERDICT_ACCEPT, [HP_EV_REJECT] = HP_CTR_VERDICT_REJECT,
+		[HP_EV_DUPLICATE] = HP_CTR_VERDICT_DUPLICATE, [HP_EV_PASS] = HP_CTR_VERDICT_PASS,
+	};
+	struct hp_worker *w = s->w;
 	struct hp_event e;
 
+	w->ctr.c[vctr[v]]++;
+	w->ctr.c[HP_CTR_REASON_BASE + r]++;
+	if (s->ep != NULL) {
+		uint64_t *ec = w->ep_ctr[s->ep->index];
+
+		ec[v == HP_EV_ACCEPT	  ? HP_EP_CTR_ACCEPT
+		   : v == HP_EV_DUPLICATE ? HP_EP_CTR_DUPLICATE
+					  : HP_EP_CTR_REJECT]++;
+	}
+	if (w->ev_ring == NULL)
+		return;
 	memset(&e, 0, sizeof(e));
 	event_flow(&e, s->flow);
+	e.endpoint = s->ep != NULL ? s->ep->index : HP_EV_NO_ENDPOINT;
+	if (id != NULL && id->len != 0) {
+		size_t n = id->len;
+
+		if (n > HP_EV_ID_MAX) {
+			n = HP_EV_ID_MAX;
+			e.flags |= HP_EV_F_ID_TRUNC;
+		}
+		memcpy(e.webhook_id, id->p, n);
+		e.webhook_id_len = (uint8_t)n;
+	}
 	e.flags |= extra_flags | (uint16_t)s->req_flags;
 	if (req != NULL) {
 		span_copy(e.method, sizeof(e.method), &e.method_len, NULL, &req->method, &e.flags,
@@ -145,17 +187,215 @@ request_event(struct hp_session *s, const struct hp_http_request *req, enum hp_e
 	event_emit(s, &e);
 }
 
+static void
+request_event(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
+	      enum hp_ev_reason r, uint16_t extra_flags)
+{
+	request_event_id(s, req, v, r, extra_flags, NULL);
+}
+
+/* ---- verdicts ---- */
+
+/* Reject (or duplicate) the current request: event now; the packet actions are carried out
+ * by hp_session_segment() on the segment being processed (the one that completed the request,
+ * held until now), see reject_act(). */
+static void
+reject(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
+       enum hp_ev_reason r, uint16_t flags, const struct hp_vspan *id)
+{
+	const struct hp_route_ep *ep = s->ep;
+
+	s->decided = true;
+	if (s->cur_dir != 0) /* not carried by a client segment we still hold */
+		flags |= HP_EV_F_LATE;
+	request_event_id(s, req, v, r, flags, id);
+	if (s->pending || s->rejected)
+		return; /* one reject per flow is carried out */
+	s->pending = true;
+	s->rej_reason = r;
+	s->rej_respond = ep != NULL ? ep->respond : true;
+	s->rej_reset_server = ep != NULL ? ep->reset_server : true;
+	s->rej_active = ep != NULL && ep->active_response;
+}
+
+static inline enum hp_ev_reason
+verify_reason(enum hp_verify_result r)
+{
+	switch (r) {
+	case HP_VR_MISSING_SIGNATURE:
+		return HP_EV_R_MISSING_SIGNATURE;
+	case HP_VR_MALFORMED_SIGNATURE:
+		return HP_EV_R_MALFORMED_SIGNATURE;
+	case HP_VR_MISSING_TIMESTAMP:
+		return HP_EV_R_MISSING_TIMESTAMP;
+	case HP_VR_MALFORMED_TIMESTAMP:
+		return HP_EV_R_MALFORMED_TIMESTAMP;
+	case HP_VR_STALE_TIMESTAMP:
+		return HP_EV_R_STALE_TIMESTAMP;
+	case HP_VR_FUTURE_TIMESTAMP:
+		return HP_EV_R_FUTURE_TIMESTAMP;
+	case HP_VR_MISSING_ID:
+		return HP_EV_R_MISSING_ID;
+	case HP_VR_UNSUPPORTED:
+		return HP_EV_R_UNSUPPORTED_SIGNATURE;
+	default:
+		return HP_EV_R_BAD_SIGNATURE;
+	}
+}
+
+/* The replay key: SHA-256 over (endpoint, kind, key bytes), first 16 bytes. A dedup key the
+ * request does not carry falls back to the body hash (counted, flagged in the event). */
+static bool
+dedup_key(struct hp_session *s, const struct hp_http_request *req, const struct hp_route_ep *ep,
+	  uint8_t key[HP_DEDUP_KEY_LEN], uint16_t *flags)
+{
+	EVP_MD_CTX *c = s->w->key_sha;
+	const uint8_t *kb = NULL;
+	size_t kl = 0;
+	uint8_t kind = (uint8_t)ep->dedup_kind, idx[2] = {(uint8_t)(ep->index >> 8),
+							  (uint8_t)ep->index};
+	uint8_t md[32];
+	unsigned int n = 0;
+
+	if (ep->dedup_kind == HP_DK_HEADER) {
+		const struct hp_http_header *h =
+			hp_http_find_header(req, ep->dedup_name, ep->dedup_name_len);
+
+		if (h != NULL && h->value.len != 0) {
+			kb = h->value.p;
+			kl = h->value.len;
+		}
+	} else if (ep->dedup_kind == HP_DK_BODY) {
+		struct hp_vspan v;
+
+		if (hp_json_top_member(req->body_copy, req->body_copy_len, ep->dedup_name, &v) &&
+		    v.len != 0) {
+			kb = v.p;
+			kl = v.len;
+		}
+	}
+	if (kb == NULL) {
+		if (ep->dedup_kind != HP_DK_BODY_HASH) {
+			s->w->ctr.c[HP_CTR_DEDUP_KEY_FALLBACK]++;
+			*flags |= HP_EV_F_KEY_FALLBACK;
+		}
+		kind = HP_DK_BODY_HASH;
+		kb = req->body_copy;
+		kl = req->body_copy_len;
+	}
+	if (EVP_DigestInit_ex2(c, NULL, NULL) != 1 || EVP_DigestUpdate(c, idx, 2) != 1 ||
+	    EVP_DigestUpdate(c, &kind, 1) != 1 || (kl != 0 && EVP_DigestUpdate(c, kb, kl) != 1) ||
+	    EVP_DigestFinal_ex(c, md, &n) != 1)
+		return false;
+	memcpy(key, md, HP_DEDUP_KEY_LEN);
+	return true;
+}
+
+/* A complete request of a routed flow: verify, then the replay cache. */
+static void
+verdict_request(struct hp_session *s, const struct hp_http_request *req)
+{
+	struct hp_worker *w = s->w;
+	const struct hp_route_ep *ep = s->ep;
+	struct hp_verify_out out = {.result = HP_VR_OK, .secret_index = -1};
+	uint16_t flags = 0;
+	uint64_t now_ns;
+
+	if (req->flags & HP_HTTP_REQ_BODY_GAP) {
+		reject(s, req, HP_EV_REJECT, HP_EV_R_HTTP_GAP, HP_EV_F_GAP, NULL);
+		return;
+	}
+	if ((req->flags & HP_HTTP_REQ_BODY_TRUNCATED) || req->body_len > ep->max_body) {
+		reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
+		return;
+	}
+	now_ns = hp_dp_now_ns(rte_rdtsc());
+	if (ep->verifier != NULL) {
+		struct hp_verify_req vr;
+		struct hp_vheader *vh = w->vheaders;
+		uint64_t t0 = rte_rdtsc();
+		enum hp_verify_result r;
+
+		for (uint32_t i = 0; i < req->n_headers; i++) {
+			vh[i].name.p = req->headers[i].name.p;
+			vh[i].name.len = req->headers[i].name.len;
+			vh[i].value.p = req->headers[i].value.p;
+			vh[i].value.len = req->headers[i].value.len;
+		}
+		vr.method = (struct hp_vspan){req->method.p, req->method.len};
+		vr.target = (struct hp_vspan){req->target.p, req->target.len};
+		vr.host = (struct hp_vspan){req->host.p, req->host.len};
+		vr.headers = vh;
+		vr.n_headers = req->n_headers;
+		vr.body = req->body_copy;
+		vr.body_len = req->body_copy_len;
+		vr.now = (int64_t)(now_ns / 1000000000ULL);
+		r = hp_verify(ep->verifier, w->vctx[ep->index], &vr, &out);
+		w->ctr.c[HP_CTR_VERIFY_NS] += (rte_rdtsc() - t0) * hp_dp.tsc_mult >> 32;
+		if (r != HP_VR_OK) {
+			reject(s, req, HP_EV_REJECT, verify_reason(r), 0, &out.webhook_id);
+			return;
+		}
+	}
+	if (ep->dedup_kind != HP_DK_NONE && hp_dp.dedup != NULL) {
+		uint8_t key[HP_DEDUP_KEY_LEN];
+		uint64_t now_ms = now_ns / 1000000, ttl = ep->ttl_ms;
+		enum hp_dedup_result d;
+
+		/* a signed timestamp is fresh until ts + tolerance: remember it at least that long */
+		if (out.timestamp != 0 && ep->tolerance_s != 0) {
+			int64_t until = (out.timestamp + (int64_t)ep->tolerance_s + 1) * 1000;
+
+			if (until > (int64_t)now_ms && (uint64_t)until - now_ms > ttl)
+				ttl = (uint64_t)until - now_ms;
+		}
+		if (!dedup_key(s, req, ep, key, &flags)) {
+			reject(s, req, HP_EV_REJECT, HP_EV_R_REPLAY_CACHE_BUSY, flags,
+			       &out.webhook_id);
+			return;
+		}
+		d = hp_dedup_check_insert(hp_dp.dedup, key, now_ms, ttl);
+		if (d == HP_DEDUP_DUPLICATE) {
+			reject(s, req, HP_EV_DUPLICATE, HP_EV_R_DUPLICATE, flags, &out.webhook_id);
+			return;
+		}
+		if (d != HP_DEDUP_FIRST) {
+			reject(s, req, HP_EV_REJECT,
+			       d == HP_DEDUP_FULL ? HP_EV_R_REPLAY_CACHE_FULL
+						  : HP_EV_R_REPLAY_CACHE_BUSY,
+			       flags, &out.webhook_id);
+			return;
+		}
+	}
+	s->decided = true;
+	request_event_id(s, req, HP_EV_ACCEPT, HP_EV_R_OK, flags, &out.webhook_id);
+}
+
 /* ---- HTTP parser callbacks ---- */
 
 static void
 on_request_headers(void *ctx, const struct hp_http_request *req)
 {
 	struct hp_session *s = ctx;
+	struct hp_worker *w = s->w;
 
-	(void)req;
 	s->req_flags = 0;
-	s->hashing = s->w->body_hash && EVP_DigestInit_ex2(s->sha, s->w->sha256, NULL) == 1;
-	s->w->ctr.c[HP_CTR_HTTP_REQUESTS]++;
+	s->decided = false;
+	s->hashing = w->body_hash && EVP_DigestInit_ex2(s->sha, w->sha256, NULL) == 1;
+	w->ctr.c[HP_CTR_HTTP_REQUESTS]++;
+	s->ep = hp_route_match(w->routes, req->host.p, req->host.len, req->target.p,
+			       req->target.len);
+	if (s->ep == NULL) {
+		w->ctr.c[HP_CTR_REQ_UNROUTED]++;
+		if (w->unrouted_reject)
+			reject(s, req, HP_EV_REJECT, HP_EV_R_NO_ROUTE, 0, NULL);
+		return;
+	}
+	w->ctr.c[HP_CTR_REQ_ROUTED]++;
+	w->ep_ctr[s->ep->index][HP_EP_CTR_REQUESTS]++;
+	/* refused before the body is seen: the sender said how much it will send */
+	if (req->body == HP_HTTP_BODY_LENGTH && req->content_length > s->ep->max_body)
+		reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
 }
 
 static void
@@ -163,10 +403,12 @@ on_request_body(void *ctx, const struct hp_http_request *req, const uint8_t *dat
 {
 	struct hp_session *s = ctx;
 
-	(void)req;
 	s->w->ctr.c[HP_CTR_HTTP_BODY_BYTES] += len;
 	if (s->hashing && EVP_DigestUpdate(s->sha, data, len) != 1)
 		s->hashing = false;
+	/* chunked bodies: refused as soon as they pass the limit */
+	if (s->ep != NULL && !s->decided && req->body_len > s->ep->max_body)
+		reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
 }
 
 static void
@@ -174,8 +416,15 @@ on_request_complete(void *ctx, const struct hp_http_request *req)
 {
 	struct hp_session *s = ctx;
 
-	/* No endpoint routing yet (issue 5): every request passes, reason no_route. */
-	request_event(s, req, HP_EV_PASS, HP_EV_R_NO_ROUTE, 0);
+	if (s->decided) { /* refused early (tap mode goes on parsing): one event per request */
+		s->hashing = false;
+		return;
+	}
+	if (s->ep == NULL) {
+		request_event(s, req, HP_EV_PASS, HP_EV_R_NO_ROUTE, 0);
+		return;
+	}
+	verdict_request(s, req);
 }
 
 static void
@@ -223,10 +472,13 @@ on_error(void *ctx, enum hp_http_dir dir, enum hp_http_err err, const struct hp_
 	default:
 		er = HP_EV_R_HTTP_MALFORMED;
 	}
+	if (s->decided && req != NULL)
+		return; /* this request has its verdict already */
 	if (w->http_reject && er != HP_EV_R_HTTP_INCOMPLETE) {
-		s->rejected = true;
-		request_event(s, req, HP_EV_REJECT, er,
-			      er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0);
+		reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0, NULL);
+	} else if (s->ep != NULL && req != NULL && er != HP_EV_R_HTTP_INCOMPLETE) {
+		/* a routed request that cannot be verified is never accepted */
+		reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0, NULL);
 	} else {
 		request_event(s, req, HP_EV_PASS, er,
 			      er == HP_EV_R_HTTP_INCOMPLETE ? HP_EV_F_INCOMPLETE
@@ -344,6 +596,7 @@ session_get(struct hp_worker *w, struct hp_flow *f)
 		rte_mempool_put(w->sessions, obj);
 		return NULL;
 	}
+	s->cur_dir = 2;
 	s->dctx[0] = (struct session_dir){.s = s, .dir = 0};
 	s->dctx[1] = (struct session_dir){.s = s, .dir = 1};
 	hp_stream_init(&s->stream, &s->dctx[0], &s->dctx[1]);
@@ -452,6 +705,80 @@ segment_copied(struct hp_worker *w, struct hp_session *s, unsigned int dir, uint
 	return r;
 }
 
+/* Carry out a reject on the client segment that completed (or broke) the request, which has
+ * not been forwarded: bridge: drop it, RST the server at its sequence number (the server has
+ * everything before it and discards the partial request), answer the client (status, JSON
+ * reason, Connection: close, FIN) or RST it, and cut the flow. tap: optional active response
+ * (RSTs both ways, sent out of the port the segment came in on). */
+static enum hp_verdict
+reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const uint8_t *data,
+	   const struct hp_pkt *pkt)
+{
+	uint32_t cseq = pkt->tcp_seq + ((pkt->tcp_flags & HP_TCP_SYN) ? 1 : 0);
+	uint32_t cnext = cseq + pkt->payload_len + ((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0);
+	bool has_ack = (pkt->tcp_flags & HP_TCP_ACK) != 0;
+
+	s->pending = false;
+	if (!w->is_bridge) {
+		if (s->rej_active && has_ack) {
+			if (hp_reply_tcp(w, m->port, data, pkt, false, cseq, pkt->tcp_ack,
+					 HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0)
+				w->ctr.c[HP_CTR_REJECT_RST_SERVER]++;
+			if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, cnext,
+					 HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0)
+				w->ctr.c[HP_CTR_REJECT_RST_CLIENT]++;
+		}
+		return HP_VERDICT_FORWARD;
+	}
+	s->rejected = true;
+	if (s->rej_reset_server &&
+	    hp_reply_tcp(w, w->out_port[m->port], data, pkt, false, cseq, pkt->tcp_ack,
+			 HP_TCP_RST | (has_ack ? HP_TCP_ACK : 0), NULL, 0) == 0)
+		w->ctr.c[HP_CTR_REJECT_RST_SERVER]++;
+	if (has_ack) {
+		if (s->rej_respond) {
+			uint16_t alen;
+			const uint8_t *a = hp_reply_answer(s->rej_reason, &alen);
+
+			if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, cnext,
+					 HP_TCP_ACK | HP_TCP_PSH | HP_TCP_FIN, a, alen) == 0) {
+				w->ctr.c[HP_CTR_REJECT_RESPONSES]++;
+				s->answered = true;
+				s->answer_end = pkt->tcp_ack + alen + 1;
+			}
+		} else if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, cnext,
+					HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0) {
+			w->ctr.c[HP_CTR_REJECT_RST_CLIENT]++;
+			s->client_reset = true;
+		}
+	}
+	w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
+	return HP_VERDICT_DROP;
+}
+
+/* A packet of a cut flow (bridge): dropped. A client that goes on talking after it has our
+ * answer (its ACK covers our FIN) gets one RST, so it does not wait on a peer that is gone. */
+static enum hp_verdict
+cut_flow_packet(struct hp_worker *w, struct hp_session *s, unsigned int dir, struct rte_mbuf *m,
+		const uint8_t *data, const struct hp_pkt *pkt)
+{
+	w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
+	if (dir == 0 && s->answered && !s->client_reset && (pkt->tcp_flags & HP_TCP_ACK) &&
+	    !(pkt->tcp_flags & HP_TCP_RST) &&
+	    (pkt->payload_len != 0 || (pkt->tcp_flags & HP_TCP_FIN)) &&
+	    pkt->tcp_ack == s->answer_end) {
+		uint32_t next = pkt->tcp_seq + pkt->payload_len +
+				((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0);
+
+		if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, next,
+				 HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0) {
+			w->ctr.c[HP_CTR_REJECT_RST_CLIENT]++;
+			s->client_reset = true;
+		}
+	}
+	return HP_VERDICT_DROP;
+}
+
 enum hp_verdict
 hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rte_mbuf *m,
 		   const uint8_t *data, const struct hp_pkt *pkt, uint64_t now)
@@ -479,15 +806,14 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 			if (f->isn_set & (1u << d))
 				hp_stream_start(&s->stream, d, f->isn[d]);
 	}
-	if (s->rejected && dir == 0) {
-		w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
-		return HP_VERDICT_DROP;
-	}
+	if (s->rejected)
+		return cut_flow_packet(w, s, dir, m, data, pkt);
 	s->seg_tsc = now;
 	if (pkt->tcp_flags & 0x01)
 		flags |= HP_STREAM_SEG_FIN;
 	if (pkt->tcp_flags & 0x04)
 		flags |= HP_STREAM_SEG_RST;
+	s->cur_dir = dir;
 	if (likely(m->nb_segs == 1 && payload >= rte_pktmbuf_mtod(m, const uint8_t *) &&
 		   payload + len <= rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len))
 		r = hp_stream_segment(&w->stream_env, &s->stream, dir, seq, payload, len, m, flags);
@@ -495,9 +821,19 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 		r = segment_copied(w, s, dir, seq, payload, len, flags);
 	if ((pkt->tcp_flags & 0x10) && r != HP_STREAM_CLOSED && r != HP_STREAM_PASS)
 		hp_stream_ack(&w->stream_env, &s->stream, dir ^ 1, pkt->tcp_ack);
-	if (s->rejected && dir == 0) {
-		w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
-		return HP_VERDICT_DROP;
+	s->cur_dir = 2;
+	if (unlikely(s->pending)) {
+		if (dir == 0)
+			return reject_act(w, s, m, data, pkt);
+		/* decided while a server packet was processed (policy last): too late to hold
+		 * anything; cut the flow from here on */
+		s->pending = false;
+		w->ctr.c[HP_CTR_VERDICT_LATE]++;
+		if (w->is_bridge) {
+			s->rejected = true;
+			w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
+			return HP_VERDICT_DROP;
+		}
 	}
 	if (w->is_bridge && (r == HP_STREAM_DROP || (r == HP_STREAM_OVERLAP_DIFFERENT &&
 						     w->stream_cfg.inline_mode))) {
@@ -515,6 +851,7 @@ hp_session_release(struct hp_worker *w, struct hp_flow *f)
 	if (s == NULL)
 		return;
 	s->seg_tsc = rte_rdtsc();
+	s->cur_dir = 2;
 	hp_stream_close(&w->stream_env, &s->stream, 0);
 	hp_stream_close(&w->stream_env, &s->stream, 1);
 	dir_eof(s, 0);

@@ -46,6 +46,19 @@ static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
 	[HP_CTR_HTTP_BODY_BYTES] = "http_body_bytes",
 	[HP_CTR_HTTP_RESPONSES] = "http_responses",
 	[HP_CTR_HTTP_REJECTED_PACKETS] = "http_rejected_packets",
+	[HP_CTR_REQ_ROUTED] = "requests_routed",
+	[HP_CTR_REQ_UNROUTED] = "requests_unrouted",
+	[HP_CTR_VERDICT_ACCEPT] = "verdict_accept",
+	[HP_CTR_VERDICT_REJECT] = "verdict_reject",
+	[HP_CTR_VERDICT_DUPLICATE] = "verdict_duplicate",
+	[HP_CTR_VERDICT_PASS] = "verdict_pass",
+	[HP_CTR_VERDICT_LATE] = "verdict_late",
+	[HP_CTR_REJECT_RST_SERVER] = "reject_rst_server",
+	[HP_CTR_REJECT_RESPONSES] = "reject_responses",
+	[HP_CTR_REJECT_RST_CLIENT] = "reject_rst_client",
+	[HP_CTR_REJECT_NOMBUF] = "reject_nombuf",
+	[HP_CTR_DEDUP_KEY_FALLBACK] = "dedup_key_fallback",
+	[HP_CTR_VERIFY_NS] = "verify_ns",
 	[HP_CTR_STREAM_NOMBUF] = "stream_nombuf",
 	[HP_CTR_STREAM_DROPPED] = "stream_dropped",
 	[HP_CTR_EVENTS] = "events",
@@ -58,13 +71,64 @@ static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
 /* "decode_err_" + reason and "http_err_" + cause, built once from the stages' own names. */
 static char dec_names[HP_DEC__MAX][48];
 static char http_names[HP_HTTP_E_COUNT][48];
+static char reason_ctr_names[HP_EV_R__MAX][48];
+
+static const char *const verdict_names[] = {
+	[HP_EV_ACCEPT] = "accept", [HP_EV_REJECT] = "reject",
+	[HP_EV_DUPLICATE] = "duplicate", [HP_EV_PASS] = "pass",
+};
+
+/* Stable snake_case reason codes (DESIGN §6); the verification ones are lib/verify's names. */
+static const char *const reason_names[HP_EV_R__MAX] = {
+	[HP_EV_R_OK] = "ok", [HP_EV_R_NO_ROUTE] = "no_route",
+	[HP_EV_R_HTTP_MALFORMED] = "http_malformed", [HP_EV_R_HTTP_SMUGGLING] = "http_smuggling",
+	[HP_EV_R_HTTP_LINE_TOO_LONG] = "http_line_too_long",
+	[HP_EV_R_HTTP_TOO_MANY_HEADERS] = "http_too_many_headers",
+	[HP_EV_R_HTTP_HEADERS_TOO_LARGE] = "http_headers_too_large",
+	[HP_EV_R_HTTP_TOO_MANY_PIPELINED] = "http_too_many_pipelined",
+	[HP_EV_R_HTTP_GAP] = "http_gap", [HP_EV_R_HTTP_INCOMPLETE] = "http_incomplete",
+	[HP_EV_R_MISSING_SIGNATURE] = "missing_signature",
+	[HP_EV_R_MALFORMED_SIGNATURE] = "malformed_signature",
+	[HP_EV_R_BAD_SIGNATURE] = "bad_signature",
+	[HP_EV_R_MISSING_TIMESTAMP] = "missing_timestamp",
+	[HP_EV_R_MALFORMED_TIMESTAMP] = "malformed_timestamp",
+	[HP_EV_R_STALE_TIMESTAMP] = "stale_timestamp",
+	[HP_EV_R_FUTURE_TIMESTAMP] = "future_timestamp",
+	[HP_EV_R_MISSING_ID] = "missing_id",
+	[HP_EV_R_UNSUPPORTED_SIGNATURE] = "unsupported_signature",
+	[HP_EV_R_DUPLICATE] = "duplicate",
+	[HP_EV_R_BODY_TOO_LARGE] = "body_too_large",
+	[HP_EV_R_REPLAY_CACHE_FULL] = "replay_cache_full",
+	[HP_EV_R_REPLAY_CACHE_BUSY] = "replay_cache_busy",
+};
+
+const char *
+hp_ev_verdict_name(enum hp_ev_verdict v)
+{
+	return (unsigned int)v <= HP_EV_PASS ? verdict_names[v] : "unknown";
+}
+
+const char *
+hp_ev_reason_name(enum hp_ev_reason r)
+{
+	return (unsigned int)r < HP_EV_R__MAX && reason_names[r] != NULL ? reason_names[r]
+									 : "unknown";
+}
 
 const char *
 hp_ctr_name(enum hp_ctr id)
 {
 	if ((unsigned int)id < HP_CTR_DECODE_ERR_BASE)
 		return ctr_names[id];
-	if ((unsigned int)id >= HP_CTR_HTTP_ERR_BASE && (unsigned int)id < HP_CTR__MAX) {
+	if ((unsigned int)id >= HP_CTR_REASON_BASE && (unsigned int)id < HP_CTR__MAX) {
+		unsigned int r = id - HP_CTR_REASON_BASE;
+
+		if (reason_ctr_names[r][0] == '\0')
+			snprintf(reason_ctr_names[r], sizeof(reason_ctr_names[r]), "reason_%s",
+				 hp_ev_reason_name((enum hp_ev_reason)r));
+		return reason_ctr_names[r];
+	}
+	if ((unsigned int)id >= HP_CTR_HTTP_ERR_BASE && (unsigned int)id < HP_CTR_REASON_BASE) {
 		unsigned int e = id - HP_CTR_HTTP_ERR_BASE;
 
 		if (http_names[e][0] == '\0')
@@ -72,7 +136,7 @@ hp_ctr_name(enum hp_ctr id)
 				 hp_http_err_name((enum hp_http_err)e));
 		return http_names[e];
 	}
-	if ((unsigned int)id < HP_CTR__MAX) {
+	if ((unsigned int)id < HP_CTR_HTTP_ERR_BASE) {
 		unsigned int e = id - HP_CTR_DECODE_ERR_BASE;
 
 		if (dec_names[e][0] == '\0')

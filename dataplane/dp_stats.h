@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "dp_decode.h"
+#include "dp_event.h"
 #include "http_parse.h"
 
 enum hp_ctr {
@@ -61,7 +62,22 @@ enum hp_ctr {
 	HP_CTR_HTTP_REQUESTS,       /* request heads parsed */
 	HP_CTR_HTTP_BODY_BYTES,     /* request body bytes delivered (de-chunked) */
 	HP_CTR_HTTP_RESPONSES,      /* response status lines paired with a request */
-	HP_CTR_HTTP_REJECTED_PACKETS, /* bridge: client packets dropped after a reject */
+	HP_CTR_HTTP_REJECTED_PACKETS, /* bridge: packets of a rejected flow dropped (both ways) */
+	HP_CTR_REQ_ROUTED,          /* requests that matched an endpoint */
+	HP_CTR_REQ_UNROUTED,        /* requests that matched none (unrouted: pass or reject) */
+	HP_CTR_VERDICT_ACCEPT,      /* requests by verdict (every request gets exactly one) */
+	HP_CTR_VERDICT_REJECT,
+	HP_CTR_VERDICT_DUPLICATE,
+	HP_CTR_VERDICT_PASS,
+	HP_CTR_VERDICT_LATE,        /* reject decided after the completing segment had gone
+				     * (policy last, or the flow ended): flow cut, counted */
+	HP_CTR_REJECT_RST_SERVER,   /* RSTs sent toward servers */
+	HP_CTR_REJECT_RESPONSES,    /* HTTP 4xx/5xx answers sent to clients */
+	HP_CTR_REJECT_RST_CLIENT,   /* RSTs sent toward clients (tap active response, or a client
+				     * still talking after its answer) */
+	HP_CTR_REJECT_NOMBUF,       /* no mbuf to build a RST or an answer: not sent */
+	HP_CTR_DEDUP_KEY_FALLBACK,  /* dedup key header/field absent: body hash used instead */
+	HP_CTR_VERIFY_NS,           /* nanoseconds spent in signature verification (sum) */
 	HP_CTR_STREAM_NOMBUF,       /* no mbuf to copy a chained segment's bytes for reassembly */
 	HP_CTR_STREAM_DROPPED,      /* bridge: segments dropped by reassembly (memcap action drop,
 				     * or bytes differing from what the server already has) */
@@ -73,7 +89,9 @@ enum hp_ctr {
 	HP_CTR_DECODE_ERR_BASE,     /* + enum hp_decode_err: decode_err_<reason> */
 	HP_CTR_HTTP_ERR_BASE = HP_CTR_DECODE_ERR_BASE + HP_DEC__MAX, /* + enum hp_http_err:
 								      * http_err_<name> */
-	HP_CTR__MAX = HP_CTR_HTTP_ERR_BASE + HP_HTTP_E_COUNT,
+	HP_CTR_REASON_BASE = HP_CTR_HTTP_ERR_BASE + HP_HTTP_E_COUNT, /* + enum hp_ev_reason:
+								      * reason_<name> */
+	HP_CTR__MAX = HP_CTR_REASON_BASE + HP_EV_R__MAX,
 };
 
 struct hp_counters {

@@ -15,6 +15,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_thash.h>
 
@@ -342,8 +343,8 @@ fragment(struct hp_worker *w, struct burst_out *o, struct rte_mbuf *m, const str
  * transmit what goes on, in arrival order.
  */
 static __rte_always_inline void
-process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const bool is_bridge,
-	      const bool from_ring, const bool dispatch)
+process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const bool is_bridge,
+		    const bool from_ring, const bool dispatch)
 {
 	struct hp_inspect_item items[HP_MAX_BURST];
 	uint16_t item_slot[HP_MAX_BURST];
@@ -478,6 +479,30 @@ process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const boo
 			pass_on(w, o.m[i], is_bridge);
 }
 
+/* Packets written by a reject (dp_reply.c) go out after the burst's forwarded ones. Tap ports
+ * are not flushed by the drain timer, so they are flushed here. */
+static void
+reply_flush(struct hp_worker *w, const bool is_bridge)
+{
+	for (uint16_t i = 0; i < w->n_reply; i++) {
+		struct rte_mbuf *m = w->reply[i];
+
+		tx_one(w, m->port, m);
+		if (!is_bridge)
+			tx_flush(w, m->port);
+	}
+	w->n_reply = 0;
+}
+
+static __rte_always_inline void
+process_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const bool is_bridge,
+	      const bool from_ring, const bool dispatch)
+{
+	process_burst_inner(w, pkts, n, is_bridge, from_ring, dispatch);
+	if (unlikely(w->n_reply != 0))
+		reply_flush(w, is_bridge);
+}
+
 static __rte_always_inline void
 worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 {
@@ -510,6 +535,7 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 			}
 		}
 		hp_defrag_free_death_row(w);
+		rte_rcu_qsbr_quiescent(hp_dp.qsv, w->id);
 
 		now = rte_rdtsc();
 		if (unlikely(now - prev_drain >= w->tx_drain_tsc)) {
@@ -553,12 +579,18 @@ hp_worker_main(void *arg)
 {
 	struct hp_worker *w = arg;
 
+	/* RCU: the worker reports a quiescent state once per loop (shared state it reads, e.g.
+	 * replay cache slots, is reclaimed only after every online worker did) */
+	rte_rcu_qsbr_thread_register(hp_dp.qsv, w->id);
+	rte_rcu_qsbr_thread_online(hp_dp.qsv, w->id);
 	w->running = true;
 	if (w->is_bridge)
 		w->dispatch ? loop_bridge_dispatch(w) : loop_bridge(w);
 	else
 		w->dispatch ? loop_tap_dispatch(w) : loop_tap(w);
 	hp_worker_drain(w);
+	rte_rcu_qsbr_thread_offline(hp_dp.qsv, w->id);
+	rte_rcu_qsbr_thread_unregister(hp_dp.qsv, w->id);
 	w->running = false;
 	return 0;
 }

@@ -66,10 +66,18 @@ LAB_STARTED=1
 "$LAB" down >/dev/null 2>&1 || true # a fresh lab, so the counters below are this demo's alone
 W=$(mktemp -d /tmp/hookpath-demo.XXXXXX)
 EVENTS=$W/events.jsonl
+# the demo endpoint: Standard Webhooks signatures, a fresh secret per run (never printed)
+SECRET=whsec_$(head -c 24 /dev/urandom | base64)
+VERDICTS=0
 if [ "$BRIDGE" = hookpath ] && [ -z "${HP_LAB_EXTRA_CONFIG:-}" ]; then
-    # one JSON line per HTTP request hookpath sees (shown in section 8)
-    printf 'events:\n  file: %s\n  body_hash: true\n' "$EVENTS" >"$W/events.yaml"
+    # one JSON line per HTTP request hookpath sees (shown in section 8); one webhook endpoint
+    printf 'events:\n  file: %s\n  body_hash: true\nhttp: {body_copy_max: 65536}\nendpoints:\n  - name: demo\n    match: {path_prefix: /webhooks/demo}\n    provider: standard-webhooks\n    secrets_file: %s\n    max_body: 65536\n' \
+        "$EVENTS" "$W/demo.secrets" >"$W/events.yaml"
+    printf '%s\n' "$SECRET" >"$W/demo.secrets"
+    chmod 600 "$W/demo.secrets"
     export HP_LAB_EXTRA_CONFIG=$W/events.yaml
+    VERDICTS=1
+    echo "endpoint demo: POST /webhooks/demo, provider standard-webhooks, secret in $W/demo.secrets"
 fi
 "$LAB" up || fail "the lab did not come up (see $LAB_LOG)"
 SRV_LOG=$LAB_STATE_DIR/server.jsonl
@@ -95,11 +103,17 @@ def event(i, kind, n_items):
 for i, (kind, n) in enumerate([("ping", 0), ("invoice.created", 8), ("invoice.paid", 60), ("invoice.finalized", 330)]):
     open(f"{w}/hook{i}.json", "w").write(json.dumps(event(i, kind, n)))
 EOF
+# signed with pktgen-scripts/hp_sign.py: webhook-id, webhook-timestamp, webhook-signature
+sign() { # body-file id [timestamp] -> curl -H arguments, one per line
+    /usr/bin/python3 "$REPO/pktgen-scripts/hp_sign.py" standard-webhooks --secret "$SECRET" \
+        --body-file "$1" --id "$2" --timestamp "${3:-$(date +%s)}" | sed 's/^/-H\n/'
+}
 args=()
 for i in 0 1 2 3; do
     [ ${#args[@]} -eq 0 ] || args+=(--next)
-    args+=(-sS --max-time 15 -H "Content-Type: application/json" -H "webhook-id: evt_demo_00$i"
-        -H "webhook-timestamp: $(date +%s)" --data-binary "@$W/hook$i.json" -o "$W/resp$i"
+    mapfile -t hdrs < <(sign "$W/hook$i.json" "evt_demo_00$i")
+    args+=(-sS --max-time 15 -H "Content-Type: application/json" "${hdrs[@]}"
+        --data-binary "@$W/hook$i.json" -o "$W/resp$i"
         -w "%{http_code} %{num_connects} %{time_total} %{size_upload}\n" "http://$LAB_SERVER_IP:8080/webhooks/demo")
 done
 ip netns exec "$LAB_NS_CLIENT" curl "${args[@]}" >"$W/curl.out" || fail "curl did not get its answers through the bridge"
@@ -128,6 +142,32 @@ for i, r in enumerate(posts):
     print(f"  #{r['seq']} {r['client']:>18} {r['method']} {r['path']} {r['body_len']:>6} B  webhook-id {hid}  sha256 {r['body_sha256'][:16]}...  {'identical' if same else 'DIFFERS'}")
 sys.exit(0 if ok else 1)
 EOF
+
+if [ "$VERDICTS" = 1 ]; then
+    section "4b. Webhooks hookpath refuses: they never reach the server; curl gets the reason"
+    printf '{"id":"evt_demo_bad","type":"invoice.paid","amount":100}' >"$W/bad.json"
+    printf '{"id":"evt_demo_bad","type":"invoice.paid","amount":999}' >"$W/tampered.json"
+    n_before=$(wc -l <"$SRV_LOG")
+    refuse() { # label want-code curl-args...
+        local label=$1 want=$2 code t
+        shift 2
+        read -r code t < <(ip netns exec "$LAB_NS_CLIENT" curl -sS --max-time 10 -H "Content-Type: application/json" \
+            "$@" -o "$W/refused.out" -w '%{http_code} %{time_total}\n' "http://$LAB_SERVER_IP:8080/webhooks/demo")
+        printf '  %-40s HTTP %s in %5.2f ms  %s\n' "$label" "$code" "$(awk -v t="$t" 'BEGIN {print t * 1000}')" \
+            "$(tr -d '\n' <"$W/refused.out")"
+        [ "$code" = "$want" ] || fail "$label: expected HTTP $want, got $code"
+    }
+    mapfile -t h < <(sign "$W/bad.json" evt_demo_bad)
+    refuse "body changed after signing" 401 "${h[@]}" --data-binary "@$W/tampered.json"
+    refuse "no signature" 401 -H "webhook-id: x" -H "webhook-timestamp: $(date +%s)" --data-binary "@$W/bad.json"
+    mapfile -t h < <(sign "$W/bad.json" evt_demo_old "$(($(date +%s) - 3600))")
+    refuse "signed an hour ago (tolerance 300 s)" 401 "${h[@]}" --data-binary "@$W/bad.json"
+    mapfile -t h < <(sign "$W/hook1.json" evt_demo_001)
+    refuse "replay of webhook #1 (same webhook-id)" 409 "${h[@]}" --data-binary "@$W/hook1.json"
+    n_after=$(wc -l <"$SRV_LOG")
+    echo "  server log: $n_before requests before, $n_after after: none of these reached it"
+    [ "$n_before" = "$n_after" ] || fail "a refused webhook reached the server"
+fi
 
 section "5. IP fragmentation on the way (1500-byte MTU)"
 if [ "$LAB_PMD" = af_packet ]; then
@@ -224,13 +264,16 @@ events = [json.loads(l) for l in open(sys.argv[1])]
 server = [json.loads(l) for l in open(sys.argv[2])]
 for e in events:
     h = e["http"]
-    print("  %-5s %-28s body %6d B sha256 %s..  %s/%s  %s -> %s  %d ns" % (
-        h["method"], h["host"] + h["uri"], h["body_len"], h.get("body_sha256", "-")[:12],
-        e["verdict"], e["reason"], e["flow"]["src"], e["flow"]["dst"], e["latency_ns"]))
-posts = sorted(e["http"]["body_sha256"] for e in events if e["http"]["method"] == "POST")
+    print("  %-5s %-15s %6d B sha256 %s..  %-5s %-13s %-9s %-18s %s  %d ns" % (
+        h["method"], h["uri"], h["body_len"], h.get("body_sha256", "-")[:12],
+        e.get("endpoint", "-"), e.get("webhook_id", "-"), e["verdict"], e["reason"],
+        e["flow"]["src"], e["latency_ns"]))
+posts = sorted(e["http"]["body_sha256"] for e in events
+               if e["http"]["method"] == "POST" and e["verdict"] in ("accept", "pass"))
 got = sorted(r["body_sha256"] for r in server if r["method"] == "POST")
-print("  %d events; the bodies hookpath hashed %s the %d POST bodies the server logged" % (
-    len(events), "match" if posts == got else "DO NOT match", len(got)))
+print("  %d events; the bodies of the %d requests hookpath let through %s the %d POST bodies "
+      "the server logged" % (len(events), len(posts), "match" if posts == got else "DO NOT match",
+                             len(got)))
 sys.exit(0 if posts == got else 1)
 EOF
 fi

@@ -10,6 +10,9 @@ PKGS=(
     # run: DPDK (libs, PMDs incl. net_pcap/af_packet/ring/null/tap) and its tools (testpmd)
     dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
     libyaml-dev libssl-dev
+    # tests: jansson reads the official signature vectors; python3-cryptography signs
+    # Ed25519 (standard-webhooks v1a) in the traffic generator
+    libjansson-dev python3-cryptography
     # tests and lab
     libcmocka-dev tshark python3 python3-scapy tcpreplay iproute2 iputils-ping ethtool curl procps
     valgrind

@@ -7,6 +7,7 @@
  * running configuration untouched.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -597,15 +598,17 @@ cfg_top_sections(char *buf, size_t len)
 	}
 }
 
-int
-hp_config_load_buffer(const char *name, const char *buf, size_t len, struct hp_config *cfg,
-		      char *err, size_t errlen)
+static int
+cfg_load(const char *name, const char *buf, size_t len, struct hp_config *cfg, char *err,
+	 size_t errlen, const char *base_dir)
 {
 	struct hp_cfg_ctx ctx = {
 		.name = name != NULL ? name : "<buffer>",
 		.err = err,
 		.errlen = errlen,
+		.base_dir = base_dir,
 	};
+	bool tmp_set = false;
 	struct hp_cfg_seen *seen = NULL;
 	yaml_document_t doc, extra;
 	bool doc_loaded = false;
@@ -671,7 +674,14 @@ hp_config_load_buffer(const char *name, const char *buf, size_t len, struct hp_c
 		rc = -ENOMEM;
 		goto out;
 	}
+	ctx.max_body_marks = calloc(HP_CFG_MAX_ENDPOINTS, sizeof(*ctx.max_body_marks));
+	if (ctx.max_body_marks == NULL) {
+		hp_cfg_err(&ctx, NULL, NULL, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
 	hp_config_defaults(&tmp);
+	tmp_set = true;
 	rc = hp_cfg_walk_map(&ctx, &hp_cfg_schema, &tmp, seen, root, "", "");
 	if (rc < 0)
 		goto out;
@@ -679,13 +689,24 @@ hp_config_load_buffer(const char *name, const char *buf, size_t len, struct hp_c
 	if (rc < 0)
 		goto out;
 	*cfg = tmp;
+	tmp_set = false; /* cfg owns the endpoints now */
 	rc = 0;
 out:
+	if (tmp_set)
+		hp_config_free(&tmp);
+	free(ctx.max_body_marks);
 	free(seen);
 	if (doc_loaded)
 		yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return rc;
+}
+
+int
+hp_config_load_buffer(const char *name, const char *buf, size_t len, struct hp_config *cfg,
+		      char *err, size_t errlen)
+{
+	return cfg_load(name, buf, len, cfg, err, errlen, NULL);
 }
 
 /* Read a whole regular file (or a pipe) of at most CFG_FILE_MAX bytes. 0 or -errno. */
@@ -781,7 +802,20 @@ hp_config_load_file(const char *path, struct hp_config *cfg, char *err, size_t e
 			hp_cfg_err(&ctx, NULL, NULL, "cannot read: %s", strerror(-rc));
 		return rc;
 	}
-	rc = hp_config_load_buffer(path, buf, len, cfg, err, errlen);
+	{
+		/* relative secrets files are found next to the configuration */
+		char dir[PATH_MAX];
+		const char *slash = strrchr(path, '/');
+
+		if (slash == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == path)
+			snprintf(dir, sizeof(dir), "/");
+		else
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		rc = cfg_load(path, buf, len, cfg, err, errlen, dir);
+	}
+	explicit_bzero(buf, len); /* it may hold secrets */
 	free(buf);
 	return rc;
 }

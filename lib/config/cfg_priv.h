@@ -83,10 +83,27 @@ struct hp_cfg_ctx {
 	bool failed;
 	yaml_document_t *doc;
 	yaml_mark_t root_mark; /* where the document starts, for checks on absent keys */
+	const char *base_dir;  /* relative secrets_file paths start here (file loads), or NULL */
+	yaml_mark_t *max_body_marks; /* per endpoint, for checks after the walk (may be NULL) */
 };
 
 /* The hookpath key table (cfg_schema.c). */
 extern const struct hp_cfg_table hp_cfg_schema;
+
+/* The keys of one item of the endpoints list, relative to the item (cfg_endpoints.c). */
+extern const struct hp_cfg_table hp_cfg_endpoint_schema;
+
+/* endpoints: the list parser (a HP_CFG_CUSTOM handler) and the checks that need the rest of
+ * the configuration (max_body against http.body_copy_max). */
+int hp_cfg_parse_endpoints(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+			   void *base, const char *dpath);
+int hp_cfg_check_endpoints(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
+			   const struct hp_cfg_seen *seen);
+
+/* Generic string key (HP_CFG_CUSTOM with offset/size set): a non-empty scalar of at most
+ * size - 1 bytes, no NUL, copied NUL-terminated to base + offset. */
+int hp_cfg_parse_string(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+			void *base, const char *dpath);
 
 /* Cross-key checks of the schema, run after a successful walk; 0 or -EINVAL. */
 int hp_cfg_schema_check(struct hp_cfg_ctx *ctx, struct hp_config *cfg,

@@ -7,6 +7,7 @@
  * nothing else.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg_priv.h"
@@ -16,6 +17,7 @@
 /* The walker stores enums as 4-byte unsigned values. */
 _Static_assert(sizeof(enum hp_mode) == 4, "enum hp_mode is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_malformed_action) == 4, "enum is stored as 4 bytes");
+_Static_assert(sizeof(enum hp_unrouted_action) == 4, "enum is stored as 4 bytes");
 
 /* Indexed by the enum value. */
 static const char *const mode_names[] = {
@@ -38,6 +40,12 @@ static const char *const reasm_action_names[] = {
 static const char *const http_error_names[] = {
 	[HP_HTTP_ON_ERROR_PASS] = "pass",
 	[HP_HTTP_ON_ERROR_REJECT] = "reject",
+	NULL,
+};
+
+static const char *const unrouted_names[] = {
+	[HP_UNROUTED_PASS] = "pass",
+	[HP_UNROUTED_REJECT] = "reject",
 	NULL,
 };
 
@@ -163,8 +171,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_BOOL("http.allow_bare_lf", http.allow_bare_lf, false,
 		 "accept a line ended by LF alone in requests (refused as http_smuggling otherwise)"),
 	KEY_ENUM("http.on_error", http.on_error, HP_HTTP_ON_ERROR_PASS, http_error_names,
-		 "a request breaking HTTP framing: pass (event only) or reject (bridge: drop the "
-		 "flow from there on)"),
+		 "a request breaking HTTP framing: pass (event only) or reject (bridge: 400 to the "
+		 "client, RST to the server, the flow cut)"),
 	KEY_CUSTOM("events.file", cfg_parse_path, "path", "none", "1-255 bytes",
 		   "JSON lines file, one line per HTTP request on an inspected flow; absent = none"),
 	KEY_BOOL("events.body_hash", events.body_hash, false,
@@ -174,6 +182,17 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "counted"),
 	KEY_UINT("control.stats_interval_s", control.stats_interval_s, 0, 0, 86400, 0,
 		 "periodic stats line on stdout (seconds); 0 = off"),
+	KEY_CUSTOM("endpoints", hp_cfg_parse_endpoints, "list of endpoints", "[]",
+		   "<= 256, keys in the endpoint table",
+		   "webhook endpoints: match, provider, secrets, replay and reject policy"),
+	KEY_ENUM("unrouted", unrouted, HP_UNROUTED_PASS, unrouted_names,
+		 "a request no endpoint matches: pass (event no_route) or reject (404)"),
+	KEY_UINT("replay_cache.entries", replay_cache.entries, 1048576, 1024, 134217728, 0,
+		 "webhooks remembered for replay protection, all endpoints and workers together"),
+	KEY_UINT("replay_cache.high_watermark_pct", replay_cache.high_watermark_pct, 90, 50, 100,
+		 0, "fill above which the sweeper evicts the live entries closest to expiry"),
+	KEY_UINT("replay_cache.sweep_interval_ms", replay_cache.sweep_interval_ms, 1000, 10,
+		 60000, 0, "how often the control thread reclaims expired replay entries"),
 };
 
 const struct hp_cfg_table hp_cfg_schema = {
@@ -377,6 +396,7 @@ static int (*const cfg_checks[])(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
 				 const struct hp_cfg_seen *seen) = {
 	cfg_check_ports,
 	cfg_check_mbuf_cache,
+	hp_cfg_check_endpoints,
 };
 
 int
@@ -403,7 +423,14 @@ hp_config_defaults(struct hp_config *cfg)
 void
 hp_config_free(struct hp_config *cfg)
 {
-	(void)cfg; /* nothing is allocated yet; endpoints will be */
+	if (cfg == NULL)
+		return;
+	if (cfg->endpoints != NULL) {
+		explicit_bzero(cfg->endpoints, cfg->n_endpoints * sizeof(*cfg->endpoints));
+		free(cfg->endpoints);
+	}
+	cfg->endpoints = NULL;
+	cfg->n_endpoints = 0;
 }
 
 const char *
@@ -483,21 +510,28 @@ hp_cfg_key_bounds(const struct hp_cfg_key *k, char *buf, size_t len)
 	return buf;
 }
 
-void
-hp_config_describe(FILE *out)
+static void
+cfg_describe_table(FILE *out, const struct hp_cfg_table *t, const char *prefix)
 {
-	const struct hp_cfg_table *t = &hp_cfg_schema;
-	char type[64], def[64], bounds[64];
+	char type[64], def[64], bounds[64], path[HP_CFG_PATH_MAX];
 	size_t i;
 
 	for (i = 0; i < t->n_keys; i++) {
 		const struct hp_cfg_key *k = &t->keys[i];
 
-		fprintf(out, "%-30s %-20s %-7s %-26s %s\n", k->path,
+		snprintf(path, sizeof(path), "%s%s", prefix, k->path);
+		fprintf(out, "%-30s %-20s %-7s %-26s %s\n", path,
 			hp_cfg_key_type(k, type, sizeof(type)),
 			hp_cfg_key_default(k, def, sizeof(def)),
 			hp_cfg_key_bounds(k, bounds, sizeof(bounds)), k->doc);
 	}
+}
+
+void
+hp_config_describe(FILE *out)
+{
+	cfg_describe_table(out, &hp_cfg_schema, "");
+	cfg_describe_table(out, &hp_cfg_endpoint_schema, "endpoints[].");
 }
 
 const char *
@@ -513,6 +547,14 @@ hp_malformed_action_name(enum hp_malformed_action a)
 {
 	if ((unsigned int)a < sizeof(malformed_names) / sizeof(malformed_names[0]) - 1)
 		return malformed_names[a];
+	return "unknown";
+}
+
+const char *
+hp_unrouted_action_name(enum hp_unrouted_action a)
+{
+	if ((unsigned int)a < sizeof(unrouted_names) / sizeof(unrouted_names[0]) - 1)
+		return unrouted_names[a];
 	return "unknown";
 }
 

@@ -103,8 +103,8 @@ struct hp_dataplane_config {
 /* What a request that breaks HTTP framing (http_malformed, http_smuggling, a limit) gets. */
 enum hp_http_error_action {
 	HP_HTTP_ON_ERROR_PASS = 0, /* event with the reason, traffic untouched */
-	HP_HTTP_ON_ERROR_REJECT,   /* bridge: the flow's client-to-server packets are dropped
-				    * from the offending one on; tap: event only */
+	HP_HTTP_ON_ERROR_REJECT,   /* bridge: the offending segment is dropped, the server gets
+				    * a RST, the client a 400, the flow is cut; tap: event only */
 };
 
 /* HTTP/1.1 parsing of TCP flows (lib/http limits, per-worker sessions). */
@@ -132,11 +132,75 @@ struct hp_control_config {
 	uint32_t stats_interval_s; /* periodic stats line on stdout; 0 = off */
 };
 
+/* ---- webhook endpoints (DESIGN §6) ---- */
+
+#define HP_CFG_MAX_ENDPOINTS 256
+#define HP_CFG_NAME_LEN      64   /* endpoint names: [A-Za-z0-9_.-], 1-63 bytes */
+#define HP_CFG_HOST_LEN      256
+#define HP_CFG_PREFIX_LEN    256
+#define HP_CFG_MAX_SECRETS   8    /* = HP_VERIFY_MAX_SECRETS */
+#define HP_CFG_SECRET_LEN    512
+#define HP_CFG_FIELD_LEN     128  /* dedup keys, hmac template (= HP_VERIFY_TEMPLATE_MAX) */
+#define HP_CFG_HDR_LEN       64   /* hmac header names and prefix (= HP_VERIFY_NAME_MAX) */
+
+/* A request no endpoint matches. */
+enum hp_unrouted_action {
+	HP_UNROUTED_PASS = 0, /* forwarded, event verdict pass, reason no_route */
+	HP_UNROUTED_REJECT,   /* refused like a bad signature (404, reason no_route) */
+};
+
+/* The generic provider "hmac" (lib/verify struct hp_verify_generic). */
+struct hp_endpoint_hmac {
+	char header[HP_CFG_HDR_LEN];
+	char prefix[HP_CFG_HDR_LEN];
+	uint32_t algorithm;       /* 0 sha256, 1 sha1, 2 sha512 (enum hp_verify_alg) */
+	uint32_t encoding;        /* 0 hex, 1 base64 (enum hp_verify_enc) */
+	uint32_t secret_encoding; /* 0 raw, 1 base64, 2 hex */
+	char template_[HP_CFG_FIELD_LEN];
+	char timestamp_header[HP_CFG_HDR_LEN];
+	char id_header[HP_CFG_HDR_LEN];
+};
+
+struct hp_endpoint_config {
+	char name[HP_CFG_NAME_LEN];
+	/* match: Host exact (case-insensitive, port ignored) or "*.example.com" (any subdomain,
+	 * not the apex), "" = any host; path_prefix matched on the request-target */
+	char host[HP_CFG_HOST_LEN];
+	char path_prefix[HP_CFG_PREFIX_LEN];
+	char provider[32];        /* lib/verify provider name, validated at load */
+	uint32_t n_secrets;
+	char secrets[HP_CFG_MAX_SECRETS][HP_CFG_SECRET_LEN]; /* never logged nor returned */
+	char secrets_file[HP_CFG_PATH_LEN];                  /* "" = inline secrets */
+	bool tolerance_set;       /* false: the provider's default */
+	uint32_t tolerance_s;     /* 0 = no timestamp window */
+	char dedup_key[HP_CFG_FIELD_LEN]; /* "" = provider default; "none" = off */
+	uint32_t dedup_ttl_s;     /* 0 = auto: tolerance, or 24 h without a signed timestamp */
+	uint32_t max_body;        /* 0 = auto: http.body_copy_max */
+	bool respond;             /* bridge: answer the client with a 4xx on reject */
+	bool reset_server;        /* bridge: RST to the server on reject */
+	bool active_response;     /* tap: RSTs both ways on reject */
+	bool allow_sha1;          /* github legacy X-Hub-Signature */
+	char url_base[HP_CFG_HOST_LEN]; /* twilio: scheme://host the sender signed */
+	struct hp_endpoint_hmac hmac;
+};
+
+/* Replay cache shared by the workers (lib/dedup). */
+struct hp_replay_config {
+	uint32_t entries;            /* capacity */
+	uint32_t high_watermark_pct; /* the sweeper evicts live entries above this fill */
+	uint32_t sweep_interval_ms;
+};
+
 struct hp_config {
 	struct hp_dataplane_config dataplane;
 	struct hp_http_config http;
 	struct hp_events_config events;
 	struct hp_control_config control;
+	struct hp_replay_config replay_cache;
+	enum hp_unrouted_action unrouted;
+	/* owned by the config (hp_config_free); NULL when n_endpoints == 0 */
+	uint32_t n_endpoints;
+	struct hp_endpoint_config *endpoints;
 };
 
 /* Fill cfg with the defaults of the key table (no file). */
@@ -151,8 +215,8 @@ int hp_config_load_file(const char *path, struct hp_config *cfg, char *err, size
 int hp_config_load_buffer(const char *name, const char *buf, size_t len, struct hp_config *cfg,
 			  char *err, size_t errlen);
 
-/* Release what a loaded config owns (nothing yet; endpoints later). Safe on defaults and
- * on NULL. */
+/* Release what a loaded config owns (the endpoints, their secrets wiped first). Safe on
+ * defaults and on NULL; cfg is left as defaults without endpoints. */
 void hp_config_free(struct hp_config *cfg);
 
 /* Print the key reference (key, type, default, bounds, doc), one key per line. */
@@ -162,5 +226,18 @@ void hp_config_describe(FILE *out);
 const char *hp_mode_name(enum hp_mode mode);
 const char *hp_malformed_action_name(enum hp_malformed_action a);
 const char *hp_http_error_action_name(enum hp_http_error_action a);
+const char *hp_unrouted_action_name(enum hp_unrouted_action a);
+
+struct hp_verify_spec;
+
+/* The lib/verify spec of an endpoint (pointers into ep, which must outlive spec). */
+void hp_endpoint_verify_spec(const struct hp_endpoint_config *ep, struct hp_verify_spec *spec);
+/* Effective values of the "auto" keys of an endpoint. */
+const char *hp_endpoint_dedup_key(const struct hp_endpoint_config *ep); /* "none": off */
+uint32_t hp_endpoint_tolerance(const struct hp_endpoint_config *ep);
+uint32_t hp_endpoint_dedup_ttl(const struct hp_endpoint_config *ep);
+
+/* The endpoint whose name is name, or NULL. */
+const struct hp_endpoint_config *hp_config_endpoint(const struct hp_config *cfg, const char *name);
 
 #endif /* HP_CONFIG_H */

@@ -142,7 +142,8 @@ class GeneratedWebhooks(hp.TmpDirCase):
 
 class Framing(hp.TmpDirCase):
     """Hand-made requests with framing errors: each gives one event with the right reason;
-    http.on_error: reject in bridge mode drops the rest of the client's packets."""
+    http.on_error: reject in bridge mode drops the rest of the flow, RSTs the server and answers
+    the client 400."""
 
     def session_pcap(self, name, request):
         """One TCP session carrying `request` (bytes) in 2 segments."""
@@ -186,7 +187,9 @@ class Framing(hp.TmpDirCase):
         self.assertEqual([(e["verdict"], e["reason"]) for e in events], [("reject", reason)])
         c = st["counters"]
         self.assertGreaterEqual(c["http_rejected_packets"], 1)
-        self.assertEqual(c["tx_packets"], n - c["http_rejected_packets"])
+        # what got through, plus the RST toward the server and the 400 toward the client
+        self.assertEqual((c["reject_rst_server"], c["reject_responses"]), (1, 1))
+        self.assertEqual(c["tx_packets"], n - c["http_rejected_packets"] + 2)
 
 
 class StreamCases(hp.TmpDirCase):

@@ -463,33 +463,40 @@ test_describe(void **state)
 	hp_config_describe(f);
 	fclose(f);
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		assert_true(i < t->n_keys);
-		assert_int_equal(strncmp(line, t->keys[i].path, strlen(t->keys[i].path)), 0);
-		assert_non_null(strstr(line, hp_cfg_key_default(&t->keys[i], def, sizeof(def))));
+		const struct hp_cfg_key *k;
+
+		assert_true(i < t->n_keys + hp_cfg_endpoint_schema.n_keys);
+		if (i < t->n_keys) {
+			k = &t->keys[i];
+			assert_int_equal(strncmp(line, k->path, strlen(k->path)), 0);
+		} else { /* then the keys of one endpoint, prefixed */
+			k = &hp_cfg_endpoint_schema.keys[i - t->n_keys];
+			assert_int_equal(strncmp(line, "endpoints[].", 12), 0);
+			assert_int_equal(strncmp(line + 12, k->path, strlen(k->path)), 0);
+		}
+		assert_non_null(strstr(line, hp_cfg_key_default(k, def, sizeof(def))));
 		i++;
 	}
-	assert_int_equal(i, t->n_keys);
+	assert_int_equal(i, t->n_keys + hp_cfg_endpoint_schema.n_keys);
 	free(text);
 }
 
 /* docs/CONFIG.md has a table row "| `key` | type | `default` | bounds | ..." for every key of
  * the schema, with the same type, default and bounds as the table. */
-static void
-test_docs_cover_schema(void **state)
+static int
+docs_cover_table(const struct hp_cfg_table *t, const char *prefix)
 {
-	const struct hp_cfg_table *t = &hp_cfg_schema;
-	char line[1024], want[128], type[64], def[64], bounds[64];
+	char line[1024], want[192], type[64], def[64], bounds[64];
 	size_t i, found;
 	int failed = 0;
 	FILE *f;
 
-	(void)state;
 	for (i = 0; i < t->n_keys; i++) {
 		const struct hp_cfg_key *k = &t->keys[i];
 
 		f = fopen(SRC("docs/CONFIG.md"), "r");
 		assert_non_null(f);
-		snprintf(want, sizeof(want), "| `%s` | %s | `%s` | %s |", k->path,
+		snprintf(want, sizeof(want), "| `%s%s` | %s | `%s` | %s |", prefix, k->path,
 			 hp_cfg_key_type(k, type, sizeof(type)),
 			 hp_cfg_key_default(k, def, sizeof(def)),
 			 hp_cfg_key_bounds(k, bounds, sizeof(bounds)));
@@ -504,7 +511,17 @@ test_docs_cover_schema(void **state)
 			failed++;
 		}
 	}
-	assert_int_equal(failed, 0);
+	return failed;
+}
+
+/* ... and for every key of an endpoint, as "endpoints[].<key>". */
+static void
+test_docs_cover_schema(void **state)
+{
+	(void)state;
+	assert_int_equal(docs_cover_table(&hp_cfg_schema, "") +
+				 docs_cover_table(&hp_cfg_endpoint_schema, "endpoints[]."),
+			 0);
 }
 
 int

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Endpoint routing table (see dp_route.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_route.h"
+#include "verify.h"
+
+static int
+route_cmp(const void *a, const void *b)
+{
+	const struct hp_route_ep *x = a, *y = b;
+	int cx = x->any_host ? 2 : x->wildcard ? 1 : 0;
+	int cy = y->any_host ? 2 : y->wildcard ? 1 : 0;
+
+	if (cx != cy)
+		return cx - cy;
+	if (cx == 1 && x->host_len != y->host_len)
+		return (int)y->host_len - (int)x->host_len; /* longer suffix first */
+	if (x->prefix_len != y->prefix_len)
+		return (int)y->prefix_len - (int)x->prefix_len;
+	return (int)x->index - (int)y->index;
+}
+
+int
+hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *err,
+	       size_t errlen)
+{
+	struct hp_route_table *t = calloc(1, sizeof(*t));
+	uint32_t i;
+
+	*out = NULL;
+	if (t == NULL)
+		return -ENOMEM;
+	t->n = cfg->n_endpoints;
+	t->ep = calloc(t->n ? t->n : 1, sizeof(*t->ep));
+	t->by_index = calloc(t->n ? t->n : 1, sizeof(*t->by_index));
+	if (t->ep == NULL || t->by_index == NULL) {
+		hp_route_free(t);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++) {
+		const struct hp_endpoint_config *c = &cfg->endpoints[i];
+		struct hp_route_ep *e = &t->ep[i];
+		struct hp_verify_spec spec;
+		const char *dk = hp_endpoint_dedup_key(c);
+		int rc;
+
+		e->index = (uint16_t)i;
+		e->cfg = c;
+		if (c->host[0] == '\0') {
+			e->any_host = true;
+		} else if (strncmp(c->host, "*.", 2) == 0) {
+			e->wildcard = true;
+			snprintf(e->host, sizeof(e->host), "%s", c->host + 1); /* ".example.com" */
+		} else {
+			snprintf(e->host, sizeof(e->host), "%s", c->host);
+		}
+		e->host_len = (uint16_t)strlen(e->host);
+		snprintf(e->prefix, sizeof(e->prefix), "%s", c->path_prefix);
+		e->prefix_len = (uint16_t)strlen(e->prefix);
+		if (hp_provider_from_name(c->provider) != HP_PROV_NONE) {
+			hp_endpoint_verify_spec(c, &spec);
+			rc = hp_verifier_create(&spec, &e->verifier, err, errlen);
+			if (rc != 0) {
+				hp_route_free(t);
+				return rc < 0 ? rc : -EINVAL;
+			}
+		}
+		if (strcmp(dk, "none") == 0) {
+			e->dedup_kind = HP_DK_NONE;
+		} else if (strcmp(dk, "body_hash") == 0) {
+			e->dedup_kind = HP_DK_BODY_HASH;
+		} else if (strncmp(dk, "header:", 7) == 0) {
+			e->dedup_kind = HP_DK_HEADER;
+			snprintf(e->dedup_name, sizeof(e->dedup_name), "%s", dk + 7);
+		} else {
+			e->dedup_kind = HP_DK_BODY;
+			snprintf(e->dedup_name, sizeof(e->dedup_name), "%s", dk + 5);
+		}
+		e->dedup_name_len = (uint16_t)strlen(e->dedup_name);
+		e->tolerance_s = hp_endpoint_tolerance(c);
+		e->ttl_ms = (uint64_t)hp_endpoint_dedup_ttl(c) * 1000;
+		e->max_body = c->max_body != 0 ? c->max_body : cfg->http.body_copy_max;
+		e->respond = c->respond;
+		e->reset_server = c->reset_server;
+		e->active_response = c->active_response;
+	}
+	qsort(t->ep, t->n, sizeof(*t->ep), route_cmp);
+	for (i = 0; i < t->n; i++)
+		t->by_index[t->ep[i].index] = &t->ep[i];
+	*out = t;
+	return 0;
+}
+
+void
+hp_route_free(struct hp_route_table *t)
+{
+	if (t == NULL)
+		return;
+	for (uint32_t i = 0; t->ep != NULL && i < t->n; i++)
+		hp_verifier_free(t->ep[i].verifier);
+	free(t->ep);
+	free(t->by_index);
+	free(t);
+}
+
+static inline uint8_t
+lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+static bool
+host_eq(const uint8_t *a, const char *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (lower(a[i]) != (uint8_t)b[i])
+			return false;
+	return true;
+}
+
+const struct hp_route_ep *
+hp_route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_len,
+	       const uint8_t *target, uint32_t target_len)
+{
+	uint32_t hl = host_len, i;
+
+	if (t == NULL || t->n == 0)
+		return NULL;
+	/* Host without its port ("[v6]:port" keeps the brackets) and without a final dot */
+	if (hl != 0 && host[0] == '[') {
+		for (i = 0; i < hl && host[i] != ']'; i++)
+			;
+		hl = i < hl ? i + 1 : hl;
+	} else {
+		for (i = 0; i < hl && host[i] != ':'; i++)
+			;
+		hl = i;
+	}
+	if (hl != 0 && host[hl - 1] == '.')
+		hl--;
+	/* absolute-form: match on the path */
+	if (target_len > 0 && target[0] != '/') {
+		const uint8_t *p = memchr(target, ':', target_len);
+
+		if (p != NULL && (uint32_t)(p - target) + 3 <= target_len && p[1] == '/' &&
+		    p[2] == '/') {
+			const uint8_t *end = target + target_len, *s = p + 3;
+
+			while (s < end && *s != '/' && *s != '?')
+				s++;
+			target_len = (uint32_t)(end - s);
+			target = s;
+		}
+	}
+	for (i = 0; i < t->n; i++) {
+		const struct hp_route_ep *e = &t->ep[i];
+
+		if (!e->any_host) {
+			if (e->wildcard) {
+				if (hl <= e->host_len ||
+				    !host_eq(host + hl - e->host_len, e->host, e->host_len))
+					continue;
+			} else if (hl != e->host_len || !host_eq(host, e->host, hl)) {
+				continue;
+			}
+		}
+		if (target_len < e->prefix_len || memcmp(target, e->prefix, e->prefix_len) != 0)
+			continue;
+		return e;
+	}
+	return NULL;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Endpoint routing (DESIGN §2 "route"): Host + request-target -> endpoint, and everything the
+ * workers need about that endpoint, resolved once from the configuration: its verifier
+ * (lib/verify, immutable, shared), dedup key kind, TTL, limits and reject actions.
+ *
+ * The table is immutable once built and read by every worker without locks. Matching order:
+ * an exact host beats a wildcard (*.example.com, longer suffix first) which beats "any host";
+ * for the same host the longest path_prefix wins. The Host port is ignored; absolute-form
+ * targets are matched on their path.
+ */
+#ifndef HP_DP_ROUTE_H
+#define HP_DP_ROUTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hp_config.h"
+
+struct hp_verifier;
+
+enum hp_dedup_kind {
+	HP_DK_NONE = 0,  /* replay protection off */
+	HP_DK_HEADER,    /* a header's value */
+	HP_DK_BODY,      /* a top-level JSON member of the body */
+	HP_DK_BODY_HASH, /* SHA-256 of the body */
+};
+
+struct hp_route_ep {
+	uint16_t index;          /* in cfg->endpoints (events carry it) */
+	bool wildcard;           /* host is ".example.com": any subdomain */
+	bool any_host;
+	uint16_t host_len;
+	uint16_t prefix_len;
+	char host[HP_CFG_HOST_LEN];     /* lowercased */
+	char prefix[HP_CFG_PREFIX_LEN];
+	const struct hp_endpoint_config *cfg;
+	struct hp_verifier *verifier;   /* NULL: provider none */
+	enum hp_dedup_kind dedup_kind;
+	uint16_t dedup_name_len;
+	char dedup_name[HP_CFG_FIELD_LEN];
+	uint64_t ttl_ms;
+	uint32_t tolerance_s;
+	uint32_t max_body;
+	bool respond, reset_server, active_response;
+};
+
+struct hp_route_table {
+	uint32_t n;
+	struct hp_route_ep *ep; /* in matching order */
+	struct hp_route_ep **by_index; /* cfg index -> entry */
+};
+
+/* Build from cfg (control thread); 0 or -errno with a message. */
+int hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *err,
+		   size_t errlen);
+void hp_route_free(struct hp_route_table *t);
+
+/* The endpoint for a request, or NULL. host: the Host value as sent (port allowed). */
+const struct hp_route_ep *hp_route_match(const struct hp_route_table *t, const uint8_t *host,
+					 uint32_t host_len, const uint8_t *target,
+					 uint32_t target_len);
+
+#endif /* HP_DP_ROUTE_H */

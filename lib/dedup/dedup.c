@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Replay cache (see dedup.h for the contract, docs/DEDUP.md for the correctness argument).
+ *
+ * Two parts:
+ * - an rte_hash (lock-free readers, multi-writer add, extendable buckets) mapping a 16-byte key
+ *   to a stable position, and
+ * - expiry[position], one 64-bit word per position, which alone decides every answer:
+ *     0          slot fresh (never claimed since its key was added): expired
+ *     TOMBSTONE  the sweeper owns the slot: its key is being deleted, the slot will be freed
+ *                after a grace period; nobody may claim it any more
+ *     t          the entry is live while now < t
+ *   A worker claims a sighting with one CAS old -> now + ttl, allowed only when old <= now and
+ *   old != TOMBSTONE. A successful CAS always raises the value (now + ttl > now >= old), so a
+ *   cell never returns to a value a stalled CAS expects (no ABA) until the slot is reset to 0,
+ *   which happens only after a grace period, when no call that looked the slot up is running.
+ *
+ * Fast path cost (bench_dedup, 2 vCPU EPYC): duplicate = one lock-free lookup + one load,
+ * ~120-150 cycles; first sighting = lookup miss + rte_hash_add (which serialises writers on
+ * rte_hash's internal writer lock: the one lock under this API, see docs/DEDUP.md) + one CAS,
+ * ~360 cycles with 1 worker, ~600 with 2.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dedup.h"
+
+#define TOMBSTONE   UINT64_MAX
+#define EXPIRY_MAX  (UINT64_MAX - 1)
+
+/* A worker that finds its key's slot tombstoned retries this many times (lookup again: the
+ * sweeper deletes the key a few hundred cycles after the tombstone), then answers BUSY. */
+#define BUSY_RETRIES 64
+
+/* Names: rte_hash derives "HT_EXT_<hash name>" for a ring (RTE_RING_NAMESIZE, 29 with NUL). */
+#define NAME_MAX_LEN 18
+
+/* rte_hash (22.11) leaks a key slot when an add fails for want of an extendable bucket
+ * (the ext-table -ENOSPC path returns without giving the slot back; measured: 10 FULLs, 10
+ * slots gone for good). So the buckets must outlast the key slots, and the -ENOSPC seen is
+ * always alloc_slot's, which leaks nothing. Key slots = entries + (RTE_MAX_LCORE - 1) * 63
+ * (per-lcore caches); buckets hold ~1.5 * pow2(entries) random keys before the extendable
+ * ones run out (measured: 12.4 k at 8 k); so 1.5 * P > P + 8 k needs P >= 32 k. ~2 MB. */
+#define HASH_MIN_ENTRIES 32768u
+
+/* Positions waiting for their grace period; the sweep stops early when this is full. */
+#define DQ_MAX 65536u
+
+/* Eviction histogram: remaining lifetime binned log-linearly, 4 bins per power of two, so
+ * "closest to expiry" is exact to within 19 % of the remaining lifetime. */
+#define HIST_SUB  4
+#define HIST_BINS (64 * HIST_SUB)
+
+struct dedup_lcore_stats {
+	uint64_t first;
+	uint64_t duplicate;
+	uint64_t full;
+	uint64_t busy;
+} __rte_cache_aligned;
+
+struct hp_dedup {
+	struct rte_hash *h;
+	uint64_t *expiry;          /* indexed by rte_hash key position */
+	uint32_t n_pos;            /* size of expiry[] */
+	uint32_t entries;          /* configured capacity */
+	uint32_t high_water;       /* entries above which the sweep evicts live ones */
+	uint32_t cursor;           /* where the next budgeted sweep resumes */
+	struct rte_rcu_qsbr *qsv;
+	struct rte_rcu_qsbr_dq *dq;
+	uint32_t dq_size;
+	uint32_t pending;          /* positions in dq (written by the sweeping thread only) */
+	uint64_t swept;            /* control thread writes, stats readers load */
+	uint64_t evicted_live;
+	char name[NAME_MAX_LEN + 1];
+	/* [RTE_MAX_LCORE] is shared by threads without an lcore id (atomic adds). */
+	struct dedup_lcore_stats lc[RTE_MAX_LCORE + 1];
+	uint32_t hist[HIST_BINS];  /* sweep scratch */
+};
+
+static inline struct dedup_lcore_stats *
+lcore_stats(struct hp_dedup *d, unsigned int lcore)
+{
+	return &d->lc[lcore < RTE_MAX_LCORE ? lcore : RTE_MAX_LCORE];
+}
+
+/* Single writer per lcore slot: a relaxed load + store is enough and costs no locked op. */
+static inline void
+count(uint64_t *c, unsigned int lcore)
+{
+	if (likely(lcore < RTE_MAX_LCORE))
+		__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+/* Keys are already SHA-256 output; CRC32 (two crc32q) spreads them over the buckets at a
+ * fraction of jhash's cost. */
+static uint32_t
+key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	return rte_hash_crc(key, len, init);
+}
+
+struct hp_dedup *
+hp_dedup_create(const struct hp_dedup_config *cfg, char *err, size_t errlen)
+{
+	struct hp_dedup *d = NULL;
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters p = {
+		.name = hname,
+		.key_len = HP_DEDUP_KEY_LEN,
+		.hash_func = key_hash,
+		/* LF: lookups take no lock and never see a torn entry; MULTI_WRITER_ADD: every
+		 * worker may insert; EXT_TABLE: `entries` keys always fit whatever the collisions
+		 * (LF implies NO_FREE_ON_DEL: positions are freed by us, after a grace period). */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD |
+			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	uint32_t hwm;
+	int32_t max_id;
+
+	if (cfg == NULL || cfg->name == NULL || cfg->name[0] == '\0') {
+		snprintf(err, errlen, "dedup: a name is required");
+		return NULL;
+	}
+	if (strlen(cfg->name) > NAME_MAX_LEN) {
+		snprintf(err, errlen, "dedup %s: name longer than %d characters", cfg->name,
+			 NAME_MAX_LEN);
+		return NULL;
+	}
+	if (cfg->entries < 64 || cfg->entries > RTE_HASH_ENTRIES_MAX) {
+		snprintf(err, errlen, "dedup %s: entries %" PRIu32 " outside [64, %u]", cfg->name,
+			 cfg->entries, RTE_HASH_ENTRIES_MAX);
+		return NULL;
+	}
+	hwm = cfg->high_watermark_pct ? cfg->high_watermark_pct : 90;
+	if (hwm < 50 || hwm > 100) {
+		snprintf(err, errlen, "dedup %s: high_watermark_pct %" PRIu32 " outside [50, 100]",
+			 cfg->name, hwm);
+		return NULL;
+	}
+
+	d = rte_zmalloc_socket("hp_dedup", sizeof(*d), RTE_CACHE_LINE_SIZE, cfg->socket);
+	if (d == NULL) {
+		snprintf(err, errlen, "dedup %s: out of memory", cfg->name);
+		return NULL;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", cfg->name);
+	snprintf(hname, sizeof(hname), "dd_%s", cfg->name);
+	p.entries = RTE_MAX(cfg->entries, HASH_MIN_ENTRIES);
+	p.socket_id = cfg->socket;
+	d->h = rte_hash_create(&p);
+	if (d->h == NULL) {
+		snprintf(err, errlen, "dedup %s: rte_hash_create: %s", cfg->name,
+			 rte_strerror(rte_errno));
+		goto fail;
+	}
+	max_id = rte_hash_max_key_id(d->h);
+	if (max_id < 0) {
+		snprintf(err, errlen, "dedup %s: rte_hash_max_key_id failed", cfg->name);
+		goto fail;
+	}
+	d->n_pos = (uint32_t)max_id + 1;
+	d->expiry = rte_zmalloc_socket("hp_dedup_expiry", (size_t)d->n_pos * sizeof(uint64_t),
+				       RTE_CACHE_LINE_SIZE, cfg->socket);
+	if (d->expiry == NULL) {
+		snprintf(err, errlen, "dedup %s: out of memory for %" PRIu32 " expiry words",
+			 cfg->name, d->n_pos);
+		goto fail;
+	}
+	d->entries = cfg->entries;
+	d->high_water = (uint32_t)((uint64_t)cfg->entries * hwm / 100);
+	return d;
+fail:
+	hp_dedup_free(d);
+	return NULL;
+}
+
+void
+hp_dedup_free(struct hp_dedup *d)
+{
+	if (d == NULL)
+		return;
+	if (d->dq != NULL && rte_rcu_qsbr_dq_delete(d->dq) != 0) {
+		/* Positions still inside their grace period: the caller stopped the workers (or
+		 * they went offline), so one synchronize ends it. */
+		rte_rcu_qsbr_synchronize(d->qsv, RTE_QSBR_THRID_INVALID);
+		rte_rcu_qsbr_dq_delete(d->dq);
+	}
+	rte_hash_free(d->h);
+	rte_free(d->expiry);
+	rte_free(d);
+}
+
+/* Defer-queue callback, runs on the sweeping thread once no worker can still hold `pos` from
+ * a lookup. The reset to 0 ("fresh, expired") comes before the position returns to the free
+ * list, so whoever is given it next starts from "expired" and its first CAS wins; the release
+ * orders the reset before the free-ring enqueue the next owner dequeues from. */
+static void
+release_pos(struct hp_dedup *d, uint32_t pos)
+{
+	__atomic_store_n(&d->expiry[pos], 0, __ATOMIC_RELEASE);
+	rte_hash_free_key_with_position(d->h, (int32_t)pos);
+}
+
+static void
+dq_free(void *p, void *e, unsigned int n)
+{
+	struct hp_dedup *d = p;
+	const uint32_t *pos = e;
+
+	for (unsigned int i = 0; i < n; i++) {
+		release_pos(d, pos[i]);
+		__atomic_store_n(&d->pending, d->pending - 1, __ATOMIC_RELAXED);
+	}
+}
+
+int
+hp_dedup_rcu_attach(struct hp_dedup *d, struct rte_rcu_qsbr *qsv)
+{
+	char qname[RTE_RCU_QSBR_DQ_NAMESIZE];
+	struct rte_rcu_qsbr_dq_parameters p = {
+		.name = qname,
+		/* enqueue and reclaim happen only in hp_dedup_sweep (one control thread) */
+		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,
+		.esize = sizeof(uint32_t),
+		/* no automatic reclaim inside enqueue: the sweep reclaims explicitly */
+		.trigger_reclaim_limit = UINT32_MAX,
+		.max_reclaim_size = 0,
+		.free_fn = dq_free,
+		.p = d,
+		.v = qsv,
+	};
+
+	if (d == NULL || qsv == NULL)
+		return -EINVAL;
+	if (d->qsv != NULL)
+		return -EEXIST;
+	p.size = RTE_MIN(d->n_pos, DQ_MAX);
+	snprintf(qname, sizeof(qname), "dq_%s", d->name);
+	d->dq = rte_rcu_qsbr_dq_create(&p);
+	if (d->dq == NULL)
+		return -rte_errno;
+	d->dq_size = p.size;
+	d->qsv = qsv;
+	return 0;
+}
+
+enum hp_dedup_result
+hp_dedup_check_insert(struct hp_dedup *d, const uint8_t key[HP_DEDUP_KEY_LEN], uint64_t now_ms,
+		      uint64_t ttl_ms)
+{
+	const unsigned int lcore = rte_lcore_id();
+	struct dedup_lcore_stats *st = lcore_stats(d, lcore);
+	const hash_sig_t sig = rte_hash_hash(d->h, key);
+	uint64_t exp;
+
+	/* ttl 0 would let two calls at the same now both win (old == now is "expired"). */
+	if (unlikely(ttl_ms == 0))
+		ttl_ms = 1;
+	exp = now_ms > EXPIRY_MAX - ttl_ms ? EXPIRY_MAX : now_ms + ttl_ms;
+
+	for (unsigned int tries = 0; tries < BUSY_RETRIES; tries++) {
+		int32_t pos = rte_hash_lookup_with_hash(d->h, key, sig);
+		uint64_t old;
+
+		if (pos < 0) {
+			/* rte_hash keeps per-lcore free-slot caches indexed by lcore id. */
+			if (unlikely(lcore >= RTE_MAX_LCORE))
+				break;
+			/* Serialised inside rte_hash; two workers adding the same key get the same
+			 * position (the second finds the key under the writer lock). */
+			pos = rte_hash_add_key_with_hash(d->h, key, sig);
+			if (unlikely(pos < 0)) {
+				count(&st->full, lcore);
+				return HP_DEDUP_FULL;
+			}
+		}
+		old = __atomic_load_n(&d->expiry[pos], __ATOMIC_ACQUIRE);
+		while (old != TOMBSTONE) {
+			if (old > now_ms) {
+				count(&st->duplicate, lcore);
+				return HP_DEDUP_DUPLICATE;
+			}
+			/* On failure `old` is reloaded: someone refreshed it (then it is live:
+			 * duplicate) or the sweeper tombstoned it (look the key up again). */
+			if (__atomic_compare_exchange_n(&d->expiry[pos], &old, exp, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				count(&st->first, lcore);
+				return HP_DEDUP_FIRST;
+			}
+		}
+		rte_pause();
+	}
+	count(&st->busy, lcore);
+	return HP_DEDUP_BUSY;
+}
+
+bool
+hp_dedup_contains(struct hp_dedup *d, const uint8_t key[HP_DEDUP_KEY_LEN], uint64_t now_ms)
+{
+	int32_t pos = rte_hash_lookup(d->h, key);
+	uint64_t v;
+
+	if (pos < 0)
+		return false;
+	v = __atomic_load_n(&d->expiry[pos], __ATOMIC_ACQUIRE);
+	return v != TOMBSTONE && v > now_ms;
+}
+
+/* Take position `pos` whose expiry word was seen as `seen`: tombstone it (only if nobody
+ * changed it since), delete its key, then free the position after a grace period (or at once
+ * without RCU, the caller having stopped the workers). Returns false if a worker got there
+ * first (it refreshed the entry, so it is no longer a candidate). */
+static bool
+remove_pos(struct hp_dedup *d, uint32_t pos, uint64_t seen)
+{
+	uint8_t key[HP_DEDUP_KEY_LEN];
+	void *kp;
+
+	if (!__atomic_compare_exchange_n(&d->expiry[pos], &seen, TOMBSTONE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return false;
+	/* From here the slot is ours: no worker can claim it, and its key cannot change. Only
+	 * the sweeper deletes, so the key is at `pos`; if rte_hash ever disagreed, freeing the
+	 * position would hand out a slot its key still maps to: leave it tombstoned instead. */
+	if (rte_hash_get_key_with_position(d->h, (int32_t)pos, &kp) != 0)
+		return true;
+	memcpy(key, kp, sizeof(key));
+	if (rte_hash_del_key(d->h, key) != (int32_t)pos)
+		return true;
+	if (d->dq != NULL) {
+		/* Room was checked by the caller (dq_room). */
+		rte_rcu_qsbr_dq_enqueue(d->dq, &pos);
+		__atomic_store_n(&d->pending, d->pending + 1, __ATOMIC_RELAXED);
+	} else {
+		release_pos(d, pos);
+	}
+	return true;
+}
+
+/* Can one more position be deferred? Reclaims finished grace periods first. */
+static bool
+dq_room(struct hp_dedup *d)
+{
+	if (d->dq == NULL || d->pending < d->dq_size)
+		return true;
+	rte_rcu_qsbr_dq_reclaim(d->dq, d->dq_size, NULL, NULL, NULL);
+	return d->pending < d->dq_size;
+}
+
+static inline unsigned int
+hist_bin(uint64_t remaining)
+{
+	unsigned int e, sub;
+
+	if (remaining < HIST_SUB)
+		return (unsigned int)remaining;
+	e = 63u - (unsigned int)__builtin_clzll(remaining);        /* >= 2 */
+	sub = (unsigned int)(remaining >> (e - 2)) & (HIST_SUB - 1); /* next 2 bits */
+	return (e - 1) * HIST_SUB + sub;
+}
+
+static uint32_t
+table_entries(struct hp_dedup *d)
+{
+	int32_t c = rte_hash_count(d->h);
+	uint32_t pending = __atomic_load_n(&d->pending, __ATOMIC_RELAXED);
+
+	/* rte_hash counts tombstoned positions until they are freed */
+	return c > (int32_t)pending ? (uint32_t)c - pending : 0;
+}
+
+unsigned int
+hp_dedup_sweep(struct hp_dedup *d, uint64_t now_ms, unsigned int budget)
+{
+	const unsigned int limit = budget ? budget : UINT_MAX;
+	unsigned int removed = 0, swept = 0, evicted = 0;
+	uint32_t used, need, cut, cut_quota;
+	uint64_t below, reclaim_before;
+
+	/* rte_hash returns freed positions to the caller's per-lcore cache. */
+	if (rte_lcore_id() >= RTE_MAX_LCORE)
+		return 0;
+	if (d->dq != NULL)
+		rte_rcu_qsbr_dq_reclaim(d->dq, d->dq_size, NULL, NULL, NULL);
+
+	/* 1. Expired entries (by more than the slack), resuming where the last budgeted pass
+	 * stopped. */
+	reclaim_before = now_ms > HP_DEDUP_SWEEP_SLACK_MS ? now_ms - HP_DEDUP_SWEEP_SLACK_MS : 0;
+	for (uint32_t n = 0; n < d->n_pos && removed < limit; n++) {
+		uint32_t pos = d->cursor;
+		uint64_t v = __atomic_load_n(&d->expiry[pos], __ATOMIC_RELAXED);
+
+		if (v == 0 || v == TOMBSTONE || v > reclaim_before) {
+			d->cursor = pos + 1 == d->n_pos ? 0 : pos + 1;
+			continue;
+		}
+		if (!dq_room(d))
+			goto out;
+		if (remove_pos(d, pos, v)) {
+			removed++;
+			swept++;
+		}
+		d->cursor = pos + 1 == d->n_pos ? 0 : pos + 1;
+	}
+
+	/* 2. Above the high watermark: evict the live entries closest to expiry, down to it. */
+	used = table_entries(d);
+	if (used <= d->high_water || removed >= limit)
+		goto out;
+	need = RTE_MIN(used - d->high_water, limit - removed);
+	memset(d->hist, 0, sizeof(d->hist));
+	for (uint32_t pos = 0; pos < d->n_pos; pos++) {
+		uint64_t v = __atomic_load_n(&d->expiry[pos], __ATOMIC_RELAXED);
+
+		if (v != 0 && v != TOMBSTONE)
+			d->hist[v > now_ms ? hist_bin(v - now_ms) : 0]++;
+	}
+	below = 0;
+	for (cut = 0; cut < HIST_BINS - 1 && below + d->hist[cut] < need; cut++)
+		below += d->hist[cut];
+	cut_quota = need - (uint32_t)RTE_MIN(below, need); /* how many to take from bin `cut` */
+	for (uint32_t pos = 0; pos < d->n_pos && need > 0; pos++) {
+		uint64_t v = __atomic_load_n(&d->expiry[pos], __ATOMIC_RELAXED);
+		unsigned int b;
+
+		if (v == 0 || v == TOMBSTONE)
+			continue;
+		b = v > now_ms ? hist_bin(v - now_ms) : 0;
+		if (b > cut || (b == cut && cut_quota == 0))
+			continue;
+		if (!dq_room(d))
+			break;
+		if (!remove_pos(d, pos, v))
+			continue;
+		if (b == cut)
+			cut_quota--;
+		need--;
+		removed++;
+		if (v > now_ms)
+			evicted++;
+		else
+			swept++;
+	}
+out:
+	__atomic_store_n(&d->swept, d->swept + swept, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->evicted_live, d->evicted_live + evicted, __ATOMIC_RELAXED);
+	return removed;
+}
+
+void
+hp_dedup_get_stats(struct hp_dedup *d, struct hp_dedup_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->entries = table_entries(d);
+	out->capacity = d->entries;
+	out->swept = __atomic_load_n(&d->swept, __ATOMIC_RELAXED);
+	out->evicted_live = __atomic_load_n(&d->evicted_live, __ATOMIC_RELAXED);
+	out->pending = __atomic_load_n(&d->pending, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i <= RTE_MAX_LCORE; i++) {
+		out->first += __atomic_load_n(&d->lc[i].first, __ATOMIC_RELAXED);
+		out->duplicate += __atomic_load_n(&d->lc[i].duplicate, __ATOMIC_RELAXED);
+		out->full += __atomic_load_n(&d->lc[i].full, __ATOMIC_RELAXED);
+		out->busy += __atomic_load_n(&d->lc[i].busy, __ATOMIC_RELAXED);
+	}
+}
+
+const char *
+hp_dedup_result_name(enum hp_dedup_result r)
+{
+	switch (r) {
+	case HP_DEDUP_FIRST:
+		return "first";
+	case HP_DEDUP_DUPLICATE:
+		return "duplicate";
+	case HP_DEDUP_FULL:
+		return "full";
+	case HP_DEDUP_BUSY:
+		return "busy";
+	}
+	return "unknown";
+}

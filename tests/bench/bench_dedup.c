@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Replay cache benchmark: hp_dedup_check_insert (one table shared by every worker) next to a
+ * reference measured in the same run on the same key streams: a plain rte_hash (no
+ * concurrency flags) private to each worker, with the same lookup-then-add and expiry logic
+ * minus the atomics. With 1 worker the reference is "single-writer rte_hash without LF"; with
+ * 2 it is the perfectly partitioned bound (it would miss replays that land on another
+ * worker, so it is a cost floor, not an alternative). Prints figures, never passes or fails.
+ *
+ * Mixes (per worker, N operations, keys drawn before timing):
+ *   first-heavy  90 % never-seen keys (FIRST, i.e. rte_hash add), 10 % repeats of a key
+ *                seen 5 operations earlier (DUPLICATE)
+ *   dup-heavy    90 % keys of a prefilled 64 k set (DUPLICATE: lookup only), 10 % new
+ * Workers are EAL lcores pinned one per CPU; the main lcore sleeps while they run.
+ *
+ * usage: bench_dedup [EAL options] [-- N_OPS [RUNS]]
+ *   default EAL: --no-huge -m 1024 --no-pci --lcores 0@(cpus),1@cpu0,2@cpu1 (first 2 CPUs)
+ */
+#include <inttypes.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+
+#include "dedup.h"
+
+#define PREFILL   65536u
+#define MAX_WORK  2
+#define NOW_MS    1000u
+#define TTL_MS    100000000u
+
+enum impl { IMPL_HP, IMPL_REF };
+enum mix { MIX_FIRST, MIX_DUP };
+
+static const char *const impl_names[] = {
+	[IMPL_HP] = "hp_dedup shared (LF+MW)", [IMPL_REF] = "rte_hash private (no flags)",
+};
+static const char *const mix_names[] = {[MIX_FIRST] = "first-heavy", [MIX_DUP] = "dup-heavy"};
+
+struct ref_table {
+	struct rte_hash *h;
+	uint64_t *expiry;
+};
+
+struct worker {
+	unsigned int lcore;
+	uint8_t (*keys)[HP_DEDUP_KEY_LEN];   /* the operation stream */
+	struct ref_table ref;
+	uint64_t cycles;
+	uint64_t first, dup, other;
+} __rte_cache_aligned;
+
+static struct {
+	enum impl impl;
+	unsigned int n_workers;
+	uint32_t n_ops;
+	struct hp_dedup *d;
+	struct worker w[MAX_WORK];
+	uint8_t (*prefill)[HP_DEDUP_KEY_LEN];
+	unsigned int go;
+	unsigned int done;
+} B;
+
+static uint64_t
+splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void
+rand_key(uint8_t *key, uint64_t *rng)
+{
+	uint64_t a = splitmix(rng), b = splitmix(rng);
+
+	memcpy(key, &a, 8);
+	memcpy(key + 8, &b, 8);
+}
+
+static uint32_t
+key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	return rte_hash_crc(key, len, init);
+}
+
+static void
+make_streams(enum mix mix)
+{
+	for (unsigned int w = 0; w < MAX_WORK; w++) {
+		uint64_t rng = (uint64_t)(w + 1) << 32 | (unsigned int)mix;
+
+		for (uint32_t i = 0; i < B.n_ops; i++) {
+			uint8_t *k = B.w[w].keys[i];
+
+			if (mix == MIX_FIRST && i % 10 == 9)
+				memcpy(k, B.w[w].keys[i - 5], HP_DEDUP_KEY_LEN);
+			else if (mix == MIX_DUP && i % 10 != 9)
+				memcpy(k, B.prefill[splitmix(&rng) % PREFILL], HP_DEDUP_KEY_LEN);
+			else
+				rand_key(k, &rng);
+		}
+	}
+}
+
+/* The reference: what one worker would do with its own rte_hash, no atomics needed. */
+static inline enum hp_dedup_result
+ref_check_insert(struct ref_table *t, const uint8_t *key, uint64_t now, uint64_t ttl)
+{
+	hash_sig_t sig = rte_hash_hash(t->h, key);
+	int32_t pos = rte_hash_lookup_with_hash(t->h, key, sig);
+
+	if (pos < 0) {
+		pos = rte_hash_add_key_with_hash(t->h, key, sig);
+		if (pos < 0)
+			return HP_DEDUP_FULL;
+	}
+	if (t->expiry[pos] > now)
+		return HP_DEDUP_DUPLICATE;
+	t->expiry[pos] = now + ttl;
+	return HP_DEDUP_FIRST;
+}
+
+static int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t t0, first = 0, dup = 0, other = 0;
+
+	while (!__atomic_load_n(&B.go, __ATOMIC_ACQUIRE))
+		rte_pause();
+	t0 = rte_rdtsc();
+	for (uint32_t i = 0; i < B.n_ops; i++) {
+		enum hp_dedup_result r = B.impl == IMPL_HP ?
+			hp_dedup_check_insert(B.d, w->keys[i], NOW_MS, TTL_MS) :
+			ref_check_insert(&w->ref, w->keys[i], NOW_MS, TTL_MS);
+
+		first += r == HP_DEDUP_FIRST;
+		dup += r == HP_DEDUP_DUPLICATE;
+		other += r > HP_DEDUP_DUPLICATE;
+	}
+	w->cycles = rte_rdtsc() - t0;
+	w->first = first;
+	w->dup = dup;
+	w->other = other;
+	__atomic_fetch_add(&B.done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int
+setup_tables(enum mix mix)
+{
+	uint32_t entries = B.n_ops * B.n_workers + PREFILL + 1024;
+	char err[256];
+
+	if (B.impl == IMPL_HP) {
+		struct hp_dedup_config cfg = {
+			.name = "bench", .entries = entries, .socket = (int)rte_socket_id(),
+			.high_watermark_pct = 100,
+		};
+
+		B.d = hp_dedup_create(&cfg, err, sizeof(err));
+		if (B.d == NULL) {
+			fprintf(stderr, "bench_dedup: %s\n", err);
+			return -1;
+		}
+		if (mix == MIX_DUP)
+			for (uint32_t i = 0; i < PREFILL; i++)
+				hp_dedup_check_insert(B.d, B.prefill[i], NOW_MS, TTL_MS);
+		return 0;
+	}
+	for (unsigned int w = 0; w < B.n_workers; w++) {
+		struct ref_table *t = &B.w[w].ref;
+		char name[RTE_HASH_NAMESIZE];
+		struct rte_hash_parameters p = {
+			.name = name, .entries = B.n_ops + PREFILL + 1024,
+			.key_len = HP_DEDUP_KEY_LEN, .hash_func = key_hash,
+			.socket_id = (int)rte_socket_id(),
+			.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		};
+
+		snprintf(name, sizeof(name), "bench_ref%u", w);
+		t->h = rte_hash_create(&p);
+		if (t->h == NULL)
+			return -1;
+		t->expiry = rte_zmalloc(NULL, ((size_t)rte_hash_max_key_id(t->h) + 1) * 8, 64);
+		if (t->expiry == NULL)
+			return -1;
+		if (mix == MIX_DUP)
+			for (uint32_t i = 0; i < PREFILL; i++)
+				ref_check_insert(t, B.prefill[i], NOW_MS, TTL_MS);
+	}
+	return 0;
+}
+
+static void
+free_tables(void)
+{
+	hp_dedup_free(B.d);
+	B.d = NULL;
+	for (unsigned int w = 0; w < MAX_WORK; w++) {
+		rte_hash_free(B.w[w].ref.h);
+		rte_free(B.w[w].ref.expiry);
+		B.w[w].ref.h = NULL;
+		B.w[w].ref.expiry = NULL;
+	}
+}
+
+struct result {
+	double mops;      /* all workers together */
+	double cycles;    /* per operation, mean over workers */
+	uint64_t first, dup, other;
+};
+
+static int
+run_once(enum impl impl, enum mix mix, unsigned int n_workers, struct result *res)
+{
+	uint64_t max_cyc = 0, sum_cyc = 0;
+
+	B.impl = impl;
+	B.n_workers = n_workers;
+	if (setup_tables(mix) != 0) {
+		free_tables();
+		return -1;
+	}
+	B.go = 0;
+	B.done = 0;
+	for (unsigned int w = 0; w < n_workers; w++)
+		rte_eal_remote_launch(worker_main, &B.w[w], B.w[w].lcore);
+	usleep(20000);
+	__atomic_store_n(&B.go, 1, __ATOMIC_RELEASE);
+	/* sleep, don't spin: the main lcore shares the CPUs with the workers */
+	while (__atomic_load_n(&B.done, __ATOMIC_ACQUIRE) < n_workers)
+		usleep(2000);
+	rte_eal_mp_wait_lcore();
+	memset(res, 0, sizeof(*res));
+	for (unsigned int w = 0; w < n_workers; w++) {
+		max_cyc = RTE_MAX(max_cyc, B.w[w].cycles);
+		sum_cyc += B.w[w].cycles;
+		res->first += B.w[w].first;
+		res->dup += B.w[w].dup;
+		res->other += B.w[w].other;
+	}
+	res->mops = (double)B.n_ops * n_workers / ((double)max_cyc / (double)rte_get_tsc_hz()) /
+		    1e6;
+	res->cycles = (double)sum_cyc / ((double)B.n_ops * n_workers);
+	free_tables();
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+eal_init(int argc, char **argv)
+{
+	static char prefix[64], lcores[128];
+	const char *defs[] = {
+		"bench_dedup", "--no-huge", "-m", "1024", "--no-pci", "--no-telemetry",
+		"--log-level", "lib.eal:error", "--file-prefix", prefix, "--lcores", lcores,
+	};
+	static char *dargv[RTE_DIM(defs)];
+	int cpus[2], n = 0;
+	cpu_set_t set;
+
+	if (argc > 1 && argv[1][0] == '-' && strcmp(argv[1], "--") != 0)
+		return rte_eal_init(argc, argv); /* caller's own EAL options */
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			cpus[n++] = c;
+	if (n == 0)
+		return -1;
+	if (n == 1)
+		cpus[1] = cpus[0];
+	snprintf(prefix, sizeof(prefix), "bench-dedup-%d", (int)getpid());
+	snprintf(lcores, sizeof(lcores), "0@(%d,%d),1@%d,2@%d", cpus[0], cpus[1], cpus[0],
+		 cpus[1]);
+	for (size_t i = 0; i < RTE_DIM(defs); i++)
+		if ((dargv[i] = strdup(defs[i])) == NULL)
+			return -1;
+	if (rte_eal_init((int)RTE_DIM(dargv), dargv) < 0)
+		return -1;
+	return 0; /* none of argv consumed */
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned int runs = 5, l, n_lc = 0;
+	int consumed = eal_init(argc, argv);
+	double med[2][2][MAX_WORK + 1][2]; /* [mix][impl][workers][mops, cycles] */
+
+	if (consumed < 0) {
+		fprintf(stderr, "bench_dedup: EAL init failed\n");
+		return 1;
+	}
+	argc -= consumed;
+	argv += consumed;
+	if (argc > 1 && strcmp(argv[1], "--") == 0) {
+		argc--;
+		argv++;
+	}
+	B.n_ops = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1000000;
+	if (argc > 2)
+		runs = (unsigned int)strtoul(argv[2], NULL, 0);
+	if (B.n_ops < 100 || runs == 0 || runs > 99) {
+		fprintf(stderr, "usage: bench_dedup [EAL options] [-- N_OPS [RUNS]]\n");
+		return 1;
+	}
+	RTE_LCORE_FOREACH_WORKER(l)
+		if (n_lc < MAX_WORK)
+			B.w[n_lc++].lcore = l;
+	if (n_lc < MAX_WORK) {
+		fprintf(stderr, "bench_dedup: needs 2 worker lcores\n");
+		return 1;
+	}
+	B.prefill = malloc((size_t)PREFILL * HP_DEDUP_KEY_LEN);
+	for (unsigned int w = 0; w < MAX_WORK; w++)
+		B.w[w].keys = malloc((size_t)B.n_ops * HP_DEDUP_KEY_LEN);
+	if (B.prefill == NULL || B.w[0].keys == NULL || B.w[1].keys == NULL)
+		return 1;
+	{
+		uint64_t rng = 42;
+
+		for (uint32_t i = 0; i < PREFILL; i++)
+			rand_key(B.prefill[i], &rng);
+	}
+
+	printf("bench_dedup: %" PRIu32 " ops per worker, %u runs (medians), TSC %.2f GHz, "
+	       "workers on lcores %u (cpu %u) and %u (cpu %u)\n", B.n_ops, runs,
+	       (double)rte_get_tsc_hz() / 1e9, B.w[0].lcore,
+	       (unsigned int)rte_lcore_to_cpu_id((int)B.w[0].lcore), B.w[1].lcore,
+	       (unsigned int)rte_lcore_to_cpu_id((int)B.w[1].lcore));
+	printf("%-12s %-7s %-28s %9s %10s %9s %9s %6s\n", "mix", "workers", "implementation",
+	       "Mops/s", "cycles/op", "first", "dup", "other");
+	for (unsigned int m = 0; m < 2; m++) {
+		make_streams((enum mix)m);
+		for (unsigned int nw = 1; nw <= MAX_WORK; nw++) {
+			double mops[2][99], cyc[2][99], ratio[99];
+			struct result r[2] = {{0}};
+
+			/* one uncounted warm-up each, then hp / reference alternately, so both see
+			 * the same neighbours on this shared machine; the ratio is taken per pair */
+			for (unsigned int im = 0; im < 2; im++)
+				if (run_once((enum impl)im, (enum mix)m, nw, &r[im]) != 0)
+					return 1;
+			for (unsigned int i = 0; i < runs; i++) {
+				for (unsigned int im = 0; im < 2; im++) {
+					if (run_once((enum impl)im, (enum mix)m, nw, &r[im]) != 0)
+						return 1;
+					mops[im][i] = r[im].mops;
+					cyc[im][i] = r[im].cycles;
+				}
+				ratio[i] = mops[IMPL_HP][i] / mops[IMPL_REF][i];
+			}
+			for (unsigned int im = 0; im < 2; im++) {
+				qsort(mops[im], runs, sizeof(double), cmp_double);
+				qsort(cyc[im], runs, sizeof(double), cmp_double);
+				med[m][im][nw][0] = mops[im][runs / 2];
+				med[m][im][nw][1] = cyc[im][runs / 2];
+				printf("%-12s %-7u %-28s %9.2f %10.1f %9" PRIu64 " %9" PRIu64
+				       " %6" PRIu64 "\n", mix_names[m], nw, impl_names[im],
+				       mops[im][runs / 2], cyc[im][runs / 2], r[im].first, r[im].dup,
+				       r[im].other);
+			}
+			qsort(ratio, runs, sizeof(double), cmp_double);
+			printf("%-12s %-7u %-28s %9.2fx %9.2fx   (median of per-run ratios: %.2fx)\n",
+			       mix_names[m], nw, "ratio hp_dedup / reference",
+			       med[m][IMPL_HP][nw][0] / med[m][IMPL_REF][nw][0],
+			       med[m][IMPL_HP][nw][1] / med[m][IMPL_REF][nw][1], ratio[runs / 2]);
+		}
+		printf("%-12s %-7s %-28s %9.2fx %9.2fx   (hp_dedup: 2 workers / 1 worker)\n",
+		       mix_names[m], "2/1", "scaling", med[m][IMPL_HP][2][0] / med[m][IMPL_HP][1][0],
+		       med[m][IMPL_HP][2][1] / med[m][IMPL_HP][1][1]);
+	}
+	for (unsigned int w = 0; w < MAX_WORK; w++)
+		free(B.w[w].keys);
+	free(B.prefill);
+	rte_eal_cleanup();
+	return 0;
+}

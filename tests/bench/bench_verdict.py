@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Verified webhooks per second per worker, from packets, next to its references (DESIGN §7).
+
+Prints figures, never passes or fails on them. For stripe and standard-webhooks:
+
+  hookpath     one worker in tap mode on a net_pcap vdev replaying (infinite_rx) complete TCP
+               sessions, each carrying one signed webhook with a 1 KB JSON body: decode, flow
+               tracking, reassembly, HTTP parsing, routing, signature verification and the
+               replay cache for every request (after the first pass every request is a
+               duplicate: it is verified first, then found in the cache, the same work).
+               The rate is read from hookpath's own stats line (verdicts/s), median of the
+               per-second lines of each run, median of the runs. Two shapes: one webhook per
+               connection (8 packets each: handshake, request, response, teardown) and ten
+               per keep-alive connection (what Stripe and most senders do).
+  HMAC bound   build/tests/bench/bench_verify in the same run: OpenSSL EVP HMAC-SHA256 (keyed
+               once, re-initialised per message) over the same 1 KB bodies, in process — what
+               one core can verify if it did nothing else.
+  Node.js      tests/bench/node/verify_bench.js (the providers' official npm libraries: stripe,
+               standardwebhooks) over the same signed requests, if `npm install` was run there.
+
+Usage: tests/bench/bench_verdict.py [--hookpath PATH] [--runs N] [--seconds S] [--sessions N]
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GEN = os.path.join(ROOT, "pktgen-scripts", "hp_pcapgen.py")
+SECRETS = {"stripe": "whsec_hookpath_bench_0123456789",
+           "standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+
+
+def generate(tmp, provider, sessions, per_session):
+    pcap = os.path.join(tmp, "%s-%d.pcap" % (provider, per_session))
+    reqs = os.path.join(tmp, "%s-%d.json" % (provider, per_session))
+    subprocess.run(["/usr/bin/python3", GEN, "webhooks", "-q", "-o", pcap, "--requests-json", reqs,
+                    "--provider", provider, "--secret", SECRETS[provider], "--sessions",
+                    str(max(1, sessions // per_session)), "--requests-per-session",
+                    str(per_session), "--body-size", "1024", "--host", "hooks.example.com"],
+                   check=True)
+    return pcap, reqs
+
+
+def run_hookpath(hookpath, tmp, provider, pcap, seconds, prefix):
+    cfg = os.path.join(tmp, provider + ".yaml")
+    with open(cfg, "w") as f:
+        f.write("dataplane: {mode: tap, workers: 1, mbufs: 131072}\n"
+                "control: {stats_interval_s: 1}\n"
+                "http: {max_sessions: 4096}\n"
+                "endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
+                "    provider: %s\n    secrets: [%s]\n" % (provider, json.dumps(SECRETS[provider])))
+    cmd = [hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1", "--file-prefix", prefix,
+           "--log-level=lib.*:warning", "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap,
+           "--", "-c", cfg]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(seconds + 2)  # the pcap is loaded into mbufs first
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=60)
+    rates = [float(m.group(1)) for m in re.finditer(r"verdicts (\d+)/s", out)]
+    if len(rates) < 3:
+        raise SystemExit("hookpath printed no rates:\n" + out[-2000:])
+    return statistics.median(rates[1:-1] if len(rates) > 3 else rates)
+
+
+def hmac_bound(build):
+    exe = os.path.join(build, "tests", "bench", "bench_verify")
+    out = subprocess.run([exe, "5", "0.5"], check=True, stdout=subprocess.PIPE, text=True).stdout
+    bound, section = None, ""
+    for line in out.splitlines():
+        if "byte JSON body" in line:
+            section = line.split("-")[0]
+        m = re.match(r"\s*evp_mac_reinit\s+(\d+)", line)
+        if m and section == "1024" and bound is None:
+            bound = float(m.group(1))
+    return bound, out
+
+
+def node_rates(reqs):
+    node_dir = os.path.join(ROOT, "tests", "bench", "node")
+    if not os.path.isdir(os.path.join(node_dir, "node_modules")):
+        return None, "tests/bench/node: run `npm install` there for the Node.js reference"
+    p = subprocess.run(["node", os.path.join(node_dir, "verify_bench.js"), "--iterations", "20000",
+                        "--runs", "5"] + reqs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    return p.stdout, None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--hookpath")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--sessions", type=int, default=2000)
+    a = ap.parse_args()
+    hookpath = a.hookpath or os.path.join(a.build, "controlplane", "hookpath")
+    with tempfile.TemporaryDirectory(prefix="hp-bench-verdict-") as tmp:
+        bound, bound_out = hmac_bound(a.build)
+        print("# HMAC bound (bench_verify, same run):")
+        print("\n".join("#   " + l for l in bound_out.splitlines() if l.strip()))
+        results, reqfiles = {}, []
+        for prov in ("stripe", "standard-webhooks"):
+            for per in (1, 10):
+                pcap, reqs = generate(tmp, prov, a.sessions, per)
+                if per == 1:
+                    reqfiles.append(reqs)
+                rates = [run_hookpath(hookpath, tmp, prov, pcap, a.seconds,
+                                      "hp-bench-verdict-%d-%d" % (os.getpid(), i))
+                         for i in range(a.runs)]
+                results[(prov, per)] = statistics.median(rates)
+                print("# %s, %d request(s) per connection: hookpath runs %s verdicts/s" %
+                      (prov, per, ", ".join("%.0f" % r for r in rates)))
+        node_out, why = node_rates(reqfiles)
+        print()
+        print("%-18s %9s %16s %16s %8s" % ("provider", "req/conn", "hookpath /s", "HMAC bound /s",
+                                           "ratio"))
+        for (prov, per), r in results.items():
+            print("%-18s %9d %16.0f %16s %8s" % (prov, per, r, "%.0f" % bound if bound else "?",
+                                                 "%.2fx" % (r / bound) if bound else "?"))
+        print()
+        if node_out:
+            print("# Node.js, official libraries, same requests (tests/bench/node/verify_bench.js):")
+            print("\n".join("#   " + l for l in node_out.splitlines() if l.strip()))
+        else:
+            print("# " + why)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

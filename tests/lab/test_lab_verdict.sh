@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Lab test of verdicts (issue 5): hookpath bridges two network namespaces (deploy/lab.sh) with
+# a stripe and a github endpoint; curl in the client namespace sends signed webhooks (headers
+# from pktgen-scripts/hp_sign.py) to a real HTTP server (deploy/lab_server.py).
+#   - valid webhooks reach the server and curl gets the server's 200;
+#   - tampered, unsigned, stale and wrong-secret ones never reach the server application (its
+#     log has no such request) and curl gets hookpath's 401 with the reason, at once;
+#   - a replay within the TTL gets 409 and does not reach the server;
+#   - an oversized body gets 413; an unrouted request passes (unrouted: pass).
+# Needs root and network namespaces (exit 77 = skipped otherwise).
+#   HOOKPATH=...   binary under test;  HP_LAB_KEEP=1 keeps the state dir
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB=$REPO/deploy/lab.sh
+SIGN=$REPO/pktgen-scripts/hp_sign.py
+export HOOKPATH=${HOOKPATH:-$REPO/build/controlplane/hookpath}
+export HP_LAB_PMD=${HP_LAB_PMD:-pcap}
+
+skip() { echo "SKIP: $*"; echo "0 passed, 0 failed"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "lab test needs root"
+probe=hplv-probe-$$
+ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces here"
+ip netns del "$probe"
+for c in curl ss; do command -v "$c" >/dev/null || skip "$c not installed"; done
+[ -x "$HOOKPATH" ] || { echo "not ok 1 - hookpath binary not found at $HOOKPATH"; echo "0 passed, 1 failed"; exit 1; }
+
+export HP_LAB_ID=hpv${HP_LAB_PMD:0:1}$$
+export HP_LAB_FILE_PREFIX=hp-labverdict-$$
+export HP_LAB_STATE_DIR
+HP_LAB_STATE_DIR=$(mktemp -d /tmp/hp-labverdict.XXXXXX)
+W=$HP_LAB_STATE_DIR
+STRIPE_SECRET=whsec_lab_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+GITHUB_SECRET=gh_lab_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+cat >"$W/endpoints.yaml" <<EOF
+endpoints:
+  - name: stripe-lab
+    match: {host: hooks.lab.example, path_prefix: /stripe}
+    provider: stripe
+    secrets_file: $W/stripe.secrets
+    max_body: 8192
+  - name: github-lab
+    match: {host: hooks.lab.example, path_prefix: /github}
+    provider: github
+    secrets: ["$GITHUB_SECRET"]
+unrouted: pass
+EOF
+printf '# rotated out\nwhsec_previous_secret\n%s\n' "$STRIPE_SECRET" >"$W/stripe.secrets"
+chmod 600 "$W/stripe.secrets"
+export HP_LAB_EXTRA_CONFIG=$W/endpoints.yaml
+eval "$("$LAB" env)"
+SRV_LOG=$W/server.jsonl
+URL=http://$LAB_SERVER_IP:8080
+
+PASS=0 FAIL=0 N=0
+ok() { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - $*"; }
+notok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; return 1; fi; }
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    "$LAB" down >"$W/down.log" 2>&1 || cat "$W/down.log"
+    if [ "$FAIL" -gt 0 ] || [ "${HP_LAB_KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+        echo "# state kept in $W"
+    else
+        rm -rf "$W"
+    fi
+}
+trap cleanup EXIT
+trap 'echo "# interrupted"; exit 130' INT TERM
+
+echo "# lab verdict test: $HOOKPATH on net_$HP_LAB_PMD, state $W"
+if "$LAB" up >"$W/up.log" 2>&1; then ok "lab up with endpoints stripe-lab, github-lab"; else
+    notok "lab up"; sed 's/^/# /' "$W/up.log"; echo "$PASS passed, $FAIL failed"; exit 1; fi
+
+ip netns exec "$LAB_NS_SERVER" python3 "$REPO/deploy/lab_server.py" --host "$LAB_SERVER_IP" --port 8080 \
+    --log "$SRV_LOG" >"$W/server.out" 2>&1 &
+up=0
+for _ in $(seq 50); do
+    ip netns exec "$LAB_NS_SERVER" ss -Hltn "sport = :8080" | grep -q 8080 && { up=1; break; }
+    sleep 0.1
+done
+check "lab_server listening on $LAB_SERVER_IP:8080" [ "$up" = 1 ]
+
+# send NAME PROVIDER PATH SECRET TIMESTAMP [BODYFILE] [extra curl args...]: signs BODYFILE (default
+# body.NAME) with hp_sign.py and POSTs it; records "NAME CODE TIME" in curl.out, answer in resp.NAME
+send() {
+    local name=$1 prov=$2 path=$3 secret=$4 ts=$5 body=${6:-$W/body.$1}
+    shift 6 2>/dev/null || shift $#
+    local hdrs=()
+    if [ "$prov" != none ]; then
+        while IFS= read -r h; do hdrs+=(-H "$h"); done < <(/usr/bin/python3 "$SIGN" "$prov" --secret "$secret" \
+            --body-file "$body" --host hooks.lab.example --target "$path" --timestamp "$ts" --id "id-$name")
+    fi
+    ip netns exec "$LAB_NS_CLIENT" curl -sS --max-time 10 -H "Host: hooks.lab.example" \
+        -H "Content-Type: application/json" "${hdrs[@]}" "$@" --data-binary "@$body" \
+        -o "$W/resp.$name" -w "$name %{http_code} %{time_total}\n" "$URL$path" >>"$W/curl.out" 2>>"$W/curl.err"
+}
+code_of() { awk -v n="$1" '$1 == n {print $2}' "$W/curl.out"; }
+
+now=$(date +%s)
+for n in valid tampered unsigned stale wrongsecret gh gh_bad big unrouted; do
+    printf '{"id":"evt_%s_%s","type":"invoice.paid","data":{"amount":%d}}' "$n" "$now" "$RANDOM" >"$W/body.$n"
+done
+head -c 9000 /dev/zero | tr '\0' 'a' | sed 's/^/{"id":"evt_big","pad":"/; s/$/"}/' >"$W/body.big"
+: >"$W/curl.out"
+
+send valid stripe /stripe/events "$STRIPE_SECRET" "$now"
+# tampered: sign one body, send another of the same length
+cp "$W/body.valid" "$W/body.tampered.signed"; sed 's/invoice.paid/invoice.PAID/' "$W/body.valid" >"$W/body.tampered"
+hdrs=()
+while IFS= read -r h; do hdrs+=(-H "$h"); done < <(/usr/bin/python3 "$SIGN" stripe --secret "$STRIPE_SECRET" \
+    --body-file "$W/body.tampered.signed" --timestamp "$now")
+ip netns exec "$LAB_NS_CLIENT" curl -sS --max-time 10 -H "Host: hooks.lab.example" -H "Content-Type: application/json" \
+    "${hdrs[@]}" --data-binary "@$W/body.tampered" -o "$W/resp.tampered" -w "tampered %{http_code} %{time_total}\n" \
+    "$URL/stripe/events" >>"$W/curl.out" 2>>"$W/curl.err"
+send unsigned none /stripe/events x "$now"
+send stale stripe /stripe/events "$STRIPE_SECRET" "$((now - 3600))"
+send wrongsecret stripe /stripe/events whsec_not_the_secret "$now"
+send gh github /github "$GITHUB_SECRET" "$now"
+send gh_bad github /github "${GITHUB_SECRET}x" "$now"
+send big stripe /stripe/events "$STRIPE_SECRET" "$now"
+send unrouted none /other/path x "$now"
+# the replay: exactly the valid request again (same headers, same body), new connection
+send valid_replay stripe /stripe/events "$STRIPE_SECRET" "$now" "$W/body.valid"
+sed 's/^/# curl: /' "$W/curl.out"
+
+declare -A WANT=([valid]=200 [gh]=200 [unrouted]=200 [tampered]=401 [unsigned]=401 [stale]=401
+    [wrongsecret]=401 [gh_bad]=401 [big]=413 [valid_replay]=409)
+declare -A REASON=([tampered]=bad_signature [unsigned]=missing_signature [stale]=stale_timestamp
+    [wrongsecret]=bad_signature [gh_bad]=bad_signature [big]=body_too_large [valid_replay]=duplicate)
+for n in valid gh unrouted tampered unsigned stale wrongsecret gh_bad big valid_replay; do
+    c=$(code_of "$n")
+    if [ "${WANT[$n]}" = 200 ]; then
+        check "$n: reached the server, curl got its ${c:-none}" [ "$c" = 200 ]
+    else
+        r=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("error",""))' "$W/resp.$n" 2>/dev/null)
+        check "$n: refused by hookpath with ${c:-none} (${r:-no reason}), want ${WANT[$n]} ${REASON[$n]}" \
+            [ "$c" = "${WANT[$n]}" ] && [ "$r" = "${REASON[$n]}" ]
+    fi
+done
+# the server application saw exactly the three that passed (valid, gh, unrouted)
+seen=$(python3 -c 'import json,sys; print(" ".join(sorted(json.loads(l)["path"] for l in open(sys.argv[1]))))' "$SRV_LOG" 2>/dev/null)
+check "server log holds only the accepted and unrouted requests: '$seen'" \
+    [ "$seen" = "/github /other/path /stripe/events" ]
+slow=$(awk '$2 != 200 && $3 > 2 {print $1}' "$W/curl.out")
+check "every refusal answered at once (none waited for a timeout): '${slow}'" [ -z "$slow" ]
+
+"$LAB" down >"$W/down.log" 2>&1 && ok "lab down" || notok "lab down"
+if [ -s "$LAB_STATS" ]; then
+    python3 - "$LAB_STATS" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+c, e = s["counters"], s.get("endpoints", {})
+def res(good, what): print(("ok" if good else "not ok") + " - " + what)
+res(c["verdict_accept"] == 2 and c["verdict_duplicate"] == 1 and c["verdict_reject"] == 6,
+    "verdict counters accept 2, duplicate 1, reject 6: %d %d %d" % (c["verdict_accept"], c["verdict_duplicate"], c["verdict_reject"]))
+res(c["reject_responses"] == 7 and c["reject_rst_server"] == 7,
+    "7 answers to clients, 7 RSTs to servers: %d %d" % (c["reject_responses"], c["reject_rst_server"]))
+res(e.get("stripe-lab", {}).get("accept") == 1 and e.get("github-lab", {}).get("reject") == 1,
+    "per endpoint counters: %r" % e)
+EOF
+else
+    notok "stats JSON written on SIGTERM"
+fi | tee "$W/counters.out"
+PASS=$((PASS + $(grep -c '^ok' "$W/counters.out"))); FAIL=$((FAIL + $(grep -c '^not ok' "$W/counters.out")))
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
