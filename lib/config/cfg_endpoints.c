@@ -478,10 +478,16 @@ cfg_endpoint_check(struct hp_cfg_ctx *ctx, struct hp_endpoint_config *eps, uint3
 
 		if (strncmp(verr, "hmac", 4) == 0 || strncmp(verr, "template", 8) == 0)
 			where = "hmac";
+		else if (strncmp(verr, "url_base", 8) == 0)
+			where = "url_base";
 		return hp_cfg_err(ctx, mark_of(seen, where, item_mark), KPATH(where), "%s",
 				  verr[0] ? verr : "refused by the provider's scheme");
 	}
 #undef KPATH
+	/* the generic provider's default replay key is its id header when it has one */
+	if (prov == HP_PROV_HMAC && ep->dedup_key[0] == '\0')
+		snprintf(ep->dedup_key, sizeof(ep->dedup_key), "%s%s",
+			 ep->hmac.id_header[0] ? "header:" : "body_hash", ep->hmac.id_header);
 	return 0;
 }
 

@@ -161,6 +161,41 @@ match(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
 	return HP_VR_OK;
 }
 
+/* "t=<ts>,v1=<hex>,v1=<hex>" (stripe) and "ts=<ts>;h1=<hex>" (paddle): items split by sep, one
+ * timestamp item, any number (<= HP_VERIFY_MAX_SIGS) of hex SHA-256 signature items, other
+ * items (future schemes) skipped; at most MAX_ITEMS items. */
+static enum hp_verify_result
+kv_sigs(struct hp_vspan hdr, uint8_t sep, const char *ts_key, const char *sig_key,
+	struct hp_vspan *t, bool *have_t, struct sigset *s)
+{
+	const uint8_t *p = hdr.p, *end = hdr.p + hdr.len;
+	unsigned int items = 0;
+
+	for (;;) {
+		const uint8_t *ie = find_byte(p, end, sep), *eq = find_byte(p, ie, '=');
+		struct hp_vspan key = span(p, (size_t)(eq - p));
+		struct hp_vspan val = eq < ie ? span(eq + 1, (size_t)(ie - eq - 1)) : span(ie, 0);
+
+		if (++items > MAX_ITEMS)
+			return HP_VR_MALFORMED_SIGNATURE;
+		if (span_eq(key, ts_key)) {
+			if (*have_t)
+				return HP_VR_MALFORMED_SIGNATURE;
+			*have_t = true;
+			*t = val;
+		} else if (span_eq(key, sig_key)) {
+			if (s->n == HP_VERIFY_MAX_SIGS ||
+			    hp_vhex_decode(val.p, val.len, s->b[s->n], VMAC_MAX) != 32)
+				return HP_VR_MALFORMED_SIGNATURE;
+			s->n++;
+		}
+		if (ie == end)
+			break;
+		p = ie + 1;
+	}
+	return s->n == 0 ? HP_VR_MALFORMED_SIGNATURE : HP_VR_OK;
+}
+
 /* ---- stripe ----
  * Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...][,v0=...]; HMAC-SHA256(secret string,
  * "<t>.<body>"). Items are split at ',' then at the first '=', without trimming (as stripe-node
@@ -172,8 +207,6 @@ v_stripe(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	struct sigset s = {0};
 	struct hp_vspan t = {NULL, 0};
 	bool have_t = false;
-	unsigned int items = 0;
-	const uint8_t *p, *end;
 	enum hp_verify_result r;
 	int64_t ts;
 
@@ -181,32 +214,8 @@ v_stripe(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	set_body_id(out, req, "id");
 	if ((r = sig_header(&f[0])) != HP_VR_OK)
 		return r;
-	p = f[0].val.p;
-	end = p + f[0].val.len;
-	for (;;) {
-		const uint8_t *ie = find_byte(p, end, ','), *eq = find_byte(p, ie, '=');
-		struct hp_vspan key = span(p, (size_t)(eq - p));
-		struct hp_vspan val = eq < ie ? span(eq + 1, (size_t)(ie - eq - 1)) : span(ie, 0);
-
-		if (++items > MAX_ITEMS)
-			return HP_VR_MALFORMED_SIGNATURE;
-		if (span_eq(key, "t")) {
-			if (have_t)
-				return HP_VR_MALFORMED_SIGNATURE;
-			have_t = true;
-			t = val;
-		} else if (span_eq(key, "v1")) {
-			if (s.n == HP_VERIFY_MAX_SIGS ||
-			    hp_vhex_decode(val.p, val.len, s.b[s.n], VMAC_MAX) != 32)
-				return HP_VR_MALFORMED_SIGNATURE;
-			s.n++;
-		}
-		if (ie == end)
-			break;
-		p = ie + 1;
-	}
-	if (s.n == 0)
-		return HP_VR_MALFORMED_SIGNATURE;
+	if ((r = kv_sigs(f[0].val, ',', "t", "v1", &t, &have_t, &s)) != HP_VR_OK)
+		return r;
 	if ((r = ts_unix(t, have_t, &ts)) != HP_VR_OK)
 		return r;
 	out->timestamp = ts;
@@ -706,41 +715,15 @@ v_paddle(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	struct sigset s = {0};
 	struct hp_vspan t = {NULL, 0};
 	bool have_t = false;
-	unsigned int items = 0;
 	enum hp_verify_result r;
-	const uint8_t *p, *end;
 	int64_t ts;
 
 	hp_vfind(req, f, 1);
 	set_body_id(out, req, "notification_id");
 	if ((r = sig_header(&f[0])) != HP_VR_OK)
 		return r;
-	p = f[0].val.p;
-	end = p + f[0].val.len;
-	for (;;) {
-		const uint8_t *ie = find_byte(p, end, ';'), *eq = find_byte(p, ie, '=');
-		struct hp_vspan key = span(p, (size_t)(eq - p));
-		struct hp_vspan val = eq < ie ? span(eq + 1, (size_t)(ie - eq - 1)) : span(ie, 0);
-
-		if (++items > MAX_ITEMS)
-			return HP_VR_MALFORMED_SIGNATURE;
-		if (span_eq(key, "ts")) {
-			if (have_t)
-				return HP_VR_MALFORMED_SIGNATURE;
-			have_t = true;
-			t = val;
-		} else if (span_eq(key, "h1")) {
-			if (s.n == HP_VERIFY_MAX_SIGS ||
-			    hp_vhex_decode(val.p, val.len, s.b[s.n], VMAC_MAX) != 32)
-				return HP_VR_MALFORMED_SIGNATURE;
-			s.n++;
-		}
-		if (ie == end)
-			break;
-		p = ie + 1;
-	}
-	if (s.n == 0)
-		return HP_VR_MALFORMED_SIGNATURE;
+	if ((r = kv_sigs(f[0].val, ';', "ts", "h1", &t, &have_t, &s)) != HP_VR_OK)
+		return r;
 	if ((r = ts_unix(t, have_t, &ts)) != HP_VR_OK)
 		return r;
 	out->timestamp = ts;
