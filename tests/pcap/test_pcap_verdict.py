@@ -223,6 +223,28 @@ class Routing(hp.TmpDirCase):
         self.assertEqual(codes, [404] * 3)
         self.assertEqual(st["counters"]["requests_unrouted"], 3)
 
+    def test_tap_active_response(self):
+        """tap mode with on_reject.active_response: a refused request gets a RST toward each
+        end, sent out of the port it was seen on; accepted ones get nothing."""
+        pcap = os.path.join(self.tmp, "ar.pcap")
+        man_path = os.path.join(self.tmp, "ar.json")
+        hp.gen(self.tmp, "webhooks", "-o", pcap, "--manifest", man_path, "--sessions", "4",
+               "--provider", "github", "--secret", "s3cret", "--cases", "valid,tampered",
+               "--host", HOST, "--sign-time", str(int(time.time())))
+        with open(man_path) as f:
+            man = json.load(f)
+        cfg = hp.tap_cfg(endpoint_yaml("github", "s3cret", "    on_reject: {active_response: true}\n"))
+        st, frames = hp.run_hookpath(self.tmp, [pcap], cfg)
+        self.assertEqual(st["counters"]["reject_rst_server"], 2)
+        self.assertEqual(st["counters"]["reject_rst_client"], 2)
+        out = os.path.join(self.tmp, "ar-out.pcap")
+        hp.write_pcap(out, frames[0])
+        rsts = tshark(out, ["ip.src", "tcp.srcport", "ip.dst", "tcp.dstport"], "tcp.flags.reset == 1")
+        tampered = {r["flow"].split("->")[0] for r in man["requests"] if r["case"] == "tampered"}
+        ends = {"%s:%s" % (a, p) for a, p, _, _ in rsts} | {"%s:%s" % (a, p) for _, _, a, p in rsts}
+        self.assertEqual(len(rsts), 4)
+        self.assertTrue(tampered <= ends, (tampered, rsts))
+
     def test_replays_across_two_workers(self):
         """The same webhook replayed on many connections, spread over two workers: exactly
         one accept per distinct webhook, the rest duplicates."""
