@@ -313,6 +313,19 @@ flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int
 }
 
 void
+hp_flow_cut(struct hp_worker *w, uint32_t idx)
+{
+	struct hp_flow_table *t = w->flows;
+	struct hp_flow *f = &t->flows[idx];
+
+	if (f->state == HP_TCP_CLOSED)
+		return;
+	f->state = HP_TCP_CLOSED;
+	wheel_unlink(t, idx);
+	wheel_link(t, idx);
+}
+
+void
 hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
 		    const struct hp_pkt *const *pkts, uint16_t n, uint64_t now,
 		    struct hp_flow_ref *refs)

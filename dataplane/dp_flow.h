@@ -78,6 +78,10 @@ void hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
 			 const struct hp_pkt *const *pkts, uint16_t n, uint64_t now,
 			 struct hp_flow_ref *refs);
 
+/* A flow cut by a reject: closed now, so it (and its HTTP session) is forgotten after
+ * dataplane.flows.timeout_closed_s instead of the established timeout. */
+void hp_flow_cut(struct hp_worker *w, uint32_t idx);
+
 /* Expire idle flows: at most `budget` wheel entries examined per call. */
 void hp_flow_expire(struct hp_worker *w, uint64_t now, unsigned int budget);
 

@@ -46,6 +46,7 @@ struct hp_session {
 	enum hp_ev_reason rej_reason;
 	bool rej_respond, rej_reset_server, rej_active;
 	uint32_t answer_end;            /* server-side seq after the answer's FIN */
+	uint32_t flow_idx;              /* of the segment being fed (hp_flow_cut) */
 };
 
 /* Memory of one pool element: the session, then the parser state and its buffers. */
@@ -543,6 +544,8 @@ hp_session_pool_create(struct hp_worker *w)
 		return -ENOMEM;
 	w->http_reject = hp_dp.cfg->http.on_error == HP_HTTP_ON_ERROR_REJECT &&
 			 hp_dp.cfg->dataplane.mode == HP_MODE_BRIDGE;
+	w->sessions_full_drop = hp_dp.cfg->http.on_sessions_full == HP_REASM_DROP &&
+				hp_dp.cfg->dataplane.mode == HP_MODE_BRIDGE;
 	return w->sha256 == NULL ? -ENOTSUP : 0;
 }
 
@@ -719,6 +722,8 @@ reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const 
 	bool has_ack = (pkt->tcp_flags & HP_TCP_ACK) != 0;
 
 	s->pending = false;
+	if (w->is_bridge)
+		hp_flow_cut(w, s->flow_idx);
 	if (!w->is_bridge) {
 		if (s->rej_active && has_ack) {
 			if (hp_reply_tcp(w, m->port, data, pkt, false, cseq, pkt->tcp_ack,
@@ -799,8 +804,8 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 		if (len == 0)
 			return HP_VERDICT_FORWARD;
 		s = session_get(w, f);
-		if (s == NULL)
-			return HP_VERDICT_FORWARD;
+		if (s == NULL) /* counted http_sessions_full */
+			return w->sessions_full_drop ? HP_VERDICT_DROP : HP_VERDICT_FORWARD;
 		f->session = s;
 		for (unsigned int d = 0; d < 2; d++)
 			if (f->isn_set & (1u << d))
@@ -814,6 +819,7 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 	if (pkt->tcp_flags & 0x04)
 		flags |= HP_STREAM_SEG_RST;
 	s->cur_dir = dir;
+	s->flow_idx = ref->idx;
 	if (likely(m->nb_segs == 1 && payload >= rte_pktmbuf_mtod(m, const uint8_t *) &&
 		   payload + len <= rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len))
 		r = hp_stream_segment(&w->stream_env, &s->stream, dir, seq, payload, len, m, flags);
@@ -831,6 +837,7 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 		w->ctr.c[HP_CTR_VERDICT_LATE]++;
 		if (w->is_bridge) {
 			s->rejected = true;
+			hp_flow_cut(w, ref->idx);
 			w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
 			return HP_VERDICT_DROP;
 		}

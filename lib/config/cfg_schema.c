@@ -173,6 +173,9 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_ENUM("http.on_error", http.on_error, HP_HTTP_ON_ERROR_PASS, http_error_names,
 		 "a request breaking HTTP framing: pass (event only) or reject (bridge: 400 to the "
 		 "client, RST to the server, the flow cut)"),
+	KEY_ENUM("http.on_sessions_full", http.on_sessions_full, HP_REASM_PASS, reasm_action_names,
+		 "no HTTP session free for a new flow: pass (not inspected) or drop (bridge: "
+		 "fail closed, the sender retransmits)"),
 	KEY_CUSTOM("events.file", cfg_parse_path, "path", "none", "1-255 bytes",
 		   "JSON lines file, one line per HTTP request on an inspected flow; absent = none"),
 	KEY_BOOL("events.body_hash", events.body_hash, false,

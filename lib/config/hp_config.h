@@ -117,6 +117,8 @@ struct hp_http_config {
 	uint32_t max_pipelined;
 	bool allow_bare_lf;
 	enum hp_http_error_action on_error;
+	enum hp_reasm_action on_sessions_full; /* pass: flow not inspected; drop (bridge): its
+						* segments are dropped until a session frees */
 };
 
 #define HP_CFG_PATH_LEN 256

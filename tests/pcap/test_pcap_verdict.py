@@ -245,6 +245,25 @@ class Routing(hp.TmpDirCase):
         self.assertEqual(len(rsts), 4)
         self.assertTrue(tampered <= ends, (tampered, rsts))
 
+    def test_sessions_full_fail_open_or_closed(self):
+        """20 connections open at once, http.max_sessions 16: with on_sessions_full pass the 4
+        uninspected requests reach the server unverified (fail open, counted); with drop they
+        do not (fail closed)."""
+        pcap = os.path.join(self.tmp, "full.pcap")
+        hp.gen(self.tmp, "webhooks", "-o", pcap, "--sessions", "20", "--interleave",
+               "--provider", "github", "--secret", "s3cret", "--cases", "valid",
+               "--host", HOST, "--sign-time", str(int(time.time())))
+        for action, want in (("pass", 20), ("drop", 16)):
+            cfg = hp.bridge_cfg("http: {max_sessions: 16, on_sessions_full: %s}\n" % action +
+                                endpoint_yaml("github", "s3cret"))
+            st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg)
+            out = os.path.join(self.tmp, "full-%s.pcap" % action)
+            hp.write_pcap(out, frames[1])
+            got = len(tshark(out, ["tcp.srcport"], "http.request"))
+            self.assertEqual(got, want, action)
+            self.assertEqual(st["counters"]["verdict_accept"], 16, action)
+            self.assertGreaterEqual(st["counters"]["http_sessions_full"], 4, action)
+
     def test_replays_across_two_workers(self):
         """The same webhook replayed on many connections, spread over two workers: exactly
         one accept per distinct webhook, the rest duplicates."""
