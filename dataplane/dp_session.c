@@ -142,7 +142,7 @@ request_event_id(struct hp_session *s, const struct hp_http_request *req, enum h
 
 	w->ctr.c[vctr[v]]++;
 	w->ctr.c[HP_CTR_REASON_BASE + r]++;
-	if (s->ep != NULL) {
+	if (s->ep != NULL && v != HP_EV_PASS) { /* pass: a routed request cut short (incomplete) */
 		uint64_t *ec = w->ep_ctr[s->ep->index];
 
 		ec[v == HP_EV_ACCEPT	  ? HP_EP_CTR_ACCEPT
