@@ -52,30 +52,8 @@ W=$HP_LAB_STATE_DIR
 SRV_LOG=$W/server.jsonl
 URL=http://$LAB_SERVER_IP:8080
 
-PASS=0 FAIL=0 N=0
-ok() { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - $*"; }
-notok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
-skipped() { N=$((N + 1)); echo "ok $N - $* # SKIP"; }
-check() { # description command...
-    local d=$1; shift
-    if "$@"; then ok "$d"; else notok "$d"; return 1; fi
-}
-all_eq() { # a1 b1 [a2 b2 ...]: every pair equal
-    while [ $# -ge 2 ]; do [ "$1" = "$2" ] || return 1; shift 2; done
-}
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    "$LAB" down >"$W/down.log" 2>&1 || cat "$W/down.log"
-    if [ "$FAIL" -gt 0 ] || [ "${HP_LAB_KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
-        echo "# state kept in $W (bridge log $LAB_LOG, server log $SRV_LOG)"
-    else
-        rm -rf "$W"
-    fi
-}
-trap cleanup EXIT
-trap 'echo "# interrupted"; exit 130' INT TERM
+# shellcheck source=lab_tap.sh
+. "$REPO/tests/lab/lab_tap.sh"
 
 t0=$SECONDS
 echo "# lab test: bridge $BRIDGE$([ "$BRIDGE" = hookpath ] && echo " ($HOOKPATH)") on net_$PMD vdevs, lab id $HP_LAB_ID, state $W"
@@ -96,14 +74,7 @@ smac=$(ip netns exec "$LAB_NS_SERVER" cat "/sys/class/net/$LAB_IF_SERVER/address
 check "ARP: client resolved $LAB_SERVER_IP to the server's MAC ($smac, got ${mac:-none})" [ "$mac" = "$smac" ]
 
 # 3. HTTP server in the server namespace
-ip netns exec "$LAB_NS_SERVER" python3 "$REPO/deploy/lab_server.py" --host "$LAB_SERVER_IP" --port 8080 \
-    --log "$SRV_LOG" >"$W/server.out" 2>&1 &
-up=0
-for _ in $(seq 50); do
-    ip netns exec "$LAB_NS_SERVER" ss -Hltn "sport = :8080" | grep -q 8080 && { up=1; break; }
-    sleep 0.1
-done
-check "lab_server listening on $LAB_SERVER_IP:8080" [ "$up" = 1 ]
+start_lab_server
 
 # 4. POST bodies of 1 B, 1 KB (JSON), 64 KB (random) and all 256 byte values, on one keep-alive
 #    connection; then a 20 KB JSON body on a fresh connection.

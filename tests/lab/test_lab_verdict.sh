@@ -52,36 +52,14 @@ eval "$("$LAB" env)"
 SRV_LOG=$W/server.jsonl
 URL=http://$LAB_SERVER_IP:8080
 
-PASS=0 FAIL=0 N=0
-ok() { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - $*"; }
-notok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; return 1; fi; }
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    "$LAB" down >"$W/down.log" 2>&1 || cat "$W/down.log"
-    if [ "$FAIL" -gt 0 ] || [ "${HP_LAB_KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
-        echo "# state kept in $W"
-    else
-        rm -rf "$W"
-    fi
-}
-trap cleanup EXIT
-trap 'echo "# interrupted"; exit 130' INT TERM
+# shellcheck source=lab_tap.sh
+. "$REPO/tests/lab/lab_tap.sh"
 
 echo "# lab verdict test: $HOOKPATH on net_$HP_LAB_PMD, state $W"
 if "$LAB" up >"$W/up.log" 2>&1; then ok "lab up with endpoints stripe-lab, github-lab"; else
     notok "lab up"; sed 's/^/# /' "$W/up.log"; echo "$PASS passed, $FAIL failed"; exit 1; fi
 
-ip netns exec "$LAB_NS_SERVER" python3 "$REPO/deploy/lab_server.py" --host "$LAB_SERVER_IP" --port 8080 \
-    --log "$SRV_LOG" >"$W/server.out" 2>&1 &
-up=0
-for _ in $(seq 50); do
-    ip netns exec "$LAB_NS_SERVER" ss -Hltn "sport = :8080" | grep -q 8080 && { up=1; break; }
-    sleep 0.1
-done
-check "lab_server listening on $LAB_SERVER_IP:8080" [ "$up" = 1 ]
+start_lab_server
 
 # send NAME PROVIDER PATH SECRET TIMESTAMP [BODYFILE] [extra curl args...]: signs BODYFILE (default
 # body.NAME) with hp_sign.py and POSTs it; records "NAME CODE TIME" in curl.out, answer in resp.NAME
