@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "dp.h"
 #include "dp_event.h"
+#include "pii.h"
 
 #define DRAIN_BURST 64
 
@@ -114,6 +115,19 @@ write_event(FILE *f, const struct hp_event *e)
 		fputs(",\"webhook_id\":\"", f);
 		json_str(f, e->webhook_id, e->webhook_id_len);
 		fputc('"', f);
+	}
+	if (e->flags & HP_EV_F_PII) { /* counts only, never the matched text */
+		bool first = true;
+
+		fputs(",\"pii\":{", f);
+		for (unsigned int k = 0; k < HP_EV_PII_MAX; k++) {
+			if (e->pii_count[k] == 0)
+				continue;
+			fprintf(f, "%s\"%s\":%u", first ? "" : ",", hp_pii_entity_name(NULL, k),
+				e->pii_count[k]);
+			first = false;
+		}
+		fputc('}', f);
 	}
 	if (e->flags & HP_EV_F_KEY_FALLBACK)
 		fputs(",\"dedup_key\":\"body_hash\"", f);

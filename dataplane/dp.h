@@ -31,6 +31,8 @@
 struct hp_verify_ctx;
 struct hp_vheader;
 struct hp_dedup;
+struct hp_pii_scratch;
+struct hp_pii_result;
 struct rte_rcu_qsbr;
 
 #define HP_MAX_WORKERS 64
@@ -104,6 +106,8 @@ struct hp_worker {
 	struct hp_vheader *vheaders;      /* http.max_headers views for lib/verify */
 	struct evp_md_ctx_st *key_sha;    /* dedup keys and body hashes */
 	uint64_t (*ep_ctr)[HP_EP_CTR__MAX]; /* per endpoint counters */
+	struct hp_pii_scratch **pii_scratch; /* by endpoint index (pii.policy report) */
+	struct hp_pii_result *pii_res;    /* the last scan (one request at a time) */
 	bool unrouted_reject;
 	/* crafted packets (dp_reply.c), sent after the burst that made them */
 	uint16_t n_reply;

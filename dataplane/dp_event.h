@@ -62,8 +62,11 @@ enum hp_ev_reason {
 #define HP_EV_F_KEY_FALLBACK 0x0100 /* dedup key absent: the body hash was used */
 #define HP_EV_F_LATE         0x0200 /* verdict came after the completing segment had gone */
 
+#define HP_EV_F_PII          0x0400 /* pii_count[] is valid (endpoint pii.policy report) */
+
 #define HP_EV_NO_ENDPOINT 0xffff
 #define HP_EV_ID_MAX      96
+#define HP_EV_PII_MAX     24 /* >= lib/pii built-in entities */
 
 struct hp_event {
 	uint64_t tsc;           /* when the request was complete (rte_rdtsc) */
@@ -88,6 +91,7 @@ struct hp_event {
 	char uri[HP_EV_URI_MAX];
 	char webhook_id[HP_EV_ID_MAX]; /* the provider's delivery/event id, as sent */
 	uint8_t body_sha256[32];
+	uint16_t pii_count[HP_EV_PII_MAX]; /* matches per lib/pii built-in entity (saturating) */
 } __attribute__((aligned(8)));
 
 const char *hp_ev_verdict_name(enum hp_ev_verdict v);

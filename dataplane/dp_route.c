@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dp_route.h"
+#include "pii.h"
 #include "verify.h"
 
 static int
@@ -85,6 +86,17 @@ hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *e
 		e->tolerance_s = hp_endpoint_tolerance(c);
 		e->ttl_ms = (uint64_t)hp_endpoint_dedup_ttl(c) * 1000;
 		e->max_body = c->max_body != 0 ? c->max_body : cfg->http.body_copy_max;
+		if (c->pii_policy != HP_PII_POLICY_OFF) {
+			struct hp_pii_config pc = {
+				.enabled = c->pii_entities ? c->pii_entities : HP_PII_ALL_BUILTIN,
+			};
+
+			rc = hp_pii_db_create(&pc, &e->pii_db, err, errlen);
+			if (rc != 0) {
+				hp_route_free(t);
+				return rc < 0 ? rc : -EINVAL;
+			}
+		}
 		e->respond = c->respond;
 		e->reset_server = c->reset_server;
 		e->active_response = c->active_response;
@@ -101,8 +113,10 @@ hp_route_free(struct hp_route_table *t)
 {
 	if (t == NULL)
 		return;
-	for (uint32_t i = 0; t->ep != NULL && i < t->n; i++)
+	for (uint32_t i = 0; t->ep != NULL && i < t->n; i++) {
 		hp_verifier_free(t->ep[i].verifier);
+		hp_pii_db_free(t->ep[i].pii_db);
+	}
 	free(t->ep);
 	free(t->by_index);
 	free(t);

@@ -17,6 +17,7 @@
 #include "hp_config.h"
 
 struct hp_verifier;
+struct hp_pii_db;
 
 enum hp_dedup_kind {
 	HP_DK_NONE = 0,  /* replay protection off */
@@ -42,6 +43,7 @@ struct hp_route_ep {
 	uint32_t tolerance_s;
 	uint32_t max_body;
 	bool respond, reset_server, active_response;
+	struct hp_pii_db *pii_db;       /* pii.policy report: the endpoint's entities, else NULL */
 };
 
 struct hp_route_table {

@@ -26,6 +26,7 @@
 #include "dp_log.h"
 #include "dp_worker.h"
 #include "dedup.h"
+#include "pii.h"
 #include "verify.h"
 
 RTE_LOG_REGISTER_DEFAULT(hp_logtype, INFO);
@@ -174,9 +175,22 @@ verify_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		snprintf(err, errlen, "endpoints: out of memory for worker %u", w->id);
 		return -ENOMEM;
 	}
+	w->pii_scratch = rte_zmalloc_socket("hp_pii_scratch", (n ? n : 1) * sizeof(*w->pii_scratch),
+					    RTE_CACHE_LINE_SIZE, w->socket);
+	w->pii_res = rte_zmalloc_socket("hp_pii_res", sizeof(*w->pii_res), RTE_CACHE_LINE_SIZE,
+					w->socket);
+	if (w->pii_scratch == NULL || w->pii_res == NULL) {
+		snprintf(err, errlen, "endpoints: out of memory for worker %u", w->id);
+		return -ENOMEM;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_route_ep *e = rt->by_index[i];
 
+		if (e->pii_db != NULL && hp_pii_scratch_create(e->pii_db, &w->pii_scratch[i]) != 0) {
+			snprintf(err, errlen, "endpoints[%u].pii: cannot allocate the Hyperscan "
+				 "scratch of worker %u", i, w->id);
+			return -ENOMEM;
+		}
 		if (e->verifier == NULL)
 			continue;
 		w->vctx[i] = hp_verify_ctx_create(e->verifier);
@@ -196,6 +210,12 @@ verify_teardown(struct hp_worker *w)
 
 	for (uint32_t i = 0; w->vctx != NULL && i < n; i++)
 		hp_verify_ctx_free(w->vctx[i]);
+	for (uint32_t i = 0; w->pii_scratch != NULL && i < n; i++)
+		hp_pii_scratch_free(w->pii_scratch[i]);
+	rte_free(w->pii_scratch);
+	rte_free(w->pii_res);
+	w->pii_scratch = NULL;
+	w->pii_res = NULL;
 	rte_free(w->vctx);
 	rte_free(w->vheaders);
 	rte_free(w->ep_ctr);

@@ -18,8 +18,11 @@
 #include "dp_route.h"
 #include "dp_session.h"
 #include "http_parse.h"
+#include "pii.h"
 #include "stream_reasm.h"
 #include "verify.h"
+
+_Static_assert(HP_PII__BUILTIN_COUNT <= HP_EV_PII_MAX, "every built-in PII entity has a slot");
 
 struct hp_session {
 	struct hp_worker *w;
@@ -47,6 +50,7 @@ struct hp_session {
 	bool rej_respond, rej_reset_server, rej_active;
 	uint32_t answer_end;            /* server-side seq after the answer's FIN */
 	uint32_t flow_idx;              /* of the segment being fed (hp_flow_cut) */
+	bool pii_valid;                 /* w->pii_res holds this request's scan */
 };
 
 /* Memory of one pool element: the session, then the parser state and its buffers. */
@@ -154,6 +158,13 @@ request_event_id(struct hp_session *s, const struct hp_http_request *req, enum h
 	memset(&e, 0, sizeof(e));
 	event_flow(&e, s->flow);
 	e.endpoint = s->ep != NULL ? s->ep->index : HP_EV_NO_ENDPOINT;
+	if (s->pii_valid) {
+		const struct hp_pii_result *pr = w->pii_res;
+
+		e.flags |= HP_EV_F_PII;
+		for (unsigned int k = 0; k < HP_PII__BUILTIN_COUNT; k++)
+			e.pii_count[k] = (uint16_t)RTE_MIN(pr->count[k], UINT16_MAX);
+	}
 	if (id != NULL && id->len != 0) {
 		size_t n = id->len;
 
@@ -310,6 +321,19 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 		reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
 		return;
 	}
+	s->pii_valid = false;
+	if (ep->pii_db != NULL) { /* report: counts in the event, whatever the verdict */
+		int n = hp_pii_scan(ep->pii_db, w->pii_scratch[ep->index], req->body_copy,
+				    req->body_copy_len, w->pii_res);
+
+		w->ctr.c[HP_CTR_PII_SCANS]++;
+		if (n >= 0) {
+			s->pii_valid = true;
+			w->ctr.c[HP_CTR_PII_MATCHES] += (uint64_t)n;
+		} else {
+			w->ctr.c[HP_CTR_PII_SCAN_ERRORS]++;
+		}
+	}
 	now_ns = hp_dp_now_ns(rte_rdtsc());
 	if (ep->verifier != NULL) {
 		struct hp_verify_req vr;
@@ -382,6 +406,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 
 	s->req_flags = 0;
 	s->decided = false;
+	s->pii_valid = false;
 	s->hashing = w->body_hash && EVP_DigestInit_ex2(s->sha, w->sha256, NULL) == 1;
 	w->ctr.c[HP_CTR_HTTP_REQUESTS]++;
 	s->ep = hp_route_match(w->routes, req->host.p, req->host.len, req->target.p,

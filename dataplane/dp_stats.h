@@ -78,6 +78,9 @@ enum hp_ctr {
 	HP_CTR_REJECT_NOMBUF,       /* no mbuf to build a RST or an answer: not sent */
 	HP_CTR_DEDUP_KEY_FALLBACK,  /* dedup key header/field absent: body hash used instead */
 	HP_CTR_VERIFY_NS,           /* nanoseconds spent in signature verification (sum) */
+	HP_CTR_PII_SCANS,           /* bodies scanned for PII (pii.policy report) */
+	HP_CTR_PII_MATCHES,         /* entities found in them */
+	HP_CTR_PII_SCAN_ERRORS,     /* Hyperscan refused a scan: no counts in that event */
 	HP_CTR_STREAM_NOMBUF,       /* no mbuf to copy a chained segment's bytes for reassembly */
 	HP_CTR_STREAM_DROPPED,      /* bridge: segments dropped by reassembly (memcap action drop,
 				     * or bytes differing from what the server already has) */

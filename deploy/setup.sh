@@ -9,7 +9,7 @@ PKGS=(
     build-essential meson ninja-build pkg-config clang
     # run: DPDK (libs, PMDs incl. net_pcap/af_packet/ring/null/tap) and its tools (testpmd)
     dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
-    libyaml-dev libssl-dev
+    libyaml-dev libssl-dev libhyperscan-dev
     # tests: jansson reads the official signature vectors; python3-cryptography signs
     # Ed25519 (standard-webhooks v1a) in the traffic generator
     libjansson-dev python3-cryptography

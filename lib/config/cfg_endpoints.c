@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cfg_priv.h"
+#include "pii.h"
 #include "verify.h"
 
 _Static_assert(HP_CFG_HDR_LEN == HP_VERIFY_NAME_MAX, "hmac names fit lib/verify");
@@ -26,11 +27,14 @@ _Static_assert(HP_CFG_MAX_SECRETS == HP_VERIFY_MAX_SECRETS, "secrets fit lib/ver
 static const char *const alg_names[] = {"sha256", "sha1", "sha512", NULL};
 static const char *const enc_names[] = {"hex", "base64", NULL};
 static const char *const secret_enc_names[] = {"raw", "base64", "hex", NULL};
+static const char *const pii_policy_names[] = {"off", "report", NULL};
 
 static int cfg_parse_secrets(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
 			     yaml_node_t *node, void *base, const char *dpath);
 static int cfg_parse_tolerance(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
 			       yaml_node_t *node, void *base, const char *dpath);
+static int cfg_parse_pii_entities(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
+				  yaml_node_t *node, void *base, const char *dpath);
 
 #define EP_FIELD(f)                                                                                \
 	.offset = offsetof(struct hp_endpoint_config, f),                                          \
@@ -103,6 +107,11 @@ static const struct hp_cfg_key ep_keys[] = {
 	       "hmac: header with the signed unix timestamp"),
 	EP_STR("hmac.id_header", hmac.id_header, "none", "header name",
 	       "hmac: header with the delivery id ({id}, webhook_id)"),
+	EP_ENUM("pii.policy", pii_policy, pii_policy_names,
+		"PII and secrets in bodies (lib/pii): off, or report counts per entity in the event"),
+	{.path = "pii.entities", .type = HP_CFG_CUSTOM, .parse = cfg_parse_pii_entities,
+	 .type_doc = "list of entity names", .def_doc = "all", .bounds_doc = "see docs/PII.md",
+	 .doc = "entities looked for: credit_card, us_ssn, email, phone, iban, ... (docs/PII.md)"},
 };
 
 const struct hp_cfg_table hp_cfg_endpoint_schema = {
@@ -209,6 +218,45 @@ cfg_parse_tolerance(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_n
 		return rc;
 	ep->tolerance_set = true;
 	ep->tolerance_s = v;
+	return 0;
+}
+
+static int
+cfg_parse_pii_entities(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+		       void *base, const char *dpath)
+{
+	struct hp_endpoint_config *ep = base;
+	char epath[HP_CFG_PATH_MAX + 16], name[HP_PII_NAME_MAX];
+	yaml_node_item_t *it;
+	uint64_t set = 0;
+	size_t i = 0;
+
+	(void)key;
+	if (node->type != YAML_SEQUENCE_NODE ||
+	    node->data.sequence.items.top == node->data.sequence.items.start)
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must be a non-empty list of entity names (omit it for all)");
+	for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++, i++) {
+		yaml_node_t *el = yaml_document_get_node(ctx->doc, *it);
+		int id;
+
+		snprintf(epath, sizeof(epath), "%s[%zu]", dpath, i);
+		if (el == NULL || el->type != YAML_SCALAR_NODE ||
+		    el->data.scalar.length >= sizeof(name))
+			return hp_cfg_err(ctx, el != NULL ? &el->start_mark : &node->start_mark,
+					  epath, "must be an entity name");
+		memcpy(name, el->data.scalar.value, el->data.scalar.length);
+		name[el->data.scalar.length] = '\0';
+		id = hp_pii_builtin_from_name(name);
+		if (id < 0)
+			return hp_cfg_err(ctx, &el->start_mark, epath,
+					  "unknown entity \"%s\" (docs/PII.md lists them)", name);
+		if (set & (UINT64_C(1) << id))
+			return hp_cfg_err(ctx, &el->start_mark, epath, "\"%s\" is listed twice",
+					  name);
+		set |= UINT64_C(1) << id;
+	}
+	ep->pii_entities = set;
 	return 0;
 }
 

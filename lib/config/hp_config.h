@@ -184,6 +184,14 @@ struct hp_endpoint_config {
 	bool allow_sha1;          /* github legacy X-Hub-Signature */
 	char url_base[HP_CFG_HOST_LEN]; /* twilio: scheme://host the sender signed */
 	struct hp_endpoint_hmac hmac;
+	uint32_t pii_policy;      /* enum hp_pii_policy */
+	uint64_t pii_entities;    /* bit per lib/pii built-in entity; 0 = all of them */
+};
+
+/* What an endpoint does with PII found in a body (lib/pii). */
+enum hp_pii_policy {
+	HP_PII_POLICY_OFF = 0,
+	HP_PII_POLICY_REPORT, /* counts per entity in the event, never the matched text */
 };
 
 /* Replay cache shared by the workers (lib/dedup). */

@@ -274,6 +274,28 @@ class Routing(hp.TmpDirCase):
             self.assertEqual(st["counters"]["verdict_accept"], 16, action)
             self.assertGreaterEqual(st["counters"]["http_sessions_full"], 4, action)
 
+    def test_pii_report(self):
+        """pii.policy report: every event counts the entities in its body (never the text);
+        pii.entities narrows the set."""
+        pcap = os.path.join(self.tmp, "pii.pcap")
+        hp.gen(self.tmp, "webhooks", "-o", pcap, "--sessions", "4", "--pii", "--body-size",
+               "1024", "--provider", "github", "--secret", "s3cret", "--cases", "valid,tampered",
+               "--host", HOST, "--sign-time", str(int(time.time())))
+        for entities, want in ((None, {"credit_card": 1, "email": 1, "phone": 1, "iban": 1}),
+                               ("[credit_card, iban]", {"credit_card": 1, "iban": 1})):
+            events = os.path.join(self.tmp, "pii-%s.jsonl" % bool(entities))
+            pii = "    pii: {policy: report%s}\n" % (", entities: %s" % entities if entities else "")
+            cfg = hp.tap_cfg("events: {file: %s}\n" % events +
+                             endpoint_yaml("github", "s3cret", pii))
+            st, _ = hp.run_hookpath(self.tmp, [pcap], cfg)
+            evs = read_events(events)
+            self.assertEqual(len(evs), 4)
+            for e in evs:  # whatever the verdict
+                self.assertEqual(e["pii"], want, e)
+                self.assertNotIn("4242", json.dumps(e))
+            self.assertEqual(st["counters"]["pii_scans"], 4)
+            self.assertEqual(st["counters"]["pii_matches"], 4 * len(want))
+
     def test_replays_across_two_workers(self):
         """The same webhook replayed on many connections, spread over two workers: exactly
         one accept per distinct webhook, the rest duplicates."""

@@ -1,0 +1,827 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/pii engine: the entity table (prefilter patterns, span grammar, boundaries, context),
+ * the Hyperscan database build, the scan and the mask.
+ *
+ * How a match becomes a span. Built-in patterns are prefilters: each reports end offsets E of a
+ * prefix (or the whole) of every valid span, and the span's start lies in [E - back, E). On each
+ * report the callback tries, leftmost first, every start in that window not tried before for
+ * this entity; a start is tried once (a boundary check rejects most in one byte) by parsing
+ * forward the entity's character set and keeping the longest end whose boundary, validator and
+ * context hold. Hyperscan delivers matches in end-offset order, so per entity the accepted spans
+ * are leftmost and non-overlapping, with no HS_FLAG_SOM_LEFTMOST (which halves the scan rate,
+ * DESIGN §8) and no per-byte work beyond the window.
+ */
+#include "pii_priv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs.h>
+
+/* character classes for sets and boundaries */
+#define C_DIGIT (1u << 0)
+#define C_UPPER (1u << 1)
+#define C_LOWER (1u << 2)
+#define C_SPACE (1u << 3)  /* ' ' only: a newline ends a number */
+#define C_DASH  (1u << 4)
+#define C_DOT   (1u << 5)
+#define C_COLON (1u << 6)
+#define C_PLUS  (1u << 7)
+#define C_PAREN (1u << 8)
+#define C_UNDER (1u << 9)
+#define C_AT    (1u << 10)
+#define C_ALNUM (C_DIGIT | C_UPPER | C_LOWER)
+
+static inline uint32_t
+cclass(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return C_DIGIT;
+	if (c >= 'A' && c <= 'Z')
+		return C_UPPER;
+	if (c >= 'a' && c <= 'z')
+		return C_LOWER;
+	switch (c) {
+	case ' ': return C_SPACE;
+	case '-': return C_DASH;
+	case '.': return C_DOT;
+	case ':': return C_COLON;
+	case '+': return C_PLUS;
+	case '(': case ')': return C_PAREN;
+	case '_': return C_UNDER;
+	case '@': return C_AT;
+	default: return 0;
+	}
+}
+
+static inline bool
+is_hex(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* extra "after" rules */
+#define AF_DOT_DIGIT 1u  /* "1.2.3.4.5": a '.' then a digit continues the token */
+#define AF_SEP_HEX   2u  /* "aa:bb:cc:dd:ee:ff:00": ':' or '-' then hex continues it */
+#define AF_COLON_HEX 4u
+
+enum ctx_mode { CTX_NONE = 0, CTX_IF_BARE, CTX_ALWAYS };
+
+struct ent_desc;
+typedef size_t (*span_fn)(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s);
+
+struct ent_desc {
+	const char *name;
+	const char *pat[3];          /* Hyperscan prefilters, NULL-terminated */
+	uint16_t back;               /* span start >= prefilter end - back */
+	uint16_t minlen, maxlen;
+	uint32_t set;                /* characters a span is made of */
+	uint32_t first;              /* classes a span may start with (0: any of set) */
+	const char *first_chars;     /* or these bytes (NULL: use first) */
+	uint32_t before;             /* classes that may not precede the span */
+	uint32_t after;              /* classes that may not follow it */
+	uint32_t after_flags;
+	enum ctx_mode ctx;
+	const char *const *words;    /* context words (lower case), looked for before the span */
+	bool (*valid)(const uint8_t *s, size_t n);
+	bool (*valid_bare)(const uint8_t *s, size_t n, bool *bare);
+	span_fn span;                /* custom grammar; NULL: generic */
+	bool keep_last4;
+};
+
+/* ---- user validator table ---- */
+
+static bool
+val_nhs(const uint8_t *s, size_t n)
+{
+	bool bare;
+	return hp_pii_nhs_valid(s, n, &bare);
+}
+
+static bool
+val_crypto(const uint8_t *s, size_t n)
+{
+	if (s[0] == 'b')
+		return hp_pii_bech32_valid(s, n);
+	return hp_pii_base58check_valid(s, n);
+}
+
+static const struct {
+	const char *name;
+	bool (*fn)(const uint8_t *s, size_t n);
+} user_validators[HP_PII_VAL__COUNT] = {
+	[HP_PII_VAL_NONE] = {"none", NULL},
+	[HP_PII_VAL_LUHN] = {"luhn", hp_pii_luhn_valid},
+	[HP_PII_VAL_IBAN] = {"iban", hp_pii_iban_valid},
+	[HP_PII_VAL_ABA] = {"aba", hp_pii_aba_valid},
+	[HP_PII_VAL_NHS] = {"nhs", val_nhs},
+};
+
+/* ---- custom grammars ---- */
+
+#define CTX_WINDOW 48  /* bytes before a span searched for a context word */
+
+static bool
+has_context(const char *const *words, const uint8_t *b, size_t s)
+{
+	size_t lo = s > CTX_WINDOW ? s - CTX_WINDOW : 0;
+
+	for (const char *const *w = words; *w != NULL; w++) {
+		size_t wl = strlen(*w);
+		for (size_t i = lo; i + wl <= s; i++) {
+			size_t k = 0;
+			while (k < wl && (b[i + k] | 0x20) == (uint8_t)(*w)[k])
+				k++;
+			if (k == wl)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* local@domain: local part forward to '@', then the longest valid domain. */
+static size_t
+span_email(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
+{
+	size_t at, i, best = 0;
+
+	(void)d;
+	if (s > 0 && (cclass(b[s - 1]) & (C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS)))
+		return 0;
+	if (b[s] == '%' || b[s] == '.' || b[s] == '@')
+		return 0;
+	for (at = s; at < len && at - s <= 64 && b[at] != '@'; at++)
+		if (!(cclass(b[at]) & (C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS)) && b[at] != '%')
+			return 0;
+	if (at >= len || b[at] != '@')
+		return 0;
+	/* candidate ends: after each label; keep the longest valid */
+	for (i = at + 1; i <= len && i - at <= 254; i++) {
+		if (i < len && (cclass(b[i]) & (C_ALNUM | C_DASH)))
+			continue;
+		if ((i == len || !(cclass(b[i]) & (C_UNDER | C_AT))) &&
+		    hp_pii_email_valid(b + s, i - s))
+			best = i;
+		if (i == len || b[i] != '.')
+			break;
+	}
+	return best;
+}
+
+/* -----BEGIN <...>PRIVATE KEY----- through its -----END ...----- line; a block cut short
+ * (no END in the buffer) runs to the end of its base64 body, so it is still masked. */
+static size_t
+span_pem(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
+{
+	static const char begin[] = "-----BEGIN ", pk[] = "PRIVATE KEY-----", end[] = "-----END ";
+	size_t i, h;
+
+	(void)d;
+	if (len - s < sizeof(begin) - 1 || memcmp(b + s, begin, sizeof(begin) - 1) != 0)
+		return 0;
+	for (h = s + sizeof(begin) - 1; h < len && h - s < 64; h++)
+		if (!(cclass(b[h]) & (C_UPPER | C_SPACE)))
+			break;
+	/* h is on the '-' after the label, which must end in "PRIVATE KEY" */
+	if (h < s + sizeof(begin) - 1 + 11 || len - (h - 11) < sizeof(pk) - 1 ||
+	    memcmp(b + h - 11, pk, sizeof(pk) - 1) != 0)
+		return 0;
+	h += 5;
+	for (i = h; i < len && i - s < 65536; i++) {
+		if (b[i] == '-' && len - i >= sizeof(end) - 1 &&
+		    memcmp(b + i, end, sizeof(end) - 1) == 0) {
+			size_t j = i + sizeof(end) - 1;
+			while (j < len && (cclass(b[j]) & (C_UPPER | C_SPACE)))
+				j++;
+			while (j < len && b[j] == '-')
+				j++;
+			return j;
+		}
+		if (!(cclass(b[i]) & (C_ALNUM | C_SPACE)) && b[i] != '+' && b[i] != '/' &&
+		    b[i] != '=' && b[i] != '\n' && b[i] != '\r' && b[i] != '\\' && b[i] != ':' &&
+		    b[i] != ',' && b[i] != '-')
+			return i; /* the body ended without an END line */
+	}
+	return i;
+}
+
+/* ---- the entity table ---- */
+
+static const char *const w_ssn[] = {"ssn", "social security", "social_security", NULL};
+static const char *const w_itin[] = {"itin", "taxpayer", NULL};
+static const char *const w_aba[] = {"routing", "aba", "rtn", "transit", NULL};
+static const char *const w_nhs[] = {"nhs", "health", NULL};
+
+#define NUM_BEFORE (C_ALNUM | C_UNDER)
+#define NUM_AFTER  (C_ALNUM | C_UNDER)
+
+static const struct ent_desc builtin[HP_PII__BUILTIN_COUNT] = {
+	[HP_PII_CREDIT_CARD] = {
+		.name = "credit_card",
+		.pat = {"[1-6](?:[ \\-]?\\d){12,18}"},
+		.back = 37, .minlen = 13, .maxlen = 37,
+		.set = C_DIGIT | C_SPACE | C_DASH, .first = C_DIGIT,
+		.before = NUM_BEFORE, .after = NUM_AFTER,
+		.valid = hp_pii_card_valid, .keep_last4 = true,
+	},
+	[HP_PII_US_SSN] = {
+		.name = "us_ssn",
+		.pat = {"\\d{3}[ .\\-]?\\d{2}[ .\\-]?\\d{4}"},
+		.back = 11, .minlen = 9, .maxlen = 11,
+		.set = C_DIGIT | C_SPACE | C_DASH | C_DOT, .first = C_DIGIT,
+		.before = NUM_BEFORE | C_DOT, .after = NUM_AFTER, .after_flags = AF_DOT_DIGIT,
+		.ctx = CTX_IF_BARE, .words = w_ssn, .valid_bare = hp_pii_ssn_valid,
+	},
+	[HP_PII_EMAIL] = {
+		.name = "email",
+		.pat = {"@"},
+		.back = 66, .span = span_email,
+	},
+	[HP_PII_PHONE] = {
+		.name = "phone",
+		.pat = {"\\+[1-9](?:[ .\\-]?\\d){7,14}",
+			"\\(?\\d{3}\\)?[ .\\-]?\\d{3}[ .\\-]\\d{4}"},
+		.back = 30, .minlen = 9, .maxlen = 30,
+		.set = C_DIGIT | C_SPACE | C_DASH | C_DOT | C_PLUS | C_PAREN,
+		.first_chars = "+(0123456789",
+		.before = NUM_BEFORE | C_PLUS | C_PAREN | C_DOT | C_DASH, .after = NUM_AFTER,
+		.after_flags = AF_DOT_DIGIT, .valid = hp_pii_phone_valid,
+	},
+	[HP_PII_IBAN] = {
+		.name = "iban",
+		.pat = {"[A-Z]{2}\\d{2} ?[A-Z0-9]{4}"},
+		.back = 9, .minlen = 15, .maxlen = 42,
+		.set = C_DIGIT | C_UPPER | C_SPACE, .first = C_UPPER,
+		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
+		.valid = hp_pii_iban_valid,
+	},
+	[HP_PII_IPV4] = {
+		.name = "ipv4",
+		.pat = {"\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d"},
+		.back = 13, .minlen = 7, .maxlen = 15,
+		.set = C_DIGIT | C_DOT, .first = C_DIGIT,
+		.before = C_ALNUM | C_UNDER | C_DOT, .after = C_ALNUM | C_UNDER,
+		.after_flags = AF_DOT_DIGIT, .valid = hp_pii_ipv4_valid,
+	},
+	[HP_PII_IPV6] = {
+		.name = "ipv6",
+		.pat = {"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"},
+		.back = 10, .minlen = 3, .maxlen = 45,
+		.set = C_DIGIT | C_UPPER | C_LOWER | C_COLON | C_DOT,
+		.first_chars = ":0123456789abcdefABCDEF",
+		.before = C_ALNUM | C_UNDER | C_COLON | C_DOT, .after = C_ALNUM | C_UNDER | C_COLON,
+		.after_flags = AF_DOT_DIGIT, .valid = hp_pii_ipv6_valid,
+	},
+	[HP_PII_US_ITIN] = {
+		.name = "us_itin",
+		.pat = {"9\\d{2}[ .\\-]?[5-9]\\d[ .\\-]?\\d{4}"},
+		.back = 11, .minlen = 9, .maxlen = 11,
+		.set = C_DIGIT | C_SPACE | C_DASH | C_DOT, .first = C_DIGIT,
+		.before = NUM_BEFORE | C_DOT, .after = NUM_AFTER, .after_flags = AF_DOT_DIGIT,
+		.ctx = CTX_IF_BARE, .words = w_itin, .valid_bare = hp_pii_itin_valid,
+	},
+	[HP_PII_ABA_ROUTING] = {
+		.name = "aba_routing",
+		.pat = {"\\d{9}", "\\d{4}-\\d{4}-\\d"},
+		.back = 11, .minlen = 9, .maxlen = 11,
+		.set = C_DIGIT | C_DASH, .first = C_DIGIT,
+		.before = NUM_BEFORE | C_DOT | C_DASH, .after = NUM_AFTER,
+		.after_flags = AF_DOT_DIGIT,
+		.ctx = CTX_ALWAYS, .words = w_aba, .valid = hp_pii_aba_valid,
+	},
+	[HP_PII_UK_NHS] = {
+		.name = "uk_nhs",
+		.pat = {"\\d{3}[ \\-]?\\d{3}[ \\-]?\\d{4}"},
+		.back = 12, .minlen = 10, .maxlen = 12,
+		.set = C_DIGIT | C_SPACE | C_DASH, .first = C_DIGIT,
+		.before = NUM_BEFORE | C_DOT, .after = NUM_AFTER, .after_flags = AF_DOT_DIGIT,
+		.ctx = CTX_IF_BARE, .words = w_nhs, .valid_bare = hp_pii_nhs_valid,
+	},
+	[HP_PII_CRYPTO_WALLET] = {
+		.name = "crypto_wallet",
+		.pat = {"[13][1-9A-HJ-NP-Za-km-z]{25}", "bc1[02-9ac-hj-np-z]{8}"},
+		.back = 26, .minlen = 14, .maxlen = 90,
+		.set = C_ALNUM, .first_chars = "13b",
+		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
+		.valid = val_crypto,
+	},
+	[HP_PII_MAC_ADDRESS] = {
+		.name = "mac_address",
+		.pat = {"[0-9A-Fa-f]{2}[:\\-][0-9A-Fa-f]{2}[:\\-][0-9A-Fa-f]{2}[:\\-]",
+			"[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\."},
+		.back = 10, .minlen = 14, .maxlen = 17,
+		.set = C_DIGIT | C_UPPER | C_LOWER | C_COLON | C_DASH | C_DOT,
+		.first_chars = "0123456789abcdefABCDEF",
+		.before = C_ALNUM | C_UNDER | C_COLON | C_DASH | C_DOT,
+		.after = C_ALNUM | C_UNDER, .after_flags = AF_SEP_HEX | AF_DOT_DIGIT,
+		.valid = hp_pii_mac_valid,
+	},
+	[HP_PII_AWS_ACCESS_KEY] = {
+		.name = "aws_access_key",
+		.pat = {"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}"},
+		.back = 20, .minlen = 20, .maxlen = 20,
+		.set = C_DIGIT | C_UPPER, .first_chars = "A",
+		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
+	},
+	[HP_PII_GITHUB_TOKEN] = {
+		.name = "github_token",
+		.pat = {"gh[pousr]_[A-Za-z0-9]{36}", "github_pat_[A-Za-z0-9]{22}_"},
+		.back = 40, .minlen = 40, .maxlen = 255,
+		.set = C_ALNUM | C_UNDER, .first_chars = "g",
+		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
+	},
+	[HP_PII_STRIPE_KEY] = {
+		.name = "stripe_key",
+		.pat = {"[sr]k_(?:live|test)_[A-Za-z0-9]{16}"},
+		.back = 24, .minlen = 24, .maxlen = 255,
+		.set = C_ALNUM | C_UNDER, .first_chars = "rs",
+		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
+	},
+	[HP_PII_SLACK_TOKEN] = {
+		.name = "slack_token",
+		.pat = {"xox[abposr]-[A-Za-z0-9\\-]{10}"},
+		.back = 15, .minlen = 15, .maxlen = 255,
+		.set = C_ALNUM | C_DASH, .first_chars = "x",
+		.before = C_ALNUM | C_UNDER | C_DASH, .after = C_ALNUM | C_UNDER | C_DASH,
+	},
+	[HP_PII_JWT] = {
+		.name = "jwt",
+		.pat = {"eyJ[A-Za-z0-9_\\-]{7}"},
+		.back = 10, .minlen = 18, .maxlen = 16384,
+		.set = C_ALNUM | C_UNDER | C_DASH | C_DOT, .first_chars = "e",
+		.before = C_ALNUM | C_UNDER | C_DASH | C_DOT, .after = C_ALNUM | C_UNDER | C_DASH,
+		.valid = hp_pii_jwt_valid,
+	},
+	[HP_PII_PEM_PRIVATE_KEY] = {
+		.name = "pem_private_key",
+		.pat = {"-----BEGIN "},
+		.back = 11, .span = span_pem,
+	},
+};
+
+/* Shapes the prefilters cannot check exactly (token prefixes and lengths). */
+static bool
+secret_shape(unsigned int ent, const uint8_t *s, size_t n)
+{
+	switch (ent) {
+	case HP_PII_AWS_ACCESS_KEY:
+		return n == 20 && (memcmp(s, "AKIA", 4) == 0 || memcmp(s, "ASIA", 4) == 0 ||
+				   memcmp(s, "ABIA", 4) == 0 || memcmp(s, "ACCA", 4) == 0);
+	case HP_PII_GITHUB_TOKEN:
+		if (n == 93 && memcmp(s, "github_pat_", 11) == 0 && s[33] == '_')
+			return true;
+		if (n < 40 || s[0] != 'g' || s[1] != 'h' || s[3] != '_' ||
+		    strchr("pousr", s[2]) == NULL || s[2] == 0)
+			return false;
+		for (size_t i = 4; i < n; i++)
+			if (s[i] == '_')
+				return false;
+		return true;
+	case HP_PII_STRIPE_KEY:
+		if (n < 24 || s[1] != 'k' || s[2] != '_' ||
+		    (memcmp(s + 3, "live_", 5) != 0 && memcmp(s + 3, "test_", 5) != 0))
+			return false;
+		for (size_t i = 8; i < n; i++)
+			if (s[i] == '_')
+				return false;
+		return true;
+	case HP_PII_SLACK_TOKEN:
+		return n >= 15 && memcmp(s, "xox", 3) == 0 && strchr("abposr", s[3]) != NULL &&
+		       s[3] != 0 && s[4] == '-';
+	default:
+		return false;
+	}
+}
+
+static inline bool
+after_ok(const struct ent_desc *d, const uint8_t *b, size_t len, size_t e)
+{
+	uint8_t c;
+
+	if (e >= len)
+		return true;
+	c = b[e];
+	if (cclass(c) & d->after)
+		return false;
+	if ((d->after_flags & AF_DOT_DIGIT) && c == '.' && e + 1 < len &&
+	    (cclass(b[e + 1]) & C_DIGIT))
+		return false;
+	if ((d->after_flags & AF_SEP_HEX) && (c == ':' || c == '-') && e + 1 < len &&
+	    is_hex(b[e + 1]))
+		return false;
+	return true;
+}
+
+/* Generic grammar: the longest run of the entity's set from s, then candidate ends from the
+ * longest down, each needing its boundary, the validator and (maybe) a context word. */
+static size_t
+span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
+{
+	size_t n = 0;
+
+	if (s > 0 && (cclass(b[s - 1]) & d->before))
+		return 0;
+	if (d->first_chars != NULL) {
+		if (b[s] == 0 || strchr(d->first_chars, b[s]) == NULL)
+			return 0;
+	} else if (!(cclass(b[s]) & d->first)) {
+		return 0;
+	}
+	while (s + n < len && n < d->maxlen && (cclass(b[s + n]) & d->set))
+		n++;
+	for (size_t e = s + n; e >= s + d->minlen && e > s; e--) {
+		bool ok, bare = false;
+		if (!after_ok(d, b, len, e))
+			continue;
+		if (d->valid_bare != NULL)
+			ok = d->valid_bare(b + s, e - s, &bare);
+		else if (d->valid != NULL)
+			ok = d->valid(b + s, e - s);
+		else
+			ok = secret_shape(ent, b + s, e - s);
+		if (!ok)
+			continue;
+		if ((d->ctx == CTX_ALWAYS || (d->ctx == CTX_IF_BARE && bare)) &&
+		    !has_context(d->words, b, s))
+			continue;
+		return e;
+	}
+	return 0;
+}
+
+/* ---- database ---- */
+
+#define MAX_PATTERNS (HP_PII__BUILTIN_COUNT * 3 + HP_PII_MAX_USER)
+
+struct hp_pii_db {
+	hs_database_t *hs;           /* NULL when nothing is enabled */
+	unsigned int n_entities;     /* HP_PII__BUILTIN_COUNT + n_user */
+	uint64_t enabled;
+	uint16_t pat_ent[MAX_PATTERNS];
+	char user_name[HP_PII_MAX_USER][HP_PII_NAME_MAX];
+	enum hp_pii_validator user_val[HP_PII_MAX_USER];
+};
+
+struct hp_pii_scratch {
+	hs_scratch_t *hs;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+name_ok(const char *n)
+{
+	size_t l = n ? strlen(n) : 0;
+
+	if (l == 0 || l >= HP_PII_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < l; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '_'))
+			return false;
+	return true;
+}
+
+int
+hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *err,
+		 size_t errlen)
+{
+	const char *exprs[MAX_PATTERNS];
+	unsigned int flags[MAX_PATTERNS], ids[MAX_PATTERNS], np = 0;
+	hs_compile_error_t *cerr = NULL;
+	struct hp_pii_db *db;
+	int rc = 0;
+
+	if (cfg == NULL || out == NULL) {
+		seterr(err, errlen, "pii: no configuration");
+		return -EINVAL;
+	}
+	*out = NULL;
+	if (cfg->n_user > HP_PII_MAX_USER || (cfg->n_user > 0 && cfg->user == NULL)) {
+		seterr(err, errlen, "pii: more than %d user-defined entities", HP_PII_MAX_USER);
+		return -EINVAL;
+	}
+	db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		return -ENOMEM;
+	db->enabled = cfg->enabled & HP_PII_ALL_BUILTIN;
+	db->n_entities = HP_PII__BUILTIN_COUNT + cfg->n_user;
+	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++) {
+		if (!(db->enabled & (UINT64_C(1) << e)))
+			continue;
+		for (unsigned int k = 0; k < 3 && builtin[e].pat[k] != NULL; k++) {
+			exprs[np] = builtin[e].pat[k];
+			flags[np] = 0;
+			ids[np] = np;
+			db->pat_ent[np++] = (uint16_t)e;
+		}
+	}
+	for (unsigned int u = 0; u < cfg->n_user; u++) {
+		const struct hp_pii_user_entity *ue = &cfg->user[u];
+		if (!name_ok(ue->name)) {
+			seterr(err, errlen, "pii entity '%s': %s", ue->name ? ue->name : "",
+			       "name must be [a-z0-9_]{1,31}");
+			rc = -EINVAL;
+			goto out;
+		}
+		if (hp_pii_builtin_from_name(ue->name) >= 0) {
+			seterr(err, errlen, "pii entity '%s': %s", ue->name, "is a built-in name");
+			rc = -EINVAL;
+			goto out;
+		}
+		for (unsigned int v = 0; v < u; v++)
+			if (strcmp(db->user_name[v], ue->name) == 0) {
+				seterr(err, errlen, "pii entity '%s': %s", ue->name, "defined twice");
+				rc = -EINVAL;
+				goto out;
+			}
+		if (ue->pattern == NULL || ue->pattern[0] == '\0' ||
+		    (unsigned int)ue->validator >= HP_PII_VAL__COUNT) {
+			seterr(err, errlen, "pii entity '%s': %s", ue->name,
+			       "empty pattern or unknown validator");
+			rc = -EINVAL;
+			goto out;
+		}
+		memcpy(db->user_name[u], ue->name, strlen(ue->name) + 1);
+		db->user_val[u] = ue->validator;
+		/* the grammar is unknown, so Hyperscan must say where the match starts */
+		exprs[np] = ue->pattern;
+		flags[np] = HS_FLAG_SOM_LEFTMOST;
+		ids[np] = np;
+		db->pat_ent[np++] = (uint16_t)(HP_PII__BUILTIN_COUNT + u);
+	}
+	if (np == 0)
+		goto out;
+	if (hs_compile_multi(exprs, flags, ids, np, HS_MODE_BLOCK, NULL, &db->hs, &cerr) !=
+	    HS_SUCCESS) {
+		const char *who = "?";
+		if (cerr != NULL && cerr->expression >= 0 && (unsigned int)cerr->expression < np) {
+			unsigned int ent = db->pat_ent[cerr->expression];
+			who = ent < HP_PII__BUILTIN_COUNT ?
+				      builtin[ent].name :
+				      db->user_name[ent - HP_PII__BUILTIN_COUNT];
+		}
+		seterr(err, errlen, "pii entity '%s': pattern refused by Hyperscan: %s", who,
+		       cerr != NULL ? cerr->message : "unknown error");
+		hs_free_compile_error(cerr);
+		rc = -EIO;
+		goto out;
+	}
+out:
+	if (rc != 0) {
+		hp_pii_db_free(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
+void
+hp_pii_db_free(struct hp_pii_db *db)
+{
+	if (db == NULL)
+		return;
+	hs_free_database(db->hs);
+	free(db);
+}
+
+int
+hp_pii_scratch_create(const struct hp_pii_db *db, struct hp_pii_scratch **out)
+{
+	struct hp_pii_scratch *s;
+
+	if (db == NULL || out == NULL)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	if (db->hs != NULL && hs_alloc_scratch(db->hs, &s->hs) != HS_SUCCESS) {
+		free(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+int
+hp_pii_scratch_clone(const struct hp_pii_scratch *src, struct hp_pii_scratch **out)
+{
+	struct hp_pii_scratch *s;
+
+	if (src == NULL || out == NULL)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	if (src->hs != NULL && hs_clone_scratch(src->hs, &s->hs) != HS_SUCCESS) {
+		free(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+hp_pii_scratch_free(struct hp_pii_scratch *s)
+{
+	if (s == NULL)
+		return;
+	hs_free_scratch(s->hs);
+	free(s);
+}
+
+/* ---- scan ---- */
+
+struct ent_state {
+	size_t tried;     /* starts below this were tried */
+	size_t last_end;  /* end of the last accepted span */
+	size_t last_start;
+	int32_t last_idx; /* index in span[] of the last accepted span, -1 if not kept */
+};
+
+struct scan_ctx {
+	const struct hp_pii_db *db;
+	const uint8_t *buf;
+	size_t len;
+	struct hp_pii_result *res;
+	struct ent_state st[HP_PII_MAX_ENTITIES];
+};
+
+static void
+record(struct scan_ctx *c, unsigned int ent, size_t s, size_t e)
+{
+	struct hp_pii_result *r = c->res;
+	struct ent_state *st = &c->st[ent];
+
+	r->total++;
+	r->count[ent]++;
+	st->last_start = s;
+	st->last_end = e;
+	st->last_idx = -1;
+	if (r->n_spans < HP_PII_MAX_SPANS) {
+		st->last_idx = (int32_t)r->n_spans;
+		r->span[r->n_spans++] = (struct hp_pii_span){
+			.start = (uint32_t)s, .end = (uint32_t)e, .entity = (uint16_t)ent};
+	} else {
+		r->n_dropped++;
+	}
+}
+
+static int
+on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+	 void *ctx)
+{
+	struct scan_ctx *c = ctx;
+	unsigned int ent = c->db->pat_ent[id];
+	struct ent_state *st = &c->st[ent];
+	size_t end = (size_t)to, lo;
+	const struct ent_desc *d;
+
+	(void)flags;
+	if (ent >= HP_PII__BUILTIN_COUNT) {
+		/* user entity: SOM given; extend the current span at the same start, else
+		 * accept a new one that does not overlap */
+		bool (*fn)(const uint8_t *, size_t) =
+			user_validators[c->db->user_val[ent - HP_PII__BUILTIN_COUNT]].fn;
+		if (fn != NULL && !fn(c->buf + from, (size_t)(to - from)))
+			return 0;
+		if (st->last_end != 0 && from == st->last_start && end > st->last_end) {
+			st->last_end = end;
+			if (st->last_idx >= 0)
+				c->res->span[st->last_idx].end = (uint32_t)end;
+		} else if (st->last_end == 0 || from >= st->last_end) {
+			if (to > from)
+				record(c, ent, (size_t)from, end);
+		}
+		return 0;
+	}
+	d = &builtin[ent];
+	lo = end > d->back ? end - d->back : 0;
+	if (lo < st->tried)
+		lo = st->tried;
+	if (lo < st->last_end)
+		lo = st->last_end;
+	for (size_t s = lo; s < end; s++) {
+		size_t e = d->span != NULL ? d->span(d, c->buf, c->len, s) :
+					     span_generic(ent, d, c->buf, c->len, s);
+		if (e == 0)
+			continue;
+		record(c, ent, s, e);
+		s = e - 1;
+	}
+	if (st->tried < end)
+		st->tried = end;
+	return 0;
+}
+
+int
+hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const uint8_t *buf,
+	    size_t len, struct hp_pii_result *res)
+{
+	struct scan_ctx c;
+
+	if (db == NULL || scratch == NULL || res == NULL || (buf == NULL && len > 0))
+		return -EINVAL;
+	if (len > UINT32_MAX)
+		return -E2BIG;
+	res->total = 0;
+	res->n_spans = 0;
+	res->n_dropped = 0;
+	memset(res->count, 0, sizeof(res->count));
+	if (db->hs == NULL || len == 0)
+		return 0;
+	c.db = db;
+	c.buf = buf;
+	c.len = len;
+	c.res = res;
+	memset(c.st, 0, sizeof(c.st[0]) * db->n_entities);
+	if (hs_scan(db->hs, (const char *)buf, (unsigned int)len, 0, scratch->hs, on_match, &c) !=
+	    HS_SUCCESS)
+		return -EIO;
+	return (int)res->total;
+}
+
+/* ---- mask ---- */
+
+size_t
+hp_pii_mask(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask_char)
+{
+	size_t changed = 0;
+
+	if (buf == NULL || res == NULL)
+		return 0;
+	for (uint32_t i = 0; i < res->n_spans && i < HP_PII_MAX_SPANS; i++) {
+		const struct hp_pii_span *sp = &res->span[i];
+		size_t s = sp->start, e = sp->end, keep = e;
+		if (e > len || s >= e)
+			continue;
+		if (sp->entity < HP_PII__BUILTIN_COUNT && builtin[sp->entity].keep_last4) {
+			/* cards keep their last 4 digits and every separator */
+			unsigned int nd = 0;
+			while (keep > s && nd < 4)
+				if (cclass(buf[--keep]) & C_DIGIT)
+					nd++;
+		}
+		for (size_t k = s; k < keep; k++) {
+			if (keep != e && !(cclass(buf[k]) & C_DIGIT))
+				continue;
+			if (buf[k] != (uint8_t)mask_char) {
+				buf[k] = (uint8_t)mask_char;
+				changed++;
+			}
+		}
+	}
+	return changed;
+}
+
+/* ---- names ---- */
+
+const char *
+hp_pii_entity_name(const struct hp_pii_db *db, unsigned int entity)
+{
+	if (entity < HP_PII__BUILTIN_COUNT)
+		return builtin[entity].name;
+	if (db != NULL && entity < db->n_entities)
+		return db->user_name[entity - HP_PII__BUILTIN_COUNT];
+	return "unknown";
+}
+
+int
+hp_pii_builtin_from_name(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (int i = 0; i < HP_PII__BUILTIN_COUNT; i++)
+		if (strcmp(builtin[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+unsigned int
+hp_pii_entity_count(const struct hp_pii_db *db)
+{
+	return db != NULL ? db->n_entities : HP_PII__BUILTIN_COUNT;
+}
+
+const char *
+hp_pii_validator_name(enum hp_pii_validator v)
+{
+	if ((unsigned int)v >= HP_PII_VAL__COUNT)
+		return "unknown";
+	return user_validators[v].name;
+}

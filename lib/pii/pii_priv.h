@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/pii private: validators (pii_validate.c) shared by the engine and the unit tests.
+ * Every validator takes the exact candidate text [s, s + n), separators included, allocates
+ * nothing, reads nothing outside it, and returns true only if the whole text is valid.
+ */
+#ifndef HP_PII_PRIV_H
+#define HP_PII_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pii.h"
+
+/* 13-19 digits, single ' ' or '-' between digits, first digit 1-6, 13 digits starting with 1
+ * excluded (Presidio), Luhn sum. */
+bool hp_pii_card_valid(const uint8_t *s, size_t n);
+/* Luhn over digits, separators ' ' and '-' skipped, any length >= 2 (user validator "luhn"). */
+bool hp_pii_luhn_valid(const uint8_t *s, size_t n);
+/* ddd-dd-dddd with one delimiter among '-', '.', ' ' used twice, or 9 bare digits; Presidio's
+ * invalid values rejected. *bare says which form it was. */
+bool hp_pii_ssn_valid(const uint8_t *s, size_t n, bool *bare);
+bool hp_pii_itin_valid(const uint8_t *s, size_t n, bool *bare);
+/* Compact or grouped by 4 with single spaces; country length; mod 97 == 1. */
+bool hp_pii_iban_valid(const uint8_t *s, size_t n);
+/* 9 digits or dddd-dddd-d; prefix 00-12, 21-32, 61-72, 80; 3-7-1 weighted checksum. */
+bool hp_pii_aba_valid(const uint8_t *s, size_t n);
+/* ddd-ddd-dddd, ddd ddd dddd or 10 bare digits; mod 11. */
+bool hp_pii_nhs_valid(const uint8_t *s, size_t n, bool *bare);
+bool hp_pii_email_valid(const uint8_t *s, size_t n);
+/* +[1-9] then 8-15 digits in all with single ' ', '.', '-' between digits, or North American
+ * (ddd) ddd-dddd, (ddd)ddd-dddd, ddd-ddd-dddd (same separator twice), area/exchange 2-9. */
+bool hp_pii_phone_valid(const uint8_t *s, size_t n);
+bool hp_pii_ipv4_valid(const uint8_t *s, size_t n);
+/* RFC 4291 text forms incl. '::' and a trailing dotted quad; the bare "::" is refused. */
+bool hp_pii_ipv6_valid(const uint8_t *s, size_t n);
+/* xx:xx:xx:xx:xx:xx, xx-xx-..., xxxx.xxxx.xxxx; all-zero refused. */
+bool hp_pii_mac_valid(const uint8_t *s, size_t n);
+/* Bitcoin P2PKH/P2SH: 26-35 base58 chars, 25 bytes, version 0x00 or 0x05, double SHA-256. */
+bool hp_pii_base58check_valid(const uint8_t *s, size_t n);
+/* Segwit "bc1": Bech32 for witness v0 (20 or 32 byte program), Bech32m for v1-16. */
+bool hp_pii_bech32_valid(const uint8_t *s, size_t n);
+bool hp_pii_jwt_valid(const uint8_t *s, size_t n);
+
+void hp_pii_sha256(const uint8_t *m, size_t n, uint8_t out[32]);
+
+#endif /* HP_PII_PRIV_H */

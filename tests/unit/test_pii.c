@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * PII and secret detection tests (lib/pii).
+ *
+ * 1. Every case of ../shared/vectors/pii.json (Presidio's recognizer tests): exact spans of the
+ *    case's entity (skipped with a message if the file is not next to the repository).
+ * 2. Validators on known-good and known-bad values (SHA-256 FIPS vector, BIP-173/350 addresses,
+ *    bitcoin wiki addresses, IBAN registry examples, ABA and NHS check digits).
+ * 3. Per entity through the engine: positives with exact spans, negatives and decoys (order ids,
+ *    timestamps, UUIDs, versions, card-like numbers failing Luhn) in JSON bodies.
+ * 4. User-defined entities (SOM, leftmost-longest, validator), refused patterns named.
+ * 5. Mask: length kept, only span bytes change, cards keep their last 4 digits.
+ * 6. Zero allocation per scan: Hyperscan's allocator is replaced (hs_set_allocator) before the
+ *    database and scratch exist; every scan in this file runs inside a counting window.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <hs.h>
+#include <jansson.h>
+
+#include "pii.h"
+#include "pii_priv.h"
+
+#define VECTORS HP_SOURCE_ROOT "/../shared/vectors/pii.json"
+
+/* ---- counting allocator ---- */
+
+static size_t n_allocs;
+static int counting;
+
+static void *
+cnt_malloc(size_t n)
+{
+	if (counting)
+		n_allocs++;
+	return malloc(n);
+}
+
+static void
+cnt_free(void *p)
+{
+	free(p);
+}
+
+static struct hp_pii_db *db_all;
+static struct hp_pii_scratch *scr_all;
+static struct hp_pii_result res;
+
+static int
+scan_counted(const struct hp_pii_db *db, struct hp_pii_scratch *scr, const char *text)
+{
+	int rc;
+
+	n_allocs = 0;
+	counting = 1;
+	rc = hp_pii_scan(db, scr, (const uint8_t *)text, strlen(text), &res);
+	counting = 0;
+	assert_int_equal(n_allocs, 0);
+	return rc;
+}
+
+/* Spans of one entity in res as "s-e,s-e" for readable failures. */
+static const char *
+spans_of(unsigned int ent, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (uint32_t i = 0; i < res.n_spans; i++)
+		if (res.span[i].entity == ent)
+			o += (size_t)snprintf(out + o, outlen - o, "%s%u-%u", o ? "," : "",
+					      res.span[i].start, res.span[i].end);
+	return out;
+}
+
+static void
+expect(unsigned int ent, const char *text, const char *want)
+{
+	char got[512];
+
+	assert_true(scan_counted(db_all, scr_all, text) >= 0);
+	spans_of(ent, got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		fail_msg("%s in \"%s\": got [%s], want [%s]", hp_pii_entity_name(db_all, ent), text,
+			 got, want);
+}
+
+static int
+setup(void **state)
+{
+	struct hp_pii_config cfg = {.enabled = HP_PII_ALL_BUILTIN};
+	char err[256];
+
+	(void)state;
+	assert_int_equal(hs_set_allocator(cnt_malloc, cnt_free), HS_SUCCESS);
+	if (hp_pii_db_create(&cfg, &db_all, err, sizeof(err)) != 0)
+		fail_msg("db: %s", err);
+	assert_int_equal(hp_pii_scratch_create(db_all, &scr_all), 0);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hp_pii_scratch_free(scr_all);
+	hp_pii_db_free(db_all);
+	return 0;
+}
+
+/* ---- 1. vectors ---- */
+
+static void
+test_vectors(void **state)
+{
+	json_error_t jerr;
+	json_t *root, *cases, *c;
+	size_t i, n = 0;
+
+	(void)state;
+	root = json_load_file(VECTORS, 0, &jerr);
+	if (root == NULL) {
+		print_message("skipped: %s not found (%s)\n", VECTORS, jerr.text);
+		skip();
+	}
+	cases = json_object_get(root, "cases");
+	assert_true(json_is_array(cases));
+	json_array_foreach(cases, i, c) {
+		const char *ename = json_string_value(json_object_get(c, "entity"));
+		const char *text = json_string_value(json_object_get(c, "text"));
+		json_t *spans = json_object_get(c, "spans"), *sp;
+		char want[512];
+		size_t k, o = 0;
+		int ent = hp_pii_builtin_from_name(ename);
+
+		assert_true(ent >= 0);
+		want[0] = '\0';
+		json_array_foreach(spans, k, sp) {
+			o += (size_t)snprintf(want + o, sizeof(want) - o, "%s%lld-%lld", o ? "," : "",
+					      json_integer_value(json_array_get(sp, 0)),
+					      json_integer_value(json_array_get(sp, 1)));
+		}
+		expect((unsigned int)ent, text, want);
+		n++;
+	}
+	assert_true(n >= 30);
+	json_decref(root);
+}
+
+/* ---- 2. validators ---- */
+
+#define V(fn, str) fn((const uint8_t *)(str), strlen(str))
+
+static void
+test_sha256(void **state)
+{
+	static const uint8_t abc[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae,
+		0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61,
+		0xf2, 0x00, 0x15, 0xad};
+	/* FIPS 180-2 two-block message */
+	static const uint8_t two[32] = {
+		0x24, 0x8d, 0x6a, 0x61, 0xd2, 0x06, 0x38, 0xb8, 0xe5, 0xc0, 0x26, 0x93, 0x0c, 0x3e,
+		0x60, 0x39, 0xa3, 0x3c, 0xe4, 0x59, 0x64, 0xff, 0x21, 0x67, 0xf6, 0xec, 0xed, 0xd4,
+		0x19, 0xdb, 0x06, 0xc1};
+	const char *m2 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	uint8_t h[32];
+
+	(void)state;
+	hp_pii_sha256((const uint8_t *)"abc", 3, h);
+	assert_memory_equal(h, abc, 32);
+	hp_pii_sha256((const uint8_t *)m2, strlen(m2), h);
+	assert_memory_equal(h, two, 32);
+}
+
+static void
+test_validators(void **state)
+{
+	bool bare;
+
+	(void)state;
+	/* cards */
+	assert_true(V(hp_pii_card_valid, "4111 1111 1111 1111"));
+	assert_true(V(hp_pii_card_valid, "378282246310005"));
+	assert_false(V(hp_pii_card_valid, "4111  1111 1111 1111")); /* double separator */
+	assert_false(V(hp_pii_card_valid, "4111111111111112"));
+	assert_false(V(hp_pii_card_valid, "0000000000000000"));
+	assert_false(V(hp_pii_card_valid, "41111111111111111111")); /* 20 digits */
+	assert_true(V(hp_pii_luhn_valid, "79927398713"));
+	/* SSN */
+	assert_true(hp_pii_ssn_valid((const uint8_t *)"078-05-1123", 11, &bare) && !bare);
+	assert_false(hp_pii_ssn_valid((const uint8_t *)"123456789", 9, &bare));
+	assert_false(hp_pii_ssn_valid((const uint8_t *)"111-11-1111", 11, &bare));
+	assert_false(hp_pii_ssn_valid((const uint8_t *)"900-12-3456", 11, &bare));
+	assert_true(hp_pii_itin_valid((const uint8_t *)"912-70-1234", 11, &bare));
+	assert_false(hp_pii_itin_valid((const uint8_t *)"912-93-1234", 11, &bare));
+	assert_false(hp_pii_itin_valid((const uint8_t *)"912-49-1234", 11, &bare));
+	/* IBAN */
+	assert_true(V(hp_pii_iban_valid, "FR1420041010050500013M02606"));
+	assert_true(V(hp_pii_iban_valid, "NO9386011117947"));
+	assert_false(V(hp_pii_iban_valid, "NO93860111179470")); /* too long for NO */
+	assert_false(V(hp_pii_iban_valid, "DE89 37040044 0532013000")); /* space mid-group */
+	assert_false(V(hp_pii_iban_valid, "ZZ89370400440532013000"));   /* no such country */
+	/* ABA: Federal Reserve Bank of Boston, and a check digit off by one */
+	assert_true(V(hp_pii_aba_valid, "011000015"));
+	assert_true(V(hp_pii_aba_valid, "0110-0001-5"));
+	assert_false(V(hp_pii_aba_valid, "011000016"));
+	assert_false(V(hp_pii_aba_valid, "991000015")); /* prefix 99 */
+	/* NHS (Presidio's examples) */
+	assert_true(hp_pii_nhs_valid((const uint8_t *)"401-023-2137", 12, &bare) && !bare);
+	assert_true(hp_pii_nhs_valid((const uint8_t *)"221 395 1837", 12, &bare));
+	assert_true(hp_pii_nhs_valid((const uint8_t *)"0032698674", 10, &bare) && bare);
+	assert_false(hp_pii_nhs_valid((const uint8_t *)"401-023-2138", 12, &bare));
+	assert_false(hp_pii_nhs_valid((const uint8_t *)"401-023 2137", 12, &bare));
+	assert_false(hp_pii_nhs_valid((const uint8_t *)"0000000000", 10, &bare));
+	/* email */
+	assert_true(V(hp_pii_email_valid, "a.b+tag@mail.example.co.uk"));
+	assert_false(V(hp_pii_email_valid, "a..b@example.com"));
+	assert_false(V(hp_pii_email_valid, "a@-example.com"));
+	assert_false(V(hp_pii_email_valid, "a@example.c0m"));
+	assert_false(V(hp_pii_email_valid, "a@localhost"));
+	/* phone */
+	assert_true(V(hp_pii_phone_valid, "+14155552671"));
+	assert_true(V(hp_pii_phone_valid, "+44 20 7946 0958"));
+	assert_true(V(hp_pii_phone_valid, "(415) 555-2671"));
+	assert_true(V(hp_pii_phone_valid, "415.555.2671"));
+	assert_false(V(hp_pii_phone_valid, "415-555.2671"));
+	assert_false(V(hp_pii_phone_valid, "115-555-2671")); /* area code 1xx */
+	assert_false(V(hp_pii_phone_valid, "+1415"));
+	/* IP, MAC */
+	assert_true(V(hp_pii_ipv4_valid, "192.168.0.1"));
+	assert_false(V(hp_pii_ipv4_valid, "256.1.1.1"));
+	assert_false(V(hp_pii_ipv4_valid, "01.1.1.1"));
+	assert_true(V(hp_pii_ipv6_valid, "2001:db8::1"));
+	assert_true(V(hp_pii_ipv6_valid, "::1"));
+	assert_true(V(hp_pii_ipv6_valid, "fe80::1:2:3:4:5:6"));
+	assert_true(V(hp_pii_ipv6_valid, "2001:0db8:85a3:0000:0000:8a2e:0370:7334"));
+	assert_true(V(hp_pii_ipv6_valid, "::ffff:192.0.2.128"));
+	assert_false(V(hp_pii_ipv6_valid, "::"));
+	assert_false(V(hp_pii_ipv6_valid, "1::2::3"));
+	assert_false(V(hp_pii_ipv6_valid, "12:30:45"));
+	assert_false(V(hp_pii_ipv6_valid, "1:2:3:4:5:6:7:8:9"));
+	assert_false(V(hp_pii_ipv6_valid, "12345::1"));
+	assert_true(V(hp_pii_mac_valid, "00:1A:2b:3C:4d:5E"));
+	assert_true(V(hp_pii_mac_valid, "00-1a-2b-3c-4d-5e"));
+	assert_true(V(hp_pii_mac_valid, "001a.2b3c.4d5e"));
+	assert_false(V(hp_pii_mac_valid, "00:1a-2b:3c:4d:5e"));
+	assert_false(V(hp_pii_mac_valid, "00:00:00:00:00:00"));
+	/* bitcoin: the genesis address, a P2SH example (bitcoin wiki), BIP-173/350 */
+	assert_true(V(hp_pii_base58check_valid, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"));
+	assert_true(V(hp_pii_base58check_valid, "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"));
+	assert_false(V(hp_pii_base58check_valid, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"));
+	assert_false(V(hp_pii_base58check_valid, "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNL0"));
+	assert_true(V(hp_pii_bech32_valid, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"));
+	assert_true(V(hp_pii_bech32_valid,
+		      "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"));
+	assert_false(V(hp_pii_bech32_valid, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5"));
+	/* JWT */
+	assert_true(V(hp_pii_jwt_valid, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"));
+	assert_false(V(hp_pii_jwt_valid, "eyJhbGciOiJIUzI1NiJ9.c3ViIjoiMSJ9.c2ln"));
+	assert_false(V(hp_pii_jwt_valid, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0"));
+}
+
+/* ---- 3. entities through the engine ---- */
+
+static void
+test_cards(void **state)
+{
+	(void)state;
+	expect(HP_PII_CREDIT_CARD, "{\"card\":\"4111-1111-1111-1111\",\"n\":2}", "9-28");
+	expect(HP_PII_CREDIT_CARD, "pay 378282246310005 now", "4-19");
+	expect(HP_PII_CREDIT_CARD, "5555 5555 5555 4444,4111111111111111", "0-19,20-36");
+	/* decoys: order ids and card-like numbers failing Luhn, a longer digit run */
+	expect(HP_PII_CREDIT_CARD, "{\"order_id\":4111111111111112,\"ts\":1700000000123}", "");
+	expect(HP_PII_CREDIT_CARD, "x41111111111111111", "");
+	expect(HP_PII_CREDIT_CARD, "41111111111111110000", "");
+	expect(HP_PII_CREDIT_CARD, "ref 4111111111111111a", "");
+}
+
+static void
+test_ids(void **state)
+{
+	(void)state;
+	expect(HP_PII_US_SSN, "{\"ssn\":\"078-05-1123\"}", "8-19");
+	expect(HP_PII_US_SSN, "{\"ssn\":\"078051123\"}", "8-17"); /* bare, with context */
+	expect(HP_PII_US_SSN, "{\"order\":\"078051123\"}", "");   /* bare, no context */
+	expect(HP_PII_US_SSN, "1.078-05-1123", "");
+	expect(HP_PII_US_ITIN, "itin: 912-70-1234", "6-17");
+	expect(HP_PII_US_ITIN, "id 912-49-1234", "");
+	expect(HP_PII_ABA_ROUTING, "{\"routing_number\":\"011000015\"}", "19-28");
+	expect(HP_PII_ABA_ROUTING, "{\"order_id\":\"011000015\"}", ""); /* context required */
+	expect(HP_PII_ABA_ROUTING, "routing 011000016", "");
+	expect(HP_PII_UK_NHS, "patient 401 023 2137.", "8-20");
+	expect(HP_PII_UK_NHS, "{\"nhs_number\":\"0032698674\"}", "15-25");
+	expect(HP_PII_UK_NHS, "{\"created\":1700000004}", ""); /* unix time, no context */
+}
+
+static void
+test_contact(void **state)
+{
+	(void)state;
+	expect(HP_PII_EMAIL, "{\"email\":\"Jane.Doe+x@mail.example.com\"}", "10-37");
+	expect(HP_PII_EMAIL, "mail bob@example.com.", "5-20");
+	expect(HP_PII_EMAIL, "a@b.c x@@y.com @example.com me@localhost", "");
+	expect(HP_PII_EMAIL, "git@github.com:org/repo a@b.io", "0-14,24-30");
+	expect(HP_PII_PHONE, "{\"phone\":\"+1 415 555 2671\"}", "10-25");
+	expect(HP_PII_PHONE, "call (415) 555-2671 or 415.555.2671", "5-19,23-35");
+	expect(HP_PII_PHONE, "+14155552671", "0-12");
+	expect(HP_PII_PHONE, "{\"date\":\"2024-01-15\",\"id\":4155552671,\"v\":\"1.415.555\"}", "");
+	expect(HP_PII_IBAN, "iban=GB29 NWBK 6016 1331 9268 19;", "5-32");
+	expect(HP_PII_IBAN, "{\"sku\":\"AB12CDEF34567890XYZ\"}", "");
+}
+
+static void
+test_network(void **state)
+{
+	(void)state;
+	expect(HP_PII_IPV4, "{\"ip\":\"203.0.113.7\",\"v\":\"1.2.3.4.5\"}", "7-18");
+	expect(HP_PII_IPV4, "999.1.1.1 10.0.0.256 version 1.2.3", "");
+	expect(HP_PII_IPV6, "{\"ip\":\"2001:db8::8a2e:370:7334\"}", "7-30");
+	expect(HP_PII_IPV6, "[fe80::1]:443", "1-8");
+	expect(HP_PII_IPV6, "{\"ts\":\"2024-01-15T12:30:45Z\",\"ns\":\"std::vector\"}", "");
+	expect(HP_PII_MAC_ADDRESS, "{\"mac\":\"00:1a:2b:3c:4d:5e\"}", "8-25");
+	expect(HP_PII_MAC_ADDRESS, "dev 001a.2b3c.4d5e up", "4-18");
+	expect(HP_PII_MAC_ADDRESS, "00:1a:2b:3c:4d:5e:6f 12:30:45", "");
+	expect(HP_PII_MAC_ADDRESS, "{\"uuid\":\"550e8400-e29b-41d4-a716-446655440000\"}", "");
+	expect(HP_PII_CRYPTO_WALLET, "to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.", "3-37");
+	expect(HP_PII_CRYPTO_WALLET, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "0-42");
+	expect(HP_PII_CRYPTO_WALLET, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb 3J98t1WpEZ73CNmQviecrny", "");
+}
+
+static void
+test_secrets(void **state)
+{
+	static const char pem[] = "{\"key\":\"-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA"
+				  "x\\n-----END RSA PRIVATE KEY-----\\n\"}";
+	static const char pub[] = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----";
+	char want[32];
+
+	(void)state;
+	expect(HP_PII_AWS_ACCESS_KEY, "{\"k\":\"AKIAIOSFODNN7EXAMPLE\"}", "6-26");
+	expect(HP_PII_AWS_ACCESS_KEY, "AKIAIOSFODNN7EXAMPLEX AKIAIOSFODNN7EXAMPL", "");
+	expect(HP_PII_GITHUB_TOKEN, "token ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 x", "6-46");
+	expect(HP_PII_GITHUB_TOKEN, "ghp_short gho_", "");
+	expect(HP_PII_STRIPE_KEY, "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "0-32");
+	expect(HP_PII_STRIPE_KEY, "pk_live_4eC39HqLyjWDarjtT1zdp7dc sk_live_short", "");
+	expect(HP_PII_SLACK_TOKEN, "xoxb-123456789012-abcdefABCDEF", "0-30");
+	expect(HP_PII_JWT,
+	       "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk.",
+	       "7-90");
+	expect(HP_PII_JWT, "eyJhbGciOiJIUzI1NiJ9 alone", "");
+	snprintf(want, sizeof(want), "8-%zu", sizeof(pem) - 1 - 4); /* up to the END line's dashes */
+	expect(HP_PII_PEM_PRIVATE_KEY, pem, want);
+	expect(HP_PII_PEM_PRIVATE_KEY, pub, "");
+	/* a key cut short still matches up to the end of its body */
+	expect(HP_PII_PEM_PRIVATE_KEY, "-----BEGIN PRIVATE KEY-----\nMIIEv", "0-33");
+}
+
+/* A realistic body full of decoys: nothing at all may match. */
+static void
+test_decoy_body(void **state)
+{
+	static const char body[] =
+		"{\"id\":\"evt_1NqXyZ2eZvKYlo2C0a1b2c3d\",\"created\":1700000000,"
+		"\"order_id\":\"100045678912\",\"amount\":4999,\"currency\":\"usd\","
+		"\"uuid\":\"123e4567-e89b-12d3-a456-426614174000\","
+		"\"ts\":\"2024-03-01T10:20:30.123Z\",\"version\":\"2.10.3\",\"sku\":\"SKU-1234-5678\","
+		"\"tracking\":\"1Z999AA10123456784\",\"ratio\":0.123456789,"
+		"\"items\":[1234,5678,9012,3456],\"hash\":\"d41d8cd98f00b204e9800998ecf8427e\"}";
+	char got[256];
+
+	(void)state;
+	assert_int_equal(scan_counted(db_all, scr_all, body), 0);
+	(void)got;
+}
+
+/* ---- 4. user entities ---- */
+
+static void
+test_user_entity(void **state)
+{
+	const struct hp_pii_user_entity ue[] = {
+		{.name = "order_ref", .pattern = "ORD-[0-9]{4,8}"},
+		{.name = "luhn_id", .pattern = "LID[0-9]{4,12}", .validator = HP_PII_VAL_NONE},
+		{.name = "acct", .pattern = "[0-9]{11}", .validator = HP_PII_VAL_LUHN},
+	};
+	struct hp_pii_config cfg = {.enabled = UINT64_C(1) << HP_PII_EMAIL, .user = ue,
+				    .n_user = 3};
+	struct hp_pii_db *db;
+	struct hp_pii_scratch *scr, *clone;
+	char err[256], got[256];
+	int rc;
+
+	(void)state;
+	rc = hp_pii_db_create(&cfg, &db, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("%s", err);
+	assert_int_equal(hp_pii_entity_count(db), HP_PII__BUILTIN_COUNT + 3);
+	assert_string_equal(hp_pii_entity_name(db, HP_PII__BUILTIN_COUNT), "order_ref");
+	assert_string_equal(hp_pii_entity_name(db, HP_PII__BUILTIN_COUNT + 2), "acct");
+	assert_string_equal(hp_pii_entity_name(db, 99), "unknown");
+	assert_int_equal(hp_pii_scratch_create(db, &scr), 0);
+	assert_int_equal(hp_pii_scratch_clone(scr, &clone), 0);
+	/* leftmost-longest: ORD-12345678 is one span, not five */
+	rc = scan_counted(db, clone, "x ORD-12345678 ORD-12 ORD-0001 a@b.io 79927398713");
+	assert_int_equal(rc, 4);
+	assert_string_equal(spans_of(HP_PII__BUILTIN_COUNT, got, sizeof(got)), "2-14,22-30");
+	assert_string_equal(spans_of(HP_PII_EMAIL, got, sizeof(got)), "31-37");
+	assert_string_equal(spans_of(HP_PII__BUILTIN_COUNT + 2, got, sizeof(got)), "38-49");
+	assert_int_equal(res.count[HP_PII__BUILTIN_COUNT], 2);
+	assert_int_equal(res.count[HP_PII_CREDIT_CARD], 0); /* not enabled */
+	rc = scan_counted(db, scr, "79927398714");                /* fails Luhn */
+	assert_int_equal(rc, 0);
+	hp_pii_scratch_free(clone);
+	hp_pii_scratch_free(scr);
+	hp_pii_db_free(db);
+}
+
+static void
+test_refused(void **state)
+{
+	const struct hp_pii_user_entity bad[] = {
+		{.name = "fine", .pattern = "abc"},
+		{.name = "backref", .pattern = "(a)\\1"},
+	};
+	const struct hp_pii_user_entity clash[] = {{.name = "email", .pattern = "x"}};
+	const struct hp_pii_user_entity badname[] = {{.name = "Bad Name", .pattern = "x"}};
+	const struct hp_pii_user_entity twice[] = {{.name = "a", .pattern = "x"},
+						   {.name = "a", .pattern = "y"}};
+	struct hp_pii_config cfg = {.enabled = HP_PII_ALL_BUILTIN, .user = bad, .n_user = 2};
+	struct hp_pii_db *db = (struct hp_pii_db *)&cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(hp_pii_db_create(&cfg, &db, err, sizeof(err)), -EIO);
+	assert_null(db);
+	print_message("refused: %s\n", err);
+	assert_non_null(strstr(err, "'backref'"));
+	assert_non_null(strstr(err, "refused by Hyperscan"));
+	assert_non_null(strstr(err, "eference")); /* Hyperscan's own message */
+	cfg.user = clash;
+	cfg.n_user = 1;
+	assert_int_equal(hp_pii_db_create(&cfg, &db, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "built-in"));
+	cfg.user = badname;
+	assert_int_equal(hp_pii_db_create(&cfg, &db, err, sizeof(err)), -EINVAL);
+	cfg.user = twice;
+	cfg.n_user = 2;
+	assert_int_equal(hp_pii_db_create(&cfg, &db, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "twice"));
+	/* nothing enabled: a valid db that finds nothing */
+	cfg.enabled = 0;
+	cfg.n_user = 0;
+	assert_int_equal(hp_pii_db_create(&cfg, &db, err, sizeof(err)), 0);
+	{
+		struct hp_pii_scratch *s;
+		assert_int_equal(hp_pii_scratch_create(db, &s), 0);
+		assert_int_equal(scan_counted(db, s, "4111111111111111"), 0);
+		hp_pii_scratch_free(s);
+	}
+	hp_pii_db_free(db);
+}
+
+/* ---- 5. mask ---- */
+
+static void
+test_mask(void **state)
+{
+	static const char in[] = "{\"card\":\"4111-1111-1111-1111\",\"email\":\"bob@example.com\","
+				 "\"note\":\"ok\",\"ip\":\"10.1.2.3\"}";
+	static const char want[] = "{\"card\":\"####-####-####-1111\",\"email\":\"###############\","
+				   "\"note\":\"ok\",\"ip\":\"########\"}";
+	uint8_t buf[sizeof(in)], inside[sizeof(in)];
+	size_t changed;
+
+	(void)state;
+	memcpy(buf, in, sizeof(in));
+	assert_int_equal(scan_counted(db_all, scr_all, in), 3);
+	changed = hp_pii_mask(buf, sizeof(in) - 1, &res, '#');
+	assert_memory_equal(buf, want, sizeof(want));
+	/* every changed byte lies inside a span */
+	memset(inside, 0, sizeof(inside));
+	for (uint32_t i = 0; i < res.n_spans; i++)
+		memset(inside + res.span[i].start, 1, res.span[i].end - res.span[i].start);
+	for (size_t i = 0; i < sizeof(in); i++)
+		if (buf[i] != (uint8_t)in[i])
+			assert_true(inside[i]);
+	assert_int_equal(changed, 12 + 15 + 8);
+	/* masked again: finds nothing, changes nothing */
+	assert_int_equal(scan_counted(db_all, scr_all, (const char *)buf), 0);
+	assert_int_equal(hp_pii_mask(buf, sizeof(in) - 1, &res, '#'), 0);
+}
+
+/* More matches than HP_PII_MAX_SPANS: all counted, the rest dropped and said so. */
+static void
+test_overflow(void **state)
+{
+	static char big[(HP_PII_MAX_SPANS + 10) * 12 + 1];
+	size_t o = 0;
+
+	(void)state;
+	for (int i = 0; i < HP_PII_MAX_SPANS + 10; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "a%d@b.io ", i % 10);
+	assert_int_equal(scan_counted(db_all, scr_all, big), HP_PII_MAX_SPANS + 10);
+	assert_int_equal(res.n_spans, HP_PII_MAX_SPANS);
+	assert_int_equal(res.n_dropped, 10);
+	assert_int_equal(res.count[HP_PII_EMAIL], HP_PII_MAX_SPANS + 10);
+}
+
+static void
+test_api(void **state)
+{
+	(void)state;
+	assert_int_equal(hp_pii_scan(NULL, scr_all, (const uint8_t *)"x", 1, &res), -EINVAL);
+	assert_int_equal(hp_pii_scan(db_all, scr_all, NULL, 0, &res), 0);
+	for (int i = 0; i < HP_PII__BUILTIN_COUNT; i++)
+		assert_int_equal(hp_pii_builtin_from_name(hp_pii_entity_name(db_all, (unsigned)i)),
+				 i);
+	assert_int_equal(hp_pii_builtin_from_name("nope"), -1);
+	assert_string_equal(hp_pii_validator_name(HP_PII_VAL_LUHN), "luhn");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vectors),     cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_validators),  cmocka_unit_test(test_cards),
+		cmocka_unit_test(test_ids),         cmocka_unit_test(test_contact),
+		cmocka_unit_test(test_network),     cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_decoy_body),  cmocka_unit_test(test_user_entity),
+		cmocka_unit_test(test_refused),     cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_overflow),    cmocka_unit_test(test_api),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
