@@ -524,6 +524,11 @@ cfg_endpoint_check(struct hp_cfg_ctx *ctx, struct hp_endpoint_config *eps, uint3
 	if (rc != 0) {
 		const char *where = ep->secrets_file[0] ? "secrets_file" : "secrets";
 
+		/* the scheme may quote what it refused (a template): one line, printable */
+		for (char *c = verr; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
+				*c = '?';
+
 		if (strncmp(verr, "hmac", 4) == 0 || strncmp(verr, "template", 8) == 0)
 			where = "hmac";
 		else if (strncmp(verr, "url_base", 8) == 0)
