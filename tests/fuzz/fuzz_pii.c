@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * libFuzzer target for lib/pii: scan + validate + mask over any body.
+ *
+ * Input: byte 0 picks the database (every built-in entity; or one entity alone, so each
+ * validator sees candidates the others would not leave it), the rest is the body. The body is
+ * copied into a buffer of exactly its size (ASan sees any read past it).
+ *
+ * Traps on: a scan error on a valid buffer; a span outside the body, empty, of an unknown
+ * entity, out of order or overlapping another span of its entity; counts that disagree with
+ * the spans; a second scan disagreeing with the first; masking that changes the length or a
+ * byte outside every span, or reports a different number of changed bytes than it changed.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pii/pii.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(x)                                                                                   \
+	do {                                                                                       \
+		if (!(x))                                                                          \
+			__builtin_trap();                                                          \
+	} while (0)
+
+#define N_DB (HP_PII__BUILTIN_COUNT + 1)
+
+static struct hp_pii_db *dbs[N_DB];
+static struct hp_pii_scratch *scratch[N_DB];
+static struct hp_pii_result res, res2;
+
+static void
+setup(void)
+{
+	char err[256];
+
+	for (unsigned int i = 0; i < N_DB; i++) {
+		struct hp_pii_config c = {
+			.enabled = i == 0 ? HP_PII_ALL_BUILTIN : UINT64_C(1) << (i - 1),
+		};
+
+		if (hp_pii_db_create(&c, &dbs[i], err, sizeof(err)) != 0 ||
+		    hp_pii_scratch_create(dbs[i], &scratch[i]) != 0)
+			abort();
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static bool ready;
+	unsigned int d;
+	uint8_t *body, *orig;
+	size_t len, changed = 0;
+	uint32_t per[HP_PII_MAX_ENTITIES] = {0}, last_end[HP_PII_MAX_ENTITIES] = {0};
+	int n;
+
+	if (!ready) {
+		setup();
+		ready = true;
+	}
+	if (size < 1)
+		return 0;
+	d = data[0] % N_DB;
+	len = size - 1;
+	body = malloc(len ? len : 1);
+	orig = malloc(len ? len : 1);
+	if (body == NULL || orig == NULL)
+		abort();
+	memcpy(body, data + 1, len);
+	memcpy(orig, data + 1, len);
+
+	n = hp_pii_scan(dbs[d], scratch[d], body, len, &res);
+	CHECK(n >= 0 && (uint32_t)n == res.total);
+	CHECK(res.n_spans + res.n_dropped == res.total);
+	for (uint32_t i = 0; i < res.n_spans; i++) {
+		const struct hp_pii_span *sp = &res.span[i];
+
+		CHECK(sp->start < sp->end && sp->end <= len);
+		CHECK(sp->entity < hp_pii_entity_count(dbs[d]));
+		CHECK(d == 0 || sp->entity == d - 1);
+		/* leftmost, non-overlapping per entity */
+		CHECK(per[sp->entity] == 0 || sp->start >= last_end[sp->entity]);
+		per[sp->entity]++;
+		last_end[sp->entity] = sp->end;
+	}
+	if (res.n_dropped == 0)
+		for (unsigned int e = 0; e < HP_PII_MAX_ENTITIES; e++)
+			CHECK(per[e] == res.count[e]);
+
+	/* deterministic: the same bytes give the same answer */
+	n = hp_pii_scan(dbs[d], scratch[d], body, len, &res2);
+	CHECK(n >= 0 && res2.total == res.total && res2.n_spans == res.n_spans);
+	CHECK(memcmp(res2.span, res.span, res.n_spans * sizeof(res.span[0])) == 0);
+
+	/* mask: only bytes inside spans change, the count is what changed */
+	changed = hp_pii_mask(body, len, &res, '*');
+	{
+		size_t diff = 0;
+
+		for (size_t i = 0; i < len; i++) {
+			bool inside = false;
+
+			if (body[i] == orig[i])
+				continue;
+			diff++;
+			for (uint32_t k = 0; k < res.n_spans && !inside; k++)
+				inside = i >= res.span[k].start && i < res.span[k].end;
+			CHECK(inside);
+		}
+		CHECK(diff == changed);
+	}
+	/* a masked body scans too */
+	CHECK(hp_pii_scan(dbs[d], scratch[d], body, len, &res2) >= 0);
+	free(body);
+	free(orig);
+	return 0;
+}
