@@ -185,13 +185,45 @@ struct hp_endpoint_config {
 	char url_base[HP_CFG_HOST_LEN]; /* twilio: scheme://host the sender signed */
 	struct hp_endpoint_hmac hmac;
 	uint32_t pii_policy;      /* enum hp_pii_policy */
-	uint64_t pii_entities;    /* bit per lib/pii built-in entity; 0 = all of them */
+	/* bit i: lib/pii entity id i (built-ins 0..HP_PII__BUILTIN_COUNT-1, then the custom
+	 * entities of pii.custom_entities in order); 0 = every built-in and every custom one */
+	uint64_t pii_entities;
 };
 
 /* What an endpoint does with PII found in a body (lib/pii). */
 enum hp_pii_policy {
 	HP_PII_POLICY_OFF = 0,
 	HP_PII_POLICY_REPORT, /* counts per entity in the event, never the matched text */
+	HP_PII_POLICY_MASK,   /* bridge: matched bytes replaced in flight (held body segments) */
+	HP_PII_POLICY_BLOCK,  /* verdict reject, reason pii_blocked (422) */
+};
+
+/* Action of one custom entity: the endpoint's policy, or an override. */
+enum hp_pii_action {
+	HP_PII_ACTION_DEFAULT = 0, /* "policy": whatever the endpoint's pii.policy says */
+	HP_PII_ACTION_REPORT,
+	HP_PII_ACTION_MASK,
+	HP_PII_ACTION_BLOCK,
+};
+
+#define HP_CFG_PII_MAX_CUSTOM 32   /* = HP_PII_MAX_USER */
+#define HP_CFG_PII_NAME_LEN   32   /* = HP_PII_NAME_MAX */
+#define HP_CFG_PII_PATTERN_LEN 1024
+
+/* A user-defined entity (top-level pii.custom_entities), compiled by Hyperscan at load. */
+struct hp_pii_custom_entity {
+	char name[HP_CFG_PII_NAME_LEN];      /* [a-z0-9_]{1,31}, not a built-in name, unique */
+	char pattern[HP_CFG_PII_PATTERN_LEN]; /* Hyperscan syntax */
+	uint32_t validator;                   /* enum hp_pii_validator */
+	uint32_t action;                      /* enum hp_pii_action */
+};
+
+/* Top-level pii section: what all endpoints share. */
+struct hp_pii_global_config {
+	char mask_char;              /* the byte written over masked text; default '*' */
+	uint32_t max_held_segments;  /* per session: body segments held for mask/block */
+	uint32_t n_custom;
+	struct hp_pii_custom_entity custom[HP_CFG_PII_MAX_CUSTOM];
 };
 
 /* Replay cache shared by the workers (lib/dedup). */
@@ -208,6 +240,7 @@ struct hp_config {
 	struct hp_control_config control;
 	struct hp_replay_config replay_cache;
 	enum hp_unrouted_action unrouted;
+	struct hp_pii_global_config pii;
 	/* owned by the config (hp_config_free); NULL when n_endpoints == 0 */
 	uint32_t n_endpoints;
 	struct hp_endpoint_config *endpoints;

@@ -461,6 +461,9 @@ struct hp_pii_db {
 	unsigned int n_entities;     /* HP_PII__BUILTIN_COUNT + n_user */
 	uint64_t enabled;
 	uint16_t pat_ent[MAX_PATTERNS];
+	unsigned int n_pat;
+	const char *pat_expr[MAX_PATTERNS]; /* built-in: static; user: the caller's string */
+	unsigned int pat_flags[MAX_PATTERNS];
 	char user_name[HP_PII_MAX_USER][HP_PII_NAME_MAX];
 	enum hp_pii_validator user_val[HP_PII_MAX_USER];
 };
@@ -533,6 +536,13 @@ hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *
 	}
 	for (unsigned int u = 0; u < cfg->n_user; u++) {
 		const struct hp_pii_user_entity *ue = &cfg->user[u];
+		if (u < 32 && (cfg->user_skip & (UINT32_C(1) << u))) {
+			/* not looked for here; the id stays reserved (names still resolve) */
+			snprintf(db->user_name[u], sizeof(db->user_name[u]), "%s",
+				 ue->name != NULL ? ue->name : "");
+			db->user_val[u] = HP_PII_VAL_NONE;
+			continue;
+		}
 		if (!name_ok(ue->name)) {
 			seterr(err, errlen, "pii entity '%s': %s", ue->name ? ue->name : "",
 			       "name must be [a-z0-9_]{1,31}");
@@ -564,6 +574,11 @@ hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *
 		flags[np] = HS_FLAG_SOM_LEFTMOST;
 		ids[np] = np;
 		db->pat_ent[np++] = (uint16_t)(HP_PII__BUILTIN_COUNT + u);
+	}
+	db->n_pat = np;
+	for (unsigned int k = 0; k < np; k++) {
+		db->pat_expr[k] = exprs[k];
+		db->pat_flags[k] = flags[k];
 	}
 	if (np == 0)
 		goto out;
@@ -761,6 +776,13 @@ hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const ui
 size_t
 hp_pii_mask(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask_char)
 {
+	return hp_pii_mask_sel(buf, len, res, mask_char, UINT64_MAX);
+}
+
+size_t
+hp_pii_mask_sel(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask_char,
+		uint64_t entities)
+{
 	size_t changed = 0;
 
 	if (buf == NULL || res == NULL)
@@ -768,7 +790,8 @@ hp_pii_mask(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask
 	for (uint32_t i = 0; i < res->n_spans && i < HP_PII_MAX_SPANS; i++) {
 		const struct hp_pii_span *sp = &res->span[i];
 		size_t s = sp->start, e = sp->end, keep = e;
-		if (e > len || s >= e)
+		if (e > len || s >= e || sp->entity >= 64 ||
+		    !(entities & (UINT64_C(1) << sp->entity)))
 			continue;
 		if (sp->entity < HP_PII__BUILTIN_COUNT && builtin[sp->entity].keep_last4) {
 			/* cards keep their last 4 digits and every separator */
@@ -790,6 +813,20 @@ hp_pii_mask(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask
 }
 
 /* ---- names ---- */
+
+unsigned int
+hp_pii_db_patterns(const struct hp_pii_db *db, struct hp_pii_pattern *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (db == NULL)
+		return 0;
+	for (; n < db->n_pat && n < max; n++)
+		out[n] = (struct hp_pii_pattern){.expr = db->pat_expr[n],
+						 .flags = db->pat_flags[n],
+						 .entity = db->pat_ent[n]};
+	return db->n_pat;
+}
 
 const char *
 hp_pii_entity_name(const struct hp_pii_db *db, unsigned int entity)

@@ -78,6 +78,7 @@ struct hp_pii_config {
 	uint64_t enabled;        /* bit i enables built-in entity i; HP_PII_ALL_BUILTIN for all */
 	const struct hp_pii_user_entity *user;
 	unsigned int n_user;     /* <= HP_PII_MAX_USER; ids HP_PII__BUILTIN_COUNT + i */
+	uint32_t user_skip;      /* bit i: user entity i is not looked for (its id stays i) */
 };
 
 struct hp_pii_span {
@@ -116,6 +117,21 @@ int hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, cons
 /* Mask the kept spans of res (a scan of this same buffer) in place. Spans past len are ignored.
  * Returns the number of bytes changed. */
 size_t hp_pii_mask(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask_char);
+
+/* Same, only spans whose entity's bit is set in entities (bit i: entity id i). */
+size_t hp_pii_mask_sel(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask_char,
+		       uint64_t entities);
+
+/* The Hyperscan expressions of db as compiled (benchmarks run the same ones through other
+ * engines). Fills up to max, returns how many there are. User expressions point into the
+ * caller's configuration. */
+struct hp_pii_pattern {
+	const char *expr;
+	unsigned int flags;      /* HS_FLAG_* */
+	uint16_t entity;
+};
+unsigned int hp_pii_db_patterns(const struct hp_pii_db *db, struct hp_pii_pattern *out,
+				unsigned int max);
 
 /* Name of entity id in db (user-defined names included); "unknown" if out of range. */
 const char *hp_pii_entity_name(const struct hp_pii_db *db, unsigned int entity);
