@@ -27,7 +27,7 @@ _Static_assert(HP_CFG_MAX_SECRETS == HP_VERIFY_MAX_SECRETS, "secrets fit lib/ver
 static const char *const alg_names[] = {"sha256", "sha1", "sha512", NULL};
 static const char *const enc_names[] = {"hex", "base64", NULL};
 static const char *const secret_enc_names[] = {"raw", "base64", "hex", NULL};
-static const char *const pii_policy_names[] = {"off", "report", NULL};
+static const char *const pii_policy_names[] = {"off", "report", "mask", "block", NULL};
 
 static int cfg_parse_secrets(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
 			     yaml_node_t *node, void *base, const char *dpath);
@@ -108,10 +108,12 @@ static const struct hp_cfg_key ep_keys[] = {
 	EP_STR("hmac.id_header", hmac.id_header, "none", "header name",
 	       "hmac: header with the delivery id ({id}, webhook_id)"),
 	EP_ENUM("pii.policy", pii_policy, pii_policy_names,
-		"PII and secrets in bodies (lib/pii): off, or report counts per entity in the event"),
+		"PII in bodies (lib/pii): off; report (counts in the event); mask (bridge: matches "
+		"overwritten in flight, body held until the verdict); block (reject 422 pii_blocked)"),
 	{.path = "pii.entities", .type = HP_CFG_CUSTOM, .parse = cfg_parse_pii_entities,
 	 .type_doc = "list of entity names", .def_doc = "all", .bounds_doc = "see docs/PII.md",
-	 .doc = "entities looked for: credit_card, us_ssn, email, phone, iban, ... (docs/PII.md)"},
+	 .doc = "entities looked for: credit_card, us_ssn, email, ... (docs/PII.md) and names of "
+		"pii.custom_entities; default: all of them"},
 };
 
 const struct hp_cfg_table hp_cfg_endpoint_schema = {
@@ -247,10 +249,11 @@ cfg_parse_pii_entities(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yam
 					  epath, "must be an entity name");
 		memcpy(name, el->data.scalar.value, el->data.scalar.length);
 		name[el->data.scalar.length] = '\0';
-		id = hp_pii_builtin_from_name(name);
+		id = hp_cfg_pii_entity_id(ctx, name);
 		if (id < 0)
 			return hp_cfg_err(ctx, &el->start_mark, epath,
-					  "unknown entity \"%s\" (docs/PII.md lists them)", name);
+					  "unknown entity \"%s\" (not built-in, see docs/PII.md, nor in "
+					  "pii.custom_entities)", name);
 		if (set & (UINT64_C(1) << id))
 			return hp_cfg_err(ctx, &el->start_mark, epath, "\"%s\" is listed twice",
 					  name);

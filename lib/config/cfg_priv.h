@@ -100,6 +100,17 @@ int hp_cfg_parse_endpoints(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
 int hp_cfg_check_endpoints(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
 			   const struct hp_cfg_seen *seen);
 
+/* The top-level pii section (cfg_pii.c): mask_char, custom_entities (each item walked with
+ * hp_cfg_pii_entity_schema and compiled by Hyperscan), entity names of endpoints (built-in or
+ * custom, wherever the pii section sits in the document), and the cross-section checks. */
+extern const struct hp_cfg_table hp_cfg_pii_entity_schema;
+int hp_cfg_parse_mask_char(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+			   void *base, const char *dpath);
+int hp_cfg_parse_pii_custom(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+			    void *base, const char *dpath);
+int hp_cfg_pii_entity_id(struct hp_cfg_ctx *ctx, const char *name);
+int hp_cfg_check_pii(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp_cfg_seen *seen);
+
 /* Generic string key (HP_CFG_CUSTOM with offset/size set): a non-empty scalar of at most
  * size - 1 bytes, no NUL, copied NUL-terminated to base + offset. */
 int hp_cfg_parse_string(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,

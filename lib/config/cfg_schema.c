@@ -190,6 +190,15 @@ static const struct hp_cfg_key cfg_keys[] = {
 		   "webhook endpoints: match, provider, secrets, replay and reject policy"),
 	KEY_ENUM("unrouted", unrouted, HP_UNROUTED_PASS, unrouted_names,
 		 "a request no endpoint matches: pass (event no_route) or reject (404)"),
+	KEY_CUSTOM("pii.mask_char", hp_cfg_parse_mask_char, "character", "*",
+		   "printable symbol, not a letter, digit, quote or backslash",
+		   "written over masked text (pii.policy mask); the length is kept"),
+	KEY_UINT("pii.max_held_segments", pii.max_held_segments, 64, 1, 1024, 0,
+		 "bridge: body segments held per request of an endpoint that masks or blocks; "
+		 "one more refuses the request (413 pii_hold_full)"),
+	KEY_CUSTOM("pii.custom_entities", hp_cfg_parse_pii_custom, "list of entities", "[]",
+		   "<= 32, see pii.custom_entities[].*",
+		   "user-defined entities: name, pattern, validator, action (docs/PII.md)"),
 	KEY_UINT("replay_cache.entries", replay_cache.entries, 1048576, 1024, 134217728, 0,
 		 "webhooks remembered for replay protection, all endpoints and workers together"),
 	KEY_UINT("replay_cache.high_watermark_pct", replay_cache.high_watermark_pct, 90, 50, 100,
@@ -400,6 +409,7 @@ static int (*const cfg_checks[])(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
 	cfg_check_ports,
 	cfg_check_mbuf_cache,
 	hp_cfg_check_endpoints,
+	hp_cfg_check_pii,
 };
 
 int
@@ -421,6 +431,7 @@ hp_config_defaults(struct hp_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	hp_cfg_apply_defaults(&hp_cfg_schema, cfg);
+	cfg->pii.mask_char = '*'; /* a custom key: its default is set here */
 }
 
 void
@@ -535,6 +546,7 @@ hp_config_describe(FILE *out)
 {
 	cfg_describe_table(out, &hp_cfg_schema, "");
 	cfg_describe_table(out, &hp_cfg_endpoint_schema, "endpoints[].");
+	cfg_describe_table(out, &hp_cfg_pii_entity_schema, "pii.custom_entities[].");
 }
 
 const char *

@@ -19,6 +19,7 @@
 
 #include "config/cfg_priv.h"
 #include "config/hp_config.h"
+#include "pii/pii.h"
 
 #define SRC(p) HP_SOURCE_ROOT "/" p
 
@@ -154,6 +155,39 @@ test_valid_minimal_values(void **state)
 	def.dataplane.n_ports = 2;
 	def.dataplane.ports[1] = 1;
 	assert_memory_equal(&cfg, &def, sizeof(cfg));
+}
+
+/* pii_custom.yaml: custom entities get ids after the built-ins, in list order, and endpoints
+ * name them (the pii section comes after the endpoints in the file). */
+static void
+test_valid_pii_values(void **state)
+{
+	struct hp_config cfg;
+	char err[256];
+	const uint64_t custom0 = UINT64_C(1) << HP_PII__BUILTIN_COUNT;
+
+	(void)state;
+	assert_int_equal(hp_config_load_file(SRC("tests/unit/config/valid/pii_custom.yaml"), &cfg,
+					     err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.pii.mask_char, '#');
+	assert_int_equal(cfg.pii.max_held_segments, 128);
+	assert_int_equal(cfg.pii.n_custom, 3);
+	assert_string_equal(cfg.pii.custom[1].name, "internal_token");
+	assert_string_equal(cfg.pii.custom[1].pattern, "itk_[A-Za-z0-9]{24}");
+	assert_int_equal(cfg.pii.custom[0].action, HP_PII_ACTION_REPORT);
+	assert_int_equal(cfg.pii.custom[1].action, HP_PII_ACTION_BLOCK);
+	assert_int_equal(cfg.pii.custom[2].action, HP_PII_ACTION_DEFAULT);
+	assert_int_equal(cfg.pii.custom[2].validator, HP_PII_VAL_LUHN);
+	assert_int_equal(cfg.endpoints[0].pii_policy, HP_PII_POLICY_MASK);
+	assert_true(cfg.endpoints[0].pii_entities ==
+		    ((UINT64_C(1) << HP_PII_CREDIT_CARD) | (UINT64_C(1) << HP_PII_EMAIL) | custom0 |
+		     custom0 << 1));
+	assert_int_equal(cfg.endpoints[1].pii_policy, HP_PII_POLICY_BLOCK);
+	assert_true(cfg.endpoints[1].pii_entities ==
+		    ((UINT64_C(1) << HP_PII_US_SSN) | custom0 << 2));
+	assert_int_equal(cfg.endpoints[2].pii_entities, 0);
+	hp_config_free(&cfg);
 }
 
 /* bridge_full.yaml: every key set; ports are filled from the pairs in order. */
@@ -465,19 +499,26 @@ test_describe(void **state)
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		const struct hp_cfg_key *k;
 
-		assert_true(i < t->n_keys + hp_cfg_endpoint_schema.n_keys);
+		size_t ne = hp_cfg_endpoint_schema.n_keys;
+
+		assert_true(i < t->n_keys + ne + hp_cfg_pii_entity_schema.n_keys);
 		if (i < t->n_keys) {
 			k = &t->keys[i];
 			assert_int_equal(strncmp(line, k->path, strlen(k->path)), 0);
-		} else { /* then the keys of one endpoint, prefixed */
+		} else if (i < t->n_keys + ne) { /* then the keys of one endpoint, prefixed */
 			k = &hp_cfg_endpoint_schema.keys[i - t->n_keys];
 			assert_int_equal(strncmp(line, "endpoints[].", 12), 0);
 			assert_int_equal(strncmp(line + 12, k->path, strlen(k->path)), 0);
+		} else { /* then those of one custom PII entity */
+			k = &hp_cfg_pii_entity_schema.keys[i - t->n_keys - ne];
+			assert_int_equal(strncmp(line, "pii.custom_entities[].", 22), 0);
+			assert_int_equal(strncmp(line + 22, k->path, strlen(k->path)), 0);
 		}
 		assert_non_null(strstr(line, hp_cfg_key_default(k, def, sizeof(def))));
 		i++;
 	}
-	assert_int_equal(i, t->n_keys + hp_cfg_endpoint_schema.n_keys);
+	assert_int_equal(i, t->n_keys + hp_cfg_endpoint_schema.n_keys +
+				    hp_cfg_pii_entity_schema.n_keys);
 	free(text);
 }
 
@@ -520,7 +561,9 @@ test_docs_cover_schema(void **state)
 {
 	(void)state;
 	assert_int_equal(docs_cover_table(&hp_cfg_schema, "") +
-				 docs_cover_table(&hp_cfg_endpoint_schema, "endpoints[]."),
+				 docs_cover_table(&hp_cfg_endpoint_schema, "endpoints[].") +
+				 docs_cover_table(&hp_cfg_pii_entity_schema,
+						  "pii.custom_entities[]."),
 			 0);
 }
 
@@ -532,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_valid_files),
 		cmocka_unit_test(test_valid_minimal_values),
 		cmocka_unit_test(test_valid_bridge_values),
+		cmocka_unit_test(test_valid_pii_values),
 		cmocka_unit_test(test_valid_tap_values),
 		cmocka_unit_test(test_invalid_files),
 		cmocka_unit_test(test_missing_file),
