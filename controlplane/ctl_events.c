@@ -120,14 +120,23 @@ write_event(FILE *f, const struct hp_event *e)
 		bool first = true;
 
 		fputs(",\"pii\":{", f);
-		for (unsigned int k = 0; k < HP_EV_PII_MAX; k++) {
-			if (e->pii_count[k] == 0)
-				continue;
-			fprintf(f, "%s\"%s\":%u", first ? "" : ",", hp_pii_entity_name(NULL, k),
-				e->pii_count[k]);
+		for (unsigned int k = 0; k < e->pii_n && k < HP_EV_PII_MAX; k++) {
+			unsigned int id = e->pii_entity[k];
+			const struct hp_pii_global_config *pg = &hp_dp.cfg->pii;
+			const char *name = id < HP_PII__BUILTIN_COUNT
+						   ? hp_pii_entity_name(NULL, id)
+					   : id - HP_PII__BUILTIN_COUNT < pg->n_custom
+						   ? pg->custom[id - HP_PII__BUILTIN_COUNT].name
+						   : "unknown";
+
+			fprintf(f, "%s\"%s\":%u", first ? "" : ",", name, e->pii_count[k]);
 			first = false;
 		}
 		fputc('}', f);
+		if (e->flags & HP_EV_F_PII_TRUNC)
+			fputs(",\"pii_truncated\":true", f);
+		if (e->flags & HP_EV_F_MASKED)
+			fprintf(f, ",\"pii_masked_bytes\":%u", e->pii_masked);
 	}
 	if (e->flags & HP_EV_F_KEY_FALLBACK)
 		fputs(",\"dedup_key\":\"body_hash\"", f);

@@ -108,6 +108,9 @@ struct hp_worker {
 	uint64_t (*ep_ctr)[HP_EP_CTR__MAX]; /* per endpoint counters */
 	struct hp_pii_scratch **pii_scratch; /* by endpoint index (pii.policy report) */
 	struct hp_pii_result *pii_res;    /* the last scan (one request at a time) */
+	uint16_t hold_max;                /* pii.max_held_segments (0: no endpoint holds) */
+	uint16_t ext_max;                 /* body extents mapped per held request */
+	char mask_char;
 	bool unrouted_reject;
 	/* crafted packets (dp_reply.c), sent after the burst that made them */
 	uint16_t n_reply;

@@ -47,6 +47,11 @@ enum hp_ev_reason {
 	HP_EV_R_BODY_TOO_LARGE,
 	HP_EV_R_REPLAY_CACHE_FULL,  /* could not be recorded: refused (503), never accepted */
 	HP_EV_R_REPLAY_CACHE_BUSY,
+	/* PII (lib/pii, endpoint pii.policy) */
+	HP_EV_R_PII_BLOCKED,        /* policy block (or an entity's action block) matched: 422 */
+	HP_EV_R_PII_MASK_FAILED,    /* a match could not be masked (bytes already forwarded, too
+				     * many matches to keep, scan error): refused, 422 */
+	HP_EV_R_PII_HOLD_FULL,      /* more body segments than pii.max_held_segments: 413 */
 	HP_EV_R__MAX,
 };
 
@@ -62,11 +67,13 @@ enum hp_ev_reason {
 #define HP_EV_F_KEY_FALLBACK 0x0100 /* dedup key absent: the body hash was used */
 #define HP_EV_F_LATE         0x0200 /* verdict came after the completing segment had gone */
 
-#define HP_EV_F_PII          0x0400 /* pii_count[] is valid (endpoint pii.policy report) */
+#define HP_EV_F_PII          0x0400 /* pii_entity/pii_count[0, pii_n) are valid */
+#define HP_EV_F_PII_TRUNC    0x0800 /* more entities matched than HP_EV_PII_MAX */
+#define HP_EV_F_MASKED       0x1000 /* the body went on masked (pii_masked bytes changed) */
 
 #define HP_EV_NO_ENDPOINT 0xffff
 #define HP_EV_ID_MAX      96
-#define HP_EV_PII_MAX     24 /* >= lib/pii built-in entities */
+#define HP_EV_PII_MAX     16 /* distinct entities counted in one event */
 
 struct hp_event {
 	uint64_t tsc;           /* when the request was complete (rte_rdtsc) */
@@ -85,13 +92,16 @@ struct hp_event {
 	uint16_t uri_len;
 	uint16_t endpoint;      /* index in the config's endpoints, HP_EV_NO_ENDPOINT: none */
 	uint8_t webhook_id_len;
-	uint8_t pad[7];
+	uint8_t pii_n;          /* entries of pii_entity/pii_count */
+	uint8_t pad[2];
+	uint32_t pii_masked;    /* bytes changed by masking */
 	char method[HP_EV_METHOD_MAX];
 	char host[HP_EV_HOST_MAX];
 	char uri[HP_EV_URI_MAX];
 	char webhook_id[HP_EV_ID_MAX]; /* the provider's delivery/event id, as sent */
 	uint8_t body_sha256[32];
-	uint16_t pii_count[HP_EV_PII_MAX]; /* matches per lib/pii built-in entity (saturating) */
+	uint8_t pii_entity[HP_EV_PII_MAX];  /* lib/pii entity ids (custom ones included) */
+	uint16_t pii_count[HP_EV_PII_MAX];  /* matches of each (saturating) */
 } __attribute__((aligned(8)));
 
 const char *hp_ev_verdict_name(enum hp_ev_verdict v);

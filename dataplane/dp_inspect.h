@@ -20,6 +20,8 @@ struct hp_worker;
 enum hp_verdict {
 	HP_VERDICT_FORWARD = 0, /* bridge: transmit on the paired port */
 	HP_VERDICT_DROP,        /* bridge: free it (counted by the stage that decided) */
+	HP_VERDICT_HOLD,        /* bridge: a stage took it (held, or already transmitted by a
+				 * release): the caller neither sends nor frees it */
 };
 
 /* One packet to inspect. data points at the frame's first byte (contiguous: the mbuf's data

@@ -42,7 +42,11 @@ hp_reply_status(enum hp_ev_reason r)
 	case HP_EV_R_DUPLICATE:
 		return 409;
 	case HP_EV_R_BODY_TOO_LARGE:
+	case HP_EV_R_PII_HOLD_FULL:
 		return 413;
+	case HP_EV_R_PII_BLOCKED:
+	case HP_EV_R_PII_MASK_FAILED:
+		return 422;
 	case HP_EV_R_HTTP_TOO_MANY_HEADERS:
 	case HP_EV_R_HTTP_HEADERS_TOO_LARGE:
 		return 431;
@@ -66,6 +70,8 @@ status_text(uint16_t st)
 		return "Conflict";
 	case 413:
 		return "Content Too Large";
+	case 422:
+		return "Unprocessable Content";
 	case 431:
 		return "Request Header Fields Too Large";
 	case 503:

@@ -26,6 +26,48 @@ route_cmp(const void *a, const void *b)
 	return (int)x->index - (int)y->index;
 }
 
+/* The endpoint's Hyperscan database (its built-in entities and the custom ones it enables,
+ * custom ids kept global) and which entities mask or block. */
+static int
+route_pii(const struct hp_config *cfg, const struct hp_endpoint_config *c, struct hp_route_ep *e,
+	  char *err, size_t errlen)
+{
+	const struct hp_pii_global_config *pg = &cfg->pii;
+	struct hp_pii_user_entity user[HP_PII_MAX_USER];
+	uint64_t sel = c->pii_entities;
+	struct hp_pii_config pc = {
+		.enabled = sel != 0 ? (sel & HP_PII_ALL_BUILTIN) : HP_PII_ALL_BUILTIN,
+		.user = user,
+		.n_user = pg->n_custom < HP_PII_MAX_USER ? pg->n_custom : HP_PII_MAX_USER,
+	};
+
+	for (unsigned int k = 0; k < pc.n_user; k++) {
+		unsigned int id = HP_PII__BUILTIN_COUNT + k;
+		uint32_t a = pg->custom[k].action;
+
+		user[k] = (struct hp_pii_user_entity){.name = pg->custom[k].name,
+						      .pattern = pg->custom[k].pattern,
+						      .validator = pg->custom[k].validator};
+		if (sel != 0 && !(sel & (UINT64_C(1) << id))) {
+			pc.user_skip |= UINT32_C(1) << k;
+			continue;
+		}
+		if ((a == HP_PII_ACTION_DEFAULT && c->pii_policy == HP_PII_POLICY_MASK) ||
+		    a == HP_PII_ACTION_MASK)
+			e->pii_mask_set |= UINT64_C(1) << id;
+		else if ((a == HP_PII_ACTION_DEFAULT && c->pii_policy == HP_PII_POLICY_BLOCK) ||
+			 a == HP_PII_ACTION_BLOCK)
+			e->pii_block_set |= UINT64_C(1) << id;
+	}
+	if (c->pii_policy == HP_PII_POLICY_MASK)
+		e->pii_mask_set |= pc.enabled;
+	else if (c->pii_policy == HP_PII_POLICY_BLOCK)
+		e->pii_block_set |= pc.enabled;
+	e->pii_hold = cfg->dataplane.mode == HP_MODE_BRIDGE &&
+		      (e->pii_mask_set | e->pii_block_set) != 0;
+	return hp_pii_db_create(&pc, &e->pii_db, err, errlen);
+}
+
 int
 hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *err,
 	       size_t errlen)
@@ -87,11 +129,7 @@ hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *e
 		e->ttl_ms = (uint64_t)hp_endpoint_dedup_ttl(c) * 1000;
 		e->max_body = c->max_body != 0 ? c->max_body : cfg->http.body_copy_max;
 		if (c->pii_policy != HP_PII_POLICY_OFF) {
-			struct hp_pii_config pc = {
-				.enabled = c->pii_entities ? c->pii_entities : HP_PII_ALL_BUILTIN,
-			};
-
-			rc = hp_pii_db_create(&pc, &e->pii_db, err, errlen);
+			rc = route_pii(cfg, c, e, err, errlen);
 			if (rc != 0) {
 				hp_route_free(t);
 				return rc < 0 ? rc : -EINVAL;

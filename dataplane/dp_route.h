@@ -43,7 +43,10 @@ struct hp_route_ep {
 	uint32_t tolerance_s;
 	uint32_t max_body;
 	bool respond, reset_server, active_response;
-	struct hp_pii_db *pii_db;       /* pii.policy report: the endpoint's entities, else NULL */
+	struct hp_pii_db *pii_db;       /* pii.policy not off: the endpoint's entities, else NULL */
+	uint64_t pii_mask_set;          /* entity ids whose action is mask (bit i: id i) */
+	uint64_t pii_block_set;         /* ... block */
+	bool pii_hold;                  /* bridge: hold the body segments (mask or block) */
 };
 
 struct hp_route_table {

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 #include <rte_cycles.h>
+#include <rte_ip.h>
 #include <rte_mempool.h>
 #include <rte_ring_elem.h>
 
@@ -17,12 +18,33 @@
 #include "dp_reply.h"
 #include "dp_route.h"
 #include "dp_session.h"
+#include "dp_worker.h"
 #include "http_parse.h"
 #include "pii.h"
 #include "stream_reasm.h"
 #include "verify.h"
 
-_Static_assert(HP_PII__BUILTIN_COUNT <= HP_EV_PII_MAX, "every built-in PII entity has a slot");
+_Static_assert(HP_PII_MAX_ENTITIES <= 256, "entity ids fit the event's uint8_t");
+
+/* A client segment held for a mask/block endpoint (bridge): the worker's reference to m is
+ * ours until it is released (transmitted) or freed. */
+struct held_seg {
+	struct rte_mbuf *m;
+	uint8_t *payload;        /* in m's only segment */
+	uint32_t seq;            /* of payload[0] */
+	uint16_t len;
+	uint16_t l4_off;         /* TCP header, from the frame start */
+	bool dirty;              /* masked: its checksum was adjusted */
+};
+
+/* Where body bytes [body_off, body_off + len) of the held request are: payload bytes
+ * [off, off + len) of held[seg], or nowhere we can still change (seg -1: already sent). */
+struct body_ext {
+	uint32_t body_off;
+	uint32_t len;
+	uint32_t off;
+	int32_t seg;
+};
 
 struct hp_session {
 	struct hp_worker *w;
@@ -51,15 +73,31 @@ struct hp_session {
 	uint32_t answer_end;            /* server-side seq after the answer's FIN */
 	uint32_t flow_idx;              /* of the segment being fed (hp_flow_cut) */
 	bool pii_valid;                 /* w->pii_res holds this request's scan */
+	const struct hp_http_request *req; /* between on_request_headers and its end */
+	/* PII hold (bridge, endpoints that mask or block): see hold_*() */
+	bool holding;                   /* the current request's body segments are held */
+	bool hold_overflow;             /* a segment found held[] full */
+	bool ext_overflow;              /* ext[] full: the body's map is incomplete */
+	bool masked_valid;              /* [masked_lo, masked_hi) went out masked */
+	int32_t cur_seg;                /* index in held[] of the segment being fed, -1 */
+	bool cur_consumed;              /* ... which a release or reject sent or freed */
+	uint16_t n_held, n_ext;
+	uint32_t masked_lo, masked_hi;
+	struct held_seg cur;            /* the client segment being fed (when holdable) */
+	bool cur_holdable;
+	struct held_seg *held;          /* w->hold_max */
+	struct body_ext *ext;           /* w->ext_max */
+	uint8_t *body_buf;              /* the parser's body copy (masked in place) */
+	uint32_t masked_bytes;          /* of the current request */
 };
 
 /* Memory of one pool element: the session, then the parser state and its buffers. */
 struct session_layout {
-	size_t http_off, hdr_off, fields_off, line_off, body_off, total;
+	size_t http_off, hdr_off, fields_off, line_off, body_off, held_off, ext_off, total;
 };
 
 static struct session_layout
-layout(const struct hp_http_config *hc)
+layout(const struct hp_http_config *hc, const struct hp_worker *w)
 {
 	struct session_layout l;
 	size_t o = RTE_ALIGN_CEIL(sizeof(struct hp_session), 64);
@@ -74,6 +112,10 @@ layout(const struct hp_http_config *hc)
 	o = RTE_ALIGN_CEIL(o + hc->max_line, 64);
 	l.body_off = o;
 	o = RTE_ALIGN_CEIL(o + hc->body_copy_max, 64);
+	l.held_off = o;
+	o = RTE_ALIGN_CEIL(o + (size_t)w->hold_max * sizeof(struct held_seg), 64);
+	l.ext_off = o;
+	o = RTE_ALIGN_CEIL(o + (size_t)w->ext_max * sizeof(struct body_ext), 64);
 	l.total = o;
 	return l;
 }
@@ -158,12 +200,26 @@ request_event_id(struct hp_session *s, const struct hp_http_request *req, enum h
 	memset(&e, 0, sizeof(e));
 	event_flow(&e, s->flow);
 	e.endpoint = s->ep != NULL ? s->ep->index : HP_EV_NO_ENDPOINT;
-	if (s->pii_valid) {
+	if (s->pii_valid) { /* counts per entity, never the matched text */
 		const struct hp_pii_result *pr = w->pii_res;
+		unsigned int n = 0;
 
 		e.flags |= HP_EV_F_PII;
-		for (unsigned int k = 0; k < HP_PII__BUILTIN_COUNT; k++)
-			e.pii_count[k] = (uint16_t)RTE_MIN(pr->count[k], UINT16_MAX);
+		for (unsigned int k = 0; pr->total != 0 && k < HP_PII_MAX_ENTITIES; k++) {
+			if (pr->count[k] == 0)
+				continue;
+			if (n == HP_EV_PII_MAX) {
+				e.flags |= HP_EV_F_PII_TRUNC;
+				break;
+			}
+			e.pii_entity[n] = (uint8_t)k;
+			e.pii_count[n++] = (uint16_t)RTE_MIN(pr->count[k], UINT16_MAX);
+		}
+		e.pii_n = (uint8_t)n;
+		if (s->masked_bytes != 0) {
+			e.flags |= HP_EV_F_MASKED;
+			e.pii_masked = s->masked_bytes;
+		}
 	}
 	if (id != NULL && id->len != 0) {
 		size_t n = id->len;
@@ -204,6 +260,251 @@ request_event(struct hp_session *s, const struct hp_http_request *req, enum hp_e
 	      enum hp_ev_reason r, uint16_t extra_flags)
 {
 	request_event_id(s, req, v, r, extra_flags, NULL);
+}
+
+/* ---- PII hold (bridge): store-and-forward of the body of an endpoint that masks or blocks
+ * (DESIGN §1). From its headers on, every client segment of the request that the worker can
+ * keep (one mbuf segment, not an inspect-only copy) is held; the body bytes the parser sees are
+ * mapped back to the held payloads (ext[]). Accept: the masked bytes are written into the held
+ * payloads, each changed segment's TCP checksum is adjusted (RFC 1624), and everything goes out
+ * in sequence order. Reject: everything held is freed and the server is reset at the first held
+ * byte. ---- */
+
+static inline bool
+seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/* Hold the segment being fed (once; not if it already went out or cannot be kept). */
+static void
+hold_cur(struct hp_session *s)
+{
+	struct hp_worker *w = s->w;
+
+	if (s->cur_seg >= 0 || s->cur_consumed || !s->cur_holdable)
+		return;
+	if (s->n_held >= w->hold_max) {
+		s->hold_overflow = true;
+		return;
+	}
+	s->cur.dirty = false;
+	s->held[s->n_held] = s->cur;
+	s->cur_seg = s->n_held++;
+	w->ctr.c[HP_CTR_PII_HELD_SEGMENTS]++;
+}
+
+static void
+hold_start(struct hp_session *s)
+{
+	s->holding = true;
+	s->hold_overflow = false;
+	s->ext_overflow = false;
+	s->n_ext = 0;
+	hold_cur(s);
+}
+
+/* Body bytes [body_off, body_off + len) were parsed from data: remember where they are. */
+static void
+hold_map(struct hp_session *s, uint32_t body_off, const uint8_t *data, uint32_t len)
+{
+	int32_t seg = -1;
+	uint32_t off = 0;
+	struct body_ext *x;
+
+	for (int32_t i = (int32_t)s->n_held - 1; i >= 0; i--) {
+		const struct held_seg *h = &s->held[i];
+
+		if (data >= h->payload && data + len <= h->payload + h->len) {
+			seg = i;
+			off = (uint32_t)(data - h->payload);
+			break;
+		}
+	}
+	if (s->n_ext != 0) {
+		x = &s->ext[s->n_ext - 1];
+		if (x->seg == seg && x->body_off + x->len == body_off &&
+		    (seg < 0 || x->off + x->len == off)) {
+			x->len += len;
+			return;
+		}
+	}
+	if (s->n_ext >= s->w->ext_max) {
+		s->ext_overflow = true;
+		return;
+	}
+	s->ext[s->n_ext++] = (struct body_ext){.body_off = body_off, .len = len, .off = off,
+					       .seg = seg};
+}
+
+static inline bool
+pii_hits(const struct hp_pii_result *r, uint64_t set)
+{
+	for (uint64_t b = set; b != 0; b &= b - 1)
+		if (r->count[__builtin_ctzll(b)] != 0)
+			return true;
+	return false;
+}
+
+/* Can every span to mask be rewritten (all its bytes in held segments)? */
+static bool
+hold_mask_ok(const struct hp_session *s, const struct hp_pii_result *r, uint64_t set)
+{
+	if (s->ext_overflow || r->n_dropped != 0)
+		return false;
+	for (uint32_t i = 0; i < r->n_spans; i++) {
+		const struct hp_pii_span *sp = &r->span[i];
+		uint32_t covered = 0;
+
+		if (sp->entity >= 64 || !(set & (UINT64_C(1) << sp->entity)))
+			continue;
+		for (uint32_t k = 0; k < s->n_ext; k++) {
+			const struct body_ext *x = &s->ext[k];
+			uint32_t lo = RTE_MAX(sp->start, x->body_off);
+			uint32_t hi = RTE_MIN(sp->end, x->body_off + x->len);
+
+			if (lo >= hi)
+				continue;
+			if (x->seg < 0)
+				return false;
+			covered += hi - lo;
+		}
+		if (covered != sp->end - sp->start)
+			return false;
+	}
+	return true;
+}
+
+static inline uint16_t
+cksum_adjust(uint16_t ck, uint16_t old_sum, uint16_t new_sum)
+{
+	uint32_t x = (uint32_t)(uint16_t)~ck + (uint16_t)~old_sum + new_sum;
+
+	x = (x & 0xffff) + (x >> 16);
+	x = (x & 0xffff) + (x >> 16);
+	return (uint16_t)~x;
+}
+
+/* Write n bytes at payload offset off of h, adjusting its TCP checksum over the 16-bit words
+ * that change (word alignment counts from the TCP header). */
+static void
+patch_seg(struct held_seg *h, uint32_t off, const uint8_t *src, uint32_t n)
+{
+	uint8_t *l4 = rte_pktmbuf_mtod(h->m, uint8_t *) + h->l4_off;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)l4;
+	uint32_t rel = (uint32_t)(h->payload + off - l4);
+	uint32_t end = (uint32_t)(h->payload + h->len - l4);
+	uint32_t rs = rel & ~1u, re = RTE_MIN((rel + n + 1) & ~1u, end);
+	uint16_t before = rte_raw_cksum(l4 + rs, re - rs);
+
+	memcpy(h->payload + off, src, n);
+	th->cksum = cksum_adjust(th->cksum, before, rte_raw_cksum(l4 + rs, re - rs));
+	h->dirty = true;
+}
+
+/* Mask the body copy, then the same bytes in the held segments. Returns bytes changed. */
+static uint32_t
+hold_mask(struct hp_session *s, const struct hp_http_request *req, const struct hp_pii_result *r,
+	  uint64_t set)
+{
+	struct hp_worker *w = s->w;
+	uint8_t *body = s->body_buf;
+	uint32_t changed, lo_seq = 0, hi_seq = 0;
+	bool any = false;
+
+	changed = (uint32_t)hp_pii_mask_sel(body, req->body_copy_len, r, w->mask_char, set);
+	if (changed == 0)
+		return 0;
+	for (uint32_t i = 0; i < r->n_spans; i++) {
+		const struct hp_pii_span *sp = &r->span[i];
+
+		if (sp->entity >= 64 || !(set & (UINT64_C(1) << sp->entity)))
+			continue;
+		for (uint32_t k = 0; k < s->n_ext; k++) {
+			const struct body_ext *x = &s->ext[k];
+			uint32_t lo = RTE_MAX(sp->start, x->body_off);
+			uint32_t hi = RTE_MIN(sp->end, x->body_off + x->len);
+			uint32_t a, b;
+
+			if (lo >= hi || x->seg < 0)
+				continue;
+			/* sequence numbers of body bytes [lo, hi): every held copy of them is
+			 * rewritten (a retransmission that overlaps with new bytes is held too) */
+			a = s->held[x->seg].seq + x->off + (lo - x->body_off);
+			b = a + (hi - lo);
+			for (uint32_t j = 0; j < s->n_held; j++) {
+				struct held_seg *h = &s->held[j];
+				uint32_t ha = seq_lt(a, h->seq) ? h->seq : a;
+				uint32_t hb = seq_lt(h->seq + h->len, b) ? h->seq + h->len : b;
+
+				if (seq_lt(ha, hb))
+					patch_seg(h, ha - h->seq, body + lo + (ha - a), hb - ha);
+			}
+			if (!any || seq_lt(a, lo_seq))
+				lo_seq = a;
+			if (!any || seq_lt(hi_seq, b))
+				hi_seq = b;
+			any = true;
+		}
+	}
+	if (any) {
+		s->masked_valid = true;
+		s->masked_lo = lo_seq;
+		s->masked_hi = hi_seq;
+	}
+	w->ctr.c[HP_CTR_PII_MASKED_REQUESTS]++;
+	w->ctr.c[HP_CTR_PII_MASKED_BYTES] += changed;
+	return changed;
+}
+
+/* Accept: send everything held, in sequence order, ahead of this burst's packets. */
+static void
+hold_release(struct hp_session *s)
+{
+	struct hp_worker *w = s->w;
+
+	for (uint32_t i = 1; i < s->n_held; i++) { /* few, mostly in order already */
+		struct held_seg t = s->held[i];
+		uint32_t j = i;
+
+		for (; j > 0 && seq_lt(t.seq, s->held[j - 1].seq); j--)
+			s->held[j] = s->held[j - 1];
+		s->held[j] = t;
+	}
+	for (uint32_t i = 0; i < s->n_held; i++) {
+		struct rte_mbuf *m = s->held[i].m;
+
+		if (s->held[i].dirty)
+			w->ctr.c[HP_CTR_PII_MASKED_SEGMENTS]++;
+		hp_worker_tx(w, w->out_port[m->port], m);
+	}
+	if (s->cur_seg >= 0)
+		s->cur_consumed = true;
+	s->cur_seg = -1;
+	s->n_held = 0;
+	s->n_ext = 0;
+	s->holding = false;
+}
+
+/* Reject or flow end: free everything held. Returns the first held sequence number (where the
+ * server's stream stops) in *first, if anything was held. */
+static bool
+hold_drop(struct hp_session *s, uint32_t *first)
+{
+	bool any = s->n_held != 0;
+
+	for (uint32_t i = 0; i < s->n_held; i++) {
+		if (i == 0 || seq_lt(s->held[i].seq, *first))
+			*first = s->held[i].seq;
+		rte_pktmbuf_free(s->held[i].m);
+	}
+	if (s->cur_seg >= 0)
+		s->cur_consumed = true;
+	s->cur_seg = -1;
+	s->n_held = 0;
+	s->n_ext = 0;
+	s->holding = false;
+	return any;
 }
 
 /* ---- verdicts ---- */
@@ -310,6 +611,8 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 	struct hp_worker *w = s->w;
 	const struct hp_route_ep *ep = s->ep;
 	struct hp_verify_out out = {.result = HP_VR_OK, .secret_index = -1};
+	uint64_t act_set = ep->pii_mask_set | ep->pii_block_set;
+	bool mask = false;
 	uint16_t flags = 0;
 	uint64_t now_ns;
 
@@ -362,6 +665,28 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 			return;
 		}
 	}
+	/* PII actions, decided on the original bytes (the signature covered those) */
+	if (act_set != 0) {
+		const struct hp_pii_result *pr = w->pii_res;
+
+		if (s->holding && s->hold_overflow) {
+			reject(s, req, HP_EV_REJECT, HP_EV_R_PII_HOLD_FULL, 0, &out.webhook_id);
+			return;
+		}
+		if (!s->pii_valid) { /* not scanned: never forwarded unmasked */
+			reject(s, req, HP_EV_REJECT, HP_EV_R_PII_MASK_FAILED, 0, &out.webhook_id);
+			return;
+		}
+		if (pii_hits(pr, ep->pii_block_set)) {
+			reject(s, req, HP_EV_REJECT, HP_EV_R_PII_BLOCKED, 0, &out.webhook_id);
+			return;
+		}
+		mask = s->holding && pii_hits(pr, ep->pii_mask_set);
+		if (mask && !hold_mask_ok(s, pr, ep->pii_mask_set)) {
+			reject(s, req, HP_EV_REJECT, HP_EV_R_PII_MASK_FAILED, 0, &out.webhook_id);
+			return;
+		}
+	}
 	if (ep->dedup_kind != HP_DK_NONE && hp_dp.dedup != NULL) {
 		uint8_t key[HP_DEDUP_KEY_LEN];
 		uint64_t now_ms = now_ns / 1000000, ttl = ep->ttl_ms;
@@ -393,6 +718,11 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 		}
 	}
 	s->decided = true;
+	if (s->holding) {
+		if (mask)
+			s->masked_bytes = hold_mask(s, req, w->pii_res, ep->pii_mask_set);
+		hold_release(s);
+	}
 	request_event_id(s, req, HP_EV_ACCEPT, HP_EV_R_OK, flags, &out.webhook_id);
 }
 
@@ -407,6 +737,8 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	s->req_flags = 0;
 	s->decided = false;
 	s->pii_valid = false;
+	s->masked_bytes = 0;
+	s->req = req;
 	s->hashing = w->body_hash && EVP_DigestInit_ex2(s->sha, w->sha256, NULL) == 1;
 	w->ctr.c[HP_CTR_HTTP_REQUESTS]++;
 	s->ep = hp_route_match(w->routes, req->host.p, req->host.len, req->target.p,
@@ -419,6 +751,8 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	}
 	w->ctr.c[HP_CTR_REQ_ROUTED]++;
 	w->ep_ctr[s->ep->index][HP_EP_CTR_REQUESTS]++;
+	if (s->ep->pii_hold && w->hold_max != 0)
+		hold_start(s);
 	/* refused before the body is seen: the sender said how much it will send */
 	if (req->body == HP_HTTP_BODY_LENGTH && req->content_length > s->ep->max_body)
 		reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
@@ -430,6 +764,8 @@ on_request_body(void *ctx, const struct hp_http_request *req, const uint8_t *dat
 	struct hp_session *s = ctx;
 
 	s->w->ctr.c[HP_CTR_HTTP_BODY_BYTES] += len;
+	if (s->holding)
+		hold_map(s, (uint32_t)(req->body_len - len), data, (uint32_t)len);
 	if (s->hashing && EVP_DigestUpdate(s->sha, data, len) != 1)
 		s->hashing = false;
 	/* chunked bodies: refused as soon as they pass the limit */
@@ -444,13 +780,12 @@ on_request_complete(void *ctx, const struct hp_http_request *req)
 
 	if (s->decided) { /* refused early (tap mode goes on parsing): one event per request */
 		s->hashing = false;
-		return;
-	}
-	if (s->ep == NULL) {
+	} else if (s->ep == NULL) {
 		request_event(s, req, HP_EV_PASS, HP_EV_R_NO_ROUTE, 0);
-		return;
+	} else {
+		verdict_request(s, req);
 	}
-	verdict_request(s, req);
+	s->req = NULL;
 }
 
 static void
@@ -556,8 +891,20 @@ int
 hp_session_pool_create(struct hp_worker *w)
 {
 	const struct hp_http_config *hc = &hp_dp.cfg->http;
-	struct session_layout l = layout(hc);
+	const struct hp_route_table *rt = hp_dp.routes;
+	struct session_layout l;
 	char name[RTE_MEMPOOL_NAMESIZE];
+
+	w->hold_max = 0;
+	w->ext_max = 0;
+	w->mask_char = hp_dp.cfg->pii.mask_char != 0 ? hp_dp.cfg->pii.mask_char : '*';
+	for (uint32_t i = 0; rt != NULL && i < rt->n; i++)
+		if (rt->ep[i].pii_hold) {
+			w->hold_max = (uint16_t)RTE_MAX(hp_dp.cfg->pii.max_held_segments, 1u);
+			/* a chunked body maps in more pieces than it has segments */
+			w->ext_max = (uint16_t)(4 * w->hold_max + 16);
+		}
+	l = layout(hc, w);
 
 	w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	snprintf(name, sizeof(name), "hp_sess_%u", w->id);
@@ -590,7 +937,7 @@ static struct hp_session *
 session_get(struct hp_worker *w, struct hp_flow *f)
 {
 	const struct hp_http_config *hc = &hp_dp.cfg->http;
-	struct session_layout l = layout(hc);
+	struct session_layout l = layout(hc, w);
 	struct hp_http_cfg cfg;
 	struct hp_session *s;
 	void *obj;
@@ -607,6 +954,9 @@ session_get(struct hp_worker *w, struct hp_flow *f)
 	s->w = w;
 	s->flow = f;
 	s->http = (struct hp_http_conn *)((uint8_t *)obj + l.http_off);
+	s->held = (struct held_seg *)((uint8_t *)obj + l.held_off);
+	s->ext = (struct body_ext *)((uint8_t *)obj + l.ext_off);
+	s->cur_seg = -1;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.limits.max_line = hc->max_line;
 	cfg.limits.max_headers = hc->max_headers;
@@ -618,6 +968,7 @@ session_get(struct hp_worker *w, struct hp_flow *f)
 	cfg.fields = (struct hp_http_header *)((uint8_t *)obj + l.fields_off);
 	cfg.resp_line = (uint8_t *)obj + l.line_off;
 	cfg.body_copy = hc->body_copy_max ? (uint8_t *)obj + l.body_off : NULL;
+	s->body_buf = cfg.body_copy;
 	cfg.cb = &http_cb;
 	cfg.ctx = s;
 	if (hp_http_init(s->http, &cfg) != 0) { /* limits were validated at load: cannot fail */
@@ -744,9 +1095,13 @@ reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const 
 {
 	uint32_t cseq = pkt->tcp_seq + ((pkt->tcp_flags & HP_TCP_SYN) ? 1 : 0);
 	uint32_t cnext = cseq + pkt->payload_len + ((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0);
+	uint32_t rst_seq = cseq, first;
 	bool has_ack = (pkt->tcp_flags & HP_TCP_ACK) != 0;
 
 	s->pending = false;
+	/* held segments never reached the server: its stream stops at the first of them */
+	if (hold_drop(s, &first) && seq_lt(first, rst_seq))
+		rst_seq = first;
 	if (w->is_bridge)
 		hp_flow_cut(w, s->flow_idx);
 	if (!w->is_bridge) {
@@ -762,7 +1117,7 @@ reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const 
 	}
 	s->rejected = true;
 	if (s->rej_reset_server &&
-	    hp_reply_tcp(w, w->out_port[m->port], data, pkt, false, cseq, pkt->tcp_ack,
+	    hp_reply_tcp(w, w->out_port[m->port], data, pkt, false, rst_seq, pkt->tcp_ack,
 			 HP_TCP_RST | (has_ack ? HP_TCP_ACK : 0), NULL, 0) == 0)
 		w->ctr.c[HP_CTR_REJECT_RST_SERVER]++;
 	if (has_ack) {
@@ -783,7 +1138,7 @@ reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const 
 		}
 	}
 	w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
-	return HP_VERDICT_DROP;
+	return s->cur_consumed ? HP_VERDICT_HOLD : HP_VERDICT_DROP; /* held ones are freed */
 }
 
 /* A packet of a cut flow (bridge): dropped. A client that goes on talking after it has our
@@ -839,6 +1194,29 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 	if (s->rejected)
 		return cut_flow_packet(w, s, dir, m, data, pkt);
 	s->seg_tsc = now;
+	s->cur_seg = -1;
+	s->cur_consumed = false;
+	s->cur_holdable = false;
+	if (w->hold_max != 0) {
+		if (dir == 0 && s->masked_valid && len != 0 && seq_lt(seq, s->masked_hi) &&
+		    seq_lt(s->masked_lo, seq + len)) {
+			/* a retransmission of bytes that went out masked: the server has them */
+			w->ctr.c[HP_CTR_PII_RETRANSMIT_DROPPED]++;
+			return HP_VERDICT_DROP;
+		}
+		if (dir == 1 && s->masked_valid && (pkt->tcp_flags & HP_TCP_ACK) &&
+		    !seq_lt(pkt->tcp_ack, s->masked_hi))
+			s->masked_valid = false;
+		if (dir == 0 && len != 0 && m->nb_segs == 1 && data == rte_pktmbuf_mtod(m, uint8_t *) &&
+		    !(m->ol_flags & hp_mbuf_inspect_only)) {
+			s->cur = (struct held_seg){
+				.m = m, .payload = rte_pktmbuf_mtod(m, uint8_t *) + pkt->payload_off,
+				.seq = seq, .len = (uint16_t)len, .l4_off = pkt->l4_off};
+			s->cur_holdable = true;
+			if (s->holding)
+				hold_cur(s);
+		}
+	}
 	if (pkt->tcp_flags & 0x01)
 		flags |= HP_STREAM_SEG_FIN;
 	if (pkt->tcp_flags & 0x04)
@@ -852,6 +1230,12 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 		r = segment_copied(w, s, dir, seq, payload, len, flags);
 	if ((pkt->tcp_flags & 0x10) && r != HP_STREAM_CLOSED && r != HP_STREAM_PASS)
 		hp_stream_ack(&w->stream_env, &s->stream, dir ^ 1, pkt->tcp_ack);
+	if (unlikely(s->holding) && dir == 0 && !s->decided && !s->pending && s->req != NULL) {
+		if (s->hold_overflow)
+			reject(s, s->req, HP_EV_REJECT, HP_EV_R_PII_HOLD_FULL, 0, NULL);
+		else if (r == HP_STREAM_PASS) /* no longer inspected: cannot be masked */
+			reject(s, s->req, HP_EV_REJECT, HP_EV_R_PII_MASK_FAILED, 0, NULL);
+	}
 	s->cur_dir = 2;
 	if (unlikely(s->pending)) {
 		if (dir == 0)
@@ -866,6 +1250,17 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 			w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
 			return HP_VERDICT_DROP;
 		}
+	}
+	if (unlikely(s->cur_consumed))
+		return HP_VERDICT_HOLD; /* released ahead of the burst */
+	if (unlikely(s->cur_seg >= 0)) {
+		if (r == HP_STREAM_NEW || r == HP_STREAM_OVERLAP_REPLACED)
+			return HP_VERDICT_HOLD;
+		/* nothing new in it (a retransmission of held bytes, or refused): not kept */
+		s->n_held--;
+		s->cur_seg = -1;
+		w->ctr.c[HP_CTR_PII_HELD_DUP_DROPPED]++;
+		return HP_VERDICT_DROP;
 	}
 	if (w->is_bridge && (r == HP_STREAM_DROP || (r == HP_STREAM_OVERLAP_DIFFERENT &&
 						     w->stream_cfg.inline_mode))) {
@@ -889,6 +1284,12 @@ hp_session_release(struct hp_worker *w, struct hp_flow *f)
 	dir_eof(s, 0);
 	dir_eof(s, 1);
 	hp_stream_release(&w->stream_env, &s->stream);
+	if (s->n_held != 0) {
+		uint32_t first;
+
+		w->ctr.c[HP_CTR_PII_HOLD_ABANDONED] += s->n_held;
+		hold_drop(s, &first);
+	}
 	f->session = NULL;
 	rte_mempool_put(w->sessions, s);
 }

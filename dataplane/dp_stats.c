@@ -62,6 +62,13 @@ static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
 	[HP_CTR_PII_SCANS] = "pii_scans",
 	[HP_CTR_PII_MATCHES] = "pii_matches",
 	[HP_CTR_PII_SCAN_ERRORS] = "pii_scan_errors",
+	[HP_CTR_PII_HELD_SEGMENTS] = "pii_held_segments",
+	[HP_CTR_PII_HELD_DUP_DROPPED] = "pii_held_dup_dropped",
+	[HP_CTR_PII_HOLD_ABANDONED] = "pii_hold_abandoned",
+	[HP_CTR_PII_MASKED_REQUESTS] = "pii_masked_requests",
+	[HP_CTR_PII_MASKED_BYTES] = "pii_masked_bytes",
+	[HP_CTR_PII_MASKED_SEGMENTS] = "pii_masked_segments",
+	[HP_CTR_PII_RETRANSMIT_DROPPED] = "pii_retransmit_dropped",
 	[HP_CTR_STREAM_NOMBUF] = "stream_nombuf",
 	[HP_CTR_STREAM_DROPPED] = "stream_dropped",
 	[HP_CTR_EVENTS] = "events",
@@ -103,6 +110,8 @@ static const char *const reason_names[HP_EV_R__MAX] = {
 	[HP_EV_R_BODY_TOO_LARGE] = "body_too_large",
 	[HP_EV_R_REPLAY_CACHE_FULL] = "replay_cache_full",
 	[HP_EV_R_REPLAY_CACHE_BUSY] = "replay_cache_busy",
+	[HP_EV_R_PII_BLOCKED] = "pii_blocked", [HP_EV_R_PII_MASK_FAILED] = "pii_mask_failed",
+	[HP_EV_R_PII_HOLD_FULL] = "pii_hold_full",
 };
 
 const char *

@@ -81,6 +81,13 @@ enum hp_ctr {
 	HP_CTR_PII_SCANS,           /* bodies scanned for PII (pii.policy report) */
 	HP_CTR_PII_MATCHES,         /* entities found in them */
 	HP_CTR_PII_SCAN_ERRORS,     /* Hyperscan refused a scan: no counts in that event */
+	HP_CTR_PII_HELD_SEGMENTS,   /* client segments held for a mask/block endpoint (bridge) */
+	HP_CTR_PII_HELD_DUP_DROPPED, /* retransmissions of bytes already held: dropped */
+	HP_CTR_PII_HOLD_ABANDONED,  /* held segments freed because the flow ended first */
+	HP_CTR_PII_MASKED_REQUESTS, /* requests forwarded with masked bodies */
+	HP_CTR_PII_MASKED_BYTES,    /* bytes changed by masking */
+	HP_CTR_PII_MASKED_SEGMENTS, /* segments rewritten (checksum recomputed) */
+	HP_CTR_PII_RETRANSMIT_DROPPED, /* client retransmissions of masked bytes: dropped */
 	HP_CTR_STREAM_NOMBUF,       /* no mbuf to copy a chained segment's bytes for reassembly */
 	HP_CTR_STREAM_DROPPED,      /* bridge: segments dropped by reassembly (memcap action drop,
 				     * or bytes differing from what the server already has) */

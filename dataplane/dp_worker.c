@@ -124,6 +124,12 @@ tx_one(struct hp_worker *w, uint16_t port, struct rte_mbuf *m)
 		tx_flush(w, port);
 }
 
+void
+hp_worker_tx(struct hp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	tx_one(w, port, m);
+}
+
 /* A whole burst toward one port (bytes: their total length): one pointer copy, one flush
  * when the buffer is full. */
 static inline void
@@ -427,9 +433,11 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 			continue;
 		}
 		if (unlikely(m->nb_segs > 1)) { /* data lives in scratch: inspect now */
-			if (inspect_one(w, m, data, &it->pkt) == HP_VERDICT_FORWARD)
+			enum hp_verdict v = inspect_one(w, m, data, &it->pkt);
+
+			if (v == HP_VERDICT_FORWARD)
 				out_add(&o, m);
-			else
+			else if (v == HP_VERDICT_DROP)
 				rte_pktmbuf_free(m);
 			continue;
 		}
@@ -443,7 +451,8 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 		hp_inspect_burst(w, items, n_items, verdicts);
 		for (uint16_t i = 0; i < n_items; i++)
 			if (unlikely(verdicts[i] != HP_VERDICT_FORWARD)) {
-				rte_pktmbuf_free(items[i].m);
+				if (verdicts[i] == HP_VERDICT_DROP)
+					rte_pktmbuf_free(items[i].m);
 				o.m[item_slot[i]] = NULL;
 				n_dropped++;
 			}

@@ -9,6 +9,12 @@
 /* Dynamic mbuf flag (registered at init): "inspect only, never forward". */
 extern uint64_t hp_mbuf_inspect_only;
 
+struct hp_worker;
+struct rte_mbuf;
+
+/* Queue m for transmission on port (buffered with the burst's packets, which it precedes). */
+void hp_worker_tx(struct hp_worker *w, uint16_t port, struct rte_mbuf *m);
+
 /* Prepare the symmetric Toeplitz key used to find a flow's owner (once, at init). */
 void hp_worker_init_owner_key(void);
 

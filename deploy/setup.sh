@@ -18,6 +18,8 @@ PKGS=(
     valgrind
     # benchmarks: libhtp is the reference HTTP parser of bench_http
     libhtp-dev
+    # benchmarks: PCRE2 (JIT) and RE2 run the PII patterns next to Hyperscan (bench_pii)
+    libpcre2-dev libre2-dev
 )
 
 missing=()
