@@ -11,19 +11,9 @@
 #   HOOKPATH=...   binary under test;  HP_LAB_KEEP=1 keeps the state dir
 set -uo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-LAB=$REPO/deploy/lab.sh
-SIGN=$REPO/pktgen-scripts/hp_sign.py
-export HOOKPATH=${HOOKPATH:-$REPO/build/controlplane/hookpath}
-export HP_LAB_PMD=${HP_LAB_PMD:-pcap}
-
-skip() { echo "SKIP: $*"; echo "0 passed, 0 failed"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "lab test needs root"
-probe=hplv-probe-$$
-ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces here"
-ip netns del "$probe"
-for c in curl ss; do command -v "$c" >/dev/null || skip "$c not installed"; done
-[ -x "$HOOKPATH" ] || { echo "not ok 1 - hookpath binary not found at $HOOKPATH"; echo "0 passed, 1 failed"; exit 1; }
+# shellcheck source=lab_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab_common.sh"
+lab_require hplv-probe-$$
 
 export HP_LAB_ID=hpv${HP_LAB_PMD:0:1}$$
 export HP_LAB_FILE_PREFIX=hp-labverdict-$$
