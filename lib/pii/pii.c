@@ -20,6 +20,9 @@
 #include <string.h>
 
 #include <hs.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* character classes for sets and boundaries */
 #define C_DIGIT (1u << 0)
@@ -35,26 +38,16 @@
 #define C_AT    (1u << 10)
 #define C_ALNUM (C_DIGIT | C_UPPER | C_LOWER)
 
+static const uint16_t cclass_tab[256] = {
+	['0' ... '9'] = C_DIGIT, ['A' ... 'Z'] = C_UPPER, ['a' ... 'z'] = C_LOWER,
+	[' '] = C_SPACE, ['-'] = C_DASH, ['.'] = C_DOT, [':'] = C_COLON, ['+'] = C_PLUS,
+	['('] = C_PAREN, [')'] = C_PAREN, ['_'] = C_UNDER, ['@'] = C_AT,
+};
+
 static inline uint32_t
 cclass(uint8_t c)
 {
-	if (c >= '0' && c <= '9')
-		return C_DIGIT;
-	if (c >= 'A' && c <= 'Z')
-		return C_UPPER;
-	if (c >= 'a' && c <= 'z')
-		return C_LOWER;
-	switch (c) {
-	case ' ': return C_SPACE;
-	case '-': return C_DASH;
-	case '.': return C_DOT;
-	case ':': return C_COLON;
-	case '+': return C_PLUS;
-	case '(': case ')': return C_PAREN;
-	case '_': return C_UNDER;
-	case '@': return C_AT;
-	default: return 0;
-	}
+	return cclass_tab[c];
 }
 
 static inline bool
@@ -239,6 +232,8 @@ static const struct ent_desc builtin[HP_PII__BUILTIN_COUNT] = {
 		.name = "email",
 		.pat = {"@"},
 		.back = 66, .span = span_email,
+		/* what span_email refuses before a local part: skipped without a call */
+		.before = C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS,
 	},
 	[HP_PII_PHONE] = {
 		.name = "phone",
@@ -456,11 +451,24 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 
 #define MAX_PATTERNS (HP_PII__BUILTIN_COUNT * 3 + HP_PII_MAX_USER)
 
+/* Entities whose spans all start at, or 2 bytes before, the start of a run of digits: found by
+ * one vectorised pass over the digits (token_pass) instead of Hyperscan prefilters. Digit-led
+ * prefilters have no literal factor, so Hyperscan runs them as automata over every byte, and
+ * JSON has a digit every few bytes; measured in docs/PII.md ("Why a digit-run pass"). */
+#define ENT(e) (UINT64_C(1) << (e))
+#define NUM_ENTS                                                                                   \
+	(ENT(HP_PII_CREDIT_CARD) | ENT(HP_PII_US_SSN) | ENT(HP_PII_PHONE) | ENT(HP_PII_US_ITIN) |  \
+	 ENT(HP_PII_ABA_ROUTING) | ENT(HP_PII_UK_NHS))
+#define TOKEN_ENTS                                                                                 \
+	(NUM_ENTS | ENT(HP_PII_IBAN) | ENT(HP_PII_CRYPTO_WALLET) | ENT(HP_PII_IPV4) |             \
+	 ENT(HP_PII_MAC_ADDRESS))
+
 struct hp_pii_db {
 	hs_database_t *hs;           /* NULL when nothing is enabled */
 	unsigned int n_entities;     /* HP_PII__BUILTIN_COUNT + n_user */
 	uint64_t enabled;
 	uint16_t pat_ent[MAX_PATTERNS];
+	uint64_t token_ents;         /* built-ins found by the digit-run pass, not Hyperscan */
 	unsigned int n_pat;
 	const char *pat_expr[MAX_PATTERNS]; /* built-in: static; user: the caller's string */
 	unsigned int pat_flags[MAX_PATTERNS];
@@ -524,8 +532,9 @@ hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *
 		return -ENOMEM;
 	db->enabled = cfg->enabled & HP_PII_ALL_BUILTIN;
 	db->n_entities = HP_PII__BUILTIN_COUNT + cfg->n_user;
+	db->token_ents = cfg->hyperscan_only ? 0 : db->enabled & TOKEN_ENTS;
 	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++) {
-		if (!(db->enabled & (UINT64_C(1) << e)))
+		if (!(db->enabled & (UINT64_C(1) << e)) || (db->token_ents & (UINT64_C(1) << e)))
 			continue;
 		for (unsigned int k = 0; k < 3 && builtin[e].pat[k] != NULL; k++) {
 			exprs[np] = builtin[e].pat[k];
@@ -732,8 +741,12 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 	if (lo < st->last_end)
 		lo = st->last_end;
 	for (size_t s = lo; s < end; s++) {
-		size_t e = d->span != NULL ? d->span(d, c->buf, c->len, s) :
-					     span_generic(ent, d, c->buf, c->len, s);
+		size_t e;
+
+		if (s > 0 && (cclass(c->buf[s - 1]) & d->before))
+			continue; /* no span starts here (the span functions check it too) */
+		e = d->span != NULL ? d->span(d, c->buf, c->len, s)
+				    : span_generic(ent, d, c->buf, c->len, s);
 		if (e == 0)
 			continue;
 		record(c, ent, s, e);
@@ -742,6 +755,154 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 	if (st->tried < end)
 		st->tried = end;
 	return 0;
+}
+
+/* ---- digit-run pass ---- */
+
+#define C_NUMTOK (C_DIGIT | C_SPACE | C_DASH | C_DOT | C_PAREN | C_PLUS)
+#define NUM_TOK_STARTS 32
+
+/* Entity ent tried at start s, once, left to right: the span, or 0. */
+static inline size_t
+try_start(struct scan_ctx *c, unsigned int ent, size_t s)
+{
+	size_t e;
+
+	if (s < c->st[ent].last_end || (s > 0 && (cclass(c->buf[s - 1]) & builtin[ent].before)))
+		return 0;
+	e = span_generic(ent, &builtin[ent], c->buf, c->len, s);
+	if (e != 0)
+		record(c, ent, s, e);
+	return e;
+}
+
+/* A run of digits starts at p. IBAN (two capitals, then the check digits) and wallets
+ * (base58 '1'/'3', bech32 "bc1") are tried where they would start; the numeric entities over the
+ * whole numeric token around p (digits and the separators they allow), once per token, and only
+ * if it holds 8 digits or more (the fewest any of them has). */
+static size_t
+digit_run(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
+{
+	const uint8_t *b = c->buf;
+	size_t len = c->len, ts = p, te = p, nd = 0;
+
+	if ((ents & ENT(HP_PII_IBAN)) && p >= 2 && (cclass(b[p - 2]) & C_UPPER) &&
+	    (cclass(b[p - 1]) & C_UPPER))
+		try_start(c, HP_PII_IBAN, p - 2);
+	if (ents & ENT(HP_PII_IPV4))
+		try_start(c, HP_PII_IPV4, p);
+	if (ents & ENT(HP_PII_CRYPTO_WALLET)) {
+		if (b[p] == '1' && p >= 2 && b[p - 2] == 'b' && b[p - 1] == 'c')
+			try_start(c, HP_PII_CRYPTO_WALLET, p - 2);
+		if (b[p] == '1' || b[p] == '3')
+			try_start(c, HP_PII_CRYPTO_WALLET, p);
+	}
+	if (!(ents & NUM_ENTS) || p < tok_end)
+		return tok_end;
+	uint32_t starts[NUM_TOK_STARTS], ns = 0;
+
+	while (ts > tok_end && (cclass(b[ts - 1]) & (C_NUMTOK & ~C_DIGIT)))
+		ts--;
+	te = ts;
+	/* where a numeric span may start: the token's first byte and every byte after a
+	 * separator (each numeric entity refuses a letter, digit or '_' before its span) */
+	for (; te < len && (cclass(b[te]) & C_NUMTOK); te++) {
+		uint32_t k = cclass(b[te]);
+
+		nd += (k & C_DIGIT) != 0;
+		if ((te == ts || !(cclass(b[te - 1]) & C_DIGIT)) && ns < NUM_TOK_STARTS)
+			starts[ns++] = (uint32_t)(te - ts);
+	}
+	if (nd < 8)
+		return te;
+	if (ns == NUM_TOK_STARTS) { /* a long token: every byte is a candidate */
+		for (uint64_t m = ents & NUM_ENTS; m != 0; m &= m - 1) {
+			unsigned int ent = (unsigned int)__builtin_ctzll(m);
+
+			for (size_t s = ts; s < te; s++) {
+				size_t e = try_start(c, ent, s);
+
+				if (e != 0)
+					s = e - 1;
+			}
+		}
+		return te;
+	}
+	for (uint64_t m = ents & NUM_ENTS; m != 0; m &= m - 1) {
+		unsigned int ent = (unsigned int)__builtin_ctzll(m);
+
+		for (uint32_t k = 0; k < ns; k++)
+			try_start(c, ent, ts + starts[k]); /* skips starts inside a span found */
+	}
+	return te;
+}
+
+/* A MAC address separator (':', '-' or '.') at q: tried once per address, at its first
+ * separator (xx:xx:..., xx-xx-..., xxxx.xxxx.xxxx). */
+static inline void
+mac_sep(struct scan_ctx *c, size_t q)
+{
+	const uint8_t *b = c->buf;
+	size_t len = c->len;
+	uint8_t sep = b[q];
+
+	if (sep == '.') {
+		if (q >= 4 && q + 5 < len && b[q + 5] == '.' && is_hex(b[q - 4]) &&
+		    is_hex(b[q - 3]) && is_hex(b[q - 2]) && is_hex(b[q - 1]) && is_hex(b[q + 1]) &&
+		    (q < 5 || b[q - 5] != '.'))
+			try_start(c, HP_PII_MAC_ADDRESS, q - 4);
+	} else if (q >= 2 && q + 3 < len && b[q + 3] == sep && is_hex(b[q - 2]) &&
+		   is_hex(b[q - 1]) && is_hex(b[q + 1]) && is_hex(b[q + 2]) &&
+		   (q < 3 || b[q - 3] != sep)) {
+		try_start(c, HP_PII_MAC_ADDRESS, q - 2);
+	}
+}
+
+static void
+token_pass(struct scan_ctx *c, uint64_t ents)
+{
+	const uint8_t *b = c->buf;
+	size_t len = c->len, i = 0, tok_end = 0;
+	uint32_t prev = 0; /* b[i - 1] is a digit */
+
+	bool mac = (ents & ENT(HP_PII_MAC_ADDRESS)) != 0;
+
+#ifdef __SSE2__
+	const __m128i zero = _mm_set1_epi8('0'), bias = _mm_set1_epi8((char)0x80);
+	const __m128i lim = _mm_set1_epi8((char)(0x80 + 10));
+	const __m128i colon = _mm_set1_epi8(':'), dash = _mm_set1_epi8('-');
+	const __m128i dot = _mm_set1_epi8('.');
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		/* (c - '0') as unsigned < 10, through a signed compare */
+		__m128i d = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, zero), bias), lim);
+		uint32_t m = (uint32_t)_mm_movemask_epi8(d);
+		uint32_t starts = m & ~((m << 1) | prev);
+
+		prev = m >> 15;
+		for (; starts != 0; starts &= starts - 1)
+			tok_end = digit_run(c, ents, i + (size_t)__builtin_ctz(starts), tok_end);
+		if (mac) {
+			__m128i s = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, colon),
+							      _mm_cmpeq_epi8(v, dash)),
+						 _mm_cmpeq_epi8(v, dot));
+
+			/* a separator with a hex digit on each side */
+			for (uint32_t sm = (uint32_t)_mm_movemask_epi8(s); sm != 0; sm &= sm - 1)
+				mac_sep(c, i + (size_t)__builtin_ctz(sm));
+		}
+	}
+#endif
+	for (; i < len; i++) {
+		uint32_t dg = (cclass(b[i]) & C_DIGIT) != 0;
+
+		if (dg && !prev)
+			tok_end = digit_run(c, ents, i, tok_end);
+		if (mac && (b[i] == ':' || b[i] == '-' || b[i] == '.'))
+			mac_sep(c, i);
+		prev = dg;
+	}
 }
 
 int
@@ -758,16 +919,19 @@ hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const ui
 	res->n_spans = 0;
 	res->n_dropped = 0;
 	memset(res->count, 0, sizeof(res->count));
-	if (db->hs == NULL || len == 0)
+	if ((db->hs == NULL && db->token_ents == 0) || len == 0)
 		return 0;
 	c.db = db;
 	c.buf = buf;
 	c.len = len;
 	c.res = res;
 	memset(c.st, 0, sizeof(c.st[0]) * db->n_entities);
-	if (hs_scan(db->hs, (const char *)buf, (unsigned int)len, 0, scratch->hs, on_match, &c) !=
-	    HS_SUCCESS)
+	if (db->hs != NULL &&
+	    hs_scan(db->hs, (const char *)buf, (unsigned int)len, 0, scratch->hs, on_match, &c) !=
+		    HS_SUCCESS)
 		return -EIO;
+	if (db->token_ents != 0)
+		token_pass(&c, db->token_ents);
 	return (int)res->total;
 }
 
@@ -819,13 +983,25 @@ hp_pii_db_patterns(const struct hp_pii_db *db, struct hp_pii_pattern *out, unsig
 {
 	unsigned int n = 0;
 
+	unsigned int total = db != NULL ? db->n_pat : 0;
+
 	if (db == NULL)
 		return 0;
 	for (; n < db->n_pat && n < max; n++)
 		out[n] = (struct hp_pii_pattern){.expr = db->pat_expr[n],
 						 .flags = db->pat_flags[n],
-						 .entity = db->pat_ent[n]};
-	return db->n_pat;
+						 .entity = db->pat_ent[n],
+						 .hyperscan = true};
+	/* entities of the digit-run pass: their prefilters, as a definition of what they find */
+	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++) {
+		if (!(db->token_ents & ENT(e)))
+			continue;
+		for (unsigned int k = 0; k < 3 && builtin[e].pat[k] != NULL; k++, total++)
+			if (total < max)
+				out[total] = (struct hp_pii_pattern){.expr = builtin[e].pat[k],
+								     .entity = (uint16_t)e};
+	}
+	return total;
 }
 
 const char *

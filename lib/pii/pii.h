@@ -79,6 +79,9 @@ struct hp_pii_config {
 	const struct hp_pii_user_entity *user;
 	unsigned int n_user;     /* <= HP_PII_MAX_USER; ids HP_PII__BUILTIN_COUNT + i */
 	uint32_t user_skip;      /* bit i: user entity i is not looked for (its id stays i) */
+	/* every built-in through Hyperscan prefilters, none through the digit-run pass (same
+	 * spans, slower on digit-heavy text: for benchmarks and differential tests) */
+	bool hyperscan_only;
 };
 
 struct hp_pii_span {
@@ -122,13 +125,16 @@ size_t hp_pii_mask(uint8_t *buf, size_t len, const struct hp_pii_result *res, ch
 size_t hp_pii_mask_sel(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask_char,
 		       uint64_t entities);
 
-/* The Hyperscan expressions of db as compiled (benchmarks run the same ones through other
- * engines). Fills up to max, returns how many there are. User expressions point into the
- * caller's configuration. */
+/* The prefilter expressions of db's entities (benchmarks run the same ones through other
+ * engines): first those compiled into its Hyperscan database, then those of the entities the
+ * digit-run pass finds. Fills up to max, returns how many there are. User expressions point
+ * into the caller's configuration. */
 struct hp_pii_pattern {
 	const char *expr;
 	unsigned int flags;      /* HS_FLAG_* */
 	uint16_t entity;
+	bool hyperscan;          /* compiled into db; false: an entity of the digit-run pass,
+				  * listed with the prefilter that defines what it finds */
 };
 unsigned int hp_pii_db_patterns(const struct hp_pii_db *db, struct hp_pii_pattern *out,
 				unsigned int max);
