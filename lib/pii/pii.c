@@ -762,6 +762,12 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 #define C_NUMTOK (C_DIGIT | C_SPACE | C_DASH | C_DOT | C_PAREN | C_PLUS)
 #define NUM_TOK_STARTS 32
 
+/* fewest digits in a span of each numeric entity */
+static const uint8_t num_min_digits[HP_PII__BUILTIN_COUNT] = {
+	[HP_PII_CREDIT_CARD] = 13, [HP_PII_US_SSN] = 9, [HP_PII_PHONE] = 8,
+	[HP_PII_US_ITIN] = 9, [HP_PII_ABA_ROUTING] = 9, [HP_PII_UK_NHS] = 10,
+};
+
 /* Entity ent tried at start s, once, left to right: the span, or 0. */
 static inline size_t
 try_start(struct scan_ctx *c, unsigned int ent, size_t s)
@@ -831,6 +837,8 @@ digit_run(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
 	for (uint64_t m = ents & NUM_ENTS; m != 0; m &= m - 1) {
 		unsigned int ent = (unsigned int)__builtin_ctzll(m);
 
+		if (nd < num_min_digits[ent])
+			continue; /* the token cannot hold one */
 		for (uint32_t k = 0; k < ns; k++)
 			try_start(c, ent, ts + starts[k]); /* skips starts inside a span found */
 	}
