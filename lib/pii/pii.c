@@ -410,6 +410,27 @@ after_ok(const struct ent_desc *d, const uint8_t *b, size_t len, size_t e)
 	return true;
 }
 
+/* Is s inside an IBAN-shaped code ("GB55 SREM 5229 ...", "DE50 4282 2670 ...")? Its digit groups
+ * would otherwise read as card numbers, a tenth of them Luhn-valid. Walks left over capitals,
+ * digits and single spaces to a country code and check digits at a boundary. */
+static bool
+iban_tail(const uint8_t *b, size_t s)
+{
+	size_t lo = s > 34 ? s - 34 : 0;
+
+	for (size_t p = s; p-- > lo;) {
+		uint32_t k = cclass(b[p]);
+
+		if (!(k & (C_UPPER | C_DIGIT | C_SPACE)))
+			return false;
+		if (p + 4 <= s && (k & C_UPPER) && (cclass(b[p + 1]) & C_UPPER) &&
+		    (cclass(b[p + 2]) & C_DIGIT) && (cclass(b[p + 3]) & C_DIGIT) &&
+		    (p == 0 || !(cclass(b[p - 1]) & (C_ALNUM | C_UNDER))))
+			return true;
+	}
+	return false;
+}
+
 /* Generic grammar: the longest run of the entity's set from s, then candidate ends from the
  * longest down, each needing its boundary, the validator and (maybe) a context word. */
 static size_t
@@ -439,6 +460,8 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 			ok = secret_shape(ent, b + s, e - s);
 		if (!ok)
 			continue;
+		if (ent == HP_PII_CREDIT_CARD && iban_tail(b, s))
+			return 0; /* the digit groups of an IBAN */
 		if ((d->ctx == CTX_ALWAYS || (d->ctx == CTX_IF_BARE && bare)) &&
 		    !has_context(d->words, b, s))
 			continue;
