@@ -126,7 +126,10 @@ has_context(const char *const *words, const uint8_t *b, size_t s)
 		size_t wl = strlen(*w);
 		for (size_t i = lo; i + wl <= s; i++) {
 			size_t k = 0;
-			while (k < wl && (b[i + k] | 0x20) == (uint8_t)(*w)[k])
+			/* ASCII letters folded to lower case; '_' (0x5f) must stay itself */
+			while (k < wl && (b[i + k] >= 'A' && b[i + k] <= 'Z' ? b[i + k] | 0x20
+									    : b[i + k]) ==
+						 (uint8_t)(*w)[k])
 				k++;
 			if (k == wl)
 				return true;

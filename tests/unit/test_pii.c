@@ -295,6 +295,8 @@ test_ids(void **state)
 	expect(HP_PII_US_SSN, "{\"ssn\":\"078-05-1123\"}", "8-19");
 	expect(HP_PII_US_SSN, "{\"ssn\":\"078051123\"}", "8-17"); /* bare, with context */
 	expect(HP_PII_US_SSN, "{\"order\":\"078051123\"}", "");   /* bare, no context */
+	/* a context word with '_' (case folding must leave it alone) */
+	expect(HP_PII_US_SSN, "{\"social_security_number\":\"220199507\"}", "27-36");
 	expect(HP_PII_US_SSN, "1.078-05-1123", "");
 	expect(HP_PII_US_ITIN, "itin: 912-70-1234", "6-17");
 	expect(HP_PII_US_ITIN, "id 912-49-1234", "");
