@@ -108,8 +108,9 @@ static const struct hp_cfg_key ep_keys[] = {
 	EP_STR("hmac.id_header", hmac.id_header, "none", "header name",
 	       "hmac: header with the delivery id ({id}, webhook_id)"),
 	EP_ENUM("pii.policy", pii_policy, pii_policy_names,
-		"PII in bodies (lib/pii): off; report (counts in the event); mask (bridge: matches "
-		"overwritten in flight, body held until the verdict); block (reject 422 pii_blocked)"),
+		"PII in bodies (lib/pii): off; report (counts in the event); mask (bridge: matched "
+		"bytes replaced in flight, length kept, body held until the verdict); block "
+		"(verdict reject, reason pii_blocked, HTTP 422)"),
 	{.path = "pii.entities", .type = HP_CFG_CUSTOM, .parse = cfg_parse_pii_entities,
 	 .type_doc = "list of entity names", .def_doc = "all", .bounds_doc = "see docs/PII.md",
 	 .doc = "entities looked for: credit_card, us_ssn, email, ... (docs/PII.md) and names of "
@@ -228,7 +229,7 @@ cfg_parse_pii_entities(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yam
 		       void *base, const char *dpath)
 {
 	struct hp_endpoint_config *ep = base;
-	char epath[HP_CFG_PATH_MAX + 16], name[HP_PII_NAME_MAX];
+	char epath[HP_CFG_PATH_MAX + 16], name[HP_PII_NAME_MAX], desc[96];
 	yaml_node_item_t *it;
 	uint64_t set = 0;
 	size_t i = 0;
@@ -243,17 +244,25 @@ cfg_parse_pii_entities(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yam
 		int id;
 
 		snprintf(epath, sizeof(epath), "%s[%zu]", dpath, i);
-		if (el == NULL || el->type != YAML_SCALAR_NODE ||
-		    el->data.scalar.length >= sizeof(name))
+		if (el == NULL || el->type != YAML_SCALAR_NODE)
 			return hp_cfg_err(ctx, el != NULL ? &el->start_mark : &node->start_mark,
-					  epath, "must be an entity name");
-		memcpy(name, el->data.scalar.value, el->data.scalar.length);
-		name[el->data.scalar.length] = '\0';
-		id = hp_cfg_pii_entity_id(ctx, name);
+					  epath, "must be an entity name, got %s",
+					  el != NULL ? hp_cfg_node_desc(el, desc, sizeof(desc))
+						     : "nothing");
+		/* longer than any name, or a NUL inside ("email\0x" must not read as email) */
+		id = -1;
+		if (el->data.scalar.length < sizeof(name) &&
+		    memchr(el->data.scalar.value, '\0', el->data.scalar.length) == NULL) {
+			memcpy(name, el->data.scalar.value, el->data.scalar.length);
+			name[el->data.scalar.length] = '\0';
+			id = hp_cfg_pii_entity_id(ctx, name);
+		}
 		if (id < 0)
-			return hp_cfg_err(ctx, &el->start_mark, epath,
-					  "unknown entity \"%s\" (not built-in, see docs/PII.md, nor in "
-					  "pii.custom_entities)", name);
+			return hp_cfg_err(
+				ctx, &el->start_mark, epath,
+				"unknown entity %s (not built-in, see docs/PII.md, nor in "
+				"pii.custom_entities)",
+				hp_cfg_node_desc(el, desc, sizeof(desc)));
 		if (set & (UINT64_C(1) << id))
 			return hp_cfg_err(ctx, &el->start_mark, epath, "\"%s\" is listed twice",
 					  name);
@@ -611,11 +620,15 @@ hp_cfg_parse_endpoints(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yam
 			rc = cfg_endpoint_check(ctx, eps, i, seen, &item->start_mark, ipath);
 		if (rc < 0)
 			goto out;
-		if (ctx->max_body_marks != NULL) {
+		if (ctx->ep_marks != NULL) {
 			const struct hp_cfg_seen *mb =
 				hp_cfg_seen_get(&hp_cfg_endpoint_schema, seen, "max_body");
+			const struct hp_cfg_seen *pp =
+				hp_cfg_seen_get(&hp_cfg_endpoint_schema, seen, "pii.policy");
 
-			ctx->max_body_marks[i] = mb != NULL ? mb->value_mark : item->start_mark;
+			ctx->ep_marks[i].max_body = mb != NULL ? mb->value_mark : item->start_mark;
+			ctx->ep_marks[i].pii_policy =
+				pp != NULL ? pp->value_mark : item->start_mark;
 		}
 	}
 	cfg->endpoints = eps;
@@ -644,12 +657,12 @@ hp_cfg_check_endpoints(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
 		if (ep->max_body <= cfg->http.body_copy_max)
 			continue;
 		snprintf(kpath, sizeof(kpath), "endpoints[%u].max_body", i);
-		return hp_cfg_err(ctx, ctx->max_body_marks != NULL ? &ctx->max_body_marks[i]
-								   : &ctx->root_mark,
-				  kpath,
-				  "%u is more than http.body_copy_max %u: a body must be held whole "
-				  "to be verified; raise http.body_copy_max",
-				  ep->max_body, cfg->http.body_copy_max);
+		return hp_cfg_err(
+			ctx, ctx->ep_marks != NULL ? &ctx->ep_marks[i].max_body : &ctx->root_mark,
+			kpath,
+			"%u is more than http.body_copy_max %u: a body must be held whole "
+			"to be verified; raise http.body_copy_max",
+			ep->max_body, cfg->http.body_copy_max);
 	}
 	return 0;
 }

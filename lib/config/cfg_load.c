@@ -674,8 +674,8 @@ cfg_load(const char *name, const char *buf, size_t len, struct hp_config *cfg, c
 		rc = -ENOMEM;
 		goto out;
 	}
-	ctx.max_body_marks = calloc(HP_CFG_MAX_ENDPOINTS, sizeof(*ctx.max_body_marks));
-	if (ctx.max_body_marks == NULL) {
+	ctx.ep_marks = calloc(HP_CFG_MAX_ENDPOINTS, sizeof(*ctx.ep_marks));
+	if (ctx.ep_marks == NULL) {
 		hp_cfg_err(&ctx, NULL, NULL, "out of memory");
 		rc = -ENOMEM;
 		goto out;
@@ -694,7 +694,7 @@ cfg_load(const char *name, const char *buf, size_t len, struct hp_config *cfg, c
 out:
 	if (tmp_set)
 		hp_config_free(&tmp);
-	free(ctx.max_body_marks);
+	free(ctx.ep_marks);
 	free(seen);
 	if (doc_loaded)
 		yaml_document_delete(&doc);

@@ -75,6 +75,13 @@ struct hp_cfg_seen {
 	yaml_mark_t value_mark;
 };
 
+/* Where the checks run after the walk point for endpoint i: the value of the key they name,
+ * or the start of the endpoint's mapping when the key was left to its default. */
+struct hp_cfg_ep_marks {
+	yaml_mark_t max_body;
+	yaml_mark_t pii_policy;
+};
+
 /* One load. The first error wins: later hp_cfg_err() calls do not overwrite it. */
 struct hp_cfg_ctx {
 	const char *name; /* file name or buffer name, first field of every message */
@@ -84,7 +91,7 @@ struct hp_cfg_ctx {
 	yaml_document_t *doc;
 	yaml_mark_t root_mark; /* where the document starts, for checks on absent keys */
 	const char *base_dir;  /* relative secrets_file paths start here (file loads), or NULL */
-	yaml_mark_t *max_body_marks; /* per endpoint, for checks after the walk (may be NULL) */
+	struct hp_cfg_ep_marks *ep_marks; /* per endpoint, for the checks after the walk, or NULL */
 };
 
 /* The hookpath key table (cfg_schema.c). */

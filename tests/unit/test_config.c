@@ -130,6 +130,9 @@ test_defaults(void **state)
 	assert_int_equal(cfg.dataplane.defrag.max_flows, 1024);
 	assert_int_equal(cfg.dataplane.defrag.timeout_ms, 2000);
 	assert_int_equal(cfg.control.stats_interval_s, 0);
+	assert_int_equal(cfg.pii.mask_char, '*');
+	assert_int_equal(cfg.pii.max_held_segments, 64);
+	assert_int_equal(cfg.pii.n_custom, 0);
 	hp_config_free(&cfg);
 }
 
@@ -163,7 +166,7 @@ static void
 test_valid_pii_values(void **state)
 {
 	struct hp_config cfg;
-	char err[256];
+	char err[512];
 	const uint64_t custom0 = UINT64_C(1) << HP_PII__BUILTIN_COUNT;
 
 	(void)state;
@@ -188,6 +191,34 @@ test_valid_pii_values(void **state)
 		    ((UINT64_C(1) << HP_PII_US_SSN) | custom0 << 2));
 	assert_int_equal(cfg.endpoints[2].pii_entities, 0);
 	hp_config_free(&cfg);
+
+	/* the pii section before the endpoints; report and off endpoints pass reassembly last */
+	assert_int_equal(hp_config_load_file(SRC("tests/unit/config/valid/pii_policy_last.yaml"),
+					     &cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.pii.mask_char, '~');
+	assert_int_equal(cfg.pii.max_held_segments, 1024);
+	assert_int_equal(cfg.pii.n_custom, 2);
+	assert_int_equal(cfg.pii.custom[0].action, HP_PII_ACTION_MASK);
+	assert_int_equal(cfg.pii.custom[1].validator, HP_PII_VAL_NHS);
+	assert_int_equal(cfg.endpoints[0].pii_policy, HP_PII_POLICY_REPORT);
+	assert_true(cfg.endpoints[0].pii_entities ==
+		    ((UINT64_C(1) << HP_PII_EMAIL) | custom0 << 1));
+	assert_int_equal(cfg.endpoints[1].pii_policy, HP_PII_POLICY_OFF);
+	hp_config_free(&cfg);
+
+	/* ... but enabling the masking entity (here: every entity, the default) is refused */
+	assert_int_equal(load_str("dataplane: {port_pairs: [[0, 1]], reassembly: {policy: last}}\n"
+				  "pii: {custom_entities: [{name: cr, pattern: 'CR-[0-9]+', "
+				  "action: mask}]}\n"
+				  "endpoints: [{name: r, provider: none, pii: {policy: report}}]\n",
+				  &cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:3:53: endpoints[0].pii.policy: masking or blocking "
+				 "holds the body until its verdict (pii.custom_entities[0] "
+				 "\"cr\": action mask), and dataplane.reassembly.policy last "
+				 "delivers bytes only once the server ACKs them, which it cannot "
+				 "do for held bytes: use reassembly.policy first");
 }
 
 /* bridge_full.yaml: every key set; ports are filled from the pairs in order. */
@@ -400,6 +431,24 @@ test_message_format(void **state)
 			 -EINVAL);
 	assert_string_equal(err, "t.yaml:2:12: dataplane.rx_desc: must be a power of 2 in "
 				 "[64, 16384], got \"1000\"");
+	/* Hyperscan's own message, at the pattern, naming the entity */
+	assert_int_equal(load_str("dataplane: {mode: tap}\npii:\n  custom_entities:\n"
+				  "    - {name: ok, pattern: 'x[0-9]+'}\n"
+				  "    - {name: ref, pattern: 'a(b'}\n",
+				  &cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:5:28: pii.custom_entities[1].pattern: entity "
+				 "\"ref\": pattern refused by Hyperscan: Missing close "
+				 "parenthesis for group started at index 1.");
+	/* a custom name unknown to an endpoint that comes before the pii section */
+	assert_int_equal(load_str("dataplane: {mode: tap}\nendpoints:\n"
+				  "  - {name: s, provider: none, pii: {entities: [email, reff]}}\n"
+				  "pii: {custom_entities: [{name: ref, pattern: 'R-[0-9]+'}]}\n",
+				  &cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:3:55: endpoints[0].pii.entities[1]: unknown entity "
+				 "\"reff\" (not built-in, see docs/PII.md, nor in "
+				 "pii.custom_entities)");
 }
 
 /* Truncated, absent and tiny error buffers are safe; the buffer need not end in NUL. */
