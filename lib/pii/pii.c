@@ -821,17 +821,21 @@ digit_run(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
 	if ((ents & ENT(HP_PII_IBAN)) && p >= 2 && (cclass(b[p - 2]) & C_UPPER) &&
 	    (cclass(b[p - 1]) & C_UPPER))
 		try_start(c, HP_PII_IBAN, p - 2);
+	if ((ents & ENT(HP_PII_CRYPTO_WALLET)) && b[p] == '1' && p >= 2 && b[p - 2] == 'b' &&
+	    b[p - 1] == 'c')
+		try_start(c, HP_PII_CRYPTO_WALLET, p - 2);
+	/* after a letter or '_' (hex ids, base64: most digit runs of a webhook) only IBAN and
+	 * bech32 can start; every other entity refuses a word byte before its span, and a numeric
+	 * token that goes on is picked up at its next run of digits */
+	if (p > 0 && (cclass(b[p - 1]) & (C_UPPER | C_LOWER | C_UNDER)))
+		return tok_end;
 	/* cheap necessary conditions first: a dot within the first octet's reach; 26 alnums */
 	if ((ents & ENT(HP_PII_IPV4)) && p + 7 <= len &&
 	    (b[p + 1] == '.' || b[p + 2] == '.' || b[p + 3] == '.'))
 		try_start(c, HP_PII_IPV4, p);
-	if (ents & ENT(HP_PII_CRYPTO_WALLET)) {
-		if (b[p] == '1' && p >= 2 && b[p - 2] == 'b' && b[p - 1] == 'c')
-			try_start(c, HP_PII_CRYPTO_WALLET, p - 2);
-		if ((b[p] == '1' || b[p] == '3') && p + 26 <= len &&
-		    (cclass(b[p + 13]) & C_ALNUM) && (cclass(b[p + 25]) & C_ALNUM))
-			try_start(c, HP_PII_CRYPTO_WALLET, p);
-	}
+	if ((ents & ENT(HP_PII_CRYPTO_WALLET)) && (b[p] == '1' || b[p] == '3') && p + 26 <= len &&
+	    (cclass(b[p + 13]) & C_ALNUM) && (cclass(b[p + 25]) & C_ALNUM))
+		try_start(c, HP_PII_CRYPTO_WALLET, p);
 	if (!(ents & NUM_ENTS) || p < tok_end)
 		return tok_end;
 	uint32_t starts[NUM_TOK_STARTS], ns = 0;
