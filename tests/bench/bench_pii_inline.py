@@ -20,13 +20,13 @@ Usage: tests/bench/bench_pii_inline.py [--build DIR] [--runs N] [--seconds S] [-
 """
 import argparse
 import os
-import re
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_verdict import verdict_rate  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GEN = os.path.join(ROOT, "pktgen-scripts", "hp_pcapgen.py")
@@ -42,17 +42,7 @@ def run(hookpath, tmp, pcap, policy, seconds, prefix):
                 "    provider: none\n    dedup: {key: none}\n"
                 "    on_reject: {respond: true}\n%s" %
                 ("" if policy == "off" else "    pii: {policy: %s}\n" % policy))
-    cmd = [hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1", "--file-prefix", prefix,
-           "--log-level=lib.*:warning", "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap,
-           "--vdev", "net_null0,no-rx=1", "--", "-c", cfg]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(seconds + 2)  # the pcap is loaded into mbufs first
-    p.send_signal(signal.SIGTERM)
-    out, _ = p.communicate(timeout=60)
-    rates = [float(m.group(1)) for m in re.finditer(r"verdicts (\d+)/s", out)]
-    if len(rates) < 3:
-        raise SystemExit("hookpath printed no rates:\n" + out[-2000:])
-    return statistics.median(rates[1:-1] if len(rates) > 3 else rates)
+    return verdict_rate(hookpath, cfg, pcap, seconds, prefix, vdevs=("net_null0,no-rx=1",))
 
 
 def main():
