@@ -68,7 +68,10 @@ def read_events(path):
 
 
 def tshark(pcap, fields, display_filter):
-    out = subprocess.run(["tshark", "-r", pcap, "-Y", display_filter, "-T", "fields"] +
+    # checksum validation on: without it tshark leaves every checksum "unverified" and a
+    # filter on tcp.checksum.status == 0 (bad) could never match
+    out = subprocess.run(["tshark", "-r", pcap, "-o", "tcp.check_checksum:TRUE",
+                          "-o", "ip.check_checksum:TRUE", "-Y", display_filter, "-T", "fields"] +
                          sum((["-e", f] for f in fields), []) + ["-E", "separator=|"],
                          check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                          text=True).stdout
@@ -169,6 +172,8 @@ class Verdicts(hp.TmpDirCase):
                      "tcp.analysis.lost_segment || tcp.checksum.status == 0 || "
                      "ip.checksum.status == 0")
         self.assertEqual(bad, [], "%s: tshark flags crafted answers" % provider)
+        self.assertGreater(len(tshark(to_client, ["frame.number"], "tcp.checksum.status == 1")), 0,
+                           "%s: checksums were not verified" % provider)
 
     def test_stripe(self):
         self.check_provider("stripe")
