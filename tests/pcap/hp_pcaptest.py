@@ -129,6 +129,24 @@ def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, ext
     return st, frames
 
 
+def read_events(path):
+    """The events JSON lines file hookpath wrote."""
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def tshark(pcap, fields, display_filter):
+    """Rows of fields (lists of strings) of the frames display_filter selects. Checksum
+    validation is on: without it tshark leaves every checksum "unverified" and a filter on
+    tcp.checksum.status == 0 (bad) could never match."""
+    out = subprocess.run(["tshark", "-r", pcap, "-o", "tcp.check_checksum:TRUE",
+                          "-o", "ip.check_checksum:TRUE", "-Y", display_filter, "-T", "fields"] +
+                         sum((["-e", f] for f in fields), []) + ["-E", "separator=|"],
+                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
 def bridge_cfg(extra=""):
     return "dataplane:\n  mode: bridge\n  port_pairs: [[0, 1]]\n" + extra
 

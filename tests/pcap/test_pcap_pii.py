@@ -21,10 +21,8 @@ sequence number, with scapy) and compared with the one the generator sent:
 import json
 import os
 import re
-import subprocess
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hp_pcaptest as hp  # noqa: E402
@@ -50,18 +48,8 @@ def endpoint_yaml(pii, max_body=8192):
             "    pii: %s\n" % (HOST, PROVIDER, json.dumps(SECRET), max_body, pii))
 
 
-def read_events(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def tshark(pcap, fields, display_filter):
-    out = subprocess.run(["tshark", "-r", pcap, "-o", "tcp.check_checksum:TRUE",
-                          "-o", "ip.check_checksum:TRUE", "-Y", display_filter, "-T", "fields"] +
-                         sum((["-e", f] for f in fields), []) + ["-E", "separator=|"],
-                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         text=True).stdout
-    return [line.split("|") for line in out.splitlines() if line]
+read_events = hp.read_events
+tshark = hp.tshark
 
 
 def client_streams(frames):

@@ -15,13 +15,10 @@ its manifest says which verdict and reason each one must get. hookpath runs on t
   HTTP answer with the reason's status toward the client (port 0), with sequence numbers that
   fit the connection.
 """
-import base64
 import json
 import os
-import subprocess
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hp_pcaptest as hp  # noqa: E402
@@ -62,20 +59,8 @@ def endpoint_yaml(provider, secret, extra="", max_body=4096):
                                        extra))
 
 
-def read_events(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def tshark(pcap, fields, display_filter):
-    # checksum validation on: without it tshark leaves every checksum "unverified" and a
-    # filter on tcp.checksum.status == 0 (bad) could never match
-    out = subprocess.run(["tshark", "-r", pcap, "-o", "tcp.check_checksum:TRUE",
-                          "-o", "ip.check_checksum:TRUE", "-Y", display_filter, "-T", "fields"] +
-                         sum((["-e", f] for f in fields), []) + ["-E", "separator=|"],
-                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         text=True).stdout
-    return [line.split("|") for line in out.splitlines() if line]
+read_events = hp.read_events
+tshark = hp.tshark
 
 
 class Verdicts(hp.TmpDirCase):
