@@ -345,7 +345,7 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		for (uint16_t q = w->id; q < dp->ports[p].n_rxq; q += dp->n_workers)
 			w->rxq[w->n_rxq++] = (struct hp_rxq){.port = p, .queue = q};
 	}
-	if (dp->cfg->events.file[0] != '\0') {
+	if (hp_config_events_wanted(dp->cfg)) {
 		char name[RTE_RING_NAMESIZE];
 
 		snprintf(name, sizeof(name), "hp_events_%u", w->id);

@@ -188,6 +188,13 @@ request_event_id(struct hp_session *s, const struct hp_http_request *req, enum h
 
 	w->ctr.c[vctr[v]]++;
 	w->ctr.c[HP_CTR_REASON_BASE + r]++;
+	{
+		uint64_t ns = (uint64_t)(((unsigned __int128)(rte_rdtsc() - s->seg_tsc) *
+					  hp_dp.tsc_mult) >> 32);
+
+		w->ctr.lat[hp_lat_bucket(ns)]++;
+		w->ctr.lat_sum_ns += ns;
+	}
 	if (s->ep != NULL && v != HP_EV_PASS) { /* pass: a routed request cut short (incomplete) */
 		uint64_t *ec = w->ep_ctr[s->ep->index];
 

@@ -164,4 +164,7 @@ hp_counters_add(struct hp_counters *dst, const struct hp_counters *src)
 {
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
 		dst->c[i] += src->c[i];
+	for (unsigned int i = 0; i < HP_LAT_BUCKETS; i++)
+		dst->lat[i] += src->lat[i];
+	dst->lat_sum_ns += src->lat_sum_ns;
 }

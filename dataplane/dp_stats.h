@@ -104,9 +104,37 @@ enum hp_ctr {
 	HP_CTR__MAX = HP_CTR_REASON_BASE + HP_EV_R__MAX,
 };
 
+/* Verdict latency histogram (rx of the completing segment to the verdict): bucket k counts
+ * latencies in (2^(k-1+HP_LAT_MIN_SHIFT), 2^(k+HP_LAT_MIN_SHIFT)] ns, bucket 0 everything up to
+ * 2^HP_LAT_MIN_SHIFT ns (128 ns), the last one everything above 2^(HP_LAT_BUCKETS-2+7) ns
+ * (about 4.3 s). Prometheus exports them cumulatively, in seconds. */
+#define HP_LAT_MIN_SHIFT 7
+#define HP_LAT_BUCKETS   26
+
 struct hp_counters {
 	uint64_t c[HP_CTR__MAX];
+	uint64_t lat[HP_LAT_BUCKETS];
+	uint64_t lat_sum_ns;
 } __attribute__((aligned(64)));
+
+/* The latency bucket of ns (see HP_LAT_MIN_SHIFT). */
+static inline unsigned int
+hp_lat_bucket(uint64_t ns)
+{
+	unsigned int b;
+
+	if (ns <= (1ULL << HP_LAT_MIN_SHIFT))
+		return 0;
+	b = 64 - (unsigned int)__builtin_clzll(ns - 1) - HP_LAT_MIN_SHIFT;
+	return b < HP_LAT_BUCKETS ? b : HP_LAT_BUCKETS - 1;
+}
+
+/* Upper bound of bucket k in ns (the last one is +Inf: returns 0). */
+static inline uint64_t
+hp_lat_bucket_le_ns(unsigned int k)
+{
+	return k + 1 < HP_LAT_BUCKETS ? 1ULL << (k + HP_LAT_MIN_SHIFT) : 0;
+}
 
 /* Stable name of a counter, e.g. "rx_packets", "decode_err_ipv4_csum". */
 const char *hp_ctr_name(enum hp_ctr id);

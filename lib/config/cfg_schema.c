@@ -6,6 +6,7 @@
  * fails until it is there). The loader, hp_config_defaults() and hp_config_describe() read
  * nothing else.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,8 @@ static int cfg_parse_port_pairs(struct hp_cfg_ctx *ctx, const struct hp_cfg_key 
 				yaml_node_t *node, void *base, const char *dpath);
 static int cfg_parse_path(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
 			  void *base, const char *dpath);
+static int cfg_parse_str(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+			 void *base, const char *dpath);
 static int cfg_parse_ports(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
 			   void *base, const char *dpath);
 
@@ -90,6 +93,21 @@ static int cfg_parse_ports(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
 		.path = p, .type = HP_CFG_CUSTOM, .parse = fn, .type_doc = t, .def_doc = d,        \
 		.bounds_doc = b, .doc = text                                                       \
 	}
+
+/* A string key stored in a char array field; the bounds doc names what is checked
+ * (cfg_parse_str dispatches on the key path for the checks beyond length). */
+#define KEY_STR(p, f, d, b, text)                                                                  \
+	{                                                                                          \
+		.path = p, .type = HP_CFG_CUSTOM, .parse = cfg_parse_str, CFG_FIELD(f),            \
+		.type_doc = "string", .def_doc = d, .bounds_doc = b, .doc = text                   \
+	}
+
+static const char *const fsync_names[] = {
+	[HP_SPOOL_FSYNC_ALWAYS] = "always",
+	[HP_SPOOL_FSYNC_INTERVAL] = "interval",
+	[HP_SPOOL_FSYNC_NEVER] = "never",
+	NULL,
+};
 
 static const struct hp_cfg_key cfg_keys[] = {
 	KEY_ENUM("dataplane.mode", dataplane.mode, HP_MODE_BRIDGE, mode_names,
@@ -183,8 +201,60 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_UINT("events.ring_size", events.ring_size, 16384, 64, 1048576, HP_CFG_F_POW2,
 		 "per-worker ring of events to the control thread; full: the event is dropped, "
 		 "counted"),
+	KEY_UINT("events.rotate_mb", events.rotate_mb, 256, 0, 1048576, 0,
+		 "the events file is renamed to file.1 (file.2 ...) past this size (MiB); 0 = never"),
+	KEY_UINT("events.rotate_keep", events.rotate_keep, 4, 1, 1000, 0,
+		 "rotated events files kept; the oldest beyond is deleted"),
 	KEY_UINT("control.stats_interval_s", control.stats_interval_s, 0, 0, 86400, 0,
 		 "periodic stats line on stdout (seconds); 0 = off"),
+	KEY_STR("control.instance", control.instance, "host name", "1-63 of A-Z a-z 0-9 _ . -",
+		"this appliance's name in the sinks (Redis stream key, Postgres rows)"),
+	KEY_STR("control.api_socket", control.api_socket, "<runtime dir>/hookpath.sock",
+		"absolute path, or off", "REST API Unix socket (mode 0660); default next to DPDK's "
+		"telemetry socket (/var/run/dpdk/<file-prefix>/); off = no socket"),
+	KEY_STR("control.api_listen", control.api_listen, "none", "IPv4:port or [IPv6]:port",
+		"REST API also on TCP (bearer token from control.api_token_file required)"),
+	KEY_STR("control.api_token_file", control.api_token_file, "none",
+		"path, no group/other access", "file holding the REST API bearer token (TCP)"),
+	KEY_UINT("control.api_max_body", control.api_max_body, 65536, 1024, 1048576, 0,
+		 "largest REST API request body (bytes); more: 413"),
+	KEY_STR("sinks.redis.url", sinks.redis_url, "none", "redis://host:port[/db]",
+		"Redis sink: events into a Stream (XADD, pipelined); absent = off"),
+	KEY_STR("sinks.redis.stream", sinks.redis_stream, "hookpath:events:<instance>",
+		"1-127 printable bytes", "stream key; one appliance per stream (ids are ordered)"),
+	KEY_UINT("sinks.redis.maxlen", sinks.redis_maxlen, 1000000, 1000, 1000000000, 0,
+		 "XADD MAXLEN ~ this: the stream is trimmed near this many entries"),
+	KEY_UINT("sinks.redis.batch", sinks.redis_batch, 1024, 1, 65536, 0,
+		 "most events in one pipelined round trip (the AIMD window's ceiling)"),
+	KEY_UINT("sinks.redis.timeout_ms", sinks.redis_timeout_ms, 2000, 10, 600000, 0,
+		 "connect and round-trip timeout; past it the batch failed"),
+	KEY_STR("sinks.postgres.dsn", sinks.pg_dsn, "none", "libpq conninfo",
+		"Postgres sink: events into a table (COPY in batches); absent = off"),
+	KEY_STR("sinks.postgres.table", sinks.pg_table, "hookpath_events",
+		"1-63 of a-z 0-9 _, not starting with a digit", "events table (deploy/sql)"),
+	KEY_UINT("sinks.postgres.batch", sinks.pg_batch, 4096, 1, 1048576, 0,
+		 "most events in one COPY transaction (the AIMD window's ceiling)"),
+	KEY_UINT("sinks.postgres.timeout_ms", sinks.pg_timeout_ms, 5000, 10, 600000, 0,
+		 "connect and per-batch timeout; past it the batch failed"),
+	KEY_UINT("sinks.queue_events", sinks.queue_events, 65536, 64, 16777216, HP_CFG_F_POW2,
+		 "events waiting in memory per sink; beyond, they go to the spool"),
+	KEY_UINT("sinks.breaker.failures", sinks.breaker_failures, 3, 1, 1000, 0,
+		 "consecutive failed batches that open a sink's circuit breaker"),
+	KEY_UINT("sinks.breaker.cooldown_ms", sinks.breaker_cooldown_ms, 500, 10, 3600000, 0,
+		 "first open period before a probe; doubles after each failed probe"),
+	KEY_UINT("sinks.breaker.cooldown_max_ms", sinks.breaker_cooldown_max_ms, 30000, 10,
+		 3600000, 0, "longest open period"),
+	KEY_UINT("sinks.flush_timeout_ms", sinks.flush_timeout_ms, 10000, 0, 3600000, 0,
+		 "at stop, time given to the sinks to take what is queued; the rest is spooled"),
+	KEY_STR("sinks.spool.dir", sinks.spool_dir, "/var/lib/hookpath/spool", "path",
+		"durable spool directory (one subdirectory per sink)"),
+	KEY_UINT("sinks.spool.max_mb", sinks.spool_max_mb, 1024, 1, 1048576, 0,
+		 "spool size per sink (MiB); full: events are dropped from that sink, counted"),
+	KEY_ENUM("sinks.spool.fsync", sinks.spool_fsync, HP_SPOOL_FSYNC_INTERVAL, fsync_names,
+		 "always: fsync every append batch; interval: at most every fsync_interval_ms; "
+		 "never"),
+	KEY_UINT("sinks.spool.fsync_interval_ms", sinks.spool_fsync_interval_ms, 100, 1, 60000,
+		 0, "fsync period of spool.fsync interval"),
 	KEY_CUSTOM("endpoints", hp_cfg_parse_endpoints, "list of endpoints", "[]",
 		   "<= 256, keys in the endpoint table",
 		   "webhook endpoints: match, provider, secrets, replay and reject policy"),
@@ -403,11 +473,41 @@ cfg_check_mbuf_cache(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct
 			  (unsigned long long)max_cache);
 }
 
+/* The TCP API needs its token; the sinks' defaults that depend on other keys. */
+static int
+cfg_check_control(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp_cfg_seen *seen)
+{
+	const struct hp_cfg_table *t = &hp_cfg_schema;
+	const struct hp_cfg_seen *listen = hp_cfg_seen_get(t, seen, "control.api_listen");
+	const struct hp_cfg_seen *bmax = hp_cfg_seen_get(t, seen,
+							 "sinks.breaker.cooldown_max_ms");
+
+	if (cfg->control.api_listen[0] != '\0' && cfg->control.api_token_file[0] == '\0')
+		return hp_cfg_err(ctx, listen != NULL ? &listen->value_mark : NULL,
+				  "control.api_token_file",
+				  "is required with control.api_listen: the TCP API needs a bearer "
+				  "token");
+	if (cfg->sinks.breaker_cooldown_max_ms < cfg->sinks.breaker_cooldown_ms)
+		return hp_cfg_err(ctx, bmax != NULL ? &bmax->value_mark : NULL,
+				  "sinks.breaker.cooldown_max_ms",
+				  "%u is below sinks.breaker.cooldown_ms %u",
+				  cfg->sinks.breaker_cooldown_max_ms, cfg->sinks.breaker_cooldown_ms);
+	return 0;
+}
+
+bool
+hp_config_events_wanted(const struct hp_config *cfg)
+{
+	return cfg->events.file[0] != '\0' || cfg->sinks.redis_url[0] != '\0' ||
+	       cfg->sinks.pg_dsn[0] != '\0';
+}
+
 /* Checks across keys, in order; each is 0 or -EINVAL with a message naming one key. */
 static int (*const cfg_checks[])(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
 				 const struct hp_cfg_seen *seen) = {
 	cfg_check_ports,
 	cfg_check_mbuf_cache,
+	cfg_check_control,
 	hp_cfg_check_endpoints,
 	hp_cfg_check_pii,
 };
@@ -431,7 +531,9 @@ hp_config_defaults(struct hp_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	hp_cfg_apply_defaults(&hp_cfg_schema, cfg);
-	cfg->pii.mask_char = '*'; /* a custom key: its default is set here */
+	cfg->pii.mask_char = '*'; /* custom keys: their defaults are set here */
+	strcpy(cfg->sinks.pg_table, "hookpath_events");
+	strcpy(cfg->sinks.spool_dir, "/var/lib/hookpath/spool");
 }
 
 void
@@ -579,6 +681,94 @@ hp_http_error_action_name(enum hp_http_error_action a)
 	if ((unsigned int)a < sizeof(http_error_names) / sizeof(http_error_names[0]) - 1)
 		return http_error_names[a];
 	return "unknown";
+}
+
+/* Length and character checks of the KEY_STR keys, by path. */
+static bool
+str_chars_ok(const char *path, const char *v, size_t len, const char **what)
+{
+	if (!strcmp(path, "control.instance")) {
+		*what = "1-63 of A-Z a-z 0-9 _ . -";
+		for (size_t i = 0; i < len; i++)
+			if (!(isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '.' || v[i] == '-'))
+				return false;
+		return true;
+	}
+	if (!strcmp(path, "sinks.postgres.table")) {
+		*what = "1-63 of a-z 0-9 _, not starting with a digit";
+		if (isdigit((unsigned char)v[0]))
+			return false;
+		for (size_t i = 0; i < len; i++)
+			if (!(islower((unsigned char)v[i]) || isdigit((unsigned char)v[i]) || v[i] == '_'))
+				return false;
+		return true;
+	}
+	if (!strcmp(path, "control.api_socket")) {
+		*what = "an absolute path, or off";
+		return v[0] == '/' || !strcmp(v, "off");
+	}
+	if (!strcmp(path, "sinks.redis.url")) {
+		const char *p = v + 8, *colon;
+		char *end;
+		unsigned long port;
+
+		*what = "redis://host:port[/db] (db 0-15)";
+		if (strncmp(v, "redis://", 8) != 0 || (colon = strrchr(p, ':')) == NULL ||
+		    colon == p)
+			return false;
+		port = strtoul(colon + 1, &end, 10);
+		if (end == colon + 1 || port == 0 || port > 65535)
+			return false;
+		if (*end == '/') {
+			const char *db = end + 1;
+
+			if (strtoul(db, &end, 10) > 15 || end == db)
+				return false;
+		}
+		return *end == '\0';
+	}
+	if (!strcmp(path, "control.api_listen")) {
+		const char *colon = strrchr(v, ':');
+		char *end;
+		unsigned long port;
+
+		*what = "IPv4:port or [IPv6]:port";
+		if (colon == NULL || colon == v)
+			return false;
+		port = strtoul(colon + 1, &end, 10);
+		return end != colon + 1 && *end == '\0' && port != 0 && port <= 65535;
+	}
+	*what = "printable bytes";
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* A KEY_STR key: a non-empty scalar that fits the field, checked by str_chars_ok. */
+static int
+cfg_parse_str(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+	      void *base, const char *dpath)
+{
+	char desc[96];
+	char *dst = (char *)base + key->offset;
+	const char *what = "";
+	size_t len;
+
+	if (node->type != YAML_SCALAR_NODE || node->data.scalar.length == 0)
+		return hp_cfg_err(ctx, &node->start_mark, dpath, "must be a non-empty string, got %s",
+				  hp_cfg_node_desc(node, desc, sizeof(desc)));
+	len = node->data.scalar.length;
+	if (len >= key->size || memchr(node->data.scalar.value, '\0', len) != NULL)
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must be 1 to %zu bytes without NUL, got %zu bytes", key->size - 1,
+				  len);
+	if (!str_chars_ok(key->path, (const char *)node->data.scalar.value, len, &what))
+		return hp_cfg_err(ctx, &node->start_mark, dpath, "must be %s, got %s", what,
+				  hp_cfg_node_desc(node, desc, sizeof(desc)));
+	memcpy(dst, node->data.scalar.value, len);
+	dst[len] = '\0';
+	return 0;
 }
 
 /* events.file: a non-empty scalar path of at most HP_CFG_PATH_LEN - 1 bytes, no NUL. */

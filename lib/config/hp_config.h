@@ -128,10 +128,45 @@ struct hp_events_config {
 	char file[HP_CFG_PATH_LEN]; /* "" = no events file */
 	bool body_hash;             /* add body_sha256 to each event */
 	uint32_t ring_size;         /* per-worker event ring to the control thread */
+	uint32_t rotate_mb;         /* rotate the file past this size; 0 = never */
+	uint32_t rotate_keep;       /* rotated files kept (file.1 ... file.N) */
 };
 
 struct hp_control_config {
 	uint32_t stats_interval_s; /* periodic stats line on stdout; 0 = off */
+	char instance[64];         /* "" = the host name: names this appliance in the sinks */
+	char api_socket[HP_CFG_PATH_LEN]; /* "" = <DPDK runtime dir>/hookpath.sock, "off" */
+	char api_listen[64];       /* "" = no TCP listener; "host:port" (token required) */
+	char api_token_file[HP_CFG_PATH_LEN];
+	uint32_t api_max_body;     /* bytes of a request body */
+};
+
+enum hp_spool_fsync {
+	HP_SPOOL_FSYNC_ALWAYS = 0, /* after every append batch and read-offset update */
+	HP_SPOOL_FSYNC_INTERVAL,   /* at most every spool.fsync_interval_ms */
+	HP_SPOOL_FSYNC_NEVER,      /* the kernel decides (survives a crash, not a power loss) */
+};
+
+/* Event sinks beyond the file (controlplane/ctl_sink*.c): each optional. */
+struct hp_sinks_config {
+	char redis_url[HP_CFG_PATH_LEN];   /* "" = off; redis://host:port[/db] */
+	char redis_stream[128];            /* "" = hookpath:events:<instance> */
+	uint32_t redis_maxlen;             /* XADD MAXLEN ~ */
+	uint32_t redis_batch;              /* largest pipeline (AIMD ceiling) */
+	uint32_t redis_timeout_ms;
+	char pg_dsn[512];                  /* "" = off; libpq conninfo */
+	char pg_table[64];
+	uint32_t pg_batch;
+	uint32_t pg_timeout_ms;
+	uint32_t queue_events;             /* per sink, in memory, before the spool */
+	uint32_t breaker_failures;         /* consecutive failures that open the breaker */
+	uint32_t breaker_cooldown_ms;      /* first open period; doubles up to the max */
+	uint32_t breaker_cooldown_max_ms;
+	uint32_t flush_timeout_ms;         /* at stop: time given to the sinks to drain */
+	char spool_dir[HP_CFG_PATH_LEN];
+	uint32_t spool_max_mb;             /* per sink */
+	uint32_t spool_fsync;              /* enum hp_spool_fsync */
+	uint32_t spool_fsync_interval_ms;
 };
 
 /* ---- webhook endpoints (DESIGN §6) ---- */
@@ -238,6 +273,7 @@ struct hp_config {
 	struct hp_http_config http;
 	struct hp_events_config events;
 	struct hp_control_config control;
+	struct hp_sinks_config sinks;
 	struct hp_replay_config replay_cache;
 	enum hp_unrouted_action unrouted;
 	struct hp_pii_global_config pii;
@@ -264,6 +300,9 @@ void hp_config_free(struct hp_config *cfg);
 
 /* Print the key reference (key, type, default, bounds, doc), one key per line. */
 void hp_config_describe(FILE *out);
+
+/* True when the workers must produce events: an events file or any sink. */
+bool hp_config_events_wanted(const struct hp_config *cfg);
 
 /* Names of enum values, as written in the YAML. */
 const char *hp_mode_name(enum hp_mode mode);
