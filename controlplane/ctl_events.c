@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Events JSON lines writer (control thread): drains every worker's event ring and appends one
- * JSON object per event to events.file (DESIGN §6). Bounded work per call; the file is
- * flushed once per drain, never per event.
+ * Events (control thread): drains every worker's event ring, gives each event its id
+ * ("<boot_ms>-<seq>": this run's start in ms and the order the control thread saw it), formats
+ * it as one JSON line (DESIGN §6), appends that to events.file (rotated by size) and hands a
+ * record of it to every sink (ctl_sink.h). Bounded work per call; the file is flushed once per
+ * drain, never per event.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,31 +11,160 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <rte_cycles.h>
 #include <rte_ring_elem.h>
 
 #include "ctl.h"
+#include "ctl_sink.h"
 #include "dp.h"
 #include "dp_event.h"
 #include "pii.h"
 
 #define DRAIN_BURST 64
 
+#define JSON_MAX (32 * 1024) /* longest line: every field at its maximum, escaped */
+
+static bool ev_on;
 static FILE *ev_file;
+static char ev_path[HP_CFG_PATH_LEN];
+static uint64_t ev_file_bytes, ev_rotate_bytes, ev_rotations, ev_write_errors;
+static uint32_t ev_rotate_keep;
 static uint64_t ev_tsc0;      /* TSC and wall clock taken together at open */
 static struct timespec ev_wall0;
-static uint64_t ev_written;
+static uint64_t ev_written, ev_boot_ms, ev_seq;
+static char ev_instance[64];
+static FILE *ev_mem;          /* formats one line into ev_line */
+static char ev_line[JSON_MAX];
+static struct hp_sink *ev_sinks[2];
+static unsigned int ev_n_sinks;
+static uint32_t ev_flush_ms;
+static uint64_t ev_rec_dropped; /* no memory for a record: counted */
+
+/* Rename path.k -> path.k+1 (the oldest beyond keep deleted), path -> path.1, reopen. */
+static void
+events_rotate(void)
+{
+	char from[HP_CFG_PATH_LEN + 16], to[HP_CFG_PATH_LEN + 16];
+
+	fclose(ev_file);
+	snprintf(from, sizeof(from), "%s.%u", ev_path, ev_rotate_keep);
+	unlink(from);
+	for (uint32_t k = ev_rotate_keep; k > 1; k--) {
+		snprintf(from, sizeof(from), "%s.%u", ev_path, k - 1);
+		snprintf(to, sizeof(to), "%s.%u", ev_path, k);
+		rename(from, to);
+	}
+	snprintf(to, sizeof(to), "%s.1", ev_path);
+	rename(ev_path, to);
+	ev_file = fopen(ev_path, "a");
+	if (ev_file == NULL)
+		ev_write_errors++;
+	ev_file_bytes = 0;
+	ev_rotations++;
+}
 
 int
-hp_ctl_events_open(const char *path)
+hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 {
-	ev_file = fopen(path, "a");
-	if (ev_file == NULL)
-		return -errno;
+	struct hp_sink_params sp = {
+		.queue = cfg->sinks.queue_events,
+		.breaker_failures = cfg->sinks.breaker_failures,
+		.cooldown_ms = cfg->sinks.breaker_cooldown_ms,
+		.cooldown_max_ms = cfg->sinks.breaker_cooldown_max_ms,
+		.spool_max_bytes = (uint64_t)cfg->sinks.spool_max_mb << 20,
+		.fsync_mode = (enum hp_spool_fsync)cfg->sinks.spool_fsync,
+		.fsync_ms = cfg->sinks.spool_fsync_interval_ms,
+	};
+	char dir[HP_CFG_PATH_LEN + 16];
+	struct timespec ts;
+
+	if (!hp_config_events_wanted(cfg))
+		return 0;
 	clock_gettime(CLOCK_REALTIME, &ev_wall0);
 	ev_tsc0 = rte_rdtsc();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev_boot_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (cfg->control.instance[0] != '\0')
+		snprintf(ev_instance, sizeof(ev_instance), "%s", cfg->control.instance);
+	else if (gethostname(ev_instance, sizeof(ev_instance)) != 0 || ev_instance[0] == '\0')
+		snprintf(ev_instance, sizeof(ev_instance), "hookpath");
+	ev_instance[sizeof(ev_instance) - 1] = '\0';
+	ev_mem = fmemopen(ev_line, sizeof(ev_line), "w");
+	if (ev_mem == NULL) {
+		snprintf(err, errlen, "events: out of memory");
+		return -ENOMEM;
+	}
+	if (cfg->events.file[0] != '\0') {
+		struct stat st;
+
+		snprintf(ev_path, sizeof(ev_path), "%s", cfg->events.file);
+		ev_file = fopen(ev_path, "a");
+		if (ev_file == NULL) {
+			snprintf(err, errlen, "events.file %s: cannot open: %s", ev_path,
+				 strerror(errno));
+			return -errno;
+		}
+		ev_file_bytes = fstat(fileno(ev_file), &st) == 0 ? (uint64_t)st.st_size : 0;
+		ev_rotate_bytes = (uint64_t)cfg->events.rotate_mb << 20;
+		ev_rotate_keep = cfg->events.rotate_keep;
+	}
+	ev_flush_ms = cfg->sinks.flush_timeout_ms;
+	if (cfg->sinks.redis_url[0] != '\0') {
+		void *ctx = hp_sink_redis_ctx(cfg, ev_instance, err, errlen);
+
+		snprintf(dir, sizeof(dir), "%s/redis", cfg->sinks.spool_dir);
+		sp.batch_max = cfg->sinks.redis_batch;
+		sp.timeout_ms = cfg->sinks.redis_timeout_ms;
+		sp.spool_dir = dir;
+		if (ctx == NULL ||
+		    (ev_sinks[ev_n_sinks] = hp_sink_create(&hp_sink_redis_ops, ctx, &sp, err,
+							   errlen)) == NULL)
+			return -EINVAL;
+		ev_n_sinks++;
+	}
+	if (cfg->sinks.pg_dsn[0] != '\0') {
+		void *ctx = hp_sink_pg_ctx(cfg, ev_instance, err, errlen);
+
+		snprintf(dir, sizeof(dir), "%s/postgres", cfg->sinks.spool_dir);
+		sp.batch_max = cfg->sinks.pg_batch;
+		sp.timeout_ms = cfg->sinks.pg_timeout_ms;
+		sp.spool_dir = dir;
+		if (ctx == NULL ||
+		    (ev_sinks[ev_n_sinks] = hp_sink_create(&hp_sink_pg_ops, ctx, &sp, err,
+							   errlen)) == NULL)
+			return -EINVAL;
+		ev_n_sinks++;
+	}
+	ev_on = true;
 	return 0;
+}
+
+/* JSON-escape n bytes into dst (room for 6 * n); returns the length written. */
+static size_t
+esc_copy(char *dst, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			memcpy(dst + o, "\\u00", 4);
+			dst[o + 4] = hex[c >> 4];
+			dst[o + 5] = hex[c & 15];
+			o += 6;
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	return o;
 }
 
 /* JSON string body of n raw bytes: quotes, backslash and control bytes escaped; bytes >= 0x80
@@ -62,21 +193,30 @@ json_endpoint(FILE *f, uint8_t family, const uint8_t *addr, uint16_t port)
 	fprintf(f, family == 4 ? "\"%s:%u\"" : "\"[%s]:%u\"", buf, port);
 }
 
-static void
-write_event(FILE *f, const struct hp_event *e)
+/* Wall clock of a TSC stamp, ns since the epoch. */
+static uint64_t
+event_wall_ns(uint64_t tsc)
 {
 	uint64_t hz = rte_get_tsc_hz();
-	uint64_t dt = e->tsc - ev_tsc0;
-	uint64_t ns = (uint64_t)ev_wall0.tv_nsec + dt / hz * 1000000000ULL +
-		      dt % hz * 1000000000ULL / hz;
-	time_t sec = ev_wall0.tv_sec + (time_t)(ns / 1000000000ULL);
+	uint64_t dt = tsc - ev_tsc0;
+
+	return (uint64_t)ev_wall0.tv_sec * 1000000000ULL + (uint64_t)ev_wall0.tv_nsec +
+	       dt / hz * 1000000000ULL + dt % hz * 1000000000ULL / hz;
+}
+
+static void
+write_event(FILE *f, const struct hp_event *e, uint64_t wall_ns, uint64_t seq)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	time_t sec = (time_t)(wall_ns / 1000000000ULL);
 	struct tm tm;
 	char ts[32];
 
 	gmtime_r(&sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(f, "{\"ts\":\"%s.%09" PRIu64 "Z\",\"worker\":%u,\"flow\":{\"src\":", ts,
-		(uint64_t)(ns % 1000000000ULL), e->worker);
+	fprintf(f, "{\"ts\":\"%s.%09" PRIu64 "Z\",\"event_id\":\"%" PRIu64 "-%" PRIu64
+		"\",\"worker\":%u,\"flow\":{\"src\":", ts, (uint64_t)(wall_ns % 1000000000ULL),
+		ev_boot_ms, seq, e->worker);
 	json_endpoint(f, e->family, e->src, e->sport);
 	fputs(",\"dst\":", f);
 	json_endpoint(f, e->family, e->dst, e->dport);
@@ -147,13 +287,48 @@ write_event(FILE *f, const struct hp_event *e)
 		(uint64_t)(e->latency_tsc * 1000000000ULL / hz));
 }
 
+/* The sinks' record of an event whose JSON line is ev_line[0, len) (newline included). */
+static struct hp_rec *
+make_rec(const struct hp_event *e, uint64_t wall_ns, uint64_t seq, size_t len)
+{
+	char epn[HP_CFG_NAME_LEN * 6], wid[HP_EV_ID_MAX * 6];
+	size_t epl = 0, widl;
+	struct hp_rec *r;
+
+	if (e->endpoint != HP_EV_NO_ENDPOINT && e->endpoint < hp_dp.cfg->n_endpoints) {
+		const char *name = hp_dp.cfg->endpoints[e->endpoint].name;
+
+		epl = esc_copy(epn, name, strlen(name));
+	}
+	widl = esc_copy(wid, e->webhook_id, e->webhook_id_len);
+	r = hp_rec_alloc(epl + widl + len - 1, ev_n_sinks);
+	if (r == NULL)
+		return NULL;
+	r->boot_ms = ev_boot_ms;
+	r->seq = seq;
+	r->ts_ns = wall_ns;
+	r->latency_ns = e->latency_tsc * 1000000000ULL / rte_get_tsc_hz();
+	r->worker = e->worker;
+	r->verdict = e->verdict;
+	r->reason = e->reason;
+	r->endpoint_len = (uint16_t)epl;
+	r->webhook_id_len = (uint16_t)widl;
+	r->json_len = (uint32_t)(len - 1);
+	memcpy(r->data, epn, epl);
+	memcpy(r->data + epl, wid, widl);
+	memcpy(r->data + epl + widl, ev_line, len - 1);
+	r->crc = hp_rec_crc(r);
+	return r;
+}
+
 unsigned int
 hp_ctl_events_drain(unsigned int budget)
 {
 	struct hp_event evs[DRAIN_BURST];
+	struct hp_rec *recs[DRAIN_BURST];
 	unsigned int done = 0;
 
-	if (ev_file == NULL)
+	if (!ev_on)
 		return 0;
 	for (unsigned int w = 0; w < hp_dp.n_workers; w++) {
 		struct rte_ring *r = hp_dp.workers[w]->ev_ring;
@@ -164,15 +339,51 @@ hp_ctl_events_drain(unsigned int budget)
 		while (done < budget &&
 		       (n = rte_ring_sc_dequeue_burst_elem(r, evs, sizeof(evs[0]), DRAIN_BURST,
 							   NULL)) != 0) {
-			for (unsigned int i = 0; i < n; i++)
-				write_event(ev_file, &evs[i]);
+			unsigned int nr = 0;
+
+			for (unsigned int i = 0; i < n; i++) {
+				uint64_t wall = event_wall_ns(evs[i].tsc), seq = ++ev_seq;
+				long len;
+
+				rewind(ev_mem);
+				write_event(ev_mem, &evs[i], wall, seq);
+				fflush(ev_mem);
+				len = ftell(ev_mem);
+				if (len <= 0 || (size_t)len >= sizeof(ev_line))
+					continue;
+				if (ev_file != NULL) {
+					if (fwrite(ev_line, 1, (size_t)len, ev_file) != (size_t)len)
+						ev_write_errors++;
+					ev_file_bytes += (uint64_t)len;
+					if (ev_rotate_bytes && ev_file_bytes >= ev_rotate_bytes)
+						events_rotate();
+					if (ev_file == NULL)
+						ev_file = fopen(ev_path, "a");
+				}
+				if (ev_n_sinks != 0) {
+					recs[nr] = make_rec(&evs[i], wall, seq, (size_t)len);
+					if (recs[nr] != NULL)
+						nr++;
+					else
+						ev_rec_dropped++;
+				}
+			}
+			for (unsigned int k = 0; k < ev_n_sinks; k++)
+				hp_sink_push(ev_sinks[k], recs, nr);
 			done += n;
 		}
 	}
-	if (done != 0)
+	if (done != 0 && ev_file != NULL)
 		fflush(ev_file);
 	ev_written += done;
 	return done;
+}
+
+void
+hp_ctl_events_tick(void)
+{
+	for (unsigned int k = 0; k < ev_n_sinks; k++)
+		hp_sink_tick(ev_sinks[k]);
 }
 
 uint64_t
@@ -181,13 +392,107 @@ hp_ctl_events_written(void)
 	return ev_written;
 }
 
+bool
+hp_ctl_sinks_idle(void)
+{
+	for (unsigned int k = 0; k < ev_n_sinks; k++)
+		if (!hp_sink_idle(ev_sinks[k]))
+			return false;
+	return true;
+}
+
+void
+hp_ctl_sinks_json(FILE *f)
+{
+	fprintf(f, "{\"file\":{\"enabled\":%s,\"path\":\"", ev_file != NULL ? "true" : "false");
+	if (ev_file != NULL) {
+		char buf[HP_CFG_PATH_LEN * 6];
+
+		fwrite(buf, 1, esc_copy(buf, ev_path, strlen(ev_path)), f);
+	}
+	fprintf(f, "\",\"written_total\":%" PRIu64 ",\"bytes\":%" PRIu64
+		",\"rotations_total\":%" PRIu64 ",\"write_errors_total\":%" PRIu64
+		"},\"records_dropped_nomem_total\":%" PRIu64 ",\"instance\":\"%s\"",
+		ev_written, ev_file_bytes, ev_rotations, ev_write_errors, ev_rec_dropped,
+		ev_instance);
+	for (unsigned int k = 0; k < ev_n_sinks; k++) {
+		fprintf(f, ",\"%s\":", hp_sink_name(ev_sinks[k]));
+		hp_sink_status_json(ev_sinks[k], f);
+	}
+	fputc('}', f);
+}
+
+void
+hp_ctl_sinks_metrics(FILE *f)
+{
+	fprintf(f, "# HELP hookpath_events_written_total Events formatted by the control thread.\n"
+		"# TYPE hookpath_events_written_total counter\n"
+		"hookpath_events_written_total %" PRIu64 "\n", ev_written);
+	fprintf(f, "# HELP hookpath_events_file_rotations_total Events file rotations.\n"
+		"# TYPE hookpath_events_file_rotations_total counter\n"
+		"hookpath_events_file_rotations_total %" PRIu64 "\n", ev_rotations);
+	if (ev_n_sinks == 0)
+		return;
+	static const char *const fam[][3] = {
+		{"hookpath_sink_events_sent_total", "counter", "Events stored by the sink."},
+		{"hookpath_sink_duplicates_total", "counter",
+		 "Events the sink already had (replays after a failure)."},
+		{"hookpath_sink_batches_total", "counter", "Batches stored."},
+		{"hookpath_sink_failures_total", "counter", "Batches that failed."},
+		{"hookpath_sink_breaker_opened_total", "counter", "Times the breaker opened."},
+		{"hookpath_sink_breaker_state", "gauge", "1 for the breaker's current state."},
+		{"hookpath_sink_window", "gauge", "AIMD window: events per round trip."},
+		{"hookpath_sink_queued", "gauge", "Events queued in memory."},
+		{"hookpath_sink_spool_bytes", "gauge", "Unsent bytes in the spool."},
+		{"hookpath_sink_spool_records", "gauge", "Unsent events in the spool."},
+		{"hookpath_sink_spool_appended_total", "counter", "Events written to the spool."},
+		{"hookpath_sink_spool_replayed_total", "counter", "Spooled events sent."},
+		{"hookpath_sink_spool_dropped_total", "counter",
+		 "Events dropped: spool full (still in the events file)."},
+		{"hookpath_sink_spool_corrupt_total", "counter",
+		 "Damaged spool records found (torn writes)."},
+	};
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *m = open_memstream(&buf, &blen);
+
+	if (m == NULL)
+		return;
+	for (unsigned int k = 0; k < ev_n_sinks; k++)
+		hp_sink_metrics(ev_sinks[k], m);
+	fclose(m);
+	/* group the lines by family: HELP/TYPE once, then each sink's samples */
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		size_t nl = strlen(fam[i][0]);
+
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", fam[i][0], fam[i][2], fam[i][0],
+			fam[i][1]);
+		for (char *line = buf; line != NULL && *line;) {
+			char *end = strchr(line, '\n');
+			size_t ll = end ? (size_t)(end - line + 1) : strlen(line);
+
+			if (strncmp(line, fam[i][0], nl) == 0 && line[nl] == '{')
+				fwrite(line, 1, ll, f);
+			line += ll;
+		}
+	}
+	free(buf);
+}
+
 void
 hp_ctl_events_close(void)
 {
-	if (ev_file == NULL)
+	if (!ev_on)
 		return;
 	while (hp_ctl_events_drain(UINT32_MAX) != 0)
 		;
-	fclose(ev_file);
+	for (unsigned int k = 0; k < ev_n_sinks; k++)
+		hp_sink_destroy(ev_sinks[k], ev_flush_ms);
+	ev_n_sinks = 0;
+	if (ev_file != NULL)
+		fclose(ev_file);
 	ev_file = NULL;
+	fclose(ev_mem);
+	ev_mem = NULL;
+	ev_on = false;
 }

@@ -140,6 +140,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 			hp_dp_request_stop();
 		}
 		hp_ctl_events_drain(1u << 20);
+		hp_ctl_events_tick();
 		hp_dp_tick();
 		if (cfg->control.stats_interval_s && rte_rdtsc() >= next_stats) {
 			hp_ctl_stats_line(stdout);
@@ -212,15 +213,16 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out_dp;
 	}
-	if (cfg.events.file[0] != '\0') {
-		ret = hp_ctl_events_open(cfg.events.file);
-		if (ret != 0) {
-			fprintf(stderr, "hookpath: events.file %s: cannot open: %s\n",
-				cfg.events.file, strerror(-ret));
-			rc = 1;
-			goto out_dp;
-		}
+	ret = hp_ctl_events_open(&cfg, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "hookpath: %s\n", err);
+		hp_ctl_events_close();
+		rc = 1;
+		goto out_dp;
 	}
+	ret = hp_ctl_telemetry_register();
+	if (ret != 0)
+		fprintf(stderr, "hookpath: telemetry commands not registered: %s\n", strerror(-ret));
 	ret = hp_dp_launch();
 	if (ret != 0)
 		rc = 1;

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Redis sink: each event is one Stream entry, XADD <stream> MAXLEN ~ N <boot_ms>-<seq> event
+ * <json>, pipelined: the whole batch is written, then every reply read (one round trip).
+ *
+ * Exactly once: the entry id is the event id, and stream ids only grow, so re-adding an event
+ * the stream already has fails with "equal or smaller than the target stream top item". That
+ * reply counts as stored (a duplicate), which makes replaying a batch whose replies were lost
+ * harmless. It also means one appliance writes one stream (the default key names the
+ * instance). Any other error reply, or no reply within the timeout, fails the batch.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "ctl_sink.h"
+
+struct redis_ctx {
+	char host[256];
+	int port;
+	int db;
+	char stream[160];
+	char maxlen[24];
+	uint32_t timeout_ms;
+	redisContext *c;
+	const char **argv;
+	size_t *argvlen;
+	char (*ids)[48];
+	uint32_t batch_max;
+};
+
+void *
+hp_sink_redis_ctx(const struct hp_config *cfg, const char *instance, char *err, size_t errlen)
+{
+	struct redis_ctx *r = calloc(1, sizeof(*r));
+	const char *p = cfg->sinks.redis_url + 8, *colon = strrchr(p, ':'), *slash;
+
+	if (r == NULL) {
+		snprintf(err, errlen, "sinks.redis: out of memory");
+		return NULL;
+	}
+	snprintf(r->host, sizeof(r->host), "%.*s", (int)(colon - p), p);
+	if (r->host[0] == '[') { /* [IPv6] */
+		memmove(r->host, r->host + 1, strlen(r->host));
+		r->host[strcspn(r->host, "]")] = '\0';
+	}
+	r->port = atoi(colon + 1);
+	slash = strchr(colon, '/');
+	r->db = slash != NULL ? atoi(slash + 1) : 0;
+	if (cfg->sinks.redis_stream[0] != '\0')
+		snprintf(r->stream, sizeof(r->stream), "%s", cfg->sinks.redis_stream);
+	else
+		snprintf(r->stream, sizeof(r->stream), "hookpath:events:%s", instance);
+	snprintf(r->maxlen, sizeof(r->maxlen), "%u", cfg->sinks.redis_maxlen);
+	r->timeout_ms = cfg->sinks.redis_timeout_ms;
+	r->batch_max = cfg->sinks.redis_batch;
+	r->argv = calloc((size_t)r->batch_max * 8, sizeof(*r->argv));
+	r->argvlen = calloc((size_t)r->batch_max * 8, sizeof(*r->argvlen));
+	r->ids = calloc(r->batch_max, sizeof(*r->ids));
+	if (r->argv == NULL || r->argvlen == NULL || r->ids == NULL) {
+		free(r->argv);
+		free(r->argvlen);
+		free(r->ids);
+		free(r);
+		snprintf(err, errlen, "sinks.redis: out of memory");
+		return NULL;
+	}
+	return r;
+}
+
+static void
+redis_disconnect(void *ctx)
+{
+	struct redis_ctx *r = ctx;
+
+	if (r->c != NULL)
+		redisFree(r->c);
+	r->c = NULL;
+}
+
+static int
+redis_connect(void *ctx, char *err, size_t errlen)
+{
+	struct redis_ctx *r = ctx;
+	struct timeval tv = {.tv_sec = r->timeout_ms / 1000,
+			     .tv_usec = (suseconds_t)(r->timeout_ms % 1000) * 1000};
+	redisReply *rep;
+
+	r->c = redisConnectWithTimeout(r->host, r->port, tv);
+	if (r->c == NULL || r->c->err) {
+		snprintf(err, errlen, "connect %s:%d: %s", r->host, r->port,
+			 r->c != NULL ? r->c->errstr : "out of memory");
+		redis_disconnect(r);
+		return -1;
+	}
+	redisSetTimeout(r->c, tv);
+	redisEnableKeepAlive(r->c);
+	if (r->db != 0) {
+		rep = redisCommand(r->c, "SELECT %d", r->db);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			snprintf(err, errlen, "SELECT %d: %s", r->db,
+				 rep != NULL ? rep->str : r->c->errstr);
+			if (rep != NULL)
+				freeReplyObject(rep);
+			redis_disconnect(r);
+			return -1;
+		}
+		freeReplyObject(rep);
+	}
+	return 0;
+}
+
+static int
+redis_send(void *ctx, struct hp_rec *const *recs, unsigned int n, uint64_t *dups, char *err,
+	   size_t errlen)
+{
+	struct redis_ctx *r = ctx;
+	int rc = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char **a = r->argv + (size_t)i * 8;
+		size_t *al = r->argvlen + (size_t)i * 8;
+		int idlen = hp_rec_id(recs[i], r->ids[i], sizeof(r->ids[i]));
+
+		a[0] = "XADD", al[0] = 4;
+		a[1] = r->stream, al[1] = strlen(r->stream);
+		a[2] = "MAXLEN", al[2] = 6;
+		a[3] = "~", al[3] = 1;
+		a[4] = r->maxlen, al[4] = strlen(r->maxlen);
+		a[5] = r->ids[i], al[5] = (size_t)idlen;
+		a[6] = "event", al[6] = 5;
+		a[7] = hp_rec_json(recs[i]), al[7] = recs[i]->json_len;
+		if (redisAppendCommandArgv(r->c, 8, a, al) != REDIS_OK) {
+			snprintf(err, errlen, "pipeline: %s", r->c->errstr);
+			return -1;
+		}
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		redisReply *rep = NULL;
+
+		if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || rep == NULL) {
+			snprintf(err, errlen, "XADD reply: %s", r->c->errstr[0] ? r->c->errstr
+									  : "connection lost");
+			return -1;
+		}
+		if (rep->type == REDIS_REPLY_ERROR) {
+			if (strstr(rep->str, "equal or smaller") != NULL) {
+				(*dups)++;
+			} else if (rc == 0) {
+				snprintf(err, errlen, "XADD %s: %s", r->stream, rep->str);
+				rc = -1; /* keep reading: the connection stays in sync */
+			}
+		}
+		freeReplyObject(rep);
+	}
+	return rc;
+}
+
+static void
+redis_free(void *ctx)
+{
+	struct redis_ctx *r = ctx;
+
+	redis_disconnect(r);
+	free(r->argv);
+	free(r->argvlen);
+	free(r->ids);
+	free(r);
+}
+
+const struct hp_sink_ops hp_sink_redis_ops = {
+	.name = "redis",
+	.connect = redis_connect,
+	.disconnect = redis_disconnect,
+	.send = redis_send,
+	.free_ctx = redis_free,
+};
