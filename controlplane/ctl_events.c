@@ -40,6 +40,8 @@ static FILE *ev_mem;          /* formats one line into ev_line */
 static char ev_line[JSON_MAX];
 static struct hp_sink *ev_sinks[2];
 static unsigned int ev_n_sinks;
+static char *ev_final[2];      /* after close: each sink's last status */
+static const char *ev_final_name[2];
 static uint32_t ev_flush_ms;
 static uint64_t ev_rec_dropped; /* no memory for a record: counted */
 
@@ -419,6 +421,9 @@ hp_ctl_sinks_json(FILE *f)
 		fprintf(f, ",\"%s\":", hp_sink_name(ev_sinks[k]));
 		hp_sink_status_json(ev_sinks[k], f);
 	}
+	for (unsigned int k = 0; ev_n_sinks == 0 && k < 2; k++)
+		if (ev_final[k] != NULL)
+			fprintf(f, ",\"%s\":%s", ev_final_name[k], ev_final[k]);
 	fputc('}', f);
 }
 
@@ -486,8 +491,10 @@ hp_ctl_events_close(void)
 		return;
 	while (hp_ctl_events_drain(UINT32_MAX) != 0)
 		;
-	for (unsigned int k = 0; k < ev_n_sinks; k++)
-		hp_sink_destroy(ev_sinks[k], ev_flush_ms);
+	for (unsigned int k = 0; k < ev_n_sinks; k++) {
+		ev_final_name[k] = hp_sink_name(ev_sinks[k]);
+		ev_final[k] = hp_sink_destroy(ev_sinks[k], ev_flush_ms);
+	}
 	ev_n_sinks = 0;
 	if (ev_file != NULL)
 		fclose(ev_file);

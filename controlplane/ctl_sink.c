@@ -337,11 +337,15 @@ hp_sink_idle(struct hp_sink *s)
 	return idle;
 }
 
-void
+char *
 hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms)
 {
+	char *final = NULL;
+	size_t flen = 0;
+	FILE *m;
+
 	if (s == NULL)
-		return;
+		return NULL;
 	pthread_mutex_lock(&s->mu);
 	s->stop = true;
 	s->deadline_ns = mono_ns() + (uint64_t)flush_timeout_ms * 1000000ULL;
@@ -351,6 +355,11 @@ hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms)
 		pthread_join(s->th, NULL);
 	while (q_count(s) != 0)
 		hp_rec_unref(s->q[s->qhead++ & s->qmask]);
+	m = open_memstream(&final, &flen);
+	if (m != NULL) {
+		hp_sink_status_json(s, m);
+		fclose(m);
+	}
 	hp_spool_close(s->spool);
 	if (s->ops->free_ctx != NULL)
 		s->ops->free_ctx(s->ctx);
@@ -358,6 +367,7 @@ hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms)
 	pthread_cond_destroy(&s->cv);
 	free(s->q);
 	free(s);
+	return final;
 }
 
 static void

@@ -131,8 +131,9 @@ struct hp_sink *hp_sink_create(const struct hp_sink_ops *ops, void *ctx,
 void hp_sink_push(struct hp_sink *s, struct hp_rec *const *recs, unsigned int n);
 /* Flush the spool per its policy (control thread tick). */
 void hp_sink_tick(struct hp_sink *s);
-/* Stop: give the sink until deadline_ms to drain, spool what is left, join, free. */
-void hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms);
+/* Stop: give the sink flush_timeout_ms to drain, spool what is left, join, free. Returns
+ * the final hp_sink_status_json (malloc'd, caller frees; NULL on ENOMEM). */
+char *hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms);
 /* One JSON object of the sink's state and counters (no secrets). */
 void hp_sink_status_json(struct hp_sink *s, FILE *f);
 /* Prometheus lines of the sink (families are declared once by the caller). */

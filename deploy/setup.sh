@@ -20,6 +20,9 @@ PKGS=(
     libhtp-dev
     # benchmarks: PCRE2 (JIT) and RE2 run the PII patterns next to Hyperscan (bench_pii)
     libpcre2-dev libre2-dev
+    # control plane: sinks (hiredis, libpq), REST API (libmicrohttpd + jansson); the sink
+    # tests start real servers, the sink benchmark runs redis-benchmark
+    libhiredis-dev libpq-dev libmicrohttpd-dev redis-server redis-tools postgresql
 )
 
 missing=()

@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Real Redis and Postgres servers for the sink tests: each in a temporary directory, on
+loopback, on a free port, started and stopped (or killed with SIGKILL) by the test.
+
+Postgres refuses to run as root, so initdb and the server run as the `postgres` user (created
+by the Debian package) in a directory it owns. Redis keeps an append-only file (fsync always)
+so that a server killed with SIGKILL and restarted still has what it acknowledged.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PGBIN = "/usr/lib/postgresql/15/bin"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=15.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nothing listens on 127.0.0.1:%d after %.0f s" % (port, timeout))
+
+
+class Redis:
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "redis")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.proc = None
+        self.start()
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d" % self.port
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+             "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+             "--logfile", os.path.join(self.dir, "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port)
+        for _ in range(100):  # loading the AOF: PING answers LOADING until done
+            if self.cli("PING").strip() == "PONG":
+                return
+            time.sleep(0.05)
+        raise RuntimeError("redis did not become ready")
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def cli(self, *args):
+        return subprocess.run(["redis-cli", "-p", str(self.port)] + [str(a) for a in args],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              check=False).stdout
+
+    def stream_ids(self, key):
+        """Every entry id of the stream, in order (XRANGE in pages)."""
+        ids, start = [], "-"
+        while True:
+            out = self.cli("--raw", "XRANGE", key, start, "+", "COUNT", 10000).split("\n")
+            page = [line for line in out if line and line[0].isdigit() and "-" in line and
+                    line.replace("-", "").isdigit()]
+            if start != "-" and page and page[0] == start:
+                page = page[1:]
+            if not page:
+                return ids
+            ids += page
+            start = page[-1]
+
+
+class Postgres:
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "pg")
+        os.chmod(tmp, 0o711)  # postgres must reach its directory (traverse only)
+        os.makedirs(self.dir)
+        shutil.chown(self.dir, "postgres")
+        self.port = free_port()
+        self._as_pg([PGBIN + "/initdb", "-D", self.dir + "/data", "-U", "hookpath",
+                     "--auth=trust", "-E", "UTF8", "--no-sync"])
+        self.start()
+        subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U",
+                        "hookpath", "-d", "postgres", "-c", "CREATE DATABASE hookpath"],
+                       check=True)
+        subprocess.run([os.path.join(REPO, "deploy", "migrate.sh"), self.dsn], check=True,
+                       stdout=subprocess.DEVNULL)
+
+    @property
+    def dsn(self):
+        return "host=127.0.0.1 port=%d user=hookpath dbname=hookpath" % self.port
+
+    def _as_pg(self, cmd):
+        subprocess.run(["runuser", "-u", "postgres", "--"] + cmd, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self):
+        self._as_pg([PGBIN + "/pg_ctl", "-D", self.dir + "/data", "-w", "-l",
+                     self.dir + "/server.log", "-o",
+                     "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off" %
+                     (self.port, self.dir), "start"])
+        wait_port(self.port)
+
+    def pids(self):
+        with open(self.dir + "/data/postmaster.pid") as f:
+            pm = int(f.readline())
+        kids = subprocess.run(["pgrep", "-P", str(pm)], stdout=subprocess.PIPE,
+                              text=True).stdout.split()
+        return [pm] + [int(k) for k in kids]
+
+    def kill9(self):
+        """SIGKILL the postmaster and every backend: a crash, not a shutdown."""
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.3)
+
+    def stop(self):
+        try:
+            self._as_pg([PGBIN + "/pg_ctl", "-D", self.dir + "/data", "-m", "immediate",
+                         "stop"])
+        except subprocess.CalledProcessError:
+            pass
+
+    def query(self, sql):
+        return subprocess.run(["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", str(self.port),
+                               "-U", "hookpath", "-d", "hookpath", "-c", sql],
+                              stdout=subprocess.PIPE, check=True, text=True).stdout.split("\n")
+
+    def event_ids(self, instance):
+        return [x for x in self.query("SELECT event_id FROM hookpath_events WHERE instance = '%s'"
+                                      % instance) if x]
