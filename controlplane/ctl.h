@@ -4,6 +4,8 @@
 #ifndef HP_CTL_H
 #define HP_CTL_H
 
+#include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -13,15 +15,39 @@ void hp_ctl_stats_line(FILE *out);
 /* Human summary at exit: ports (device stats) and every non-zero counter. */
 void hp_ctl_summary(FILE *out);
 
-/* Every counter (zeros included) and per-port device stats as one JSON object.
- * Returns 0 or -errno. */
+/* Every counter (zeros included), per-port device stats and the verdict latency histogram as
+ * one JSON object, in memory: malloc'd, NUL-terminated (caller frees), *len its length; NULL
+ * on ENOMEM. Control thread only. */
+char *hp_ctl_stats_json(size_t *len);
+
+/* hp_ctl_stats_json() written to path (path.tmp, then renamed). Returns 0 or -errno. */
 int hp_ctl_write_stats_json(const char *path);
 
-/* Events JSON lines file (ctl_events.c). open: 0 or -errno. drain: events written (at most
- * about budget). close: drains what is left, then closes. */
-int hp_ctl_events_open(const char *path);
+struct hp_config;
+
+/* Events (ctl_events.c): the JSON lines file and the sinks. open: 0 or -errno with a message
+ * (nothing to do when neither is configured). drain: events taken from the worker rings (at
+ * most about budget). tick: spool fsync policy. close: drains what is left, flushes the sinks
+ * (sinks.flush_timeout_ms, the rest spooled), closes. */
+int hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen);
 unsigned int hp_ctl_events_drain(unsigned int budget);
+void hp_ctl_events_tick(void);
 uint64_t hp_ctl_events_written(void);
 void hp_ctl_events_close(void);
+/* Sinks' state as one JSON object (file, redis, postgres), and as Prometheus families. */
+void hp_ctl_sinks_json(FILE *f);
+void hp_ctl_sinks_metrics(FILE *f);
+bool hp_ctl_sinks_idle(void);
+
+/* Prometheus text exposition (format 0.0.4) of every counter, the latency histogram, the
+ * per-endpoint counters and the sinks; malloc'd (caller frees), *len its length; NULL on ENOMEM.
+ * Control thread only. */
+char *hp_ctl_metrics_render(size_t *len);
+
+/* Register the DPDK telemetry commands /hookpath/stats and /hookpath/flows (after EAL init,
+ * before the workers run). 0 or -errno. */
+int hp_ctl_telemetry_register(void);
+/* Before the dataplane is freed: the telemetry commands answer nothing from then on. */
+void hp_ctl_telemetry_fini(void);
 
 #endif /* HP_CTL_H */

@@ -242,6 +242,7 @@ main(int argc, char **argv)
 		}
 	}
 out_dp:
+	hp_ctl_telemetry_fini();
 	hp_dp_fini();
 out_eal:
 	rte_eal_cleanup();

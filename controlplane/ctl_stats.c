@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -78,18 +80,34 @@ hp_ctl_summary(FILE *out)
 	fflush(out);
 }
 
-int
-hp_ctl_write_stats_json(const char *path)
+/* Nanoseconds as exact decimal seconds (a JSON number): 128 -> 0.000000128. */
+static void
+json_ns_seconds(FILE *f, uint64_t ns)
+{
+	char buf[32];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%" PRIu64 ".%09" PRIu64, ns / UINT64_C(1000000000),
+		     ns % UINT64_C(1000000000));
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	fputs(buf, f);
+}
+
+char *
+hp_ctl_stats_json(size_t *len)
 {
 	struct hp_counters cur;
-	char tmp[4096];
+	char *buf = NULL;
 	FILE *f;
 	bool first = true;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
+	*len = 0;
+	f = open_memstream(&buf, len);
 	if (f == NULL)
-		return -errno;
+		return NULL;
 	hp_dp_counters(&cur);
 	fprintf(f, "{\"workers\": %u, \"dispatch\": %s, \"ports\": [", hp_dp.n_workers,
 		hp_dp.dispatch ? "true" : "false");
@@ -151,6 +169,28 @@ hp_ctl_write_stats_json(const char *path)
 			", \"evicted_live\": %" PRIu64,
 			ds.entries, ds.capacity, ds.swept, ds.evicted_live);
 	}
+	/* Verdict latency histogram: per bucket counts, NOT cumulative (Prometheus's are);
+	 * le_s the bucket's upper bound in seconds, null for the last (+Inf). */
+	{
+		uint64_t count = 0;
+
+		for (unsigned int k = 0; k < HP_LAT_BUCKETS; k++)
+			count += cur.lat[k];
+		fprintf(f, "},\n \"latency\": {\"count\": %" PRIu64 ", \"sum_s\": ", count);
+		json_ns_seconds(f, cur.lat_sum_ns);
+		fprintf(f, ", \"buckets\": [");
+		for (unsigned int k = 0; k < HP_LAT_BUCKETS; k++) {
+			uint64_t le = hp_lat_bucket_le_ns(k);
+
+			fprintf(f, "%s{\"le_s\": ", k ? ", " : "");
+			if (le != 0)
+				json_ns_seconds(f, le);
+			else
+				fputs("null", f);
+			fprintf(f, ", \"count\": %" PRIu64 "}", cur.lat[k]);
+		}
+		fprintf(f, "]");
+	}
 	fprintf(f, "},\n \"per_worker\": [");
 	for (unsigned int w = 0; w < hp_dp.n_workers; w++) {
 		const struct hp_counters *c = &hp_dp.workers[w]->ctr;
@@ -162,10 +202,59 @@ hp_ctl_write_stats_json(const char *path)
 			c->c[HP_CTR_TX_PACKETS], c->c[HP_CTR_DISPATCH_IN],
 			c->c[HP_CTR_DISPATCH_OUT], c->c[HP_CTR_INSPECT_PACKETS]);
 	}
-	fprintf(f, "]}\n");
-	if (fclose(f) != 0)
-		return -errno;
-	if (rename(tmp, path) != 0)
-		return -errno;
-	return 0;
+	fprintf(f, "],\n \"sinks\": ");
+	hp_ctl_sinks_json(f);
+	fprintf(f, "}\n");
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		*len = 0;
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		*len = 0;
+		return NULL;
+	}
+	return buf;
+}
+
+int
+hp_ctl_write_stats_json(const char *path)
+{
+	char tmp[4096];
+	size_t len;
+	char *buf;
+	FILE *f;
+	int ret = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	buf = hp_ctl_stats_json(&len);
+	if (buf == NULL)
+		return -ENOMEM;
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		ret = -errno;
+		goto out;
+	}
+	if (fwrite(buf, 1, len, f) != len) {
+		ret = -errno;
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(f) != 0) {
+		ret = -errno;
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		ret = -errno;
+		unlink(tmp);
+	}
+out:
+	free(buf);
+	return ret;
 }
