@@ -19,6 +19,7 @@
 #include <rte_eal.h>
 
 #include "ctl.h"
+#include "ctl_api.h"
 #include "dp.h"
 #include "hp_config.h"
 
@@ -117,14 +118,6 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 	return 0;
 }
 
-static void
-sleep_ms(unsigned int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
 /* The control loop: 10 ms ticks until a signal, the idle timer or a worker failure. */
 static void
 control_loop(const struct hp_config *cfg, const struct app_opts *o)
@@ -133,7 +126,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 	uint64_t next_stats = rte_rdtsc() + cfg->control.stats_interval_s * hz;
 
 	while (!hp_dp.stop) {
-		sleep_ms(10);
+		hp_ctl_api_poll(5);
 		if (o->exit_idle_ms && hp_dp_idle_for(o->exit_idle_ms)) {
 			fprintf(stdout, "hookpath: rx idle for %" PRIu64 " ms, stopping\n",
 				o->exit_idle_ms);
@@ -220,6 +213,14 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out_dp;
 	}
+	ret = hp_ctl_api_start(&cfg, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "hookpath: %s\n", err);
+		hp_ctl_api_stop();
+		hp_ctl_events_close();
+		rc = EXIT_CONFIG;
+		goto out_dp;
+	}
 	ret = hp_ctl_telemetry_register();
 	if (ret != 0)
 		fprintf(stderr, "hookpath: telemetry commands not registered: %s\n", strerror(-ret));
@@ -229,6 +230,7 @@ main(int argc, char **argv)
 	else
 		control_loop(&cfg, &o);
 	hp_dp_wait();
+	hp_ctl_api_stop();
 	hp_ctl_events_close();
 	if (got_signal)
 		printf("hookpath: %s, stopped\n", strsignal(got_signal));

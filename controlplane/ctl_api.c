@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * REST API (docs/API.md, docs/openapi.yaml): libmicrohttpd without its own threads, run by the
+ * control thread's loop (hp_ctl_api_poll), so every handler runs on the control thread and
+ * sees the dataplane and the sinks without locks of its own.
+ *
+ * Transports: a Unix socket (default <DPDK runtime dir>/hookpath.sock, mode 0660: the file's
+ * owner and group decide who may talk) and, when control.api_listen is set, TCP where every
+ * request needs "Authorization: Bearer <token>" (compared in constant time). Request bodies are
+ * bounded (control.api_max_body, 413 beyond); errors are JSON naming the field.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+
+#include "ctl.h"
+#include "ctl_api.h"
+#include "dp.h"
+#include "hp_config.h"
+
+#define API_VERSION "0.1.0"
+
+struct api_daemon {
+	struct MHD_Daemon *d;
+	bool tcp;
+	int fd;
+};
+
+static struct api_daemon api_d[2];
+static unsigned int api_n;
+static char api_sock_path[HP_CFG_PATH_LEN];
+static char api_token[256];
+static size_t api_token_len;
+static uint32_t api_max_body;
+static time_t api_t0;
+static struct hp_api_ops api_ops;
+
+/* Per-request state: the body as it arrives. */
+struct req_ctx {
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+static void
+reply_json(struct api_reply *r, unsigned int status, json_t *j)
+{
+	r->status = status;
+	r->body = json_dumps(j, JSON_COMPACT);
+	r->len = r->body != NULL ? strlen(r->body) : 0;
+	r->ctype = "application/json";
+	json_decref(j);
+}
+
+void
+hp_api_error(struct api_reply *r, unsigned int status, const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply_json(r, status, json_pack("{s:{s:i,s:s?,s:s}}", "error", "status", (int)status,
+					"field", field, "message", msg));
+}
+
+void
+hp_api_json(struct api_reply *r, unsigned int status, json_t *j)
+{
+	reply_json(r, status, j);
+}
+
+/* A document written by a FILE* producer (stats, sinks) as the answer. */
+static void
+reply_stream(struct api_reply *r, void (*fn)(FILE *f), const char *ctype)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (m == NULL) {
+		hp_api_error(r, 500, NULL, "out of memory");
+		return;
+	}
+	fn(m);
+	fclose(m);
+	r->status = 200;
+	r->body = buf;
+	r->len = len;
+	r->ctype = ctype;
+}
+
+static void
+route_health(struct api_reply *r)
+{
+	reply_json(r, 200, json_pack("{s:s,s:s,s:I}", "status", "ok", "version", API_VERSION,
+				     "uptime_s", (json_int_t)(time(NULL) - api_t0)));
+}
+
+static void
+route_ready(struct api_reply *r)
+{
+	json_t *checks = json_object();
+	bool ok = true, links = true;
+
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		struct rte_eth_link l;
+
+		if (!hp_dp.ports[p].used)
+			continue;
+		if (rte_eth_link_get_nowait(p, &l) != 0 || l.link_status != RTE_ETH_LINK_UP)
+			links = false;
+	}
+	json_object_set_new(checks, "workers", json_string(hp_dp.stop ? "stopping" : "ok"));
+	json_object_set_new(checks, "ports", json_string(links ? "ok" : "link down"));
+	ok = !hp_dp.stop && links;
+	reply_json(r, ok ? 200 : 503, json_pack("{s:b,s:o}", "ready", ok, "checks", checks));
+}
+
+static void
+stats_doc(FILE *f)
+{
+	size_t len = 0;
+	char *s = hp_ctl_stats_json(&len);
+
+	if (s != NULL)
+		fwrite(s, 1, len, f);
+	free(s);
+}
+
+static void
+metrics_doc(FILE *f)
+{
+	size_t len = 0;
+	char *s = hp_ctl_metrics_render(&len);
+
+	if (s != NULL)
+		fwrite(s, 1, len, f);
+	free(s);
+}
+
+/* Dispatch one complete request. */
+static void
+dispatch(const char *method, const char *url, const char *body, size_t len,
+	 struct api_reply *r)
+{
+	bool get = !strcmp(method, "GET");
+
+	if (!strcmp(url, "/v1/health") && get)
+		route_health(r);
+	else if (!strcmp(url, "/v1/ready") && get)
+		route_ready(r);
+	else if (!strcmp(url, "/v1/stats") && get)
+		reply_stream(r, stats_doc, "application/json");
+	else if (!strcmp(url, "/metrics") && get)
+		reply_stream(r, metrics_doc, "text/plain; version=0.0.4; charset=utf-8");
+	else if (!strcmp(url, "/v1/sinks") && get)
+		reply_stream(r, hp_ctl_sinks_json, "application/json");
+	else if (api_ops.route != NULL && api_ops.route(method, url, body, len, r))
+		; /* handled by the configuration routes */
+	else if (!strcmp(url, "/v1/health") || !strcmp(url, "/v1/ready") ||
+		 !strcmp(url, "/v1/stats") || !strcmp(url, "/metrics") || !strcmp(url, "/v1/sinks"))
+		hp_api_error(r, 405, NULL, "method %s not allowed on %s", method, url);
+	else
+		hp_api_error(r, 404, NULL, "no route %s %s", method, url);
+}
+
+static bool
+token_ok(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	size_t n;
+
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || api_token_len == 0)
+		return false;
+	h += 7;
+	n = strlen(h);
+	/* constant time in the token's bytes; the length alone is not secret */
+	return n == api_token_len && CRYPTO_memcmp(h, api_token, n) == 0;
+}
+
+static enum MHD_Result
+send_reply(struct MHD_Connection *c, struct api_reply *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(r->len, r->body,
+								    MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (resp == NULL) {
+		free(r->body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (r->status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"hookpath\"");
+	ret = MHD_queue_response(c, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+	   const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct api_daemon *ad = cls;
+	struct req_ctx *rc = *con_cls;
+	struct api_reply r = {0};
+
+	(void)version;
+	if (rc == NULL) {
+		rc = calloc(1, sizeof(*rc));
+		if (rc == NULL)
+			return MHD_NO;
+		*con_cls = rc;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		if (!rc->too_large && rc->len + *upload_size <= api_max_body) {
+			char *nb = realloc(rc->body, rc->len + *upload_size + 1);
+
+			if (nb == NULL)
+				return MHD_NO;
+			rc->body = nb;
+			memcpy(rc->body + rc->len, upload, *upload_size);
+			rc->len += *upload_size;
+			rc->body[rc->len] = '\0';
+		} else {
+			rc->too_large = true; /* keep reading (and discarding) to answer 413 */
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (ad->tcp && !token_ok(c))
+		hp_api_error(&r, 401, NULL, "missing or wrong bearer token");
+	else if (rc->too_large)
+		hp_api_error(&r, 413, NULL, "request body over control.api_max_body (%u bytes)",
+			     api_max_body);
+	else
+		dispatch(method, url, rc->body, rc->len, &r);
+	return send_reply(c, &r);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	struct req_ctx *rc = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rc != NULL) {
+		if (rc->body != NULL)
+			explicit_bzero(rc->body, rc->len); /* may hold a secret */
+		free(rc->body);
+		free(rc);
+	}
+	*con_cls = NULL;
+}
+
+static int
+listen_unix(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control.api_socket: path longer than %zu bytes",
+			 sizeof(sa.sun_path) - 1);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "control.api_socket: socket: %s", strerror(errno));
+		return -1;
+	}
+	/* a live server on that path is an error; a stale socket file is replaced */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		snprintf(err, errlen, "control.api_socket: %s is in use by another process", path);
+		return -1;
+	}
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0660) != 0 ||
+	    listen(fd, 64) != 0) {
+		snprintf(err, errlen, "control.api_socket: %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+listen_tcp(const char *hostport, char *err, size_t errlen)
+{
+	char host[64];
+	const char *colon = strrchr(hostport, ':');
+	struct sockaddr_storage ss = {0};
+	socklen_t sl;
+	int fd, one = 1;
+
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - hostport), hostport);
+	if (host[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		host[strcspn(host, "]")] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)atoi(colon + 1));
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			goto bad;
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)atoi(colon + 1));
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			goto bad;
+		sl = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0) {
+		snprintf(err, errlen, "control.api_listen: %s: %s", hostport, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+bad:
+	snprintf(err, errlen, "control.api_listen: \"%s\" is not an IP address and port", hostport);
+	return -1;
+}
+
+static int
+read_token(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		snprintf(err, errlen, "control.api_token_file: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
+		fclose(f);
+		snprintf(err, errlen, "control.api_token_file: %s is readable by group or others "
+			 "(chmod 600)", path);
+		return -1;
+	}
+	if (fgets(api_token, sizeof(api_token), f) == NULL)
+		api_token[0] = '\0';
+	fclose(f);
+	api_token[strcspn(api_token, "\r\n")] = '\0';
+	api_token_len = strlen(api_token);
+	if (api_token_len < 16) {
+		explicit_bzero(api_token, sizeof(api_token));
+		snprintf(err, errlen, "control.api_token_file: %s: the token must be at least 16 "
+			 "bytes on the first line", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+daemon_start(int fd, bool tcp, char *err, size_t errlen)
+{
+	struct api_daemon *ad = &api_d[api_n];
+
+	ad->fd = fd;
+	ad->tcp = tcp;
+	ad->d = MHD_start_daemon(MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, ad,
+				 MHD_OPTION_LISTEN_SOCKET, fd,
+				 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+				 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+				 MHD_OPTION_END);
+	if (ad->d == NULL) {
+		snprintf(err, errlen, "%s: cannot start the HTTP server",
+			 tcp ? "control.api_listen" : "control.api_socket");
+		close(fd);
+		return -1;
+	}
+	api_n++;
+	return 0;
+}
+
+void
+hp_ctl_api_set_ops(const struct hp_api_ops *ops)
+{
+	api_ops = *ops;
+}
+
+int
+hp_ctl_api_start(const struct hp_config *cfg, char *err, size_t errlen)
+{
+	const struct hp_control_config *cc = &cfg->control;
+	int fd;
+
+	api_t0 = time(NULL);
+	api_max_body = cc->api_max_body;
+	if (strcmp(cc->api_socket, "off") != 0) {
+		if (cc->api_socket[0] != '\0')
+			snprintf(api_sock_path, sizeof(api_sock_path), "%s", cc->api_socket);
+		else
+			snprintf(api_sock_path, sizeof(api_sock_path), "%s/hookpath.sock",
+				 rte_eal_get_runtime_dir());
+		fd = listen_unix(api_sock_path, err, errlen);
+		if (fd < 0 || daemon_start(fd, false, err, errlen) != 0) {
+			api_sock_path[0] = '\0';
+			return -1;
+		}
+	}
+	if (cc->api_listen[0] != '\0') {
+		if (read_token(cc->api_token_file, err, errlen) != 0)
+			return -1;
+		fd = listen_tcp(cc->api_listen, err, errlen);
+		if (fd < 0 || daemon_start(fd, true, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+const char *
+hp_ctl_api_socket(void)
+{
+	return api_sock_path;
+}
+
+void
+hp_ctl_api_poll(unsigned int timeout_ms)
+{
+	fd_set rs, ws, es;
+	MHD_socket max = 0;
+	struct timeval tv = {.tv_sec = 0, .tv_usec = (suseconds_t)timeout_ms * 1000};
+
+	if (api_n == 0) {
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)timeout_ms * 1000000};
+
+		nanosleep(&ts, NULL);
+		return;
+	}
+	FD_ZERO(&rs);
+	FD_ZERO(&ws);
+	FD_ZERO(&es);
+	for (unsigned int i = 0; i < api_n; i++)
+		MHD_get_fdset(api_d[i].d, &rs, &ws, &es, &max);
+	select(max + 1, &rs, &ws, &es, &tv);
+	for (unsigned int i = 0; i < api_n; i++)
+		MHD_run(api_d[i].d);
+}
+
+void
+hp_ctl_api_stop(void)
+{
+	for (unsigned int i = 0; i < api_n; i++) {
+		MHD_stop_daemon(api_d[i].d);
+		close(api_d[i].fd);
+	}
+	api_n = 0;
+	if (api_sock_path[0] != '\0')
+		unlink(api_sock_path);
+	explicit_bzero(api_token, sizeof(api_token));
+}
