@@ -37,4 +37,9 @@ struct hp_api_ops {
 };
 void hp_ctl_api_set_ops(const struct hp_api_ops *ops);
 
+/* Configuration routes (ctl_cfgapi.c): init reads the config file again as a document. */
+int hp_ctl_cfgapi_init(const char *path, const struct hp_config *cfg, char *err, size_t errlen);
+void hp_ctl_cfgapi_fini(void);
+extern const struct hp_api_ops hp_cfgapi_ops;
+
 #endif /* HP_CTL_API_H */

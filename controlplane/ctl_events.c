@@ -244,13 +244,11 @@ write_event(FILE *f, const struct hp_event *e, uint64_t wall_ns, uint64_t seq)
 	fputc('}', f);
 	if (e->flags & HP_EV_F_MIDSTREAM)
 		fputs(",\"midstream\":true", f);
-	if (e->endpoint != HP_EV_NO_ENDPOINT && e->endpoint < hp_dp.cfg->n_endpoints) {
-		const struct hp_endpoint_config *ep = &hp_dp.cfg->endpoints[e->endpoint];
-
+	if (e->endpoint != HP_EV_NO_ENDPOINT) {
 		fputs(",\"endpoint\":\"", f);
-		json_str(f, ep->name, strlen(ep->name));
+		json_str(f, e->ep_name, strnlen(e->ep_name, sizeof(e->ep_name)));
 		fputs("\",\"provider\":\"", f);
-		json_str(f, ep->provider, strlen(ep->provider));
+		json_str(f, e->ep_provider, strnlen(e->ep_provider, sizeof(e->ep_provider)));
 		fputc('"', f);
 	}
 	if (e->webhook_id_len != 0) {
@@ -297,11 +295,8 @@ make_rec(const struct hp_event *e, uint64_t wall_ns, uint64_t seq, size_t len)
 	size_t epl = 0, widl;
 	struct hp_rec *r;
 
-	if (e->endpoint != HP_EV_NO_ENDPOINT && e->endpoint < hp_dp.cfg->n_endpoints) {
-		const char *name = hp_dp.cfg->endpoints[e->endpoint].name;
-
-		epl = esc_copy(epn, name, strlen(name));
-	}
+	if (e->endpoint != HP_EV_NO_ENDPOINT)
+		epl = esc_copy(epn, e->ep_name, strnlen(e->ep_name, sizeof(e->ep_name)));
 	widl = esc_copy(wid, e->webhook_id, e->webhook_id_len);
 	r = hp_rec_alloc(epl + widl + len - 1, ev_n_sinks);
 	if (r == NULL)

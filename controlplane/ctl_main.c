@@ -213,7 +213,11 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out_dp;
 	}
-	ret = hp_ctl_api_start(&cfg, err, sizeof(err));
+	ret = hp_ctl_cfgapi_init(o.config, &cfg, err, sizeof(err));
+	if (ret == 0) {
+		hp_ctl_api_set_ops(&hp_cfgapi_ops);
+		ret = hp_ctl_api_start(&cfg, err, sizeof(err));
+	}
 	if (ret != 0) {
 		fprintf(stderr, "hookpath: %s\n", err);
 		hp_ctl_api_stop();
@@ -231,6 +235,7 @@ main(int argc, char **argv)
 		control_loop(&cfg, &o);
 	hp_dp_wait();
 	hp_ctl_api_stop();
+	hp_ctl_cfgapi_fini();
 	hp_ctl_events_close();
 	if (got_signal)
 		printf("hookpath: %s, stopped\n", strsignal(got_signal));

@@ -101,6 +101,7 @@ struct hp_worker {
 	uint64_t tx_drain_tsc;
 	uint64_t burst_tsc;       /* rx TSC of the burst being processed (event latency) */
 	/* verification (dp_session.c): read-only route table, per-worker verify contexts */
+	struct hp_ep_set *eps;            /* followed after each quiescent state */
 	const struct hp_route_table *routes;
 	struct hp_verify_ctx **vctx;      /* by endpoint index */
 	struct hp_vheader *vheaders;      /* http.max_headers views for lib/verify */
@@ -108,7 +109,8 @@ struct hp_worker {
 	uint64_t (*ep_ctr)[HP_EP_CTR__MAX]; /* per endpoint counters */
 	struct hp_pii_scratch **pii_scratch; /* by endpoint index (pii.policy report) */
 	struct hp_pii_result *pii_res;    /* the last scan (one request at a time) */
-	uint16_t hold_max;                /* pii.max_held_segments (0: no endpoint holds) */
+	uint16_t hold_max;                /* pii.max_held_segments at start (0: tap) */
+	uint16_t hold_limit;              /* the live pii.max_held_segments, <= hold_max */
 	uint16_t ext_max;                 /* body extents mapped per held request */
 	char mask_char;
 	bool unrouted_reject;
@@ -140,6 +142,28 @@ struct hp_port_info {
 	char name[RTE_ETH_NAME_MAX_LEN];
 };
 
+/* The endpoints the workers use, as one unit replaced by RCU (hp_dp_swap_config): the
+ * configuration they come from, the route table and each worker's verification contexts, PII
+ * scratch and per-endpoint counters, all indexed like cfg->endpoints. A session keeps the set
+ * its current request was routed with (refs), so a set is freed only once every worker has
+ * passed a quiescent state after it was replaced and no session still uses it. */
+struct hp_ep_wstate {
+	struct hp_verify_ctx **vctx;
+	struct hp_pii_scratch **pii_scratch;
+	uint64_t (*ep_ctr)[HP_EP_CTR__MAX];
+	uint32_t refs;  /* sessions of this worker bound to the set (written by that worker) */
+} __attribute__((aligned(64)));
+
+struct hp_ep_set {
+	const struct hp_config *cfg;
+	struct hp_config *owned;       /* freed with the set; NULL: the startup config */
+	struct hp_route_table *routes;
+	uint64_t generation;
+	uint64_t token;                /* QSBR token taken when it was replaced */
+	struct hp_ep_set *next;        /* retired sets */
+	struct hp_ep_wstate w[HP_MAX_WORKERS];
+};
+
 struct hp_dp {
 	const struct hp_config *cfg;
 	uint16_t n_workers;
@@ -150,7 +174,9 @@ struct hp_dp {
 	uint32_t pool_size[RTE_MAX_NUMA_NODES];
 	uint16_t reta[HP_RETA_SIZE];
 	volatile bool stop;
-	struct hp_route_table *routes;  /* endpoints (dp_route.c) */
+	struct hp_route_table *routes;  /* endpoints (dp_route.c): eps->routes */
+	struct hp_ep_set *eps;          /* current endpoint set (RCU) */
+	struct hp_ep_set *retired;      /* replaced, waiting for the workers and sessions */
 	struct hp_dedup *dedup;         /* replay cache shared by the workers (lib/dedup) */
 	struct rte_rcu_qsbr *qsv;       /* workers report a quiescent state once per loop */
 	uint64_t tsc_mult;              /* ns = tsc * tsc_mult >> 32 */
@@ -180,8 +206,45 @@ hp_dp_now_ns(uint64_t tsc)
 /* Control thread, every loop: clock anchor, replay cache sweep (both on their own timers). */
 void hp_dp_tick(void);
 
-/* Sum of one endpoint's counters over the workers (control thread). */
+/* Sum of one endpoint's counters over the workers (control thread): index in hp_dp.cfg;
+ * includes what the endpoint of that name counted under replaced configurations. */
 void hp_dp_endpoint_counters(uint32_t index, uint64_t out[HP_EP_CTR__MAX]);
+
+/* Replace the configuration's endpoints (control thread): cfg (malloc'd, owned by the
+ * dataplane from now on, freed with its set) must differ from the running one only in its
+ * endpoints and the keys hp_dp_limits_apply reads. Builds everything aside, publishes it,
+ * waits until every worker switched. 0, or -errno with a message (nothing changed; cfg is
+ * freed). */
+int hp_dp_swap_config(struct hp_config *cfg, char *err, size_t errlen);
+/* Checks of live limits that depend on the running dataplane: 0, or -EINVAL with the key in
+ * field and a message. */
+int hp_dp_check_limits(const struct hp_config *cfg, char *field, size_t flen, char *err,
+		       size_t errlen);
+/* Free replaced endpoint sets nobody uses any more (control thread tick). */
+void hp_dp_reclaim(void);
+/* Sets replaced but not freed yet. */
+unsigned int hp_dp_retired_count(void);
+
+/* Worker: take the live limits of a new configuration (flow timeouts, reassembly limits,
+ * pii.max_held_segments up to its startup value). */
+void hp_worker_apply_limits(struct hp_worker *w, const struct hp_config *cfg);
+
+/* Worker: follow a new endpoint set (after a quiescent state). */
+static inline void
+hp_worker_follow_eps(struct hp_worker *w)
+{
+	struct hp_ep_set *e = __atomic_load_n(&hp_dp.eps, __ATOMIC_ACQUIRE);
+
+	if (e != w->eps) {
+		if (w->eps != NULL && w->eps->cfg != e->cfg)
+			hp_worker_apply_limits(w, e->cfg);
+		w->eps = e;
+		w->routes = e->routes;
+		w->vctx = e->w[w->id].vctx;
+		w->pii_scratch = e->w[w->id].pii_scratch;
+		w->ep_ctr = e->w[w->id].ep_ctr;
+	}
+}
 
 /* Sum of every worker's TCP reassembly counters (control thread). */
 void hp_dp_stream_counters(struct hp_stream_counters *out);

@@ -99,6 +99,8 @@ struct hp_event {
 	char host[HP_EV_HOST_MAX];
 	char uri[HP_EV_URI_MAX];
 	char webhook_id[HP_EV_ID_MAX]; /* the provider's delivery/event id, as sent */
+	char ep_name[64];       /* endpoint name (NUL-terminated), "" when unrouted */
+	char ep_provider[32];
 	uint8_t body_sha256[32];
 	uint8_t pii_entity[HP_EV_PII_MAX];  /* lib/pii entity ids (custom ones included) */
 	uint16_t pii_count[HP_EV_PII_MAX];  /* matches of each (saturating) */

@@ -52,6 +52,19 @@ hp_tcp_state_name(enum hp_tcp_state s)
 	return (unsigned int)s <= HP_TCP_CLOSED ? state_names[s] : "unknown";
 }
 
+void
+hp_flow_set_timeouts(struct hp_worker *w, const struct hp_flows_config *cfg)
+{
+	struct hp_flow_table *t = w->flows;
+	uint64_t hz = rte_get_tsc_hz();
+
+	t->timeout_tsc[HP_TCP_SYN_SENT] = hz * cfg->timeout_syn_s;
+	t->timeout_tsc[HP_TCP_SYN_RECV] = hz * cfg->timeout_syn_s;
+	t->timeout_tsc[HP_TCP_ESTABLISHED] = hz * cfg->timeout_established_s;
+	t->timeout_tsc[HP_TCP_FIN_WAIT] = hz * cfg->timeout_established_s;
+	t->timeout_tsc[HP_TCP_CLOSED] = hz * cfg->timeout_closed_s;
+}
+
 int
 hp_flow_table_create(struct hp_worker *w, const struct hp_flows_config *cfg)
 {
@@ -82,11 +95,8 @@ hp_flow_table_create(struct hp_worker *w, const struct hp_flows_config *cfg)
 		goto fail;
 	t->midstream = cfg->midstream;
 	t->tick_tsc = hz / 1000 * TICK_MS;
-	t->timeout_tsc[HP_TCP_SYN_SENT] = hz * cfg->timeout_syn_s;
-	t->timeout_tsc[HP_TCP_SYN_RECV] = hz * cfg->timeout_syn_s;
-	t->timeout_tsc[HP_TCP_ESTABLISHED] = hz * cfg->timeout_established_s;
-	t->timeout_tsc[HP_TCP_FIN_WAIT] = hz * cfg->timeout_established_s;
-	t->timeout_tsc[HP_TCP_CLOSED] = hz * cfg->timeout_closed_s;
+	w->flows = t;
+	hp_flow_set_timeouts(w, cfg);
 	t->cursor = rte_rdtsc() / t->tick_tsc;
 	for (unsigned int i = 0; i < WHEEL_SLOTS; i++)
 		t->head[i] = HP_FLOW_NONE;

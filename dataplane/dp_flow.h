@@ -68,6 +68,8 @@ struct hp_flow_ref {
 
 int hp_flow_table_create(struct hp_worker *w, const struct hp_flows_config *cfg);
 void hp_flow_table_destroy(struct hp_worker *w);
+/* Idle timeouts (at creation, and live from a new configuration: worker). */
+void hp_flow_set_timeouts(struct hp_worker *w, const struct hp_flows_config *cfg);
 
 /* Look the flows of n TCP segments up (bulk), creating one on a SYN, or midstream when
  * allowed; update state and idle time; refs[i] tells segment i's flow (NULL: untracked) and

@@ -112,6 +112,55 @@ worker_alloc(unsigned int id, unsigned int lcore)
 	return w;
 }
 
+/* The reassembly limits that may change live. */
+static void
+stream_limits(struct hp_stream_config *sc, const struct hp_reassembly_config *rc)
+{
+	sc->memcap_bytes = (uint64_t)rc->memcap_mb << 20;
+	sc->flow_memcap_bytes = rc->flow_memcap_kb << 10;
+	sc->flow_max_segs = rc->flow_max_segs;
+	sc->max_ooo_segs = rc->max_ooo_segs;
+}
+
+void
+hp_worker_apply_limits(struct hp_worker *w, const struct hp_config *cfg)
+{
+	hp_flow_set_timeouts(w, &cfg->dataplane.flows);
+	stream_limits(&w->stream_cfg, &cfg->dataplane.reassembly);
+	if (w->stream_cfg.last_hold_bytes > w->stream_cfg.flow_memcap_bytes)
+		w->stream_cfg.last_hold_bytes = w->stream_cfg.flow_memcap_bytes;
+	w->hold_limit = (uint16_t)RTE_MIN(w->hold_max, cfg->pii.max_held_segments);
+}
+
+int
+hp_dp_check_limits(const struct hp_config *cfg, char *field, size_t flen, char *err,
+		   size_t errlen)
+{
+	struct hp_stream_config sc;
+
+	if (hp_dp.workers[0] != NULL && cfg->dataplane.mode == HP_MODE_BRIDGE &&
+	    cfg->pii.max_held_segments > hp_dp.workers[0]->hold_max) {
+		snprintf(field, flen, "pii.max_held_segments");
+		snprintf(err, errlen, "%u is above its value at start (%u): the hold arrays are "
+			 "sized then; it can only be lowered (or raised back)",
+			 cfg->pii.max_held_segments, hp_dp.workers[0]->hold_max);
+		return -EINVAL;
+	}
+	if (hp_dp.workers[0] != NULL) {
+		sc = hp_dp.workers[0]->stream_cfg;
+		stream_limits(&sc, &cfg->dataplane.reassembly);
+		if (sc.last_hold_bytes > sc.flow_memcap_bytes)
+			sc.last_hold_bytes = sc.flow_memcap_bytes;
+		if (hp_stream_config_check(&sc) != 0) {
+			snprintf(field, flen, "dataplane.reassembly.flow_memcap_kb");
+			snprintf(err, errlen, "the reassembly limits do not fit together "
+				 "(flow_memcap_kb, memcap_mb)");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* TCP reassembly of a worker: its configuration, segment nodes and callbacks. */
 static int
 stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool midstream,
@@ -123,10 +172,7 @@ stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool mi
 	sc->policy = rc->policy == HP_REASM_LAST ? HP_STREAM_POLICY_LAST : HP_STREAM_POLICY_FIRST;
 	sc->on_memcap = rc->on_memcap == HP_REASM_DROP ? HP_STREAM_ACTION_DROP
 						       : HP_STREAM_ACTION_PASS;
-	sc->memcap_bytes = (uint64_t)rc->memcap_mb << 20;
-	sc->flow_memcap_bytes = rc->flow_memcap_kb << 10;
-	sc->flow_max_segs = rc->flow_max_segs;
-	sc->max_ooo_segs = rc->max_ooo_segs;
+	stream_limits(sc, rc);
 	if (sc->last_hold_bytes > sc->flow_memcap_bytes)
 		sc->last_hold_bytes = sc->flow_memcap_bytes;
 	sc->retain = rc->retain;
@@ -151,54 +197,22 @@ stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool mi
 	return 0;
 }
 
-/* Everything a worker needs once ports and pools exist. */
-/* Verification state of a worker: one lib/verify context per endpoint, header views, the
- * digest context of dedup keys, per endpoint counters. */
+/* Verification state of a worker that does not depend on the endpoints: header views, the
+ * digest context of dedup keys, the PII result. */
 static int
 verify_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 {
-	const struct hp_route_table *rt = dp->routes;
-	uint32_t n = rt != NULL ? rt->n : 0;
-
-	w->routes = rt;
 	w->unrouted_reject = dp->cfg->unrouted == HP_UNROUTED_REJECT;
 	w->vheaders = rte_zmalloc_socket("hp_vheaders",
 					 (size_t)dp->cfg->http.max_headers * sizeof(struct hp_vheader),
 					 RTE_CACHE_LINE_SIZE, w->socket);
-	w->ep_ctr = rte_zmalloc_socket("hp_ep_ctr", (n ? n : 1) * sizeof(*w->ep_ctr),
-				       RTE_CACHE_LINE_SIZE, w->socket);
-	w->vctx = rte_zmalloc_socket("hp_vctx", (n ? n : 1) * sizeof(*w->vctx),
-				     RTE_CACHE_LINE_SIZE, w->socket);
 	w->key_sha = EVP_MD_CTX_new();
-	if (w->vheaders == NULL || w->ep_ctr == NULL || w->vctx == NULL || w->key_sha == NULL ||
+	w->pii_res = rte_zmalloc_socket("hp_pii_res", sizeof(*w->pii_res), RTE_CACHE_LINE_SIZE,
+					w->socket);
+	if (w->vheaders == NULL || w->key_sha == NULL || w->pii_res == NULL ||
 	    EVP_DigestInit_ex2(w->key_sha, w->sha256, NULL) != 1) {
 		snprintf(err, errlen, "endpoints: out of memory for worker %u", w->id);
 		return -ENOMEM;
-	}
-	w->pii_scratch = rte_zmalloc_socket("hp_pii_scratch", (n ? n : 1) * sizeof(*w->pii_scratch),
-					    RTE_CACHE_LINE_SIZE, w->socket);
-	w->pii_res = rte_zmalloc_socket("hp_pii_res", sizeof(*w->pii_res), RTE_CACHE_LINE_SIZE,
-					w->socket);
-	if (w->pii_scratch == NULL || w->pii_res == NULL) {
-		snprintf(err, errlen, "endpoints: out of memory for worker %u", w->id);
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		const struct hp_route_ep *e = rt->by_index[i];
-
-		if (e->pii_db != NULL && hp_pii_scratch_create(e->pii_db, &w->pii_scratch[i]) != 0) {
-			snprintf(err, errlen, "endpoints[%u].pii: cannot allocate the Hyperscan "
-				 "scratch of worker %u", i, w->id);
-			return -ENOMEM;
-		}
-		if (e->verifier == NULL)
-			continue;
-		w->vctx[i] = hp_verify_ctx_create(e->verifier);
-		if (w->vctx[i] == NULL) {
-			snprintf(err, errlen, "endpoints[%u]: cannot create the verification "
-				 "context of worker %u", i, w->id);
-			return -ENOMEM;
-		}
 	}
 	return 0;
 }
@@ -206,24 +220,211 @@ verify_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 static void
 verify_teardown(struct hp_worker *w)
 {
-	uint32_t n = w->routes != NULL ? w->routes->n : 0;
-
-	for (uint32_t i = 0; w->vctx != NULL && i < n; i++)
-		hp_verify_ctx_free(w->vctx[i]);
-	for (uint32_t i = 0; w->pii_scratch != NULL && i < n; i++)
-		hp_pii_scratch_free(w->pii_scratch[i]);
-	rte_free(w->pii_scratch);
 	rte_free(w->pii_res);
-	w->pii_scratch = NULL;
-	w->pii_res = NULL;
-	rte_free(w->vctx);
 	rte_free(w->vheaders);
-	rte_free(w->ep_ctr);
 	EVP_MD_CTX_free(w->key_sha);
-	w->vctx = NULL;
+	w->pii_res = NULL;
 	w->vheaders = NULL;
-	w->ep_ctr = NULL;
 	w->key_sha = NULL;
+	w->vctx = NULL;
+	w->pii_scratch = NULL;
+	w->ep_ctr = NULL;
+	w->routes = NULL;
+	w->eps = NULL;
+}
+
+static void
+ep_set_free(struct hp_ep_set *set)
+{
+	uint32_t n;
+
+	if (set == NULL)
+		return;
+	n = set->routes != NULL ? set->routes->n : 0;
+	for (unsigned int i = 0; i < HP_MAX_WORKERS; i++) {
+		struct hp_ep_wstate *ws = &set->w[i];
+
+		for (uint32_t k = 0; ws->vctx != NULL && k < n; k++)
+			hp_verify_ctx_free(ws->vctx[k]);
+		for (uint32_t k = 0; ws->pii_scratch != NULL && k < n; k++)
+			hp_pii_scratch_free(ws->pii_scratch[k]);
+		rte_free(ws->vctx);
+		rte_free(ws->pii_scratch);
+		rte_free(ws->ep_ctr);
+	}
+	hp_route_free(set->routes);
+	hp_config_free(set->owned);
+	free(set->owned);
+	rte_free(set);
+}
+
+/* Routes, and every worker's contexts and counters, for cfg's endpoints. */
+static int
+ep_set_build(struct hp_dp *dp, const struct hp_config *cfg, struct hp_ep_set **out, char *err,
+	     size_t errlen)
+{
+	struct hp_ep_set *set = rte_zmalloc("hp_ep_set", sizeof(*set), RTE_CACHE_LINE_SIZE);
+	uint32_t n;
+	int ret;
+
+	if (set == NULL) {
+		snprintf(err, errlen, "endpoints: out of memory");
+		return -ENOMEM;
+	}
+	set->cfg = cfg;
+	ret = hp_route_build(cfg, &set->routes, err, errlen);
+	if (ret != 0) {
+		rte_free(set);
+		return ret;
+	}
+	n = set->routes != NULL ? set->routes->n : 0;
+	for (unsigned int i = 0; i < dp->n_workers; i++) {
+		struct hp_ep_wstate *ws = &set->w[i];
+		int socket = dp->workers[i] != NULL ? dp->workers[i]->socket : SOCKET_ID_ANY;
+		size_t m = n ? n : 1;
+
+		ws->vctx = rte_zmalloc_socket("hp_vctx", m * sizeof(*ws->vctx), RTE_CACHE_LINE_SIZE,
+					      socket);
+		ws->pii_scratch = rte_zmalloc_socket("hp_pii_scratch", m * sizeof(*ws->pii_scratch),
+						     RTE_CACHE_LINE_SIZE, socket);
+		ws->ep_ctr = rte_zmalloc_socket("hp_ep_ctr", m * sizeof(*ws->ep_ctr),
+						RTE_CACHE_LINE_SIZE, socket);
+		if (ws->vctx == NULL || ws->pii_scratch == NULL || ws->ep_ctr == NULL) {
+			snprintf(err, errlen, "endpoints: out of memory for worker %u", i);
+			ep_set_free(set);
+			return -ENOMEM;
+		}
+		for (uint32_t k = 0; k < n; k++) {
+			const struct hp_route_ep *e = set->routes->by_index[k];
+
+			if (e->pii_db != NULL &&
+			    hp_pii_scratch_create(e->pii_db, &ws->pii_scratch[k]) != 0) {
+				snprintf(err, errlen, "endpoints[%u].pii: cannot allocate the "
+					 "Hyperscan scratch of worker %u", k, i);
+				ep_set_free(set);
+				return -ENOMEM;
+			}
+			if (e->verifier == NULL)
+				continue;
+			ws->vctx[k] = hp_verify_ctx_create(e->verifier);
+			if (ws->vctx[k] == NULL) {
+				snprintf(err, errlen, "endpoints[%u]: cannot create the verification "
+					 "context of worker %u", k, i);
+				ep_set_free(set);
+				return -ENOMEM;
+			}
+		}
+	}
+	*out = set;
+	return 0;
+}
+
+/* Counters of endpoints whose set was freed, by name (control thread). */
+#define EP_CARRY_MAX (4 * HP_CFG_MAX_ENDPOINTS)
+static struct {
+	char name[HP_CFG_NAME_LEN];
+	uint64_t c[HP_EP_CTR__MAX];
+} ep_carry[EP_CARRY_MAX];
+static unsigned int ep_carry_n;
+
+static void
+ep_set_counters_by_name(const struct hp_ep_set *set, const char *name, uint64_t *out)
+{
+	for (uint32_t k = 0; k < set->cfg->n_endpoints; k++) {
+		if (strcmp(set->cfg->endpoints[k].name, name) != 0)
+			continue;
+		for (unsigned int i = 0; i < hp_dp.n_workers; i++)
+			for (unsigned int c = 0; set->w[i].ep_ctr != NULL && c < HP_EP_CTR__MAX; c++)
+				out[c] += set->w[i].ep_ctr[k][c];
+	}
+}
+
+static void
+ep_carry_add(const struct hp_ep_set *set)
+{
+	for (uint32_t k = 0; k < set->cfg->n_endpoints; k++) {
+		const char *name = set->cfg->endpoints[k].name;
+		unsigned int j;
+
+		for (j = 0; j < ep_carry_n && strcmp(ep_carry[j].name, name) != 0; j++)
+			;
+		if (j == ep_carry_n) {
+			if (ep_carry_n == EP_CARRY_MAX)
+				continue; /* names beyond: their past counts are not kept */
+			snprintf(ep_carry[j].name, sizeof(ep_carry[j].name), "%s", name);
+			ep_carry_n++;
+		}
+		for (unsigned int i = 0; i < hp_dp.n_workers; i++)
+			for (unsigned int c = 0; set->w[i].ep_ctr != NULL && c < HP_EP_CTR__MAX; c++)
+				ep_carry[j].c[c] += set->w[i].ep_ctr[k][c];
+	}
+}
+
+void
+hp_dp_reclaim(void)
+{
+	struct hp_ep_set **pp = &hp_dp.retired;
+
+	while (*pp != NULL) {
+		struct hp_ep_set *set = *pp;
+		uint64_t refs = 0;
+
+		for (unsigned int i = 0; i < hp_dp.n_workers; i++)
+			refs += __atomic_load_n(&set->w[i].refs, __ATOMIC_ACQUIRE);
+		if (refs != 0 || rte_rcu_qsbr_check(hp_dp.qsv, set->token, false) != 1) {
+			pp = &set->next;
+			continue;
+		}
+		*pp = set->next;
+		ep_carry_add(set);
+		ep_set_free(set);
+	}
+}
+
+unsigned int
+hp_dp_retired_count(void)
+{
+	unsigned int n = 0;
+
+	for (struct hp_ep_set *s = hp_dp.retired; s != NULL; s = s->next)
+		n++;
+	return n;
+}
+
+int
+hp_dp_swap_config(struct hp_config *cfg, char *err, size_t errlen)
+{
+	struct hp_ep_set *set, *old = hp_dp.eps;
+	int ret;
+
+	if (hp_dp_retired_count() >= 16) {
+		hp_dp_reclaim();
+		if (hp_dp_retired_count() >= 16) {
+			snprintf(err, errlen, "16 earlier changes are still in use by open "
+				 "connections; try again later");
+			hp_config_free(cfg);
+			free(cfg);
+			return -EBUSY;
+		}
+	}
+	ret = ep_set_build(&hp_dp, cfg, &set, err, errlen);
+	if (ret != 0) {
+		hp_config_free(cfg);
+		free(cfg);
+		return ret;
+	}
+	set->owned = cfg;
+	set->generation = old->generation + 1;
+	hp_dp.cfg = cfg;
+	hp_dp.routes = set->routes;
+	__atomic_store_n(&hp_dp.eps, set, __ATOMIC_RELEASE);
+	old->token = rte_rcu_qsbr_start(hp_dp.qsv);
+	old->next = hp_dp.retired;
+	hp_dp.retired = old;
+	/* every worker follows within one loop: answer once they all have */
+	rte_rcu_qsbr_check(hp_dp.qsv, old->token, true);
+	hp_dp_reclaim();
+	return 0;
 }
 
 /* Wall clock without system calls on the fast path: TSC to ns, anchored to CLOCK_REALTIME. */
@@ -251,22 +452,17 @@ verdict_setup(struct hp_dp *dp, char *err, size_t errlen)
 		.high_watermark_pct = cfg->replay_cache.high_watermark_pct,
 	};
 	size_t sz;
-	int ret;
 
 	dp->tsc_mult = (uint64_t)(((unsigned __int128)1000000000ULL << 32) / rte_get_tsc_hz());
 	clock_anchor();
 	hp_reply_init();
-	ret = hp_route_build(cfg, &dp->routes, err, errlen);
-	if (ret != 0)
-		return ret;
 	sz = rte_rcu_qsbr_get_memsize(dp->n_workers);
 	dp->qsv = rte_zmalloc("hp_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (dp->qsv == NULL || rte_rcu_qsbr_init(dp->qsv, dp->n_workers) != 0) {
 		snprintf(err, errlen, "cannot create the RCU variable of %u workers", dp->n_workers);
 		return -ENOMEM;
 	}
-	if (cfg->n_endpoints == 0)
-		return 0;
+	/* always: endpoints may be added through the API */
 	dp->dedup = hp_dedup_create(&dc, err, errlen);
 	if (dp->dedup == NULL)
 		return -ENOMEM;
@@ -292,20 +488,26 @@ hp_dp_tick(void)
 		hp_dp.sweep_tsc = now;
 		hp_dedup_sweep(hp_dp.dedup, hp_dp_now_ns(now) / 1000000, 0);
 	}
+	if (hp_dp.retired != NULL)
+		hp_dp_reclaim();
 }
 
 void
 hp_dp_endpoint_counters(uint32_t index, uint64_t out[HP_EP_CTR__MAX])
 {
-	memset(out, 0, HP_EP_CTR__MAX * sizeof(uint64_t));
-	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
-		const struct hp_worker *w = hp_dp.workers[i];
+	const char *name;
 
-		if (w == NULL || w->ep_ctr == NULL || w->routes == NULL || index >= w->routes->n)
-			continue;
-		for (unsigned int k = 0; k < HP_EP_CTR__MAX; k++)
-			out[k] += w->ep_ctr[index][k];
-	}
+	memset(out, 0, HP_EP_CTR__MAX * sizeof(uint64_t));
+	if (hp_dp.eps == NULL || index >= hp_dp.eps->cfg->n_endpoints)
+		return;
+	name = hp_dp.eps->cfg->endpoints[index].name;
+	ep_set_counters_by_name(hp_dp.eps, name, out);
+	for (const struct hp_ep_set *s = hp_dp.retired; s != NULL; s = s->next)
+		ep_set_counters_by_name(s, name, out);
+	for (unsigned int j = 0; j < ep_carry_n; j++)
+		if (strcmp(ep_carry[j].name, name) == 0)
+			for (unsigned int c = 0; c < HP_EP_CTR__MAX; c++)
+				out[c] += ep_carry[j].c[c];
 }
 
 static int
@@ -450,6 +652,12 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 		if (ret != 0)
 			return ret;
 	}
+	ret = ep_set_build(&hp_dp, cfg, &hp_dp.eps, err, errlen);
+	if (ret != 0)
+		return ret;
+	hp_dp.routes = hp_dp.eps->routes;
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++)
+		hp_worker_follow_eps(hp_dp.workers[i]);
 	if (hp_dp.dispatch) {
 		ret = rings_setup(&hp_dp, err, errlen);
 		if (ret != 0)
@@ -590,7 +798,14 @@ hp_dp_fini(void)
 	}
 	hp_dedup_free(hp_dp.dedup);
 	hp_dp.dedup = NULL;
-	hp_route_free(hp_dp.routes);
+	while (hp_dp.retired != NULL) {
+		struct hp_ep_set *next = hp_dp.retired->next;
+
+		ep_set_free(hp_dp.retired);
+		hp_dp.retired = next;
+	}
+	ep_set_free(hp_dp.eps);
+	hp_dp.eps = NULL;
 	hp_dp.routes = NULL;
 	rte_free(hp_dp.qsv);
 	hp_dp.qsv = NULL;

@@ -64,6 +64,7 @@ struct hp_session {
 	/* verdicts */
 	unsigned int cur_dir;           /* direction of the segment being fed (2: none) */
 	const struct hp_route_ep *ep;   /* endpoint of the current request, NULL: unrouted */
+	struct hp_ep_set *eps;          /* the endpoint set ep belongs to (holds a ref) */
 	bool decided;                   /* the current request already has its verdict */
 	bool pending;                   /* a reject to carry out on the current segment */
 	bool answered;                  /* an HTTP answer (with FIN) went to the client */
@@ -196,7 +197,7 @@ request_event_id(struct hp_session *s, const struct hp_http_request *req, enum h
 		w->ctr.lat_sum_ns += ns;
 	}
 	if (s->ep != NULL && v != HP_EV_PASS) { /* pass: a routed request cut short (incomplete) */
-		uint64_t *ec = w->ep_ctr[s->ep->index];
+		uint64_t *ec = s->eps->w[w->id].ep_ctr[s->ep->index];
 
 		ec[v == HP_EV_ACCEPT	  ? HP_EP_CTR_ACCEPT
 		   : v == HP_EV_DUPLICATE ? HP_EP_CTR_DUPLICATE
@@ -207,6 +208,10 @@ request_event_id(struct hp_session *s, const struct hp_http_request *req, enum h
 	memset(&e, 0, sizeof(e));
 	event_flow(&e, s->flow);
 	e.endpoint = s->ep != NULL ? s->ep->index : HP_EV_NO_ENDPOINT;
+	if (s->ep != NULL) { /* by value: the configuration may change before it is written */
+		memcpy(e.ep_name, s->ep->cfg->name, sizeof(e.ep_name));
+		memcpy(e.ep_provider, s->ep->cfg->provider, sizeof(e.ep_provider));
+	}
 	if (s->pii_valid) { /* counts per entity, never the matched text */
 		const struct hp_pii_result *pr = w->pii_res;
 		unsigned int n = 0;
@@ -291,7 +296,7 @@ hold_cur(struct hp_session *s)
 
 	if (s->cur_seg >= 0 || s->cur_consumed || !s->cur_holdable)
 		return;
-	if (s->n_held >= w->hold_max) {
+	if (s->n_held >= w->hold_limit) {
 		s->hold_overflow = true;
 		return;
 	}
@@ -572,8 +577,7 @@ dedup_key(struct hp_session *s, const struct hp_http_request *req, const struct 
 	EVP_MD_CTX *c = s->w->key_sha;
 	const uint8_t *kb = NULL;
 	size_t kl = 0;
-	uint8_t kind = (uint8_t)ep->dedup_kind, idx[2] = {(uint8_t)(ep->index >> 8),
-							  (uint8_t)ep->index};
+	uint8_t kind = (uint8_t)ep->dedup_kind;
 	uint8_t md[32];
 	unsigned int n = 0;
 
@@ -603,7 +607,9 @@ dedup_key(struct hp_session *s, const struct hp_http_request *req, const struct 
 		kb = req->body_copy;
 		kl = req->body_copy_len;
 	}
-	if (EVP_DigestInit_ex2(c, NULL, NULL) != 1 || EVP_DigestUpdate(c, idx, 2) != 1 ||
+	/* the endpoint's name (NUL included), not its index: stable across live changes */
+	if (EVP_DigestInit_ex2(c, NULL, NULL) != 1 ||
+	    EVP_DigestUpdate(c, ep->cfg->name, strlen(ep->cfg->name) + 1) != 1 ||
 	    EVP_DigestUpdate(c, &kind, 1) != 1 || (kl != 0 && EVP_DigestUpdate(c, kb, kl) != 1) ||
 	    EVP_DigestFinal_ex(c, md, &n) != 1)
 		return false;
@@ -633,7 +639,8 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 	}
 	s->pii_valid = false;
 	if (ep->pii_db != NULL) { /* report: counts in the event, whatever the verdict */
-		int n = hp_pii_scan(ep->pii_db, w->pii_scratch[ep->index], req->body_copy,
+		int n = hp_pii_scan(ep->pii_db, s->eps->w[w->id].pii_scratch[ep->index],
+				    req->body_copy,
 				    req->body_copy_len, w->pii_res);
 
 		w->ctr.c[HP_CTR_PII_SCANS]++;
@@ -665,7 +672,7 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 		vr.body = req->body_copy;
 		vr.body_len = req->body_copy_len;
 		vr.now = (int64_t)(now_ns / 1000000000ULL);
-		r = hp_verify(ep->verifier, w->vctx[ep->index], &vr, &out);
+		r = hp_verify(ep->verifier, s->eps->w[w->id].vctx[ep->index], &vr, &out);
 		w->ctr.c[HP_CTR_VERIFY_NS] += (rte_rdtsc() - t0) * hp_dp.tsc_mult >> 32;
 		if (r != HP_VR_OK) {
 			reject(s, req, HP_EV_REJECT, verify_reason(r), 0, &out.webhook_id);
@@ -748,6 +755,13 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	s->req = req;
 	s->hashing = w->body_hash && EVP_DigestInit_ex2(s->sha, w->sha256, NULL) == 1;
 	w->ctr.c[HP_CTR_HTTP_REQUESTS]++;
+	if (s->eps != w->eps) { /* this request uses the current endpoints until its verdict */
+		if (s->eps != NULL)
+			__atomic_store_n(&s->eps->w[w->id].refs, s->eps->w[w->id].refs - 1,
+					 __ATOMIC_RELEASE);
+		s->eps = w->eps;
+		s->eps->w[w->id].refs++;
+	}
 	s->ep = hp_route_match(w->routes, req->host.p, req->host.len, req->target.p,
 			       req->target.len);
 	if (s->ep == NULL) {
@@ -757,7 +771,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 		return;
 	}
 	w->ctr.c[HP_CTR_REQ_ROUTED]++;
-	w->ep_ctr[s->ep->index][HP_EP_CTR_REQUESTS]++;
+	s->eps->w[w->id].ep_ctr[s->ep->index][HP_EP_CTR_REQUESTS]++;
 	if (s->ep->pii_hold && w->hold_max != 0)
 		hold_start(s);
 	/* refused before the body is seen: the sender said how much it will send */
@@ -898,19 +912,19 @@ int
 hp_session_pool_create(struct hp_worker *w)
 {
 	const struct hp_http_config *hc = &hp_dp.cfg->http;
-	const struct hp_route_table *rt = hp_dp.routes;
 	struct session_layout l;
 	char name[RTE_MEMPOOL_NAMESIZE];
 
 	w->hold_max = 0;
 	w->ext_max = 0;
 	w->mask_char = hp_dp.cfg->pii.mask_char != 0 ? hp_dp.cfg->pii.mask_char : '*';
-	for (uint32_t i = 0; rt != NULL && i < rt->n; i++)
-		if (rt->ep[i].pii_hold) {
-			w->hold_max = (uint16_t)RTE_MAX(hp_dp.cfg->pii.max_held_segments, 1u);
-			/* a chunked body maps in more pieces than it has segments */
-			w->ext_max = (uint16_t)(4 * w->hold_max + 16);
-		}
+	/* bridge: any endpoint may mask or block (now, or after a change through the API) */
+	if (hp_dp.cfg->dataplane.mode == HP_MODE_BRIDGE) {
+		w->hold_max = (uint16_t)RTE_MAX(hp_dp.cfg->pii.max_held_segments, 1u);
+		/* a chunked body maps in more pieces than it has segments */
+		w->ext_max = (uint16_t)(4 * w->hold_max + 16);
+	}
+	w->hold_limit = (uint16_t)RTE_MIN(w->hold_max, hp_dp.cfg->pii.max_held_segments);
 	l = layout(hc, w);
 
 	w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -1297,6 +1311,10 @@ hp_session_release(struct hp_worker *w, struct hp_flow *f)
 		w->ctr.c[HP_CTR_PII_HOLD_ABANDONED] += s->n_held;
 		hold_drop(s, &first);
 	}
+	if (s->eps != NULL)
+		__atomic_store_n(&s->eps->w[w->id].refs, s->eps->w[w->id].refs - 1,
+				 __ATOMIC_RELEASE);
+	s->eps = NULL;
 	f->session = NULL;
 	rte_mempool_put(w->sessions, s);
 }

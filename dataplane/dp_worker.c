@@ -545,6 +545,7 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 		}
 		hp_defrag_free_death_row(w);
 		rte_rcu_qsbr_quiescent(hp_dp.qsv, w->id);
+		hp_worker_follow_eps(w);
 
 		now = rte_rdtsc();
 		if (unlikely(now - prev_drain >= w->tx_drain_tsc)) {
