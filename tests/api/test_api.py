@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""REST API and hookpathctl against a running hookpath.
+
+- Routes: every route with valid and invalid input (wrong types, unknown fields, malformed,
+  huge and non-object bodies, unknown names and methods); every refused change leaves the
+  configuration exactly as it was; no answer ever contains a secret; TCP needs the bearer
+  token; /metrics is well-formed Prometheus text; hookpathctl's exit codes.
+- Live change on traffic (root, veth, tcpreplay): webhooks signed with the old secret are
+  accepted, then a new secret is added (both verify), then the old one is retired: webhooks
+  signed with it are refused from then on, the new ones accepted.
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "pcap"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "sinks"))
+import hp_pcaptest as hp  # noqa: E402
+import sinkenv  # noqa: E402
+
+CTL = os.path.join(ROOT, "tools", "hookpathctl")
+HOST = "hooks.example.com"
+OLD, NEW = "old-secret-0123456789", "new-secret-9876543210"
+TOKEN = "api-token-0123456789abcdef"
+
+
+class UnixConn(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost", timeout=10)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def start_hookpath(tmp, name, vdev, extra_yaml, port):
+    sock = os.path.join(tmp, name + ".sock")
+    tok = os.path.join(tmp, "token")
+    with open(tok, "w") as f:
+        f.write(TOKEN + "\n")
+    os.chmod(tok, 0o600)
+    cfg = os.path.join(tmp, name + ".yaml")
+    with open(cfg, "w") as f:
+        f.write("dataplane: {mode: tap}\n"
+                "events: {file: %s/%s.jsonl}\n"
+                "control: {api_socket: %s, api_listen: \"127.0.0.1:%d\", api_token_file: %s,"
+                " api_max_body: 4096}\n"
+                "endpoints:\n  - name: gh\n    match: {host: %s}\n    provider: github\n"
+                "    secrets: [%s]\n%s" % (tmp, name, sock, port, tok, HOST, OLD, extra_yaml))
+    p = subprocess.Popen([hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores",
+                          "0@0,1@1", "--file-prefix", "hp-api-%s-%d" % (name, os.getpid()),
+                          "--log-level=lib.*:warning", "--vdev", vdev, "--", "-c", cfg],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for _ in range(200):
+        if os.path.exists(sock):
+            break
+        if p.poll() is not None:
+            raise AssertionError("hookpath exited: " + p.stdout.read())
+        time.sleep(0.05)
+    return p, sock
+
+
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=30)
+    return p.returncode, out
+
+
+class Api:
+    def __init__(self, sock, port):
+        self.sock, self.port = sock, port
+        self.bodies = []
+
+    def req(self, method, path, body=None, raw=None, tcp=False, token=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10) if tcp else \
+            UnixConn(self.sock)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        c.request(method, path, body=data, headers=headers)
+        r = c.getresponse()
+        text = r.read().decode()
+        c.close()
+        self.bodies.append(text)
+        try:
+            return r.status, json.loads(text)
+        except ValueError:
+            return r.status, text
+
+
+class Routes(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmpdir = __import__("tempfile").TemporaryDirectory(prefix="hp-api-")
+        cls.tmp = cls.tmpdir.name
+        cls.port = sinkenv.free_port()
+        cls.proc, cls.sock = start_hookpath(cls.tmp, "routes", "net_null0,no-rx=1", "",
+                                            cls.port)
+        cls.api = Api(cls.sock, cls.port)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, out = stop(cls.proc)
+        # no answer and no log line ever held a secret
+        for text in cls.api.bodies + [out]:
+            for s in (OLD, NEW, "whsec_api_test_secret", TOKEN):
+                assert s not in text, "a secret leaked: " + text[:200]
+        cls.tmpdir.cleanup()
+
+    def refused(self, method, path, body=None, raw=None, status=400, field=None):
+        """A change refused with status (and field): the configuration is unchanged."""
+        before = self.api.req("GET", "/v1/endpoints")[1]
+        limits = self.api.req("GET", "/v1/limits")[1]
+        st, b = self.api.req(method, path, body=body, raw=raw)
+        self.assertEqual(st, status, b)
+        self.assertEqual(b["error"]["status"], status)
+        self.assertTrue(b["error"]["message"])
+        if field is not None:
+            self.assertEqual(b["error"]["field"], field, b)
+        self.assertEqual(self.api.req("GET", "/v1/endpoints")[1], before)
+        self.assertEqual(self.api.req("GET", "/v1/limits")[1], limits)
+        return b
+
+    def test_read_routes(self):
+        st, b = self.api.req("GET", "/v1/health")
+        self.assertEqual((st, b["status"]), (200, "ok"))
+        st, b = self.api.req("GET", "/v1/ready")
+        self.assertEqual((st, b["ready"]), (200, True))
+        st, b = self.api.req("GET", "/v1/stats")
+        self.assertEqual(st, 200)
+        self.assertIn("rx_packets", b["counters"])
+        self.assertIn("buckets", b["latency"])
+        self.assertIn("gh", b["endpoints"])
+        st, b = self.api.req("GET", "/v1/sinks")
+        self.assertEqual((st, b["file"]["enabled"]), (200, True))
+        self.assertEqual(self.api.req("POST", "/v1/health")[0], 405)
+        self.assertEqual(self.api.req("GET", "/v1/nothing")[0], 404)
+        self.assertEqual(self.api.req("GET", "/v1/endpoints/nope")[0], 404)
+
+    def test_metrics_exposition(self):
+        st, text = self.api.req("GET", "/metrics")
+        self.assertEqual(st, 200)
+        seen_type, seen_help = set(), set()
+        sample = re.compile(r'^(hookpath_[a-z0-9_]+)(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? '
+                            r'[0-9.e+-]+$')
+        for line in text.splitlines():
+            if line.startswith("# TYPE "):
+                name = line.split()[2]
+                self.assertNotIn(name, seen_type)
+                seen_type.add(name)
+            elif line.startswith("# HELP "):
+                name = line.split()[2]
+                self.assertNotIn(name, seen_help)
+                seen_help.add(name)
+            else:
+                self.assertRegex(line, sample)
+        self.assertEqual(seen_type, seen_help)
+        for fam in ("hookpath_rx_packets_total", "hookpath_verdicts_total",
+                    "hookpath_verdict_latency_seconds", "hookpath_events_written_total"):
+            self.assertIn(fam, seen_type)
+        self.assertIn('hookpath_verdict_latency_seconds_bucket{le="+Inf"}', text)
+
+    def test_tcp_needs_token(self):
+        self.assertEqual(self.api.req("GET", "/v1/health", tcp=True)[0], 401)
+        self.assertEqual(self.api.req("GET", "/v1/health", tcp=True, token="x" * 26)[0], 401)
+        self.assertEqual(self.api.req("GET", "/v1/health", tcp=True, token=TOKEN)[0], 200)
+        self.assertEqual(self.api.req("POST", "/v1/endpoints", tcp=True,
+                                      body={"name": "x"})[0], 401)
+
+    def test_endpoint_lifecycle(self):
+        ep = {"name": "st", "provider": "stripe", "secrets": ["whsec_api_test_secret"],
+              "match": {"host": "a.example.com", "path_prefix": "/stripe"}}
+        st, b = self.api.req("POST", "/v1/endpoints", body=ep)
+        self.assertEqual(st, 201, b)
+        self.assertEqual(len(b["secrets"]), 1)
+        self.assertRegex(b["secrets"][0]["id"], "^[0-9a-f]{12}$")
+        self.refused("POST", "/v1/endpoints", body=ep, status=409, field="name")
+        st, b = self.api.req("PATCH", "/v1/endpoints/st", body={"tolerance_s": 600,
+                                                                 "pii": {"policy": "report"}})
+        self.assertEqual((st, b["tolerance_s"], b["pii"]["policy"]), (200, 600, "report"), b)
+        st, b = self.api.req("PATCH", "/v1/endpoints/st", body={"pii": {"entities": ["email"]}})
+        self.assertEqual(b["pii"], {"policy": "report", "entities": ["email"]})
+        st, b = self.api.req("PUT", "/v1/endpoints/st", body={"provider": "stripe",
+                                                               "match": {"host": "b.example.com"}})
+        self.assertEqual(st, 200, b)
+        self.assertNotIn("tolerance_s", b)  # replaced whole; secrets kept
+        self.assertEqual(len(b["secrets"]), 1)
+        st, b = self.api.req("GET", "/v1/stats")
+        self.assertIn("st", b["endpoints"])
+        self.assertEqual(self.api.req("DELETE", "/v1/endpoints/st")[0], 200)
+        self.assertEqual(self.api.req("GET", "/v1/endpoints/st")[0], 404)
+        self.refused("DELETE", "/v1/endpoints/st", status=404)
+
+    def test_refused_endpoint_changes(self):
+        ok = {"name": "bad", "provider": "stripe", "secrets": ["whsec_api_test_secret"]}
+        cases = [
+            (dict(ok, tolerance_s="abc"), "tolerance_s"),
+            (dict(ok, tolerance_s=999999), "tolerance_s"),
+            (dict(ok, secrets="whsec_x"), "secrets"),
+            (dict(ok, match=[1, 2]), "match"),
+            (dict(ok, provider="nope"), "provider"),
+            (dict(ok, unknown_field=1), "unknown_field"),
+            (dict(ok, pii={"policy": "sometimes"}), "pii.policy"),
+            (dict(ok, name="bad name!"), "name"),
+            ({"provider": "stripe"}, "name"),
+            (dict(ok, secrets=[]), "secrets"),
+        ]
+        for body, field in cases:
+            with self.subTest(body=body):
+                self.refused("POST", "/v1/endpoints", body=body, field=field)
+        self.refused("POST", "/v1/endpoints", raw="{not json", field=None)
+        self.refused("POST", "/v1/endpoints", raw="[1,2,3]", field=None)
+        self.refused("POST", "/v1/endpoints", raw="", field=None)
+        self.refused("POST", "/v1/endpoints", raw='{"name":"a","name":"b"}', field=None)
+        self.refused("POST", "/v1/endpoints", raw=json.dumps(dict(ok, pad="x" * 8000)),
+                     status=413)
+        self.refused("PATCH", "/v1/endpoints/gh", body={"name": "other"}, field="name")
+        self.refused("PATCH", "/v1/endpoints/gh", body={"secrets": ["x"]}, field="secrets")
+        self.refused("PATCH", "/v1/endpoints/gh", body={"tolerance_s": -1}, field="tolerance_s")
+        self.refused("PUT", "/v1/endpoints/nope", body=ok, status=404)
+        self.refused("DELETE", "/v1/endpoints", status=405)
+
+    def test_secrets_and_limits(self):
+        st, b = self.api.req("POST", "/v1/endpoints/gh/secrets", body={"secret": NEW})
+        self.assertEqual(st, 201, b)
+        new_id = b["id"]
+        ids = [s["id"] for s in self.api.req("GET", "/v1/endpoints/gh")[1]["secrets"]]
+        self.assertEqual(len(ids), 2)
+        self.assertIn(new_id, ids)
+        self.refused("POST", "/v1/endpoints/gh/secrets", body={"secret": 5}, field="secret")
+        self.refused("POST", "/v1/endpoints/gh/secrets", body={"secret": "x", "y": 1},
+                     field="y")
+        self.refused("DELETE", "/v1/endpoints/gh/secrets/000000000000", status=404)
+        self.assertEqual(self.api.req("DELETE", "/v1/endpoints/gh/secrets/" + new_id)[0], 200)
+        self.refused("DELETE", "/v1/endpoints/gh/secrets/" + ids[0] if ids[0] != new_id
+                     else ids[1], status=409, field="secrets")
+        st, lim = self.api.req("GET", "/v1/limits")
+        self.assertEqual(st, 200)
+        st, b = self.api.req("PATCH", "/v1/limits",
+                             body={"dataplane.flows.timeout_established_s": 120})
+        self.assertEqual((st, b["dataplane.flows.timeout_established_s"]), (200, 120))
+        self.refused("PATCH", "/v1/limits", body={"dataplane.mode": "bridge"},
+                     field="dataplane.mode")
+        self.refused("PATCH", "/v1/limits", body={"dataplane.flows.timeout_syn_s": "10"},
+                     field="dataplane.flows.timeout_syn_s")
+        self.refused("PATCH", "/v1/limits", body={"dataplane.flows.timeout_syn_s": 0},
+                     field="dataplane.flows.timeout_syn_s")
+
+    def test_hookpathctl(self):
+        def ctl(*args):
+            return subprocess.run([sys.executable, CTL, "--socket", self.sock] + list(args),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        r = ctl("--json", "endpoints", "list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["endpoints"][0]["name"], "gh")
+        self.assertEqual(ctl("endpoints", "show", "nope").returncode, 1)
+        self.assertEqual(ctl("ready").returncode, 0)
+        r = ctl("endpoints", "set", "gh", "tolerance_s=abc")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("tolerance_s", r.stderr)
+        r = ctl("top", "--count", "1", "--interval", "0.2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("verdicts", r.stdout)
+        tok = os.path.join(self.tmp, "token")
+        r = subprocess.run([sys.executable, CTL, "--url", "http://127.0.0.1:%d" % self.port,
+                            "--token-file", tok, "health"], stdout=subprocess.PIPE, text=True)
+        self.assertEqual(r.returncode, 0)
+        r = subprocess.run([sys.executable, CTL, "--socket", self.tmp + "/none.sock", "health"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(r.returncode, 3)
+
+
+def have_root_net():
+    if os.geteuid() != 0 or shutil.which("tcpreplay") is None:
+        return False
+    r = subprocess.run(["ip", "link", "add", "hpapi-probe0", "type", "veth", "peer", "name",
+                        "hpapi-probe1"], stderr=subprocess.DEVNULL)
+    subprocess.run(["ip", "link", "del", "hpapi-probe0"], stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
+@unittest.skipUnless(have_root_net(), "needs root, veth pairs and tcpreplay")
+class LiveRotation(unittest.TestCase):
+    VA, VB = "hpapi%d-a" % (os.getpid() % 10000), "hpapi%d-b" % (os.getpid() % 10000)
+
+    def setUp(self):
+        self.tmpdir = __import__("tempfile").TemporaryDirectory(prefix="hp-api-live-")
+        self.tmp = self.tmpdir.name
+        subprocess.run(["ip", "link", "add", self.VA, "type", "veth", "peer", "name", self.VB],
+                       check=True)
+        for v in (self.VA, self.VB):
+            subprocess.run(["ip", "link", "set", v, "up"], check=True)
+            subprocess.run(["ethtool", "-K", v, "tso", "off", "gso", "off", "gro", "off",
+                            "tx", "off", "rx", "off"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            with open("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % v, "w") as f:
+                f.write("1")
+
+    def tearDown(self):
+        subprocess.run(["ip", "link", "del", self.VA], stderr=subprocess.DEVNULL)
+        self.tmpdir.cleanup()
+
+    def pcap(self, name, secret, seed):
+        path = os.path.join(self.tmp, name + ".pcap")
+        man = os.path.join(self.tmp, name + ".json")
+        hp.gen(self.tmp, "webhooks", "-o", path, "--manifest", man, "--sessions", "20",
+               "--provider", "github", "--secret", secret, "--cases", "valid", "--host", HOST,
+               "--sign-time", str(int(time.time())), "--seed", str(seed))
+        with open(man) as f:
+            return path, {r["webhook_id"] for r in json.load(f)["requests"]}
+
+    def send(self, path):
+        subprocess.run(["tcpreplay", "-q", "-i", self.VA, "--pps", "2000", path], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+
+    def test_rotate_secret_mid_run(self):
+        port = sinkenv.free_port()
+        proc, sock = start_hookpath(self.tmp, "live", "net_pcap0,iface=" + self.VB, "", port)
+        api = Api(sock, port)
+        try:
+            time.sleep(1)
+            old1 = self.pcap("old1", OLD, 11)
+            self.send(old1[0])
+            st, b = api.req("POST", "/v1/endpoints/gh/secrets", body={"secret": NEW})
+            self.assertEqual(st, 201, b)
+            new1, old2 = self.pcap("new1", NEW, 12), self.pcap("old2", OLD, 13)
+            self.send(new1[0])
+            self.send(old2[0])
+            old_id = [s["id"] for s in api.req("GET", "/v1/endpoints/gh")[1]["secrets"]
+                      if s["id"] != b["id"]][0]
+            self.assertEqual(api.req("DELETE", "/v1/endpoints/gh/secrets/" + old_id)[0], 200)
+            old3, new2 = self.pcap("old3", OLD, 14), self.pcap("new2", NEW, 15)
+            self.send(old3[0])
+            self.send(new2[0])
+        finally:
+            rc, out = stop(proc)
+        self.assertEqual(rc, 0, out[-2000:])
+        verdict = {}
+        for e in hp.read_events(os.path.join(self.tmp, "live.jsonl")):
+            verdict[e.get("webhook_id")] = (e["verdict"], e["reason"])
+        for ids, want in ((old1[1], "accept"), (new1[1], "accept"), (old2[1], "accept"),
+                          (old3[1], "reject"), (new2[1], "accept")):
+            got = {verdict.get(i, ("missing", ""))[0] for i in ids}
+            self.assertEqual(got, {want}, (want, [verdict.get(i) for i in ids]))
+        self.assertEqual({verdict[i][1] for i in old3[1]}, {"bad_signature"})
+
+
+if __name__ == "__main__":
+    hp.main()
