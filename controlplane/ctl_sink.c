@@ -38,6 +38,7 @@ struct hp_sink {
 	uint64_t open_until_ns;
 	uint32_t cooldown_ms;
 	uint32_t window;
+	uint32_t ssthresh;       /* below: the window doubles per full batch (slow start) */
 	bool connected;
 	char last_error[256];
 	/* counters */
@@ -207,11 +208,18 @@ sink_thread(void *arg)
 			s->consecutive = 0;
 			s->br = BR_CLOSED;
 			s->cooldown_ms = s->p.cooldown_ms;
-			/* AIMD: grow while round trips stay fast, halve when they get slow */
-			if (s->batch_ns_last > (uint64_t)s->p.timeout_ms * 500000ULL)
+			/* AIMD with slow start (as TCP): double up to ssthresh, then grow by a
+			 * sixteenth of the ceiling per full batch while round trips stay under
+			 * half the timeout; a slow round trip or a failure halves it */
+			if (s->batch_ns_last > (uint64_t)s->p.timeout_ms * 500000ULL) {
 				s->window = s->window > 1 ? s->window / 2 : 1;
-			else if (n >= s->window && s->window < s->p.batch_max)
-				s->window += s->p.batch_max / 16 ? s->p.batch_max / 16 : 1;
+				s->ssthresh = s->window;
+			} else if (n >= s->window && s->window < s->p.batch_max) {
+				if (s->window < s->ssthresh)
+					s->window *= 2;
+				else
+					s->window += s->p.batch_max / 16 ? s->p.batch_max / 16 : 1;
+			}
 			if (s->window > s->p.batch_max)
 				s->window = s->p.batch_max;
 			if (from_spool) {
@@ -227,6 +235,7 @@ sink_thread(void *arg)
 			s->failures++;
 			s->consecutive++;
 			s->window = s->window > 1 ? s->window / 2 : 1;
+			s->ssthresh = s->window;
 			snprintf(s->last_error, sizeof(s->last_error), "%s", err[0] ? err : "failed");
 			if (s->br == BR_HALF_OPEN || s->consecutive >= s->p.breaker_failures)
 				breaker_open(s, now);
@@ -261,6 +270,7 @@ hp_sink_create(const struct hp_sink_ops *ops, void *ctx, const struct hp_sink_pa
 	s->qmask = p->queue - 1;
 	s->q = calloc(p->queue, sizeof(*s->q));
 	s->window = p->batch_max < 64 ? p->batch_max : 64;
+	s->ssthresh = p->batch_max;
 	s->cooldown_ms = p->cooldown_ms;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);

@@ -222,11 +222,20 @@ buf_copy_str(struct pg_ctx *p, const char *s, size_t n)
 	}
 }
 
+static int pg_put(struct pg_ctx *p);
+
+/* Rows of recs in COPY text format; with stream, handed to the server every 256 KiB while the
+ * rest is built (the server parses while we format). */
 static int
-build_rows(struct pg_ctx *p, struct hp_rec *const *recs, unsigned int n)
+build_rows(struct pg_ctx *p, struct hp_rec *const *recs, unsigned int n, bool stream)
 {
 	p->len = 0;
 	for (unsigned int i = 0; i < n; i++) {
+		if (stream && p->len >= (256u << 10)) {
+			if (pg_put(p) != 0)
+				return -1;
+			p->len = 0;
+		}
 		const struct hp_rec *r = recs[i];
 		time_t sec = (time_t)(r->ts_ns / 1000000000ULL);
 		struct tm tm;
@@ -259,9 +268,30 @@ build_rows(struct pg_ctx *p, struct hp_rec *const *recs, unsigned int n)
 	return 0;
 }
 
-/* COPY the built rows into table. 0, or -1 with sqlstate/err. */
+/* Hand p->buf[0, len) to the COPY in progress. */
 static int
-pg_copy(struct pg_ctx *p, const char *table, char sqlstate[6], char *err, size_t errlen)
+pg_put(struct pg_ctx *p)
+{
+	for (size_t off = 0; off < p->len;) {
+		size_t chunk = p->len - off < (256u << 10) ? p->len - off : 256u << 10;
+		int w = PQputCopyData(p->c, p->buf + off, (int)chunk);
+
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			if (pg_wait(p, true) != 0)
+				return -1;
+			continue;
+		}
+		off += chunk;
+	}
+	return 0;
+}
+
+/* COPY recs into table. 0, or -1 with sqlstate/err. */
+static int
+pg_copy(struct pg_ctx *p, const char *table, struct hp_rec *const *recs, unsigned int n,
+	char sqlstate[6], char *err, size_t errlen)
 {
 	char sql[256];
 	PGresult *res;
@@ -284,19 +314,8 @@ pg_copy(struct pg_ctx *p, const char *table, char sqlstate[6], char *err, size_t
 		goto conn_err;
 	}
 	PQclear(res);
-	for (size_t off = 0; off < p->len;) {
-		size_t chunk = p->len - off < (256u << 10) ? p->len - off : 256u << 10;
-		int w = PQputCopyData(p->c, p->buf + off, (int)chunk);
-
-		if (w < 0)
-			goto conn_err;
-		if (w == 0) {
-			if (pg_wait(p, true) != 0)
-				goto conn_err;
-			continue;
-		}
-		off += chunk;
-	}
+	if (build_rows(p, recs, n, true) != 0 || pg_put(p) != 0)
+		goto conn_err;
 	for (;;) {
 		int w = PQputCopyEnd(p->c, NULL);
 
@@ -341,18 +360,14 @@ pg_send(void *ctx, struct hp_rec *const *recs, unsigned int n, uint64_t *dups, c
 	uint64_t inserted = 0;
 
 	p->deadline = mono_ms() + p->timeout_ms;
-	if (build_rows(p, recs, n) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (pg_copy(p, p->table, ss, err, errlen) == 0)
+	if (pg_copy(p, p->table, recs, n, ss, err, errlen) == 0)
 		return 0;
 	if (strcmp(ss, "23505") != 0)
 		return -1;
 	/* some rows are there already (a replay): store only the missing ones */
 	ss[0] = '\0';
 	if (pg_exec(p, "BEGIN", NULL, ss, err, errlen) != 0 ||
-	    pg_copy(p, "hp_stage", ss, err, errlen) != 0)
+	    pg_copy(p, "hp_stage", recs, n, ss, err, errlen) != 0)
 		return -1;
 	snprintf(sql, sizeof(sql), "INSERT INTO %s SELECT * FROM hp_stage ON CONFLICT DO NOTHING",
 		 p->table);

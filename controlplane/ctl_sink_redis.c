@@ -113,48 +113,78 @@ redis_connect(void *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* Write what hiredis buffered (blocking socket, bounded by the timeout). */
+static int
+redis_flush(struct redis_ctx *r, char *err, size_t errlen)
+{
+	int done = 0;
+
+	while (!done)
+		if (redisBufferWrite(r->c, &done) != REDIS_OK) {
+			snprintf(err, errlen, "write: %s", r->c->errstr);
+			return -1;
+		}
+	return 0;
+}
+
+#define REDIS_CHUNK 128 /* commands written at a time: the server works while we format */
+
 static int
 redis_send(void *ctx, struct hp_rec *const *recs, unsigned int n, uint64_t *dups, char *err,
 	   size_t errlen)
 {
 	struct redis_ctx *r = ctx;
+	unsigned int sent = 0, got = 0;
 	int rc = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		const char **a = r->argv + (size_t)i * 8;
-		size_t *al = r->argvlen + (size_t)i * 8;
-		int idlen = hp_rec_id(recs[i], r->ids[i], sizeof(r->ids[i]));
+	while (got < n) {
+		unsigned int target;
 
-		a[0] = "XADD", al[0] = 4;
-		a[1] = r->stream, al[1] = strlen(r->stream);
-		a[2] = "MAXLEN", al[2] = 6;
-		a[3] = "~", al[3] = 1;
-		a[4] = r->maxlen, al[4] = strlen(r->maxlen);
-		a[5] = r->ids[i], al[5] = (size_t)idlen;
-		a[6] = "event", al[6] = 5;
-		a[7] = hp_rec_json(recs[i]), al[7] = recs[i]->json_len;
-		if (redisAppendCommandArgv(r->c, 8, a, al) != REDIS_OK) {
-			snprintf(err, errlen, "pipeline: %s", r->c->errstr);
-			return -1;
-		}
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		redisReply *rep = NULL;
+		if (sent < n) {
+			unsigned int end = n - sent > REDIS_CHUNK ? sent + REDIS_CHUNK : n;
 
-		if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || rep == NULL) {
-			snprintf(err, errlen, "XADD reply: %s", r->c->errstr[0] ? r->c->errstr
-									  : "connection lost");
-			return -1;
-		}
-		if (rep->type == REDIS_REPLY_ERROR) {
-			if (strstr(rep->str, "equal or smaller") != NULL) {
-				(*dups)++;
-			} else if (rc == 0) {
-				snprintf(err, errlen, "XADD %s: %s", r->stream, rep->str);
-				rc = -1; /* keep reading: the connection stays in sync */
+			for (unsigned int i = sent; i < end; i++) {
+				const char **a = r->argv + (size_t)i * 8;
+				size_t *al = r->argvlen + (size_t)i * 8;
+				int idlen = hp_rec_id(recs[i], r->ids[i], sizeof(r->ids[i]));
+
+				a[0] = "XADD", al[0] = 4;
+				a[1] = r->stream, al[1] = strlen(r->stream);
+				a[2] = "MAXLEN", al[2] = 6;
+				a[3] = "~", al[3] = 1;
+				a[4] = r->maxlen, al[4] = strlen(r->maxlen);
+				a[5] = r->ids[i], al[5] = (size_t)idlen;
+				a[6] = "event", al[6] = 5;
+				a[7] = hp_rec_json(recs[i]), al[7] = recs[i]->json_len;
+				if (redisAppendCommandArgv(r->c, 8, a, al) != REDIS_OK) {
+					snprintf(err, errlen, "pipeline: %s", r->c->errstr);
+					return -1;
+				}
 			}
+			sent = end;
+			if (redis_flush(r, err, errlen) != 0)
+				return -1;
 		}
-		freeReplyObject(rep);
+		/* keep one chunk in flight while the next one is formatted */
+		target = sent == n ? n : sent - (sent > REDIS_CHUNK ? REDIS_CHUNK : sent);
+		for (; got < target; got++) {
+			redisReply *rep = NULL;
+
+			if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || rep == NULL) {
+				snprintf(err, errlen, "XADD reply: %s",
+					 r->c->errstr[0] ? r->c->errstr : "connection lost");
+				return -1;
+			}
+			if (rep->type == REDIS_REPLY_ERROR) {
+				if (strstr(rep->str, "equal or smaller") != NULL) {
+					(*dups)++;
+				} else if (rc == 0) {
+					snprintf(err, errlen, "XADD %s: %s", r->stream, rep->str);
+					rc = -1; /* keep reading: the connection stays in sync */
+				}
+			}
+			freeReplyObject(rep);
+		}
 	}
 	return rc;
 }

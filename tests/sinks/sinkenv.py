@@ -37,7 +37,10 @@ def wait_port(port, timeout=15.0):
 
 
 class Redis:
-    def __init__(self, tmp):
+    def __init__(self, tmp, appendfsync="always"):
+        """appendfsync: always (the tests: nothing acknowledged is lost to SIGKILL), everysec
+        (common in production; the benchmark) or "off" (no append-only file)."""
+        self.appendfsync = appendfsync
         self.dir = os.path.join(tmp, "redis")
         os.makedirs(self.dir, exist_ok=True)
         self.port = free_port()
@@ -51,7 +54,8 @@ class Redis:
     def start(self):
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+             "--save", "", "--appendonly", "no" if self.appendfsync == "off" else "yes",
+             "--appendfsync", "always" if self.appendfsync == "off" else self.appendfsync,
              "--logfile", os.path.join(self.dir, "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port)
