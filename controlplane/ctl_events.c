@@ -25,7 +25,10 @@
 
 #define DRAIN_BURST 64
 
-#define JSON_MAX (32 * 1024) /* longest line: every field at its maximum, escaped */
+/* longest line: every string field at its maximum, every byte escaped (6 bytes), plus the
+ * fixed parts and 16 PII entities */
+#define JSON_MAX (6 * (HP_EV_METHOD_MAX + HP_EV_HOST_MAX + HP_EV_URI_MAX + HP_EV_ID_MAX + 64 + \
+		       32) + 16 * 48 + 1024)
 
 static bool ev_on;
 static FILE *ev_file;
@@ -36,7 +39,6 @@ static uint64_t ev_tsc0;      /* TSC and wall clock taken together at open */
 static struct timespec ev_wall0;
 static uint64_t ev_written, ev_boot_ms, ev_seq;
 static char ev_instance[64];
-static FILE *ev_mem;          /* formats one line into ev_line */
 static char ev_line[JSON_MAX];
 static struct hp_sink *ev_sinks[2];
 static unsigned int ev_n_sinks;
@@ -94,11 +96,6 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 	else if (gethostname(ev_instance, sizeof(ev_instance)) != 0 || ev_instance[0] == '\0')
 		snprintf(ev_instance, sizeof(ev_instance), "hookpath");
 	ev_instance[sizeof(ev_instance) - 1] = '\0';
-	ev_mem = fmemopen(ev_line, sizeof(ev_line), "w");
-	if (ev_mem == NULL) {
-		snprintf(err, errlen, "events: out of memory");
-		return -ENOMEM;
-	}
 	if (cfg->events.file[0] != '\0') {
 		struct stat st;
 
@@ -169,30 +166,86 @@ esc_copy(char *dst, const char *s, size_t n)
 	return o;
 }
 
+/* One event line is built with plain appends into ev_line (no stdio: the control thread
+ * formats every event of every worker). JSON_MAX bounds the longest possible line. */
+struct jbuf {
+	char *p;
+};
+
+static inline void
+jb_lit(struct jbuf *b, const char *s, size_t n)
+{
+	memcpy(b->p, s, n);
+	b->p += n;
+}
+
+#define JB_LIT(b, s) jb_lit((b), (s), sizeof(s) - 1)
+
+static inline void
+jb_u64(struct jbuf *b, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*b->p++ = tmp[--n];
+}
+
+/* n digits, zero-padded */
+static inline void
+jb_pad(struct jbuf *b, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		b->p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	b->p += n;
+}
+
 /* JSON string body of n raw bytes: quotes, backslash and control bytes escaped; bytes >= 0x80
  * written as \u00XX (each byte one code point) so any input yields valid JSON. */
 static void
-json_str(FILE *f, const char *s, size_t n)
+jb_str(struct jbuf *b, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
+	b->p += esc_copy(b->p, s, n);
 }
 
 static void
-json_endpoint(FILE *f, uint8_t family, const uint8_t *addr, uint16_t port)
+jb_addr(struct jbuf *b, uint8_t family, const uint8_t *addr, uint16_t port)
 {
-	char buf[INET6_ADDRSTRLEN];
+	*b->p++ = '"';
+	if (family == 4) {
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				*b->p++ = '.';
+			jb_u64(b, addr[i]);
+		}
+	} else {
+		char buf[INET6_ADDRSTRLEN];
 
-	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, sizeof(buf));
-	fprintf(f, family == 4 ? "\"%s:%u\"" : "\"[%s]:%u\"", buf, port);
+		inet_ntop(AF_INET6, addr, buf, sizeof(buf));
+		*b->p++ = '[';
+		jb_lit(b, buf, strlen(buf));
+		*b->p++ = ']';
+	}
+	*b->p++ = ':';
+	jb_u64(b, port);
+	*b->p++ = '"';
+}
+
+static const char *
+pii_name(unsigned int id)
+{
+	const struct hp_pii_global_config *pg = &hp_dp.cfg->pii;
+
+	if (id < HP_PII__BUILTIN_COUNT)
+		return hp_pii_entity_name(NULL, id);
+	return id - HP_PII__BUILTIN_COUNT < pg->n_custom ? pg->custom[id - HP_PII__BUILTIN_COUNT].name
+							 : "unknown";
 }
 
 /* Wall clock of a TSC stamp, ns since the epoch. */
@@ -206,85 +259,111 @@ event_wall_ns(uint64_t tsc)
 	       dt / hz * 1000000000ULL + dt % hz * 1000000000ULL / hz;
 }
 
-static void
-write_event(FILE *f, const struct hp_event *e, uint64_t wall_ns, uint64_t seq)
+/* The event's JSON line (newline included) into buf; returns its length. */
+static size_t
+write_event(char *buf, const struct hp_event *e, uint64_t wall_ns, uint64_t seq)
 {
-	uint64_t hz = rte_get_tsc_hz();
+	static time_t last_sec = -1;
+	static char last_ts[24]; /* "YYYY-MM-DDTHH:MM:SS" of last_sec */
 	time_t sec = (time_t)(wall_ns / 1000000000ULL);
-	struct tm tm;
-	char ts[32];
+	struct jbuf b = {.p = buf};
 
-	gmtime_r(&sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(f, "{\"ts\":\"%s.%09" PRIu64 "Z\",\"event_id\":\"%" PRIu64 "-%" PRIu64
-		"\",\"worker\":%u,\"flow\":{\"src\":", ts, (uint64_t)(wall_ns % 1000000000ULL),
-		ev_boot_ms, seq, e->worker);
-	json_endpoint(f, e->family, e->src, e->sport);
-	fputs(",\"dst\":", f);
-	json_endpoint(f, e->family, e->dst, e->dport);
-	fputs("},\"http\":{\"method\":\"", f);
-	json_str(f, e->method, e->method_len);
-	fputs("\",\"host\":\"", f);
-	json_str(f, e->host, e->host_len);
-	fputs("\",\"uri\":\"", f);
-	json_str(f, e->uri, e->uri_len);
-	fprintf(f, "\",\"body_len\":%" PRIu64, e->body_len);
+	if (sec != last_sec) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		strftime(last_ts, sizeof(last_ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = sec;
+	}
+	JB_LIT(&b, "{\"ts\":\"");
+	jb_lit(&b, last_ts, 19);
+	*b.p++ = '.';
+	jb_pad(&b, wall_ns % 1000000000ULL, 9);
+	JB_LIT(&b, "Z\",\"event_id\":\"");
+	jb_u64(&b, ev_boot_ms);
+	*b.p++ = '-';
+	jb_u64(&b, seq);
+	JB_LIT(&b, "\",\"worker\":");
+	jb_u64(&b, e->worker);
+	JB_LIT(&b, ",\"flow\":{\"src\":");
+	jb_addr(&b, e->family, e->src, e->sport);
+	JB_LIT(&b, ",\"dst\":");
+	jb_addr(&b, e->family, e->dst, e->dport);
+	JB_LIT(&b, "},\"http\":{\"method\":\"");
+	jb_str(&b, e->method, e->method_len);
+	JB_LIT(&b, "\",\"host\":\"");
+	jb_str(&b, e->host, e->host_len);
+	JB_LIT(&b, "\",\"uri\":\"");
+	jb_str(&b, e->uri, e->uri_len);
+	JB_LIT(&b, "\",\"body_len\":");
+	jb_u64(&b, e->body_len);
 	if (e->flags & HP_EV_F_BODY_HASH) {
-		fputs(",\"body_sha256\":\"", f);
-		for (int i = 0; i < 32; i++)
-			fprintf(f, "%02x", e->body_sha256[i]);
-		fputc('"', f);
+		static const char hex[] = "0123456789abcdef";
+
+		JB_LIT(&b, ",\"body_sha256\":\"");
+		for (int i = 0; i < 32; i++) {
+			*b.p++ = hex[e->body_sha256[i] >> 4];
+			*b.p++ = hex[e->body_sha256[i] & 15];
+		}
+		*b.p++ = '"';
 	}
 	if (e->flags & (HP_EV_F_METHOD_TRUNC | HP_EV_F_HOST_TRUNC | HP_EV_F_URI_TRUNC))
-		fputs(",\"truncated\":true", f);
+		JB_LIT(&b, ",\"truncated\":true");
 	if (e->flags & HP_EV_F_GAP)
-		fputs(",\"gap\":true", f);
+		JB_LIT(&b, ",\"gap\":true");
 	if (e->flags & HP_EV_F_INCOMPLETE)
-		fputs(",\"incomplete\":true", f);
-	fputc('}', f);
+		JB_LIT(&b, ",\"incomplete\":true");
+	*b.p++ = '}';
 	if (e->flags & HP_EV_F_MIDSTREAM)
-		fputs(",\"midstream\":true", f);
+		JB_LIT(&b, ",\"midstream\":true");
 	if (e->endpoint != HP_EV_NO_ENDPOINT) {
-		fputs(",\"endpoint\":\"", f);
-		json_str(f, e->ep_name, strnlen(e->ep_name, sizeof(e->ep_name)));
-		fputs("\",\"provider\":\"", f);
-		json_str(f, e->ep_provider, strnlen(e->ep_provider, sizeof(e->ep_provider)));
-		fputc('"', f);
+		JB_LIT(&b, ",\"endpoint\":\"");
+		jb_str(&b, e->ep_name, strnlen(e->ep_name, sizeof(e->ep_name)));
+		JB_LIT(&b, "\",\"provider\":\"");
+		jb_str(&b, e->ep_provider, strnlen(e->ep_provider, sizeof(e->ep_provider)));
+		*b.p++ = '"';
 	}
 	if (e->webhook_id_len != 0) {
-		fputs(",\"webhook_id\":\"", f);
-		json_str(f, e->webhook_id, e->webhook_id_len);
-		fputc('"', f);
+		JB_LIT(&b, ",\"webhook_id\":\"");
+		jb_str(&b, e->webhook_id, e->webhook_id_len);
+		*b.p++ = '"';
 	}
 	if (e->flags & HP_EV_F_PII) { /* counts only, never the matched text */
-		bool first = true;
-
-		fputs(",\"pii\":{", f);
+		JB_LIT(&b, ",\"pii\":{");
 		for (unsigned int k = 0; k < e->pii_n && k < HP_EV_PII_MAX; k++) {
-			unsigned int id = e->pii_entity[k];
-			const struct hp_pii_global_config *pg = &hp_dp.cfg->pii;
-			const char *name = id < HP_PII__BUILTIN_COUNT
-						   ? hp_pii_entity_name(NULL, id)
-					   : id - HP_PII__BUILTIN_COUNT < pg->n_custom
-						   ? pg->custom[id - HP_PII__BUILTIN_COUNT].name
-						   : "unknown";
+			const char *name = pii_name(e->pii_entity[k]);
 
-			fprintf(f, "%s\"%s\":%u", first ? "" : ",", name, e->pii_count[k]);
-			first = false;
+			if (k)
+				*b.p++ = ',';
+			*b.p++ = '"';
+			jb_lit(&b, name, strlen(name));
+			JB_LIT(&b, "\":");
+			jb_u64(&b, e->pii_count[k]);
 		}
-		fputc('}', f);
+		*b.p++ = '}';
 		if (e->flags & HP_EV_F_PII_TRUNC)
-			fputs(",\"pii_truncated\":true", f);
-		if (e->flags & HP_EV_F_MASKED)
-			fprintf(f, ",\"pii_masked_bytes\":%u", e->pii_masked);
+			JB_LIT(&b, ",\"pii_truncated\":true");
+		if (e->flags & HP_EV_F_MASKED) {
+			JB_LIT(&b, ",\"pii_masked_bytes\":");
+			jb_u64(&b, e->pii_masked);
+		}
 	}
 	if (e->flags & HP_EV_F_KEY_FALLBACK)
-		fputs(",\"dedup_key\":\"body_hash\"", f);
+		JB_LIT(&b, ",\"dedup_key\":\"body_hash\"");
 	if (e->flags & HP_EV_F_LATE)
-		fputs(",\"late\":true", f);
-	fprintf(f, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"latency_ns\":%" PRIu64 "}\n",
-		hp_ev_verdict_name(e->verdict), hp_ev_reason_name(e->reason),
-		(uint64_t)(e->latency_tsc * 1000000000ULL / hz));
+		JB_LIT(&b, ",\"late\":true");
+	{
+		const char *v = hp_ev_verdict_name(e->verdict), *r = hp_ev_reason_name(e->reason);
+
+		JB_LIT(&b, ",\"verdict\":\"");
+		jb_lit(&b, v, strlen(v));
+		JB_LIT(&b, "\",\"reason\":\"");
+		jb_lit(&b, r, strlen(r));
+		JB_LIT(&b, "\",\"latency_ns\":");
+		jb_u64(&b, e->latency_tsc * 1000000000ULL / rte_get_tsc_hz());
+		JB_LIT(&b, "}\n");
+	}
+	return (size_t)(b.p - buf);
 }
 
 /* The sinks' record of an event whose JSON line is ev_line[0, len) (newline included). */
@@ -340,14 +419,8 @@ hp_ctl_events_drain(unsigned int budget)
 
 			for (unsigned int i = 0; i < n; i++) {
 				uint64_t wall = event_wall_ns(evs[i].tsc), seq = ++ev_seq;
-				long len;
+				size_t len = write_event(ev_line, &evs[i], wall, seq);
 
-				rewind(ev_mem);
-				write_event(ev_mem, &evs[i], wall, seq);
-				fflush(ev_mem);
-				len = ftell(ev_mem);
-				if (len <= 0 || (size_t)len >= sizeof(ev_line))
-					continue;
 				if (ev_file != NULL) {
 					if (fwrite(ev_line, 1, (size_t)len, ev_file) != (size_t)len)
 						ev_write_errors++;
@@ -494,7 +567,5 @@ hp_ctl_events_close(void)
 	if (ev_file != NULL)
 		fclose(ev_file);
 	ev_file = NULL;
-	fclose(ev_mem);
-	ev_mem = NULL;
 	ev_on = false;
 }

@@ -24,6 +24,7 @@
 #include "hp_config.h"
 
 #define EXIT_CONFIG 2
+#define DRAIN_BUDGET 16384 /* events per control loop turn, between API polls */
 
 struct app_opts {
 	const char *config;
@@ -125,14 +126,17 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t next_stats = rte_rdtsc() + cfg->control.stats_interval_s * hz;
 
+	unsigned int drained = 0;
+
 	while (!hp_dp.stop) {
-		hp_ctl_api_poll(5);
+		/* a full drain budget means more is waiting: do not sleep */
+		hp_ctl_api_poll(drained >= DRAIN_BUDGET ? 0 : 1);
 		if (o->exit_idle_ms && hp_dp_idle_for(o->exit_idle_ms)) {
 			fprintf(stdout, "hookpath: rx idle for %" PRIu64 " ms, stopping\n",
 				o->exit_idle_ms);
 			hp_dp_request_stop();
 		}
-		hp_ctl_events_drain(1u << 20);
+		drained = hp_ctl_events_drain(DRAIN_BUDGET);
 		hp_ctl_events_tick();
 		hp_dp_tick();
 		if (cfg->control.stats_interval_s && rte_rdtsc() >= next_stats) {
