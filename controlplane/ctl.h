@@ -39,6 +39,12 @@ void hp_ctl_sinks_json(FILE *f);
 void hp_ctl_sinks_metrics(FILE *f);
 bool hp_ctl_sinks_idle(void);
 
+/* The shared replay check's resolver thread (ctl_resolver.c): started after the dataplane's
+ * rings exist, stopped after the workers. start: 0 (also when off) or -1 with a message. */
+int hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen);
+void hp_ctl_resolver_stop(void);
+void hp_ctl_resolver_json(FILE *f);
+
 /* Prometheus text exposition (format 0.0.4) of every counter, the latency histogram, the
  * per-endpoint counters and the sinks; malloc'd (caller frees), *len its length; NULL on ENOMEM.
  * Control thread only. */

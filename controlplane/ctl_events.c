@@ -352,6 +352,8 @@ write_event(char *buf, const struct hp_event *e, uint64_t wall_ns, uint64_t seq)
 		JB_LIT(&b, ",\"dedup_key\":\"body_hash\"");
 	if (e->flags & HP_EV_F_LATE)
 		JB_LIT(&b, ",\"late\":true");
+	if (e->flags & HP_EV_F_GLOBAL) /* the shared replay check answered */
+		JB_LIT(&b, ",\"replay_scope\":\"global\"");
 	{
 		const char *v = hp_ev_verdict_name(e->verdict), *r = hp_ev_reason_name(e->reason);
 
@@ -492,6 +494,8 @@ hp_ctl_sinks_json(FILE *f)
 	for (unsigned int k = 0; ev_n_sinks == 0 && k < 2; k++)
 		if (ev_final[k] != NULL)
 			fprintf(f, ",\"%s\":%s", ev_final_name[k], ev_final[k]);
+	fputs(",\"replay_global\":", f);
+	hp_ctl_resolver_json(f);
 	fputc('}', f);
 }
 

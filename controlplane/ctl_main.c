@@ -217,6 +217,13 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out_dp;
 	}
+	ret = hp_ctl_resolver_start(&cfg, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "hookpath: %s\n", err);
+		hp_ctl_events_close();
+		rc = 1;
+		goto out_dp;
+	}
 	ret = hp_ctl_cfgapi_init(o.config, &cfg, err, sizeof(err));
 	if (ret == 0) {
 		hp_ctl_api_set_ops(&hp_cfgapi_ops);
@@ -238,6 +245,7 @@ main(int argc, char **argv)
 	else
 		control_loop(&cfg, &o);
 	hp_dp_wait();
+	hp_ctl_resolver_stop();
 	hp_ctl_api_stop();
 	hp_ctl_cfgapi_fini();
 	hp_ctl_events_close();
@@ -253,6 +261,7 @@ main(int argc, char **argv)
 		}
 	}
 out_dp:
+	hp_ctl_resolver_stop();
 	hp_ctl_telemetry_fini();
 	hp_dp_fini();
 out_eal:

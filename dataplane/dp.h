@@ -32,6 +32,28 @@ struct hp_verify_ctx;
 struct hp_vheader;
 struct hp_dedup;
 struct hp_pii_scratch;
+struct hp_session;
+
+/* The shared replay check (replay_cache.global): a worker asks the control plane's resolver
+ * thread over its own SP/SC ring pair and holds the request until the answer or a timeout. */
+struct hp_gquery {
+	uint32_t slot, gen;           /* the worker's await entry */
+	uint32_t ttl_s;
+	uint8_t key[16];              /* HP_DEDUP_KEY_LEN */
+};
+
+enum hp_ganswer_result { HP_GA_FIRST = 0, HP_GA_DUPLICATE, HP_GA_UNAVAILABLE };
+
+struct hp_ganswer {
+	uint32_t slot, gen;
+	uint32_t result;              /* enum hp_ganswer_result */
+};
+
+struct hp_await {
+	struct hp_session *s;         /* NULL: answered or abandoned */
+	uint32_t gen;
+	uint64_t deadline_tsc;
+};
 struct hp_pii_result;
 struct rte_rcu_qsbr;
 
@@ -109,6 +131,13 @@ struct hp_worker {
 	uint64_t (*ep_ctr)[HP_EP_CTR__MAX]; /* per endpoint counters */
 	struct hp_pii_scratch **pii_scratch; /* by endpoint index (pii.policy report) */
 	struct hp_pii_result *pii_res;    /* the last scan (one request at a time) */
+	/* shared replay check (replay_cache.global), NULL rings: off */
+	struct rte_ring *gq;              /* to the resolver */
+	struct rte_ring *ga;              /* from the resolver */
+	struct hp_await *await;           /* FIFO of waiting requests, deadline order */
+	uint32_t await_mask, await_head, await_tail, await_gen;
+	uint64_t global_timeout_tsc;
+	bool global_reject;               /* on_unavailable: reject */
 	uint16_t hold_max;                /* pii.max_held_segments at start (0: tap) */
 	uint16_t hold_limit;              /* the live pii.max_held_segments, <= hold_max */
 	uint16_t ext_max;                 /* body extents mapped per held request */

@@ -52,6 +52,8 @@ enum hp_ev_reason {
 	HP_EV_R_PII_MASK_FAILED,    /* a match could not be masked (bytes already forwarded, too
 				     * many matches to keep, scan error): refused, 422 */
 	HP_EV_R_PII_HOLD_FULL,      /* more body segments than pii.max_held_segments: 413 */
+	HP_EV_R_REPLAY_UNAVAILABLE, /* the shared replay check did not answer in time and
+				     * replay_cache.global.on_unavailable is reject: 503 */
 	HP_EV_R__MAX,
 };
 
@@ -70,6 +72,7 @@ enum hp_ev_reason {
 #define HP_EV_F_PII          0x0400 /* pii_entity/pii_count[0, pii_n) are valid */
 #define HP_EV_F_PII_TRUNC    0x0800 /* more entities matched than HP_EV_PII_MAX */
 #define HP_EV_F_MASKED       0x1000 /* the body went on masked (pii_masked bytes changed) */
+#define HP_EV_F_GLOBAL       0x2000 /* the shared replay check (Redis) decided */
 
 #define HP_EV_NO_ENDPOINT 0xffff
 #define HP_EV_ID_MAX      96

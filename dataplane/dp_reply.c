@@ -52,6 +52,7 @@ hp_reply_status(enum hp_ev_reason r)
 		return 431;
 	case HP_EV_R_REPLAY_CACHE_FULL:
 	case HP_EV_R_REPLAY_CACHE_BUSY:
+	case HP_EV_R_REPLAY_UNAVAILABLE:
 		return 503; /* the sender retries: nothing was accepted */
 	default:
 		return 400;

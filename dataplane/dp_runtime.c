@@ -561,6 +561,28 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		}
 		w->body_hash = dp->cfg->events.body_hash;
 	}
+	if (dp->cfg->replay_cache.global_url[0] != '\0') {
+		const struct hp_replay_config *rc = &dp->cfg->replay_cache;
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "hp_gq_%u", w->id);
+		w->gq = rte_ring_create_elem(name, sizeof(struct hp_gquery), 2 * rc->global_max_pending,
+					     w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "hp_ga_%u", w->id);
+		w->ga = rte_ring_create_elem(name, sizeof(struct hp_ganswer),
+					     2 * rc->global_max_pending, w->socket,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->await = rte_zmalloc_socket("hp_await", rc->global_max_pending * sizeof(*w->await),
+					      RTE_CACHE_LINE_SIZE, w->socket);
+		if (w->gq == NULL || w->ga == NULL || w->await == NULL) {
+			snprintf(err, errlen, "replay_cache.global.max_pending: cannot allocate the "
+				 "shared check's rings of worker %u", w->id);
+			return -ENOMEM;
+		}
+		w->await_mask = rc->global_max_pending - 1;
+		w->global_timeout_tsc = rte_get_tsc_hz() / 1000 * rc->global_timeout_ms;
+		w->global_reject = rc->global_on_unavailable == HP_GLOBAL_REJECT;
+	}
 	if (hp_flow_table_create(w, &dc->flows) != 0) {
 		snprintf(err, errlen, "dataplane.flows.max: cannot allocate a flow table of %u "
 			 "flows for worker %u (give EAL more memory with -m)", dc->flows.max, w->id);
@@ -786,6 +808,9 @@ hp_dp_fini(void)
 		hp_session_pool_destroy(w);
 		rte_free(w->stream_nodes);
 		rte_ring_free(w->ev_ring);
+		rte_ring_free(w->gq);
+		rte_ring_free(w->ga);
+		rte_free(w->await);
 		for (unsigned int j = 0; j < hp_dp.n_workers; j++)
 			rte_ring_free(w->ring_to[j]);
 		rte_free(w->scratch);

@@ -90,6 +90,16 @@ struct hp_session {
 	struct body_ext *ext;           /* w->ext_max */
 	uint8_t *body_buf;              /* the parser's body copy (masked in place) */
 	uint32_t masked_bytes;          /* of the current request */
+	/* shared replay check (replay_cache.global): the request waits for Redis's answer, its
+	 * event built, its segments held (bridge) */
+	bool awaiting;
+	uint32_t await_slot, await_gen;
+	uint64_t await_tsc;             /* seg_tsc of the completing segment (latency) */
+	struct hp_event aev;
+	const struct hp_pkt *cur_pkt;   /* decode of the segment being fed */
+	bool tmpl_valid;                /* tmpl_m/tmpl_pkt: the held client segment with the */
+	struct rte_mbuf *tmpl_m;        /* highest sequence number, template of the RST and */
+	struct hp_pkt tmpl_pkt;         /* answer of a reject decided after its burst */
 };
 
 /* Memory of one pool element: the session, then the parser state and its buffers. */
@@ -174,18 +184,15 @@ event_emit(struct hp_session *s, struct hp_event *e)
 		w->ctr.c[HP_CTR_EVENTS_RING_FULL]++;
 }
 
-/* An event for request req (may be NULL when the request line itself was bad). id: the
- * provider's delivery id (may be NULL). Counts the verdict and the reason. */
+/* Count a verdict: verdict and reason counters, the latency histogram, the endpoint's. */
 static void
-request_event_id(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
-		 enum hp_ev_reason r, uint16_t extra_flags, const struct hp_vspan *id)
+event_count(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r)
 {
 	static const enum hp_ctr vctr[] = {
 		[HP_EV_ACCEPT] = HP_CTR_VERDICT_ACCEPT, [HP_EV_REJECT] = HP_CTR_VERDICT_REJECT,
 		[HP_EV_DUPLICATE] = HP_CTR_VERDICT_DUPLICATE, [HP_EV_PASS] = HP_CTR_VERDICT_PASS,
 	};
 	struct hp_worker *w = s->w;
-	struct hp_event e;
 
 	w->ctr.c[vctr[v]]++;
 	w->ctr.c[HP_CTR_REASON_BASE + r]++;
@@ -203,34 +210,42 @@ request_event_id(struct hp_session *s, const struct hp_http_request *req, enum h
 		   : v == HP_EV_DUPLICATE ? HP_EP_CTR_DUPLICATE
 					  : HP_EP_CTR_REJECT]++;
 	}
-	if (w->ev_ring == NULL)
-		return;
-	memset(&e, 0, sizeof(e));
-	event_flow(&e, s->flow);
-	e.endpoint = s->ep != NULL ? s->ep->index : HP_EV_NO_ENDPOINT;
+}
+
+/* Everything of the event of request req but its verdict (req may be NULL when the request
+ * line itself was bad; id: the provider's delivery id, may be NULL). Ends the body hash. */
+static void
+event_fill(struct hp_session *s, const struct hp_http_request *req, uint16_t extra_flags,
+	   const struct hp_vspan *id, struct hp_event *e)
+{
+	struct hp_worker *w = s->w;
+
+	memset(e, 0, sizeof(*e));
+	event_flow(e, s->flow);
+	e->endpoint = s->ep != NULL ? s->ep->index : HP_EV_NO_ENDPOINT;
 	if (s->ep != NULL) { /* by value: the configuration may change before it is written */
-		memcpy(e.ep_name, s->ep->cfg->name, sizeof(e.ep_name));
-		memcpy(e.ep_provider, s->ep->cfg->provider, sizeof(e.ep_provider));
+		memcpy(e->ep_name, s->ep->cfg->name, sizeof(e->ep_name));
+		memcpy(e->ep_provider, s->ep->cfg->provider, sizeof(e->ep_provider));
 	}
 	if (s->pii_valid) { /* counts per entity, never the matched text */
 		const struct hp_pii_result *pr = w->pii_res;
 		unsigned int n = 0;
 
-		e.flags |= HP_EV_F_PII;
+		e->flags |= HP_EV_F_PII;
 		for (unsigned int k = 0; pr->total != 0 && k < HP_PII_MAX_ENTITIES; k++) {
 			if (pr->count[k] == 0)
 				continue;
 			if (n == HP_EV_PII_MAX) {
-				e.flags |= HP_EV_F_PII_TRUNC;
+				e->flags |= HP_EV_F_PII_TRUNC;
 				break;
 			}
-			e.pii_entity[n] = (uint8_t)k;
-			e.pii_count[n++] = (uint16_t)RTE_MIN(pr->count[k], UINT16_MAX);
+			e->pii_entity[n] = (uint8_t)k;
+			e->pii_count[n++] = (uint16_t)RTE_MIN(pr->count[k], UINT16_MAX);
 		}
-		e.pii_n = (uint8_t)n;
+		e->pii_n = (uint8_t)n;
 		if (s->masked_bytes != 0) {
-			e.flags |= HP_EV_F_MASKED;
-			e.pii_masked = s->masked_bytes;
+			e->flags |= HP_EV_F_MASKED;
+			e->pii_masked = s->masked_bytes;
 		}
 	}
 	if (id != NULL && id->len != 0) {
@@ -238,30 +253,45 @@ request_event_id(struct hp_session *s, const struct hp_http_request *req, enum h
 
 		if (n > HP_EV_ID_MAX) {
 			n = HP_EV_ID_MAX;
-			e.flags |= HP_EV_F_ID_TRUNC;
+			e->flags |= HP_EV_F_ID_TRUNC;
 		}
-		memcpy(e.webhook_id, id->p, n);
-		e.webhook_id_len = (uint8_t)n;
+		memcpy(e->webhook_id, id->p, n);
+		e->webhook_id_len = (uint8_t)n;
 	}
-	e.flags |= extra_flags | (uint16_t)s->req_flags;
+	e->flags |= extra_flags | (uint16_t)s->req_flags;
 	if (req != NULL) {
-		span_copy(e.method, sizeof(e.method), &e.method_len, NULL, &req->method, &e.flags,
+		span_copy(e->method, sizeof(e->method), &e->method_len, NULL, &req->method, &e->flags,
 			  HP_EV_F_METHOD_TRUNC);
-		span_copy(e.host, sizeof(e.host), &e.host_len, NULL, &req->host, &e.flags,
+		span_copy(e->host, sizeof(e->host), &e->host_len, NULL, &req->host, &e->flags,
 			  HP_EV_F_HOST_TRUNC);
-		span_copy(e.uri, sizeof(e.uri), NULL, &e.uri_len, &req->target, &e.flags,
+		span_copy(e->uri, sizeof(e->uri), NULL, &e->uri_len, &req->target, &e->flags,
 			  HP_EV_F_URI_TRUNC);
-		e.body_len = req->body_len;
+		e->body_len = req->body_len;
 		if (req->flags & HP_HTTP_REQ_BODY_GAP)
-			e.flags |= HP_EV_F_GAP;
-		if (s->hashing && !(e.flags & (HP_EV_F_GAP | HP_EV_F_INCOMPLETE))) {
+			e->flags |= HP_EV_F_GAP;
+		if (s->hashing && !(e->flags & (HP_EV_F_GAP | HP_EV_F_INCOMPLETE))) {
 			unsigned int n = 0;
 
-			if (EVP_DigestFinal_ex(s->sha, e.body_sha256, &n) == 1 && n == 32)
-				e.flags |= HP_EV_F_BODY_HASH;
+			if (EVP_DigestFinal_ex(s->sha, e->body_sha256, &n) == 1 && n == 32)
+				e->flags |= HP_EV_F_BODY_HASH;
 		}
 	}
 	s->hashing = false;
+}
+
+/* An event for request req: counted, filled, sent to the control thread. */
+static void
+request_event_id(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
+		 enum hp_ev_reason r, uint16_t extra_flags, const struct hp_vspan *id)
+{
+	struct hp_event e;
+
+	event_count(s, v, r);
+	if (s->w->ev_ring == NULL) {
+		s->hashing = false;
+		return;
+	}
+	event_fill(s, req, extra_flags, id, &e);
 	e.verdict = (uint8_t)v;
 	e.reason = (uint8_t)r;
 	event_emit(s, &e);
@@ -303,6 +333,11 @@ hold_cur(struct hp_session *s)
 	s->cur.dirty = false;
 	s->held[s->n_held] = s->cur;
 	s->cur_seg = s->n_held++;
+	if (s->cur_pkt != NULL && (!s->tmpl_valid || !seq_lt(s->cur.seq, s->tmpl_pkt.tcp_seq))) {
+		s->tmpl_m = s->cur.m;
+		s->tmpl_pkt = *s->cur_pkt;
+		s->tmpl_valid = true;
+	}
 	w->ctr.c[HP_CTR_PII_HELD_SEGMENTS]++;
 }
 
@@ -496,6 +531,7 @@ hold_release(struct hp_session *s)
 	s->n_held = 0;
 	s->n_ext = 0;
 	s->holding = false;
+	s->tmpl_valid = false;
 }
 
 /* Reject or flow end: free everything held. Returns the first held sequence number (where the
@@ -516,6 +552,7 @@ hold_drop(struct hp_session *s, uint32_t *first)
 	s->n_held = 0;
 	s->n_ext = 0;
 	s->holding = false;
+	s->tmpl_valid = false;
 	return any;
 }
 
@@ -615,6 +652,156 @@ dedup_key(struct hp_session *s, const struct hp_http_request *req, const struct 
 		return false;
 	memcpy(key, md, HP_DEDUP_KEY_LEN);
 	return true;
+}
+
+/* ---- shared replay check (replay_cache.global) ---- */
+
+enum global_ask_result { GLOBAL_ASKED, GLOBAL_UNAVAILABLE, GLOBAL_SKIPPED };
+
+static enum hp_verdict reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m,
+				  const uint8_t *data, const struct hp_pkt *pkt);
+
+/* Ask the resolver whether another appliance saw key. The request then waits: bridge, its
+ * held segments stay held (nothing of it reached the server complete); tap, only its event. */
+static enum global_ask_result
+global_ask(struct hp_session *s, const uint8_t key[HP_DEDUP_KEY_LEN], uint64_t ttl_ms)
+{
+	struct hp_worker *w = s->w;
+	struct hp_gquery q;
+	struct hp_await *a;
+
+	if (w->is_bridge && s->n_held == 0) { /* nothing held: the answer could not stop it */
+		w->ctr.c[HP_CTR_REPLAY_GLOBAL_SKIPPED]++;
+		return GLOBAL_SKIPPED;
+	}
+	if (w->await_tail - w->await_head > w->await_mask) {
+		w->ctr.c[HP_CTR_REPLAY_GLOBAL_BUSY]++;
+		return GLOBAL_UNAVAILABLE;
+	}
+	q.slot = w->await_tail & w->await_mask;
+	q.gen = ++w->await_gen;
+	q.ttl_s = (uint32_t)((ttl_ms + 999) / 1000);
+	memcpy(q.key, key, HP_DEDUP_KEY_LEN);
+	if (rte_ring_sp_enqueue_elem(w->gq, &q, sizeof(q)) != 0) {
+		w->ctr.c[HP_CTR_REPLAY_GLOBAL_BUSY]++;
+		return GLOBAL_UNAVAILABLE;
+	}
+	a = &w->await[q.slot];
+	a->s = s;
+	a->gen = q.gen;
+	a->deadline_tsc = s->seg_tsc + w->global_timeout_tsc;
+	w->await_tail++;
+	s->awaiting = true;
+	s->await_slot = q.slot;
+	s->await_gen = q.gen;
+	s->await_tsc = s->seg_tsc;
+	w->ctr.c[HP_CTR_REPLAY_GLOBAL_ASKED]++;
+	return GLOBAL_ASKED;
+}
+
+/* The waiting request's verdict: its event, then its held segments go on or are refused. */
+static void
+global_finish(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r)
+{
+	struct hp_worker *w = s->w;
+	uint64_t seg_tsc = s->seg_tsc;
+
+	s->awaiting = false;
+	w->await[s->await_slot].s = NULL;
+	s->seg_tsc = s->await_tsc; /* latency from the completing segment */
+	event_count(s, v, r);
+	s->aev.verdict = (uint8_t)v;
+	s->aev.reason = (uint8_t)r;
+	if (v != HP_EV_ACCEPT) { /* masked copies are dropped with the request */
+		s->aev.flags &= (uint16_t)~HP_EV_F_MASKED;
+		s->aev.pii_masked = 0;
+	}
+	if (v == HP_EV_ACCEPT && !(s->aev.flags & HP_EV_F_MASKED) && s->masked_bytes != 0) {
+		s->aev.flags |= HP_EV_F_MASKED;
+		s->aev.pii_masked = s->masked_bytes;
+	}
+	if (w->ev_ring != NULL)
+		event_emit(s, &s->aev);
+	s->seg_tsc = seg_tsc;
+	if (v == HP_EV_ACCEPT) {
+		if (s->holding)
+			hold_release(s);
+		return;
+	}
+	s->rej_reason = r;
+	s->rej_respond = s->ep != NULL ? s->ep->respond : true;
+	s->rej_reset_server = s->ep != NULL ? s->ep->reset_server : true;
+	s->rej_active = false; /* tap: the request is long gone */
+	if (w->is_bridge && s->tmpl_valid) {
+		/* RST to the server at the first held byte, answer to the client, flow cut: as a
+		 * reject in the segment's own burst, with the last held segment as template */
+		struct rte_mbuf *m = s->tmpl_m;
+		struct hp_pkt pkt = s->tmpl_pkt;
+
+		rte_mbuf_refcnt_update(m, 1);
+		reject_act(w, s, m, rte_pktmbuf_mtod(m, const uint8_t *), &pkt);
+		rte_pktmbuf_free(m);
+	} else if (s->holding) {
+		uint32_t first;
+
+		hold_drop(s, &first);
+	}
+}
+
+/* Answers of the resolver, then the waits past their deadline (FIFO: one timeout for all).
+ * At most GLOBAL_POLL_MAX verdicts per call, so that their RSTs and answers (two crafted
+ * packets each) fit the worker's reply array before it is flushed. */
+#define GLOBAL_POLL_MAX (HP_REPLY_MAX / 2)
+
+unsigned int
+hp_session_global_poll(struct hp_worker *w, uint64_t now)
+{
+	struct hp_ganswer ans[GLOBAL_POLL_MAX];
+	unsigned int n, done;
+
+	n = rte_ring_sc_dequeue_burst_elem(w->ga, ans, sizeof(ans[0]), GLOBAL_POLL_MAX, NULL);
+	done = n;
+	{
+		for (unsigned int i = 0; i < n; i++) {
+			struct hp_await *a = &w->await[ans[i].slot & w->await_mask];
+			struct hp_session *s = a->s;
+
+			if (s == NULL || a->gen != ans[i].gen || !s->awaiting ||
+			    s->await_gen != ans[i].gen)
+				continue; /* abandoned, or timed out first */
+			if (ans[i].result == HP_GA_FIRST) {
+				w->ctr.c[HP_CTR_REPLAY_GLOBAL_FIRST]++;
+				global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
+			} else if (ans[i].result == HP_GA_DUPLICATE) {
+				w->ctr.c[HP_CTR_REPLAY_GLOBAL_DUPLICATE]++;
+				global_finish(s, HP_EV_DUPLICATE, HP_EV_R_DUPLICATE);
+			} else {
+				w->ctr.c[HP_CTR_REPLAY_GLOBAL_UNAVAILABLE]++;
+				s->aev.flags &= (uint16_t)~HP_EV_F_GLOBAL;
+				if (w->global_reject)
+					global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
+				else
+					global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
+			}
+		}
+	}
+	while (w->await_head != w->await_tail && done < GLOBAL_POLL_MAX) {
+		struct hp_await *a = &w->await[w->await_head & w->await_mask];
+
+		if (a->s != NULL) {
+			if ((int64_t)(now - a->deadline_tsc) < 0)
+				break;
+			done++;
+			w->ctr.c[HP_CTR_REPLAY_GLOBAL_TIMEOUT]++;
+			a->s->aev.flags &= (uint16_t)~HP_EV_F_GLOBAL;
+			if (w->global_reject)
+				global_finish(a->s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
+			else
+				global_finish(a->s, HP_EV_ACCEPT, HP_EV_R_OK);
+		}
+		w->await_head++;
+	}
+	return done;
 }
 
 /* A complete request of a routed flow: verify, then the replay cache. */
@@ -730,6 +917,27 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 			       flags, &out.webhook_id);
 			return;
 		}
+		if (w->ga != NULL) { /* new here: and to the other appliances? */
+			switch (global_ask(s, key, ttl)) {
+			case GLOBAL_ASKED:
+				s->decided = true;
+				if (mask) /* masked now, released with the answer */
+					s->masked_bytes = hold_mask(s, req, w->pii_res,
+								    ep->pii_mask_set);
+				event_fill(s, req, flags | HP_EV_F_GLOBAL, &out.webhook_id,
+					   &s->aev);
+				return;
+			case GLOBAL_UNAVAILABLE:
+				if (w->global_reject) {
+					reject(s, req, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE,
+					       flags, &out.webhook_id);
+					return;
+				}
+				break;
+			case GLOBAL_SKIPPED:
+				break;
+			}
+		}
 	}
 	s->decided = true;
 	if (s->holding) {
@@ -748,6 +956,15 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	struct hp_session *s = ctx;
 	struct hp_worker *w = s->w;
 
+	if (unlikely(s->awaiting)) { /* pipelined behind a request still waiting: decide that
+				       * one now, as if the shared check were unavailable */
+		w->ctr.c[HP_CTR_REPLAY_GLOBAL_BUSY]++;
+		s->aev.flags &= (uint16_t)~HP_EV_F_GLOBAL;
+		if (w->global_reject)
+			global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
+		else
+			global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
+	}
 	s->req_flags = 0;
 	s->decided = false;
 	s->pii_valid = false;
@@ -772,7 +989,8 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	}
 	w->ctr.c[HP_CTR_REQ_ROUTED]++;
 	s->eps->w[w->id].ep_ctr[s->ep->index][HP_EP_CTR_REQUESTS]++;
-	if (s->ep->pii_hold && w->hold_max != 0)
+	if ((s->ep->pii_hold || (w->ga != NULL && s->ep->dedup_kind != HP_DK_NONE)) &&
+	    w->hold_max != 0)
 		hold_start(s);
 	/* refused before the body is seen: the sender said how much it will send */
 	if (req->body == HP_HTTP_BODY_LENGTH && req->content_length > s->ep->max_body)
@@ -1218,6 +1436,7 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 	s->cur_seg = -1;
 	s->cur_consumed = false;
 	s->cur_holdable = false;
+	s->cur_pkt = pkt;
 	if (w->hold_max != 0) {
 		if (dir == 0 && s->masked_valid && len != 0 && seq_lt(seq, s->masked_hi) &&
 		    seq_lt(s->masked_lo, seq + len)) {
@@ -1258,6 +1477,7 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 			reject(s, s->req, HP_EV_REJECT, HP_EV_R_PII_MASK_FAILED, 0, NULL);
 	}
 	s->cur_dir = 2;
+	s->cur_pkt = NULL;
 	if (unlikely(s->pending)) {
 		if (dir == 0)
 			return reject_act(w, s, m, data, pkt);
@@ -1300,6 +1520,12 @@ hp_session_release(struct hp_worker *w, struct hp_flow *f)
 		return;
 	s->seg_tsc = rte_rdtsc();
 	s->cur_dir = 2;
+	if (s->awaiting) { /* the flow ended while its request waited: nothing to forward */
+		w->ctr.c[HP_CTR_REPLAY_GLOBAL_ABANDONED]++;
+		s->aev.flags |= HP_EV_F_LATE;
+		s->tmpl_valid = false; /* no RST or answer on a flow being forgotten */
+		global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
+	}
 	hp_stream_close(&w->stream_env, &s->stream, 0);
 	hp_stream_close(&w->stream_env, &s->stream, 1);
 	dir_eof(s, 0);

@@ -38,4 +38,7 @@ void hp_session_stream_env(struct hp_worker *w);
  * in progress becomes an incomplete event) and return the session to the pool. */
 void hp_session_release(struct hp_worker *w, struct hp_flow *f);
 
+/* Worker loop: answers of the shared replay check and its timeouts (w->ga != NULL). */
+unsigned int hp_session_global_poll(struct hp_worker *w, uint64_t now);
+
 #endif /* HP_DP_SESSION_H */

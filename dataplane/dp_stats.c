@@ -69,6 +69,14 @@ static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
 	[HP_CTR_PII_MASKED_BYTES] = "pii_masked_bytes",
 	[HP_CTR_PII_MASKED_SEGMENTS] = "pii_masked_segments",
 	[HP_CTR_PII_RETRANSMIT_DROPPED] = "pii_retransmit_dropped",
+	[HP_CTR_REPLAY_GLOBAL_ASKED] = "replay_global_asked",
+	[HP_CTR_REPLAY_GLOBAL_FIRST] = "replay_global_first",
+	[HP_CTR_REPLAY_GLOBAL_DUPLICATE] = "replay_global_duplicate",
+	[HP_CTR_REPLAY_GLOBAL_UNAVAILABLE] = "replay_global_unavailable",
+	[HP_CTR_REPLAY_GLOBAL_TIMEOUT] = "replay_global_timeout",
+	[HP_CTR_REPLAY_GLOBAL_BUSY] = "replay_global_busy",
+	[HP_CTR_REPLAY_GLOBAL_SKIPPED] = "replay_global_skipped",
+	[HP_CTR_REPLAY_GLOBAL_ABANDONED] = "replay_global_abandoned",
 	[HP_CTR_STREAM_NOMBUF] = "stream_nombuf",
 	[HP_CTR_STREAM_DROPPED] = "stream_dropped",
 	[HP_CTR_EVENTS] = "events",
@@ -112,6 +120,7 @@ static const char *const reason_names[HP_EV_R__MAX] = {
 	[HP_EV_R_REPLAY_CACHE_BUSY] = "replay_cache_busy",
 	[HP_EV_R_PII_BLOCKED] = "pii_blocked", [HP_EV_R_PII_MASK_FAILED] = "pii_mask_failed",
 	[HP_EV_R_PII_HOLD_FULL] = "pii_hold_full",
+	[HP_EV_R_REPLAY_UNAVAILABLE] = "replay_unavailable",
 };
 
 const char *

@@ -88,6 +88,15 @@ enum hp_ctr {
 	HP_CTR_PII_MASKED_BYTES,    /* bytes changed by masking */
 	HP_CTR_PII_MASKED_SEGMENTS, /* segments rewritten (checksum recomputed) */
 	HP_CTR_PII_RETRANSMIT_DROPPED, /* client retransmissions of masked bytes: dropped */
+	HP_CTR_REPLAY_GLOBAL_ASKED,     /* requests the local cache said first, asked to Redis */
+	HP_CTR_REPLAY_GLOBAL_FIRST,     /* ... Redis said first too: accepted */
+	HP_CTR_REPLAY_GLOBAL_DUPLICATE, /* ... another appliance had it: duplicate */
+	HP_CTR_REPLAY_GLOBAL_UNAVAILABLE, /* Redis down or erring: on_unavailable applied */
+	HP_CTR_REPLAY_GLOBAL_TIMEOUT,   /* no answer within global.timeout_ms: on_unavailable */
+	HP_CTR_REPLAY_GLOBAL_BUSY,      /* max_pending waiting, or the query ring full */
+	HP_CTR_REPLAY_GLOBAL_SKIPPED,   /* bridge: no segment of the request could be held, so
+					 * the check could not stop it: local verdict only */
+	HP_CTR_REPLAY_GLOBAL_ABANDONED, /* the flow ended while its request waited */
 	HP_CTR_STREAM_NOMBUF,       /* no mbuf to copy a chained segment's bytes for reassembly */
 	HP_CTR_STREAM_DROPPED,      /* bridge: segments dropped by reassembly (memcap action drop,
 				     * or bytes differing from what the server already has) */

@@ -23,6 +23,7 @@
 #include "dp_defrag.h"
 #include "dp_flow.h"
 #include "dp_inspect.h"
+#include "dp_session.h"
 #include "dp_worker.h"
 
 /* Wheel entries examined per drain tick (every tx_drain_us): bounds the expiry work. */
@@ -542,6 +543,13 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 				if (n != 0)
 					process_burst(w, pkts, n, is_bridge, true, dispatch);
 			}
+		}
+		if (w->ga != NULL) {
+			uint64_t t = rte_rdtsc();
+
+			while (hp_session_global_poll(w, t) != 0)
+				if (unlikely(w->n_reply != 0))
+					reply_flush(w, is_bridge);
 		}
 		hp_defrag_free_death_row(w);
 		rte_rcu_qsbr_quiescent(hp_dp.qsv, w->id);

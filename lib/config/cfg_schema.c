@@ -109,6 +109,12 @@ static const char *const fsync_names[] = {
 	NULL,
 };
 
+static const char *const global_unavail_names[] = {
+	[HP_GLOBAL_ACCEPT] = "accept",
+	[HP_GLOBAL_REJECT] = "reject",
+	NULL,
+};
+
 static const struct hp_cfg_key cfg_keys[] = {
 	KEY_ENUM("dataplane.mode", dataplane.mode, HP_MODE_BRIDGE, mode_names,
 		 "bridge forwards between paired ports; tap inspects and forwards nothing"),
@@ -269,6 +275,17 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_CUSTOM("pii.custom_entities", hp_cfg_parse_pii_custom, "list of entities", "[]",
 		   "<= 32, see pii.custom_entities[].*",
 		   "user-defined entities: name, pattern, validator, action (docs/PII.md)"),
+	KEY_STR("replay_cache.global.url", replay_cache.global_url, "none",
+		"redis://host:port[/db]", "shared replay check: SET NX EX in this Redis after the "
+		"local cache said first; absent = local only"),
+	KEY_UINT("replay_cache.global.timeout_ms", replay_cache.global_timeout_ms, 50, 1, 10000,
+		 0, "a request waits at most this for the shared check (bridge: its segments held)"),
+	KEY_ENUM("replay_cache.global.on_unavailable", replay_cache.global_on_unavailable,
+		 HP_GLOBAL_ACCEPT, global_unavail_names, "no answer in time (Redis down, slow, "
+		 "too many waiting): accept on the local cache's word, or reject (503)"),
+	KEY_UINT("replay_cache.global.max_pending", replay_cache.global_max_pending, 1024, 16,
+		 65536, HP_CFG_F_POW2, "requests waiting for the shared check, per worker; beyond: "
+		 "as unavailable"),
 	KEY_UINT("replay_cache.entries", replay_cache.entries, 1048576, 1024, 134217728, 0,
 		 "webhooks remembered for replay protection, all endpoints and workers together"),
 	KEY_UINT("replay_cache.high_watermark_pct", replay_cache.high_watermark_pct, 90, 50, 100,
@@ -707,7 +724,7 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 		*what = "an absolute path, or off";
 		return v[0] == '/' || !strcmp(v, "off");
 	}
-	if (!strcmp(path, "sinks.redis.url")) {
+	if (!strcmp(path, "sinks.redis.url") || !strcmp(path, "replay_cache.global.url")) {
 		const char *p = v + 8, *colon;
 		char *end;
 		unsigned long port;

@@ -266,6 +266,18 @@ struct hp_replay_config {
 	uint32_t entries;            /* capacity */
 	uint32_t high_watermark_pct; /* the sweeper evicts live entries above this fill */
 	uint32_t sweep_interval_ms;
+	/* the shared level: Redis SET NX EX behind the local cache (appliances sharing a Redis
+	 * refuse a replay another one saw) */
+	char global_url[HP_CFG_PATH_LEN];  /* "" = off; redis://host:port[/db] */
+	uint32_t global_timeout_ms;        /* a request waits at most this for the answer */
+	uint32_t global_on_unavailable;    /* enum hp_global_unavailable */
+	uint32_t global_max_pending;       /* requests waiting per worker (power of 2) */
+};
+
+/* What a request gets when the shared replay check cannot answer in time. */
+enum hp_global_unavailable {
+	HP_GLOBAL_ACCEPT = 0, /* decided by the local cache alone (counted) */
+	HP_GLOBAL_REJECT,     /* 503 replay_unavailable: the sender retries */
 };
 
 struct hp_config {

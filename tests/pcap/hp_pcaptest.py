@@ -5,6 +5,7 @@ by itself once the input pcaps are consumed; its counters come back from --stats
 """
 import itertools
 import json
+import re
 import os
 import struct
 import subprocess
@@ -183,6 +184,52 @@ def write_frames(tmp, name, pkts):
     path = os.path.join(tmp, name + ".pcap")
     wrpcap(path, pkts)
     return path
+
+
+def client_streams(frames, port=8080):
+    """client "ip:port" -> (first seq seen, bytes of the client->server stream as far as it is
+    contiguous from the lowest sequence number seen, rst seqs)."""
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.l2 import Ether
+    segs, rsts = {}, {}
+    for fr in frames:
+        p = Ether(fr)
+        if IP not in p or TCP not in p or p[TCP].dport != port:
+            continue
+        key = "%s:%d" % (p[IP].src, p[TCP].sport)
+        t = p[TCP]
+        if t.flags & 0x04:
+            rsts.setdefault(key, []).append(t.seq)
+            continue
+        seq = t.seq + (1 if t.flags & 0x02 else 0)
+        data = bytes(t.payload)
+        if data:
+            segs.setdefault(key, {})[seq] = data
+    out = {}
+    for key, d in segs.items():
+        base = min(d)
+        buf = bytearray()
+        for seq in sorted(d):
+            off = (seq - base) & 0xffffffff
+            if off > len(buf):
+                break  # a hole: the rest never arrived
+            buf[off:off + len(d[seq])] = d[seq]
+        out[key] = (base, bytes(buf))
+    return out, rsts
+
+
+def bodies(stream):
+    """The bodies of the HTTP requests in a client stream (Content-Length framing)."""
+    res, off = [], 0
+    while True:
+        end = stream.find(b"\r\n\r\n", off)
+        if end < 0:
+            return res
+        head = stream[off:end].decode("latin-1")
+        m = re.search(r"(?im)^content-length:\s*(\d+)", head)
+        n = int(m.group(1)) if m else 0
+        res.append(stream[end + 4:end + 4 + n])
+        off = end + 4 + n
 
 
 def main():

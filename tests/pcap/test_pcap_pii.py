@@ -52,50 +52,6 @@ read_events = hp.read_events
 tshark = hp.tshark
 
 
-def client_streams(frames):
-    """client "ip:port" -> (first seq seen, bytes of the client->server stream as far as it is
-    contiguous from the lowest sequence number seen, rst seqs)."""
-    segs, rsts = {}, {}
-    for fr in frames:
-        p = Ether(fr)
-        if IP not in p or TCP not in p or p[TCP].dport != PORT:
-            continue
-        key = "%s:%d" % (p[IP].src, p[TCP].sport)
-        t = p[TCP]
-        if t.flags & 0x04:
-            rsts.setdefault(key, []).append(t.seq)
-            continue
-        seq = t.seq + (1 if t.flags & 0x02 else 0)
-        data = bytes(t.payload)
-        if data:
-            segs.setdefault(key, {})[seq] = data
-    out = {}
-    for key, d in segs.items():
-        base = min(d)
-        buf = bytearray()
-        for seq in sorted(d):
-            off = (seq - base) & 0xffffffff
-            if off > len(buf):
-                break  # a hole: the rest never arrived
-            buf[off:off + len(d[seq])] = d[seq]
-        out[key] = (base, bytes(buf))
-    return out, rsts
-
-
-def bodies(stream):
-    """The bodies of the HTTP requests in a client stream (Content-Length framing)."""
-    res, off = [], 0
-    while True:
-        end = stream.find(b"\r\n\r\n", off)
-        if end < 0:
-            return res
-        head = stream[off:end].decode("latin-1")
-        m = re.search(r"(?im)^content-length:\s*(\d+)", head)
-        n = int(m.group(1)) if m else 0
-        res.append(stream[end + 4:end + 4 + n])
-        off = end + 4 + n
-
-
 class Pii(hp.TmpDirCase):
 
     def generate(self, name, cases, sessions=4, seg=53, body=1500, extra=()):
@@ -131,9 +87,9 @@ class Pii(hp.TmpDirCase):
     def test_mask_bridge(self):
         """Masked in flight, across segment boundaries, checksums right, signature verified."""
         pcap, man = self.generate("mask", "valid", sessions=4)
-        sent, _ = client_streams(hp.read_pcap(pcap))
+        sent, _ = hp.client_streams(hp.read_pcap(pcap))
         st, frames, evs, to_server, _ = self.run_bridge("mask", pcap, "{policy: mask}")
-        got, rsts = client_streams(frames[1])
+        got, rsts = hp.client_streams(frames[1])
         self.assertEqual(rsts, {})
         self.assertEqual(len(evs), 4)
         c = st["counters"]
@@ -144,8 +100,8 @@ class Pii(hp.TmpDirCase):
         total_changed = straddle = 0
         for r in man["requests"]:
             client = r["flow"].split("->")[0]
-            orig = bodies(sent[client][1])
-            new = bodies(got[client][1])
+            orig = hp.bodies(sent[client][1])
+            new = hp.bodies(got[client][1])
             self.assertEqual(len(orig), 1)
             self.assertEqual(len(new), 1, "%s: the server got no complete request" % client)
             o, n = orig[0], new[0]
@@ -189,10 +145,10 @@ class Pii(hp.TmpDirCase):
         pcap, man = self.generate("reorder", "valid", sessions=6,
                                   extra=("--reorder", "0.3", "--duplicate", "0.2", "--seed", "7"))
         st, frames, evs, to_server, _ = self.run_bridge("reorder", pcap, "{policy: mask}")
-        got, _ = client_streams(frames[1])
+        got, _ = hp.client_streams(frames[1])
         self.assertEqual([(e["verdict"], e["reason"]) for e in evs], [("accept", "ok")] * 6)
         for r in man["requests"]:
-            n = bodies(got[r["flow"].split("->")[0]][1])
+            n = hp.bodies(got[r["flow"].split("->")[0]][1])
             self.assertEqual(len(n), 1)
             self.assertEqual(len(n[0]), 1500)
             self.assertNotIn(CARD, n[0])
@@ -204,14 +160,14 @@ class Pii(hp.TmpDirCase):
         """Tampered (401) and over-held (413) webhooks on a masking endpoint: not one body byte
         reaches the server, which gets a RST at the first byte it did not get."""
         pcap, man = self.generate("tamper", "valid,tampered", sessions=4)
-        sent, _ = client_streams(hp.read_pcap(pcap))
+        sent, _ = hp.client_streams(hp.read_pcap(pcap))
         st, frames, evs, to_server, to_client = self.run_bridge("tamper", pcap, "{policy: mask}")
-        got, rsts = client_streams(frames[1])
+        got, rsts = hp.client_streams(frames[1])
         answers = self.answers(to_client)
         for r in man["requests"]:
             client = r["flow"].split("->")[0]
             if r["case"] == "valid":
-                self.assertEqual(len(bodies(got[client][1])), 1)
+                self.assertEqual(len(hp.bodies(got[client][1])), 1)
                 continue
             base, data = got.get(client, (None, b""))
             self.assertNotIn(b"\r\n\r\n", data, "headers complete = body bytes got through")
@@ -226,7 +182,7 @@ class Pii(hp.TmpDirCase):
         self.assertEqual([(e["verdict"], e["reason"]) for e in evs],
                          [("reject", "pii_hold_full")] * 4)
         self.assertEqual(sorted(self.answers(to_client).values()), [413] * 4)
-        got, _ = client_streams(frames[1])
+        got, _ = hp.client_streams(frames[1])
         for client, (_, data) in got.items():
             self.assertNotIn(b"\r\n\r\n", data)
 
@@ -234,13 +190,13 @@ class Pii(hp.TmpDirCase):
         """block on credit_card: bodies with a card get 422 and never reach the server; with
         entities narrowed to us_ssn (absent) the same webhooks are accepted untouched."""
         pcap, man = self.generate("block", "valid", sessions=4)
-        sent, _ = client_streams(hp.read_pcap(pcap))
+        sent, _ = hp.client_streams(hp.read_pcap(pcap))
         st, frames, evs, to_server, to_client = self.run_bridge(
             "block", pcap, "{policy: block, entities: [credit_card]}")
         self.assertEqual([(e["verdict"], e["reason"]) for e in evs],
                          [("reject", "pii_blocked")] * 4)
         self.assertEqual(sorted(self.answers(to_client).values()), [422] * 4)
-        got, rsts = client_streams(frames[1])
+        got, rsts = hp.client_streams(frames[1])
         for client, (_, data) in got.items():
             self.assertNotIn(b"\r\n\r\n", data)
         self.assertEqual(len(rsts), 4)
@@ -250,7 +206,7 @@ class Pii(hp.TmpDirCase):
         st, frames, evs, to_server, _ = self.run_bridge(
             "noblock", pcap, "{policy: block, entities: [us_ssn]}")
         self.assertEqual([(e["verdict"], e["reason"]) for e in evs], [("accept", "ok")] * 4)
-        got, _ = client_streams(frames[1])
+        got, _ = hp.client_streams(frames[1])
         self.assertEqual({k: v[1] for k, v in got.items()}, {k: v[1] for k, v in sent.items()})
 
     def test_custom_entities(self):
@@ -266,9 +222,9 @@ class Pii(hp.TmpDirCase):
         self.assertEqual([(e["verdict"], e["reason"]) for e in evs], [("accept", "ok")] * 2)
         for e in evs:
             self.assertEqual(e["pii"], {"credit_card": 1, "invoice_ref": 1}, e)
-        got, _ = client_streams(frames[1])
+        got, _ = hp.client_streams(frames[1])
         for client, (_, data) in got.items():
-            body = bodies(data)[0]
+            body = hp.bodies(data)[0]
             self.assertIsNone(re.search(rb"in_[A-Za-z0-9]{14}", body), body)
             self.assertIn(b'"id":"#################"', body)  # in_ + 14, masked whole
             self.assertIn(b"#### #### #### 4242", body)
