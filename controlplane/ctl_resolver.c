@@ -7,8 +7,15 @@
  * replay_cache.global.on_unavailable). A lost connection is retried with a doubling backoff
  * (100 ms to 2 s); meanwhile every query is answered unavailable at once.
  *
- * The thread is the only consumer of the query rings and the only producer of the answer
- * rings, so both stay single-producer / single-consumer.
+ * Tokens (endpoints[].token): the token's SHA-256 is looked up in Redis (L2,
+ * `GET hookpath:token:<hex>`: the endpoint name, "" = known refused), then in Postgres (L3,
+ * hookpath_tokens: not revoked, not expired); the answer is written back to L2 and into the
+ * workers' lock-free L1 (hp_dp.tokens) with tokens.cache_ttl_s (refused: negative_ttl_s), so
+ * a revocation in L3 (with the L2 key deleted) reaches every worker within cache_ttl_s. Expired
+ * L1 entries are deleted once a second (RCU: freed after every worker's quiescent state).
+ *
+ * The thread is the only consumer of the query rings, the only producer of the answer rings
+ * and the only writer of the L1 table, so all three stay single-writer.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -19,6 +26,9 @@
 #include <time.h>
 
 #include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+#include <rte_cycles.h>
+#include <rte_hash.h>
 #include <rte_ring_elem.h>
 
 #include "ctl.h"
@@ -39,6 +49,19 @@ static struct {
 	/* counters, read by the control thread (64-bit loads) */
 	uint64_t queries, first, dup, unavailable, connects, failures;
 	char last_error[160];
+	/* tokens */
+	bool tok_on;
+	char tok_host[256];
+	int tok_port, tok_db;
+	redisContext *tc;
+	uint64_t tc_next_ns;
+	char tok_dsn[512];
+	PGconn *pg;
+	uint64_t pg_next_ns;
+	uint32_t tok_timeout_ms, cache_ttl_s, negative_ttl_s;
+	uint64_t tok_queries, tok_l2_hits, tok_l3_hits, tok_unknown, tok_unavailable, l1_full,
+		 l1_expired, tok_failures;
+	uint64_t last_sweep_ns;
 } res;
 
 static uint64_t
@@ -156,6 +179,205 @@ res_batch(struct hp_worker *w, const struct hp_gquery *q, unsigned int n)
 	rte_ring_sp_enqueue_burst_elem(w->ga, a, sizeof(a[0]), n, NULL);
 }
 
+/* ---- tokens ---- */
+
+static bool
+tok_redis(void)
+{
+	struct timeval tv = {.tv_sec = res.tok_timeout_ms / 1000,
+			     .tv_usec = (suseconds_t)(res.tok_timeout_ms % 1000) * 1000};
+
+	if (res.tok_host[0] == '\0')
+		return false;
+	if (res.tc != NULL)
+		return true;
+	if (mono_ns() < res.tc_next_ns)
+		return false;
+	res.tc = redisConnectWithTimeout(res.tok_host, res.tok_port, tv);
+	if (res.tc != NULL && !res.tc->err && res.tok_db != 0) {
+		redisReply *r = redisCommand(res.tc, "SELECT %d", res.tok_db);
+
+		if (r == NULL || r->type == REDIS_REPLY_ERROR)
+			res.tc->err = REDIS_ERR_OTHER;
+		if (r != NULL)
+			freeReplyObject(r);
+	}
+	if (res.tc == NULL || res.tc->err) {
+		snprintf(res.last_error, sizeof(res.last_error), "tokens.redis_url: %s",
+			 res.tc != NULL && res.tc->errstr[0] ? res.tc->errstr : "connect failed");
+		if (res.tc != NULL)
+			redisFree(res.tc);
+		res.tc = NULL;
+		res.tc_next_ns = mono_ns() + 500000000ULL;
+		res.tok_failures++;
+		return false;
+	}
+	redisSetTimeout(res.tc, tv);
+	return true;
+}
+
+static bool
+tok_pg(void)
+{
+	char opt[64], to[16];
+	const char *keys[] = {"dbname", "connect_timeout", "options", "application_name", NULL};
+	const char *vals[] = {res.tok_dsn, to, opt, "hookpath-tokens", NULL};
+
+	if (res.tok_dsn[0] == '\0')
+		return false;
+	if (res.pg != NULL && PQstatus(res.pg) == CONNECTION_OK)
+		return true;
+	if (res.pg != NULL) {
+		PQfinish(res.pg);
+		res.pg = NULL;
+	}
+	if (mono_ns() < res.pg_next_ns)
+		return false;
+	snprintf(to, sizeof(to), "%u", (res.tok_timeout_ms + 999) / 1000);
+	snprintf(opt, sizeof(opt), "-c statement_timeout=%u", res.tok_timeout_ms);
+	res.pg = PQconnectdbParams(keys, vals, 1);
+	if (res.pg == NULL || PQstatus(res.pg) != CONNECTION_OK) {
+		snprintf(res.last_error, sizeof(res.last_error), "tokens.postgres_dsn: %s",
+			 res.pg != NULL ? PQerrorMessage(res.pg) : "out of memory");
+		res.last_error[strcspn(res.last_error, "\n")] = '\0';
+		if (res.pg != NULL)
+			PQfinish(res.pg);
+		res.pg = NULL;
+		res.pg_next_ns = mono_ns() + 500000000ULL;
+		res.tok_failures++;
+		return false;
+	}
+	return true;
+}
+
+static void
+hex32(const uint8_t *k, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[k[i] >> 4];
+		out[2 * i + 1] = hex[k[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* Where a token stands: 1 known (name filled), 0 unknown or refused, -1 cannot tell. */
+static int
+tok_lookup(const uint8_t *key, char *name, size_t nlen)
+{
+	char hex[65], rkey[16 + 65];
+	int l2 = -1, l3 = -1;
+
+	hex32(key, hex);
+	snprintf(rkey, sizeof(rkey), "hookpath:token:%s", hex);
+	if (tok_redis()) {
+		redisReply *r = redisCommand(res.tc, "GET %s", rkey);
+
+		if (r == NULL) {
+			redisFree(res.tc);
+			res.tc = NULL;
+			res.tok_failures++;
+		} else {
+			if (r->type == REDIS_REPLY_STRING) {
+				snprintf(name, nlen, "%.*s", (int)r->len, r->str);
+				l2 = name[0] != '\0';
+				res.tok_l2_hits++;
+			} else if (r->type == REDIS_REPLY_NIL) {
+				l2 = -2; /* not in L2: ask L3 */
+			}
+			freeReplyObject(r);
+		}
+		if (l2 >= 0)
+			return l2;
+	}
+	if (tok_pg()) {
+		const char *params[1] = {hex};
+		PGresult *pr = PQexecParams(
+			res.pg, "SELECT endpoint FROM hookpath_tokens WHERE token_sha256 = "
+			"decode($1, 'hex') AND revoked_at IS NULL AND (expires_at IS NULL OR "
+			"expires_at > now())", 1, NULL, params, NULL, NULL, 0);
+
+		if (PQresultStatus(pr) == PGRES_TUPLES_OK) {
+			l3 = PQntuples(pr) > 0;
+			if (l3)
+				snprintf(name, nlen, "%s", PQgetvalue(pr, 0, 0));
+			res.tok_l3_hits += (uint64_t)l3;
+		} else {
+			snprintf(res.last_error, sizeof(res.last_error), "tokens: %s",
+				 PQresultErrorMessage(pr));
+			res.last_error[strcspn(res.last_error, "\n")] = '\0';
+			res.tok_failures++;
+			PQfinish(res.pg);
+			res.pg = NULL;
+		}
+		PQclear(pr);
+	} else if (l2 == -2) {
+		l3 = 0; /* no L3: what L2 does not know is unknown */
+	}
+	if (l3 >= 0 && res.tc != NULL) { /* back into L2 */
+		redisReply *r = redisCommand(res.tc, "SET %s %s EX %u", rkey, l3 ? name : "",
+					     l3 ? res.cache_ttl_s : res.negative_ttl_s);
+
+		if (r != NULL)
+			freeReplyObject(r);
+	}
+	return l3;
+}
+
+static void
+tok_batch(struct hp_worker *w, const struct hp_gquery *q, unsigned int n)
+{
+	struct hp_ganswer a[RES_BURST];
+	uint64_t now_ms = hp_dp_now_ns(rte_rdtsc()) / 1000000 - hp_dp.token_base_ms;
+
+	for (unsigned int i = 0; i < n; i++) {
+		char name[HP_CFG_NAME_LEN] = "";
+		int known = tok_lookup(q[i].key, name, sizeof(name));
+		uint32_t tag = known > 0 ? hp_token_tag(name) : 0;
+
+		a[i] = (struct hp_ganswer){.slot = q[i].slot, .gen = q[i].gen};
+		if (known < 0) {
+			a[i].result = HP_GA_UNAVAILABLE;
+			res.tok_unavailable++;
+			continue;
+		}
+		if (known == 0)
+			res.tok_unknown++;
+		a[i].result = known > 0 && tag == q[i].tag ? HP_GA_TOKEN_VALID : HP_GA_TOKEN_INVALID;
+		if (hp_dp.tokens != NULL &&
+		    rte_hash_add_key_data(hp_dp.tokens, q[i].key, (void *)(uintptr_t)hp_token_l1_pack(
+			    known > 0, tag, now_ms + 1000ULL * (known > 0 ? res.cache_ttl_s
+								    : res.negative_ttl_s))) != 0)
+			res.l1_full++;
+	}
+	res.tok_queries += n;
+	rte_ring_sp_enqueue_burst_elem(w->ga, a, sizeof(a[0]), n, NULL);
+}
+
+/* Delete expired L1 entries (the resolver is the table's only writer). */
+static void
+tok_sweep(void)
+{
+	uint64_t now_ms = hp_dp_now_ns(rte_rdtsc()) / 1000000 - hp_dp.token_base_ms;
+	const void *key;
+	void *data;
+	uint32_t next = 0;
+	uint8_t dead[64][32];
+	unsigned int nd = 0;
+
+	while (rte_hash_iterate(hp_dp.tokens, &key, &data, &next) >= 0) {
+		if (((uint64_t)(uintptr_t)data & ((1ULL << 40) - 1)) > now_ms)
+			continue;
+		memcpy(dead[nd++], key, 32);
+		if (nd == 64)
+			break;
+	}
+	for (unsigned int i = 0; i < nd; i++)
+		if (rte_hash_del_key(hp_dp.tokens, dead[i]) >= 0)
+			res.l1_expired++;
+}
+
 static void *
 res_thread(void *arg)
 {
@@ -172,9 +394,23 @@ res_thread(void *arg)
 			if (w == NULL || w->gq == NULL)
 				continue;
 			n = rte_ring_sc_dequeue_burst_elem(w->gq, q, sizeof(q[0]), RES_BURST, NULL);
-			if (n != 0)
-				res_batch(w, q, n);
 			got += n;
+			/* runs of one kind, in order */
+			for (unsigned int k = 0; k < n;) {
+				unsigned int e = k + 1;
+
+				while (e < n && q[e].kind == q[k].kind)
+					e++;
+				if (q[k].kind == HP_GQ_TOKEN)
+					tok_batch(w, q + k, e - k);
+				else
+					res_batch(w, q + k, e - k);
+				k = e;
+			}
+		}
+		if (hp_dp.tokens != NULL && mono_ns() - res.last_sweep_ns > 1000000000ULL) {
+			res.last_sweep_ns = mono_ns();
+			tok_sweep();
 		}
 		if (got == 0) {
 			struct timespec ts = {.tv_sec = 0, .tv_nsec = 20000};
@@ -185,6 +421,12 @@ res_thread(void *arg)
 	if (res.c != NULL)
 		redisFree(res.c);
 	res.c = NULL;
+	if (res.tc != NULL)
+		redisFree(res.tc);
+	res.tc = NULL;
+	if (res.pg != NULL)
+		PQfinish(res.pg);
+	res.pg = NULL;
 	return NULL;
 }
 
@@ -194,8 +436,30 @@ hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 	const char *u = cfg->replay_cache.global_url;
 	const char *p = u + 8, *colon, *slash;
 
-	if (u[0] == '\0')
+	if (cfg->tokens.redis_url[0] != '\0' || cfg->tokens.pg_dsn[0] != '\0') {
+		const char *tp = cfg->tokens.redis_url + 8, *tcolon, *tslash;
+
+		res.tok_on = true;
+		if (cfg->tokens.redis_url[0] != '\0') {
+			tcolon = strrchr(tp, ':');
+			snprintf(res.tok_host, sizeof(res.tok_host), "%.*s", (int)(tcolon - tp), tp);
+			if (res.tok_host[0] == '[') {
+				memmove(res.tok_host, res.tok_host + 1, strlen(res.tok_host));
+				res.tok_host[strcspn(res.tok_host, "]")] = '\0';
+			}
+			res.tok_port = atoi(tcolon + 1);
+			tslash = strchr(tcolon, '/');
+			res.tok_db = tslash != NULL ? atoi(tslash + 1) : 0;
+		}
+		snprintf(res.tok_dsn, sizeof(res.tok_dsn), "%s", cfg->tokens.pg_dsn);
+		res.tok_timeout_ms = cfg->tokens.timeout_ms;
+		res.cache_ttl_s = cfg->tokens.cache_ttl_s;
+		res.negative_ttl_s = cfg->tokens.negative_ttl_s;
+	}
+	if (u[0] == '\0' && !res.tok_on)
 		return 0;
+	if (u[0] == '\0')
+		goto start;
 	colon = strrchr(p, ':');
 	snprintf(res.host, sizeof(res.host), "%.*s", (int)(colon - p), p);
 	if (res.host[0] == '[') {
@@ -208,6 +472,7 @@ hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 	/* twice the wait of a request: the worker's own deadline decides first */
 	res.timeout_ms = 2 * cfg->replay_cache.global_timeout_ms;
 	res.backoff_ms = 100;
+start:
 	res.stop = false;
 	if (pthread_create(&res.th, NULL, res_thread, NULL) != 0) {
 		snprintf(err, errlen, "replay_cache.global: cannot start the resolver thread");
@@ -215,7 +480,7 @@ hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 	}
 	pthread_setname_np(res.th, "hp-resolver");
 	res.started = true;
-	res.configured = true;
+	res.configured = u[0] != '\0';
 	return 0;
 }
 
@@ -229,19 +494,30 @@ hp_ctl_resolver_stop(void)
 	res.started = false;
 }
 
+static void
+json_err(FILE *f, const char *e)
+{
+	for (const char *c = e; *c; c++)
+		fputc(*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 ? ' ' : *c, f);
+}
+
 void
 hp_ctl_resolver_json(FILE *f)
 {
 	fprintf(f, "{\"enabled\":%s,\"connected\":%s,\"queries_total\":%" PRIu64
 		",\"first_total\":%" PRIu64 ",\"duplicate_total\":%" PRIu64
 		",\"unavailable_total\":%" PRIu64 ",\"connects_total\":%" PRIu64
-		",\"failures_total\":%" PRIu64 ",\"last_error\":\"",
-		res.configured ? "true" : "false", res.started && res.c != NULL ? "true" : "false", res.queries,
-		res.first, res.dup, res.unavailable, res.connects, res.failures);
-	for (const char *c = res.last_error; *c; c++)
-		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
-			fputc(' ', f);
-		else
-			fputc(*c, f);
+		",\"failures_total\":%" PRIu64,
+		res.configured ? "true" : "false", res.started && res.c != NULL ? "true" : "false",
+		res.queries, res.first, res.dup, res.unavailable, res.connects, res.failures);
+	if (res.tok_on)
+		fprintf(f, ",\"tokens\":{\"queries_total\":%" PRIu64 ",\"l2_hits_total\":%" PRIu64
+			",\"l3_hits_total\":%" PRIu64 ",\"unknown_total\":%" PRIu64
+			",\"unavailable_total\":%" PRIu64 ",\"l1_full_total\":%" PRIu64
+			",\"l1_expired_total\":%" PRIu64 ",\"failures_total\":%" PRIu64 "}",
+			res.tok_queries, res.tok_l2_hits, res.tok_l3_hits, res.tok_unknown,
+			res.tok_unavailable, res.l1_full, res.l1_expired, res.tok_failures);
+	fputs(",\"last_error\":\"", f);
+	json_err(f, res.last_error);
 	fputs("\"}", f);
 }

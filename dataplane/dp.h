@@ -36,13 +36,32 @@ struct hp_session;
 
 /* The shared replay check (replay_cache.global): a worker asks the control plane's resolver
  * thread over its own SP/SC ring pair and holds the request until the answer or a timeout. */
-struct hp_gquery {
-	uint32_t slot, gen;           /* the worker's await entry */
-	uint32_t ttl_s;
-	uint8_t key[16];              /* HP_DEDUP_KEY_LEN */
+enum hp_gquery_kind {
+	HP_GQ_REPLAY = 0,             /* SET NX EX of a replay key (key: 16 bytes) */
+	HP_GQ_TOKEN,                  /* a token's endpoint, L2 then L3 (key: its SHA-256) */
 };
 
-enum hp_ganswer_result { HP_GA_FIRST = 0, HP_GA_DUPLICATE, HP_GA_UNAVAILABLE };
+struct hp_gquery {
+	uint32_t slot, gen;           /* the worker's await entry */
+	uint32_t kind;                /* enum hp_gquery_kind */
+	uint32_t ttl_s;               /* replay */
+	uint32_t tag;                 /* token: hp_token_tag of the endpoint asking */
+	uint8_t key[32];
+};
+
+enum hp_ganswer_result {
+	HP_GA_FIRST = 0, HP_GA_DUPLICATE, HP_GA_UNAVAILABLE, HP_GA_TOKEN_VALID, HP_GA_TOKEN_INVALID,
+};
+
+/* The token L1 (hp_dp.tokens): key = SHA-256 of the token, data = this packed value (the
+ * resolver thread is its only writer; workers read it lock-free). */
+/* expires: wall-clock ms since hp_dp.token_base_ms (40 bits: 34 years) */
+static inline uint64_t
+hp_token_l1_pack(bool valid, uint32_t tag, uint64_t expires_ms)
+{
+	return (valid ? 1ULL << 63 : 0) | ((uint64_t)(tag & HP_TOKEN_TAG_MASK) << 40) |
+	       (expires_ms & ((1ULL << 40) - 1));
+}
 
 struct hp_ganswer {
 	uint32_t slot, gen;
@@ -137,6 +156,8 @@ struct hp_worker {
 	struct hp_await *await;           /* FIFO of waiting requests, deadline order */
 	uint32_t await_mask, await_head, await_tail, await_gen;
 	uint64_t global_timeout_tsc;
+	uint64_t token_timeout_tsc;
+	bool global_replay;               /* replay_cache.global on (the rings serve tokens too) */
 	bool global_reject;               /* on_unavailable: reject */
 	uint16_t hold_max;                /* pii.max_held_segments at start (0: tap) */
 	uint16_t hold_limit;              /* the live pii.max_held_segments, <= hold_max */
@@ -207,6 +228,8 @@ struct hp_dp {
 	struct hp_ep_set *eps;          /* current endpoint set (RCU) */
 	struct hp_ep_set *retired;      /* replaced, waiting for the workers and sessions */
 	struct hp_dedup *dedup;         /* replay cache shared by the workers (lib/dedup) */
+	struct rte_hash *tokens;        /* token L1 (tokens.*), NULL: no token store */
+	uint64_t token_base_ms;         /* wall-clock ms the L1 expiries count from */
 	struct rte_rcu_qsbr *qsv;       /* workers report a quiescent state once per loop */
 	uint64_t tsc_mult;              /* ns = tsc * tsc_mult >> 32 */
 	volatile int64_t wall_off_ns;   /* CLOCK_REALTIME ns = tsc ns + this (control thread) */

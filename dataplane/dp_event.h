@@ -54,6 +54,9 @@ enum hp_ev_reason {
 	HP_EV_R_PII_HOLD_FULL,      /* more body segments than pii.max_held_segments: 413 */
 	HP_EV_R_REPLAY_UNAVAILABLE, /* the shared replay check did not answer in time and
 				     * replay_cache.global.on_unavailable is reject: 503 */
+	HP_EV_R_MISSING_TOKEN,      /* endpoints[].token: no token in the header: 401 */
+	HP_EV_R_BAD_TOKEN,          /* unknown, revoked, expired or another endpoint's: 401 */
+	HP_EV_R_TOKEN_UNAVAILABLE,  /* not in L1 and L2/L3 did not answer in time: 503 */
 	HP_EV_R__MAX,
 };
 

@@ -32,6 +32,8 @@ hp_reply_status(enum hp_ev_reason r)
 	case HP_EV_R_MISSING_SIGNATURE:
 	case HP_EV_R_MALFORMED_SIGNATURE:
 	case HP_EV_R_BAD_SIGNATURE:
+	case HP_EV_R_MISSING_TOKEN:
+	case HP_EV_R_BAD_TOKEN:
 	case HP_EV_R_MISSING_TIMESTAMP:
 	case HP_EV_R_MALFORMED_TIMESTAMP:
 	case HP_EV_R_STALE_TIMESTAMP:
@@ -53,6 +55,7 @@ hp_reply_status(enum hp_ev_reason r)
 	case HP_EV_R_REPLAY_CACHE_FULL:
 	case HP_EV_R_REPLAY_CACHE_BUSY:
 	case HP_EV_R_REPLAY_UNAVAILABLE:
+	case HP_EV_R_TOKEN_UNAVAILABLE:
 		return 503; /* the sender retries: nothing was accepted */
 	default:
 		return 400;

@@ -136,6 +136,11 @@ hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *e
 			}
 		}
 		e->respond = c->respond;
+		e->token_hlen = (uint16_t)strlen(c->token_header);
+		e->token_plen = (uint16_t)strlen(c->token_prefix);
+		memcpy(e->token_header, c->token_header, sizeof(e->token_header));
+		memcpy(e->token_prefix, c->token_prefix, sizeof(e->token_prefix));
+		e->token_tag = hp_token_tag(c->name);
 		e->reset_server = c->reset_server;
 		e->active_response = c->active_response;
 	}

@@ -17,6 +17,20 @@
 #include "hp_config.h"
 
 struct hp_verifier;
+
+/* Tag of an endpoint's name in the token L1 (23 bits of FNV-1a). */
+#define HP_TOKEN_TAG_MASK 0x7fffffu
+
+static inline uint32_t
+hp_token_tag(const char *endpoint_name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)endpoint_name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h & HP_TOKEN_TAG_MASK;
+}
+
 struct hp_pii_db;
 
 enum hp_dedup_kind {
@@ -47,6 +61,11 @@ struct hp_route_ep {
 	uint64_t pii_mask_set;          /* entity ids whose action is mask (bit i: id i) */
 	uint64_t pii_block_set;         /* ... block */
 	bool pii_hold;                  /* bridge: hold the body segments (mask or block) */
+	/* token (endpoints[].token): header and prefix, and the tag of this endpoint's name */
+	uint16_t token_hlen, token_plen;
+	char token_header[HP_CFG_HDR_LEN];
+	char token_prefix[HP_CFG_HDR_LEN];
+	uint32_t token_tag;
 };
 
 struct hp_route_table {

@@ -12,6 +12,7 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_hash.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -440,6 +441,17 @@ clock_anchor(void)
 			    (int64_t)tns;
 }
 
+/* Token keys are SHA-256 digests: any 32 bits of them are a good hash. */
+static uint32_t
+token_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint32_t h;
+
+	(void)len;
+	memcpy(&h, key, sizeof(h));
+	return h ^ init;
+}
+
 /* Endpoints, the replay cache and the RCU variable the workers report to. */
 static int
 verdict_setup(struct hp_dp *dp, char *err, size_t errlen)
@@ -461,6 +473,26 @@ verdict_setup(struct hp_dp *dp, char *err, size_t errlen)
 	if (dp->qsv == NULL || rte_rcu_qsbr_init(dp->qsv, dp->n_workers) != 0) {
 		snprintf(err, errlen, "cannot create the RCU variable of %u workers", dp->n_workers);
 		return -ENOMEM;
+	}
+	if (cfg->tokens.redis_url[0] != '\0' || cfg->tokens.pg_dsn[0] != '\0') {
+		struct rte_hash_parameters hp = {
+			.name = "hp_tokens",
+			.entries = cfg->tokens.l1_entries,
+			.key_len = 32,
+			.hash_func = token_hash,
+			.socket_id = SOCKET_ID_ANY,
+			/* workers read without locks; the resolver thread is the only writer */
+			.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+		};
+		struct rte_hash_rcu_config rc = {.v = dp->qsv, .mode = RTE_HASH_QSBR_MODE_DQ};
+
+		dp->token_base_ms = hp_dp_now_ns(rte_rdtsc()) / 1000000 - 1000;
+		dp->tokens = rte_hash_create(&hp);
+		if (dp->tokens == NULL || rte_hash_rcu_qsbr_add(dp->tokens, &rc) != 0) {
+			snprintf(err, errlen, "tokens.l1_entries: cannot create the token table of "
+				 "%u entries: %s", cfg->tokens.l1_entries, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
 	}
 	/* always: endpoints may be added through the API */
 	dp->dedup = hp_dedup_create(&dc, err, errlen);
@@ -561,7 +593,7 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		}
 		w->body_hash = dp->cfg->events.body_hash;
 	}
-	if (dp->cfg->replay_cache.global_url[0] != '\0') {
+	if (dp->cfg->replay_cache.global_url[0] != '\0' || hp_dp.tokens != NULL) {
 		const struct hp_replay_config *rc = &dp->cfg->replay_cache;
 		char name[RTE_RING_NAMESIZE];
 
@@ -582,6 +614,8 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		w->await_mask = rc->global_max_pending - 1;
 		w->global_timeout_tsc = rte_get_tsc_hz() / 1000 * rc->global_timeout_ms;
 		w->global_reject = rc->global_on_unavailable == HP_GLOBAL_REJECT;
+		w->global_replay = rc->global_url[0] != '\0';
+		w->token_timeout_tsc = rte_get_tsc_hz() / 1000 * dp->cfg->tokens.timeout_ms;
 	}
 	if (hp_flow_table_create(w, &dc->flows) != 0) {
 		snprintf(err, errlen, "dataplane.flows.max: cannot allocate a flow table of %u "
@@ -823,6 +857,8 @@ hp_dp_fini(void)
 	}
 	hp_dedup_free(hp_dp.dedup);
 	hp_dp.dedup = NULL;
+	rte_hash_free(hp_dp.tokens);
+	hp_dp.tokens = NULL;
 	while (hp_dp.retired != NULL) {
 		struct hp_ep_set *next = hp_dp.retired->next;
 

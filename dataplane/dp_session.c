@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 #include <rte_cycles.h>
+#include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_mempool.h>
 #include <rte_ring_elem.h>
@@ -93,6 +95,10 @@ struct hp_session {
 	/* shared replay check (replay_cache.global): the request waits for Redis's answer, its
 	 * event built, its segments held (bridge) */
 	bool awaiting;
+	uint8_t await_kind;             /* enum hp_gquery_kind */
+	bool tok_has_key;               /* token: the replay key to record once it is valid */
+	uint8_t tok_key[HP_DEDUP_KEY_LEN];
+	uint64_t tok_ttl_ms;
 	uint32_t await_slot, await_gen;
 	uint64_t await_tsc;             /* seg_tsc of the completing segment (latency) */
 	struct hp_event aev;
@@ -661,40 +667,57 @@ enum global_ask_result { GLOBAL_ASKED, GLOBAL_UNAVAILABLE, GLOBAL_SKIPPED };
 static enum hp_verdict reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m,
 				  const uint8_t *data, const struct hp_pkt *pkt);
 
+/* Put a query to the resolver and make the request wait for it (false: no room). */
+static bool
+await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc)
+{
+	struct hp_worker *w = s->w;
+	struct hp_await *a;
+
+	if (w->await_tail - w->await_head > w->await_mask)
+		return false;
+	q->slot = w->await_tail & w->await_mask;
+	q->gen = ++w->await_gen;
+	if (rte_ring_sp_enqueue_elem(w->gq, q, sizeof(*q)) != 0)
+		return false;
+	a = &w->await[q->slot];
+	a->s = s;
+	a->gen = q->gen;
+	a->deadline_tsc = rte_rdtsc() + timeout_tsc;
+	w->await_tail++;
+	s->awaiting = true;
+	s->await_kind = (uint8_t)q->kind;
+	s->await_slot = q->slot;
+	s->await_gen = q->gen;
+	return true;
+}
+
+static void
+await_clear(struct hp_session *s)
+{
+	if (!s->awaiting)
+		return;
+	s->awaiting = false;
+	s->w->await[s->await_slot].s = NULL;
+}
+
 /* Ask the resolver whether another appliance saw key. The request then waits: bridge, its
  * held segments stay held (nothing of it reached the server complete); tap, only its event. */
 static enum global_ask_result
 global_ask(struct hp_session *s, const uint8_t key[HP_DEDUP_KEY_LEN], uint64_t ttl_ms)
 {
 	struct hp_worker *w = s->w;
-	struct hp_gquery q;
-	struct hp_await *a;
+	struct hp_gquery q = {.kind = HP_GQ_REPLAY, .ttl_s = (uint32_t)((ttl_ms + 999) / 1000)};
 
 	if (w->is_bridge && s->n_held == 0) { /* nothing held: the answer could not stop it */
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_SKIPPED]++;
 		return GLOBAL_SKIPPED;
 	}
-	if (w->await_tail - w->await_head > w->await_mask) {
-		w->ctr.c[HP_CTR_REPLAY_GLOBAL_BUSY]++;
-		return GLOBAL_UNAVAILABLE;
-	}
-	q.slot = w->await_tail & w->await_mask;
-	q.gen = ++w->await_gen;
-	q.ttl_s = (uint32_t)((ttl_ms + 999) / 1000);
 	memcpy(q.key, key, HP_DEDUP_KEY_LEN);
-	if (rte_ring_sp_enqueue_elem(w->gq, &q, sizeof(q)) != 0) {
+	if (!await_ask(s, &q, w->global_timeout_tsc)) {
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_BUSY]++;
 		return GLOBAL_UNAVAILABLE;
 	}
-	a = &w->await[q.slot];
-	a->s = s;
-	a->gen = q.gen;
-	a->deadline_tsc = s->seg_tsc + w->global_timeout_tsc;
-	w->await_tail++;
-	s->awaiting = true;
-	s->await_slot = q.slot;
-	s->await_gen = q.gen;
-	s->await_tsc = s->seg_tsc;
 	w->ctr.c[HP_CTR_REPLAY_GLOBAL_ASKED]++;
 	return GLOBAL_ASKED;
 }
@@ -706,8 +729,7 @@ global_finish(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r)
 	struct hp_worker *w = s->w;
 	uint64_t seg_tsc = s->seg_tsc;
 
-	s->awaiting = false;
-	w->await[s->await_slot].s = NULL;
+	await_clear(s);
 	s->seg_tsc = s->await_tsc; /* latency from the completing segment */
 	event_count(s, v, r);
 	s->aev.verdict = (uint8_t)v;
@@ -748,6 +770,111 @@ global_finish(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r)
 	}
 }
 
+/* A waiting request whose answer will not come (timeout, a pipelined request behind it,
+ * the flow ending): replay, per replay_cache.global.on_unavailable; token, 503. */
+static void
+await_give_up(struct hp_session *s)
+{
+	s->aev.flags &= (uint16_t)~HP_EV_F_GLOBAL;
+	if (s->await_kind == HP_GQ_TOKEN)
+		global_finish(s, HP_EV_REJECT, HP_EV_R_TOKEN_UNAVAILABLE);
+	else if (s->w->global_reject)
+		global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
+	else
+		global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
+}
+
+enum tok_result { TOK_OK, TOK_MISSING, TOK_REFUSED, TOK_ASKED, TOK_UNAVAILABLE };
+
+/* The request's token: L1 (lock-free, in this worker), else a query to L2/L3. */
+static enum tok_result
+token_check(struct hp_session *s, const struct hp_http_request *req, const struct hp_route_ep *ep,
+	    uint64_t now_ns)
+{
+	struct hp_worker *w = s->w;
+	const struct hp_http_header *h = hp_http_find_header(req, ep->token_header, ep->token_hlen);
+	struct hp_gquery q = {.kind = HP_GQ_TOKEN, .tag = ep->token_tag};
+	const uint8_t *v;
+	size_t n;
+	unsigned int mdl = 0;
+	void *data;
+
+	if (h == NULL || h->value.len == 0)
+		return TOK_MISSING;
+	v = h->value.p;
+	n = h->value.len;
+	if (ep->token_plen != 0) {
+		if (n <= ep->token_plen || strncasecmp((const char *)v, ep->token_prefix,
+						       ep->token_plen) != 0)
+			return TOK_MISSING;
+		v += ep->token_plen;
+		n -= ep->token_plen;
+	}
+	if (EVP_DigestInit_ex2(w->key_sha, NULL, NULL) != 1 ||
+	    EVP_DigestUpdate(w->key_sha, v, n) != 1 ||
+	    EVP_DigestFinal_ex(w->key_sha, q.key, &mdl) != 1 || mdl != 32)
+		return TOK_UNAVAILABLE;
+	if (hp_dp.tokens != NULL && rte_hash_lookup_data(hp_dp.tokens, q.key, &data) >= 0) {
+		uint64_t val = (uint64_t)(uintptr_t)data;
+
+		if ((val & ((1ULL << 40) - 1)) > now_ns / 1000000 - hp_dp.token_base_ms) {
+			if ((val >> 63) && ((val >> 40) & HP_TOKEN_TAG_MASK) == ep->token_tag) {
+				w->ctr.c[HP_CTR_TOKEN_L1_HIT]++;
+				return TOK_OK;
+			}
+			w->ctr.c[HP_CTR_TOKEN_L1_REFUSED]++;
+			return TOK_REFUSED;
+		}
+	}
+	if (w->gq == NULL || (w->is_bridge && s->n_held == 0) ||
+	    !await_ask(s, &q, w->token_timeout_tsc)) {
+		w->ctr.c[HP_CTR_TOKEN_UNAVAILABLE]++;
+		return TOK_UNAVAILABLE;
+	}
+	w->ctr.c[HP_CTR_TOKEN_ASKED]++;
+	return TOK_ASKED;
+}
+
+/* L2/L3 said the token is this endpoint's: the replay check, then the verdict. */
+static void
+token_valid(struct hp_session *s)
+{
+	struct hp_worker *w = s->w;
+
+	await_clear(s);
+	if (s->tok_has_key) {
+		uint64_t now_ms = hp_dp_now_ns(rte_rdtsc()) / 1000000;
+		enum hp_dedup_result d = hp_dedup_check_insert(hp_dp.dedup, s->tok_key, now_ms,
+							       s->tok_ttl_ms);
+
+		if (d == HP_DEDUP_DUPLICATE) {
+			global_finish(s, HP_EV_DUPLICATE, HP_EV_R_DUPLICATE);
+			return;
+		}
+		if (d != HP_DEDUP_FIRST) {
+			global_finish(s, HP_EV_REJECT, d == HP_DEDUP_FULL ? HP_EV_R_REPLAY_CACHE_FULL
+									  : HP_EV_R_REPLAY_CACHE_BUSY);
+			return;
+		}
+		if (w->global_replay) {
+			switch (global_ask(s, s->tok_key, s->tok_ttl_ms)) {
+			case GLOBAL_ASKED:
+				s->aev.flags |= HP_EV_F_GLOBAL;
+				return;
+			case GLOBAL_UNAVAILABLE:
+				if (w->global_reject) {
+					global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
+					return;
+				}
+				break;
+			case GLOBAL_SKIPPED:
+				break;
+			}
+		}
+	}
+	global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
+}
+
 /* Answers of the resolver, then the waits past their deadline (FIFO: one timeout for all).
  * At most GLOBAL_POLL_MAX verdicts per call, so that their RSTs and answers (two crafted
  * packets each) fit the worker's reply array before it is flushed. */
@@ -769,7 +896,18 @@ hp_session_global_poll(struct hp_worker *w, uint64_t now)
 			if (s == NULL || a->gen != ans[i].gen || !s->awaiting ||
 			    s->await_gen != ans[i].gen)
 				continue; /* abandoned, or timed out first */
-			if (ans[i].result == HP_GA_FIRST) {
+			if (s->await_kind == HP_GQ_TOKEN) {
+				if (ans[i].result == HP_GA_TOKEN_VALID) {
+					w->ctr.c[HP_CTR_TOKEN_VALID]++;
+					token_valid(s);
+				} else if (ans[i].result == HP_GA_TOKEN_INVALID) {
+					w->ctr.c[HP_CTR_TOKEN_INVALID]++;
+					global_finish(s, HP_EV_REJECT, HP_EV_R_BAD_TOKEN);
+				} else {
+					w->ctr.c[HP_CTR_TOKEN_UNAVAILABLE]++;
+					global_finish(s, HP_EV_REJECT, HP_EV_R_TOKEN_UNAVAILABLE);
+				}
+			} else if (ans[i].result == HP_GA_FIRST) {
 				w->ctr.c[HP_CTR_REPLAY_GLOBAL_FIRST]++;
 				global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
 			} else if (ans[i].result == HP_GA_DUPLICATE) {
@@ -792,16 +930,29 @@ hp_session_global_poll(struct hp_worker *w, uint64_t now)
 			if ((int64_t)(now - a->deadline_tsc) < 0)
 				break;
 			done++;
-			w->ctr.c[HP_CTR_REPLAY_GLOBAL_TIMEOUT]++;
-			a->s->aev.flags &= (uint16_t)~HP_EV_F_GLOBAL;
-			if (w->global_reject)
-				global_finish(a->s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
-			else
-				global_finish(a->s, HP_EV_ACCEPT, HP_EV_R_OK);
+			w->ctr.c[a->s->await_kind == HP_GQ_TOKEN ? HP_CTR_TOKEN_TIMEOUT
+								 : HP_CTR_REPLAY_GLOBAL_TIMEOUT]++;
+			await_give_up(a->s);
 		}
 		w->await_head++;
 	}
 	return done;
+}
+
+/* How long a replay key is remembered: the endpoint's TTL, and a signed timestamp is fresh
+ * until ts + tolerance, so at least that long. */
+static uint64_t
+dedup_ttl(const struct hp_route_ep *ep, const struct hp_verify_out *out, uint64_t now_ms)
+{
+	uint64_t ttl = ep->ttl_ms;
+
+	if (out->timestamp != 0 && ep->tolerance_s != 0) {
+		int64_t until = (out->timestamp + (int64_t)ep->tolerance_s + 1) * 1000;
+
+		if (until > (int64_t)now_ms && (uint64_t)until - now_ms > ttl)
+			ttl = (uint64_t)until - now_ms;
+	}
+	return ttl;
 }
 
 /* A complete request of a routed flow: verify, then the replay cache. */
@@ -888,18 +1039,36 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 			return;
 		}
 	}
+	s->await_tsc = s->seg_tsc; /* if the verdict has to wait: latency from here */
+	if (ep->token_hlen != 0) {
+		switch (token_check(s, req, ep, now_ns)) {
+		case TOK_OK:
+			break;
+		case TOK_MISSING:
+			reject(s, req, HP_EV_REJECT, HP_EV_R_MISSING_TOKEN, 0, &out.webhook_id);
+			return;
+		case TOK_REFUSED:
+			reject(s, req, HP_EV_REJECT, HP_EV_R_BAD_TOKEN, 0, &out.webhook_id);
+			return;
+		case TOK_UNAVAILABLE:
+			reject(s, req, HP_EV_REJECT, HP_EV_R_TOKEN_UNAVAILABLE, 0, &out.webhook_id);
+			return;
+		case TOK_ASKED: /* the replay key now (the request will not be here later) */
+			s->decided = true;
+			s->tok_has_key = ep->dedup_kind != HP_DK_NONE && hp_dp.dedup != NULL &&
+					 dedup_key(s, req, ep, s->tok_key, &flags);
+			s->tok_ttl_ms = dedup_ttl(ep, &out, now_ns / 1000000);
+			if (mask)
+				s->masked_bytes = hold_mask(s, req, w->pii_res, ep->pii_mask_set);
+			event_fill(s, req, flags, &out.webhook_id, &s->aev);
+			return;
+		}
+	}
 	if (ep->dedup_kind != HP_DK_NONE && hp_dp.dedup != NULL) {
 		uint8_t key[HP_DEDUP_KEY_LEN];
-		uint64_t now_ms = now_ns / 1000000, ttl = ep->ttl_ms;
+		uint64_t now_ms = now_ns / 1000000, ttl = dedup_ttl(ep, &out, now_ms);
 		enum hp_dedup_result d;
 
-		/* a signed timestamp is fresh until ts + tolerance: remember it at least that long */
-		if (out.timestamp != 0 && ep->tolerance_s != 0) {
-			int64_t until = (out.timestamp + (int64_t)ep->tolerance_s + 1) * 1000;
-
-			if (until > (int64_t)now_ms && (uint64_t)until - now_ms > ttl)
-				ttl = (uint64_t)until - now_ms;
-		}
 		if (!dedup_key(s, req, ep, key, &flags)) {
 			reject(s, req, HP_EV_REJECT, HP_EV_R_REPLAY_CACHE_BUSY, flags,
 			       &out.webhook_id);
@@ -917,7 +1086,7 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 			       flags, &out.webhook_id);
 			return;
 		}
-		if (w->ga != NULL) { /* new here: and to the other appliances? */
+		if (w->global_replay) { /* new here: and to the other appliances? */
 			switch (global_ask(s, key, ttl)) {
 			case GLOBAL_ASKED:
 				s->decided = true;
@@ -959,11 +1128,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	if (unlikely(s->awaiting)) { /* pipelined behind a request still waiting: decide that
 				       * one now, as if the shared check were unavailable */
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_BUSY]++;
-		s->aev.flags &= (uint16_t)~HP_EV_F_GLOBAL;
-		if (w->global_reject)
-			global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
-		else
-			global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
+		await_give_up(s);
 	}
 	s->req_flags = 0;
 	s->decided = false;
@@ -989,8 +1154,8 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	}
 	w->ctr.c[HP_CTR_REQ_ROUTED]++;
 	s->eps->w[w->id].ep_ctr[s->ep->index][HP_EP_CTR_REQUESTS]++;
-	if ((s->ep->pii_hold || (w->ga != NULL && s->ep->dedup_kind != HP_DK_NONE)) &&
-	    w->hold_max != 0)
+	if ((s->ep->pii_hold || s->ep->token_hlen != 0 ||
+	     (w->global_replay && s->ep->dedup_kind != HP_DK_NONE)) && w->hold_max != 0)
 		hold_start(s);
 	/* refused before the body is seen: the sender said how much it will send */
 	if (req->body == HP_HTTP_BODY_LENGTH && req->content_length > s->ep->max_body)
@@ -1524,7 +1689,9 @@ hp_session_release(struct hp_worker *w, struct hp_flow *f)
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_ABANDONED]++;
 		s->aev.flags |= HP_EV_F_LATE;
 		s->tmpl_valid = false; /* no RST or answer on a flow being forgotten */
-		global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
+		global_finish(s, HP_EV_REJECT, s->await_kind == HP_GQ_TOKEN
+						       ? HP_EV_R_TOKEN_UNAVAILABLE
+						       : HP_EV_R_REPLAY_UNAVAILABLE);
 	}
 	hp_stream_close(&w->stream_env, &s->stream, 0);
 	hp_stream_close(&w->stream_env, &s->stream, 1);

@@ -77,6 +77,13 @@ static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
 	[HP_CTR_REPLAY_GLOBAL_BUSY] = "replay_global_busy",
 	[HP_CTR_REPLAY_GLOBAL_SKIPPED] = "replay_global_skipped",
 	[HP_CTR_REPLAY_GLOBAL_ABANDONED] = "replay_global_abandoned",
+	[HP_CTR_TOKEN_L1_HIT] = "token_l1_hit",
+	[HP_CTR_TOKEN_L1_REFUSED] = "token_l1_refused",
+	[HP_CTR_TOKEN_ASKED] = "token_asked",
+	[HP_CTR_TOKEN_VALID] = "token_valid",
+	[HP_CTR_TOKEN_INVALID] = "token_invalid",
+	[HP_CTR_TOKEN_UNAVAILABLE] = "token_unavailable",
+	[HP_CTR_TOKEN_TIMEOUT] = "token_timeout",
 	[HP_CTR_STREAM_NOMBUF] = "stream_nombuf",
 	[HP_CTR_STREAM_DROPPED] = "stream_dropped",
 	[HP_CTR_EVENTS] = "events",
@@ -121,6 +128,9 @@ static const char *const reason_names[HP_EV_R__MAX] = {
 	[HP_EV_R_PII_BLOCKED] = "pii_blocked", [HP_EV_R_PII_MASK_FAILED] = "pii_mask_failed",
 	[HP_EV_R_PII_HOLD_FULL] = "pii_hold_full",
 	[HP_EV_R_REPLAY_UNAVAILABLE] = "replay_unavailable",
+	[HP_EV_R_MISSING_TOKEN] = "missing_token",
+	[HP_EV_R_BAD_TOKEN] = "bad_token",
+	[HP_EV_R_TOKEN_UNAVAILABLE] = "token_unavailable",
 };
 
 const char *

@@ -97,6 +97,13 @@ enum hp_ctr {
 	HP_CTR_REPLAY_GLOBAL_SKIPPED,   /* bridge: no segment of the request could be held, so
 					 * the check could not stop it: local verdict only */
 	HP_CTR_REPLAY_GLOBAL_ABANDONED, /* the flow ended while its request waited */
+	HP_CTR_TOKEN_L1_HIT,            /* token found valid for the endpoint in the workers' L1 */
+	HP_CTR_TOKEN_L1_REFUSED,        /* ... found refused (unknown, revoked, other endpoint) */
+	HP_CTR_TOKEN_ASKED,             /* not in L1 (or expired there): asked to L2/L3 */
+	HP_CTR_TOKEN_VALID,             /* ... answered valid */
+	HP_CTR_TOKEN_INVALID,           /* ... answered refused */
+	HP_CTR_TOKEN_UNAVAILABLE,       /* ... L2/L3 down, erring, or too many waiting: 503 */
+	HP_CTR_TOKEN_TIMEOUT,           /* ... no answer within tokens.timeout_ms: 503 */
 	HP_CTR_STREAM_NOMBUF,       /* no mbuf to copy a chained segment's bytes for reassembly */
 	HP_CTR_STREAM_DROPPED,      /* bridge: segments dropped by reassembly (memcap action drop,
 				     * or bytes differing from what the server already has) */

@@ -111,6 +111,11 @@ static const struct hp_cfg_key ep_keys[] = {
 		"PII in bodies (lib/pii): off; report (counts in the event); mask (bridge: matched "
 		"bytes replaced in flight, length kept, body held until the verdict); block "
 		"(verdict reject, reason pii_blocked, HTTP 422)"),
+	EP_STR("token.header", token_header, "none", "header name",
+	       "require a bearer token or API key in this header, looked up in tokens (L1 in "
+	       "the workers, Redis, Postgres); none = no token"),
+	EP_STR("token.prefix", token_prefix, "none", "string",
+	       "stripped from the header's value before lookup, e.g. \"Bearer \""),
 	{.path = "pii.entities", .type = HP_CFG_CUSTOM, .parse = cfg_parse_pii_entities,
 	 .type_doc = "list of entity names", .def_doc = "all", .bounds_doc = "see docs/PII.md",
 	 .doc = "entities looked for: credit_card, us_ssn, email, ... (docs/PII.md) and names of "
@@ -654,6 +659,18 @@ hp_cfg_check_endpoints(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
 		const struct hp_endpoint_config *ep = &cfg->endpoints[i];
 		char kpath[HP_CFG_PATH_MAX];
 
+		if (ep->token_header[0] != '\0' && cfg->tokens.redis_url[0] == '\0' &&
+		    cfg->tokens.pg_dsn[0] == '\0') {
+			snprintf(kpath, sizeof(kpath), "endpoints[%u].token.header", i);
+			return hp_cfg_err(ctx, &ctx->root_mark, kpath,
+					  "needs tokens.redis_url or tokens.postgres_dsn: where "
+					  "tokens are looked up");
+		}
+		if (ep->token_prefix[0] != '\0' && ep->token_header[0] == '\0') {
+			snprintf(kpath, sizeof(kpath), "endpoints[%u].token.prefix", i);
+			return hp_cfg_err(ctx, &ctx->root_mark, kpath,
+					  "only with token.header");
+		}
 		if (ep->max_body <= cfg->http.body_copy_max)
 			continue;
 		snprintf(kpath, sizeof(kpath), "endpoints[%u].max_body", i);

@@ -275,6 +275,19 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_CUSTOM("pii.custom_entities", hp_cfg_parse_pii_custom, "list of entities", "[]",
 		   "<= 32, see pii.custom_entities[].*",
 		   "user-defined entities: name, pattern, validator, action (docs/PII.md)"),
+	KEY_STR("tokens.redis_url", tokens.redis_url, "none", "redis://host:port[/db]",
+		"token cache L2: GET hookpath:token:<sha256 hex> = endpoint name (\"\": unknown)"),
+	KEY_STR("tokens.postgres_dsn", tokens.pg_dsn, "none", "libpq conninfo",
+		"token store L3: table hookpath_tokens (deploy/sql/002_tokens.sql)"),
+	KEY_UINT("tokens.cache_ttl_s", tokens.cache_ttl_s, 30, 1, 86400, 0,
+		 "a known token is cached (L1, L2) this long: a revocation reaches every worker "
+		 "within it"),
+	KEY_UINT("tokens.negative_ttl_s", tokens.negative_ttl_s, 5, 1, 3600, 0,
+		 "an unknown or revoked token is cached as refused this long"),
+	KEY_UINT("tokens.l1_entries", tokens.l1_entries, 65536, 1024, 16777216, HP_CFG_F_POW2,
+		 "tokens cached in the workers' lock-free table; full: not cached, counted"),
+	KEY_UINT("tokens.timeout_ms", tokens.timeout_ms, 200, 1, 10000, 0,
+		 "a request whose token is not in L1 waits at most this for L2/L3, then 503"),
 	KEY_STR("replay_cache.global.url", replay_cache.global_url, "none",
 		"redis://host:port[/db]", "shared replay check: SET NX EX in this Redis after the "
 		"local cache said first; absent = local only"),
@@ -284,8 +297,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 HP_GLOBAL_ACCEPT, global_unavail_names, "no answer in time (Redis down, slow, "
 		 "too many waiting): accept on the local cache's word, or reject (503)"),
 	KEY_UINT("replay_cache.global.max_pending", replay_cache.global_max_pending, 1024, 16,
-		 65536, HP_CFG_F_POW2, "requests waiting for the shared check, per worker; beyond: "
-		 "as unavailable"),
+		 65536, HP_CFG_F_POW2, "requests waiting for the shared check or a token lookup, per "
+		 "worker; beyond: as unavailable"),
 	KEY_UINT("replay_cache.entries", replay_cache.entries, 1048576, 1024, 134217728, 0,
 		 "webhooks remembered for replay protection, all endpoints and workers together"),
 	KEY_UINT("replay_cache.high_watermark_pct", replay_cache.high_watermark_pct, 90, 50, 100,
@@ -724,7 +737,8 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 		*what = "an absolute path, or off";
 		return v[0] == '/' || !strcmp(v, "off");
 	}
-	if (!strcmp(path, "sinks.redis.url") || !strcmp(path, "replay_cache.global.url")) {
+	if (!strcmp(path, "sinks.redis.url") || !strcmp(path, "replay_cache.global.url") ||
+	    !strcmp(path, "tokens.redis_url")) {
 		const char *p = v + 8, *colon;
 		char *end;
 		unsigned long port;

@@ -223,6 +223,9 @@ struct hp_endpoint_config {
 	/* bit i: lib/pii entity id i (built-ins 0..HP_PII__BUILTIN_COUNT-1, then the custom
 	 * entities of pii.custom_entities in order); 0 = every built-in and every custom one */
 	uint64_t pii_entities;
+	/* bearer token / API key (tokens section): "" header = no token required */
+	char token_header[HP_CFG_HDR_LEN];
+	char token_prefix[HP_CFG_HDR_LEN];  /* stripped from the value, e.g. "Bearer " */
 };
 
 /* What an endpoint does with PII found in a body (lib/pii). */
@@ -280,12 +283,24 @@ enum hp_global_unavailable {
 	HP_GLOBAL_REJECT,     /* 503 replay_unavailable: the sender retries */
 };
 
+/* Where tokens are looked up (endpoints[].token): lock-free L1 in the workers, Redis (L2),
+ * Postgres (L3, table hookpath_tokens). */
+struct hp_tokens_config {
+	char redis_url[HP_CFG_PATH_LEN];
+	char pg_dsn[512];
+	uint32_t cache_ttl_s;      /* a known token stays in L1 (and L2) this long */
+	uint32_t negative_ttl_s;   /* an unknown or revoked one */
+	uint32_t l1_entries;       /* power of 2 */
+	uint32_t timeout_ms;       /* a request waits at most this for L2/L3 */
+};
+
 struct hp_config {
 	struct hp_dataplane_config dataplane;
 	struct hp_http_config http;
 	struct hp_events_config events;
 	struct hp_control_config control;
 	struct hp_sinks_config sinks;
+	struct hp_tokens_config tokens;
 	struct hp_replay_config replay_cache;
 	enum hp_unrouted_action unrouted;
 	struct hp_pii_global_config pii;
