@@ -36,7 +36,7 @@ from bench_verdict import generate, SECRETS, verdict_rate  # noqa: E402
 import sinkenv  # noqa: E402
 
 
-def config(tmp, name, events, redis_url=None, pg_dsn=None):
+def config(tmp, name, events, redis_url=None, pg_dsn=None, spool_mb=256):
     y = ("dataplane: {mode: tap, workers: 1, mbufs: 131072}\n"
          "control: {stats_interval_s: 1, instance: %s}\n"
          "http: {max_sessions: 4096}\n"
@@ -45,9 +45,9 @@ def config(tmp, name, events, redis_url=None, pg_dsn=None):
     if events:
         y += "events: {file: %s/%s.jsonl, rotate_mb: 256, rotate_keep: 1}\n" % (tmp, name)
     if redis_url or pg_dsn:
-        y += ("sinks:\n  spool: {dir: %s/spool-%s, max_mb: 256}\n  flush_timeout_ms: 1000\n"
+        y += ("sinks:\n  spool: {dir: %s/spool-%s, max_mb: %d}\n  flush_timeout_ms: 1000\n"
               "  redis: {url: \"%s\", timeout_ms: 200}\n  postgres: {dsn: \"%s\", timeout_ms: 500}\n"
-              % (tmp, name, redis_url, pg_dsn))
+              % (tmp, name, spool_mb, redis_url, pg_dsn))
     path = os.path.join(tmp, name + ".yaml")
     with open(path, "w") as f:
         f.write(y)
@@ -59,6 +59,8 @@ def main():
     ap.add_argument("--hookpath", default=os.path.join(ROOT, "build", "controlplane", "hookpath"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--spool-mb", type=int, default=256, help="sinks.spool.max_mb")
+    ap.add_argument("--only", help="run only this scenario (e.g. 'redis hung')")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="hp-bench-impact-") as tmp:
         pcap, _ = generate(tmp, "stripe", 2000, 1)
@@ -78,10 +80,12 @@ def main():
         results = []
         try:
             for name, events, ru, pd in scenarios:
+                if a.only and name not in (a.only, "no events"):
+                    continue
                 rates, details = [], []
                 for run in range(a.runs):
                     tag = "%s-%d" % (name.replace(" ", "_"), run)
-                    cfg = config(tmp, tag, events, ru, pd)
+                    cfg = config(tmp, tag, events, ru, pd, a.spool_mb)
                     stats = os.path.join(tmp, tag + ".json")
                     if name == "redis hung":
                         redis.proc.send_signal(signal.SIGSTOP)
