@@ -50,6 +50,10 @@ void hp_ctl_resolver_json(FILE *f);
  * Control thread only. */
 char *hp_ctl_metrics_render(size_t *len);
 
+/* Close an open_memstream FILE into its buffer: *buf, or NULL (freed, *len 0) when writing
+ * failed (or failed is set). */
+char *hp_ctl_memstream_end(FILE *f, char **buf, size_t *len, bool failed);
+
 /* Register the DPDK telemetry commands /hookpath/stats and /hookpath/flows (after EAL init,
  * before the workers run). 0 or -errno. */
 int hp_ctl_telemetry_register(void);

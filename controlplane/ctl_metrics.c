@@ -349,19 +349,7 @@ hp_ctl_metrics_render(size_t *len)
 	prom_replay_cache(f);
 	hp_ctl_sinks_metrics(f); /* events file and sinks: hookpath_events_*, hookpath_sink_* */
 	free(cur);
-	if (ret != 0 || ferror(f)) {
-		fclose(f);
-		free(buf);
-		*len = 0;
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (fclose(f) != 0) {
-		free(buf);
-		*len = 0;
-		return NULL;
-	}
-	return buf;
+	return hp_ctl_memstream_end(f, &buf, len, ret != 0);
 }
 
 /* ---- DPDK telemetry ------------------------------------------------------------------------

@@ -32,6 +32,7 @@
 #include <rte_ring_elem.h>
 
 #include "ctl.h"
+#include "ctl_sink.h"
 #include "dp.h"
 
 #define RES_BURST 256
@@ -48,7 +49,7 @@ static struct {
 	uint32_t backoff_ms;
 	/* counters, read by the control thread (64-bit loads) */
 	uint64_t queries, first, dup, unavailable, connects, failures;
-	char last_error[160];
+	char last_error[256];
 	/* tokens */
 	bool tok_on;
 	char tok_host[256];
@@ -88,30 +89,16 @@ res_fail(const char *what)
 static bool
 res_connect(void)
 {
-	struct timeval tv = {.tv_sec = res.timeout_ms / 1000,
-			     .tv_usec = (suseconds_t)(res.timeout_ms % 1000) * 1000};
+	char err[160];
 
 	if (res.c != NULL)
 		return true;
 	if (mono_ns() < res.next_try_ns)
 		return false;
-	res.c = redisConnectWithTimeout(res.host, res.port, tv);
-	if (res.c == NULL || res.c->err) {
-		res_fail(res.c != NULL ? res.c->errstr : "out of memory");
+	res.c = hp_redis_open(res.host, res.port, res.db, res.timeout_ms, err, sizeof(err));
+	if (res.c == NULL) {
+		res_fail(err);
 		return false;
-	}
-	redisSetTimeout(res.c, tv);
-	redisEnableKeepAlive(res.c);
-	if (res.db != 0) {
-		redisReply *r = redisCommand(res.c, "SELECT %d", res.db);
-		bool ok = r != NULL && r->type != REDIS_REPLY_ERROR;
-
-		if (r != NULL)
-			freeReplyObject(r);
-		if (!ok) {
-			res_fail("SELECT failed");
-			return false;
-		}
 	}
 	res.connects++;
 	res.backoff_ms = 100;
@@ -184,8 +171,7 @@ res_batch(struct hp_worker *w, const struct hp_gquery *q, unsigned int n)
 static bool
 tok_redis(void)
 {
-	struct timeval tv = {.tv_sec = res.tok_timeout_ms / 1000,
-			     .tv_usec = (suseconds_t)(res.tok_timeout_ms % 1000) * 1000};
+	char err[160];
 
 	if (res.tok_host[0] == '\0')
 		return false;
@@ -193,26 +179,14 @@ tok_redis(void)
 		return true;
 	if (mono_ns() < res.tc_next_ns)
 		return false;
-	res.tc = redisConnectWithTimeout(res.tok_host, res.tok_port, tv);
-	if (res.tc != NULL && !res.tc->err && res.tok_db != 0) {
-		redisReply *r = redisCommand(res.tc, "SELECT %d", res.tok_db);
-
-		if (r == NULL || r->type == REDIS_REPLY_ERROR)
-			res.tc->err = REDIS_ERR_OTHER;
-		if (r != NULL)
-			freeReplyObject(r);
-	}
-	if (res.tc == NULL || res.tc->err) {
-		snprintf(res.last_error, sizeof(res.last_error), "tokens.redis_url: %s",
-			 res.tc != NULL && res.tc->errstr[0] ? res.tc->errstr : "connect failed");
-		if (res.tc != NULL)
-			redisFree(res.tc);
-		res.tc = NULL;
+	res.tc = hp_redis_open(res.tok_host, res.tok_port, res.tok_db, res.tok_timeout_ms, err,
+			       sizeof(err));
+	if (res.tc == NULL) {
+		snprintf(res.last_error, sizeof(res.last_error), "tokens.redis_url: %s", err);
 		res.tc_next_ns = mono_ns() + 500000000ULL;
 		res.tok_failures++;
 		return false;
 	}
-	redisSetTimeout(res.tc, tv);
 	return true;
 }
 
@@ -384,6 +358,13 @@ res_thread(void *arg)
 	struct hp_gquery q[RES_BURST];
 
 	(void)arg;
+	/* connect now, not on the first query: a request waits for Redis, not for a handshake */
+	if (res.configured)
+		res_connect();
+	if (res.tok_on) {
+		tok_redis();
+		tok_pg();
+	}
 	while (!res.stop) {
 		unsigned int got = 0;
 
@@ -415,6 +396,9 @@ res_thread(void *arg)
 		if (got == 0) {
 			struct timespec ts = {.tv_sec = 0, .tv_nsec = 20000};
 
+			if (res.configured && res.c == NULL) /* reconnect while idle (backoff) */
+				res_connect();
+
 			nanosleep(&ts, NULL);
 		}
 	}
@@ -434,23 +418,12 @@ int
 hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 {
 	const char *u = cfg->replay_cache.global_url;
-	const char *p = u + 8, *colon, *slash;
 
 	if (cfg->tokens.redis_url[0] != '\0' || cfg->tokens.pg_dsn[0] != '\0') {
-		const char *tp = cfg->tokens.redis_url + 8, *tcolon, *tslash;
-
 		res.tok_on = true;
-		if (cfg->tokens.redis_url[0] != '\0') {
-			tcolon = strrchr(tp, ':');
-			snprintf(res.tok_host, sizeof(res.tok_host), "%.*s", (int)(tcolon - tp), tp);
-			if (res.tok_host[0] == '[') {
-				memmove(res.tok_host, res.tok_host + 1, strlen(res.tok_host));
-				res.tok_host[strcspn(res.tok_host, "]")] = '\0';
-			}
-			res.tok_port = atoi(tcolon + 1);
-			tslash = strchr(tcolon, '/');
-			res.tok_db = tslash != NULL ? atoi(tslash + 1) : 0;
-		}
+		if (cfg->tokens.redis_url[0] != '\0')
+			hp_redis_url_parse(cfg->tokens.redis_url, res.tok_host, sizeof(res.tok_host),
+					   &res.tok_port, &res.tok_db);
 		snprintf(res.tok_dsn, sizeof(res.tok_dsn), "%s", cfg->tokens.pg_dsn);
 		res.tok_timeout_ms = cfg->tokens.timeout_ms;
 		res.cache_ttl_s = cfg->tokens.cache_ttl_s;
@@ -460,15 +433,7 @@ hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 		return 0;
 	if (u[0] == '\0')
 		goto start;
-	colon = strrchr(p, ':');
-	snprintf(res.host, sizeof(res.host), "%.*s", (int)(colon - p), p);
-	if (res.host[0] == '[') {
-		memmove(res.host, res.host + 1, strlen(res.host));
-		res.host[strcspn(res.host, "]")] = '\0';
-	}
-	res.port = atoi(colon + 1);
-	slash = strchr(colon, '/');
-	res.db = slash != NULL ? atoi(slash + 1) : 0;
+	hp_redis_url_parse(u, res.host, sizeof(res.host), &res.port, &res.db);
 	/* twice the wait of a request: the worker's own deadline decides first */
 	res.timeout_ms = 2 * cfg->replay_cache.global_timeout_ms;
 	res.backoff_ms = 100;

@@ -32,24 +32,62 @@ struct redis_ctx {
 	uint32_t batch_max;
 };
 
+void
+hp_redis_url_parse(const char *url, char *host, size_t hlen, int *port, int *db)
+{
+	const char *p = url + 8, *colon = strrchr(p, ':'), *slash; /* validated at load */
+
+	snprintf(host, hlen, "%.*s", (int)(colon - p), p);
+	if (host[0] == '[') { /* [IPv6] */
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	*port = atoi(colon + 1);
+	slash = strchr(colon, '/');
+	*db = slash != NULL ? atoi(slash + 1) : 0;
+}
+
+redisContext *
+hp_redis_open(const char *host, int port, int db, uint32_t timeout_ms, char *err, size_t errlen)
+{
+	struct timeval tv = {.tv_sec = timeout_ms / 1000,
+			     .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
+	redisContext *c = redisConnectWithTimeout(host, port, tv);
+	redisReply *rep;
+
+	if (c == NULL || c->err) {
+		snprintf(err, errlen, "connect %s:%d: %s", host, port,
+			 c != NULL ? c->errstr : "out of memory");
+		if (c != NULL)
+			redisFree(c);
+		return NULL;
+	}
+	redisSetTimeout(c, tv);
+	redisEnableKeepAlive(c);
+	if (db != 0) {
+		rep = redisCommand(c, "SELECT %d", db);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			snprintf(err, errlen, "SELECT %d: %s", db, rep != NULL ? rep->str : c->errstr);
+			if (rep != NULL)
+				freeReplyObject(rep);
+			redisFree(c);
+			return NULL;
+		}
+		freeReplyObject(rep);
+	}
+	return c;
+}
+
 void *
 hp_sink_redis_ctx(const struct hp_config *cfg, const char *instance, char *err, size_t errlen)
 {
 	struct redis_ctx *r = calloc(1, sizeof(*r));
-	const char *p = cfg->sinks.redis_url + 8, *colon = strrchr(p, ':'), *slash;
 
 	if (r == NULL) {
 		snprintf(err, errlen, "sinks.redis: out of memory");
 		return NULL;
 	}
-	snprintf(r->host, sizeof(r->host), "%.*s", (int)(colon - p), p);
-	if (r->host[0] == '[') { /* [IPv6] */
-		memmove(r->host, r->host + 1, strlen(r->host));
-		r->host[strcspn(r->host, "]")] = '\0';
-	}
-	r->port = atoi(colon + 1);
-	slash = strchr(colon, '/');
-	r->db = slash != NULL ? atoi(slash + 1) : 0;
+	hp_redis_url_parse(cfg->sinks.redis_url, r->host, sizeof(r->host), &r->port, &r->db);
 	if (cfg->sinks.redis_stream[0] != '\0')
 		snprintf(r->stream, sizeof(r->stream), "%s", cfg->sinks.redis_stream);
 	else
@@ -85,32 +123,9 @@ static int
 redis_connect(void *ctx, char *err, size_t errlen)
 {
 	struct redis_ctx *r = ctx;
-	struct timeval tv = {.tv_sec = r->timeout_ms / 1000,
-			     .tv_usec = (suseconds_t)(r->timeout_ms % 1000) * 1000};
-	redisReply *rep;
 
-	r->c = redisConnectWithTimeout(r->host, r->port, tv);
-	if (r->c == NULL || r->c->err) {
-		snprintf(err, errlen, "connect %s:%d: %s", r->host, r->port,
-			 r->c != NULL ? r->c->errstr : "out of memory");
-		redis_disconnect(r);
-		return -1;
-	}
-	redisSetTimeout(r->c, tv);
-	redisEnableKeepAlive(r->c);
-	if (r->db != 0) {
-		rep = redisCommand(r->c, "SELECT %d", r->db);
-		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-			snprintf(err, errlen, "SELECT %d: %s", r->db,
-				 rep != NULL ? rep->str : r->c->errstr);
-			if (rep != NULL)
-				freeReplyObject(rep);
-			redis_disconnect(r);
-			return -1;
-		}
-		freeReplyObject(rep);
-	}
-	return 0;
+	r->c = hp_redis_open(r->host, r->port, r->db, r->timeout_ms, err, errlen);
+	return r->c != NULL ? 0 : -1;
 }
 
 /* Write what hiredis buffered (blocking socket, bounded by the timeout). */

@@ -205,19 +205,25 @@ hp_ctl_stats_json(size_t *len)
 	fprintf(f, "],\n \"sinks\": ");
 	hp_ctl_sinks_json(f);
 	fprintf(f, "}\n");
-	if (ferror(f)) {
+	return hp_ctl_memstream_end(f, &buf, len, false);
+}
+
+char *
+hp_ctl_memstream_end(FILE *f, char **buf, size_t *len, bool failed)
+{
+	if (failed || ferror(f)) {
 		fclose(f);
-		free(buf);
+		free(*buf);
 		*len = 0;
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (fclose(f) != 0) {
-		free(buf);
+		free(*buf);
 		*len = 0;
 		return NULL;
 	}
-	return buf;
+	return *buf;
 }
 
 int

@@ -31,6 +31,7 @@ W=
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    [ -n "${REDIS_PID:-}" ] && kill "$REDIS_PID" 2>/dev/null
     [ -n "${W:-}" ] && rm -rf "$W"
     if [ "$LAB_STARTED" = 1 ]; then
         echo "demo: cleaning up (lab down)"
@@ -75,10 +76,18 @@ if [ "$BRIDGE" = hookpath ] && [ -z "${HP_LAB_EXTRA_CONFIG:-}" ]; then
         "$EVENTS" "$W/demo.secrets" "$W/demo.secrets" >"$W/events.yaml"
     printf '%s\n' "$SECRET" >"$W/demo.secrets"
     chmod 600 "$W/demo.secrets"
+    # a real Redis on loopback: hookpath's events go into a Stream too (sinks.redis)
+    REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$W" --save "" --appendonly no \
+        --logfile "$W/redis.log" >/dev/null 2>&1 &
+    REDIS_PID=$!
+    printf 'control: {instance: demo}\nsinks:\n  redis: {url: "redis://127.0.0.1:%s"}\n  spool: {dir: %s/spool}\n' \
+        "$REDIS_PORT" "$W" >>"$W/events.yaml"
     export HP_LAB_EXTRA_CONFIG=$W/events.yaml
     VERDICTS=1
     echo "endpoint demo: POST /webhooks/demo, provider standard-webhooks, secret in $W/demo.secrets"
     echo "endpoint demo-pii: POST /webhooks/pii, same signatures, pii: {policy: mask} (PII masked in flight)"
+    echo "events also into Redis (redis-server on 127.0.0.1:$REDIS_PORT, stream hookpath:events:demo)"
 fi
 "$LAB" up || fail "the lab did not come up (see $LAB_LOG)"
 SRV_LOG=$LAB_STATE_DIR/server.jsonl
@@ -187,6 +196,38 @@ print("  same length (%d B), signature checked on the original bytes, card (last
 sys.exit(0 if ok else 1)
 EOF
     [ "$code" = 200 ] || fail "the PII webhook got HTTP $code"
+
+    section "4d. Control plane: REST API (Unix socket) with hookpathctl, a secret rotated live, Redis"
+    CTL=("$REPO/tools/hookpathctl" --prefix "${HP_LAB_FILE_PREFIX:-${HP_LAB_ID:-hp}-lab}")
+    echo "\$ hookpathctl endpoints show demo      (secrets are never returned: ids only)"
+    "${CTL[@]}" --json endpoints show demo | sed 's/^/  /' || fail "hookpathctl cannot reach the API"
+    OLD_ID=$("${CTL[@]}" --json endpoints show demo | python3 -c 'import json,sys; print(json.load(sys.stdin)["secrets"][0]["id"])')
+    NEW_SECRET=whsec_$(head -c 24 /dev/urandom | base64)
+    printf '%s\n' "$NEW_SECRET" >"$W/new.secret"
+    chmod 600 "$W/new.secret"
+    echo "\$ hookpathctl secrets add demo --secret-file new.secret"
+    "${CTL[@]}" secrets add demo --secret-file "$W/new.secret" | sed 's/^/  /' || fail "secret not added"
+    post_signed() { # secret id -> HTTP code of a webhook signed with secret
+        local -a hh
+        mapfile -t hh < <(/usr/bin/python3 "$REPO/pktgen-scripts/hp_sign.py" standard-webhooks --secret "$1" \
+            --body-file "$W/hook0.json" --id "$2" --timestamp "$(date +%s)" | sed 's/^/-H\n/')
+        ip netns exec "$LAB_NS_CLIENT" curl -sS --max-time 10 -H "Content-Type: application/json" "${hh[@]}" \
+            --data-binary "@$W/hook0.json" -o /dev/null -w '%{http_code}' "http://$LAB_SERVER_IP:8080/webhooks/demo"
+    }
+    c1=$(post_signed "$NEW_SECRET" evt_demo_rot1)
+    echo "  webhook signed with the new secret: HTTP $c1"
+    [ "$c1" = 200 ] || fail "the new secret was not accepted"
+    echo "\$ hookpathctl secrets retire demo $OLD_ID"
+    "${CTL[@]}" secrets retire demo "$OLD_ID" | sed 's/^/  /' || fail "secret not retired"
+    c2=$(post_signed "$SECRET" evt_demo_rot2)
+    echo "  webhook signed with the retired secret: HTTP $c2 (refused from the next packet on)"
+    [ "$c2" = 401 ] || fail "the retired secret was still accepted"
+    echo "\$ hookpathctl top --count 1"
+    "${CTL[@]}" top --count 1 --interval 0.5 | sed 's/^/  /'
+    echo "\$ hookpathctl metrics | grep '^hookpath_verdicts_total'"
+    "${CTL[@]}" metrics | grep '^hookpath_verdicts_total' | sed 's/^/  /'
+    echo "\$ redis-cli XLEN hookpath:events:demo"
+    echo "  $(redis-cli -p "$REDIS_PORT" XLEN hookpath:events:demo)"
 fi
 
 section "5. IP fragmentation on the way (1500-byte MTU)"
@@ -300,6 +341,18 @@ print("  %d events; the bodies of the %d requests hookpath let through %s the %d
                              len(got)))
 sys.exit(0 if posts == got else 1)
 EOF
+    if [ -n "${REDIS_PORT:-}" ]; then
+        python3 - "$EVENTS" "$REDIS_PORT" <<'EOF' || fail "the Redis stream does not hold the events"
+import json, subprocess, sys
+ids = [json.loads(l)["event_id"] for l in open(sys.argv[1])]
+out = subprocess.run(["redis-cli", "-p", sys.argv[2], "--raw", "XRANGE", "hookpath:events:demo", "-", "+"],
+                     stdout=subprocess.PIPE, text=True).stdout.split("\n")
+got = [x for x in out if x and x[0].isdigit() and x.replace("-", "").isdigit()]
+print("  Redis stream hookpath:events:demo: %d entries, ids %s the events file's" % (
+    len(got), "equal to" if got == ids else "DIFFERENT from"))
+sys.exit(0 if got == ids else 1)
+EOF
+    fi
 fi
 
 printf '\n%sdemo OK%s: %d webhooks answered through the %s bridge, fragmented traffic crossed it (%ds)\n' \

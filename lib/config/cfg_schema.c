@@ -776,7 +776,8 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 	return true;
 }
 
-/* A KEY_STR key: a non-empty scalar that fits the field, checked by str_chars_ok. */
+/* A KEY_STR key: a non-empty scalar that fits the field (hp_cfg_parse_string), checked by
+ * str_chars_ok. */
 static int
 cfg_parse_str(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
 	      void *base, const char *dpath)
@@ -784,21 +785,15 @@ cfg_parse_str(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t 
 	char desc[96];
 	char *dst = (char *)base + key->offset;
 	const char *what = "";
-	size_t len;
+	int rc = hp_cfg_parse_string(ctx, key, node, base, dpath);
 
-	if (node->type != YAML_SCALAR_NODE || node->data.scalar.length == 0)
-		return hp_cfg_err(ctx, &node->start_mark, dpath, "must be a non-empty string, got %s",
-				  hp_cfg_node_desc(node, desc, sizeof(desc)));
-	len = node->data.scalar.length;
-	if (len >= key->size || memchr(node->data.scalar.value, '\0', len) != NULL)
-		return hp_cfg_err(ctx, &node->start_mark, dpath,
-				  "must be 1 to %zu bytes without NUL, got %zu bytes", key->size - 1,
-				  len);
-	if (!str_chars_ok(key->path, (const char *)node->data.scalar.value, len, &what))
+	if (rc != 0)
+		return rc;
+	if (!str_chars_ok(key->path, dst, strlen(dst), &what)) {
+		dst[0] = '\0';
 		return hp_cfg_err(ctx, &node->start_mark, dpath, "must be %s, got %s", what,
 				  hp_cfg_node_desc(node, desc, sizeof(desc)));
-	memcpy(dst, node->data.scalar.value, len);
-	dst[len] = '\0';
+	}
 	return 0;
 }
 

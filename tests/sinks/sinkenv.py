@@ -156,3 +156,36 @@ class Postgres:
     def event_ids(self, instance):
         return [x for x in self.query("SELECT event_id FROM hookpath_events WHERE instance = '%s'"
                                       % instance) if x]
+
+
+def can_veth():
+    """Root, veth pairs and tcpreplay: what the live tests need."""
+    if os.geteuid() != 0 or shutil.which("tcpreplay") is None:
+        return False
+    r = subprocess.run(["ip", "link", "add", "hpprobe%d-0" % (os.getpid() % 10000), "type",
+                        "veth", "peer", "name", "hpprobe%d-1" % (os.getpid() % 10000)],
+                       stderr=subprocess.DEVNULL)
+    subprocess.run(["ip", "link", "del", "hpprobe%d-0" % (os.getpid() % 10000)],
+                   stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
+class Veth:
+    """A veth pair (a: where tcpreplay sends, b: what hookpath reads), offloads off so that
+    frames are what the wire would carry, IPv6 off so the kernel adds no noise."""
+
+    def __init__(self, tag):
+        self.a = "%s%d-a" % (tag, os.getpid() % 10000)
+        self.b = "%s%d-b" % (tag, os.getpid() % 10000)
+        subprocess.run(["ip", "link", "add", self.a, "type", "veth", "peer", "name", self.b],
+                       check=True)
+        for v in (self.a, self.b):
+            subprocess.run(["ip", "link", "set", v, "up"], check=True)
+            subprocess.run(["ethtool", "-K", v, "tso", "off", "gso", "off", "gro", "off",
+                            "tx", "off", "rx", "off"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            with open("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % v, "w") as f:
+                f.write("1")
+
+    def delete(self):
+        subprocess.run(["ip", "link", "del", self.a], stderr=subprocess.DEVNULL)

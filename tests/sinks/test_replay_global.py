@@ -18,7 +18,6 @@ import re
 import signal
 import sys
 import time
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -55,6 +54,8 @@ class ReplayGlobal(hp.TmpDirCase):
 
     def run_mode(self, mode, pcap, name, url=None, extra=""):
         events = os.path.join(self.tmp, name + ".jsonl")
+        if "timeout_ms" not in extra:  # semantics here, not timing: a loaded CI box is slow
+            extra += ", timeout_ms: 2000"
         cfg = (hp.tap_cfg if mode == "tap" else hp.bridge_cfg)(
             "events: {file: %s}\nreplay_cache: {global: {url: \"%s\"%s}}\n"
             "endpoints:\n  - name: gh\n    match: {host: %s}\n    provider: github\n"

@@ -148,32 +148,14 @@ class PcapRuns(Env):
             self.assertEqual(st["sinks"][s]["spool"]["corrupt_total"], 1)
 
 
-def have_root_net():
-    if os.geteuid() != 0 or shutil.which("tcpreplay") is None:
-        return False
-    r = subprocess.run(["ip", "link", "add", "hpsk-probe0", "type", "veth", "peer", "name",
-                        "hpsk-probe1"], stderr=subprocess.DEVNULL)
-    subprocess.run(["ip", "link", "del", "hpsk-probe0"], stderr=subprocess.DEVNULL)
-    return r.returncode == 0
-
-
-@unittest.skipUnless(have_root_net(), "needs root, veth pairs and tcpreplay")
+@unittest.skipUnless(sinkenv.can_veth(), "needs root, veth pairs and tcpreplay")
 class LiveFaults(Env):
-    VA, VB = "hpsk%d-a" % (os.getpid() % 10000), "hpsk%d-b" % (os.getpid() % 10000)
-
     def setUp(self):
-        subprocess.run(["ip", "link", "add", self.VA, "type", "veth", "peer", "name", self.VB],
-                       check=True)
-        for v in (self.VA, self.VB):
-            subprocess.run(["ip", "link", "set", v, "up"], check=True)
-            subprocess.run(["ethtool", "-K", v, "tso", "off", "gso", "off", "gro", "off",
-                            "tx", "off", "rx", "off"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-            with open("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % v, "w") as f:
-                f.write("1")
+        self.veth = sinkenv.Veth("hpsk")
+        self.VA, self.VB = self.veth.a, self.veth.b
 
     def tearDown(self):
-        subprocess.run(["ip", "link", "del", self.VA], stderr=subprocess.DEVNULL)
+        self.veth.delete()
 
     def test_kill9_redis_then_postgres_then_sigterm(self):
         name = "live"

@@ -15,7 +15,6 @@ Tokens live in hookpath_tokens (deploy/sql/002_tokens.sql, only their SHA-256). 
 """
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -143,30 +142,14 @@ class Tokens(hp.TmpDirCase):
         self.assertLess(max(e["latency_ns"] for e in evs), 2e9)
 
 
-def have_root_net():
-    if os.geteuid() != 0 or shutil.which("tcpreplay") is None:
-        return False
-    r = subprocess.run(["ip", "link", "add", "hptok-probe0", "type", "veth", "peer", "name",
-                        "hptok-probe1"], stderr=subprocess.DEVNULL)
-    subprocess.run(["ip", "link", "del", "hptok-probe0"], stderr=subprocess.DEVNULL)
-    return r.returncode == 0
-
-
-@unittest.skipUnless(have_root_net(), "needs root, veth pairs and tcpreplay")
+@unittest.skipUnless(sinkenv.can_veth(), "needs root, veth pairs and tcpreplay")
 class Revocation(hp.TmpDirCase):
-    VA, VB = "hptok%d-a" % (os.getpid() % 10000), "hptok%d-b" % (os.getpid() % 10000)
-
     def test_revocation_reaches_l1(self):
         import signal
         redis, pg = sinkenv.Redis(self.tmp), sinkenv.Postgres(self.tmp)
-        subprocess.run(["ip", "link", "add", self.VA, "type", "veth", "peer", "name", self.VB],
-                       check=True)
+        veth = sinkenv.Veth("hptok")
+        self.VA, self.VB = veth.a, veth.b
         try:
-            for v in (self.VA, self.VB):
-                subprocess.run(["ip", "link", "set", v, "up"], check=True)
-                subprocess.run(["ethtool", "-K", v, "tx", "off", "rx", "off", "tso", "off",
-                                "gso", "off", "gro", "off"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
             pg.query("INSERT INTO hookpath_tokens (token_sha256, endpoint) VALUES "
                      "(sha256('live-1'), 'api')")
             path = os.path.join(self.tmp, "live.yaml")
@@ -188,28 +171,33 @@ class Revocation(hp.TmpDirCase):
                 subprocess.run(["tcpreplay", "-q", "-i", self.VA, "--pps", "500", p],
                                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(0.5)
-            send(10)
+            send(10, 1)  # the first lookup fills L1 ...
+            send(11, 3)  # ... these are L1 hits
             pg.query("UPDATE hookpath_tokens SET revoked_at = now() WHERE "
                      "token_sha256 = sha256('live-1')")
             redis.cli("DEL", "hookpath:token:" + hashlib.sha256(b"live-1").hexdigest())
             time.sleep(1.5)  # tokens.cache_ttl_s: 1
-            send(11)
+            send(12, 1)  # asked again: refused, and cached as refused ...
+            send(13, 3)  # ... L1 refusals
             proc.send_signal(signal.SIGTERM)
             out, _ = proc.communicate(timeout=30)
         finally:
-            subprocess.run(["ip", "link", "del", self.VA], stderr=subprocess.DEVNULL)
+            veth.delete()
             redis.stop()
             pg.stop()
         evs = hp.read_events(os.path.join(self.tmp, "live.jsonl"))
-        before = [e["reason"] for e in evs if e["flow"]["src"].startswith("198.18.11.")]
-        after = [e["reason"] for e in evs if e["flow"]["src"].startswith("198.18.12.")]
-        self.assertEqual(before, ["ok"] * 3, out[-1500:])
-        self.assertEqual(after, ["bad_token"] * 3, out[-1500:])
+        def reasons(*seeds):
+            return [e["reason"] for e in evs
+                    if any(e["flow"]["src"].startswith("198.18.%d." % (x + 1)) for x in seeds)]
+        before, after = reasons(10, 11), reasons(12, 13)
+        # a frame the live capture lost would lose an event, never change a verdict
+        self.assertTrue(before and set(before) == {"ok"}, (before, out[-1500:]))
+        self.assertTrue(after and set(after) == {"bad_token"}, (after, out[-1500:]))
         import json
         with open(os.path.join(self.tmp, "live.json")) as f:
             c = json.load(f)["counters"]
-        # requests 2 ms apart: after the first lookup the others are L1 hits (accepted), and
-        # after revocation the first is asked again and the rest are L1 refusals
+        # after the first lookup the others are L1 hits (accepted); after revocation the first
+        # is asked again and the rest are L1 refusals
         self.assertGreaterEqual(c["token_l1_hit"], 1, c)
         self.assertGreaterEqual(c["token_l1_refused"], 1, c)
 
