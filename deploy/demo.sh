@@ -81,7 +81,7 @@ if [ "$BRIDGE" = hookpath ] && [ -z "${HP_LAB_EXTRA_CONFIG:-}" ]; then
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$W" --save "" --appendonly no \
         --logfile "$W/redis.log" >/dev/null 2>&1 &
     REDIS_PID=$!
-    printf 'control: {instance: demo}\nsinks:\n  redis: {url: "redis://127.0.0.1:%s"}\n  spool: {dir: %s/spool}\n' \
+    printf 'sinks:\n  redis: {url: "redis://127.0.0.1:%s", stream: "hookpath:events:demo"}\n  spool: {dir: %s/spool}\n' \
         "$REDIS_PORT" "$W" >>"$W/events.yaml"
     export HP_LAB_EXTRA_CONFIG=$W/events.yaml
     VERDICTS=1
