@@ -1689,9 +1689,12 @@ hp_session_release(struct hp_worker *w, struct hp_flow *f)
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_ABANDONED]++;
 		s->aev.flags |= HP_EV_F_LATE;
 		s->tmpl_valid = false; /* no RST or answer on a flow being forgotten */
-		global_finish(s, HP_EV_REJECT, s->await_kind == HP_GQ_TOKEN
-						       ? HP_EV_R_TOKEN_UNAVAILABLE
-						       : HP_EV_R_REPLAY_UNAVAILABLE);
+		if (!w->is_bridge) /* tap: nothing was held, the verdict is the event's */
+			await_give_up(s);
+		else /* bridge: what was held is dropped with the flow: not forwarded */
+			global_finish(s, HP_EV_REJECT, s->await_kind == HP_GQ_TOKEN
+							       ? HP_EV_R_TOKEN_UNAVAILABLE
+							       : HP_EV_R_REPLAY_UNAVAILABLE);
 	}
 	hp_stream_close(&w->stream_env, &s->stream, 0);
 	hp_stream_close(&w->stream_env, &s->stream, 1);

@@ -616,6 +616,14 @@ hp_worker_main(void *arg)
 void
 hp_worker_drain(struct hp_worker *w)
 {
+	/* requests waiting for the resolver (still running) get their answer or their timeout
+	 * before the flows are released: a stop is not a verdict */
+	while (w->ga != NULL && w->await_head != w->await_tail) {
+		if (hp_session_global_poll(w, rte_rdtsc()) == 0)
+			rte_pause();
+		if (w->n_reply != 0)
+			reply_flush(w, w->is_bridge);
+	}
 	hp_flow_release_all(w);
 	if (w->is_bridge)
 		tx_flush_all(w);

@@ -34,7 +34,7 @@ class ReplayGlobal(hp.TmpDirCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.redis = sinkenv.Redis(cls.tmp)
+        cls.redis = sinkenv.Redis(cls.tmp, "everysec")  # semantics, not durability
         cls.seed = 100
 
     @classmethod

@@ -50,15 +50,15 @@ def session(i, token, seed=0):
             hp.tcp_frame(c, srv, "A", cs + 2 + len(req), ss + 2 + len(resp))]
 
 
-def cfg(tmp, name, redis_url, pg_dsn, extra=""):
+def cfg(tmp, name, redis_url, pg_dsn, extra="", ttl=60):
     return ("events: {file: %s/%s.jsonl}\n"
-            "tokens: {redis_url: \"%s\", postgres_dsn: \"%s\", cache_ttl_s: 1, "
-            "negative_ttl_s: 1, timeout_ms: 300}\n"
+            "tokens: {redis_url: \"%s\", postgres_dsn: \"%s\", cache_ttl_s: %d, "
+            "negative_ttl_s: %d, timeout_ms: 1000}\n"
             "endpoints:\n  - name: api\n    match: {host: %s}\n    provider: none\n"
             "    dedup: {key: none}\n    token: {header: Authorization, prefix: \"Bearer \"}\n"
             "  - name: other\n    match: {host: other.example.com}\n    provider: none\n"
             "    dedup: {key: none}\n    token: {header: X-Api-Key}\n%s"
-            % (tmp, name, redis_url, pg_dsn, HOST, extra))
+            % (tmp, name, redis_url, pg_dsn, ttl, ttl, HOST, extra))
 
 
 class Tokens(hp.TmpDirCase):
@@ -154,7 +154,7 @@ class Revocation(hp.TmpDirCase):
                      "(sha256('live-1'), 'api')")
             path = os.path.join(self.tmp, "live.yaml")
             with open(path, "w") as f:
-                f.write(hp.tap_cfg(cfg(self.tmp, "live", redis.url, pg.dsn)))
+                f.write(hp.tap_cfg(cfg(self.tmp, "live", redis.url, pg.dsn, ttl=1)))
             proc = subprocess.Popen(
                 [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
                  "--file-prefix", "hp-tok-live-%d" % os.getpid(), "--log-level=lib.*:warning",
