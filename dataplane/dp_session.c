@@ -510,6 +510,19 @@ hold_mask(struct hp_session *s, const struct hp_http_request *req, const struct 
 	return changed;
 }
 
+/* Nothing held any more (released or dropped). */
+static void
+hold_reset(struct hp_session *s)
+{
+	if (s->cur_seg >= 0)
+		s->cur_consumed = true;
+	s->cur_seg = -1;
+	s->n_held = 0;
+	s->n_ext = 0;
+	s->holding = false;
+	s->tmpl_valid = false;
+}
+
 /* Accept: send everything held, in sequence order, ahead of this burst's packets. */
 static void
 hold_release(struct hp_session *s)
@@ -531,13 +544,7 @@ hold_release(struct hp_session *s)
 			w->ctr.c[HP_CTR_PII_MASKED_SEGMENTS]++;
 		hp_worker_tx(w, w->out_port[m->port], m);
 	}
-	if (s->cur_seg >= 0)
-		s->cur_consumed = true;
-	s->cur_seg = -1;
-	s->n_held = 0;
-	s->n_ext = 0;
-	s->holding = false;
-	s->tmpl_valid = false;
+	hold_reset(s);
 }
 
 /* Reject or flow end: free everything held. Returns the first held sequence number (where the
@@ -552,13 +559,7 @@ hold_drop(struct hp_session *s, uint32_t *first)
 			*first = s->held[i].seq;
 		rte_pktmbuf_free(s->held[i].m);
 	}
-	if (s->cur_seg >= 0)
-		s->cur_consumed = true;
-	s->cur_seg = -1;
-	s->n_held = 0;
-	s->n_ext = 0;
-	s->holding = false;
-	s->tmpl_valid = false;
+	hold_reset(s);
 	return any;
 }
 
@@ -915,11 +916,7 @@ hp_session_global_poll(struct hp_worker *w, uint64_t now)
 				global_finish(s, HP_EV_DUPLICATE, HP_EV_R_DUPLICATE);
 			} else {
 				w->ctr.c[HP_CTR_REPLAY_GLOBAL_UNAVAILABLE]++;
-				s->aev.flags &= (uint16_t)~HP_EV_F_GLOBAL;
-				if (w->global_reject)
-					global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
-				else
-					global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
+				await_give_up(s);
 			}
 		}
 	}
