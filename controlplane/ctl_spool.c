@@ -280,7 +280,8 @@ hp_spool_open(struct hp_spool **out, const char *dir, uint64_t max_bytes,
 		}
 	}
 	closedir(d);
-	qsort(sp->segs, sp->nsegs, sizeof(*sp->segs), cmp_seg);
+	if (sp->nsegs > 1)
+		qsort(sp->segs, sp->nsegs, sizeof(*sp->segs), cmp_seg);
 	for (unsigned int i = 0; i < sp->nsegs; i++) {
 		uint64_t off = (i == 0 && sp->segs[0].no == cur[0]) ? cur[1] : 0;
 
