@@ -282,7 +282,10 @@ class Routing(hp.TmpDirCase):
             self.assertEqual(len(evs), 4)
             for e in evs:  # whatever the verdict
                 self.assertEqual(e["pii"], want, e)
-                self.assertNotIn("4242", json.dumps(e))
+                # never the matched text (the card's digits); the clock and id fields are
+                # numbers that may contain them by chance
+                text = {k: v for k, v in e.items() if k not in ("ts", "event_id", "latency_ns")}
+                self.assertNotIn("4242", json.dumps(text))
             self.assertEqual(st["counters"]["pii_scans"], 4)
             self.assertEqual(st["counters"]["pii_matches"], 4 * len(want))
 
