@@ -36,19 +36,7 @@ endpoints:
     pii: {policy: block, entities: [credit_card]}
 http: {body_copy_max: 65536}
 EOF
-export HP_LAB_EXTRA_CONFIG=$W/endpoints.yaml
-eval "$("$LAB" env)"
-SRV_LOG=$W/server.jsonl
-URL=http://$LAB_SERVER_IP:8080
-
-# shellcheck source=lab_tap.sh
-. "$REPO/tests/lab/lab_tap.sh"
-
-echo "# lab PII test: $HOOKPATH on net_$HP_LAB_PMD, state $W"
-if "$LAB" up >"$W/up.log" 2>&1; then ok "lab up with endpoints pii-mask, pii-block"; else
-    notok "lab up"; sed 's/^/# /' "$W/up.log"; echo "$PASS passed, $FAIL failed"; exit 1; fi
-
-start_lab_server
+lab_up_with "$W/endpoints.yaml" "lab PII test" "lab up with endpoints pii-mask, pii-block"
 
 # a body with 50 customers, each with a Luhn-valid card and an email (~6 KB: several segments)
 /usr/bin/python3 - "$W" <<'EOF'

@@ -37,19 +37,7 @@ unrouted: pass
 EOF
 printf '# rotated out\nwhsec_previous_secret\n%s\n' "$STRIPE_SECRET" >"$W/stripe.secrets"
 chmod 600 "$W/stripe.secrets"
-export HP_LAB_EXTRA_CONFIG=$W/endpoints.yaml
-eval "$("$LAB" env)"
-SRV_LOG=$W/server.jsonl
-URL=http://$LAB_SERVER_IP:8080
-
-# shellcheck source=lab_tap.sh
-. "$REPO/tests/lab/lab_tap.sh"
-
-echo "# lab verdict test: $HOOKPATH on net_$HP_LAB_PMD, state $W"
-if "$LAB" up >"$W/up.log" 2>&1; then ok "lab up with endpoints stripe-lab, github-lab"; else
-    notok "lab up"; sed 's/^/# /' "$W/up.log"; echo "$PASS passed, $FAIL failed"; exit 1; fi
-
-start_lab_server
+lab_up_with "$W/endpoints.yaml" "lab verdict test" "lab up with endpoints stripe-lab, github-lab"
 
 # send NAME PROVIDER PATH SECRET TIMESTAMP [BODYFILE] [extra curl args...]: signs BODYFILE (default
 # body.NAME) with hp_sign.py and POSTs it; records "NAME CODE TIME" in curl.out, answer in resp.NAME
