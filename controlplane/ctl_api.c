@@ -135,26 +135,21 @@ route_ready(struct api_reply *r)
 	reply_json(r, ok ? 200 : 503, json_pack("{s:b,s:o}", "ready", ok, "checks", checks));
 }
 
+/* A document rendered into memory (stats JSON, Prometheus text) as the answer. */
 static void
-stats_doc(FILE *f)
+reply_rendered(struct api_reply *r, char *(*render)(size_t *len), const char *ctype)
 {
 	size_t len = 0;
-	char *s = hp_ctl_stats_json(&len);
+	char *s = render(&len);
 
-	if (s != NULL)
-		fwrite(s, 1, len, f);
-	free(s);
-}
-
-static void
-metrics_doc(FILE *f)
-{
-	size_t len = 0;
-	char *s = hp_ctl_metrics_render(&len);
-
-	if (s != NULL)
-		fwrite(s, 1, len, f);
-	free(s);
+	if (s == NULL) {
+		hp_api_error(r, 500, NULL, "out of memory");
+		return;
+	}
+	r->status = 200;
+	r->body = s;
+	r->len = len;
+	r->ctype = ctype;
 }
 
 /* Dispatch one complete request. */
@@ -169,9 +164,9 @@ dispatch(const char *method, const char *url, const char *body, size_t len,
 	else if (!strcmp(url, "/v1/ready") && get)
 		route_ready(r);
 	else if (!strcmp(url, "/v1/stats") && get)
-		reply_stream(r, stats_doc, "application/json");
+		reply_rendered(r, hp_ctl_stats_json, "application/json");
 	else if (!strcmp(url, "/metrics") && get)
-		reply_stream(r, metrics_doc, "text/plain; version=0.0.4; charset=utf-8");
+		reply_rendered(r, hp_ctl_metrics_render, "text/plain; version=0.0.4; charset=utf-8");
 	else if (!strcmp(url, "/v1/sinks") && get)
 		reply_stream(r, hp_ctl_sinks_json, "application/json");
 	else if (api_ops.route != NULL && api_ops.route(method, url, body, len, r))
