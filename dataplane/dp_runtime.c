@@ -814,7 +814,7 @@ hp_dp_flows_active(void)
 bool
 hp_dp_idle_for(uint64_t idle_ms)
 {
-	uint64_t last = 0, now = rte_rdtsc();
+	uint64_t last = 0, now;
 	bool seen = false;
 
 	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
@@ -824,7 +824,11 @@ hp_dp_idle_for(uint64_t idle_ms)
 		if (w->last_rx_tsc > last)
 			last = w->last_rx_tsc;
 	}
-	return seen && now - last >= idle_ms * (rte_get_tsc_hz() / 1000);
+	/* read after the workers' stamps: a worker may store a TSC newer than one read before
+	 * (another core's clock, or a burst that came in meanwhile); a stamp ahead of now is
+	 * "just now", never a huge unsigned difference */
+	now = rte_rdtsc();
+	return seen && (int64_t)(now - last) >= (int64_t)(idle_ms * (rte_get_tsc_hz() / 1000));
 }
 
 void
