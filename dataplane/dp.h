@@ -22,6 +22,7 @@
 #include <rte_ring.h>
 
 #include "dp_decode.h"
+#include "dp_guard.h"
 #include "dp_reply.h"
 #include "dp_route.h"
 #include "dp_stats.h"
@@ -231,6 +232,7 @@ struct hp_dp {
 	struct rte_hash *tokens;        /* token L1 (tokens.*), NULL: no token store */
 	uint64_t token_base_ms;         /* wall-clock ms the L1 expiries count from */
 	struct rte_rcu_qsbr *qsv;       /* workers report a quiescent state once per loop */
+	struct hp_guard guard;          /* guarded TCP ports (dataplane.guard), read-only */
 	uint64_t tsc_mult;              /* ns = tsc * tsc_mult >> 32 */
 	volatile int64_t wall_off_ns;   /* CLOCK_REALTIME ns = tsc ns + this (control thread) */
 	uint64_t sweep_tsc;

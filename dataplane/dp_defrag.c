@@ -142,7 +142,7 @@ hp_defrag_packet(struct hp_worker *w, struct rte_mbuf *m, const struct hp_pkt *p
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, pkt->l3_off),
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_fragment_ext *, pkt->frag_off));
 	}
-	w->ctr.c[HP_CTR_DEFRAG_DROPPED] += w->dr.cnt - before;
+	w->ctr.c[HP_CTR_DEFRAG_FRAGMENTS_DROPPED] += w->dr.cnt - before;
 	if (r != NULL)
 		w->ctr.c[HP_CTR_DEFRAG_REASSEMBLED]++;
 	return r;

@@ -57,6 +57,8 @@ enum hp_ev_reason {
 	HP_EV_R_MISSING_TOKEN,      /* endpoints[].token: no token in the header: 401 */
 	HP_EV_R_BAD_TOKEN,          /* unknown, revoked, expired or another endpoint's: 401 */
 	HP_EV_R_TOKEN_UNAVAILABLE,  /* not in L1 and L2/L3 did not answer in time: 503 */
+	HP_EV_R_SESSION_EVICTED,    /* the request's session was taken back for a new flow
+				     * (http.max_sessions): the flow is cut, 503 */
 	HP_EV_R__MAX,
 };
 

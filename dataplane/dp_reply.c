@@ -56,6 +56,7 @@ hp_reply_status(enum hp_ev_reason r)
 	case HP_EV_R_REPLAY_CACHE_BUSY:
 	case HP_EV_R_REPLAY_UNAVAILABLE:
 	case HP_EV_R_TOKEN_UNAVAILABLE:
+	case HP_EV_R_SESSION_EVICTED:
 		return 503; /* the sender retries: nothing was accepted */
 	default:
 		return 400;

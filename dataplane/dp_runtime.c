@@ -677,6 +677,7 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 	memset(&hp_dp, 0, sizeof(hp_dp));
 	hp_dp.cfg = cfg;
 	hp_dp.n_workers = cfg->dataplane.workers ? cfg->dataplane.workers : n_worker_lcores();
+	hp_guard_init(&hp_dp.guard, &cfg->dataplane.guard);
 	hp_worker_init_owner_key();
 	bit = rte_mbuf_dynflag_register(&inspect_only);
 	if (bit < 0) {

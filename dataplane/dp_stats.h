@@ -34,17 +34,28 @@ enum hp_ctr {
 	HP_CTR_DECODE_ERRORS,    /* sum of the decode_err_* counters */
 	HP_CTR_MALFORMED_DROPPED,   /* malformed frames dropped (on_malformed: drop, or tap) */
 	HP_CTR_MALFORMED_FORWARDED, /* malformed frames forwarded uninspected (on_malformed: forward) */
-	HP_CTR_DEFRAG_FRAGMENTS,    /* IP fragments taken into reassembly */
-	HP_CTR_DEFRAG_REASSEMBLED,  /* complete datagrams out of reassembly */
-	HP_CTR_DEFRAG_EXPIRED,      /* fragments freed by the timeout sweep (datagram incomplete
-				     * after defrag.timeout_ms) */
-	HP_CTR_DEFRAG_DROPPED,      /* fragments freed by reassembly itself: overlap, duplicate,
-				     * more than 8 fragments, table full, or a stale datagram
-				     * recycled for a new one */
-	HP_CTR_DEFRAG_DUPLICATE,    /* exact duplicate of a fragment already taken: skipped */
-	HP_CTR_DEFRAG_NOMBUF,       /* bridge: no mbuf to copy a fragment for reassembly */
-	HP_CTR_DEFRAG_UNSUPPORTED,  /* IPv6 fragment behind other extension headers */
-	HP_CTR_DEFRAG_DISABLED,     /* fragments seen with defrag.enabled: false */
+	HP_CTR_DEFRAG_FRAGMENTS,    /* IP fragments taken by reassembly (dp_defrag.c) */
+	HP_CTR_DEFRAG_REASSEMBLED,  /* complete datagrams out of reassembly (inspected) */
+	HP_CTR_DEFRAG_UNGUARDED,    /* datagrams whose first fragment says not guarded: their
+				     * fragments forwarded untouched, never reassembled */
+	HP_CTR_DEFRAG_REFRAGMENTED, /* bridge: reassembled datagrams forwarded re-fragmented */
+	HP_CTR_DEFRAG_EXPIRED,      /* datagrams still incomplete after defrag.timeout_ms */
+	HP_CTR_DEFRAG_EVICTED,      /* incomplete datagrams dropped to make room (max_flows or
+				     * max_held reached) */
+	HP_CTR_DEFRAG_OVERLAP,      /* datagrams dropped: fragments overlap (RFC 5722) or
+				     * disagree on the total length */
+	HP_CTR_DEFRAG_TOO_MANY,     /* datagrams dropped: more than defrag.max_fragments */
+	HP_CTR_DEFRAG_TOO_BIG,      /* datagrams dropped: longer than 65535 bytes of IP */
+	HP_CTR_DEFRAG_SOURCE_LIMIT, /* fragments refused: their source has max_per_source
+				     * incomplete datagrams */
+	HP_CTR_DEFRAG_FRAGMENTS_DROPPED, /* fragments freed with a dropped datagram (any reason
+					  * above) */
+	HP_CTR_DEFRAG_FAIL_PASSED,  /* datagrams given up whose fragments were forwarded
+				     * uninspected (defrag.on_fail: pass) */
+	HP_CTR_DEFRAG_DUPLICATE,    /* exact duplicate of a fragment already held: dropped */
+	HP_CTR_DEFRAG_NOMBUF,       /* no mbuf to build a reassembled datagram or its fragments */
+	HP_CTR_DEFRAG_UNSUPPORTED,  /* fragment the reassembly cannot parse: dropped */
+	HP_CTR_DEFRAG_DISABLED,     /* fragments forwarded uninspected (defrag.enabled: false) */
 	HP_CTR_DEFRAG_DECODE_ERR,   /* reassembled datagram failed L4 decode or checksum */
 	HP_CTR_DEFRAG_INCOMPLETE_AT_EXIT, /* fragments still waiting when hookpath stopped */
 	HP_CTR_DISPATCH_OUT,        /* packets handed to the worker that owns their flow */
@@ -53,12 +64,23 @@ enum hp_ctr {
 	HP_CTR_DISPATCH_DROPPED_AT_EXIT, /* still in a handoff ring when hookpath stopped */
 	HP_CTR_FLOWS_CREATED,       /* TCP flows created (SYN, or midstream) */
 	HP_CTR_FLOWS_MIDSTREAM,     /* of which picked up without their handshake */
-	HP_CTR_FLOWS_UNTRACKED,     /* TCP segments of no flow: no SYN with midstream off, RST */
+	HP_CTR_FLOWS_UNTRACKED,     /* guarded TCP segments of no flow (midstream off, a lone
+				     * RST, no room): bridge drops those carrying payload */
 	HP_CTR_FLOWS_EXPIRED,       /* removed after their state's idle timeout */
 	HP_CTR_FLOWS_EVICTED,       /* removed to make room (dataplane.flows.max reached) */
+	HP_CTR_FLOWS_EVICTED_ACTIVE, /* ... of which had a request in progress (connection cut) */
 	HP_CTR_FLOWS_REUSED,        /* a closed flow's tuple reopened by a new SYN */
+	HP_CTR_TCP_UNGUARDED,       /* TCP segments of flows that are not guarded: forwarded
+				     * untouched, never tracked nor parsed */
+	HP_CTR_GUARD_MIDSTREAM_REFUSED, /* guarded flows reset because their handshake was not
+					 * seen (dataplane.guard.midstream: refuse) */
+	HP_CTR_GUARD_CLOSED_DATA,   /* payload on a guarded flow already closed (its session
+				     * released): dropped */
 	HP_CTR_HTTP_SESSIONS,       /* flows whose HTTP was parsed (session taken from the pool) */
-	HP_CTR_HTTP_SESSIONS_FULL,  /* flows not parsed: http.max_sessions in use */
+	HP_CTR_HTTP_SESSIONS_FULL,  /* segments of a flow that could get no session */
+	HP_CTR_HTTP_SESSIONS_CLOSED, /* sessions returned when their connection closed */
+	HP_CTR_HTTP_SESSIONS_EVICTED, /* sessions taken back from the least recently active
+				       * flow to parse a new one (that flow is cut) */
 	HP_CTR_HTTP_REQUESTS,       /* request heads parsed */
 	HP_CTR_HTTP_BODY_BYTES,     /* request body bytes delivered (de-chunked) */
 	HP_CTR_HTTP_RESPONSES,      /* response status lines paired with a request */

@@ -50,6 +50,12 @@ static const char *const unrouted_names[] = {
 	NULL,
 };
 
+static const char *const guard_midstream_names[] = {
+	[HP_GUARD_MIDSTREAM_REFUSE] = "refuse",
+	[HP_GUARD_MIDSTREAM_INSPECT] = "inspect",
+	NULL,
+};
+
 static const char *const malformed_names[] = {
 	[HP_MALFORMED_DROP] = "drop",
 	[HP_MALFORMED_FORWARD] = "forward",
@@ -64,6 +70,8 @@ static int cfg_parse_str(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, y
 			 void *base, const char *dpath);
 static int cfg_parse_ports(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
 			   void *base, const char *dpath);
+static int cfg_parse_guard_ports(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
+				 yaml_node_t *node, void *base, const char *dpath);
 
 #define CFG_FIELD(f)                                                                               \
 	.offset = offsetof(struct hp_config, f), .size = sizeof(((struct hp_config *)NULL)->f)
@@ -145,15 +153,35 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "verify IPv4/TCP/UDP checksums; a bad one makes the frame malformed"),
 	KEY_ENUM("dataplane.on_malformed", dataplane.on_malformed, HP_MALFORMED_DROP,
 		 malformed_names, "bridge: what happens to a frame that is malformed"),
+	KEY_CUSTOM("dataplane.guard.ports", cfg_parse_guard_ports, "list of TCP ports, or any",
+		   "[80, 8080]", "<= 64 ports in [1, 65535], no repeats",
+		   "server ports of the guarded flows: parsed as HTTP, verified, failing closed; "
+		   "every other flow is forwarded untouched and never parsed"),
+	KEY_ENUM("dataplane.guard.midstream", dataplane.guard.midstream, HP_GUARD_MIDSTREAM_REFUSE,
+		 guard_midstream_names, "bridge: a guarded flow whose handshake was not seen "
+		 "(restart, eviction): refuse (RST both ways) or inspect from its first byte seen"),
 	KEY_BOOL("dataplane.defrag.enabled", dataplane.defrag.enabled, true,
-		 "reassemble IPv4/IPv6 fragments for inspection"),
+		 "reassemble IPv4/IPv6 fragments for inspection; false: fragments are forwarded "
+		 "uninspected (fail open)"),
 	KEY_UINT("dataplane.defrag.max_flows", dataplane.defrag.max_flows, 1024, 1, 1048576, 0,
-		 "datagrams in reassembly at once, per worker"),
+		 "datagrams in reassembly at once, per worker; full: the oldest incomplete one is "
+		 "dropped"),
 	KEY_UINT("dataplane.defrag.timeout_ms", dataplane.defrag.timeout_ms, 2000, 1, 60000, 0,
 		 "an incomplete datagram is dropped after this (milliseconds)"),
+	KEY_UINT("dataplane.defrag.max_fragments", dataplane.defrag.max_fragments, 64, 2, 8192, 0,
+		 "fragments of one datagram; one more drops the datagram"),
+	KEY_UINT("dataplane.defrag.max_per_source", dataplane.defrag.max_per_source, 64, 1,
+		 1048576, 0, "incomplete datagrams of one source address, per worker; one more is "
+		 "dropped"),
+	KEY_UINT("dataplane.defrag.max_held", dataplane.defrag.max_held, 4096, 16, 1048576, 0,
+		 "fragments held by one worker until their datagram is complete; full: the oldest "
+		 "incomplete datagram is dropped"),
+	KEY_ENUM("dataplane.defrag.on_fail", dataplane.defrag.on_fail, HP_REASM_DROP,
+		 reasm_action_names, "a datagram that cannot be reassembled (a limit, an overlap, "
+		 "the timeout): drop its fragments, or pass them on uninspected (fail open)"),
 	KEY_UINT("dataplane.flows.max", dataplane.flows.max, 65536, 64, 16777216, 0,
-		 "TCP flows tracked at once, per worker; when full the flow closest to expiry is "
-		 "evicted"),
+		 "guarded TCP flows tracked at once, per worker; when full one is evicted: closed, "
+		 "then half-open, then idle, then the oldest active"),
 	KEY_BOOL("dataplane.flows.midstream", dataplane.flows.midstream, true,
 		 "track TCP flows whose handshake was not seen (picked up midstream)"),
 	KEY_UINT("dataplane.flows.timeout_syn_s", dataplane.flows.timeout_syn_s, 30, 1, 86400, 0,
@@ -165,9 +193,9 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_ENUM("dataplane.reassembly.policy", dataplane.reassembly.policy, HP_REASM_FIRST,
 		 reasm_policy_names, "overlapping bytes that differ: the first copy wins, or the "
 		 "last before the receiver's ACK"),
-	KEY_ENUM("dataplane.reassembly.on_memcap", dataplane.reassembly.on_memcap, HP_REASM_PASS,
-		 reasm_action_names, "a flow over a reassembly limit: pass (stop inspecting it) "
-		 "or drop the segment (bridge)"),
+	KEY_ENUM("dataplane.reassembly.on_memcap", dataplane.reassembly.on_memcap, HP_REASM_DROP,
+		 reasm_action_names, "a flow over a reassembly limit: drop the segment (bridge: "
+		 "the sender retransmits) or pass (stop inspecting the flow: fail open)"),
 	KEY_UINT("dataplane.reassembly.memcap_mb", dataplane.reassembly.memcap_mb, 64, 1, 65536,
 		 0, "payload held for reassembly by all flows of a worker (MiB)"),
 	KEY_UINT("dataplane.reassembly.flow_memcap_kb", dataplane.reassembly.flow_memcap_kb, 1024,
@@ -181,7 +209,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_BOOL("dataplane.reassembly.retain", dataplane.reassembly.retain, true,
 		 "keep delivered bytes until ACKed, to tell retransmissions that differ"),
 	KEY_UINT("http.max_sessions", http.max_sessions, 1024, 16, 1048576, 0,
-		 "TCP flows whose HTTP is parsed at once, per worker; beyond: counted, not inspected"),
+		 "TCP flows whose HTTP is parsed at once, per worker; full: the least recently "
+		 "active one is evicted (its flow reset)"),
 	KEY_UINT("http.max_line", http.max_line, 8192, 16, 1048576, 0,
 		 "longest request/status line, header line or chunk-size line (bytes)"),
 	KEY_UINT("http.max_headers", http.max_headers, 64, 1, 65536, 0,
@@ -194,12 +223,12 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "requests waiting for their response on one connection; 0 = responses not parsed"),
 	KEY_BOOL("http.allow_bare_lf", http.allow_bare_lf, false,
 		 "accept a line ended by LF alone in requests (refused as http_smuggling otherwise)"),
-	KEY_ENUM("http.on_error", http.on_error, HP_HTTP_ON_ERROR_PASS, http_error_names,
-		 "a request breaking HTTP framing: pass (event only) or reject (bridge: 400 to the "
-		 "client, RST to the server, the flow cut)"),
-	KEY_ENUM("http.on_sessions_full", http.on_sessions_full, HP_REASM_PASS, reasm_action_names,
-		 "no HTTP session free for a new flow: pass (not inspected) or drop (bridge: "
-		 "fail closed, the sender retransmits)"),
+	KEY_ENUM("http.on_error", http.on_error, HP_HTTP_ON_ERROR_REJECT, http_error_names,
+		 "a request breaking HTTP framing: reject (bridge: 400 to the client, RST to the "
+		 "server, the flow cut) or pass (event only: fail open)"),
+	KEY_ENUM("http.on_sessions_full", http.on_sessions_full, HP_REASM_DROP, reasm_action_names,
+		 "no HTTP session can be taken for a new flow (none evictable): drop (bridge: "
+		 "the sender retransmits) or pass (not inspected: fail open)"),
 	KEY_CUSTOM("events.file", cfg_parse_path, "path", "none", "1-255 bytes",
 		   "JSON lines file, one line per HTTP request on an inspected flow; absent = none"),
 	KEY_BOOL("events.body_hash", events.body_hash, false,
@@ -294,8 +323,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_UINT("replay_cache.global.timeout_ms", replay_cache.global_timeout_ms, 50, 1, 10000,
 		 0, "a request waits at most this for the shared check (bridge: its segments held)"),
 	KEY_ENUM("replay_cache.global.on_unavailable", replay_cache.global_on_unavailable,
-		 HP_GLOBAL_ACCEPT, global_unavail_names, "no answer in time (Redis down, slow, "
-		 "too many waiting): accept on the local cache's word, or reject (503)"),
+		 HP_GLOBAL_REJECT, global_unavail_names, "no answer in time (Redis down, slow, "
+		 "too many waiting): reject (503), or accept on the local cache's word (fail open)"),
 	KEY_UINT("replay_cache.global.max_pending", replay_cache.global_max_pending, 1024, 16,
 		 65536, HP_CFG_F_POW2, "requests waiting for the shared check or a token lookup, per "
 		 "worker; beyond: as unavailable"),
@@ -305,6 +334,13 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 0, "fill above which the sweeper evicts the live entries closest to expiry"),
 	KEY_UINT("replay_cache.sweep_interval_ms", replay_cache.sweep_interval_ms, 1000, 10,
 		 60000, 0, "how often the control thread reclaims expired replay entries"),
+	KEY_STR("replay_cache.snapshot", replay_cache.snapshot, "<runtime dir>/replay.snap",
+		"absolute path, or off", "the replay cache is written here at stop (and every "
+		"snapshot_interval_s) and loaded at start, so a restart does not forget what it "
+		"accepted; off = not kept"),
+	KEY_UINT("replay_cache.snapshot_interval_s", replay_cache.snapshot_interval_s, 60, 0,
+		 86400, 0, "the snapshot is also written this often while running (a crash loses "
+		 "at most this much); 0 = only at stop"),
 };
 
 const struct hp_cfg_table hp_cfg_schema = {
@@ -445,6 +481,60 @@ cfg_parse_ports(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_
 	return 0;
 }
 
+/* dataplane.guard.ports: [p, ...] (TCP ports, no repeats) or the scalar "any". */
+static int
+cfg_parse_guard_ports(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+		      void *base, const char *dpath)
+{
+	struct hp_guard_config *g = &((struct hp_config *)base)->dataplane.guard;
+	char epath[HP_CFG_PATH_MAX + 16];
+	char got[200];
+	yaml_node_item_t *it;
+	uint16_t n = 0;
+	size_t i;
+	int rc;
+
+	(void)key;
+	if (hp_cfg_scalar_is(node, "any")) {
+		g->any = true;
+		g->n_ports = 0;
+		return 0;
+	}
+	if (node->type != YAML_SEQUENCE_NODE)
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must be a list of TCP ports or \"any\", got %s",
+				  hp_cfg_node_desc(node, got, sizeof(got)));
+	if (node->data.sequence.items.top == node->data.sequence.items.start)
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must list at least one port (or \"any\"): with none, nothing "
+				  "would be inspected");
+	for (it = node->data.sequence.items.start, i = 0; it < node->data.sequence.items.top;
+	     it++, i++) {
+		yaml_node_t *el = yaml_document_get_node(ctx->doc, *it);
+		uint32_t v;
+
+		snprintf(epath, sizeof(epath), "%s[%zu]", dpath, i);
+		if (el == NULL)
+			return hp_cfg_err(ctx, &node->start_mark, epath, "internal error");
+		if (n == HP_GUARD_MAX_PORTS)
+			return hp_cfg_err(ctx, &el->start_mark, epath, "more than %d ports",
+					  HP_GUARD_MAX_PORTS);
+		rc = hp_cfg_parse_u32(ctx, el, epath, 1, 65535, "a TCP port in [1, 65535]", NULL,
+				      &v);
+		if (rc < 0)
+			return rc;
+		for (uint16_t j = 0; j < n; j++)
+			if (g->ports[j] == v)
+				return hp_cfg_err(ctx, &el->start_mark, epath,
+						  "port %u is listed twice (first at %s[%u])", v,
+						  dpath, j);
+		g->ports[n++] = (uint16_t)v;
+	}
+	g->any = false;
+	g->n_ports = n;
+	return 0;
+}
+
 /* Which port keys the mode allows or needs. */
 static int
 cfg_check_ports(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp_cfg_seen *seen)
@@ -564,6 +654,9 @@ hp_config_defaults(struct hp_config *cfg)
 	cfg->pii.mask_char = '*'; /* custom keys: their defaults are set here */
 	strcpy(cfg->sinks.pg_table, "hookpath_events");
 	strcpy(cfg->sinks.spool_dir, "/var/lib/hookpath/spool");
+	cfg->dataplane.guard.n_ports = 2;
+	cfg->dataplane.guard.ports[0] = 80;
+	cfg->dataplane.guard.ports[1] = 8080;
 }
 
 void
@@ -733,7 +826,7 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 				return false;
 		return true;
 	}
-	if (!strcmp(path, "control.api_socket")) {
+	if (!strcmp(path, "control.api_socket") || !strcmp(path, "replay_cache.snapshot")) {
 		*what = "an absolute path, or off";
 		return v[0] == '/' || !strcmp(v, "off");
 	}

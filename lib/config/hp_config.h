@@ -33,20 +33,41 @@ enum hp_malformed_action {
 	HP_MALFORMED_FORWARD,  /* forward unchanged, still never inspected */
 };
 
+enum hp_reasm_action {
+	HP_REASM_PASS = 0, /* fail open: the flow (datagram) is no longer inspected, counted */
+	HP_REASM_DROP,     /* fail closed: the segment (fragments) is dropped, counted */
+};
+
 struct hp_defrag_config {
-	bool enabled;        /* reassemble IPv4/IPv6 fragments for inspection */
-	uint32_t max_flows;  /* datagrams in reassembly at once, per worker */
-	uint32_t timeout_ms; /* an incomplete datagram is dropped after this */
+	bool enabled;            /* reassemble IPv4/IPv6 fragments for inspection */
+	uint32_t max_flows;      /* datagrams in reassembly at once, per worker */
+	uint32_t timeout_ms;     /* an incomplete datagram is dropped after this */
+	uint32_t max_fragments;  /* fragments of one datagram */
+	uint32_t max_per_source; /* incomplete datagrams of one source address, per worker */
+	uint32_t max_held;       /* fragments (mbufs) held by one worker */
+	enum hp_reasm_action on_fail; /* a guarded datagram that cannot be reassembled */
+};
+
+/* Which TCP flows carry what the endpoints protect (DESIGN §1 "The promise"): those are
+ * parsed as HTTP and fail closed; every other flow is forwarded untouched, never parsed. */
+#define HP_GUARD_MAX_PORTS 64
+
+enum hp_guard_midstream {
+	HP_GUARD_MIDSTREAM_REFUSE = 0, /* bridge: a guarded flow whose handshake was not seen is
+					* reset (RST both ways), its payload dropped */
+	HP_GUARD_MIDSTREAM_INSPECT,    /* picked up and parsed from its first byte seen */
+};
+
+struct hp_guard_config {
+	bool any;                          /* every TCP port is guarded */
+	uint16_t n_ports;
+	uint16_t ports[HP_GUARD_MAX_PORTS]; /* server ports */
+	enum hp_guard_midstream midstream;
 };
 
 enum hp_reasm_policy {
 	HP_REASM_FIRST = 0, /* the first copy of a byte wins */
 	HP_REASM_LAST,      /* the last copy before the receiver's ACK wins */
-};
-
-enum hp_reasm_action {
-	HP_REASM_PASS = 0, /* a flow over a memcap stops being inspected, counted */
-	HP_REASM_DROP,     /* bridge: the segment is dropped (the sender retransmits) */
 };
 
 /* TCP stream reassembly (lib/stream), per worker. */
@@ -95,6 +116,7 @@ struct hp_dataplane_config {
 	uint32_t dispatch_ring; /* software dispatch ring size (power of 2), per worker pair */
 	bool checksum_validation;
 	enum hp_malformed_action on_malformed;
+	struct hp_guard_config guard;
 	struct hp_defrag_config defrag;
 	struct hp_flows_config flows;
 	struct hp_reassembly_config reassembly;
@@ -275,6 +297,9 @@ struct hp_replay_config {
 	uint32_t global_timeout_ms;        /* a request waits at most this for the answer */
 	uint32_t global_on_unavailable;    /* enum hp_global_unavailable */
 	uint32_t global_max_pending;       /* requests waiting per worker (power of 2) */
+	/* kept across restarts: "" = <DPDK runtime dir>/replay.snap, "off" = not kept */
+	char snapshot[HP_CFG_PATH_LEN];
+	uint32_t snapshot_interval_s;      /* also written while running; 0 = only at stop */
 };
 
 /* What a request gets when the shared replay check cannot answer in time. */
