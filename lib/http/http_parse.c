@@ -76,6 +76,7 @@ reset_request(struct hp_http_conn *c)
 	c->req.body_copy = c->body_copy;
 	c->host_field.p = NULL;
 	c->host_field.len = 0;
+	c->req_line_seen = false;
 }
 
 /* Pairing stops for good when the response direction is no longer parsed. */
@@ -574,6 +575,7 @@ on_line(struct hp_http_conn *c, const int dir, const uint8_t *line, uint32_t len
 		}
 		if (dir == REQ) {
 			e = http_parse_request_line(line, len, &c->req);
+			c->req_line_seen = e == HP_HTTP_E_NONE;
 		} else {
 			if (c->out_count == 0)
 				return HP_HTTP_E_UNSOLICITED;
@@ -977,6 +979,28 @@ hp_http_error(const struct hp_http_conn *c, enum hp_http_dir dir)
 	if (dir != REQ && dir != RESP)
 		return HP_HTTP_E_NONE;
 	return c->d[dir].ps == PS_ERROR ? (enum hp_http_err)c->d[dir].err : HP_HTTP_E_NONE;
+}
+
+bool
+hp_http_request_idle(const struct hp_http_conn *c)
+{
+	const struct http_dir *d = &c->d[REQ];
+
+	return d->ps == PS_LINE && d->buf_len == 0;
+}
+
+void
+hp_http_request_seen(const struct hp_http_conn *c, struct hp_http_request *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!c->req_line_seen)
+		return;
+	out->seq = c->req.seq;
+	out->method_id = c->req.method_id;
+	out->version = c->req.version;
+	out->method = c->req.method;
+	out->target = c->req.target;
+	out->host = c->host_field;
 }
 
 const struct hp_http_header *

@@ -280,6 +280,15 @@ enum hp_http_state hp_http_eof(struct hp_http_conn *c, enum hp_http_dir dir);
 enum hp_http_state hp_http_state(const struct hp_http_conn *c, enum hp_http_dir dir);
 enum hp_http_err hp_http_error(const struct hp_http_conn *c, enum hp_http_dir dir);
 
+/* True when the request direction sits between two requests with no byte of the next one
+ * buffered: a new connection state started at the next byte would parse exactly the same. */
+bool hp_http_request_idle(const struct hp_http_conn *c);
+
+/* What was parsed of the request in progress (for an event about a head that failed: on_error
+ * with req NULL): method, target and version once the request line was parsed, host once its
+ * field was seen; everything else zero. The views stay valid until the next feed call. */
+void hp_http_request_seen(const struct hp_http_conn *c, struct hp_http_request *out);
+
 /* First header (not trailer) whose name equals name (ASCII case-insensitive), or NULL. */
 const struct hp_http_header *hp_http_find_header(const struct hp_http_request *req,
 						 const char *name, size_t name_len);

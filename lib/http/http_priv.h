@@ -71,6 +71,7 @@ struct hp_http_conn {
 	uint32_t next_seq;              /* seq of the next request */
 	struct hp_http_span host_field; /* Host value of the request being parsed */
 	bool prev_close;                /* an earlier request asked to close */
+	bool req_line_seen;             /* req.method/target are valid (request line parsed) */
 	bool pairing;     /* responses are tracked (max_outstanding > 0, response alive) */
 	uint8_t out_head; /* ring of requests waiting for a final response */
 	uint8_t out_count;
