@@ -6,6 +6,10 @@
  * further. Packets only refresh last_tsc (no relinking per packet); when a slot comes due its
  * flows are checked: expired ones are removed, the others re-inserted at their real deadline.
  * A state change that shortens the timeout (to closed) relinks the flow at once.
+ *
+ * Class lists (eviction order, dp_flow.h): doubly linked FIFO lists of flow indexes, one per
+ * class. A flow moves to the tail of a list only when its class changes (a handful of times
+ * per request, never per packet), so a list's head is the flow that entered it first.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 
 #include "dp.h"
 #include "dp_flow.h"
+#include "dp_guard.h"
 #include "dp_session.h"
 
 #define WHEEL_SLOTS 4096 /* power of 2 */
@@ -28,12 +33,20 @@
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
 
+/* Flows of one class looked at per eviction before the next class is tried (skipping pinned
+ * ones): bounds the work of one eviction. */
+#define EVICT_SCAN 32
+
 struct hp_flow_table {
 	struct rte_hash *hash;
 	struct hp_flow *flows;   /* indexed by rte_hash key position */
 	uint32_t n_flows;        /* array size */
 	uint32_t count;          /* flows tracked */
 	bool midstream;
+	bool refuse_midstream;   /* bridge, dataplane.guard.midstream: refuse */
+	uint32_t gen;            /* burst generation: flows with pin == gen are in use */
+	uint32_t cls_head[HP_FLOW_CLS__MAX];
+	uint32_t cls_tail[HP_FLOW_CLS__MAX];
 	uint64_t tick_tsc;
 	uint64_t timeout_tsc[HP_TCP_CLOSED + 1];
 	uint64_t cursor;         /* next tick to process */
@@ -94,6 +107,11 @@ hp_flow_table_create(struct hp_worker *w, const struct hp_flows_config *cfg)
 	if (t->flows == NULL)
 		goto fail;
 	t->midstream = cfg->midstream;
+	t->refuse_midstream = w->is_bridge &&
+			      hp_dp.cfg->dataplane.guard.midstream == HP_GUARD_MIDSTREAM_REFUSE;
+	for (unsigned int c = 0; c < HP_FLOW_CLS__MAX; c++)
+		t->cls_head[c] = t->cls_tail[c] = HP_FLOW_NONE;
+	t->gen = 1;
 	t->tick_tsc = hz / 1000 * TICK_MS;
 	w->flows = t;
 	hp_flow_set_timeouts(w, cfg);
@@ -161,28 +179,109 @@ wheel_link(struct hp_flow_table *t, uint32_t idx)
 	t->head[slot] = idx;
 }
 
-static void
-flow_remove(struct hp_worker *w, uint32_t idx)
+static inline void
+cls_unlink(struct hp_flow_table *t, uint32_t idx)
+{
+	struct hp_flow *f = &t->flows[idx];
+
+	if (f->cls_prev != HP_FLOW_NONE)
+		t->flows[f->cls_prev].cls_next = f->cls_next;
+	else
+		t->cls_head[f->cls] = f->cls_next;
+	if (f->cls_next != HP_FLOW_NONE)
+		t->flows[f->cls_next].cls_prev = f->cls_prev;
+	else
+		t->cls_tail[f->cls] = f->cls_prev;
+}
+
+static inline void
+cls_link(struct hp_flow_table *t, uint32_t idx, enum hp_flow_class cls)
+{
+	struct hp_flow *f = &t->flows[idx];
+
+	f->cls = (uint8_t)cls;
+	f->cls_next = HP_FLOW_NONE;
+	f->cls_prev = t->cls_tail[cls];
+	if (f->cls_prev != HP_FLOW_NONE)
+		t->flows[f->cls_prev].cls_next = idx;
+	else
+		t->cls_head[cls] = idx;
+	t->cls_tail[cls] = idx;
+}
+
+static inline uint32_t
+flow_idx(const struct hp_flow_table *t, const struct hp_flow *f)
+{
+	return (uint32_t)(f - t->flows);
+}
+
+void
+hp_flow_set_class(struct hp_worker *w, struct hp_flow *f, enum hp_flow_class cls)
+{
+	struct hp_flow_table *t = w->flows;
+	uint32_t idx = flow_idx(t, f);
+
+	if (f->cls == cls)
+		return;
+	cls_unlink(t, idx);
+	cls_link(t, idx, cls);
+}
+
+bool
+hp_flow_pinned(const struct hp_worker *w, const struct hp_flow *f)
+{
+	return f->pin == w->flows->gen;
+}
+
+struct hp_flow *
+hp_flow_session_victim(struct hp_worker *w, enum hp_flow_class cls,
+		       bool (*ok)(const struct hp_session *s), unsigned int budget)
 {
 	struct hp_flow_table *t = w->flows;
 
-	hp_session_release(w, &t->flows[idx]);
+	for (uint32_t idx = t->cls_head[cls]; idx != HP_FLOW_NONE && budget > 0;
+	     idx = t->flows[idx].cls_next, budget--) {
+		struct hp_flow *f = &t->flows[idx];
+
+		if (f->session != NULL && f->pin != t->gen && ok(f->session))
+			return f;
+	}
+	return NULL;
+}
+
+/* Remove a flow; evicted: its session's request in progress is refused (session_evicted). */
+static void
+flow_remove(struct hp_worker *w, uint32_t idx, bool evicted)
+{
+	struct hp_flow_table *t = w->flows;
+
+	if (evicted)
+		hp_session_evict(w, &t->flows[idx]);
+	else
+		hp_session_release(w, &t->flows[idx]);
 	wheel_unlink(t, idx);
+	cls_unlink(t, idx);
 	rte_hash_del_key(t->hash, &t->flows[idx].key);
 	t->count--;
 }
 
-/* Table full: evict the flow closest to expiry (head of the soonest non-empty slot). */
+/* Table full: evict the oldest flow of the cheapest class (closed, half-open, idle, active)
+ * that the burst being processed does not use. False: every flow looked at is pinned. */
 static bool
 evict_one(struct hp_worker *w)
 {
 	struct hp_flow_table *t = w->flows;
 
-	for (uint64_t tick = t->cursor; tick < t->cursor + WHEEL_SLOTS; tick++) {
-		uint32_t idx = t->head[tick & (WHEEL_SLOTS - 1)];
+	for (unsigned int c = 0; c < HP_FLOW_CLS__MAX; c++) {
+		unsigned int budget = EVICT_SCAN;
 
-		if (idx != HP_FLOW_NONE) {
-			flow_remove(w, idx);
+		for (uint32_t idx = t->cls_head[c]; idx != HP_FLOW_NONE && budget > 0;
+		     idx = t->flows[idx].cls_next, budget--) {
+			if (t->flows[idx].pin == t->gen)
+				continue;
+			if (c == HP_FLOW_CLS_ACTIVE)
+				w->ctr.c[HP_CTR_FLOWS_EVICTED_ACTIVE]++;
+			flow_remove(w, idx, true);
 			w->ctr.c[HP_CTR_FLOWS_EVICTED]++;
 			return true;
 		}
@@ -240,14 +339,16 @@ make_key(struct hp_flow_key *k, const uint8_t *data, const struct hp_pkt *pkt, u
 /* Create the flow of a segment whose key was not found. */
 static struct hp_flow *
 flow_create(struct hp_worker *w, const struct hp_flow_key *key, hash_sig_t sig, uint8_t sender,
-	    uint8_t flags, uint64_t now, int32_t *posp)
+	    const struct hp_pkt *p, uint64_t now, int32_t *posp)
 {
 	struct hp_flow_table *t = w->flows;
+	uint8_t flags = p->tcp_flags;
 	bool syn = (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+	bool refuse = !syn && t->refuse_midstream;
 	struct hp_flow *f;
 	int32_t pos;
 
-	if (!syn && (!t->midstream || (flags & TCP_RST))) {
+	if (!syn && ((flags & TCP_RST) || (!refuse && !t->midstream))) {
 		w->ctr.c[HP_CTR_FLOWS_UNTRACKED]++;
 		return NULL;
 	}
@@ -261,23 +362,30 @@ flow_create(struct hp_worker *w, const struct hp_flow_key *key, hash_sig_t sig, 
 	f = &t->flows[pos];
 	memset(f, 0, sizeof(*f));
 	f->key = *key;
+	f->pin = t->gen;
 	if (syn) {
 		f->client = sender;
 		f->state = HP_TCP_SYN_SENT;
 	} else {
-		/* Midstream: the SYN-ACK's sender is the server; otherwise the endpoint on the
-		 * higher (ephemeral) port is taken for the client. */
+		/* Midstream: the guarded port is the server's; the SYN-ACK's sender is the
+		 * server */
 		if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
 			f->client = sender ^ 1;
-		else if (key->port[0] != key->port[1])
-			f->client = key->port[0] > key->port[1] ? 0 : 1;
 		else
-			f->client = sender;
+			f->client = hp_guard_sender_is_client(&hp_dp.guard, p->sport, p->dport)
+					    ? sender
+					    : sender ^ 1;
 		f->state = (flags & TCP_SYN) ? HP_TCP_SYN_RECV : HP_TCP_ESTABLISHED;
 		f->midstream = 1;
 		w->ctr.c[HP_CTR_FLOWS_MIDSTREAM]++;
 	}
 	f->last_tsc = now;
+	if (refuse) { /* bridge: a connection hookpath did not see open is reset */
+		f->state = HP_TCP_CLOSED;
+		f->cut = HP_FLOW_CUT_RESET;
+		w->ctr.c[HP_CTR_GUARD_MIDSTREAM_REFUSED]++;
+	}
+	cls_link(t, (uint32_t)pos, refuse ? HP_FLOW_CLS_CLOSED : HP_FLOW_CLS_HALF);
 	wheel_link(t, (uint32_t)pos);
 	t->count++;
 	w->ctr.c[HP_CTR_FLOWS_CREATED]++;
@@ -303,6 +411,13 @@ flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int
 		f->fin_seen = 0;
 		f->midstream = 0;
 		f->isn_set = 0;
+		f->cut = HP_FLOW_CUT_NONE;
+		f->answered = 0;
+		f->client_reset = 0;
+		f->rst_sent = 0;
+		f->resume = 0;
+		cls_unlink(t, (uint32_t)pos);
+		cls_link(t, (uint32_t)pos, HP_FLOW_CLS_HALF);
 		w->ctr.c[HP_CTR_FLOWS_REUSED]++;
 	} else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
 		if (dir == 1 && f->state == HP_TCP_SYN_SENT)
@@ -319,15 +434,20 @@ flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int
 		/* shorter timeout: relink now rather than at the old deadline */
 		wheel_unlink(t, (uint32_t)pos);
 		wheel_link(t, (uint32_t)pos);
+		cls_unlink(t, (uint32_t)pos);
+		cls_link(t, (uint32_t)pos, HP_FLOW_CLS_CLOSED);
 	}
 }
 
 void
-hp_flow_cut(struct hp_worker *w, uint32_t idx)
+hp_flow_cut(struct hp_worker *w, struct hp_flow *f, enum hp_flow_cut why)
 {
 	struct hp_flow_table *t = w->flows;
-	struct hp_flow *f = &t->flows[idx];
+	uint32_t idx = flow_idx(t, f);
 
+	if (f->cut == HP_FLOW_CUT_NONE)
+		f->cut = (uint8_t)why;
+	hp_flow_set_class(w, f, HP_FLOW_CLS_CLOSED);
 	if (f->state == HP_TCP_CLOSED)
 		return;
 	f->state = HP_TCP_CLOSED;
@@ -338,7 +458,7 @@ hp_flow_cut(struct hp_worker *w, uint32_t idx)
 void
 hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
 		    const struct hp_pkt *const *pkts, uint16_t n, uint64_t now,
-		    struct hp_flow_ref *refs)
+		    hp_flow_seg_fn seg, void *arg)
 {
 	struct hp_flow_table *t = w->flows;
 	struct hp_flow_key keys[HP_FLOW_BURST];
@@ -346,6 +466,9 @@ hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
 	int32_t pos[HP_FLOW_BURST];
 	uint8_t sender[HP_FLOW_BURST];
 
+	/* a new generation: what this burst references is pinned until the next one */
+	if (unlikely(++t->gen == 0))
+		t->gen = 1;
 	for (uint16_t base = 0; base < n; base += HP_FLOW_BURST) {
 		uint16_t m = RTE_MIN((uint16_t)(n - base), (uint16_t)HP_FLOW_BURST);
 
@@ -355,9 +478,13 @@ hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
 		}
 		/* bulk lookup: DPDK pipelines the bucket prefetches across the keys */
 		rte_hash_lookup_bulk(t->hash, kp, m, pos);
+		/* pinned before any creation below can evict: pos[] stays valid */
+		for (uint16_t i = 0; i < m; i++)
+			if (pos[i] >= 0)
+				t->flows[pos[i]].pin = t->gen;
 		for (uint16_t i = 0; i < m; i++) {
 			const struct hp_pkt *p = pkts[base + i];
-			struct hp_flow_ref *ref = &refs[base + i];
+			struct hp_flow_ref r, *ref = &r;
 			uint8_t flags = p->tcp_flags;
 			struct hp_flow *f;
 
@@ -367,10 +494,11 @@ hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
 
 				pos[i] = rte_hash_lookup_with_hash(t->hash, &keys[i], sig);
 				if (pos[i] < 0) {
-					f = flow_create(w, &keys[i], sig, sender[i], flags, now,
+					f = flow_create(w, &keys[i], sig, sender[i], p, now,
 							&pos[i]);
 					if (f == NULL) {
 						ref->flow = NULL;
+						seg(w, base + i, ref, arg);
 						continue;
 					}
 				} else {
@@ -388,6 +516,9 @@ hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
 			ref->dir = sender[i] == f->client ? 0 : 1;
 			f->packets[ref->dir]++;
 			f->bytes[ref->dir] += p->payload_len;
+			/* the segment is handled before the next one moves any flow on: what it
+			 * sees (state, session) is what the connection was when it arrived */
+			seg(w, base + i, ref, arg);
 		}
 	}
 }
@@ -409,6 +540,7 @@ hp_flow_expire(struct hp_worker *w, uint64_t now, unsigned int budget)
 			wheel_unlink(t, idx);
 			if (now - f->last_tsc >= t->timeout_tsc[f->state]) {
 				hp_session_release(w, f);
+				cls_unlink(t, idx);
 				rte_hash_del_key(t->hash, &f->key);
 				t->count--;
 				w->ctr.c[HP_CTR_FLOWS_EXPIRED]++;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Inspection hook. Today it accounts what it is given (packets, L4 payload bytes) and forwards
- * everything; the TCP/HTTP stages replace the body of the loop.
+ * Inspection hook: accounts what it is given (packets, L4 payload bytes), tracks the guarded
+ * TCP segments' flows and hands each to its HTTP session, which decides its verdict.
  */
 #include <rte_cycles.h>
 
@@ -9,6 +9,30 @@
 #include "dp_inspect.h"
 #include "dp_session.h"
 
+struct inspect_ctx {
+	struct hp_inspect_item *items;
+	uint8_t *verdicts;
+	const uint8_t *const *tcp_data;
+	const struct hp_pkt *const *tcp_pkt;
+	const uint16_t *tcp_item;
+	uint64_t now;
+};
+
+/* One guarded TCP segment, right after its flow was tracked. */
+static void
+inspect_tcp(struct hp_worker *w, uint16_t j, const struct hp_flow_ref *ref, void *arg)
+{
+	struct inspect_ctx *x = arg;
+	uint16_t i = x->tcp_item[j];
+
+	if (ref->flow != NULL)
+		x->verdicts[i] = (uint8_t)hp_session_segment(w, ref, x->items[i].m, x->tcp_data[j],
+							     x->tcp_pkt[j], x->now);
+	else if (w->is_bridge && x->tcp_pkt[j]->payload_len != 0)
+		/* a guarded segment no flow could take: never forwarded uninspected */
+		x->verdicts[i] = HP_VERDICT_DROP;
+}
+
 void
 hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
 		 uint8_t *verdicts)
@@ -16,7 +40,6 @@ hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
 	uint64_t *c = w->ctr.c;
 	const uint8_t *tcp_data[HP_MAX_BURST];
 	const struct hp_pkt *tcp_pkt[HP_MAX_BURST];
-	struct hp_flow_ref refs[HP_MAX_BURST];
 	uint16_t tcp_item[HP_MAX_BURST];
 	uint16_t n_tcp = 0;
 
@@ -36,13 +59,10 @@ hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
 		verdicts[i] = HP_VERDICT_FORWARD;
 	}
 	if (n_tcp != 0) {
-		uint64_t now = w->burst_tsc;
+		struct inspect_ctx x = {.items = items, .verdicts = verdicts, .tcp_data = tcp_data,
+					.tcp_pkt = tcp_pkt, .tcp_item = tcp_item,
+					.now = w->burst_tsc};
 
-		hp_flow_track_burst(w, tcp_data, tcp_pkt, n_tcp, now, refs);
-		for (uint16_t j = 0; j < n_tcp; j++)
-			if (refs[j].flow != NULL)
-				verdicts[tcp_item[j]] = (uint8_t)hp_session_segment(
-					w, &refs[j], items[tcp_item[j]].m, tcp_data[j], tcp_pkt[j],
-					now);
+		hp_flow_track_burst(w, tcp_data, tcp_pkt, n_tcp, x.now, inspect_tcp, &x);
 	}
 }

@@ -61,20 +61,17 @@ struct hp_session {
 	EVP_MD_CTX *sha;                /* body hash of the current request (events.body_hash) */
 	uint64_t seg_tsc;               /* rx of the segment being processed (latency) */
 	uint32_t req_flags;             /* HP_EV_F_* gathered for the current request */
-	bool rejected;                  /* bridge: the flow is cut (reject), its packets dropped */
 	bool hashing;
+	bool evicting;                  /* being taken back: a request in progress is refused */
 	/* verdicts */
 	unsigned int cur_dir;           /* direction of the segment being fed (2: none) */
 	const struct hp_route_ep *ep;   /* endpoint of the current request, NULL: unrouted */
 	struct hp_ep_set *eps;          /* the endpoint set ep belongs to (holds a ref) */
 	bool decided;                   /* the current request already has its verdict */
 	bool pending;                   /* a reject to carry out on the current segment */
-	bool answered;                  /* an HTTP answer (with FIN) went to the client */
-	bool client_reset;              /* a RST went to the client */
+	bool rejected;                  /* a reject was carried out (bridge: the flow is cut) */
 	enum hp_ev_reason rej_reason;
 	bool rej_respond, rej_reset_server, rej_active;
-	uint32_t answer_end;            /* server-side seq after the answer's FIN */
-	uint32_t flow_idx;              /* of the segment being fed (hp_flow_cut) */
 	bool pii_valid;                 /* w->pii_res holds this request's scan */
 	const struct hp_http_request *req; /* between on_request_headers and its end */
 	/* PII hold (bridge, endpoints that mask or block): see hold_*() */
@@ -876,6 +873,23 @@ token_valid(struct hp_session *s)
 	global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
 }
 
+static void session_end(struct hp_worker *w, struct hp_flow *f, bool evicted);
+
+/* A waiting request got its verdict: its flow is idle again, or, closed meanwhile (or cut by
+ * the verdict), its session goes back to the pool. */
+static void
+answered(struct hp_worker *w, struct hp_session *s)
+{
+	struct hp_flow *f = s->flow;
+
+	if (s->awaiting || f->session != s)
+		return;
+	if (f->state == HP_TCP_CLOSED)
+		session_end(w, f, false);
+	else if (f->cls == HP_FLOW_CLS_ACTIVE && s->req == NULL)
+		hp_flow_set_class(w, f, HP_FLOW_CLS_IDLE);
+}
+
 /* Answers of the resolver, then the waits past their deadline (FIFO: one timeout for all).
  * At most GLOBAL_POLL_MAX verdicts per call, so that their RSTs and answers (two crafted
  * packets each) fit the worker's reply array before it is flushed. */
@@ -918,6 +932,7 @@ hp_session_global_poll(struct hp_worker *w, uint64_t now)
 				w->ctr.c[HP_CTR_REPLAY_GLOBAL_UNAVAILABLE]++;
 				await_give_up(s);
 			}
+			answered(w, s);
 		}
 	}
 	while (w->await_head != w->await_tail && done < GLOBAL_POLL_MAX) {
@@ -927,9 +942,12 @@ hp_session_global_poll(struct hp_worker *w, uint64_t now)
 			if ((int64_t)(now - a->deadline_tsc) < 0)
 				break;
 			done++;
-			w->ctr.c[a->s->await_kind == HP_GQ_TOKEN ? HP_CTR_TOKEN_TIMEOUT
-								 : HP_CTR_REPLAY_GLOBAL_TIMEOUT]++;
-			await_give_up(a->s);
+			struct hp_session *s = a->s;
+
+			w->ctr.c[s->await_kind == HP_GQ_TOKEN ? HP_CTR_TOKEN_TIMEOUT
+							      : HP_CTR_REPLAY_GLOBAL_TIMEOUT]++;
+			await_give_up(s);
+			answered(w, s);
 		}
 		w->await_head++;
 	}
@@ -1116,6 +1134,24 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 
 /* ---- HTTP parser callbacks ---- */
 
+/* The endpoint of req (s->ep, NULL: unrouted), from the current endpoint set, which the
+ * session holds until the request's verdict. */
+static void
+session_route(struct hp_session *s, const struct hp_http_request *req)
+{
+	struct hp_worker *w = s->w;
+
+	if (s->eps != w->eps) {
+		if (s->eps != NULL)
+			__atomic_store_n(&s->eps->w[w->id].refs, s->eps->w[w->id].refs - 1,
+					 __ATOMIC_RELEASE);
+		s->eps = w->eps;
+		s->eps->w[w->id].refs++;
+	}
+	s->ep = hp_route_match(w->routes, req->host.p, req->host.len, req->target.p,
+			       req->target.len);
+}
+
 static void
 on_request_headers(void *ctx, const struct hp_http_request *req)
 {
@@ -1134,15 +1170,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	s->req = req;
 	s->hashing = w->body_hash && EVP_DigestInit_ex2(s->sha, w->sha256, NULL) == 1;
 	w->ctr.c[HP_CTR_HTTP_REQUESTS]++;
-	if (s->eps != w->eps) { /* this request uses the current endpoints until its verdict */
-		if (s->eps != NULL)
-			__atomic_store_n(&s->eps->w[w->id].refs, s->eps->w[w->id].refs - 1,
-					 __ATOMIC_RELEASE);
-		s->eps = w->eps;
-		s->eps->w[w->id].refs++;
-	}
-	s->ep = hp_route_match(w->routes, req->host.p, req->host.len, req->target.p,
-			       req->target.len);
+	session_route(s, req);
 	if (s->ep == NULL) {
 		w->ctr.c[HP_CTR_REQ_UNROUTED]++;
 		if (w->unrouted_reject)
@@ -1187,6 +1215,8 @@ on_request_complete(void *ctx, const struct hp_http_request *req)
 		verdict_request(s, req);
 	}
 	s->req = NULL;
+	if (!s->awaiting && s->flow->cls == HP_FLOW_CLS_ACTIVE)
+		hp_flow_set_class(s->w, s->flow, HP_FLOW_CLS_IDLE);
 }
 
 static void
@@ -1204,6 +1234,7 @@ on_error(void *ctx, enum hp_http_dir dir, enum hp_http_err err, const struct hp_
 	struct hp_session *s = ctx;
 	struct hp_worker *w = s->w;
 	enum hp_http_reason r = hp_http_err_reason(err);
+	struct hp_http_request seen;
 	enum hp_ev_reason er;
 
 	w->ctr.c[HP_CTR_HTTP_ERR_BASE + err]++;
@@ -1236,6 +1267,22 @@ on_error(void *ctx, enum hp_http_dir dir, enum hp_http_err err, const struct hp_
 	}
 	if (s->decided && req != NULL)
 		return; /* this request has its verdict already */
+	if (req == NULL) {
+		/* the head itself failed: the event says what was parsed of it (method, target,
+		 * host), and names its endpoint when the target routes */
+		hp_http_request_seen(s->http, &seen);
+		if (seen.method.len != 0) {
+			req = &seen;
+			session_route(s, req);
+		} else {
+			s->ep = NULL;
+		}
+	}
+	if (s->evicting && er == HP_EV_R_HTTP_INCOMPLETE) {
+		/* its session was taken back: the request can never complete at the server */
+		request_event(s, req, HP_EV_REJECT, HP_EV_R_SESSION_EVICTED, HP_EV_F_INCOMPLETE);
+		return;
+	}
 	if (w->http_reject && er != HP_EV_R_HTTP_INCOMPLETE) {
 		reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0, NULL);
 	} else if (s->ep != NULL && req != NULL && er != HP_EV_R_HTTP_INCOMPLETE) {
@@ -1315,8 +1362,8 @@ hp_session_pool_create(struct hp_worker *w)
 					 RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
 	if (w->sessions == NULL)
 		return -ENOMEM;
-	w->http_reject = hp_dp.cfg->http.on_error == HP_HTTP_ON_ERROR_REJECT &&
-			 hp_dp.cfg->dataplane.mode == HP_MODE_BRIDGE;
+	/* tap: the verdict is the event's (and the endpoint's optional active response) */
+	w->http_reject = hp_dp.cfg->http.on_error == HP_HTTP_ON_ERROR_REJECT;
 	w->sessions_full_drop = hp_dp.cfg->http.on_sessions_full == HP_REASM_DROP &&
 				hp_dp.cfg->dataplane.mode == HP_MODE_BRIDGE;
 	return w->sha256 == NULL ? -ENOTSUP : 0;
@@ -1494,6 +1541,7 @@ static enum hp_verdict
 reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const uint8_t *data,
 	   const struct hp_pkt *pkt)
 {
+	struct hp_flow *f = s->flow;
 	uint32_t cseq = pkt->tcp_seq + ((pkt->tcp_flags & HP_TCP_SYN) ? 1 : 0);
 	uint32_t cnext = cseq + pkt->payload_len + ((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0);
 	uint32_t rst_seq = cseq, first;
@@ -1503,8 +1551,6 @@ reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const 
 	/* held segments never reached the server: its stream stops at the first of them */
 	if (hold_drop(s, &first) && seq_lt(first, rst_seq))
 		rst_seq = first;
-	if (w->is_bridge)
-		hp_flow_cut(w, s->flow_idx);
 	if (!w->is_bridge) {
 		if (s->rej_active && has_ack) {
 			if (hp_reply_tcp(w, m->port, data, pkt, false, cseq, pkt->tcp_ack,
@@ -1517,6 +1563,7 @@ reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const 
 		return HP_VERDICT_FORWARD;
 	}
 	s->rejected = true;
+	hp_flow_cut(w, f, HP_FLOW_CUT_REJECTED);
 	if (s->rej_reset_server &&
 	    hp_reply_tcp(w, w->out_port[m->port], data, pkt, false, rst_seq, pkt->tcp_ack,
 			 HP_TCP_RST | (has_ack ? HP_TCP_ACK : 0), NULL, 0) == 0)
@@ -1529,40 +1576,121 @@ reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const 
 			if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, cnext,
 					 HP_TCP_ACK | HP_TCP_PSH | HP_TCP_FIN, a, alen) == 0) {
 				w->ctr.c[HP_CTR_REJECT_RESPONSES]++;
-				s->answered = true;
-				s->answer_end = pkt->tcp_ack + alen + 1;
+				f->answered = 1;
+				f->answer_end = pkt->tcp_ack + alen + 1;
 			}
 		} else if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, cnext,
 					HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0) {
 			w->ctr.c[HP_CTR_REJECT_RST_CLIENT]++;
-			s->client_reset = true;
+			f->client_reset = 1;
 		}
 	}
 	w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
 	return s->cur_consumed ? HP_VERDICT_HOLD : HP_VERDICT_DROP; /* held ones are freed */
 }
 
-/* A packet of a cut flow (bridge): dropped. A client that goes on talking after it has our
- * answer (its ACK covers our FIN) gets one RST, so it does not wait on a peer that is gone. */
+/* A packet of a cut flow (bridge): dropped, whichever way it goes.
+ * Rejected: a client that goes on talking after it has our answer (its ACK covers our FIN)
+ * gets one RST, so it does not wait on a peer that is gone.
+ * Reset (evicted while active, or refused midstream): the first packet seen gets a RST toward
+ * its receiver and one back to its sender, so that both ends let the connection go at once
+ * (the client reconnects) instead of retransmitting into a drop. */
 static enum hp_verdict
-cut_flow_packet(struct hp_worker *w, struct hp_session *s, unsigned int dir, struct rte_mbuf *m,
+cut_flow_packet(struct hp_worker *w, struct hp_flow *f, unsigned int dir, struct rte_mbuf *m,
 		const uint8_t *data, const struct hp_pkt *pkt)
 {
-	w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
-	if (dir == 0 && s->answered && !s->client_reset && (pkt->tcp_flags & HP_TCP_ACK) &&
-	    !(pkt->tcp_flags & HP_TCP_RST) &&
-	    (pkt->payload_len != 0 || (pkt->tcp_flags & HP_TCP_FIN)) &&
-	    pkt->tcp_ack == s->answer_end) {
-		uint32_t next = pkt->tcp_seq + pkt->payload_len +
-				((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0);
+	uint32_t next = pkt->tcp_seq + pkt->payload_len +
+			((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0) + ((pkt->tcp_flags & HP_TCP_SYN) ? 1 : 0);
 
+	if (!w->is_bridge)
+		return HP_VERDICT_FORWARD; /* tap: nothing to stop, nothing sent */
+	w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
+	if (pkt->tcp_flags & HP_TCP_RST)
+		return HP_VERDICT_DROP;
+	if (f->cut == HP_FLOW_CUT_RESET) {
+		if (f->rst_sent)
+			return HP_VERDICT_DROP;
+		f->rst_sent = 1;
+		if (hp_reply_tcp(w, w->out_port[m->port], data, pkt, false, pkt->tcp_seq,
+				 pkt->tcp_ack, HP_TCP_RST | (pkt->tcp_flags & HP_TCP_ACK), NULL,
+				 0) == 0)
+			w->ctr.c[dir == 0 ? HP_CTR_REJECT_RST_SERVER : HP_CTR_REJECT_RST_CLIENT]++;
+		if (hp_reply_tcp(w, m->port, data, pkt, true,
+				 (pkt->tcp_flags & HP_TCP_ACK) ? pkt->tcp_ack : 0, next,
+				 HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0)
+			w->ctr.c[dir == 0 ? HP_CTR_REJECT_RST_CLIENT : HP_CTR_REJECT_RST_SERVER]++;
+		return HP_VERDICT_DROP;
+	}
+	if (dir == 0 && f->answered && !f->client_reset && (pkt->tcp_flags & HP_TCP_ACK) &&
+	    (pkt->payload_len != 0 || (pkt->tcp_flags & HP_TCP_FIN)) &&
+	    pkt->tcp_ack == f->answer_end) {
 		if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, next,
 				 HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0) {
 			w->ctr.c[HP_CTR_REJECT_RST_CLIENT]++;
-			s->client_reset = true;
+			f->client_reset = 1;
 		}
 	}
 	return HP_VERDICT_DROP;
+}
+
+/* ---- taking a session back (pool empty) ---- */
+
+/* A session whose flow may lose it: not waiting for the resolver (its answer is bounded and
+ * will free it), nothing held. */
+static bool
+session_evictable(const struct hp_session *s)
+{
+	return !s->awaiting;
+}
+
+/* Between two requests with nothing buffered: a later session started at the next byte of
+ * each direction parses exactly what this one would have. */
+static bool
+session_resumable(const struct hp_session *s)
+{
+	return !s->awaiting && s->n_held == 0 && s->req == NULL && hp_http_request_idle(s->http) &&
+	       (s->stream.dir[0].state & HP_STREAM_DIR_STARTED) && s->stream.dir[0].ooo_segs == 0 &&
+	       !(s->stream.dir[0].state & HP_STREAM_DIR_FIN) && !s->stream.passed;
+}
+
+static void session_end(struct hp_worker *w, struct hp_flow *f, bool evicted);
+static enum hp_verdict segment_verdict(struct hp_worker *w, struct hp_session *s,
+				       struct hp_flow *f, unsigned int dir, struct rte_mbuf *m,
+				       const uint8_t *data, const struct hp_pkt *pkt,
+				       enum hp_stream_result r);
+
+/* Take the session of the least recently active flow back for a new one: an idle one is
+ * resumed later at its request boundary; an active one's request is refused and its flow
+ * reset. False: every session is in use by this burst or waiting for an answer. */
+static bool
+session_take_back(struct hp_worker *w)
+{
+	struct hp_flow *v = hp_flow_session_victim(w, HP_FLOW_CLS_IDLE, session_evictable, 16);
+
+	if (v == NULL)
+		v = hp_flow_session_victim(w, HP_FLOW_CLS_ACTIVE, session_evictable, 16);
+	if (v == NULL)
+		return false;
+	w->ctr.c[HP_CTR_HTTP_SESSIONS_EVICTED]++;
+	if (session_resumable(v->session)) {
+		const struct hp_stream *st = &v->session->stream;
+
+		for (unsigned int d = 0; d < 2; d++) {
+			if (st->dir[d].state & HP_STREAM_DIR_STARTED) {
+				v->resume_seq[d] = st->dir[d].next_seq;
+				v->isn_set |= 1u << d;
+			} else if (v->isn_set & (1u << d)) {
+				v->resume_seq[d] = v->isn[d] + 1;
+			}
+		}
+		v->resume = 1;
+		session_end(w, v, false);
+		hp_flow_set_class(w, v, HP_FLOW_CLS_HALF);
+		return true;
+	}
+	session_end(w, v, true);
+	hp_flow_cut(w, v, HP_FLOW_CUT_RESET);
+	return true;
 }
 
 enum hp_verdict
@@ -1575,7 +1703,10 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 	const uint8_t *payload = data + pkt->payload_off;
 	uint32_t len = pkt->payload_len, seq = pkt->tcp_seq;
 	enum hp_stream_result r;
+	enum hp_verdict v;
 
+	if (unlikely(f->cut != HP_FLOW_CUT_NONE))
+		return cut_flow_packet(w, f, dir, m, data, pkt);
 	if (pkt->tcp_flags & 0x02) { /* SYN: remember the ISN, data starts after it */
 		f->isn[dir] = seq;
 		f->isn_set |= 1u << dir;
@@ -1584,16 +1715,31 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 	if (s == NULL) {
 		if (len == 0)
 			return HP_VERDICT_FORWARD;
+		if (f->state == HP_TCP_CLOSED) {
+			/* the connection closed and its session went: nothing of it is parsed
+			 * any more, so nothing of it may reach the server */
+			w->ctr.c[HP_CTR_GUARD_CLOSED_DATA]++;
+			return w->is_bridge ? HP_VERDICT_DROP : HP_VERDICT_FORWARD;
+		}
 		s = session_get(w, f);
-		if (s == NULL) /* counted http_sessions_full */
+		if (s == NULL && session_take_back(w))
+			s = session_get(w, f);
+		if (s == NULL) {
+			w->ctr.c[HP_CTR_HTTP_SESSIONS_FULL]++;
 			return w->sessions_full_drop ? HP_VERDICT_DROP : HP_VERDICT_FORWARD;
+		}
 		f->session = s;
-		for (unsigned int d = 0; d < 2; d++)
-			if (f->isn_set & (1u << d))
+		for (unsigned int d = 0; d < 2; d++) {
+			if (f->resume && (f->isn_set & (1u << d)))
+				hp_stream_start(&s->stream, d, f->resume_seq[d] - 1);
+			else if (f->isn_set & (1u << d))
 				hp_stream_start(&s->stream, d, f->isn[d]);
+		}
+		f->resume = 0;
+		hp_flow_set_class(w, f, HP_FLOW_CLS_ACTIVE);
+	} else if (dir == 0 && len != 0 && f->cls == HP_FLOW_CLS_IDLE) {
+		hp_flow_set_class(w, f, HP_FLOW_CLS_ACTIVE);
 	}
-	if (s->rejected)
-		return cut_flow_packet(w, s, dir, m, data, pkt);
 	s->seg_tsc = now;
 	s->cur_seg = -1;
 	s->cur_consumed = false;
@@ -1624,7 +1770,6 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 	if (pkt->tcp_flags & 0x04)
 		flags |= HP_STREAM_SEG_RST;
 	s->cur_dir = dir;
-	s->flow_idx = ref->idx;
 	if (likely(m->nb_segs == 1 && payload >= rte_pktmbuf_mtod(m, const uint8_t *) &&
 		   payload + len <= rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len))
 		r = hp_stream_segment(&w->stream_env, &s->stream, dir, seq, payload, len, m, flags);
@@ -1640,6 +1785,20 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 	}
 	s->cur_dir = 2;
 	s->cur_pkt = NULL;
+	v = segment_verdict(w, s, f, dir, m, data, pkt, r);
+	/* the connection is over (FIN both ways, RST, a reject): its session goes back to the
+	 * pool now, not when the flow expires */
+	if (f->state == HP_TCP_CLOSED && f->session != NULL && !f->session->awaiting)
+		session_end(w, f, false);
+	return v;
+}
+
+/* What happens to the segment just fed (see hp_session_segment). */
+static enum hp_verdict
+segment_verdict(struct hp_worker *w, struct hp_session *s, struct hp_flow *f, unsigned int dir,
+		struct rte_mbuf *m, const uint8_t *data, const struct hp_pkt *pkt,
+		enum hp_stream_result r)
+{
 	if (unlikely(s->pending)) {
 		if (dir == 0)
 			return reject_act(w, s, m, data, pkt);
@@ -1649,7 +1808,7 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 		w->ctr.c[HP_CTR_VERDICT_LATE]++;
 		if (w->is_bridge) {
 			s->rejected = true;
-			hp_flow_cut(w, ref->idx);
+			hp_flow_cut(w, f, HP_FLOW_CUT_REJECTED);
 			w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
 			return HP_VERDICT_DROP;
 		}
@@ -1665,16 +1824,39 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 		w->ctr.c[HP_CTR_PII_HELD_DUP_DROPPED]++;
 		return HP_VERDICT_DROP;
 	}
-	if (w->is_bridge && (r == HP_STREAM_DROP || (r == HP_STREAM_OVERLAP_DIFFERENT &&
-						     w->stream_cfg.inline_mode))) {
+	if (!w->is_bridge)
+		return HP_VERDICT_FORWARD;
+	switch (r) {
+	case HP_STREAM_DROP: /* a reassembly limit with action drop: the sender retransmits */
 		w->ctr.c[HP_CTR_STREAM_DROPPED]++;
 		return HP_VERDICT_DROP;
+	case HP_STREAM_OVERLAP_DIFFERENT:
+		if (!w->stream_cfg.inline_mode)
+			break;
+		w->ctr.c[HP_CTR_STREAM_DROPPED]++;
+		return HP_VERDICT_DROP;
+	case HP_STREAM_OUT_OF_WINDOW:
+		/* bytes the stream will never parse (before the pickup, beyond the FIN or the
+		 * window, a RST or FIN out of place) never reach the server either */
+		if (pkt->payload_len == 0 && !(pkt->tcp_flags & (HP_TCP_FIN | HP_TCP_RST)))
+			break;
+		w->ctr.c[HP_CTR_STREAM_DROPPED]++;
+		return HP_VERDICT_DROP;
+	case HP_STREAM_CLOSED:
+		if (pkt->payload_len == 0)
+			break;
+		w->ctr.c[HP_CTR_STREAM_DROPPED]++;
+		return HP_VERDICT_DROP;
+	default:
+		break;
 	}
 	return HP_VERDICT_FORWARD;
 }
 
-void
-hp_session_release(struct hp_worker *w, struct hp_flow *f)
+/* Return f's session to the pool: flush both directions (a request in progress becomes an
+ * incomplete event, or, evicted, a refused one), drop what it holds. */
+static void
+session_end(struct hp_worker *w, struct hp_flow *f, bool evicted)
 {
 	struct hp_session *s = f->session;
 
@@ -1693,6 +1875,7 @@ hp_session_release(struct hp_worker *w, struct hp_flow *f)
 							       ? HP_EV_R_TOKEN_UNAVAILABLE
 							       : HP_EV_R_REPLAY_UNAVAILABLE);
 	}
+	s->evicting = evicted;
 	hp_stream_close(&w->stream_env, &s->stream, 0);
 	hp_stream_close(&w->stream_env, &s->stream, 1);
 	dir_eof(s, 0);
@@ -1709,5 +1892,19 @@ hp_session_release(struct hp_worker *w, struct hp_flow *f)
 				 __ATOMIC_RELEASE);
 	s->eps = NULL;
 	f->session = NULL;
+	if (!evicted && f->state == HP_TCP_CLOSED)
+		w->ctr.c[HP_CTR_HTTP_SESSIONS_CLOSED]++;
 	rte_mempool_put(w->sessions, s);
+}
+
+void
+hp_session_release(struct hp_worker *w, struct hp_flow *f)
+{
+	session_end(w, f, false);
+}
+
+void
+hp_session_evict(struct hp_worker *w, struct hp_flow *f)
+{
+	session_end(w, f, true);
 }

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * HTTP sessions: the per-flow state of a TCP flow whose bytes are parsed (stream reassembly of
  * both directions, the HTTP parser, its buffers, the event being built). Taken from a
- * per-worker pool (http.max_sessions) on a flow's first payload byte, returned when the flow
- * ends; a flow that finds the pool empty is not inspected (counted as http_sessions_full).
+ * per-worker pool (http.max_sessions) on a guarded flow's first payload byte, returned as soon
+ * as the connection closes (FIN both ways, RST, a reject). When the pool is empty the session
+ * of the least recently active flow is taken back (http_sessions_evicted): between two
+ * requests it is resumed later at the exact request boundary; in the middle of a request
+ * that request is refused (session_evicted) and its flow reset. Only when no session can be
+ * taken back does http.on_sessions_full apply (drop by default: fail closed).
  *
  * Each complete request (or framing error) becomes one event (dp_event.h) on the worker's
  * ring to the control thread.
@@ -34,9 +38,14 @@ enum hp_verdict hp_session_segment(struct hp_worker *w, const struct hp_flow_ref
 /* Fill the worker's stream environment (callbacks, pool, counters): once, at setup. */
 void hp_session_stream_env(struct hp_worker *w);
 
-/* The flow ends (expired, evicted, closed): flush both directions (gaps reported, a request
- * in progress becomes an incomplete event) and return the session to the pool. */
+/* The flow ends (expired, closed, tuple reused): flush both directions (gaps reported, a
+ * request in progress becomes an incomplete event) and return the session to the pool. */
 void hp_session_release(struct hp_worker *w, struct hp_flow *f);
+
+/* The flow is evicted from a full table: as hp_session_release, but a request in progress is
+ * refused (reject, session_evicted): it can never complete at the server, the flow being
+ * reset from its next packet on. */
+void hp_session_evict(struct hp_worker *w, struct hp_flow *f);
 
 /* Worker loop: answers of the shared replay check and its timeouts (w->ga != NULL). */
 unsigned int hp_session_global_poll(struct hp_worker *w, uint64_t now);

@@ -343,11 +343,41 @@ fragment(struct hp_worker *w, struct burst_out *o, struct rte_mbuf *m, const str
 		reassembled(w, r, dispatch);
 }
 
+/* Run the inspection hook over the batched items and apply their verdicts to their slots in
+ * o (NULL: dropped or taken). */
+static inline void
+batch_run(struct hp_worker *w, struct hp_inspect_item *items, const uint16_t *item_slot,
+	  uint16_t n_items, struct burst_out *o, uint16_t *n_dropped)
+{
+	uint8_t verdicts[HP_MAX_BURST];
+
+	hp_inspect_burst(w, items, n_items, verdicts);
+	for (uint16_t i = 0; i < n_items; i++)
+		if (unlikely(verdicts[i] != HP_VERDICT_FORWARD)) {
+			if (verdicts[i] == HP_VERDICT_DROP)
+				rte_pktmbuf_free(items[i].m);
+			o->m[item_slot[i]] = NULL;
+			(*n_dropped)++;
+		}
+}
+
+/* Is this decoded frame a TCP segment of a flow that is not guarded (forwarded untouched,
+ * never tracked nor parsed)? Fragments are decided by reassembly (dp_defrag.c). */
+static inline bool
+unguarded_tcp(const struct hp_pkt *p)
+{
+	return (p->flags & (HP_PKT_L4 | HP_PKT_FRAG)) == HP_PKT_L4 &&
+	       p->l4_proto == IPPROTO_TCP && !hp_guard_tcp(&hp_dp.guard, p->sport, p->dport);
+}
+
 /*
  * One burst. from_ring: the packets were handed over by another worker (already counted at
  * rx, already owned by this worker). Fast path for the common case (single-segment, decodes,
- * not a fragment): batch into items[] and run the inspection hook once for the burst; then
- * transmit what goes on, in arrival order.
+ * not a fragment): batch into items[] and run the inspection hook once for the burst. A frame
+ * that must be inspected on its own (a chained mbuf, whose bytes sit in the worker's scratch;
+ * a fragment, which may complete a datagram) first runs the batch gathered before it, so
+ * that every flow sees its packets in arrival order whatever their size. Then transmit what
+ * goes on, in arrival order.
  */
 static __rte_always_inline void
 process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const bool is_bridge,
@@ -355,13 +385,14 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 {
 	struct hp_inspect_item items[HP_MAX_BURST];
 	uint16_t item_slot[HP_MAX_BURST];
-	uint8_t verdicts[HP_MAX_BURST];
 	struct burst_out o;
 	uint64_t *c = w->ctr.c;
 	uint64_t now = rte_rdtsc();
 	uint16_t n_items = 0;
 	uint64_t rx_bytes = 0;
 	uint16_t n_dropped = 0; /* slots set to NULL by a verdict */
+	/* an rx burst comes from one port: its exit is known before any packet is freed */
+	uint16_t out = from_ring ? HP_NO_PORT : w->out_port[pkts[0]->port];
 
 	o.n = 0;
 	w->burst_tsc = now;
@@ -385,6 +416,10 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 			c[HP_CTR_DISPATCH_IN]++;
 			if (unlikely(m->ol_flags & hp_mbuf_inspect_only)) {
 				/* reassembled by another worker, which counted it */
+				if (n_items != 0) {
+					batch_run(w, items, item_slot, n_items, &o, &n_dropped);
+					n_items = 0;
+				}
 				data = frame_data(w, m, &len);
 				if (hp_decode(data, len, w->decode_flags, &it->pkt) == HP_DEC_OK)
 					inspect_reassembled(w, m, data, &it->pkt);
@@ -416,6 +451,12 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 			out_add(&o, m); /* ARP, LLDP, ...: carried, not inspected */
 			continue;
 		}
+		if (unguarded_tcp(&it->pkt)) {
+			if (!from_ring)
+				c[HP_CTR_TCP_UNGUARDED]++;
+			out_add(&o, m); /* not ours: forwarded untouched, never parsed */
+			continue;
+		}
 		if (dispatch && !from_ring) {
 			uint16_t owner = flow_owner(w, data, &it->pkt);
 
@@ -429,17 +470,24 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 				continue;
 			}
 		}
-		if (unlikely(it->pkt.flags & HP_PKT_FRAG)) {
-			fragment(w, &o, m, &it->pkt, now, is_bridge, dispatch);
-			continue;
-		}
-		if (unlikely(m->nb_segs > 1)) { /* data lives in scratch: inspect now */
-			enum hp_verdict v = inspect_one(w, m, data, &it->pkt);
+		if (unlikely((it->pkt.flags & HP_PKT_FRAG) || m->nb_segs > 1)) {
+			/* inspected on its own: what came before it first */
+			struct hp_pkt pkt = it->pkt;
 
-			if (v == HP_VERDICT_FORWARD)
-				out_add(&o, m);
-			else if (v == HP_VERDICT_DROP)
-				rte_pktmbuf_free(m);
+			if (n_items != 0) {
+				batch_run(w, items, item_slot, n_items, &o, &n_dropped);
+				n_items = 0;
+			}
+			if (pkt.flags & HP_PKT_FRAG) {
+				fragment(w, &o, m, &pkt, now, is_bridge, dispatch);
+			} else { /* chained: data lives in scratch */
+				enum hp_verdict v = inspect_one(w, m, data, &pkt);
+
+				if (v == HP_VERDICT_FORWARD)
+					out_add(&o, m);
+				else if (v == HP_VERDICT_DROP)
+					rte_pktmbuf_free(m);
+			}
 			continue;
 		}
 		it->m = m;
@@ -448,23 +496,15 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 	}
 
 	c[HP_CTR_RX_BYTES] += rx_bytes;
-	if (n_items != 0) {
-		hp_inspect_burst(w, items, n_items, verdicts);
-		for (uint16_t i = 0; i < n_items; i++)
-			if (unlikely(verdicts[i] != HP_VERDICT_FORWARD)) {
-				if (verdicts[i] == HP_VERDICT_DROP)
-					rte_pktmbuf_free(items[i].m);
-				o.m[item_slot[i]] = NULL;
-				n_dropped++;
-			}
-	}
+	if (n_items != 0)
+		batch_run(w, items, item_slot, n_items, &o, &n_dropped);
 	if (!is_bridge) {
 		rte_pktmbuf_free_bulk(o.m, o.n); /* NULL slots are skipped */
 		return;
 	}
 	if (!from_ring) {
 		/* everything of an rx burst came in on one port and goes out of its pair */
-		uint16_t out = w->out_port[pkts[0]->port], k = 0;
+		uint16_t k = 0;
 
 		if (unlikely(out == HP_NO_PORT)) {
 			rte_pktmbuf_free_bulk(o.m, o.n);

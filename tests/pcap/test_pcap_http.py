@@ -59,7 +59,9 @@ def event_requests(events):
 
 def run_events(tmp, pcap, extra="", mode="tap", idle_ms=200):
     path = os.path.join(tmp, "events-%d.jsonl" % next(hp._run_ids))
-    cfg = ("dataplane:\n  mode: %s\n  checksum_validation: false\n%s"
+    # every TCP port is guarded: the corpus captures use 80, 8000, ... (the default guards
+    # 80 and 8080 only)
+    cfg = ("dataplane:\n  mode: %s\n  checksum_validation: false\n  guard: {ports: any}\n%s"
            "events:\n  file: %s\n  body_hash: true\n" % (mode, extra, path))
     if mode == "bridge":
         cfg = cfg.replace("  mode: bridge\n", "  mode: bridge\n  port_pairs: [[0, 1]]\n")
@@ -171,13 +173,29 @@ class Framing(hp.TmpDirCase):
                           "http_malformed"),
     }
 
+    # the Host each request's event can name: its line came before the error and was valid
+    HOST_SEEN = {"te_and_cl": "a", "two_cl": "a", "obs_fold": "a", "bad_chunk": "a",
+                 "no_host": "", "nul_in_header": ""}
+
     def test_each_framing_error(self):
+        """Default http.on_error reject (fail closed): every framing error is a reject, and the
+        event names what was parsed of the request (method, target, host when seen)."""
         for name, (req, reason) in self.CASES.items():
             with self.subTest(case=name):
                 path, _ = self.session_pcap(name, req)
                 st, events = run_events(self.tmp, path)
                 self.assertEqual([e["reason"] for e in events], [reason])
-                self.assertEqual(events[0]["verdict"], "pass")
+                self.assertEqual(events[0]["verdict"], "reject")
+                http = events[0]["http"]
+                self.assertEqual((http["method"], http["uri"], http.get("host", "")),
+                                 ("POST", "/x", self.HOST_SEEN[name]), events[0])
+
+    def test_on_error_pass_is_explicit(self):
+        """http.on_error: pass keeps the old fail-open behaviour, only when asked for."""
+        req, reason = self.CASES["te_and_cl"]
+        path, _ = self.session_pcap("pass", req)
+        st, events = run_events(self.tmp, path, extra="http:\n  on_error: pass\n")
+        self.assertEqual([(e["verdict"], e["reason"]) for e in events], [("pass", reason)])
 
     def test_reject_drops_the_flow_in_bridge_mode(self):
         req, reason = self.CASES["te_and_cl"]

@@ -116,24 +116,26 @@ class ReplayGlobal(hp.TmpDirCase):
         self.assertEqual(bad, [])
 
     def test_unavailable_policies(self):
+        """Redis down: the default refuses (fail closed, 503); accept only when asked for."""
         dead = "redis://127.0.0.1:%d" % sinkenv.free_port()
         pcap, reqs = self.pcap()
-        st, frames, evs = self.run_mode("bridge", pcap, "down-accept", url=dead)
+        st, frames, evs = self.run_mode("bridge", pcap, "down-accept", url=dead,
+                                        extra=", on_unavailable: accept")
         self.assertEqual(self.verdicts(evs), [("accept", "ok", None)])
         self.assertEqual(st["counters"]["replay_global_unavailable"] +
                          st["counters"]["replay_global_timeout"], N)
         self.assertEqual(len(self.server_requests(frames, "down-accept")), N)
         pcap, reqs = self.pcap()
-        st, frames, evs = self.run_mode("bridge", pcap, "down-reject", url=dead,
-                                        extra=", on_unavailable: reject")
+        st, frames, evs = self.run_mode("bridge", pcap, "down-default", url=dead)
         self.assertEqual(self.verdicts(evs), [("reject", "replay_unavailable", None)])
-        self.assertEqual(self.server_requests(frames, "down-reject"), [])
+        self.assertEqual(self.server_requests(frames, "down-default"), [])
 
     def test_hung_redis_bounded_wait(self):
         pcap, reqs = self.pcap()
         self.redis.proc.send_signal(signal.SIGSTOP)
         try:
-            st, frames, evs = self.run_mode("tap", pcap, "hung", extra=", timeout_ms: 30")
+            st, frames, evs = self.run_mode("tap", pcap, "hung",
+                                            extra=", timeout_ms: 30, on_unavailable: accept")
         finally:
             self.redis.proc.send_signal(signal.SIGCONT)
         self.assertEqual(self.verdicts(evs), [("accept", "ok", None)])
