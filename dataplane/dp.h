@@ -162,6 +162,8 @@ struct hp_worker {
 	bool global_reject;               /* on_unavailable: reject */
 	uint16_t hold_max;                /* pii.max_held_segments at start (0: tap) */
 	uint16_t hold_limit;              /* the live pii.max_held_segments, <= hold_max */
+	uint32_t held_total;              /* segments held by all sessions now */
+	uint32_t held_budget;             /* pii.held_per_worker */
 	uint16_t ext_max;                 /* body extents mapped per held request */
 	char mask_char;
 	bool unrouted_reject;

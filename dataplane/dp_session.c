@@ -321,6 +321,8 @@ seq_lt(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
+static bool hold_make_room(struct hp_worker *w);
+
 /* Hold the segment being fed (once; not if it already went out or cannot be kept). */
 static void
 hold_cur(struct hp_session *s)
@@ -333,9 +335,15 @@ hold_cur(struct hp_session *s)
 		s->hold_overflow = true;
 		return;
 	}
+	if (unlikely(w->held_total >= w->held_budget) && !hold_make_room(w)) {
+		w->ctr.c[HP_CTR_HELD_BUDGET_FULL]++;
+		s->hold_overflow = true;
+		return;
+	}
 	s->cur.dirty = false;
 	s->held[s->n_held] = s->cur;
 	s->cur_seg = s->n_held++;
+	w->held_total++;
 	if (s->cur_pkt != NULL && (!s->tmpl_valid || !seq_lt(s->cur.seq, s->tmpl_pkt.tcp_seq))) {
 		s->tmpl_m = s->cur.m;
 		s->tmpl_pkt = *s->cur_pkt;
@@ -514,6 +522,7 @@ hold_reset(struct hp_session *s)
 	if (s->cur_seg >= 0)
 		s->cur_consumed = true;
 	s->cur_seg = -1;
+	s->w->held_total -= s->n_held;
 	s->n_held = 0;
 	s->n_ext = 0;
 	s->holding = false;
@@ -660,7 +669,7 @@ dedup_key(struct hp_session *s, const struct hp_http_request *req, const struct 
 
 /* ---- shared replay check (replay_cache.global) ---- */
 
-enum global_ask_result { GLOBAL_ASKED, GLOBAL_UNAVAILABLE, GLOBAL_SKIPPED };
+enum global_ask_result { GLOBAL_ASKED, GLOBAL_UNAVAILABLE };
 
 static enum hp_verdict reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m,
 				  const uint8_t *data, const struct hp_pkt *pkt);
@@ -707,9 +716,11 @@ global_ask(struct hp_session *s, const uint8_t key[HP_DEDUP_KEY_LEN], uint64_t t
 	struct hp_worker *w = s->w;
 	struct hp_gquery q = {.kind = HP_GQ_REPLAY, .ttl_s = (uint32_t)((ttl_ms + 999) / 1000)};
 
-	if (w->is_bridge && s->n_held == 0) { /* nothing held: the answer could not stop it */
+	if (w->is_bridge && s->n_held == 0) {
+		/* nothing held: the answer could not stop it, so there is no answer to wait for:
+		 * on_unavailable decides (reject by default) */
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_SKIPPED]++;
-		return GLOBAL_SKIPPED;
+		return GLOBAL_UNAVAILABLE;
 	}
 	memcpy(q.key, key, HP_DEDUP_KEY_LEN);
 	if (!await_ask(s, &q, w->global_timeout_tsc)) {
@@ -864,8 +875,6 @@ token_valid(struct hp_session *s)
 					global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
 					return;
 				}
-				break;
-			case GLOBAL_SKIPPED:
 				break;
 			}
 		}
@@ -1118,8 +1127,6 @@ verdict_request(struct hp_session *s, const struct hp_http_request *req)
 					return;
 				}
 				break;
-			case GLOBAL_SKIPPED:
-				break;
 			}
 		}
 	}
@@ -1352,6 +1359,7 @@ hp_session_pool_create(struct hp_worker *w)
 		w->ext_max = (uint16_t)(4 * w->hold_max + 16);
 	}
 	w->hold_limit = (uint16_t)RTE_MIN(w->hold_max, hp_dp.cfg->pii.max_held_segments);
+	w->held_budget = hp_dp.cfg->pii.held_per_worker;
 	l = layout(hc, w);
 
 	w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -1633,7 +1641,32 @@ cut_flow_packet(struct hp_worker *w, struct hp_flow *f, unsigned int dir, struct
 	return HP_VERDICT_DROP;
 }
 
-/* ---- taking a session back (pool empty) ---- */
+/* ---- taking a session back (pool empty, hold budget full) ---- */
+
+/* A session holding segments that may lose them: not waiting for the resolver. */
+static bool
+session_holds(const struct hp_session *s)
+{
+	return !s->awaiting && s->n_held != 0;
+}
+
+/* pii.held_per_worker is in use: the least recently active request that holds segments is
+ * refused and its flow reset, so that slow senders cannot keep every hold (and the mbufs
+ * behind them) for themselves. False: none can be taken (all in this burst or waiting). */
+static bool
+hold_make_room(struct hp_worker *w)
+{
+	struct hp_flow *v = hp_flow_session_victim(w, HP_FLOW_CLS_ACTIVE, session_holds, 16);
+
+	if (v == NULL)
+		v = hp_flow_session_victim(w, HP_FLOW_CLS_IDLE, session_holds, 16);
+	if (v == NULL)
+		return false;
+	w->ctr.c[HP_CTR_HTTP_SESSIONS_EVICTED]++;
+	session_end(w, v, true);
+	hp_flow_cut(w, v, HP_FLOW_CUT_RESET);
+	return w->held_total < w->held_budget;
+}
 
 /* A session whose flow may lose it: not waiting for the resolver (its answer is bounded and
  * will free it), nothing held. */
@@ -1820,6 +1853,7 @@ segment_verdict(struct hp_worker *w, struct hp_session *s, struct hp_flow *f, un
 			return HP_VERDICT_HOLD;
 		/* nothing new in it (a retransmission of held bytes, or refused): not kept */
 		s->n_held--;
+		w->held_total--;
 		s->cur_seg = -1;
 		w->ctr.c[HP_CTR_PII_HELD_DUP_DROPPED]++;
 		return HP_VERDICT_DROP;

@@ -79,6 +79,7 @@ static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
 	[HP_CTR_PII_HELD_SEGMENTS] = "pii_held_segments",
 	[HP_CTR_PII_HELD_DUP_DROPPED] = "pii_held_dup_dropped",
 	[HP_CTR_PII_HOLD_ABANDONED] = "pii_hold_abandoned",
+	[HP_CTR_HELD_BUDGET_FULL] = "held_budget_full",
 	[HP_CTR_PII_MASKED_REQUESTS] = "pii_masked_requests",
 	[HP_CTR_PII_MASKED_BYTES] = "pii_masked_bytes",
 	[HP_CTR_PII_MASKED_SEGMENTS] = "pii_masked_segments",

@@ -106,6 +106,8 @@ enum hp_ctr {
 	HP_CTR_PII_HELD_SEGMENTS,   /* client segments held for a mask/block endpoint (bridge) */
 	HP_CTR_PII_HELD_DUP_DROPPED, /* retransmissions of bytes already held: dropped */
 	HP_CTR_PII_HOLD_ABANDONED,  /* held segments freed because the flow ended first */
+	HP_CTR_HELD_BUDGET_FULL,    /* a segment to hold found pii.held_per_worker in use and no
+				     * request to take it from: its request refused (413) */
 	HP_CTR_PII_MASKED_REQUESTS, /* requests forwarded with masked bodies */
 	HP_CTR_PII_MASKED_BYTES,    /* bytes changed by masking */
 	HP_CTR_PII_MASKED_SEGMENTS, /* segments rewritten (checksum recomputed) */
@@ -117,7 +119,7 @@ enum hp_ctr {
 	HP_CTR_REPLAY_GLOBAL_TIMEOUT,   /* no answer within global.timeout_ms: on_unavailable */
 	HP_CTR_REPLAY_GLOBAL_BUSY,      /* max_pending waiting, or the query ring full */
 	HP_CTR_REPLAY_GLOBAL_SKIPPED,   /* bridge: no segment of the request could be held, so
-					 * the check could not stop it: local verdict only */
+					 * the check could not stop it: on_unavailable decides */
 	HP_CTR_REPLAY_GLOBAL_ABANDONED, /* the flow ended while its request waited */
 	HP_CTR_TOKEN_L1_HIT,            /* token found valid for the endpoint in the workers' L1 */
 	HP_CTR_TOKEN_L1_REFUSED,        /* ... found refused (unknown, revoked, other endpoint) */

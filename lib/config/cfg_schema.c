@@ -301,6 +301,9 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_UINT("pii.max_held_segments", pii.max_held_segments, 64, 1, 1024, 0,
 		 "bridge: body segments held per request of an endpoint that masks or blocks; "
 		 "one more refuses the request (413 pii_hold_full)"),
+	KEY_UINT("pii.held_per_worker", pii.held_per_worker, 8192, 64, 1048576, 0,
+		 "bridge: segments held by all the requests of one worker (mask/block, token, "
+		 "shared replay); full: the least recently active request holding some is refused"),
 	KEY_CUSTOM("pii.custom_entities", hp_cfg_parse_pii_custom, "list of entities", "[]",
 		   "<= 32, see pii.custom_entities[].*",
 		   "user-defined entities: name, pattern, validator, action (docs/PII.md)"),

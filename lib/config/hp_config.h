@@ -282,6 +282,7 @@ struct hp_pii_custom_entity {
 struct hp_pii_global_config {
 	char mask_char;              /* the byte written over masked text; default '*' */
 	uint32_t max_held_segments;  /* per session: body segments held for mask/block */
+	uint32_t held_per_worker;    /* per worker: segments held by all its sessions */
 	uint32_t n_custom;
 	struct hp_pii_custom_entity custom[HP_CFG_PII_MAX_CUSTOM];
 };
