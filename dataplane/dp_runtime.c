@@ -667,6 +667,29 @@ rings_setup(struct hp_dp *dp, char *err, size_t errlen)
 	return 0;
 }
 
+/* The operator must be able to see which flows are protected (docs/SECURITY.md). */
+static void
+log_guard(const struct hp_config *cfg)
+{
+	const struct hp_guard_config *g = &cfg->dataplane.guard;
+	const char *mid = cfg->dataplane.mode == HP_MODE_TAP ? "inspected (tap)"
+			  : g->midstream == HP_GUARD_MIDSTREAM_REFUSE ? "refused"
+								      : "inspected";
+	char list[HP_GUARD_MAX_PORTS * 7 + 1];
+	size_t o = 0;
+
+	if (g->any) {
+		HP_LOG(INFO, "guarded: every TCP port; midstream flows: %s\n", mid);
+		return;
+	}
+	list[0] = '\0';
+	for (unsigned int i = 0; i < g->n_ports && o < sizeof(list); i++)
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%u", i ? ", " : "",
+				      g->ports[i]);
+	HP_LOG(INFO, "guarded TCP server ports: %s (every other flow is forwarded uninspected); "
+	       "midstream flows: %s\n", list, mid);
+}
+
 int
 hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 {
@@ -722,6 +745,7 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 	}
 	HP_LOG(INFO, "%s mode, %u worker(s)%s\n", hp_mode_name(cfg->dataplane.mode),
 	       hp_dp.n_workers, hp_dp.dispatch ? ", software flow dispatch" : "");
+	log_guard(cfg);
 	return 0;
 }
 
