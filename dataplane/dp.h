@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include <rte_ethdev.h>
-#include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -125,8 +124,7 @@ struct hp_worker {
 	struct rte_ring *ring_from[HP_MAX_WORKERS]; /* SPSC: worker i -> this worker */
 	const uint16_t *reta;     /* owner table, HP_RETA_SIZE entries */
 	struct rte_mempool *pool; /* this worker's socket pool (fragment copies) */
-	struct rte_ip_frag_tbl *frag_tbl;
-	struct hp_defrag_seen *frag_seen; /* exact-duplicate filter (dp_defrag.c) */
+	struct hp_defrag *defrag_st;      /* IP reassembly (dp_defrag.c) */
 	struct hp_flow_table *flows;      /* TCP flows (dp_flow.c) */
 	struct rte_ring *ev_ring;         /* SPSC events to the control thread, or NULL */
 	bool body_hash;                   /* events.body_hash */
@@ -182,7 +180,6 @@ struct hp_worker {
 
 	struct hp_counters ctr;
 	struct hp_txbuf txb[RTE_MAX_ETHPORTS];
-	struct rte_ip_frag_death_row dr;
 	uint8_t *scratch;         /* HP_SCRATCH_SIZE bytes: linearised chained datagrams */
 } __attribute__((aligned(64)));
 

@@ -69,12 +69,17 @@ pool_need(const struct hp_dp *dp, int socket)
 		if (wk->socket != socket)
 			continue;
 		n += (uint64_t)dc->burst * (n_ports + 2) + dc->mbuf_cache * 3 / 2;
-		if (dc->defrag.enabled)
-			n += (uint64_t)dc->defrag.max_flows * RTE_LIBRTE_IP_FRAG_MAX_FRAG +
-			     RTE_IP_FRAG_DEATH_ROW_MBUF_LEN;
+		if (dc->defrag.enabled) /* dp_defrag.c: the fragments it holds, one reassembled
+					 * chain (64 KiB in >= 1 KiB segments), one re-fragmentation
+					 * (~max_fragments, or 64 KiB cut at the MTU) */
+			n += (uint64_t)dc->defrag.max_held + 65535 / 1024 + 1 +
+			     RTE_MAX(dc->defrag.max_fragments,
+				     65535 / RTE_MAX(dc->mtu - 68, 8u) + 1);
 		if (dp->dispatch)
 			n += (uint64_t)(dp->n_workers - 1) * dc->dispatch_ring;
 		n += dp->cfg->dataplane.reassembly.segments; /* mbufs the stream may hold */
+		if (dc->mode == HP_MODE_BRIDGE) /* held until their request's verdict */
+			n += dp->cfg->pii.held_per_worker;
 	}
 	n += 1024; /* control-path slack */
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;

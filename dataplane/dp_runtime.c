@@ -693,7 +693,7 @@ log_guard(const struct hp_config *cfg)
 int
 hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 {
-	static const struct rte_mbuf_dynflag inspect_only = {.name = "hp_inspect_only"};
+	static const struct rte_mbuf_dynflag reassembled = {.name = "hp_reassembled"};
 	unsigned int lcore, n = 0;
 	int ret, bit;
 
@@ -702,12 +702,12 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 	hp_dp.n_workers = cfg->dataplane.workers ? cfg->dataplane.workers : n_worker_lcores();
 	hp_guard_init(&hp_dp.guard, &cfg->dataplane.guard);
 	hp_worker_init_owner_key();
-	bit = rte_mbuf_dynflag_register(&inspect_only);
+	bit = rte_mbuf_dynflag_register(&reassembled);
 	if (bit < 0) {
 		snprintf(err, errlen, "cannot register mbuf flag: %s", rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	hp_mbuf_inspect_only = 1ULL << bit;
+	hp_mbuf_reassembled = 1ULL << bit;
 	for (unsigned int i = 0; i < HP_RETA_SIZE; i++)
 		hp_dp.reta[i] = i % hp_dp.n_workers;
 

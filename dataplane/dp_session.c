@@ -16,6 +16,7 @@
 
 #include "dedup.h"
 #include "dp.h"
+#include "dp_defrag.h"
 #include "dp_event.h"
 #include "dp_reply.h"
 #include "dp_route.h"
@@ -28,11 +29,13 @@
 
 _Static_assert(HP_PII_MAX_ENTITIES <= 256, "entity ids fit the event's uint8_t");
 
-/* A client segment held for a mask/block endpoint (bridge): the worker's reference to m is
- * ours until it is released (transmitted) or freed. */
+/* A client segment held until its request's verdict (bridge): the worker's reference to m is
+ * ours until it is released (transmitted) or freed. A chained frame or a reassembled datagram
+ * is held whole, opaque (payload NULL): it can wait for an answer and go on or be dropped,
+ * but its bytes cannot be rewritten in place, so a mask that touches them fails closed. */
 struct held_seg {
 	struct rte_mbuf *m;
-	uint8_t *payload;        /* in m's only segment */
+	uint8_t *payload;        /* in m's only segment; NULL: opaque */
 	uint32_t seq;            /* of payload[0] */
 	uint16_t len;
 	uint16_t l4_off;         /* TCP header, from the frame start */
@@ -373,7 +376,7 @@ hold_map(struct hp_session *s, uint32_t body_off, const uint8_t *data, uint32_t 
 	for (int32_t i = (int32_t)s->n_held - 1; i >= 0; i--) {
 		const struct held_seg *h = &s->held[i];
 
-		if (data >= h->payload && data + len <= h->payload + h->len) {
+		if (h->payload != NULL && data >= h->payload && data + len <= h->payload + h->len) {
 			seg = i;
 			off = (uint32_t)(data - h->payload);
 			break;
@@ -404,7 +407,20 @@ pii_hits(const struct hp_pii_result *r, uint64_t set)
 	return false;
 }
 
-/* Can every span to mask be rewritten (all its bytes in held segments)? */
+/* Does an opaque held segment (not rewritable) carry any byte of [a, b)? */
+static bool
+hold_opaque_overlaps(const struct hp_session *s, uint32_t a, uint32_t b)
+{
+	for (uint32_t j = 0; j < s->n_held; j++) {
+		const struct held_seg *h = &s->held[j];
+
+		if (h->payload == NULL && seq_lt(a, h->seq + h->len) && seq_lt(h->seq, b))
+			return true;
+	}
+	return false;
+}
+
+/* Can every span to mask be rewritten (all its bytes in held segments, in every held copy)? */
 static bool
 hold_mask_ok(const struct hp_session *s, const struct hp_pii_result *r, uint64_t set)
 {
@@ -420,10 +436,14 @@ hold_mask_ok(const struct hp_session *s, const struct hp_pii_result *r, uint64_t
 			const struct body_ext *x = &s->ext[k];
 			uint32_t lo = RTE_MAX(sp->start, x->body_off);
 			uint32_t hi = RTE_MIN(sp->end, x->body_off + x->len);
+			uint32_t a;
 
 			if (lo >= hi)
 				continue;
 			if (x->seg < 0)
+				return false;
+			a = s->held[x->seg].seq + x->off + (lo - x->body_off);
+			if (hold_opaque_overlaps(s, a, a + (hi - lo)))
 				return false;
 			covered += hi - lo;
 		}
@@ -495,7 +515,8 @@ hold_mask(struct hp_session *s, const struct hp_http_request *req, const struct 
 				uint32_t ha = seq_lt(a, h->seq) ? h->seq : a;
 				uint32_t hb = seq_lt(h->seq + h->len, b) ? h->seq + h->len : b;
 
-				if (seq_lt(ha, hb))
+				/* opaque copies were ruled out by hold_mask_ok */
+				if (h->payload != NULL && seq_lt(ha, hb))
 					patch_seg(h, ha - h->seq, body + lo + (ha - a), hb - ha);
 			}
 			if (!any || seq_lt(a, lo_seq))
@@ -548,7 +569,10 @@ hold_release(struct hp_session *s)
 
 		if (s->held[i].dirty)
 			w->ctr.c[HP_CTR_PII_MASKED_SEGMENTS]++;
-		hp_worker_tx(w, w->out_port[m->port], m);
+		if (unlikely(m->ol_flags & hp_mbuf_reassembled))
+			hp_defrag_forward(w, m, w->out_port[m->port]); /* re-fragmented */
+		else
+			hp_worker_tx(w, w->out_port[m->port], m);
 	}
 	hold_reset(s);
 }
@@ -1399,10 +1423,8 @@ session_get(struct hp_worker *w, struct hp_flow *f)
 	void *obj;
 	EVP_MD_CTX *sha;
 
-	if (rte_mempool_get(w->sessions, &obj) != 0) {
-		w->ctr.c[HP_CTR_HTTP_SESSIONS_FULL]++;
-		return NULL;
-	}
+	if (rte_mempool_get(w->sessions, &obj) != 0)
+		return NULL; /* the caller takes one back, or counts http_sessions_full */
 	s = obj;
 	sha = s->sha;
 	memset(s, 0, sizeof(*s));
@@ -1788,11 +1810,18 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 		if (dir == 1 && s->masked_valid && (pkt->tcp_flags & HP_TCP_ACK) &&
 		    !seq_lt(pkt->tcp_ack, s->masked_hi))
 			s->masked_valid = false;
-		if (dir == 0 && len != 0 && m->nb_segs == 1 && data == rte_pktmbuf_mtod(m, uint8_t *) &&
-		    !(m->ol_flags & hp_mbuf_inspect_only)) {
+		if (dir == 0 && len != 0 && pkt->payload_off <= rte_pktmbuf_data_len(m)) {
+			/* its headers are in its first segment (they are the template of a RST or
+			 * an answer); its payload too, in one piece: rewritable, else opaque */
+			bool flat = m->nb_segs == 1 && data == rte_pktmbuf_mtod(m, uint8_t *) &&
+				    !(m->ol_flags & hp_mbuf_reassembled);
+
 			s->cur = (struct held_seg){
-				.m = m, .payload = rte_pktmbuf_mtod(m, uint8_t *) + pkt->payload_off,
-				.seq = seq, .len = (uint16_t)len, .l4_off = pkt->l4_off};
+				.m = m,
+				.payload = flat ? rte_pktmbuf_mtod(m, uint8_t *) + pkt->payload_off
+						: NULL,
+				.seq = seq, .len = (uint16_t)RTE_MIN(len, UINT16_MAX),
+				.l4_off = pkt->l4_off};
 			s->cur_holdable = true;
 			if (s->holding)
 				hold_cur(s);

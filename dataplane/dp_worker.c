@@ -4,8 +4,9 @@
  *
  * One body, specialised by constant flags (is_bridge, from_ring, dispatch) through
  * always-inline wrappers, so the bridge and tap loops carry no per-packet mode test.
- * Per-packet rules: no allocation (except an mbuf copy of an IP fragment in bridge mode), no
- * lock, no syscall, no logging; every packet that is not forwarded is counted by reason.
+ * Per-packet rules: no allocation (except the copy of a reassembled datagram and its
+ * re-fragmentation, dp_defrag.c), no lock, no syscall, no logging; every packet that is not
+ * forwarded is counted by reason.
  */
 #include <string.h>
 
@@ -34,9 +35,9 @@
 #define HP_PREFETCH_AHEAD 8
 #endif
 
-/* Set on a reassembled datagram handed to its flow's owner: inspect it, never forward it
- * (bridge mode forwards the original fragments). */
-uint64_t hp_mbuf_inspect_only;
+/* Set on a reassembled datagram: after its verdict it is forwarded re-fragmented by
+ * hp_defrag_forward, never as it is. */
+uint64_t hp_mbuf_reassembled;
 
 /* Symmetric Toeplitz key (0x6d5a repeated), converted for rte_softrss_be(). */
 static uint32_t owner_key_be[13];
@@ -158,9 +159,13 @@ tx_flush_all(struct hp_worker *w)
 static __rte_always_inline void
 pass_on(struct hp_worker *w, struct rte_mbuf *m, const bool is_bridge)
 {
-	if (is_bridge && !(m->ol_flags & hp_mbuf_inspect_only)) {
+	if (is_bridge) {
 		uint16_t out = w->out_port[m->port];
 
+		if (unlikely(m->ol_flags & hp_mbuf_reassembled)) {
+			hp_defrag_forward(w, m, out); /* frees m when it cannot send */
+			return;
+		}
 		if (likely(out != HP_NO_PORT)) {
 			tx_one(w, out, m);
 			return;
@@ -259,40 +264,56 @@ inspect_one(struct hp_worker *w, struct rte_mbuf *m, const uint8_t *data,
 	return verdict;
 }
 
-/* Inspect a reassembled datagram: never forwarded (bridge mode forwarded the fragments). */
+/* Is this decoded frame a TCP segment of a flow that is not guarded (forwarded untouched,
+ * never tracked nor parsed)? Fragments are decided by reassembly (dp_defrag.c). */
+static inline bool
+unguarded_tcp(const struct hp_pkt *p)
+{
+	return (p->flags & (HP_PKT_L4 | HP_PKT_FRAG)) == HP_PKT_L4 &&
+	       p->l4_proto == IPPROTO_TCP && !hp_guard_tcp(&hp_dp.guard, p->sport, p->dport);
+}
+
+/* Inspect a reassembled datagram; bridge: accepted, it goes out in fragments again (its own
+ * fragments were held until now and are gone, dp_defrag.c). */
 static inline void
 inspect_reassembled(struct hp_worker *w, struct rte_mbuf *r, const uint8_t *data,
-		    const struct hp_pkt *pkt)
+		    const struct hp_pkt *pkt, const bool is_bridge)
 {
-	inspect_one(w, r, data, pkt);
-	rte_pktmbuf_free(r);
+	enum hp_verdict v = inspect_one(w, r, data, pkt);
+
+	if (v == HP_VERDICT_HOLD)
+		return;
+	if (is_bridge && v == HP_VERDICT_FORWARD)
+		hp_defrag_forward(w, r, w->out_port[r->port]); /* frees r when it cannot send */
+	else
+		rte_pktmbuf_free(r);
 }
 
 /* A reassembled datagram: decode it again (now with its L4 checksum), then hand it to its
  * flow's owner or inspect it here. */
 static __rte_always_inline void
-reassembled(struct hp_worker *w, struct rte_mbuf *r, const bool dispatch)
+reassembled(struct hp_worker *w, struct rte_mbuf *r, const bool is_bridge, const bool dispatch)
 {
 	struct hp_pkt pkt;
 	const uint8_t *data;
 	uint32_t len;
 	enum hp_decode_err err;
 
-	r->ol_flags |= hp_mbuf_inspect_only;
-	if (r->l3_len >= sizeof(struct rte_ipv4_hdr) && r->data_len >= r->l2_len + r->l3_len &&
-	    (rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, r->l2_len)->version_ihl >> 4) == 4) {
-		/* rte_ip_frag rewrote total_length and fragment_offset, not the checksum */
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, r->l2_len);
-
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-	}
+	r->ol_flags |= hp_mbuf_reassembled;
 	data = frame_data(w, r, &len);
 	err = hp_decode(data, len, w->decode_flags, &pkt);
 	if (unlikely(err != HP_DEC_OK)) {
 		w->ctr.c[HP_CTR_DEFRAG_DECODE_ERR]++;
 		w->ctr.c[HP_CTR_DECODE_ERR_BASE + err]++;
 		rte_pktmbuf_free(r);
+		return;
+	}
+	if (unlikely(unguarded_tcp(&pkt))) { /* a tiny first fragment hid its ports */
+		w->ctr.c[HP_CTR_TCP_UNGUARDED]++;
+		if (is_bridge)
+			hp_defrag_forward(w, r, w->out_port[r->port]);
+		else
+			rte_pktmbuf_free(r);
 		return;
 	}
 	if (dispatch) {
@@ -308,39 +329,55 @@ reassembled(struct hp_worker *w, struct rte_mbuf *r, const bool dispatch)
 			return;
 		}
 	}
-	inspect_reassembled(w, r, data, &pkt);
+	inspect_reassembled(w, r, data, &pkt, is_bridge);
 }
 
-/* An IP fragment: forward the original (bridge) and reassemble a copy, or reassemble the
- * original itself (tap). */
+/* An IP fragment: reassembly holds it (guarded datagram), drops it, completes its datagram
+ * with it, or gives it back to go on untouched (not guarded; a tap frees it with the burst). */
 static __rte_always_inline void
 fragment(struct hp_worker *w, struct burst_out *o, struct rte_mbuf *m, const struct hp_pkt *pkt,
 	 uint64_t now, const bool is_bridge, const bool dispatch)
 {
-	struct rte_mbuf *c = m, *r;
+	struct rte_mbuf *r;
 
 	if (unlikely(!w->defrag)) {
 		w->ctr.c[HP_CTR_DEFRAG_DISABLED]++;
 		out_add(o, m);
 		return;
 	}
-	if (unlikely(pkt->l3 == HP_L3_IPV6 && (pkt->flags & HP_PKT_IPV6_EXT))) {
-		w->ctr.c[HP_CTR_DEFRAG_UNSUPPORTED]++;
+	switch (hp_defrag_packet(w, m, pkt, now, &r)) {
+	case HP_DEFRAG_FORWARD:
 		out_add(o, m);
-		return;
+		break;
+	case HP_DEFRAG_COMPLETE:
+		reassembled(w, r, is_bridge, dispatch);
+		break;
+	case HP_DEFRAG_HELD:
+	case HP_DEFRAG_DROPPED:
+		break;
 	}
-	if (is_bridge) {
-		c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
-		out_add(o, m);
-		if (unlikely(c == NULL)) {
-			w->ctr.c[HP_CTR_DEFRAG_NOMBUF]++;
-			return;
-		}
+}
+
+/* Send what o holds so far (bridge: into the tx buffers, in order; tap: free it). Before a
+ * fragment: reassembly may send fragments or a whole re-fragmented datagram at once, and they
+ * must not overtake what arrived before them. */
+static __rte_always_inline void
+out_drain(struct hp_worker *w, struct burst_out *o, uint16_t out, const bool is_bridge,
+	  const bool from_ring)
+{
+	for (uint16_t i = 0; i < o->n; i++) {
+		struct rte_mbuf *m = o->m[i];
+
+		if (m == NULL)
+			continue;
+		if (is_bridge && from_ring)
+			pass_on(w, m, true);
+		else if (is_bridge && out != HP_NO_PORT)
+			tx_one(w, out, m);
+		else
+			rte_pktmbuf_free(m);
 	}
-	w->ctr.c[HP_CTR_DEFRAG_FRAGMENTS]++;
-	r = hp_defrag_packet(w, c, pkt, now);
-	if (r != NULL)
-		reassembled(w, r, dispatch);
+	o->n = 0;
 }
 
 /* Run the inspection hook over the batched items and apply their verdicts to their slots in
@@ -359,15 +396,6 @@ batch_run(struct hp_worker *w, struct hp_inspect_item *items, const uint16_t *it
 			o->m[item_slot[i]] = NULL;
 			(*n_dropped)++;
 		}
-}
-
-/* Is this decoded frame a TCP segment of a flow that is not guarded (forwarded untouched,
- * never tracked nor parsed)? Fragments are decided by reassembly (dp_defrag.c). */
-static inline bool
-unguarded_tcp(const struct hp_pkt *p)
-{
-	return (p->flags & (HP_PKT_L4 | HP_PKT_FRAG)) == HP_PKT_L4 &&
-	       p->l4_proto == IPPROTO_TCP && !hp_guard_tcp(&hp_dp.guard, p->sport, p->dport);
 }
 
 /*
@@ -414,7 +442,7 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 			rx_bytes += m->pkt_len;
 		} else {
 			c[HP_CTR_DISPATCH_IN]++;
-			if (unlikely(m->ol_flags & hp_mbuf_inspect_only)) {
+			if (unlikely(m->ol_flags & hp_mbuf_reassembled)) {
 				/* reassembled by another worker, which counted it */
 				if (n_items != 0) {
 					batch_run(w, items, item_slot, n_items, &o, &n_dropped);
@@ -422,7 +450,7 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 				}
 				data = frame_data(w, m, &len);
 				if (hp_decode(data, len, w->decode_flags, &it->pkt) == HP_DEC_OK)
-					inspect_reassembled(w, m, data, &it->pkt);
+					inspect_reassembled(w, m, data, &it->pkt, is_bridge);
 				else
 					rte_pktmbuf_free(m);
 				continue;
@@ -479,6 +507,10 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 				n_items = 0;
 			}
 			if (pkt.flags & HP_PKT_FRAG) {
+				if (o.n != 0) {
+					out_drain(w, &o, out, is_bridge, from_ring);
+					n_dropped++; /* o no longer holds the whole burst */
+				}
 				fragment(w, &o, m, &pkt, now, is_bridge, dispatch);
 			} else { /* chained: data lives in scratch */
 				enum hp_verdict v = inspect_one(w, m, data, &pkt);
@@ -591,7 +623,6 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 				if (unlikely(w->n_reply != 0))
 					reply_flush(w, is_bridge);
 		}
-		hp_defrag_free_death_row(w);
 		rte_rcu_qsbr_quiescent(hp_dp.qsv, w->id);
 		hp_worker_follow_eps(w);
 

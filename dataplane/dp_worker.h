@@ -6,8 +6,9 @@
 
 #include <stdint.h>
 
-/* Dynamic mbuf flag (registered at init): "inspect only, never forward". */
-extern uint64_t hp_mbuf_inspect_only;
+/* Dynamic mbuf flag (registered at init): a datagram reassembled from IP fragments; it goes
+ * out through hp_defrag_forward (re-fragmented like the sender's), never as it is. */
+extern uint64_t hp_mbuf_reassembled;
 
 struct hp_worker;
 struct rte_mbuf;

@@ -7,7 +7,8 @@ sessions (tshark is the oracle for what they carry), and the suricata-verify def
 ../shared/corpus (OISF/suricata-verify, MIT licence; see ../shared/corpus/README.md).
 
 Asserted: counters by reason, reassembled datagrams, and that the bridge's output is
-byte-identical to its input (fragments as they came, nothing rewritten).
+byte-identical to its input for what is not guarded (fragments as they came, nothing
+rewritten), and that a guarded datagram's fragments are held until it is complete.
 """
 import collections
 import json
@@ -38,6 +39,10 @@ EXPECTED_ERRORS = {
 CSUM_CASES = {"bad_ip_csum", "bad_tcp_csum", "bad_udp_csum"}
 
 L3_OF_CLASS = {"arp": "l3_arp", "lldp": "l3_other", "other": "l3_other"}
+
+# No decode case uses this port: with it as the only guarded one, every TCP flow of the cases
+# is unguarded, forwarded untouched (the bridge's transparency is what those tests check).
+UNGUARDED = "  guard: {ports: [9]}\n"
 
 
 def decode_errors(st):
@@ -81,64 +86,95 @@ class DecodeCases(hp.TmpDirCase):
                         if cls_name in case["classes"]:
                             self.assertEqual(c[ctr], case["classes"][cls_name])
                 self.assertEqual(c["defrag_fragments"], case["ip_fragments"])
-                self.assertEqual(c["defrag_reassembled"], case["datagrams_after_reassembly"])
-                # every complete, valid datagram or packet reaches the inspection hook once
-                # (structurally broken frames are classed "malformed" by the generator; frames
-                # with a bad checksum keep their IP class)
+                # only guarded datagrams (TCP to 8080 here) are reassembled; the others pass
+                guarded = case.get("reassembled", {}).get("ipv4-tcp", 0) + \
+                    case.get("reassembled", {}).get("ipv6-tcp", 0)
+                self.assertEqual(c["defrag_reassembled"], guarded)
+                # every complete, valid datagram or packet reaches the inspection hook once,
+                # unless it is an unguarded TCP segment (structurally broken frames are classed
+                # "malformed" by the generator; frames with a bad checksum keep their IP class)
                 complete = sum(v for k, v in case["classes"].items()
                                if k[:5] in ("ipv4-", "ipv6-") and not k.endswith("-frag"))
                 bad_csum = sum(1 for m in case["malformed"] if m["kind"].endswith("checksum"))
-                self.assertEqual(c["inspect_packets"],
-                                 complete - bad_csum + case["datagrams_after_reassembly"])
+                self.assertEqual(c["inspect_packets"] + c["tcp_unguarded"],
+                                 complete - bad_csum + guarded)
 
     def test_fragment_outcomes(self):
-        """What reassembly does with each fragment case (policy, see README 'Limits')."""
+        """What reassembly does with each fragment case (docs/DEFRAG.md). UDP datagrams are not
+        guarded: once their first fragment is seen they pass untouched (held until then, then
+        released in arrival order), never reassembled; the TCP one (port 8080) is."""
         expect = {
-            # case: (reassembled, dropped by the table, duplicates skipped, left at exit)
-            "frag4_inorder": (1, 0, 0, 0),
-            "frag4_reversed": (1, 0, 0, 0),
-            "frag4_duplicate": (1, 0, 1, 0),   # first copy kept, as Linux does
-            "frag4_overlap": (0, 2, 0, 0),     # datagram dropped, as Linux >= 4.19 does
-            "frag4_incomplete": (0, 0, 0, 2),
-            "frag6_inorder": (1, 0, 0, 0),
-            "frag6_reversed": (1, 0, 0, 0),
-            "frag6_incomplete": (0, 0, 0, 2),
+            # case: (reassembled, passed unguarded, fragments dropped, left at exit)
+            "frag4_inorder": (0, 1, 0, 0),
+            "frag4_reversed": (0, 1, 0, 0),    # held until the first fragment came
+            "frag4_duplicate": (0, 1, 0, 0),
+            "frag4_overlap": (0, 1, 0, 0),     # not ours to judge: it is not guarded
+            "frag4_incomplete": (0, 1, 0, 0),
+            "frag6_inorder": (0, 1, 0, 0),
+            "frag6_reversed": (0, 1, 0, 0),
+            "frag6_incomplete": (0, 1, 0, 0),
             "frag4_tcp": (1, 0, 0, 0),
-            "frag4_vlan": (1, 0, 0, 0),
+            "frag4_vlan": (0, 1, 0, 0),
         }
-        for name, (reasm, dropped, dup, left) in expect.items():
+        for name, (reasm, unguarded, dropped, left) in expect.items():
             with self.subTest(case=name):
                 st, _ = hp.run_hookpath(self.tmp, [self.pcap(name)], hp.tap_cfg())
                 c = st["counters"]
                 self.assertEqual(c["defrag_reassembled"], reasm)
-                self.assertEqual(c["defrag_dropped"], dropped)
-                self.assertEqual(c["defrag_duplicate"], dup)
+                self.assertEqual(c["defrag_unguarded"], unguarded)
+                self.assertEqual(c["defrag_fragments_dropped"], dropped)
                 self.assertEqual(c["defrag_incomplete_at_exit"], left)
                 self.assertEqual(c["defrag_expired"], 0)
 
+    def tcp_incomplete(self, name, ip_id_delta=0):
+        """The frag4_tcp case without its last fragment (a guarded datagram that never
+        completes); ip_id_delta makes it another datagram."""
+        frames = hp.read_pcap(self.pcap("frag4_tcp"))[3:5]  # 2 of the 3 fragments
+        out = []
+        for fr in frames:
+            fr = bytearray(fr)
+            ident = int.from_bytes(fr[18:20], "big") + ip_id_delta
+            fr[18:20] = ident.to_bytes(2, "big")
+            fr[24:26] = b"\0\0"
+            ck = 0
+            for i in range(14, 34, 2):
+                ck += int.from_bytes(fr[i:i + 2], "big")
+            while ck >> 16:
+                ck = (ck & 0xffff) + (ck >> 16)
+            fr[24:26] = (~ck & 0xffff).to_bytes(2, "big")
+            out.append(bytes(fr))
+        path = os.path.join(self.tmp, name + ".pcap")
+        hp.write_pcap(path, out)
+        return path, out
+
     def test_fragment_timeout(self):
-        """Incomplete datagrams are dropped after defrag.timeout_ms by the sweep."""
-        cfg = hp.tap_cfg("  defrag:\n    timeout_ms: 20\n")
-        for name in ("frag4_incomplete", "frag6_incomplete"):
-            with self.subTest(case=name):
-                st, _ = hp.run_hookpath(self.tmp, [self.pcap(name)], cfg, idle_ms=400)
-                c = st["counters"]
-                self.assertEqual(c["defrag_expired"], 2)
-                self.assertEqual(c["defrag_incomplete_at_exit"], 0)
-                self.assertEqual(c["defrag_reassembled"], 0)
+        """A guarded datagram still incomplete after defrag.timeout_ms is dropped with its
+        fragments: held, never forwarded (bridge: nothing of it reaches port 1)."""
+        path, frames = self.tcp_incomplete("tcp_incomplete")
+        cfg = hp.bridge_cfg("  defrag:\n    timeout_ms: 20\n")
+        st, out = hp.run_hookpath(self.tmp, [path, None], cfg, idle_ms=400)
+        c = st["counters"]
+        self.assertEqual(c["defrag_expired"], 1)
+        self.assertEqual(c["defrag_fragments_dropped"], 2)
+        self.assertEqual(c["defrag_incomplete_at_exit"], 0)
+        self.assertEqual(c["defrag_reassembled"], 0)
+        self.assertEqual(out[1], [])
 
     def test_defrag_table_full(self):
-        """defrag.max_flows: 1 -> the second concurrent datagram is refused and counted."""
-        # two interleaved incomplete datagrams need two entries
-        frames = hp.read_pcap(self.pcap("frag4_incomplete")) + \
-            hp.read_pcap(self.pcap("frag6_incomplete"))
+        """defrag.max_flows: 1 -> a second datagram evicts the oldest incomplete one (FIFO),
+        counted; what is evicted is dropped, never forwarded."""
+        a, fa = self.tcp_incomplete("tcp_inc_a")
+        b, fb = self.tcp_incomplete("tcp_inc_b", ip_id_delta=7)
         path = os.path.join(self.tmp, "two_incomplete.pcap")
-        hp.write_pcap(path, frames)
-        st, _ = hp.run_hookpath(self.tmp, [path], hp.tap_cfg("  defrag:\n    max_flows: 1\n"))
+        hp.write_pcap(path, fa + fb)
+        st, out = hp.run_hookpath(self.tmp, [path, None],
+                                  hp.bridge_cfg("  defrag:\n    max_flows: 1\n"))
         c = st["counters"]
         self.assertEqual(c["defrag_fragments"], 4)
-        self.assertGreater(c["defrag_dropped"], 0)
-        self.assertEqual(c["defrag_dropped"] + c["defrag_incomplete_at_exit"], 4)
+        self.assertEqual(c["defrag_evicted"], 1)
+        self.assertEqual(c["defrag_fragments_dropped"], 2)
+        self.assertEqual(c["defrag_incomplete_at_exit"], 2)
+        self.assertEqual(out[1], [])
 
     def test_defrag_disabled(self):
         st, out = hp.run_hookpath(self.tmp, [self.pcap("frag4_inorder"), None],
@@ -158,22 +194,26 @@ class DecodeCases(hp.TmpDirCase):
                 self.assertEqual(decode_errors(st), want)
 
     def test_bridge_forward_is_byte_identical(self):
-        """on_malformed: forward -> the paired port emits exactly the input, in order."""
+        """on_malformed: forward, nothing guarded -> the paired port emits exactly the input,
+        in order (fragments included: held until their first fragment says they are not
+        guarded, then released in arrival order)."""
         src = self.pcap("mixed")
         st, out = hp.run_hookpath(self.tmp, [src, None],
-                                  hp.bridge_cfg("  on_malformed: forward\n"))
+                                  hp.bridge_cfg("  on_malformed: forward\n" + UNGUARDED))
         frames = hp.read_pcap(src)
         self.assertEqual(out[1], frames)
         self.assertEqual(out[0], [])
         c = st["counters"]
         self.assertEqual(c["tx_packets"], len(frames))
         self.assertEqual(c["malformed_forwarded"], c["decode_errors"])
-        self.assertEqual(c["defrag_reassembled"], self.cases["mixed"]["datagrams_after_reassembly"])
+        self.assertEqual(c["defrag_reassembled"], 0)
+        self.assertGreater(c["defrag_unguarded"], 0)
+        self.assertGreater(c["tcp_unguarded"], 0)
 
     def test_bridge_drops_malformed(self):
         """on_malformed: drop (default) -> output = input minus the malformed frames."""
         src = self.pcap("mixed")
-        st, out = hp.run_hookpath(self.tmp, [src, None], hp.bridge_cfg())
+        st, out = hp.run_hookpath(self.tmp, [src, None], hp.bridge_cfg(UNGUARDED))
         bad = {m["frame"] for m in self.cases["mixed"]["malformed"]
                if m["kind"] != "frag_overlap"}
         frames = hp.read_pcap(src)
@@ -192,7 +232,8 @@ class DecodeCases(hp.TmpDirCase):
         owner; nothing is lost or changed (compared as multisets: two tx queues)."""
         src = self.pcap("mixed")
         st, out = hp.run_hookpath(self.tmp, [src, None],
-                                  hp.bridge_cfg("  on_malformed: forward\n  workers: 2\n"),
+                                  hp.bridge_cfg("  on_malformed: forward\n  workers: 2\n" +
+                                                UNGUARDED),
                                   workers=2, idle_ms=300)
         self.assertEqual(st["workers"], 2)
         self.assertTrue(st["dispatch"])
@@ -201,7 +242,7 @@ class DecodeCases(hp.TmpDirCase):
         self.assertGreater(c["dispatch_out"], 0)
         self.assertEqual(c["dispatch_out"], c["dispatch_in"])
         self.assertEqual(c["dispatch_ring_full"], 0)
-        self.assertEqual(c["defrag_reassembled"], self.cases["mixed"]["datagrams_after_reassembly"])
+        self.assertEqual(c["defrag_reassembled"], 0)
         self.assertEqual(sum(w["inspect_packets"] for w in st["per_worker"]), c["inspect_packets"])
 
 
