@@ -45,6 +45,17 @@ int hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 void hp_ctl_resolver_stop(void);
 void hp_ctl_resolver_json(FILE *f);
 
+/* Replay cache across restarts (ctl_replay.c, replay_cache.snapshot). load: after
+ * hp_dp_init, before the workers are launched: 0 (loaded, missing file = empty, or off), or
+ * -1 with a message when the snapshot exists but cannot be read whole (corrupt, truncated,
+ * other version) or its directory is not writable: hookpath must not start then (an empty
+ * cache would accept replays of everything delivered before the restart). tick: every
+ * control loop turn, the periodic snapshot in bounded slices. save: after hp_dp_wait,
+ * before hp_dp_fini, the final snapshot in one go (logged; never after a failed load). */
+int hp_ctl_replay_load(const struct hp_config *cfg, char *err, size_t errlen);
+void hp_ctl_replay_tick(void);
+void hp_ctl_replay_save(void);
+
 /* Prometheus text exposition (format 0.0.4) of every counter, the latency histogram, the
  * per-endpoint counters and the sinks; malloc'd (caller frees), *len its length; NULL on ENOMEM.
  * Control thread only. */

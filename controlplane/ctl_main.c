@@ -139,6 +139,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 		drained = hp_ctl_events_drain(DRAIN_BUDGET);
 		hp_ctl_events_tick();
 		hp_dp_tick();
+		hp_ctl_replay_tick();
 		if (cfg->control.stats_interval_s && rte_rdtsc() >= next_stats) {
 			hp_ctl_stats_line(stdout);
 			next_stats += cfg->control.stats_interval_s * hz;
@@ -205,6 +206,8 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	ret = hp_dp_init(&cfg, err, sizeof(err));
+	if (ret == 0)
+		ret = hp_ctl_replay_load(&cfg, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "hookpath: %s\n", err);
 		rc = 1;
@@ -245,6 +248,7 @@ main(int argc, char **argv)
 	else
 		control_loop(&cfg, &o);
 	hp_dp_wait();
+	hp_ctl_replay_save();
 	hp_ctl_resolver_stop();
 	hp_ctl_api_stop();
 	hp_ctl_cfgapi_fini();

@@ -68,6 +68,9 @@ struct hp_dedup_stats {
 	uint64_t busy;           /* could not record: slot being reclaimed (or no lcore id) */
 };
 
+/* Without hugepages (--no-huge) the table's memory is written once here, so that the first
+ * inserts after a start do not take page faults on the workers (~50-90 ms for 1 Mi entries;
+ * docs/DEDUP.md "First requests after a start"). */
 struct hp_dedup *hp_dedup_create(const struct hp_dedup_config *cfg, char *err, size_t errlen);
 void hp_dedup_free(struct hp_dedup *d);
 
@@ -90,5 +93,77 @@ unsigned int hp_dedup_sweep(struct hp_dedup *d, uint64_t now_ms, unsigned int bu
 void hp_dedup_get_stats(struct hp_dedup *d, struct hp_dedup_stats *out);
 
 const char *hp_dedup_result_name(enum hp_dedup_result r);
+
+/* ---- Across restarts: the snapshot file (docs/DEDUP.md "Across restarts") ----
+ *
+ * Format, little-endian, version 1:
+ *   header   32 B  magic "HPREPLAY", u32 version (1), u32 key length (16), u64 entry count,
+ *                  u64 wall clock (ms) when the scan started
+ *   entries  count x 24 B: the 16-byte key, u64 absolute expiry (ms, the clock of now_ms)
+ *   trailer  4 B   u32 CRC-32C (Castagnoli, as crc32c() elsewhere) of the entries followed
+ *                  by the header: the writer streams the entries and writes the header last
+ * Only live entries are written (expiry > now_ms when their position is scanned).
+ *
+ * Writing is atomic: everything goes to "<path>.tmp" (mode 0600), which is fsync'ed, renamed
+ * over path, and the directory fsync'ed. A crash at any point leaves path as it was (the
+ * previous complete snapshot, or none) and at worst a stale .tmp that the next save truncates.
+ *
+ * Concurrency. A save scans the table's own position array (expiry[], see dedup.c), never
+ * rte_hash_iterate: in lock-free mode a concurrent insert may cuckoo-move a key from a bucket
+ * not yet visited to one already visited, so a bucket walk can miss a key that was present
+ * the whole time; positions never move. Saves run while any number of workers call
+ * hp_dedup_check_insert: an entry live when the scan starts and not removed by a sweep before
+ * its position is scanned is in the file; an entry inserted meanwhile may or may not be (it
+ * goes into the next snapshot). Saves and loads must not run at the same time as
+ * hp_dedup_sweep() (run all three from one control thread: the sweep is what frees and reuses
+ * positions); between two save steps the sweep may run. One save of a table at a time.
+ * The calling thread needs an lcore id for hp_dedup_load (rte_hash's multi-writer adds).
+ */
+#define HP_DEDUP_SNAP_VERSION 1
+
+/* What a load found. */
+struct hp_dedup_load_info {
+	bool missing;          /* no file: nothing loaded (not an error) */
+	uint64_t in_file;      /* entries in the file */
+	uint64_t loaded;       /* recorded in the table */
+	uint64_t expired;      /* skipped: expired at now_ms */
+	uint64_t full;         /* skipped: the table had no room (it is smaller than the one
+				* saved); the closest to expiry go first at the next sweep anyway */
+	uint64_t saved_ms;     /* the header's clock: when the snapshot was taken */
+};
+
+/* Load path into d: each live entry is recorded with its saved expiry (an entry already in
+ * the table keeps the later of the two). Returns the number of entries loaded (>= 0; 0 with
+ * info->missing set when path does not exist), or a negative errno with a message naming the
+ * file and the cause, and then NOTHING was loaded: -EBADMSG corrupt (bad magic, CRC
+ * mismatch, size not matching the entry count: truncated or trailing bytes), -EPROTO
+ * another format version, -EINVAL no lcore id, other -errno from open/read. The whole file
+ * is checked before the first entry is recorded. info may be NULL. */
+int64_t hp_dedup_load(struct hp_dedup *d, const char *path, uint64_t now_ms,
+		      struct hp_dedup_load_info *info, char *err, size_t errlen);
+
+/* Incremental save, for the control loop (bounded work per call):
+ *   s = hp_dedup_save_begin(d, path, now_ms, ...)     opens path.tmp; NULL + errno on error
+ *   while ((r = hp_dedup_save_step(s, now_ms, budget, ...)) == 0) ... one call per loop turn
+ *   r == 1: n = hp_dedup_save_end(s, ...)      header, CRC, fsync, rename, directory fsync
+ *   r < 0 (or giving up): hp_dedup_save_abort(s)          removes path.tmp
+ * step scans at most budget positions (0 = all that are left) and hands what it wrote to the
+ * kernel's writeback (sync_file_range), so that the final fsync in end has little left to
+ * wait for; returns 0 (more to scan), 1 (scan complete) or -errno with a message. end frees
+ * s whatever happens and returns the entries written or -errno (path.tmp removed). */
+struct hp_dedup_snap;
+struct hp_dedup_snap *hp_dedup_save_begin(struct hp_dedup *d, const char *path, uint64_t now_ms,
+					  char *err, size_t errlen);
+int hp_dedup_save_step(struct hp_dedup_snap *s, uint64_t now_ms, uint32_t budget, char *err,
+		       size_t errlen);
+int64_t hp_dedup_save_end(struct hp_dedup_snap *s, char *err, size_t errlen);
+void hp_dedup_save_abort(struct hp_dedup_snap *s);
+/* Entries written so far by s (for progress reports). */
+uint64_t hp_dedup_save_count(const struct hp_dedup_snap *s);
+
+/* The whole save in one call (at stop, workers stopped; also fine while they run). Returns
+ * the entries written or -errno with a message (path unchanged then). */
+int64_t hp_dedup_save(struct hp_dedup *d, const char *path, uint64_t now_ms, char *err,
+		      size_t errlen);
 
 #endif /* HP_DEDUP_H */

@@ -115,6 +115,37 @@ class ReplayGlobal(hp.TmpDirCase):
                         "ip.checksum.status == 0")
         self.assertEqual(bad, [])
 
+    def test_restart_remembered_by_redis(self):
+        """One appliance, its own snapshot off, restarted: its local replay cache starts
+        empty, Redis still holds the keys, so the same webhooks are duplicates the second
+        time, decided by the shared level (replay_scope global) and never completed at the
+        server."""
+        pcap, reqs = self.pcap()
+        events = os.path.join(self.tmp, "restart.jsonl")
+        cfg = hp.bridge_cfg(
+            "events: {file: %s}\n"
+            "replay_cache: {snapshot: \"off\", global: {url: \"%s\", timeout_ms: 2000}}\n"
+            "endpoints:\n  - name: gh\n    match: {host: %s}\n    provider: github\n"
+            "    secrets: [%s]\n" % (events, self.redis.url, HOST, SECRET))
+        for run, want in (("restart-1", ("accept", "ok", "global")),
+                          ("restart-2", ("duplicate", "duplicate", "global"))):
+            if os.path.exists(events):
+                os.unlink(events)
+            st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg, idle_ms=400)
+            evs = hp.read_events(events)
+            self.assertEqual(len(evs), N, run)
+            self.assertEqual(self.verdicts(evs), [want], run)
+            c = st["counters"]
+            if run == "restart-1":
+                self.assertEqual(c["replay_global_first"], N)
+                self.assertEqual(len(self.server_requests(frames, run)), N)
+            else:
+                # the local cache did not know them (snapshot off): Redis answered
+                self.assertEqual(c["replay_global_duplicate"], N)
+                self.assertEqual(c["replay_global_first"], 0)
+                self.assertEqual(self.server_requests(frames, run), [])
+                self.assertEqual(c["reject_rst_server"], N)
+
     def test_unavailable_policies(self):
         """Redis down: the default refuses (fail closed, 503); accept only when asked for."""
         dead = "redis://127.0.0.1:%d" % sinkenv.free_port()

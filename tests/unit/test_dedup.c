@@ -7,6 +7,8 @@
  * run real EAL threads (rte_eal_remote_launch), because rte_hash's multi-writer mode keeps
  * per-lcore state and would not be exercised by plain pthreads.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -643,6 +646,627 @@ test_concurrent_sweep_rcu(void **state)
 	rte_free(t);
 }
 
+/* ---- across restarts: the snapshot file ---- */
+
+static char snap_dir[64];
+
+static const char *
+snap_path(const char *name)
+{
+	static char p[4][128];
+	static unsigned int i;
+	char *out = p[i++ % 4];
+
+	snprintf(out, sizeof(p[0]), "%s/%s", snap_dir, name);
+	return out;
+}
+
+/* CRC-32C, bit by bit: an oracle independent of rte_hash_crc for the trailer. */
+static uint32_t
+crc32c_bits(uint32_t crc, const uint8_t *p, size_t n)
+{
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+	}
+	return crc;
+}
+
+static uint8_t *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+spew(const char *path, const uint8_t *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+static uint64_t
+le64_at(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Rewrite the trailer of buf (len bytes) so that the CRC matches again. */
+static void
+fix_crc(uint8_t *buf, size_t len)
+{
+	uint32_t crc = crc32c_bits(UINT32_MAX, buf + 32, len - 36);
+
+	crc = ~crc32c_bits(crc, buf, 32);
+	memcpy(buf + len - 4, &crc, 4);
+}
+
+/* Load path into a fresh table; returns the result, the table in *out (caller frees). */
+static int64_t
+load_fresh(const char *name, const char *path, uint64_t now, struct hp_dedup_load_info *info,
+	   char *err, size_t errlen, struct hp_dedup **out)
+{
+	struct hp_dedup *d = new_table(name, 4096, 100);
+	int64_t r;
+
+	err[0] = '\0';
+	r = hp_dedup_load(d, path, now, info, err, errlen);
+	if (out != NULL)
+		*out = d;
+	else
+		hp_dedup_free(d);
+	return r;
+}
+
+static void
+test_snap_round_trip(void **state)
+{
+	struct hp_dedup *d = new_table("snap_a", 4096, 100), *e;
+	const char *path = snap_path("rt.snap");
+	struct hp_dedup_load_info info;
+	struct hp_dedup_stats st;
+	uint8_t key[16], *buf;
+	char err[256] = "";
+	uint32_t crc;
+	size_t len;
+	int64_t n;
+
+	(void)state;
+	/* 1000 live (TTLs 1..1000 s), 200 that expire at 10 s, one at the clock's end */
+	for (uint64_t i = 0; i < 1000; i++) {
+		make_key(key, i, 1);
+		assert_int_equal(hp_dedup_check_insert(d, key, 5000, 1000 * (i + 1)),
+				 HP_DEDUP_FIRST);
+	}
+	for (uint64_t i = 0; i < 200; i++) {
+		make_key(key, i, 2);
+		assert_int_equal(hp_dedup_check_insert(d, key, 5000, 5000), HP_DEDUP_FIRST);
+	}
+	make_key(key, 0, 3);
+	assert_int_equal(hp_dedup_check_insert(d, key, 5000, UINT64_MAX), HP_DEDUP_FIRST);
+	/* a stale .tmp of a crashed save is simply replaced */
+	spew(snap_path("rt.snap.tmp"), (const uint8_t *)"junk", 4);
+	n = hp_dedup_save(d, path, 5500, err, sizeof(err));
+	if (n < 0)
+		fprintf(stderr, "%s\n", err);
+	assert_int_equal(n, 1201);
+	assert_int_equal(access(snap_path("rt.snap.tmp"), F_OK), -1);
+
+	/* the format, checked byte by byte against an independent CRC-32C */
+	buf = slurp(path, &len);
+	assert_int_equal(len, 32 + 1201 * 24 + 4);
+	assert_memory_equal(buf, "HPREPLAY", 8);
+	assert_int_equal(buf[8], HP_DEDUP_SNAP_VERSION);
+	assert_int_equal(buf[12], 16);
+	assert_int_equal(le64_at(buf + 16), 1201);
+	assert_int_equal(le64_at(buf + 24), 5500);
+	crc = ~crc32c_bits(crc32c_bits(UINT32_MAX, buf + 32, len - 36), buf, 32);
+	assert_memory_equal(buf + len - 4, &crc, 4);
+	{
+		static const uint8_t check[] = "123456789";
+
+		assert_int_equal(~crc32c_bits(UINT32_MAX, check, 9), 0xe3069283u);
+	}
+	free(buf);
+
+	/* load at 5500: everything saved is still live */
+	n = load_fresh("snap_b", path, 5500, &info, err, sizeof(err), &e);
+	assert_int_equal(n, 1201);
+	assert_false(info.missing);
+	assert_int_equal(info.in_file, 1201);
+	assert_int_equal(info.loaded, 1201);
+	assert_int_equal(info.expired, 0);
+	assert_int_equal(info.saved_ms, 5500);
+	for (uint64_t i = 0; i < 1000; i++) {
+		make_key(key, i, 1);
+		/* the saved expiry, exactly: live just before it, expired at it */
+		assert_true(hp_dedup_contains(e, key, 5000 + 1000 * (i + 1) - 1));
+		assert_false(hp_dedup_contains(e, key, 5000 + 1000 * (i + 1)));
+	}
+	make_key(key, 0, 3);
+	assert_true(hp_dedup_contains(e, key, UINT64_MAX - 2));
+	/* a loaded entry is a duplicate, and the loaded table keeps working */
+	make_key(key, 7, 1);
+	assert_int_equal(hp_dedup_check_insert(e, key, 9000, 10), HP_DEDUP_DUPLICATE);
+	make_key(key, 7, 99);
+	assert_int_equal(hp_dedup_check_insert(e, key, 9000, 10), HP_DEDUP_FIRST);
+	hp_dedup_get_stats(e, &st);
+	assert_int_equal(st.entries, 1202);
+	/* loading again over itself changes nothing (the later expiry is kept) */
+	n = hp_dedup_load(e, path, 5500, &info, err, sizeof(err));
+	assert_int_equal(n, 1201);
+	hp_dedup_get_stats(e, &st);
+	assert_int_equal(st.entries, 1202);
+	hp_dedup_free(e);
+
+	/* an entry already in the table keeps the later of the two expiries */
+	e = new_table("snap_c", 4096, 100);
+	make_key(key, 3, 1);  /* saved expiry 9000 */
+	assert_int_equal(hp_dedup_check_insert(e, key, 8000, 100000), HP_DEDUP_FIRST);
+	make_key(key, 900, 1);  /* saved expiry 906000 */
+	assert_int_equal(hp_dedup_check_insert(e, key, 8000, 10), HP_DEDUP_FIRST);
+	/* at 8000 the entries with expiry 6000, 7000 and 8000 are expired: skipped */
+	assert_int_equal(hp_dedup_load(e, path, 8000, &info, err, sizeof(err)), 1198);
+	assert_int_equal(info.expired, 3);
+	make_key(key, 3, 1);
+	assert_true(hp_dedup_contains(e, key, 107999));
+	make_key(key, 900, 1);
+	assert_true(hp_dedup_contains(e, key, 905999));
+	assert_false(hp_dedup_contains(e, key, 906000));
+	hp_dedup_free(e);
+	hp_dedup_free(d);
+}
+
+static void
+test_snap_expired_skipped(void **state)
+{
+	struct hp_dedup *d = new_table("snap_x", 4096, 100), *e;
+	const char *path = snap_path("exp.snap");
+	struct hp_dedup_load_info info;
+	uint8_t key[16];
+	char err[256];
+	int64_t n;
+
+	(void)state;
+	for (uint64_t i = 0; i < 300; i++) {
+		make_key(key, i, 4);
+		/* expiries 1100, 1200, ... 31000 */
+		assert_int_equal(hp_dedup_check_insert(d, key, 1000, 100 * (i + 1)),
+				 HP_DEDUP_FIRST);
+	}
+	/* saved at 5000: the 40 entries with expiry <= 5000 are not even written */
+	n = hp_dedup_save(d, path, 5000, err, sizeof(err));
+	assert_int_equal(n, 300 - 40);
+	/* loaded at 20000: 150 more have expired since */
+	n = load_fresh("snap_y", path, 20000, &info, err, sizeof(err), &e);
+	assert_int_equal(info.in_file, 260);
+	assert_int_equal(info.expired, 150);
+	assert_int_equal(n, 110);
+	assert_int_equal(info.loaded, 110);
+	for (uint64_t i = 0; i < 300; i++) {
+		make_key(key, i, 4);
+		/* expired entries are not in the table at all (not even as expired ones) */
+		assert_int_equal(hp_dedup_contains(e, key, 0), 1000 + 100 * (i + 1) > 20000);
+	}
+	{
+		struct hp_dedup_stats st;
+
+		hp_dedup_get_stats(e, &st);
+		assert_int_equal(st.entries, 110);
+	}
+	hp_dedup_free(e);
+	hp_dedup_free(d);
+}
+
+/* A snapshot with n entries written to path; returns its bytes (caller frees). */
+static uint8_t *
+good_snapshot(const char *name, const char *path, uint32_t n, size_t *len)
+{
+	struct hp_dedup *d = new_table(name, 4096, 100);
+	uint8_t key[16];
+	char err[256];
+
+	for (uint64_t i = 0; i < n; i++) {
+		make_key(key, i, 5);
+		assert_int_equal(hp_dedup_check_insert(d, key, 1000, 1000000), HP_DEDUP_FIRST);
+	}
+	assert_int_equal(hp_dedup_save(d, path, 1000, err, sizeof(err)), n);
+	hp_dedup_free(d);
+	return slurp(path, len);
+}
+
+/* path must be refused with want (and nothing loaded), the message naming it and why. */
+static void
+expect_refused(const char *path, int64_t want, const char *why)
+{
+	struct hp_dedup_load_info info;
+	struct hp_dedup_stats st;
+	struct hp_dedup *e;
+	char err[256];
+	int64_t n;
+
+	n = load_fresh("snap_r", path, 2000, &info, err, sizeof(err), &e);
+	if (n != want || strstr(err, why) == NULL || strstr(err, path) == NULL)
+		fprintf(stderr, "%s: got %" PRId64 " \"%s\", want %" PRId64 " and \"%s\"\n", path,
+			n, err, want, why);
+	assert_int_equal(n, want);
+	assert_non_null(strstr(err, why));
+	assert_non_null(strstr(err, path));
+	assert_false(info.missing);
+	assert_int_equal(info.loaded, 0);
+	hp_dedup_get_stats(e, &st);
+	assert_int_equal(st.entries, 0);
+	hp_dedup_free(e);
+}
+
+static void
+test_snap_corrupt_crc(void **state)
+{
+	const char *path = snap_path("crc.snap");
+	size_t len;
+	uint8_t *good = good_snapshot("snap_g", path, 500, &len), *b = malloc(len);
+
+	(void)state;
+	assert_non_null(b);
+	/* one bit anywhere: in the last entry's expiry, the first key, the saved clock, the
+	 * trailer itself */
+	const size_t at[] = {len - 5, 32, 24, len - 1};
+	for (size_t i = 0; i < RTE_DIM(at); i++) {
+		memcpy(b, good, len);
+		b[at[i]] ^= 0x10;
+		spew(path, b, len);
+		expect_refused(path, -EBADMSG, "CRC mismatch");
+	}
+	/* bad magic */
+	memcpy(b, good, len);
+	b[0] = 'X';
+	spew(path, b, len);
+	expect_refused(path, -EBADMSG, "bad magic");
+	/* the untouched file loads */
+	spew(path, good, len);
+	{
+		struct hp_dedup_load_info info;
+		char err[256];
+
+		assert_int_equal(load_fresh("snap_r", path, 2000, &info, err, sizeof(err), NULL),
+				 500);
+	}
+	free(b);
+	free(good);
+}
+
+static void
+test_snap_truncated(void **state)
+{
+	const char *path = snap_path("trunc.snap");
+	size_t len;
+	uint8_t *good = good_snapshot("snap_t", path, 500, &len);
+
+	(void)state;
+	/* cut in the trailer, at an entry boundary (the trailer gone), mid-entry, right after
+	 * the header, inside the header, empty */
+	const size_t cut[] = {len - 1, len - 4, len - 4 - 24, len - 100, 36, 32, 20, 0};
+	for (size_t i = 0; i < RTE_DIM(cut); i++) {
+		spew(path, good, cut[i]);
+		expect_refused(path, -EBADMSG, "truncated");
+	}
+	/* longer than its count says: trailing bytes */
+	{
+		uint8_t *b = malloc(len + 24);
+
+		assert_non_null(b);
+		memcpy(b, good, len);
+		memset(b + len, 0, 24);
+		spew(path, b, len + 24);
+		expect_refused(path, -EBADMSG, "expected");
+		free(b);
+	}
+	free(good);
+}
+
+static void
+test_snap_missing_and_version(void **state)
+{
+	const char *path = snap_path("ver.snap");
+	struct hp_dedup_load_info info;
+	char err[256];
+	size_t len;
+	uint8_t *b;
+
+	(void)state;
+	/* missing: empty, not an error */
+	info.missing = false;
+	assert_int_equal(load_fresh("snap_m", snap_path("none.snap"), 2000, &info, err,
+				    sizeof(err), NULL), 0);
+	assert_true(info.missing);
+	assert_int_equal(info.in_file, 0);
+	/* a directory where the file should be: refused */
+	expect_refused(snap_dir, -EBADMSG, "not a regular file");
+
+	/* version 2 with a correct CRC: refused for its version, not as corrupt */
+	b = good_snapshot("snap_v", path, 50, &len);
+	b[8] = 2;
+	fix_crc(b, len);
+	spew(path, b, len);
+	expect_refused(path, -EPROTO, "format version 2");
+	/* sanity of fix_crc: version 1 again with a fixed CRC loads */
+	b[8] = 1;
+	fix_crc(b, len);
+	spew(path, b, len);
+	assert_int_equal(load_fresh("snap_m", path, 2000, &info, err, sizeof(err), NULL), 50);
+	/* another key length (CRC right): refused */
+	b[12] = 32;
+	fix_crc(b, len);
+	spew(path, b, len);
+	expect_refused(path, -EBADMSG, "key length");
+	/* an entry count that overflows the size check: refused, no huge allocation */
+	b[12] = 16;
+	memset(b + 16, 0xff, 8);
+	fix_crc(b, len);
+	spew(path, b, len);
+	expect_refused(path, -EBADMSG, "truncated");
+	free(b);
+
+	/* a save that cannot write leaves the old file as it was */
+	{
+		struct hp_dedup *d = new_table("snap_w", 4096, 100);
+		uint8_t key[16];
+
+		make_key(key, 1, 6);
+		hp_dedup_check_insert(d, key, 1000, 1000000);
+		assert_true(hp_dedup_save(d, snap_path("no/such/dir.snap"), 1000, err,
+					  sizeof(err)) < 0);
+		assert_non_null(strstr(err, "no/such/dir.snap.tmp"));
+		hp_dedup_free(d);
+	}
+}
+
+/* An incremental save gives the same entries as a one-go save; sweeps may run between
+ * steps. */
+static void
+test_snap_incremental(void **state)
+{
+	struct hp_dedup *d = new_table("snap_i", 4096, 100), *e;
+	struct hp_dedup_load_info info;
+	struct hp_dedup_snap *s;
+	uint8_t key[16];
+	char err[256];
+	unsigned int steps = 0;
+	int r;
+
+	(void)state;
+	for (uint64_t i = 0; i < 3000; i++) {
+		make_key(key, i, 7);
+		/* one in 3 expires at 2000 (swept between steps at 3500), the rest at 1e6 */
+		hp_dedup_check_insert(d, key, 1000, i % 3 ? 1000000 : 1000);
+	}
+	s = hp_dedup_save_begin(d, snap_path("inc.snap"), 1500, err, sizeof(err));
+	assert_non_null(s);
+	while ((r = hp_dedup_save_step(s, 1500, 1000, err, sizeof(err))) == 0) {
+		if (++steps == 20)
+			assert_int_equal(hp_dedup_sweep(d, 3500, 0), 1000);
+	}
+	assert_int_equal(r, 1);
+	assert_true(steps > 30);  /* ~41 k positions, 1000 per step */
+	/* not in place before end */
+	assert_int_equal(access(snap_path("inc.snap"), F_OK), -1);
+	assert_true(hp_dedup_save_count(s) >= 2000);
+	r = (int)hp_dedup_save_end(s, err, sizeof(err));
+	assert_true(r >= 2000 && r <= 3000);
+	assert_int_equal(load_fresh("snap_j", snap_path("inc.snap"), 1500, &info, err,
+				    sizeof(err), &e), r);
+	for (uint64_t i = 0; i < 3000; i++) {
+		make_key(key, i, 7);
+		if (i % 3)
+			assert_true(hp_dedup_contains(e, key, 1500));
+	}
+	hp_dedup_free(e);
+
+	/* abort removes the temporary file and leaves the target alone */
+	s = hp_dedup_save_begin(d, snap_path("inc.snap"), 1500, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(hp_dedup_save_step(s, 1500, 10, err, sizeof(err)), 0);
+	hp_dedup_save_abort(s);
+	assert_int_equal(access(snap_path("inc.snap.tmp"), F_OK), -1);
+	assert_int_equal(access(snap_path("inc.snap"), F_OK), 0);
+	/* end before the scan is complete is refused */
+	s = hp_dedup_save_begin(d, snap_path("inc2.snap"), 1500, err, sizeof(err));
+	assert_non_null(s);
+	assert_true(hp_dedup_save_end(s, err, sizeof(err)) < 0);
+	assert_int_equal(access(snap_path("inc2.snap"), F_OK), -1);
+	assert_int_equal(access(snap_path("inc2.snap.tmp"), F_OK), -1);
+	hp_dedup_free(d);
+}
+
+/* A snapshot bigger than the table it is loaded into: what fits is loaded, the rest
+ * counted, no crash and no leak of positions. */
+static void
+test_snap_bigger_than_table(void **state)
+{
+	struct hp_dedup_config cfg = {.name = "snap_big", .entries = 65536,
+				      .socket = SOCKET_ID_ANY, .high_watermark_pct = 100};
+	struct hp_dedup *d, *e;
+	struct hp_dedup_load_info info;
+	uint8_t key[16];
+	char err[256];
+	int64_t n;
+
+	(void)state;
+	d = hp_dedup_create(&cfg, err, sizeof(err));
+	assert_non_null(d);
+	for (uint64_t i = 0; i < 60000; i++) {
+		make_key(key, i, 8);
+		assert_int_equal(hp_dedup_check_insert(d, key, 1000, 1000000), HP_DEDUP_FIRST);
+	}
+	assert_int_equal(hp_dedup_save(d, snap_path("big.snap"), 1000, err, sizeof(err)), 60000);
+	hp_dedup_free(d);
+	e = new_table("snap_small", 1024, 100);  /* ~40 k key positions */
+	n = hp_dedup_load(e, snap_path("big.snap"), 1000, &info, err, sizeof(err));
+	assert_true(n > 30000 && n < 60000);
+	assert_int_equal(info.loaded + info.full, 60000);
+	/* the sweep evicts down to the watermark; then there is room again */
+	hp_dedup_sweep(e, 1000, 0);
+	make_key(key, 1, 9);
+	assert_int_equal(hp_dedup_check_insert(e, key, 1000, 10), HP_DEDUP_FIRST);
+	hp_dedup_free(e);
+}
+
+/* Workers insert new keys as fast as they can (and report quiescent states) while the main
+ * lcore saves in small steps and sweeps between them: no crash, every key live before the
+ * scan started is in the file, short-lived ones swept meanwhile are not, and the file loads. */
+#define CS_PREFILL 20000u
+#define CS_SHORT   5000u
+#define CS_PER_W   40000u
+
+struct snap_run {
+	struct hp_dedup *d;
+	struct rte_rcu_qsbr *qsv;
+	unsigned int stop;
+	unsigned int done;
+	uint64_t allow;                  /* inserts each worker may have done so far */
+	uint64_t inserted[RTE_MAX_LCORE];
+};
+
+static int
+snap_worker(void *arg)
+{
+	struct snap_run *t = arg;
+	unsigned int me = rte_lcore_index(rte_lcore_id()) - 1;
+	uint8_t key[16];
+	uint64_t i = 0;
+
+	rte_rcu_qsbr_thread_register(t->qsv, me);
+	rte_rcu_qsbr_thread_online(t->qsv, me);
+	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) && i < CS_PER_W) {
+		/* paced by the saving thread, so that the inserts spread over the whole scan
+		 * whatever the load of this machine */
+		if (i >= __atomic_load_n(&t->allow, __ATOMIC_ACQUIRE)) {
+			rte_rcu_qsbr_quiescent(t->qsv, me);
+			sched_yield();
+			continue;
+		}
+		make_key(key, i++, 1000 + me);
+		if (hp_dedup_check_insert(t->d, key, 2000, 1000000) == HP_DEDUP_FIRST)
+			t->inserted[me]++;
+		rte_rcu_qsbr_quiescent(t->qsv, me);
+	}
+	rte_rcu_qsbr_thread_offline(t->qsv, me);
+	rte_rcu_qsbr_thread_unregister(t->qsv, me);
+	__atomic_fetch_add(&t->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+test_snap_concurrent_inserts(void **state)
+{
+	struct snap_run *t = rte_zmalloc("snap_run", sizeof(*t), 0);
+	size_t qsz = rte_rcu_qsbr_get_memsize(n_workers);
+	struct hp_dedup_load_info info;
+	struct hp_dedup_snap *s;
+	struct hp_dedup *e;
+	uint64_t inserted = 0, missing = 0, found_new = 0, swept = 0, at_begin = 0, at_end = 0;
+	unsigned int steps = 0;
+	uint8_t key[16];
+	char err[256];
+	int64_t n;
+	int r;
+
+	(void)state;
+	assert_non_null(t);
+	t->qsv = rte_zmalloc("snap_qsv", qsz, RTE_CACHE_LINE_SIZE);
+	assert_non_null(t->qsv);
+	assert_int_equal(rte_rcu_qsbr_init(t->qsv, n_workers), 0);
+	t->d = new_table("snap_cc", CS_PREFILL + CS_SHORT + CS_PER_W * 4 + 4096, 100);
+	assert_int_equal(hp_dedup_rcu_attach(t->d, t->qsv), 0);
+	for (uint64_t i = 0; i < CS_PREFILL; i++) {
+		make_key(key, i, 10);
+		assert_int_equal(hp_dedup_check_insert(t->d, key, 1000, 1000000), HP_DEDUP_FIRST);
+	}
+	for (uint64_t i = 0; i < CS_SHORT; i++) {
+		make_key(key, i, 11);
+		assert_int_equal(hp_dedup_check_insert(t->d, key, 1000, 10), HP_DEDUP_FIRST);
+	}
+	t->allow = 1000;
+	for (unsigned int w = 0; w < n_workers; w++)
+		assert_int_equal(rte_eal_remote_launch(snap_worker, t, worker_ids[w]), 0);
+	usleep(2000); /* let the inserts get going */
+	for (unsigned int w = 0; w < n_workers; w++)
+		at_begin += __atomic_load_n(&t->inserted[w], __ATOMIC_RELAXED);
+	s = hp_dedup_save_begin(t->d, snap_path("cc.snap"), 2000, err, sizeof(err));
+	assert_non_null(s);
+	while ((r = hp_dedup_save_step(s, 2000, 512, err, sizeof(err))) == 0) {
+		/* the short-lived entries expired at 1010: reclaimed between steps, their
+		 * positions recycled to the workers' new keys after the grace period */
+		if (++steps % 8 == 0)
+			swept += hp_dedup_sweep(t->d, 2000 + HP_DEDUP_SWEEP_SLACK_MS, 64);
+		/* 400 more per worker and step: the 4 x 40 k inserts spread over the first ~100
+		 * of the ~384 steps, the table filling to ~70 %, where inserts move keys between
+		 * buckets (cuckoo displacement) all the time: what a bucket walk would miss */
+		__atomic_fetch_add(&t->allow, 400, __ATOMIC_RELEASE);
+		usleep(200);
+	}
+	assert_int_equal(r, 1);
+	for (unsigned int w = 0; w < n_workers; w++)
+		at_end += __atomic_load_n(&t->inserted[w], __ATOMIC_RELAXED);
+	n = hp_dedup_save_end(s, err, sizeof(err));
+	__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
+	wait_workers(&t->done, n_workers);
+	for (unsigned int w = 0; w < n_workers; w++)
+		inserted += t->inserted[w];
+	printf("# snapshot under inserts: %u steps, %" PRId64 " entries written, %" PRIu64
+	       " inserted by %u workers (%" PRIu64 " during the scan), %" PRIu64
+	       " swept meanwhile\n", steps, n, inserted, n_workers, at_end - at_begin, swept);
+	assert_true(n >= CS_PREFILL);
+	/* the scan really ran while workers inserted */
+	assert_true(at_end - at_begin > 1000);
+	assert_true(swept > 0);
+
+	e = new_table("snap_cl", CS_PREFILL + CS_SHORT + CS_PER_W * 4 + 4096, 100);
+	assert_int_equal(hp_dedup_load(e, snap_path("cc.snap"), 2000, &info, err, sizeof(err)),
+			 n);
+	for (uint64_t i = 0; i < CS_PREFILL; i++) {
+		make_key(key, i, 10);
+		missing += !hp_dedup_contains(e, key, 2000);
+	}
+	assert_int_equal(missing, 0);
+	for (uint64_t i = 0; i < CS_SHORT; i++) {
+		make_key(key, i, 11);
+		assert_false(hp_dedup_contains(e, key, 0));
+	}
+	for (unsigned int w = 0; w < n_workers; w++)
+		for (uint64_t i = 0; i < CS_PER_W; i++) {
+			make_key(key, i, 1000 + w);
+			found_new += hp_dedup_contains(e, key, 2000);
+		}
+	/* every other entry written is one a worker inserted (racing inserts: some in) */
+	assert_int_equal(found_new + CS_PREFILL, (uint64_t)n);
+	assert_true(found_new <= inserted);
+	hp_dedup_free(e);
+	hp_dedup_free(t->d);
+	rte_free(t->qsv);
+	rte_free(t);
+}
+
 /* --lcores: main lcore free to float, workers pinned round-robin over the allowed CPUs. */
 static int
 eal_init(void)
@@ -687,6 +1311,14 @@ main(void)
 		cmocka_unit_test(test_rcu_grace_period),
 		cmocka_unit_test(test_concurrent_same_keys),
 		cmocka_unit_test(test_concurrent_sweep_rcu),
+		cmocka_unit_test(test_snap_round_trip),
+		cmocka_unit_test(test_snap_expired_skipped),
+		cmocka_unit_test(test_snap_corrupt_crc),
+		cmocka_unit_test(test_snap_truncated),
+		cmocka_unit_test(test_snap_missing_and_version),
+		cmocka_unit_test(test_snap_incremental),
+		cmocka_unit_test(test_snap_bigger_than_table),
+		cmocka_unit_test(test_snap_concurrent_inserts),
 	};
 	unsigned int l;
 	int rc;
@@ -697,7 +1329,19 @@ main(void)
 	}
 	RTE_LCORE_FOREACH_WORKER(l)
 		worker_ids[n_workers++] = l;
+	snprintf(snap_dir, sizeof(snap_dir), "/tmp/hp-test-dedup-XXXXXX");
+	if (mkdtemp(snap_dir) == NULL) {
+		fprintf(stderr, "test_dedup: mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", snap_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "test_dedup: could not remove %s\n", snap_dir);
+	}
 	rte_eal_cleanup();
 	return rc;
 }
