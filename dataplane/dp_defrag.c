@@ -11,8 +11,10 @@
  *   - max_held fragment nodes (struct frag) on a free stack; a record chains its nodes twice:
  *     by offset (overlap checks, the copy; in-order and reverse-order arrival are O(1), any
  *     other order walks at most max_fragments nodes) and by arrival (release in arrival order);
- *   - per-source counters of HELD records, indexed by a seeded hash of the source address
- *     (collisions share a counter: conservative).
+ *   - per-source counts of HELD records in a count-min sketch: two rows of counters, each
+ *     indexed by its own seeded hash of the source address; a source is over its limit when
+ *     both its counters are. A flooding source saturates its two counters only, so another
+ *     source is refused only if it collides with it in both rows (1 / rows^2, not 1 / rows).
  * Work per call is bounded: one hash lookup, at most max_fragments nodes walked, at most the
  * fragments of the datagrams evicted or given up freed; expiry handles at most
  * HP_DEFRAG_EXPIRE_BUDGET records per call.
@@ -87,7 +89,7 @@ struct dg {
 	uint64_t stamp;        /* TSC of creation (HELD) or of becoming PASS */
 	uint32_t head, tail;   /* fragments by offset */
 	uint32_t ahead, atail; /* fragments by arrival */
-	uint32_t src_slot;
+	uint32_t src_slot[2];
 	uint32_t bytes;    /* payload bytes held */
 	uint32_t end;      /* payload end given by the last fragment; 0: not seen */
 	uint32_t max_end;  /* highest end held */
@@ -113,7 +115,7 @@ struct hp_defrag {
 	uint32_t n_free;
 	uint32_t *src_cnt;
 	uint32_t src_mask;
-	uint32_t src_seed;
+	uint32_t src_seed[2];
 	uint32_t max_flows, max_fragments, max_per_source, max_held;
 	uint64_t timeout_tsc;
 	bool fail_pass;        /* on_fail pass and bridge: give up by releasing */
@@ -216,10 +218,31 @@ node_put(struct hp_defrag *d, uint32_t i)
 	d->free_frags[d->n_free++] = i;
 }
 
-static inline uint32_t
-src_slot(const struct hp_defrag *d, const struct dg_key *k)
+/* The two counters of k's source: one in each half of src_cnt. */
+static inline void
+src_slots(const struct hp_defrag *d, const struct dg_key *k, uint32_t slot[2])
 {
-	return rte_hash_crc(k->src, sizeof(k->src), d->src_seed) & d->src_mask;
+	uint32_t half = (d->src_mask + 1) / 2;
+
+	slot[0] = rte_hash_crc(k->src, sizeof(k->src), d->src_seed[0]) & (half - 1);
+	slot[1] = half + (rte_hash_crc(k->src, sizeof(k->src), d->src_seed[1]) & (half - 1));
+}
+
+static inline void
+src_add(struct hp_defrag *d, const uint32_t slot[2], int32_t v)
+{
+	d->src_cnt[slot[0]] += (uint32_t)v;
+	d->src_cnt[slot[1]] += (uint32_t)v;
+}
+
+/* Incomplete datagrams of this source (an upper bound: the smaller of its two counters). */
+static inline uint32_t
+src_count(const struct hp_defrag *d, const struct dg_key *k)
+{
+	uint32_t slot[2];
+
+	src_slots(d, k, slot);
+	return RTE_MIN(d->src_cnt[slot[0]], d->src_cnt[slot[1]]);
 }
 
 /* Remove record i entirely (its fragments must be gone). */
@@ -231,7 +254,7 @@ dg_remove(struct hp_defrag *d, uint32_t i)
 	rte_hash_del_key_with_hash(d->h, &e->key, e->sig);
 	if (e->state == DG_HELD) {
 		list_unlink(d, &d->held, i);
-		d->src_cnt[e->src_slot]--;
+		src_add(d, e->src_slot, -1);
 	} else {
 		list_unlink(d, &d->pass, i);
 	}
@@ -262,8 +285,8 @@ dg_new(struct hp_defrag *d, const struct dg_key *k, hash_sig_t sig, uint64_t now
 	e->first_seen = 0;
 	e->state = st;
 	if (st == DG_HELD) {
-		e->src_slot = src_slot(d, k);
-		d->src_cnt[e->src_slot]++;
+		src_slots(d, k, e->src_slot);
+		src_add(d, e->src_slot, 1);
 		list_push(d, &d->held, (uint32_t)pos);
 	} else {
 		list_push(d, &d->pass, (uint32_t)pos);
@@ -289,7 +312,7 @@ dg_to_pass(struct hp_worker *w, struct hp_defrag *d, uint32_t i, uint64_t now)
 	struct dg *e = &d->dg[i];
 
 	list_unlink(d, &d->held, i);
-	d->src_cnt[e->src_slot]--;
+	src_add(d, e->src_slot, -1);
 	pass_room(w, d);
 	e->state = DG_PASS;
 	e->stamp = now;
@@ -733,7 +756,7 @@ hp_defrag_packet(struct hp_worker *w, struct rte_mbuf *m, const struct hp_pkt *p
 			w->ctr.c[HP_CTR_DEFRAG_TOO_BIG]++;
 			return refuse(w, d, m, true);
 		}
-		if (unlikely(d->src_cnt[src_slot(d, &key)] >= d->max_per_source)) {
+		if (unlikely(src_count(d, &key) >= d->max_per_source)) {
 			w->ctr.c[HP_CTR_DEFRAG_SOURCE_LIMIT]++;
 			return refuse(w, d, m, false);
 		}
@@ -1108,7 +1131,8 @@ hp_defrag_create(struct hp_worker *w, const struct hp_defrag_config *cfg)
 	    d->src_cnt == NULL || d->fwd == NULL)
 		goto nomem;
 	d->src_mask = n_src - 1;
-	d->src_seed = (uint32_t)rte_rand();
+	d->src_seed[0] = (uint32_t)rte_rand();
+	d->src_seed[1] = (uint32_t)rte_rand() | 1u;
 	for (uint32_t k = 0; k < d->max_held; k++)
 		d->free_frags[k] = d->max_held - 1 - k;
 	d->n_free = d->max_held;
