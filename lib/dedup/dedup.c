@@ -123,6 +123,24 @@ key_hash(const void *key, uint32_t len, uint32_t init)
 	return rte_hash_crc(key, len, init);
 }
 
+/* CRC-32C of len bytes at any alignment (rte_hash_crc loads 8 bytes at a time straight from
+ * the pointer: undefined on the snapshot's byte buffers, which UBSan reports). */
+static uint32_t
+crc_bytes(const void *p, size_t len, uint32_t crc)
+{
+	const uint8_t *b = p;
+
+	for (; len >= 8; b += 8, len -= 8) {
+		uint64_t v;
+
+		memcpy(&v, b, 8);
+		crc = rte_hash_crc_8byte(v, crc);
+	}
+	for (; len != 0; b++, len--)
+		crc = rte_hash_crc_1byte(*b, crc);
+	return crc;
+}
+
 struct hp_dedup *
 hp_dedup_create(const struct hp_dedup_config *cfg, char *err, size_t errlen)
 {
@@ -623,7 +641,7 @@ snap_flush(struct hp_dedup_snap *s, char *err, size_t errlen)
 		snprintf(err, errlen, "replay snapshot %s: write: %s", s->tmp, strerror(-ret));
 		return ret;
 	}
-	s->crc = rte_hash_crc(s->buf, (uint32_t)len, s->crc);
+	s->crc = crc_bytes(s->buf, len, s->crc);
 	s->off += len;
 	s->n_buf = 0;
 	return 0;
@@ -770,7 +788,7 @@ hp_dedup_save_end(struct hp_dedup_snap *s, char *err, size_t errlen)
 	if (r != 0)
 		goto fail;
 	snap_header(hdr, s->count, s->saved_ms);
-	put_le32(trailer, ~rte_hash_crc(hdr, sizeof(hdr), s->crc));
+	put_le32(trailer, ~crc_bytes(hdr, sizeof(hdr), s->crc));
 	if ((r = write_all(s->fd, trailer, sizeof(trailer), s->off)) != 0 ||
 	    (r = write_all(s->fd, hdr, sizeof(hdr), 0)) != 0) {
 		snprintf(err, errlen, "replay snapshot %s: write: %s", s->tmp, strerror(-r));
@@ -937,15 +955,7 @@ hp_dedup_load(struct hp_dedup *d, const char *path, uint64_t now_ms,
 		goto out;
 	}
 	ent = map + SNAP_HDR_LEN;
-	/* rte_hash_crc takes a 32-bit length: in slices */
-	crc = UINT32_MAX;
-	for (uint64_t done = 0, len = count * SNAP_ENTRY_LEN; done < len;) {
-		uint32_t n = (uint32_t)RTE_MIN(len - done, (uint64_t)1 << 30);
-
-		crc = rte_hash_crc(ent + done, n, crc);
-		done += n;
-	}
-	crc = ~rte_hash_crc(map, SNAP_HDR_LEN, crc);
+	crc = ~crc_bytes(map, SNAP_HDR_LEN, crc_bytes(ent, count * SNAP_ENTRY_LEN, UINT32_MAX));
 	file_crc = get_le32(map + size - SNAP_TRAILER);
 	if (crc != file_crc) {
 		snprintf(err, errlen, "replay snapshot %s: corrupt: CRC mismatch (file %08" PRIx32
