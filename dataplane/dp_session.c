@@ -184,6 +184,13 @@ event_emit(struct hp_session *s, struct hp_event *e)
 	e->worker = (uint8_t)w->id;
 	if (w->ev_ring == NULL)
 		return;
+	/* a flood of taken-back sessions (slowloris) must not crowd the verdicts of complete
+	 * requests out of the ring: their events go only while it is less than half full */
+	if (unlikely(e->reason == HP_EV_R_SESSION_EVICTED) &&
+	    rte_ring_free_count(w->ev_ring) < rte_ring_get_capacity(w->ev_ring) / 2) {
+		w->ctr.c[HP_CTR_EVENTS_SHED]++;
+		return;
+	}
 	if (rte_ring_sp_enqueue_elem(w->ev_ring, e, sizeof(*e)) == 0)
 		w->ctr.c[HP_CTR_EVENTS]++;
 	else
@@ -1720,10 +1727,16 @@ static enum hp_verdict segment_verdict(struct hp_worker *w, struct hp_session *s
 static bool
 session_take_back(struct hp_worker *w)
 {
-	struct hp_flow *v = hp_flow_session_victim(w, HP_FLOW_CLS_IDLE, session_evictable, 16);
+	struct hp_flow *idle = hp_flow_session_victim(w, HP_FLOW_CLS_IDLE, session_evictable, 16);
+	struct hp_flow *act = hp_flow_session_victim(w, HP_FLOW_CLS_ACTIVE, session_evictable, 16);
+	struct hp_flow *v;
 
-	if (v == NULL)
-		v = hp_flow_session_victim(w, HP_FLOW_CLS_ACTIVE, session_evictable, 16);
+	/* the least recently active of the oldest idle and the oldest active: a slow sender
+	 * goes before a connection that just finished a request and waits for its answer */
+	if (idle == NULL || (act != NULL && (int64_t)(act->last_tsc - idle->last_tsc) < 0))
+		v = act;
+	else
+		v = idle;
 	if (v == NULL)
 		return false;
 	w->ctr.c[HP_CTR_HTTP_SESSIONS_EVICTED]++;

@@ -103,6 +103,7 @@ static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
 	[HP_CTR_STREAM_DROPPED] = "stream_dropped",
 	[HP_CTR_EVENTS] = "events",
 	[HP_CTR_EVENTS_RING_FULL] = "events_ring_full",
+	[HP_CTR_EVENTS_SHED] = "events_shed",
 	[HP_CTR_INSPECT_PACKETS] = "inspect_packets",
 	[HP_CTR_INSPECT_TCP_PAYLOAD_BYTES] = "inspect_tcp_payload_bytes",
 	[HP_CTR_INSPECT_UDP_PAYLOAD_BYTES] = "inspect_udp_payload_bytes",

@@ -133,6 +133,8 @@ enum hp_ctr {
 				     * or bytes differing from what the server already has) */
 	HP_CTR_EVENTS,              /* events pushed to the control thread */
 	HP_CTR_EVENTS_RING_FULL,    /* events dropped: the ring to the control thread was full */
+	HP_CTR_EVENTS_SHED,         /* session_evicted events not sent: the ring was half full,
+				     * the rest kept for verdicts (the counters still count them) */
 	HP_CTR_INSPECT_PACKETS,     /* packets (or reassembled datagrams) given to inspection */
 	HP_CTR_INSPECT_TCP_PAYLOAD_BYTES,
 	HP_CTR_INSPECT_UDP_PAYLOAD_BYTES,
