@@ -122,7 +122,7 @@ create_pools(struct hp_dp *dp, char *err, size_t errlen)
 		if (dp->pools[s] == NULL) {
 			snprintf(err, errlen,
 				 "mbuf pool for socket %d: cannot allocate %u mbufs of %u bytes: %s "
-				 "(lower dataplane.mbufs, rx_desc/tx_desc or defrag.max_flows, or give "
+				 "(lower dataplane.mbufs, rx_desc/tx_desc or defrag.max_held, or give "
 				 "EAL more memory with -m)",
 				 s, n, room, rte_strerror(rte_errno));
 			return -ENOMEM;
