@@ -12,7 +12,8 @@
  *     by offset (overlap checks, the copy; in-order and reverse-order arrival are O(1), any
  *     other order walks at most max_fragments nodes) and by arrival (release in arrival order);
  *   - per-source counts of HELD records in a count-min sketch: two rows of counters, each
- *     indexed by its own seeded hash of the source address; a source is over its limit when
+ *     indexed by its own seeded hash (jhash: the seed changes which sources collide) of the
+ *     source address; a source is over its limit when
  *     both its counters are. A flooding source saturates its two counters only, so another
  *     source is refused only if it collides with it in both rows (1 / rows^2, not 1 / rows).
  * Work per call is bounded: one hash lookup, at most max_fragments nodes walked, at most the
@@ -31,6 +32,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_jhash.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -224,8 +226,11 @@ src_slots(const struct hp_defrag *d, const struct dg_key *k, uint32_t slot[2])
 {
 	uint32_t half = (d->src_mask + 1) / 2;
 
-	slot[0] = rte_hash_crc(k->src, sizeof(k->src), d->src_seed[0]) & (half - 1);
-	slot[1] = half + (rte_hash_crc(k->src, sizeof(k->src), d->src_seed[1]) & (half - 1));
+	/* jhash, not CRC-32C: a CRC's seed only XORs a constant into the result, so which
+	 * sources share a counter would not depend on it (an attacker could pick a source that
+	 * collides with a victim's in both rows, whatever the seeds) */
+	slot[0] = rte_jhash(k->src, sizeof(k->src), d->src_seed[0]) & (half - 1);
+	slot[1] = half + (rte_jhash(k->src, sizeof(k->src), d->src_seed[1]) & (half - 1));
 }
 
 static inline void
