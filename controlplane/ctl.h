@@ -55,6 +55,15 @@ void hp_ctl_resolver_json(FILE *f);
 int hp_ctl_replay_load(const struct hp_config *cfg, char *err, size_t errlen);
 void hp_ctl_replay_tick(void);
 void hp_ctl_replay_save(void);
+/* Its figures for the stats JSON and /metrics; any thread. last_age_s: seconds since the last
+ * snapshot this process wrote, -1 before the first. */
+struct hp_ctl_replay_stats {
+	bool enabled;           /* replay_cache.snapshot not off */
+	uint64_t loaded;        /* entries loaded at start */
+	uint64_t written, failed, last_entries;
+	double last_age_s;
+};
+void hp_ctl_replay_stats(struct hp_ctl_replay_stats *out);
 
 /* Prometheus text exposition (format 0.0.4) of every counter, the latency histogram, the
  * per-endpoint counters and the sinks; malloc'd (caller frees), *len its length; NULL on ENOMEM.

@@ -291,6 +291,7 @@ static void
 prom_replay_cache(FILE *f)
 {
 	struct hp_dedup_stats ds;
+	struct hp_ctl_replay_stats rs;
 
 	if (hp_dp.dedup == NULL)
 		return;
@@ -316,6 +317,25 @@ prom_replay_cache(FILE *f)
 		    ds.duplicate);
 	prom_sample(f, "hookpath_replay_cache_lookups_total", "result", "full", ds.full);
 	prom_sample(f, "hookpath_replay_cache_lookups_total", "result", "busy", ds.busy);
+	hp_ctl_replay_stats(&rs);
+	if (!rs.enabled)
+		return;
+	prom_family(f, "hookpath_replay_cache_snapshots_total", "counter",
+		    "Replay cache snapshots (replay_cache.snapshot) written, or given up on an "
+		    "error (logged).");
+	prom_sample(f, "hookpath_replay_cache_snapshots_total", "result", "written", rs.written);
+	prom_sample(f, "hookpath_replay_cache_snapshots_total", "result", "failed", rs.failed);
+	prom_family(f, "hookpath_replay_cache_snapshot_entries", "gauge",
+		    "Entries in the last replay cache snapshot written.");
+	prom_sample(f, "hookpath_replay_cache_snapshot_entries", NULL, NULL, rs.last_entries);
+	prom_family(f, "hookpath_replay_cache_snapshot_loaded_entries", "gauge",
+		    "Entries loaded from the replay cache snapshot at start.");
+	prom_sample(f, "hookpath_replay_cache_snapshot_loaded_entries", NULL, NULL, rs.loaded);
+	if (rs.last_age_s >= 0) {
+		prom_family(f, "hookpath_replay_cache_snapshot_age_seconds", "gauge",
+			    "Seconds since the last replay cache snapshot was written.");
+		fprintf(f, "hookpath_replay_cache_snapshot_age_seconds %.3f\n", rs.last_age_s);
+	}
 }
 
 char *

@@ -49,7 +49,37 @@ static struct {
 	uint64_t next_tsc;         /* when the next periodic snapshot starts */
 	uint64_t begun_tsc;        /* when the one in progress started */
 	struct hp_dedup_snap *snap; /* in progress, or NULL */
+	/* read by the stats and metrics renderers (atomics: they may run on the API thread) */
+	uint64_t written, failed;  /* snapshots renamed into place / given up (periodic, final) */
+	uint64_t last_entries;     /* entries in the last one written */
+	uint64_t last_ok_tsc;      /* when it was written; 0: none yet by this process */
+	uint64_t loaded;           /* entries loaded at start (set before the workers run) */
 } rp;
+
+static void
+count_saved(int64_t n)
+{
+	if (n < 0) {
+		__atomic_fetch_add(&rp.failed, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_store_n(&rp.last_entries, (uint64_t)n, __ATOMIC_RELAXED);
+	__atomic_store_n(&rp.last_ok_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
+	__atomic_fetch_add(&rp.written, 1, __ATOMIC_RELAXED);
+}
+
+void
+hp_ctl_replay_stats(struct hp_ctl_replay_stats *out)
+{
+	uint64_t ok = __atomic_load_n(&rp.last_ok_tsc, __ATOMIC_RELAXED);
+
+	out->enabled = rp.path[0] != '\0';
+	out->loaded = rp.loaded;
+	out->written = __atomic_load_n(&rp.written, __ATOMIC_RELAXED);
+	out->failed = __atomic_load_n(&rp.failed, __ATOMIC_RELAXED);
+	out->last_entries = __atomic_load_n(&rp.last_entries, __ATOMIC_RELAXED);
+	out->last_age_s = ok ? (double)(rte_rdtsc() - ok) / (double)rte_get_tsc_hz() : -1.0;
+}
 
 static uint64_t
 now_ms(void)
@@ -133,6 +163,7 @@ hp_ctl_replay_load(const struct hp_config *cfg, char *err, size_t errlen)
 		       "%.1f ms\n", info.loaded, rp.path, info.expired, info.full,
 		       now > info.saved_ms ? (double)(now - info.saved_ms) / 1e3 : 0.0,
 		       ms_since(t0));
+	rp.loaded = info.loaded;
 	rp.on = true;
 	rp.interval_tsc = (uint64_t)rc->snapshot_interval_s * rte_get_tsc_hz();
 	rp.next_tsc = rte_rdtsc() + rp.interval_tsc;
@@ -156,6 +187,7 @@ hp_ctl_replay_tick(void)
 		rp.next_tsc = now + rp.interval_tsc;
 		rp.snap = hp_dedup_save_begin(hp_dp.dedup, rp.path, now_ms(), err, sizeof(err));
 		if (rp.snap == NULL) {
+			count_saved(-1);
 			HP_LOG(ERR, "replay cache: periodic snapshot not written: %s\n", err);
 			return;
 		}
@@ -166,11 +198,13 @@ hp_ctl_replay_tick(void)
 	if (r < 0) {
 		hp_dedup_save_abort(rp.snap);
 		rp.snap = NULL;
+		count_saved(-1);
 		HP_LOG(ERR, "replay cache: periodic snapshot not written: %s\n", err);
 		return;
 	}
 	n = hp_dedup_save_end(rp.snap, err, sizeof(err));
 	rp.snap = NULL;
+	count_saved(n);
 	if (n < 0)
 		HP_LOG(ERR, "replay cache: periodic snapshot not written: %s\n", err);
 	else
@@ -192,6 +226,7 @@ hp_ctl_replay_save(void)
 	hp_dedup_save_abort(rp.snap);
 	rp.snap = NULL;
 	n = hp_dedup_save(hp_dp.dedup, rp.path, now_ms(), err, sizeof(err));
+	count_saved(n);
 	if (n < 0)
 		HP_LOG(ERR, "replay cache: NOT saved, a restart will accept again what was "
 		       "accepted since the last snapshot: %s\n", err);

@@ -162,12 +162,24 @@ hp_ctl_stats_json(size_t *len)
 	}
 	if (hp_dp.dedup != NULL) {
 		struct hp_dedup_stats ds;
+		struct hp_ctl_replay_stats rs;
 
 		hp_dedup_get_stats(hp_dp.dedup, &ds);
+		hp_ctl_replay_stats(&rs);
 		fprintf(f, "},\n \"replay_cache\": {\"entries\": %" PRIu64
 			", \"capacity\": %" PRIu64 ", \"swept\": %" PRIu64
 			", \"evicted_live\": %" PRIu64,
 			ds.entries, ds.capacity, ds.swept, ds.evicted_live);
+		if (rs.enabled) {
+			fprintf(f, ", \"snapshot\": {\"loaded\": %" PRIu64 ", \"written\": %" PRIu64
+				", \"failed\": %" PRIu64 ", \"last_entries\": %" PRIu64
+				", \"last_age_s\": ",
+				rs.loaded, rs.written, rs.failed, rs.last_entries);
+			if (rs.last_age_s < 0)
+				fprintf(f, "null}");
+			else
+				fprintf(f, "%.3f}", rs.last_age_s);
+		}
 	}
 	/* Verdict latency histogram: per bucket counts, NOT cumulative (Prometheus's are);
 	 * le_s the bucket's upper bound in seconds, null for the last (+Inf). */

@@ -136,13 +136,74 @@ class Restart(hp.TmpDirCase):
         st, frames, evs = self.run_once("a1", pcap, snap)
         self.check_accepted(frames, evs, reqs, "a1")
         self.assertEqual(snapshot_count(snap), N)
+        sn = st["replay_cache"]["snapshot"]
+        self.assertEqual((sn["loaded"], sn["failed"]), (0, 0), sn)
         self.assertEqual(os.stat(snap).st_mode & 0o777, 0o600)
         self.assertFalse(os.path.exists(snap + ".tmp"))
         # a new process, same configuration, same webhooks
         st, frames, evs = self.run_once("a2", pcap, snap)
         self.check_refused(st, frames, evs, reqs, "a2")
+        self.assertEqual(st["replay_cache"]["snapshot"]["loaded"], N)
         # still all of them in the snapshot that run 2 wrote at its stop
         self.assertEqual(snapshot_count(snap), N)
+
+    def test_snapshot_failures_counted(self):
+        """A periodic snapshot that cannot be written (its directory removed under the running
+        process) is counted and logged, and so is the final one; the ones written before are
+        counted with their entries."""
+        pcap, reqs = self.gen_webhooks()
+        sdir = os.path.join(self.tmp, "snapdir")
+        os.mkdir(sdir)
+        snap = os.path.join(sdir, "replay.snap")
+        cfg, events = self.config("fail1", snap, interval=1)
+        cfg_path = os.path.join(self.tmp, "fail1.yaml")
+        with open(cfg_path, "w") as f:
+            f.write(cfg)
+        empty = os.path.join(self.tmp, "fail-empty.pcap")
+        hp.write_pcap(empty, [])
+        stats = os.path.join(self.tmp, "fail1-stats.json")
+        log = open(os.path.join(self.tmp, "fail1.log"), "w+")
+        cmd = [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
+               "--file-prefix", "hp-restart-fail-%d" % os.getpid(),
+               "--log-level=lib.*:warning",
+               "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (
+                   pcap, os.path.join(self.tmp, "fail1-p0.pcap")),
+               "--vdev", "net_pcap1,rx_pcap=%s,tx_pcap=%s" % (
+                   empty, os.path.join(self.tmp, "fail1-p1.pcap")),
+               "--", "-c", cfg_path, "--stats-file", stats]
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 120
+            while time.time() < deadline and proc.poll() is None:
+                if snapshot_count(snap) == N:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(snapshot_count(snap), N, "no periodic snapshot with every entry")
+            for name in os.listdir(sdir):
+                os.unlink(os.path.join(sdir, name))
+            os.rmdir(sdir)
+            deadline = time.time() + 60
+            while time.time() < deadline and proc.poll() is None:
+                log.seek(0)
+                if "periodic snapshot not written" in log.read():
+                    break
+                time.sleep(0.1)
+            self.assertIsNone(proc.poll(), "hookpath exited early")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(60)
+        log.seek(0)
+        out = log.read()
+        log.close()
+        self.assertEqual(proc.returncode, 0, out[-3000:])
+        self.assertIn("periodic snapshot not written", out)
+        self.assertIn("replay cache: NOT saved", out)
+        with open(stats) as f:
+            sn = json.load(f)["replay_cache"]["snapshot"]
+        self.assertGreaterEqual(sn["written"], 1, sn)
+        self.assertGreaterEqual(sn["failed"], 2, sn)  # a periodic one and the final one
+        self.assertEqual(sn["last_entries"], N, sn)
+        self.assertGreater(sn["last_age_s"], 0, sn)
 
     def test_snapshot_off_accepts_again(self):
         """Without the snapshot a restart forgets: the same webhooks are accepted again."""
