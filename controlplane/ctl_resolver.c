@@ -439,13 +439,13 @@ hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 	res.backoff_ms = 100;
 start:
 	res.stop = false;
+	res.configured = u[0] != '\0'; /* before the thread reads it */
 	if (pthread_create(&res.th, NULL, res_thread, NULL) != 0) {
 		snprintf(err, errlen, "replay_cache.global: cannot start the resolver thread");
 		return -1;
 	}
 	pthread_setname_np(res.th, "hp-resolver");
 	res.started = true;
-	res.configured = u[0] != '\0';
 	return 0;
 }
 
