@@ -7,6 +7,7 @@ by the Debian package) in a directory it owns. Redis keeps an append-only file (
 so that a server killed with SIGKILL and restarted still has what it acknowledged.
 """
 import os
+import random
 import shutil
 import signal
 import socket
@@ -18,11 +19,20 @@ PGBIN = "/usr/lib/postgresql/15/bin"
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port nothing listens on now, below Linux's ephemeral range (32768-60999) so
+    that no outgoing connection takes it meanwhile. Two tests running at once can still draw
+    the same one: the servers below check that the one answering is theirs."""
+    rng = random.SystemRandom()
+    while True:
+        port = rng.randrange(20000, 32000)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
 
 
 def wait_port(port, timeout=15.0):
@@ -43,9 +53,16 @@ class Redis:
         self.appendfsync = appendfsync
         self.dir = os.path.join(tmp, "redis")
         os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()
         self.proc = None
-        self.start()
+        for _ in range(5):  # another test's server may have taken the port first
+            self.port = free_port()
+            try:
+                self.start()
+                return
+            except RuntimeError as e:
+                self.stop()
+                err = e
+        raise err
 
     @property
     def url(self):
@@ -60,10 +77,20 @@ class Redis:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port)
         for _ in range(100):  # loading the AOF: PING answers LOADING until done
+            if self.proc.poll() is not None:
+                raise RuntimeError("redis-server on port %d exited (port taken?)" % self.port)
             if self.cli("PING").strip() == "PONG":
-                return
+                break
             time.sleep(0.05)
-        raise RuntimeError("redis did not become ready")
+        else:
+            raise RuntimeError("redis did not become ready")
+        # the server answering must be this one, not another test's on the same port
+        info = self.cli("INFO", "server")
+        pid = [line.split(":")[1].strip() for line in info.splitlines()
+               if line.startswith("process_id:")]
+        if pid != [str(self.proc.pid)]:
+            raise RuntimeError("port %d answered by redis pid %s, not ours (%d)" % (
+                self.port, pid, self.proc.pid))
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -100,10 +127,16 @@ class Postgres:
         os.chmod(tmp, 0o711)  # postgres must reach its directory (traverse only)
         os.makedirs(self.dir)
         shutil.chown(self.dir, "postgres")
-        self.port = free_port()
         self._as_pg([PGBIN + "/initdb", "-D", self.dir + "/data", "-U", "hookpath",
                      "--auth=trust", "-E", "UTF8", "--no-sync"])
-        self.start()
+        for attempt in range(5):  # pg_ctl -w fails if the postmaster cannot bind the port
+            self.port = free_port()
+            try:
+                self.start()
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 4:
+                    raise
         subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U",
                         "hookpath", "-d", "postgres", "-c", "CREATE DATABASE hookpath"],
                        check=True)
