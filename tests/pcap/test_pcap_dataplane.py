@@ -4,7 +4,7 @@
 Inputs: the generator's decode cases (pktgen-scripts/hp_pcapgen.py decode-cases, whose
 cases.json states what each pcap holds, hand-written in the generator), generated webhook
 sessions (tshark is the oracle for what they carry), and the suricata-verify defrag pcaps in
-../shared/corpus (OISF/suricata-verify, MIT licence; see ../shared/corpus/README.md).
+tests/corpus (OISF/suricata-verify, MIT licence; see tests/corpus/README.md).
 
 Asserted: counters by reason, reassembled datagrams, and that the bridge's output is
 byte-identical to its input for what is not guarded (fragments as they came, nothing
@@ -21,7 +21,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hp_pcaptest as hp  # noqa: E402
 
-CORPUS = os.path.join(os.path.dirname(hp.ROOT), "shared", "corpus", "suricata-verify", "defrag")
+CORPUS = os.path.join(hp.ROOT, "tests", "corpus", "suricata-verify", "defrag")
 
 # Hand-checked: the decode_err_* counters each malformed case must raise (and nothing else).
 EXPECTED_ERRORS = {

@@ -18,7 +18,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hp_pcaptest as hp  # noqa: E402
 
-CORPUS = os.path.join(os.path.dirname(hp.ROOT), "shared", "corpus", "suricata-verify")
+CORPUS = os.path.join(hp.ROOT, "tests", "corpus", "suricata-verify")
 
 
 def tshark_requests(path):
@@ -297,7 +297,7 @@ class StreamCases(hp.TmpDirCase):
 
 
 class SuricataVerifyHttp(unittest.TestCase):
-    """Every suricata-verify TCP pcap in ../shared/corpus (OISF/suricata-verify, MIT: HTTP gaps,
+    """Every suricata-verify TCP pcap in tests/corpus (OISF/suricata-verify, MIT: HTTP gaps,
     pipelining with gaps, chunked, multiple Content-Length, RST on unacked data, and the
     overlap/gap payload cases, which carry no HTTP): the requests hookpath reports equal
     tshark's, except where hookpath refuses framing tshark accepts (named below, with the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * HTTP parser tests (lib/http).
  *
- * 1. Every libhtp conversation of ../shared/corpus/libhtp/NN-name.t (source: OISF/libhtp test/files
+ * 1. Every libhtp conversation of tests/corpus/libhtp/NN-name.t (source: OISF/libhtp test/files
  *    at 91b0117b, BSD-3-Clause, see that folder's LICENSE) is fed block by block and again byte
  *    by byte: the callback logs must be identical, and the outcome (error of each direction,
  *    number of requests and responses) must be the one in corpus_expect[] below, which was
@@ -27,7 +27,7 @@
 #include "http/http_parse.h"
 
 #define SRC(p) HP_SOURCE_ROOT "/" p
-#define CORPUS HP_SOURCE_ROOT "/../shared/corpus/libhtp"
+#define CORPUS HP_SOURCE_ROOT "/tests/corpus/libhtp"
 
 /* ---- recorder ---- */
 

@@ -8,7 +8,7 @@
  * zero, the pool full and the worker's usage zero.
  *
  * The eve-overlap cases reproduce the segments of OISF/suricata-verify (MIT, see
- * ../shared/corpus/suricata-verify/LICENSE.txt) tests eve-overlap-payload-01..05 and
+ * tests/corpus/suricata-verify/LICENSE.txt) tests eve-overlap-payload-01..05 and
  * eve-payload-01-tcp-exact-overlap, as read with tshark from their pcaps, with the outcome the
  * tests' test.yaml expect (GOOD under the default "windows" = first policy, EVIL under
  * "old-linux" = last, the differing copy normalised away in IPS mode, the gap reported).
