@@ -95,6 +95,27 @@ class Restart(hp.TmpDirCase):
             return st, None, None
         return st, frames, hp.read_events(events)
 
+    def start_by_hand(self, name, pcap, snap, extra=()):
+        """hookpath bridging pcap with periodic snapshots every second and no --exit-idle-ms:
+        it runs until signalled. Returns (process, its log file open for reading, events
+        path)."""
+        cfg, events = self.config(name, snap, interval=1)
+        cfg_path = os.path.join(self.tmp, name + ".yaml")
+        with open(cfg_path, "w") as f:
+            f.write(cfg)
+        empty = os.path.join(self.tmp, name + "-empty.pcap")
+        hp.write_pcap(empty, [])
+        log = open(os.path.join(self.tmp, name + ".log"), "w+")
+        cmd = [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
+               "--file-prefix", "hp-restart-%s-%d" % (name, os.getpid()),
+               "--log-level=lib.*:warning",
+               "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (
+                   pcap, os.path.join(self.tmp, name + "-p0.pcap")),
+               "--vdev", "net_pcap1,rx_pcap=%s,tx_pcap=%s" % (
+                   empty, os.path.join(self.tmp, name + "-p1.pcap")),
+               "--", "-c", cfg_path] + list(extra)
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log, events
+
     def verdicts(self, evs):
         return sorted({(e["verdict"], e["reason"]) for e in evs})
 
@@ -155,23 +176,8 @@ class Restart(hp.TmpDirCase):
         sdir = os.path.join(self.tmp, "snapdir")
         os.mkdir(sdir)
         snap = os.path.join(sdir, "replay.snap")
-        cfg, events = self.config("fail1", snap, interval=1)
-        cfg_path = os.path.join(self.tmp, "fail1.yaml")
-        with open(cfg_path, "w") as f:
-            f.write(cfg)
-        empty = os.path.join(self.tmp, "fail-empty.pcap")
-        hp.write_pcap(empty, [])
         stats = os.path.join(self.tmp, "fail1-stats.json")
-        log = open(os.path.join(self.tmp, "fail1.log"), "w+")
-        cmd = [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
-               "--file-prefix", "hp-restart-fail-%d" % os.getpid(),
-               "--log-level=lib.*:warning",
-               "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (
-                   pcap, os.path.join(self.tmp, "fail1-p0.pcap")),
-               "--vdev", "net_pcap1,rx_pcap=%s,tx_pcap=%s" % (
-                   empty, os.path.join(self.tmp, "fail1-p1.pcap")),
-               "--", "-c", cfg_path, "--stats-file", stats]
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc, log, _ = self.start_by_hand("fail1", pcap, snap, ["--stats-file", stats])
         try:
             deadline = time.time() + 120
             while time.time() < deadline and proc.poll() is None:
@@ -217,23 +223,7 @@ class Restart(hp.TmpDirCase):
         """SIGKILL after a periodic snapshot: what it holds survives the crash."""
         pcap, reqs = self.gen_webhooks()
         snap = os.path.join(self.tmp, "replay-crash.snap")
-        cfg, events = self.config("crash1", snap, interval=1)
-        cfg_path = os.path.join(self.tmp, "crash1.yaml")
-        with open(cfg_path, "w") as f:
-            f.write(cfg)
-        empty = os.path.join(self.tmp, "crash-empty.pcap")
-        hp.write_pcap(empty, [])
-        log = open(os.path.join(self.tmp, "crash1.log"), "w+")
-        # started by hand: no --exit-idle-ms, it runs until killed
-        cmd = [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
-               "--file-prefix", "hp-restart-crash-%d" % os.getpid(),
-               "--log-level=lib.*:warning",
-               "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (
-                   pcap, os.path.join(self.tmp, "crash1-p0.pcap")),
-               "--vdev", "net_pcap1,rx_pcap=%s,tx_pcap=%s" % (
-                   empty, os.path.join(self.tmp, "crash1-p1.pcap")),
-               "--", "-c", cfg_path]
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc, log, events = self.start_by_hand("crash1", pcap, snap)
         try:
             # every webhook accepted (events), then a periodic snapshot holding all of them:
             # polled, never a fixed sleep (a loaded 2-core machine is slow to start)
