@@ -170,8 +170,11 @@ class ReplayGlobal(hp.TmpDirCase):
         pcap, reqs = self.pcap()
         self.redis.proc.send_signal(signal.SIGSTOP)
         try:
+            # the worker's deadline (200 ms) must come before the resolver's own Redis
+            # timeout (twice that): far enough apart that a worker descheduled on a loaded
+            # machine still sees its deadline pass before the resolver gives up
             st, frames, evs = self.run_mode("tap", pcap, "hung",
-                                            extra=", timeout_ms: 30, on_unavailable: accept")
+                                            extra=", timeout_ms: 200, on_unavailable: accept")
         finally:
             self.redis.proc.send_signal(signal.SIGCONT)
         self.assertEqual(self.verdicts(evs), [("accept", "ok", None)])
