@@ -127,7 +127,7 @@ class ReplayGlobal(hp.TmpDirCase):
         events = os.path.join(self.tmp, "restart.jsonl")
         cfg = hp.bridge_cfg(
             "events: {file: %s}\n"
-            "replay_cache: {snapshot: \"off\", global: {url: \"%s\", timeout_ms: 2000}}\n"
+            "replay_cache: {snapshot: \"off\", global: {url: \"%s\", timeout_ms: 10000}}\n"
             "endpoints:\n  - name: gh\n    match: {host: %s}\n    provider: github\n"
             "    secrets: [%s]\n" % (events, self.redis.url, HOST, SECRET))
         for run, want in (("restart-1", ("accept", "ok", "global")),
