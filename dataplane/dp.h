@@ -32,6 +32,7 @@ struct hp_verify_ctx;
 struct hp_vheader;
 struct hp_dedup;
 struct hp_pii_scratch;
+struct hp_ep_stages;
 struct hp_session;
 
 /* The shared replay check (replay_cache.global): a worker asks the control plane's resolver
@@ -143,11 +144,9 @@ struct hp_worker {
 	/* verification (dp_session.c): read-only route table, per-worker verify contexts */
 	struct hp_ep_set *eps;            /* followed after each quiescent state */
 	const struct hp_route_table *routes;
-	struct hp_verify_ctx **vctx;      /* by endpoint index */
 	struct hp_vheader *vheaders;      /* http.max_headers views for lib/verify */
 	struct evp_md_ctx_st *key_sha;    /* dedup keys and body hashes */
 	uint64_t (*ep_ctr)[HP_EP_CTR__MAX]; /* per endpoint counters */
-	struct hp_pii_scratch **pii_scratch; /* by endpoint index (pii.policy report) */
 	struct hp_pii_result *pii_res;    /* the last scan (one request at a time) */
 	/* shared replay check (replay_cache.global), NULL rings: off */
 	struct rte_ring *gq;              /* to the resolver */
@@ -198,8 +197,7 @@ struct hp_port_info {
  * its current request was routed with (refs), so a set is freed only once every worker has
  * passed a quiescent state after it was replaced and no session still uses it. */
 struct hp_ep_wstate {
-	struct hp_verify_ctx **vctx;
-	struct hp_pii_scratch **pii_scratch;
+	struct hp_ep_stages *stages;    /* the request stages of each endpoint (dp_stage.h) */
 	uint64_t (*ep_ctr)[HP_EP_CTR__MAX];
 	uint32_t refs;  /* sessions of this worker bound to the set (written by that worker) */
 } __attribute__((aligned(64)));
@@ -293,8 +291,6 @@ hp_worker_follow_eps(struct hp_worker *w)
 			hp_worker_apply_limits(w, e->cfg);
 		w->eps = e;
 		w->routes = e->routes;
-		w->vctx = e->w[w->id].vctx;
-		w->pii_scratch = e->w[w->id].pii_scratch;
 		w->ep_ctr = e->w[w->id].ep_ctr;
 	}
 }

@@ -24,6 +24,7 @@
 #include "dp_event.h"
 #include "dp_flow.h"
 #include "dp_session.h"
+#include "dp_stage.h"
 #include "dp_log.h"
 #include "dp_worker.h"
 #include "dedup.h"
@@ -227,8 +228,6 @@ verify_teardown(struct hp_worker *w)
 	w->pii_res = NULL;
 	w->vheaders = NULL;
 	w->key_sha = NULL;
-	w->vctx = NULL;
-	w->pii_scratch = NULL;
 	w->ep_ctr = NULL;
 	w->routes = NULL;
 	w->eps = NULL;
@@ -245,12 +244,9 @@ ep_set_free(struct hp_ep_set *set)
 	for (unsigned int i = 0; i < HP_MAX_WORKERS; i++) {
 		struct hp_ep_wstate *ws = &set->w[i];
 
-		for (uint32_t k = 0; ws->vctx != NULL && k < n; k++)
-			hp_verify_ctx_free(ws->vctx[k]);
-		for (uint32_t k = 0; ws->pii_scratch != NULL && k < n; k++)
-			hp_pii_scratch_free(ws->pii_scratch[k]);
-		rte_free(ws->vctx);
-		rte_free(ws->pii_scratch);
+		for (uint32_t k = 0; ws->stages != NULL && k < n; k++)
+			hp_stages_ep_free(&ws->stages[k]);
+		rte_free(ws->stages);
 		rte_free(ws->ep_ctr);
 	}
 	hp_route_free(set->routes);
@@ -284,33 +280,21 @@ ep_set_build(struct hp_dp *dp, const struct hp_config *cfg, struct hp_ep_set **o
 		int socket = dp->workers[i] != NULL ? dp->workers[i]->socket : SOCKET_ID_ANY;
 		size_t m = n ? n : 1;
 
-		ws->vctx = rte_zmalloc_socket("hp_vctx", m * sizeof(*ws->vctx), RTE_CACHE_LINE_SIZE,
-					      socket);
-		ws->pii_scratch = rte_zmalloc_socket("hp_pii_scratch", m * sizeof(*ws->pii_scratch),
-						     RTE_CACHE_LINE_SIZE, socket);
+		ws->stages = rte_zmalloc_socket("hp_ep_stages", m * sizeof(*ws->stages),
+						RTE_CACHE_LINE_SIZE, socket);
 		ws->ep_ctr = rte_zmalloc_socket("hp_ep_ctr", m * sizeof(*ws->ep_ctr),
 						RTE_CACHE_LINE_SIZE, socket);
-		if (ws->vctx == NULL || ws->pii_scratch == NULL || ws->ep_ctr == NULL) {
+		if (ws->stages == NULL || ws->ep_ctr == NULL) {
 			snprintf(err, errlen, "endpoints: out of memory for worker %u", i);
 			ep_set_free(set);
 			return -ENOMEM;
 		}
 		for (uint32_t k = 0; k < n; k++) {
-			const struct hp_route_ep *e = set->routes->by_index[k];
+			char serr[192];
 
-			if (e->pii_db != NULL &&
-			    hp_pii_scratch_create(e->pii_db, &ws->pii_scratch[k]) != 0) {
-				snprintf(err, errlen, "endpoints[%u].pii: cannot allocate the "
-					 "Hyperscan scratch of worker %u", k, i);
-				ep_set_free(set);
-				return -ENOMEM;
-			}
-			if (e->verifier == NULL)
-				continue;
-			ws->vctx[k] = hp_verify_ctx_create(e->verifier);
-			if (ws->vctx[k] == NULL) {
-				snprintf(err, errlen, "endpoints[%u]: cannot create the verification "
-					 "context of worker %u", k, i);
+			if (hp_stages_ep_init(set->routes->by_index[k], socket, &ws->stages[k],
+					      serr, sizeof(serr)) != 0) {
+				snprintf(err, errlen, "%s (worker %u)", serr, i);
 				ep_set_free(set);
 				return -ENOMEM;
 			}

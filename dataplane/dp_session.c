@@ -21,6 +21,8 @@
 #include "dp_reply.h"
 #include "dp_route.h"
 #include "dp_session.h"
+#include "dp_session_priv.h"
+#include "dp_stage.h"
 #include "dp_worker.h"
 #include "http_parse.h"
 #include "pii.h"
@@ -28,85 +30,6 @@
 #include "verify.h"
 
 _Static_assert(HP_PII_MAX_ENTITIES <= 256, "entity ids fit the event's uint8_t");
-
-/* A client segment held until its request's verdict (bridge): the worker's reference to m is
- * ours until it is released (transmitted) or freed. A chained frame or a reassembled datagram
- * is held whole, opaque (payload NULL): it can wait for an answer and go on or be dropped,
- * but its bytes cannot be rewritten in place, so a mask that touches them fails closed. */
-struct held_seg {
-	struct rte_mbuf *m;
-	uint8_t *payload;        /* in m's only segment; NULL: opaque */
-	uint32_t seq;            /* of payload[0] */
-	uint16_t len;
-	uint16_t l4_off;         /* TCP header, from the frame start */
-	bool dirty;              /* masked: its checksum was adjusted */
-};
-
-/* Where body bytes [body_off, body_off + len) of the held request are: payload bytes
- * [off, off + len) of held[seg], or nowhere we can still change (seg -1: already sent). */
-struct body_ext {
-	uint32_t body_off;
-	uint32_t len;
-	uint32_t off;
-	int32_t seg;
-};
-
-struct hp_session {
-	struct hp_worker *w;
-	struct hp_flow *flow;
-	struct hp_http_conn *http;
-	struct hp_stream stream;        /* dir 0: client to server, 1: server to client */
-	struct session_dir {
-		struct hp_session *s;
-		unsigned int dir;
-	} dctx[2];                      /* stream consumer contexts */
-	bool eof[2];
-	EVP_MD_CTX *sha;                /* body hash of the current request (events.body_hash) */
-	uint64_t seg_tsc;               /* rx of the segment being processed (latency) */
-	uint32_t req_flags;             /* HP_EV_F_* gathered for the current request */
-	bool hashing;
-	bool evicting;                  /* being taken back: a request in progress is refused */
-	/* verdicts */
-	unsigned int cur_dir;           /* direction of the segment being fed (2: none) */
-	const struct hp_route_ep *ep;   /* endpoint of the current request, NULL: unrouted */
-	struct hp_ep_set *eps;          /* the endpoint set ep belongs to (holds a ref) */
-	bool decided;                   /* the current request already has its verdict */
-	bool pending;                   /* a reject to carry out on the current segment */
-	bool rejected;                  /* a reject was carried out (bridge: the flow is cut) */
-	enum hp_ev_reason rej_reason;
-	bool rej_respond, rej_reset_server, rej_active;
-	bool pii_valid;                 /* w->pii_res holds this request's scan */
-	const struct hp_http_request *req; /* between on_request_headers and its end */
-	/* PII hold (bridge, endpoints that mask or block): see hold_*() */
-	bool holding;                   /* the current request's body segments are held */
-	bool hold_overflow;             /* a segment found held[] full */
-	bool ext_overflow;              /* ext[] full: the body's map is incomplete */
-	bool masked_valid;              /* [masked_lo, masked_hi) went out masked */
-	int32_t cur_seg;                /* index in held[] of the segment being fed, -1 */
-	bool cur_consumed;              /* ... which a release or reject sent or freed */
-	uint16_t n_held, n_ext;
-	uint32_t masked_lo, masked_hi;
-	struct held_seg cur;            /* the client segment being fed (when holdable) */
-	bool cur_holdable;
-	struct held_seg *held;          /* w->hold_max */
-	struct body_ext *ext;           /* w->ext_max */
-	uint8_t *body_buf;              /* the parser's body copy (masked in place) */
-	uint32_t masked_bytes;          /* of the current request */
-	/* shared replay check (replay_cache.global): the request waits for Redis's answer, its
-	 * event built, its segments held (bridge) */
-	bool awaiting;
-	uint8_t await_kind;             /* enum hp_gquery_kind */
-	bool tok_has_key;               /* token: the replay key to record once it is valid */
-	uint8_t tok_key[HP_DEDUP_KEY_LEN];
-	uint64_t tok_ttl_ms;
-	uint32_t await_slot, await_gen;
-	uint64_t await_tsc;             /* seg_tsc of the completing segment (latency) */
-	struct hp_event aev;
-	const struct hp_pkt *cur_pkt;   /* decode of the segment being fed */
-	bool tmpl_valid;                /* tmpl_m/tmpl_pkt: the held client segment with the */
-	struct rte_mbuf *tmpl_m;        /* highest sequence number, template of the RST and */
-	struct hp_pkt tmpl_pkt;         /* answer of a reject decided after its burst */
-};
 
 /* Memory of one pool element: the session, then the parser state and its buffers. */
 struct session_layout {
@@ -405,15 +328,6 @@ hold_map(struct hp_session *s, uint32_t body_off, const uint8_t *data, uint32_t 
 					       .seg = seg};
 }
 
-static inline bool
-pii_hits(const struct hp_pii_result *r, uint64_t set)
-{
-	for (uint64_t b = set; b != 0; b &= b - 1)
-		if (r->count[__builtin_ctzll(b)] != 0)
-			return true;
-	return false;
-}
-
 /* Does an opaque held segment (not rewritable) carry any byte of [a, b)? */
 static bool
 hold_opaque_overlaps(const struct hp_session *s, uint32_t a, uint32_t b)
@@ -428,8 +342,8 @@ hold_opaque_overlaps(const struct hp_session *s, uint32_t a, uint32_t b)
 }
 
 /* Can every span to mask be rewritten (all its bytes in held segments, in every held copy)? */
-static bool
-hold_mask_ok(const struct hp_session *s, const struct hp_pii_result *r, uint64_t set)
+bool
+hps_hold_mask_ok(const struct hp_session *s, const struct hp_pii_result *r, uint64_t set)
 {
 	if (s->ext_overflow || r->n_dropped != 0)
 		return false;
@@ -605,8 +519,8 @@ hold_drop(struct hp_session *s, uint32_t *first)
 /* Reject (or duplicate) the current request: event now; the packet actions are carried out
  * by hp_session_segment() on the segment being processed (the one that completed the request,
  * held until now), see reject_act(). */
-static void
-reject(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
+void
+hps_reject(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
        enum hp_ev_reason r, uint16_t flags, const struct hp_vspan *id)
 {
 	const struct hp_route_ep *ep = s->ep;
@@ -624,90 +538,37 @@ reject(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdi
 	s->rej_active = ep != NULL && ep->active_response;
 }
 
-static inline enum hp_ev_reason
-verify_reason(enum hp_verify_result r)
+void
+hps_accept(struct hp_session *s, const struct hp_http_request *req, bool mask, uint16_t flags,
+	   const struct hp_vspan *id)
 {
-	switch (r) {
-	case HP_VR_MISSING_SIGNATURE:
-		return HP_EV_R_MISSING_SIGNATURE;
-	case HP_VR_MALFORMED_SIGNATURE:
-		return HP_EV_R_MALFORMED_SIGNATURE;
-	case HP_VR_MISSING_TIMESTAMP:
-		return HP_EV_R_MISSING_TIMESTAMP;
-	case HP_VR_MALFORMED_TIMESTAMP:
-		return HP_EV_R_MALFORMED_TIMESTAMP;
-	case HP_VR_STALE_TIMESTAMP:
-		return HP_EV_R_STALE_TIMESTAMP;
-	case HP_VR_FUTURE_TIMESTAMP:
-		return HP_EV_R_FUTURE_TIMESTAMP;
-	case HP_VR_MISSING_ID:
-		return HP_EV_R_MISSING_ID;
-	case HP_VR_UNSUPPORTED:
-		return HP_EV_R_UNSUPPORTED_SIGNATURE;
-	default:
-		return HP_EV_R_BAD_SIGNATURE;
+	s->decided = true;
+	if (s->holding) {
+		if (mask)
+			s->masked_bytes = hold_mask(s, req, s->w->pii_res, s->ep->pii_mask_set);
+		hold_release(s);
 	}
+	request_event_id(s, req, HP_EV_ACCEPT, HP_EV_R_OK, flags, id);
 }
 
-/* The replay key: SHA-256 over (endpoint, kind, key bytes), first 16 bytes. A dedup key the
- * request does not carry falls back to the body hash (counted, flagged in the event). */
-static bool
-dedup_key(struct hp_session *s, const struct hp_http_request *req, const struct hp_route_ep *ep,
-	  uint8_t key[HP_DEDUP_KEY_LEN], uint16_t *flags)
+void
+hps_wait(struct hp_session *s, const struct hp_http_request *req, bool mask, uint16_t flags,
+	 const struct hp_vspan *id)
 {
-	EVP_MD_CTX *c = s->w->key_sha;
-	const uint8_t *kb = NULL;
-	size_t kl = 0;
-	uint8_t kind = (uint8_t)ep->dedup_kind;
-	uint8_t md[32];
-	unsigned int n = 0;
-
-	if (ep->dedup_kind == HP_DK_HEADER) {
-		const struct hp_http_header *h =
-			hp_http_find_header(req, ep->dedup_name, ep->dedup_name_len);
-
-		if (h != NULL && h->value.len != 0) {
-			kb = h->value.p;
-			kl = h->value.len;
-		}
-	} else if (ep->dedup_kind == HP_DK_BODY) {
-		struct hp_vspan v;
-
-		if (hp_json_top_member(req->body_copy, req->body_copy_len, ep->dedup_name, &v) &&
-		    v.len != 0) {
-			kb = v.p;
-			kl = v.len;
-		}
-	}
-	if (kb == NULL) {
-		if (ep->dedup_kind != HP_DK_BODY_HASH) {
-			s->w->ctr.c[HP_CTR_DEDUP_KEY_FALLBACK]++;
-			*flags |= HP_EV_F_KEY_FALLBACK;
-		}
-		kind = HP_DK_BODY_HASH;
-		kb = req->body_copy;
-		kl = req->body_copy_len;
-	}
-	/* the endpoint's name (NUL included), not its index: stable across live changes */
-	if (EVP_DigestInit_ex2(c, NULL, NULL) != 1 ||
-	    EVP_DigestUpdate(c, ep->cfg->name, strlen(ep->cfg->name) + 1) != 1 ||
-	    EVP_DigestUpdate(c, &kind, 1) != 1 || (kl != 0 && EVP_DigestUpdate(c, kb, kl) != 1) ||
-	    EVP_DigestFinal_ex(c, md, &n) != 1)
-		return false;
-	memcpy(key, md, HP_DEDUP_KEY_LEN);
-	return true;
+	s->decided = true;
+	if (mask) /* masked now, released with the answer */
+		s->masked_bytes = hold_mask(s, req, s->w->pii_res, s->ep->pii_mask_set);
+	event_fill(s, req, flags, id, &s->aev);
 }
 
 /* ---- shared replay check (replay_cache.global) ---- */
-
-enum global_ask_result { GLOBAL_ASKED, GLOBAL_UNAVAILABLE };
 
 static enum hp_verdict reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m,
 				  const uint8_t *data, const struct hp_pkt *pkt);
 
 /* Put a query to the resolver and make the request wait for it (false: no room). */
-static bool
-await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc)
+bool
+hps_await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc)
 {
 	struct hp_worker *w = s->w;
 	struct hp_await *a;
@@ -741,8 +602,8 @@ await_clear(struct hp_session *s)
 
 /* Ask the resolver whether another appliance saw key. The request then waits: bridge, its
  * held segments stay held (nothing of it reached the server complete); tap, only its event. */
-static enum global_ask_result
-global_ask(struct hp_session *s, const uint8_t key[HP_DEDUP_KEY_LEN], uint64_t ttl_ms)
+enum hps_global_ask
+hps_global_ask(struct hp_session *s, const uint8_t key[HP_DEDUP_KEY_LEN], uint64_t ttl_ms)
 {
 	struct hp_worker *w = s->w;
 	struct hp_gquery q = {.kind = HP_GQ_REPLAY, .ttl_s = (uint32_t)((ttl_ms + 999) / 1000)};
@@ -751,15 +612,15 @@ global_ask(struct hp_session *s, const uint8_t key[HP_DEDUP_KEY_LEN], uint64_t t
 		/* nothing held: the answer could not stop it, so there is no answer to wait for:
 		 * on_unavailable decides (reject by default) */
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_SKIPPED]++;
-		return GLOBAL_UNAVAILABLE;
+		return HPS_GLOBAL_UNAVAILABLE;
 	}
 	memcpy(q.key, key, HP_DEDUP_KEY_LEN);
-	if (!await_ask(s, &q, w->global_timeout_tsc)) {
+	if (!hps_await_ask(s, &q, w->global_timeout_tsc)) {
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_BUSY]++;
-		return GLOBAL_UNAVAILABLE;
+		return HPS_GLOBAL_UNAVAILABLE;
 	}
 	w->ctr.c[HP_CTR_REPLAY_GLOBAL_ASKED]++;
-	return GLOBAL_ASKED;
+	return HPS_GLOBAL_ASKED;
 }
 
 /* The waiting request's verdict: its event, then its held segments go on or are refused. */
@@ -824,57 +685,6 @@ await_give_up(struct hp_session *s)
 		global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
 }
 
-enum tok_result { TOK_OK, TOK_MISSING, TOK_REFUSED, TOK_ASKED, TOK_UNAVAILABLE };
-
-/* The request's token: L1 (lock-free, in this worker), else a query to L2/L3. */
-static enum tok_result
-token_check(struct hp_session *s, const struct hp_http_request *req, const struct hp_route_ep *ep,
-	    uint64_t now_ns)
-{
-	struct hp_worker *w = s->w;
-	const struct hp_http_header *h = hp_http_find_header(req, ep->token_header, ep->token_hlen);
-	struct hp_gquery q = {.kind = HP_GQ_TOKEN, .tag = ep->token_tag};
-	const uint8_t *v;
-	size_t n;
-	unsigned int mdl = 0;
-	void *data;
-
-	if (h == NULL || h->value.len == 0)
-		return TOK_MISSING;
-	v = h->value.p;
-	n = h->value.len;
-	if (ep->token_plen != 0) {
-		if (n <= ep->token_plen || strncasecmp((const char *)v, ep->token_prefix,
-						       ep->token_plen) != 0)
-			return TOK_MISSING;
-		v += ep->token_plen;
-		n -= ep->token_plen;
-	}
-	if (EVP_DigestInit_ex2(w->key_sha, NULL, NULL) != 1 ||
-	    EVP_DigestUpdate(w->key_sha, v, n) != 1 ||
-	    EVP_DigestFinal_ex(w->key_sha, q.key, &mdl) != 1 || mdl != 32)
-		return TOK_UNAVAILABLE;
-	if (hp_dp.tokens != NULL && rte_hash_lookup_data(hp_dp.tokens, q.key, &data) >= 0) {
-		uint64_t val = (uint64_t)(uintptr_t)data;
-
-		if ((val & ((1ULL << 40) - 1)) > now_ns / 1000000 - hp_dp.token_base_ms) {
-			if ((val >> 63) && ((val >> 40) & HP_TOKEN_TAG_MASK) == ep->token_tag) {
-				w->ctr.c[HP_CTR_TOKEN_L1_HIT]++;
-				return TOK_OK;
-			}
-			w->ctr.c[HP_CTR_TOKEN_L1_REFUSED]++;
-			return TOK_REFUSED;
-		}
-	}
-	if (w->gq == NULL || (w->is_bridge && s->n_held == 0) ||
-	    !await_ask(s, &q, w->token_timeout_tsc)) {
-		w->ctr.c[HP_CTR_TOKEN_UNAVAILABLE]++;
-		return TOK_UNAVAILABLE;
-	}
-	w->ctr.c[HP_CTR_TOKEN_ASKED]++;
-	return TOK_ASKED;
-}
-
 /* L2/L3 said the token is this endpoint's: the replay check, then the verdict. */
 static void
 token_valid(struct hp_session *s)
@@ -897,11 +707,11 @@ token_valid(struct hp_session *s)
 			return;
 		}
 		if (w->global_replay) {
-			switch (global_ask(s, s->tok_key, s->tok_ttl_ms)) {
-			case GLOBAL_ASKED:
+			switch (hps_global_ask(s, s->tok_key, s->tok_ttl_ms)) {
+			case HPS_GLOBAL_ASKED:
 				s->aev.flags |= HP_EV_F_GLOBAL;
 				return;
-			case GLOBAL_UNAVAILABLE:
+			case HPS_GLOBAL_UNAVAILABLE:
 				if (w->global_reject) {
 					global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
 					return;
@@ -994,182 +804,6 @@ hp_session_global_poll(struct hp_worker *w, uint64_t now)
 	return done;
 }
 
-/* How long a replay key is remembered: the endpoint's TTL, and a signed timestamp is fresh
- * until ts + tolerance, so at least that long. */
-static uint64_t
-dedup_ttl(const struct hp_route_ep *ep, const struct hp_verify_out *out, uint64_t now_ms)
-{
-	uint64_t ttl = ep->ttl_ms;
-
-	if (out->timestamp != 0 && ep->tolerance_s != 0) {
-		int64_t until = (out->timestamp + (int64_t)ep->tolerance_s + 1) * 1000;
-
-		if (until > (int64_t)now_ms && (uint64_t)until - now_ms > ttl)
-			ttl = (uint64_t)until - now_ms;
-	}
-	return ttl;
-}
-
-/* A complete request of a routed flow: verify, then the replay cache. */
-static void
-verdict_request(struct hp_session *s, const struct hp_http_request *req)
-{
-	struct hp_worker *w = s->w;
-	const struct hp_route_ep *ep = s->ep;
-	struct hp_verify_out out = {.result = HP_VR_OK, .secret_index = -1};
-	uint64_t act_set = ep->pii_mask_set | ep->pii_block_set;
-	bool mask = false;
-	uint16_t flags = 0;
-	uint64_t now_ns;
-
-	if (req->flags & HP_HTTP_REQ_BODY_GAP) {
-		reject(s, req, HP_EV_REJECT, HP_EV_R_HTTP_GAP, HP_EV_F_GAP, NULL);
-		return;
-	}
-	if ((req->flags & HP_HTTP_REQ_BODY_TRUNCATED) || req->body_len > ep->max_body) {
-		reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
-		return;
-	}
-	s->pii_valid = false;
-	if (ep->pii_db != NULL) { /* report: counts in the event, whatever the verdict */
-		int n = hp_pii_scan(ep->pii_db, s->eps->w[w->id].pii_scratch[ep->index],
-				    req->body_copy,
-				    req->body_copy_len, w->pii_res);
-
-		w->ctr.c[HP_CTR_PII_SCANS]++;
-		if (n >= 0) {
-			s->pii_valid = true;
-			w->ctr.c[HP_CTR_PII_MATCHES] += (uint64_t)n;
-		} else {
-			w->ctr.c[HP_CTR_PII_SCAN_ERRORS]++;
-		}
-	}
-	now_ns = hp_dp_now_ns(rte_rdtsc());
-	if (ep->verifier != NULL) {
-		struct hp_verify_req vr;
-		struct hp_vheader *vh = w->vheaders;
-		uint64_t t0 = rte_rdtsc();
-		enum hp_verify_result r;
-
-		for (uint32_t i = 0; i < req->n_headers; i++) {
-			vh[i].name.p = req->headers[i].name.p;
-			vh[i].name.len = req->headers[i].name.len;
-			vh[i].value.p = req->headers[i].value.p;
-			vh[i].value.len = req->headers[i].value.len;
-		}
-		vr.method = (struct hp_vspan){req->method.p, req->method.len};
-		vr.target = (struct hp_vspan){req->target.p, req->target.len};
-		vr.host = (struct hp_vspan){req->host.p, req->host.len};
-		vr.headers = vh;
-		vr.n_headers = req->n_headers;
-		vr.body = req->body_copy;
-		vr.body_len = req->body_copy_len;
-		vr.now = (int64_t)(now_ns / 1000000000ULL);
-		r = hp_verify(ep->verifier, s->eps->w[w->id].vctx[ep->index], &vr, &out);
-		w->ctr.c[HP_CTR_VERIFY_NS] += (rte_rdtsc() - t0) * hp_dp.tsc_mult >> 32;
-		if (r != HP_VR_OK) {
-			reject(s, req, HP_EV_REJECT, verify_reason(r), 0, &out.webhook_id);
-			return;
-		}
-	}
-	/* PII actions, decided on the original bytes (the signature covered those) */
-	if (act_set != 0) {
-		const struct hp_pii_result *pr = w->pii_res;
-
-		if (s->holding && s->hold_overflow) {
-			reject(s, req, HP_EV_REJECT, HP_EV_R_PII_HOLD_FULL, 0, &out.webhook_id);
-			return;
-		}
-		if (!s->pii_valid) { /* not scanned: never forwarded unmasked */
-			reject(s, req, HP_EV_REJECT, HP_EV_R_PII_MASK_FAILED, 0, &out.webhook_id);
-			return;
-		}
-		if (pii_hits(pr, ep->pii_block_set)) {
-			reject(s, req, HP_EV_REJECT, HP_EV_R_PII_BLOCKED, 0, &out.webhook_id);
-			return;
-		}
-		mask = s->holding && pii_hits(pr, ep->pii_mask_set);
-		if (mask && !hold_mask_ok(s, pr, ep->pii_mask_set)) {
-			reject(s, req, HP_EV_REJECT, HP_EV_R_PII_MASK_FAILED, 0, &out.webhook_id);
-			return;
-		}
-	}
-	s->await_tsc = s->seg_tsc; /* if the verdict has to wait: latency from here */
-	if (ep->token_hlen != 0) {
-		switch (token_check(s, req, ep, now_ns)) {
-		case TOK_OK:
-			break;
-		case TOK_MISSING:
-			reject(s, req, HP_EV_REJECT, HP_EV_R_MISSING_TOKEN, 0, &out.webhook_id);
-			return;
-		case TOK_REFUSED:
-			reject(s, req, HP_EV_REJECT, HP_EV_R_BAD_TOKEN, 0, &out.webhook_id);
-			return;
-		case TOK_UNAVAILABLE:
-			reject(s, req, HP_EV_REJECT, HP_EV_R_TOKEN_UNAVAILABLE, 0, &out.webhook_id);
-			return;
-		case TOK_ASKED: /* the replay key now (the request will not be here later) */
-			s->decided = true;
-			s->tok_has_key = ep->dedup_kind != HP_DK_NONE && hp_dp.dedup != NULL &&
-					 dedup_key(s, req, ep, s->tok_key, &flags);
-			s->tok_ttl_ms = dedup_ttl(ep, &out, now_ns / 1000000);
-			if (mask)
-				s->masked_bytes = hold_mask(s, req, w->pii_res, ep->pii_mask_set);
-			event_fill(s, req, flags, &out.webhook_id, &s->aev);
-			return;
-		}
-	}
-	if (ep->dedup_kind != HP_DK_NONE && hp_dp.dedup != NULL) {
-		uint8_t key[HP_DEDUP_KEY_LEN];
-		uint64_t now_ms = now_ns / 1000000, ttl = dedup_ttl(ep, &out, now_ms);
-		enum hp_dedup_result d;
-
-		if (!dedup_key(s, req, ep, key, &flags)) {
-			reject(s, req, HP_EV_REJECT, HP_EV_R_REPLAY_CACHE_BUSY, flags,
-			       &out.webhook_id);
-			return;
-		}
-		d = hp_dedup_check_insert(hp_dp.dedup, key, now_ms, ttl);
-		if (d == HP_DEDUP_DUPLICATE) {
-			reject(s, req, HP_EV_DUPLICATE, HP_EV_R_DUPLICATE, flags, &out.webhook_id);
-			return;
-		}
-		if (d != HP_DEDUP_FIRST) {
-			reject(s, req, HP_EV_REJECT,
-			       d == HP_DEDUP_FULL ? HP_EV_R_REPLAY_CACHE_FULL
-						  : HP_EV_R_REPLAY_CACHE_BUSY,
-			       flags, &out.webhook_id);
-			return;
-		}
-		if (w->global_replay) { /* new here: and to the other appliances? */
-			switch (global_ask(s, key, ttl)) {
-			case GLOBAL_ASKED:
-				s->decided = true;
-				if (mask) /* masked now, released with the answer */
-					s->masked_bytes = hold_mask(s, req, w->pii_res,
-								    ep->pii_mask_set);
-				event_fill(s, req, flags | HP_EV_F_GLOBAL, &out.webhook_id,
-					   &s->aev);
-				return;
-			case GLOBAL_UNAVAILABLE:
-				if (w->global_reject) {
-					reject(s, req, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE,
-					       flags, &out.webhook_id);
-					return;
-				}
-				break;
-			}
-		}
-	}
-	s->decided = true;
-	if (s->holding) {
-		if (mask)
-			s->masked_bytes = hold_mask(s, req, w->pii_res, ep->pii_mask_set);
-		hold_release(s);
-	}
-	request_event_id(s, req, HP_EV_ACCEPT, HP_EV_R_OK, flags, &out.webhook_id);
-}
-
 /* ---- HTTP parser callbacks ---- */
 
 /* The endpoint of req (s->ep, NULL: unrouted), from the current endpoint set, which the
@@ -1212,7 +846,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	if (s->ep == NULL) {
 		w->ctr.c[HP_CTR_REQ_UNROUTED]++;
 		if (w->unrouted_reject)
-			reject(s, req, HP_EV_REJECT, HP_EV_R_NO_ROUTE, 0, NULL);
+			hps_reject(s, req, HP_EV_REJECT, HP_EV_R_NO_ROUTE, 0, NULL);
 		return;
 	}
 	w->ctr.c[HP_CTR_REQ_ROUTED]++;
@@ -1222,7 +856,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 		hold_start(s);
 	/* refused before the body is seen: the sender said how much it will send */
 	if (req->body == HP_HTTP_BODY_LENGTH && req->content_length > s->ep->max_body)
-		reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
+		hps_reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
 }
 
 static void
@@ -1237,7 +871,7 @@ on_request_body(void *ctx, const struct hp_http_request *req, const uint8_t *dat
 		s->hashing = false;
 	/* chunked bodies: refused as soon as they pass the limit */
 	if (s->ep != NULL && !s->decided && req->body_len > s->ep->max_body)
-		reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
+		hps_reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
 }
 
 static void
@@ -1250,7 +884,7 @@ on_request_complete(void *ctx, const struct hp_http_request *req)
 	} else if (s->ep == NULL) {
 		request_event(s, req, HP_EV_PASS, HP_EV_R_NO_ROUTE, 0);
 	} else {
-		verdict_request(s, req);
+		hp_stages_verdict(s, req);
 	}
 	s->req = NULL;
 	if (!s->awaiting && s->flow->cls == HP_FLOW_CLS_ACTIVE)
@@ -1322,10 +956,10 @@ on_error(void *ctx, enum hp_http_dir dir, enum hp_http_err err, const struct hp_
 		return;
 	}
 	if (w->http_reject && er != HP_EV_R_HTTP_INCOMPLETE) {
-		reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0, NULL);
+		hps_reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0, NULL);
 	} else if (s->ep != NULL && req != NULL && er != HP_EV_R_HTTP_INCOMPLETE) {
 		/* a routed request that cannot be verified is never accepted */
-		reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0, NULL);
+		hps_reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0, NULL);
 	} else {
 		request_event(s, req, HP_EV_PASS, er,
 			      er == HP_EV_R_HTTP_INCOMPLETE ? HP_EV_F_INCOMPLETE
@@ -1854,9 +1488,9 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 		hp_stream_ack(&w->stream_env, &s->stream, dir ^ 1, pkt->tcp_ack);
 	if (unlikely(s->holding) && dir == 0 && !s->decided && !s->pending && s->req != NULL) {
 		if (s->hold_overflow)
-			reject(s, s->req, HP_EV_REJECT, HP_EV_R_PII_HOLD_FULL, 0, NULL);
+			hps_reject(s, s->req, HP_EV_REJECT, HP_EV_R_PII_HOLD_FULL, 0, NULL);
 		else if (r == HP_STREAM_PASS) /* no longer inspected: cannot be masked */
-			reject(s, s->req, HP_EV_REJECT, HP_EV_R_PII_MASK_FAILED, 0, NULL);
+			hps_reject(s, s->req, HP_EV_REJECT, HP_EV_R_PII_MASK_FAILED, 0, NULL);
 	}
 	s->cur_dir = 2;
 	s->cur_pkt = NULL;

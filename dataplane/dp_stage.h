@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Request stages: the checks a complete request of a routed flow goes through before its
+ * verdict, one file each (dp_stage_<name>.c), in the order of hp_stages[] (dp_stages.c).
+ *
+ * The order is meaning, which is why it is one plain array in one place:
+ *   limits      framing left a gap in the body, or the body is over the endpoint's max_body
+ *   pii_scan    the body's PII matches (pii.policy report: counted in the event, whatever the
+ *               verdict; the actions come later)
+ *   verify      the provider's signature and timestamp window
+ *   pii_action  block / mask, decided on the bytes the signature covered (after verify)
+ *   token       a bearer token or API key (L1 in the worker, else a question to L2/L3)
+ *   dedup       the replay cache, then the shared one (replay_cache.global)
+ * A request that passes every stage is accepted.
+ *
+ * A stage runs once per request, not per packet: the cost of the interface is one indirect
+ * call per stage that applies (docs/PERFORMANCE.md). It returns
+ *   HP_STAGE_NEXT  go on;
+ *   HP_STAGE_DONE  refused: c->verdict (reject or duplicate) and c->reason; no later stage
+ *                  runs (hp_stage_refuse() sets both);
+ *   HP_STAGE_WAIT  the request waits for an answer of the control thread (the stage called
+ *                  hps_await_ask or hps_global_ask): its event is built now and its verdict
+ *                  comes with the answer (dp_session.c). Whatever a later stage would need of
+ *                  the request's bytes must be taken now (the token stage takes the replay
+ *                  key): the parser moves on.
+ *
+ * Per-endpoint worker state: a stage with ep_init gets, for every endpoint it applies to and
+ * every worker, one state pointer made when the endpoint set is built (start, every live
+ * change) on the worker's socket, freed with the set (ep_free); run() receives it.
+ *
+ * Adding a stage: one file defining a const struct hp_stage, one line in hp_stages[], one line
+ * in dataplane/meson.build (tests/unit/test_stages.c shows one added by a test).
+ */
+#ifndef HP_DP_STAGE_H
+#define HP_DP_STAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp_event.h"
+#include "verify.h"
+
+struct hp_worker;
+struct hp_session;
+struct hp_http_request;
+struct hp_route_ep;
+struct hp_pii_result;
+
+enum hp_stage_res {
+	HP_STAGE_NEXT,
+	HP_STAGE_DONE,
+	HP_STAGE_WAIT,
+};
+
+/* What a stage sees of the request, and what the stages before it found. */
+struct hp_req_ctx {
+	struct hp_worker *w;
+	struct hp_session *s;
+	const struct hp_http_request *req;
+	const struct hp_route_ep *ep;
+	uint64_t now_ns;                 /* wall clock (hp_dp_now_ns) when the verdict began */
+	/* outputs of earlier stages */
+	struct hp_verify_out vout;       /* verify: webhook id, signed timestamp (.result OK when
+					  * the endpoint verifies nothing) */
+	const struct hp_pii_result *pii; /* pii_scan: the body's matches; NULL: not scanned */
+	bool mask;                       /* pii_action: the held body is masked at accept */
+	uint16_t ev_flags;               /* HP_EV_F_* for the event */
+	/* HP_STAGE_DONE */
+	enum hp_ev_verdict verdict;
+	enum hp_ev_reason reason;
+};
+
+struct hp_stage {
+	const char *name;
+	/* does it run for requests of this endpoint? NULL: always */
+	bool (*applies)(const struct hp_route_ep *ep);
+	/* per-endpoint worker state (NULL: none): 0, or -1 with a message naming the endpoint */
+	int (*ep_init)(const struct hp_route_ep *ep, int socket, void **state, char *err,
+		       size_t errlen);
+	void (*ep_free)(void *state);
+	enum hp_stage_res (*run)(struct hp_req_ctx *c, void *state);
+};
+
+#define HP_STAGE_MAX 16
+
+extern const struct hp_stage *const hp_stages[];
+extern const unsigned int hp_n_stages;
+
+static inline enum hp_stage_res
+hp_stage_refuse(struct hp_req_ctx *c, enum hp_ev_verdict v, enum hp_ev_reason r)
+{
+	c->verdict = v;
+	c->reason = r;
+	return HP_STAGE_DONE;
+}
+
+/* The verdict of a complete request of a routed flow: the stages in order (dp_stages.c). */
+void hp_stages_verdict(struct hp_session *s, const struct hp_http_request *req);
+
+/* One endpoint's stages for one worker, made with the endpoint set (dp_runtime.c): the
+ * stages that apply to it, in order, each with its state (NULL: none). */
+struct hp_ep_stages {
+	uint8_t n;
+	uint8_t id[HP_STAGE_MAX];    /* index in hp_stages[] */
+	void *state[HP_STAGE_MAX];   /* by position in id[] */
+};
+
+/* Fill st for ep (ep_init of each stage that applies): 0, or -1 with a message (what was
+ * made is freed). */
+int hp_stages_ep_init(const struct hp_route_ep *ep, int socket, struct hp_ep_stages *st,
+		      char *err, size_t errlen);
+void hp_stages_ep_free(struct hp_ep_stages *st);
+
+/* The replay key of the request (dp_stage_dedup.c; the token stage takes it before waiting):
+ * SHA-256 over (endpoint name, key kind, key bytes), first HP_DEDUP_KEY_LEN bytes; a key the
+ * request does not carry falls back to the body hash (counted, flagged). false: no digest. */
+bool hp_stage_dedup_key(struct hp_req_ctx *c, uint8_t *key);
+/* How long it is remembered: the endpoint's TTL, at least until the signed timestamp leaves
+ * its tolerance window. */
+uint64_t hp_stage_dedup_ttl(const struct hp_req_ctx *c);
+
+#endif /* HP_DP_STAGE_H */

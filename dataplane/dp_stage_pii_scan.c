@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Stage pii_scan: the body's PII matches (pii.policy not off). The counts per entity go in the
+ * event whatever the verdict (report); block and mask are decided by pii_action, after verify.
+ * A scan error leaves the request unscanned: pii_action then refuses it where the endpoint
+ * masks or blocks (never forwarded unmasked).
+ */
+#include <stdio.h>
+
+#include "dp.h"
+#include "dp_route.h"
+#include "dp_session_priv.h"
+#include "dp_stage.h"
+#include "pii.h"
+
+static bool
+pii_scan_applies(const struct hp_route_ep *ep)
+{
+	return ep->pii_db != NULL;
+}
+
+/* Hyperscan scratch of this worker for the endpoint's database. */
+static int
+pii_scan_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err,
+		 size_t errlen)
+{
+	struct hp_pii_scratch *scr = NULL;
+
+	(void)socket; /* Hyperscan allocates through its own allocator */
+	if (hp_pii_scratch_create(ep->pii_db, &scr) != 0) {
+		snprintf(err, errlen, "endpoints[%u].pii: cannot allocate the Hyperscan scratch",
+			 ep->index);
+		return -1;
+	}
+	*state = scr;
+	return 0;
+}
+
+static void
+pii_scan_ep_free(void *state)
+{
+	hp_pii_scratch_free(state);
+}
+
+static enum hp_stage_res
+pii_scan_run(struct hp_req_ctx *c, void *state)
+{
+	struct hp_worker *w = c->w;
+	const struct hp_http_request *req = c->req;
+	int n = hp_pii_scan(c->ep->pii_db, state, req->body_copy, req->body_copy_len, w->pii_res);
+
+	w->ctr.c[HP_CTR_PII_SCANS]++;
+	if (n < 0) {
+		w->ctr.c[HP_CTR_PII_SCAN_ERRORS]++;
+		return HP_STAGE_NEXT;
+	}
+	w->ctr.c[HP_CTR_PII_MATCHES] += (uint64_t)n;
+	c->s->pii_valid = true;
+	c->pii = w->pii_res;
+	return HP_STAGE_NEXT;
+}
+
+const struct hp_stage hp_stage_pii_scan = {
+	.name = "pii_scan",
+	.applies = pii_scan_applies,
+	.ep_init = pii_scan_ep_init,
+	.ep_free = pii_scan_ep_free,
+	.run = pii_scan_run,
+};

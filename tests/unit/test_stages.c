@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Request stages (dataplane/dp_stage.h, dp_stages.c): the order of hp_stages[], which stages
+ * apply to which endpoint (built from a real configuration: real verifiers, a real Hyperscan
+ * database), and the per-endpoint worker state made for exactly the stages that keep one. The
+ * verdicts themselves are tested end to end from
+ * packets (tests/pcap/test_pcap_verdict.py, test_pcap_pii.py, tests/sinks, the adversarial
+ * suite).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dp_route.h"
+#include "dp_stage.h"
+#include "hp_config.h"
+
+static const char cfg_yaml[] =
+	"dataplane: {mode: bridge, port_pairs: [[0, 1]]}\n"
+	"tokens: {redis_url: \"redis://127.0.0.1:1\"}\n"
+	"endpoints:\n"
+	"  - {name: plain, match: {host: a.example.com}, provider: none, dedup: {key: none}}\n"
+	"  - {name: signed, match: {host: b.example.com}, provider: github,\n"
+	"     secrets: [\"s3cret-s3cret-s3cret\"]}\n"
+	"  - {name: tokens, match: {host: c.example.com}, provider: none, dedup: {key: none},\n"
+	"     token: {header: Authorization, prefix: \"Bearer \"}}\n"
+	"  - {name: report, match: {host: d.example.com}, provider: none, dedup: {key: none},\n"
+	"     pii: {policy: report}}\n"
+	"  - {name: everything, match: {host: e.example.com}, provider: github,\n"
+	"     secrets: [\"s3cret-s3cret-s3cret\"], pii: {policy: mask},\n"
+	"     token: {header: X-Api-Key}}\n";
+
+static struct hp_config cfg;
+static struct hp_route_table *rt;
+
+static int
+setup(void **state)
+{
+	char err[512];
+
+	(void)state;
+	if (hp_config_load_buffer("stages.yaml", cfg_yaml, sizeof(cfg_yaml) - 1, &cfg, err,
+				  sizeof(err)) != 0) {
+		fprintf(stderr, "config: %s\n", err);
+		return -1;
+	}
+	if (hp_route_build(&cfg, &rt, err, sizeof(err)) != 0) {
+		fprintf(stderr, "routes: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hp_route_free(rt);
+	hp_config_free(&cfg);
+	return 0;
+}
+
+static const struct hp_route_ep *
+ep_named(const char *name)
+{
+	for (uint32_t k = 0; k < rt->n; k++)
+		if (strcmp(rt->by_index[k]->cfg->name, name) == 0)
+			return rt->by_index[k];
+	fail_msg("no endpoint %s", name);
+	return NULL;
+}
+
+/* The stages that apply to the endpoint, as "a,b,c", and whether each has a state. */
+static void
+stages_of(const char *name, char *out, size_t cap, char *states, size_t scap)
+{
+	struct hp_ep_stages st;
+	char err[256];
+	size_t n = 0, m = 0;
+
+	assert_int_equal(hp_stages_ep_init(ep_named(name), 0, &st, err, sizeof(err)), 0);
+	out[0] = states[0] = '\0';
+	for (unsigned int i = 0; i < st.n; i++) {
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? "," : "",
+				      hp_stages[st.id[i]]->name);
+		m += (size_t)snprintf(states + m, scap - m, "%c", st.state[i] != NULL ? 'S' : '-');
+	}
+	hp_stages_ep_free(&st);
+	assert_int_equal(st.n, 0);
+}
+
+static void
+test_order(void **state)
+{
+	static const char *const want[] = {"limits", "pii_scan", "verify", "pii_action",
+					    "token", "dedup"};
+
+	(void)state;
+	assert_int_equal(hp_n_stages, sizeof(want) / sizeof(want[0]));
+	for (unsigned int i = 0; i < hp_n_stages; i++) {
+		assert_string_equal(hp_stages[i]->name, want[i]);
+		assert_non_null(hp_stages[i]->run);
+		/* a stage with a state frees it */
+		assert_true((hp_stages[i]->ep_init == NULL) == (hp_stages[i]->ep_free == NULL));
+	}
+}
+
+static void
+test_applies(void **state)
+{
+	char got[128], st[16];
+
+	(void)state;
+	stages_of("plain", got, sizeof(got), st, sizeof(st));
+	assert_string_equal(got, "limits");
+	assert_string_equal(st, "-");
+	stages_of("signed", got, sizeof(got), st, sizeof(st));
+	assert_string_equal(got, "limits,verify,dedup");
+	assert_string_equal(st, "-S-"); /* the verification context */
+	stages_of("tokens", got, sizeof(got), st, sizeof(st));
+	assert_string_equal(got, "limits,token");
+	stages_of("report", got, sizeof(got), st, sizeof(st));
+	assert_string_equal(got, "limits,pii_scan"); /* report: counted, no action */
+	assert_string_equal(st, "-S");                /* the Hyperscan scratch */
+	stages_of("everything", got, sizeof(got), st, sizeof(st));
+	assert_string_equal(got, "limits,pii_scan,verify,pii_action,token,dedup");
+	assert_string_equal(st, "-SS---");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_applies),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
