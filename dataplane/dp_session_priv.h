@@ -112,34 +112,75 @@ hps_pii_hits(const struct hp_pii_result *r, uint64_t set)
 	return false;
 }
 
-/* ---- what the session does for the stages (dp_session.c) ---- */
+/* ---- what the session files offer each other and the stages ---- */
 
+static inline bool
+hps_seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+enum hps_global_ask { HPS_GLOBAL_ASKED, HPS_GLOBAL_UNAVAILABLE };
+
+/* verdict actions (dp_session_verdict.c) */
 /* Refuse (or call a duplicate) the current request: its event now; the packet actions are
  * carried out on the segment being processed (bridge: RST to the server, an answer to the
  * client, the flow cut). id: the provider's delivery id, may be NULL. */
 void hps_reject(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
 		enum hp_ev_reason r, uint16_t flags, const struct hp_vspan *id);
-
 /* Accept the current request: masked (mask) and released if held, its event sent. */
-void hps_accept(struct hp_session *s, const struct hp_http_request *req, bool mask,
-		uint16_t flags, const struct hp_vspan *id);
-
+void hps_accept(struct hp_session *s, const struct hp_http_request *req, bool mask, uint16_t flags,
+		const struct hp_vspan *id);
 /* The request waits for an answer from the control thread (hps_await_ask was called): its
  * verdict is decided then; masked now if mask (released with the answer), its event built
  * now (the request's bytes will be gone by then). */
-void hps_wait(struct hp_session *s, const struct hp_http_request *req, bool mask,
-	      uint16_t flags, const struct hp_vspan *id);
+void hps_wait(struct hp_session *s, const struct hp_http_request *req, bool mask, uint16_t flags,
+		const struct hp_vspan *id);
+/* Carry out a pending reject on segment m (see dp_session_verdict.c). */
+enum hp_verdict hps_reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m,
+		const uint8_t *data, const struct hp_pkt *pkt);
+/* A packet of a cut flow (bridge): dropped, with the RSTs that let both ends go. */
+enum hp_verdict hps_cut_flow_packet(struct hp_worker *w, struct hp_flow *f, unsigned int dir,
+		struct rte_mbuf *m, const uint8_t *data, const struct hp_pkt *pkt);
 
+/* waiting for the control thread (dp_session_await.c) */
+/* Put a query to the resolver and make the request wait for it (false: no room). */
+bool hps_await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc);
+void hps_await_clear(struct hp_session *s);
+/* Ask the resolver whether another appliance saw key (replay_cache.global). */
+enum hps_global_ask hps_global_ask(struct hp_session *s, const uint8_t key[HP_DEDUP_KEY_LEN],
+		uint64_t ttl_ms);
+void hps_global_finish(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r);
+void hps_await_give_up(struct hp_session *s);
+void hps_token_valid(struct hp_session *s);
+void hps_answered(struct hp_worker *w, struct hp_session *s);
+
+/* held segments (dp_session_hold.c) */
+void hps_hold_cur(struct hp_session *s);
+void hps_hold_start(struct hp_session *s);
+void hps_hold_map(struct hp_session *s, uint32_t body_off, const uint8_t *data, uint32_t len);
 /* The held segments can carry the masks of r's matches in set (none of them in bytes already
  * sent or held opaque). */
 bool hps_hold_mask_ok(const struct hp_session *s, const struct hp_pii_result *r, uint64_t set);
+uint32_t hps_hold_mask(struct hp_session *s, const struct hp_http_request *req,
+		const struct hp_pii_result *r, uint64_t set);
+void hps_hold_reset(struct hp_session *s);
+void hps_hold_release(struct hp_session *s);
+bool hps_hold_drop(struct hp_session *s, uint32_t *first);
 
-/* Put a query to the resolver and make the request wait for it (false: no room). */
-bool hps_await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc);
+/* events (dp_session_event.c) */
+void hps_event_emit(struct hp_session *s, struct hp_event *e);
+void hps_event_count(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r);
+void hps_event_fill(struct hp_session *s, const struct hp_http_request *req, uint16_t extra_flags,
+		const struct hp_vspan *id, struct hp_event *e);
+void hps_request_event_id(struct hp_session *s, const struct hp_http_request *req,
+		enum hp_ev_verdict v, enum hp_ev_reason r, uint16_t extra_flags, const struct hp_vspan *id);
+void hps_request_event(struct hp_session *s, const struct hp_http_request *req,
+		enum hp_ev_verdict v, enum hp_ev_reason r, uint16_t extra_flags);
 
-/* Ask the resolver whether another appliance saw key (replay_cache.global). */
-enum hps_global_ask { HPS_GLOBAL_ASKED, HPS_GLOBAL_UNAVAILABLE };
-enum hps_global_ask hps_global_ask(struct hp_session *s, const uint8_t key[HP_DEDUP_KEY_LEN],
-				   uint64_t ttl_ms);
+/* lifecycle (dp_session.c) */
+bool hps_hold_make_room(struct hp_worker *w);
+/* The flow ends: flush, the request in progress becomes an event, the session goes back. */
+void hps_session_end(struct hp_worker *w, struct hp_flow *f, bool evicted);
 
 #endif /* HP_DP_SESSION_PRIV_H */
