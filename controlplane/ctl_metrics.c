@@ -118,9 +118,8 @@ prom_counters(FILE *f, const struct hp_counters *cur)
 			continue;
 		}
 		snprintf(name, sizeof(name), "hookpath_%s_total", hp_ctr_name((enum hp_ctr)i));
-		fprintf(f, "# HELP %s Counter %s summed over the workers (dataplane/dp_stats.h).\n"
-			"# TYPE %s counter\n%s %" PRIu64 "\n",
-			name, hp_ctr_name((enum hp_ctr)i), name, name, cur->c[i]);
+		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name,
+			hp_ctr_help((enum hp_ctr)i), name, name, cur->c[i]);
 	}
 	/* The no-error slots (decode_err_ok, http_err_none) are never counted: left out. */
 	prom_labelled_range(f, cur, "hookpath_decode_errors_total", "reason",

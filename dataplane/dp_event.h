@@ -20,45 +20,48 @@ enum hp_ev_verdict {
 	HP_EV_PASS,
 };
 
-/* Stable snake_case reason codes (DESIGN §6). */
+/* Every reason, one line each: symbol (HP_EV_R_<symbol>), stable snake_case name (events,
+ * the counter reason_<name>, the answer's {"error": name}), the HTTP status of the answer to
+ * the client (bridge; 503 says "retry": nothing was accepted), what it means. The enum, the
+ * names (dp_stats.c) and the statuses (dp_reply.c) are generated from this list; a new reason
+ * is one line here. Names are an interface: never renamed, never reused. */
+#define foreach_hp_ev_reason(_)                                                                    \
+	_(OK, ok, 400, "accepted (never answered)")                                                \
+	_(NO_ROUTE, no_route, 404, "no endpoint matches the host and path")                        \
+	_(HTTP_MALFORMED, http_malformed, 400, "request head breaks HTTP/1.1 syntax")              \
+	_(HTTP_SMUGGLING, http_smuggling, 400, "ambiguous framing (TE+CL, two lengths, ...)")      \
+	_(HTTP_LINE_TOO_LONG, http_line_too_long, 400, "a line over http.max_line")                \
+	_(HTTP_TOO_MANY_HEADERS, http_too_many_headers, 431, "over http.max_headers")              \
+	_(HTTP_HEADERS_TOO_LARGE, http_headers_too_large, 431, "over http.max_header_bytes")       \
+	_(HTTP_TOO_MANY_PIPELINED, http_too_many_pipelined, 400, "over http.max_pipelined")        \
+	_(HTTP_GAP, http_gap, 400, "bytes of the request were never seen")                         \
+	_(HTTP_INCOMPLETE, http_incomplete, 400, "the connection ended inside the request")        \
+	_(MISSING_SIGNATURE, missing_signature, 401, "no signature header")                        \
+	_(MALFORMED_SIGNATURE, malformed_signature, 401, "a signature header that cannot parse")   \
+	_(BAD_SIGNATURE, bad_signature, 401, "no secret signs these bytes")                        \
+	_(MISSING_TIMESTAMP, missing_timestamp, 401, "the provider signs a timestamp; none")       \
+	_(MALFORMED_TIMESTAMP, malformed_timestamp, 401, "a timestamp that cannot parse")          \
+	_(STALE_TIMESTAMP, stale_timestamp, 401, "older than the tolerance")                       \
+	_(FUTURE_TIMESTAMP, future_timestamp, 401, "further ahead than the tolerance")             \
+	_(MISSING_ID, missing_id, 401, "the provider signs a delivery id; none")                   \
+	_(UNSUPPORTED_SIGNATURE, unsupported_signature, 401, "a scheme this endpoint does not take")\
+	_(DUPLICATE, duplicate, 409, "a replay: its key was accepted within its TTL")              \
+	_(BODY_TOO_LARGE, body_too_large, 413, "body over the endpoint's max_body")                \
+	_(REPLAY_CACHE_FULL, replay_cache_full, 503, "could not be recorded: never accepted")      \
+	_(REPLAY_CACHE_BUSY, replay_cache_busy, 503, "the replay key could not be checked")        \
+	_(PII_BLOCKED, pii_blocked, 422, "a PII entity whose action is block matched")             \
+	_(PII_MASK_FAILED, pii_mask_failed, 422, "a match could not be masked (sent, opaque, error)")\
+	_(PII_HOLD_FULL, pii_hold_full, 413, "more segments to hold than allowed")                 \
+	_(REPLAY_UNAVAILABLE, replay_unavailable, 503, "the shared replay check did not answer")   \
+	_(MISSING_TOKEN, missing_token, 401, "endpoints[].token: no token in the header")          \
+	_(BAD_TOKEN, bad_token, 401, "unknown, revoked, expired or another endpoint's token")      \
+	_(TOKEN_UNAVAILABLE, token_unavailable, 503, "not in L1, and L2/L3 did not answer")        \
+	_(SESSION_EVICTED, session_evicted, 503, "its session was taken back; the flow is cut")
+
 enum hp_ev_reason {
-	HP_EV_R_OK = 0,
-	HP_EV_R_NO_ROUTE,
-	HP_EV_R_HTTP_MALFORMED,
-	HP_EV_R_HTTP_SMUGGLING,
-	HP_EV_R_HTTP_LINE_TOO_LONG,
-	HP_EV_R_HTTP_TOO_MANY_HEADERS,
-	HP_EV_R_HTTP_HEADERS_TOO_LARGE,
-	HP_EV_R_HTTP_TOO_MANY_PIPELINED,
-	HP_EV_R_HTTP_GAP,
-	HP_EV_R_HTTP_INCOMPLETE,
-	/* signature verification (lib/verify results, same names) */
-	HP_EV_R_MISSING_SIGNATURE,
-	HP_EV_R_MALFORMED_SIGNATURE,
-	HP_EV_R_BAD_SIGNATURE,
-	HP_EV_R_MISSING_TIMESTAMP,
-	HP_EV_R_MALFORMED_TIMESTAMP,
-	HP_EV_R_STALE_TIMESTAMP,
-	HP_EV_R_FUTURE_TIMESTAMP,
-	HP_EV_R_MISSING_ID,
-	HP_EV_R_UNSUPPORTED_SIGNATURE,
-	/* replay cache, limits */
-	HP_EV_R_DUPLICATE,
-	HP_EV_R_BODY_TOO_LARGE,
-	HP_EV_R_REPLAY_CACHE_FULL,  /* could not be recorded: refused (503), never accepted */
-	HP_EV_R_REPLAY_CACHE_BUSY,
-	/* PII (lib/pii, endpoint pii.policy) */
-	HP_EV_R_PII_BLOCKED,        /* policy block (or an entity's action block) matched: 422 */
-	HP_EV_R_PII_MASK_FAILED,    /* a match could not be masked (bytes already forwarded, too
-				     * many matches to keep, scan error): refused, 422 */
-	HP_EV_R_PII_HOLD_FULL,      /* more body segments than pii.max_held_segments: 413 */
-	HP_EV_R_REPLAY_UNAVAILABLE, /* the shared replay check did not answer in time and
-				     * replay_cache.global.on_unavailable is reject: 503 */
-	HP_EV_R_MISSING_TOKEN,      /* endpoints[].token: no token in the header: 401 */
-	HP_EV_R_BAD_TOKEN,          /* unknown, revoked, expired or another endpoint's: 401 */
-	HP_EV_R_TOKEN_UNAVAILABLE,  /* not in L1 and L2/L3 did not answer in time: 503 */
-	HP_EV_R_SESSION_EVICTED,    /* the request's session was taken back for a new flow
-				     * (http.max_sessions): the flow is cut, 503 */
+#define _(sym, name, status, help) HP_EV_R_##sym,
+	foreach_hp_ev_reason(_)
+#undef _
 	HP_EV_R__MAX,
 };
 

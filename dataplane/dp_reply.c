@@ -23,44 +23,16 @@ static struct {
 	uint8_t bytes[ANSWER_MAX];
 } answers[HP_EV_R__MAX];
 
+static const uint16_t reason_status[HP_EV_R__MAX] = {
+#define _(sym, name, status, help) [HP_EV_R_##sym] = status,
+	foreach_hp_ev_reason(_)
+#undef _
+};
+
 uint16_t
 hp_reply_status(enum hp_ev_reason r)
 {
-	switch (r) {
-	case HP_EV_R_NO_ROUTE:
-		return 404;
-	case HP_EV_R_MISSING_SIGNATURE:
-	case HP_EV_R_MALFORMED_SIGNATURE:
-	case HP_EV_R_BAD_SIGNATURE:
-	case HP_EV_R_MISSING_TOKEN:
-	case HP_EV_R_BAD_TOKEN:
-	case HP_EV_R_MISSING_TIMESTAMP:
-	case HP_EV_R_MALFORMED_TIMESTAMP:
-	case HP_EV_R_STALE_TIMESTAMP:
-	case HP_EV_R_FUTURE_TIMESTAMP:
-	case HP_EV_R_MISSING_ID:
-	case HP_EV_R_UNSUPPORTED_SIGNATURE:
-		return 401;
-	case HP_EV_R_DUPLICATE:
-		return 409;
-	case HP_EV_R_BODY_TOO_LARGE:
-	case HP_EV_R_PII_HOLD_FULL:
-		return 413;
-	case HP_EV_R_PII_BLOCKED:
-	case HP_EV_R_PII_MASK_FAILED:
-		return 422;
-	case HP_EV_R_HTTP_TOO_MANY_HEADERS:
-	case HP_EV_R_HTTP_HEADERS_TOO_LARGE:
-		return 431;
-	case HP_EV_R_REPLAY_CACHE_FULL:
-	case HP_EV_R_REPLAY_CACHE_BUSY:
-	case HP_EV_R_REPLAY_UNAVAILABLE:
-	case HP_EV_R_TOKEN_UNAVAILABLE:
-	case HP_EV_R_SESSION_EVICTED:
-		return 503; /* the sender retries: nothing was accepted */
-	default:
-		return 400;
-	}
+	return (unsigned int)r < HP_EV_R__MAX ? reason_status[r] : 400;
 }
 
 static const char *
