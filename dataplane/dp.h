@@ -260,6 +260,10 @@ void hp_dp_tick(void);
 /* Sum of one endpoint's counters over the workers (control thread): index in hp_dp.cfg;
  * includes what the endpoint of that name counted under replaced configurations. */
 void hp_dp_endpoint_counters(uint32_t index, uint64_t out[HP_EP_CTR__MAX]);
+/* Build the endpoint set of cfg for every worker (dp_epset.c): 0 or -errno with a message. */
+int hp_ep_set_build(struct hp_dp *dp, const struct hp_config *cfg, struct hp_ep_set **out,
+		    char *err, size_t errlen);
+void hp_ep_set_free(struct hp_ep_set *set);
 
 /* Replace the configuration's endpoints (control thread): cfg (malloc'd, owned by the
  * dataplane from now on, freed with its set) must differ from the running one only in its

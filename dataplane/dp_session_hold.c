@@ -24,7 +24,8 @@
 #include "pii.h"
 
 /* ---- PII hold (bridge): store-and-forward of the body of an endpoint that masks or blocks
- * (README "Verdicts in bridge mode"). From its headers on, every client segment of the request that the worker can
+ * (README "Verdicts in bridge mode"). From its headers on, every client segment of the
+ * request that the worker can
  * keep (one mbuf segment, not an inspect-only copy) is held; the body bytes the parser sees are
  * mapped back to the held payloads (ext[]). Accept: the masked bytes are written into the held
  * payloads, each changed segment's TCP checksum is adjusted (RFC 1624), and everything goes out
@@ -179,8 +180,8 @@ patch_seg(struct held_seg *h, uint32_t off, const uint8_t *src, uint32_t n)
 
 /* Mask the body copy, then the same bytes in the held segments. Returns bytes changed. */
 uint32_t
-hps_hold_mask(struct hp_session *s, const struct hp_http_request *req, const struct hp_pii_result *r,
-	  uint64_t set)
+hps_hold_mask(struct hp_session *s, const struct hp_http_request *req,
+	      const struct hp_pii_result *r, uint64_t set)
 {
 	struct hp_worker *w = s->w;
 	uint8_t *body = s->body_buf;
