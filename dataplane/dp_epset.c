@@ -42,8 +42,8 @@ hp_ep_set_free(struct hp_ep_set *set)
 
 /* Routes, and every worker's contexts and counters, for cfg's endpoints. */
 int
-hp_ep_set_build(struct hp_dp *dp, const struct hp_config *cfg, struct hp_ep_set **out,
-		char *err, size_t errlen)
+hp_ep_set_build(struct hp_dp *dp, const struct hp_config *cfg, struct hp_ep_set **out, char *err,
+		size_t errlen)
 {
 	struct hp_ep_set *set = rte_zmalloc("hp_ep_set", sizeof(*set), RTE_CACHE_LINE_SIZE);
 	uint32_t n;
@@ -104,7 +104,8 @@ ep_set_counters_by_name(const struct hp_ep_set *set, const char *name, uint64_t 
 		if (strcmp(set->cfg->endpoints[k].name, name) != 0)
 			continue;
 		for (unsigned int i = 0; i < hp_dp.n_workers; i++)
-			for (unsigned int c = 0; set->w[i].ep_ctr != NULL && c < HP_EP_CTR__MAX; c++)
+			for (unsigned int c = 0; set->w[i].ep_ctr != NULL && c < HP_EP_CTR__MAX;
+			     c++)
 				out[c] += set->w[i].ep_ctr[k][c];
 	}
 }
@@ -125,7 +126,8 @@ ep_carry_add(const struct hp_ep_set *set)
 			ep_carry_n++;
 		}
 		for (unsigned int i = 0; i < hp_dp.n_workers; i++)
-			for (unsigned int c = 0; set->w[i].ep_ctr != NULL && c < HP_EP_CTR__MAX; c++)
+			for (unsigned int c = 0; set->w[i].ep_ctr != NULL && c < HP_EP_CTR__MAX;
+			     c++)
 				ep_carry[j].c[c] += set->w[i].ep_ctr[k][c];
 	}
 }
@@ -170,7 +172,8 @@ hp_dp_swap_config(struct hp_config *cfg, char *err, size_t errlen)
 	if (hp_dp_retired_count() >= 16) {
 		hp_dp_reclaim();
 		if (hp_dp_retired_count() >= 16) {
-			snprintf(err, errlen, "16 earlier changes are still in use by open "
+			snprintf(err, errlen,
+				 "16 earlier changes are still in use by open "
 				 "connections; try again later");
 			hp_config_free(cfg);
 			free(cfg);

@@ -26,7 +26,6 @@
 
 /* ---- shared replay check (replay_cache.global) ---- */
 
-
 /* Put a query to the resolver and make the request wait for it (false: no room). */
 bool
 hps_await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc)
@@ -155,16 +154,17 @@ hps_token_valid(struct hp_session *s)
 	hps_await_clear(s);
 	if (s->tok_has_key) {
 		uint64_t now_ms = hp_dp_now_ns(rte_rdtsc()) / 1000000;
-		enum hp_dedup_result d = hp_dedup_check_insert(hp_dp.dedup, s->tok_key, now_ms,
-							       s->tok_ttl_ms);
+		enum hp_dedup_result d =
+			hp_dedup_check_insert(hp_dp.dedup, s->tok_key, now_ms, s->tok_ttl_ms);
 
 		if (d == HP_DEDUP_DUPLICATE) {
 			hps_global_finish(s, HP_EV_DUPLICATE, HP_EV_R_DUPLICATE);
 			return;
 		}
 		if (d != HP_DEDUP_FIRST) {
-			hps_global_finish(s, HP_EV_REJECT, d == HP_DEDUP_FULL ? HP_EV_R_REPLAY_CACHE_FULL
-									  : HP_EV_R_REPLAY_CACHE_BUSY);
+			hps_global_finish(s, HP_EV_REJECT,
+					  d == HP_DEDUP_FULL ? HP_EV_R_REPLAY_CACHE_FULL
+							     : HP_EV_R_REPLAY_CACHE_BUSY);
 			return;
 		}
 		if (w->global_replay) {
@@ -174,7 +174,8 @@ hps_token_valid(struct hp_session *s)
 				return;
 			case HPS_GLOBAL_UNAVAILABLE:
 				if (w->global_reject) {
-					hps_global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
+					hps_global_finish(s, HP_EV_REJECT,
+							  HP_EV_R_REPLAY_UNAVAILABLE);
 					return;
 				}
 				break;
@@ -183,7 +184,6 @@ hps_token_valid(struct hp_session *s)
 	}
 	hps_global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
 }
-
 
 /* A waiting request got its verdict: its flow is idle again, or, closed meanwhile (or cut by
  * the verdict), its session goes back to the pool. */
@@ -230,7 +230,8 @@ hp_session_global_poll(struct hp_worker *w, uint64_t now)
 					hps_global_finish(s, HP_EV_REJECT, HP_EV_R_BAD_TOKEN);
 				} else {
 					w->ctr.c[HP_CTR_TOKEN_UNAVAILABLE]++;
-					hps_global_finish(s, HP_EV_REJECT, HP_EV_R_TOKEN_UNAVAILABLE);
+					hps_global_finish(s, HP_EV_REJECT,
+							  HP_EV_R_TOKEN_UNAVAILABLE);
 				}
 			} else if (ans[i].result == HP_GA_FIRST) {
 				w->ctr.c[HP_CTR_REPLAY_GLOBAL_FIRST]++;

@@ -89,8 +89,10 @@ void
 hps_event_count(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r)
 {
 	static const enum hp_ctr vctr[] = {
-		[HP_EV_ACCEPT] = HP_CTR_VERDICT_ACCEPT, [HP_EV_REJECT] = HP_CTR_VERDICT_REJECT,
-		[HP_EV_DUPLICATE] = HP_CTR_VERDICT_DUPLICATE, [HP_EV_PASS] = HP_CTR_VERDICT_PASS,
+		[HP_EV_ACCEPT] = HP_CTR_VERDICT_ACCEPT,
+		[HP_EV_REJECT] = HP_CTR_VERDICT_REJECT,
+		[HP_EV_DUPLICATE] = HP_CTR_VERDICT_DUPLICATE,
+		[HP_EV_PASS] = HP_CTR_VERDICT_PASS,
 	};
 	struct hp_worker *w = s->w;
 
@@ -98,7 +100,8 @@ hps_event_count(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r)
 	w->ctr.c[HP_CTR_REASON_BASE + r]++;
 	{
 		uint64_t ns = (uint64_t)(((unsigned __int128)(rte_rdtsc() - s->seg_tsc) *
-					  hp_dp.tsc_mult) >> 32);
+					  hp_dp.tsc_mult) >>
+					 32);
 
 		w->ctr.lat[hp_lat_bucket(ns)]++;
 		w->ctr.lat_sum_ns += ns;
@@ -106,7 +109,7 @@ hps_event_count(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r)
 	if (s->ep != NULL && v != HP_EV_PASS) { /* pass: a routed request cut short (incomplete) */
 		uint64_t *ec = s->eps->w[w->id].ep_ctr[s->ep->index];
 
-		ec[v == HP_EV_ACCEPT	  ? HP_EP_CTR_ACCEPT
+		ec[v == HP_EV_ACCEPT      ? HP_EP_CTR_ACCEPT
 		   : v == HP_EV_DUPLICATE ? HP_EP_CTR_DUPLICATE
 					  : HP_EP_CTR_REJECT]++;
 	}
@@ -116,7 +119,7 @@ hps_event_count(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r)
  * line itself was bad; id: the provider's delivery id, may be NULL). Ends the body hash. */
 void
 hps_event_fill(struct hp_session *s, const struct hp_http_request *req, uint16_t extra_flags,
-	   const struct hp_vspan *id, struct hp_event *e)
+	       const struct hp_vspan *id, struct hp_event *e)
 {
 	struct hp_worker *w = s->w;
 
@@ -160,8 +163,8 @@ hps_event_fill(struct hp_session *s, const struct hp_http_request *req, uint16_t
 	}
 	e->flags |= extra_flags | (uint16_t)s->req_flags;
 	if (req != NULL) {
-		span_copy(e->method, sizeof(e->method), &e->method_len, NULL, &req->method, &e->flags,
-			  HP_EV_F_METHOD_TRUNC);
+		span_copy(e->method, sizeof(e->method), &e->method_len, NULL, &req->method,
+			  &e->flags, HP_EV_F_METHOD_TRUNC);
 		span_copy(e->host, sizeof(e->host), &e->host_len, NULL, &req->host, &e->flags,
 			  HP_EV_F_HOST_TRUNC);
 		span_copy(e->uri, sizeof(e->uri), NULL, &e->uri_len, &req->target, &e->flags,
@@ -182,7 +185,7 @@ hps_event_fill(struct hp_session *s, const struct hp_http_request *req, uint16_t
 /* An event for request req: counted, filled, sent to the control thread. */
 void
 hps_request_event_id(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
-		 enum hp_ev_reason r, uint16_t extra_flags, const struct hp_vspan *id)
+		     enum hp_ev_reason r, uint16_t extra_flags, const struct hp_vspan *id)
 {
 	struct hp_event e;
 
@@ -199,7 +202,7 @@ hps_request_event_id(struct hp_session *s, const struct hp_http_request *req, en
 
 void
 hps_request_event(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
-	      enum hp_ev_reason r, uint16_t extra_flags)
+		  enum hp_ev_reason r, uint16_t extra_flags)
 {
 	hps_request_event_id(s, req, v, r, extra_flags, NULL);
 }

@@ -32,7 +32,6 @@
  * in sequence order. Reject: everything held is freed and the server is reset at the first held
  * byte. ---- */
 
-
 /* Hold the segment being fed (once; not if it already went out or cannot be kept). */
 void
 hps_hold_cur(struct hp_session *s)
@@ -54,7 +53,8 @@ hps_hold_cur(struct hp_session *s)
 	s->held[s->n_held] = s->cur;
 	s->cur_seg = s->n_held++;
 	w->held_total++;
-	if (s->cur_pkt != NULL && (!s->tmpl_valid || !hps_seq_lt(s->cur.seq, s->tmpl_pkt.tcp_seq))) {
+	if (s->cur_pkt != NULL &&
+	    (!s->tmpl_valid || !hps_seq_lt(s->cur.seq, s->tmpl_pkt.tcp_seq))) {
 		s->tmpl_m = s->cur.m;
 		s->tmpl_pkt = *s->cur_pkt;
 		s->tmpl_valid = true;
@@ -101,8 +101,8 @@ hps_hold_map(struct hp_session *s, uint32_t body_off, const uint8_t *data, uint3
 		s->ext_overflow = true;
 		return;
 	}
-	s->ext[s->n_ext++] = (struct body_ext){.body_off = body_off, .len = len, .off = off,
-					       .seg = seg};
+	s->ext[s->n_ext++] =
+		(struct body_ext){.body_off = body_off, .len = len, .off = off, .seg = seg};
 }
 
 /* Does an opaque held segment (not rewritable) carry any byte of [a, b)? */

@@ -29,11 +29,11 @@
  * but its bytes cannot be rewritten in place, so a mask that touches them fails closed. */
 struct held_seg {
 	struct rte_mbuf *m;
-	uint8_t *payload;        /* in m's only segment; NULL: opaque */
-	uint32_t seq;            /* of payload[0] */
+	uint8_t *payload; /* in m's only segment; NULL: opaque */
+	uint32_t seq;     /* of payload[0] */
 	uint16_t len;
-	uint16_t l4_off;         /* TCP header, from the frame start */
-	bool dirty;              /* masked: its checksum was adjusted */
+	uint16_t l4_off; /* TCP header, from the frame start */
+	bool dirty;      /* masked: its checksum was adjusted */
 };
 
 /* Where body bytes [body_off, body_off + len) of the held request are: payload bytes
@@ -49,57 +49,57 @@ struct hp_session {
 	struct hp_worker *w;
 	struct hp_flow *flow;
 	struct hp_http_conn *http;
-	struct hp_stream stream;        /* dir 0: client to server, 1: server to client */
+	struct hp_stream stream; /* dir 0: client to server, 1: server to client */
 	struct session_dir {
 		struct hp_session *s;
 		unsigned int dir;
-	} dctx[2];                      /* stream consumer contexts */
+	} dctx[2]; /* stream consumer contexts */
 	bool eof[2];
-	EVP_MD_CTX *sha;                /* body hash of the current request (events.body_hash) */
-	uint64_t seg_tsc;               /* rx of the segment being processed (latency) */
-	uint32_t req_flags;             /* HP_EV_F_* gathered for the current request */
+	EVP_MD_CTX *sha;    /* body hash of the current request (events.body_hash) */
+	uint64_t seg_tsc;   /* rx of the segment being processed (latency) */
+	uint32_t req_flags; /* HP_EV_F_* gathered for the current request */
 	bool hashing;
-	bool evicting;                  /* being taken back: a request in progress is refused */
+	bool evicting; /* being taken back: a request in progress is refused */
 	/* verdicts */
-	unsigned int cur_dir;           /* direction of the segment being fed (2: none) */
-	const struct hp_route_ep *ep;   /* endpoint of the current request, NULL: unrouted */
-	struct hp_ep_set *eps;          /* the endpoint set ep belongs to (holds a ref) */
-	bool decided;                   /* the current request already has its verdict */
-	bool pending;                   /* a reject to carry out on the current segment */
-	bool rejected;                  /* a reject was carried out (bridge: the flow is cut) */
+	unsigned int cur_dir;         /* direction of the segment being fed (2: none) */
+	const struct hp_route_ep *ep; /* endpoint of the current request, NULL: unrouted */
+	struct hp_ep_set *eps;        /* the endpoint set ep belongs to (holds a ref) */
+	bool decided;                 /* the current request already has its verdict */
+	bool pending;                 /* a reject to carry out on the current segment */
+	bool rejected;                /* a reject was carried out (bridge: the flow is cut) */
 	enum hp_ev_reason rej_reason;
 	bool rej_respond, rej_reset_server, rej_active;
-	bool pii_valid;                 /* w->pii_res holds this request's scan */
+	bool pii_valid;                    /* w->pii_res holds this request's scan */
 	const struct hp_http_request *req; /* between on_request_headers and its end */
 	/* PII hold (bridge, endpoints that mask or block): see hold_*() */
-	bool holding;                   /* the current request's body segments are held */
-	bool hold_overflow;             /* a segment found held[] full */
-	bool ext_overflow;              /* ext[] full: the body's map is incomplete */
-	bool masked_valid;              /* [masked_lo, masked_hi) went out masked */
-	int32_t cur_seg;                /* index in held[] of the segment being fed, -1 */
-	bool cur_consumed;              /* ... which a release or reject sent or freed */
+	bool holding;       /* the current request's body segments are held */
+	bool hold_overflow; /* a segment found held[] full */
+	bool ext_overflow;  /* ext[] full: the body's map is incomplete */
+	bool masked_valid;  /* [masked_lo, masked_hi) went out masked */
+	int32_t cur_seg;    /* index in held[] of the segment being fed, -1 */
+	bool cur_consumed;  /* ... which a release or reject sent or freed */
 	uint16_t n_held, n_ext;
 	uint32_t masked_lo, masked_hi;
-	struct held_seg cur;            /* the client segment being fed (when holdable) */
+	struct held_seg cur; /* the client segment being fed (when holdable) */
 	bool cur_holdable;
-	struct held_seg *held;          /* w->hold_max */
-	struct body_ext *ext;           /* w->ext_max */
-	uint8_t *body_buf;              /* the parser's body copy (masked in place) */
-	uint32_t masked_bytes;          /* of the current request */
+	struct held_seg *held; /* w->hold_max */
+	struct body_ext *ext;  /* w->ext_max */
+	uint8_t *body_buf;     /* the parser's body copy (masked in place) */
+	uint32_t masked_bytes; /* of the current request */
 	/* shared replay check (replay_cache.global): the request waits for Redis's answer, its
 	 * event built, its segments held (bridge) */
 	bool awaiting;
-	uint8_t await_kind;             /* enum hp_gquery_kind */
-	bool tok_has_key;               /* token: the replay key to record once it is valid */
+	uint8_t await_kind; /* enum hp_gquery_kind */
+	bool tok_has_key;   /* token: the replay key to record once it is valid */
 	uint8_t tok_key[HP_DEDUP_KEY_LEN];
 	uint64_t tok_ttl_ms;
 	uint32_t await_slot, await_gen;
-	uint64_t await_tsc;             /* seg_tsc of the completing segment (latency) */
+	uint64_t await_tsc; /* seg_tsc of the completing segment (latency) */
 	struct hp_event aev;
-	const struct hp_pkt *cur_pkt;   /* decode of the segment being fed */
-	bool tmpl_valid;                /* tmpl_m/tmpl_pkt: the held client segment with the */
-	struct rte_mbuf *tmpl_m;        /* highest sequence number, template of the RST and */
-	struct hp_pkt tmpl_pkt;         /* answer of a reject decided after its burst */
+	const struct hp_pkt *cur_pkt; /* decode of the segment being fed */
+	bool tmpl_valid;              /* tmpl_m/tmpl_pkt: the held client segment with the */
+	struct rte_mbuf *tmpl_m;      /* highest sequence number, template of the RST and */
+	struct hp_pkt tmpl_pkt;       /* answer of a reject decided after its burst */
 };
 
 /* A PII result has a match of an entity in set. */
@@ -135,13 +135,14 @@ void hps_accept(struct hp_session *s, const struct hp_http_request *req, bool ma
  * verdict is decided then; masked now if mask (released with the answer), its event built
  * now (the request's bytes will be gone by then). */
 void hps_wait(struct hp_session *s, const struct hp_http_request *req, bool mask, uint16_t flags,
-		const struct hp_vspan *id);
+	      const struct hp_vspan *id);
 /* Carry out a pending reject on segment m (see dp_session_verdict.c). */
 enum hp_verdict hps_reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m,
-		const uint8_t *data, const struct hp_pkt *pkt);
+			       const uint8_t *data, const struct hp_pkt *pkt);
 /* A packet of a cut flow (bridge): dropped, with the RSTs that let both ends go. */
 enum hp_verdict hps_cut_flow_packet(struct hp_worker *w, struct hp_flow *f, unsigned int dir,
-		struct rte_mbuf *m, const uint8_t *data, const struct hp_pkt *pkt);
+				    struct rte_mbuf *m, const uint8_t *data,
+				    const struct hp_pkt *pkt);
 
 /* waiting for the control thread (dp_session_await.c) */
 /* Put a query to the resolver and make the request wait for it (false: no room). */
@@ -149,7 +150,7 @@ bool hps_await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_t
 void hps_await_clear(struct hp_session *s);
 /* Ask the resolver whether another appliance saw key (replay_cache.global). */
 enum hps_global_ask hps_global_ask(struct hp_session *s, const uint8_t key[HP_DEDUP_KEY_LEN],
-		uint64_t ttl_ms);
+				   uint64_t ttl_ms);
 void hps_global_finish(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r);
 void hps_await_give_up(struct hp_session *s);
 void hps_token_valid(struct hp_session *s);
@@ -163,7 +164,7 @@ void hps_hold_map(struct hp_session *s, uint32_t body_off, const uint8_t *data, 
  * sent or held opaque). */
 bool hps_hold_mask_ok(const struct hp_session *s, const struct hp_pii_result *r, uint64_t set);
 uint32_t hps_hold_mask(struct hp_session *s, const struct hp_http_request *req,
-		const struct hp_pii_result *r, uint64_t set);
+		       const struct hp_pii_result *r, uint64_t set);
 void hps_hold_reset(struct hp_session *s);
 void hps_hold_release(struct hp_session *s);
 bool hps_hold_drop(struct hp_session *s, uint32_t *first);
@@ -172,11 +173,12 @@ bool hps_hold_drop(struct hp_session *s, uint32_t *first);
 void hps_event_emit(struct hp_session *s, struct hp_event *e);
 void hps_event_count(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r);
 void hps_event_fill(struct hp_session *s, const struct hp_http_request *req, uint16_t extra_flags,
-		const struct hp_vspan *id, struct hp_event *e);
+		    const struct hp_vspan *id, struct hp_event *e);
 void hps_request_event_id(struct hp_session *s, const struct hp_http_request *req,
-		enum hp_ev_verdict v, enum hp_ev_reason r, uint16_t extra_flags, const struct hp_vspan *id);
+			  enum hp_ev_verdict v, enum hp_ev_reason r, uint16_t extra_flags,
+			  const struct hp_vspan *id);
 void hps_request_event(struct hp_session *s, const struct hp_http_request *req,
-		enum hp_ev_verdict v, enum hp_ev_reason r, uint16_t extra_flags);
+		       enum hp_ev_verdict v, enum hp_ev_reason r, uint16_t extra_flags);
 
 /* lifecycle (dp_session.c) */
 bool hps_hold_make_room(struct hp_worker *w);

@@ -31,7 +31,7 @@
  * held until now), see hps_reject_act(). */
 void
 hps_reject(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
-       enum hp_ev_reason r, uint16_t flags, const struct hp_vspan *id)
+	   enum hp_ev_reason r, uint16_t flags, const struct hp_vspan *id)
 {
 	const struct hp_route_ep *ep = s->ep;
 
@@ -78,7 +78,7 @@ hps_wait(struct hp_session *s, const struct hp_http_request *req, bool mask, uin
  * (RSTs both ways, sent out of the port the segment came in on). */
 enum hp_verdict
 hps_reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, const uint8_t *data,
-	   const struct hp_pkt *pkt)
+	       const struct hp_pkt *pkt)
 {
 	struct hp_flow *f = s->flow;
 	uint32_t cseq = pkt->tcp_seq + ((pkt->tcp_flags & HP_TCP_SYN) ? 1 : 0);
@@ -136,10 +136,10 @@ hps_reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, co
  * (the client reconnects) instead of retransmitting into a drop. */
 enum hp_verdict
 hps_cut_flow_packet(struct hp_worker *w, struct hp_flow *f, unsigned int dir, struct rte_mbuf *m,
-		const uint8_t *data, const struct hp_pkt *pkt)
+		    const uint8_t *data, const struct hp_pkt *pkt)
 {
-	uint32_t next = pkt->tcp_seq + pkt->payload_len +
-			((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0) + ((pkt->tcp_flags & HP_TCP_SYN) ? 1 : 0);
+	uint32_t next = pkt->tcp_seq + pkt->payload_len + ((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0) +
+			((pkt->tcp_flags & HP_TCP_SYN) ? 1 : 0);
 
 	if (!w->is_bridge)
 		return HP_VERDICT_FORWARD; /* tap: nothing to stop, nothing sent */

@@ -57,7 +57,7 @@ struct hp_req_ctx {
 	struct hp_session *s;
 	const struct hp_http_request *req;
 	const struct hp_route_ep *ep;
-	uint64_t now_ns;                 /* wall clock (hp_dp_now_ns) when the verdict began */
+	uint64_t now_ns; /* wall clock (hp_dp_now_ns) when the verdict began */
 	/* outputs of earlier stages */
 	struct hp_verify_out vout;       /* verify: webhook id, signed timestamp (.result OK when
 					  * the endpoint verifies nothing) */
@@ -100,14 +100,14 @@ void hp_stages_verdict(struct hp_session *s, const struct hp_http_request *req);
  * stages that apply to it, in order, each with its state (NULL: none). */
 struct hp_ep_stages {
 	uint8_t n;
-	uint8_t id[HP_STAGE_MAX];    /* index in hp_stages[] */
-	void *state[HP_STAGE_MAX];   /* by position in id[] */
+	uint8_t id[HP_STAGE_MAX];  /* index in hp_stages[] */
+	void *state[HP_STAGE_MAX]; /* by position in id[] */
 };
 
 /* Fill st for ep (ep_init of each stage that applies): 0, or -1 with a message (what was
  * made is freed). */
-int hp_stages_ep_init(const struct hp_route_ep *ep, int socket, struct hp_ep_stages *st,
-		      char *err, size_t errlen);
+int hp_stages_ep_init(const struct hp_route_ep *ep, int socket, struct hp_ep_stages *st, char *err,
+		      size_t errlen);
 void hp_stages_ep_free(struct hp_ep_stages *st);
 
 /* The replay key of the request (dp_stage_dedup.c; the token stage takes it before waiting):

@@ -20,8 +20,7 @@ pii_scan_applies(const struct hp_route_ep *ep)
 
 /* Hyperscan scratch of this worker for the endpoint's database. */
 static int
-pii_scan_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err,
-		 size_t errlen)
+pii_scan_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err, size_t errlen)
 {
 	struct hp_pii_scratch *scr = NULL;
 

@@ -43,8 +43,8 @@ token_run(struct hp_req_ctx *c, void *state)
 	v = h->value.p;
 	n = h->value.len;
 	if (ep->token_plen != 0) {
-		if (n <= ep->token_plen || strncasecmp((const char *)v, ep->token_prefix,
-						       ep->token_plen) != 0)
+		if (n <= ep->token_plen ||
+		    strncasecmp((const char *)v, ep->token_prefix, ep->token_plen) != 0)
 			return hp_stage_refuse(c, HP_EV_REJECT, HP_EV_R_MISSING_TOKEN);
 		v += ep->token_plen;
 		n -= ep->token_plen;

@@ -17,6 +17,8 @@ extern const struct hp_stage hp_stage_limits, hp_stage_pii_scan, hp_stage_verify
 
 /* The order is meaning: PII actions decide on the signed bytes (after verify); the replay
  * cache records only what every other check accepted. */
+/* one stage per line */
+/* clang-format off */
 const struct hp_stage *const hp_stages[] = {
 	&hp_stage_limits,
 	&hp_stage_pii_scan,
@@ -25,6 +27,7 @@ const struct hp_stage *const hp_stages[] = {
 	&hp_stage_token,
 	&hp_stage_dedup,
 };
+/* clang-format on */
 const unsigned int hp_n_stages = RTE_DIM(hp_stages);
 
 _Static_assert(RTE_DIM(hp_stages) <= HP_STAGE_MAX, "HP_STAGE_MAX");

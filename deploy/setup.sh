@@ -5,8 +5,8 @@
 set -euo pipefail
 
 PKGS=(
-    # build
-    build-essential meson ninja-build pkg-config clang
+    # build; lint (deploy/lint.sh)
+    build-essential meson ninja-build pkg-config clang clang-format codespell
     # run: DPDK (libs, PMDs incl. net_pcap/af_packet/ring/null/tap) and its tools (testpmd)
     dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
     libyaml-dev libssl-dev libhyperscan-dev

@@ -14,6 +14,10 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build
 
+# codespell and clang-format (deploy/lint.sh): a failure fails the run, after the tests
+lint_status=0
+deploy/lint.sh || lint_status=1
+
 status=0
 meson test -C build --print-errorlogs --num-processes 2 "$@" || status=1
 cp build/meson-logs/testlog.json build/testlog-main.json
@@ -45,4 +49,5 @@ for path in sys.argv[1:]:
             failed += 1
 print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
 PY
-[ "$status" -eq 0 ] && [ "$fuzz_status" -eq 0 ]
+[ "$lint_status" -eq 0 ] || echo "lint failed (deploy/lint.sh)"
+[ "$status" -eq 0 ] && [ "$fuzz_status" -eq 0 ] && [ "$lint_status" -eq 0 ]
