@@ -106,8 +106,8 @@ struct hp_session {
 static inline bool
 hps_pii_hits(const struct hp_pii_result *r, uint64_t set)
 {
-	for (unsigned int k = 0; set != 0 && k < HP_PII_MAX_ENTITIES; k++)
-		if ((set >> k & 1) && r->count[k] != 0)
+	for (uint64_t b = set; b != 0; b &= b - 1) /* only the set's bits, lowest first */
+		if (r->count[__builtin_ctzll(b)] != 0)
 			return true;
 	return false;
 }

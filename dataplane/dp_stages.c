@@ -47,7 +47,6 @@ hp_stages_verdict(struct hp_session *s, const struct hp_http_request *req)
 	};
 
 	c.now_ns = hp_dp_now_ns(rte_rdtsc());
-	s->pii_valid = false;
 	s->await_tsc = s->seg_tsc; /* if the verdict has to wait: latency from here */
 	for (unsigned int i = 0; i < st->n; i++) {
 		switch (hp_stages[st->id[i]]->run(&c, st->state[i])) {
