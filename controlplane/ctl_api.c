@@ -124,14 +124,14 @@ route_ready(struct api_reply *r)
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
 		struct rte_eth_link l;
 
-		if (!hp_dp.ports[p].used)
+		if (hp_dp_port(p) == NULL)
 			continue;
 		if (rte_eth_link_get_nowait(p, &l) != 0 || l.link_status != RTE_ETH_LINK_UP)
 			links = false;
 	}
-	json_object_set_new(checks, "workers", json_string(hp_dp.stop ? "stopping" : "ok"));
+	json_object_set_new(checks, "workers", json_string(hp_dp_stopping() ? "stopping" : "ok"));
 	json_object_set_new(checks, "ports", json_string(links ? "ok" : "link down"));
-	ok = !hp_dp.stop && links;
+	ok = !hp_dp_stopping() && links;
 	reply_json(r, ok ? 200 : 503, json_pack("{s:b,s:o}", "ready", ok, "checks", checks));
 }
 

@@ -523,7 +523,7 @@ cfg_get_path(json_t *d, const char *path, json_t **parent, char *last, size_t la
 static json_int_t
 limit_value(const char *key)
 {
-	const struct hp_config *c = hp_dp.cfg;
+	const struct hp_config *c = hp_dp_config();
 
 	if (!strcmp(key, "dataplane.flows.timeout_syn_s"))
 		return c->dataplane.flows.timeout_syn_s;

@@ -240,7 +240,7 @@ jb_addr(struct jbuf *b, uint8_t family, const uint8_t *addr, uint16_t port)
 static const char *
 pii_name(unsigned int id)
 {
-	const struct hp_pii_global_config *pg = &hp_dp.cfg->pii;
+	const struct hp_pii_global_config *pg = &hp_dp_config()->pii;
 
 	if (id < HP_PII__BUILTIN_COUNT)
 		return hp_pii_entity_name(NULL, id);
@@ -408,8 +408,8 @@ hp_ctl_events_drain(unsigned int budget)
 
 	if (!ev_on)
 		return 0;
-	for (unsigned int w = 0; w < hp_dp.n_workers; w++) {
-		struct rte_ring *r = hp_dp.workers[w]->ev_ring;
+	for (unsigned int w = 0; w < hp_dp_n_workers(); w++) {
+		struct rte_ring *r = hp_dp_event_ring(w);
 		unsigned int n;
 
 		if (r == NULL)

@@ -128,7 +128,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 
 	unsigned int drained = 0;
 
-	while (!hp_dp.stop) {
+	while (!hp_dp_stopping()) {
 		/* a full drain budget means more is waiting: do not sleep */
 		hp_ctl_api_poll(drained >= DRAIN_BUDGET ? 0 : 1);
 		if (o->exit_idle_ms && hp_dp_idle_for(o->exit_idle_ms)) {

@@ -20,7 +20,7 @@
 #include "ctl.h"
 #include "dedup.h"
 #include "dp.h"
-#include "dp_flow.h"
+#include "stream_reasm.h"
 
 /* ---- Prometheus text format 0.0.4 ----------------------------------------------------------
  * https://prometheus.io/docs/instrumenting/exposition_formats/ : one "# HELP" and one
@@ -187,7 +187,7 @@ prom_ports(FILE *f)
 	if (st == NULL)
 		return -ENOMEM;
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++)
-		ok[p] = hp_dp.ports[p].used && rte_eth_stats_get(p, &st[p]) == 0;
+		ok[p] = hp_dp_port(p) != NULL && rte_eth_stats_get(p, &st[p]) == 0;
 	for (size_t i = 0; i < RTE_DIM(fields); i++) {
 		snprintf(name, sizeof(name), "hookpath_port_%s_total", fields[i].name);
 		prom_family(f, name, "counter", fields[i].help);
@@ -195,7 +195,7 @@ prom_ports(FILE *f)
 			if (!ok[p])
 				continue;
 			fprintf(f, "%s{port=\"%u\",name=\"", name, p);
-			prom_label_value(f, hp_dp.ports[p].name);
+			prom_label_value(f, hp_dp_port(p)->name);
 			fprintf(f, "\"} %" PRIu64 "\n",
 				*(const uint64_t *)((const char *)&st[p] + fields[i].off));
 		}
@@ -257,7 +257,7 @@ prom_endpoints(FILE *f)
 		{"reject", HP_EP_CTR_REJECT},
 		{"duplicate", HP_EP_CTR_DUPLICATE},
 	};
-	uint32_t n = hp_dp.cfg != NULL ? hp_dp.cfg->n_endpoints : 0;
+	uint32_t n = hp_dp_config() != NULL ? hp_dp_config()->n_endpoints : 0;
 	uint64_t(*ec)[HP_EP_CTR__MAX];
 
 	if (n == 0)
@@ -271,13 +271,13 @@ prom_endpoints(FILE *f)
 		    "Requests routed to the endpoint.");
 	for (uint32_t i = 0; i < n; i++)
 		prom_sample(f, "hookpath_endpoint_requests_total", "endpoint",
-			    hp_dp.cfg->endpoints[i].name, ec[i][HP_EP_CTR_REQUESTS]);
+			    hp_dp_config()->endpoints[i].name, ec[i][HP_EP_CTR_REQUESTS]);
 	prom_family(f, "hookpath_endpoint_verdicts_total", "counter",
 		    "Requests routed to the endpoint, by verdict.");
 	for (uint32_t i = 0; i < n; i++) {
 		for (size_t v = 0; v < RTE_DIM(verdicts); v++) {
 			fputs("hookpath_endpoint_verdicts_total{endpoint=\"", f);
-			prom_label_value(f, hp_dp.cfg->endpoints[i].name);
+			prom_label_value(f, hp_dp_config()->endpoints[i].name);
 			fprintf(f, "\",verdict=\"%s\"} %" PRIu64 "\n", verdicts[v].verdict,
 				ec[i][verdicts[v].ctr]);
 		}
@@ -292,9 +292,9 @@ prom_replay_cache(FILE *f)
 	struct hp_dedup_stats ds;
 	struct hp_ctl_replay_stats rs;
 
-	if (hp_dp.dedup == NULL)
+	if (hp_dp_replay_cache() == NULL)
 		return;
-	hp_dedup_get_stats(hp_dp.dedup, &ds);
+	hp_dedup_get_stats(hp_dp_replay_cache(), &ds);
 	prom_family(f, "hookpath_replay_cache_entries", "gauge",
 		    "Replay cache entries present (live or expired, not yet swept).");
 	prom_sample(f, "hookpath_replay_cache_entries", NULL, NULL, ds.entries);
@@ -356,7 +356,7 @@ hp_ctl_metrics_render(size_t *len)
 	}
 	hp_dp_counters(cur);
 	prom_family(f, "hookpath_workers", "gauge", "Worker lcores running the dataplane.");
-	prom_sample(f, "hookpath_workers", NULL, NULL, hp_dp.n_workers);
+	prom_sample(f, "hookpath_workers", NULL, NULL, hp_dp_n_workers());
 	prom_family(f, "hookpath_flows_active", "gauge", "TCP flows tracked now.");
 	prom_sample(f, "hookpath_flows_active", NULL, NULL, hp_dp_flows_active());
 	prom_counters(f, cur);
@@ -477,16 +477,15 @@ tel_stats_locked(const char *params, struct rte_tel_data *d)
 
 		errno = 0;
 		w = strtoul(params, &end, 10);
-		if (errno != 0 || end == params || *end != '\0' || w >= hp_dp.n_workers ||
-		    hp_dp.workers[w] == NULL) {
+		if (errno != 0 || end == params || *end != '\0' || w >= hp_dp_n_workers() ||
+		    hp_dp_worker_counters_add((unsigned int)w, c) != 0) {
 			free(c);
 			return -EINVAL;
 		}
-		hp_counters_add(c, &hp_dp.workers[w]->ctr);
 		ret = tel_counters(d, c, 1);
 	} else {
 		hp_dp_counters(c);
-		ret = tel_counters(d, c, hp_dp.n_workers);
+		ret = tel_counters(d, c, hp_dp_n_workers());
 	}
 	free(c);
 	return ret;
@@ -504,16 +503,15 @@ tel_flows_locked(struct rte_tel_data *d)
 	if (active == NULL)
 		return -ENOMEM;
 	rte_tel_data_start_array(active, RTE_TEL_U64_VAL);
-	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
-		const struct hp_worker *w = hp_dp.workers[i];
-		uint64_t n = w != NULL ? hp_flow_count(w) : 0;
+	for (unsigned int i = 0; i < hp_dp_n_workers(); i++) {
+		uint64_t n = hp_dp_worker_flows(i);
 
 		rte_tel_data_add_array_u64(active, n);
 		total += n;
 	}
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "workers", hp_dp.n_workers);
-	rte_tel_data_add_dict_u64(d, "max", hp_dp.cfg != NULL ? hp_dp.cfg->dataplane.flows.max : 0);
+	rte_tel_data_add_dict_u64(d, "workers", hp_dp_n_workers());
+	rte_tel_data_add_dict_u64(d, "max", hp_dp_config() != NULL ? hp_dp_config()->dataplane.flows.max : 0);
 	rte_tel_data_add_dict_u64(d, "total", total);
 	if (rte_tel_data_add_dict_container(d, "active", active, 0) != 0) {
 		rte_tel_data_free(active);

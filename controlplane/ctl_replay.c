@@ -85,7 +85,7 @@ static uint64_t
 now_ms(void)
 {
 	/* the workers' clock: expiries are absolute times on it */
-	return hp_dp_now_ns(rte_rdtsc()) / 1000000;
+	return hp_dp_wall_ns(rte_rdtsc()) / 1000000;
 }
 
 static double
@@ -146,7 +146,7 @@ hp_ctl_replay_load(const struct hp_config *cfg, char *err, size_t errlen)
 	if (check_dir(rp.path, err, errlen) != 0)
 		return -1;
 	now = now_ms();
-	n = hp_dedup_load(hp_dp.dedup, rp.path, now, &info, lerr, sizeof(lerr));
+	n = hp_dedup_load(hp_dp_replay_cache(), rp.path, now, &info, lerr, sizeof(lerr));
 	if (n < 0) {
 		snprintf(err, errlen, "refusing to start: %s. An empty replay cache would accept "
 			 "again every webhook delivered before the restart (within its tolerance "
@@ -185,7 +185,7 @@ hp_ctl_replay_tick(void)
 			return;
 		rp.begun_tsc = now;
 		rp.next_tsc = now + rp.interval_tsc;
-		rp.snap = hp_dedup_save_begin(hp_dp.dedup, rp.path, now_ms(), err, sizeof(err));
+		rp.snap = hp_dedup_save_begin(hp_dp_replay_cache(), rp.path, now_ms(), err, sizeof(err));
 		if (rp.snap == NULL) {
 			count_saved(-1);
 			HP_LOG(ERR, "replay cache: periodic snapshot not written: %s\n", err);
@@ -225,7 +225,7 @@ hp_ctl_replay_save(void)
 	/* a periodic one in progress is superseded by this complete one */
 	hp_dedup_save_abort(rp.snap);
 	rp.snap = NULL;
-	n = hp_dedup_save(hp_dp.dedup, rp.path, now_ms(), err, sizeof(err));
+	n = hp_dedup_save(hp_dp_replay_cache(), rp.path, now_ms(), err, sizeof(err));
 	count_saved(n);
 	if (n < 0)
 		HP_LOG(ERR, "replay cache: NOT saved, a restart will accept again what was "

@@ -10,7 +10,7 @@
  * Tokens (endpoints[].token): the token's SHA-256 is looked up in Redis (L2,
  * `GET hookpath:token:<hex>`: the endpoint name, "" = known refused), then in Postgres (L3,
  * hookpath_tokens: not revoked, not expired); the answer is written back to L2 and into the
- * workers' lock-free L1 (hp_dp.tokens) with tokens.cache_ttl_s (refused: negative_ttl_s), so
+ * workers' lock-free L1 (hp_dp_token_l1()) with tokens.cache_ttl_s (refused: negative_ttl_s), so
  * a revocation in L3 (with the L2 key deleted) reaches every worker within cache_ttl_s. Expired
  * L1 entries are deleted once a second (RCU: freed after every worker's quiescent state).
  *
@@ -34,6 +34,7 @@
 #include "ctl.h"
 #include "ctl_sink.h"
 #include "dp.h"
+#include "dp_resolver_msg.h"
 
 #define RES_BURST 256
 
@@ -105,9 +106,9 @@ res_connect(void)
 	return true;
 }
 
-/* Answer n queries of worker w. */
+/* Answer n queries of a worker on its ring ga. */
 static void
-res_batch(struct hp_worker *w, const struct hp_gquery *q, unsigned int n)
+res_batch(struct rte_ring *ga, const struct hp_gquery *q, unsigned int n)
 {
 	struct hp_ganswer a[RES_BURST];
 	unsigned int got = 0;
@@ -163,7 +164,7 @@ res_batch(struct hp_worker *w, const struct hp_gquery *q, unsigned int n)
 			res.unavailable++;
 	}
 	/* the ring holds twice max_pending: every query in flight has room for its answer */
-	rte_ring_sp_enqueue_burst_elem(w->ga, a, sizeof(a[0]), n, NULL);
+	rte_ring_sp_enqueue_burst_elem(ga, a, sizeof(a[0]), n, NULL);
 }
 
 /* ---- tokens ---- */
@@ -300,10 +301,10 @@ tok_lookup(const uint8_t *key, char *name, size_t nlen)
 }
 
 static void
-tok_batch(struct hp_worker *w, const struct hp_gquery *q, unsigned int n)
+tok_batch(struct rte_ring *ga, const struct hp_gquery *q, unsigned int n)
 {
 	struct hp_ganswer a[RES_BURST];
-	uint64_t now_ms = hp_dp_now_ns(rte_rdtsc()) / 1000000 - hp_dp.token_base_ms;
+	uint64_t now_ms = hp_dp_wall_ns(rte_rdtsc()) / 1000000 - hp_dp_token_base_ms();
 
 	for (unsigned int i = 0; i < n; i++) {
 		char name[HP_CFG_NAME_LEN] = "";
@@ -319,28 +320,28 @@ tok_batch(struct hp_worker *w, const struct hp_gquery *q, unsigned int n)
 		if (known == 0)
 			res.tok_unknown++;
 		a[i].result = known > 0 && tag == q[i].tag ? HP_GA_TOKEN_VALID : HP_GA_TOKEN_INVALID;
-		if (hp_dp.tokens != NULL &&
-		    rte_hash_add_key_data(hp_dp.tokens, q[i].key, (void *)(uintptr_t)hp_token_l1_pack(
+		if (hp_dp_token_l1() != NULL &&
+		    rte_hash_add_key_data(hp_dp_token_l1(), q[i].key, (void *)(uintptr_t)hp_token_l1_pack(
 			    known > 0, tag, now_ms + 1000ULL * (known > 0 ? res.cache_ttl_s
 								    : res.negative_ttl_s))) != 0)
 			res.l1_full++;
 	}
 	res.tok_queries += n;
-	rte_ring_sp_enqueue_burst_elem(w->ga, a, sizeof(a[0]), n, NULL);
+	rte_ring_sp_enqueue_burst_elem(ga, a, sizeof(a[0]), n, NULL);
 }
 
 /* Delete expired L1 entries (the resolver is the table's only writer). */
 static void
 tok_sweep(void)
 {
-	uint64_t now_ms = hp_dp_now_ns(rte_rdtsc()) / 1000000 - hp_dp.token_base_ms;
+	uint64_t now_ms = hp_dp_wall_ns(rte_rdtsc()) / 1000000 - hp_dp_token_base_ms();
 	const void *key;
 	void *data;
 	uint32_t next = 0;
 	uint8_t dead[64][32];
 	unsigned int nd = 0;
 
-	while (rte_hash_iterate(hp_dp.tokens, &key, &data, &next) >= 0) {
+	while (rte_hash_iterate(hp_dp_token_l1(), &key, &data, &next) >= 0) {
 		if (((uint64_t)(uintptr_t)data & ((1ULL << 40) - 1)) > now_ms)
 			continue;
 		memcpy(dead[nd++], key, 32);
@@ -348,7 +349,7 @@ tok_sweep(void)
 			break;
 	}
 	for (unsigned int i = 0; i < nd; i++)
-		if (rte_hash_del_key(hp_dp.tokens, dead[i]) >= 0)
+		if (rte_hash_del_key(hp_dp_token_l1(), dead[i]) >= 0)
 			res.l1_expired++;
 }
 
@@ -368,13 +369,13 @@ res_thread(void *arg)
 	while (!res.stop) {
 		unsigned int got = 0;
 
-		for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
-			struct hp_worker *w = hp_dp.workers[i];
+		for (unsigned int i = 0; i < hp_dp_n_workers(); i++) {
+			struct rte_ring *gq, *ga;
 			unsigned int n;
 
-			if (w == NULL || w->gq == NULL)
+			if (!hp_dp_resolver_rings(i, &gq, &ga))
 				continue;
-			n = rte_ring_sc_dequeue_burst_elem(w->gq, q, sizeof(q[0]), RES_BURST, NULL);
+			n = rte_ring_sc_dequeue_burst_elem(gq, q, sizeof(q[0]), RES_BURST, NULL);
 			got += n;
 			/* runs of one kind, in order */
 			for (unsigned int k = 0; k < n;) {
@@ -383,13 +384,13 @@ res_thread(void *arg)
 				while (e < n && q[e].kind == q[k].kind)
 					e++;
 				if (q[k].kind == HP_GQ_TOKEN)
-					tok_batch(w, q + k, e - k);
+					tok_batch(ga, q + k, e - k);
 				else
-					res_batch(w, q + k, e - k);
+					res_batch(ga, q + k, e - k);
 				k = e;
 			}
 		}
-		if (hp_dp.tokens != NULL && mono_ns() - res.last_sweep_ns > 1000000000ULL) {
+		if (hp_dp_token_l1() != NULL && mono_ns() - res.last_sweep_ns > 1000000000ULL) {
 			res.last_sweep_ns = mono_ns();
 			tok_sweep();
 		}

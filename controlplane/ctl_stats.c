@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "dedup.h"
 #include "dp.h"
+#include "stream_reasm.h"
 
 void
 hp_ctl_stats_line(FILE *out)
@@ -59,17 +60,17 @@ hp_ctl_summary(FILE *out)
 	struct hp_counters cur;
 
 	hp_dp_counters(&cur);
-	fprintf(out, "hookpath summary (%u worker%s)\n", hp_dp.n_workers,
-		hp_dp.n_workers == 1 ? "" : "s");
+	fprintf(out, "hookpath summary (%u worker%s)\n", hp_dp_n_workers(),
+		hp_dp_n_workers() == 1 ? "" : "s");
 	fprintf(out, "  %-4s %-24s %14s %14s %10s %10s %10s\n", "port", "name", "rx_packets",
 		"tx_packets", "rx_missed", "rx_nombuf", "tx_errors");
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
 		struct rte_eth_stats st;
 
-		if (!hp_dp.ports[p].used || rte_eth_stats_get(p, &st) != 0)
+		if (hp_dp_port(p) == NULL || rte_eth_stats_get(p, &st) != 0)
 			continue;
 		fprintf(out, "  %-4u %-24s %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64
-			" %10" PRIu64 "\n", p, hp_dp.ports[p].name, st.ipackets, st.opackets,
+			" %10" PRIu64 "\n", p, hp_dp_port(p)->name, st.ipackets, st.opackets,
 			st.imissed, st.rx_nombuf, st.oerrors);
 	}
 	fprintf(out, "  TCP flows tracked: %" PRIu64 "\n", hp_dp_flows_active());
@@ -109,20 +110,20 @@ hp_ctl_stats_json(size_t *len)
 	if (f == NULL)
 		return NULL;
 	hp_dp_counters(&cur);
-	fprintf(f, "{\"workers\": %u, \"dispatch\": %s, \"ports\": [", hp_dp.n_workers,
-		hp_dp.dispatch ? "true" : "false");
+	fprintf(f, "{\"workers\": %u, \"dispatch\": %s, \"ports\": [", hp_dp_n_workers(),
+		hp_dp_dispatch() ? "true" : "false");
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
 		struct rte_eth_stats st;
 
-		if (!hp_dp.ports[p].used || rte_eth_stats_get(p, &st) != 0)
+		if (hp_dp_port(p) == NULL || rte_eth_stats_get(p, &st) != 0)
 			continue;
 		fprintf(f, "%s\n  {\"port\": %u, \"name\": \"%s\", \"rx_queues\": %u, "
 			"\"tx_queues\": %u, \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
 			", \"tx_packets\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
 			", \"rx_missed\": %" PRIu64 ", \"rx_errors\": %" PRIu64
 			", \"rx_nombuf\": %" PRIu64 ", \"tx_errors\": %" PRIu64 "}",
-			first ? "" : ",", p, hp_dp.ports[p].name, hp_dp.ports[p].n_rxq,
-			hp_dp.ports[p].n_txq, st.ipackets, st.ibytes, st.opackets, st.obytes,
+			first ? "" : ",", p, hp_dp_port(p)->name, hp_dp_port(p)->n_rxq,
+			hp_dp_port(p)->n_txq, st.ipackets, st.ibytes, st.opackets, st.obytes,
 			st.imissed, st.ierrors, st.rx_nombuf, st.oerrors);
 		first = false;
 	}
@@ -149,22 +150,22 @@ hp_ctl_stats_json(size_t *len)
 				hp_stream_result_name((enum hp_stream_result)r), sc.results[r]);
 	}
 	fprintf(f, "},\n \"endpoints\": {");
-	for (uint32_t i = 0; i < hp_dp.cfg->n_endpoints; i++) {
+	for (uint32_t i = 0; i < hp_dp_config()->n_endpoints; i++) {
 		uint64_t ec[HP_EP_CTR__MAX];
 
 		hp_dp_endpoint_counters(i, ec);
 		fprintf(f, "%s\n  \"%s\": {\"provider\": \"%s\", \"requests\": %" PRIu64
 			", \"accept\": %" PRIu64 ", \"reject\": %" PRIu64
 			", \"duplicate\": %" PRIu64 "}",
-			i ? "," : "", hp_dp.cfg->endpoints[i].name, hp_dp.cfg->endpoints[i].provider,
+			i ? "," : "", hp_dp_config()->endpoints[i].name, hp_dp_config()->endpoints[i].provider,
 			ec[HP_EP_CTR_REQUESTS], ec[HP_EP_CTR_ACCEPT], ec[HP_EP_CTR_REJECT],
 			ec[HP_EP_CTR_DUPLICATE]);
 	}
-	if (hp_dp.dedup != NULL) {
+	if (hp_dp_replay_cache() != NULL) {
 		struct hp_dedup_stats ds;
 		struct hp_ctl_replay_stats rs;
 
-		hp_dedup_get_stats(hp_dp.dedup, &ds);
+		hp_dedup_get_stats(hp_dp_replay_cache(), &ds);
 		hp_ctl_replay_stats(&rs);
 		fprintf(f, "},\n \"replay_cache\": {\"entries\": %" PRIu64
 			", \"capacity\": %" PRIu64 ", \"swept\": %" PRIu64
@@ -204,15 +205,21 @@ hp_ctl_stats_json(size_t *len)
 		fprintf(f, "]");
 	}
 	fprintf(f, "},\n \"per_worker\": [");
-	for (unsigned int w = 0; w < hp_dp.n_workers; w++) {
-		const struct hp_counters *c = &hp_dp.workers[w]->ctr;
+	for (unsigned int w = 0; w < hp_dp_n_workers(); w++) {
+		struct hp_counters *c = calloc(1, sizeof(*c));
+
+		if (c == NULL || hp_dp_worker_counters_add(w, c) != 0) {
+			free(c);
+			continue;
+		}
 
 		fprintf(f, "%s\n  {\"worker\": %u, \"lcore\": %u, \"rx_packets\": %" PRIu64
 			", \"tx_packets\": %" PRIu64 ", \"dispatch_in\": %" PRIu64
 			", \"dispatch_out\": %" PRIu64 ", \"inspect_packets\": %" PRIu64 "}",
-			w ? "," : "", w, hp_dp.workers[w]->lcore_id, c->c[HP_CTR_RX_PACKETS],
+			w ? "," : "", w, hp_dp_worker_lcore(w), c->c[HP_CTR_RX_PACKETS],
 			c->c[HP_CTR_TX_PACKETS], c->c[HP_CTR_DISPATCH_IN],
 			c->c[HP_CTR_DISPATCH_OUT], c->c[HP_CTR_INSPECT_PACKETS]);
+		free(c);
 	}
 	fprintf(f, "],\n \"sinks\": ");
 	hp_ctl_sinks_json(f);

@@ -39,9 +39,9 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_random.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_defrag.h"
-#include "dp_worker.h"
+#include "dp_tx.h"
 
 /* Records looked at per hp_defrag_expire call (each frees or releases its fragments). */
 #define HP_DEFRAG_EXPIRE_BUDGET 256
@@ -332,7 +332,7 @@ release(struct hp_worker *w, struct rte_mbuf *m)
 		uint16_t out = w->out_port[m->port];
 
 		if (likely(out != HP_NO_PORT)) {
-			hp_worker_tx(w, out, m);
+			hp_tx(w, out, m);
 			return;
 		}
 	}
@@ -1066,7 +1066,7 @@ hp_defrag_forward(struct hp_worker *w, struct rte_mbuf *r, uint16_t port)
 		f->port = r->port;
 	}
 	for (uint32_t k = 0; k < n; k++)
-		hp_worker_tx(w, port, d->fwd[k]);
+		hp_tx(w, port, d->fwd[k]);
 	w->ctr.c[HP_CTR_DEFRAG_REFRAGMENTED]++;
 	rte_pktmbuf_free(r);
 	return n;

@@ -28,7 +28,7 @@
  * unguarded fragments never evicts a guarded datagram.
  *
  * Measured cost (gcc 12 -O2 -march=corei7, 2 vCPU AMD EPYC dev VM, hot caches, mbuf pool with
- * a per-lcore cache; tests/unit/test_defrag.c test_cost, median of 5 x 20000, 5 runs: 166-179 ns):
+ * a per-lcore cache; dataplane/tests/test_defrag.c test_cost, median of 5 x 20000, 5 runs: 166-179 ns):
  * a guarded 2-fragment IPv4 datagram (1500 + 548 bytes of IP) costs ~170 ns for both
  * hp_defrag_packet calls, the 2 KB copy into the reassembled mbuf and the freeing of the two
  * fragments included (~85 ns per fragment); hp_defrag_forward of it into 2 fragments ~72 ns.
@@ -68,7 +68,7 @@ enum hp_defrag_res {
  * Take one IP fragment m (pkt: its decode, HP_PKT_FRAG set, or an IPv6 atomic fragment, which is
  * a complete datagram by itself). m must hold the whole frame (chained or not); pkt's offsets
  * index it. now: TSC. Counts defrag_fragments. Fragments of unguarded datagrams are released by
- * hp_worker_tx on w->out_port[f->port] (bridge) or freed (tap) before this returns.
+ * hp_tx on w->out_port[f->port] (bridge) or freed (tap) before this returns.
  * On HP_DEFRAG_COMPLETE, *out starts at the L2 header of the offset-0 fragment, has the IP
  * header of an unfragmented datagram (IPv4: total length, flags/offset cleared, checksum
  * recomputed; IPv6: payload length, no fragment header, IPv6 extension headers before it kept),
@@ -87,7 +87,7 @@ void hp_defrag_flush(struct hp_worker *w);
 /* Bridge: the reassembled datagram r (from HP_DEFRAG_COMPLETE) was accepted: split it again into
  * fragments no larger than the largest original fragment of that datagram (and the port MTU,
  * hp_dp.cfg->dataplane.mtu), same IPv4 identification / IPv6 fragment id, same L2 header; hand
- * them to hp_worker_tx(w, port, f) in offset order. r is consumed. Returns the number sent, 0 on
+ * them to hp_tx(w, port, f) in offset order. r is consumed. Returns the number sent, 0 on
  * failure (counted defrag_nombuf, nothing sent). Also 0, r freed: port HP_NO_PORT (not
  * counted), or r's headers no longer fit what was recorded (defrag_unsupported). A datagram
  * that fits whole goes out as one (an IPv6 atomic fragment stays one). */

@@ -13,7 +13,8 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "dp.h"
+#include "dp_types.h"
+#include "dp_epset.h"
 #include "dp_route.h"
 #include "dp_stage.h"
 #include "hp_config.h"

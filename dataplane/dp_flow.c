@@ -20,10 +20,9 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_flow.h"
 #include "dp_guard.h"
-#include "dp_session.h"
 
 #define WHEEL_SLOTS 4096 /* power of 2 */
 #define TICK_MS     100  /* horizon: 409.6 s */
@@ -44,6 +43,8 @@ struct hp_flow_table {
 	uint32_t count;          /* flows tracked */
 	bool midstream;
 	bool refuse_midstream;   /* bridge, dataplane.guard.midstream: refuse */
+	const struct hp_guard *guard;
+	hp_flow_end_fn end;      /* the owner, told when a flow ends */
 	uint32_t gen;            /* burst generation: flows with pin == gen are in use */
 	uint32_t cls_head[HP_FLOW_CLS__MAX];
 	uint32_t cls_tail[HP_FLOW_CLS__MAX];
@@ -78,9 +79,18 @@ hp_flow_set_timeouts(struct hp_worker *w, const struct hp_flows_config *cfg)
 	t->timeout_tsc[HP_TCP_CLOSED] = hz * cfg->timeout_closed_s;
 }
 
-int
-hp_flow_table_create(struct hp_worker *w, const struct hp_flows_config *cfg)
+/* Tell the owner that f ends. */
+static inline void
+flow_end(struct hp_worker *w, struct hp_flow *f, enum hp_flow_end why)
 {
+	if (w->flows->end != NULL)
+		w->flows->end(w, f, why);
+}
+
+int
+hp_flow_table_create(struct hp_worker *w, const struct hp_flow_table_params *params)
+{
+	const struct hp_flows_config *cfg = params->cfg;
 	struct hp_flow_table *t;
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters p = {
@@ -107,8 +117,9 @@ hp_flow_table_create(struct hp_worker *w, const struct hp_flows_config *cfg)
 	if (t->flows == NULL)
 		goto fail;
 	t->midstream = cfg->midstream;
-	t->refuse_midstream = w->is_bridge &&
-			      hp_dp.cfg->dataplane.guard.midstream == HP_GUARD_MIDSTREAM_REFUSE;
+	t->refuse_midstream = params->refuse_midstream;
+	t->guard = params->guard;
+	t->end = params->end;
 	for (unsigned int c = 0; c < HP_FLOW_CLS__MAX; c++)
 		t->cls_head[c] = t->cls_tail[c] = HP_FLOW_NONE;
 	t->gen = 1;
@@ -255,10 +266,7 @@ flow_remove(struct hp_worker *w, uint32_t idx, bool evicted)
 {
 	struct hp_flow_table *t = w->flows;
 
-	if (evicted)
-		hp_session_evict(w, &t->flows[idx]);
-	else
-		hp_session_release(w, &t->flows[idx]);
+	flow_end(w, &t->flows[idx], evicted ? HP_FLOW_END_EVICTED : HP_FLOW_END_EXPIRED);
 	wheel_unlink(t, idx);
 	cls_unlink(t, idx);
 	rte_hash_del_key(t->hash, &t->flows[idx].key);
@@ -372,7 +380,7 @@ flow_create(struct hp_worker *w, const struct hp_flow_key *key, hash_sig_t sig, 
 		if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
 			f->client = sender ^ 1;
 		else
-			f->client = hp_guard_sender_is_client(&hp_dp.guard, p->sport, p->dport)
+			f->client = hp_guard_sender_is_client(t->guard, p->sport, p->dport)
 					    ? sender
 					    : sender ^ 1;
 		f->state = (flags & TCP_SYN) ? HP_TCP_SYN_RECV : HP_TCP_ESTABLISHED;
@@ -406,7 +414,7 @@ flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int
 		   f->state >= HP_TCP_FIN_WAIT) {
 		/* the tuple is reused by a new connection: the old one's HTTP session ends here
 		 * (its last events are emitted), the new one gets its own on its first payload */
-		hp_session_release(w, f);
+		flow_end(w, f, HP_FLOW_END_REUSED);
 		f->state = HP_TCP_SYN_SENT;
 		f->fin_seen = 0;
 		f->midstream = 0;
@@ -539,7 +547,7 @@ hp_flow_expire(struct hp_worker *w, uint64_t now, unsigned int budget)
 			budget--;
 			wheel_unlink(t, idx);
 			if (now - f->last_tsc >= t->timeout_tsc[f->state]) {
-				hp_session_release(w, f);
+				flow_end(w, f, HP_FLOW_END_EXPIRED);
 				cls_unlink(t, idx);
 				rte_hash_del_key(t->hash, &f->key);
 				t->count--;
@@ -566,7 +574,7 @@ hp_flow_release_all(struct hp_worker *w)
 	if (t == NULL)
 		return;
 	while ((pos = rte_hash_iterate(t->hash, &key, &data, &it)) >= 0)
-		hp_session_release(w, &t->flows[pos]);
+		flow_end(w, &t->flows[pos], HP_FLOW_END_EXIT);
 }
 
 void

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "dp_decode.h"
+#include "dp_guard.h"
 #include "hp_config.h"
 
 struct hp_worker;
@@ -100,7 +101,27 @@ struct hp_flow_ref {
 	uint8_t dir;
 };
 
-int hp_flow_table_create(struct hp_worker *w, const struct hp_flows_config *cfg);
+/* Why a flow leaves the table, told to its owner (hp_flow_end_fn). */
+enum hp_flow_end {
+	HP_FLOW_END_EXPIRED = 0, /* idle past the timeout of its state */
+	HP_FLOW_END_REUSED,      /* its tuple opened a new connection (the entry stays) */
+	HP_FLOW_END_EVICTED,     /* the table was full: a request in progress is refused */
+	HP_FLOW_END_EXIT,        /* the worker stops (the entry stays, its counters are read) */
+};
+
+/* The owner of the flows (the HTTP sessions, dp_session.c) is told when one ends, before the
+ * entry is reused or removed: whatever it keeps per flow (f->session) goes then. */
+typedef void (*hp_flow_end_fn)(struct hp_worker *w, struct hp_flow *f, enum hp_flow_end why);
+
+struct hp_flow_table_params {
+	const struct hp_flows_config *cfg; /* max, midstream, timeouts */
+	const struct hp_guard *guard;      /* which end of a midstream flow is the server */
+	bool refuse_midstream;             /* bridge, dataplane.guard.midstream: refuse */
+	hp_flow_end_fn end;                /* may be NULL: nobody to tell */
+};
+
+/* The table of w (w->flows), on w->socket: 0 or -ENOMEM. */
+int hp_flow_table_create(struct hp_worker *w, const struct hp_flow_table_params *p);
 void hp_flow_table_destroy(struct hp_worker *w);
 /* Idle timeouts (at creation, and live from a new configuration: worker). */
 void hp_flow_set_timeouts(struct hp_worker *w, const struct hp_flows_config *cfg);

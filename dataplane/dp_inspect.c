@@ -4,7 +4,7 @@
  */
 #include <rte_cycles.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_flow.h"
 #include "dp_inspect.h"
 #include "dp_session.h"

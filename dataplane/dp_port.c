@@ -17,7 +17,8 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
-#include "dp.h"
+#include "dp_types.h"
+#include "dp_port.h"
 #include "dp_log.h"
 
 /* 0x6d5a repeated makes Toeplitz symmetric: hash(a, b) == hash(b, a). */

@@ -12,7 +12,7 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_reply.h"
 
 #define ANSWER_MAX 256

@@ -19,21 +19,21 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_defrag.h"
 #include "dp_event.h"
 #include "dp_flow.h"
 #include "dp_session.h"
 #include "dp_stage.h"
 #include "dp_log.h"
+#include "dp_epset.h"
+#include "dp_port.h"
 #include "dp_worker.h"
 #include "dedup.h"
 #include "pii.h"
 #include "verify.h"
 
-RTE_LOG_REGISTER_DEFAULT(hp_logtype, INFO);
 
-struct hp_dp hp_dp;
 
 static unsigned int
 n_worker_lcores(void)
@@ -114,26 +114,6 @@ worker_alloc(unsigned int id, unsigned int lcore)
 	return w;
 }
 
-/* The reassembly limits that may change live. */
-static void
-stream_limits(struct hp_stream_config *sc, const struct hp_reassembly_config *rc)
-{
-	sc->memcap_bytes = (uint64_t)rc->memcap_mb << 20;
-	sc->flow_memcap_bytes = rc->flow_memcap_kb << 10;
-	sc->flow_max_segs = rc->flow_max_segs;
-	sc->max_ooo_segs = rc->max_ooo_segs;
-}
-
-void
-hp_worker_apply_limits(struct hp_worker *w, const struct hp_config *cfg)
-{
-	hp_flow_set_timeouts(w, &cfg->dataplane.flows);
-	stream_limits(&w->stream_cfg, &cfg->dataplane.reassembly);
-	if (w->stream_cfg.last_hold_bytes > w->stream_cfg.flow_memcap_bytes)
-		w->stream_cfg.last_hold_bytes = w->stream_cfg.flow_memcap_bytes;
-	w->hold_limit = (uint16_t)RTE_MIN(w->hold_max, cfg->pii.max_held_segments);
-}
-
 int
 hp_dp_check_limits(const struct hp_config *cfg, char *field, size_t flen, char *err,
 		   size_t errlen)
@@ -150,7 +130,7 @@ hp_dp_check_limits(const struct hp_config *cfg, char *field, size_t flen, char *
 	}
 	if (hp_dp.workers[0] != NULL) {
 		sc = hp_dp.workers[0]->stream_cfg;
-		stream_limits(&sc, &cfg->dataplane.reassembly);
+		hp_worker_stream_limits(&sc, &cfg->dataplane.reassembly);
 		if (sc.last_hold_bytes > sc.flow_memcap_bytes)
 			sc.last_hold_bytes = sc.flow_memcap_bytes;
 		if (hp_stream_config_check(&sc) != 0) {
@@ -174,7 +154,7 @@ stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool mi
 	sc->policy = rc->policy == HP_REASM_LAST ? HP_STREAM_POLICY_LAST : HP_STREAM_POLICY_FIRST;
 	sc->on_memcap = rc->on_memcap == HP_REASM_DROP ? HP_STREAM_ACTION_DROP
 						       : HP_STREAM_ACTION_PASS;
-	stream_limits(sc, rc);
+	hp_worker_stream_limits(sc, rc);
 	if (sc->last_hold_bytes > sc->flow_memcap_bytes)
 		sc->last_hold_bytes = sc->flow_memcap_bytes;
 	sc->retain = rc->retain;
@@ -404,7 +384,15 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		w->global_replay = rc->global_url[0] != '\0';
 		w->token_timeout_tsc = rte_get_tsc_hz() / 1000 * dp->cfg->tokens.timeout_ms;
 	}
-	if (hp_flow_table_create(w, &dc->flows) != 0) {
+	struct hp_flow_table_params fp = {
+		.cfg = &dc->flows,
+		.guard = &dp->guard,
+		.refuse_midstream = w->is_bridge &&
+				    dc->guard.midstream == HP_GUARD_MIDSTREAM_REFUSE,
+		.end = hp_session_flow_end,
+	};
+
+	if (hp_flow_table_create(w, &fp) != 0) {
 		snprintf(err, errlen, "dataplane.flows.max: cannot allocate a flow table of %u "
 			 "flows for worker %u (give EAL more memory with -m)", dc->flows.max, w->id);
 		return -ENOMEM;

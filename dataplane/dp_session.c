@@ -19,7 +19,7 @@
 #include <rte_ring_elem.h>
 
 #include "dedup.h"
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_defrag.h"
 #include "dp_event.h"
 #include "dp_reply.h"
@@ -27,7 +27,6 @@
 #include "dp_session.h"
 #include "dp_session_priv.h"
 #include "dp_stage.h"
-#include "dp_worker.h"
 #include "http_parse.h"
 #include "pii.h"
 #include "stream_reasm.h"
@@ -62,6 +61,19 @@ layout(const struct hp_http_config *hc, const struct hp_worker *w)
 	o = RTE_ALIGN_CEIL(o + (size_t)w->ext_max * sizeof(struct body_ext), 64);
 	l.total = o;
 	return l;
+}
+
+/* Hold the segment being fed, first making room in pii.held_per_worker if it is spent
+ * (taking a hold back from another session is this file's business, not the hold code's). */
+static void
+hold_cur(struct hp_session *s)
+{
+	struct hp_worker *w = s->w;
+
+	if (unlikely(w->held_total >= w->held_budget) && hps_hold_wants_cur(s) &&
+	    s->n_held < w->hold_limit)
+		hps_hold_make_room(w);
+	hps_hold_cur(s);
 }
 
 /* ---- HTTP parser callbacks ---- */
@@ -112,8 +124,10 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	w->ctr.c[HP_CTR_REQ_ROUTED]++;
 	s->eps->w[w->id].ep_ctr[s->ep->index][HP_EP_CTR_REQUESTS]++;
 	if ((s->ep->pii_hold || s->ep->token_hlen != 0 ||
-	     (w->global_replay && s->ep->dedup_kind != HP_DK_NONE)) && w->hold_max != 0)
+	     (w->global_replay && s->ep->dedup_kind != HP_DK_NONE)) && w->hold_max != 0) {
 		hps_hold_start(s);
+		hold_cur(s);
+	}
 	/* refused before the body is seen: the sender said how much it will send */
 	if (req->body == HP_HTTP_BODY_LENGTH && req->content_length > s->ep->max_body)
 		hps_reject(s, req, HP_EV_REJECT, HP_EV_R_BODY_TOO_LARGE, 0, NULL);
@@ -629,7 +643,7 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 				.l4_off = pkt->l4_off};
 			s->cur_holdable = true;
 			if (s->holding)
-				hps_hold_cur(s);
+				hold_cur(s);
 		}
 	}
 	if (pkt->tcp_flags & 0x01)
@@ -766,13 +780,35 @@ hps_session_end(struct hp_worker *w, struct hp_flow *f, bool evicted)
 }
 
 void
-hp_session_release(struct hp_worker *w, struct hp_flow *f)
+hp_session_flow_end(struct hp_worker *w, struct hp_flow *f, enum hp_flow_end why)
 {
-	hps_session_end(w, f, false);
+	hps_session_end(w, f, why == HP_FLOW_END_EVICTED);
 }
 
-void
-hp_session_evict(struct hp_worker *w, struct hp_flow *f)
+/* A waiting request got its verdict: its flow is idle again, or, closed meanwhile (or cut by
+ * the verdict), its session goes back to the pool. */
+static void
+session_answered(struct hp_worker *w, struct hp_session *s)
 {
-	hps_session_end(w, f, true);
+	struct hp_flow *f = s->flow;
+
+	if (s->awaiting || f->session != s)
+		return;
+	if (f->state == HP_TCP_CLOSED)
+		hps_session_end(w, f, false);
+	else if (f->cls == HP_FLOW_CLS_ACTIVE && s->req == NULL)
+		hp_flow_set_class(w, f, HP_FLOW_CLS_IDLE);
+}
+
+/* Worker loop: answers of the resolver and the waits past their deadline (at most
+ * HPS_AWAIT_POLL_MAX verdicts per call). */
+unsigned int
+hp_session_global_poll(struct hp_worker *w, uint64_t now)
+{
+	struct hp_session *done[HPS_AWAIT_POLL_MAX];
+	unsigned int n_s, n = hps_await_poll(w, now, done, &n_s);
+
+	for (unsigned int i = 0; i < n_s; i++)
+		session_answered(w, done[i]);
+	return n;
 }

@@ -38,14 +38,12 @@ enum hp_verdict hp_session_segment(struct hp_worker *w, const struct hp_flow_ref
 /* Fill the worker's stream environment (callbacks, pool, counters): once, at setup. */
 void hp_session_stream_env(struct hp_worker *w);
 
-/* The flow ends (expired, closed, tuple reused): flush both directions (gaps reported, a
- * request in progress becomes an incomplete event) and return the session to the pool. */
-void hp_session_release(struct hp_worker *w, struct hp_flow *f);
-
-/* The flow is evicted from a full table: as hp_session_release, but a request in progress is
- * refused (reject, session_evicted): it can never complete at the server, the flow being
- * reset from its next packet on. */
-void hp_session_evict(struct hp_worker *w, struct hp_flow *f);
+/* The flow table's end callback (hp_flow_end_fn): the flow ends (expired, tuple reused, the
+ * worker stops): both directions are flushed (gaps reported, a request in progress becomes
+ * an incomplete event) and the session goes back to the pool. Evicted from a full table: a
+ * request in progress is refused instead (reject, session_evicted): it can never complete at
+ * the server, the flow being reset from its next packet on. */
+void hp_session_flow_end(struct hp_worker *w, struct hp_flow *f, enum hp_flow_end why);
 
 /* Worker loop: answers of the shared replay check and its timeouts (w->ga != NULL). */
 unsigned int hp_session_global_poll(struct hp_worker *w, uint64_t now);

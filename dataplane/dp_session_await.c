@@ -13,14 +13,13 @@
 #include <rte_ring_elem.h>
 
 #include "dedup.h"
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_defrag.h"
 #include "dp_event.h"
 #include "dp_reply.h"
 #include "dp_route.h"
 #include "dp_session.h"
 #include "dp_session_priv.h"
-#include "dp_worker.h"
 #include "http_parse.h"
 #include "pii.h"
 
@@ -185,33 +184,18 @@ hps_token_valid(struct hp_session *s)
 	hps_global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
 }
 
-/* A waiting request got its verdict: its flow is idle again, or, closed meanwhile (or cut by
- * the verdict), its session goes back to the pool. */
-void
-hps_answered(struct hp_worker *w, struct hp_session *s)
-{
-	struct hp_flow *f = s->flow;
-
-	if (s->awaiting || f->session != s)
-		return;
-	if (f->state == HP_TCP_CLOSED)
-		hps_session_end(w, f, false);
-	else if (f->cls == HP_FLOW_CLS_ACTIVE && s->req == NULL)
-		hp_flow_set_class(w, f, HP_FLOW_CLS_IDLE);
-}
-
 /* Answers of the resolver, then the waits past their deadline (FIFO: one timeout for all).
- * At most GLOBAL_POLL_MAX verdicts per call, so that their RSTs and answers (two crafted
+ * At most HPS_AWAIT_POLL_MAX verdicts per call, so that their RSTs and answers (two crafted
  * packets each) fit the worker's reply array before it is flushed. */
-#define GLOBAL_POLL_MAX (HP_REPLY_MAX / 2)
 
 unsigned int
-hp_session_global_poll(struct hp_worker *w, uint64_t now)
+hps_await_poll(struct hp_worker *w, uint64_t now, struct hp_session **done_s,
+	       unsigned int *n_sessions)
 {
-	struct hp_ganswer ans[GLOBAL_POLL_MAX];
-	unsigned int n, done;
+	struct hp_ganswer ans[HPS_AWAIT_POLL_MAX];
+	unsigned int n, done, n_done = 0;
 
-	n = rte_ring_sc_dequeue_burst_elem(w->ga, ans, sizeof(ans[0]), GLOBAL_POLL_MAX, NULL);
+	n = rte_ring_sc_dequeue_burst_elem(w->ga, ans, sizeof(ans[0]), HPS_AWAIT_POLL_MAX, NULL);
 	done = n;
 	{
 		for (unsigned int i = 0; i < n; i++) {
@@ -243,10 +227,10 @@ hp_session_global_poll(struct hp_worker *w, uint64_t now)
 				w->ctr.c[HP_CTR_REPLAY_GLOBAL_UNAVAILABLE]++;
 				hps_await_give_up(s);
 			}
-			hps_answered(w, s);
+			done_s[n_done++] = s;
 		}
 	}
-	while (w->await_head != w->await_tail && done < GLOBAL_POLL_MAX) {
+	while (w->await_head != w->await_tail && done < HPS_AWAIT_POLL_MAX) {
 		struct hp_await *a = &w->await[w->await_head & w->await_mask];
 
 		if (a->s != NULL) {
@@ -258,9 +242,10 @@ hp_session_global_poll(struct hp_worker *w, uint64_t now)
 			w->ctr.c[s->await_kind == HP_GQ_TOKEN ? HP_CTR_TOKEN_TIMEOUT
 							      : HP_CTR_REPLAY_GLOBAL_TIMEOUT]++;
 			hps_await_give_up(s);
-			hps_answered(w, s);
+			done_s[n_done++] = s;
 		}
 		w->await_head++;
 	}
+	*n_sessions = n_done;
 	return done;
 }

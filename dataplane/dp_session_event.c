@@ -13,14 +13,13 @@
 #include <rte_ring_elem.h>
 
 #include "dedup.h"
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_defrag.h"
 #include "dp_event.h"
 #include "dp_reply.h"
 #include "dp_route.h"
 #include "dp_session.h"
 #include "dp_session_priv.h"
-#include "dp_worker.h"
 #include "http_parse.h"
 #include "pii.h"
 

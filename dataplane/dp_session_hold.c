@@ -12,14 +12,14 @@
 #include <rte_ring_elem.h>
 
 #include "dedup.h"
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_defrag.h"
 #include "dp_event.h"
 #include "dp_reply.h"
 #include "dp_route.h"
 #include "dp_session.h"
 #include "dp_session_priv.h"
-#include "dp_worker.h"
+#include "dp_tx.h"
 #include "http_parse.h"
 #include "pii.h"
 
@@ -32,19 +32,27 @@
  * in sequence order. Reject: everything held is freed and the server is reset at the first held
  * byte. ---- */
 
-/* Hold the segment being fed (once; not if it already went out or cannot be kept). */
+/* Would the segment being fed be held (not held yet, not gone out, can be kept)? */
+bool
+hps_hold_wants_cur(const struct hp_session *s)
+{
+	return s->cur_seg < 0 && !s->cur_consumed && s->cur_holdable;
+}
+
+/* Hold the segment being fed (once; not if it already went out or cannot be kept). The
+ * caller made room in pii.held_per_worker first if it could (hps_hold_make_room). */
 void
 hps_hold_cur(struct hp_session *s)
 {
 	struct hp_worker *w = s->w;
 
-	if (s->cur_seg >= 0 || s->cur_consumed || !s->cur_holdable)
+	if (!hps_hold_wants_cur(s))
 		return;
 	if (s->n_held >= w->hold_limit) {
 		s->hold_overflow = true;
 		return;
 	}
-	if (unlikely(w->held_total >= w->held_budget) && !hps_hold_make_room(w)) {
+	if (unlikely(w->held_total >= w->held_budget)) {
 		w->ctr.c[HP_CTR_HELD_BUDGET_FULL]++;
 		s->hold_overflow = true;
 		return;
@@ -69,7 +77,6 @@ hps_hold_start(struct hp_session *s)
 	s->hold_overflow = false;
 	s->ext_overflow = false;
 	s->n_ext = 0;
-	hps_hold_cur(s);
 }
 
 /* Body bytes [body_off, body_off + len) were parsed from data: remember where they are. */
@@ -270,7 +277,7 @@ hps_hold_release(struct hp_session *s)
 		if (unlikely(m->ol_flags & hp_mbuf_reassembled))
 			hp_defrag_forward(w, m, w->out_port[m->port]); /* re-fragmented */
 		else
-			hp_worker_tx(w, w->out_port[m->port], m);
+			hp_tx(w, w->out_port[m->port], m);
 	}
 	hps_hold_reset(s);
 }

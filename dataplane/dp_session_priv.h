@@ -14,7 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "dedup.h"
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_decode.h"
 #include "dp_event.h"
 #include "dp_route.h"
@@ -154,9 +154,15 @@ enum hps_global_ask hps_global_ask(struct hp_session *s, const uint8_t key[HP_DE
 void hps_global_finish(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason r);
 void hps_await_give_up(struct hp_session *s);
 void hps_token_valid(struct hp_session *s);
-void hps_answered(struct hp_worker *w, struct hp_session *s);
+/* Answers of the resolver and the waits past their deadline: at most HPS_AWAIT_POLL_MAX
+ * decided; the sessions whose request got its verdict in done[] (*n_sessions), for the caller
+ * to put their flows back in order. Returns the answers and timeouts handled. */
+#define HPS_AWAIT_POLL_MAX (HP_REPLY_MAX / 2)
+unsigned int hps_await_poll(struct hp_worker *w, uint64_t now, struct hp_session **done,
+			    unsigned int *n_sessions);
 
 /* held segments (dp_session_hold.c) */
+bool hps_hold_wants_cur(const struct hp_session *s);
 void hps_hold_cur(struct hp_session *s);
 void hps_hold_start(struct hp_session *s);
 void hps_hold_map(struct hp_session *s, uint32_t body_off, const uint8_t *data, uint32_t len);

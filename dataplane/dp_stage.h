@@ -28,7 +28,7 @@
  * change) on the worker's socket, freed with the set (ep_free); run() receives it.
  *
  * Adding a stage: one file defining a const struct hp_stage, one line in hp_stages[], one line
- * in dataplane/meson.build (tests/unit/test_stages.c shows one added by a test).
+ * in dataplane/meson.build (dataplane/tests/test_stages.c shows one added by a test).
  */
 #ifndef HP_DP_STAGE_H
 #define HP_DP_STAGE_H

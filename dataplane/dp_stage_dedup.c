@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 
 #include "dedup.h"
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_route.h"
 #include "dp_session_priv.h"
 #include "dp_stage.h"

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_route.h"
 #include "dp_session_priv.h"
 #include "dp_stage.h"

@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <rte_hash.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_route.h"
 #include "dp_session_priv.h"
 #include "dp_stage.h"

@@ -6,7 +6,7 @@
 
 #include <rte_cycles.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_route.h"
 #include "dp_stage.h"
 #include "http_parse.h"

@@ -7,7 +7,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_route.h"
 #include "dp_session_priv.h"
 #include "dp_stage.h"

@@ -20,11 +20,12 @@
 #include <rte_ring.h>
 #include <rte_thash.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_defrag.h"
 #include "dp_flow.h"
 #include "dp_inspect.h"
 #include "dp_session.h"
+#include "dp_tx.h"
 #include "dp_worker.h"
 
 /* Wheel entries examined per drain tick (every tx_drain_us): bounds the expiry work. */
@@ -37,7 +38,6 @@
 
 /* Set on a reassembled datagram: after its verdict it is forwarded re-fragmented by
  * hp_defrag_forward, never as it is. */
-uint64_t hp_mbuf_reassembled;
 
 /* Symmetric Toeplitz key (0x6d5a repeated), converted for rte_softrss_be(). */
 static uint32_t owner_key_be[13];
@@ -89,48 +89,17 @@ flow_owner(const struct hp_worker *w, const uint8_t *data, const struct hp_pkt *
 		       HP_RETA_SIZE];
 }
 
-/* ---- tx: per (worker, port) buffer, flushed when full and on the drain timer ---- */
-
-static inline void
-tx_flush(struct hp_worker *w, uint16_t port)
-{
-	struct hp_txbuf *b = &w->txb[port];
-	uint16_t sent = 0, n = b->len;
-	uint64_t bytes = b->bytes;
-
-	if (n == 0)
-		return;
-	/* bounded retry: a full queue gets 2 more chances, then the rest is dropped */
-	for (unsigned int tries = 0; tries < 3 && sent < n; tries++)
-		sent += rte_eth_tx_burst(port, w->id, b->pkts + sent, n - sent);
-	if (unlikely(sent < n)) {
-		for (uint16_t i = sent; i < n; i++)
-			bytes -= b->pkts[i]->pkt_len;
-		rte_pktmbuf_free_bulk(b->pkts + sent, n - sent);
-		w->ctr.c[HP_CTR_TX_DROP_FULL] += n - sent;
-	}
-	w->ctr.c[HP_CTR_TX_PACKETS] += sent;
-	w->ctr.c[HP_CTR_TX_BYTES] += bytes;
-	b->len = 0;
-	b->bytes = 0;
-}
-
-static inline void
-tx_one(struct hp_worker *w, uint16_t port, struct rte_mbuf *m)
-{
-	struct hp_txbuf *b = &w->txb[port];
-
-	b->pkts[b->len++] = m;
-	b->bytes += m->pkt_len;
-	if (b->len >= w->burst)
-		tx_flush(w, port);
-}
-
 void
-hp_worker_tx(struct hp_worker *w, uint16_t port, struct rte_mbuf *m)
+hp_worker_apply_limits(struct hp_worker *w, const struct hp_config *cfg)
 {
-	tx_one(w, port, m);
+	hp_flow_set_timeouts(w, &cfg->dataplane.flows);
+	hp_worker_stream_limits(&w->stream_cfg, &cfg->dataplane.reassembly);
+	if (w->stream_cfg.last_hold_bytes > w->stream_cfg.flow_memcap_bytes)
+		w->stream_cfg.last_hold_bytes = w->stream_cfg.flow_memcap_bytes;
+	w->hold_limit = (uint16_t)RTE_MIN(w->hold_max, cfg->pii.max_held_segments);
 }
+
+/* ---- tx: per (worker, port) buffer, flushed when full and on the drain timer ---- */
 
 /* A whole burst toward one port (bytes: their total length): one pointer copy, one flush
  * when the buffer is full. */
@@ -140,19 +109,19 @@ tx_many(struct hp_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n, 
 	struct hp_txbuf *b = &w->txb[port];
 
 	if (unlikely(b->len + n > HP_MAX_BURST))
-		tx_flush(w, port);
+		hp_tx_flush(w, port);
 	memcpy(&b->pkts[b->len], pkts, n * sizeof(*pkts));
 	b->len += n;
 	b->bytes += bytes;
 	if (b->len >= w->burst)
-		tx_flush(w, port);
+		hp_tx_flush(w, port);
 }
 
 static void
 tx_flush_all(struct hp_worker *w)
 {
 	for (uint16_t i = 0; i < w->n_out; i++)
-		tx_flush(w, w->out_ports[i]);
+		hp_tx_flush(w, w->out_ports[i]);
 }
 
 /* Forward (bridge) or release (tap) a packet no stage wants to drop. */
@@ -167,7 +136,7 @@ pass_on(struct hp_worker *w, struct rte_mbuf *m, const bool is_bridge)
 			return;
 		}
 		if (likely(out != HP_NO_PORT)) {
-			tx_one(w, out, m);
+			hp_tx(w, out, m);
 			return;
 		}
 	}
@@ -373,7 +342,7 @@ out_drain(struct hp_worker *w, struct burst_out *o, uint16_t out, const bool is_
 		if (is_bridge && from_ring)
 			pass_on(w, m, true);
 		else if (is_bridge && out != HP_NO_PORT)
-			tx_one(w, out, m);
+			hp_tx(w, out, m);
 		else
 			rte_pktmbuf_free(m);
 	}
@@ -569,9 +538,9 @@ reply_flush(struct hp_worker *w, const bool is_bridge)
 	for (uint16_t i = 0; i < w->n_reply; i++) {
 		struct rte_mbuf *m = w->reply[i];
 
-		tx_one(w, m->port, m);
+		hp_tx(w, m->port, m);
 		if (!is_bridge)
-			tx_flush(w, m->port);
+			hp_tx_flush(w, m->port);
 	}
 	w->n_reply = 0;
 }

@@ -30,7 +30,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
-#include "dp.h"
+#include "dp_types.h"
 #include "dp_decode.h"
 #include "dp_defrag.h"
 #include "dp_guard.h"
