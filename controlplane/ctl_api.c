@@ -109,18 +109,20 @@ reply_stream(struct api_reply *r, void (*fn)(FILE *f), const char *ctype)
 }
 
 static void
-route_health(struct api_reply *r)
+route_health(const struct hp_api_req *q, struct api_reply *r)
 {
+	(void)q;
 	reply_json(r, 200, json_pack("{s:s,s:s,s:I}", "status", "ok", "version", API_VERSION,
 				     "uptime_s", (json_int_t)(time(NULL) - api_t0)));
 }
 
 static void
-route_ready(struct api_reply *r)
+route_ready(const struct hp_api_req *q, struct api_reply *r)
 {
 	json_t *checks = json_object();
 	bool ok = true, links = true;
 
+	(void)q;
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
 		struct rte_eth_link l;
 
@@ -152,30 +154,102 @@ reply_rendered(struct api_reply *r, char *(*render)(size_t *len), const char *ct
 	r->ctype = ctype;
 }
 
-/* Dispatch one complete request. */
+static void
+route_stats(const struct hp_api_req *q, struct api_reply *r)
+{
+	(void)q;
+	reply_rendered(r, hp_ctl_stats_json, "application/json");
+}
+
+static void
+route_metrics(const struct hp_api_req *q, struct api_reply *r)
+{
+	(void)q;
+	reply_rendered(r, hp_ctl_metrics_render, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+static void
+route_sinks(const struct hp_api_req *q, struct api_reply *r)
+{
+	(void)q;
+	reply_stream(r, hp_ctl_sinks_json, "application/json");
+}
+
+/* The built-in read-only routes; the configuration ones come through hp_ctl_api_set_ops. */
+static const struct hp_api_route api_routes[] = {
+	{"GET", "/v1/health", route_health},
+	{"GET", "/v1/ready", route_ready},
+	{"GET", "/v1/stats", route_stats},
+	{"GET", "/metrics", route_metrics},
+	{"GET", "/v1/sinks", route_sinks},
+};
+
+/* Does url fit the pattern? Literal parts compare exactly, a {variable} takes one whole
+ * segment, 1 to HP_API_VAR_LEN - 1 bytes, copied into q->var (a longer one cannot be a name
+ * or an id: no match). */
+static bool
+path_match(const char *pat, const char *url, struct hp_api_req *q)
+{
+	unsigned int nv = 0;
+
+	while (*pat != '\0') {
+		if (*pat == '{') {
+			size_t n = strcspn(url, "/");
+
+			if (n == 0 || n >= HP_API_VAR_LEN || nv == HP_API_MAX_VARS)
+				return false;
+			memcpy(q->var[nv], url, n);
+			q->var[nv++][n] = '\0';
+			url += n;
+			pat += strcspn(pat, "}");
+			if (*pat == '}')
+				pat++;
+		} else if (*pat++ != *url++) {
+			return false;
+		}
+	}
+	return *url == '\0';
+}
+
+/* Dispatch one complete request: walk the built-in table, then the configuration one. The
+ * methods of every route whose path fits are gathered on the way for a 405's Allow header. */
 static void
 dispatch(const char *method, const char *url, const char *body, size_t len,
 	 struct api_reply *r)
 {
-	bool get = !strcmp(method, "GET");
+	const struct hp_api_ops tables[] = {
+		{api_routes, sizeof(api_routes) / sizeof(api_routes[0])},
+		api_ops,
+	};
+	struct hp_api_req q = {.method = method, .url = url, .body = body, .len = len};
+	char allow[sizeof(r->allow)] = "";
+	bool known = false;
+	size_t used = 0;
 
-	if (!strcmp(url, "/v1/health") && get)
-		route_health(r);
-	else if (!strcmp(url, "/v1/ready") && get)
-		route_ready(r);
-	else if (!strcmp(url, "/v1/stats") && get)
-		reply_rendered(r, hp_ctl_stats_json, "application/json");
-	else if (!strcmp(url, "/metrics") && get)
-		reply_rendered(r, hp_ctl_metrics_render, "text/plain; version=0.0.4; charset=utf-8");
-	else if (!strcmp(url, "/v1/sinks") && get)
-		reply_stream(r, hp_ctl_sinks_json, "application/json");
-	else if (api_ops.route != NULL && api_ops.route(method, url, body, len, r))
-		; /* handled by the configuration routes */
-	else if (!strcmp(url, "/v1/health") || !strcmp(url, "/v1/ready") ||
-		 !strcmp(url, "/v1/stats") || !strcmp(url, "/metrics") || !strcmp(url, "/v1/sinks"))
-		hp_api_error(r, 405, NULL, "method %s not allowed on %s", method, url);
-	else
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		for (size_t i = 0; i < tables[t].n_routes; i++) {
+			const struct hp_api_route *e = &tables[t].routes[i];
+			int n;
+
+			if (!path_match(e->path, url, &q))
+				continue;
+			if (!strcmp(e->method, method)) {
+				e->fn(&q, r);
+				return;
+			}
+			known = true;
+			n = snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "",
+				     e->method);
+			if (n > 0 && (size_t)n < sizeof(allow) - used)
+				used += (size_t)n;
+		}
+	}
+	if (!known) {
 		hp_api_error(r, 404, NULL, "no route %s %s", method, url);
+		return;
+	}
+	hp_api_error(r, 405, NULL, "method %s not allowed on %s", method, url);
+	memcpy(r->allow, allow, sizeof(r->allow));
 }
 
 static bool
@@ -209,6 +283,8 @@ send_reply(struct MHD_Connection *c, struct api_reply *r)
 	if (r->status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"hookpath\"");
+	if (r->allow[0] != '\0')
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
 	ret = MHD_queue_response(c, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;

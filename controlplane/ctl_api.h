@@ -16,6 +16,7 @@ struct api_reply {
 	char *body;         /* malloc'd */
 	size_t len;
 	const char *ctype;
+	char allow[64];     /* a 405's Allow header: the methods the path has */
 };
 
 /* Start the Unix socket (and TCP) listeners; 0 or -1 with a message naming the key. */
@@ -30,14 +31,37 @@ void hp_api_error(struct api_reply *r, unsigned int status, const char *field, c
 		  ...) __attribute__((format(printf, 4, 5)));
 void hp_api_json(struct api_reply *r, unsigned int status, json_t *j);
 
-/* Routes beyond the built-in read-only ones: return true when the request was handled. */
+#define HP_API_MAX_VARS 2
+#define HP_API_VAR_LEN  65 /* a {variable} segment: 1-64 bytes (endpoint names, secret ids) */
+
+/* One request as a route handler sees it. */
+struct hp_api_req {
+	const char *method;
+	const char *url;
+	const char *body; /* NULL when there is none */
+	size_t len;
+	char var[HP_API_MAX_VARS][HP_API_VAR_LEN]; /* the path's {variable} segments, in order */
+};
+
+/* A route: method and path pattern, e.g. "/v1/endpoints/{name}/secrets/{id}", where a
+ * {variable} stands for one whole segment. The first route whose path and method both match
+ * is called; a path that only matches with other methods is answered 405 (Allow: those
+ * methods), a path that matches none 404. */
+struct hp_api_route {
+	const char *method;
+	const char *path;
+	void (*fn)(const struct hp_api_req *q, struct api_reply *r);
+};
+
+/* Routes beyond the built-in read-only ones (the configuration routes), walked after those. */
 struct hp_api_ops {
-	bool (*route)(const char *method, const char *url, const char *body, size_t len,
-		      struct api_reply *r);
+	const struct hp_api_route *routes;
+	size_t n_routes;
 };
 void hp_ctl_api_set_ops(const struct hp_api_ops *ops);
 
-/* Configuration routes (ctl_cfgapi.c): init reads the config file again as a document. */
+/* Configuration routes (ctl_cfgapi.c): init reads the config file again as a document, which
+ * the routes edit, so hp_cfgapi_ops is handed to hp_ctl_api_set_ops only once init succeeded. */
 int hp_ctl_cfgapi_init(const char *path, const struct hp_config *cfg, char *err, size_t errlen);
 void hp_ctl_cfgapi_fini(void);
 extern const struct hp_api_ops hp_cfgapi_ops;

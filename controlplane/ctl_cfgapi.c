@@ -307,20 +307,21 @@ body_object(const char *body, size_t len, struct api_reply *r)
 /* ---- routes ---- */
 
 static void
-ep_list(struct api_reply *r)
+ep_list(const struct hp_api_req *q, struct api_reply *r)
 {
 	json_t *out = json_array(), *ep;
 	size_t i;
 
+	(void)q;
 	json_array_foreach(doc_endpoints(doc), i, ep)
 		json_array_append_new(out, ep_public(ep));
 	hp_api_json(r, 200, json_pack("{s:o}", "endpoints", out));
 }
 
 static void
-ep_add(const char *body, size_t len, struct api_reply *r)
+ep_add(const struct hp_api_req *q, struct api_reply *r)
 {
-	json_t *b = body_object(body, len, r), *nd, *eps;
+	json_t *b = body_object(q->body, q->len, r), *nd, *eps;
 	const char *name;
 
 	if (b == NULL)
@@ -339,6 +340,18 @@ ep_add(const char *body, size_t len, struct api_reply *r)
 		json_decref(nd);
 	}
 	json_decref(b);
+}
+
+static void
+ep_get(const struct hp_api_req *q, struct api_reply *r)
+{
+	const char *name = q->var[0];
+	ssize_t i = ep_find(doc_endpoints(doc), name);
+
+	if (i < 0)
+		hp_api_error(r, 404, NULL, "no endpoint \"%s\"", name);
+	else
+		hp_api_json(r, 200, ep_public(json_array_get(doc_endpoints(doc), (size_t)i)));
 }
 
 static void
@@ -397,8 +410,21 @@ ep_put(const char *name, const char *body, size_t len, bool patch, struct api_re
 }
 
 static void
-ep_delete(const char *name, struct api_reply *r)
+ep_replace(const struct hp_api_req *q, struct api_reply *r)
 {
+	ep_put(q->var[0], q->body, q->len, false, r);
+}
+
+static void
+ep_patch(const struct hp_api_req *q, struct api_reply *r)
+{
+	ep_put(q->var[0], q->body, q->len, true, r);
+}
+
+static void
+ep_delete(const struct hp_api_req *q, struct api_reply *r)
+{
+	const char *name = q->var[0];
 	ssize_t i = ep_find(doc_endpoints(doc), name);
 	json_t *nd;
 
@@ -414,9 +440,10 @@ ep_delete(const char *name, struct api_reply *r)
 }
 
 static void
-secret_add(const char *name, const char *body, size_t len, struct api_reply *r)
+secret_add(const struct hp_api_req *q, struct api_reply *r)
 {
-	json_t *b = body_object(body, len, r), *nd, *ep, *sec, *s;
+	const char *name = q->var[0];
+	json_t *b = body_object(q->body, q->len, r), *nd, *ep, *sec, *s;
 	ssize_t i;
 	void *tmp;
 	const char *key;
@@ -456,8 +483,9 @@ secret_add(const char *name, const char *body, size_t len, struct api_reply *r)
 }
 
 static void
-secret_retire(const char *name, const char *id, struct api_reply *r)
+secret_retire(const struct hp_api_req *q, struct api_reply *r)
 {
+	const char *name = q->var[0], *id = q->var[1];
 	ssize_t i = ep_find(doc_endpoints(doc), name);
 	json_t *nd, *sec, *s;
 	size_t k;
@@ -543,7 +571,7 @@ limit_value(const char *key)
 }
 
 static void
-limits_get(struct api_reply *r)
+limits_answer(struct api_reply *r)
 {
 	json_t *o = json_object();
 
@@ -553,9 +581,16 @@ limits_get(struct api_reply *r)
 }
 
 static void
-limits_patch(const char *body, size_t len, struct api_reply *r)
+limits_get(const struct hp_api_req *q, struct api_reply *r)
 {
-	json_t *b = body_object(body, len, r), *nd, *v;
+	(void)q;
+	limits_answer(r);
+}
+
+static void
+limits_patch(const struct hp_api_req *q, struct api_reply *r)
+{
+	json_t *b = body_object(q->body, q->len, r), *nd, *v;
 	const char *key;
 	void *tmp;
 
@@ -588,91 +623,27 @@ limits_patch(const char *body, size_t len, struct api_reply *r)
 		json_object_set(parent, last, v);
 	}
 	if (apply(nd, -1, r))
-		limits_get(r);
+		limits_answer(r);
 	json_decref(nd);
 	json_decref(b);
 }
 
-/* Split "/v1/endpoints/NAME[/secrets[/ID]]". */
-static bool
-route(const char *method, const char *url, const char *body, size_t len, struct api_reply *r)
-{
-	static const char pfx[] = "/v1/endpoints";
-	char name[HP_CFG_NAME_LEN + 1], id[32];
-	const char *rest;
-	size_t n;
+/* Walked by ctl_api.c's dispatch, after its built-in routes; handed over only once the
+ * document is loaded (hp_ctl_cfgapi_init), so no handler finds it NULL. */
+static const struct hp_api_route cfg_routes[] = {
+	{"GET", "/v1/limits", limits_get},
+	{"PATCH", "/v1/limits", limits_patch},
+	{"GET", "/v1/endpoints", ep_list},
+	{"POST", "/v1/endpoints", ep_add},
+	{"GET", "/v1/endpoints/{name}", ep_get},
+	{"PUT", "/v1/endpoints/{name}", ep_replace},
+	{"PATCH", "/v1/endpoints/{name}", ep_patch},
+	{"DELETE", "/v1/endpoints/{name}", ep_delete},
+	{"POST", "/v1/endpoints/{name}/secrets", secret_add},
+	{"DELETE", "/v1/endpoints/{name}/secrets/{id}", secret_retire},
+};
 
-	if (doc == NULL)
-		return false;
-	if (!strcmp(url, "/v1/limits")) {
-		if (!strcmp(method, "GET"))
-			limits_get(r);
-		else if (!strcmp(method, "PATCH"))
-			limits_patch(body, len, r);
-		else
-			hp_api_error(r, 405, NULL, "method %s not allowed on %s", method, url);
-		return true;
-	}
-	if (strncmp(url, pfx, sizeof(pfx) - 1) != 0)
-		return false;
-	rest = url + sizeof(pfx) - 1;
-	if (*rest == '\0') {
-		if (!strcmp(method, "GET"))
-			ep_list(r);
-		else if (!strcmp(method, "POST"))
-			ep_add(body, len, r);
-		else
-			hp_api_error(r, 405, NULL, "method %s not allowed on %s", method, url);
-		return true;
-	}
-	if (*rest != '/')
-		return false;
-	rest++;
-	n = strcspn(rest, "/");
-	if (n == 0 || n >= sizeof(name)) {
-		hp_api_error(r, 404, NULL, "no such endpoint");
-		return true;
-	}
-	memcpy(name, rest, n);
-	name[n] = '\0';
-	rest += n;
-	if (*rest == '\0') {
-		ssize_t i = ep_find(doc_endpoints(doc), name);
-
-		if (!strcmp(method, "GET")) {
-			if (i < 0)
-				hp_api_error(r, 404, NULL, "no endpoint \"%s\"", name);
-			else
-				hp_api_json(r, 200, ep_public(json_array_get(doc_endpoints(doc),
-									     (size_t)i)));
-		} else if (!strcmp(method, "PUT")) {
-			ep_put(name, body, len, false, r);
-		} else if (!strcmp(method, "PATCH")) {
-			ep_put(name, body, len, true, r);
-		} else if (!strcmp(method, "DELETE")) {
-			ep_delete(name, r);
-		} else {
-			hp_api_error(r, 405, NULL, "method %s not allowed on %s", method, url);
-		}
-		return true;
-	}
-	if (!strcmp(rest, "/secrets")) {
-		if (!strcmp(method, "POST"))
-			secret_add(name, body, len, r);
-		else
-			hp_api_error(r, 405, NULL, "method %s not allowed on %s", method, url);
-		return true;
-	}
-	if (!strncmp(rest, "/secrets/", 9) && strlen(rest + 9) < sizeof(id) &&
-	    strchr(rest + 9, '/') == NULL) {
-		snprintf(id, sizeof(id), "%s", rest + 9);
-		if (!strcmp(method, "DELETE"))
-			secret_retire(name, id, r);
-		else
-			hp_api_error(r, 405, NULL, "method %s not allowed on %s", method, url);
-		return true;
-	}
-	return false;
-}
-
-const struct hp_api_ops hp_cfgapi_ops = {.route = route};
+const struct hp_api_ops hp_cfgapi_ops = {
+	.routes = cfg_routes,
+	.n_routes = sizeof(cfg_routes) / sizeof(cfg_routes[0]),
+};

@@ -81,6 +81,7 @@ class Api:
     def __init__(self, sock, port):
         self.sock, self.port = sock, port
         self.bodies = []
+        self.headers = None  # the last answer's headers
 
     def req(self, method, path, body=None, raw=None, tcp=False, token=None):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10) if tcp else \
@@ -92,6 +93,7 @@ class Api:
         c.request(method, path, body=data, headers=headers)
         r = c.getresponse()
         text = r.read().decode()
+        self.headers = r.headers
         c.close()
         self.bodies.append(text)
         try:
@@ -148,6 +150,33 @@ class Routes(unittest.TestCase):
         self.assertEqual(self.api.req("POST", "/v1/health")[0], 405)
         self.assertEqual(self.api.req("GET", "/v1/nothing")[0], 404)
         self.assertEqual(self.api.req("GET", "/v1/endpoints/nope")[0], 404)
+
+    def test_method_not_allowed_and_no_route(self):
+        """A known path with another method: 405 and Allow; an unknown path: 404."""
+        for method, path, allow in [
+                ("POST", "/v1/health", "GET"),
+                ("DELETE", "/v1/limits", "GET, PATCH"),
+                ("PUT", "/v1/endpoints", "GET, POST"),
+                ("POST", "/v1/endpoints/gh", "GET, PUT, PATCH, DELETE"),
+                ("GET", "/v1/endpoints/gh/secrets", "POST"),
+                ("GET", "/v1/endpoints/gh/secrets/000000000000", "DELETE")]:
+            with self.subTest(method=method, path=path):
+                st, b = self.api.req(method, path)
+                self.assertEqual(st, 405, b)
+                self.assertEqual(b, {"error": {"status": 405, "field": None, "message":
+                                               "method %s not allowed on %s" % (method, path)}})
+                self.assertEqual(self.api.headers.get("Allow"), allow)
+        for method, path in [("GET", "/v1/nothing"), ("POST", "/v1/endpointsx"),
+                             ("GET", "/v1/health/x"), ("GET", "/v1/endpoints/gh/other"),
+                             ("DELETE", "/v1/endpoints/gh/secrets/a/b")]:
+            with self.subTest(method=method, path=path):
+                st, b = self.api.req(method, path)
+                self.assertEqual(st, 404, b)
+                self.assertEqual(b, {"error": {"status": 404, "field": None,
+                                               "message": "no route %s %s" % (method, path)}})
+                self.assertIsNone(self.api.headers.get("Allow"))
+        self.assertEqual(self.api.req("GET", "/v1/endpoints/gh")[0], 200)
+        self.assertIsNone(self.api.headers.get("Allow"))
 
     def test_metrics_exposition(self):
         st, text = self.api.req("GET", "/metrics")
