@@ -19,6 +19,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_tcp.h>
 
 #include "dp_types.h"
 #include "dp_flow.h"
@@ -26,11 +27,6 @@
 
 #define WHEEL_SLOTS 4096 /* power of 2 */
 #define TICK_MS     100  /* horizon: 409.6 s */
-
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
 
 /* Flows of one class looked at per eviction before the next class is tried (skipping pinned
  * ones): bounds the work of one eviction. */
@@ -351,12 +347,12 @@ flow_create(struct hp_worker *w, const struct hp_flow_key *key, hash_sig_t sig, 
 {
 	struct hp_flow_table *t = w->flows;
 	uint8_t flags = p->tcp_flags;
-	bool syn = (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+	bool syn = (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG;
 	bool refuse = !syn && t->refuse_midstream;
 	struct hp_flow *f;
 	int32_t pos;
 
-	if (!syn && ((flags & TCP_RST) || (!refuse && !t->midstream))) {
+	if (!syn && ((flags & RTE_TCP_RST_FLAG) || (!refuse && !t->midstream))) {
 		w->ctr.c[HP_CTR_FLOWS_UNTRACKED]++;
 		return NULL;
 	}
@@ -377,13 +373,13 @@ flow_create(struct hp_worker *w, const struct hp_flow_key *key, hash_sig_t sig, 
 	} else {
 		/* Midstream: the guarded port is the server's; the SYN-ACK's sender is the
 		 * server */
-		if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+		if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
 			f->client = sender ^ 1;
 		else
 			f->client = hp_guard_sender_is_client(t->guard, p->sport, p->dport)
 					    ? sender
 					    : sender ^ 1;
-		f->state = (flags & TCP_SYN) ? HP_TCP_SYN_RECV : HP_TCP_ESTABLISHED;
+		f->state = (flags & RTE_TCP_SYN_FLAG) ? HP_TCP_SYN_RECV : HP_TCP_ESTABLISHED;
 		f->midstream = 1;
 		w->ctr.c[HP_CTR_FLOWS_MIDSTREAM]++;
 	}
@@ -408,9 +404,9 @@ flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int
 {
 	uint8_t old_state = f->state;
 
-	if (flags & TCP_RST) {
+	if (flags & RTE_TCP_RST_FLAG) {
 		f->state = HP_TCP_CLOSED;
-	} else if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == 0 &&
+	} else if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG && dir == 0 &&
 		   f->state >= HP_TCP_FIN_WAIT) {
 		/* the tuple is reused by a new connection: the old one's HTTP session ends here
 		 * (its last events are emitted), the new one gets its own on its first payload */
@@ -427,13 +423,13 @@ flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int
 		cls_unlink(t, (uint32_t)pos);
 		cls_link(t, (uint32_t)pos, HP_FLOW_CLS_HALF);
 		w->ctr.c[HP_CTR_FLOWS_REUSED]++;
-	} else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+	} else if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
 		if (dir == 1 && f->state == HP_TCP_SYN_SENT)
 			f->state = HP_TCP_SYN_RECV;
-	} else if ((flags & TCP_ACK) && dir == 0 && f->state == HP_TCP_SYN_RECV) {
+	} else if ((flags & RTE_TCP_ACK_FLAG) && dir == 0 && f->state == HP_TCP_SYN_RECV) {
 		f->state = HP_TCP_ESTABLISHED;
 	}
-	if ((flags & TCP_FIN) && f->state != HP_TCP_CLOSED) {
+	if ((flags & RTE_TCP_FIN_FLAG) && f->state != HP_TCP_CLOSED) {
 		f->fin_seen |= 1u << dir;
 		f->state = f->fin_seen == 3 ? HP_TCP_CLOSED : HP_TCP_FIN_WAIT;
 	}

@@ -145,7 +145,7 @@ hp_reply_tcp(struct hp_worker *w, uint16_t port, const uint8_t *data, const stru
 	th->recv_ack = rte_cpu_to_be_32(ack);
 	th->data_off = 5 << 4;
 	th->tcp_flags = flags;
-	th->rx_win = rte_cpu_to_be_16((flags & HP_TCP_RST) ? 0 : 65535);
+	th->rx_win = rte_cpu_to_be_16((flags & RTE_TCP_RST_FLAG) ? 0 : 65535);
 	if (plen != 0)
 		memcpy(p + l2 + l3 + 20, payload, plen);
 	if (pkt->l3 == HP_L3_IPV4)

@@ -15,19 +15,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_tcp.h>
+
 #include "dp_decode.h"
 #include "dp_event.h"
 
 struct hp_worker;
 
 #define HP_REPLY_MAX 64 /* crafted packets queued per worker between two bursts */
-
-/* TCP flags */
-#define HP_TCP_FIN 0x01
-#define HP_TCP_SYN 0x02
-#define HP_TCP_RST 0x04
-#define HP_TCP_PSH 0x08
-#define HP_TCP_ACK 0x10
 
 /* Queue a TCP segment built from the template frame (data, pkt). reverse: swap addresses,
  * ports and MACs (toward the template's sender). port: where it goes out. Returns 0, or -1

@@ -581,7 +581,7 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 
 	if (unlikely(f->cut != HP_FLOW_CUT_NONE))
 		return hps_cut_flow_packet(w, f, dir, m, data, pkt);
-	if (pkt->tcp_flags & 0x02) { /* SYN: remember the ISN, data starts after it */
+	if (pkt->tcp_flags & RTE_TCP_SYN_FLAG) { /* SYN: remember the ISN, data starts after it */
 		f->isn[dir] = seq;
 		f->isn_set |= 1u << dir;
 		seq++;
@@ -626,7 +626,7 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 			w->ctr.c[HP_CTR_PII_RETRANSMIT_DROPPED]++;
 			return HP_VERDICT_DROP;
 		}
-		if (dir == 1 && s->masked_valid && (pkt->tcp_flags & HP_TCP_ACK) &&
+		if (dir == 1 && s->masked_valid && (pkt->tcp_flags & RTE_TCP_ACK_FLAG) &&
 		    !hps_seq_lt(pkt->tcp_ack, s->masked_hi))
 			s->masked_valid = false;
 		if (dir == 0 && len != 0 && pkt->payload_off <= rte_pktmbuf_data_len(m)) {
@@ -646,9 +646,9 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 				hold_cur(s);
 		}
 	}
-	if (pkt->tcp_flags & 0x01)
+	if (pkt->tcp_flags & RTE_TCP_FIN_FLAG)
 		flags |= HP_STREAM_SEG_FIN;
-	if (pkt->tcp_flags & 0x04)
+	if (pkt->tcp_flags & RTE_TCP_RST_FLAG)
 		flags |= HP_STREAM_SEG_RST;
 	s->cur_dir = dir;
 	if (likely(m->nb_segs == 1 && payload >= rte_pktmbuf_mtod(m, const uint8_t *) &&
@@ -656,7 +656,7 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 		r = hp_stream_segment(&w->stream_env, &s->stream, dir, seq, payload, len, m, flags);
 	else
 		r = segment_copied(w, s, dir, seq, payload, len, flags);
-	if ((pkt->tcp_flags & 0x10) && r != HP_STREAM_CLOSED && r != HP_STREAM_PASS)
+	if ((pkt->tcp_flags & RTE_TCP_ACK_FLAG) && r != HP_STREAM_CLOSED && r != HP_STREAM_PASS)
 		hp_stream_ack(&w->stream_env, &s->stream, dir ^ 1, pkt->tcp_ack);
 	if (unlikely(s->holding) && dir == 0 && !s->decided && !s->pending && s->req != NULL) {
 		if (s->hold_overflow)
@@ -720,7 +720,7 @@ segment_verdict(struct hp_worker *w, struct hp_session *s, struct hp_flow *f, un
 	case HP_STREAM_OUT_OF_WINDOW:
 		/* bytes the stream will never parse (before the pickup, beyond the FIN or the
 		 * window, a RST or FIN out of place) never reach the server either */
-		if (pkt->payload_len == 0 && !(pkt->tcp_flags & (HP_TCP_FIN | HP_TCP_RST)))
+		if (pkt->payload_len == 0 && !(pkt->tcp_flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
 			break;
 		w->ctr.c[HP_CTR_STREAM_DROPPED]++;
 		return HP_VERDICT_DROP;

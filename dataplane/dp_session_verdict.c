@@ -80,10 +80,10 @@ hps_reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, co
 	       const struct hp_pkt *pkt)
 {
 	struct hp_flow *f = s->flow;
-	uint32_t cseq = pkt->tcp_seq + ((pkt->tcp_flags & HP_TCP_SYN) ? 1 : 0);
-	uint32_t cnext = cseq + pkt->payload_len + ((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0);
+	uint32_t cseq = pkt->tcp_seq + ((pkt->tcp_flags & RTE_TCP_SYN_FLAG) ? 1 : 0);
+	uint32_t cnext = cseq + pkt->payload_len + ((pkt->tcp_flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
 	uint32_t rst_seq = cseq, first;
-	bool has_ack = (pkt->tcp_flags & HP_TCP_ACK) != 0;
+	bool has_ack = (pkt->tcp_flags & RTE_TCP_ACK_FLAG) != 0;
 
 	s->pending = false;
 	/* held segments never reached the server: its stream stops at the first of them */
@@ -92,10 +92,10 @@ hps_reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, co
 	if (!w->is_bridge) {
 		if (s->rej_active && has_ack) {
 			if (hp_reply_tcp(w, m->port, data, pkt, false, cseq, pkt->tcp_ack,
-					 HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0)
+					 RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, NULL, 0) == 0)
 				w->ctr.c[HP_CTR_REJECT_RST_SERVER]++;
 			if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, cnext,
-					 HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0)
+					 RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, NULL, 0) == 0)
 				w->ctr.c[HP_CTR_REJECT_RST_CLIENT]++;
 		}
 		return HP_VERDICT_FORWARD;
@@ -104,7 +104,7 @@ hps_reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, co
 	hp_flow_cut(w, f, HP_FLOW_CUT_REJECTED);
 	if (s->rej_reset_server &&
 	    hp_reply_tcp(w, w->out_port[m->port], data, pkt, false, rst_seq, pkt->tcp_ack,
-			 HP_TCP_RST | (has_ack ? HP_TCP_ACK : 0), NULL, 0) == 0)
+			 RTE_TCP_RST_FLAG | (has_ack ? RTE_TCP_ACK_FLAG : 0), NULL, 0) == 0)
 		w->ctr.c[HP_CTR_REJECT_RST_SERVER]++;
 	if (has_ack) {
 		if (s->rej_respond) {
@@ -112,13 +112,14 @@ hps_reject_act(struct hp_worker *w, struct hp_session *s, struct rte_mbuf *m, co
 			const uint8_t *a = hp_reply_answer(s->rej_reason, &alen);
 
 			if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, cnext,
-					 HP_TCP_ACK | HP_TCP_PSH | HP_TCP_FIN, a, alen) == 0) {
+					 RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG, a,
+					 alen) == 0) {
 				w->ctr.c[HP_CTR_REJECT_RESPONSES]++;
 				f->answered = 1;
 				f->answer_end = pkt->tcp_ack + alen + 1;
 			}
 		} else if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, cnext,
-					HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0) {
+					RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, NULL, 0) == 0) {
 			w->ctr.c[HP_CTR_REJECT_RST_CLIENT]++;
 			f->client_reset = 1;
 		}
@@ -137,33 +138,34 @@ enum hp_verdict
 hps_cut_flow_packet(struct hp_worker *w, struct hp_flow *f, unsigned int dir, struct rte_mbuf *m,
 		    const uint8_t *data, const struct hp_pkt *pkt)
 {
-	uint32_t next = pkt->tcp_seq + pkt->payload_len + ((pkt->tcp_flags & HP_TCP_FIN) ? 1 : 0) +
-			((pkt->tcp_flags & HP_TCP_SYN) ? 1 : 0);
+	uint32_t next = pkt->tcp_seq + pkt->payload_len +
+			((pkt->tcp_flags & RTE_TCP_FIN_FLAG) ? 1 : 0) +
+			((pkt->tcp_flags & RTE_TCP_SYN_FLAG) ? 1 : 0);
 
 	if (!w->is_bridge)
 		return HP_VERDICT_FORWARD; /* tap: nothing to stop, nothing sent */
 	w->ctr.c[HP_CTR_HTTP_REJECTED_PACKETS]++;
-	if (pkt->tcp_flags & HP_TCP_RST)
+	if (pkt->tcp_flags & RTE_TCP_RST_FLAG)
 		return HP_VERDICT_DROP;
 	if (f->cut == HP_FLOW_CUT_RESET) {
 		if (f->rst_sent)
 			return HP_VERDICT_DROP;
 		f->rst_sent = 1;
-		if (hp_reply_tcp(w, w->out_port[m->port], data, pkt, false, pkt->tcp_seq,
-				 pkt->tcp_ack, HP_TCP_RST | (pkt->tcp_flags & HP_TCP_ACK), NULL,
-				 0) == 0)
+		if (hp_reply_tcp(
+			    w, w->out_port[m->port], data, pkt, false, pkt->tcp_seq, pkt->tcp_ack,
+			    RTE_TCP_RST_FLAG | (pkt->tcp_flags & RTE_TCP_ACK_FLAG), NULL, 0) == 0)
 			w->ctr.c[dir == 0 ? HP_CTR_REJECT_RST_SERVER : HP_CTR_REJECT_RST_CLIENT]++;
 		if (hp_reply_tcp(w, m->port, data, pkt, true,
-				 (pkt->tcp_flags & HP_TCP_ACK) ? pkt->tcp_ack : 0, next,
-				 HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0)
+				 (pkt->tcp_flags & RTE_TCP_ACK_FLAG) ? pkt->tcp_ack : 0, next,
+				 RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, NULL, 0) == 0)
 			w->ctr.c[dir == 0 ? HP_CTR_REJECT_RST_CLIENT : HP_CTR_REJECT_RST_SERVER]++;
 		return HP_VERDICT_DROP;
 	}
-	if (dir == 0 && f->answered && !f->client_reset && (pkt->tcp_flags & HP_TCP_ACK) &&
-	    (pkt->payload_len != 0 || (pkt->tcp_flags & HP_TCP_FIN)) &&
+	if (dir == 0 && f->answered && !f->client_reset && (pkt->tcp_flags & RTE_TCP_ACK_FLAG) &&
+	    (pkt->payload_len != 0 || (pkt->tcp_flags & RTE_TCP_FIN_FLAG)) &&
 	    pkt->tcp_ack == f->answer_end) {
 		if (hp_reply_tcp(w, m->port, data, pkt, true, pkt->tcp_ack, next,
-				 HP_TCP_RST | HP_TCP_ACK, NULL, 0) == 0) {
+				 RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, NULL, 0) == 0) {
 			w->ctr.c[HP_CTR_REJECT_RST_CLIENT]++;
 			f->client_reset = 1;
 		}
