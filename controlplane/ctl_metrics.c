@@ -129,8 +129,16 @@ prom_counters(FILE *f, const struct hp_counters *cur)
 			    "HTTP parse errors, by error.", HP_CTR_HTTP_ERR_BASE + 1,
 			    HP_CTR_REASON_BASE, strlen("http_err_"));
 	prom_labelled_range(f, cur, "hookpath_reasons_total", "reason",
-			    "Requests by verdict reason.", HP_CTR_REASON_BASE, HP_CTR__MAX,
+			    "Requests by verdict reason.", HP_CTR_REASON_BASE, HP_CTR_STAGE_BASE,
 			    strlen("reason_"));
+	/* the request stages' own counters, as they declared them */
+	for (unsigned int i = HP_CTR_STAGE_BASE; i < HP_CTR__MAX; i++) {
+		if (hp_ctr_name((enum hp_ctr)i) == NULL)
+			continue;
+		snprintf(name, sizeof(name), "hookpath_%s_total", hp_ctr_name((enum hp_ctr)i));
+		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name,
+			hp_ctr_help((enum hp_ctr)i), name, name, cur->c[i]);
+	}
 }
 
 /* The verdict latency histogram: cumulative buckets in seconds, _count = the +Inf bucket. */
@@ -395,7 +403,10 @@ tel_counters(struct rte_tel_data *d, const struct hp_counters *c, unsigned int w
 
 	rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++) {
-		if (!all && ((i >= HP_CTR_DECODE_ERR_BASE && c->c[i] == 0) || n >= room)) {
+		if (hp_ctr_name((enum hp_ctr)i) == NULL)
+			continue; /* a stage slot nobody declared */
+		if (!all && ((i >= HP_CTR_DECODE_ERR_BASE && i < HP_CTR_STAGE_BASE && c->c[i] == 0) ||
+			     n >= room)) {
 			omitted++;
 			continue;
 		}

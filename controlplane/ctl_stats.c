@@ -76,7 +76,7 @@ hp_ctl_summary(FILE *out)
 	fprintf(out, "  TCP flows tracked: %" PRIu64 "\n", hp_dp_flows_active());
 	fprintf(out, "  counters (non-zero):\n");
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
-		if (cur.c[i] != 0)
+		if (cur.c[i] != 0 && hp_ctr_name(i) != NULL)
 			fprintf(out, "    %-32s %16" PRIu64 "\n", hp_ctr_name(i), cur.c[i]);
 	fflush(out);
 }
@@ -130,7 +130,9 @@ hp_ctl_stats_json(size_t *len)
 	fprintf(f, "],\n \"flows_active\": %" PRIu64 ",\n \"events_written\": %" PRIu64
 		",\n \"counters\": {", hp_dp_flows_active(), hp_ctl_events_written());
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
-		fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", hp_ctr_name(i), cur.c[i]);
+		if (hp_ctr_name(i) != NULL)
+			fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", hp_ctr_name(i),
+				cur.c[i]);
 	{
 		struct hp_stream_counters sc;
 

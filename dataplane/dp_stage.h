@@ -27,8 +27,16 @@
  * every worker, one state pointer made when the endpoint set is built (start, every live
  * change) on the worker's socket, freed with the set (ep_free); run() receives it.
  *
+ * Counters and reasons: a stage declares its own counters in its file, one line each (symbol,
+ * stable name, help: the style of foreach_hp_ctr), and gets them in c->ctr, indexed by its own
+ * enum; they are reported with every other counter (stats JSON, Prometheus with the help as
+ * HELP, telemetry) under the name it gave. It also lists the reasons it may refuse with: the
+ * reasons themselves stay one list for the whole dataplane (foreach_hp_ev_reason, dp_event.h)
+ * because their codes travel in events and spool files and must never move; a refusal with a
+ * reason the stage did not list is a bug (HP_ASSERT).
+ *
  * Adding a stage: one file defining a const struct hp_stage, one line in hp_stages[], one line
- * in dataplane/meson.build (dataplane/tests/test_stages.c shows one added by a test).
+ * in dataplane/meson.build (dataplane/tests/dp_stage_example.c is one, added by a test build).
  */
 #ifndef HP_DP_STAGE_H
 #define HP_DP_STAGE_H
@@ -64,13 +72,31 @@ struct hp_req_ctx {
 	const struct hp_pii_result *pii; /* pii_scan: the body's matches; NULL: not scanned */
 	bool mask;                       /* pii_action: the held body is masked at accept */
 	uint16_t ev_flags;               /* HP_EV_F_* for the event */
+	uint64_t *ctr;                   /* the running stage's own counters (its ctrs[]) */
 	/* HP_STAGE_DONE */
 	enum hp_ev_verdict verdict;
 	enum hp_ev_reason reason;
 };
 
+/* One counter a stage declares. */
+struct hp_stage_ctr {
+	const char *name; /* stable: "<name>" in the stats JSON, hookpath_<name>_total */
+	const char *help; /* the Prometheus HELP text */
+};
+
+/* A stage's counter list, one line each: _(SYMBOL, name, "help"), as foreach_x_ctr in its
+ * file; from it an enum (#define _(sym, name, help) X_CTR_##sym,) and the table:
+ *   static const struct hp_stage_ctr x_ctrs[] = {HP_STAGE_CTR_TABLE(foreach_x_ctr)};
+ * given in its struct hp_stage as .ctrs = x_ctrs, .n_ctrs = RTE_DIM(x_ctrs). */
+#define HP_STAGE_CTR_TABLE_ONE(sym, name, help) {#name, help},
+#define HP_STAGE_CTR_TABLE(list)                list(HP_STAGE_CTR_TABLE_ONE)
+
 struct hp_stage {
 	const char *name;
+	const struct hp_stage_ctr *ctrs; /* its own counters (c->ctr[i]), NULL: none */
+	uint8_t n_ctrs;
+	/* the reasons it may refuse with, HP_EV_R_OK-terminated (NULL: it never refuses) */
+	const enum hp_ev_reason *reasons;
 	/* does it run for requests of this endpoint? NULL: always */
 	bool (*applies)(const struct hp_route_ep *ep);
 	/* per-endpoint worker state (NULL: none): 0, or -1 with a message naming the endpoint */
@@ -109,6 +135,11 @@ struct hp_ep_stages {
 int hp_stages_ep_init(const struct hp_route_ep *ep, int socket, struct hp_ep_stages *st, char *err,
 		      size_t errlen);
 void hp_stages_ep_free(struct hp_ep_stages *st);
+
+/* Stage counter slot i (from HP_CTR_STAGE_BASE): false when no stage declared it. */
+bool hp_stage_ctr_info(unsigned int i, const char **name, const char **help);
+/* Does stage g list reason r? */
+bool hp_stage_gives(const struct hp_stage *g, enum hp_ev_reason r);
 
 /* The replay key of the request (dp_stage_dedup.c; the token stage takes it before waiting):
  * SHA-256 over (endpoint name, key kind, key bytes), first HP_DEDUP_KEY_LEN bytes; a key the

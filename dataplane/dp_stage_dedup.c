@@ -122,8 +122,17 @@ dedup_run(struct hp_req_ctx *c, void *state)
 	return HP_STAGE_NEXT;
 }
 
+static const enum hp_ev_reason dedup_reasons[] = {
+	HP_EV_R_DUPLICATE,
+	HP_EV_R_REPLAY_CACHE_FULL,
+	HP_EV_R_REPLAY_CACHE_BUSY,
+	HP_EV_R_REPLAY_UNAVAILABLE,
+	HP_EV_R_OK,
+};
+
 const struct hp_stage hp_stage_dedup = {
 	.name = "dedup",
+	.reasons = dedup_reasons,
 	.applies = dedup_applies,
 	.run = dedup_run,
 };

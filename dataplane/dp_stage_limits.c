@@ -22,7 +22,14 @@ limits_run(struct hp_req_ctx *c, void *state)
 	return HP_STAGE_NEXT;
 }
 
+static const enum hp_ev_reason limits_reasons[] = {
+	HP_EV_R_HTTP_GAP,
+	HP_EV_R_BODY_TOO_LARGE,
+	HP_EV_R_OK,
+};
+
 const struct hp_stage hp_stage_limits = {
 	.name = "limits",
+	.reasons = limits_reasons,
 	.run = limits_run,
 };

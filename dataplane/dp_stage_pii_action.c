@@ -32,8 +32,16 @@ pii_action_run(struct hp_req_ctx *c, void *state)
 	return HP_STAGE_NEXT;
 }
 
+static const enum hp_ev_reason pii_action_reasons[] = {
+	HP_EV_R_PII_BLOCKED,
+	HP_EV_R_PII_MASK_FAILED,
+	HP_EV_R_PII_HOLD_FULL,
+	HP_EV_R_OK,
+};
+
 const struct hp_stage hp_stage_pii_action = {
 	.name = "pii_action",
+	.reasons = pii_action_reasons,
 	.applies = pii_action_applies,
 	.run = pii_action_run,
 };

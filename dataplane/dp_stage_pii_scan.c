@@ -6,11 +6,28 @@
  */
 #include <stdio.h>
 
+#include <rte_common.h>
+
 #include "dp_types.h"
 #include "dp_route.h"
 #include "dp_session_priv.h"
 #include "dp_stage.h"
 #include "pii.h"
+
+/* Its counters. */
+#define foreach_pii_scan_ctr(_)                                                                    \
+	_(SCANS, pii_scans, "Bodies scanned for PII (pii.policy report).")                         \
+	_(MATCHES, pii_matches, "Entities found in them.")                                         \
+	_(SCAN_ERRORS, pii_scan_errors, "Hyperscan refused a scan: no counts in that event.")
+
+enum {
+#define _(sym, name, help) PII_SCAN_CTR_##sym,
+	foreach_pii_scan_ctr(_)
+#undef _
+		PII_SCAN_CTR__MAX
+};
+
+static const struct hp_stage_ctr pii_scan_ctrs[] = {HP_STAGE_CTR_TABLE(foreach_pii_scan_ctr)};
 
 static bool
 pii_scan_applies(const struct hp_route_ep *ep)
@@ -47,12 +64,12 @@ pii_scan_run(struct hp_req_ctx *c, void *state)
 	const struct hp_http_request *req = c->req;
 	int n = hp_pii_scan(c->ep->pii_db, state, req->body_copy, req->body_copy_len, w->pii_res);
 
-	w->ctr.c[HP_CTR_PII_SCANS]++;
+	c->ctr[PII_SCAN_CTR_SCANS]++;
 	if (n < 0) {
-		w->ctr.c[HP_CTR_PII_SCAN_ERRORS]++;
+		c->ctr[PII_SCAN_CTR_SCAN_ERRORS]++;
 		return HP_STAGE_NEXT;
 	}
-	w->ctr.c[HP_CTR_PII_MATCHES] += (uint64_t)n;
+	c->ctr[PII_SCAN_CTR_MATCHES] += (uint64_t)n;
 	c->s->pii_valid = true;
 	c->pii = w->pii_res;
 	return HP_STAGE_NEXT;
@@ -60,6 +77,8 @@ pii_scan_run(struct hp_req_ctx *c, void *state)
 
 const struct hp_stage hp_stage_pii_scan = {
 	.name = "pii_scan",
+	.ctrs = pii_scan_ctrs,
+	.n_ctrs = RTE_DIM(pii_scan_ctrs),
 	.applies = pii_scan_applies,
 	.ep_init = pii_scan_ep_init,
 	.ep_free = pii_scan_ep_free,

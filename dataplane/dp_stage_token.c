@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include <openssl/evp.h>
+#include <rte_common.h>
 #include <rte_hash.h>
 
 #include "dp_types.h"
@@ -16,6 +17,31 @@
 #include "dp_session_priv.h"
 #include "dp_stage.h"
 #include "http_parse.h"
+
+/* Its counters (the resolver's answers are counted where they arrive: token_valid,
+ * token_invalid, token_unavailable, token_timeout, dp_stats.h). */
+#define foreach_token_ctr(_)                                                                       \
+	_(L1_HIT, token_l1_hit, "Token found valid for the endpoint in the workers' L1.")          \
+	_(L1_REFUSED, token_l1_refused,                                                            \
+	  "Token found refused in L1 (unknown, revoked, another "                                  \
+	  "endpoint's).")                                                                          \
+	_(ASKED, token_asked, "Not in L1 (or expired there): asked to L2/L3.")
+
+enum {
+#define _(sym, name, help) TOKEN_CTR_##sym,
+	foreach_token_ctr(_)
+#undef _
+		TOKEN_CTR__MAX
+};
+
+static const struct hp_stage_ctr token_ctrs[] = {HP_STAGE_CTR_TABLE(foreach_token_ctr)};
+
+static const enum hp_ev_reason token_reasons[] = {
+	HP_EV_R_MISSING_TOKEN,
+	HP_EV_R_BAD_TOKEN,
+	HP_EV_R_TOKEN_UNAVAILABLE,
+	HP_EV_R_OK,
+};
 
 static bool
 token_applies(const struct hp_route_ep *ep)
@@ -58,10 +84,10 @@ token_run(struct hp_req_ctx *c, void *state)
 
 		if ((val & ((1ULL << 40) - 1)) > c->now_ns / 1000000 - hp_dp.token_base_ms) {
 			if ((val >> 63) && ((val >> 40) & HP_TOKEN_TAG_MASK) == ep->token_tag) {
-				w->ctr.c[HP_CTR_TOKEN_L1_HIT]++;
+				c->ctr[TOKEN_CTR_L1_HIT]++;
 				return HP_STAGE_NEXT;
 			}
-			w->ctr.c[HP_CTR_TOKEN_L1_REFUSED]++;
+			c->ctr[TOKEN_CTR_L1_REFUSED]++;
 			return hp_stage_refuse(c, HP_EV_REJECT, HP_EV_R_BAD_TOKEN);
 		}
 	}
@@ -70,7 +96,7 @@ token_run(struct hp_req_ctx *c, void *state)
 		w->ctr.c[HP_CTR_TOKEN_UNAVAILABLE]++;
 		return hp_stage_refuse(c, HP_EV_REJECT, HP_EV_R_TOKEN_UNAVAILABLE);
 	}
-	w->ctr.c[HP_CTR_TOKEN_ASKED]++;
+	c->ctr[TOKEN_CTR_ASKED]++;
 	/* the replay key now: the request will not be here when the answer comes */
 	s->tok_has_key = ep->dedup_kind != HP_DK_NONE && hp_dp.dedup != NULL &&
 			 hp_stage_dedup_key(c, s->tok_key);
@@ -80,6 +106,9 @@ token_run(struct hp_req_ctx *c, void *state)
 
 const struct hp_stage hp_stage_token = {
 	.name = "token",
+	.ctrs = token_ctrs,
+	.n_ctrs = RTE_DIM(token_ctrs),
+	.reasons = token_reasons,
 	.applies = token_applies,
 	.run = token_run,
 };

@@ -12,6 +12,26 @@
 #include "http_parse.h"
 #include "verify.h"
 
+/* Its counters. */
+#define foreach_verify_ctr(_) _(NS, verify_ns, "Nanoseconds spent in signature verification (sum).")
+
+enum {
+#define _(sym, name, help) VERIFY_CTR_##sym,
+	foreach_verify_ctr(_)
+#undef _
+		VERIFY_CTR__MAX
+};
+
+static const struct hp_stage_ctr verify_ctrs[] = {HP_STAGE_CTR_TABLE(foreach_verify_ctr)};
+
+static const enum hp_ev_reason verify_reasons[] = {
+	HP_EV_R_MISSING_SIGNATURE,     HP_EV_R_MALFORMED_SIGNATURE,
+	HP_EV_R_BAD_SIGNATURE,         HP_EV_R_MISSING_TIMESTAMP,
+	HP_EV_R_MALFORMED_TIMESTAMP,   HP_EV_R_STALE_TIMESTAMP,
+	HP_EV_R_FUTURE_TIMESTAMP,      HP_EV_R_MISSING_ID,
+	HP_EV_R_UNSUPPORTED_SIGNATURE, HP_EV_R_OK,
+};
+
 static bool
 verify_applies(const struct hp_route_ep *ep)
 {
@@ -88,7 +108,7 @@ verify_run(struct hp_req_ctx *c, void *state)
 	vr.body_len = req->body_copy_len;
 	vr.now = (int64_t)(c->now_ns / 1000000000ULL);
 	r = hp_verify(c->ep->verifier, state, &vr, &c->vout);
-	w->ctr.c[HP_CTR_VERIFY_NS] += (rte_rdtsc() - t0) * hp_dp.tsc_mult >> 32;
+	c->ctr[VERIFY_CTR_NS] += (rte_rdtsc() - t0) * hp_dp.tsc_mult >> 32;
 	if (r != HP_VR_OK)
 		return hp_stage_refuse(c, HP_EV_REJECT, verify_reason(r));
 	return HP_STAGE_NEXT;
@@ -96,6 +116,9 @@ verify_run(struct hp_req_ctx *c, void *state)
 
 const struct hp_stage hp_stage_verify = {
 	.name = "verify",
+	.ctrs = verify_ctrs,
+	.n_ctrs = RTE_DIM(verify_ctrs),
+	.reasons = verify_reasons,
 	.applies = verify_applies,
 	.ep_init = verify_ep_init,
 	.ep_free = verify_ep_free,

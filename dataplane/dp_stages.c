@@ -8,6 +8,7 @@
 #include <rte_cycles.h>
 
 #include "dp_types.h"
+#include "hp_assert.h"
 #include "dp_route.h"
 #include "dp_session_priv.h"
 #include "dp_stage.h"
@@ -32,6 +33,44 @@ const unsigned int hp_n_stages = RTE_DIM(hp_stages);
 
 _Static_assert(RTE_DIM(hp_stages) <= HP_STAGE_MAX, "HP_STAGE_MAX");
 
+/* Where each stage's counters start in the stage region (HP_CTR_STAGE_BASE + base), given
+ * out in stage order once at load. */
+static uint16_t ctr_base[RTE_DIM(hp_stages)];
+static unsigned int n_stage_ctrs;
+
+RTE_INIT(stage_ctrs_init)
+{
+	for (unsigned int i = 0; i < RTE_DIM(hp_stages); i++) {
+		ctr_base[i] = (uint16_t)n_stage_ctrs;
+		n_stage_ctrs += hp_stages[i]->n_ctrs;
+	}
+	/* a build error would be better, but the stages live in other files */
+	HP_VERIFY(n_stage_ctrs <= HP_STAGE_CTRS_MAX);
+}
+
+bool
+hp_stage_ctr_info(unsigned int slot, const char **name, const char **help)
+{
+	for (unsigned int i = 0; i < RTE_DIM(hp_stages); i++) {
+		if (slot >= ctr_base[i] &&
+		    slot < ctr_base[i] + (unsigned int)hp_stages[i]->n_ctrs) {
+			*name = hp_stages[i]->ctrs[slot - ctr_base[i]].name;
+			*help = hp_stages[i]->ctrs[slot - ctr_base[i]].help;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+hp_stage_gives(const struct hp_stage *g, enum hp_ev_reason r)
+{
+	for (const enum hp_ev_reason *p = g->reasons; p != NULL && *p != HP_EV_R_OK; p++)
+		if (*p == r)
+			return true;
+	return false;
+}
+
 void
 hp_stages_verdict(struct hp_session *s, const struct hp_http_request *req)
 {
@@ -49,10 +88,14 @@ hp_stages_verdict(struct hp_session *s, const struct hp_http_request *req)
 	c.now_ns = hp_dp_now_ns(rte_rdtsc());
 	s->await_tsc = s->seg_tsc; /* if the verdict has to wait: latency from here */
 	for (unsigned int i = 0; i < st->n; i++) {
-		switch (hp_stages[st->id[i]]->run(&c, st->state[i])) {
+		unsigned int id = st->id[i];
+
+		c.ctr = &w->ctr.c[HP_CTR_STAGE_BASE + ctr_base[id]];
+		switch (hp_stages[id]->run(&c, st->state[i])) {
 		case HP_STAGE_NEXT:
 			continue;
 		case HP_STAGE_DONE:
+			HP_ASSERT(hp_stage_gives(hp_stages[id], c.reason));
 			hps_reject(s, req, c.verdict, c.reason, c.ev_flags, &c.vout.webhook_id);
 			return;
 		case HP_STAGE_WAIT:

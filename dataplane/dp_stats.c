@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
 
+#include "dp_stage.h"
 #include "dp_stats.h"
 
 static const char *const ctr_names[HP_CTR_DECODE_ERR_BASE] = {
@@ -19,42 +20,28 @@ static char dec_names[HP_DEC__MAX][48];
 static char http_names[HP_HTTP_E_COUNT][48];
 static char reason_ctr_names[HP_EV_R__MAX][48];
 
-static const char *const verdict_names[] = {
-	[HP_EV_ACCEPT] = "accept", [HP_EV_REJECT] = "reject",
-	[HP_EV_DUPLICATE] = "duplicate", [HP_EV_PASS] = "pass",
-};
-
-/* From the reason list (dp_event.h); the verification ones are lib/verify's names. */
-static const char *const reason_names[HP_EV_R__MAX] = {
-#define _(sym, name, status, help) [HP_EV_R_##sym] = #name,
-	foreach_hp_ev_reason(_)
-#undef _
-};
-
-const char *
-hp_ev_verdict_name(enum hp_ev_verdict v)
-{
-	return (unsigned int)v <= HP_EV_PASS ? verdict_names[v] : "unknown";
-}
-
-const char *
-hp_ev_reason_name(enum hp_ev_reason r)
-{
-	return (unsigned int)r < HP_EV_R__MAX && reason_names[r] != NULL ? reason_names[r]
-									 : "unknown";
-}
-
 const char *
 hp_ctr_help(enum hp_ctr id)
 {
+	const char *name, *help;
+
+	if ((unsigned int)id >= HP_CTR_STAGE_BASE && (unsigned int)id < HP_CTR__MAX)
+		return hp_stage_ctr_info(id - HP_CTR_STAGE_BASE, &name, &help) ? help : NULL;
 	return (unsigned int)id < HP_CTR_DECODE_ERR_BASE ? ctr_help[id] : NULL;
 }
 
 const char *
 hp_ctr_name(enum hp_ctr id)
 {
+	const char *name, *help;
+
 	if ((unsigned int)id < HP_CTR_DECODE_ERR_BASE)
 		return ctr_names[id];
+	if ((unsigned int)id >= HP_CTR_STAGE_BASE)
+		return (unsigned int)id < HP_CTR__MAX &&
+				       hp_stage_ctr_info(id - HP_CTR_STAGE_BASE, &name, &help)
+			       ? name
+			       : NULL;
 	if ((unsigned int)id >= HP_CTR_REASON_BASE && (unsigned int)id < HP_CTR__MAX) {
 		unsigned int r = id - HP_CTR_REASON_BASE;
 

@@ -21,7 +21,10 @@
  * JSON, hookpath_<name>_total in Prometheus), what it counts (the Prometheus HELP text). The
  * enum, the names (dp_stats.c) and the HELP lines (controlplane/ctl_metrics.c) come from this
  * list: a new counter is one line here. Names are an interface: never renamed, never reused.
- * The labelled families (decode_err_*, http_err_*, reason_*) follow, from their own lists. */
+ * The labelled families (decode_err_*, http_err_*, reason_*) follow, from their own lists,
+ * then the request stages' counters, each stage declaring its own in its file (dp_stage.h):
+ * the slots of HP_CTR_STAGE_BASE.. are given out in stage order at start. */
+#define HP_STAGE_CTRS_MAX 32
 #define foreach_hp_ctr(_) \
 	_(RX_PACKETS, rx_packets, "Packets received on the ports.") \
 	_(RX_BYTES, rx_bytes, "Bytes received on the ports.") \
@@ -130,11 +133,6 @@
 	_(REJECT_NOMBUF, reject_nombuf, "No mbuf to build a RST or an answer: not sent.") \
 	_(DEDUP_KEY_FALLBACK, dedup_key_fallback, "Dedup key header/field absent: body hash " \
 	  "used instead.") \
-	_(VERIFY_NS, verify_ns, "Nanoseconds spent in signature verification (sum).") \
-	_(PII_SCANS, pii_scans, "Bodies scanned for PII (pii.policy report).") \
-	_(PII_MATCHES, pii_matches, "Entities found in them.") \
-	_(PII_SCAN_ERRORS, pii_scan_errors, "Hyperscan refused a scan: no counts in that " \
-	  "event.") \
 	_(PII_HELD_SEGMENTS, pii_held_segments, "Client segments held for a mask/block " \
 	  "endpoint (bridge).") \
 	_(PII_HELD_DUP_DROPPED, pii_held_dup_dropped, "Retransmissions of bytes already held: " \
@@ -164,10 +162,6 @@
 	  "could be held, so the check could not stop it: on_unavailable decides.") \
 	_(REPLAY_GLOBAL_ABANDONED, replay_global_abandoned, "The flow ended while its request " \
 	  "waited.") \
-	_(TOKEN_L1_HIT, token_l1_hit, "Token found valid for the endpoint in the workers' L1.") \
-	_(TOKEN_L1_REFUSED, token_l1_refused, "Token found refused in L1 (unknown, " \
-	  "revoked, another endpoint's).") \
-	_(TOKEN_ASKED, token_asked, "Not in L1 (or expired there): asked to L2/L3.") \
 	_(TOKEN_VALID, token_valid, "Token asked to L2/L3: answered valid.") \
 	_(TOKEN_INVALID, token_invalid, "Token asked to L2/L3: answered refused.") \
 	_(TOKEN_UNAVAILABLE, token_unavailable, "Token not checkable: L2/L3 down, " \
@@ -198,7 +192,9 @@ enum hp_ctr {
 								      * http_err_<name> */
 	HP_CTR_REASON_BASE = HP_CTR_HTTP_ERR_BASE + HP_HTTP_E_COUNT, /* + enum hp_ev_reason:
 								      * reason_<name> */
-	HP_CTR__MAX = HP_CTR_REASON_BASE + HP_EV_R__MAX,
+	HP_CTR_STAGE_BASE = HP_CTR_REASON_BASE + HP_EV_R__MAX, /* + the request stages' own
+								* counters (dp_stage.h) */
+	HP_CTR__MAX = HP_CTR_STAGE_BASE + HP_STAGE_CTRS_MAX,
 };
 
 /* Verdict latency histogram (rx of the completing segment to the verdict): bucket k counts
@@ -233,9 +229,11 @@ hp_lat_bucket_le_ns(unsigned int k)
 	return k + 1 < HP_LAT_BUCKETS ? 1ULL << (k + HP_LAT_MIN_SHIFT) : 0;
 }
 
-/* Stable name of a counter, e.g. "rx_packets", "decode_err_ipv4_csum". */
+/* Stable name of a counter, e.g. "rx_packets", "decode_err_ipv4_csum"; NULL for a stage slot
+ * no stage declared (skipped by every report). */
 const char *hp_ctr_name(enum hp_ctr id);
-/* Its HELP text, for the counters of the list above (NULL for the labelled families). */
+/* Its HELP text, for the counters of the list above and the stages' (NULL for the labelled
+ * families). */
 const char *hp_ctr_help(enum hp_ctr id);
 
 /* dst += src, slot by slot. */

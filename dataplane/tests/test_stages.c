@@ -16,6 +16,7 @@
 
 #include "dp_route.h"
 #include "dp_stage.h"
+#include "dp_stats.h"
 #include "hp_config.h"
 
 static const char cfg_yaml[] =
@@ -130,12 +131,52 @@ test_applies(void **state)
 	assert_string_equal(st, "-SS---");
 }
 
+static const struct hp_stage *
+stage_named(const char *name)
+{
+	for (unsigned int i = 0; i < hp_n_stages; i++)
+		if (strcmp(hp_stages[i]->name, name) == 0)
+			return hp_stages[i];
+	fail_msg("no stage %s", name);
+	return NULL;
+}
+
+/* What each stage declares: the reasons it may refuse with, its own counters (reported under
+ * their names in the stage slots, in stage order, nothing else there). */
+static void
+test_declared(void **state)
+{
+	unsigned int slot = 0;
+
+	(void)state;
+	assert_true(hp_stage_gives(stage_named("verify"), HP_EV_R_BAD_SIGNATURE));
+	assert_true(hp_stage_gives(stage_named("verify"), HP_EV_R_STALE_TIMESTAMP));
+	assert_false(hp_stage_gives(stage_named("verify"), HP_EV_R_DUPLICATE));
+	assert_true(hp_stage_gives(stage_named("dedup"), HP_EV_R_DUPLICATE));
+	assert_true(hp_stage_gives(stage_named("token"), HP_EV_R_TOKEN_UNAVAILABLE));
+	assert_true(hp_stage_gives(stage_named("limits"), HP_EV_R_BODY_TOO_LARGE));
+	assert_true(hp_stage_gives(stage_named("pii_action"), HP_EV_R_PII_BLOCKED));
+	assert_false(hp_stage_gives(stage_named("pii_scan"), HP_EV_R_PII_BLOCKED)); /* never */
+	for (unsigned int i = 0; i < hp_n_stages; i++) {
+		assert_false(hp_stage_gives(hp_stages[i], HP_EV_R_OK));
+		for (unsigned int k = 0; k < hp_stages[i]->n_ctrs; k++, slot++) {
+			assert_string_equal(hp_ctr_name((enum hp_ctr)(HP_CTR_STAGE_BASE + slot)),
+					    hp_stages[i]->ctrs[k].name);
+			assert_non_null(hp_ctr_help((enum hp_ctr)(HP_CTR_STAGE_BASE + slot)));
+		}
+	}
+	assert_string_equal(hp_ctr_name((enum hp_ctr)HP_CTR_STAGE_BASE), "pii_scans");
+	for (; slot < HP_STAGE_CTRS_MAX; slot++)
+		assert_null(hp_ctr_name((enum hp_ctr)(HP_CTR_STAGE_BASE + slot)));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_applies),
+		cmocka_unit_test(test_declared),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
