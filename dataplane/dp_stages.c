@@ -15,6 +15,9 @@
 
 extern const struct hp_stage hp_stage_limits, hp_stage_pii_scan, hp_stage_verify,
 	hp_stage_pii_action, hp_stage_token, hp_stage_dedup;
+#ifdef HP_TEST_STAGE /* test builds: dataplane/tests/dp_stage_example.c */
+extern const struct hp_stage hp_stage_example;
+#endif
 
 /* The order is meaning: PII actions decide on the signed bytes (after verify); the replay
  * cache records only what every other check accepted. */
@@ -22,6 +25,9 @@ extern const struct hp_stage hp_stage_limits, hp_stage_pii_scan, hp_stage_verify
 /* clang-format off */
 const struct hp_stage *const hp_stages[] = {
 	&hp_stage_limits,
+#ifdef HP_TEST_STAGE
+	&hp_stage_example,
+#endif
 	&hp_stage_pii_scan,
 	&hp_stage_verify,
 	&hp_stage_pii_action,
