@@ -31,7 +31,12 @@ if [ "$#" -eq 0 ]; then
     fi
     ninja -C build-fuzz
     meson test -C build-fuzz --print-errorlogs --suite fuzz --num-processes 2 || fuzz_status=1
-    logs+=(build-fuzz/meson-logs/testlog.json)
+    cp build-fuzz/meson-logs/testlog.json build-fuzz/testlog-fuzz.json
+    # the dataplane's unit tests again under ASan/UBSan with HP_ASSERT checked
+    meson test -C build-fuzz --print-errorlogs --suite dataplane --num-processes 2 ||
+        fuzz_status=1
+    cp build-fuzz/meson-logs/testlog.json build-fuzz/testlog-dataplane.json
+    logs+=(build-fuzz/testlog-fuzz.json build-fuzz/testlog-dataplane.json)
 fi
 
 # One closing line over both runs, from meson's own logs.

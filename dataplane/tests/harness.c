@@ -63,7 +63,8 @@ frame(bool to_server, uint16_t cport, uint32_t seq, uint32_t ack, uint8_t flags,
 	th->data_off = 0x50;
 	th->tcp_flags = flags;
 	th->rx_win = rte_cpu_to_be_16(65535);
-	memcpy(th + 1, payload, plen);
+	if (plen != 0)
+		memcpy(th + 1, payload, plen);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	m->port = to_server ? 0 : 1; /* the ring PMD does not set it */
@@ -238,12 +239,14 @@ eal_init(const char *name)
 		name, "-l", "0,1", "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
 		"--file-prefix", prefix, "--log-level=lib.*:warning", "--log-level=hookpath:warning",
 	};
+	static char buf[RTE_DIM(args)][64]; /* EAL keeps argv: static, no heap */
 	static char *argv[RTE_DIM(args)];
 
 	snprintf(prefix, sizeof(prefix), "hp-%s-%d", name, (int)getpid());
-	for (size_t i = 0; i < RTE_DIM(args); i++)
-		if ((argv[i] = strdup(args[i])) == NULL)
-			return -1;
+	for (size_t i = 0; i < RTE_DIM(args); i++) {
+		snprintf(buf[i], sizeof(buf[i]), "%s", args[i]);
+		argv[i] = buf[i];
+	}
 	return rte_eal_init((int)RTE_DIM(argv), argv);
 }
 

@@ -457,12 +457,14 @@ eal_init(void)
 		"test_flow", "--no-huge", "-m", "64", "--no-pci", "--no-telemetry",
 		"--file-prefix", prefix, "--log-level=lib.*:warning",
 	};
+	static char buf[RTE_DIM(args)][64]; /* EAL keeps argv: static, no heap */
 	static char *argv[RTE_DIM(args)];
 
 	snprintf(prefix, sizeof(prefix), "hp-test-flow-%d", (int)getpid());
-	for (size_t i = 0; i < RTE_DIM(args); i++)
-		if ((argv[i] = strdup(args[i])) == NULL)
-			return -1;
+	for (size_t i = 0; i < RTE_DIM(args); i++) {
+		snprintf(buf[i], sizeof(buf[i]), "%s", args[i]);
+		argv[i] = buf[i];
+	}
 	return rte_eal_init((int)RTE_DIM(argv), argv);
 }
 
