@@ -58,8 +58,8 @@ void hp_ctl_replay_save(void);
 /* Its figures for the stats JSON and /metrics; any thread. last_age_s: seconds since the last
  * snapshot this process wrote, -1 before the first. */
 struct hp_ctl_replay_stats {
-	bool enabled;           /* replay_cache.snapshot not off */
-	uint64_t loaded;        /* entries loaded at start */
+	bool enabled;    /* replay_cache.snapshot not off */
+	uint64_t loaded; /* entries loaded at start */
 	uint64_t written, failed, last_entries;
 	double last_age_s;
 };

@@ -78,8 +78,9 @@ hp_api_error(struct api_reply *r, unsigned int status, const char *field, const 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	reply_json(r, status, json_pack("{s:{s:i,s:s?,s:s}}", "error", "status", (int)status,
-					"field", field, "message", msg));
+	reply_json(r, status,
+		   json_pack("{s:{s:i,s:s?,s:s}}", "error", "status", (int)status, "field", field,
+			     "message", msg));
 }
 
 void
@@ -112,8 +113,9 @@ static void
 route_health(const struct hp_api_req *q, struct api_reply *r)
 {
 	(void)q;
-	reply_json(r, 200, json_pack("{s:s,s:s,s:I}", "status", "ok", "version", API_VERSION,
-				     "uptime_s", (json_int_t)(time(NULL) - api_t0)));
+	reply_json(r, 200,
+		   json_pack("{s:s,s:s,s:I}", "status", "ok", "version", API_VERSION, "uptime_s",
+			     (json_int_t)(time(NULL) - api_t0)));
 }
 
 static void
@@ -177,10 +179,8 @@ route_sinks(const struct hp_api_req *q, struct api_reply *r)
 
 /* The built-in read-only routes; the configuration ones come through hp_ctl_api_set_ops. */
 static const struct hp_api_route api_routes[] = {
-	{"GET", "/v1/health", route_health},
-	{"GET", "/v1/ready", route_ready},
-	{"GET", "/v1/stats", route_stats},
-	{"GET", "/metrics", route_metrics},
+	{"GET", "/v1/health", route_health}, {"GET", "/v1/ready", route_ready},
+	{"GET", "/v1/stats", route_stats},   {"GET", "/metrics", route_metrics},
 	{"GET", "/v1/sinks", route_sinks},
 };
 
@@ -214,8 +214,7 @@ path_match(const char *pat, const char *url, struct hp_api_req *q)
 /* Dispatch one complete request: walk the built-in table, then the configuration one. The
  * methods of every route whose path fits are gathered on the way for a 405's Allow header. */
 static void
-dispatch(const char *method, const char *url, const char *body, size_t len,
-	 struct api_reply *r)
+dispatch(const char *method, const char *url, const char *body, size_t len, struct api_reply *r)
 {
 	const struct hp_api_ops tables[] = {
 		{api_routes, sizeof(api_routes) / sizeof(api_routes[0])},
@@ -255,8 +254,8 @@ dispatch(const char *method, const char *url, const char *body, size_t len,
 static bool
 token_ok(struct MHD_Connection *c)
 {
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	size_t n;
 
 	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || api_token_len == 0)
@@ -270,8 +269,8 @@ token_ok(struct MHD_Connection *c)
 static enum MHD_Result
 send_reply(struct MHD_Connection *c, struct api_reply *r)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(r->len, r->body,
-								    MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ret;
 
 	if (resp == NULL) {
@@ -437,8 +436,10 @@ read_token(const char *path, char *err, size_t errlen)
 	}
 	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
 		fclose(f);
-		snprintf(err, errlen, "control.api_token_file: %s is readable by group or others "
-			 "(chmod 600)", path);
+		snprintf(err, errlen,
+			 "control.api_token_file: %s is readable by group or others "
+			 "(chmod 600)",
+			 path);
 		return -1;
 	}
 	if (fgets(api_token, sizeof(api_token), f) == NULL)
@@ -448,8 +449,10 @@ read_token(const char *path, char *err, size_t errlen)
 	api_token_len = strlen(api_token);
 	if (api_token_len < 16) {
 		explicit_bzero(api_token, sizeof(api_token));
-		snprintf(err, errlen, "control.api_token_file: %s: the token must be at least 16 "
-			 "bytes on the first line", path);
+		snprintf(err, errlen,
+			 "control.api_token_file: %s: the token must be at least 16 "
+			 "bytes on the first line",
+			 path);
 		return -1;
 	}
 	return 0;
@@ -462,13 +465,11 @@ daemon_start(int fd, bool tcp, char *err, size_t errlen)
 
 	ad->fd = fd;
 	ad->tcp = tcp;
-	ad->d = MHD_start_daemon(MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, ad,
-				 MHD_OPTION_LISTEN_SOCKET, fd,
-				 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-				 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-				 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-				 MHD_OPTION_END);
+	ad->d = MHD_start_daemon(
+		MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, ad, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
 	if (ad->d == NULL) {
 		snprintf(err, errlen, "%s: cannot start the HTTP server",
 			 tcp ? "control.api_listen" : "control.api_socket");

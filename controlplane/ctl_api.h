@@ -13,10 +13,10 @@ struct hp_config;
 
 struct api_reply {
 	unsigned int status;
-	char *body;         /* malloc'd */
+	char *body; /* malloc'd */
 	size_t len;
 	const char *ctype;
-	char allow[64];     /* a 405's Allow header: the methods the path has */
+	char allow[64]; /* a 405's Allow header: the methods the path has */
 };
 
 /* Start the Unix socket (and TCP) listeners; 0 or -1 with a message naming the key. */
@@ -27,8 +27,8 @@ void hp_ctl_api_stop(void);
 const char *hp_ctl_api_socket(void);
 
 /* Answers, for route handlers. */
-void hp_api_error(struct api_reply *r, unsigned int status, const char *field, const char *fmt,
-		  ...) __attribute__((format(printf, 4, 5)));
+void hp_api_error(struct api_reply *r, unsigned int status, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void hp_api_json(struct api_reply *r, unsigned int status, json_t *j);
 
 #define HP_API_MAX_VARS 2

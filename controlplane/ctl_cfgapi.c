@@ -25,19 +25,15 @@
 #include "dp.h"
 #include "hp_config.h"
 
-static json_t *doc;                 /* the running configuration */
+static json_t *doc; /* the running configuration */
 static uint8_t id_key[32];
 
 /* The keys PATCH /v1/limits may change, as dotted paths of the document. */
 static const char *const live_limits[] = {
-	"dataplane.flows.timeout_syn_s",
-	"dataplane.flows.timeout_established_s",
-	"dataplane.flows.timeout_closed_s",
-	"dataplane.reassembly.memcap_mb",
-	"dataplane.reassembly.flow_memcap_kb",
-	"dataplane.reassembly.flow_max_segs",
-	"dataplane.reassembly.max_ooo_segs",
-	"pii.max_held_segments",
+	"dataplane.flows.timeout_syn_s",       "dataplane.flows.timeout_established_s",
+	"dataplane.flows.timeout_closed_s",    "dataplane.reassembly.memcap_mb",
+	"dataplane.reassembly.flow_memcap_kb", "dataplane.reassembly.flow_max_segs",
+	"dataplane.reassembly.max_ooo_segs",   "pii.max_held_segments",
 };
 
 /* ---- YAML -> JSON ---- */
@@ -79,8 +75,9 @@ yaml_to_json(yaml_document_t *d, yaml_node_t *n)
 			yaml_node_t *k = yaml_document_get_node(d, p->key);
 
 			if (k->type == YAML_SCALAR_NODE)
-				json_object_set_new(j, (const char *)k->data.scalar.value,
-						    yaml_to_json(d, yaml_document_get_node(d, p->value)));
+				json_object_set_new(
+					j, (const char *)k->data.scalar.value,
+					yaml_to_json(d, yaml_document_get_node(d, p->value)));
 		}
 		return j;
 	default:
@@ -123,7 +120,8 @@ hp_ctl_cfgapi_init(const char *path, const struct hp_config *cfg, char *err, siz
 	}
 	/* secrets_file: the secrets as loaded (a relative path would not resolve again) */
 	eps = json_object_get(doc, "endpoints");
-	json_array_foreach(eps, i, ep) {
+	json_array_foreach(eps, i, ep)
+	{
 		if (i < cfg->n_endpoints && json_object_get(ep, "secrets_file") != NULL) {
 			json_t *a = json_array();
 
@@ -175,13 +173,13 @@ ep_public(const json_t *ep)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(sec, i, s)
-		if (json_is_string(s)) {
-			char id[13];
+	json_array_foreach(sec, i, s) if (json_is_string(s))
+	{
+		char id[13];
 
-			secret_id(json_string_value(s), id);
-			json_array_append_new(ids, json_pack("{s:s}", "id", id));
-		}
+		secret_id(json_string_value(s), id);
+		json_array_append_new(ids, json_pack("{s:s}", "id", id));
+	}
 	if (sec != NULL)
 		json_object_set_new(o, "secrets", ids);
 	else
@@ -207,7 +205,8 @@ ep_find(json_t *eps, const char *name)
 	size_t i;
 	json_t *ep;
 
-	json_array_foreach(eps, i, ep) {
+	json_array_foreach(eps, i, ep)
+	{
 		const char *n = json_string_value(json_object_get(ep, "name"));
 
 		if (n != NULL && !strcmp(n, name))
@@ -313,8 +312,7 @@ ep_list(const struct hp_api_req *q, struct api_reply *r)
 	size_t i;
 
 	(void)q;
-	json_array_foreach(doc_endpoints(doc), i, ep)
-		json_array_append_new(out, ep_public(ep));
+	json_array_foreach(doc_endpoints(doc), i, ep) json_array_append_new(out, ep_public(ep));
 	hp_api_json(r, 200, json_pack("{s:o}", "endpoints", out));
 }
 
@@ -377,8 +375,10 @@ ep_put(const char *name, const char *body, size_t len, bool patch, struct api_re
 		return;
 	}
 	if (patch && json_object_get(b, "secrets") != NULL) {
-		hp_api_error(r, 400, "secrets", "use POST /v1/endpoints/%s/secrets and DELETE "
-			     "/v1/endpoints/%s/secrets/{id}", name, name);
+		hp_api_error(r, 400, "secrets",
+			     "use POST /v1/endpoints/%s/secrets and DELETE "
+			     "/v1/endpoints/%s/secrets/{id}",
+			     name, name);
 		json_decref(b);
 		return;
 	}
@@ -386,7 +386,8 @@ ep_put(const char *name, const char *body, size_t len, bool patch, struct api_re
 	eps = doc_endpoints(nd);
 	cur = json_array_get(eps, (size_t)i);
 	if (patch) {
-		json_object_foreach_safe(b, tmp, key, k) {
+		json_object_foreach_safe(b, tmp, key, k)
+		{
 			json_t *old = json_object_get(cur, key);
 
 			if (json_is_object(old) && json_is_object(k))
@@ -451,12 +452,12 @@ secret_add(const struct hp_api_req *q, struct api_reply *r)
 
 	if (b == NULL)
 		return;
-	json_object_foreach_safe(b, tmp, key, v)
-		if (strcmp(key, "secret") != 0) {
-			hp_api_error(r, 400, key, "unknown field (only \"secret\")");
-			json_decref(b);
-			return;
-		}
+	json_object_foreach_safe(b, tmp, key, v) if (strcmp(key, "secret") != 0)
+	{
+		hp_api_error(r, 400, key, "unknown field (only \"secret\")");
+		json_decref(b);
+		return;
+	}
 	s = json_object_get(b, "secret");
 	i = ep_find(doc_endpoints(doc), name);
 	if (!json_is_string(s) || json_string_length(s) == 0) {
@@ -496,15 +497,18 @@ secret_retire(const struct hp_api_req *q, struct api_reply *r)
 	}
 	nd = json_deep_copy(doc);
 	sec = json_object_get(json_array_get(doc_endpoints(nd), (size_t)i), "secrets");
-	json_array_foreach(sec, k, s) {
+	json_array_foreach(sec, k, s)
+	{
 		char sid[13];
 
 		secret_id(json_string_value(s), sid);
 		if (strcmp(sid, id) != 0)
 			continue;
 		if (json_array_size(sec) == 1) {
-			hp_api_error(r, 409, "secrets", "%s is the endpoint's last secret: add the "
-				     "new one first", id);
+			hp_api_error(r, 409, "secrets",
+				     "%s is the endpoint's last secret: add the "
+				     "new one first",
+				     id);
 		} else {
 			json_array_remove(sec, k);
 			if (apply(nd, i, r))
@@ -518,8 +522,7 @@ secret_retire(const struct hp_api_req *q, struct api_reply *r)
 }
 
 static const json_t *
-cfg_get_path(json_t *d, const char *path, json_t **parent, char *last, size_t lastlen,
-	     bool create)
+cfg_get_path(json_t *d, const char *path, json_t **parent, char *last, size_t lastlen, bool create)
 {
 	char buf[128], *save = NULL, *tok, *next;
 	json_t *cur = d;
@@ -596,14 +599,16 @@ limits_patch(const struct hp_api_req *q, struct api_reply *r)
 
 	if (b == NULL)
 		return;
-	json_object_foreach_safe(b, tmp, key, v) {
+	json_object_foreach_safe(b, tmp, key, v)
+	{
 		size_t i;
 
 		for (i = 0; i < sizeof(live_limits) / sizeof(live_limits[0]); i++)
 			if (!strcmp(key, live_limits[i]))
 				break;
 		if (i == sizeof(live_limits) / sizeof(live_limits[0])) {
-			hp_api_error(r, 400, key, "not a limit that can change live (GET /v1/limits "
+			hp_api_error(r, 400, key,
+				     "not a limit that can change live (GET /v1/limits "
 				     "lists them)");
 			json_decref(b);
 			return;
@@ -615,7 +620,8 @@ limits_patch(const struct hp_api_req *q, struct api_reply *r)
 		}
 	}
 	nd = json_deep_copy(doc);
-	json_object_foreach_safe(b, tmp, key, v) {
+	json_object_foreach_safe(b, tmp, key, v)
+	{
 		json_t *parent = NULL;
 		char last[64];
 

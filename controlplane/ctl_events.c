@@ -27,22 +27,23 @@
 
 /* longest line: every string field at its maximum, every byte escaped (6 bytes), plus the
  * fixed parts and 16 PII entities */
-#define JSON_MAX (6 * (HP_EV_METHOD_MAX + HP_EV_HOST_MAX + HP_EV_URI_MAX + HP_EV_ID_MAX + 64 + \
-		       32) + 16 * 48 + 1024)
+#define JSON_MAX                                                                                   \
+	(6 * (HP_EV_METHOD_MAX + HP_EV_HOST_MAX + HP_EV_URI_MAX + HP_EV_ID_MAX + 64 + 32) +        \
+	 16 * 48 + 1024)
 
 static bool ev_on;
 static FILE *ev_file;
 static char ev_path[HP_CFG_PATH_LEN];
 static uint64_t ev_file_bytes, ev_rotate_bytes, ev_rotations, ev_write_errors;
 static uint32_t ev_rotate_keep;
-static uint64_t ev_tsc0;      /* TSC and wall clock taken together at open */
+static uint64_t ev_tsc0; /* TSC and wall clock taken together at open */
 static struct timespec ev_wall0;
 static uint64_t ev_written, ev_boot_ms, ev_seq;
 static char ev_instance[64];
 static char ev_line[JSON_MAX];
 static struct hp_sink *ev_sinks[2];
 static unsigned int ev_n_sinks;
-static char *ev_final[2];      /* after close: each sink's last status */
+static char *ev_final[2]; /* after close: each sink's last status */
 static const char *ev_final_name[2];
 static uint32_t ev_flush_ms;
 static uint64_t ev_rec_dropped; /* no memory for a record: counted */
@@ -118,9 +119,8 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 		sp.batch_max = cfg->sinks.redis_batch;
 		sp.timeout_ms = cfg->sinks.redis_timeout_ms;
 		sp.spool_dir = dir;
-		if (ctx == NULL ||
-		    (ev_sinks[ev_n_sinks] = hp_sink_create(&hp_sink_redis_ops, ctx, &sp, err,
-							   errlen)) == NULL)
+		if (ctx == NULL || (ev_sinks[ev_n_sinks] = hp_sink_create(
+					    &hp_sink_redis_ops, ctx, &sp, err, errlen)) == NULL)
 			return -EINVAL;
 		ev_n_sinks++;
 	}
@@ -131,9 +131,8 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 		sp.batch_max = cfg->sinks.pg_batch;
 		sp.timeout_ms = cfg->sinks.pg_timeout_ms;
 		sp.spool_dir = dir;
-		if (ctx == NULL ||
-		    (ev_sinks[ev_n_sinks] = hp_sink_create(&hp_sink_pg_ops, ctx, &sp, err,
-							   errlen)) == NULL)
+		if (ctx == NULL || (ev_sinks[ev_n_sinks] = hp_sink_create(&hp_sink_pg_ops, ctx, &sp,
+									  err, errlen)) == NULL)
 			return -EINVAL;
 		ev_n_sinks++;
 	}
@@ -244,8 +243,9 @@ pii_name(unsigned int id)
 
 	if (id < HP_PII__BUILTIN_COUNT)
 		return hp_pii_entity_name(NULL, id);
-	return id - HP_PII__BUILTIN_COUNT < pg->n_custom ? pg->custom[id - HP_PII__BUILTIN_COUNT].name
-							 : "unknown";
+	return id - HP_PII__BUILTIN_COUNT < pg->n_custom
+		       ? pg->custom[id - HP_PII__BUILTIN_COUNT].name
+		       : "unknown";
 }
 
 /* Wall clock of a TSC stamp, ns since the epoch. */
@@ -414,9 +414,8 @@ hp_ctl_events_drain(unsigned int budget)
 
 		if (r == NULL)
 			continue;
-		while (done < budget &&
-		       (n = rte_ring_sc_dequeue_burst_elem(r, evs, sizeof(evs[0]), DRAIN_BURST,
-							   NULL)) != 0) {
+		while (done < budget && (n = rte_ring_sc_dequeue_burst_elem(
+						 r, evs, sizeof(evs[0]), DRAIN_BURST, NULL)) != 0) {
 			unsigned int nr = 0;
 
 			for (unsigned int i = 0; i < n; i++) {
@@ -482,7 +481,8 @@ hp_ctl_sinks_json(FILE *f)
 
 		fwrite(buf, 1, esc_copy(buf, ev_path, strlen(ev_path)), f);
 	}
-	fprintf(f, "\",\"written_total\":%" PRIu64 ",\"bytes\":%" PRIu64
+	fprintf(f,
+		"\",\"written_total\":%" PRIu64 ",\"bytes\":%" PRIu64
 		",\"rotations_total\":%" PRIu64 ",\"write_errors_total\":%" PRIu64
 		"},\"records_dropped_nomem_total\":%" PRIu64 ",\"instance\":\"%s\"",
 		ev_written, ev_file_bytes, ev_rotations, ev_write_errors, ev_rec_dropped,
@@ -502,12 +502,16 @@ hp_ctl_sinks_json(FILE *f)
 void
 hp_ctl_sinks_metrics(FILE *f)
 {
-	fprintf(f, "# HELP hookpath_events_written_total Events formatted by the control thread.\n"
+	fprintf(f,
+		"# HELP hookpath_events_written_total Events formatted by the control thread.\n"
 		"# TYPE hookpath_events_written_total counter\n"
-		"hookpath_events_written_total %" PRIu64 "\n", ev_written);
-	fprintf(f, "# HELP hookpath_events_file_rotations_total Events file rotations.\n"
+		"hookpath_events_written_total %" PRIu64 "\n",
+		ev_written);
+	fprintf(f,
+		"# HELP hookpath_events_file_rotations_total Events file rotations.\n"
 		"# TYPE hookpath_events_file_rotations_total counter\n"
-		"hookpath_events_file_rotations_total %" PRIu64 "\n", ev_rotations);
+		"hookpath_events_file_rotations_total %" PRIu64 "\n",
+		ev_rotations);
 	if (ev_n_sinks == 0)
 		return;
 	static const char *const fam[][3] = {

@@ -23,7 +23,7 @@
 #include "dp.h"
 #include "hp_config.h"
 
-#define EXIT_CONFIG 2
+#define EXIT_CONFIG  2
 #define DRAIN_BUDGET 16384 /* events per control loop turn, between API polls */
 
 struct app_opts {
@@ -48,8 +48,10 @@ usage(FILE *out, const char *prog)
 	fprintf(out,
 		"usage: %s [EAL options] -- -c FILE [options]\n"
 		"  -c, --config FILE      YAML configuration (required)\n"
-		"      --check-config     validate the configuration (and the ports EAL sees), exit\n"
-		"      --exit-idle-ms N   exit once every rx queue was idle N ms after traffic was seen\n"
+		"      --check-config     validate the configuration (and the ports EAL sees), "
+		"exit\n"
+		"      --exit-idle-ms N   exit once every rx queue was idle N ms after traffic was "
+		"seen\n"
 		"      --stats-file FILE  write every counter as JSON to FILE at exit\n"
 		"      --config-keys      print the configuration key reference and exit\n"
 		"  -h, --help             this help\n"
@@ -88,8 +90,10 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 			o->exit_idle_ms = strtoull(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || end == optarg || optarg[0] == '-' ||
 			    o->exit_idle_ms == 0 || o->exit_idle_ms > 86400000) {
-				fprintf(stderr, "hookpath: --exit-idle-ms: must be an integer in "
-					"[1, 86400000], got \"%s\"\n", optarg);
+				fprintf(stderr,
+					"hookpath: --exit-idle-ms: must be an integer in "
+					"[1, 86400000], got \"%s\"\n",
+					optarg);
 				return -1;
 			}
 			break;
@@ -198,8 +202,9 @@ main(int argc, char **argv)
 	}
 	if (o.check_config) {
 		printf("hookpath: %s: configuration OK (%s mode, %u port(s) available, %u worker "
-		       "lcore(s))\n", o.config, hp_mode_name(cfg.dataplane.mode),
-		       rte_eth_dev_count_avail(), rte_lcore_count() - 1);
+		       "lcore(s))\n",
+		       o.config, hp_mode_name(cfg.dataplane.mode), rte_eth_dev_count_avail(),
+		       rte_lcore_count() - 1);
 		goto out_eal;
 	}
 
@@ -241,7 +246,8 @@ main(int argc, char **argv)
 	}
 	ret = hp_ctl_telemetry_register();
 	if (ret != 0)
-		fprintf(stderr, "hookpath: telemetry commands not registered: %s\n", strerror(-ret));
+		fprintf(stderr, "hookpath: telemetry commands not registered: %s\n",
+			strerror(-ret));
 	ret = hp_dp_launch();
 	if (ret != 0)
 		rc = 1;

@@ -174,9 +174,11 @@ prom_ports(FILE *f)
 		const char *help;
 		size_t off;
 	} fields[] = {
-		{"rx_packets", "Packets received by the port.", offsetof(struct rte_eth_stats, ipackets)},
+		{"rx_packets", "Packets received by the port.",
+		 offsetof(struct rte_eth_stats, ipackets)},
 		{"rx_bytes", "Bytes received by the port.", offsetof(struct rte_eth_stats, ibytes)},
-		{"tx_packets", "Packets sent by the port.", offsetof(struct rte_eth_stats, opackets)},
+		{"tx_packets", "Packets sent by the port.",
+		 offsetof(struct rte_eth_stats, opackets)},
 		{"tx_bytes", "Bytes sent by the port.", offsetof(struct rte_eth_stats, obytes)},
 		{"rx_missed", "Packets dropped by the port: rx queues full.",
 		 offsetof(struct rte_eth_stats, imissed)},
@@ -213,24 +215,42 @@ prom_ports(FILE *f)
 }
 
 /* TCP reassembly (lib/stream), summed over the workers. */
-#define STREAM_FIELD(n) {#n, offsetof(struct hp_stream_counters, n)}
+#define STREAM_FIELD(n)                                                                            \
+	{                                                                                          \
+#n, offsetof(struct hp_stream_counters, n)                                         \
+	}
 static const struct {
 	const char *name;
 	size_t off;
 } stream_fields[] = {
-	STREAM_FIELD(segments), STREAM_FIELD(bytes), STREAM_FIELD(fast_path),
-	STREAM_FIELD(queued), STREAM_FIELD(delivered_bytes), STREAM_FIELD(gaps),
-	STREAM_FIELD(gap_bytes), STREAM_FIELD(memcap_flow), STREAM_FIELD(memcap_global),
-	STREAM_FIELD(ooo_limit), STREAM_FIELD(pool_exhausted), STREAM_FIELD(memcap_drop),
-	STREAM_FIELD(memcap_pass), STREAM_FIELD(retain_skipped), STREAM_FIELD(retain_evicted),
-	STREAM_FIELD(last_forced_bytes), STREAM_FIELD(midstream), STREAM_FIELD(unsynced),
-	STREAM_FIELD(fin), STREAM_FIELD(fin_ignored), STREAM_FIELD(rst), STREAM_FIELD(rst_ignored),
+	STREAM_FIELD(segments),
+	STREAM_FIELD(bytes),
+	STREAM_FIELD(fast_path),
+	STREAM_FIELD(queued),
+	STREAM_FIELD(delivered_bytes),
+	STREAM_FIELD(gaps),
+	STREAM_FIELD(gap_bytes),
+	STREAM_FIELD(memcap_flow),
+	STREAM_FIELD(memcap_global),
+	STREAM_FIELD(ooo_limit),
+	STREAM_FIELD(pool_exhausted),
+	STREAM_FIELD(memcap_drop),
+	STREAM_FIELD(memcap_pass),
+	STREAM_FIELD(retain_skipped),
+	STREAM_FIELD(retain_evicted),
+	STREAM_FIELD(last_forced_bytes),
+	STREAM_FIELD(midstream),
+	STREAM_FIELD(unsynced),
+	STREAM_FIELD(fin),
+	STREAM_FIELD(fin_ignored),
+	STREAM_FIELD(rst),
+	STREAM_FIELD(rst_ignored),
 	STREAM_FIELD(ack_invalid),
 };
 #undef STREAM_FIELD
 /* A field added to struct hp_stream_counters needs its line above. */
 _Static_assert(sizeof(struct hp_stream_counters) ==
-	       (HP_STREAM_RESULT_MAX + RTE_DIM(stream_fields)) * sizeof(uint64_t),
+		       (HP_STREAM_RESULT_MAX + RTE_DIM(stream_fields)) * sizeof(uint64_t),
 	       "stream_fields[] out of sync with struct hp_stream_counters");
 
 static void
@@ -242,8 +262,10 @@ prom_stream(FILE *f)
 	hp_dp_stream_counters(&sc);
 	for (size_t i = 0; i < RTE_DIM(stream_fields); i++) {
 		snprintf(name, sizeof(name), "hookpath_stream_%s_total", stream_fields[i].name);
-		fprintf(f, "# HELP %s TCP reassembly counter %s (lib/stream).\n"
-			"# TYPE %s counter\n%s %" PRIu64 "\n", name, stream_fields[i].name, name, name,
+		fprintf(f,
+			"# HELP %s TCP reassembly counter %s (lib/stream).\n"
+			"# TYPE %s counter\n%s %" PRIu64 "\n",
+			name, stream_fields[i].name, name, name,
 			*(const uint64_t *)((const char *)&sc + stream_fields[i].off));
 	}
 	prom_family(f, "hookpath_stream_results_total", "counter",
@@ -320,8 +342,7 @@ prom_replay_cache(FILE *f)
 	prom_family(f, "hookpath_replay_cache_lookups_total", "counter",
 		    "Replay cache check-and-insert calls, by result.");
 	prom_sample(f, "hookpath_replay_cache_lookups_total", "result", "first", ds.first);
-	prom_sample(f, "hookpath_replay_cache_lookups_total", "result", "duplicate",
-		    ds.duplicate);
+	prom_sample(f, "hookpath_replay_cache_lookups_total", "result", "duplicate", ds.duplicate);
 	prom_sample(f, "hookpath_replay_cache_lookups_total", "result", "full", ds.full);
 	prom_sample(f, "hookpath_replay_cache_lookups_total", "result", "busy", ds.busy);
 	hp_ctl_replay_stats(&rs);
@@ -405,8 +426,9 @@ tel_counters(struct rte_tel_data *d, const struct hp_counters *c, unsigned int w
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++) {
 		if (hp_ctr_name((enum hp_ctr)i) == NULL)
 			continue; /* a stage slot nobody declared */
-		if (!all && ((i >= HP_CTR_DECODE_ERR_BASE && i < HP_CTR_STAGE_BASE && c->c[i] == 0) ||
-			     n >= room)) {
+		if (!all &&
+		    ((i >= HP_CTR_DECODE_ERR_BASE && i < HP_CTR_STAGE_BASE && c->c[i] == 0) ||
+		     n >= room)) {
 			omitted++;
 			continue;
 		}
@@ -522,7 +544,8 @@ tel_flows_locked(struct rte_tel_data *d)
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", hp_dp_n_workers());
-	rte_tel_data_add_dict_u64(d, "max", hp_dp_config() != NULL ? hp_dp_config()->dataplane.flows.max : 0);
+	rte_tel_data_add_dict_u64(d, "max",
+				  hp_dp_config() != NULL ? hp_dp_config()->dataplane.flows.max : 0);
 	rte_tel_data_add_dict_u64(d, "total", total);
 	if (rte_tel_data_add_dict_container(d, "active", active, 0) != 0) {
 		rte_tel_data_free(active);

@@ -43,17 +43,17 @@
 #define STEP_POSITIONS 4096u
 
 static struct {
-	bool on;                   /* a path, and the load went through: saves allowed */
+	bool on; /* a path, and the load went through: saves allowed */
 	char path[PATH_MAX];
-	uint64_t interval_tsc;     /* 0: only at stop */
-	uint64_t next_tsc;         /* when the next periodic snapshot starts */
-	uint64_t begun_tsc;        /* when the one in progress started */
+	uint64_t interval_tsc;      /* 0: only at stop */
+	uint64_t next_tsc;          /* when the next periodic snapshot starts */
+	uint64_t begun_tsc;         /* when the one in progress started */
 	struct hp_dedup_snap *snap; /* in progress, or NULL */
 	/* read by the stats and metrics renderers (atomics: they may run on the API thread) */
-	uint64_t written, failed;  /* snapshots renamed into place / given up (periodic, final) */
-	uint64_t last_entries;     /* entries in the last one written */
-	uint64_t last_ok_tsc;      /* when it was written; 0: none yet by this process */
-	uint64_t loaded;           /* entries loaded at start (set before the workers run) */
+	uint64_t written, failed; /* snapshots renamed into place / given up (periodic, final) */
+	uint64_t last_entries;    /* entries in the last one written */
+	uint64_t last_ok_tsc;     /* when it was written; 0: none yet by this process */
+	uint64_t loaded;          /* entries loaded at start (set before the workers run) */
 } rp;
 
 static void
@@ -127,7 +127,7 @@ hp_ctl_replay_load(const struct hp_config *cfg, char *err, size_t errlen)
 	memset(&rp, 0, sizeof(rp));
 	if (strcmp(rc->snapshot, "off") == 0) {
 		HP_LOG(INFO, "replay cache: not kept across restarts (replay_cache.snapshot "
-		       "off)\n");
+			     "off)\n");
 		return 0;
 	}
 	if (rc->snapshot[0] != '\0')
@@ -148,7 +148,8 @@ hp_ctl_replay_load(const struct hp_config *cfg, char *err, size_t errlen)
 	now = now_ms();
 	n = hp_dedup_load(hp_dp_replay_cache(), rp.path, now, &info, lerr, sizeof(lerr));
 	if (n < 0) {
-		snprintf(err, errlen, "refusing to start: %s. An empty replay cache would accept "
+		snprintf(err, errlen,
+			 "refusing to start: %s. An empty replay cache would accept "
 			 "again every webhook delivered before the restart (within its tolerance "
 			 "window): restore the file, or move it aside to start with an empty cache",
 			 lerr);
@@ -158,9 +159,11 @@ hp_ctl_replay_load(const struct hp_config *cfg, char *err, size_t errlen)
 		HP_LOG(INFO, "replay cache: no snapshot at %s, starting empty (%.1f ms)\n", rp.path,
 		       ms_since(t0));
 	else
-		HP_LOG(INFO, "replay cache: %" PRIu64 " entries loaded from %s, %" PRIu64
+		HP_LOG(INFO,
+		       "replay cache: %" PRIu64 " entries loaded from %s, %" PRIu64
 		       " skipped as expired, %" PRIu64 " without room, snapshot %.1f s old, in "
-		       "%.1f ms\n", info.loaded, rp.path, info.expired, info.full,
+		       "%.1f ms\n",
+		       info.loaded, rp.path, info.expired, info.full,
 		       now > info.saved_ms ? (double)(now - info.saved_ms) / 1e3 : 0.0,
 		       ms_since(t0));
 	rp.loaded = info.loaded;
@@ -185,7 +188,8 @@ hp_ctl_replay_tick(void)
 			return;
 		rp.begun_tsc = now;
 		rp.next_tsc = now + rp.interval_tsc;
-		rp.snap = hp_dedup_save_begin(hp_dp_replay_cache(), rp.path, now_ms(), err, sizeof(err));
+		rp.snap = hp_dedup_save_begin(hp_dp_replay_cache(), rp.path, now_ms(), err,
+					      sizeof(err));
 		if (rp.snap == NULL) {
 			count_saved(-1);
 			HP_LOG(ERR, "replay cache: periodic snapshot not written: %s\n", err);
@@ -228,8 +232,10 @@ hp_ctl_replay_save(void)
 	n = hp_dedup_save(hp_dp_replay_cache(), rp.path, now_ms(), err, sizeof(err));
 	count_saved(n);
 	if (n < 0)
-		HP_LOG(ERR, "replay cache: NOT saved, a restart will accept again what was "
-		       "accepted since the last snapshot: %s\n", err);
+		HP_LOG(ERR,
+		       "replay cache: NOT saved, a restart will accept again what was "
+		       "accepted since the last snapshot: %s\n",
+		       err);
 	else
 		HP_LOG(INFO, "replay cache: %" PRId64 " entries saved to %s in %.1f ms\n", n,
 		       rp.path, ms_since(t0));

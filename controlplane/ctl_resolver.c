@@ -62,7 +62,7 @@ static struct {
 	uint64_t pg_next_ns;
 	uint32_t tok_timeout_ms, cache_ttl_s, negative_ttl_s;
 	uint64_t tok_queries, tok_l2_hits, tok_l3_hits, tok_unknown, tok_unavailable, l1_full,
-		 l1_expired, tok_failures;
+		l1_expired, tok_failures;
 	uint64_t last_sweep_ns;
 } res;
 
@@ -114,8 +114,8 @@ res_batch(struct rte_ring *ga, const struct hp_gquery *q, unsigned int n)
 	unsigned int got = 0;
 
 	for (unsigned int i = 0; i < n; i++)
-		a[i] = (struct hp_ganswer){.slot = q[i].slot, .gen = q[i].gen,
-					   .result = HP_GA_UNAVAILABLE};
+		a[i] = (struct hp_ganswer){
+			.slot = q[i].slot, .gen = q[i].gen, .result = HP_GA_UNAVAILABLE};
 	res.queries += n;
 	if (res_connect()) {
 		static const char hex[] = "0123456789abcdef";
@@ -149,7 +149,8 @@ res_batch(struct rte_ring *ga, const struct hp_gquery *q, unsigned int n)
 				a[got].result = HP_GA_DUPLICATE;
 			else
 				snprintf(res.last_error, sizeof(res.last_error), "%s",
-					 r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+					 r->type == REDIS_REPLY_ERROR ? r->str
+								      : "unexpected reply");
 			freeReplyObject(r);
 		}
 		if (!ok)
@@ -269,9 +270,11 @@ tok_lookup(const uint8_t *key, char *name, size_t nlen)
 	if (tok_pg()) {
 		const char *params[1] = {hex};
 		PGresult *pr = PQexecParams(
-			res.pg, "SELECT endpoint FROM hookpath_tokens WHERE token_sha256 = "
+			res.pg,
+			"SELECT endpoint FROM hookpath_tokens WHERE token_sha256 = "
 			"decode($1, 'hex') AND revoked_at IS NULL AND (expires_at IS NULL OR "
-			"expires_at > now())", 1, NULL, params, NULL, NULL, 0);
+			"expires_at > now())",
+			1, NULL, params, NULL, NULL, 0);
 
 		if (PQresultStatus(pr) == PGRES_TUPLES_OK) {
 			l3 = PQntuples(pr) > 0;
@@ -319,11 +322,15 @@ tok_batch(struct rte_ring *ga, const struct hp_gquery *q, unsigned int n)
 		}
 		if (known == 0)
 			res.tok_unknown++;
-		a[i].result = known > 0 && tag == q[i].tag ? HP_GA_TOKEN_VALID : HP_GA_TOKEN_INVALID;
+		a[i].result =
+			known > 0 && tag == q[i].tag ? HP_GA_TOKEN_VALID : HP_GA_TOKEN_INVALID;
 		if (hp_dp_token_l1() != NULL &&
-		    rte_hash_add_key_data(hp_dp_token_l1(), q[i].key, (void *)(uintptr_t)hp_token_l1_pack(
-			    known > 0, tag, now_ms + 1000ULL * (known > 0 ? res.cache_ttl_s
-								    : res.negative_ttl_s))) != 0)
+		    rte_hash_add_key_data(
+			    hp_dp_token_l1(), q[i].key,
+			    (void *)(uintptr_t)hp_token_l1_pack(
+				    known > 0, tag,
+				    now_ms + 1000ULL * (known > 0 ? res.cache_ttl_s
+								  : res.negative_ttl_s))) != 0)
 			res.l1_full++;
 	}
 	res.tok_queries += n;
@@ -423,8 +430,8 @@ hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 	if (cfg->tokens.redis_url[0] != '\0' || cfg->tokens.pg_dsn[0] != '\0') {
 		res.tok_on = true;
 		if (cfg->tokens.redis_url[0] != '\0')
-			hp_redis_url_parse(cfg->tokens.redis_url, res.tok_host, sizeof(res.tok_host),
-					   &res.tok_port, &res.tok_db);
+			hp_redis_url_parse(cfg->tokens.redis_url, res.tok_host,
+					   sizeof(res.tok_host), &res.tok_port, &res.tok_db);
 		snprintf(res.tok_dsn, sizeof(res.tok_dsn), "%s", cfg->tokens.pg_dsn);
 		res.tok_timeout_ms = cfg->tokens.timeout_ms;
 		res.cache_ttl_s = cfg->tokens.cache_ttl_s;
@@ -470,14 +477,16 @@ json_err(FILE *f, const char *e)
 void
 hp_ctl_resolver_json(FILE *f)
 {
-	fprintf(f, "{\"enabled\":%s,\"connected\":%s,\"queries_total\":%" PRIu64
+	fprintf(f,
+		"{\"enabled\":%s,\"connected\":%s,\"queries_total\":%" PRIu64
 		",\"first_total\":%" PRIu64 ",\"duplicate_total\":%" PRIu64
 		",\"unavailable_total\":%" PRIu64 ",\"connects_total\":%" PRIu64
 		",\"failures_total\":%" PRIu64,
 		res.configured ? "true" : "false", res.started && res.c != NULL ? "true" : "false",
 		res.queries, res.first, res.dup, res.unavailable, res.connects, res.failures);
 	if (res.tok_on)
-		fprintf(f, ",\"tokens\":{\"queries_total\":%" PRIu64 ",\"l2_hits_total\":%" PRIu64
+		fprintf(f,
+			",\"tokens\":{\"queries_total\":%" PRIu64 ",\"l2_hits_total\":%" PRIu64
 			",\"l3_hits_total\":%" PRIu64 ",\"unknown_total\":%" PRIu64
 			",\"unavailable_total\":%" PRIu64 ",\"l1_full_total\":%" PRIu64
 			",\"l1_expired_total\":%" PRIu64 ",\"failures_total\":%" PRIu64 "}",

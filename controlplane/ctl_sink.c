@@ -28,17 +28,17 @@ struct hp_sink {
 	struct hp_rec **q;
 	uint32_t qmask;
 	uint64_t qhead, qtail;
-	bool spooling;           /* new records go to the spool (it holds newer ones than q) */
+	bool spooling; /* new records go to the spool (it holds newer ones than q) */
 	struct hp_spool *spool;
 	/* state shared under mu */
 	bool stop;
-	uint64_t deadline_ns;    /* at stop: give up sending then */
+	uint64_t deadline_ns; /* at stop: give up sending then */
 	enum breaker_state br;
 	uint32_t consecutive;
 	uint64_t open_until_ns;
 	uint32_t cooldown_ms;
 	uint32_t window;
-	uint32_t ssthresh;       /* below: the window doubles per full batch (slow start) */
+	uint32_t ssthresh; /* below: the window doubles per full batch (slow start) */
 	bool connected;
 	char last_error[256];
 	/* counters */
@@ -109,7 +109,7 @@ breaker_open(struct hp_sink *s, uint64_t now)
 	s->opened++;
 	s->open_until_ns = now + (uint64_t)s->cooldown_ms * 1000000ULL;
 	s->cooldown_ms = s->cooldown_ms * 2 > s->p.cooldown_max_ms ? s->p.cooldown_max_ms
-								    : s->cooldown_ms * 2;
+								   : s->cooldown_ms * 2;
 	if (n != 0) {
 		struct hp_rec **tmp = malloc(n * sizeof(*tmp));
 
@@ -236,7 +236,8 @@ sink_thread(void *arg)
 			s->consecutive++;
 			s->window = s->window > 1 ? s->window / 2 : 1;
 			s->ssthresh = s->window;
-			snprintf(s->last_error, sizeof(s->last_error), "%s", err[0] ? err : "failed");
+			snprintf(s->last_error, sizeof(s->last_error), "%s",
+				 err[0] ? err : "failed");
 			if (s->br == BR_HALF_OPEN || s->consecutive >= s->p.breaker_failures)
 				breaker_open(s, now);
 		}
@@ -254,8 +255,8 @@ sink_thread(void *arg)
 }
 
 struct hp_sink *
-hp_sink_create(const struct hp_sink_ops *ops, void *ctx, const struct hp_sink_params *p,
-	       char *err, size_t errlen)
+hp_sink_create(const struct hp_sink_ops *ops, void *ctx, const struct hp_sink_params *p, char *err,
+	       size_t errlen)
 {
 	struct hp_sink *s = calloc(1, sizeof(*s));
 	int ret;
@@ -278,8 +279,8 @@ hp_sink_create(const struct hp_sink_ops *ops, void *ctx, const struct hp_sink_pa
 		snprintf(err, errlen, "sinks.queue_events: cannot allocate %u entries", p->queue);
 		goto fail;
 	}
-	ret = hp_spool_open(&s->spool, p->spool_dir, p->spool_max_bytes, p->fsync_mode,
-			    p->fsync_ms, err, errlen);
+	ret = hp_spool_open(&s->spool, p->spool_dir, p->spool_max_bytes, p->fsync_mode, p->fsync_ms,
+			    err, errlen);
 	if (ret != 0)
 		goto fail;
 	/* records left by a previous run are older than anything this run produces */
@@ -402,7 +403,8 @@ hp_sink_status_json(struct hp_sink *s, FILE *f)
 
 	pthread_mutex_lock(&s->mu);
 	hp_spool_get_stats(s->spool, &st);
-	fprintf(f, "{\"enabled\":true,\"state\":\"%s\",\"connected\":%s,\"window\":%u,"
+	fprintf(f,
+		"{\"enabled\":true,\"state\":\"%s\",\"connected\":%s,\"window\":%u,"
 		"\"window_max\":%u,\"queued\":%" PRIu64 ",\"queue_capacity\":%u,\"spooling\":%s,"
 		"\"sent_total\":%" PRIu64 ",\"batches_total\":%" PRIu64
 		",\"failures_total\":%" PRIu64 ",\"duplicates_total\":%" PRIu64
@@ -411,7 +413,8 @@ hp_sink_status_json(struct hp_sink *s, FILE *f)
 		",\"spool\":{\"bytes\":%" PRIu64 ",\"records\":%" PRIu64 ",\"segments\":%u"
 		",\"appended_total\":%" PRIu64 ",\"replayed_total\":%" PRIu64
 		",\"dropped_full_total\":%" PRIu64 ",\"corrupt_total\":%" PRIu64
-		",\"write_errors_total\":%" PRIu64 ",\"fsyncs_total\":%" PRIu64 "},\"last_error\":\"",
+		",\"write_errors_total\":%" PRIu64 ",\"fsyncs_total\":%" PRIu64
+		"},\"last_error\":\"",
 		br_names[s->br], s->connected ? "true" : "false", s->window, s->p.batch_max,
 		q_count(s), s->p.queue, s->spooling ? "true" : "false", s->sent, s->batches,
 		s->failures, s->dups, s->opened, s->consecutive, s->batch_ns_last / 1e6,

@@ -31,15 +31,15 @@
  * by crc (CRC32C); data holds endpoint, webhook_id (both JSON-escaped, ASCII) and the JSON line
  * (without its newline), in that order. */
 struct hp_rec {
-	uint32_t len;        /* whole record, header included, multiple of 8 */
+	uint32_t len; /* whole record, header included, multiple of 8 */
 	uint32_t crc;
-	uint64_t boot_ms;    /* event id: "<boot_ms>-<seq>" (also the Redis stream entry id) */
+	uint64_t boot_ms; /* event id: "<boot_ms>-<seq>" (also the Redis stream entry id) */
 	uint64_t seq;
-	uint64_t ts_ns;      /* wall clock of the verdict */
+	uint64_t ts_ns; /* wall clock of the verdict */
 	uint64_t latency_ns;
 	uint16_t worker;
-	uint8_t verdict;     /* enum hp_ev_verdict */
-	uint8_t reason;      /* enum hp_ev_reason */
+	uint8_t verdict; /* enum hp_ev_verdict */
+	uint8_t reason;  /* enum hp_ev_reason */
 	uint16_t endpoint_len;
 	uint16_t webhook_id_len;
 	uint32_t json_len;
@@ -49,12 +49,18 @@ struct hp_rec {
 
 #define HP_REC_MAX (64 * 1024)
 
-static inline const char *hp_rec_endpoint(const struct hp_rec *r) { return r->data; }
-static inline const char *hp_rec_webhook_id(const struct hp_rec *r)
+static inline const char *
+hp_rec_endpoint(const struct hp_rec *r)
+{
+	return r->data;
+}
+static inline const char *
+hp_rec_webhook_id(const struct hp_rec *r)
 {
 	return r->data + r->endpoint_len;
 }
-static inline const char *hp_rec_json(const struct hp_rec *r)
+static inline const char *
+hp_rec_json(const struct hp_rec *r)
 {
 	return r->data + r->endpoint_len + r->webhook_id_len;
 }
@@ -66,12 +72,12 @@ uint32_t hp_rec_crc(const struct hp_rec *r);
 struct hp_spool;
 
 struct hp_spool_stats {
-	uint64_t bytes;          /* on disk, unread */
-	uint64_t records;        /* unread */
-	uint64_t appended;       /* records ever appended (this run) */
-	uint64_t replayed;       /* records consumed after a successful send */
-	uint64_t dropped_full;   /* refused: max_mb reached */
-	uint64_t corrupt;        /* records found damaged at open (CRC, length): skipped */
+	uint64_t bytes;        /* on disk, unread */
+	uint64_t records;      /* unread */
+	uint64_t appended;     /* records ever appended (this run) */
+	uint64_t replayed;     /* records consumed after a successful send */
+	uint64_t dropped_full; /* refused: max_mb reached */
+	uint64_t corrupt;      /* records found damaged at open (CRC, length): skipped */
 	uint64_t write_errors;
 	uint64_t fsyncs;
 	uint32_t segments;
@@ -119,7 +125,7 @@ struct hp_sink_params {
 	uint32_t queue;
 	uint32_t breaker_failures;
 	uint32_t cooldown_ms, cooldown_max_ms;
-	const char *spool_dir;   /* this sink's directory */
+	const char *spool_dir; /* this sink's directory */
 	uint64_t spool_max_bytes;
 	enum hp_spool_fsync fsync_mode;
 	uint32_t fsync_ms;
@@ -152,8 +158,7 @@ extern const struct hp_sink_ops hp_sink_redis_ops;
 void *hp_sink_redis_ctx(const struct hp_config *cfg, const char *instance, char *err,
 			size_t errlen);
 extern const struct hp_sink_ops hp_sink_pg_ops;
-void *hp_sink_pg_ctx(const struct hp_config *cfg, const char *instance, char *err,
-		     size_t errlen);
+void *hp_sink_pg_ctx(const struct hp_config *cfg, const char *instance, char *err, size_t errlen);
 
 /* Redis helpers shared by the sink and the resolver (ctl_sink_redis.c): a validated
  * redis://host:port[/db] URL, and a connection with timeouts (and SELECT db) or NULL with a

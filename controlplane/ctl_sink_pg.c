@@ -164,11 +164,13 @@ pg_connect(void *ctx, char *err, size_t errlen)
 	}
 	PQsetnonblocking(p->c, 1);
 	p->deadline = mono_ms() + p->timeout_ms;
-	if (pg_exec(p, "SELECT coalesce(max(version), 0) FROM hookpath_schema_migrations", &ver,
-		    ss, err, errlen) != 0 || ver < PG_SCHEMA_VERSION) {
+	if (pg_exec(p, "SELECT coalesce(max(version), 0) FROM hookpath_schema_migrations", &ver, ss,
+		    err, errlen) != 0 ||
+	    ver < PG_SCHEMA_VERSION) {
 		if (ver < PG_SCHEMA_VERSION && err[0] == '\0')
-			snprintf(err, errlen, "schema version %" PRIu64 " < %d: run deploy/migrate.sh",
-				 ver, PG_SCHEMA_VERSION);
+			snprintf(err, errlen,
+				 "schema version %" PRIu64 " < %d: run deploy/migrate.sh", ver,
+				 PG_SCHEMA_VERSION);
 		else {
 			size_t l = strlen(err);
 
@@ -179,7 +181,8 @@ pg_connect(void *ctx, char *err, size_t errlen)
 	}
 	snprintf(sql, sizeof(sql),
 		 "CREATE TEMP TABLE IF NOT EXISTS hp_stage (LIKE %s INCLUDING DEFAULTS) "
-		 "ON COMMIT DELETE ROWS", p->table);
+		 "ON COMMIT DELETE ROWS",
+		 p->table);
 	if (pg_exec(p, sql, NULL, ss, err, errlen) != 0) {
 		pg_disconnect(p);
 		return -1;
@@ -298,8 +301,10 @@ pg_copy(struct pg_ctx *p, const char *table, struct hp_rec *const *recs, unsigne
 	bool to = false;
 	int rc = 0;
 
-	snprintf(sql, sizeof(sql), "COPY %s (instance, event_id, ts, worker, endpoint, "
-		 "webhook_id, verdict, reason, latency_ns, event) FROM STDIN", table);
+	snprintf(sql, sizeof(sql),
+		 "COPY %s (instance, event_id, ts, worker, endpoint, "
+		 "webhook_id, verdict, reason, latency_ns, event) FROM STDIN",
+		 table);
 	if (!PQsendQuery(p->c, sql) || pg_flush(p) != 0)
 		goto conn_err;
 	res = pg_result(p, &to);

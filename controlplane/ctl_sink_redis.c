@@ -67,7 +67,8 @@ hp_redis_open(const char *host, int port, int db, uint32_t timeout_ms, char *err
 	if (db != 0) {
 		rep = redisCommand(c, "SELECT %d", db);
 		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-			snprintf(err, errlen, "SELECT %d: %s", db, rep != NULL ? rep->str : c->errstr);
+			snprintf(err, errlen, "SELECT %d: %s", db,
+				 rep != NULL ? rep->str : c->errstr);
 			if (rep != NULL)
 				freeReplyObject(rep);
 			redisFree(c);

@@ -25,9 +25,9 @@
 
 #include "ctl_sink.h"
 
-#define SEG_BASE     (1ULL << 40) /* first segment number: prepends count down from it */
-#define WBUF_SIZE    (1u << 20)
-#define PEEK_MAX     (8u << 20)
+#define SEG_BASE  (1ULL << 40) /* first segment number: prepends count down from it */
+#define WBUF_SIZE (1u << 20)
+#define PEEK_MAX  (8u << 20)
 
 struct seg {
 	uint64_t no;
@@ -43,11 +43,11 @@ struct hp_spool {
 	bool dirty;
 	struct seg *segs;
 	unsigned int nsegs, cap;
-	int wfd;             /* the last segment, open for append (-1: none) */
-	int rfd;             /* the first segment, open for reading (-1: none) */
+	int wfd; /* the last segment, open for append (-1: none) */
+	int rfd; /* the first segment, open for reading (-1: none) */
 	uint64_t rfd_no;
-	uint64_t roff;       /* read offset in segs[0] */
-	int cfd;             /* cursor file */
+	uint64_t roff; /* read offset in segs[0] */
+	int cfd;       /* cursor file */
 	char *wbuf;
 	size_t wlen;
 	uint64_t wbuf_records;
@@ -287,8 +287,9 @@ hp_spool_open(struct hp_spool **out, const char *dir, uint64_t max_bytes,
 
 		ret = seg_scan(sp, &sp->segs[i], off);
 		if (ret != 0) {
-			snprintf(err, errlen, "sinks.spool.dir: cannot read segment %" PRIu64
-				 " in %s: %s", sp->segs[i].no, dir, strerror(-ret));
+			snprintf(err, errlen,
+				 "sinks.spool.dir: cannot read segment %" PRIu64 " in %s: %s",
+				 sp->segs[i].no, dir, strerror(-ret));
 			goto fail;
 		}
 		if (i == 0) {
@@ -347,7 +348,8 @@ maybe_fsync(struct hp_spool *sp, bool force)
 			return;
 	}
 	now = now_ns();
-	if (!force && sp->fsync_mode == HP_SPOOL_FSYNC_INTERVAL && now - sp->last_fsync < sp->fsync_ns)
+	if (!force && sp->fsync_mode == HP_SPOOL_FSYNC_INTERVAL &&
+	    now - sp->last_fsync < sp->fsync_ns)
 		return;
 	if (sp->wfd >= 0)
 		fdatasync(sp->wfd);

@@ -36,10 +36,11 @@ hp_ctl_stats_line(FILE *out)
 			pv += prev.c[k];
 		}
 		fprintf(out,
-			"stats: rx %.0f pps %.1f Mbps | tx %.0f pps %.1f Mbps | decode errors %" PRIu64
-			" | dropped %" PRIu64 " | defrag %" PRIu64 " in / %" PRIu64 " out"
-			" | verdicts %.0f/s (accept %" PRIu64 ", reject %" PRIu64 ", duplicate %" PRIu64
-			")\n",
+			"stats: rx %.0f pps %.1f Mbps | tx %.0f pps %.1f Mbps | decode errors "
+			"%" PRIu64 " | dropped %" PRIu64 " | defrag %" PRIu64 " in / %" PRIu64
+			" out"
+			" | verdicts %.0f/s (accept %" PRIu64 ", reject %" PRIu64
+			", duplicate %" PRIu64 ")\n",
 			(cur.c[HP_CTR_RX_PACKETS] - prev.c[HP_CTR_RX_PACKETS]) / dt,
 			(cur.c[HP_CTR_RX_BYTES] - prev.c[HP_CTR_RX_BYTES]) * 8 / dt / 1e6,
 			(cur.c[HP_CTR_TX_PACKETS] - prev.c[HP_CTR_TX_PACKETS]) / dt,
@@ -69,9 +70,11 @@ hp_ctl_summary(FILE *out)
 
 		if (hp_dp_port(p) == NULL || rte_eth_stats_get(p, &st) != 0)
 			continue;
-		fprintf(out, "  %-4u %-24s %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64
-			" %10" PRIu64 "\n", p, hp_dp_port(p)->name, st.ipackets, st.opackets,
-			st.imissed, st.rx_nombuf, st.oerrors);
+		fprintf(out,
+			"  %-4u %-24s %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64
+			" %10" PRIu64 "\n",
+			p, hp_dp_port(p)->name, st.ipackets, st.opackets, st.imissed, st.rx_nombuf,
+			st.oerrors);
 	}
 	fprintf(out, "  TCP flows tracked: %" PRIu64 "\n", hp_dp_flows_active());
 	fprintf(out, "  counters (non-zero):\n");
@@ -117,7 +120,8 @@ hp_ctl_stats_json(size_t *len)
 
 		if (hp_dp_port(p) == NULL || rte_eth_stats_get(p, &st) != 0)
 			continue;
-		fprintf(f, "%s\n  {\"port\": %u, \"name\": \"%s\", \"rx_queues\": %u, "
+		fprintf(f,
+			"%s\n  {\"port\": %u, \"name\": \"%s\", \"rx_queues\": %u, "
 			"\"tx_queues\": %u, \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
 			", \"tx_packets\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
 			", \"rx_missed\": %" PRIu64 ", \"rx_errors\": %" PRIu64
@@ -127,8 +131,10 @@ hp_ctl_stats_json(size_t *len)
 			st.imissed, st.ierrors, st.rx_nombuf, st.oerrors);
 		first = false;
 	}
-	fprintf(f, "],\n \"flows_active\": %" PRIu64 ",\n \"events_written\": %" PRIu64
-		",\n \"counters\": {", hp_dp_flows_active(), hp_ctl_events_written());
+	fprintf(f,
+		"],\n \"flows_active\": %" PRIu64 ",\n \"events_written\": %" PRIu64
+		",\n \"counters\": {",
+		hp_dp_flows_active(), hp_ctl_events_written());
 	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
 		if (hp_ctr_name(i) != NULL)
 			fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", hp_ctr_name(i),
@@ -137,7 +143,8 @@ hp_ctl_stats_json(size_t *len)
 		struct hp_stream_counters sc;
 
 		hp_dp_stream_counters(&sc);
-		fprintf(f, "},\n \"stream\": {\"segments\": %" PRIu64 ", \"bytes\": %" PRIu64
+		fprintf(f,
+			"},\n \"stream\": {\"segments\": %" PRIu64 ", \"bytes\": %" PRIu64
 			", \"fast_path\": %" PRIu64 ", \"queued\": %" PRIu64
 			", \"delivered_bytes\": %" PRIu64 ", \"gaps\": %" PRIu64
 			", \"gap_bytes\": %" PRIu64 ", \"memcap_flow\": %" PRIu64
@@ -156,12 +163,13 @@ hp_ctl_stats_json(size_t *len)
 		uint64_t ec[HP_EP_CTR__MAX];
 
 		hp_dp_endpoint_counters(i, ec);
-		fprintf(f, "%s\n  \"%s\": {\"provider\": \"%s\", \"requests\": %" PRIu64
+		fprintf(f,
+			"%s\n  \"%s\": {\"provider\": \"%s\", \"requests\": %" PRIu64
 			", \"accept\": %" PRIu64 ", \"reject\": %" PRIu64
 			", \"duplicate\": %" PRIu64 "}",
-			i ? "," : "", hp_dp_config()->endpoints[i].name, hp_dp_config()->endpoints[i].provider,
-			ec[HP_EP_CTR_REQUESTS], ec[HP_EP_CTR_ACCEPT], ec[HP_EP_CTR_REJECT],
-			ec[HP_EP_CTR_DUPLICATE]);
+			i ? "," : "", hp_dp_config()->endpoints[i].name,
+			hp_dp_config()->endpoints[i].provider, ec[HP_EP_CTR_REQUESTS],
+			ec[HP_EP_CTR_ACCEPT], ec[HP_EP_CTR_REJECT], ec[HP_EP_CTR_DUPLICATE]);
 	}
 	if (hp_dp_replay_cache() != NULL) {
 		struct hp_dedup_stats ds;
@@ -169,12 +177,13 @@ hp_ctl_stats_json(size_t *len)
 
 		hp_dedup_get_stats(hp_dp_replay_cache(), &ds);
 		hp_ctl_replay_stats(&rs);
-		fprintf(f, "},\n \"replay_cache\": {\"entries\": %" PRIu64
-			", \"capacity\": %" PRIu64 ", \"swept\": %" PRIu64
-			", \"evicted_live\": %" PRIu64,
+		fprintf(f,
+			"},\n \"replay_cache\": {\"entries\": %" PRIu64 ", \"capacity\": %" PRIu64
+			", \"swept\": %" PRIu64 ", \"evicted_live\": %" PRIu64,
 			ds.entries, ds.capacity, ds.swept, ds.evicted_live);
 		if (rs.enabled) {
-			fprintf(f, ", \"snapshot\": {\"loaded\": %" PRIu64 ", \"written\": %" PRIu64
+			fprintf(f,
+				", \"snapshot\": {\"loaded\": %" PRIu64 ", \"written\": %" PRIu64
 				", \"failed\": %" PRIu64 ", \"last_entries\": %" PRIu64
 				", \"last_age_s\": ",
 				rs.loaded, rs.written, rs.failed, rs.last_entries);
@@ -215,7 +224,8 @@ hp_ctl_stats_json(size_t *len)
 			continue;
 		}
 
-		fprintf(f, "%s\n  {\"worker\": %u, \"lcore\": %u, \"rx_packets\": %" PRIu64
+		fprintf(f,
+			"%s\n  {\"worker\": %u, \"lcore\": %u, \"rx_packets\": %" PRIu64
 			", \"tx_packets\": %" PRIu64 ", \"dispatch_in\": %" PRIu64
 			", \"dispatch_out\": %" PRIu64 ", \"inspect_packets\": %" PRIu64 "}",
 			w ? "," : "", w, hp_dp_worker_lcore(w), c->c[HP_CTR_RX_PACKETS],

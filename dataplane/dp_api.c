@@ -53,8 +53,7 @@ hp_dp_event_ring(unsigned int i)
 }
 
 bool
-hp_dp_resolver_rings(unsigned int i, struct rte_ring **to_resolver,
-		     struct rte_ring **from_resolver)
+hp_dp_resolver_rings(unsigned int i, struct rte_ring **to_resolver, struct rte_ring **from_resolver)
 {
 	const struct hp_worker *w = worker(i);
 

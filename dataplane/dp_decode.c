@@ -170,8 +170,8 @@ csum_word(uint16_t host_val)
  * verify: checksum validation requested and possible (not a fragment, destination known).
  */
 static __rte_always_inline enum hp_decode_err
-decode_l4(const uint8_t *f, uint32_t l4_off, uint32_t l3_end, const bool is_v6,
-	  const uint8_t *src, const uint8_t *dst, bool in_frag, bool verify, struct hp_pkt *pkt)
+decode_l4(const uint8_t *f, uint32_t l4_off, uint32_t l3_end, const bool is_v6, const uint8_t *src,
+	  const uint8_t *dst, bool in_frag, bool verify, struct hp_pkt *pkt)
 {
 	const uint8_t *l4 = f + l4_off;
 	uint32_t l4_len = l3_end - l4_off;
@@ -296,8 +296,8 @@ decode_ipv4(const uint8_t *f, uint32_t len, uint32_t off, const bool csum, struc
 		pkt->flags |= HP_PKT_FRAG_FIRST;
 		in_frag = true;
 	}
-	return decode_l4(f, off + hl, off + tot, false, ip + 12, ip + 16, in_frag,
-			 csum && !in_frag, pkt);
+	return decode_l4(f, off + hl, off + tot, false, ip + 12, ip + 16, in_frag, csum && !in_frag,
+			 pkt);
 }
 
 /*
@@ -361,7 +361,8 @@ decode_ipv6(const uint8_t *f, uint32_t len, uint32_t off, const bool csum, struc
 			fw = ld_be16(p + 2);
 			fo = fw & IPV6_OFF_MASK;
 			if (fo == 0 && !(fw & IPV6_FRAG_M)) {
-				/* Atomic fragment (RFC 6946): a whole datagram, processed as such. */
+				/* Atomic fragment (RFC 6946): a whole datagram, processed as such.
+				 */
 				pkt->frag_off = (uint16_t)cur;
 				pkt->flags |= HP_PKT_IPV6_EXT;
 				hl = 8;
@@ -409,7 +410,7 @@ decode_ipv6(const uint8_t *f, uint32_t len, uint32_t off, const bool csum, struc
 			else
 				dst_known = false;
 		}
-next:
+	next:
 		nh = p[0];
 		pkt->l4_proto = nh;
 		cur += hl;

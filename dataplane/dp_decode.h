@@ -65,27 +65,28 @@ enum hp_l3 {
  * counters and metrics), snake_case. */
 enum hp_decode_err {
 	HP_DEC_OK = 0,
-	HP_DEC_ETH_TRUNC,       /* frame shorter than an Ethernet header */
-	HP_DEC_VLAN_TRUNC,      /* 802.1Q/802.1ad tag cut short */
-	HP_DEC_VLAN_TOO_DEEP,   /* more than 2 VLAN tags */
+	HP_DEC_ETH_TRUNC,     /* frame shorter than an Ethernet header */
+	HP_DEC_VLAN_TRUNC,    /* 802.1Q/802.1ad tag cut short */
+	HP_DEC_VLAN_TOO_DEEP, /* more than 2 VLAN tags */
 	HP_DEC_ARP_TRUNC,
-	HP_DEC_IPV4_TRUNC,      /* less than 20 bytes of IPv4 header */
-	HP_DEC_IPV4_VERSION,    /* version field is not 4 */
-	HP_DEC_IPV4_HDR_LEN,    /* IHL < 5 or header longer than the frame */
-	HP_DEC_IPV4_TOTAL_LEN,  /* total length < IHL*4 or > bytes in the frame */
-	HP_DEC_IPV4_CSUM,       /* header checksum wrong */
-	HP_DEC_IPV4_FRAG_BAD,   /* fragment with bad offset/length (offset+len > 65535, MF with len%8) */
-	HP_DEC_IPV6_TRUNC,      /* less than 40 bytes of IPv6 header */
+	HP_DEC_IPV4_TRUNC,     /* less than 20 bytes of IPv4 header */
+	HP_DEC_IPV4_VERSION,   /* version field is not 4 */
+	HP_DEC_IPV4_HDR_LEN,   /* IHL < 5 or header longer than the frame */
+	HP_DEC_IPV4_TOTAL_LEN, /* total length < IHL*4 or > bytes in the frame */
+	HP_DEC_IPV4_CSUM,      /* header checksum wrong */
+	HP_DEC_IPV4_FRAG_BAD, /* fragment with bad offset/length (offset+len > 65535, MF with len%8)
+			       */
+	HP_DEC_IPV6_TRUNC,    /* less than 40 bytes of IPv6 header */
 	HP_DEC_IPV6_VERSION,
-	HP_DEC_IPV6_PAYLOAD_LEN,/* payload length > bytes in the frame (jumbograms unsupported) */
-	HP_DEC_IPV6_EXT_TRUNC,  /* extension header chain runs past the payload */
-	HP_DEC_IPV6_EXT_TOO_MANY,/* more than 8 extension headers */
-	HP_DEC_IPV6_FRAG_BAD,   /* fragment with bad length (MF with len%8) or offset overflow */
-	HP_DEC_TCP_TRUNC,       /* fewer than 20 bytes, or data offset past the segment */
-	HP_DEC_TCP_HDR_LEN,     /* data offset < 5 */
+	HP_DEC_IPV6_PAYLOAD_LEN,  /* payload length > bytes in the frame (jumbograms unsupported) */
+	HP_DEC_IPV6_EXT_TRUNC,    /* extension header chain runs past the payload */
+	HP_DEC_IPV6_EXT_TOO_MANY, /* more than 8 extension headers */
+	HP_DEC_IPV6_FRAG_BAD,     /* fragment with bad length (MF with len%8) or offset overflow */
+	HP_DEC_TCP_TRUNC,         /* fewer than 20 bytes, or data offset past the segment */
+	HP_DEC_TCP_HDR_LEN,       /* data offset < 5 */
 	HP_DEC_TCP_CSUM,
 	HP_DEC_UDP_TRUNC,
-	HP_DEC_UDP_LEN,         /* UDP length field disagrees with the IP payload */
+	HP_DEC_UDP_LEN, /* UDP length field disagrees with the IP payload */
 	HP_DEC_UDP_CSUM,
 	HP_DEC_ICMP_TRUNC,
 	HP_DEC_ICMP_CSUM,
@@ -104,15 +105,15 @@ struct hp_pkt {
 	uint16_t ethertype;   /* innermost ethertype, host order */
 	uint16_t vlan[2];     /* VLAN TCIs, outer first, host order */
 	uint8_t n_vlan;
-	uint8_t l3;           /* enum hp_l3 */
-	uint8_t l4_proto;     /* IP protocol of the L4 header (after extension headers) */
-	uint8_t flags;        /* HP_PKT_* */
-	uint16_t sport;       /* host order */
+	uint8_t l3;       /* enum hp_l3 */
+	uint8_t l4_proto; /* IP protocol of the L4 header (after extension headers) */
+	uint8_t flags;    /* HP_PKT_* */
+	uint16_t sport;   /* host order */
 	uint16_t dport;
-	uint32_t tcp_seq;     /* host order */
+	uint32_t tcp_seq; /* host order */
 	uint32_t tcp_ack;
 	uint8_t tcp_flags;
-	uint8_t ip_ttl;       /* TTL / hop limit */
+	uint8_t ip_ttl; /* TTL / hop limit */
 	uint16_t tcp_win;
 };
 

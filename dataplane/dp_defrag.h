@@ -28,8 +28,8 @@
  * unguarded fragments never evicts a guarded datagram.
  *
  * Measured cost (gcc 12 -O2 -march=corei7, 2 vCPU AMD EPYC dev VM, hot caches, mbuf pool with
- * a per-lcore cache; dataplane/tests/test_defrag.c test_cost, median of 5 x 20000, 5 runs: 166-179 ns):
- * a guarded 2-fragment IPv4 datagram (1500 + 548 bytes of IP) costs ~170 ns for both
+ * a per-lcore cache; dataplane/tests/test_defrag.c test_cost, median of 5 x 20000, 5 runs: 166-179
+ * ns): a guarded 2-fragment IPv4 datagram (1500 + 548 bytes of IP) costs ~170 ns for both
  * hp_defrag_packet calls, the 2 KB copy into the reassembled mbuf and the freeing of the two
  * fragments included (~85 ns per fragment); hp_defrag_forward of it into 2 fragments ~72 ns.
  * Without a mempool cache the same took several times longer (every alloc/free on the ring).
@@ -56,12 +56,13 @@ int hp_defrag_create(struct hp_worker *w, const struct hp_defrag_config *cfg);
 void hp_defrag_destroy(struct hp_worker *w);
 
 enum hp_defrag_res {
-	HP_DEFRAG_HELD = 0,  /* m is kept: its datagram is not complete yet */
-	HP_DEFRAG_DROPPED,   /* m was freed (counted by reason) */
-	HP_DEFRAG_FORWARD,   /* m is not kept: its datagram is not guarded (or was given up with
-	                      * on_fail pass): the caller forwards it untouched (bridge) or frees it (tap) */
-	HP_DEFRAG_COMPLETE,  /* m completed its datagram: *out is the reassembled datagram, one mbuf
-	                      * (chain) the caller owns; every fragment of it was freed */
+	HP_DEFRAG_HELD = 0, /* m is kept: its datagram is not complete yet */
+	HP_DEFRAG_DROPPED,  /* m was freed (counted by reason) */
+	HP_DEFRAG_FORWARD,  /* m is not kept: its datagram is not guarded (or was given up with
+			     * on_fail pass): the caller forwards it untouched (bridge) or frees it
+			     * (tap) */
+	HP_DEFRAG_COMPLETE, /* m completed its datagram: *out is the reassembled datagram, one mbuf
+			     * (chain) the caller owns; every fragment of it was freed */
 };
 
 /*
@@ -75,10 +76,11 @@ enum hp_defrag_res {
  * out->port = the offset-0 fragment's port, no offload flags, and carries what
  * hp_defrag_forward needs in mbuf dynfields: keep its length and headers' lengths.
  */
-enum hp_defrag_res hp_defrag_packet(struct hp_worker *w, struct rte_mbuf *m, const struct hp_pkt *pkt,
-				    uint64_t now, struct rte_mbuf **out);
+enum hp_defrag_res hp_defrag_packet(struct hp_worker *w, struct rte_mbuf *m,
+				    const struct hp_pkt *pkt, uint64_t now, struct rte_mbuf **out);
 
-/* Drop (or, on_fail pass, release) datagrams incomplete for longer than timeout_ms; bounded work per call. */
+/* Drop (or, on_fail pass, release) datagrams incomplete for longer than timeout_ms; bounded work
+ * per call. */
 void hp_defrag_expire(struct hp_worker *w, uint64_t now);
 
 /* At exit: free everything still held, counted as defrag_incomplete_at_exit (fragments). */

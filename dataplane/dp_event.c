@@ -7,8 +7,10 @@
 #include "dp_event.h"
 
 static const char *const verdict_names[] = {
-	[HP_EV_ACCEPT] = "accept", [HP_EV_REJECT] = "reject",
-	[HP_EV_DUPLICATE] = "duplicate", [HP_EV_PASS] = "pass",
+	[HP_EV_ACCEPT] = "accept",
+	[HP_EV_REJECT] = "reject",
+	[HP_EV_DUPLICATE] = "duplicate",
+	[HP_EV_PASS] = "pass",
 };
 
 /* From the reason list (dp_event.h); the verification ones are lib/verify's names. */

@@ -44,13 +44,15 @@ enum hp_ev_verdict {
 	_(STALE_TIMESTAMP, stale_timestamp, 401, "older than the tolerance")                       \
 	_(FUTURE_TIMESTAMP, future_timestamp, 401, "further ahead than the tolerance")             \
 	_(MISSING_ID, missing_id, 401, "the provider signs a delivery id; none")                   \
-	_(UNSUPPORTED_SIGNATURE, unsupported_signature, 401, "a scheme this endpoint does not take")\
+	_(UNSUPPORTED_SIGNATURE, unsupported_signature, 401,                                       \
+	  "a scheme this endpoint does not take")                                                  \
 	_(DUPLICATE, duplicate, 409, "a replay: its key was accepted within its TTL")              \
 	_(BODY_TOO_LARGE, body_too_large, 413, "body over the endpoint's max_body")                \
 	_(REPLAY_CACHE_FULL, replay_cache_full, 503, "could not be recorded: never accepted")      \
 	_(REPLAY_CACHE_BUSY, replay_cache_busy, 503, "the replay key could not be checked")        \
 	_(PII_BLOCKED, pii_blocked, 422, "a PII entity whose action is block matched")             \
-	_(PII_MASK_FAILED, pii_mask_failed, 422, "a match could not be masked (sent, opaque, error)")\
+	_(PII_MASK_FAILED, pii_mask_failed, 422,                                                   \
+	  "a match could not be masked (sent, opaque, error)")                                     \
 	_(PII_HOLD_FULL, pii_hold_full, 413, "more segments to hold than allowed")                 \
 	_(REPLAY_UNAVAILABLE, replay_unavailable, 503, "the shared replay check did not answer")   \
 	_(MISSING_TOKEN, missing_token, 401, "endpoints[].token: no token in the header")          \
@@ -62,7 +64,7 @@ enum hp_ev_reason {
 #define _(sym, name, status, help) HP_EV_R_##sym,
 	foreach_hp_ev_reason(_)
 #undef _
-	HP_EV_R__MAX,
+		HP_EV_R__MAX,
 };
 
 /* flags */
@@ -77,44 +79,44 @@ enum hp_ev_reason {
 #define HP_EV_F_KEY_FALLBACK 0x0100 /* dedup key absent: the body hash was used */
 #define HP_EV_F_LATE         0x0200 /* verdict came after the completing segment had gone */
 
-#define HP_EV_F_PII          0x0400 /* pii_entity/pii_count[0, pii_n) are valid */
-#define HP_EV_F_PII_TRUNC    0x0800 /* more entities matched than HP_EV_PII_MAX */
-#define HP_EV_F_MASKED       0x1000 /* the body went on masked (pii_masked bytes changed) */
-#define HP_EV_F_GLOBAL       0x2000 /* the shared replay check (Redis) decided */
+#define HP_EV_F_PII       0x0400 /* pii_entity/pii_count[0, pii_n) are valid */
+#define HP_EV_F_PII_TRUNC 0x0800 /* more entities matched than HP_EV_PII_MAX */
+#define HP_EV_F_MASKED    0x1000 /* the body went on masked (pii_masked bytes changed) */
+#define HP_EV_F_GLOBAL    0x2000 /* the shared replay check (Redis) decided */
 
 #define HP_EV_NO_ENDPOINT 0xffff
 #define HP_EV_ID_MAX      96
 #define HP_EV_PII_MAX     16 /* distinct entities counted in one event */
 
 struct hp_event {
-	uint64_t tsc;           /* when the request was complete (rte_rdtsc) */
-	uint64_t latency_tsc;   /* rx of the completing segment to the verdict */
+	uint64_t tsc;         /* when the request was complete (rte_rdtsc) */
+	uint64_t latency_tsc; /* rx of the completing segment to the verdict */
 	uint64_t body_len;
-	uint8_t src[16];        /* client */
-	uint8_t dst[16];        /* server */
+	uint8_t src[16]; /* client */
+	uint8_t dst[16]; /* server */
 	uint16_t sport, dport;
-	uint16_t flags;         /* HP_EV_F_* */
-	uint8_t family;         /* 4 or 6 */
-	uint8_t verdict;        /* enum hp_ev_verdict */
-	uint8_t reason;         /* enum hp_ev_reason */
+	uint16_t flags;  /* HP_EV_F_* */
+	uint8_t family;  /* 4 or 6 */
+	uint8_t verdict; /* enum hp_ev_verdict */
+	uint8_t reason;  /* enum hp_ev_reason */
 	uint8_t worker;
 	uint8_t method_len;
 	uint8_t host_len;
 	uint16_t uri_len;
-	uint16_t endpoint;      /* index in the config's endpoints, HP_EV_NO_ENDPOINT: none */
+	uint16_t endpoint; /* index in the config's endpoints, HP_EV_NO_ENDPOINT: none */
 	uint8_t webhook_id_len;
-	uint8_t pii_n;          /* entries of pii_entity/pii_count */
+	uint8_t pii_n; /* entries of pii_entity/pii_count */
 	uint8_t pad[2];
-	uint32_t pii_masked;    /* bytes changed by masking */
+	uint32_t pii_masked; /* bytes changed by masking */
 	char method[HP_EV_METHOD_MAX];
 	char host[HP_EV_HOST_MAX];
 	char uri[HP_EV_URI_MAX];
 	char webhook_id[HP_EV_ID_MAX]; /* the provider's delivery/event id, as sent */
-	char ep_name[64];       /* endpoint name (NUL-terminated), "" when unrouted */
+	char ep_name[64];              /* endpoint name (NUL-terminated), "" when unrouted */
 	char ep_provider[32];
 	uint8_t body_sha256[32];
-	uint8_t pii_entity[HP_EV_PII_MAX];  /* lib/pii entity ids (custom ones included) */
-	uint16_t pii_count[HP_EV_PII_MAX];  /* matches of each (saturating) */
+	uint8_t pii_entity[HP_EV_PII_MAX]; /* lib/pii entity ids (custom ones included) */
+	uint16_t pii_count[HP_EV_PII_MAX]; /* matches of each (saturating) */
 } __attribute__((aligned(8)));
 
 const char *hp_ev_verdict_name(enum hp_ev_verdict v);

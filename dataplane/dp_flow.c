@@ -34,24 +34,24 @@
 
 struct hp_flow_table {
 	struct rte_hash *hash;
-	struct hp_flow *flows;   /* indexed by rte_hash key position */
-	uint32_t n_flows;        /* array size */
-	uint32_t count;          /* flows tracked */
+	struct hp_flow *flows; /* indexed by rte_hash key position */
+	uint32_t n_flows;      /* array size */
+	uint32_t count;        /* flows tracked */
 	bool midstream;
-	bool refuse_midstream;   /* bridge, dataplane.guard.midstream: refuse */
+	bool refuse_midstream; /* bridge, dataplane.guard.midstream: refuse */
 	const struct hp_guard *guard;
-	hp_flow_end_fn end;      /* the owner, told when a flow ends */
-	uint32_t gen;            /* burst generation: flows with pin == gen are in use */
+	hp_flow_end_fn end; /* the owner, told when a flow ends */
+	uint32_t gen;       /* burst generation: flows with pin == gen are in use */
 	uint32_t cls_head[HP_FLOW_CLS__MAX];
 	uint32_t cls_tail[HP_FLOW_CLS__MAX];
 	uint64_t tick_tsc;
 	uint64_t timeout_tsc[HP_TCP_CLOSED + 1];
-	uint64_t cursor;         /* next tick to process */
+	uint64_t cursor; /* next tick to process */
 	uint32_t head[WHEEL_SLOTS];
 };
 
 static const char *const state_names[] = {
-	[HP_TCP_SYN_SENT] = "syn_sent", [HP_TCP_SYN_RECV] = "syn_recv",
+	[HP_TCP_SYN_SENT] = "syn_sent",       [HP_TCP_SYN_RECV] = "syn_recv",
 	[HP_TCP_ESTABLISHED] = "established", [HP_TCP_FIN_WAIT] = "fin_wait",
 	[HP_TCP_CLOSED] = "closed",
 };
@@ -347,7 +347,8 @@ flow_create(struct hp_worker *w, const struct hp_flow_key *key, hash_sig_t sig, 
 {
 	struct hp_flow_table *t = w->flows;
 	uint8_t flags = p->tcp_flags;
-	bool syn = (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG;
+	bool syn = (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		   RTE_TCP_SYN_FLAG;
 	bool refuse = !syn && t->refuse_midstream;
 	struct hp_flow *f;
 	int32_t pos;
@@ -373,7 +374,8 @@ flow_create(struct hp_worker *w, const struct hp_flow_key *key, hash_sig_t sig, 
 	} else {
 		/* Midstream: the guarded port is the server's; the SYN-ACK's sender is the
 		 * server */
-		if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
+		if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
+		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
 			f->client = sender ^ 1;
 		else
 			f->client = hp_guard_sender_is_client(t->guard, p->sport, p->dport)
@@ -406,8 +408,8 @@ flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int
 
 	if (flags & RTE_TCP_RST_FLAG) {
 		f->state = HP_TCP_CLOSED;
-	} else if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG && dir == 0 &&
-		   f->state >= HP_TCP_FIN_WAIT) {
+	} else if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
+		   dir == 0 && f->state >= HP_TCP_FIN_WAIT) {
 		/* the tuple is reused by a new connection: the old one's HTTP session ends here
 		 * (its last events are emitted), the new one gets its own on its first payload */
 		flow_end(w, f, HP_FLOW_END_REUSED);
@@ -423,7 +425,8 @@ flow_update(struct hp_flow_table *t, struct hp_worker *w, struct hp_flow *f, int
 		cls_unlink(t, (uint32_t)pos);
 		cls_link(t, (uint32_t)pos, HP_FLOW_CLS_HALF);
 		w->ctr.c[HP_CTR_FLOWS_REUSED]++;
-	} else if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
+	} else if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
+		   (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
 		if (dir == 1 && f->state == HP_TCP_SYN_SENT)
 			f->state = HP_TCP_SYN_RECV;
 	} else if ((flags & RTE_TCP_ACK_FLAG) && dir == 0 && f->state == HP_TCP_SYN_RECV) {
@@ -461,8 +464,8 @@ hp_flow_cut(struct hp_worker *w, struct hp_flow *f, enum hp_flow_cut why)
 
 void
 hp_flow_track_burst(struct hp_worker *w, const uint8_t *const *data,
-		    const struct hp_pkt *const *pkts, uint16_t n, uint64_t now,
-		    hp_flow_seg_fn seg, void *arg)
+		    const struct hp_pkt *const *pkts, uint16_t n, uint64_t now, hp_flow_seg_fn seg,
+		    void *arg)
 {
 	struct hp_flow_table *t = w->flows;
 	struct hp_flow_key keys[HP_FLOW_BURST];

@@ -40,7 +40,7 @@ enum hp_tcp_state {
 struct hp_flow_key {
 	uint8_t addr[2][16]; /* IPv4 in the first 4 bytes, the rest zero */
 	uint16_t port[2];
-	uint8_t family;      /* 4 or 6 */
+	uint8_t family; /* 4 or 6 */
 	uint8_t proto;
 	uint8_t pad[10];
 };
@@ -69,21 +69,21 @@ struct hp_flow {
 	uint32_t wheel_next; /* timer wheel list links: flow indexes, HP_FLOW_NONE at the ends */
 	uint32_t wheel_prev;
 	uint32_t wheel_slot;
-	uint8_t client;      /* key endpoint (0/1) that opened the connection */
-	uint8_t state;       /* enum hp_tcp_state */
-	uint8_t fin_seen;    /* bit per endpoint */
-	uint8_t midstream;   /* picked up without its handshake */
+	uint8_t client;             /* key endpoint (0/1) that opened the connection */
+	uint8_t state;              /* enum hp_tcp_state */
+	uint8_t fin_seen;           /* bit per endpoint */
+	uint8_t midstream;          /* picked up without its handshake */
 	struct hp_session *session; /* HTTP session (dp_session.c), NULL until payload */
-	uint32_t isn[2];     /* SYN sequence numbers per direction, for the stream */
-	uint8_t isn_set;     /* bit per direction */
-	uint8_t cls;         /* enum hp_flow_class */
-	uint8_t cut;         /* enum hp_flow_cut */
-	uint8_t answered : 1;     /* REJECTED: an HTTP answer (with FIN) went to the client */
-	uint8_t client_reset : 1; /* a RST went to the client */
-	uint8_t rst_sent : 1;     /* RESET: the RSTs were sent */
-	uint8_t resume : 1;       /* a session was taken back between requests: the next one
-				   * starts its streams at resume_seq (exact request boundary) */
-	uint32_t cls_next;   /* class list links (flow indexes, HP_FLOW_NONE at the ends) */
+	uint32_t isn[2];            /* SYN sequence numbers per direction, for the stream */
+	uint8_t isn_set;            /* bit per direction */
+	uint8_t cls;                /* enum hp_flow_class */
+	uint8_t cut;                /* enum hp_flow_cut */
+	uint8_t answered : 1;       /* REJECTED: an HTTP answer (with FIN) went to the client */
+	uint8_t client_reset : 1;   /* a RST went to the client */
+	uint8_t rst_sent : 1;       /* RESET: the RSTs were sent */
+	uint8_t resume : 1;         /* a session was taken back between requests: the next one
+				     * starts its streams at resume_seq (exact request boundary) */
+	uint32_t cls_next;          /* class list links (flow indexes, HP_FLOW_NONE at the ends) */
 	uint32_t cls_prev;
 	uint32_t pin;        /* table generation of the last burst that referenced it */
 	uint32_t answer_end; /* REJECTED: server-side seq after the answer's FIN */

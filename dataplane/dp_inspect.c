@@ -34,8 +34,7 @@ inspect_tcp(struct hp_worker *w, uint16_t j, const struct hp_flow_ref *ref, void
 }
 
 void
-hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
-		 uint8_t *verdicts)
+hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n, uint8_t *verdicts)
 {
 	uint64_t *c = w->ctr.c;
 	const uint8_t *tcp_data[HP_MAX_BURST];
@@ -59,8 +58,11 @@ hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
 		verdicts[i] = HP_VERDICT_FORWARD;
 	}
 	if (n_tcp != 0) {
-		struct inspect_ctx x = {.items = items, .verdicts = verdicts, .tcp_data = tcp_data,
-					.tcp_pkt = tcp_pkt, .tcp_item = tcp_item,
+		struct inspect_ctx x = {.items = items,
+					.verdicts = verdicts,
+					.tcp_data = tcp_data,
+					.tcp_pkt = tcp_pkt,
+					.tcp_item = tcp_item,
 					.now = w->burst_tsc};
 
 		hp_flow_track_burst(w, tcp_data, tcp_pkt, n_tcp, x.now, inspect_tcp, &x);

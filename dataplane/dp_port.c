@@ -40,7 +40,7 @@ used_ports(const struct hp_config *cfg, struct hp_dp *dp)
 
 	if (dc->n_ports == 0) { /* tap with no list: every port */
 		RTE_ETH_FOREACH_DEV(p)
-			dp->ports[p].used = true;
+		dp->ports[p].used = true;
 		return;
 	}
 	for (unsigned int i = 0; i < dc->n_ports; i++)
@@ -112,8 +112,10 @@ create_pools(struct hp_dp *dp, char *err, size_t errlen)
 		if (dc->mbufs != 0) {
 			if (dc->mbufs < n)
 				HP_LOG(WARNING,
-				       "dataplane.mbufs: %u is below the %u mbufs socket %d needs when "
-				       "every queue, cache and reassembly table is full; rx may stall "
+				       "dataplane.mbufs: %u is below the %u mbufs socket %d needs "
+				       "when "
+				       "every queue, cache and reassembly table is full; rx may "
+				       "stall "
 				       "under load (counted as rx_nombuf)\n",
 				       dc->mbufs, n, s);
 			n = dc->mbufs;
@@ -121,11 +123,13 @@ create_pools(struct hp_dp *dp, char *err, size_t errlen)
 		snprintf(name, sizeof(name), "hp_mbuf_s%d", s);
 		dp->pools[s] = rte_pktmbuf_pool_create(name, n, dc->mbuf_cache, 0, room, s);
 		if (dp->pools[s] == NULL) {
-			snprintf(err, errlen,
-				 "mbuf pool for socket %d: cannot allocate %u mbufs of %u bytes: %s "
-				 "(lower dataplane.mbufs, rx_desc/tx_desc or defrag.max_held, or give "
-				 "EAL more memory with -m)",
-				 s, n, room, rte_strerror(rte_errno));
+			snprintf(
+				err, errlen,
+				"mbuf pool for socket %d: cannot allocate %u mbufs of %u bytes: %s "
+				"(lower dataplane.mbufs, rx_desc/tx_desc or defrag.max_held, or "
+				"give "
+				"EAL more memory with -m)",
+				s, n, room, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 		dp->pool_size[s] = n;
@@ -159,7 +163,8 @@ setup_port(struct hp_dp *dp, uint16_t port, char *err, size_t errlen)
 
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
-		conf.rx_adv_conf.rss_conf.rss_key_len = RTE_MIN(key_len, (uint8_t)sizeof(sym_rss_key));
+		conf.rx_adv_conf.rss_conf.rss_key_len =
+			RTE_MIN(key_len, (uint8_t)sizeof(sym_rss_key));
 		conf.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			info.flow_type_rss_offloads;
@@ -180,12 +185,14 @@ setup_port(struct hp_dp *dp, uint16_t port, char *err, size_t errlen)
 	}
 	ret = rte_eth_dev_set_mtu(port, dc->mtu);
 	if (ret == -ENOTSUP)
-		HP_LOG(NOTICE, "port %u (%s): device cannot set its MTU; dataplane.mtu %u not applied\n",
+		HP_LOG(NOTICE,
+		       "port %u (%s): device cannot set its MTU; dataplane.mtu %u not applied\n",
 		       port, pi->name, dc->mtu);
 	else if (ret != 0) {
-		snprintf(err, errlen, "port %u (%s): dataplane.mtu %u refused by the device: %s "
-			 "(device range %u..%u)", port, pi->name, dc->mtu, strerror(-ret),
-			 info.min_mtu, info.max_mtu);
+		snprintf(err, errlen,
+			 "port %u (%s): dataplane.mtu %u refused by the device: %s "
+			 "(device range %u..%u)",
+			 port, pi->name, dc->mtu, strerror(-ret), info.min_mtu, info.max_mtu);
 		return ret;
 	}
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rx_desc, &tx_desc);
@@ -229,12 +236,14 @@ setup_port(struct hp_dp *dp, uint16_t port, char *err, size_t errlen)
 	}
 	if (conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS && info.reta_size > 0) {
 		/* Pin the RETA to entry i -> queue i % n_rxq so queue == worker on every port. */
-		struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+		struct rte_eth_rss_reta_entry64
+			reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
 		uint16_t size = RTE_MIN(info.reta_size, (uint16_t)RTE_ETH_RSS_RETA_SIZE_512);
 
 		memset(reta, 0, sizeof(reta));
 		for (uint16_t i = 0; i < size; i++) {
-			reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+			reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL
+								  << (i % RTE_ETH_RETA_GROUP_SIZE);
 			reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
 				i % pi->n_rxq;
 		}
@@ -249,8 +258,8 @@ setup_port(struct hp_dp *dp, uint16_t port, char *err, size_t errlen)
 		HP_LOG(INFO, "port %u (%s): %u rx / %u tx queues, %s, %s\n", port, pi->name,
 		       pi->n_rxq, pi->n_txq,
 		       conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "symmetric RSS"
-		       : dp->dispatch			       ? "software dispatch"
-							       : "single worker",
+		       : dp->dispatch                           ? "software dispatch"
+								: "single worker",
 		       link_str);
 	}
 	return 0;
@@ -281,8 +290,8 @@ hp_port_setup_all(struct hp_dp *dp, char *err, size_t errlen)
 		}
 		rte_eth_dev_get_name_by_port(p, pi->name);
 		pi->socket = port_socket(p);
-		pi->has_rss = info.flow_type_rss_offloads != 0 &&
-			      info.max_rx_queues >= dp->n_workers;
+		pi->has_rss =
+			info.flow_type_rss_offloads != 0 && info.max_rx_queues >= dp->n_workers;
 		all_rss &= pi->has_rss;
 		if (info.max_tx_queues < dp->n_workers) {
 			snprintf(err, errlen,
@@ -295,8 +304,10 @@ hp_port_setup_all(struct hp_dp *dp, char *err, size_t errlen)
 		pi->n_txq = dp->n_workers;
 		pi->n_rxq = RTE_MIN(info.max_rx_queues, dp->n_workers);
 		if (pi->n_rxq == 0) {
-			snprintf(err, errlen, "port %u (%s): device has no rx queue (net_pcap needs "
-				 "rx_pcap= or iface=)", p, pi->name);
+			snprintf(err, errlen,
+				 "port %u (%s): device has no rx queue (net_pcap needs "
+				 "rx_pcap= or iface=)",
+				 p, pi->name);
 			return -EINVAL;
 		}
 	}

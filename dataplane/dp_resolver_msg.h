@@ -13,27 +13,31 @@
 #include "dp_route.h"
 
 enum hp_gquery_kind {
-	HP_GQ_REPLAY = 0,             /* SET NX EX of a replay key (key: 16 bytes) */
-	HP_GQ_TOKEN,                  /* a token's endpoint, L2 then L3 (key: its SHA-256) */
+	HP_GQ_REPLAY = 0, /* SET NX EX of a replay key (key: 16 bytes) */
+	HP_GQ_TOKEN,      /* a token's endpoint, L2 then L3 (key: its SHA-256) */
 };
 
 /* worker -> resolver */
 struct hp_gquery {
-	uint32_t slot, gen;           /* the worker's await entry */
-	uint32_t kind;                /* enum hp_gquery_kind */
-	uint32_t ttl_s;               /* replay */
-	uint32_t tag;                 /* token: hp_token_tag of the endpoint asking */
+	uint32_t slot, gen; /* the worker's await entry */
+	uint32_t kind;      /* enum hp_gquery_kind */
+	uint32_t ttl_s;     /* replay */
+	uint32_t tag;       /* token: hp_token_tag of the endpoint asking */
 	uint8_t key[32];
 };
 
 enum hp_ganswer_result {
-	HP_GA_FIRST = 0, HP_GA_DUPLICATE, HP_GA_UNAVAILABLE, HP_GA_TOKEN_VALID, HP_GA_TOKEN_INVALID,
+	HP_GA_FIRST = 0,
+	HP_GA_DUPLICATE,
+	HP_GA_UNAVAILABLE,
+	HP_GA_TOKEN_VALID,
+	HP_GA_TOKEN_INVALID,
 };
 
 /* resolver -> worker: slot and gen copied from the query */
 struct hp_ganswer {
 	uint32_t slot, gen;
-	uint32_t result;              /* enum hp_ganswer_result */
+	uint32_t result; /* enum hp_ganswer_result */
 };
 
 /* The token L1 (hp_dp_token_l1): key = SHA-256 of the token, data = this packed value (the

@@ -63,14 +63,13 @@ route_pii(const struct hp_config *cfg, const struct hp_endpoint_config *c, struc
 		e->pii_mask_set |= pc.enabled;
 	else if (c->pii_policy == HP_PII_POLICY_BLOCK)
 		e->pii_block_set |= pc.enabled;
-	e->pii_hold = cfg->dataplane.mode == HP_MODE_BRIDGE &&
-		      (e->pii_mask_set | e->pii_block_set) != 0;
+	e->pii_hold =
+		cfg->dataplane.mode == HP_MODE_BRIDGE && (e->pii_mask_set | e->pii_block_set) != 0;
 	return hp_pii_db_create(&pc, &e->pii_db, err, errlen);
 }
 
 int
-hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *err,
-	       size_t errlen)
+hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *err, size_t errlen)
 {
 	struct hp_route_table *t = calloc(1, sizeof(*t));
 	uint32_t i;

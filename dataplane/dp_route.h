@@ -41,15 +41,15 @@ enum hp_dedup_kind {
 };
 
 struct hp_route_ep {
-	uint16_t index;          /* in cfg->endpoints (events carry it) */
-	bool wildcard;           /* host is ".example.com": any subdomain */
+	uint16_t index; /* in cfg->endpoints (events carry it) */
+	bool wildcard;  /* host is ".example.com": any subdomain */
 	bool any_host;
 	uint16_t host_len;
 	uint16_t prefix_len;
-	char host[HP_CFG_HOST_LEN];     /* lowercased */
+	char host[HP_CFG_HOST_LEN]; /* lowercased */
 	char prefix[HP_CFG_PREFIX_LEN];
 	const struct hp_endpoint_config *cfg;
-	struct hp_verifier *verifier;   /* NULL: provider none */
+	struct hp_verifier *verifier; /* NULL: provider none */
 	enum hp_dedup_kind dedup_kind;
 	uint16_t dedup_name_len;
 	char dedup_name[HP_CFG_FIELD_LEN];
@@ -57,10 +57,10 @@ struct hp_route_ep {
 	uint32_t tolerance_s;
 	uint32_t max_body;
 	bool respond, reset_server, active_response;
-	struct hp_pii_db *pii_db;       /* pii.policy not off: the endpoint's entities, else NULL */
-	uint64_t pii_mask_set;          /* entity ids whose action is mask (bit i: id i) */
-	uint64_t pii_block_set;         /* ... block */
-	bool pii_hold;                  /* bridge: hold the body segments (mask or block) */
+	struct hp_pii_db *pii_db; /* pii.policy not off: the endpoint's entities, else NULL */
+	uint64_t pii_mask_set;    /* entity ids whose action is mask (bit i: id i) */
+	uint64_t pii_block_set;   /* ... block */
+	bool pii_hold;            /* bridge: hold the body segments (mask or block) */
 	/* token (endpoints[].token): header and prefix, and the tag of this endpoint's name */
 	uint16_t token_hlen, token_plen;
 	char token_header[HP_CFG_HDR_LEN];
@@ -70,7 +70,7 @@ struct hp_route_ep {
 
 struct hp_route_table {
 	uint32_t n;
-	struct hp_route_ep *ep; /* in matching order */
+	struct hp_route_ep *ep;        /* in matching order */
 	struct hp_route_ep **by_index; /* cfg index -> entry */
 };
 

@@ -33,8 +33,6 @@
 #include "pii.h"
 #include "verify.h"
 
-
-
 static unsigned int
 n_worker_lcores(void)
 {
@@ -70,12 +68,14 @@ hp_dp_validate(const struct hp_config *cfg, char *err, size_t errlen)
 				return -EINVAL;
 			}
 	if (avail == 0) {
-		snprintf(err, errlen, "dataplane.workers: no worker lcore: give EAL at least two "
+		snprintf(err, errlen,
+			 "dataplane.workers: no worker lcore: give EAL at least two "
 			 "lcores (-l 0,1): the main lcore runs the control thread");
 		return -EINVAL;
 	}
 	if (dc->workers > avail) {
-		snprintf(err, errlen, "dataplane.workers: %u workers but only %u worker lcore(s) "
+		snprintf(err, errlen,
+			 "dataplane.workers: %u workers but only %u worker lcore(s) "
 			 "(EAL -l gives %u lcores, the main one runs the control thread)",
 			 dc->workers, avail, avail + 1);
 		return -EINVAL;
@@ -115,15 +115,15 @@ worker_alloc(unsigned int id, unsigned int lcore)
 }
 
 int
-hp_dp_check_limits(const struct hp_config *cfg, char *field, size_t flen, char *err,
-		   size_t errlen)
+hp_dp_check_limits(const struct hp_config *cfg, char *field, size_t flen, char *err, size_t errlen)
 {
 	struct hp_stream_config sc;
 
 	if (hp_dp.workers[0] != NULL && cfg->dataplane.mode == HP_MODE_BRIDGE &&
 	    cfg->pii.max_held_segments > hp_dp.workers[0]->hold_max) {
 		snprintf(field, flen, "pii.max_held_segments");
-		snprintf(err, errlen, "%u is above its value at start (%u): the hold arrays are "
+		snprintf(err, errlen,
+			 "%u is above its value at start (%u): the hold arrays are "
 			 "sized then; it can only be lowered (or raised back)",
 			 cfg->pii.max_held_segments, hp_dp.workers[0]->hold_max);
 		return -EINVAL;
@@ -135,7 +135,8 @@ hp_dp_check_limits(const struct hp_config *cfg, char *field, size_t flen, char *
 			sc.last_hold_bytes = sc.flow_memcap_bytes;
 		if (hp_stream_config_check(&sc) != 0) {
 			snprintf(field, flen, "dataplane.reassembly.flow_memcap_kb");
-			snprintf(err, errlen, "the reassembly limits do not fit together "
+			snprintf(err, errlen,
+				 "the reassembly limits do not fit together "
 				 "(flow_memcap_kb, memcap_mb)");
 			return -EINVAL;
 		}
@@ -145,15 +146,15 @@ hp_dp_check_limits(const struct hp_config *cfg, char *field, size_t flen, char *
 
 /* TCP reassembly of a worker: its configuration, segment nodes and callbacks. */
 static int
-stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool midstream,
-	     char *err, size_t errlen)
+stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool midstream, char *err,
+	     size_t errlen)
 {
 	struct hp_stream_config *sc = &w->stream_cfg;
 
 	hp_stream_config_default(sc);
 	sc->policy = rc->policy == HP_REASM_LAST ? HP_STREAM_POLICY_LAST : HP_STREAM_POLICY_FIRST;
-	sc->on_memcap = rc->on_memcap == HP_REASM_DROP ? HP_STREAM_ACTION_DROP
-						       : HP_STREAM_ACTION_PASS;
+	sc->on_memcap =
+		rc->on_memcap == HP_REASM_DROP ? HP_STREAM_ACTION_DROP : HP_STREAM_ACTION_PASS;
 	hp_worker_stream_limits(sc, rc);
 	if (sc->last_hold_bytes > sc->flow_memcap_bytes)
 		sc->last_hold_bytes = sc->flow_memcap_bytes;
@@ -162,7 +163,8 @@ stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool mi
 	/* bridge: a retransmission whose bytes differ from what the server got is dropped */
 	sc->inline_mode = w->is_bridge;
 	if (hp_stream_config_check(sc) != 0) {
-		snprintf(err, errlen, "dataplane.reassembly: the limits do not fit together "
+		snprintf(err, errlen,
+			 "dataplane.reassembly: the limits do not fit together "
 			 "(flow_memcap_kb, memcap_mb)");
 		return -EINVAL;
 	}
@@ -171,8 +173,10 @@ stream_setup(struct hp_worker *w, const struct hp_reassembly_config *rc, bool mi
 					     RTE_CACHE_LINE_SIZE, w->socket);
 	if (w->stream_nodes == NULL ||
 	    hp_stream_pool_init(&w->stream_pool, w->stream_nodes, rc->segments) != 0) {
-		snprintf(err, errlen, "dataplane.reassembly.segments: cannot allocate %u segment "
-			 "nodes for worker %u", rc->segments, w->id);
+		snprintf(err, errlen,
+			 "dataplane.reassembly.segments: cannot allocate %u segment "
+			 "nodes for worker %u",
+			 rc->segments, w->id);
 		return -ENOMEM;
 	}
 	hp_session_stream_env(w);
@@ -185,9 +189,9 @@ static int
 verify_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 {
 	w->unrouted_reject = dp->cfg->unrouted == HP_UNROUTED_REJECT;
-	w->vheaders = rte_zmalloc_socket("hp_vheaders",
-					 (size_t)dp->cfg->http.max_headers * sizeof(struct hp_vheader),
-					 RTE_CACHE_LINE_SIZE, w->socket);
+	w->vheaders = rte_zmalloc_socket(
+		"hp_vheaders", (size_t)dp->cfg->http.max_headers * sizeof(struct hp_vheader),
+		RTE_CACHE_LINE_SIZE, w->socket);
 	w->key_sha = EVP_MD_CTX_new();
 	w->pii_res = rte_zmalloc_socket("hp_pii_res", sizeof(*w->pii_res), RTE_CACHE_LINE_SIZE,
 					w->socket);
@@ -256,7 +260,8 @@ verdict_setup(struct hp_dp *dp, char *err, size_t errlen)
 	sz = rte_rcu_qsbr_get_memsize(dp->n_workers);
 	dp->qsv = rte_zmalloc("hp_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (dp->qsv == NULL || rte_rcu_qsbr_init(dp->qsv, dp->n_workers) != 0) {
-		snprintf(err, errlen, "cannot create the RCU variable of %u workers", dp->n_workers);
+		snprintf(err, errlen, "cannot create the RCU variable of %u workers",
+			 dp->n_workers);
 		return -ENOMEM;
 	}
 	if (cfg->tokens.redis_url[0] != '\0' || cfg->tokens.pg_dsn[0] != '\0') {
@@ -274,8 +279,10 @@ verdict_setup(struct hp_dp *dp, char *err, size_t errlen)
 		dp->token_base_ms = hp_dp_now_ns(rte_rdtsc()) / 1000000 - 1000;
 		dp->tokens = rte_hash_create(&hp);
 		if (dp->tokens == NULL || rte_hash_rcu_qsbr_add(dp->tokens, &rc) != 0) {
-			snprintf(err, errlen, "tokens.l1_entries: cannot create the token table of "
-				 "%u entries: %s", cfg->tokens.l1_entries, rte_strerror(rte_errno));
+			snprintf(err, errlen,
+				 "tokens.l1_entries: cannot create the token table of "
+				 "%u entries: %s",
+				 cfg->tokens.l1_entries, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 	}
@@ -354,8 +361,10 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 						  dp->cfg->events.ring_size, w->socket,
 						  RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->ev_ring == NULL) {
-			snprintf(err, errlen, "events.ring_size: cannot create the event ring of "
-				 "worker %u: %s", w->id, rte_strerror(rte_errno));
+			snprintf(err, errlen,
+				 "events.ring_size: cannot create the event ring of "
+				 "worker %u: %s",
+				 w->id, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 		w->body_hash = dp->cfg->events.body_hash;
@@ -365,17 +374,21 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		char name[RTE_RING_NAMESIZE];
 
 		snprintf(name, sizeof(name), "hp_gq_%u", w->id);
-		w->gq = rte_ring_create_elem(name, sizeof(struct hp_gquery), 2 * rc->global_max_pending,
-					     w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->gq = rte_ring_create_elem(name, sizeof(struct hp_gquery),
+					     2 * rc->global_max_pending, w->socket,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "hp_ga_%u", w->id);
 		w->ga = rte_ring_create_elem(name, sizeof(struct hp_ganswer),
 					     2 * rc->global_max_pending, w->socket,
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
-		w->await = rte_zmalloc_socket("hp_await", rc->global_max_pending * sizeof(*w->await),
-					      RTE_CACHE_LINE_SIZE, w->socket);
+		w->await =
+			rte_zmalloc_socket("hp_await", rc->global_max_pending * sizeof(*w->await),
+					   RTE_CACHE_LINE_SIZE, w->socket);
 		if (w->gq == NULL || w->ga == NULL || w->await == NULL) {
-			snprintf(err, errlen, "replay_cache.global.max_pending: cannot allocate the "
-				 "shared check's rings of worker %u", w->id);
+			snprintf(err, errlen,
+				 "replay_cache.global.max_pending: cannot allocate the "
+				 "shared check's rings of worker %u",
+				 w->id);
 			return -ENOMEM;
 		}
 		w->await_mask = rc->global_max_pending - 1;
@@ -387,31 +400,37 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 	struct hp_flow_table_params fp = {
 		.cfg = &dc->flows,
 		.guard = &dp->guard,
-		.refuse_midstream = w->is_bridge &&
-				    dc->guard.midstream == HP_GUARD_MIDSTREAM_REFUSE,
+		.refuse_midstream =
+			w->is_bridge && dc->guard.midstream == HP_GUARD_MIDSTREAM_REFUSE,
 		.end = hp_session_flow_end,
 	};
 
 	if (hp_flow_table_create(w, &fp) != 0) {
-		snprintf(err, errlen, "dataplane.flows.max: cannot allocate a flow table of %u "
-			 "flows for worker %u (give EAL more memory with -m)", dc->flows.max, w->id);
+		snprintf(err, errlen,
+			 "dataplane.flows.max: cannot allocate a flow table of %u "
+			 "flows for worker %u (give EAL more memory with -m)",
+			 dc->flows.max, w->id);
 		return -ENOMEM;
 	}
 	if (stream_setup(w, &dc->reassembly, dc->flows.midstream, err, errlen) != 0)
 		return -EINVAL;
 	if (hp_session_pool_create(w) != 0) {
-		snprintf(err, errlen, "http.max_sessions: cannot allocate %u HTTP sessions for "
-			 "worker %u (lower http.max_sessions or http.body_copy_max, or give EAL more "
-			 "memory with -m)", dp->cfg->http.max_sessions, w->id);
+		snprintf(err, errlen,
+			 "http.max_sessions: cannot allocate %u HTTP sessions for "
+			 "worker %u (lower http.max_sessions or http.body_copy_max, or give EAL "
+			 "more "
+			 "memory with -m)",
+			 dp->cfg->http.max_sessions, w->id);
 		return -ENOMEM;
 	}
 	ret = verify_setup(dp, w, err, errlen);
 	if (ret != 0)
 		return ret;
 	if (w->defrag && hp_defrag_create(w, &dc->defrag) != 0) {
-		snprintf(err, errlen, "dataplane.defrag.max_flows: cannot allocate a reassembly "
-			 "table of %u datagrams for worker %u: %s", dc->defrag.max_flows, w->id,
-			 rte_strerror(rte_errno));
+		snprintf(err, errlen,
+			 "dataplane.defrag.max_flows: cannot allocate a reassembly "
+			 "table of %u datagrams for worker %u: %s",
+			 dc->defrag.max_flows, w->id, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	return 0;
@@ -431,8 +450,10 @@ rings_setup(struct hp_dp *dp, char *err, size_t errlen)
 			r = rte_ring_create(name, dp->cfg->dataplane.dispatch_ring,
 					    dp->workers[j]->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (r == NULL) {
-				snprintf(err, errlen, "dataplane.dispatch_ring: cannot create ring "
-					 "%s of %u: %s", name, dp->cfg->dataplane.dispatch_ring,
+				snprintf(err, errlen,
+					 "dataplane.dispatch_ring: cannot create ring "
+					 "%s of %u: %s",
+					 name, dp->cfg->dataplane.dispatch_ring,
 					 rte_strerror(rte_errno));
 				return -ENOMEM;
 			}
@@ -447,7 +468,7 @@ static void
 log_guard(const struct hp_config *cfg)
 {
 	const struct hp_guard_config *g = &cfg->dataplane.guard;
-	const char *mid = cfg->dataplane.mode == HP_MODE_TAP ? "inspected (tap)"
+	const char *mid = cfg->dataplane.mode == HP_MODE_TAP          ? "inspected (tap)"
 			  : g->midstream == HP_GUARD_MIDSTREAM_REFUSE ? "refused"
 								      : "inspected";
 	char list[HP_GUARD_MAX_PORTS * 7 + 1];
@@ -461,8 +482,10 @@ log_guard(const struct hp_config *cfg)
 	for (unsigned int i = 0; i < g->n_ports && o < sizeof(list); i++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%u", i ? ", " : "",
 				      g->ports[i]);
-	HP_LOG(INFO, "guarded TCP server ports: %s (every other flow is forwarded uninspected); "
-	       "midstream flows: %s\n", list, mid);
+	HP_LOG(INFO,
+	       "guarded TCP server ports: %s (every other flow is forwarded uninspected); "
+	       "midstream flows: %s\n",
+	       list, mid);
 }
 
 int
@@ -486,7 +509,8 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 	for (unsigned int i = 0; i < HP_RETA_SIZE; i++)
 		hp_dp.reta[i] = i % hp_dp.n_workers;
 
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		if (n == hp_dp.n_workers)
 			break;
 		hp_dp.workers[n] = worker_alloc(n, lcore);

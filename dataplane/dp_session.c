@@ -103,7 +103,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	struct hp_worker *w = s->w;
 
 	if (unlikely(s->awaiting)) { /* pipelined behind a request still waiting: decide that
-				       * one now, as if the shared check were unavailable */
+				      * one now, as if the shared check were unavailable */
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_BUSY]++;
 		hps_await_give_up(s);
 	}
@@ -124,7 +124,8 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	w->ctr.c[HP_CTR_REQ_ROUTED]++;
 	s->eps->w[w->id].ep_ctr[s->ep->index][HP_EP_CTR_REQUESTS]++;
 	if ((s->ep->pii_hold || s->ep->token_hlen != 0 ||
-	     (w->global_replay && s->ep->dedup_kind != HP_DK_NONE)) && w->hold_max != 0) {
+	     (w->global_replay && s->ep->dedup_kind != HP_DK_NONE)) &&
+	    w->hold_max != 0) {
 		hps_hold_start(s);
 		hold_cur(s);
 	}
@@ -226,19 +227,22 @@ on_error(void *ctx, enum hp_http_dir dir, enum hp_http_err err, const struct hp_
 	}
 	if (s->evicting && er == HP_EV_R_HTTP_INCOMPLETE) {
 		/* its session was taken back: the request can never complete at the server */
-		hps_request_event(s, req, HP_EV_REJECT, HP_EV_R_SESSION_EVICTED, HP_EV_F_INCOMPLETE);
+		hps_request_event(s, req, HP_EV_REJECT, HP_EV_R_SESSION_EVICTED,
+				  HP_EV_F_INCOMPLETE);
 		return;
 	}
 	if (w->http_reject && er != HP_EV_R_HTTP_INCOMPLETE) {
-		hps_reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0, NULL);
+		hps_reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0,
+			   NULL);
 	} else if (s->ep != NULL && req != NULL && er != HP_EV_R_HTTP_INCOMPLETE) {
 		/* a routed request that cannot be verified is never accepted */
-		hps_reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0, NULL);
+		hps_reject(s, req, HP_EV_REJECT, er, er == HP_EV_R_HTTP_GAP ? HP_EV_F_GAP : 0,
+			   NULL);
 	} else {
 		hps_request_event(s, req, HP_EV_PASS, er,
-			      er == HP_EV_R_HTTP_INCOMPLETE ? HP_EV_F_INCOMPLETE
-			      : er == HP_EV_R_HTTP_GAP	    ? HP_EV_F_GAP
-							    : 0);
+				  er == HP_EV_R_HTTP_INCOMPLETE ? HP_EV_F_INCOMPLETE
+				  : er == HP_EV_R_HTTP_GAP      ? HP_EV_F_GAP
+								: 0);
 	}
 }
 
@@ -522,10 +526,9 @@ session_resumable(const struct hp_session *s)
 	       !(s->stream.dir[0].state & HP_STREAM_DIR_FIN) && !s->stream.passed;
 }
 
-static enum hp_verdict segment_verdict(struct hp_worker *w, struct hp_session *s,
-				       struct hp_flow *f, unsigned int dir, struct rte_mbuf *m,
-				       const uint8_t *data, const struct hp_pkt *pkt,
-				       enum hp_stream_result r);
+static enum hp_verdict segment_verdict(struct hp_worker *w, struct hp_session *s, struct hp_flow *f,
+				       unsigned int dir, struct rte_mbuf *m, const uint8_t *data,
+				       const struct hp_pkt *pkt, enum hp_stream_result r);
 
 /* Take the session of the least recently active flow back for a new one: an idle one is
  * resumed later at its request boundary; an active one's request is refused and its flow
@@ -639,7 +642,8 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 				.m = m,
 				.payload = flat ? rte_pktmbuf_mtod(m, uint8_t *) + pkt->payload_off
 						: NULL,
-				.seq = seq, .len = (uint16_t)RTE_MIN(len, UINT16_MAX),
+				.seq = seq,
+				.len = (uint16_t)RTE_MIN(len, UINT16_MAX),
 				.l4_off = pkt->l4_off};
 			s->cur_holdable = true;
 			if (s->holding)
@@ -720,7 +724,8 @@ segment_verdict(struct hp_worker *w, struct hp_session *s, struct hp_flow *f, un
 	case HP_STREAM_OUT_OF_WINDOW:
 		/* bytes the stream will never parse (before the pickup, beyond the FIN or the
 		 * window, a RST or FIN out of place) never reach the server either */
-		if (pkt->payload_len == 0 && !(pkt->tcp_flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
+		if (pkt->payload_len == 0 &&
+		    !(pkt->tcp_flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
 			break;
 		w->ctr.c[HP_CTR_STREAM_DROPPED]++;
 		return HP_VERDICT_DROP;
@@ -750,12 +755,13 @@ hps_session_end(struct hp_worker *w, struct hp_flow *f, bool evicted)
 		w->ctr.c[HP_CTR_REPLAY_GLOBAL_ABANDONED]++;
 		s->aev.flags |= HP_EV_F_LATE;
 		s->tmpl_valid = false; /* no RST or answer on a flow being forgotten */
-		if (!w->is_bridge) /* tap: nothing was held, the verdict is the event's */
+		if (!w->is_bridge)     /* tap: nothing was held, the verdict is the event's */
 			hps_await_give_up(s);
 		else /* bridge: what was held is dropped with the flow: not forwarded */
-			hps_global_finish(s, HP_EV_REJECT, s->await_kind == HP_GQ_TOKEN
-							       ? HP_EV_R_TOKEN_UNAVAILABLE
-							       : HP_EV_R_REPLAY_UNAVAILABLE);
+			hps_global_finish(s, HP_EV_REJECT,
+					  s->await_kind == HP_GQ_TOKEN
+						  ? HP_EV_R_TOKEN_UNAVAILABLE
+						  : HP_EV_R_REPLAY_UNAVAILABLE);
 	}
 	s->evicting = evicted;
 	hp_stream_close(&w->stream_env, &s->stream, 0);

@@ -32,8 +32,8 @@ void hp_session_pool_destroy(struct hp_worker *w);
  * verdict for the segment: HP_VERDICT_DROP when http.on_error is reject and the flow broke
  * HTTP framing (bridge mode). now: rx TSC of the segment's burst (event latency). */
 enum hp_verdict hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref,
-				   struct rte_mbuf *m, const uint8_t *data, const struct hp_pkt *pkt,
-				   uint64_t now);
+				   struct rte_mbuf *m, const uint8_t *data,
+				   const struct hp_pkt *pkt, uint64_t now);
 
 /* Fill the worker's stream environment (callbacks, pool, counters): once, at setup. */
 void hp_session_stream_env(struct hp_worker *w);

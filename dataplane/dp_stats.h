@@ -25,175 +25,236 @@
  * then the request stages' counters, each stage declaring its own in its file (dp_stage.h):
  * the slots of HP_CTR_STAGE_BASE.. are given out in stage order at start. */
 #define HP_STAGE_CTRS_MAX 32
-#define foreach_hp_ctr(_) \
-	_(RX_PACKETS, rx_packets, "Packets received on the ports.") \
-	_(RX_BYTES, rx_bytes, "Bytes received on the ports.") \
-	_(TX_PACKETS, tx_packets, "Packets handed to a tx queue and accepted by it.") \
-	_(TX_BYTES, tx_bytes, "Bytes handed to a tx queue and accepted by it.") \
-	_(TX_DROP_FULL, tx_drop_full, "Tx queue full after the buffer flush: dropped.") \
-	_(L3_IPV4, l3_ipv4, "IPv4 packets (a fragmented datagram counts once, on its first " \
-	  "fragment).") \
-	_(L3_IPV6, l3_ipv6, "IPv6 packets (a fragmented datagram counts once).") \
-	_(L3_ARP, l3_arp, "ARP frames (always carried).") \
-	_(L3_OTHER, l3_other, "Non-IP, non-ARP frames (LLDP, STP and others): " \
-	  "forwarded, not inspected.") \
-	_(L4_TCP, l4_tcp, "IP packets carrying TCP.") \
-	_(L4_UDP, l4_udp, "IP packets carrying UDP.") \
-	_(L4_ICMP, l4_icmp, "ICMP and ICMPv6.") \
-	_(L4_OTHER, l4_other, "IP packets of another L4 protocol.") \
-	_(DECODE_ERRORS, decode_errors, "Sum of the decode_err_* counters.") \
-	_(MALFORMED_DROPPED, malformed_dropped, "Malformed frames dropped (on_malformed: " \
-	  "drop, or tap).") \
-	_(MALFORMED_FORWARDED, malformed_forwarded, "Malformed frames forwarded uninspected " \
-	  "(on_malformed: forward).") \
-	_(DEFRAG_FRAGMENTS, defrag_fragments, "IP fragments taken by reassembly " \
-	  "(dp_defrag.c).") \
-	_(DEFRAG_REASSEMBLED, defrag_reassembled, "Complete datagrams out of reassembly " \
-	  "(inspected).") \
-	_(DEFRAG_UNGUARDED, defrag_unguarded, "Datagrams whose first fragment says not " \
-	  "guarded: their fragments forwarded untouched, never reassembled.") \
-	_(DEFRAG_REFRAGMENTED, defrag_refragmented, "Bridge: reassembled datagrams forwarded " \
-	  "re-fragmented.") \
-	_(DEFRAG_EXPIRED, defrag_expired, "Datagrams still incomplete after " \
-	  "defrag.timeout_ms.") \
-	_(DEFRAG_EVICTED, defrag_evicted, "Incomplete datagrams dropped to make room " \
-	  "(max_flows or max_held reached).") \
-	_(DEFRAG_OVERLAP, defrag_overlap, "Datagrams dropped: fragments overlap (RFC 5722) or " \
-	  "disagree on the total length.") \
-	_(DEFRAG_TOO_MANY, defrag_too_many, "Datagrams dropped: more than " \
-	  "defrag.max_fragments.") \
-	_(DEFRAG_TOO_BIG, defrag_too_big, "Datagrams dropped: longer than 65535 bytes of IP.") \
-	_(DEFRAG_SOURCE_LIMIT, defrag_source_limit, "Fragments refused: their source has " \
-	  "max_per_source incomplete datagrams.") \
-	_(DEFRAG_FRAGMENTS_DROPPED, defrag_fragments_dropped, "Fragments freed with a dropped " \
-	  "datagram (any reason above).") \
-	_(DEFRAG_FAIL_PASSED, defrag_fail_passed, "Datagrams given up whose fragments were " \
-	  "forwarded uninspected (defrag.on_fail: pass).") \
-	_(DEFRAG_DUPLICATE, defrag_duplicate, "Exact duplicate of a fragment already held: " \
-	  "dropped.") \
-	_(DEFRAG_NOMBUF, defrag_nombuf, "No mbuf to build a reassembled datagram or its " \
-	  "fragments.") \
-	_(DEFRAG_UNSUPPORTED, defrag_unsupported, "Fragment the reassembly cannot parse: " \
-	  "dropped.") \
-	_(DEFRAG_DISABLED, defrag_disabled, "Fragments forwarded uninspected (defrag.enabled: " \
-	  "false).") \
-	_(DEFRAG_DECODE_ERR, defrag_decode_err, "Reassembled datagram failed L4 decode or " \
-	  "checksum.") \
-	_(DEFRAG_INCOMPLETE_AT_EXIT, defrag_incomplete_at_exit, "Fragments still waiting when " \
-	  "hookpath stopped.") \
-	_(DISPATCH_OUT, dispatch_out, "Packets handed to the worker that owns their flow.") \
-	_(DISPATCH_IN, dispatch_in, "Packets received from another worker (software " \
-	  "dispatch).") \
-	_(DISPATCH_RING_FULL, dispatch_ring_full, "Handoff ring full: packet dropped.") \
-	_(DISPATCH_DROPPED_AT_EXIT, dispatch_dropped_at_exit, "Still in a handoff ring when " \
-	  "hookpath stopped.") \
-	_(FLOWS_CREATED, flows_created, "TCP flows created (SYN, or midstream).") \
-	_(FLOWS_MIDSTREAM, flows_midstream, "Of which picked up without their handshake.") \
-	_(FLOWS_UNTRACKED, flows_untracked, "Guarded TCP segments of no flow (midstream off, " \
-	  "a lone RST, no room): bridge drops those carrying payload.") \
-	_(FLOWS_EXPIRED, flows_expired, "Removed after their state's idle timeout.") \
-	_(FLOWS_EVICTED, flows_evicted, "Removed to make room (dataplane.flows.max reached).") \
-	_(FLOWS_EVICTED_ACTIVE, flows_evicted_active, "Flows evicted with a request in " \
-	  "progress (connection cut).") \
-	_(FLOWS_REUSED, flows_reused, "A closed flow's tuple reopened by a new SYN.") \
-	_(TCP_UNGUARDED, tcp_unguarded, "TCP segments of flows that are not guarded: " \
-	  "forwarded untouched, never tracked nor parsed.") \
-	_(GUARD_MIDSTREAM_REFUSED, guard_midstream_refused, "Guarded flows reset because " \
-	  "their handshake was not seen (dataplane.guard.midstream: refuse).") \
-	_(GUARD_CLOSED_DATA, guard_closed_data, "Payload on a guarded flow already closed " \
-	  "(its session released): dropped.") \
-	_(HTTP_SESSIONS, http_sessions, "Flows whose HTTP was parsed (session taken from the " \
-	  "pool).") \
-	_(HTTP_SESSIONS_FULL, http_sessions_full, "Segments of a flow that could get no " \
-	  "session.") \
-	_(HTTP_SESSIONS_CLOSED, http_sessions_closed, "Sessions returned when their " \
-	  "connection closed.") \
-	_(HTTP_SESSIONS_EVICTED, http_sessions_evicted, "Sessions taken back from the least " \
-	  "recently active flow to parse a new one (that flow is cut).") \
-	_(HTTP_REQUESTS, http_requests, "Request heads parsed.") \
-	_(HTTP_BODY_BYTES, http_body_bytes, "Request body bytes delivered (de-chunked).") \
-	_(HTTP_RESPONSES, http_responses, "Response status lines paired with a request.") \
-	_(HTTP_REJECTED_PACKETS, http_rejected_packets, "Bridge: packets of a rejected flow " \
-	  "dropped (both ways).") \
-	_(REQ_ROUTED, requests_routed, "Requests that matched an endpoint.") \
-	_(REQ_UNROUTED, requests_unrouted, "Requests that matched none (unrouted: pass or " \
-	  "reject).") \
-	_(VERDICT_ACCEPT, verdict_accept, "Requests by verdict (every request gets exactly " \
-	  "one).") \
-	_(VERDICT_REJECT, verdict_reject, "Requests refused.") \
-	_(VERDICT_DUPLICATE, verdict_duplicate, "Requests refused as replays.") \
-	_(VERDICT_PASS, verdict_pass, "Requests passed without a verdict (unrouted, fail-open " \
-	  "choices).") \
-	_(VERDICT_LATE, verdict_late, "Reject decided after the completing segment had gone " \
-	  "(policy last, or the flow ended): flow cut, counted.") \
-	_(REJECT_RST_SERVER, reject_rst_server, "RSTs sent toward servers.") \
-	_(REJECT_RESPONSES, reject_responses, "HTTP 4xx/5xx answers sent to clients.") \
-	_(REJECT_RST_CLIENT, reject_rst_client, "RSTs sent toward clients (tap active " \
-	  "response, or a client still talking after its answer).") \
-	_(REJECT_NOMBUF, reject_nombuf, "No mbuf to build a RST or an answer: not sent.") \
-	_(DEDUP_KEY_FALLBACK, dedup_key_fallback, "Dedup key header/field absent: body hash " \
-	  "used instead.") \
-	_(PII_HELD_SEGMENTS, pii_held_segments, "Client segments held for a mask/block " \
-	  "endpoint (bridge).") \
-	_(PII_HELD_DUP_DROPPED, pii_held_dup_dropped, "Retransmissions of bytes already held: " \
-	  "dropped.") \
-	_(PII_HOLD_ABANDONED, pii_hold_abandoned, "Held segments freed because the flow ended " \
-	  "first.") \
-	_(HELD_BUDGET_FULL, held_budget_full, "A segment to hold found pii.held_per_worker in " \
-	  "use and no request to take it from: its request refused (413).") \
-	_(PII_MASKED_REQUESTS, pii_masked_requests, "Requests forwarded with masked bodies.") \
-	_(PII_MASKED_BYTES, pii_masked_bytes, "Bytes changed by masking.") \
-	_(PII_MASKED_SEGMENTS, pii_masked_segments, "Segments rewritten (checksum " \
-	  "recomputed).") \
-	_(PII_RETRANSMIT_DROPPED, pii_retransmit_dropped, "Client retransmissions of masked " \
-	  "bytes: dropped.") \
-	_(REPLAY_GLOBAL_ASKED, replay_global_asked, "Requests the local cache said first, " \
-	  "asked to Redis.") \
-	_(REPLAY_GLOBAL_FIRST, replay_global_first, "Asked to Redis, which said first too: accepted.") \
-	_(REPLAY_GLOBAL_DUPLICATE, replay_global_duplicate, "Asked to Redis: another " \
-	  "appliance had it, duplicate.") \
-	_(REPLAY_GLOBAL_UNAVAILABLE, replay_global_unavailable, "Redis down or erring: " \
-	  "on_unavailable applied.") \
-	_(REPLAY_GLOBAL_TIMEOUT, replay_global_timeout, "No answer within global.timeout_ms: " \
-	  "on_unavailable.") \
-	_(REPLAY_GLOBAL_BUSY, replay_global_busy, "Max_pending waiting, or the query ring " \
-	  "full.") \
-	_(REPLAY_GLOBAL_SKIPPED, replay_global_skipped, "Bridge: no segment of the request " \
-	  "could be held, so the check could not stop it: on_unavailable decides.") \
-	_(REPLAY_GLOBAL_ABANDONED, replay_global_abandoned, "The flow ended while its request " \
-	  "waited.") \
-	_(TOKEN_VALID, token_valid, "Token asked to L2/L3: answered valid.") \
-	_(TOKEN_INVALID, token_invalid, "Token asked to L2/L3: answered refused.") \
-	_(TOKEN_UNAVAILABLE, token_unavailable, "Token not checkable: L2/L3 down, " \
-	  "erring, or too many waiting (503).") \
-	_(TOKEN_TIMEOUT, token_timeout, "Token asked: no answer within tokens.timeout_ms (503).") \
-	_(STREAM_NOMBUF, stream_nombuf, "No mbuf to copy a chained segment's bytes for " \
-	  "reassembly.") \
-	_(STREAM_DROPPED, stream_dropped, "Bridge: segments dropped by reassembly (memcap " \
-	  "action drop, or bytes differing from what the server already has).") \
-	_(EVENTS, events, "Events pushed to the control thread.") \
-	_(EVENTS_RING_FULL, events_ring_full, "Events dropped: the ring to the control thread " \
-	  "was full.") \
-	_(EVENTS_SHED, events_shed, "Session_evicted events not sent: the ring was half full, " \
-	  "the rest kept for verdicts (the counters still count them).") \
-	_(INSPECT_PACKETS, inspect_packets, "Packets (or reassembled datagrams) given to " \
-	  "inspection.") \
-	_(INSPECT_TCP_PAYLOAD_BYTES, inspect_tcp_payload_bytes, "TCP payload bytes given to " \
-	  "inspection.") \
-	_(INSPECT_UDP_PAYLOAD_BYTES, inspect_udp_payload_bytes, "UDP payload bytes given to " \
+#define foreach_hp_ctr(_)                                                                          \
+	_(RX_PACKETS, rx_packets, "Packets received on the ports.")                                \
+	_(RX_BYTES, rx_bytes, "Bytes received on the ports.")                                      \
+	_(TX_PACKETS, tx_packets, "Packets handed to a tx queue and accepted by it.")              \
+	_(TX_BYTES, tx_bytes, "Bytes handed to a tx queue and accepted by it.")                    \
+	_(TX_DROP_FULL, tx_drop_full, "Tx queue full after the buffer flush: dropped.")            \
+	_(L3_IPV4, l3_ipv4,                                                                        \
+	  "IPv4 packets (a fragmented datagram counts once, on its first "                         \
+	  "fragment).")                                                                            \
+	_(L3_IPV6, l3_ipv6, "IPv6 packets (a fragmented datagram counts once).")                   \
+	_(L3_ARP, l3_arp, "ARP frames (always carried).")                                          \
+	_(L3_OTHER, l3_other,                                                                      \
+	  "Non-IP, non-ARP frames (LLDP, STP and others): "                                        \
+	  "forwarded, not inspected.")                                                             \
+	_(L4_TCP, l4_tcp, "IP packets carrying TCP.")                                              \
+	_(L4_UDP, l4_udp, "IP packets carrying UDP.")                                              \
+	_(L4_ICMP, l4_icmp, "ICMP and ICMPv6.")                                                    \
+	_(L4_OTHER, l4_other, "IP packets of another L4 protocol.")                                \
+	_(DECODE_ERRORS, decode_errors, "Sum of the decode_err_* counters.")                       \
+	_(MALFORMED_DROPPED, malformed_dropped,                                                    \
+	  "Malformed frames dropped (on_malformed: "                                               \
+	  "drop, or tap).")                                                                        \
+	_(MALFORMED_FORWARDED, malformed_forwarded,                                                \
+	  "Malformed frames forwarded uninspected "                                                \
+	  "(on_malformed: forward).")                                                              \
+	_(DEFRAG_FRAGMENTS, defrag_fragments,                                                      \
+	  "IP fragments taken by reassembly "                                                      \
+	  "(dp_defrag.c).")                                                                        \
+	_(DEFRAG_REASSEMBLED, defrag_reassembled,                                                  \
+	  "Complete datagrams out of reassembly "                                                  \
+	  "(inspected).")                                                                          \
+	_(DEFRAG_UNGUARDED, defrag_unguarded,                                                      \
+	  "Datagrams whose first fragment says not "                                               \
+	  "guarded: their fragments forwarded untouched, never reassembled.")                      \
+	_(DEFRAG_REFRAGMENTED, defrag_refragmented,                                                \
+	  "Bridge: reassembled datagrams forwarded "                                               \
+	  "re-fragmented.")                                                                        \
+	_(DEFRAG_EXPIRED, defrag_expired,                                                          \
+	  "Datagrams still incomplete after "                                                      \
+	  "defrag.timeout_ms.")                                                                    \
+	_(DEFRAG_EVICTED, defrag_evicted,                                                          \
+	  "Incomplete datagrams dropped to make room "                                             \
+	  "(max_flows or max_held reached).")                                                      \
+	_(DEFRAG_OVERLAP, defrag_overlap,                                                          \
+	  "Datagrams dropped: fragments overlap (RFC 5722) or "                                    \
+	  "disagree on the total length.")                                                         \
+	_(DEFRAG_TOO_MANY, defrag_too_many,                                                        \
+	  "Datagrams dropped: more than "                                                          \
+	  "defrag.max_fragments.")                                                                 \
+	_(DEFRAG_TOO_BIG, defrag_too_big, "Datagrams dropped: longer than 65535 bytes of IP.")     \
+	_(DEFRAG_SOURCE_LIMIT, defrag_source_limit,                                                \
+	  "Fragments refused: their source has "                                                   \
+	  "max_per_source incomplete datagrams.")                                                  \
+	_(DEFRAG_FRAGMENTS_DROPPED, defrag_fragments_dropped,                                      \
+	  "Fragments freed with a dropped "                                                        \
+	  "datagram (any reason above).")                                                          \
+	_(DEFRAG_FAIL_PASSED, defrag_fail_passed,                                                  \
+	  "Datagrams given up whose fragments were "                                               \
+	  "forwarded uninspected (defrag.on_fail: pass).")                                         \
+	_(DEFRAG_DUPLICATE, defrag_duplicate,                                                      \
+	  "Exact duplicate of a fragment already held: "                                           \
+	  "dropped.")                                                                              \
+	_(DEFRAG_NOMBUF, defrag_nombuf,                                                            \
+	  "No mbuf to build a reassembled datagram or its "                                        \
+	  "fragments.")                                                                            \
+	_(DEFRAG_UNSUPPORTED, defrag_unsupported,                                                  \
+	  "Fragment the reassembly cannot parse: "                                                 \
+	  "dropped.")                                                                              \
+	_(DEFRAG_DISABLED, defrag_disabled,                                                        \
+	  "Fragments forwarded uninspected (defrag.enabled: "                                      \
+	  "false).")                                                                               \
+	_(DEFRAG_DECODE_ERR, defrag_decode_err,                                                    \
+	  "Reassembled datagram failed L4 decode or "                                              \
+	  "checksum.")                                                                             \
+	_(DEFRAG_INCOMPLETE_AT_EXIT, defrag_incomplete_at_exit,                                    \
+	  "Fragments still waiting when "                                                          \
+	  "hookpath stopped.")                                                                     \
+	_(DISPATCH_OUT, dispatch_out, "Packets handed to the worker that owns their flow.")        \
+	_(DISPATCH_IN, dispatch_in,                                                                \
+	  "Packets received from another worker (software "                                        \
+	  "dispatch).")                                                                            \
+	_(DISPATCH_RING_FULL, dispatch_ring_full, "Handoff ring full: packet dropped.")            \
+	_(DISPATCH_DROPPED_AT_EXIT, dispatch_dropped_at_exit,                                      \
+	  "Still in a handoff ring when "                                                          \
+	  "hookpath stopped.")                                                                     \
+	_(FLOWS_CREATED, flows_created, "TCP flows created (SYN, or midstream).")                  \
+	_(FLOWS_MIDSTREAM, flows_midstream, "Of which picked up without their handshake.")         \
+	_(FLOWS_UNTRACKED, flows_untracked,                                                        \
+	  "Guarded TCP segments of no flow (midstream off, "                                       \
+	  "a lone RST, no room): bridge drops those carrying payload.")                            \
+	_(FLOWS_EXPIRED, flows_expired, "Removed after their state's idle timeout.")               \
+	_(FLOWS_EVICTED, flows_evicted, "Removed to make room (dataplane.flows.max reached).")     \
+	_(FLOWS_EVICTED_ACTIVE, flows_evicted_active,                                              \
+	  "Flows evicted with a request in "                                                       \
+	  "progress (connection cut).")                                                            \
+	_(FLOWS_REUSED, flows_reused, "A closed flow's tuple reopened by a new SYN.")              \
+	_(TCP_UNGUARDED, tcp_unguarded,                                                            \
+	  "TCP segments of flows that are not guarded: "                                           \
+	  "forwarded untouched, never tracked nor parsed.")                                        \
+	_(GUARD_MIDSTREAM_REFUSED, guard_midstream_refused,                                        \
+	  "Guarded flows reset because "                                                           \
+	  "their handshake was not seen (dataplane.guard.midstream: refuse).")                     \
+	_(GUARD_CLOSED_DATA, guard_closed_data,                                                    \
+	  "Payload on a guarded flow already closed "                                              \
+	  "(its session released): dropped.")                                                      \
+	_(HTTP_SESSIONS, http_sessions,                                                            \
+	  "Flows whose HTTP was parsed (session taken from the "                                   \
+	  "pool).")                                                                                \
+	_(HTTP_SESSIONS_FULL, http_sessions_full,                                                  \
+	  "Segments of a flow that could get no "                                                  \
+	  "session.")                                                                              \
+	_(HTTP_SESSIONS_CLOSED, http_sessions_closed,                                              \
+	  "Sessions returned when their "                                                          \
+	  "connection closed.")                                                                    \
+	_(HTTP_SESSIONS_EVICTED, http_sessions_evicted,                                            \
+	  "Sessions taken back from the least "                                                    \
+	  "recently active flow to parse a new one (that flow is cut).")                           \
+	_(HTTP_REQUESTS, http_requests, "Request heads parsed.")                                   \
+	_(HTTP_BODY_BYTES, http_body_bytes, "Request body bytes delivered (de-chunked).")          \
+	_(HTTP_RESPONSES, http_responses, "Response status lines paired with a request.")          \
+	_(HTTP_REJECTED_PACKETS, http_rejected_packets,                                            \
+	  "Bridge: packets of a rejected flow "                                                    \
+	  "dropped (both ways).")                                                                  \
+	_(REQ_ROUTED, requests_routed, "Requests that matched an endpoint.")                       \
+	_(REQ_UNROUTED, requests_unrouted,                                                         \
+	  "Requests that matched none (unrouted: pass or "                                         \
+	  "reject).")                                                                              \
+	_(VERDICT_ACCEPT, verdict_accept,                                                          \
+	  "Requests by verdict (every request gets exactly "                                       \
+	  "one).")                                                                                 \
+	_(VERDICT_REJECT, verdict_reject, "Requests refused.")                                     \
+	_(VERDICT_DUPLICATE, verdict_duplicate, "Requests refused as replays.")                    \
+	_(VERDICT_PASS, verdict_pass,                                                              \
+	  "Requests passed without a verdict (unrouted, fail-open "                                \
+	  "choices).")                                                                             \
+	_(VERDICT_LATE, verdict_late,                                                              \
+	  "Reject decided after the completing segment had gone "                                  \
+	  "(policy last, or the flow ended): flow cut, counted.")                                  \
+	_(REJECT_RST_SERVER, reject_rst_server, "RSTs sent toward servers.")                       \
+	_(REJECT_RESPONSES, reject_responses, "HTTP 4xx/5xx answers sent to clients.")             \
+	_(REJECT_RST_CLIENT, reject_rst_client,                                                    \
+	  "RSTs sent toward clients (tap active "                                                  \
+	  "response, or a client still talking after its answer).")                                \
+	_(REJECT_NOMBUF, reject_nombuf, "No mbuf to build a RST or an answer: not sent.")          \
+	_(DEDUP_KEY_FALLBACK, dedup_key_fallback,                                                  \
+	  "Dedup key header/field absent: body hash "                                              \
+	  "used instead.")                                                                         \
+	_(PII_HELD_SEGMENTS, pii_held_segments,                                                    \
+	  "Client segments held for a mask/block "                                                 \
+	  "endpoint (bridge).")                                                                    \
+	_(PII_HELD_DUP_DROPPED, pii_held_dup_dropped,                                              \
+	  "Retransmissions of bytes already held: "                                                \
+	  "dropped.")                                                                              \
+	_(PII_HOLD_ABANDONED, pii_hold_abandoned,                                                  \
+	  "Held segments freed because the flow ended "                                            \
+	  "first.")                                                                                \
+	_(HELD_BUDGET_FULL, held_budget_full,                                                      \
+	  "A segment to hold found pii.held_per_worker in "                                        \
+	  "use and no request to take it from: its request refused (413).")                        \
+	_(PII_MASKED_REQUESTS, pii_masked_requests, "Requests forwarded with masked bodies.")      \
+	_(PII_MASKED_BYTES, pii_masked_bytes, "Bytes changed by masking.")                         \
+	_(PII_MASKED_SEGMENTS, pii_masked_segments,                                                \
+	  "Segments rewritten (checksum "                                                          \
+	  "recomputed).")                                                                          \
+	_(PII_RETRANSMIT_DROPPED, pii_retransmit_dropped,                                          \
+	  "Client retransmissions of masked "                                                      \
+	  "bytes: dropped.")                                                                       \
+	_(REPLAY_GLOBAL_ASKED, replay_global_asked,                                                \
+	  "Requests the local cache said first, "                                                  \
+	  "asked to Redis.")                                                                       \
+	_(REPLAY_GLOBAL_FIRST, replay_global_first,                                                \
+	  "Asked to Redis, which said first too: accepted.")                                       \
+	_(REPLAY_GLOBAL_DUPLICATE, replay_global_duplicate,                                        \
+	  "Asked to Redis: another "                                                               \
+	  "appliance had it, duplicate.")                                                          \
+	_(REPLAY_GLOBAL_UNAVAILABLE, replay_global_unavailable,                                    \
+	  "Redis down or erring: "                                                                 \
+	  "on_unavailable applied.")                                                               \
+	_(REPLAY_GLOBAL_TIMEOUT, replay_global_timeout,                                            \
+	  "No answer within global.timeout_ms: "                                                   \
+	  "on_unavailable.")                                                                       \
+	_(REPLAY_GLOBAL_BUSY, replay_global_busy,                                                  \
+	  "Max_pending waiting, or the query ring "                                                \
+	  "full.")                                                                                 \
+	_(REPLAY_GLOBAL_SKIPPED, replay_global_skipped,                                            \
+	  "Bridge: no segment of the request "                                                     \
+	  "could be held, so the check could not stop it: on_unavailable decides.")                \
+	_(REPLAY_GLOBAL_ABANDONED, replay_global_abandoned,                                        \
+	  "The flow ended while its request "                                                      \
+	  "waited.")                                                                               \
+	_(TOKEN_VALID, token_valid, "Token asked to L2/L3: answered valid.")                       \
+	_(TOKEN_INVALID, token_invalid, "Token asked to L2/L3: answered refused.")                 \
+	_(TOKEN_UNAVAILABLE, token_unavailable,                                                    \
+	  "Token not checkable: L2/L3 down, "                                                      \
+	  "erring, or too many waiting (503).")                                                    \
+	_(TOKEN_TIMEOUT, token_timeout, "Token asked: no answer within tokens.timeout_ms (503).")  \
+	_(STREAM_NOMBUF, stream_nombuf,                                                            \
+	  "No mbuf to copy a chained segment's bytes for "                                         \
+	  "reassembly.")                                                                           \
+	_(STREAM_DROPPED, stream_dropped,                                                          \
+	  "Bridge: segments dropped by reassembly (memcap "                                        \
+	  "action drop, or bytes differing from what the server already has).")                    \
+	_(EVENTS, events, "Events pushed to the control thread.")                                  \
+	_(EVENTS_RING_FULL, events_ring_full,                                                      \
+	  "Events dropped: the ring to the control thread "                                        \
+	  "was full.")                                                                             \
+	_(EVENTS_SHED, events_shed,                                                                \
+	  "Session_evicted events not sent: the ring was half full, "                              \
+	  "the rest kept for verdicts (the counters still count them).")                           \
+	_(INSPECT_PACKETS, inspect_packets,                                                        \
+	  "Packets (or reassembled datagrams) given to "                                           \
+	  "inspection.")                                                                           \
+	_(INSPECT_TCP_PAYLOAD_BYTES, inspect_tcp_payload_bytes,                                    \
+	  "TCP payload bytes given to "                                                            \
+	  "inspection.")                                                                           \
+	_(INSPECT_UDP_PAYLOAD_BYTES, inspect_udp_payload_bytes,                                    \
+	  "UDP payload bytes given to "                                                            \
 	  "inspection.")
 
 enum hp_ctr {
 #define _(sym, name, help) HP_CTR_##sym,
 	foreach_hp_ctr(_)
 #undef _
-	HP_CTR_DECODE_ERR_BASE,     /* + enum hp_decode_err: decode_err_<reason> */
+		HP_CTR_DECODE_ERR_BASE, /* + enum hp_decode_err: decode_err_<reason> */
 	HP_CTR_HTTP_ERR_BASE = HP_CTR_DECODE_ERR_BASE + HP_DEC__MAX, /* + enum hp_http_err:
 								      * http_err_<name> */
 	HP_CTR_REASON_BASE = HP_CTR_HTTP_ERR_BASE + HP_HTTP_E_COUNT, /* + enum hp_ev_reason:
 								      * reason_<name> */
-	HP_CTR_STAGE_BASE = HP_CTR_REASON_BASE + HP_EV_R__MAX, /* + the request stages' own
-								* counters (dp_stage.h) */
+	HP_CTR_STAGE_BASE = HP_CTR_REASON_BASE + HP_EV_R__MAX,       /* + the request stages' own
+								      * counters (dp_stage.h) */
 	HP_CTR__MAX = HP_CTR_STAGE_BASE + HP_STAGE_CTRS_MAX,
 };
 

@@ -30,16 +30,16 @@ struct hp_ep_stages;
 struct hp_session;
 
 struct hp_await {
-	struct hp_session *s;         /* NULL: answered or abandoned */
+	struct hp_session *s; /* NULL: answered or abandoned */
 	uint32_t gen;
 	uint64_t deadline_tsc;
 };
 struct hp_pii_result;
 struct rte_rcu_qsbr;
 
-#define HP_MAX_BURST   512
-#define HP_NO_PORT     UINT16_MAX
-#define HP_RETA_SIZE   512 /* software owner table: hash -> worker */
+#define HP_MAX_BURST 512
+#define HP_NO_PORT   UINT16_MAX
+#define HP_RETA_SIZE 512 /* software owner table: hash -> worker */
 
 /* Largest datagram the worker linearises for decode/inspection (IPv4/IPv6 max + L2). */
 #define HP_SCRATCH_SIZE (65535 + 64)
@@ -56,7 +56,6 @@ struct hp_rxq {
 	uint16_t queue;
 };
 
-
 struct hp_worker {
 	/* hot, read-mostly */
 	uint16_t id;
@@ -64,55 +63,55 @@ struct hp_worker {
 	uint16_t n_rxq;
 	uint16_t burst;
 	bool is_bridge;
-	bool dispatch;            /* software flow dispatch between workers is on */
+	bool dispatch; /* software flow dispatch between workers is on */
 	bool defrag;
 	unsigned int decode_flags;
 	enum hp_malformed_action on_malformed;
 	struct hp_rxq rxq[RTE_MAX_ETHPORTS];
 	uint16_t out_port[RTE_MAX_ETHPORTS]; /* bridge: paired port, HP_NO_PORT if none */
 	uint16_t n_out;
-	uint16_t out_ports[RTE_MAX_ETHPORTS]; /* ports this worker transmits on */
+	uint16_t out_ports[RTE_MAX_ETHPORTS];       /* ports this worker transmits on */
 	struct rte_ring *ring_to[HP_MAX_WORKERS];   /* SPSC: this worker -> worker i */
 	struct rte_ring *ring_from[HP_MAX_WORKERS]; /* SPSC: worker i -> this worker */
-	const uint16_t *reta;     /* owner table, HP_RETA_SIZE entries */
-	struct rte_mempool *pool; /* this worker's socket pool (fragment copies) */
-	struct hp_defrag *defrag_st;      /* IP reassembly (dp_defrag.c) */
-	struct hp_flow_table *flows;      /* TCP flows (dp_flow.c) */
-	struct rte_ring *ev_ring;         /* SPSC events to the control thread, or NULL */
-	bool body_hash;                   /* events.body_hash */
-	bool http_reject;                 /* http.on_error: reject, in bridge mode */
-	bool sessions_full_drop;          /* http.on_sessions_full: drop, in bridge mode */
-	struct rte_mempool *sessions;     /* HTTP sessions (dp_session.c) */
-	struct evp_md_st *sha256;         /* OpenSSL SHA-256, fetched once */
-	struct hp_stream_env stream_env;  /* TCP reassembly (lib/stream), per worker */
+	const uint16_t *reta;                       /* owner table, HP_RETA_SIZE entries */
+	struct rte_mempool *pool;        /* this worker's socket pool (fragment copies) */
+	struct hp_defrag *defrag_st;     /* IP reassembly (dp_defrag.c) */
+	struct hp_flow_table *flows;     /* TCP flows (dp_flow.c) */
+	struct rte_ring *ev_ring;        /* SPSC events to the control thread, or NULL */
+	bool body_hash;                  /* events.body_hash */
+	bool http_reject;                /* http.on_error: reject, in bridge mode */
+	bool sessions_full_drop;         /* http.on_sessions_full: drop, in bridge mode */
+	struct rte_mempool *sessions;    /* HTTP sessions (dp_session.c) */
+	struct evp_md_st *sha256;        /* OpenSSL SHA-256, fetched once */
+	struct hp_stream_env stream_env; /* TCP reassembly (lib/stream), per worker */
 	struct hp_stream_config stream_cfg;
 	struct hp_stream_pool stream_pool;
 	struct hp_stream_usage stream_usage;
 	struct hp_stream_counters stream_ctr;
 	struct hp_stream_seg *stream_nodes;
 	uint64_t tx_drain_tsc;
-	uint64_t burst_tsc;       /* rx TSC of the burst being processed (event latency) */
+	uint64_t burst_tsc; /* rx TSC of the burst being processed (event latency) */
 	/* verification (dp_session.c): read-only route table, per-worker verify contexts */
-	struct hp_ep_set *eps;            /* followed after each quiescent state */
+	struct hp_ep_set *eps; /* followed after each quiescent state */
 	const struct hp_route_table *routes;
-	struct hp_vheader *vheaders;      /* http.max_headers views for lib/verify */
-	struct evp_md_ctx_st *key_sha;    /* dedup keys and body hashes */
+	struct hp_vheader *vheaders;        /* http.max_headers views for lib/verify */
+	struct evp_md_ctx_st *key_sha;      /* dedup keys and body hashes */
 	uint64_t (*ep_ctr)[HP_EP_CTR__MAX]; /* per endpoint counters */
-	struct hp_pii_result *pii_res;    /* the last scan (one request at a time) */
+	struct hp_pii_result *pii_res;      /* the last scan (one request at a time) */
 	/* shared replay check (replay_cache.global), NULL rings: off */
-	struct rte_ring *gq;              /* to the resolver */
-	struct rte_ring *ga;              /* from the resolver */
-	struct hp_await *await;           /* FIFO of waiting requests, deadline order */
+	struct rte_ring *gq;    /* to the resolver */
+	struct rte_ring *ga;    /* from the resolver */
+	struct hp_await *await; /* FIFO of waiting requests, deadline order */
 	uint32_t await_mask, await_head, await_tail, await_gen;
 	uint64_t global_timeout_tsc;
 	uint64_t token_timeout_tsc;
-	bool global_replay;               /* replay_cache.global on (the rings serve tokens too) */
-	bool global_reject;               /* on_unavailable: reject */
-	uint16_t hold_max;                /* pii.max_held_segments at start (0: tap) */
-	uint16_t hold_limit;              /* the live pii.max_held_segments, <= hold_max */
-	uint32_t held_total;              /* segments held by all sessions now */
-	uint32_t held_budget;             /* pii.held_per_worker */
-	uint16_t ext_max;                 /* body extents mapped per held request */
+	bool global_replay;   /* replay_cache.global on (the rings serve tokens too) */
+	bool global_reject;   /* on_unavailable: reject */
+	uint16_t hold_max;    /* pii.max_held_segments at start (0: tap) */
+	uint16_t hold_limit;  /* the live pii.max_held_segments, <= hold_max */
+	uint32_t held_total;  /* segments held by all sessions now */
+	uint32_t held_budget; /* pii.held_per_worker */
+	uint16_t ext_max;     /* body extents mapped per held request */
 	char mask_char;
 	bool unrouted_reject;
 	/* crafted packets (dp_reply.c), sent after the burst that made them */
@@ -130,9 +129,8 @@ struct hp_worker {
 
 	struct hp_counters ctr;
 	struct hp_txbuf txb[RTE_MAX_ETHPORTS];
-	uint8_t *scratch;         /* HP_SCRATCH_SIZE bytes: linearised chained datagrams */
+	uint8_t *scratch; /* HP_SCRATCH_SIZE bytes: linearised chained datagrams */
 } __attribute__((aligned(64)));
-
 
 /* The endpoints the workers use, as one unit replaced by RCU (hp_dp_swap_config): the
  * configuration they come from, the route table and each worker's verification contexts, PII
@@ -140,18 +138,18 @@ struct hp_worker {
  * its current request was routed with (refs), so a set is freed only once every worker has
  * passed a quiescent state after it was replaced and no session still uses it. */
 struct hp_ep_wstate {
-	struct hp_ep_stages *stages;    /* the request stages of each endpoint (dp_stage.h) */
+	struct hp_ep_stages *stages; /* the request stages of each endpoint (dp_stage.h) */
 	uint64_t (*ep_ctr)[HP_EP_CTR__MAX];
-	uint32_t refs;  /* sessions of this worker bound to the set (written by that worker) */
+	uint32_t refs; /* sessions of this worker bound to the set (written by that worker) */
 } __attribute__((aligned(64)));
 
 struct hp_ep_set {
 	const struct hp_config *cfg;
-	struct hp_config *owned;       /* freed with the set; NULL: the startup config */
+	struct hp_config *owned; /* freed with the set; NULL: the startup config */
 	struct hp_route_table *routes;
 	uint64_t generation;
-	uint64_t token;                /* QSBR token taken when it was replaced */
-	struct hp_ep_set *next;        /* retired sets */
+	uint64_t token;         /* QSBR token taken when it was replaced */
+	struct hp_ep_set *next; /* retired sets */
 	struct hp_ep_wstate w[HP_MAX_WORKERS];
 };
 
@@ -165,16 +163,16 @@ struct hp_dp {
 	uint32_t pool_size[RTE_MAX_NUMA_NODES];
 	uint16_t reta[HP_RETA_SIZE];
 	volatile bool stop;
-	struct hp_route_table *routes;  /* endpoints (dp_route.c): eps->routes */
-	struct hp_ep_set *eps;          /* current endpoint set (RCU) */
-	struct hp_ep_set *retired;      /* replaced, waiting for the workers and sessions */
-	struct hp_dedup *dedup;         /* replay cache shared by the workers (lib/dedup) */
-	struct rte_hash *tokens;        /* token L1 (tokens.*), NULL: no token store */
-	uint64_t token_base_ms;         /* wall-clock ms the L1 expiries count from */
-	struct rte_rcu_qsbr *qsv;       /* workers report a quiescent state once per loop */
-	struct hp_guard guard;          /* guarded TCP ports (dataplane.guard), read-only */
-	uint64_t tsc_mult;              /* ns = tsc * tsc_mult >> 32 */
-	volatile int64_t wall_off_ns;   /* CLOCK_REALTIME ns = tsc ns + this (control thread) */
+	struct hp_route_table *routes; /* endpoints (dp_route.c): eps->routes */
+	struct hp_ep_set *eps;         /* current endpoint set (RCU) */
+	struct hp_ep_set *retired;     /* replaced, waiting for the workers and sessions */
+	struct hp_dedup *dedup;        /* replay cache shared by the workers (lib/dedup) */
+	struct rte_hash *tokens;       /* token L1 (tokens.*), NULL: no token store */
+	uint64_t token_base_ms;        /* wall-clock ms the L1 expiries count from */
+	struct rte_rcu_qsbr *qsv;      /* workers report a quiescent state once per loop */
+	struct hp_guard guard;         /* guarded TCP ports (dataplane.guard), read-only */
+	uint64_t tsc_mult;             /* ns = tsc * tsc_mult >> 32 */
+	volatile int64_t wall_off_ns;  /* CLOCK_REALTIME ns = tsc ns + this (control thread) */
 	uint64_t sweep_tsc;
 };
 

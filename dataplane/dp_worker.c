@@ -85,8 +85,7 @@ flow_owner(const struct hp_worker *w, const uint8_t *data, const struct hp_pkt *
 	if ((p->flags & (HP_PKT_L4 | HP_PKT_FRAG)) == HP_PKT_L4 &&
 	    (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP))
 		tuple[len++] = (uint32_t)p->sport << 16 | p->dport;
-	return w->reta[rte_softrss_be(tuple, len, (const uint8_t *)owner_key_be) %
-		       HP_RETA_SIZE];
+	return w->reta[rte_softrss_be(tuple, len, (const uint8_t *)owner_key_be) % HP_RETA_SIZE];
 }
 
 void
@@ -223,8 +222,7 @@ frame_data(struct hp_worker *w, struct rte_mbuf *m, uint32_t *len)
 
 /* Inspect one packet outside the burst batch (its bytes live in scratch). */
 static inline enum hp_verdict
-inspect_one(struct hp_worker *w, struct rte_mbuf *m, const uint8_t *data,
-	    const struct hp_pkt *pkt)
+inspect_one(struct hp_worker *w, struct rte_mbuf *m, const uint8_t *data, const struct hp_pkt *pkt)
 {
 	struct hp_inspect_item it = {.m = m, .data = data, .pkt = *pkt};
 	uint8_t verdict;
@@ -238,8 +236,8 @@ inspect_one(struct hp_worker *w, struct rte_mbuf *m, const uint8_t *data,
 static inline bool
 unguarded_tcp(const struct hp_pkt *p)
 {
-	return (p->flags & (HP_PKT_L4 | HP_PKT_FRAG)) == HP_PKT_L4 &&
-	       p->l4_proto == IPPROTO_TCP && !hp_guard_tcp(&hp_dp.guard, p->sport, p->dport);
+	return (p->flags & (HP_PKT_L4 | HP_PKT_FRAG)) == HP_PKT_L4 && p->l4_proto == IPPROTO_TCP &&
+	       !hp_guard_tcp(&hp_dp.guard, p->sport, p->dport);
 }
 
 /* Inspect a reassembled datagram; bridge: accepted, it goes out in fragments again (its own
@@ -564,8 +562,8 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 		uint64_t now;
 
 		for (uint16_t q = 0; q < w->n_rxq; q++) {
-			uint16_t n = rte_eth_rx_burst(w->rxq[q].port, w->rxq[q].queue, pkts,
-						      w->burst);
+			uint16_t n =
+				rte_eth_rx_burst(w->rxq[q].port, w->rxq[q].queue, pkts, w->burst);
 
 			if (n == 0)
 				continue;

@@ -18,15 +18,15 @@
 #include "dp_stage.h"
 #include "http_parse.h"
 
-#define foreach_example_ctr(_) \
-	_(REQUESTS, example_requests, "Requests the example stage looked at.") \
+#define foreach_example_ctr(_)                                                                     \
+	_(REQUESTS, example_requests, "Requests the example stage looked at.")                     \
 	_(REFUSED, example_refused, "Requests it refused (body over its limit).")
 
 enum {
 #define _(sym, name, help) EXAMPLE_CTR_##sym,
 	foreach_example_ctr(_)
 #undef _
-	EXAMPLE_CTR__MAX
+		EXAMPLE_CTR__MAX
 };
 
 static const struct hp_stage_ctr example_ctrs[] = {HP_STAGE_CTR_TABLE(foreach_example_ctr)};
@@ -38,8 +38,7 @@ struct example_state {
 };
 
 static int
-example_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err,
-		size_t errlen)
+example_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err, size_t errlen)
 {
 	struct example_state *st = malloc(sizeof(*st));
 

@@ -131,8 +131,8 @@ hx_expect_nothing(unsigned int p, unsigned int ms)
 	struct hx_out o;
 
 	if (hx_next_out(p, &o, ms))
-		fail_msg("port %u sent seq %u flags 0x%x len %u", p, o.pkt.tcp_seq,
-			 o.pkt.tcp_flags, o.pkt.payload_len);
+		fail_msg("port %u sent seq %u flags 0x%x len %u", p, o.pkt.tcp_seq, o.pkt.tcp_flags,
+			 o.pkt.payload_len);
 }
 
 bool
@@ -191,8 +191,7 @@ hx_open(struct hx_conn *c, uint16_t port)
 }
 
 void
-hx_post(struct hx_conn *c, const char *host, const char *extra, const char *body,
-	uint16_t len[2])
+hx_post(struct hx_conn *c, const char *host, const char *extra, const char *body, uint16_t len[2])
 {
 	char head[1024];
 	size_t blen = strlen(body), half = blen / 2;
@@ -236,8 +235,18 @@ eal_init(const char *name)
 {
 	static char prefix[64];
 	const char *args[] = {
-		name, "-l", "0,1", "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
-		"--file-prefix", prefix, "--log-level=lib.*:warning", "--log-level=hookpath:warning",
+		name,
+		"-l",
+		"0,1",
+		"--no-huge",
+		"-m",
+		"256",
+		"--no-pci",
+		"--no-telemetry",
+		"--file-prefix",
+		prefix,
+		"--log-level=lib.*:warning",
+		"--log-level=hookpath:warning",
 	};
 	static char buf[RTE_DIM(args)][64]; /* EAL keeps argv: static, no heap */
 	static char *argv[RTE_DIM(args)];
@@ -286,8 +295,8 @@ hx_start(const char *name, const char *cfg_yaml)
 	}
 	if (hp_config_load_buffer("harness.yaml", cfg_yaml, strlen(cfg_yaml), &cfg, err,
 				  sizeof(err)) != 0 ||
-	    hp_dp_validate(&cfg, err, sizeof(err)) != 0 || hp_dp_init(&cfg, err, sizeof(err)) != 0 ||
-	    hp_dp_launch() != 0) {
+	    hp_dp_validate(&cfg, err, sizeof(err)) != 0 ||
+	    hp_dp_init(&cfg, err, sizeof(err)) != 0 || hp_dp_launch() != 0) {
 		fprintf(stderr, "%s: %s\n", name, err);
 		return -1;
 	}

@@ -36,14 +36,14 @@
 #include "dp_guard.h"
 #include "hp_config.h"
 
-#define ETH_LEN  14
-#define P_HBH    0
-#define P_TCP    6
-#define P_UDP    17
-#define P_FRAG   44
-#define P_DST    60
-#define POOL_N   8191
-#define T0       1000000ULL /* TSC of the tests' first fragments */
+#define ETH_LEN 14
+#define P_HBH   0
+#define P_TCP   6
+#define P_UDP   17
+#define P_FRAG  44
+#define P_DST   60
+#define POOL_N  8191
+#define T0      1000000ULL /* TSC of the tests' first fragments */
 
 static struct rte_mempool *pool;
 static struct hp_config cfg;
@@ -99,7 +99,7 @@ get32(const uint8_t *p)
 /* An unfragmented datagram in an Ethernet frame. */
 struct dgram {
 	uint8_t b[70000];
-	uint32_t len;    /* frame bytes */
+	uint32_t len; /* frame bytes */
 	uint32_t l2;
 	uint32_t hl;     /* IPv4: header; IPv6: 40 + the unfragmentable extension headers */
 	uint32_t nh_pos; /* IPv6: Next Header byte (from the IP header) naming what follows hl */
@@ -424,7 +424,7 @@ feed(struct hp_worker *w, const struct dgram *d, uint32_t off, uint32_t len, boo
 #define FEED(w, d, off, len, more, res)                                                            \
 	do {                                                                                       \
 		struct rte_mbuf *o_;                                                               \
-		assert_int_equal(feed((w), (d), (off), (len), (more), T0, &o_), (res));           \
+		assert_int_equal(feed((w), (d), (off), (len), (more), T0, &o_), (res));            \
 		if ((res) == HP_DEFRAG_FORWARD)                                                    \
 			rte_pktmbuf_free(last_m);                                                  \
 	} while (0)
@@ -1163,9 +1163,9 @@ test_max_held(void **state)
 	(void)state;
 	c.max_held = 16;
 	w = mk_worker(0, true, &c);
-	mk_v4(da, P_TCP, 40000, 80, 460, 1, 1);  /* A: 12 x 40, 10 of them held */
-	mk_v4(db, P_TCP, 40000, 80, 220, 2, 2);  /* B: 6 x 40, 5 held */
-	mk_v4(dc2, P_TCP, 40000, 80, 80, 3, 3);  /* C: 100 bytes */
+	mk_v4(da, P_TCP, 40000, 80, 460, 1, 1); /* A: 12 x 40, 10 of them held */
+	mk_v4(db, P_TCP, 40000, 80, 220, 2, 2); /* B: 6 x 40, 5 held */
+	mk_v4(dc2, P_TCP, 40000, 80, 80, 3, 3); /* C: 100 bytes */
 	for (uint32_t i = 0; i < 10; i++)
 		FEED(w, da, i * 40, 40, true, HP_DEFRAG_HELD);
 	for (uint32_t i = 0; i < 5; i++)
@@ -1341,8 +1341,8 @@ test_nombuf(void **state)
 {
 	struct hp_defrag_config c = dcfg();
 	struct hp_worker *w = mk_worker(0, true, &c);
-	struct rte_mempool *empty = rte_pktmbuf_pool_create("test_empty", 63, 0, 0,
-							    RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	struct rte_mempool *empty =
+		rte_pktmbuf_pool_create("test_empty", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	struct rte_mbuf *hog[63], *r;
 
 	(void)state;
@@ -1630,7 +1630,8 @@ test_cost(void **state)
 	qsort(fw, 5, sizeof(fw[0]), cmp_u64);
 	printf("# defrag cost: 2-fragment datagram (1500 + 548 bytes IP) reassembled in %" PRIu64
 	       " ns (median of 5 x %u; min %" PRIu64 "), forwarded again in %" PRIu64
-	       " ns (min %" PRIu64 ")\n", in[2], iters, in[0], fw[2], fw[0]);
+	       " ns (min %" PRIu64 ")\n",
+	       in[2], iters, in[0], fw[2], fw[0]);
 	rm_worker(w);
 	assert_pool_full();
 }
@@ -1642,8 +1643,9 @@ eal_init(void)
 {
 	static char prefix[64];
 	const char *args[] = {
-		"test_defrag", "--no-huge", "-m", "128", "--no-pci", "--no-telemetry",
-		"--file-prefix", prefix, "--log-level=lib.*:warning",
+		"test_defrag",   "--no-huge", "-m",
+		"128",           "--no-pci",  "--no-telemetry",
+		"--file-prefix", prefix,      "--log-level=lib.*:warning",
 	};
 	static char buf[RTE_DIM(args)][64]; /* EAL keeps argv: static, no heap */
 	static char *argv[RTE_DIM(args)];

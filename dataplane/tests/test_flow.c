@@ -147,8 +147,7 @@ burst(struct hp_worker *w, struct seg *s, uint16_t n, uint64_t now, struct got *
 
 /* One segment in its own burst: its flow (NULL: untracked). */
 static struct hp_flow *
-one(struct hp_worker *w, bool to_server, uint16_t cport, uint8_t flags, uint64_t now,
-    uint8_t *dir)
+one(struct hp_worker *w, bool to_server, uint16_t cport, uint8_t flags, uint64_t now, uint8_t *dir)
 {
 	struct seg s;
 	struct got g;
@@ -261,8 +260,8 @@ test_expiry_per_state(void **state)
 
 	(void)state;
 	one(w, true, SPORT, RTE_TCP_SYN_FLAG, now, NULL); /* half-open: 5 s */
-	est = handshake(w, SPORT + 1, now);              /* established: 60 s */
-	closed = handshake(w, SPORT + 2, now);           /* closed: 2 s */
+	est = handshake(w, SPORT + 1, now);               /* established: 60 s */
+	closed = handshake(w, SPORT + 2, now);            /* closed: 2 s */
 	one(w, true, SPORT + 2, RTE_TCP_RST_FLAG, now, NULL);
 	assert_int_equal(closed->state, HP_TCP_CLOSED);
 	assert_int_equal(hp_flow_count(w), 3);
@@ -454,8 +453,15 @@ eal_init(void)
 {
 	static char prefix[64];
 	const char *args[] = {
-		"test_flow", "--no-huge", "-m", "64", "--no-pci", "--no-telemetry",
-		"--file-prefix", prefix, "--log-level=lib.*:warning",
+		"test_flow",
+		"--no-huge",
+		"-m",
+		"64",
+		"--no-pci",
+		"--no-telemetry",
+		"--file-prefix",
+		prefix,
+		"--log-level=lib.*:warning",
 	};
 	static char buf[RTE_DIM(args)][64]; /* EAL keeps argv: static, no heap */
 	static char *argv[RTE_DIM(args)];

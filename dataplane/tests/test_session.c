@@ -36,7 +36,8 @@ static const char cfg_yaml[] =
 	"            flows: {max: 1024}}\n"
 	"http: {max_sessions: 64}\n"
 	"events: {file: /dev/null}\n"
-	"replay_cache: {snapshot: \"off\", global: {url: \"redis://127.0.0.1:1\", timeout_ms: 3000,\n"
+	"replay_cache: {snapshot: \"off\", global: {url: \"redis://127.0.0.1:1\", timeout_ms: "
+	"3000,\n"
 	"               max_pending: 16}}\n"
 	"endpoints:\n"
 	"  - {name: hooks, match: {host: " HOST "}, provider: none,\n"
@@ -179,7 +180,7 @@ test_wait_table_full_refuses(void **state)
 	}
 	send_request(&c[PENDING], "evt-wait-last", len[PENDING]);
 	hx_expect_refused(&c[PENDING], c[PENDING].cseq + len[PENDING][0] + len[PENDING][1],
-		       HP_EV_R_REPLAY_UNAVAILABLE);
+			  HP_EV_R_REPLAY_UNAVAILABLE);
 	assert_int_equal(hx_counter(HP_CTR_REPLAY_GLOBAL_BUSY), busy + 1);
 	/* the waiting ones, answered last first: each gets its own request's segments out */
 	for (int i = PENDING - 1; i >= 0; i--)

@@ -96,8 +96,8 @@ stages_of(const char *name, char *out, size_t cap, char *states, size_t scap)
 static void
 test_order(void **state)
 {
-	static const char *const want[] = {"limits", "pii_scan", "verify", "pii_action",
-					    "token", "dedup"};
+	static const char *const want[] = {"limits",     "pii_scan", "verify",
+					   "pii_action", "token",    "dedup"};
 
 	(void)state;
 	assert_int_equal(hp_n_stages, sizeof(want) / sizeof(want[0]));
@@ -125,7 +125,7 @@ test_applies(void **state)
 	assert_string_equal(got, "limits,token");
 	stages_of("report", got, sizeof(got), st, sizeof(st));
 	assert_string_equal(got, "limits,pii_scan"); /* report: counted, no action */
-	assert_string_equal(st, "-S");                /* the Hyperscan scratch */
+	assert_string_equal(st, "-S");               /* the Hyperscan scratch */
 	stages_of("everything", got, sizeof(got), st, sizeof(st));
 	assert_string_equal(got, "limits,pii_scan,verify,pii_action,token,dedup");
 	assert_string_equal(st, "-SS---");

@@ -68,13 +68,21 @@ static const struct hp_cfg_key ep_keys[] = {
 	EP_STR("provider", provider, "required", "see docs/VERIFY.md",
 	       "signature scheme: stripe, github, slack, standard-webhooks, svix, shopify, twilio, "
 	       "zoom, twitch, paddle, gitlab, hmac, none"),
-	{.path = "secrets", .type = HP_CFG_CUSTOM, .parse = cfg_parse_secrets,
-	 .type_doc = "list of strings", .def_doc = "none", .bounds_doc = "1-8 secrets",
+	{.path = "secrets",
+	 .type = HP_CFG_CUSTOM,
+	 .parse = cfg_parse_secrets,
+	 .type_doc = "list of strings",
+	 .def_doc = "none",
+	 .bounds_doc = "1-8 secrets",
 	 .doc = "signing secrets; several = rotation (any may match); never logged"},
 	EP_STR("secrets_file", secrets_file, "none", "path, no group/other access",
 	       "file with one secret per line ('#' comments), instead of secrets"),
-	{.path = "tolerance_s", .type = HP_CFG_CUSTOM, .parse = cfg_parse_tolerance,
-	 .type_doc = "integer or auto", .def_doc = "auto", .bounds_doc = "[0, 86400]",
+	{.path = "tolerance_s",
+	 .type = HP_CFG_CUSTOM,
+	 .parse = cfg_parse_tolerance,
+	 .type_doc = "integer or auto",
+	 .def_doc = "auto",
+	 .bounds_doc = "[0, 86400]",
 	 .doc = "signed timestamp window, both ways (s); auto = provider default; 0 = no check"},
 	EP_STR("dedup.key", dedup_key, "auto", "header:N, body:F, body_hash, none",
 	       "replay key; auto = the provider's delivery id (docs/VERIFY.md)"),
@@ -116,8 +124,12 @@ static const struct hp_cfg_key ep_keys[] = {
 	       "the workers, Redis, Postgres); none = no token"),
 	EP_STR("token.prefix", token_prefix, "none", "string",
 	       "stripped from the header's value before lookup, e.g. \"Bearer \""),
-	{.path = "pii.entities", .type = HP_CFG_CUSTOM, .parse = cfg_parse_pii_entities,
-	 .type_doc = "list of entity names", .def_doc = "all", .bounds_doc = "see docs/PII.md",
+	{.path = "pii.entities",
+	 .type = HP_CFG_CUSTOM,
+	 .parse = cfg_parse_pii_entities,
+	 .type_doc = "list of entity names",
+	 .def_doc = "all",
+	 .bounds_doc = "see docs/PII.md",
 	 .doc = "entities looked for: credit_card, us_ssn, email, ... (docs/PII.md) and names of "
 		"pii.custom_entities; default: all of them"},
 };
@@ -136,13 +148,14 @@ hp_cfg_parse_string(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_n
 	size_t len;
 
 	if (node->type != YAML_SCALAR_NODE || node->data.scalar.length == 0)
-		return hp_cfg_err(ctx, &node->start_mark, dpath, "must be a non-empty string, got %s",
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must be a non-empty string, got %s",
 				  hp_cfg_node_desc(node, desc, sizeof(desc)));
 	len = node->data.scalar.length;
 	if (len >= key->size || memchr(node->data.scalar.value, '\0', len) != NULL)
 		return hp_cfg_err(ctx, &node->start_mark, dpath,
-				  "must be 1 to %zu bytes without NUL, got %zu bytes", key->size - 1,
-				  len);
+				  "must be 1 to %zu bytes without NUL, got %zu bytes",
+				  key->size - 1, len);
 	memcpy(dst, node->data.scalar.value, len);
 	dst[len] = '\0';
 	return 0;
@@ -182,9 +195,9 @@ cfg_parse_secrets(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_nod
 	if (node->type != YAML_SEQUENCE_NODE)
 		return hp_cfg_err(ctx, &node->start_mark, dpath,
 				  "must be a list of secret strings, got %s",
-				  node->type == YAML_SCALAR_NODE ? "a single string (write [\"...\"])"
-								 : hp_cfg_node_desc(node, desc,
-										    sizeof(desc)));
+				  node->type == YAML_SCALAR_NODE
+					  ? "a single string (write [\"...\"])"
+					  : hp_cfg_node_desc(node, desc, sizeof(desc)));
 	if (node->data.sequence.items.top == node->data.sequence.items.start)
 		return hp_cfg_err(ctx, &node->start_mark, dpath, "must list at least one secret");
 	for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
@@ -193,7 +206,8 @@ cfg_parse_secrets(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_nod
 		snprintf(spath, sizeof(spath), "%s[%u]", dpath, n);
 		if (n >= HP_CFG_MAX_SECRETS)
 			return hp_cfg_err(ctx, el != NULL ? &el->start_mark : &node->start_mark,
-					  spath, "too many secrets: at most %d", HP_CFG_MAX_SECRETS);
+					  spath, "too many secrets: at most %d",
+					  HP_CFG_MAX_SECRETS);
 		if (el == NULL || el->type != YAML_SCALAR_NODE)
 			return hp_cfg_err(ctx, el != NULL ? &el->start_mark : &node->start_mark,
 					  spath, "must be a string");
@@ -313,8 +327,8 @@ cfg_read_secrets_file(struct hp_cfg_ctx *ctx, const yaml_mark_t *mark, const cha
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		close(fd);
-		return hp_cfg_err(ctx, mark, fpath, "%s is owned by uid %u, not by us or root", path,
-				  (unsigned int)st.st_uid);
+		return hp_cfg_err(ctx, mark, fpath, "%s is owned by uid %u, not by us or root",
+				  path, (unsigned int)st.st_uid);
 	}
 	while (len < sizeof(buf) && (r = read(fd, buf + len, sizeof(buf) - len)) > 0)
 		len += (size_t)r;
@@ -449,7 +463,8 @@ cfg_endpoint_check(struct hp_cfg_ctx *ctx, struct hp_endpoint_config *eps, uint3
 	for (j = 0; j < i; j++)
 		if (strcmp(eps[j].name, ep->name) == 0)
 			return hp_cfg_err(ctx, mark_of(seen, "name", item_mark), KPATH("name"),
-					  "\"%s\" is already the name of endpoints[%u]", ep->name, j);
+					  "\"%s\" is already the name of endpoints[%u]", ep->name,
+					  j);
 	if (ep->provider[0] == '\0')
 		return hp_cfg_err(ctx, item_mark, KPATH("provider"), "required");
 	prov = hp_provider_from_name(ep->provider);
@@ -484,10 +499,11 @@ cfg_endpoint_check(struct hp_cfg_ctx *ctx, struct hp_endpoint_config *eps, uint3
 	for (j = 0; j < i; j++)
 		if (strcmp(eps[j].host, ep->host) == 0 &&
 		    strcmp(eps[j].path_prefix, ep->path_prefix) == 0)
-			return hp_cfg_err(ctx, mark_of(seen, "match", item_mark), KPATH("match"),
-					  "same host and path_prefix as endpoints[%u] (%s): a request "
-					  "could not tell them apart",
-					  j, eps[j].name);
+			return hp_cfg_err(
+				ctx, mark_of(seen, "match", item_mark), KPATH("match"),
+				"same host and path_prefix as endpoints[%u] (%s): a request "
+				"could not tell them apart",
+				j, eps[j].name);
 	if (ep->dedup_key[0] != '\0' && (why = cfg_dedup_key_check(ep->dedup_key)) != NULL)
 		return hp_cfg_err(ctx, mark_of(seen, "dedup.key", item_mark), KPATH("dedup.key"),
 				  "%s", why);
@@ -507,10 +523,12 @@ cfg_endpoint_check(struct hp_cfg_ctx *ctx, struct hp_endpoint_config *eps, uint3
 					  "only for provider hmac (provider is %s)", ep->provider);
 		if (strcmp(p, "allow_sha1") == 0 && prov != HP_PROV_GITHUB)
 			return hp_cfg_err(ctx, &seen[k].key_mark, KPATH(p),
-					  "only for provider github (provider is %s)", ep->provider);
+					  "only for provider github (provider is %s)",
+					  ep->provider);
 		if (strcmp(p, "url_base") == 0 && prov != HP_PROV_TWILIO)
 			return hp_cfg_err(ctx, &seen[k].key_mark, KPATH(p),
-					  "only for provider twilio (provider is %s)", ep->provider);
+					  "only for provider twilio (provider is %s)",
+					  ep->provider);
 		if ((strcmp(p, "secrets") == 0 || strcmp(p, "secrets_file") == 0) &&
 		    prov == HP_PROV_NONE)
 			return hp_cfg_err(ctx, &seen[k].key_mark, KPATH(p),
@@ -613,7 +631,8 @@ hp_cfg_parse_endpoints(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yam
 		snprintf(ipath, sizeof(ipath), "%s[%u]", dpath, i);
 		if (item == NULL || item->type != YAML_MAPPING_NODE) {
 			rc = hp_cfg_err(ctx, item != NULL ? &item->start_mark : &node->start_mark,
-					ipath, "must be a mapping (name, match, provider, ...), got %s",
+					ipath,
+					"must be a mapping (name, match, provider, ...), got %s",
 					item != NULL ? hp_cfg_node_desc(item, desc, sizeof(desc))
 						     : "nothing");
 			goto out;
@@ -668,8 +687,7 @@ hp_cfg_check_endpoints(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
 		}
 		if (ep->token_prefix[0] != '\0' && ep->token_header[0] == '\0') {
 			snprintf(kpath, sizeof(kpath), "endpoints[%u].token.prefix", i);
-			return hp_cfg_err(ctx, &ctx->root_mark, kpath,
-					  "only with token.header");
+			return hp_cfg_err(ctx, &ctx->root_mark, kpath, "only with token.header");
 		}
 		if (ep->max_body <= cfg->http.body_copy_max)
 			continue;
@@ -726,8 +744,9 @@ hp_endpoint_dedup_key(const struct hp_endpoint_config *ep)
 uint32_t
 hp_endpoint_tolerance(const struct hp_endpoint_config *ep)
 {
-	return ep->tolerance_set ? ep->tolerance_s
-				 : hp_provider_default_tolerance(hp_provider_from_name(ep->provider));
+	return ep->tolerance_set
+		       ? ep->tolerance_s
+		       : hp_provider_default_tolerance(hp_provider_from_name(ep->provider));
 }
 
 uint32_t

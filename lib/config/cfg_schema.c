@@ -158,7 +158,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 		   "server ports of the guarded flows: parsed as HTTP, verified, failing closed; "
 		   "every other flow is forwarded untouched and never parsed"),
 	KEY_ENUM("dataplane.guard.midstream", dataplane.guard.midstream, HP_GUARD_MIDSTREAM_REFUSE,
-		 guard_midstream_names, "bridge: a guarded flow whose handshake was not seen "
+		 guard_midstream_names,
+		 "bridge: a guarded flow whose handshake was not seen "
 		 "(restart, eviction): refuse (RST both ways) or inspect from its first byte seen"),
 	KEY_BOOL("dataplane.defrag.enabled", dataplane.defrag.enabled, true,
 		 "reassemble IPv4/IPv6 fragments for inspection; false: fragments are forwarded "
@@ -170,14 +171,16 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "an incomplete datagram is dropped after this (milliseconds)"),
 	KEY_UINT("dataplane.defrag.max_fragments", dataplane.defrag.max_fragments, 64, 2, 8192, 0,
 		 "fragments of one datagram; one more drops the datagram"),
-	KEY_UINT("dataplane.defrag.max_per_source", dataplane.defrag.max_per_source, 64, 1,
-		 1048576, 0, "incomplete datagrams of one source address, per worker; one more is "
+	KEY_UINT("dataplane.defrag.max_per_source", dataplane.defrag.max_per_source, 64, 1, 1048576,
+		 0,
+		 "incomplete datagrams of one source address, per worker; one more is "
 		 "dropped"),
 	KEY_UINT("dataplane.defrag.max_held", dataplane.defrag.max_held, 4096, 16, 1048576, 0,
 		 "fragments held by one worker until their datagram is complete; full: the oldest "
 		 "incomplete datagram is dropped"),
 	KEY_ENUM("dataplane.defrag.on_fail", dataplane.defrag.on_fail, HP_REASM_DROP,
-		 reasm_action_names, "a datagram that cannot be reassembled (a limit, an overlap, "
+		 reasm_action_names,
+		 "a datagram that cannot be reassembled (a limit, an overlap, "
 		 "the timeout): drop its fragments, or pass them on uninspected (fail open)"),
 	KEY_UINT("dataplane.flows.max", dataplane.flows.max, 65536, 64, 16777216, 0,
 		 "guarded TCP flows tracked at once, per worker; when full one is evicted: closed, "
@@ -188,20 +191,22 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "a flow whose handshake did not complete expires after this idle time (seconds)"),
 	KEY_UINT("dataplane.flows.timeout_established_s", dataplane.flows.timeout_established_s,
 		 600, 1, 86400, 0, "an established flow expires after this idle time (seconds)"),
-	KEY_UINT("dataplane.flows.timeout_closed_s", dataplane.flows.timeout_closed_s, 10, 1,
-		 86400, 0, "a flow closed by FIN both ways or RST is forgotten after (seconds)"),
+	KEY_UINT("dataplane.flows.timeout_closed_s", dataplane.flows.timeout_closed_s, 10, 1, 86400,
+		 0, "a flow closed by FIN both ways or RST is forgotten after (seconds)"),
 	KEY_ENUM("dataplane.reassembly.policy", dataplane.reassembly.policy, HP_REASM_FIRST,
-		 reasm_policy_names, "overlapping bytes that differ: the first copy wins, or the "
+		 reasm_policy_names,
+		 "overlapping bytes that differ: the first copy wins, or the "
 		 "last before the receiver's ACK"),
 	KEY_ENUM("dataplane.reassembly.on_memcap", dataplane.reassembly.on_memcap, HP_REASM_DROP,
-		 reasm_action_names, "a flow over a reassembly limit: drop the segment (bridge: "
+		 reasm_action_names,
+		 "a flow over a reassembly limit: drop the segment (bridge: "
 		 "the sender retransmits) or pass (stop inspecting the flow: fail open)"),
-	KEY_UINT("dataplane.reassembly.memcap_mb", dataplane.reassembly.memcap_mb, 64, 1, 65536,
-		 0, "payload held for reassembly by all flows of a worker (MiB)"),
+	KEY_UINT("dataplane.reassembly.memcap_mb", dataplane.reassembly.memcap_mb, 64, 1, 65536, 0,
+		 "payload held for reassembly by all flows of a worker (MiB)"),
 	KEY_UINT("dataplane.reassembly.flow_memcap_kb", dataplane.reassembly.flow_memcap_kb, 1024,
 		 64, 1048576, 0, "payload held for reassembly by one flow (KiB)"),
-	KEY_UINT("dataplane.reassembly.flow_max_segs", dataplane.reassembly.flow_max_segs, 1024,
-		 1, 65536, 0, "segments held by one flow"),
+	KEY_UINT("dataplane.reassembly.flow_max_segs", dataplane.reassembly.flow_max_segs, 1024, 1,
+		 65536, 0, "segments held by one flow"),
 	KEY_UINT("dataplane.reassembly.max_ooo_segs", dataplane.reassembly.max_ooo_segs, 256, 1,
 		 65536, 0, "out-of-order segments waiting per direction"),
 	KEY_UINT("dataplane.reassembly.segments", dataplane.reassembly.segments, 16384, 64,
@@ -222,22 +227,25 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_UINT("http.max_pipelined", http.max_pipelined, 16, 0, 32, 0,
 		 "requests waiting for their response on one connection; 0 = responses not parsed"),
 	KEY_BOOL("http.allow_bare_lf", http.allow_bare_lf, false,
-		 "accept a line ended by LF alone in requests (refused as http_smuggling otherwise)"),
+		 "accept a line ended by LF alone in requests (refused as http_smuggling "
+		 "otherwise)"),
 	KEY_ENUM("http.on_error", http.on_error, HP_HTTP_ON_ERROR_REJECT, http_error_names,
 		 "a request breaking HTTP framing: reject (bridge: 400 to the client, RST to the "
 		 "server, the flow cut) or pass (event only: fail open)"),
 	KEY_ENUM("http.on_sessions_full", http.on_sessions_full, HP_REASM_DROP, reasm_action_names,
 		 "no HTTP session can be taken for a new flow (none evictable): drop (bridge: "
 		 "the sender retransmits) or pass (not inspected: fail open)"),
-	KEY_CUSTOM("events.file", cfg_parse_path, "path", "none", "1-255 bytes",
-		   "JSON lines file, one line per HTTP request on an inspected flow; absent = none"),
+	KEY_CUSTOM(
+		"events.file", cfg_parse_path, "path", "none", "1-255 bytes",
+		"JSON lines file, one line per HTTP request on an inspected flow; absent = none"),
 	KEY_BOOL("events.body_hash", events.body_hash, false,
 		 "add the request body's sha256 to each event"),
 	KEY_UINT("events.ring_size", events.ring_size, 16384, 64, 1048576, HP_CFG_F_POW2,
 		 "per-worker ring of events to the control thread; full: the event is dropped, "
 		 "counted"),
 	KEY_UINT("events.rotate_mb", events.rotate_mb, 256, 0, 1048576, 0,
-		 "the events file is renamed to file.1 (file.2 ...) past this size (MiB); 0 = never"),
+		 "the events file is renamed to file.1 (file.2 ...) past this size (MiB); 0 = "
+		 "never"),
 	KEY_UINT("events.rotate_keep", events.rotate_keep, 4, 1, 1000, 0,
 		 "rotated events files kept; the oldest beyond is deleted"),
 	KEY_UINT("control.stats_interval_s", control.stats_interval_s, 0, 0, 86400, 0,
@@ -245,7 +253,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_STR("control.instance", control.instance, "host name", "1-63 of A-Z a-z 0-9 _ . -",
 		"this appliance's name in the sinks (Redis stream key, Postgres rows)"),
 	KEY_STR("control.api_socket", control.api_socket, "<runtime dir>/hookpath.sock",
-		"absolute path, or off", "REST API Unix socket (mode 0660); default next to DPDK's "
+		"absolute path, or off",
+		"REST API Unix socket (mode 0660); default next to DPDK's "
 		"telemetry socket (/var/run/dpdk/<file-prefix>/); off = no socket"),
 	KEY_STR("control.api_listen", control.api_listen, "none", "IPv4:port or [IPv6]:port",
 		"REST API also on TCP (bearer token from control.api_token_file required)"),
@@ -277,8 +286,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "consecutive failed batches that open a sink's circuit breaker"),
 	KEY_UINT("sinks.breaker.cooldown_ms", sinks.breaker_cooldown_ms, 500, 10, 3600000, 0,
 		 "first open period before a probe; doubles after each failed probe"),
-	KEY_UINT("sinks.breaker.cooldown_max_ms", sinks.breaker_cooldown_max_ms, 30000, 10,
-		 3600000, 0, "longest open period"),
+	KEY_UINT("sinks.breaker.cooldown_max_ms", sinks.breaker_cooldown_max_ms, 30000, 10, 3600000,
+		 0, "longest open period"),
 	KEY_UINT("sinks.flush_timeout_ms", sinks.flush_timeout_ms, 10000, 0, 3600000, 0,
 		 "at stop, time given to the sinks to take what is queued; the rest is spooled"),
 	KEY_STR("sinks.spool.dir", sinks.spool_dir, "/var/lib/hookpath/spool", "path",
@@ -288,8 +297,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_ENUM("sinks.spool.fsync", sinks.spool_fsync, HP_SPOOL_FSYNC_INTERVAL, fsync_names,
 		 "always: fsync every append batch; interval: at most every fsync_interval_ms; "
 		 "never"),
-	KEY_UINT("sinks.spool.fsync_interval_ms", sinks.spool_fsync_interval_ms, 100, 1, 60000,
-		 0, "fsync period of spool.fsync interval"),
+	KEY_UINT("sinks.spool.fsync_interval_ms", sinks.spool_fsync_interval_ms, 100, 1, 60000, 0,
+		 "fsync period of spool.fsync interval"),
 	KEY_CUSTOM("endpoints", hp_cfg_parse_endpoints, "list of endpoints", "[]",
 		   "<= 256, keys in the endpoint table",
 		   "webhook endpoints: match, provider, secrets, replay and reject policy"),
@@ -321,28 +330,34 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_UINT("tokens.timeout_ms", tokens.timeout_ms, 200, 1, 10000, 0,
 		 "a request whose token is not in L1 waits at most this for L2/L3, then 503"),
 	KEY_STR("replay_cache.global.url", replay_cache.global_url, "none",
-		"redis://host:port[/db]", "shared replay check: SET NX EX in this Redis after the "
+		"redis://host:port[/db]",
+		"shared replay check: SET NX EX in this Redis after the "
 		"local cache said first; absent = local only"),
-	KEY_UINT("replay_cache.global.timeout_ms", replay_cache.global_timeout_ms, 50, 1, 10000,
-		 0, "a request waits at most this for the shared check (bridge: its segments held)"),
-	KEY_ENUM("replay_cache.global.on_unavailable", replay_cache.global_on_unavailable,
-		 HP_GLOBAL_REJECT, global_unavail_names, "no answer in time (Redis down, slow, "
-		 "too many waiting): reject (503), or accept on the local cache's word (fail open)"),
+	KEY_UINT("replay_cache.global.timeout_ms", replay_cache.global_timeout_ms, 50, 1, 10000, 0,
+		 "a request waits at most this for the shared check (bridge: its segments held)"),
+	KEY_ENUM(
+		"replay_cache.global.on_unavailable", replay_cache.global_on_unavailable,
+		HP_GLOBAL_REJECT, global_unavail_names,
+		"no answer in time (Redis down, slow, "
+		"too many waiting): reject (503), or accept on the local cache's word (fail open)"),
 	KEY_UINT("replay_cache.global.max_pending", replay_cache.global_max_pending, 1024, 16,
-		 65536, HP_CFG_F_POW2, "requests waiting for the shared check or a token lookup, per "
+		 65536, HP_CFG_F_POW2,
+		 "requests waiting for the shared check or a token lookup, per "
 		 "worker; beyond: as unavailable"),
 	KEY_UINT("replay_cache.entries", replay_cache.entries, 1048576, 1024, 134217728, 0,
 		 "webhooks remembered for replay protection, all endpoints and workers together"),
-	KEY_UINT("replay_cache.high_watermark_pct", replay_cache.high_watermark_pct, 90, 50, 100,
-		 0, "fill above which the sweeper evicts the live entries closest to expiry"),
-	KEY_UINT("replay_cache.sweep_interval_ms", replay_cache.sweep_interval_ms, 1000, 10,
-		 60000, 0, "how often the control thread reclaims expired replay entries"),
+	KEY_UINT("replay_cache.high_watermark_pct", replay_cache.high_watermark_pct, 90, 50, 100, 0,
+		 "fill above which the sweeper evicts the live entries closest to expiry"),
+	KEY_UINT("replay_cache.sweep_interval_ms", replay_cache.sweep_interval_ms, 1000, 10, 60000,
+		 0, "how often the control thread reclaims expired replay entries"),
 	KEY_STR("replay_cache.snapshot", replay_cache.snapshot, "<runtime dir>/replay.snap",
-		"absolute path, or off", "the replay cache is written here at stop (and every "
+		"absolute path, or off",
+		"the replay cache is written here at stop (and every "
 		"snapshot_interval_s) and loaded at start, so a restart does not forget what it "
 		"accepted; off = not kept"),
-	KEY_UINT("replay_cache.snapshot_interval_s", replay_cache.snapshot_interval_s, 60, 0,
-		 86400, 0, "the snapshot is also written this often while running (a crash loses "
+	KEY_UINT("replay_cache.snapshot_interval_s", replay_cache.snapshot_interval_s, 60, 0, 86400,
+		 0,
+		 "the snapshot is also written this often while running (a crash loses "
 		 "at most this much); 0 = only at stop"),
 };
 
@@ -602,8 +617,7 @@ cfg_check_control(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp
 {
 	const struct hp_cfg_table *t = &hp_cfg_schema;
 	const struct hp_cfg_seen *listen = hp_cfg_seen_get(t, seen, "control.api_listen");
-	const struct hp_cfg_seen *bmax = hp_cfg_seen_get(t, seen,
-							 "sinks.breaker.cooldown_max_ms");
+	const struct hp_cfg_seen *bmax = hp_cfg_seen_get(t, seen, "sinks.breaker.cooldown_max_ms");
 
 	if (cfg->control.api_listen[0] != '\0' && cfg->control.api_token_file[0] == '\0')
 		return hp_cfg_err(ctx, listen != NULL ? &listen->value_mark : NULL,
@@ -611,10 +625,10 @@ cfg_check_control(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp
 				  "is required with control.api_listen: the TCP API needs a bearer "
 				  "token");
 	if (cfg->sinks.breaker_cooldown_max_ms < cfg->sinks.breaker_cooldown_ms)
-		return hp_cfg_err(ctx, bmax != NULL ? &bmax->value_mark : NULL,
-				  "sinks.breaker.cooldown_max_ms",
-				  "%u is below sinks.breaker.cooldown_ms %u",
-				  cfg->sinks.breaker_cooldown_max_ms, cfg->sinks.breaker_cooldown_ms);
+		return hp_cfg_err(
+			ctx, bmax != NULL ? &bmax->value_mark : NULL,
+			"sinks.breaker.cooldown_max_ms", "%u is below sinks.breaker.cooldown_ms %u",
+			cfg->sinks.breaker_cooldown_max_ms, cfg->sinks.breaker_cooldown_ms);
 	return 0;
 }
 
@@ -628,11 +642,8 @@ hp_config_events_wanted(const struct hp_config *cfg)
 /* Checks across keys, in order; each is 0 or -EINVAL with a message naming one key. */
 static int (*const cfg_checks[])(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
 				 const struct hp_cfg_seen *seen) = {
-	cfg_check_ports,
-	cfg_check_mbuf_cache,
-	cfg_check_control,
-	hp_cfg_check_endpoints,
-	hp_cfg_check_pii,
+	cfg_check_ports,        cfg_check_mbuf_cache, cfg_check_control,
+	hp_cfg_check_endpoints, hp_cfg_check_pii,
 };
 
 int
@@ -816,7 +827,8 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 	if (!strcmp(path, "control.instance")) {
 		*what = "1-63 of A-Z a-z 0-9 _ . -";
 		for (size_t i = 0; i < len; i++)
-			if (!(isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '.' || v[i] == '-'))
+			if (!(isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '.' ||
+			      v[i] == '-'))
 				return false;
 		return true;
 	}
@@ -825,7 +837,8 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 		if (isdigit((unsigned char)v[0]))
 			return false;
 		for (size_t i = 0; i < len; i++)
-			if (!(islower((unsigned char)v[i]) || isdigit((unsigned char)v[i]) || v[i] == '_'))
+			if (!(islower((unsigned char)v[i]) || isdigit((unsigned char)v[i]) ||
+			      v[i] == '_'))
 				return false;
 		return true;
 	}
@@ -875,8 +888,8 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 /* A KEY_STR key: a non-empty scalar that fits the field (hp_cfg_parse_string), checked by
  * str_chars_ok. */
 static int
-cfg_parse_str(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
-	      void *base, const char *dpath)
+cfg_parse_str(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node, void *base,
+	      const char *dpath)
 {
 	char desc[96];
 	char *dst = (char *)base + key->offset;
@@ -895,8 +908,8 @@ cfg_parse_str(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t 
 
 /* events.file: a non-empty scalar path of at most HP_CFG_PATH_LEN - 1 bytes, no NUL. */
 static int
-cfg_parse_path(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
-	       void *base, const char *dpath)
+cfg_parse_path(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node, void *base,
+	       const char *dpath)
 {
 	char desc[96];
 	char *dst = (char *)base + offsetof(struct hp_config, events.file);

@@ -39,12 +39,12 @@ enum hp_reasm_action {
 };
 
 struct hp_defrag_config {
-	bool enabled;            /* reassemble IPv4/IPv6 fragments for inspection */
-	uint32_t max_flows;      /* datagrams in reassembly at once, per worker */
-	uint32_t timeout_ms;     /* an incomplete datagram is dropped after this */
-	uint32_t max_fragments;  /* fragments of one datagram */
-	uint32_t max_per_source; /* incomplete datagrams of one source address, per worker */
-	uint32_t max_held;       /* fragments (mbufs) held by one worker */
+	bool enabled;                 /* reassemble IPv4/IPv6 fragments for inspection */
+	uint32_t max_flows;           /* datagrams in reassembly at once, per worker */
+	uint32_t timeout_ms;          /* an incomplete datagram is dropped after this */
+	uint32_t max_fragments;       /* fragments of one datagram */
+	uint32_t max_per_source;      /* incomplete datagrams of one source address, per worker */
+	uint32_t max_held;            /* fragments (mbufs) held by one worker */
 	enum hp_reasm_action on_fail; /* a guarded datagram that cannot be reassembled */
 };
 
@@ -59,7 +59,7 @@ enum hp_guard_midstream {
 };
 
 struct hp_guard_config {
-	bool any;                          /* every TCP port is guarded */
+	bool any; /* every TCP port is guarded */
 	uint16_t n_ports;
 	uint16_t ports[HP_GUARD_MAX_PORTS]; /* server ports */
 	enum hp_guard_midstream midstream;
@@ -84,9 +84,9 @@ struct hp_reassembly_config {
 
 /* TCP flow tracking (per worker). */
 struct hp_flows_config {
-	uint32_t max;            /* flows per worker; a full table evicts (see dp_flow.h) */
-	bool midstream;          /* track flows whose SYN was not seen */
-	uint32_t timeout_syn_s;  /* handshake not completed */
+	uint32_t max;           /* flows per worker; a full table evicts (see dp_flow.h) */
+	bool midstream;         /* track flows whose SYN was not seen */
+	uint32_t timeout_syn_s; /* handshake not completed */
 	uint32_t timeout_established_s;
 	uint32_t timeout_closed_s; /* after FIN both ways or RST */
 };
@@ -103,10 +103,10 @@ struct hp_dataplane_config {
 	/* worker lcores. YAML: an integer in [1, 127] or "auto" (the default), stored as
 	 * 0 = every lcore but the main one. An explicit 0 is refused at load. */
 	uint32_t workers;
-	uint32_t mtu;           /* set on every port, in [68, 9600] */
-	uint32_t burst;         /* rx/tx burst size */
-	uint32_t rx_desc;       /* rx descriptors per queue */
-	uint32_t tx_desc;       /* tx descriptors per queue */
+	uint32_t mtu;     /* set on every port, in [68, 9600] */
+	uint32_t burst;   /* rx/tx burst size */
+	uint32_t rx_desc; /* rx descriptors per queue */
+	uint32_t tx_desc; /* tx descriptors per queue */
 	/* mbufs per NUMA socket. YAML: an integer in [1024, 16777216] or "auto" (the
 	 * default), stored as 0 = computed by the dataplane from ports, queues, descriptors,
 	 * burst and caches. An explicit 0 (zero-sized pools) is refused at load. */
@@ -131,7 +131,7 @@ enum hp_http_error_action {
 
 /* HTTP/1.1 parsing of TCP flows (lib/http limits, per-worker sessions). */
 struct hp_http_config {
-	uint32_t max_sessions;     /* flows carrying HTTP being parsed at once, per worker */
+	uint32_t max_sessions; /* flows carrying HTTP being parsed at once, per worker */
 	uint32_t max_line;
 	uint32_t max_headers;
 	uint32_t max_header_bytes;
@@ -158,9 +158,9 @@ struct hp_control_config {
 	uint32_t stats_interval_s; /* periodic stats line on stdout; 0 = off */
 	char instance[64];         /* "" = the host name: names this appliance in the sinks */
 	char api_socket[HP_CFG_PATH_LEN]; /* "" = <DPDK runtime dir>/hookpath.sock, "off" */
-	char api_listen[64];       /* "" = no TCP listener; "host:port" (token required) */
+	char api_listen[64];              /* "" = no TCP listener; "host:port" (token required) */
 	char api_token_file[HP_CFG_PATH_LEN];
-	uint32_t api_max_body;     /* bytes of a request body */
+	uint32_t api_max_body; /* bytes of a request body */
 };
 
 enum hp_spool_fsync {
@@ -171,36 +171,36 @@ enum hp_spool_fsync {
 
 /* Event sinks beyond the file (controlplane/ctl_sink*.c): each optional. */
 struct hp_sinks_config {
-	char redis_url[HP_CFG_PATH_LEN];   /* "" = off; redis://host:port[/db] */
-	char redis_stream[128];            /* "" = hookpath:events:<instance> */
-	uint32_t redis_maxlen;             /* XADD MAXLEN ~ */
-	uint32_t redis_batch;              /* largest pipeline (AIMD ceiling) */
+	char redis_url[HP_CFG_PATH_LEN]; /* "" = off; redis://host:port[/db] */
+	char redis_stream[128];          /* "" = hookpath:events:<instance> */
+	uint32_t redis_maxlen;           /* XADD MAXLEN ~ */
+	uint32_t redis_batch;            /* largest pipeline (AIMD ceiling) */
 	uint32_t redis_timeout_ms;
-	char pg_dsn[512];                  /* "" = off; libpq conninfo */
+	char pg_dsn[512]; /* "" = off; libpq conninfo */
 	char pg_table[64];
 	uint32_t pg_batch;
 	uint32_t pg_timeout_ms;
-	uint32_t queue_events;             /* per sink, in memory, before the spool */
-	uint32_t breaker_failures;         /* consecutive failures that open the breaker */
-	uint32_t breaker_cooldown_ms;      /* first open period; doubles up to the max */
+	uint32_t queue_events;        /* per sink, in memory, before the spool */
+	uint32_t breaker_failures;    /* consecutive failures that open the breaker */
+	uint32_t breaker_cooldown_ms; /* first open period; doubles up to the max */
 	uint32_t breaker_cooldown_max_ms;
-	uint32_t flush_timeout_ms;         /* at stop: time given to the sinks to drain */
+	uint32_t flush_timeout_ms; /* at stop: time given to the sinks to drain */
 	char spool_dir[HP_CFG_PATH_LEN];
-	uint32_t spool_max_mb;             /* per sink */
-	uint32_t spool_fsync;              /* enum hp_spool_fsync */
+	uint32_t spool_max_mb; /* per sink */
+	uint32_t spool_fsync;  /* enum hp_spool_fsync */
 	uint32_t spool_fsync_interval_ms;
 };
 
 /* ---- webhook endpoints (DESIGN §6) ---- */
 
 #define HP_CFG_MAX_ENDPOINTS 256
-#define HP_CFG_NAME_LEN      64   /* endpoint names: [A-Za-z0-9_.-], 1-63 bytes */
+#define HP_CFG_NAME_LEN      64 /* endpoint names: [A-Za-z0-9_.-], 1-63 bytes */
 #define HP_CFG_HOST_LEN      256
 #define HP_CFG_PREFIX_LEN    256
-#define HP_CFG_MAX_SECRETS   8    /* = HP_VERIFY_MAX_SECRETS */
+#define HP_CFG_MAX_SECRETS   8 /* = HP_VERIFY_MAX_SECRETS */
 #define HP_CFG_SECRET_LEN    512
-#define HP_CFG_FIELD_LEN     128  /* dedup keys, hmac template (= HP_VERIFY_TEMPLATE_MAX) */
-#define HP_CFG_HDR_LEN       64   /* hmac header names and prefix (= HP_VERIFY_NAME_MAX) */
+#define HP_CFG_FIELD_LEN     128 /* dedup keys, hmac template (= HP_VERIFY_TEMPLATE_MAX) */
+#define HP_CFG_HDR_LEN       64  /* hmac header names and prefix (= HP_VERIFY_NAME_MAX) */
 
 /* A request no endpoint matches. */
 enum hp_unrouted_action {
@@ -226,28 +226,28 @@ struct hp_endpoint_config {
 	 * not the apex), "" = any host; path_prefix matched on the request-target */
 	char host[HP_CFG_HOST_LEN];
 	char path_prefix[HP_CFG_PREFIX_LEN];
-	char provider[32];        /* lib/verify provider name, validated at load */
+	char provider[32]; /* lib/verify provider name, validated at load */
 	uint32_t n_secrets;
 	char secrets[HP_CFG_MAX_SECRETS][HP_CFG_SECRET_LEN]; /* never logged nor returned */
 	char secrets_file[HP_CFG_PATH_LEN];                  /* "" = inline secrets */
-	bool tolerance_set;       /* false: the provider's default */
-	uint32_t tolerance_s;     /* 0 = no timestamp window */
+	bool tolerance_set;                                  /* false: the provider's default */
+	uint32_t tolerance_s;                                /* 0 = no timestamp window */
 	char dedup_key[HP_CFG_FIELD_LEN]; /* "" = provider default; "none" = off */
-	uint32_t dedup_ttl_s;     /* 0 = auto: tolerance, or 24 h without a signed timestamp */
-	uint32_t max_body;        /* 0 = auto: http.body_copy_max */
-	bool respond;             /* bridge: answer the client with a 4xx on reject */
-	bool reset_server;        /* bridge: RST to the server on reject */
-	bool active_response;     /* tap: RSTs both ways on reject */
-	bool allow_sha1;          /* github legacy X-Hub-Signature */
+	uint32_t dedup_ttl_s; /* 0 = auto: tolerance, or 24 h without a signed timestamp */
+	uint32_t max_body;    /* 0 = auto: http.body_copy_max */
+	bool respond;         /* bridge: answer the client with a 4xx on reject */
+	bool reset_server;    /* bridge: RST to the server on reject */
+	bool active_response; /* tap: RSTs both ways on reject */
+	bool allow_sha1;      /* github legacy X-Hub-Signature */
 	char url_base[HP_CFG_HOST_LEN]; /* twilio: scheme://host the sender signed */
 	struct hp_endpoint_hmac hmac;
-	uint32_t pii_policy;      /* enum hp_pii_policy */
+	uint32_t pii_policy; /* enum hp_pii_policy */
 	/* bit i: lib/pii entity id i (built-ins 0..HP_PII__BUILTIN_COUNT-1, then the custom
 	 * entities of pii.custom_entities in order); 0 = every built-in and every custom one */
 	uint64_t pii_entities;
 	/* bearer token / API key (tokens section): "" header = no token required */
 	char token_header[HP_CFG_HDR_LEN];
-	char token_prefix[HP_CFG_HDR_LEN];  /* stripped from the value, e.g. "Bearer " */
+	char token_prefix[HP_CFG_HDR_LEN]; /* stripped from the value, e.g. "Bearer " */
 };
 
 /* What an endpoint does with PII found in a body (lib/pii). */
@@ -266,13 +266,13 @@ enum hp_pii_action {
 	HP_PII_ACTION_BLOCK,
 };
 
-#define HP_CFG_PII_MAX_CUSTOM 32   /* = HP_PII_MAX_USER */
-#define HP_CFG_PII_NAME_LEN   32   /* = HP_PII_NAME_MAX */
+#define HP_CFG_PII_MAX_CUSTOM  32 /* = HP_PII_MAX_USER */
+#define HP_CFG_PII_NAME_LEN    32 /* = HP_PII_NAME_MAX */
 #define HP_CFG_PII_PATTERN_LEN 1024
 
 /* A user-defined entity (top-level pii.custom_entities), compiled by Hyperscan at load. */
 struct hp_pii_custom_entity {
-	char name[HP_CFG_PII_NAME_LEN];      /* [a-z0-9_]{1,31}, not a built-in name, unique */
+	char name[HP_CFG_PII_NAME_LEN];       /* [a-z0-9_]{1,31}, not a built-in name, unique */
 	char pattern[HP_CFG_PII_PATTERN_LEN]; /* Hyperscan syntax */
 	uint32_t validator;                   /* enum hp_pii_validator */
 	uint32_t action;                      /* enum hp_pii_action */
@@ -280,9 +280,9 @@ struct hp_pii_custom_entity {
 
 /* Top-level pii section: what all endpoints share. */
 struct hp_pii_global_config {
-	char mask_char;              /* the byte written over masked text; default '*' */
-	uint32_t max_held_segments;  /* per session: body segments held for mask/block */
-	uint32_t held_per_worker;    /* per worker: segments held by all its sessions */
+	char mask_char;             /* the byte written over masked text; default '*' */
+	uint32_t max_held_segments; /* per session: body segments held for mask/block */
+	uint32_t held_per_worker;   /* per worker: segments held by all its sessions */
 	uint32_t n_custom;
 	struct hp_pii_custom_entity custom[HP_CFG_PII_MAX_CUSTOM];
 };
@@ -294,13 +294,13 @@ struct hp_replay_config {
 	uint32_t sweep_interval_ms;
 	/* the shared level: Redis SET NX EX behind the local cache (appliances sharing a Redis
 	 * refuse a replay another one saw) */
-	char global_url[HP_CFG_PATH_LEN];  /* "" = off; redis://host:port[/db] */
-	uint32_t global_timeout_ms;        /* a request waits at most this for the answer */
-	uint32_t global_on_unavailable;    /* enum hp_global_unavailable */
-	uint32_t global_max_pending;       /* requests waiting per worker (power of 2) */
+	char global_url[HP_CFG_PATH_LEN]; /* "" = off; redis://host:port[/db] */
+	uint32_t global_timeout_ms;       /* a request waits at most this for the answer */
+	uint32_t global_on_unavailable;   /* enum hp_global_unavailable */
+	uint32_t global_max_pending;      /* requests waiting per worker (power of 2) */
 	/* kept across restarts: "" = <DPDK runtime dir>/replay.snap, "off" = not kept */
 	char snapshot[HP_CFG_PATH_LEN];
-	uint32_t snapshot_interval_s;      /* also written while running; 0 = only at stop */
+	uint32_t snapshot_interval_s; /* also written while running; 0 = only at stop */
 };
 
 /* What a request gets when the shared replay check cannot answer in time. */
@@ -314,10 +314,10 @@ enum hp_global_unavailable {
 struct hp_tokens_config {
 	char redis_url[HP_CFG_PATH_LEN];
 	char pg_dsn[512];
-	uint32_t cache_ttl_s;      /* a known token stays in L1 (and L2) this long */
-	uint32_t negative_ttl_s;   /* an unknown or revoked one */
-	uint32_t l1_entries;       /* power of 2 */
-	uint32_t timeout_ms;       /* a request waits at most this for L2/L3 */
+	uint32_t cache_ttl_s;    /* a known token stays in L1 (and L2) this long */
+	uint32_t negative_ttl_s; /* an unknown or revoked one */
+	uint32_t l1_entries;     /* power of 2 */
+	uint32_t timeout_ms;     /* a request waits at most this for L2/L3 */
 };
 
 struct hp_config {

@@ -47,8 +47,8 @@
 
 #include "dedup.h"
 
-#define TOMBSTONE   UINT64_MAX
-#define EXPIRY_MAX  (UINT64_MAX - 1)
+#define TOMBSTONE  UINT64_MAX
+#define EXPIRY_MAX (UINT64_MAX - 1)
 
 /* A worker that finds its key's slot tombstoned retries this many times (lookup again: the
  * sweeper deletes the key a few hundred cycles after the tombstone), then answers BUSY. */
@@ -82,21 +82,21 @@ struct dedup_lcore_stats {
 
 struct hp_dedup {
 	struct rte_hash *h;
-	uint64_t *expiry;          /* indexed by rte_hash key position */
-	uint32_t n_pos;            /* size of expiry[] */
-	uint32_t entries;          /* configured capacity */
-	uint32_t high_water;       /* entries above which the sweep evicts live ones */
-	uint32_t cursor;           /* where the next budgeted sweep resumes */
+	uint64_t *expiry;    /* indexed by rte_hash key position */
+	uint32_t n_pos;      /* size of expiry[] */
+	uint32_t entries;    /* configured capacity */
+	uint32_t high_water; /* entries above which the sweep evicts live ones */
+	uint32_t cursor;     /* where the next budgeted sweep resumes */
 	struct rte_rcu_qsbr *qsv;
 	struct rte_rcu_qsbr_dq *dq;
 	uint32_t dq_size;
-	uint32_t pending;          /* positions in dq (written by the sweeping thread only) */
-	uint64_t swept;            /* control thread writes, stats readers load */
+	uint32_t pending; /* positions in dq (written by the sweeping thread only) */
+	uint64_t swept;   /* control thread writes, stats readers load */
 	uint64_t evicted_live;
 	char name[NAME_MAX_LEN + 1];
 	/* [RTE_MAX_LCORE] is shared by threads without an lcore id (atomic adds). */
 	struct dedup_lcore_stats lc[RTE_MAX_LCORE + 1];
-	uint32_t hist[HIST_BINS];  /* sweep scratch */
+	uint32_t hist[HIST_BINS]; /* sweep scratch */
 };
 
 static inline struct dedup_lcore_stats *
@@ -315,8 +315,7 @@ hp_dedup_check_insert(struct hp_dedup *d, const uint8_t key[HP_DEDUP_KEY_LEN], u
 		ttl_ms = 1;
 	/* saturate at EXPIRY_MAX: never wrap, never reach TOMBSTONE (a ttl near UINT64_MAX
 	 * wrapped before: "EXPIRY_MAX - ttl" underflowed) */
-	exp = now_ms >= EXPIRY_MAX || ttl_ms > EXPIRY_MAX - now_ms ? EXPIRY_MAX
-								    : now_ms + ttl_ms;
+	exp = now_ms >= EXPIRY_MAX || ttl_ms > EXPIRY_MAX - now_ms ? EXPIRY_MAX : now_ms + ttl_ms;
 
 	for (unsigned int tries = 0; tries < BUSY_RETRIES; tries++) {
 		int32_t pos = rte_hash_lookup_with_hash(d->h, key, sig);
@@ -376,8 +375,8 @@ remove_pos(struct hp_dedup *d, uint32_t pos, uint64_t seen)
 	uint8_t key[HP_DEDUP_KEY_LEN];
 	void *kp;
 
-	if (!__atomic_compare_exchange_n(&d->expiry[pos], &seen, TOMBSTONE, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+	if (!__atomic_compare_exchange_n(&d->expiry[pos], &seen, TOMBSTONE, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
 		return false;
 	/* From here the slot is ours: no worker can claim it, and its key cannot change. Only
 	 * the sweeper deletes, so the key is at `pos`; if rte_hash ever disagreed, freeing the
@@ -414,7 +413,7 @@ hist_bin(uint64_t remaining)
 
 	if (remaining < HIST_SUB)
 		return (unsigned int)remaining;
-	e = 63u - (unsigned int)__builtin_clzll(remaining);        /* >= 2 */
+	e = 63u - (unsigned int)__builtin_clzll(remaining);          /* >= 2 */
 	sub = (unsigned int)(remaining >> (e - 2)) & (HIST_SUB - 1); /* next 2 bits */
 	return (e - 1) * HIST_SUB + sub;
 }
@@ -542,21 +541,21 @@ hp_dedup_result_name(enum hp_dedup_result r)
 
 /* ---- Snapshot file (format and contract in dedup.h) ---- */
 
-#define SNAP_MAGIC      "HPREPLAY"
-#define SNAP_HDR_LEN    32u
-#define SNAP_ENTRY_LEN  (HP_DEDUP_KEY_LEN + 8u)
-#define SNAP_TRAILER    4u
-#define SNAP_BUF        1024u  /* entries buffered between write() calls (24 KiB) */
+#define SNAP_MAGIC     "HPREPLAY"
+#define SNAP_HDR_LEN   32u
+#define SNAP_ENTRY_LEN (HP_DEDUP_KEY_LEN + 8u)
+#define SNAP_TRAILER   4u
+#define SNAP_BUF       1024u /* entries buffered between write() calls (24 KiB) */
 
 struct hp_dedup_snap {
 	struct hp_dedup *d;
 	int fd;
-	uint32_t next;           /* next position to scan */
-	uint32_t crc;            /* CRC-32C register (not inverted) over the entries so far */
-	uint64_t count;          /* entries written (or buffered) */
+	uint32_t next;  /* next position to scan */
+	uint32_t crc;   /* CRC-32C register (not inverted) over the entries so far */
+	uint64_t count; /* entries written (or buffered) */
 	uint64_t saved_ms;
-	uint64_t off;            /* file offset of the next write */
-	uint64_t synced;         /* offset up to which writeback was started */
+	uint64_t off;    /* file offset of the next write */
+	uint64_t synced; /* offset up to which writeback was started */
 	uint32_t n_buf;
 	uint8_t buf[SNAP_BUF][SNAP_ENTRY_LEN];
 	char path[PATH_MAX];
@@ -648,8 +647,7 @@ snap_flush(struct hp_dedup_snap *s, char *err, size_t errlen)
 }
 
 struct hp_dedup_snap *
-hp_dedup_save_begin(struct hp_dedup *d, const char *path, uint64_t now_ms, char *err,
-		    size_t errlen)
+hp_dedup_save_begin(struct hp_dedup *d, const char *path, uint64_t now_ms, char *err, size_t errlen)
 {
 	struct hp_dedup_snap *s;
 
@@ -905,8 +903,10 @@ hp_dedup_load(struct hp_dedup *d, const char *path, uint64_t now_ms,
 	}
 	size = (size_t)st.st_size;
 	if (size < SNAP_HDR_LEN + SNAP_TRAILER) {
-		snprintf(err, errlen, "replay snapshot %s: corrupt: truncated (%zu bytes; a "
-			 "snapshot has at least %u)", path, size, SNAP_HDR_LEN + SNAP_TRAILER);
+		snprintf(err, errlen,
+			 "replay snapshot %s: corrupt: truncated (%zu bytes; a "
+			 "snapshot has at least %u)",
+			 path, size, SNAP_HDR_LEN + SNAP_TRAILER);
 		ret = -EBADMSG;
 		goto out;
 	}
@@ -920,15 +920,19 @@ hp_dedup_load(struct hp_dedup *d, const char *path, uint64_t now_ms,
 	(void)madvise((void *)(uintptr_t)map, size, MADV_SEQUENTIAL);
 	(void)madvise((void *)(uintptr_t)map, size, MADV_WILLNEED);
 	if (memcmp(map, SNAP_MAGIC, 8) != 0) {
-		snprintf(err, errlen, "replay snapshot %s: corrupt: not a replay snapshot (bad "
-			 "magic)", path);
+		snprintf(err, errlen,
+			 "replay snapshot %s: corrupt: not a replay snapshot (bad "
+			 "magic)",
+			 path);
 		ret = -EBADMSG;
 		goto out;
 	}
 	version = get_le32(map + 8);
 	if (version != HP_DEDUP_SNAP_VERSION) {
-		snprintf(err, errlen, "replay snapshot %s: format version %" PRIu32 ", this "
-			 "hookpath reads version %u", path, version, HP_DEDUP_SNAP_VERSION);
+		snprintf(err, errlen,
+			 "replay snapshot %s: format version %" PRIu32 ", this "
+			 "hookpath reads version %u",
+			 path, version, HP_DEDUP_SNAP_VERSION);
 		ret = -EPROTO;
 		goto out;
 	}
@@ -936,21 +940,26 @@ hp_dedup_load(struct hp_dedup *d, const char *path, uint64_t now_ms,
 	count = get_le64(map + 16);
 	max_count = (size - SNAP_HDR_LEN - SNAP_TRAILER) / SNAP_ENTRY_LEN;
 	if (key_len != HP_DEDUP_KEY_LEN) {
-		snprintf(err, errlen, "replay snapshot %s: corrupt: key length %" PRIu32
-			 " (not %u)", path, key_len, HP_DEDUP_KEY_LEN);
+		snprintf(err, errlen,
+			 "replay snapshot %s: corrupt: key length %" PRIu32 " (not %u)", path,
+			 key_len, HP_DEDUP_KEY_LEN);
 		ret = -EBADMSG;
 		goto out;
 	}
 	if (count > max_count) {
-		snprintf(err, errlen, "replay snapshot %s: corrupt: truncated (the header says %"
-			 PRIu64 " entries, the file holds %" PRIu64 ")", path, count, max_count);
+		snprintf(err, errlen,
+			 "replay snapshot %s: corrupt: truncated (the header says %" PRIu64
+			 " entries, the file holds %" PRIu64 ")",
+			 path, count, max_count);
 		ret = -EBADMSG;
 		goto out;
 	}
 	want = SNAP_HDR_LEN + count * SNAP_ENTRY_LEN + SNAP_TRAILER;
 	if (size != want) {
-		snprintf(err, errlen, "replay snapshot %s: corrupt: %zu bytes, %" PRIu64
-			 " expected for %" PRIu64 " entries", path, size, want, count);
+		snprintf(err, errlen,
+			 "replay snapshot %s: corrupt: %zu bytes, %" PRIu64 " expected for %" PRIu64
+			 " entries",
+			 path, size, want, count);
 		ret = -EBADMSG;
 		goto out;
 	}
@@ -958,8 +967,10 @@ hp_dedup_load(struct hp_dedup *d, const char *path, uint64_t now_ms,
 	crc = ~crc_bytes(map, SNAP_HDR_LEN, crc_bytes(ent, count * SNAP_ENTRY_LEN, UINT32_MAX));
 	file_crc = get_le32(map + size - SNAP_TRAILER);
 	if (crc != file_crc) {
-		snprintf(err, errlen, "replay snapshot %s: corrupt: CRC mismatch (file %08" PRIx32
-			 ", computed %08" PRIx32 ")", path, file_crc, crc);
+		snprintf(err, errlen,
+			 "replay snapshot %s: corrupt: CRC mismatch (file %08" PRIx32
+			 ", computed %08" PRIx32 ")",
+			 path, file_crc, crc);
 		ret = -EBADMSG;
 		goto out;
 	}

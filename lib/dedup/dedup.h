@@ -41,31 +41,31 @@ struct rte_rcu_qsbr;
 struct hp_dedup;
 
 struct hp_dedup_config {
-	const char *name;        /* unique per process (rte_hash / memzone names) */
-	uint32_t entries;        /* capacity, >= 64 */
-	int socket;              /* NUMA socket for the table (SOCKET_ID_ANY ok) */
+	const char *name;            /* unique per process (rte_hash / memzone names) */
+	uint32_t entries;            /* capacity, >= 64 */
+	int socket;                  /* NUMA socket for the table (SOCKET_ID_ANY ok) */
 	uint32_t high_watermark_pct; /* sweep evicts live entries above this fill, in [50, 100];
 				      * 0 = 90 */
 };
 
 enum hp_dedup_result {
-	HP_DEDUP_FIRST = 0,   /* not seen within its TTL: now recorded */
-	HP_DEDUP_DUPLICATE,   /* seen, and its entry has not expired */
-	HP_DEDUP_FULL,        /* could not record: no room */
-	HP_DEDUP_BUSY,        /* could not record: key being reclaimed, retry budget spent */
+	HP_DEDUP_FIRST = 0, /* not seen within its TTL: now recorded */
+	HP_DEDUP_DUPLICATE, /* seen, and its entry has not expired */
+	HP_DEDUP_FULL,      /* could not record: no room */
+	HP_DEDUP_BUSY,      /* could not record: key being reclaimed, retry budget spent */
 };
 
 struct hp_dedup_stats {
-	uint64_t entries;        /* entries present now (live or expired, not yet swept) */
+	uint64_t entries; /* entries present now (live or expired, not yet swept) */
 	uint64_t capacity;
-	uint64_t swept;          /* expired entries reclaimed */
-	uint64_t evicted_live;   /* live entries evicted above the high watermark */
+	uint64_t swept;        /* expired entries reclaimed */
+	uint64_t evicted_live; /* live entries evicted above the high watermark */
 	/* Added with the implementation (appended; nothing above changed): */
-	uint64_t pending;        /* removed, position waiting for its RCU grace period */
-	uint64_t first;          /* hp_dedup_check_insert results, summed over lcores */
+	uint64_t pending; /* removed, position waiting for its RCU grace period */
+	uint64_t first;   /* hp_dedup_check_insert results, summed over lcores */
 	uint64_t duplicate;
-	uint64_t full;           /* could not record: no free slot */
-	uint64_t busy;           /* could not record: slot being reclaimed (or no lcore id) */
+	uint64_t full; /* could not record: no free slot */
+	uint64_t busy; /* could not record: slot being reclaimed (or no lcore id) */
 };
 
 /* Without hugepages (--no-huge) the table's memory is written once here, so that the first
@@ -123,13 +123,13 @@ const char *hp_dedup_result_name(enum hp_dedup_result r);
 
 /* What a load found. */
 struct hp_dedup_load_info {
-	bool missing;          /* no file: nothing loaded (not an error) */
-	uint64_t in_file;      /* entries in the file */
-	uint64_t loaded;       /* recorded in the table */
-	uint64_t expired;      /* skipped: expired at now_ms */
-	uint64_t full;         /* skipped: the table had no room (it is smaller than the one
-				* saved); the closest to expiry go first at the next sweep anyway */
-	uint64_t saved_ms;     /* the header's clock: when the snapshot was taken */
+	bool missing;      /* no file: nothing loaded (not an error) */
+	uint64_t in_file;  /* entries in the file */
+	uint64_t loaded;   /* recorded in the table */
+	uint64_t expired;  /* skipped: expired at now_ms */
+	uint64_t full;     /* skipped: the table had no room (it is smaller than the one
+			    * saved); the closest to expiry go first at the next sweep anyway */
+	uint64_t saved_ms; /* the header's clock: when the snapshot was taken */
 };
 
 /* Load path into d: each live entry is recorded with its saved expiry (an entry already in

@@ -28,7 +28,7 @@
 #define C_DIGIT (1u << 0)
 #define C_UPPER (1u << 1)
 #define C_LOWER (1u << 2)
-#define C_SPACE (1u << 3)  /* ' ' only: a newline ends a number */
+#define C_SPACE (1u << 3) /* ' ' only: a newline ends a number */
 #define C_DASH  (1u << 4)
 #define C_DOT   (1u << 5)
 #define C_COLON (1u << 6)
@@ -39,9 +39,9 @@
 #define C_ALNUM (C_DIGIT | C_UPPER | C_LOWER)
 
 static const uint16_t cclass_tab[256] = {
-	['0' ... '9'] = C_DIGIT, ['A' ... 'Z'] = C_UPPER, ['a' ... 'z'] = C_LOWER,
-	[' '] = C_SPACE, ['-'] = C_DASH, ['.'] = C_DOT, [':'] = C_COLON, ['+'] = C_PLUS,
-	['('] = C_PAREN, [')'] = C_PAREN, ['_'] = C_UNDER, ['@'] = C_AT,
+	['0' ... '9'] = C_DIGIT, ['A' ... 'Z'] = C_UPPER, ['a' ... 'z'] = C_LOWER, [' '] = C_SPACE,
+	['-'] = C_DASH,          ['.'] = C_DOT,           [':'] = C_COLON,         ['+'] = C_PLUS,
+	['('] = C_PAREN,         [')'] = C_PAREN,         ['_'] = C_UNDER,         ['@'] = C_AT,
 };
 
 static inline uint32_t
@@ -57,8 +57,8 @@ is_hex(uint8_t c)
 }
 
 /* extra "after" rules */
-#define AF_DOT_DIGIT 1u  /* "1.2.3.4.5": a '.' then a digit continues the token */
-#define AF_SEP_HEX   2u  /* "aa:bb:cc:dd:ee:ff:00": ':' or '-' then hex continues it */
+#define AF_DOT_DIGIT 1u /* "1.2.3.4.5": a '.' then a digit continues the token */
+#define AF_SEP_HEX   2u /* "aa:bb:cc:dd:ee:ff:00": ':' or '-' then hex continues it */
 #define AF_COLON_HEX 4u
 
 enum ctx_mode { CTX_NONE = 0, CTX_IF_BARE, CTX_ALWAYS };
@@ -68,20 +68,20 @@ typedef size_t (*span_fn)(const struct ent_desc *d, const uint8_t *b, size_t len
 
 struct ent_desc {
 	const char *name;
-	const char *pat[3];          /* Hyperscan prefilters, NULL-terminated */
-	uint16_t back;               /* span start >= prefilter end - back */
+	const char *pat[3]; /* Hyperscan prefilters, NULL-terminated */
+	uint16_t back;      /* span start >= prefilter end - back */
 	uint16_t minlen, maxlen;
-	uint32_t set;                /* characters a span is made of */
-	uint32_t first;              /* classes a span may start with (0: any of set) */
-	const char *first_chars;     /* or these bytes (NULL: use first) */
-	uint32_t before;             /* classes that may not precede the span */
-	uint32_t after;              /* classes that may not follow it */
+	uint32_t set;            /* characters a span is made of */
+	uint32_t first;          /* classes a span may start with (0: any of set) */
+	const char *first_chars; /* or these bytes (NULL: use first) */
+	uint32_t before;         /* classes that may not precede the span */
+	uint32_t after;          /* classes that may not follow it */
 	uint32_t after_flags;
 	enum ctx_mode ctx;
-	const char *const *words;    /* context words (lower case), looked for before the span */
+	const char *const *words; /* context words (lower case), looked for before the span */
 	bool (*valid)(const uint8_t *s, size_t n);
 	bool (*valid_bare)(const uint8_t *s, size_t n, bool *bare);
-	span_fn span;                /* custom grammar; NULL: generic */
+	span_fn span; /* custom grammar; NULL: generic */
 	bool keep_last4;
 };
 
@@ -115,7 +115,7 @@ static const struct {
 
 /* ---- custom grammars ---- */
 
-#define CTX_WINDOW 48  /* bytes before a span searched for a context word */
+#define CTX_WINDOW 48 /* bytes before a span searched for a context word */
 
 static bool
 has_context(const char *const *words, const uint8_t *b, size_t s)
@@ -127,9 +127,9 @@ has_context(const char *const *words, const uint8_t *b, size_t s)
 		for (size_t i = lo; i + wl <= s; i++) {
 			size_t k = 0;
 			/* ASCII letters folded to lower case; '_' (0x5f) must stay itself */
-			while (k < wl && (b[i + k] >= 'A' && b[i + k] <= 'Z' ? b[i + k] | 0x20
-									    : b[i + k]) ==
-						 (uint8_t)(*w)[k])
+			while (k < wl &&
+			       (b[i + k] >= 'A' && b[i + k] <= 'Z' ? b[i + k] | 0x20 : b[i + k]) ==
+				       (uint8_t)(*w)[k])
 				k++;
 			if (k == wl)
 				return true;
@@ -150,7 +150,8 @@ span_email(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 	if (b[s] == '%' || b[s] == '.' || b[s] == '@')
 		return 0;
 	for (at = s; at < len && at - s <= 64 && b[at] != '@'; at++)
-		if (!(cclass(b[at]) & (C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS)) && b[at] != '%')
+		if (!(cclass(b[at]) & (C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS)) &&
+		    b[at] != '%')
 			return 0;
 	if (at >= len || b[at] != '@')
 		return 0;
@@ -215,149 +216,245 @@ static const char *const w_nhs[] = {"nhs", "health", NULL};
 #define NUM_AFTER  (C_ALNUM | C_UNDER)
 
 static const struct ent_desc builtin[HP_PII__BUILTIN_COUNT] = {
-	[HP_PII_CREDIT_CARD] = {
-		.name = "credit_card",
-		.pat = {"[1-6](?:[ \\-]?\\d){12,18}"},
-		.back = 37, .minlen = 13, .maxlen = 37,
-		.set = C_DIGIT | C_SPACE | C_DASH, .first = C_DIGIT,
-		.before = NUM_BEFORE, .after = NUM_AFTER,
-		.valid = hp_pii_card_valid, .keep_last4 = true,
-	},
-	[HP_PII_US_SSN] = {
-		.name = "us_ssn",
-		.pat = {"\\d{3}[ .\\-]?\\d{2}[ .\\-]?\\d{4}"},
-		.back = 11, .minlen = 9, .maxlen = 11,
-		.set = C_DIGIT | C_SPACE | C_DASH | C_DOT, .first = C_DIGIT,
-		.before = NUM_BEFORE | C_DOT, .after = NUM_AFTER, .after_flags = AF_DOT_DIGIT,
-		.ctx = CTX_IF_BARE, .words = w_ssn, .valid_bare = hp_pii_ssn_valid,
-	},
-	[HP_PII_EMAIL] = {
-		.name = "email",
-		.pat = {"@"},
-		.back = 66, .span = span_email,
-		/* what span_email refuses before a local part: skipped without a call */
-		.before = C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS,
-	},
-	[HP_PII_PHONE] = {
-		.name = "phone",
-		.pat = {"\\+[1-9](?:[ .\\-]?\\d){7,14}",
-			"\\(?\\d{3}\\)?[ .\\-]?\\d{3}[ .\\-]\\d{4}"},
-		.back = 30, .minlen = 9, .maxlen = 30,
-		.set = C_DIGIT | C_SPACE | C_DASH | C_DOT | C_PLUS | C_PAREN,
-		.first_chars = "+(0123456789",
-		.before = NUM_BEFORE | C_PLUS | C_PAREN | C_DOT | C_DASH, .after = NUM_AFTER,
-		.after_flags = AF_DOT_DIGIT, .valid = hp_pii_phone_valid,
-	},
-	[HP_PII_IBAN] = {
-		.name = "iban",
-		.pat = {"[A-Z]{2}\\d{2} ?[A-Z0-9]{4}"},
-		.back = 9, .minlen = 15, .maxlen = 42,
-		.set = C_DIGIT | C_UPPER | C_SPACE, .first = C_UPPER,
-		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
-		.valid = hp_pii_iban_valid,
-	},
-	[HP_PII_IPV4] = {
-		.name = "ipv4",
-		.pat = {"\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d"},
-		.back = 13, .minlen = 7, .maxlen = 15,
-		.set = C_DIGIT | C_DOT, .first = C_DIGIT,
-		.before = C_ALNUM | C_UNDER | C_DOT, .after = C_ALNUM | C_UNDER,
-		.after_flags = AF_DOT_DIGIT, .valid = hp_pii_ipv4_valid,
-	},
-	[HP_PII_IPV6] = {
-		.name = "ipv6",
-		.pat = {"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"},
-		.back = 10, .minlen = 3, .maxlen = 45,
-		.set = C_DIGIT | C_UPPER | C_LOWER | C_COLON | C_DOT,
-		.first_chars = ":0123456789abcdefABCDEF",
-		.before = C_ALNUM | C_UNDER | C_COLON | C_DOT, .after = C_ALNUM | C_UNDER | C_COLON,
-		.after_flags = AF_DOT_DIGIT, .valid = hp_pii_ipv6_valid,
-	},
-	[HP_PII_US_ITIN] = {
-		.name = "us_itin",
-		.pat = {"9\\d{2}[ .\\-]?[5-9]\\d[ .\\-]?\\d{4}"},
-		.back = 11, .minlen = 9, .maxlen = 11,
-		.set = C_DIGIT | C_SPACE | C_DASH | C_DOT, .first = C_DIGIT,
-		.before = NUM_BEFORE | C_DOT, .after = NUM_AFTER, .after_flags = AF_DOT_DIGIT,
-		.ctx = CTX_IF_BARE, .words = w_itin, .valid_bare = hp_pii_itin_valid,
-	},
-	[HP_PII_ABA_ROUTING] = {
-		.name = "aba_routing",
-		.pat = {"\\d{9}", "\\d{4}-\\d{4}-\\d"},
-		.back = 11, .minlen = 9, .maxlen = 11,
-		.set = C_DIGIT | C_DASH, .first = C_DIGIT,
-		.before = NUM_BEFORE | C_DOT | C_DASH, .after = NUM_AFTER,
-		.after_flags = AF_DOT_DIGIT,
-		.ctx = CTX_ALWAYS, .words = w_aba, .valid = hp_pii_aba_valid,
-	},
-	[HP_PII_UK_NHS] = {
-		.name = "uk_nhs",
-		.pat = {"\\d{3}[ \\-]?\\d{3}[ \\-]?\\d{4}"},
-		.back = 12, .minlen = 10, .maxlen = 12,
-		.set = C_DIGIT | C_SPACE | C_DASH, .first = C_DIGIT,
-		.before = NUM_BEFORE | C_DOT, .after = NUM_AFTER, .after_flags = AF_DOT_DIGIT,
-		.ctx = CTX_IF_BARE, .words = w_nhs, .valid_bare = hp_pii_nhs_valid,
-	},
-	[HP_PII_CRYPTO_WALLET] = {
-		.name = "crypto_wallet",
-		.pat = {"[13][1-9A-HJ-NP-Za-km-z]{25}", "bc1[02-9ac-hj-np-z]{8}"},
-		.back = 26, .minlen = 14, .maxlen = 90,
-		.set = C_ALNUM, .first_chars = "13b",
-		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
-		.valid = val_crypto,
-	},
-	[HP_PII_MAC_ADDRESS] = {
-		.name = "mac_address",
-		.pat = {"[0-9A-Fa-f]{2}[:\\-][0-9A-Fa-f]{2}[:\\-][0-9A-Fa-f]{2}[:\\-]",
-			"[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\."},
-		.back = 10, .minlen = 14, .maxlen = 17,
-		.set = C_DIGIT | C_UPPER | C_LOWER | C_COLON | C_DASH | C_DOT,
-		.first_chars = "0123456789abcdefABCDEF",
-		.before = C_ALNUM | C_UNDER | C_COLON | C_DASH | C_DOT,
-		.after = C_ALNUM | C_UNDER, .after_flags = AF_SEP_HEX | AF_DOT_DIGIT,
-		.valid = hp_pii_mac_valid,
-	},
-	[HP_PII_AWS_ACCESS_KEY] = {
-		.name = "aws_access_key",
-		.pat = {"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}"},
-		.back = 20, .minlen = 20, .maxlen = 20,
-		.set = C_DIGIT | C_UPPER, .first_chars = "A",
-		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
-	},
-	[HP_PII_GITHUB_TOKEN] = {
-		.name = "github_token",
-		.pat = {"gh[pousr]_[A-Za-z0-9]{36}", "github_pat_[A-Za-z0-9]{22}_"},
-		.back = 40, .minlen = 40, .maxlen = 255,
-		.set = C_ALNUM | C_UNDER, .first_chars = "g",
-		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
-	},
-	[HP_PII_STRIPE_KEY] = {
-		.name = "stripe_key",
-		.pat = {"[sr]k_(?:live|test)_[A-Za-z0-9]{16}"},
-		.back = 24, .minlen = 24, .maxlen = 255,
-		.set = C_ALNUM | C_UNDER, .first_chars = "rs",
-		.before = C_ALNUM | C_UNDER, .after = C_ALNUM | C_UNDER,
-	},
-	[HP_PII_SLACK_TOKEN] = {
-		.name = "slack_token",
-		.pat = {"xox[abposr]-[A-Za-z0-9\\-]{10}"},
-		.back = 15, .minlen = 15, .maxlen = 255,
-		.set = C_ALNUM | C_DASH, .first_chars = "x",
-		.before = C_ALNUM | C_UNDER | C_DASH, .after = C_ALNUM | C_UNDER | C_DASH,
-	},
-	[HP_PII_JWT] = {
-		.name = "jwt",
-		.pat = {"eyJ[A-Za-z0-9_\\-]{7}"},
-		.back = 10, .minlen = 18, .maxlen = 16384,
-		.set = C_ALNUM | C_UNDER | C_DASH | C_DOT, .first_chars = "e",
-		.before = C_ALNUM | C_UNDER | C_DASH | C_DOT, .after = C_ALNUM | C_UNDER | C_DASH,
-		.valid = hp_pii_jwt_valid,
-	},
-	[HP_PII_PEM_PRIVATE_KEY] = {
-		.name = "pem_private_key",
-		.pat = {"-----BEGIN "},
-		.back = 11, .span = span_pem,
-	},
+	[HP_PII_CREDIT_CARD] =
+		{
+			.name = "credit_card",
+			.pat = {"[1-6](?:[ \\-]?\\d){12,18}"},
+			.back = 37,
+			.minlen = 13,
+			.maxlen = 37,
+			.set = C_DIGIT | C_SPACE | C_DASH,
+			.first = C_DIGIT,
+			.before = NUM_BEFORE,
+			.after = NUM_AFTER,
+			.valid = hp_pii_card_valid,
+			.keep_last4 = true,
+		},
+	[HP_PII_US_SSN] =
+		{
+			.name = "us_ssn",
+			.pat = {"\\d{3}[ .\\-]?\\d{2}[ .\\-]?\\d{4}"},
+			.back = 11,
+			.minlen = 9,
+			.maxlen = 11,
+			.set = C_DIGIT | C_SPACE | C_DASH | C_DOT,
+			.first = C_DIGIT,
+			.before = NUM_BEFORE | C_DOT,
+			.after = NUM_AFTER,
+			.after_flags = AF_DOT_DIGIT,
+			.ctx = CTX_IF_BARE,
+			.words = w_ssn,
+			.valid_bare = hp_pii_ssn_valid,
+		},
+	[HP_PII_EMAIL] =
+		{
+			.name = "email",
+			.pat = {"@"},
+			.back = 66,
+			.span = span_email,
+			/* what span_email refuses before a local part: skipped without a call */
+			.before = C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS,
+		},
+	[HP_PII_PHONE] =
+		{
+			.name = "phone",
+			.pat = {"\\+[1-9](?:[ .\\-]?\\d){7,14}",
+				"\\(?\\d{3}\\)?[ .\\-]?\\d{3}[ .\\-]\\d{4}"},
+			.back = 30,
+			.minlen = 9,
+			.maxlen = 30,
+			.set = C_DIGIT | C_SPACE | C_DASH | C_DOT | C_PLUS | C_PAREN,
+			.first_chars = "+(0123456789",
+			.before = NUM_BEFORE | C_PLUS | C_PAREN | C_DOT | C_DASH,
+			.after = NUM_AFTER,
+			.after_flags = AF_DOT_DIGIT,
+			.valid = hp_pii_phone_valid,
+		},
+	[HP_PII_IBAN] =
+		{
+			.name = "iban",
+			.pat = {"[A-Z]{2}\\d{2} ?[A-Z0-9]{4}"},
+			.back = 9,
+			.minlen = 15,
+			.maxlen = 42,
+			.set = C_DIGIT | C_UPPER | C_SPACE,
+			.first = C_UPPER,
+			.before = C_ALNUM | C_UNDER,
+			.after = C_ALNUM | C_UNDER,
+			.valid = hp_pii_iban_valid,
+		},
+	[HP_PII_IPV4] =
+		{
+			.name = "ipv4",
+			.pat = {"\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d"},
+			.back = 13,
+			.minlen = 7,
+			.maxlen = 15,
+			.set = C_DIGIT | C_DOT,
+			.first = C_DIGIT,
+			.before = C_ALNUM | C_UNDER | C_DOT,
+			.after = C_ALNUM | C_UNDER,
+			.after_flags = AF_DOT_DIGIT,
+			.valid = hp_pii_ipv4_valid,
+		},
+	[HP_PII_IPV6] =
+		{
+			.name = "ipv6",
+			.pat = {"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"},
+			.back = 10,
+			.minlen = 3,
+			.maxlen = 45,
+			.set = C_DIGIT | C_UPPER | C_LOWER | C_COLON | C_DOT,
+			.first_chars = ":0123456789abcdefABCDEF",
+			.before = C_ALNUM | C_UNDER | C_COLON | C_DOT,
+			.after = C_ALNUM | C_UNDER | C_COLON,
+			.after_flags = AF_DOT_DIGIT,
+			.valid = hp_pii_ipv6_valid,
+		},
+	[HP_PII_US_ITIN] =
+		{
+			.name = "us_itin",
+			.pat = {"9\\d{2}[ .\\-]?[5-9]\\d[ .\\-]?\\d{4}"},
+			.back = 11,
+			.minlen = 9,
+			.maxlen = 11,
+			.set = C_DIGIT | C_SPACE | C_DASH | C_DOT,
+			.first = C_DIGIT,
+			.before = NUM_BEFORE | C_DOT,
+			.after = NUM_AFTER,
+			.after_flags = AF_DOT_DIGIT,
+			.ctx = CTX_IF_BARE,
+			.words = w_itin,
+			.valid_bare = hp_pii_itin_valid,
+		},
+	[HP_PII_ABA_ROUTING] =
+		{
+			.name = "aba_routing",
+			.pat = {"\\d{9}", "\\d{4}-\\d{4}-\\d"},
+			.back = 11,
+			.minlen = 9,
+			.maxlen = 11,
+			.set = C_DIGIT | C_DASH,
+			.first = C_DIGIT,
+			.before = NUM_BEFORE | C_DOT | C_DASH,
+			.after = NUM_AFTER,
+			.after_flags = AF_DOT_DIGIT,
+			.ctx = CTX_ALWAYS,
+			.words = w_aba,
+			.valid = hp_pii_aba_valid,
+		},
+	[HP_PII_UK_NHS] =
+		{
+			.name = "uk_nhs",
+			.pat = {"\\d{3}[ \\-]?\\d{3}[ \\-]?\\d{4}"},
+			.back = 12,
+			.minlen = 10,
+			.maxlen = 12,
+			.set = C_DIGIT | C_SPACE | C_DASH,
+			.first = C_DIGIT,
+			.before = NUM_BEFORE | C_DOT,
+			.after = NUM_AFTER,
+			.after_flags = AF_DOT_DIGIT,
+			.ctx = CTX_IF_BARE,
+			.words = w_nhs,
+			.valid_bare = hp_pii_nhs_valid,
+		},
+	[HP_PII_CRYPTO_WALLET] =
+		{
+			.name = "crypto_wallet",
+			.pat = {"[13][1-9A-HJ-NP-Za-km-z]{25}", "bc1[02-9ac-hj-np-z]{8}"},
+			.back = 26,
+			.minlen = 14,
+			.maxlen = 90,
+			.set = C_ALNUM,
+			.first_chars = "13b",
+			.before = C_ALNUM | C_UNDER,
+			.after = C_ALNUM | C_UNDER,
+			.valid = val_crypto,
+		},
+	[HP_PII_MAC_ADDRESS] =
+		{
+			.name = "mac_address",
+			.pat = {"[0-9A-Fa-f]{2}[:\\-][0-9A-Fa-f]{2}[:\\-][0-9A-Fa-f]{2}[:\\-]",
+				"[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\."},
+			.back = 10,
+			.minlen = 14,
+			.maxlen = 17,
+			.set = C_DIGIT | C_UPPER | C_LOWER | C_COLON | C_DASH | C_DOT,
+			.first_chars = "0123456789abcdefABCDEF",
+			.before = C_ALNUM | C_UNDER | C_COLON | C_DASH | C_DOT,
+			.after = C_ALNUM | C_UNDER,
+			.after_flags = AF_SEP_HEX | AF_DOT_DIGIT,
+			.valid = hp_pii_mac_valid,
+		},
+	[HP_PII_AWS_ACCESS_KEY] =
+		{
+			.name = "aws_access_key",
+			.pat = {"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}"},
+			.back = 20,
+			.minlen = 20,
+			.maxlen = 20,
+			.set = C_DIGIT | C_UPPER,
+			.first_chars = "A",
+			.before = C_ALNUM | C_UNDER,
+			.after = C_ALNUM | C_UNDER,
+		},
+	[HP_PII_GITHUB_TOKEN] =
+		{
+			.name = "github_token",
+			.pat = {"gh[pousr]_[A-Za-z0-9]{36}", "github_pat_[A-Za-z0-9]{22}_"},
+			.back = 40,
+			.minlen = 40,
+			.maxlen = 255,
+			.set = C_ALNUM | C_UNDER,
+			.first_chars = "g",
+			.before = C_ALNUM | C_UNDER,
+			.after = C_ALNUM | C_UNDER,
+		},
+	[HP_PII_STRIPE_KEY] =
+		{
+			.name = "stripe_key",
+			.pat = {"[sr]k_(?:live|test)_[A-Za-z0-9]{16}"},
+			.back = 24,
+			.minlen = 24,
+			.maxlen = 255,
+			.set = C_ALNUM | C_UNDER,
+			.first_chars = "rs",
+			.before = C_ALNUM | C_UNDER,
+			.after = C_ALNUM | C_UNDER,
+		},
+	[HP_PII_SLACK_TOKEN] =
+		{
+			.name = "slack_token",
+			.pat = {"xox[abposr]-[A-Za-z0-9\\-]{10}"},
+			.back = 15,
+			.minlen = 15,
+			.maxlen = 255,
+			.set = C_ALNUM | C_DASH,
+			.first_chars = "x",
+			.before = C_ALNUM | C_UNDER | C_DASH,
+			.after = C_ALNUM | C_UNDER | C_DASH,
+		},
+	[HP_PII_JWT] =
+		{
+			.name = "jwt",
+			.pat = {"eyJ[A-Za-z0-9_\\-]{7}"},
+			.back = 10,
+			.minlen = 18,
+			.maxlen = 16384,
+			.set = C_ALNUM | C_UNDER | C_DASH | C_DOT,
+			.first_chars = "e",
+			.before = C_ALNUM | C_UNDER | C_DASH | C_DOT,
+			.after = C_ALNUM | C_UNDER | C_DASH,
+			.valid = hp_pii_jwt_valid,
+		},
+	[HP_PII_PEM_PRIVATE_KEY] =
+		{
+			.name = "pem_private_key",
+			.pat = {"-----BEGIN "},
+			.back = 11,
+			.span = span_pem,
+		},
 };
 
 /* Shapes the prefilters cannot check exactly (token prefixes and lengths). */
@@ -486,15 +583,15 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 	(ENT(HP_PII_CREDIT_CARD) | ENT(HP_PII_US_SSN) | ENT(HP_PII_PHONE) | ENT(HP_PII_US_ITIN) |  \
 	 ENT(HP_PII_ABA_ROUTING) | ENT(HP_PII_UK_NHS))
 #define TOKEN_ENTS                                                                                 \
-	(NUM_ENTS | ENT(HP_PII_IBAN) | ENT(HP_PII_CRYPTO_WALLET) | ENT(HP_PII_IPV4) |             \
+	(NUM_ENTS | ENT(HP_PII_IBAN) | ENT(HP_PII_CRYPTO_WALLET) | ENT(HP_PII_IPV4) |              \
 	 ENT(HP_PII_MAC_ADDRESS))
 
 struct hp_pii_db {
-	hs_database_t *hs;           /* NULL when nothing is enabled */
-	unsigned int n_entities;     /* HP_PII__BUILTIN_COUNT + n_user */
+	hs_database_t *hs;       /* NULL when nothing is enabled */
+	unsigned int n_entities; /* HP_PII__BUILTIN_COUNT + n_user */
 	uint64_t enabled;
 	uint16_t pat_ent[MAX_PATTERNS];
-	uint64_t token_ents;         /* built-ins found by the digit-run pass, not Hyperscan */
+	uint64_t token_ents; /* built-ins found by the digit-run pass, not Hyperscan */
 	unsigned int n_pat;
 	const char *pat_expr[MAX_PATTERNS]; /* built-in: static; user: the caller's string */
 	unsigned int pat_flags[MAX_PATTERNS];
@@ -535,8 +632,7 @@ name_ok(const char *n)
 }
 
 int
-hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *err,
-		 size_t errlen)
+hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *err, size_t errlen)
 {
 	const char *exprs[MAX_PATTERNS];
 	unsigned int flags[MAX_PATTERNS], ids[MAX_PATTERNS], np = 0;
@@ -591,7 +687,8 @@ hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *
 		}
 		for (unsigned int v = 0; v < u; v++)
 			if (strcmp(db->user_name[v], ue->name) == 0) {
-				seterr(err, errlen, "pii entity '%s': %s", ue->name, "defined twice");
+				seterr(err, errlen, "pii entity '%s': %s", ue->name,
+				       "defined twice");
 				rc = -EINVAL;
 				goto out;
 			}
@@ -622,9 +719,9 @@ hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *
 		const char *who = "?";
 		if (cerr != NULL && cerr->expression >= 0 && (unsigned int)cerr->expression < np) {
 			unsigned int ent = db->pat_ent[cerr->expression];
-			who = ent < HP_PII__BUILTIN_COUNT ?
-				      builtin[ent].name :
-				      db->user_name[ent - HP_PII__BUILTIN_COUNT];
+			who = ent < HP_PII__BUILTIN_COUNT
+				      ? builtin[ent].name
+				      : db->user_name[ent - HP_PII__BUILTIN_COUNT];
 		}
 		seterr(err, errlen, "pii entity '%s': pattern refused by Hyperscan: %s", who,
 		       cerr != NULL ? cerr->message : "unknown error");
@@ -698,8 +795,8 @@ hp_pii_scratch_free(struct hp_pii_scratch *s)
 /* ---- scan ---- */
 
 struct ent_state {
-	size_t tried;     /* starts below this were tried */
-	size_t last_end;  /* end of the last accepted span */
+	size_t tried;    /* starts below this were tried */
+	size_t last_end; /* end of the last accepted span */
 	size_t last_start;
 	int32_t last_idx; /* index in span[] of the last accepted span, -1 if not kept */
 };
@@ -785,13 +882,13 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 
 /* ---- digit-run pass ---- */
 
-#define C_NUMTOK (C_DIGIT | C_SPACE | C_DASH | C_DOT | C_PAREN | C_PLUS)
+#define C_NUMTOK       (C_DIGIT | C_SPACE | C_DASH | C_DOT | C_PAREN | C_PLUS)
 #define NUM_TOK_STARTS 32
 
 /* fewest digits in a span of each numeric entity */
 static const uint8_t num_min_digits[HP_PII__BUILTIN_COUNT] = {
-	[HP_PII_CREDIT_CARD] = 13, [HP_PII_US_SSN] = 9, [HP_PII_PHONE] = 8,
-	[HP_PII_US_ITIN] = 9, [HP_PII_ABA_ROUTING] = 9, [HP_PII_UK_NHS] = 10,
+	[HP_PII_CREDIT_CARD] = 13, [HP_PII_US_SSN] = 9,      [HP_PII_PHONE] = 8,
+	[HP_PII_US_ITIN] = 9,      [HP_PII_ABA_ROUTING] = 9, [HP_PII_UK_NHS] = 10,
 };
 
 /* Entity ent tried at start s, once, left to right: the span, or 0. */
@@ -925,9 +1022,9 @@ token_pass(struct scan_ctx *c, uint64_t ents)
 		for (; starts != 0; starts &= starts - 1)
 			tok_end = digit_run(c, ents, i + (size_t)__builtin_ctz(starts), tok_end);
 		if (mac) {
-			__m128i s = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, colon),
-							      _mm_cmpeq_epi8(v, dash)),
-						 _mm_cmpeq_epi8(v, dot));
+			__m128i s = _mm_or_si128(
+				_mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, dash)),
+				_mm_cmpeq_epi8(v, dot));
 
 			/* a separator with a hex digit on each side */
 			for (uint32_t sm = (uint32_t)_mm_movemask_epi8(s); sm != 0; sm &= sm - 1)
@@ -967,9 +1064,8 @@ hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const ui
 	c.len = len;
 	c.res = res;
 	memset(c.st, 0, sizeof(c.st[0]) * db->n_entities);
-	if (db->hs != NULL &&
-	    hs_scan(db->hs, (const char *)buf, (unsigned int)len, 0, scratch->hs, on_match, &c) !=
-		    HS_SUCCESS)
+	if (db->hs != NULL && hs_scan(db->hs, (const char *)buf, (unsigned int)len, 0, scratch->hs,
+				      on_match, &c) != HS_SUCCESS)
 		return -EIO;
 	if (db->token_ents != 0)
 		token_pass(&c, db->token_ents);

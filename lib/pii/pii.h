@@ -27,32 +27,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HP_PII_MAX_USER     32   /* user-defined entities in one database */
-#define HP_PII_NAME_MAX     32   /* entity names, including the NUL */
-#define HP_PII_MAX_SPANS    128  /* spans kept per scan; more are counted, not kept */
-#define HP_PII_MAX_ENTITIES 64   /* built-in + user; count[] is indexed by entity id */
+#define HP_PII_MAX_USER     32  /* user-defined entities in one database */
+#define HP_PII_NAME_MAX     32  /* entity names, including the NUL */
+#define HP_PII_MAX_SPANS    128 /* spans kept per scan; more are counted, not kept */
+#define HP_PII_MAX_ENTITIES 64  /* built-in + user; count[] is indexed by entity id */
 
 /* Built-in entities; the id is the index in count[] and the bit in hp_pii_config.enabled.
  * Stable snake_case names (hp_pii_entity_name) are used in events and config. */
 enum hp_pii_entity {
-	HP_PII_CREDIT_CARD = 0,  /* "credit_card": Luhn, 13-19 digits, ' ' or '-' separators */
-	HP_PII_US_SSN,           /* "us_ssn": Presidio's invalid ranges; bare 9 digits need context */
-	HP_PII_EMAIL,            /* "email" */
-	HP_PII_PHONE,            /* "phone": +E.164 and separated North American forms */
-	HP_PII_IBAN,             /* "iban": mod-97 and the country's length */
-	HP_PII_IPV4,             /* "ipv4" */
-	HP_PII_IPV6,             /* "ipv6" */
-	HP_PII_US_ITIN,          /* "us_itin": 9xx, groups 50-65/70-88/90-92/94-99 */
-	HP_PII_ABA_ROUTING,      /* "aba_routing": checksum, prefix ranges, context word required */
-	HP_PII_UK_NHS,           /* "uk_nhs": mod 11; bare 10 digits need context */
-	HP_PII_CRYPTO_WALLET,    /* "crypto_wallet": bitcoin Base58Check (P2PKH/P2SH), Bech32/m */
-	HP_PII_MAC_ADDRESS,      /* "mac_address" */
-	HP_PII_AWS_ACCESS_KEY,   /* "aws_access_key": AKIA/ASIA/ABIA/ACCA + 16 */
-	HP_PII_GITHUB_TOKEN,     /* "github_token": gh[pousr]_ and github_pat_ */
-	HP_PII_STRIPE_KEY,       /* "stripe_key": sk_/rk_ live/test (pk_ is public by design) */
-	HP_PII_SLACK_TOKEN,      /* "slack_token": xox[abposr]- */
-	HP_PII_JWT,              /* "jwt": three base64url parts, header and payload JSON objects */
-	HP_PII_PEM_PRIVATE_KEY,  /* "pem_private_key": BEGIN ... PRIVATE KEY block to its END line */
+	HP_PII_CREDIT_CARD = 0, /* "credit_card": Luhn, 13-19 digits, ' ' or '-' separators */
+	HP_PII_US_SSN,         /* "us_ssn": Presidio's invalid ranges; bare 9 digits need context */
+	HP_PII_EMAIL,          /* "email" */
+	HP_PII_PHONE,          /* "phone": +E.164 and separated North American forms */
+	HP_PII_IBAN,           /* "iban": mod-97 and the country's length */
+	HP_PII_IPV4,           /* "ipv4" */
+	HP_PII_IPV6,           /* "ipv6" */
+	HP_PII_US_ITIN,        /* "us_itin": 9xx, groups 50-65/70-88/90-92/94-99 */
+	HP_PII_ABA_ROUTING,    /* "aba_routing": checksum, prefix ranges, context word required */
+	HP_PII_UK_NHS,         /* "uk_nhs": mod 11; bare 10 digits need context */
+	HP_PII_CRYPTO_WALLET,  /* "crypto_wallet": bitcoin Base58Check (P2PKH/P2SH), Bech32/m */
+	HP_PII_MAC_ADDRESS,    /* "mac_address" */
+	HP_PII_AWS_ACCESS_KEY, /* "aws_access_key": AKIA/ASIA/ABIA/ACCA + 16 */
+	HP_PII_GITHUB_TOKEN,   /* "github_token": gh[pousr]_ and github_pat_ */
+	HP_PII_STRIPE_KEY,     /* "stripe_key": sk_/rk_ live/test (pk_ is public by design) */
+	HP_PII_SLACK_TOKEN,    /* "slack_token": xox[abposr]- */
+	HP_PII_JWT,            /* "jwt": three base64url parts, header and payload JSON objects */
+	HP_PII_PEM_PRIVATE_KEY, /* "pem_private_key": BEGIN ... PRIVATE KEY block to its END line */
 	HP_PII__BUILTIN_COUNT
 };
 
@@ -60,32 +60,32 @@ enum hp_pii_entity {
 
 /* Optional validator of a user-defined entity, run on each candidate span. */
 enum hp_pii_validator {
-	HP_PII_VAL_NONE = 0,     /* "none" */
-	HP_PII_VAL_LUHN,         /* "luhn": digits with ' '/'-' separators, Luhn sum */
-	HP_PII_VAL_IBAN,         /* "iban" */
-	HP_PII_VAL_ABA,          /* "aba" */
-	HP_PII_VAL_NHS,          /* "nhs" */
+	HP_PII_VAL_NONE = 0, /* "none" */
+	HP_PII_VAL_LUHN,     /* "luhn": digits with ' '/'-' separators, Luhn sum */
+	HP_PII_VAL_IBAN,     /* "iban" */
+	HP_PII_VAL_ABA,      /* "aba" */
+	HP_PII_VAL_NHS,      /* "nhs" */
 	HP_PII_VAL__COUNT
 };
 
 struct hp_pii_user_entity {
-	const char *name;        /* [a-z0-9_]{1,31}, not a built-in name, unique */
-	const char *pattern;     /* Hyperscan syntax; compiled with HS_FLAG_SOM_LEFTMOST */
+	const char *name;    /* [a-z0-9_]{1,31}, not a built-in name, unique */
+	const char *pattern; /* Hyperscan syntax; compiled with HS_FLAG_SOM_LEFTMOST */
 	enum hp_pii_validator validator;
 };
 
 struct hp_pii_config {
-	uint64_t enabled;        /* bit i enables built-in entity i; HP_PII_ALL_BUILTIN for all */
+	uint64_t enabled; /* bit i enables built-in entity i; HP_PII_ALL_BUILTIN for all */
 	const struct hp_pii_user_entity *user;
-	unsigned int n_user;     /* <= HP_PII_MAX_USER; ids HP_PII__BUILTIN_COUNT + i */
-	uint32_t user_skip;      /* bit i: user entity i is not looked for (its id stays i) */
+	unsigned int n_user; /* <= HP_PII_MAX_USER; ids HP_PII__BUILTIN_COUNT + i */
+	uint32_t user_skip;  /* bit i: user entity i is not looked for (its id stays i) */
 	/* every built-in through Hyperscan prefilters, none through the digit-run pass (same
 	 * spans, slower on digit-heavy text: for benchmarks and differential tests) */
 	bool hyperscan_only;
 };
 
 struct hp_pii_span {
-	uint32_t start;          /* [start, end) byte offsets in the scanned buffer */
+	uint32_t start; /* [start, end) byte offsets in the scanned buffer */
 	uint32_t end;
 	uint16_t entity;
 };
@@ -98,8 +98,8 @@ struct hp_pii_result {
 	struct hp_pii_span span[HP_PII_MAX_SPANS];
 };
 
-struct hp_pii_db;       /* immutable after create; shared by workers */
-struct hp_pii_scratch;  /* per worker */
+struct hp_pii_db;      /* immutable after create; shared by workers */
+struct hp_pii_scratch; /* per worker */
 
 /* 0, or -EINVAL (bad config, message in err), -ENOMEM, -EIO (Hyperscan refused). */
 int hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *err,
@@ -131,10 +131,10 @@ size_t hp_pii_mask_sel(uint8_t *buf, size_t len, const struct hp_pii_result *res
  * into the caller's configuration. */
 struct hp_pii_pattern {
 	const char *expr;
-	unsigned int flags;      /* HS_FLAG_* */
+	unsigned int flags; /* HS_FLAG_* */
 	uint16_t entity;
-	bool hyperscan;          /* compiled into db; false: an entity of the digit-run pass,
-				  * listed with the prefilter that defines what it finds */
+	bool hyperscan; /* compiled into db; false: an entity of the digit-run pass,
+			 * listed with the prefilter that defines what it finds */
 };
 unsigned int hp_pii_db_patterns(const struct hp_pii_db *db, struct hp_pii_pattern *out,
 				unsigned int max);

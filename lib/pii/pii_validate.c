@@ -539,8 +539,7 @@ hp_pii_sha256(const uint8_t *m, size_t n, uint8_t out[32])
 static int
 b58_val(uint8_t c)
 {
-	static const char alpha[] =
-		"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	static const char alpha[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 	const char *p = c ? strchr(alpha, c) : NULL;
 
 	return p ? (int)(p - alpha) : -1;
@@ -587,8 +586,7 @@ hp_pii_base58check_valid(const uint8_t *s, size_t n)
 static uint32_t
 bech32_polymod_step(uint32_t chk, uint8_t v)
 {
-	static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd,
-					0x2a1462b3};
+	static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
 	uint8_t top = (uint8_t)(chk >> 25);
 
 	chk = (chk & 0x1ffffff) << 5 ^ v;

@@ -23,41 +23,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HP_VERIFY_MAX_SECRETS 8
-#define HP_VERIFY_MAX_SIGS    8   /* signatures looked at in one header; more: malformed */
-#define HP_VERIFY_NAME_MAX    64  /* header names and prefixes of the generic provider */
+#define HP_VERIFY_MAX_SECRETS  8
+#define HP_VERIFY_MAX_SIGS     8  /* signatures looked at in one header; more: malformed */
+#define HP_VERIFY_NAME_MAX     64 /* header names and prefixes of the generic provider */
 #define HP_VERIFY_TEMPLATE_MAX 128
 
 enum hp_provider {
-	HP_PROV_NONE = 0,        /* no verification: every routed request is valid */
-	HP_PROV_STRIPE,          /* "stripe" */
-	HP_PROV_GITHUB,          /* "github" */
-	HP_PROV_SLACK,           /* "slack" */
-	HP_PROV_STANDARD,        /* "standard-webhooks" (svix-* headers accepted as aliases) */
-	HP_PROV_SVIX,            /* "svix": same scheme, svix-* first */
-	HP_PROV_SHOPIFY,         /* "shopify" */
-	HP_PROV_TWILIO,          /* "twilio" */
-	HP_PROV_ZOOM,            /* "zoom" */
-	HP_PROV_TWITCH,          /* "twitch" */
-	HP_PROV_PADDLE,          /* "paddle" */
-	HP_PROV_GITLAB,          /* "gitlab" (token header) */
-	HP_PROV_HMAC,            /* "hmac": generic, described by struct hp_verify_generic */
+	HP_PROV_NONE = 0, /* no verification: every routed request is valid */
+	HP_PROV_STRIPE,   /* "stripe" */
+	HP_PROV_GITHUB,   /* "github" */
+	HP_PROV_SLACK,    /* "slack" */
+	HP_PROV_STANDARD, /* "standard-webhooks" (svix-* headers accepted as aliases) */
+	HP_PROV_SVIX,     /* "svix": same scheme, svix-* first */
+	HP_PROV_SHOPIFY,  /* "shopify" */
+	HP_PROV_TWILIO,   /* "twilio" */
+	HP_PROV_ZOOM,     /* "zoom" */
+	HP_PROV_TWITCH,   /* "twitch" */
+	HP_PROV_PADDLE,   /* "paddle" */
+	HP_PROV_GITLAB,   /* "gitlab" (token header) */
+	HP_PROV_HMAC,     /* "hmac": generic, described by struct hp_verify_generic */
 	HP_PROV__COUNT
 };
 
 /* Stable snake_case names; they are also event reason codes (DESIGN §6). */
 enum hp_verify_result {
-	HP_VR_OK = 0,               /* "ok" */
-	HP_VR_MISSING_SIGNATURE,    /* "missing_signature": no signature header (or empty) */
-	HP_VR_MALFORMED_SIGNATURE,  /* "malformed_signature": header present, unparseable (bad hex,
-				     * bad base64, wrong length, no v1 entry, too many entries) */
-	HP_VR_BAD_SIGNATURE,        /* "bad_signature": well-formed, no secret matches */
-	HP_VR_MISSING_TIMESTAMP,    /* "missing_timestamp": the scheme signs one, none sent */
-	HP_VR_MALFORMED_TIMESTAMP,  /* "malformed_timestamp" */
-	HP_VR_STALE_TIMESTAMP,      /* "stale_timestamp": older than now - tolerance */
-	HP_VR_FUTURE_TIMESTAMP,     /* "future_timestamp": newer than now + tolerance */
-	HP_VR_MISSING_ID,           /* "missing_id": the scheme signs an id header, none sent */
-	HP_VR_UNSUPPORTED,          /* "unsupported_signature": e.g. only sha1 sent, sha1 off */
+	HP_VR_OK = 0,              /* "ok" */
+	HP_VR_MISSING_SIGNATURE,   /* "missing_signature": no signature header (or empty) */
+	HP_VR_MALFORMED_SIGNATURE, /* "malformed_signature": header present, unparseable (bad hex,
+				    * bad base64, wrong length, no v1 entry, too many entries) */
+	HP_VR_BAD_SIGNATURE,       /* "bad_signature": well-formed, no secret matches */
+	HP_VR_MISSING_TIMESTAMP,   /* "missing_timestamp": the scheme signs one, none sent */
+	HP_VR_MALFORMED_TIMESTAMP, /* "malformed_timestamp" */
+	HP_VR_STALE_TIMESTAMP,     /* "stale_timestamp": older than now - tolerance */
+	HP_VR_FUTURE_TIMESTAMP,    /* "future_timestamp": newer than now + tolerance */
+	HP_VR_MISSING_ID,          /* "missing_id": the scheme signs an id header, none sent */
+	HP_VR_UNSUPPORTED,         /* "unsupported_signature": e.g. only sha1 sent, sha1 off */
 	HP_VR__COUNT
 };
 
@@ -66,8 +66,8 @@ enum hp_verify_enc { HP_VENC_HEX = 0, HP_VENC_BASE64 };
 
 /* The generic "hmac" provider: everything a user needs to add a provider without code. */
 struct hp_verify_generic {
-	char header[HP_VERIFY_NAME_MAX];           /* signature header, e.g. "X-Signature" */
-	char prefix[HP_VERIFY_NAME_MAX];           /* stripped from its value, e.g. "sha256=" */
+	char header[HP_VERIFY_NAME_MAX]; /* signature header, e.g. "X-Signature" */
+	char prefix[HP_VERIFY_NAME_MAX]; /* stripped from its value, e.g. "sha256=" */
 	enum hp_verify_alg alg;
 	enum hp_verify_enc enc;
 	/* signed content: literal bytes and the placeholders {body} {timestamp} {id} {method}
@@ -82,10 +82,10 @@ struct hp_verify_spec {
 	enum hp_provider provider;
 	const char *secrets[HP_VERIFY_MAX_SECRETS]; /* as written in the config / secrets file */
 	unsigned int n_secrets;
-	uint32_t tolerance_s;   /* 0: no timestamp window check */
-	bool allow_sha1;        /* github: accept X-Hub-Signature (sha1) when no sha256 header */
-	const char *url_base;   /* twilio: "https://hooks.example.com" the sender signed; NULL:
-				 * "http://" + Host */
+	uint32_t tolerance_s; /* 0: no timestamp window check */
+	bool allow_sha1;      /* github: accept X-Hub-Signature (sha1) when no sha256 header */
+	const char *url_base; /* twilio: "https://hooks.example.com" the sender signed; NULL:
+			       * "http://" + Host */
 	struct hp_verify_generic generic; /* provider == HP_PROV_HMAC */
 };
 
@@ -109,7 +109,7 @@ struct hp_verify_req {
 	size_t n_headers;
 	const uint8_t *body;
 	size_t body_len;
-	int64_t now;            /* unix seconds */
+	int64_t now; /* unix seconds */
 };
 
 struct hp_verify_out {
@@ -120,8 +120,8 @@ struct hp_verify_out {
 				     * into the request), else empty */
 };
 
-struct hp_verifier;     /* immutable after create; shared by workers */
-struct hp_verify_ctx;   /* per worker and verifier */
+struct hp_verifier;   /* immutable after create; shared by workers */
+struct hp_verify_ctx; /* per worker and verifier */
 
 int hp_verifier_create(const struct hp_verify_spec *spec, struct hp_verifier **out, char *err,
 		       size_t errlen);
@@ -158,7 +158,6 @@ const char *hp_verify_result_name(enum hp_verify_result r);
  * escapes left as sent) or false if the body is not an object or has no such member. Bounded,
  * never recursive beyond HP_VERIFY_JSON_DEPTH levels of nesting while skipping values. */
 #define HP_VERIFY_JSON_DEPTH 32
-bool hp_json_top_member(const uint8_t *body, size_t len, const char *field,
-			struct hp_vspan *value);
+bool hp_json_top_member(const uint8_t *body, size_t len, const char *field, struct hp_vspan *value);
 
 #endif /* HP_VERIFY_H */

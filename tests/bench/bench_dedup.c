@@ -36,16 +36,17 @@
 
 #include "dedup.h"
 
-#define PREFILL   65536u
-#define MAX_WORK  2
-#define NOW_MS    1000u
-#define TTL_MS    100000000u
+#define PREFILL  65536u
+#define MAX_WORK 2
+#define NOW_MS   1000u
+#define TTL_MS   100000000u
 
 enum impl { IMPL_HP, IMPL_REF };
 enum mix { MIX_FIRST, MIX_DUP };
 
 static const char *const impl_names[] = {
-	[IMPL_HP] = "hp_dedup shared (LF+MW)", [IMPL_REF] = "rte_hash private (no flags)",
+	[IMPL_HP] = "hp_dedup shared (LF+MW)",
+	[IMPL_REF] = "rte_hash private (no flags)",
 };
 static const char *const mix_names[] = {[MIX_FIRST] = "first-heavy", [MIX_DUP] = "dup-heavy"};
 
@@ -56,7 +57,7 @@ struct ref_table {
 
 struct worker {
 	unsigned int lcore;
-	uint8_t (*keys)[HP_DEDUP_KEY_LEN];   /* the operation stream */
+	uint8_t (*keys)[HP_DEDUP_KEY_LEN]; /* the operation stream */
 	struct ref_table ref;
 	uint64_t cycles;
 	uint64_t first, dup, other;
@@ -145,9 +146,9 @@ worker_main(void *arg)
 		rte_pause();
 	t0 = rte_rdtsc();
 	for (uint32_t i = 0; i < B.n_ops; i++) {
-		enum hp_dedup_result r = B.impl == IMPL_HP ?
-			hp_dedup_check_insert(B.d, w->keys[i], NOW_MS, TTL_MS) :
-			ref_check_insert(&w->ref, w->keys[i], NOW_MS, TTL_MS);
+		enum hp_dedup_result r =
+			B.impl == IMPL_HP ? hp_dedup_check_insert(B.d, w->keys[i], NOW_MS, TTL_MS)
+					  : ref_check_insert(&w->ref, w->keys[i], NOW_MS, TTL_MS);
 
 		first += r == HP_DEDUP_FIRST;
 		dup += r == HP_DEDUP_DUPLICATE;
@@ -169,7 +170,9 @@ setup_tables(enum mix mix)
 
 	if (B.impl == IMPL_HP) {
 		struct hp_dedup_config cfg = {
-			.name = "bench", .entries = entries, .socket = (int)rte_socket_id(),
+			.name = "bench",
+			.entries = entries,
+			.socket = (int)rte_socket_id(),
 			.high_watermark_pct = 100,
 		};
 
@@ -187,8 +190,10 @@ setup_tables(enum mix mix)
 		struct ref_table *t = &B.w[w].ref;
 		char name[RTE_HASH_NAMESIZE];
 		struct rte_hash_parameters p = {
-			.name = name, .entries = B.n_ops + PREFILL + 1024,
-			.key_len = HP_DEDUP_KEY_LEN, .hash_func = key_hash,
+			.name = name,
+			.entries = B.n_ops + PREFILL + 1024,
+			.key_len = HP_DEDUP_KEY_LEN,
+			.hash_func = key_hash,
 			.socket_id = (int)rte_socket_id(),
 			.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 		};
@@ -221,8 +226,8 @@ free_tables(void)
 }
 
 struct result {
-	double mops;      /* all workers together */
-	double cycles;    /* per operation, mean over workers */
+	double mops;   /* all workers together */
+	double cycles; /* per operation, mean over workers */
 	uint64_t first, dup, other;
 };
 
@@ -255,8 +260,8 @@ run_once(enum impl impl, enum mix mix, unsigned int n_workers, struct result *re
 		res->dup += B.w[w].dup;
 		res->other += B.w[w].other;
 	}
-	res->mops = (double)B.n_ops * n_workers / ((double)max_cyc / (double)rte_get_tsc_hz()) /
-		    1e6;
+	res->mops =
+		(double)B.n_ops * n_workers / ((double)max_cyc / (double)rte_get_tsc_hz()) / 1e6;
 	res->cycles = (double)sum_cyc / ((double)B.n_ops * n_workers);
 	free_tables();
 	return 0;
@@ -275,8 +280,9 @@ eal_init(int argc, char **argv)
 {
 	static char prefix[64], lcores[128];
 	const char *defs[] = {
-		"bench_dedup", "--no-huge", "-m", "1024", "--no-pci", "--no-telemetry",
-		"--log-level", "lib.eal:error", "--file-prefix", prefix, "--lcores", lcores,
+		"bench_dedup",   "--no-huge",      "-m",          "1024",
+		"--no-pci",      "--no-telemetry", "--log-level", "lib.eal:error",
+		"--file-prefix", prefix,           "--lcores",    lcores,
 	};
 	static char *dargv[RTE_DIM(defs)];
 	int cpus[2], n = 0;
@@ -295,8 +301,7 @@ eal_init(int argc, char **argv)
 	if (n == 1)
 		cpus[1] = cpus[0];
 	snprintf(prefix, sizeof(prefix), "bench-dedup-%d", (int)getpid());
-	snprintf(lcores, sizeof(lcores), "0@(%d,%d),1@%d,2@%d", cpus[0], cpus[1], cpus[0],
-		 cpus[1]);
+	snprintf(lcores, sizeof(lcores), "0@(%d,%d),1@%d,2@%d", cpus[0], cpus[1], cpus[0], cpus[1]);
 	for (size_t i = 0; i < RTE_DIM(defs); i++)
 		if ((dargv[i] = strdup(defs[i])) == NULL)
 			return -1;
@@ -330,8 +335,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	RTE_LCORE_FOREACH_WORKER(l)
-		if (n_lc < MAX_WORK)
-			B.w[n_lc++].lcore = l;
+	if (n_lc < MAX_WORK)
+		B.w[n_lc++].lcore = l;
 	if (n_lc < MAX_WORK) {
 		fprintf(stderr, "bench_dedup: needs 2 worker lcores\n");
 		return 1;
@@ -349,8 +354,8 @@ main(int argc, char **argv)
 	}
 
 	printf("bench_dedup: %" PRIu32 " ops per worker, %u runs (medians), TSC %.2f GHz, "
-	       "workers on lcores %u (cpu %u) and %u (cpu %u)\n", B.n_ops, runs,
-	       (double)rte_get_tsc_hz() / 1e9, B.w[0].lcore,
+	       "workers on lcores %u (cpu %u) and %u (cpu %u)\n",
+	       B.n_ops, runs, (double)rte_get_tsc_hz() / 1e9, B.w[0].lcore,
 	       (unsigned int)rte_lcore_to_cpu_id((int)B.w[0].lcore), B.w[1].lcore,
 	       (unsigned int)rte_lcore_to_cpu_id((int)B.w[1].lcore));
 	printf("%-12s %-7s %-28s %9s %10s %9s %9s %6s\n", "mix", "workers", "implementation",
@@ -362,7 +367,8 @@ main(int argc, char **argv)
 			struct result r[2] = {{0}};
 
 			/* one uncounted warm-up each, then hp / reference alternately, so both see
-			 * the same neighbours on this shared machine; the ratio is taken per pair */
+			 * the same neighbours on this shared machine; the ratio is taken per pair
+			 */
 			for (unsigned int im = 0; im < 2; im++)
 				if (run_once((enum impl)im, (enum mix)m, nw, &r[im]) != 0)
 					return 1;
@@ -381,18 +387,20 @@ main(int argc, char **argv)
 				med[m][im][nw][0] = mops[im][runs / 2];
 				med[m][im][nw][1] = cyc[im][runs / 2];
 				printf("%-12s %-7u %-28s %9.2f %10.1f %9" PRIu64 " %9" PRIu64
-				       " %6" PRIu64 "\n", mix_names[m], nw, impl_names[im],
-				       mops[im][runs / 2], cyc[im][runs / 2], r[im].first, r[im].dup,
-				       r[im].other);
+				       " %6" PRIu64 "\n",
+				       mix_names[m], nw, impl_names[im], mops[im][runs / 2],
+				       cyc[im][runs / 2], r[im].first, r[im].dup, r[im].other);
 			}
 			qsort(ratio, runs, sizeof(double), cmp_double);
-			printf("%-12s %-7u %-28s %9.2fx %9.2fx   (median of per-run ratios: %.2fx)\n",
+			printf("%-12s %-7u %-28s %9.2fx %9.2fx   (median of per-run ratios: "
+			       "%.2fx)\n",
 			       mix_names[m], nw, "ratio hp_dedup / reference",
 			       med[m][IMPL_HP][nw][0] / med[m][IMPL_REF][nw][0],
 			       med[m][IMPL_HP][nw][1] / med[m][IMPL_REF][nw][1], ratio[runs / 2]);
 		}
 		printf("%-12s %-7s %-28s %9.2fx %9.2fx   (hp_dedup: 2 workers / 1 worker)\n",
-		       mix_names[m], "2/1", "scaling", med[m][IMPL_HP][2][0] / med[m][IMPL_HP][1][0],
+		       mix_names[m], "2/1", "scaling",
+		       med[m][IMPL_HP][2][0] / med[m][IMPL_HP][1][0],
 		       med[m][IMPL_HP][2][1] / med[m][IMPL_HP][1][1]);
 	}
 	for (unsigned int w = 0; w < MAX_WORK; w++)

@@ -37,7 +37,8 @@ load_pcap(const char *path, struct bench_input *in)
 		return -errno;
 	if (fread(gh, 1, 24, f) != 24 || gh[0] != 0xd4 || gh[1] != 0xc3) {
 		fclose(f);
-		return -EINVAL; /* little-endian microsecond pcap, Ethernet, as the generator writes */
+		return -EINVAL; /* little-endian microsecond pcap, Ethernet, as the generator writes
+				 */
 	}
 	memset(in, 0, sizeof(*in));
 	while (fread(ph, 1, 16, f) == 16) {
@@ -67,8 +68,10 @@ load_pcap(const char *path, struct bench_input *in)
 		for (unsigned int i = 0; i < in->n_conns; i++) {
 			struct bench_conn *k = &in->conns[i];
 
-			if ((k->cip == sip && k->cport == sport && k->sip == dip && k->sport == dport) ||
-			    (k->cip == dip && k->cport == dport && k->sip == sip && k->sport == sport)) {
+			if ((k->cip == sip && k->cport == sport && k->sip == dip &&
+			     k->sport == dport) ||
+			    (k->cip == dip && k->cport == dport && k->sip == sip &&
+			     k->sport == sport)) {
 				c = k;
 				break;
 			}
@@ -86,7 +89,8 @@ load_pcap(const char *path, struct bench_input *in)
 			continue;
 		s = &c->segs[c->n_segs];
 		s->to_server = c->cip == sip && c->cport == sport;
-		s->seq = (uint32_t)frame[off + ihl + 4] << 24 | (uint32_t)frame[off + ihl + 5] << 16 |
+		s->seq = (uint32_t)frame[off + ihl + 4] << 24 |
+			 (uint32_t)frame[off + ihl + 5] << 16 |
 			 (uint32_t)frame[off + ihl + 6] << 8 | frame[off + ihl + 7];
 		s->flags = frame[off + ihl + 13];
 		s->len = ip_len - ihl - thl;
@@ -174,8 +178,8 @@ cmp_double(const void *a, const void *b)
 
 /* Median seconds of `runs` passes of fn over the input. */
 static double
-measure(void (*fn)(const struct bench_input *, struct bench_result *),
-	const struct bench_input *in, struct bench_result *r, int runs)
+measure(void (*fn)(const struct bench_input *, struct bench_result *), const struct bench_input *in,
+	struct bench_result *r, int runs)
 {
 	double t[64];
 

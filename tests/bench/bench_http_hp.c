@@ -79,13 +79,23 @@ bench_run_hookpath(const struct bench_input *in, struct bench_result *r)
 	static struct hp_stream_counters sctr;
 	static uint64_t conn_mem[4096];
 	struct hp_stream_env env = {
-		.cfg = &scfg, .pool = &pool, .usage = &usage, .ctr = &sctr, .deliver = deliver,
-		.gap = gap, .ref = ref_noop, .unref = ref_noop,
+		.cfg = &scfg,
+		.pool = &pool,
+		.usage = &usage,
+		.ctr = &sctr,
+		.deliver = deliver,
+		.gap = gap,
+		.ref = ref_noop,
+		.unref = ref_noop,
 	};
 	struct hp_http_conn *http = (struct hp_http_conn *)conn_mem;
 	struct hp_http_cfg hcfg = {
 		.limits = HP_HTTP_LIMITS_DEFAULT,
-		.hdr_buf = hdr, .fields = fields, .resp_line = line, .body_copy = body, .cb = &cb,
+		.hdr_buf = hdr,
+		.fields = fields,
+		.resp_line = line,
+		.body_copy = body,
+		.cb = &cb,
 	};
 	struct hp_conn_ctx ctx[2] = {{http, 0}, {http, 1}};
 	struct hp_stream st;

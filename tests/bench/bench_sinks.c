@@ -96,23 +96,25 @@ make_rec(uint64_t boot_ms, uint64_t seq, uint64_t wall_ns, unsigned int refs)
 	snprintf(wid, sizeof(wid), "%s%016" PRIx64 "%04x", endpoints[e].idpfx, r1,
 		 (unsigned int)(seq & 0xffff));
 	for (int i = 0; i < 64; i++)
-		sha[i] = "0123456789abcdef"[(i < 32 ? r1 >> (i * 2 % 64) : r2 >> (i * 2 % 64)) & 15];
+		sha[i] =
+			"0123456789abcdef"[(i < 32 ? r1 >> (i * 2 % 64) : r2 >> (i * 2 % 64)) & 15];
 	sha[64] = '\0';
 	gmtime_r(&sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	len = snprintf(line, sizeof(line),
-		       "{\"ts\":\"%s.%09" PRIu64 "Z\",\"event_id\":\"%" PRIu64 "-%" PRIu64
-		       "\",\"worker\":%u,\"flow\":{\"src\":\"203.0.%u.%u:%u\",\"dst\":"
-		       "\"10.20.0.10:443\"},\"http\":{\"method\":\"POST\",\"host\":"
-		       "\"hooks.example.com\",\"uri\":\"%s\",\"body_len\":%u,\"body_sha256\":\"%s\"},"
-		       "\"endpoint\":\"%s\",\"provider\":\"%s\",\"webhook_id\":\"%s\","
-		       "\"verdict\":\"%s\",\"reason\":\"%s\",\"latency_ns\":%" PRIu64 "}",
-		       ts, (uint64_t)(wall_ns % 1000000000ULL), boot_ms, seq, worker,
-		       (unsigned int)(r2 & 0xff), (unsigned int)(r2 >> 8 & 0xff),
-		       (unsigned int)(1024 + (r2 >> 16) % 60000), endpoints[e].uri,
-		       (unsigned int)(300 + (r2 >> 32) % 6000), sha, endpoints[e].name,
-		       endpoints[e].provider, wid, hp_ev_verdict_name(verdict),
-		       hp_ev_reason_name(reason), lat);
+	len = snprintf(
+		line, sizeof(line),
+		"{\"ts\":\"%s.%09" PRIu64 "Z\",\"event_id\":\"%" PRIu64 "-%" PRIu64
+		"\",\"worker\":%u,\"flow\":{\"src\":\"203.0.%u.%u:%u\",\"dst\":"
+		"\"10.20.0.10:443\"},\"http\":{\"method\":\"POST\",\"host\":"
+		"\"hooks.example.com\",\"uri\":\"%s\",\"body_len\":%u,\"body_sha256\":\"%s\"},"
+		"\"endpoint\":\"%s\",\"provider\":\"%s\",\"webhook_id\":\"%s\","
+		"\"verdict\":\"%s\",\"reason\":\"%s\",\"latency_ns\":%" PRIu64 "}",
+		ts, (uint64_t)(wall_ns % 1000000000ULL), boot_ms, seq, worker,
+		(unsigned int)(r2 & 0xff), (unsigned int)(r2 >> 8 & 0xff),
+		(unsigned int)(1024 + (r2 >> 16) % 60000), endpoints[e].uri,
+		(unsigned int)(300 + (r2 >> 32) % 6000), sha, endpoints[e].name,
+		endpoints[e].provider, wid, hp_ev_verdict_name(verdict), hp_ev_reason_name(reason),
+		lat);
 	epl = strlen(endpoints[e].name);
 	widl = strlen(wid);
 	r = hp_rec_alloc(epl + widl + (size_t)len, refs);
@@ -213,10 +215,11 @@ static int
 pg_pipeline(const char *dsn, const char *instance, struct hp_rec **recs, unsigned int n,
 	    unsigned int batch, double *secs, uint64_t *stored)
 {
-	static const char sql[] =
-		"INSERT INTO hookpath_events (instance, event_id, ts, worker, endpoint, webhook_id, "
-		"verdict, reason, latency_ns, event) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-		"ON CONFLICT DO NOTHING";
+	static const char sql[] = "INSERT INTO hookpath_events (instance, event_id, ts, worker, "
+				  "endpoint, webhook_id, "
+				  "verdict, reason, latency_ns, event) VALUES ($1, $2, $3, $4, $5, "
+				  "$6, $7, $8, $9, $10) "
+				  "ON CONFLICT DO NOTHING";
 	PGconn *c = PQconnectdb(dsn);
 	PGresult *res;
 	uint64_t t0;
@@ -383,16 +386,35 @@ main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'r': redis = optarg; break;
-		case 'p': pg = optarg; break;
-		case 'n': n = (unsigned int)strtoul(optarg, NULL, 10); break;
-		case 'b': batch = (unsigned int)strtoul(optarg, NULL, 10); break;
-		case 'i': instance = optarg; break;
-		case 'q': queue = (unsigned int)strtoul(optarg, NULL, 10); break;
-		case 'd': dump = optarg; break;
-		case 'P': pipeline = true; break;
-		case 'j': print_json = true; break;
-		default: usage();
+		case 'r':
+			redis = optarg;
+			break;
+		case 'p':
+			pg = optarg;
+			break;
+		case 'n':
+			n = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			batch = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'i':
+			instance = optarg;
+			break;
+		case 'q':
+			queue = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			dump = optarg;
+			break;
+		case 'P':
+			pipeline = true;
+			break;
+		case 'j':
+			print_json = true;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (print_json)
@@ -518,8 +540,10 @@ main(int argc, char **argv)
 	uint64_t t1 = mono_ns();
 	char *final = hp_sink_destroy(s, 10000);
 	double secs = (double)(t1 - t0) / 1e9;
-	uint64_t sent = json_u64(final, "sent_total") - 1, fails = json_u64(final, "failures_total");
-	uint64_t spooled = json_u64(final, "appended_total"), dups = json_u64(final, "duplicates_total");
+	uint64_t sent = json_u64(final, "sent_total") - 1,
+		 fails = json_u64(final, "failures_total");
+	uint64_t spooled = json_u64(final, "appended_total"),
+		 dups = json_u64(final, "duplicates_total");
 
 	printf("RESULT mode=%s events=%u batch=%u json_avg=%.0f seconds=%.3f events_per_s=%.0f "
 	       "push_s=%.3f sent=%" PRIu64 " spooled=%" PRIu64 " batches=%" PRIu64

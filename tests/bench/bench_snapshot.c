@@ -46,7 +46,7 @@
 #define TABLE_ENTRIES (1u << 20)
 #define NOW_MS        1000000u
 #define TTL_MS        300000u
-#define STEP          4096u    /* ctl_replay.c STEP_POSITIONS */
+#define STEP          4096u /* ctl_replay.c STEP_POSITIONS */
 #define MAX_RUNS      21
 
 static uint64_t
@@ -100,8 +100,10 @@ median(double *v, unsigned int n)
 static struct hp_dedup *
 table(const char *name)
 {
-	struct hp_dedup_config cfg = {.name = name, .entries = TABLE_ENTRIES,
-				      .socket = (int)rte_socket_id(), .high_watermark_pct = 100};
+	struct hp_dedup_config cfg = {.name = name,
+				      .entries = TABLE_ENTRIES,
+				      .socket = (int)rte_socket_id(),
+				      .high_watermark_pct = 100};
 	char err[256];
 	struct hp_dedup *d = hp_dedup_create(&cfg, err, sizeof(err));
 
@@ -121,7 +123,7 @@ static struct {
 	const uint8_t (*dup_keys)[HP_DEDUP_KEY_LEN]; /* keys in the table (replays) */
 	uint32_t n_dup;
 	uint64_t seed;
-	uint64_t nw[PROBE_N], dp[PROBE_N];           /* cycles per call */
+	uint64_t nw[PROBE_N], dp[PROBE_N]; /* cycles per call */
 	unsigned int bad;
 } P;
 
@@ -194,10 +196,18 @@ run_probe(unsigned int lcore, struct hp_dedup *d, const uint8_t (*keys)[HP_DEDUP
 }
 
 enum fig {
-	F_REF, F_LOAD, F_SAVE, F_PER_TOTAL, F_PER_MAXSTEP, F_PER_MEDSTEP, F_PER_STEPS,
-	F_EMPTY,             /* 10 probe figures (series): new keys, then replays */
+	F_REF,
+	F_LOAD,
+	F_SAVE,
+	F_PER_TOTAL,
+	F_PER_MAXSTEP,
+	F_PER_MEDSTEP,
+	F_PER_STEPS,
+	F_EMPTY, /* 10 probe figures (series): new keys, then replays */
 	F_LOADED = F_EMPTY + 10,
-	F_RATIO_LOAD = F_LOADED + 10, F_RATIO_SAVE, F__N
+	F_RATIO_LOAD = F_LOADED + 10,
+	F_RATIO_SAVE,
+	F__N
 };
 
 /* One run for n entries. fresh: two tables created first thing in the process (memory fresh
@@ -207,7 +217,7 @@ static int
 one_run(uint32_t n, const char *path, unsigned int lcore, unsigned int run, double *f,
 	uint64_t *file_size, struct hp_dedup *fresh[2])
 {
-	uint8_t (*keys)[HP_DEDUP_KEY_LEN] = malloc((size_t)n * HP_DEDUP_KEY_LEN);
+	uint8_t(*keys)[HP_DEDUP_KEY_LEN] = malloc((size_t)n * HP_DEDUP_KEY_LEN);
 	struct hp_dedup_load_info info;
 	struct hp_dedup *src, *dst;
 	struct hp_dedup_snap *s;
@@ -268,7 +278,7 @@ one_run(uint32_t n, const char *path, unsigned int lcore, unsigned int run, doub
 		got = hp_dedup_load(fresh[1], path, NOW_MS, &info, err, sizeof(err));
 		if (got != (int64_t)n)
 			goto fail;
-		run_probe(lcore, fresh[1], (const uint8_t (*)[HP_DEDUP_KEY_LEN])keys, n, rng + 2,
+		run_probe(lcore, fresh[1], (const uint8_t(*)[HP_DEDUP_KEY_LEN])keys, n, rng + 2,
 			  &f[F_LOADED]);
 	}
 
@@ -299,8 +309,9 @@ eal_init(int argc, char **argv)
 {
 	static char prefix[64], lcores[64];
 	const char *defs[] = {
-		"bench_snapshot", "--no-huge", "-m", "2048", "--no-pci", "--no-telemetry",
-		"--log-level", "lib.eal:error", "--file-prefix", prefix, "--lcores", lcores,
+		"bench_snapshot", "--no-huge",      "-m",          "2048",
+		"--no-pci",       "--no-telemetry", "--log-level", "lib.eal:error",
+		"--file-prefix",  prefix,           "--lcores",    lcores,
 	};
 	static char *dargv[RTE_DIM(defs)];
 	int cpus[2], n = 0;
@@ -365,7 +376,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_snapshot [EAL options] [-- [RUNS [DIR]]]\n");
 		return 1;
 	}
-	RTE_LCORE_FOREACH_WORKER(l) {
+	RTE_LCORE_FOREACH_WORKER(l)
+	{
 		lcore = l;
 		break;
 	}
@@ -395,11 +407,12 @@ main(int argc, char **argv)
 			}
 	}
 	printf("bench_snapshot: table of %u entries, %u runs (medians), TSC %.2f GHz, file in "
-	       "%s, probe on lcore %u (cpu %u)\n", TABLE_ENTRIES, runs,
-	       (double)rte_get_tsc_hz() / 1e9, tmpl, lcore,
+	       "%s, probe on lcore %u (cpu %u)\n",
+	       TABLE_ENTRIES, runs, (double)rte_get_tsc_hz() / 1e9, tmpl, lcore,
 	       (unsigned int)rte_lcore_to_cpu_id((int)lcore));
 	printf("create the table, first in the process (as at start; with the pre-fault on "
-	       "--no-huge): %.1f ms\n", create_cold_ms);
+	       "--no-huge): %.1f ms\n",
+	       create_cold_ms);
 	for (size_t z = 0; z < RTE_DIM(sizes); z++) {
 		double f[F__N][MAX_RUNS], med[F__N], probe_fig[20];
 		uint64_t size = 0;
@@ -412,7 +425,7 @@ main(int argc, char **argv)
 				return 1;
 			for (unsigned int k = 0; k < F__N; k++)
 				f[k][r] = one[k];
-			if (r == 0)  /* probes: first run only, on fresh memory */
+			if (r == 0) /* probes: first run only, on fresh memory */
 				memcpy(probe_fig, one + F_EMPTY, sizeof(probe_fig));
 		}
 		hp_dedup_free(fresh[z][0]);
@@ -428,7 +441,8 @@ main(int argc, char **argv)
 			printf("  %-42s %9.2f ms", names[k], med[k]);
 			if (k == F_LOAD || k == F_SAVE)
 				printf("   %5.2fx reference (median of per-run ratios %.2fx), "
-				       "%.0f ns/entry", med[k] / med[F_REF],
+				       "%.0f ns/entry",
+				       med[k] / med[F_REF],
 				       med[k == F_LOAD ? F_RATIO_LOAD : F_RATIO_SAVE],
 				       med[k] * 1e6 / sizes[z]);
 			if (k == F_PER_MAXSTEP)
@@ -437,8 +451,9 @@ main(int argc, char **argv)
 		}
 		printf("  first requests after a start (cycles per call, worker lcore, tables on "
 		       "fresh memory, first run):\n"
-		       "  %-11s %-19s %7s %7s %9s %9s %7s %11s\n", "table", "call", "1st",
-		       "2-100", "101-5000", "(mean)", "steady", "1st/steady");
+		       "  %-11s %-19s %7s %7s %9s %9s %7s %11s\n",
+		       "table", "call", "1st", "2-100", "101-5000", "(mean)", "steady",
+		       "1st/steady");
 		for (unsigned int t = 0; t < 2; t++)
 			for (unsigned int c = 0; c < 2; c++) {
 				const double *m = &med[(t ? F_LOADED : F_EMPTY) + 5 * c];

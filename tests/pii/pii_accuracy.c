@@ -26,8 +26,8 @@
 
 #include "pii.h"
 
-#define MIN_LABELLED 20  /* entities with fewer labels are reported, not judged */
-#define CTX_BYTES    32  /* context printed on each side of an error */
+#define MIN_LABELLED 20 /* entities with fewer labels are reported, not judged */
+#define CTX_BYTES    32 /* context printed on each side of an error */
 
 struct ent_stats {
 	uint64_t labelled;
@@ -49,18 +49,19 @@ struct report {
 	uint64_t bodies;
 	uint64_t bytes;
 	uint64_t bodies_labelled;
-	uint64_t bodies_dropped;   /* scans that kept fewer spans than they counted */
-	long show_left;            /* FP/FN examples still to print */
+	uint64_t bodies_dropped; /* scans that kept fewer spans than they counted */
+	long show_left;          /* FP/FN examples still to print */
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: pii_accuracy [--min-precision X] [--min-recall Y] [--show-errors N] "
-		   "CORPUS.jsonl\n"
-		   "  Scans each body of the corpus with every built-in entity of lib/pii and prints\n"
-		   "  precision and recall per entity. Exit 1 if an entity with >= %d labels is\n"
-		   "  below a given minimum, or if a scan dropped spans; 2 on errors.\n",
+	fprintf(f,
+		"usage: pii_accuracy [--min-precision X] [--min-recall Y] [--show-errors N] "
+		"CORPUS.jsonl\n"
+		"  Scans each body of the corpus with every built-in entity of lib/pii and prints\n"
+		"  precision and recall per entity. Exit 1 if an entity with >= %d labels is\n"
+		"  below a given minimum, or if a scan dropped spans; 2 on errors.\n",
 		MIN_LABELLED);
 }
 
@@ -128,7 +129,8 @@ read_labels(json_t *spans, size_t body_len, uint64_t line, struct label **lab, s
 		*lab = p;
 		*cap = n;
 	}
-	json_array_foreach(spans, i, sp) {
+	json_array_foreach(spans, i, sp)
+	{
 		const char *ename = json_string_value(json_object_get(sp, "entity"));
 		json_t *js = json_object_get(sp, "start"), *je = json_object_get(sp, "end");
 		int ent = hp_pii_builtin_from_name(ename);
@@ -146,16 +148,18 @@ read_labels(json_t *spans, size_t body_len, uint64_t line, struct label **lab, s
 				(unsigned long long)line, i, (long long)s, (long long)e, body_len);
 			return -1;
 		}
-		(*lab)[i] = (struct label){.start = (uint32_t)s, .end = (uint32_t)e,
-					   .entity = (uint16_t)ent, .matched = false};
+		(*lab)[i] = (struct label){.start = (uint32_t)s,
+					   .end = (uint32_t)e,
+					   .entity = (uint16_t)ent,
+					   .matched = false};
 	}
 	return (long)n;
 }
 
 /* Scan one body and fold its comparison into rep. 0, or -1 on a scan error. */
 static int
-judge_body(const struct hp_pii_db *db, struct hp_pii_scratch *scr, const uint8_t *body,
-	   size_t len, struct label *lab, size_t nlab, uint64_t line, struct report *rep,
+judge_body(const struct hp_pii_db *db, struct hp_pii_scratch *scr, const uint8_t *body, size_t len,
+	   struct label *lab, size_t nlab, uint64_t line, struct report *rep,
 	   struct hp_pii_result *res)
 {
 	bool rep_matched[HP_PII_MAX_SPANS] = {false};
@@ -286,8 +290,8 @@ out:
 
 /* The table; returns the number of entities below a minimum (min < 0: not checked). */
 static int
-print_report(const struct hp_pii_db *db, const struct report *rep, const char *path,
-	     double min_p, double min_r)
+print_report(const struct hp_pii_db *db, const struct report *rep, const char *path, double min_p,
+	     double min_r)
 {
 	struct ent_stats tot = {0};
 	int below = 0;
@@ -331,7 +335,8 @@ print_report(const struct hp_pii_db *db, const struct report *rep, const char *p
 			below++;
 		}
 		if (min_r >= 0.0 && r < min_r) {
-			printf("FAIL: %s recall %.4f < %.4f\n", hp_pii_entity_name(db, i), r, min_r);
+			printf("FAIL: %s recall %.4f < %.4f\n", hp_pii_entity_name(db, i), r,
+			       min_r);
 			below++;
 		}
 	}

@@ -426,7 +426,8 @@ test_message_format(void **state)
 	assert_string_equal(err, "t.yaml:4:16: dataplane.defrag.max_flows: must be an integer "
 				 "in [1, 1048576], got \"0\"");
 	assert_int_equal(load_str("dataplane:\n  flowz: 1\n", &cfg, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "t.yaml:2:3: dataplane.flowz: unknown key (did you mean dataplane.flows?)");
+	assert_string_equal(
+		err, "t.yaml:2:3: dataplane.flowz: unknown key (did you mean dataplane.flows?)");
 	assert_int_equal(load_str("dataplane:\n  rx_desc: 1000\n", &cfg, err, sizeof(err)),
 			 -EINVAL);
 	assert_string_equal(err, "t.yaml:2:12: dataplane.rx_desc: must be a power of 2 in "
@@ -609,11 +610,11 @@ static void
 test_docs_cover_schema(void **state)
 {
 	(void)state;
-	assert_int_equal(docs_cover_table(&hp_cfg_schema, "") +
-				 docs_cover_table(&hp_cfg_endpoint_schema, "endpoints[].") +
-				 docs_cover_table(&hp_cfg_pii_entity_schema,
-						  "pii.custom_entities[]."),
-			 0);
+	assert_int_equal(
+		docs_cover_table(&hp_cfg_schema, "") +
+			docs_cover_table(&hp_cfg_endpoint_schema, "endpoints[].") +
+			docs_cover_table(&hp_cfg_pii_entity_schema, "pii.custom_entities[]."),
+		0);
 }
 
 int

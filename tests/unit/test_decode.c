@@ -21,18 +21,18 @@
 
 #define FRAME_MAX 4096
 
-#define P_HBH  0
-#define P_ICMP 1
-#define P_TCP  6
-#define P_UDP  17
-#define P_RT   43
-#define P_FRAG 44
-#define P_ESP  50
-#define P_AH   51
+#define P_HBH   0
+#define P_ICMP  1
+#define P_TCP   6
+#define P_UDP   17
+#define P_RT    43
+#define P_FRAG  44
+#define P_ESP   50
+#define P_AH    51
 #define P_ICMP6 58
-#define P_NONE 59
-#define P_DST  60
-#define P_MOB  135
+#define P_NONE  59
+#define P_DST   60
+#define P_MOB   135
 
 static const uint8_t ip4_src[4] = {192, 0, 2, 1};
 static const uint8_t ip4_dst[4] = {198, 51, 100, 2};
@@ -261,8 +261,7 @@ fix_l4_v4(uint8_t *f, uint32_t l3, uint32_t l4, uint32_t l4_len)
 /* L4 checksum over IPv6: pseudo header with the IPv6 source, dst (NULL: the header's), the
  * upper-layer length and proto (not the fixed header's next header). */
 static void
-fix_l4_v6(uint8_t *f, uint32_t l3, const uint8_t *dst, uint8_t proto, uint32_t l4,
-	  uint32_t l4_len)
+fix_l4_v6(uint8_t *f, uint32_t l3, const uint8_t *dst, uint8_t proto, uint32_t l4, uint32_t l4_len)
 {
 	uint32_t s;
 	uint16_t c;
@@ -370,7 +369,8 @@ check_ok_invariants(const struct hp_pkt *p, uint32_t len)
 	}
 	if (p->flags & HP_PKT_L4) {
 		assert_true(p->payload_off >= p->l4_off);
-		assert_true((uint32_t)p->payload_off + p->payload_len <= (uint32_t)p->l3_off + p->l3_len);
+		assert_true((uint32_t)p->payload_off + p->payload_len <=
+			    (uint32_t)p->l3_off + p->l3_len);
 		assert_true((uint32_t)p->payload_off + p->payload_len <= len);
 	}
 	if (p->flags & HP_PKT_FRAG_FIRST)
@@ -423,25 +423,22 @@ expect_err(const uint8_t *f, uint32_t len, enum hp_decode_err err)
  * dst="198.51.100.2", id=0x1234, ttl=64)/TCP(sport=40000, dport=443, seq=0x01020304,
  * ack=0xa0b0c0d0, flags="PA", window=0xfedc)/Raw(bytes((i*7+3)&0xff for i in range(16))) */
 static const uint8_t scapy_v4_tcp[70] = {
-	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02,
-	0x08, 0x00, 0x45, 0x00, 0x00, 0x38, 0x12, 0x34, 0x00, 0x00, 0x40, 0x06,
-	0x7c, 0x55, 0xc0, 0x00, 0x02, 0x01, 0xc6, 0x33, 0x64, 0x02, 0x9c, 0x40,
-	0x01, 0xbb, 0x01, 0x02, 0x03, 0x04, 0xa0, 0xb0, 0xc0, 0xd0, 0x50, 0x18,
-	0xfe, 0xdc, 0x1f, 0x4c, 0x00, 0x00, 0x03, 0x0a, 0x11, 0x18, 0x1f, 0x26,
-	0x2d, 0x34, 0x3b, 0x42, 0x49, 0x50, 0x57, 0x5e, 0x65, 0x6c,
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00,
+	0x45, 0x00, 0x00, 0x38, 0x12, 0x34, 0x00, 0x00, 0x40, 0x06, 0x7c, 0x55, 0xc0, 0x00,
+	0x02, 0x01, 0xc6, 0x33, 0x64, 0x02, 0x9c, 0x40, 0x01, 0xbb, 0x01, 0x02, 0x03, 0x04,
+	0xa0, 0xb0, 0xc0, 0xd0, 0x50, 0x18, 0xfe, 0xdc, 0x1f, 0x4c, 0x00, 0x00, 0x03, 0x0a,
+	0x11, 0x18, 0x1f, 0x26, 0x2d, 0x34, 0x3b, 0x42, 0x49, 0x50, 0x57, 0x5e, 0x65, 0x6c,
 };
 
 /* scapy: same Ether/IPv6(src="2001:db8::1", dst="2001:db8::2", hlim=64)/IPv6ExtHdrHopByHop()/
  * ICMPv6EchoRequest(id=0x4242, seq=1, data=<same 16 bytes>) */
 static const uint8_t scapy_v6_hbh_icmp[86] = {
-	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02,
-	0x86, 0xdd, 0x60, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x40, 0x20, 0x01,
-	0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x01, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x3a, 0x00, 0x01, 0x04, 0x00, 0x00,
-	0x00, 0x00, 0x80, 0x00, 0x40, 0x1b, 0x42, 0x42, 0x00, 0x01, 0x03, 0x0a,
-	0x11, 0x18, 0x1f, 0x26, 0x2d, 0x34, 0x3b, 0x42, 0x49, 0x50, 0x57, 0x5e,
-	0x65, 0x6c,
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x86, 0xdd, 0x60,
+	0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x40, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x3a, 0x00, 0x01, 0x04, 0x00, 0x00,
+	0x00, 0x00, 0x80, 0x00, 0x40, 0x1b, 0x42, 0x42, 0x00, 0x01, 0x03, 0x0a, 0x11, 0x18, 0x1f,
+	0x26, 0x2d, 0x34, 0x3b, 0x42, 0x49, 0x50, 0x57, 0x5e, 0x65, 0x6c,
 };
 
 static void
@@ -1256,8 +1253,7 @@ test_ipv6_fragments(void **state)
 	assert_int_equal(p.l4_off, 14 + 40 + 32);
 	assert_int_equal(p.l4_proto, P_UDP);
 	assert_int_equal(p.payload_len, 8);
-	assert_int_equal(p.flags,
-			 HP_PKT_FRAG | HP_PKT_FRAG_FIRST | HP_PKT_L4 | HP_PKT_IPV6_EXT);
+	assert_int_equal(p.flags, HP_PKT_FRAG | HP_PKT_FRAG_FIRST | HP_PKT_L4 | HP_PKT_IPV6_EXT);
 	/* the same as the last fragment */
 	put16(f + frag + 2, 2048);
 	assert_int_equal(dec(f, len, HP_DECODE_CSUM, &p), HP_DEC_OK);
@@ -1334,8 +1330,8 @@ test_ipv6_routing_final_dst(void **state)
 	w_eth(f, 0x86dd);
 	rt = w_ipv6(f, l3, P_RT, 40 + 8 + 4);
 	l4 = w_ext(f, rt, P_RT, P_UDP, 40);
-	f[rt + 3] = 1;     /* segments left */
-	f[rt + 4] = 1;     /* last entry */
+	f[rt + 3] = 1; /* segments left */
+	f[rt + 4] = 1; /* last entry */
 	memcpy(f + rt + 8, ip6_final, 16);
 	memcpy(f + rt + 24, ip6_dst, 16);
 	len = w_data(f, w_udp(f, l4, 12), 4);
@@ -1398,7 +1394,7 @@ sweep_truncations(const uint8_t *f, uint32_t len)
 	for (fl = 0; fl <= HP_DECODE_CSUM; fl++) {
 		assert_int_equal(dec(f, len, fl, &full), HP_DEC_OK);
 		need = full.l3 == HP_L3_OTHER ? 14u + 4u * full.n_vlan
-					       : (uint32_t)full.l3_off + full.l3_len;
+					      : (uint32_t)full.l3_off + full.l3_len;
 		for (t = 0; t < len; t++) {
 			enum hp_decode_err e = dec(f, t, fl, &p);
 
@@ -1406,7 +1402,8 @@ sweep_truncations(const uint8_t *f, uint32_t len)
 			if (t < need)
 				assert_int_not_equal(e, HP_DEC_OK);
 			if (e == HP_DEC_OK)
-				assert_memory_equal(&p, &full, sizeof(p)); /* only padding was cut */
+				assert_memory_equal(&p, &full,
+						    sizeof(p)); /* only padding was cut */
 		}
 	}
 }
@@ -1451,11 +1448,31 @@ static void
 test_err_names(void **state)
 {
 	static const char *const names[HP_DEC__MAX] = {
-		"ok", "eth_trunc", "vlan_trunc", "vlan_too_deep", "arp_trunc", "ipv4_trunc",
-		"ipv4_version", "ipv4_hdr_len", "ipv4_total_len", "ipv4_csum", "ipv4_frag_bad",
-		"ipv6_trunc", "ipv6_version", "ipv6_payload_len", "ipv6_ext_trunc",
-		"ipv6_ext_too_many", "ipv6_frag_bad", "tcp_trunc", "tcp_hdr_len", "tcp_csum",
-		"udp_trunc", "udp_len", "udp_csum", "icmp_trunc", "icmp_csum",
+		"ok",
+		"eth_trunc",
+		"vlan_trunc",
+		"vlan_too_deep",
+		"arp_trunc",
+		"ipv4_trunc",
+		"ipv4_version",
+		"ipv4_hdr_len",
+		"ipv4_total_len",
+		"ipv4_csum",
+		"ipv4_frag_bad",
+		"ipv6_trunc",
+		"ipv6_version",
+		"ipv6_payload_len",
+		"ipv6_ext_trunc",
+		"ipv6_ext_too_many",
+		"ipv6_frag_bad",
+		"tcp_trunc",
+		"tcp_hdr_len",
+		"tcp_csum",
+		"udp_trunc",
+		"udp_len",
+		"udp_csum",
+		"icmp_trunc",
+		"icmp_csum",
 	};
 	int i;
 
@@ -1463,7 +1480,7 @@ test_err_names(void **state)
 	for (i = 0; i < HP_DEC__MAX; i++)
 		assert_string_equal(hp_decode_err_name((enum hp_decode_err)i), names[i]);
 	assert_string_equal(hp_decode_err_name(HP_DEC__MAX), "unknown");
-	assert_string_equal(hp_decode_err_name((enum hp_decode_err)-1), "unknown");
+	assert_string_equal(hp_decode_err_name((enum hp_decode_err) - 1), "unknown");
 	assert_string_equal(hp_decode_err_name((enum hp_decode_err)1000), "unknown");
 }
 

@@ -63,7 +63,9 @@ static struct hp_dedup *
 new_table(const char *name, uint32_t entries, uint32_t hwm)
 {
 	struct hp_dedup_config cfg = {
-		.name = name, .entries = entries, .socket = SOCKET_ID_ANY,
+		.name = name,
+		.entries = entries,
+		.socket = SOCKET_ID_ANY,
 		.high_watermark_pct = hwm,
 	};
 	char err[256] = "";
@@ -315,8 +317,8 @@ test_watermark(void **state)
 static void
 test_rcu_grace_period(void **state)
 {
-	struct rte_rcu_qsbr *qsv = rte_zmalloc("qsv1", rte_rcu_qsbr_get_memsize(1),
-					       RTE_CACHE_LINE_SIZE);
+	struct rte_rcu_qsbr *qsv =
+		rte_zmalloc("qsv1", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
 	struct hp_dedup *d = new_table("grace", 1024, 100);
 	struct hp_dedup_stats st;
 	const uint64_t S = HP_DEDUP_SWEEP_SLACK_MS;
@@ -337,7 +339,7 @@ test_rcu_grace_period(void **state)
 	hp_dedup_get_stats(d, &st);
 	assert_int_equal(st.swept, 100);
 	assert_int_equal(st.entries, 0);
-	assert_int_equal(st.pending, 100);     /* the reader may still hold them */
+	assert_int_equal(st.pending, 100); /* the reader may still hold them */
 	assert_int_equal(hp_dedup_sweep(d, 10 + S, 0), 0);
 	hp_dedup_get_stats(d, &st);
 	assert_int_equal(st.pending, 100);
@@ -402,7 +404,7 @@ struct same_keys {
 	struct barrier bar;
 	unsigned int done;
 	uint32_t firsts[SK_ROUNDS][SK_KEYS];
-	uint32_t other;                 /* FULL / BUSY: must stay 0 here */
+	uint32_t other; /* FULL / BUSY: must stay 0 here */
 };
 
 /* Every worker inserts every key of the round, in its own shuffled order. Even keys are the
@@ -479,10 +481,10 @@ test_concurrent_same_keys(void **state)
  * Each worker logs its FIRSTs; afterwards, per key, two FIRSTs must be at least one TTL apart
  * (the earlier one's). The sweeper's now is the minimum of the clocks the workers announced
  * before their calls, as a deployment's sweep runs on the same clock. */
-#define SW_STRIDE  4     /* clock ticks per new key id */
-#define SW_BACK    1200  /* ids: reaches keys past TTL + slack, i.e. swept or being swept */
-#define SW_LOG     (1u << 18)
-#define SW_TICK    64
+#define SW_STRIDE 4    /* clock ticks per new key id */
+#define SW_BACK   1200 /* ids: reaches keys past TTL + slack, i.e. swept or being swept */
+#define SW_LOG    (1u << 18)
+#define SW_TICK   64
 
 struct first_rec {
 	uint64_t key;
@@ -532,8 +534,8 @@ sweep_worker(void *arg)
 		make_key(key, id, 9);
 		r = hp_dedup_check_insert(t->d, key, now, ttl);
 		if (r == HP_DEDUP_FIRST && t->n_log[me] < SW_LOG)
-			t->log[me][t->n_log[me]++] = (struct first_rec){
-				.key = id, .now = now, .ttl = ttl};
+			t->log[me][t->n_log[me]++] =
+				(struct first_rec){.key = id, .now = now, .ttl = ttl};
 		else if (r == HP_DEDUP_BUSY)
 			__atomic_fetch_add(&t->busy, 1, __ATOMIC_RELAXED);
 		else if (r == HP_DEDUP_FULL)
@@ -623,17 +625,18 @@ test_concurrent_sweep_rcu(void **state)
 		const struct first_rec *p = &all[i - 1], *c = &all[i];
 
 		if (p->key == c->key && c->now < p->now + p->ttl && bad++ < 10)
-			fprintf(stderr, "key %" PRIu64 ": FIRST at %" PRIu64 " (ttl %u) and at %"
-				PRIu64 "\n",
+			fprintf(stderr,
+				"key %" PRIu64 ": FIRST at %" PRIu64 " (ttl %u) and at %" PRIu64
+				"\n",
 				c->key, p->now, p->ttl, c->now);
 	}
 	hp_dedup_get_stats(t->d, &st);
 	printf("# rcu sweep: %" PRIu64 " calls, %" PRIu64 " first, %" PRIu64 " swept, %" PRIu64
-	       " evicted, %" PRIu64 " busy, %" PRIu64 " full, %" PRIu64 " pending\n", calls, total,
-	       st.swept, st.evicted_live, t->busy, t->full, st.pending);
+	       " evicted, %" PRIu64 " busy, %" PRIu64 " full, %" PRIu64 " pending\n",
+	       calls, total, st.swept, st.evicted_live, t->busy, t->full, st.pending);
 	assert_int_equal(bad, 0);
 	assert_true(calls > 10000);
-	assert_true(swept_calls > 45000);  /* more than the key positions: they were reused */
+	assert_true(swept_calls > 45000); /* more than the key positions: they were reused */
 	assert_true(t->busy * 1000 < calls);
 	assert_int_equal(st.swept, swept_calls);
 	assert_int_equal(st.evicted_live, 0);
@@ -821,9 +824,9 @@ test_snap_round_trip(void **state)
 
 	/* an entry already in the table keeps the later of the two expiries */
 	e = new_table("snap_c", 4096, 100);
-	make_key(key, 3, 1);  /* saved expiry 9000 */
+	make_key(key, 3, 1); /* saved expiry 9000 */
 	assert_int_equal(hp_dedup_check_insert(e, key, 8000, 100000), HP_DEDUP_FIRST);
-	make_key(key, 900, 1);  /* saved expiry 906000 */
+	make_key(key, 900, 1); /* saved expiry 906000 */
 	assert_int_equal(hp_dedup_check_insert(e, key, 8000, 10), HP_DEDUP_FIRST);
 	/* at 8000 the entries with expiry 6000, 7000 and 8000 are expired: skipped */
 	assert_int_equal(hp_dedup_load(e, path, 8000, &info, err, sizeof(err)), 1198);
@@ -996,8 +999,9 @@ test_snap_missing_and_version(void **state)
 	(void)state;
 	/* missing: empty, not an error */
 	info.missing = false;
-	assert_int_equal(load_fresh("snap_m", snap_path("none.snap"), 2000, &info, err,
-				    sizeof(err), NULL), 0);
+	assert_int_equal(
+		load_fresh("snap_m", snap_path("none.snap"), 2000, &info, err, sizeof(err), NULL),
+		0);
 	assert_true(info.missing);
 	assert_int_equal(info.in_file, 0);
 	/* a directory where the file should be: refused */
@@ -1067,14 +1071,14 @@ test_snap_incremental(void **state)
 			assert_int_equal(hp_dedup_sweep(d, 3500, 0), 1000);
 	}
 	assert_int_equal(r, 1);
-	assert_true(steps > 30);  /* ~41 k positions, 1000 per step */
+	assert_true(steps > 30); /* ~41 k positions, 1000 per step */
 	/* not in place before end */
 	assert_int_equal(access(snap_path("inc.snap"), F_OK), -1);
 	assert_true(hp_dedup_save_count(s) >= 2000);
 	r = (int)hp_dedup_save_end(s, err, sizeof(err));
 	assert_true(r >= 2000 && r <= 3000);
-	assert_int_equal(load_fresh("snap_j", snap_path("inc.snap"), 1500, &info, err,
-				    sizeof(err), &e), r);
+	assert_int_equal(
+		load_fresh("snap_j", snap_path("inc.snap"), 1500, &info, err, sizeof(err), &e), r);
 	for (uint64_t i = 0; i < 3000; i++) {
 		make_key(key, i, 7);
 		if (i % 3)
@@ -1103,8 +1107,10 @@ test_snap_incremental(void **state)
 static void
 test_snap_bigger_than_table(void **state)
 {
-	struct hp_dedup_config cfg = {.name = "snap_big", .entries = 65536,
-				      .socket = SOCKET_ID_ANY, .high_watermark_pct = 100};
+	struct hp_dedup_config cfg = {.name = "snap_big",
+				      .entries = 65536,
+				      .socket = SOCKET_ID_ANY,
+				      .high_watermark_pct = 100};
 	struct hp_dedup *d, *e;
 	struct hp_dedup_load_info info;
 	uint8_t key[16];
@@ -1120,7 +1126,7 @@ test_snap_bigger_than_table(void **state)
 	}
 	assert_int_equal(hp_dedup_save(d, snap_path("big.snap"), 1000, err, sizeof(err)), 60000);
 	hp_dedup_free(d);
-	e = new_table("snap_small", 1024, 100);  /* ~40 k key positions */
+	e = new_table("snap_small", 1024, 100); /* ~40 k key positions */
 	n = hp_dedup_load(e, snap_path("big.snap"), 1000, &info, err, sizeof(err));
 	assert_true(n > 30000 && n < 60000);
 	assert_int_equal(info.loaded + info.full, 60000);
@@ -1143,7 +1149,7 @@ struct snap_run {
 	struct rte_rcu_qsbr *qsv;
 	unsigned int stop;
 	unsigned int done;
-	uint64_t allow;                  /* inserts each worker may have done so far */
+	uint64_t allow; /* inserts each worker may have done so far */
 	uint64_t inserted[RTE_MAX_LCORE];
 };
 
@@ -1235,15 +1241,15 @@ test_snap_concurrent_inserts(void **state)
 		inserted += t->inserted[w];
 	printf("# snapshot under inserts: %u steps, %" PRId64 " entries written, %" PRIu64
 	       " inserted by %u workers (%" PRIu64 " during the scan), %" PRIu64
-	       " swept meanwhile\n", steps, n, inserted, n_workers, at_end - at_begin, swept);
+	       " swept meanwhile\n",
+	       steps, n, inserted, n_workers, at_end - at_begin, swept);
 	assert_true(n >= CS_PREFILL);
 	/* the scan really ran while workers inserted */
 	assert_true(at_end - at_begin > 1000);
 	assert_true(swept > 0);
 
 	e = new_table("snap_cl", CS_PREFILL + CS_SHORT + CS_PER_W * 4 + 4096, 100);
-	assert_int_equal(hp_dedup_load(e, snap_path("cc.snap"), 2000, &info, err, sizeof(err)),
-			 n);
+	assert_int_equal(hp_dedup_load(e, snap_path("cc.snap"), 2000, &info, err, sizeof(err)), n);
 	for (uint64_t i = 0; i < CS_PREFILL; i++) {
 		make_key(key, i, 10);
 		missing += !hp_dedup_contains(e, key, 2000);
@@ -1273,8 +1279,9 @@ eal_init(void)
 {
 	static char prefix[64], lcores[256];
 	const char *args[] = {
-		"test_dedup", "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
-		"--log-level", "lib.eal:error", "--file-prefix", prefix, "--lcores", lcores,
+		"test_dedup",    "--no-huge",      "-m",          "256",
+		"--no-pci",      "--no-telemetry", "--log-level", "lib.eal:error",
+		"--file-prefix", prefix,           "--lcores",    lcores,
 	};
 	static char *argv[RTE_DIM(args)];
 	int cpus[8], n = 0, off;
@@ -1328,7 +1335,7 @@ main(void)
 		return 1;
 	}
 	RTE_LCORE_FOREACH_WORKER(l)
-		worker_ids[n_workers++] = l;
+	worker_ids[n_workers++] = l;
 	snprintf(snap_dir, sizeof(snap_dir), "/tmp/hp-test-dedup-XXXXXX");
 	if (mkdtemp(snap_dir) == NULL) {
 		fprintf(stderr, "test_dedup: mkdtemp: %s\n", strerror(errno));

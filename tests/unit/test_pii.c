@@ -129,7 +129,8 @@ test_vectors(void **state)
 		fail_msg("%s: %s", VECTORS, jerr.text);
 	cases = json_object_get(root, "cases");
 	assert_true(json_is_array(cases));
-	json_array_foreach(cases, i, c) {
+	json_array_foreach(cases, i, c)
+	{
 		const char *ename = json_string_value(json_object_get(c, "entity"));
 		const char *text = json_string_value(json_object_get(c, "text"));
 		json_t *spans = json_object_get(c, "spans"), *sp;
@@ -139,8 +140,10 @@ test_vectors(void **state)
 
 		assert_true(ent >= 0);
 		want[0] = '\0';
-		json_array_foreach(spans, k, sp) {
-			o += (size_t)snprintf(want + o, sizeof(want) - o, "%s%lld-%lld", o ? "," : "",
+		json_array_foreach(spans, k, sp)
+		{
+			o += (size_t)snprintf(want + o, sizeof(want) - o, "%s%lld-%lld",
+					      o ? "," : "",
 					      json_integer_value(json_array_get(sp, 0)),
 					      json_integer_value(json_array_get(sp, 1)));
 		}
@@ -158,15 +161,15 @@ test_vectors(void **state)
 static void
 test_sha256(void **state)
 {
-	static const uint8_t abc[32] = {
-		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae,
-		0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61,
-		0xf2, 0x00, 0x15, 0xad};
+	static const uint8_t abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+					0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+					0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+					0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
 	/* FIPS 180-2 two-block message */
-	static const uint8_t two[32] = {
-		0x24, 0x8d, 0x6a, 0x61, 0xd2, 0x06, 0x38, 0xb8, 0xe5, 0xc0, 0x26, 0x93, 0x0c, 0x3e,
-		0x60, 0x39, 0xa3, 0x3c, 0xe4, 0x59, 0x64, 0xff, 0x21, 0x67, 0xf6, 0xec, 0xed, 0xd4,
-		0x19, 0xdb, 0x06, 0xc1};
+	static const uint8_t two[32] = {0x24, 0x8d, 0x6a, 0x61, 0xd2, 0x06, 0x38, 0xb8,
+					0xe5, 0xc0, 0x26, 0x93, 0x0c, 0x3e, 0x60, 0x39,
+					0xa3, 0x3c, 0xe4, 0x59, 0x64, 0xff, 0x21, 0x67,
+					0xf6, 0xec, 0xed, 0xd4, 0x19, 0xdb, 0x06, 0xc1};
 	const char *m2 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	uint8_t h[32];
 
@@ -202,7 +205,7 @@ test_validators(void **state)
 	/* IBAN */
 	assert_true(V(hp_pii_iban_valid, "FR1420041010050500013M02606"));
 	assert_true(V(hp_pii_iban_valid, "NO9386011117947"));
-	assert_false(V(hp_pii_iban_valid, "NO93860111179470")); /* too long for NO */
+	assert_false(V(hp_pii_iban_valid, "NO93860111179470"));         /* too long for NO */
 	assert_false(V(hp_pii_iban_valid, "DE89 37040044 0532013000")); /* space mid-group */
 	assert_false(V(hp_pii_iban_valid, "ZZ89370400440532013000"));   /* no such country */
 	/* ABA: Federal Reserve Bank of Boston, and a check digit off by one */
@@ -337,7 +340,8 @@ test_network(void **state)
 	expect(HP_PII_MAC_ADDRESS, "{\"uuid\":\"550e8400-e29b-41d4-a716-446655440000\"}", "");
 	expect(HP_PII_CRYPTO_WALLET, "to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.", "3-37");
 	expect(HP_PII_CRYPTO_WALLET, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "0-42");
-	expect(HP_PII_CRYPTO_WALLET, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb 3J98t1WpEZ73CNmQviecrny", "");
+	expect(HP_PII_CRYPTO_WALLET, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb 3J98t1WpEZ73CNmQviecrny",
+	       "");
 }
 
 static void
@@ -357,10 +361,13 @@ test_secrets(void **state)
 	expect(HP_PII_STRIPE_KEY, "pk_live_4eC39HqLyjWDarjtT1zdp7dc sk_live_short", "");
 	expect(HP_PII_SLACK_TOKEN, "xoxb-123456789012-abcdefABCDEF", "0-30");
 	expect(HP_PII_JWT,
-	       "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk.",
+	       "Bearer "
+	       "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_"
+	       "wW1gFWFOEjXk.",
 	       "7-90");
 	expect(HP_PII_JWT, "eyJhbGciOiJIUzI1NiJ9 alone", "");
-	snprintf(want, sizeof(want), "8-%zu", sizeof(pem) - 1 - 4); /* up to the END line's dashes */
+	snprintf(want, sizeof(want), "8-%zu",
+		 sizeof(pem) - 1 - 4); /* up to the END line's dashes */
 	expect(HP_PII_PEM_PRIVATE_KEY, pem, want);
 	expect(HP_PII_PEM_PRIVATE_KEY, pub, "");
 	/* a key cut short still matches up to the end of its body */
@@ -375,7 +382,8 @@ test_decoy_body(void **state)
 		"{\"id\":\"evt_1NqXyZ2eZvKYlo2C0a1b2c3d\",\"created\":1700000000,"
 		"\"order_id\":\"100045678912\",\"amount\":4999,\"currency\":\"usd\","
 		"\"uuid\":\"123e4567-e89b-12d3-a456-426614174000\","
-		"\"ts\":\"2024-03-01T10:20:30.123Z\",\"version\":\"2.10.3\",\"sku\":\"SKU-1234-5678\","
+		"\"ts\":\"2024-03-01T10:20:30.123Z\",\"version\":\"2.10.3\",\"sku\":\"SKU-1234-"
+		"5678\","
 		"\"tracking\":\"1Z999AA10123456784\",\"ratio\":0.123456789,"
 		"\"items\":[1234,5678,9012,3456],\"hash\":\"d41d8cd98f00b204e9800998ecf8427e\"}";
 	char got[256];
@@ -395,8 +403,8 @@ test_user_entity(void **state)
 		{.name = "luhn_id", .pattern = "LID[0-9]{4,12}", .validator = HP_PII_VAL_NONE},
 		{.name = "acct", .pattern = "[0-9]{11}", .validator = HP_PII_VAL_LUHN},
 	};
-	struct hp_pii_config cfg = {.enabled = UINT64_C(1) << HP_PII_EMAIL, .user = ue,
-				    .n_user = 3};
+	struct hp_pii_config cfg = {
+		.enabled = UINT64_C(1) << HP_PII_EMAIL, .user = ue, .n_user = 3};
 	struct hp_pii_db *db;
 	struct hp_pii_scratch *scr, *clone;
 	char err[256], got[256];
@@ -420,7 +428,7 @@ test_user_entity(void **state)
 	assert_string_equal(spans_of(HP_PII__BUILTIN_COUNT + 2, got, sizeof(got)), "38-49");
 	assert_int_equal(res.count[HP_PII__BUILTIN_COUNT], 2);
 	assert_int_equal(res.count[HP_PII_CREDIT_CARD], 0); /* not enabled */
-	rc = scan_counted(db, scr, "79927398714");                /* fails Luhn */
+	rc = scan_counted(db, scr, "79927398714");          /* fails Luhn */
 	assert_int_equal(rc, 0);
 	hp_pii_scratch_free(clone);
 	hp_pii_scratch_free(scr);
@@ -479,8 +487,9 @@ test_mask(void **state)
 {
 	static const char in[] = "{\"card\":\"4111-1111-1111-1111\",\"email\":\"bob@example.com\","
 				 "\"note\":\"ok\",\"ip\":\"10.1.2.3\"}";
-	static const char want[] = "{\"card\":\"####-####-####-1111\",\"email\":\"###############\","
-				   "\"note\":\"ok\",\"ip\":\"########\"}";
+	static const char want[] =
+		"{\"card\":\"####-####-####-1111\",\"email\":\"###############\","
+		"\"note\":\"ok\",\"ip\":\"########\"}";
 	uint8_t buf[sizeof(in)], inside[sizeof(in)];
 	size_t changed;
 
@@ -535,13 +544,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),     cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_validators),  cmocka_unit_test(test_cards),
-		cmocka_unit_test(test_ids),         cmocka_unit_test(test_contact),
-		cmocka_unit_test(test_network),     cmocka_unit_test(test_secrets),
-		cmocka_unit_test(test_decoy_body),  cmocka_unit_test(test_user_entity),
-		cmocka_unit_test(test_refused),     cmocka_unit_test(test_mask),
-		cmocka_unit_test(test_overflow),    cmocka_unit_test(test_api),
+		cmocka_unit_test(test_vectors),    cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_validators), cmocka_unit_test(test_cards),
+		cmocka_unit_test(test_ids),        cmocka_unit_test(test_contact),
+		cmocka_unit_test(test_network),    cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_decoy_body), cmocka_unit_test(test_user_entity),
+		cmocka_unit_test(test_refused),    cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_overflow),   cmocka_unit_test(test_api),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
