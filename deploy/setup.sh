@@ -23,6 +23,9 @@ PKGS=(
     # control plane: sinks (hiredis, libpq), REST API (libmicrohttpd + jansson); the sink
     # tests start real servers, the sink benchmark runs redis-benchmark
     libhiredis-dev libpq-dev libmicrohttpd-dev redis-server redis-tools postgresql
+    # ML scoring: XGBoost's C API in process; python3-xgboost trains the default model and
+    # is the reference the predictions are checked against
+    libxgboost-dev python3-xgboost
 )
 
 missing=()
