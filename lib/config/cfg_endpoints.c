@@ -28,6 +28,10 @@ static const char *const alg_names[] = {"sha256", "sha1", "sha512", NULL};
 static const char *const enc_names[] = {"hex", "base64", NULL};
 static const char *const secret_enc_names[] = {"raw", "base64", "hex", NULL};
 static const char *const pii_policy_names[] = {"off", "report", "mask", "block", NULL};
+static const char *const ml_policy_names[] = {"off", "score", "flag", "enforce", NULL};
+static const char *const ml_timeout_names[] = {"reject", "accept", NULL};
+static int cfg_parse_fraction(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
+			      yaml_node_t *node, void *base, const char *dpath);
 
 static int cfg_parse_secrets(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key,
 			     yaml_node_t *node, void *base, const char *dpath);
@@ -124,6 +128,22 @@ static const struct hp_cfg_key ep_keys[] = {
 	       "the workers, Redis, Postgres); none = no token"),
 	EP_STR("token.prefix", token_prefix, "none", "string",
 	       "stripped from the header's value before lookup, e.g. \"Bearer \""),
+	EP_ENUM("ml.policy", ml_policy, ml_policy_names,
+		"ML score of each request (ml section, docs/ML.md): off; score (in the event); "
+		"flag "
+		"(score, and the event flagged above ml.threshold); enforce (bridge: the request "
+		"waits for its score, refused 403 ml_blocked above ml.threshold)"),
+	{.path = "ml.threshold",
+	 .type = HP_CFG_CUSTOM,
+	 .parse = cfg_parse_fraction,
+	 EP_FIELD(ml_threshold),
+	 .type_doc = "number",
+	 .def_doc = "0.9",
+	 .bounds_doc = "[0, 1]",
+	 .doc = "flag / enforce: a score above this flags or refuses the request"},
+	EP_ENUM("ml.on_timeout", ml_on_timeout, ml_timeout_names,
+		"enforce: no score within ml.timeout_ms (or none at all): reject (503 "
+		"ml_unavailable, fail closed) or accept (fail open, counted)"),
 	{.path = "pii.entities",
 	 .type = HP_CFG_CUSTOM,
 	 .parse = cfg_parse_pii_entities,
@@ -588,6 +608,7 @@ cfg_endpoint_defaults(struct hp_endpoint_config *ep)
 	hp_cfg_apply_defaults(&hp_cfg_endpoint_schema, ep);
 	strcpy(ep->path_prefix, "/");
 	strcpy(ep->hmac.template_, "{body}");
+	ep->ml_threshold = 0.9f;
 }
 
 int
@@ -769,4 +790,29 @@ hp_config_endpoint(const struct hp_config *cfg, const char *name)
 		if (strcmp(cfg->endpoints[i].name, name) == 0)
 			return &cfg->endpoints[i];
 	return NULL;
+}
+
+/* A number in [0, 1] ("0.9", "1", "0"), into a float. */
+static int
+cfg_parse_fraction(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
+		   void *base, const char *dpath)
+{
+	char desc[96], buf[32], *end;
+	double v;
+
+	if (node->type != YAML_SCALAR_NODE || node->data.scalar.length == 0 ||
+	    node->data.scalar.length >= sizeof(buf))
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must be a number in [0, 1], got %s",
+				  hp_cfg_node_desc(node, desc, sizeof(desc)));
+	memcpy(buf, node->data.scalar.value, node->data.scalar.length);
+	buf[node->data.scalar.length] = '\0';
+	errno = 0;
+	v = strtod(buf, &end);
+	if (errno != 0 || end == buf || *end != '\0' || !(v >= 0.0 && v <= 1.0))
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "must be a number in [0, 1], got %s",
+				  hp_cfg_node_desc(node, desc, sizeof(desc)));
+	*(float *)((char *)base + key->offset) = (float)v;
+	return 0;
 }

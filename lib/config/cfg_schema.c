@@ -329,6 +329,26 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "tokens cached in the workers' lock-free table; full: not cached, counted"),
 	KEY_UINT("tokens.timeout_ms", tokens.timeout_ms, 200, 1, 10000, 0,
 		 "a request whose token is not in L1 waits at most this for L2/L3, then 503"),
+	KEY_STR("ml.model", ml.model, "models/default.json of the installation", "file path",
+		"XGBoost model (JSON or UBJSON, xgboost save_model) of the features of "
+		"docs/ML.md; loaded and warmed up before traffic"),
+	KEY_UINT("ml.max_batch", ml.max_batch, 64, 1, 4096, 0, "rows scored together, at most"),
+	KEY_UINT("ml.min_batch", ml.min_batch, 1, 1, 4096, 0,
+		 "the batch size limit never adapts below this"),
+	KEY_UINT("ml.max_delay_us", ml.max_delay_us, 200, 1, 1000000, 0,
+		 "a request's features wait at most this for their batch (microseconds)"),
+	KEY_UINT("ml.preferred_batch", ml.preferred_batch, 0, 0, 4096, 0,
+		 "a batch of this size goes as soon as the queue is quiet (0: none)"),
+	KEY_UINT("ml.target_us", ml.target_us, 1000, 0, 1000000, 0,
+		 "batch latency target: over it the batch size limit halves, under it grows by "
+		 "one (0: fixed at max_batch)"),
+	KEY_UINT("ml.queue", ml.queue, 4096, 16, 1048576, 0,
+		 "rows waiting for a batch, at most; beyond: the score is missing (counted)"),
+	KEY_UINT("ml.ring_size", ml.ring_size, 4096, 64, 1048576, HP_CFG_F_POW2,
+		 "feature records per worker on their way to the scorer; full: score missing, "
+		 "counted, the worker never waits"),
+	KEY_UINT("ml.timeout_ms", ml.timeout_ms, 20, 1, 10000, 0,
+		 "enforce: a request waits at most this for its score, then on_timeout"),
 	KEY_STR("replay_cache.global.url", replay_cache.global_url, "none",
 		"redis://host:port[/db]",
 		"shared replay check: SET NX EX in this Redis after the "
@@ -840,6 +860,10 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 			if (!(islower((unsigned char)v[i]) || isdigit((unsigned char)v[i]) ||
 			      v[i] == '_'))
 				return false;
+		return true;
+	}
+	if (!strcmp(path, "ml.model")) {
+		*what = "a file path";
 		return true;
 	}
 	if (!strcmp(path, "control.api_socket") || !strcmp(path, "replay_cache.snapshot")) {

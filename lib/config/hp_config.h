@@ -248,6 +248,23 @@ struct hp_endpoint_config {
 	/* bearer token / API key (tokens section): "" header = no token required */
 	char token_header[HP_CFG_HDR_LEN];
 	char token_prefix[HP_CFG_HDR_LEN]; /* stripped from the value, e.g. "Bearer " */
+	/* ML scoring (ml section): what the score does for this endpoint */
+	uint32_t ml_policy;     /* enum hp_ml_policy */
+	float ml_threshold;     /* flag / enforce above this score, [0, 1] */
+	uint32_t ml_on_timeout; /* enum hp_ml_on_timeout: enforce without a score in time */
+};
+
+/* What an endpoint does with the ML score of its requests. */
+enum hp_ml_policy {
+	HP_ML_POLICY_OFF = 0,
+	HP_ML_POLICY_SCORE,   /* the score joins the event (and every sink) */
+	HP_ML_POLICY_FLAG,    /* score, and the event is flagged above the threshold */
+	HP_ML_POLICY_ENFORCE, /* bridge: the request waits for its score; above: 403 ml_blocked */
+};
+
+enum hp_ml_on_timeout {
+	HP_ML_TIMEOUT_REJECT = 0, /* no score in time: 503 ml_unavailable (fail closed) */
+	HP_ML_TIMEOUT_ACCEPT,     /* no score in time: accepted, counted (fail open) */
 };
 
 /* What an endpoint does with PII found in a body (lib/pii). */
@@ -320,6 +337,19 @@ struct hp_tokens_config {
 	uint32_t timeout_ms;     /* a request waits at most this for L2/L3 */
 };
 
+/* ML scoring (ml section; controlplane/ctl_ml.c, lib/ml). */
+struct hp_ml_config {
+	char model[HP_CFG_PATH_LEN]; /* XGBoost model file; "" = the default model shipped */
+	uint32_t max_batch;          /* rows per batch, at most */
+	uint32_t min_batch;          /* floor of the latency adjustment */
+	uint32_t max_delay_us;       /* a row waits at most this for its batch */
+	uint32_t preferred_batch;    /* a batch of this size goes without waiting (0: none) */
+	uint32_t target_us;          /* batch latency target of the adjustment (0: off) */
+	uint32_t queue;              /* rows waiting for a batch, at most */
+	uint32_t ring_size;          /* feature records per worker in flight (power of 2) */
+	uint32_t timeout_ms;         /* enforce: a request waits at most this for its score */
+};
+
 struct hp_config {
 	struct hp_dataplane_config dataplane;
 	struct hp_http_config http;
@@ -328,6 +358,7 @@ struct hp_config {
 	struct hp_sinks_config sinks;
 	struct hp_tokens_config tokens;
 	struct hp_replay_config replay_cache;
+	struct hp_ml_config ml;
 	enum hp_unrouted_action unrouted;
 	struct hp_pii_global_config pii;
 	/* owned by the config (hp_config_free); NULL when n_endpoints == 0 */
