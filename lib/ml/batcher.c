@@ -8,8 +8,7 @@
 #include "batcher.h"
 
 int
-hp_batcher_init(struct hp_batcher *b, const struct hp_batcher_config *cfg, char *err,
-		size_t errlen)
+hp_batcher_init(struct hp_batcher *b, const struct hp_batcher_config *cfg, char *err, size_t errlen)
 {
 	memset(b, 0, sizeof(*b));
 	if (cfg->max_batch == 0) {

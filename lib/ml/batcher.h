@@ -32,17 +32,17 @@ struct hp_batcher_config {
 };
 
 enum hp_batch_why {
-	HP_BATCH_FULL = 0, /* the size limit was reached */
-	HP_BATCH_DELAY,    /* the oldest row waited max_delay_us */
+	HP_BATCH_FULL = 0,  /* the size limit was reached */
+	HP_BATCH_DELAY,     /* the oldest row waited max_delay_us */
 	HP_BATCH_PREFERRED, /* a preferred size waits and nothing more came */
 	HP_BATCH__MAX,
 };
 
 struct hp_batcher {
 	struct hp_batcher_config cfg;
-	uint32_t limit;    /* the batch size now (AIMD), min_batch..max_batch */
-	uint32_t queued;   /* rows waiting */
-	uint32_t seen;     /* rows queued at the last look (a preferred size waits for a quiet look) */
+	uint32_t limit;  /* the batch size now (AIMD), min_batch..max_batch */
+	uint32_t queued; /* rows waiting */
+	uint32_t seen; /* rows queued at the last look (a preferred size waits for a quiet look) */
 	uint64_t head_us;  /* arrival of the oldest waiting row */
 	uint64_t *arrival; /* ring of queue_max arrival times */
 	uint32_t ring_head;
@@ -50,7 +50,6 @@ struct hp_batcher {
 	uint64_t batches, rows, refused, decreases, increases;
 	uint64_t by_reason[HP_BATCH__MAX]; /* batches sent, by why */
 };
-
 
 /* 0, or -1 with a message naming the bad field (the config is checked whole). */
 int hp_batcher_init(struct hp_batcher *b, const struct hp_batcher_config *cfg, char *err,

@@ -27,8 +27,8 @@ mono_ns(void)
 }
 
 int
-hp_ml_model_predict(struct hp_ml_model *m, const float *rows, uint32_t n, float *out,
-		    char *err, size_t errlen)
+hp_ml_model_predict(struct hp_ml_model *m, const float *rows, uint32_t n, float *out, char *err,
+		    size_t errlen)
 {
 	/* the array interface of a dense row-major float32 matrix, read in place */
 	static const char config[] = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0,"

@@ -17,9 +17,9 @@ struct hp_ml_model;
 
 struct hp_ml_model_info {
 	uint32_t n_features;
-	int rounds;          /* boosted rounds in the model */
-	uint64_t load_ns;    /* load + warm-up */
-	uint64_t warmup_ns;  /* the warm-up prediction alone */
+	int rounds;         /* boosted rounds in the model */
+	uint64_t load_ns;   /* load + warm-up */
+	uint64_t warmup_ns; /* the warm-up prediction alone */
 };
 
 /* Load path, expecting n_features columns, warm it up with a batch of warm_rows: 0, or -1 with
@@ -31,7 +31,7 @@ const struct hp_ml_model_info *hp_ml_model_info(const struct hp_ml_model *m);
 
 /* Scores of n rows (row-major, n_features floats each; NaN: missing) into out[n]: 0, or -1
  * with a message. */
-int hp_ml_model_predict(struct hp_ml_model *m, const float *rows, uint32_t n, float *out,
-			char *err, size_t errlen);
+int hp_ml_model_predict(struct hp_ml_model *m, const float *rows, uint32_t n, float *out, char *err,
+			size_t errlen);
 
 #endif /* HP_ML_MODEL_H */

@@ -91,8 +91,8 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	printf("%zu vectors x %zu batch sizes: largest difference %.3g (limit 1e-6), %d over\n",
-	       ne, sizeof(batch) / sizeof(batch[0]), worst, fails);
+	printf("%zu vectors x %zu batch sizes: largest difference %.3g (limit 1e-6), %d over\n", ne,
+	       sizeof(batch) / sizeof(batch[0]), worst, fails);
 	hp_ml_model_free(m);
 	/* refusals: another feature count, not a model */
 	if (hp_ml_model_load(path, HP_ML_N_FEATURES + 1, 1, &m, err, sizeof(err)) == 0 ||

@@ -18,9 +18,12 @@ static void
 mk(uint32_t max_batch, uint32_t min_batch, uint32_t delay, uint32_t queue, uint32_t target,
    uint32_t pref)
 {
-	struct hp_batcher_config c = {.max_batch = max_batch, .min_batch = min_batch,
-				      .max_delay_us = delay, .queue_max = queue,
-				      .target_us = target, .preferred = {pref}};
+	struct hp_batcher_config c = {.max_batch = max_batch,
+				      .min_batch = min_batch,
+				      .max_delay_us = delay,
+				      .queue_max = queue,
+				      .target_us = target,
+				      .preferred = {pref}};
 	char err[128];
 
 	assert_int_equal(hp_batcher_init(&b, &c, err, sizeof(err)), 0);
@@ -149,8 +152,8 @@ test_aimd(void **state)
 static void
 test_refusals(void **state)
 {
-	struct hp_batcher_config c = {.max_batch = 8, .min_batch = 1, .max_delay_us = 100,
-				      .queue_max = 4};
+	struct hp_batcher_config c = {
+		.max_batch = 8, .min_batch = 1, .max_delay_us = 100, .queue_max = 4};
 	char err[128];
 
 	(void)state;
@@ -174,9 +177,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_max_delay),   cmocka_unit_test(test_full_batches),
-		cmocka_unit_test(test_preferred),   cmocka_unit_test(test_queue_bound),
-		cmocka_unit_test(test_aimd),        cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_max_delay), cmocka_unit_test(test_full_batches),
+		cmocka_unit_test(test_preferred), cmocka_unit_test(test_queue_bound),
+		cmocka_unit_test(test_aimd),      cmocka_unit_test(test_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
