@@ -91,6 +91,9 @@ struct rte_ring *hp_dp_event_ring(unsigned int worker);
  * none (replay_cache.global and tokens off) or there is no such worker. */
 bool hp_dp_resolver_rings(unsigned int worker, struct rte_ring **to_resolver,
 			  struct rte_ring **from_resolver);
+/* A worker's ML rings (dp_resolver_msg.h): feature records from it, enforce answers to it. */
+bool hp_dp_ml_rings(unsigned int worker, struct rte_ring **from_worker,
+		    struct rte_ring **to_worker);
 /* One worker's counters added to out: -EINVAL when there is no such worker. */
 int hp_dp_worker_counters_add(unsigned int worker, struct hp_counters *out);
 /* The lcore a worker runs on. */

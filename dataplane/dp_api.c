@@ -64,6 +64,18 @@ hp_dp_resolver_rings(unsigned int i, struct rte_ring **to_resolver, struct rte_r
 	return true;
 }
 
+bool
+hp_dp_ml_rings(unsigned int i, struct rte_ring **from_worker, struct rte_ring **to_worker)
+{
+	const struct hp_worker *w = worker(i);
+
+	if (w == NULL || w->ml_q == NULL)
+		return false;
+	*from_worker = w->ml_q;
+	*to_worker = w->ml_a;
+	return true;
+}
+
 int
 hp_dp_worker_counters_add(unsigned int i, struct hp_counters *out)
 {

@@ -58,7 +58,9 @@ enum hp_ev_verdict {
 	_(MISSING_TOKEN, missing_token, 401, "endpoints[].token: no token in the header")          \
 	_(BAD_TOKEN, bad_token, 401, "unknown, revoked, expired or another endpoint's token")      \
 	_(TOKEN_UNAVAILABLE, token_unavailable, 503, "not in L1, and L2/L3 did not answer")        \
-	_(SESSION_EVICTED, session_evicted, 503, "its session was taken back; the flow is cut")
+	_(SESSION_EVICTED, session_evicted, 503, "its session was taken back; the flow is cut")    \
+	_(ML_BLOCKED, ml_blocked, 403, "its ML score is above the endpoint's ml.threshold")        \
+	_(ML_UNAVAILABLE, ml_unavailable, 503, "no ML score in time (ml.on_timeout: reject)")
 
 enum hp_ev_reason {
 #define _(sym, name, status, help) HP_EV_R_##sym,
@@ -87,6 +89,7 @@ enum hp_ev_reason {
 #define HP_EV_NO_ENDPOINT 0xffff
 #define HP_EV_ID_MAX      96
 #define HP_EV_PII_MAX     16 /* distinct entities counted in one event */
+#define HP_EV_ML_FEATURES 16 /* = HP_ML_N_FEATURES (checked in dp_stage_ml.c) */
 
 struct hp_event {
 	uint64_t tsc;         /* when the request was complete (rte_rdtsc) */
@@ -117,7 +120,26 @@ struct hp_event {
 	uint8_t body_sha256[32];
 	uint8_t pii_entity[HP_EV_PII_MAX]; /* lib/pii entity ids (custom ones included) */
 	uint16_t pii_count[HP_EV_PII_MAX]; /* matches of each (saturating) */
+	/* ML scoring (endpoints[].ml.policy not off) */
+	float ml_score;   /* HP_EV_ML_SCORED / FLAGGED */
+	uint32_t ml_seq;  /* HP_EV_ML_PENDING: the worker's sequence of the feature record */
+	uint8_t ml_state; /* enum hp_ev_ml */
+	uint8_t ml_pad[7];
+	float ml_f[HP_EV_ML_FEATURES]; /* the feature vector scored (lib/ml/ml_features.h) */
 } __attribute__((aligned(8)));
+
+/* Where an event's ML score stands. */
+enum hp_ev_ml {
+	HP_EV_ML_NONE = 0,  /* not scored (policy off, or refused before the ml stage) */
+	HP_EV_ML_PENDING,   /* score / flag: the control plane joins the score (ml_seq) */
+	HP_EV_ML_SCORED,    /* ml_score is valid */
+	HP_EV_ML_FLAGGED,   /* ml_score is valid and above the threshold (flag, enforce) */
+	HP_EV_ML_RING_FULL, /* missing: the worker's ring to the scorer was full */
+	HP_EV_ML_TIMEOUT,   /* missing: no score in time */
+	HP_EV_ML_DROPPED,   /* missing: the scorer's queue was full, or no scorer runs */
+	HP_EV_ML_ERROR,     /* missing: the model failed on its batch */
+	HP_EV_ML__MAX,
+};
 
 const char *hp_ev_verdict_name(enum hp_ev_verdict v);
 const char *hp_ev_reason_name(enum hp_ev_reason r);

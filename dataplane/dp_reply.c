@@ -41,6 +41,8 @@ status_text(uint16_t st)
 	switch (st) {
 	case 401:
 		return "Unauthorized";
+	case 403:
+		return "Forbidden";
 	case 404:
 		return "Not Found";
 	case 409:

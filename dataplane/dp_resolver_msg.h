@@ -11,10 +11,12 @@
 #include <stdint.h>
 
 #include "dp_route.h"
+#include "ml_features.h"
 
 enum hp_gquery_kind {
 	HP_GQ_REPLAY = 0, /* SET NX EX of a replay key (key: 16 bytes) */
 	HP_GQ_TOKEN,      /* a token's endpoint, L2 then L3 (key: its SHA-256) */
+	HP_GQ_ML,         /* enforce: the request's ML score (hp_ml_query) */
 };
 
 /* worker -> resolver */
@@ -38,6 +40,26 @@ enum hp_ganswer_result {
 struct hp_ganswer {
 	uint32_t slot, gen;
 	uint32_t result; /* enum hp_ganswer_result */
+};
+
+/* ---- ML scoring: worker <-> the control plane's ML thread (controlplane/ctl_ml.c) ---- */
+
+/* worker -> scorer, one per scored request (its own SP/SC ring, hp_dp_ml_rings) */
+struct hp_ml_query {
+	uint32_t slot, gen; /* enforce: the worker's await entry */
+	uint32_t seq;       /* the worker's count of feature records (joins the event) */
+	uint16_t endpoint;  /* index in the configuration */
+	uint8_t enforce;    /* 1: answer on the worker's ML answer ring; 0: to the events */
+	uint8_t pad;
+	float f[HP_ML_N_FEATURES]; /* lib/ml/ml_features.h */
+};
+
+/* scorer -> worker (enforce), or scorer -> control thread (score, flag: the event join) */
+struct hp_ml_answer {
+	uint32_t slot, gen; /* enforce */
+	uint32_t seq;
+	float score;
+	uint32_t state; /* enum hp_ev_ml: SCORED, or why it is missing */
 };
 
 /* The token L1 (hp_dp_token_l1): key = SHA-256 of the token, data = this packed value (the

@@ -68,6 +68,21 @@ route_pii(const struct hp_config *cfg, const struct hp_endpoint_config *c, struc
 	return hp_pii_db_create(&pc, &e->pii_db, err, errlen);
 }
 
+/* A small stable number per provider name (an ML feature): its position in this list. */
+static uint8_t
+provider_id(const char *name)
+{
+	static const char *const names[] = {
+		"none",   "stripe",  "github", "slack", "standard-webhooks",
+		"svix",   "shopify", "twilio", "zoom",  "twitch",
+		"paddle", "gitlab",  "hmac"};
+
+	for (uint8_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return 255;
+}
+
 int
 hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *err, size_t errlen)
 {
@@ -142,6 +157,12 @@ hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *e
 		e->token_tag = hp_token_tag(c->name);
 		e->reset_server = c->reset_server;
 		e->active_response = c->active_response;
+		e->ml_policy = (uint8_t)c->ml_policy;
+		if (e->ml_policy == HP_ML_POLICY_ENFORCE && cfg->dataplane.mode != HP_MODE_BRIDGE)
+			e->ml_policy = HP_ML_POLICY_FLAG; /* tap cannot hold: scored and flagged */
+		e->ml_on_timeout = (uint8_t)c->ml_on_timeout;
+		e->ml_threshold = c->ml_threshold;
+		e->provider_id = provider_id(c->provider);
 	}
 	qsort(t->ep, t->n, sizeof(*t->ep), route_cmp);
 	for (i = 0; i < t->n; i++)

@@ -66,6 +66,11 @@ struct hp_route_ep {
 	char token_header[HP_CFG_HDR_LEN];
 	char token_prefix[HP_CFG_HDR_LEN];
 	uint32_t token_tag;
+	/* ML scoring (endpoints[].ml) */
+	uint8_t ml_policy;     /* enum hp_ml_policy (enforce in tap mode: flag) */
+	uint8_t ml_on_timeout; /* enum hp_ml_on_timeout */
+	uint8_t provider_id;   /* ml feature: a small number per provider name */
+	float ml_threshold;
 };
 
 struct hp_route_table {

@@ -369,6 +369,33 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		}
 		w->body_hash = dp->cfg->events.body_hash;
 	}
+	{
+		/* the waits of every kind (shared replay check, tokens, ML enforce): the table
+		 * always, the resolver's rings when something is asked of it */
+		const struct hp_replay_config *rc = &dp->cfg->replay_cache;
+		const struct hp_ml_config *mc = &dp->cfg->ml;
+		char name[RTE_RING_NAMESIZE];
+
+		w->await =
+			rte_zmalloc_socket("hp_await", rc->global_max_pending * sizeof(*w->await),
+					   RTE_CACHE_LINE_SIZE, w->socket);
+		snprintf(name, sizeof(name), "hp_mlq_%u", w->id);
+		w->ml_q = rte_ring_create_elem(name, sizeof(struct hp_ml_query), mc->ring_size,
+					       w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "hp_mla_%u", w->id);
+		w->ml_a = rte_ring_create_elem(name, sizeof(struct hp_ml_answer),
+					       RTE_MAX(mc->ring_size, 2 * rc->global_max_pending),
+					       w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->await == NULL || w->ml_q == NULL || w->ml_a == NULL) {
+			snprintf(err, errlen,
+				 "ml.ring_size: cannot allocate the ML rings and the wait table of "
+				 "worker %u",
+				 w->id);
+			return -ENOMEM;
+		}
+		w->await_mask = rc->global_max_pending - 1;
+		w->ml_timeout_tsc = rte_get_tsc_hz() / 1000 * mc->timeout_ms;
+	}
 	if (dp->cfg->replay_cache.global_url[0] != '\0' || hp_dp.tokens != NULL) {
 		const struct hp_replay_config *rc = &dp->cfg->replay_cache;
 		char name[RTE_RING_NAMESIZE];
@@ -381,17 +408,13 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		w->ga = rte_ring_create_elem(name, sizeof(struct hp_ganswer),
 					     2 * rc->global_max_pending, w->socket,
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
-		w->await =
-			rte_zmalloc_socket("hp_await", rc->global_max_pending * sizeof(*w->await),
-					   RTE_CACHE_LINE_SIZE, w->socket);
-		if (w->gq == NULL || w->ga == NULL || w->await == NULL) {
+		if (w->gq == NULL || w->ga == NULL) {
 			snprintf(err, errlen,
 				 "replay_cache.global.max_pending: cannot allocate the "
 				 "shared check's rings of worker %u",
 				 w->id);
 			return -ENOMEM;
 		}
-		w->await_mask = rc->global_max_pending - 1;
 		w->global_timeout_tsc = rte_get_tsc_hz() / 1000 * rc->global_timeout_ms;
 		w->global_reject = rc->global_on_unavailable == HP_GLOBAL_REJECT;
 		w->global_replay = rc->global_url[0] != '\0';
@@ -672,6 +695,8 @@ hp_dp_fini(void)
 		rte_ring_free(w->ev_ring);
 		rte_ring_free(w->gq);
 		rte_ring_free(w->ga);
+		rte_ring_free(w->ml_q);
+		rte_ring_free(w->ml_a);
 		rte_free(w->await);
 		for (unsigned int j = 0; j < hp_dp.n_workers; j++)
 			rte_ring_free(w->ring_to[j]);

@@ -108,6 +108,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 		hps_await_give_up(s);
 	}
 	s->req_flags = 0;
+	s->ml_state = HP_EV_ML_NONE;
 	s->decided = false;
 	s->pii_valid = false;
 	s->masked_bytes = 0;
@@ -124,6 +125,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	w->ctr.c[HP_CTR_REQ_ROUTED]++;
 	s->eps->w[w->id].ep_ctr[s->ep->index][HP_EP_CTR_REQUESTS]++;
 	if ((s->ep->pii_hold || s->ep->token_hlen != 0 ||
+	     s->ep->ml_policy == HP_ML_POLICY_ENFORCE ||
 	     (w->global_replay && s->ep->dedup_kind != HP_DK_NONE)) &&
 	    w->hold_max != 0) {
 		hps_hold_start(s);
@@ -759,9 +761,9 @@ hps_session_end(struct hp_worker *w, struct hp_flow *f, bool evicted)
 			hps_await_give_up(s);
 		else /* bridge: what was held is dropped with the flow: not forwarded */
 			hps_global_finish(s, HP_EV_REJECT,
-					  s->await_kind == HP_GQ_TOKEN
-						  ? HP_EV_R_TOKEN_UNAVAILABLE
-						  : HP_EV_R_REPLAY_UNAVAILABLE);
+					  s->await_kind == HP_GQ_TOKEN ? HP_EV_R_TOKEN_UNAVAILABLE
+					  : s->await_kind == HP_GQ_ML  ? HP_EV_R_ML_UNAVAILABLE
+								      : HP_EV_R_REPLAY_UNAVAILABLE);
 	}
 	s->evicting = evicted;
 	hp_stream_close(&w->stream_env, &s->stream, 0);

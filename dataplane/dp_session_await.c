@@ -25,28 +25,51 @@
 
 /* ---- shared replay check (replay_cache.global) ---- */
 
-/* Put a query to the resolver and make the request wait for it (false: no room). */
 bool
-hps_await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc)
+hps_await_begin(struct hp_session *s, uint32_t kind, uint64_t timeout_tsc, uint32_t *slot,
+		uint32_t *gen)
 {
 	struct hp_worker *w = s->w;
 	struct hp_await *a;
 
-	if (w->await_tail - w->await_head > w->await_mask)
+	if (w->await == NULL || w->await_tail - w->await_head > w->await_mask)
 		return false;
-	q->slot = w->await_tail & w->await_mask;
-	q->gen = ++w->await_gen;
-	if (rte_ring_sp_enqueue_elem(w->gq, q, sizeof(*q)) != 0)
-		return false;
-	a = &w->await[q->slot];
+	*slot = w->await_tail & w->await_mask;
+	*gen = ++w->await_gen;
+	a = &w->await[*slot];
 	a->s = s;
-	a->gen = q->gen;
+	a->gen = *gen;
 	a->deadline_tsc = rte_rdtsc() + timeout_tsc;
 	w->await_tail++;
 	s->awaiting = true;
-	s->await_kind = (uint8_t)q->kind;
-	s->await_slot = q->slot;
-	s->await_gen = q->gen;
+	s->await_kind = (uint8_t)kind;
+	s->await_slot = *slot;
+	s->await_gen = *gen;
+	return true;
+}
+
+/* The question of the last hps_await_begin could not be sent: the entry goes back (it is
+ * the tail: nothing was queued after it). */
+void
+hps_await_cancel(struct hp_session *s)
+{
+	struct hp_worker *w = s->w;
+
+	w->await[s->await_slot].s = NULL;
+	w->await_tail--;
+	s->awaiting = false;
+}
+
+/* Put a query to the resolver and make the request wait for it (false: no room). */
+bool
+hps_await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc)
+{
+	if (s->w->gq == NULL || !hps_await_begin(s, q->kind, timeout_tsc, &q->slot, &q->gen))
+		return false;
+	if (rte_ring_sp_enqueue_elem(s->w->gq, q, sizeof(*q)) != 0) {
+		hps_await_cancel(s);
+		return false;
+	}
 	return true;
 }
 
@@ -130,13 +153,28 @@ hps_global_finish(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason 
 	}
 }
 
+/* An enforce wait without a score (why: enum hp_ev_ml): ml.on_timeout decides. */
+static void
+ml_missing(struct hp_session *s, enum hp_ev_ml why)
+{
+	s->aev.ml_state = (uint8_t)why;
+	if (s->ep != NULL && s->ep->ml_on_timeout == HP_ML_TIMEOUT_ACCEPT) {
+		s->w->ctr.c[HP_CTR_ML_TIMEOUT_ACCEPTED]++;
+		hps_global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
+	} else {
+		hps_global_finish(s, HP_EV_REJECT, HP_EV_R_ML_UNAVAILABLE);
+	}
+}
+
 /* A waiting request whose answer will not come (timeout, a pipelined request behind it,
  * the flow ending): replay, per replay_cache.global.on_unavailable; token, 503. */
 void
 hps_await_give_up(struct hp_session *s)
 {
 	s->aev.flags &= (uint16_t)~HP_EV_F_GLOBAL;
-	if (s->await_kind == HP_GQ_TOKEN)
+	if (s->await_kind == HP_GQ_ML)
+		ml_missing(s, HP_EV_ML_TIMEOUT);
+	else if (s->await_kind == HP_GQ_TOKEN)
 		hps_global_finish(s, HP_EV_REJECT, HP_EV_R_TOKEN_UNAVAILABLE);
 	else if (s->w->global_reject)
 		hps_global_finish(s, HP_EV_REJECT, HP_EV_R_REPLAY_UNAVAILABLE);
@@ -193,10 +231,41 @@ hps_await_poll(struct hp_worker *w, uint64_t now, struct hp_session **done_s,
 	       unsigned int *n_sessions)
 {
 	struct hp_ganswer ans[HPS_AWAIT_POLL_MAX];
-	unsigned int n, done, n_done = 0;
+	struct hp_ml_answer mla[HPS_AWAIT_POLL_MAX];
+	unsigned int n = 0, done, n_done = 0, m;
 
-	n = rte_ring_sc_dequeue_burst_elem(w->ga, ans, sizeof(ans[0]), HPS_AWAIT_POLL_MAX, NULL);
+	if (w->ga != NULL)
+		n = rte_ring_sc_dequeue_burst_elem(w->ga, ans, sizeof(ans[0]), HPS_AWAIT_POLL_MAX,
+						   NULL);
 	done = n;
+	/* ML scores (enforce) */
+	m = rte_ring_sc_dequeue_burst_elem(w->ml_a, mla, sizeof(mla[0]), HPS_AWAIT_POLL_MAX - n,
+					   NULL);
+	done += m;
+	for (unsigned int i = 0; i < m; i++) {
+		struct hp_await *a = &w->await[mla[i].slot & w->await_mask];
+		struct hp_session *s = a->s;
+
+		if (s == NULL || a->gen != mla[i].gen || !s->awaiting ||
+		    s->await_gen != mla[i].gen || s->await_kind != HP_GQ_ML) {
+			w->ctr.c[HP_CTR_ML_LATE]++; /* its wait timed out or was abandoned */
+			continue;
+		}
+		w->ctr.c[HP_CTR_ML_ANSWERS]++;
+		if (mla[i].state != HP_EV_ML_SCORED) {
+			/* no score (the scorer's queue was full, the model failed): as a timeout */
+			ml_missing(s, (enum hp_ev_ml)mla[i].state);
+		} else if (s->ep != NULL && mla[i].score > s->ep->ml_threshold) {
+			s->aev.ml_score = mla[i].score;
+			s->aev.ml_state = HP_EV_ML_FLAGGED;
+			hps_global_finish(s, HP_EV_REJECT, HP_EV_R_ML_BLOCKED);
+		} else {
+			s->aev.ml_score = mla[i].score;
+			s->aev.ml_state = HP_EV_ML_SCORED;
+			hps_global_finish(s, HP_EV_ACCEPT, HP_EV_R_OK);
+		}
+		done_s[n_done++] = s;
+	}
 	{
 		for (unsigned int i = 0; i < n; i++) {
 			struct hp_await *a = &w->await[ans[i].slot & w->await_mask];
@@ -240,6 +309,7 @@ hps_await_poll(struct hp_worker *w, uint64_t now, struct hp_session **done_s,
 			struct hp_session *s = a->s;
 
 			w->ctr.c[s->await_kind == HP_GQ_TOKEN ? HP_CTR_TOKEN_TIMEOUT
+				 : s->await_kind == HP_GQ_ML  ? HP_CTR_ML_TIMEOUTS
 							      : HP_CTR_REPLAY_GLOBAL_TIMEOUT]++;
 			hps_await_give_up(s);
 			done_s[n_done++] = s;

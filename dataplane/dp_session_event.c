@@ -161,6 +161,12 @@ hps_event_fill(struct hp_session *s, const struct hp_http_request *req, uint16_t
 		e->webhook_id_len = (uint8_t)n;
 	}
 	e->flags |= extra_flags | (uint16_t)s->req_flags;
+	e->ml_state = s->ml_state;
+	if (s->ml_state != HP_EV_ML_NONE) {
+		e->ml_seq = s->ml_seq;
+		e->ml_score = s->ml_score;
+		memcpy(e->ml_f, s->ml_f, sizeof(e->ml_f));
+	}
 	if (req != NULL) {
 		span_copy(e->method, sizeof(e->method), &e->method_len, NULL, &req->method,
 			  &e->flags, HP_EV_F_METHOD_TRUNC);

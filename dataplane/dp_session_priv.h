@@ -96,6 +96,11 @@ struct hp_session {
 	uint32_t await_slot, await_gen;
 	uint64_t await_tsc; /* seg_tsc of the completing segment (latency) */
 	struct hp_event aev;
+	/* ML scoring of the current request (dp_stage_ml.c) */
+	uint8_t ml_state; /* enum hp_ev_ml */
+	uint32_t ml_seq;
+	float ml_score;
+	float ml_f[HP_EV_ML_FEATURES];
 	const struct hp_pkt *cur_pkt; /* decode of the segment being fed */
 	bool tmpl_valid;              /* tmpl_m/tmpl_pkt: the held client segment with the */
 	struct rte_mbuf *tmpl_m;      /* highest sequence number, template of the RST and */
@@ -145,6 +150,12 @@ enum hp_verdict hps_cut_flow_packet(struct hp_worker *w, struct hp_flow *f, unsi
 				    const struct hp_pkt *pkt);
 
 /* waiting for the control thread (dp_session_await.c) */
+/* Make the request wait (kind: enum hp_gquery_kind) at most timeout_tsc: its await entry in
+ * *slot, *gen (false: the wait table is full). hps_await_cancel takes it back if the question
+ * could not be sent. */
+bool hps_await_begin(struct hp_session *s, uint32_t kind, uint64_t timeout_tsc, uint32_t *slot,
+		     uint32_t *gen);
+void hps_await_cancel(struct hp_session *s);
 /* Put a query to the resolver and make the request wait for it (false: no room). */
 bool hps_await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc);
 void hps_await_clear(struct hp_session *s);

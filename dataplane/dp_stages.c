@@ -14,7 +14,7 @@
 #include "dp_stage.h"
 
 extern const struct hp_stage hp_stage_limits, hp_stage_pii_scan, hp_stage_verify,
-	hp_stage_pii_action, hp_stage_token, hp_stage_dedup;
+	hp_stage_pii_action, hp_stage_token, hp_stage_dedup, hp_stage_ml;
 #ifdef HP_TEST_STAGE /* test builds: dataplane/tests/dp_stage_example.c */
 extern const struct hp_stage hp_stage_example;
 #endif
@@ -33,6 +33,7 @@ const struct hp_stage *const hp_stages[] = {
 	&hp_stage_pii_action,
 	&hp_stage_token,
 	&hp_stage_dedup,
+	&hp_stage_ml,
 };
 /* clang-format on */
 const unsigned int hp_n_stages = RTE_DIM(hp_stages);

@@ -215,6 +215,14 @@
 	_(REPLAY_GLOBAL_ABANDONED, replay_global_abandoned,                                        \
 	  "The flow ended while its request "                                                      \
 	  "waited.")                                                                               \
+	_(ML_ANSWERS, ml_answers, "ML scores received for requests waiting for theirs (enforce).") \
+	_(ML_TIMEOUTS, ml_timeouts,                                                                \
+	  "Requests whose ML score did not come within ml.timeout_ms "                             \
+	  "(enforce).")                                                                            \
+	_(ML_TIMEOUT_ACCEPTED, ml_timeout_accepted,                                                \
+	  "Of those, accepted anyway (ml.on_timeout: "                                             \
+	  "accept).")                                                                              \
+	_(ML_LATE, ml_late, "ML scores that came after their request's wait had ended.")           \
 	_(TOKEN_VALID, token_valid, "Token asked to L2/L3: answered valid.")                       \
 	_(TOKEN_INVALID, token_invalid, "Token asked to L2/L3: answered refused.")                 \
 	_(TOKEN_UNAVAILABLE, token_unavailable,                                                    \

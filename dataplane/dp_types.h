@@ -105,13 +105,18 @@ struct hp_worker {
 	uint32_t await_mask, await_head, await_tail, await_gen;
 	uint64_t global_timeout_tsc;
 	uint64_t token_timeout_tsc;
-	bool global_replay;   /* replay_cache.global on (the rings serve tokens too) */
-	bool global_reject;   /* on_unavailable: reject */
-	uint16_t hold_max;    /* pii.max_held_segments at start (0: tap) */
-	uint16_t hold_limit;  /* the live pii.max_held_segments, <= hold_max */
-	uint32_t held_total;  /* segments held by all sessions now */
-	uint32_t held_budget; /* pii.held_per_worker */
-	uint16_t ext_max;     /* body extents mapped per held request */
+	/* ML scoring (controlplane/ctl_ml.c): feature records out, enforce answers back */
+	struct rte_ring *ml_q;   /* to the ML thread (struct hp_ml_query) */
+	struct rte_ring *ml_a;   /* from it (struct hp_ml_answer, enforce) */
+	uint32_t ml_seq;         /* feature records made by this worker */
+	uint64_t ml_timeout_tsc; /* ml.timeout_ms */
+	bool global_replay;      /* replay_cache.global on (the rings serve tokens too) */
+	bool global_reject;      /* on_unavailable: reject */
+	uint16_t hold_max;       /* pii.max_held_segments at start (0: tap) */
+	uint16_t hold_limit;     /* the live pii.max_held_segments, <= hold_max */
+	uint32_t held_total;     /* segments held by all sessions now */
+	uint32_t held_budget;    /* pii.held_per_worker */
+	uint16_t ext_max;        /* body extents mapped per held request */
 	char mask_char;
 	bool unrouted_reject;
 	/* crafted packets (dp_reply.c), sent after the burst that made them */

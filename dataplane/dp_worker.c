@@ -583,7 +583,7 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 					process_burst(w, pkts, n, is_bridge, true, dispatch);
 			}
 		}
-		if (w->ga != NULL) {
+		if (w->await != NULL) {
 			uint64_t t = rte_rdtsc();
 
 			while (hp_session_global_poll(w, t) != 0)
@@ -656,7 +656,7 @@ hp_worker_drain(struct hp_worker *w)
 {
 	/* requests waiting for the resolver (still running) get their answer or their timeout
 	 * before the flows are released: a stop is not a verdict */
-	while (w->ga != NULL && w->await_head != w->await_tail) {
+	while (w->await != NULL && w->await_head != w->await_tail) {
 		if (hp_session_global_poll(w, rte_rdtsc()) == 0)
 			rte_pause();
 		if (w->n_reply != 0)

@@ -96,8 +96,8 @@ stages_of(const char *name, char *out, size_t cap, char *states, size_t scap)
 static void
 test_order(void **state)
 {
-	static const char *const want[] = {"limits",     "pii_scan", "verify",
-					   "pii_action", "token",    "dedup"};
+	static const char *const want[] = {"limits", "pii_scan", "verify", "pii_action",
+					   "token",  "dedup",    "ml"};
 
 	(void)state;
 	assert_int_equal(hp_n_stages, sizeof(want) / sizeof(want[0]));

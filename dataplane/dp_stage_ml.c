@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Stage ml: the request's feature vector (lib/ml/ml_features.h, version 1), sent to the
+ * control plane's ML thread on the worker's own ring (controlplane/ctl_ml.c batches and
+ * scores it). Last in the order: it sees what verify, the PII scan and the replay cache said.
+ *
+ *   score, flag  the record goes; the request goes on at once; the control thread joins the
+ *                score to the request's event (ml_seq). A full ring: the score is missing
+ *                (ml_ring_full in the event), the worker never waits.
+ *   enforce      (bridge) the request waits for its score like the shared replay check: its
+ *                segments held, its verdict with the answer (dp_session_await.c): above
+ *                ml.threshold 403 ml_blocked; no score within ml.timeout_ms: ml.on_timeout.
+ *
+ * Per endpoint and worker it keeps the state of its rate features: a two-row count-min
+ * sketch of source addresses over a ~10 s window (halved every 5 s) and an EWMA of the gap
+ * between requests. Bounded memory, no allocation per request.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+
+#include "dp_flow.h"
+#include "dp_route.h"
+#include "dp_session_priv.h"
+#include "dp_stage.h"
+#include "dp_types.h"
+#include "http_parse.h"
+#include "ml_features.h"
+#include "pii.h"
+
+#define foreach_ml_ctr(_)                                                                          \
+	_(RECORDS, ml_records, "Feature records sent to the ML thread.")                           \
+	_(RING_FULL, ml_ring_full,                                                                 \
+	  "Feature records not sent: the worker's ring to the ML "                                 \
+	  "thread was full (the score is missing).")                                               \
+	_(WAITS, ml_waits, "Requests waiting for their score (enforce).")                          \
+	_(NO_WAIT, ml_no_wait,                                                                     \
+	  "Enforce requests that could not wait (wait table full): "                               \
+	  "ml.on_timeout decided at once.")
+
+enum {
+#define _(sym, name, help) ML_CTR_##sym,
+	foreach_ml_ctr(_)
+#undef _
+		ML_CTR__MAX
+};
+
+static const struct hp_stage_ctr ml_ctrs[] = {HP_STAGE_CTR_TABLE(foreach_ml_ctr)};
+
+_Static_assert(HP_EV_ML_FEATURES == HP_ML_N_FEATURES, "the event carries the feature vector");
+
+static const enum hp_ev_reason ml_reasons[] = {HP_EV_R_ML_UNAVAILABLE, HP_EV_R_OK};
+
+#define SKETCH_W       512 /* counters per row (power of 2) */
+#define SKETCH_HALF_NS 5000000000ULL
+
+struct ml_state {
+	uint16_t sketch[2][SKETCH_W];
+	uint64_t halved_ns; /* last halving of the sketch */
+	uint64_t last_ns;   /* the endpoint's previous request, 0: none */
+	double gap_ewma_ns; /* 0: no gap yet */
+};
+
+static bool
+ml_applies(const struct hp_route_ep *ep)
+{
+	return ep->ml_policy != HP_ML_POLICY_OFF;
+}
+
+static int
+ml_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err, size_t errlen)
+{
+	*state = rte_zmalloc_socket("hp_ml_state", sizeof(struct ml_state), RTE_CACHE_LINE_SIZE,
+				    socket);
+	if (*state == NULL) {
+		snprintf(err, errlen, "endpoints[%u].ml: out of memory for its rate state",
+			 ep->index);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ml_ep_free(void *state)
+{
+	rte_free(state);
+}
+
+/* Depth and object keys of a JSON body, in one pass that knows strings and escapes (not a
+ * validator: a body that is not JSON gives what its brackets and colons say). */
+static void
+json_shape(const uint8_t *p, size_t n, float *depth, float *keys)
+{
+	unsigned int d = 0, maxd = 0, k = 0;
+	bool in_str = false;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_str = true;
+			break;
+		case '{':
+		case '[':
+			if (++d > maxd)
+				maxd = d;
+			break;
+		case '}':
+		case ']':
+			if (d > 0)
+				d--;
+			break;
+		case ':':
+			k++;
+			break;
+		default:
+			break;
+		}
+	}
+	*depth = (float)maxd;
+	*keys = (float)k;
+}
+
+/* Requests of this source in the window (after counting this one), and whether it was new. */
+static float
+source_rate(struct ml_state *st, const struct hp_flow *f, uint64_t now_ns, float *is_new)
+{
+	uint32_t h1 = rte_jhash(f->key.addr[f->client], 16, 0x9e3779b9);
+	uint32_t h2 = rte_jhash(f->key.addr[f->client], 16, 0x7f4a7c15);
+	uint16_t *a = &st->sketch[0][h1 & (SKETCH_W - 1)];
+	uint16_t *b = &st->sketch[1][h2 & (SKETCH_W - 1)];
+	uint16_t before;
+
+	if (now_ns - st->halved_ns >= SKETCH_HALF_NS) {
+		for (unsigned int r = 0; r < 2; r++)
+			for (unsigned int i = 0; i < SKETCH_W; i++)
+				st->sketch[r][i] >>= 1;
+		st->halved_ns = now_ns;
+	}
+	before = RTE_MIN(*a, *b);
+	if (*a != UINT16_MAX)
+		(*a)++;
+	if (*b != UINT16_MAX)
+		(*b)++;
+	*is_new = before == 0 ? 1.0f : 0.0f;
+	return (float)RTE_MIN(*a, *b);
+}
+
+static void
+features(struct hp_req_ctx *c, struct ml_state *st, float *f)
+{
+	const struct hp_http_request *req = c->req;
+	const struct hp_route_ep *ep = c->ep;
+	uint64_t now = c->now_ns;
+
+	f[HP_MLF_ENDPOINT] = (float)ep->index;
+	f[HP_MLF_PROVIDER] = (float)ep->provider_id;
+	f[HP_MLF_BODY_LEN] = (float)req->body_copy_len;
+	f[HP_MLF_N_HEADERS] = (float)req->n_headers;
+	json_shape(req->body_copy, req->body_copy_len, &f[HP_MLF_JSON_DEPTH], &f[HP_MLF_JSON_KEYS]);
+	if (c->pii != NULL) {
+		unsigned int ent = 0;
+
+		for (unsigned int k = 0; k < HP_PII_MAX_ENTITIES; k++)
+			ent += c->pii->count[k] != 0;
+		f[HP_MLF_PII_MATCHES] = (float)c->pii->total;
+		f[HP_MLF_PII_ENTITIES] = (float)ent;
+	} else {
+		f[HP_MLF_PII_MATCHES] = NAN;
+		f[HP_MLF_PII_ENTITIES] = NAN;
+	}
+	f[HP_MLF_TS_SKEW_S] = c->vout.timestamp != 0
+				      ? (float)((int64_t)(now / 1000000000ULL) - c->vout.timestamp)
+				      : NAN;
+	f[HP_MLF_VERIFIED] = ep->verifier != NULL ? 1.0f : 0.0f;
+	f[HP_MLF_HAS_ID] = c->vout.webhook_id.len != 0 ? 1.0f : 0.0f;
+	f[HP_MLF_SRC_RATE] = source_rate(st, c->s->flow, now, &f[HP_MLF_NEW_SOURCE]);
+	if (st->last_ns != 0 && now > st->last_ns) {
+		double gap = (double)(now - st->last_ns);
+
+		st->gap_ewma_ns = st->gap_ewma_ns == 0 ? gap : 0.9 * st->gap_ewma_ns + 0.1 * gap;
+		f[HP_MLF_GAP_MS] = (float)(gap / 1e6);
+	} else {
+		f[HP_MLF_GAP_MS] = NAN;
+	}
+	f[HP_MLF_EP_RATE] = st->gap_ewma_ns > 0 ? (float)(1e9 / st->gap_ewma_ns) : 0.0f;
+	st->last_ns = now;
+	f[HP_MLF_HOUR] = (float)((now / 3600000000000ULL) % 24);
+}
+
+static enum hp_stage_res
+ml_run(struct hp_req_ctx *c, void *state)
+{
+	struct hp_worker *w = c->w;
+	struct hp_session *s = c->s;
+	struct hp_ml_query q = {.endpoint = (uint16_t)c->ep->index, .seq = ++w->ml_seq};
+
+	features(c, state, q.f);
+	memcpy(s->ml_f, q.f, sizeof(s->ml_f));
+	if (c->ep->ml_policy == HP_ML_POLICY_ENFORCE && s->n_held != 0) {
+		q.enforce = 1;
+		if (!hps_await_begin(s, HP_GQ_ML, w->ml_timeout_tsc, &q.slot, &q.gen)) {
+			c->ctr[ML_CTR_NO_WAIT]++;
+			goto no_score;
+		}
+		if (rte_ring_sp_enqueue_elem(w->ml_q, &q, sizeof(q)) != 0) {
+			hps_await_cancel(s);
+			c->ctr[ML_CTR_RING_FULL]++;
+			goto no_score;
+		}
+		c->ctr[ML_CTR_RECORDS]++;
+		c->ctr[ML_CTR_WAITS]++;
+		s->ml_state = HP_EV_ML_TIMEOUT; /* until the score comes */
+		return HP_STAGE_WAIT;
+	}
+	if (rte_ring_sp_enqueue_elem(w->ml_q, &q, sizeof(q)) != 0) {
+		c->ctr[ML_CTR_RING_FULL]++;
+		s->ml_state = HP_EV_ML_RING_FULL;
+		return HP_STAGE_NEXT;
+	}
+	c->ctr[ML_CTR_RECORDS]++;
+	s->ml_state = HP_EV_ML_PENDING;
+	s->ml_seq = q.seq;
+	return HP_STAGE_NEXT;
+no_score:
+	s->ml_state = HP_EV_ML_RING_FULL;
+	if (c->ep->ml_on_timeout == HP_ML_TIMEOUT_ACCEPT)
+		return HP_STAGE_NEXT;
+	return hp_stage_refuse(c, HP_EV_REJECT, HP_EV_R_ML_UNAVAILABLE);
+}
+
+const struct hp_stage hp_stage_ml = {
+	.name = "ml",
+	.ctrs = ml_ctrs,
+	.n_ctrs = RTE_DIM(ml_ctrs),
+	.reasons = ml_reasons,
+	.applies = ml_applies,
+	.ep_init = ml_ep_init,
+	.ep_free = ml_ep_free,
+	.run = ml_run,
+};
