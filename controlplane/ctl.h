@@ -45,6 +45,17 @@ int hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 void hp_ctl_resolver_stop(void);
 void hp_ctl_resolver_json(FILE *f);
 
+/* ML scoring (ctl_ml.c): the model loaded and warmed up, the hp-ml thread started, after the
+ * dataplane's rings exist and before the workers run; stopped after them. start: 0, or -1
+ * with a message (the model cannot load: hookpath does not start). take: the score of worker
+ * w's feature record seq for its event: 1 (score, state: enum hp_ev_ml), 0 not yet, -1 lost.
+ * json: GET /v1/models; metrics: the Prometheus families. */
+int hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen);
+void hp_ctl_ml_stop(void);
+int hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state);
+void hp_ctl_ml_json(FILE *f);
+void hp_ctl_ml_metrics(FILE *f);
+
 /* Replay cache across restarts (ctl_replay.c, replay_cache.snapshot). load: after
  * hp_dp_init, before the workers are launched: 0 (loaded, missing file = empty, or off), or
  * -1 with a message when the snapshot exists but cannot be read whole (corrupt, truncated,

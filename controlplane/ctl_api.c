@@ -177,11 +177,18 @@ route_sinks(const struct hp_api_req *q, struct api_reply *r)
 	reply_stream(r, hp_ctl_sinks_json, "application/json");
 }
 
+static void
+route_models(const struct hp_api_req *q, struct api_reply *r)
+{
+	(void)q;
+	reply_stream(r, hp_ctl_ml_json, "application/json");
+}
+
 /* The built-in read-only routes; the configuration ones come through hp_ctl_api_set_ops. */
 static const struct hp_api_route api_routes[] = {
 	{"GET", "/v1/health", route_health}, {"GET", "/v1/ready", route_ready},
 	{"GET", "/v1/stats", route_stats},   {"GET", "/metrics", route_metrics},
-	{"GET", "/v1/sinks", route_sinks},
+	{"GET", "/v1/sinks", route_sinks},   {"GET", "/v1/models", route_models},
 };
 
 /* Does url fit the pattern? Literal parts compare exactly, a {variable} takes one whole

@@ -8,7 +8,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include "ctl_sink.h"
 #include "dp.h"
 #include "dp_event.h"
+#include "ml_features.h"
 #include "pii.h"
 
 #define DRAIN_BURST 64
@@ -29,7 +32,7 @@
  * fixed parts and 16 PII entities */
 #define JSON_MAX                                                                                   \
 	(6 * (HP_EV_METHOD_MAX + HP_EV_HOST_MAX + HP_EV_URI_MAX + HP_EV_ID_MAX + 64 + 32) +        \
-	 16 * 48 + 1024)
+	 16 * 48 + 1024 + 128 + 16 * 40)
 
 static bool ev_on;
 static FILE *ev_file;
@@ -47,6 +50,12 @@ static char *ev_final[2]; /* after close: each sink's last status */
 static const char *ev_final_name[2];
 static uint32_t ev_flush_ms;
 static uint64_t ev_rec_dropped; /* no memory for a record: counted */
+static uint64_t ev_ml_version = 1;
+/* The ML join (score, flag): events waiting for their score, per worker, in order. */
+static struct hp_event *ev_stash[HP_MAX_WORKERS];
+static unsigned int ev_stash_n[HP_MAX_WORKERS], ev_stash_i[HP_MAX_WORKERS];
+static uint64_t ev_ml_join_tsc; /* how long an event waits for its score */
+static uint64_t ev_ml_joined, ev_ml_join_timeouts;
 
 /* Rename path.k -> path.k+1 (the oldest beyond keep deleted), path -> path.1, reopen. */
 static void
@@ -136,6 +145,15 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 			return -EINVAL;
 		ev_n_sinks++;
 	}
+	for (unsigned int w = 0; w < hp_dp_n_workers(); w++) {
+		ev_stash[w] = malloc(DRAIN_BURST * sizeof(struct hp_event));
+		if (ev_stash[w] == NULL) {
+			snprintf(err, errlen, "events: out of memory");
+			return -ENOMEM;
+		}
+	}
+	/* an event waits for its score at most this (then "ml":{"missing":"timeout"}) */
+	ev_ml_join_tsc = rte_get_tsc_hz() / 1000 * RTE_MAX(4u * cfg->ml.timeout_ms, 100u);
 	ev_on = true;
 	return 0;
 }
@@ -260,6 +278,69 @@ event_wall_ns(uint64_t tsc)
 }
 
 /* The event's JSON line (newline included) into buf; returns its length. */
+/* "features": the vector scored, by name (NaN: null): what a model is trained on from the
+ * events table (tools/ml/train_default.py --postgres). */
+static void
+write_ml_features(struct jbuf *b, const struct hp_event *e)
+{
+	static const char *const names[] = {
+#define _(sym, name, help) #name,
+		foreach_hp_ml_feature(_)
+#undef _
+	};
+	char num[32];
+
+	JB_LIT(b, ",\"features\":{");
+	for (unsigned int i = 0; i < HP_ML_N_FEATURES; i++) {
+		float v = e->ml_f[i];
+		int n = isfinite(v) ? snprintf(num, sizeof(num), "%.9g", (double)v)
+				    : snprintf(num, sizeof(num), "null");
+
+		if (i)
+			*b->p++ = ',';
+		*b->p++ = '"';
+		jb_lit(b, names[i], strlen(names[i]));
+		JB_LIT(b, "\":");
+		jb_lit(b, num, (size_t)n);
+	}
+	*b->p++ = '}';
+}
+
+/* "ml": the score and the model, or why it is missing. */
+static void
+write_ml(struct jbuf *b, const struct hp_event *e)
+{
+	static const char *const missing[HP_EV_ML__MAX] = {
+		[HP_EV_ML_PENDING] = "timeout", [HP_EV_ML_RING_FULL] = "ring_full",
+		[HP_EV_ML_TIMEOUT] = "timeout", [HP_EV_ML_DROPPED] = "dropped",
+		[HP_EV_ML_ERROR] = "error",
+	};
+	char num[32];
+
+	if (e->ml_state == HP_EV_ML_SCORED || e->ml_state == HP_EV_ML_FLAGGED) {
+		int n = snprintf(num, sizeof(num), "%.6f", (double)e->ml_score);
+
+		JB_LIT(b, ",\"ml\":{\"score\":");
+		jb_lit(b, num, (size_t)n);
+		JB_LIT(b, ",\"model\":\"default\",\"version\":");
+		jb_u64(b, ev_ml_version);
+		if (e->ml_state == HP_EV_ML_FLAGGED)
+			JB_LIT(b, ",\"flagged\":true");
+		write_ml_features(b, e);
+		*b->p++ = '}';
+		return;
+	}
+	JB_LIT(b, ",\"ml\":{\"missing\":\"");
+	if (e->ml_state < HP_EV_ML__MAX && missing[e->ml_state] != NULL)
+		jb_lit(b, missing[e->ml_state], strlen(missing[e->ml_state]));
+	else
+		JB_LIT(b, "unknown");
+	*b->p++ = '"';
+	if (e->ml_state != HP_EV_ML_RING_FULL)
+		write_ml_features(b, e);
+	*b->p++ = '}';
+}
+
 static size_t
 write_event(char *buf, const struct hp_event *e, uint64_t wall_ns, uint64_t seq)
 {
@@ -354,6 +435,8 @@ write_event(char *buf, const struct hp_event *e, uint64_t wall_ns, uint64_t seq)
 		JB_LIT(&b, ",\"late\":true");
 	if (e->flags & HP_EV_F_GLOBAL) /* the shared replay check answered */
 		JB_LIT(&b, ",\"replay_scope\":\"global\"");
+	if (e->ml_state != HP_EV_ML_NONE)
+		write_ml(&b, e);
 	{
 		const char *v = hp_ev_verdict_name(e->verdict), *r = hp_ev_reason_name(e->reason);
 
@@ -399,12 +482,94 @@ make_rec(const struct hp_event *e, uint64_t wall_ns, uint64_t seq, size_t len)
 	return r;
 }
 
+/* Write one event (file, sinks' record). */
+static void
+emit(const struct hp_event *e, struct hp_rec **recs, unsigned int *nr)
+{
+	uint64_t wall = event_wall_ns(e->tsc), seq = ++ev_seq;
+	size_t len = write_event(ev_line, e, wall, seq);
+
+	if (ev_file != NULL) {
+		if (fwrite(ev_line, 1, (size_t)len, ev_file) != (size_t)len)
+			ev_write_errors++;
+		ev_file_bytes += (uint64_t)len;
+		if (ev_rotate_bytes && ev_file_bytes >= ev_rotate_bytes)
+			events_rotate();
+		if (ev_file == NULL)
+			ev_file = fopen(ev_path, "a");
+	}
+	if (ev_n_sinks != 0) {
+		recs[*nr] = make_rec(e, wall, seq, (size_t)len);
+		if (recs[*nr] != NULL)
+			(*nr)++;
+		else
+			ev_rec_dropped++;
+	}
+}
+
+/* An event whose score comes from the ML thread: joined (true), or not yet (false: it waits,
+ * and the events behind it, until ml.timeout_ms after the request). */
+static bool
+ml_join(struct hp_event *e, uint64_t now)
+{
+	float score;
+	uint8_t state;
+	int r = hp_ctl_ml_take(e->worker, e->ml_seq, &score, &state);
+
+	if (r == 0 && now - e->tsc < ev_ml_join_tsc)
+		return false;
+	if (r == 1) {
+		const struct hp_config *cfg = hp_dp_config();
+
+		e->ml_score = score;
+		e->ml_state = state;
+		ev_ml_joined++;
+		/* flag: above the endpoint's threshold (the configuration of now: an endpoint
+		 * changed meanwhile is judged by its new threshold) */
+		if (state == HP_EV_ML_SCORED && cfg != NULL && e->endpoint < cfg->n_endpoints &&
+		    cfg->endpoints[e->endpoint].ml_policy != HP_ML_POLICY_SCORE &&
+		    score > cfg->endpoints[e->endpoint].ml_threshold)
+			e->ml_state = HP_EV_ML_FLAGGED;
+	} else {
+		e->ml_state = HP_EV_ML_TIMEOUT;
+		ev_ml_join_timeouts++;
+	}
+	return true;
+}
+
+/* Events evs[0, n) of worker w, in order: written until one waits for its score; the rest
+ * (from it on) kept for the next call. Returns the events written. */
+static unsigned int
+drain_some(unsigned int w, struct hp_event *evs, unsigned int n, uint64_t now, bool from_stash)
+{
+	struct hp_rec *recs[DRAIN_BURST];
+	unsigned int nr = 0, i;
+
+	for (i = 0; i < n; i++) {
+		struct hp_event *e = &evs[i];
+
+		if (e->ml_state == HP_EV_ML_PENDING && !ml_join(e, now))
+			break;
+		emit(e, recs, &nr);
+	}
+	for (unsigned int k = 0; k < ev_n_sinks; k++)
+		hp_sink_push(ev_sinks[k], recs, nr);
+	if (from_stash) {
+		ev_stash_i[w] += i;
+	} else if (i < n) { /* keep the rest, in order */
+		memcpy(ev_stash[w], evs + i, (n - i) * sizeof(*evs));
+		ev_stash_i[w] = 0;
+		ev_stash_n[w] = n - i;
+	}
+	return i;
+}
+
 unsigned int
 hp_ctl_events_drain(unsigned int budget)
 {
 	struct hp_event evs[DRAIN_BURST];
-	struct hp_rec *recs[DRAIN_BURST];
 	unsigned int done = 0;
+	uint64_t now = rte_rdtsc();
 
 	if (!ev_on)
 		return 0;
@@ -414,34 +579,20 @@ hp_ctl_events_drain(unsigned int budget)
 
 		if (r == NULL)
 			continue;
+		if (ev_stash_n[w] != 0) { /* events waiting for a score go first */
+			done += drain_some(w, ev_stash[w] + ev_stash_i[w],
+					   ev_stash_n[w] - ev_stash_i[w], now, true);
+			if (ev_stash_i[w] < ev_stash_n[w])
+				continue; /* still waiting: nothing behind it goes */
+			ev_stash_n[w] = ev_stash_i[w] = 0;
+		}
 		while (done < budget && (n = rte_ring_sc_dequeue_burst_elem(
 						 r, evs, sizeof(evs[0]), DRAIN_BURST, NULL)) != 0) {
-			unsigned int nr = 0;
+			unsigned int k = drain_some(w, evs, n, now, false);
 
-			for (unsigned int i = 0; i < n; i++) {
-				uint64_t wall = event_wall_ns(evs[i].tsc), seq = ++ev_seq;
-				size_t len = write_event(ev_line, &evs[i], wall, seq);
-
-				if (ev_file != NULL) {
-					if (fwrite(ev_line, 1, (size_t)len, ev_file) != (size_t)len)
-						ev_write_errors++;
-					ev_file_bytes += (uint64_t)len;
-					if (ev_rotate_bytes && ev_file_bytes >= ev_rotate_bytes)
-						events_rotate();
-					if (ev_file == NULL)
-						ev_file = fopen(ev_path, "a");
-				}
-				if (ev_n_sinks != 0) {
-					recs[nr] = make_rec(&evs[i], wall, seq, (size_t)len);
-					if (recs[nr] != NULL)
-						nr++;
-					else
-						ev_rec_dropped++;
-				}
-			}
-			for (unsigned int k = 0; k < ev_n_sinks; k++)
-				hp_sink_push(ev_sinks[k], recs, nr);
-			done += n;
+			done += k;
+			if (k < n)
+				break; /* stashed: this worker waits for a score */
 		}
 	}
 	if (done != 0 && ev_file != NULL)
@@ -565,8 +716,25 @@ hp_ctl_events_close(void)
 {
 	if (!ev_on)
 		return;
-	while (hp_ctl_events_drain(UINT32_MAX) != 0)
-		;
+	for (;;) { /* until every ring is empty and no event waits for its score */
+		unsigned int n = hp_ctl_events_drain(UINT32_MAX);
+		bool waiting = false;
+
+		for (unsigned int w = 0; w < HP_MAX_WORKERS; w++)
+			waiting |= ev_stash_n[w] != 0;
+		if (n == 0 && !waiting)
+			break;
+		if (n == 0) {
+			struct timespec ts = {0, 1000000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	for (unsigned int w = 0; w < HP_MAX_WORKERS; w++) {
+		free(ev_stash[w]);
+		ev_stash[w] = NULL;
+		ev_stash_n[w] = ev_stash_i[w] = 0;
+	}
 	for (unsigned int k = 0; k < ev_n_sinks; k++) {
 		ev_final_name[k] = hp_sink_name(ev_sinks[k]);
 		ev_final[k] = hp_sink_destroy(ev_sinks[k], ev_flush_ms);

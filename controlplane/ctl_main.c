@@ -226,6 +226,8 @@ main(int argc, char **argv)
 		goto out_dp;
 	}
 	ret = hp_ctl_resolver_start(&cfg, err, sizeof(err));
+	if (ret == 0)
+		ret = hp_ctl_ml_start(&cfg, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "hookpath: %s\n", err);
 		hp_ctl_events_close();
@@ -258,7 +260,8 @@ main(int argc, char **argv)
 	hp_ctl_resolver_stop();
 	hp_ctl_api_stop();
 	hp_ctl_cfgapi_fini();
-	hp_ctl_events_close();
+	hp_ctl_events_close(); /* the ML thread still runs: the last events join their scores */
+	hp_ctl_ml_stop();
 	if (got_signal)
 		printf("hookpath: %s, stopped\n", strsignal(got_signal));
 	hp_ctl_summary(stdout);
@@ -272,6 +275,7 @@ main(int argc, char **argv)
 	}
 out_dp:
 	hp_ctl_resolver_stop();
+	hp_ctl_ml_stop();
 	hp_ctl_telemetry_fini();
 	hp_dp_fini();
 out_eal:

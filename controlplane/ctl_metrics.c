@@ -396,6 +396,7 @@ hp_ctl_metrics_render(size_t *len)
 		ret = prom_endpoints(f);
 	prom_replay_cache(f);
 	hp_ctl_sinks_metrics(f); /* events file and sinks: hookpath_events_*, hookpath_sink_* */
+	hp_ctl_ml_metrics(f);    /* hookpath_ml_*: batches, latency, scores */
 	free(cur);
 	return hp_ctl_memstream_end(f, &buf, len, ret != 0);
 }

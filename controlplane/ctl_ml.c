@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ML scoring on the control side (issue 15): one thread (hp-ml) takes the workers' feature
+ * records (dataplane/dp_stage_ml.c) off their rings, batches them (lib/ml/batcher.h: max
+ * batch, max delay, preferred size, bounded queue, AIMD to a latency target), scores each
+ * batch with the model (lib/ml/ml_model.h, XGBoost in process), and answers:
+ *   - enforce: on the worker's ML answer ring (the request waits for it, bridge);
+ *   - score / flag: on a per-worker ring to the control thread, which joins the score to the
+ *     request's event (ctl_events.c, hp_ctl_ml_take) before it reaches the file and sinks.
+ * A record the queue cannot take, or a batch the model fails on, is answered "missing" at
+ * once: nobody waits for a score that will not come.
+ *
+ * The model is loaded and warmed up before the workers start (ml.model, or the default model
+ * shipped in models/), only when an endpoint scores or ml.model is set; without a model
+ * every record is answered missing (dropped).
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_lcore.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "batcher.h"
+#include "ctl.h"
+#include "dp.h"
+#include "dp_event.h"
+#include "dp_log.h"
+#include "dp_resolver_msg.h"
+#include "hp_config.h"
+#include "ml_features.h"
+#include "ml_model.h"
+
+#ifndef HP_ML_DEFAULT_MODEL
+#define HP_ML_DEFAULT_MODEL "models/default.json"
+#endif
+
+#define ML_BURST         256 /* records taken off one worker's ring at a time */
+#define ML_LAT_BUCKETS   24  /* batch latency: bucket k = (2^(k-1), 2^k] us */
+#define ML_SIZE_BUCKETS  14  /* batch size: bucket k = (2^(k-1), 2^k] rows */
+#define ML_SCORE_BUCKETS 10
+
+/* One waiting record. */
+struct pend {
+	uint32_t slot, gen, seq;
+	uint8_t worker, enforce;
+};
+
+static struct {
+	bool started, configured;
+	volatile bool stop;
+	pthread_t th;
+	struct hp_ml_model *model;
+	char model_path[HP_CFG_PATH_LEN];
+	uint64_t loaded_at; /* wall-clock seconds */
+	uint32_t version;   /* loads of this process */
+	struct hp_batcher b;
+	struct pend *pend; /* queue ring, parallel to the batcher's */
+	float *rows;       /* queue ring of feature vectors */
+	float *batch;      /* one batch, contiguous */
+	float *scores;
+	uint32_t head;                              /* ring index of the oldest waiting record */
+	struct rte_ring *to_events[HP_MAX_WORKERS]; /* score / flag answers for the join */
+	/* statistics (written by the ML thread, read by the API: 64-bit loads) */
+	uint64_t records, scored, missing_queue, missing_error, answers_lost, errors;
+	uint64_t lat[ML_LAT_BUCKETS], size[ML_SIZE_BUCKETS], score_hist[ML_SCORE_BUCKETS];
+	uint64_t lat_sum_us;
+	double score_sum;
+	char last_error[256];
+} ml;
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static unsigned int
+log2_bucket(uint64_t v, unsigned int n)
+{
+	unsigned int b = v <= 1 ? 0 : 64 - (unsigned int)__builtin_clzll(v - 1);
+
+	return b < n ? b : n - 1;
+}
+
+/* Send one answer where it goes; a full ring loses it (counted; the request times out). */
+static void
+answer(const struct pend *p, float score, uint32_t state)
+{
+	struct hp_ml_answer a = {
+		.slot = p->slot, .gen = p->gen, .seq = p->seq, .score = score, .state = state};
+	struct rte_ring *r;
+
+	if (p->enforce) {
+		struct rte_ring *q;
+
+		if (!hp_dp_ml_rings(p->worker, &q, &r))
+			r = NULL;
+	} else {
+		r = ml.to_events[p->worker];
+	}
+	if (r == NULL || rte_ring_sp_enqueue_elem(r, &a, sizeof(a)) != 0)
+		ml.answers_lost++;
+}
+
+/* Take what the workers sent: queued for a batch, or answered missing at once. */
+static unsigned int
+take_records(uint64_t now)
+{
+	struct hp_ml_query q[ML_BURST];
+	unsigned int got = 0;
+
+	for (unsigned int w = 0; w < hp_dp_n_workers(); w++) {
+		struct rte_ring *from, *to;
+		unsigned int n;
+
+		if (!hp_dp_ml_rings(w, &from, &to))
+			continue;
+		n = rte_ring_sc_dequeue_burst_elem(from, q, sizeof(q[0]), ML_BURST, NULL);
+		got += n;
+		for (unsigned int i = 0; i < n; i++) {
+			struct pend p = {.slot = q[i].slot,
+					 .gen = q[i].gen,
+					 .seq = q[i].seq,
+					 .worker = (uint8_t)w,
+					 .enforce = q[i].enforce};
+			uint32_t at;
+
+			ml.records++;
+			if (ml.model == NULL || !hp_batcher_push(&ml.b, now)) {
+				ml.missing_queue++;
+				answer(&p, 0, HP_EV_ML_DROPPED);
+				continue;
+			}
+			at = (ml.head + ml.b.queued - 1) % ml.b.cfg.queue_max;
+			ml.pend[at] = p;
+			memcpy(&ml.rows[(size_t)at * HP_ML_N_FEATURES], q[i].f, sizeof(q[i].f));
+		}
+	}
+	return got;
+}
+
+/* Score the n oldest records in one batch and answer them. */
+static void
+run_batch(uint32_t n, enum hp_batch_why why)
+{
+	uint32_t qmax = ml.b.cfg.queue_max;
+	uint64_t t0 = mono_us(), dt;
+	char err[256];
+	int rc;
+
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(&ml.batch[(size_t)i * HP_ML_N_FEATURES],
+		       &ml.rows[(size_t)((ml.head + i) % qmax) * HP_ML_N_FEATURES],
+		       HP_ML_N_FEATURES * sizeof(float));
+	rc = hp_ml_model_predict(ml.model, ml.batch, n, ml.scores, err, sizeof(err));
+	dt = mono_us() - t0;
+	if (rc != 0) {
+		ml.errors++;
+		snprintf(ml.last_error, sizeof(ml.last_error), "%s", err);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct pend *p = &ml.pend[(ml.head + i) % qmax];
+
+		if (rc != 0) {
+			ml.missing_error++;
+			answer(p, 0, HP_EV_ML_ERROR);
+			continue;
+		}
+		ml.scored++;
+		ml.score_sum += isnan(ml.scores[i]) ? 0 : ml.scores[i];
+		ml.score_hist[isnan(ml.scores[i])
+				      ? 0
+				      : (unsigned int)RTE_MIN(RTE_MAX(ml.scores[i], 0.0f) *
+								      ML_SCORE_BUCKETS,
+							      (float)(ML_SCORE_BUCKETS - 1))]++;
+		answer(p, ml.scores[i], HP_EV_ML_SCORED);
+	}
+	ml.head = (ml.head + n) % qmax;
+	hp_batcher_sent(&ml.b, n, why);
+	hp_batcher_done(&ml.b, dt);
+	ml.lat[log2_bucket(dt, ML_LAT_BUCKETS)]++;
+	ml.size[log2_bucket(n, ML_SIZE_BUCKETS)]++;
+	ml.lat_sum_us += dt;
+}
+
+static void *
+ml_thread(void *arg)
+{
+	(void)arg;
+	while (!ml.stop) {
+		uint64_t now = mono_us();
+		unsigned int got = take_records(now);
+		enum hp_batch_why why;
+		uint32_t n;
+		bool ran = false;
+
+		while ((n = hp_batcher_poll(&ml.b, mono_us(), &why)) != 0) {
+			run_batch(n, why);
+			ran = true;
+		}
+		if (got == 0 && !ran) {
+			/* idle: sleep a fraction of the delay a row may wait (at most 50 us) */
+			struct timespec ts = {0, 20000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+static bool
+ml_wanted(const struct hp_config *cfg)
+{
+	if (cfg->ml.model[0] != '\0')
+		return true;
+	for (uint32_t i = 0; i < cfg->n_endpoints; i++)
+		if (cfg->endpoints[i].ml_policy != HP_ML_POLICY_OFF)
+			return true;
+	return false;
+}
+
+int
+hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen)
+{
+	const struct hp_ml_config *mc = &cfg->ml;
+	struct hp_batcher_config bc = {.max_batch = mc->max_batch,
+				       .min_batch = mc->min_batch,
+				       .max_delay_us = mc->max_delay_us,
+				       .queue_max = mc->queue,
+				       .target_us = mc->target_us,
+				       .preferred = {mc->preferred_batch}};
+	char berr[256];
+
+	memset(&ml, 0, sizeof(ml));
+	if (hp_batcher_init(&ml.b, &bc, berr, sizeof(berr)) != 0) {
+		snprintf(err, errlen, "ml.%s", berr);
+		return -1;
+	}
+	ml.pend = calloc(mc->queue, sizeof(*ml.pend));
+	ml.rows = calloc((size_t)mc->queue * HP_ML_N_FEATURES, sizeof(float));
+	ml.batch = calloc((size_t)mc->max_batch * HP_ML_N_FEATURES, sizeof(float));
+	ml.scores = calloc(mc->max_batch, sizeof(float));
+	if (ml.pend == NULL || ml.rows == NULL || ml.batch == NULL || ml.scores == NULL) {
+		snprintf(err, errlen, "ml.queue: out of memory for %u rows", mc->queue);
+		goto fail;
+	}
+	for (unsigned int w = 0; w < hp_dp_n_workers(); w++) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "hp_mle_%u", w);
+		ml.to_events[w] =
+			rte_ring_create_elem(name, sizeof(struct hp_ml_answer), mc->ring_size,
+					     SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ml.to_events[w] == NULL) {
+			snprintf(err, errlen,
+				 "ml.ring_size: cannot create the score ring of worker %u", w);
+			goto fail;
+		}
+	}
+	snprintf(ml.model_path, sizeof(ml.model_path), "%s",
+		 mc->model[0] != '\0' ? mc->model : HP_ML_DEFAULT_MODEL);
+	ml.configured = ml_wanted(cfg);
+	if (ml.configured) {
+		if (hp_ml_model_load(ml.model_path, HP_ML_N_FEATURES, mc->max_batch, &ml.model, err,
+				     errlen) != 0)
+			goto fail;
+		ml.loaded_at = (uint64_t)time(NULL);
+		ml.version = 1;
+		HP_LOG(INFO, "ml: model %s loaded and warmed up in %.1f ms (%d rounds)\n",
+		       ml.model_path, hp_ml_model_info(ml.model)->load_ns / 1e6,
+		       hp_ml_model_info(ml.model)->rounds);
+	}
+	if (pthread_create(&ml.th, NULL, ml_thread, NULL) != 0) {
+		snprintf(err, errlen, "ml: cannot start its thread");
+		goto fail;
+	}
+	pthread_setname_np(ml.th, "hp-ml");
+	ml.started = true;
+	return 0;
+fail:
+	hp_ctl_ml_stop();
+	return -1;
+}
+
+void
+hp_ctl_ml_stop(void)
+{
+	if (ml.started) {
+		ml.stop = true;
+		pthread_join(ml.th, NULL);
+		ml.started = false;
+	}
+	hp_ml_model_free(ml.model);
+	ml.model = NULL;
+	hp_batcher_fini(&ml.b);
+	for (unsigned int w = 0; w < HP_MAX_WORKERS; w++) {
+		rte_ring_free(ml.to_events[w]);
+		ml.to_events[w] = NULL;
+	}
+	free(ml.pend);
+	free(ml.rows);
+	free(ml.batch);
+	free(ml.scores);
+	ml.pend = NULL;
+	ml.rows = ml.batch = ml.scores = NULL;
+}
+
+int
+hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state)
+{
+	struct hp_ml_answer a;
+	struct rte_ring *r = worker < HP_MAX_WORKERS ? ml.to_events[worker] : NULL;
+
+	if (r == NULL)
+		return -1;
+	/* answers come in the worker's record order: older ones than seq belong to events that
+	 * were lost (event ring full): skipped */
+	while (rte_ring_sc_dequeue_elem(r, &a, sizeof(a)) == 0) {
+		if ((int32_t)(a.seq - seq) < 0)
+			continue;
+		if (a.seq != seq) /* ahead: the answer of seq was lost */
+			return -1;
+		*score = a.score;
+		*state = (uint8_t)a.state;
+		return 1;
+	}
+	return 0;
+}
+
+/* The batch latency at quantile q (upper bound of its bucket), microseconds. */
+static uint64_t
+lat_quantile(double q)
+{
+	uint64_t total = 0, seen = 0;
+
+	for (unsigned int k = 0; k < ML_LAT_BUCKETS; k++)
+		total += ml.lat[k];
+	if (total == 0)
+		return 0;
+	for (unsigned int k = 0; k < ML_LAT_BUCKETS; k++) {
+		seen += ml.lat[k];
+		if ((double)seen >= q * (double)total)
+			return 1ULL << k;
+	}
+	return 1ULL << (ML_LAT_BUCKETS - 1);
+}
+
+void
+hp_ctl_ml_json(FILE *f)
+{
+	fprintf(f, "{\"models\": [");
+	if (ml.model != NULL) {
+		const struct hp_ml_model_info *in = hp_ml_model_info(ml.model);
+
+		fprintf(f,
+			"{\"name\": \"default\", \"backend\": \"embedded\", \"path\": \"%s\", "
+			"\"version\": %u, \"features\": %u, \"features_version\": %d, \"rounds\": "
+			"%d, "
+			"\"loaded_at\": %llu, \"load_ms\": %.3f, \"warmup_ms\": %.3f}",
+			ml.model_path, ml.version, in->n_features, HP_ML_FEATURES_VERSION,
+			in->rounds, (unsigned long long)ml.loaded_at, in->load_ns / 1e6,
+			in->warmup_ns / 1e6);
+	}
+	fprintf(f,
+		"], \"batcher\": {\"batches\": %llu, \"rows\": %llu, \"queued\": %u, "
+		"\"batch_limit\": %u, \"by_full\": %llu, \"by_delay\": %llu, \"by_preferred\": "
+		"%llu, "
+		"\"latency_p50_us\": %llu, \"latency_p99_us\": %llu}, \"records\": %llu, "
+		"\"scored\": %llu, \"missing_queue\": %llu, \"missing_error\": %llu, "
+		"\"answers_lost\": %llu, \"errors\": %llu}",
+		(unsigned long long)ml.b.batches, (unsigned long long)ml.b.rows, ml.b.queued,
+		ml.b.limit, (unsigned long long)ml.b.by_reason[HP_BATCH_FULL],
+		(unsigned long long)ml.b.by_reason[HP_BATCH_DELAY],
+		(unsigned long long)ml.b.by_reason[HP_BATCH_PREFERRED],
+		(unsigned long long)lat_quantile(0.5), (unsigned long long)lat_quantile(0.99),
+		(unsigned long long)ml.records, (unsigned long long)ml.scored,
+		(unsigned long long)ml.missing_queue, (unsigned long long)ml.missing_error,
+		(unsigned long long)ml.answers_lost, (unsigned long long)ml.errors);
+}
+
+void
+hp_ctl_ml_metrics(FILE *f)
+{
+	uint64_t cum = 0;
+
+	fprintf(f,
+		"# HELP hookpath_ml_rows_total Feature records taken by the ML thread.\n"
+		"# TYPE hookpath_ml_rows_total counter\nhookpath_ml_rows_total %llu\n",
+		(unsigned long long)ml.records);
+	fprintf(f,
+		"# HELP hookpath_ml_scored_total Records scored by the model.\n"
+		"# TYPE hookpath_ml_scored_total counter\nhookpath_ml_scored_total %llu\n",
+		(unsigned long long)ml.scored);
+	fprintf(f,
+		"# HELP hookpath_ml_missing_total Records answered without a score, by why.\n"
+		"# TYPE hookpath_ml_missing_total counter\n"
+		"hookpath_ml_missing_total{why=\"queue\"} %llu\n"
+		"hookpath_ml_missing_total{why=\"error\"} %llu\n"
+		"hookpath_ml_missing_total{why=\"answer_lost\"} %llu\n",
+		(unsigned long long)ml.missing_queue, (unsigned long long)ml.missing_error,
+		(unsigned long long)ml.answers_lost);
+	fprintf(f, "# HELP hookpath_ml_batch_seconds Time the model took per batch.\n"
+		   "# TYPE hookpath_ml_batch_seconds histogram\n");
+	for (unsigned int k = 0; k < ML_LAT_BUCKETS; k++) {
+		cum += ml.lat[k];
+		if (k + 1 < ML_LAT_BUCKETS)
+			fprintf(f, "hookpath_ml_batch_seconds_bucket{le=\"%g\"} %llu\n",
+				(double)(1ULL << k) / 1e6, (unsigned long long)cum);
+	}
+	fprintf(f,
+		"hookpath_ml_batch_seconds_bucket{le=\"+Inf\"} %llu\n"
+		"hookpath_ml_batch_seconds_sum %g\nhookpath_ml_batch_seconds_count %llu\n",
+		(unsigned long long)cum, ml.lat_sum_us / 1e6, (unsigned long long)cum);
+	cum = 0;
+	fprintf(f, "# HELP hookpath_ml_batch_rows Rows per batch.\n"
+		   "# TYPE hookpath_ml_batch_rows histogram\n");
+	for (unsigned int k = 0; k < ML_SIZE_BUCKETS; k++) {
+		cum += ml.size[k];
+		if (k + 1 < ML_SIZE_BUCKETS)
+			fprintf(f, "hookpath_ml_batch_rows_bucket{le=\"%llu\"} %llu\n", 1ULL << k,
+				(unsigned long long)cum);
+	}
+	fprintf(f,
+		"hookpath_ml_batch_rows_bucket{le=\"+Inf\"} %llu\n"
+		"hookpath_ml_batch_rows_sum %llu\nhookpath_ml_batch_rows_count %llu\n",
+		(unsigned long long)cum, (unsigned long long)ml.b.rows, (unsigned long long)cum);
+	cum = 0;
+	fprintf(f, "# HELP hookpath_ml_score Scores given, by tenth.\n"
+		   "# TYPE hookpath_ml_score histogram\n");
+	for (unsigned int k = 0; k < ML_SCORE_BUCKETS; k++) {
+		cum += ml.score_hist[k];
+		fprintf(f, "hookpath_ml_score_bucket{le=\"%.1f\"} %llu\n",
+			(double)(k + 1) / ML_SCORE_BUCKETS, (unsigned long long)cum);
+	}
+	fprintf(f,
+		"hookpath_ml_score_bucket{le=\"+Inf\"} %llu\nhookpath_ml_score_sum %g\n"
+		"hookpath_ml_score_count %llu\n",
+		(unsigned long long)cum, ml.score_sum, (unsigned long long)cum);
+}
