@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <emmintrin.h>
 #include <rte_common.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
@@ -91,44 +92,81 @@ ml_ep_free(void *state)
 }
 
 /* Depth and object keys of a JSON body, in one pass that knows strings and escapes (not a
- * validator: a body that is not JSON gives what its brackets and colons say). */
+ * validator: a body that is not JSON gives what its brackets and colons say). SSE2: 16 bytes
+ * compared at once against the 7 bytes that matter, and only those visited (simdjson's idea
+ * without its machinery): the per-byte loop cost a quarter of a worker's verdict rate on
+ * 1 KB bodies (perf), this is bounded by the structure, not the length. */
+static inline void
+json_byte(uint8_t c, bool *in_str, bool *escaped, unsigned int *d, unsigned int *maxd,
+	  unsigned int *k)
+{
+	if (*in_str) {
+		if (*escaped)
+			*escaped = false;
+		else if (c == '\\')
+			*escaped = true;
+		else if (c == '"')
+			*in_str = false;
+		return;
+	}
+	switch (c) {
+	case '"':
+		*in_str = true;
+		break;
+	case '{':
+	case '[':
+		if (++*d > *maxd)
+			*maxd = *d;
+		break;
+	case '}':
+	case ']':
+		if (*d > 0)
+			(*d)--;
+		break;
+	case ':':
+		(*k)++;
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 json_shape(const uint8_t *p, size_t n, float *depth, float *keys)
 {
 	unsigned int d = 0, maxd = 0, k = 0;
-	bool in_str = false;
+	bool in_str = false, escaped = false;
+	size_t i = 0;
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ob = _mm_set1_epi8('{'),
+		      os = _mm_set1_epi8('['), cb = _mm_set1_epi8('}'), cs = _mm_set1_epi8(']'),
+		      co = _mm_set1_epi8(':');
 
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i m = _mm_or_si128(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, ob), _mm_cmpeq_epi8(v, os))),
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cb), _mm_cmpeq_epi8(v, cs)),
+				     _mm_cmpeq_epi8(v, co)));
+		unsigned int bits = (unsigned int)_mm_movemask_epi8(m);
 
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-			continue;
+		if (escaped) { /* a backslash ended the previous block: this byte is escaped */
+			bits &= ~1u;
+			escaped = false;
 		}
-		switch (c) {
-		case '"':
-			in_str = true;
-			break;
-		case '{':
-		case '[':
-			if (++d > maxd)
-				maxd = d;
-			break;
-		case '}':
-		case ']':
-			if (d > 0)
-				d--;
-			break;
-		case ':':
-			k++;
-			break;
-		default:
-			break;
+		while (bits != 0) {
+			unsigned int j = (unsigned int)__builtin_ctz(bits);
+
+			bits &= bits - 1;
+			json_byte(p[i + j], &in_str, &escaped, &d, &maxd, &k);
+			if (escaped && j < 15) { /* the next byte is escaped, special or not */
+				bits &= ~(1u << (j + 1));
+				escaped = false;
+			}
 		}
 	}
+	for (; i < n; i++)
+		json_byte(p[i], &in_str, &escaped, &d, &maxd, &k);
 	*depth = (float)maxd;
 	*keys = (float)k;
 }
