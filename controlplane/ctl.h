@@ -52,7 +52,13 @@ void hp_ctl_resolver_json(FILE *f);
  * json: GET /v1/models; metrics: the Prometheus families. */
 int hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen);
 void hp_ctl_ml_stop(void);
-int hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state);
+int hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state,
+		   uint32_t *version);
+/* Load path (NULL or "": the model file in use again), warm it up, and have the ML thread
+ * swap to it between two batches (the old one freed after the last batch that used it): 0
+ * swapped, 1 loaded but not taken yet, -1 with a message (the running model stays). */
+int hp_ctl_ml_reload(const char *path, char *err, size_t errlen);
+uint32_t hp_ctl_ml_version(void);
 void hp_ctl_ml_json(FILE *f);
 void hp_ctl_ml_metrics(FILE *f);
 

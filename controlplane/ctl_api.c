@@ -184,12 +184,65 @@ route_models(const struct hp_api_req *q, struct api_reply *r)
 	reply_stream(r, hp_ctl_ml_json, "application/json");
 }
 
-/* The built-in read-only routes; the configuration ones come through hp_ctl_api_set_ops. */
+/* POST /v1/models/default/reload [{"path": "/abs/model.json"}]: load (the file in use again
+ * when no path is given), warm up, swap between two batches; a model that cannot load leaves
+ * the running one in place (422). */
+static void
+route_model_reload(const struct hp_api_req *q, struct api_reply *r)
+{
+	const char *path = NULL;
+	json_t *body = NULL;
+	char err[512];
+	int rc;
+
+	if (strcmp(q->var[0], "default") != 0) {
+		hp_api_error(r, 404, NULL, "no model %s (the one model is \"default\")", q->var[0]);
+		return;
+	}
+	if (q->body != NULL && q->len != 0) {
+		json_error_t je;
+		const char *key;
+		json_t *v;
+
+		body = json_loadb(q->body, q->len, 0, &je);
+		if (!json_is_object(body)) {
+			hp_api_error(r, 400, NULL, "body: a JSON object expected");
+			json_decref(body);
+			return;
+		}
+		json_object_foreach(body, key, v)
+		{
+			if (strcmp(key, "path") != 0 || !json_is_string(v)) {
+				hp_api_error(r, 400, key, "%s: only \"path\" (a string) is taken",
+					     key);
+				json_decref(body);
+				return;
+			}
+		}
+		path = json_string_value(json_object_get(body, "path"));
+	}
+	rc = hp_ctl_ml_reload(path, err, sizeof(err));
+	if (rc < 0)
+		hp_api_error(r, 422, "path", "%s", err);
+	else
+		reply_json(r, 200,
+			   json_pack("{s:s,s:I,s:b}", "model", "default", "version",
+				     (json_int_t)hp_ctl_ml_version(), "swapped", rc == 0));
+	json_decref(body);
+}
+
+/* The built-in routes; the configuration ones come through hp_ctl_api_set_ops. */
+/* clang-format off: one route per line */
 static const struct hp_api_route api_routes[] = {
-	{"GET", "/v1/health", route_health}, {"GET", "/v1/ready", route_ready},
-	{"GET", "/v1/stats", route_stats},   {"GET", "/metrics", route_metrics},
-	{"GET", "/v1/sinks", route_sinks},   {"GET", "/v1/models", route_models},
+	{"GET", "/v1/health", route_health},
+	{"GET", "/v1/ready", route_ready},
+	{"GET", "/v1/stats", route_stats},
+	{"GET", "/metrics", route_metrics},
+	{"GET", "/v1/sinks", route_sinks},
+	{"GET", "/v1/models", route_models},
+	{"POST", "/v1/models/{name}/reload", route_model_reload},
 };
+/* clang-format on */
 
 /* Does url fit the pattern? Literal parts compare exactly, a {variable} takes one whole
  * segment, 1 to HP_API_VAR_LEN - 1 bytes, copied into q->var (a longer one cannot be a name

@@ -50,7 +50,6 @@ static char *ev_final[2]; /* after close: each sink's last status */
 static const char *ev_final_name[2];
 static uint32_t ev_flush_ms;
 static uint64_t ev_rec_dropped; /* no memory for a record: counted */
-static uint64_t ev_ml_version = 1;
 /* The ML join (score, flag): events waiting for their score, per worker, in order. */
 static struct hp_event *ev_stash[HP_MAX_WORKERS];
 static unsigned int ev_stash_n[HP_MAX_WORKERS], ev_stash_i[HP_MAX_WORKERS];
@@ -323,7 +322,7 @@ write_ml(struct jbuf *b, const struct hp_event *e)
 		JB_LIT(b, ",\"ml\":{\"score\":");
 		jb_lit(b, num, (size_t)n);
 		JB_LIT(b, ",\"model\":\"default\",\"version\":");
-		jb_u64(b, ev_ml_version);
+		jb_u64(b, e->ml_version);
 		if (e->ml_state == HP_EV_ML_FLAGGED)
 			JB_LIT(b, ",\"flagged\":true");
 		write_ml_features(b, e);
@@ -514,7 +513,8 @@ ml_join(struct hp_event *e, uint64_t now)
 {
 	float score;
 	uint8_t state;
-	int r = hp_ctl_ml_take(e->worker, e->ml_seq, &score, &state);
+	uint32_t version = 0;
+	int r = hp_ctl_ml_take(e->worker, e->ml_seq, &score, &state, &version);
 
 	if (r == 0 && now - e->tsc < ev_ml_join_tsc)
 		return false;
@@ -523,6 +523,7 @@ ml_join(struct hp_event *e, uint64_t now)
 
 		e->ml_score = score;
 		e->ml_state = state;
+		e->ml_version = version;
 		ev_ml_joined++;
 		/* flag: above the endpoint's threshold (the configuration of now: an endpoint
 		 * changed meanwhile is judged by its new threshold) */

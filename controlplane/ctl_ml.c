@@ -55,10 +55,17 @@ static struct {
 	bool started, configured;
 	volatile bool stop;
 	pthread_t th;
-	struct hp_ml_model *model;
+	struct hp_ml_model *model; /* the ML thread's only: it scores with it */
+	struct hp_ml_model *next;  /* a reloaded model, taken between batches */
+	uint32_t max_batch;        /* of the warm-up of a reload */
+	bool events_on;            /* the events file or a sink: scores are joined to events */
+	/* what GET /v1/models shows of the model in use (ML thread writes, API reads) */
+	pthread_mutex_t info_lock;
+	struct hp_ml_model_info info;
 	char model_path[HP_CFG_PATH_LEN];
+	char next_path[HP_CFG_PATH_LEN];
 	uint64_t loaded_at; /* wall-clock seconds */
-	uint32_t version;   /* loads of this process */
+	uint32_t version;   /* loads of this process (the events' "version") */
 	struct hp_batcher b;
 	struct pend *pend; /* queue ring, parallel to the batcher's */
 	float *rows;       /* queue ring of feature vectors */
@@ -95,8 +102,12 @@ log2_bucket(uint64_t v, unsigned int n)
 static void
 answer(const struct pend *p, float score, uint32_t state)
 {
-	struct hp_ml_answer a = {
-		.slot = p->slot, .gen = p->gen, .seq = p->seq, .score = score, .state = state};
+	struct hp_ml_answer a = {.slot = p->slot,
+				 .gen = p->gen,
+				 .seq = p->seq,
+				 .score = score,
+				 .state = state,
+				 .version = ml.version};
 	struct rte_ring *r;
 
 	if (p->enforce) {
@@ -104,8 +115,10 @@ answer(const struct pend *p, float score, uint32_t state)
 
 		if (!hp_dp_ml_rings(p->worker, &q, &r))
 			r = NULL;
-	} else {
+	} else if (ml.events_on) {
 		r = ml.to_events[p->worker];
+	} else {
+		return; /* no events are written: nothing to join the score to (it is counted) */
 	}
 	if (r == NULL || rte_ring_sp_enqueue_elem(r, &a, sizeof(a)) != 0)
 		ml.answers_lost++;
@@ -192,11 +205,31 @@ run_batch(uint32_t n, enum hp_batch_why why)
 	ml.lat_sum_us += dt;
 }
 
+/* A reloaded model replaces the one in use between two batches: no batch ever sees both,
+ * and the old one is freed here, by the only thread that used it. */
+static void
+take_reload(void)
+{
+	struct hp_ml_model *m = __atomic_exchange_n(&ml.next, NULL, __ATOMIC_ACQ_REL);
+
+	if (m == NULL)
+		return;
+	hp_ml_model_free(ml.model);
+	ml.model = m;
+	pthread_mutex_lock(&ml.info_lock);
+	ml.info = *hp_ml_model_info(m);
+	snprintf(ml.model_path, sizeof(ml.model_path), "%s", ml.next_path);
+	ml.loaded_at = (uint64_t)time(NULL);
+	__atomic_store_n(&ml.version, ml.version + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&ml.info_lock);
+}
+
 static void *
 ml_thread(void *arg)
 {
 	(void)arg;
 	while (!ml.stop) {
+		take_reload();
 		uint64_t now = mono_us();
 		unsigned int got = take_records(now);
 		enum hp_batch_why why;
@@ -241,6 +274,9 @@ hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen)
 	char berr[256];
 
 	memset(&ml, 0, sizeof(ml));
+	pthread_mutex_init(&ml.info_lock, NULL);
+	ml.max_batch = mc->max_batch;
+	ml.events_on = hp_config_events_wanted(cfg);
 	if (hp_batcher_init(&ml.b, &bc, berr, sizeof(berr)) != 0) {
 		snprintf(err, errlen, "ml.%s", berr);
 		return -1;
@@ -275,6 +311,7 @@ hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen)
 			goto fail;
 		ml.loaded_at = (uint64_t)time(NULL);
 		ml.version = 1;
+		ml.info = *hp_ml_model_info(ml.model);
 		HP_LOG(INFO, "ml: model %s loaded and warmed up in %.1f ms (%d rounds)\n",
 		       ml.model_path, hp_ml_model_info(ml.model)->load_ns / 1e6,
 		       hp_ml_model_info(ml.model)->rounds);
@@ -301,6 +338,7 @@ hp_ctl_ml_stop(void)
 	}
 	hp_ml_model_free(ml.model);
 	ml.model = NULL;
+	hp_ml_model_free(__atomic_exchange_n(&ml.next, NULL, __ATOMIC_ACQ_REL));
 	hp_batcher_fini(&ml.b);
 	for (unsigned int w = 0; w < HP_MAX_WORKERS; w++) {
 		rte_ring_free(ml.to_events[w]);
@@ -315,7 +353,7 @@ hp_ctl_ml_stop(void)
 }
 
 int
-hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state)
+hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state, uint32_t *version)
 {
 	struct hp_ml_answer a;
 	struct rte_ring *r = worker < HP_MAX_WORKERS ? ml.to_events[worker] : NULL;
@@ -331,6 +369,7 @@ hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state)
 			return -1;
 		*score = a.score;
 		*state = (uint8_t)a.state;
+		*version = a.version;
 		return 1;
 	}
 	return 0;
@@ -358,8 +397,9 @@ void
 hp_ctl_ml_json(FILE *f)
 {
 	fprintf(f, "{\"models\": [");
-	if (ml.model != NULL) {
-		const struct hp_ml_model_info *in = hp_ml_model_info(ml.model);
+	pthread_mutex_lock(&ml.info_lock);
+	if (ml.version != 0) {
+		const struct hp_ml_model_info *in = &ml.info;
 
 		fprintf(f,
 			"{\"name\": \"default\", \"backend\": \"embedded\", \"path\": \"%s\", "
@@ -370,6 +410,7 @@ hp_ctl_ml_json(FILE *f)
 			in->rounds, (unsigned long long)ml.loaded_at, in->load_ns / 1e6,
 			in->warmup_ns / 1e6);
 	}
+	pthread_mutex_unlock(&ml.info_lock);
 	fprintf(f,
 		"], \"batcher\": {\"batches\": %llu, \"rows\": %llu, \"queued\": %u, "
 		"\"batch_limit\": %u, \"by_full\": %llu, \"by_delay\": %llu, \"by_preferred\": "
@@ -445,4 +486,48 @@ hp_ctl_ml_metrics(FILE *f)
 		"hookpath_ml_score_bucket{le=\"+Inf\"} %llu\nhookpath_ml_score_sum %g\n"
 		"hookpath_ml_score_count %llu\n",
 		(unsigned long long)cum, ml.score_sum, (unsigned long long)cum);
+}
+
+int
+hp_ctl_ml_reload(const char *path, char *err, size_t errlen)
+{
+	struct hp_ml_model *m;
+	char cur[HP_CFG_PATH_LEN];
+	uint32_t v;
+
+	if (!ml.started) {
+		snprintf(err, errlen, "ML scoring is not running");
+		return -1;
+	}
+	pthread_mutex_lock(&ml.info_lock);
+	snprintf(cur, sizeof(cur), "%s", ml.model_path);
+	pthread_mutex_unlock(&ml.info_lock);
+	if (path == NULL || path[0] == '\0')
+		path = cur;
+	if (strlen(path) >= sizeof(ml.next_path)) {
+		snprintf(err, errlen, "path: longer than %zu bytes", sizeof(ml.next_path) - 1);
+		return -1;
+	}
+	/* loaded and warmed up here (the control thread), handed over ready */
+	if (hp_ml_model_load(path, HP_ML_N_FEATURES, ml.max_batch, &m, err, errlen) != 0)
+		return -1;
+	v = __atomic_load_n(&ml.version, __ATOMIC_ACQUIRE);
+	pthread_mutex_lock(&ml.info_lock);
+	snprintf(ml.next_path, sizeof(ml.next_path), "%s", path);
+	pthread_mutex_unlock(&ml.info_lock);
+	/* a reload not taken yet was never used: freed */
+	hp_ml_model_free(__atomic_exchange_n(&ml.next, m, __ATOMIC_ACQ_REL));
+	/* until the ML thread took it (between two batches: a few ms at most) */
+	for (int i = 0; i < 2000 && __atomic_load_n(&ml.version, __ATOMIC_ACQUIRE) == v; i++) {
+		struct timespec ts = {0, 1000000};
+
+		nanosleep(&ts, NULL);
+	}
+	return __atomic_load_n(&ml.version, __ATOMIC_ACQUIRE) != v ? 0 : 1;
+}
+
+uint32_t
+hp_ctl_ml_version(void)
+{
+	return __atomic_load_n(&ml.version, __ATOMIC_ACQUIRE);
 }

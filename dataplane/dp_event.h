@@ -124,7 +124,8 @@ struct hp_event {
 	float ml_score;   /* HP_EV_ML_SCORED / FLAGGED */
 	uint32_t ml_seq;  /* HP_EV_ML_PENDING: the worker's sequence of the feature record */
 	uint8_t ml_state; /* enum hp_ev_ml */
-	uint8_t ml_pad[7];
+	uint8_t ml_pad[3];
+	uint32_t ml_version;           /* of the model that scored it */
 	float ml_f[HP_EV_ML_FEATURES]; /* the feature vector scored (lib/ml/ml_features.h) */
 } __attribute__((aligned(8)));
 

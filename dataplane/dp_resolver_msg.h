@@ -59,7 +59,8 @@ struct hp_ml_answer {
 	uint32_t slot, gen; /* enforce */
 	uint32_t seq;
 	float score;
-	uint32_t state; /* enum hp_ev_ml: SCORED, or why it is missing */
+	uint32_t state;   /* enum hp_ev_ml: SCORED, or why it is missing */
+	uint32_t version; /* of the model that scored it */
 };
 
 /* The token L1 (hp_dp_token_l1): key = SHA-256 of the token, data = this packed value (the

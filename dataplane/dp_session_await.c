@@ -252,6 +252,7 @@ hps_await_poll(struct hp_worker *w, uint64_t now, struct hp_session **done_s,
 			continue;
 		}
 		w->ctr.c[HP_CTR_ML_ANSWERS]++;
+		s->aev.ml_version = mla[i].version;
 		if (mla[i].state != HP_EV_ML_SCORED) {
 			/* no score (the scorer's queue was full, the model failed): as a timeout */
 			ml_missing(s, (enum hp_ev_ml)mla[i].state);

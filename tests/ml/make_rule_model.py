@@ -4,7 +4,7 @@
 python3-xgboost on random feature vectors (lib/ml/ml_features.h, version 1) labelled by one
 rule, body_len > 10000. Small bodies score near 0, large ones near 1.
 
-usage: make_rule_model.py OUT.json"""
+usage: make_rule_model.py OUT.json [--inverse]   (--inverse: body_len < 10000 scores ~1)"""
 import sys
 
 import numpy as np
@@ -19,6 +19,8 @@ def main():
     x = rng.normal(size=(6000, N_FEATURES)).astype(np.float32)
     x[:, BODY_LEN] = np.exp(rng.uniform(0, np.log(2e6), len(x)))
     y = (x[:, BODY_LEN] > 10000).astype(int)
+    if "--inverse" in sys.argv[2:]:
+        y = 1 - y
     b = xgb.train({"objective": "binary:logistic", "max_depth": 2, "eta": 0.5, "nthread": 1,
                    "seed": 1}, xgb.DMatrix(x, label=y), num_boost_round=20)
     b.save_model(sys.argv[1])

@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A model swapped under live traffic (issue 15): hookpath scoring every request of a pcap
+replayed without end, POST /v1/models/default/reload to a model that scores the other way;
+the scores turn over (hookpath_ml_score), none goes missing across the swap, the version
+moves; a model that cannot load is refused (422) and the running one keeps scoring."""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pcap"))
+import hp_pcaptest as hp  # noqa: E402
+
+HOST = "hooks.example.com"
+
+
+class UnixConn(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost", timeout=10)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+class Live(unittest.TestCase):
+    def setUp(self):
+        self.tmpdir = tempfile.TemporaryDirectory(prefix="hp-ml-live-")
+        self.tmp = self.tmpdir.name
+        here = os.path.dirname(os.path.abspath(__file__))
+        self.a = os.path.join(self.tmp, "a.json")
+        self.b = os.path.join(self.tmp, "b.json")
+        subprocess.run(["/usr/bin/python3", os.path.join(here, "make_rule_model.py"), self.a],
+                       check=True)
+        subprocess.run(["/usr/bin/python3", os.path.join(here, "make_rule_model.py"), self.b,
+                        "--inverse"], check=True)
+        hp.gen(self.tmp, "webhooks", "-o", "w.pcap", "--sessions", "50", "--body-size", "300",
+               "--host", HOST, "-q")
+        self.sock = os.path.join(self.tmp, "api.sock")
+        cfg = os.path.join(self.tmp, "c.yaml")
+        with open(cfg, "w") as f:
+            f.write("dataplane: {mode: tap, workers: 1}\nhttp: {max_sessions: 256}\n"
+                    "control: {api_socket: %s}\nml: {model: \"%s\"}\n"
+                    "endpoints:\n  - {name: h, match: {host: %s}, provider: none, "
+                    "dedup: {key: none}, ml: {policy: score}}\n" % (self.sock, self.a, HOST))
+        self.p = subprocess.Popen(
+            [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
+             "--file-prefix", "hp-ml-live-%d" % os.getpid(), "--log-level=lib.*:warning",
+             "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(self.tmp, "w.pcap"),
+             "--", "-c", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(200):
+            if os.path.exists(self.sock):
+                break
+            self.assertIsNone(self.p.poll(), "hookpath exited")
+            time.sleep(0.05)
+
+    def tearDown(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            self.p.communicate(timeout=30)
+        self.tmpdir.cleanup()
+
+    def req(self, method, path, body=None):
+        c = UnixConn(self.sock)
+        c.request(method, path, body=json.dumps(body) if body is not None else None,
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        text = r.read().decode()
+        c.close()
+        try:
+            return r.status, json.loads(text)
+        except ValueError:
+            return r.status, text
+
+    def scores(self):
+        """(scored, scores <= 0.1, missing of every cause) from /metrics."""
+        st, text = self.req("GET", "/metrics")
+        self.assertEqual(st, 200)
+
+        def val(pat):
+            return sum(float(m) for m in re.findall(pat + r" ([0-9.e+]+)", text))
+        return (val(r"hookpath_ml_scored_total"), val(r'hookpath_ml_score_bucket\{le="0\.1"\}'),
+                val(r"hookpath_ml_missing_total\{why=\"[a-z_]+\"\}") +
+                val(r"hookpath_ml_ring_full_total"))
+
+    def wait_scored(self, more_than):
+        for _ in range(100):
+            s = self.scores()
+            if s[0] > more_than:
+                return s
+            time.sleep(0.05)
+        self.fail("no scoring: %r" % (self.scores(),))
+
+    def test_swap_under_traffic(self):
+        st, m = self.req("GET", "/v1/models")
+        self.assertEqual(st, 200)
+        self.assertEqual(m["models"][0]["version"], 1)
+        self.assertEqual(m["models"][0]["path"], self.a)
+        scored, low, missing = self.wait_scored(1000)
+        self.assertEqual(low, scored)  # model a: small bodies score ~0
+        st, r = self.req("POST", "/v1/models/default/reload", {"path": self.b})
+        self.assertEqual(st, 200, r)
+        self.assertEqual(r, {"model": "default", "version": 2, "swapped": True})
+        s1 = self.scores()
+        s2 = self.wait_scored(s1[0] + 1000)
+        # after the swap every score is high: the low bucket no longer grows (but for the
+        # batch in flight when the swap was asked)
+        self.assertLessEqual(s2[1] - s1[1], 64)
+        self.assertEqual(s2[2], 0)  # nothing went missing across the swap
+        st, m = self.req("GET", "/v1/models")
+        self.assertEqual((m["models"][0]["version"], m["models"][0]["path"]), (2, self.b))
+        # a file that is no model: refused, the running model stays and keeps scoring
+        bad = os.path.join(self.tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write("{}")
+        st, r = self.req("POST", "/v1/models/default/reload", {"path": bad})
+        self.assertEqual(st, 422, r)
+        self.assertIn("bad.json", r["error"]["message"])
+        s3 = self.wait_scored(s2[0] + 1000)
+        self.assertEqual(s3[2], 0)
+        st, m = self.req("GET", "/v1/models")
+        self.assertEqual(m["models"][0]["version"], 2)
+        # hookpathctl models
+        ctl = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                            "..", "tools", "hookpathctl"), "--socket", self.sock]
+        r = subprocess.run(ctl + ["--json", "models", "show"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["models"][0]["version"], 2)
+        r = subprocess.run(ctl + ["models", "show"], capture_output=True, text=True)
+        self.assertIn("embedded", r.stdout)
+        r = subprocess.run(ctl + ["models", "reload", "--path", bad], capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bad.json", r.stderr)
+        r = subprocess.run(ctl + ["models", "reload"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["version"], 3)
+        # only "default", only "path"
+        self.assertEqual(self.req("POST", "/v1/models/other/reload", {})[0], 404)
+        self.assertEqual(self.req("POST", "/v1/models/default/reload", {"pth": "x"})[0], 400)
+        self.p.send_signal(signal.SIGTERM)
+        out, _ = self.p.communicate(timeout=30)
+        self.assertEqual(self.p.returncode, 0, out[-2000:])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
