@@ -474,6 +474,8 @@ make_rec(const struct hp_event *e, uint64_t wall_ns, uint64_t seq, size_t len)
 	r->endpoint_len = (uint16_t)epl;
 	r->webhook_id_len = (uint16_t)widl;
 	r->json_len = (uint32_t)(len - 1);
+	if (e->ml_state == HP_EV_ML_FLAGGED)
+		r->flags |= HP_REC_F_FLAGGED;
 	memcpy(r->data, epn, epl);
 	memcpy(r->data + epl, wid, widl);
 	memcpy(r->data + epl + widl, ev_line, len - 1);

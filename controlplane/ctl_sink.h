@@ -43,9 +43,12 @@ struct hp_rec {
 	uint16_t endpoint_len;
 	uint16_t webhook_id_len;
 	uint32_t json_len;
-	uint32_t pad;
+	uint32_t flags; /* HP_REC_F_* */
 	char data[];
 };
+
+#define HP_REC_F_FLAGGED                                                                           \
+	0x1 /* ML flag: also written to the quarantine (Redis: <stream>:quarantine) */
 
 #define HP_REC_MAX (64 * 1024)
 

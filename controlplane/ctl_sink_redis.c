@@ -23,6 +23,7 @@ struct redis_ctx {
 	int port;
 	int db;
 	char stream[160];
+	char quarantine[176]; /* <stream>:quarantine: the events the ML flagged, again */
 	char maxlen[24];
 	uint32_t timeout_ms;
 	redisContext *c;
@@ -93,11 +94,13 @@ hp_sink_redis_ctx(const struct hp_config *cfg, const char *instance, char *err, 
 		snprintf(r->stream, sizeof(r->stream), "%s", cfg->sinks.redis_stream);
 	else
 		snprintf(r->stream, sizeof(r->stream), "hookpath:events:%s", instance);
+	snprintf(r->quarantine, sizeof(r->quarantine), "%s:quarantine", r->stream);
 	snprintf(r->maxlen, sizeof(r->maxlen), "%u", cfg->sinks.redis_maxlen);
 	r->timeout_ms = cfg->sinks.redis_timeout_ms;
 	r->batch_max = cfg->sinks.redis_batch;
-	r->argv = calloc((size_t)r->batch_max * 8, sizeof(*r->argv));
-	r->argvlen = calloc((size_t)r->batch_max * 8, sizeof(*r->argvlen));
+	/* room for two commands per record: a flagged one goes to the quarantine too */
+	r->argv = calloc((size_t)r->batch_max * 16, sizeof(*r->argv));
+	r->argvlen = calloc((size_t)r->batch_max * 16, sizeof(*r->argvlen));
 	r->ids = calloc(r->batch_max, sizeof(*r->ids));
 	if (r->argv == NULL || r->argvlen == NULL || r->ids == NULL) {
 		free(r->argv);
@@ -160,8 +163,8 @@ redis_send(void *ctx, struct hp_rec *const *recs, unsigned int n, uint64_t *dups
 			unsigned int end = n - sent > REDIS_CHUNK ? sent + REDIS_CHUNK : n;
 
 			for (unsigned int i = sent; i < end; i++) {
-				const char **a = r->argv + (size_t)i * 8;
-				size_t *al = r->argvlen + (size_t)i * 8;
+				const char **a = r->argv + (size_t)i * 16;
+				size_t *al = r->argvlen + (size_t)i * 16;
 				int idlen = hp_rec_id(recs[i], r->ids[i], sizeof(r->ids[i]));
 
 				a[0] = "XADD", al[0] = 4;
@@ -176,6 +179,18 @@ redis_send(void *ctx, struct hp_rec *const *recs, unsigned int n, uint64_t *dups
 					snprintf(err, errlen, "pipeline: %s", r->c->errstr);
 					return -1;
 				}
+				if (recs[i]->flags & HP_REC_F_FLAGGED) {
+					/* the same entry, same id, in the quarantine stream:
+					 * exactly once there too */
+					memcpy(a + 8, a, 8 * sizeof(*a));
+					memcpy(al + 8, al, 8 * sizeof(*al));
+					a[9] = r->quarantine, al[9] = strlen(r->quarantine);
+					if (redisAppendCommandArgv(r->c, 8, a + 8, al + 8) !=
+					    REDIS_OK) {
+						snprintf(err, errlen, "pipeline: %s", r->c->errstr);
+						return -1;
+					}
+				}
 			}
 			sent = end;
 			if (redis_flush(r, err, errlen) != 0)
@@ -184,22 +199,31 @@ redis_send(void *ctx, struct hp_rec *const *recs, unsigned int n, uint64_t *dups
 		/* keep one chunk in flight while the next one is formatted */
 		target = sent == n ? n : sent - (sent > REDIS_CHUNK ? REDIS_CHUNK : sent);
 		for (; got < target; got++) {
-			redisReply *rep = NULL;
+			unsigned int cmds = recs[got]->flags & HP_REC_F_FLAGGED ? 2 : 1;
 
-			if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || rep == NULL) {
-				snprintf(err, errlen, "XADD reply: %s",
-					 r->c->errstr[0] ? r->c->errstr : "connection lost");
-				return -1;
-			}
-			if (rep->type == REDIS_REPLY_ERROR) {
-				if (strstr(rep->str, "equal or smaller") != NULL) {
-					(*dups)++;
-				} else if (rc == 0) {
-					snprintf(err, errlen, "XADD %s: %s", r->stream, rep->str);
-					rc = -1; /* keep reading: the connection stays in sync */
+			for (unsigned int k = 0; k < cmds; k++) {
+				redisReply *rep = NULL;
+
+				if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || rep == NULL) {
+					snprintf(err, errlen, "XADD reply: %s",
+						 r->c->errstr[0] ? r->c->errstr
+								 : "connection lost");
+					return -1;
 				}
+				if (rep->type == REDIS_REPLY_ERROR) {
+					if (strstr(rep->str, "equal or smaller") != NULL) {
+						if (k == 0) /* the events stream counts them */
+							(*dups)++;
+					} else if (rc == 0) {
+						snprintf(err, errlen, "XADD %s: %s",
+							 k == 0 ? r->stream : r->quarantine,
+							 rep->str);
+						rc = -1; /* keep reading: the connection stays in
+							    sync */
+					}
+				}
+				freeReplyObject(rep);
 			}
-			freeReplyObject(rep);
 		}
 	}
 	return rc;
