@@ -72,8 +72,8 @@ SECRET=whsec_$(head -c 24 /dev/urandom | base64)
 VERDICTS=0
 if [ "$BRIDGE" = hookpath ] && [ -z "${HP_LAB_EXTRA_CONFIG:-}" ]; then
     # one JSON line per HTTP request hookpath sees (shown in section 8); one webhook endpoint
-    printf 'events:\n  file: %s\n  body_hash: true\nhttp: {body_copy_max: 65536}\nendpoints:\n  - name: demo\n    match: {path_prefix: /webhooks/demo}\n    provider: standard-webhooks\n    secrets_file: %s\n    max_body: 65536\n  - name: demo-pii\n    match: {path_prefix: /webhooks/pii}\n    provider: standard-webhooks\n    secrets_file: %s\n    max_body: 16384\n    pii: {policy: mask}\n' \
-        "$EVENTS" "$W/demo.secrets" "$W/demo.secrets" >"$W/events.yaml"
+    printf 'events:\n  file: %s\n  body_hash: true\nhttp: {body_copy_max: 65536}\nendpoints:\n  - name: demo\n    match: {path_prefix: /webhooks/demo}\n    provider: standard-webhooks\n    secrets_file: %s\n    max_body: 65536\n  - name: demo-pii\n    match: {path_prefix: /webhooks/pii}\n    provider: standard-webhooks\n    secrets_file: %s\n    max_body: 16384\n    pii: {policy: mask}\n  - name: demo-ml\n    match: {path_prefix: /webhooks/ml}\n    provider: standard-webhooks\n    secrets_file: %s\n    pii: {policy: report}\n    ml: {policy: enforce, threshold: 0.9}\n' \
+        "$EVENTS" "$W/demo.secrets" "$W/demo.secrets" "$W/demo.secrets" >"$W/events.yaml"
     printf '%s\n' "$SECRET" >"$W/demo.secrets"
     chmod 600 "$W/demo.secrets"
     # a real Redis on loopback: hookpath's events go into a Stream too (sinks.redis)
@@ -87,6 +87,7 @@ if [ "$BRIDGE" = hookpath ] && [ -z "${HP_LAB_EXTRA_CONFIG:-}" ]; then
     VERDICTS=1
     echo "endpoint demo: POST /webhooks/demo, provider standard-webhooks, secret in $W/demo.secrets"
     echo "endpoint demo-pii: POST /webhooks/pii, same signatures, pii: {policy: mask} (PII masked in flight)"
+    echo "endpoint demo-ml: POST /webhooks/ml, same signatures, PII counted, ml: {policy: enforce} (default model)"
     echo "events also into Redis (redis-server on 127.0.0.1:$REDIS_PORT, stream hookpath:events:demo)"
 fi
 "$LAB" up || fail "the lab did not come up (see $LAB_LOG)"
@@ -197,7 +198,43 @@ sys.exit(0 if ok else 1)
 EOF
     [ "$code" = 200 ] || fail "the PII webhook got HTTP $code"
 
-    section "4d. Control plane: REST API (Unix socket) with hookpathctl, a secret rotated live, Redis"
+    section "4d. ML scoring inline (endpoint demo-ml, enforce): the default model holds each webhook for its score"
+    CTL=("$REPO/tools/hookpathctl" --prefix "${HP_LAB_FILE_PREFIX:-${HP_LAB_ID:-hp}-lab}")
+    printf '{"id":"evt_demo_ml_ok","type":"invoice.paid","amount":4200,"currency":"eur"}' >"$W/ml-ok.json"
+    printf '{"id":"evt_demo_ml_leak","type":"customer.export","rows":[{"email":"grace.hopper@example.org","card":"4111 1111 1111 1111","phone":"+44 20 7946 0958"},{"email":"alan.turing@example.org","ssn":"078-05-1120"}]}' >"$W/ml-leak.json"
+    n_before=$(wc -l <"$SRV_LOG")
+    for f in ml-ok ml-leak; do
+        mapfile -t h < <(sign "$W/$f.json" "evt_demo_$f")
+        read -r code t < <(ip netns exec "$LAB_NS_CLIENT" curl -sS --max-time 10 -H "Content-Type: application/json" "${h[@]}" \
+            --data-binary "@$W/$f.json" -o "$W/ml.out" -w '%{http_code} %{time_total}\n' "http://$LAB_SERVER_IP:8080/webhooks/ml")
+        printf '  %-40s HTTP %s in %5.2f ms  %s\n' "$f.json" "$code" "$(awk -v t="$t" 'BEGIN {print t * 1000}')" \
+            "$(tr -d '\n' <"$W/ml.out" | cut -c1-80)"
+        case $f in
+        ml-ok) [ "$code" = 200 ] || fail "the clean webhook got HTTP $code" ;;
+        ml-leak) [ "$code" = 403 ] || fail "the webhook leaking PII got HTTP $code, not 403 ml_blocked" ;;
+        esac
+    done
+    n_after=$(wc -l <"$SRV_LOG")
+    echo "  server log: $((n_after - n_before)) request(s) reached it (the clean one only)"
+    [ $((n_after - n_before)) = 1 ] || fail "the blocked webhook reached the server"
+    sleep 0.3 # the events reach Redis through the sink's batch
+    echo "  their scores, from the Redis stream (XRANGE hookpath:events:demo):"
+    python3 - "$REDIS_PORT" <<'EOF' || fail "no ML score in the Redis stream"
+import json, subprocess, sys
+out = subprocess.run(["redis-cli", "-p", sys.argv[1], "--raw", "XRANGE", "hookpath:events:demo", "-", "+"],
+                     capture_output=True, text=True).stdout
+evs = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+ml = [e for e in evs if e.get("endpoint") == "demo-ml"]
+for e in ml:
+    print("    %-18s %-7s %-11s ml.score %.4f (model v%d), pii %s" % (
+        e["webhook_id"], e["verdict"], e["reason"], e["ml"]["score"], e["ml"]["version"],
+        e.get("pii", {})))
+sys.exit(0 if len(ml) == 2 and all("score" in e["ml"] for e in ml) else 1)
+EOF
+    echo "\$ hookpathctl models show"
+    "${CTL[@]}" models show | sed 's/^/  /'
+
+    section "4e. Control plane: REST API (Unix socket) with hookpathctl, a secret rotated live, Redis"
     CTL=("$REPO/tools/hookpathctl" --prefix "${HP_LAB_FILE_PREFIX:-${HP_LAB_ID:-hp}-lab}")
     echo "\$ hookpathctl endpoints show demo      (secrets are never returned: ids only)"
     "${CTL[@]}" --json endpoints show demo | sed 's/^/  /' || fail "hookpathctl cannot reach the API"
