@@ -23,6 +23,7 @@
 #include "dp_reply.h"
 #include "harness.h"
 #include "hp_config.h"
+#include "test_eal.h"
 
 static struct hp_config cfg;
 static struct rte_mempool *pool;
@@ -231,35 +232,6 @@ hx_expect_refused(const struct hx_conn *c, uint32_t req_end, enum hp_ev_reason w
 /* ---- start, stop ---- */
 
 static int
-eal_init(const char *name)
-{
-	static char prefix[64];
-	const char *args[] = {
-		name,
-		"-l",
-		"0,1",
-		"--no-huge",
-		"-m",
-		"256",
-		"--no-pci",
-		"--no-telemetry",
-		"--file-prefix",
-		prefix,
-		"--log-level=lib.*:warning",
-		"--log-level=hookpath:warning",
-	};
-	static char buf[RTE_DIM(args)][64]; /* EAL keeps argv: static, no heap */
-	static char *argv[RTE_DIM(args)];
-
-	snprintf(prefix, sizeof(prefix), "hp-%s-%d", name, (int)getpid());
-	for (size_t i = 0; i < RTE_DIM(args); i++) {
-		snprintf(buf[i], sizeof(buf[i]), "%s", args[i]);
-		argv[i] = buf[i];
-	}
-	return rte_eal_init((int)RTE_DIM(argv), argv);
-}
-
-static int
 ports_init(void)
 {
 	for (int p = 0; p < 2; p++) {
@@ -283,7 +255,7 @@ hx_start(const char *name, const char *cfg_yaml)
 {
 	char err[512] = "";
 
-	if (eal_init(name) < 0 || rte_lcore_count() < 2) {
+	if (hp_test_eal_init(name, "256", "0,1") < 0 || rte_lcore_count() < 2) {
 		fprintf(stderr, "%s: EAL init failed (needs lcores 0 and 1)\n", name);
 		return -1;
 	}

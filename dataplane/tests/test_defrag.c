@@ -35,6 +35,7 @@
 #include "dp_defrag.h"
 #include "dp_guard.h"
 #include "hp_config.h"
+#include "test_eal.h"
 
 #define ETH_LEN 14
 #define P_HBH   0
@@ -1638,26 +1639,6 @@ test_cost(void **state)
 
 /* ---- main ------------------------------------------------------------------------------------ */
 
-static int
-eal_init(void)
-{
-	static char prefix[64];
-	const char *args[] = {
-		"test_defrag",   "--no-huge", "-m",
-		"128",           "--no-pci",  "--no-telemetry",
-		"--file-prefix", prefix,      "--log-level=lib.*:warning",
-	};
-	static char buf[RTE_DIM(args)][64]; /* EAL keeps argv: static, no heap */
-	static char *argv[RTE_DIM(args)];
-
-	snprintf(prefix, sizeof(prefix), "hp-test-defrag-%d", (int)getpid());
-	for (size_t i = 0; i < RTE_DIM(args); i++) {
-		snprintf(buf[i], sizeof(buf[i]), "%s", args[i]);
-		argv[i] = buf[i];
-	}
-	return rte_eal_init((int)RTE_DIM(argv), argv);
-}
-
 int
 main(void)
 {
@@ -1696,7 +1677,7 @@ main(void)
 	};
 	int rc;
 
-	if (eal_init() < 0) {
+	if (hp_test_eal_init("test_defrag", "128", NULL) < 0) {
 		fprintf(stderr, "test_defrag: EAL init failed\n");
 		return 1;
 	}

@@ -24,6 +24,7 @@
 #include "dp_guard.h"
 #include "dp_types.h"
 #include "hp_config.h"
+#include "test_eal.h"
 
 #define CLIENT 0xC6120001u /* 198.18.0.1 */
 #define SERVER 0xC6130001u /* 198.19.0.1 */
@@ -448,32 +449,6 @@ test_release_all_at_exit(void **state)
 	rmworker(w);
 }
 
-static int
-eal_init(void)
-{
-	static char prefix[64];
-	const char *args[] = {
-		"test_flow",
-		"--no-huge",
-		"-m",
-		"64",
-		"--no-pci",
-		"--no-telemetry",
-		"--file-prefix",
-		prefix,
-		"--log-level=lib.*:warning",
-	};
-	static char buf[RTE_DIM(args)][64]; /* EAL keeps argv: static, no heap */
-	static char *argv[RTE_DIM(args)];
-
-	snprintf(prefix, sizeof(prefix), "hp-test-flow-%d", (int)getpid());
-	for (size_t i = 0; i < RTE_DIM(args); i++) {
-		snprintf(buf[i], sizeof(buf[i]), "%s", args[i]);
-		argv[i] = buf[i];
-	}
-	return rte_eal_init((int)RTE_DIM(argv), argv);
-}
-
 int
 main(void)
 {
@@ -489,7 +464,7 @@ main(void)
 	};
 	int rc;
 
-	if (eal_init() < 0) {
+	if (hp_test_eal_init("test_flow", "64", NULL) < 0) {
 		fprintf(stderr, "test_flow: EAL init failed\n");
 		return 1;
 	}

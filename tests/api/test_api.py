@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,14 +33,7 @@ OLD, NEW = "old-secret-0123456789", "new-secret-9876543210"
 TOKEN = "api-token-0123456789abcdef"
 
 
-class UnixConn(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=10)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.path)
+UnixConn = hp.UnixConn
 
 
 def start_hookpath(tmp, name, vdev, extra_yaml, port):

@@ -4,12 +4,10 @@
 replayed without end, POST /v1/models/default/reload to a model that scores the other way;
 the scores turn over (hookpath_ml_score), none goes missing across the swap, the version
 moves; a model that cannot load is refused (422) and the running one keeps scoring."""
-import http.client
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,16 +18,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import hp_pcaptest as hp  # noqa: E402
 
 HOST = "hooks.example.com"
-
-
-class UnixConn(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=10)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.path)
 
 
 class Live(unittest.TestCase):
@@ -70,7 +58,7 @@ class Live(unittest.TestCase):
         self.tmpdir.cleanup()
 
     def req(self, method, path, body=None):
-        c = UnixConn(self.sock)
+        c = hp.UnixConn(self.sock)
         c.request(method, path, body=json.dumps(body) if body is not None else None,
                   headers={"Content-Type": "application/json"})
         r = c.getresponse()

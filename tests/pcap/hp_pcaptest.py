@@ -3,10 +3,12 @@
 hookpath runs with --no-huge, a file prefix of its own per run, and --exit-idle-ms so it stops
 by itself once the input pcaps are consumed; its counters come back from --stats-file.
 """
+import http.client
 import itertools
 import json
 import re
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -18,6 +20,18 @@ HOOKPATH = os.environ.get("HOOKPATH", os.path.join(ROOT, "build", "controlplane"
 PCAPGEN = os.path.join(ROOT, "pktgen-scripts", "hp_pcapgen.py")
 PYTHON = "/usr/bin/python3"  # Debian's, with scapy
 _run_ids = itertools.count()
+
+
+class UnixConn(http.client.HTTPConnection):
+    """HTTP over hookpath's API Unix socket (control.api_socket)."""
+
+    def __init__(self, path):
+        super().__init__("localhost", timeout=10)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
 
 
 def read_pcap(path):
