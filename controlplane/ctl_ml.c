@@ -241,8 +241,10 @@ ml_thread(void *arg)
 			ran = true;
 		}
 		if (got == 0 && !ran) {
-			/* idle: sleep a fraction of the delay a row may wait (at most 50 us) */
-			struct timespec ts = {0, 20000};
+			/* idle: sleep a fraction of the delay a row may wait; without a model
+			 * (nothing scores: every record is answered missing) 1 ms, so that an
+			 * appliance without ML does not wake its main CPU 50 000 times a second */
+			struct timespec ts = {0, ml.model != NULL ? 20000 : 1000000};
 
 			nanosleep(&ts, NULL);
 		}
