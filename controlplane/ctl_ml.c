@@ -433,24 +433,31 @@ hp_ctl_ml_json(FILE *f)
 void
 hp_ctl_ml_metrics(FILE *f)
 {
+	/* what a record became first, what was taken last: scored + missing <= taken at every
+	 * instant and taken only grows, so a scrape never shows more answered than taken */
+	uint64_t scored = __atomic_load_n(&ml.scored, __ATOMIC_ACQUIRE);
+	uint64_t m_queue = __atomic_load_n(&ml.missing_queue, __ATOMIC_ACQUIRE);
+	uint64_t m_error = __atomic_load_n(&ml.missing_error, __ATOMIC_ACQUIRE);
+	uint64_t m_lost = __atomic_load_n(&ml.answers_lost, __ATOMIC_ACQUIRE);
+	uint64_t records = __atomic_load_n(&ml.records, __ATOMIC_ACQUIRE);
 	uint64_t cum = 0;
 
 	fprintf(f,
 		"# HELP hookpath_ml_rows_total Feature records taken by the ML thread.\n"
 		"# TYPE hookpath_ml_rows_total counter\nhookpath_ml_rows_total %llu\n",
-		(unsigned long long)ml.records);
+		(unsigned long long)records);
 	fprintf(f,
 		"# HELP hookpath_ml_scored_total Records scored by the model.\n"
 		"# TYPE hookpath_ml_scored_total counter\nhookpath_ml_scored_total %llu\n",
-		(unsigned long long)ml.scored);
+		(unsigned long long)scored);
 	fprintf(f,
 		"# HELP hookpath_ml_missing_total Records answered without a score, by why.\n"
 		"# TYPE hookpath_ml_missing_total counter\n"
 		"hookpath_ml_missing_total{why=\"queue\"} %llu\n"
 		"hookpath_ml_missing_total{why=\"error\"} %llu\n"
 		"hookpath_ml_missing_total{why=\"answer_lost\"} %llu\n",
-		(unsigned long long)ml.missing_queue, (unsigned long long)ml.missing_error,
-		(unsigned long long)ml.answers_lost);
+		(unsigned long long)m_queue, (unsigned long long)m_error,
+		(unsigned long long)m_lost);
 	fprintf(f, "# HELP hookpath_ml_batch_seconds Time the model took per batch.\n"
 		   "# TYPE hookpath_ml_batch_seconds histogram\n");
 	for (unsigned int k = 0; k < ML_LAT_BUCKETS; k++) {
