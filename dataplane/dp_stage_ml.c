@@ -40,7 +40,7 @@
 	  "thread was full (the score is missing).")                                               \
 	_(WAITS, ml_waits, "Requests waiting for their score (enforce).")                          \
 	_(NO_WAIT, ml_no_wait,                                                                     \
-	  "Enforce requests that could not wait (wait table full): "                               \
+	  "Enforce requests that could not wait (wait table full, nothing held): "                 \
 	  "ml.on_timeout decided at once.")
 
 enum {
@@ -247,9 +247,12 @@ ml_run(struct hp_req_ctx *c, void *state)
 
 	features(c, state, q.f);
 	memcpy(s->ml_f, q.f, sizeof(s->ml_f));
-	if (c->ep->ml_policy == HP_ML_POLICY_ENFORCE && s->n_held != 0) {
+	if (c->ep->ml_policy == HP_ML_POLICY_ENFORCE) {
 		q.enforce = 1;
-		if (!hps_await_begin(s, HP_GQ_ML, w->ml_timeout_tsc, &q.slot, &q.gen)) {
+		/* nothing held (the route downgrades enforce in tap, so this is bridge): waiting
+		 * could not stop the request any more, and it was not scored: no score */
+		if (s->n_held == 0 ||
+		    !hps_await_begin(s, HP_GQ_ML, w->ml_timeout_tsc, &q.slot, &q.gen)) {
 			c->ctr[ML_CTR_NO_WAIT]++;
 			goto no_score;
 		}
