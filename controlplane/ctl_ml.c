@@ -45,6 +45,15 @@
 #define ML_SIZE_BUCKETS  14  /* batch size: bucket k = (2^(k-1), 2^k] rows */
 #define ML_SCORE_BUCKETS 10
 
+struct ml_stats {
+	uint64_t records, scored, missing_queue, missing_error, answers_lost, errors;
+	uint64_t lat[ML_LAT_BUCKETS], size[ML_SIZE_BUCKETS], score_hist[ML_SCORE_BUCKETS];
+	uint64_t lat_sum_us;
+	double score_sum;
+	uint64_t batches, rows, by_reason[HP_BATCH__MAX];
+	uint32_t queued, limit;
+};
+
 /* One waiting record. */
 struct pend {
 	uint32_t slot, gen, seq;
@@ -73,13 +82,36 @@ static struct {
 	float *scores;
 	uint32_t head;                              /* ring index of the oldest waiting record */
 	struct rte_ring *to_events[HP_MAX_WORKERS]; /* score / flag answers for the join */
-	/* statistics (written by the ML thread, read by the API: 64-bit loads) */
-	uint64_t records, scored, missing_queue, missing_error, answers_lost, errors;
-	uint64_t lat[ML_LAT_BUCKETS], size[ML_SIZE_BUCKETS], score_hist[ML_SCORE_BUCKETS];
-	uint64_t lat_sum_us;
-	double score_sum;
+	/* statistics: the ML thread's own (st), published whole under stats_lock after each
+	 * round that changed them (pub), so a scrape sees one instant: a histogram's count
+	 * is the scored counter, rows >= scored + missing */
+	struct ml_stats st, pub;
+	pthread_mutex_t stats_lock;
 	char last_error[256];
 } ml;
+
+/* Publish the ML thread's statistics (ML thread only). */
+static void
+publish(void)
+{
+	ml.st.batches = ml.b.batches;
+	ml.st.rows = ml.b.rows;
+	ml.st.queued = ml.b.queued;
+	ml.st.limit = ml.b.limit;
+	memcpy(ml.st.by_reason, ml.b.by_reason, sizeof(ml.st.by_reason));
+	pthread_mutex_lock(&ml.stats_lock);
+	ml.pub = ml.st;
+	pthread_mutex_unlock(&ml.stats_lock);
+}
+
+/* One instant of the statistics (any thread). */
+static void
+snapshot(struct ml_stats *s)
+{
+	pthread_mutex_lock(&ml.stats_lock);
+	*s = ml.pub;
+	pthread_mutex_unlock(&ml.stats_lock);
+}
 
 static uint64_t
 mono_us(void)
@@ -121,7 +153,7 @@ answer(const struct pend *p, float score, uint32_t state)
 		return; /* no events are written: nothing to join the score to (it is counted) */
 	}
 	if (r == NULL || rte_ring_sp_enqueue_elem(r, &a, sizeof(a)) != 0)
-		ml.answers_lost++;
+		ml.st.answers_lost++;
 }
 
 /* Take what the workers sent: queued for a batch, or answered missing at once. */
@@ -147,9 +179,9 @@ take_records(uint64_t now)
 					 .enforce = q[i].enforce};
 			uint32_t at;
 
-			ml.records++;
+			ml.st.records++;
 			if (ml.model == NULL || !hp_batcher_push(&ml.b, now)) {
-				ml.missing_queue++;
+				ml.st.missing_queue++;
 				answer(&p, 0, HP_EV_ML_DROPPED);
 				continue;
 			}
@@ -177,32 +209,32 @@ run_batch(uint32_t n, enum hp_batch_why why)
 	rc = hp_ml_model_predict(ml.model, ml.batch, n, ml.scores, err, sizeof(err));
 	dt = mono_us() - t0;
 	if (rc != 0) {
-		ml.errors++;
+		ml.st.errors++;
 		snprintf(ml.last_error, sizeof(ml.last_error), "%s", err);
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		const struct pend *p = &ml.pend[(ml.head + i) % qmax];
 
 		if (rc != 0) {
-			ml.missing_error++;
+			ml.st.missing_error++;
 			answer(p, 0, HP_EV_ML_ERROR);
 			continue;
 		}
-		ml.scored++;
-		ml.score_sum += isnan(ml.scores[i]) ? 0 : ml.scores[i];
-		ml.score_hist[isnan(ml.scores[i])
-				      ? 0
-				      : (unsigned int)RTE_MIN(RTE_MAX(ml.scores[i], 0.0f) *
-								      ML_SCORE_BUCKETS,
-							      (float)(ML_SCORE_BUCKETS - 1))]++;
+		ml.st.scored++;
+		ml.st.score_sum += isnan(ml.scores[i]) ? 0 : ml.scores[i];
+		ml.st.score_hist[isnan(ml.scores[i])
+					 ? 0
+					 : (unsigned int)RTE_MIN(RTE_MAX(ml.scores[i], 0.0f) *
+									 ML_SCORE_BUCKETS,
+								 (float)(ML_SCORE_BUCKETS - 1))]++;
 		answer(p, ml.scores[i], HP_EV_ML_SCORED);
 	}
 	ml.head = (ml.head + n) % qmax;
 	hp_batcher_sent(&ml.b, n, why);
 	hp_batcher_done(&ml.b, dt);
-	ml.lat[log2_bucket(dt, ML_LAT_BUCKETS)]++;
-	ml.size[log2_bucket(n, ML_SIZE_BUCKETS)]++;
-	ml.lat_sum_us += dt;
+	ml.st.lat[log2_bucket(dt, ML_LAT_BUCKETS)]++;
+	ml.st.size[log2_bucket(n, ML_SIZE_BUCKETS)]++;
+	ml.st.lat_sum_us += dt;
 }
 
 /* A reloaded model replaces the one in use between two batches: no batch ever sees both,
@@ -240,6 +272,8 @@ ml_thread(void *arg)
 			run_batch(n, why);
 			ran = true;
 		}
+		if (got != 0 || ran)
+			publish();
 		if (got == 0 && !ran) {
 			/* idle: sleep a fraction of the delay a row may wait; without a model
 			 * (nothing scores: every record is answered missing) 1 ms, so that an
@@ -277,6 +311,7 @@ hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen)
 
 	memset(&ml, 0, sizeof(ml));
 	pthread_mutex_init(&ml.info_lock, NULL);
+	pthread_mutex_init(&ml.stats_lock, NULL);
 	ml.max_batch = mc->max_batch;
 	ml.events_on = hp_config_events_wanted(cfg);
 	if (hp_batcher_init(&ml.b, &bc, berr, sizeof(berr)) != 0) {
@@ -379,16 +414,16 @@ hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state, 
 
 /* The batch latency at quantile q (upper bound of its bucket), microseconds. */
 static uint64_t
-lat_quantile(double q)
+lat_quantile(const struct ml_stats *st, double q)
 {
 	uint64_t total = 0, seen = 0;
 
 	for (unsigned int k = 0; k < ML_LAT_BUCKETS; k++)
-		total += ml.lat[k];
+		total += st->lat[k];
 	if (total == 0)
 		return 0;
 	for (unsigned int k = 0; k < ML_LAT_BUCKETS; k++) {
-		seen += ml.lat[k];
+		seen += st->lat[k];
 		if ((double)seen >= q * (double)total)
 			return 1ULL << k;
 	}
@@ -398,6 +433,9 @@ lat_quantile(double q)
 void
 hp_ctl_ml_json(FILE *f)
 {
+	struct ml_stats st;
+
+	snapshot(&st);
 	fprintf(f, "{\"models\": [");
 	pthread_mutex_lock(&ml.info_lock);
 	if (ml.version != 0) {
@@ -420,48 +458,45 @@ hp_ctl_ml_json(FILE *f)
 		"\"latency_p50_us\": %llu, \"latency_p99_us\": %llu}, \"records\": %llu, "
 		"\"scored\": %llu, \"missing_queue\": %llu, \"missing_error\": %llu, "
 		"\"answers_lost\": %llu, \"errors\": %llu}",
-		(unsigned long long)ml.b.batches, (unsigned long long)ml.b.rows, ml.b.queued,
-		ml.b.limit, (unsigned long long)ml.b.by_reason[HP_BATCH_FULL],
-		(unsigned long long)ml.b.by_reason[HP_BATCH_DELAY],
-		(unsigned long long)ml.b.by_reason[HP_BATCH_PREFERRED],
-		(unsigned long long)lat_quantile(0.5), (unsigned long long)lat_quantile(0.99),
-		(unsigned long long)ml.records, (unsigned long long)ml.scored,
-		(unsigned long long)ml.missing_queue, (unsigned long long)ml.missing_error,
-		(unsigned long long)ml.answers_lost, (unsigned long long)ml.errors);
+		(unsigned long long)st.batches, (unsigned long long)st.rows, st.queued, st.limit,
+		(unsigned long long)st.by_reason[HP_BATCH_FULL],
+		(unsigned long long)st.by_reason[HP_BATCH_DELAY],
+		(unsigned long long)st.by_reason[HP_BATCH_PREFERRED],
+		(unsigned long long)lat_quantile(&st, 0.5),
+		(unsigned long long)lat_quantile(&st, 0.99), (unsigned long long)st.records,
+		(unsigned long long)st.scored, (unsigned long long)st.missing_queue,
+		(unsigned long long)st.missing_error, (unsigned long long)st.answers_lost,
+		(unsigned long long)st.errors);
 }
 
 void
 hp_ctl_ml_metrics(FILE *f)
 {
-	/* what a record became first, what was taken last: scored + missing <= taken at every
-	 * instant and taken only grows, so a scrape never shows more answered than taken */
-	uint64_t scored = __atomic_load_n(&ml.scored, __ATOMIC_ACQUIRE);
-	uint64_t m_queue = __atomic_load_n(&ml.missing_queue, __ATOMIC_ACQUIRE);
-	uint64_t m_error = __atomic_load_n(&ml.missing_error, __ATOMIC_ACQUIRE);
-	uint64_t m_lost = __atomic_load_n(&ml.answers_lost, __ATOMIC_ACQUIRE);
-	uint64_t records = __atomic_load_n(&ml.records, __ATOMIC_ACQUIRE);
+	struct ml_stats st;
+
+	snapshot(&st);
 	uint64_t cum = 0;
 
 	fprintf(f,
 		"# HELP hookpath_ml_rows_total Feature records taken by the ML thread.\n"
 		"# TYPE hookpath_ml_rows_total counter\nhookpath_ml_rows_total %llu\n",
-		(unsigned long long)records);
+		(unsigned long long)st.records);
 	fprintf(f,
 		"# HELP hookpath_ml_scored_total Records scored by the model.\n"
 		"# TYPE hookpath_ml_scored_total counter\nhookpath_ml_scored_total %llu\n",
-		(unsigned long long)scored);
+		(unsigned long long)st.scored);
 	fprintf(f,
 		"# HELP hookpath_ml_missing_total Records answered without a score, by why.\n"
 		"# TYPE hookpath_ml_missing_total counter\n"
 		"hookpath_ml_missing_total{why=\"queue\"} %llu\n"
 		"hookpath_ml_missing_total{why=\"error\"} %llu\n"
 		"hookpath_ml_missing_total{why=\"answer_lost\"} %llu\n",
-		(unsigned long long)m_queue, (unsigned long long)m_error,
-		(unsigned long long)m_lost);
+		(unsigned long long)st.missing_queue, (unsigned long long)st.missing_error,
+		(unsigned long long)st.answers_lost);
 	fprintf(f, "# HELP hookpath_ml_batch_seconds Time the model took per batch.\n"
 		   "# TYPE hookpath_ml_batch_seconds histogram\n");
 	for (unsigned int k = 0; k < ML_LAT_BUCKETS; k++) {
-		cum += ml.lat[k];
+		cum += st.lat[k];
 		if (k + 1 < ML_LAT_BUCKETS)
 			fprintf(f, "hookpath_ml_batch_seconds_bucket{le=\"%g\"} %llu\n",
 				(double)(1ULL << k) / 1e6, (unsigned long long)cum);
@@ -469,12 +504,12 @@ hp_ctl_ml_metrics(FILE *f)
 	fprintf(f,
 		"hookpath_ml_batch_seconds_bucket{le=\"+Inf\"} %llu\n"
 		"hookpath_ml_batch_seconds_sum %g\nhookpath_ml_batch_seconds_count %llu\n",
-		(unsigned long long)cum, ml.lat_sum_us / 1e6, (unsigned long long)cum);
+		(unsigned long long)cum, st.lat_sum_us / 1e6, (unsigned long long)cum);
 	cum = 0;
 	fprintf(f, "# HELP hookpath_ml_batch_rows Rows per batch.\n"
 		   "# TYPE hookpath_ml_batch_rows histogram\n");
 	for (unsigned int k = 0; k < ML_SIZE_BUCKETS; k++) {
-		cum += ml.size[k];
+		cum += st.size[k];
 		if (k + 1 < ML_SIZE_BUCKETS)
 			fprintf(f, "hookpath_ml_batch_rows_bucket{le=\"%llu\"} %llu\n", 1ULL << k,
 				(unsigned long long)cum);
@@ -482,19 +517,19 @@ hp_ctl_ml_metrics(FILE *f)
 	fprintf(f,
 		"hookpath_ml_batch_rows_bucket{le=\"+Inf\"} %llu\n"
 		"hookpath_ml_batch_rows_sum %llu\nhookpath_ml_batch_rows_count %llu\n",
-		(unsigned long long)cum, (unsigned long long)ml.b.rows, (unsigned long long)cum);
+		(unsigned long long)cum, (unsigned long long)st.rows, (unsigned long long)cum);
 	cum = 0;
 	fprintf(f, "# HELP hookpath_ml_score Scores given, by tenth.\n"
 		   "# TYPE hookpath_ml_score histogram\n");
 	for (unsigned int k = 0; k < ML_SCORE_BUCKETS; k++) {
-		cum += ml.score_hist[k];
+		cum += st.score_hist[k];
 		fprintf(f, "hookpath_ml_score_bucket{le=\"%.1f\"} %llu\n",
 			(double)(k + 1) / ML_SCORE_BUCKETS, (unsigned long long)cum);
 	}
 	fprintf(f,
 		"hookpath_ml_score_bucket{le=\"+Inf\"} %llu\nhookpath_ml_score_sum %g\n"
 		"hookpath_ml_score_count %llu\n",
-		(unsigned long long)cum, ml.score_sum, (unsigned long long)cum);
+		(unsigned long long)cum, st.score_sum, (unsigned long long)cum);
 }
 
 int
