@@ -45,6 +45,8 @@ hp_cfg_err(struct hp_cfg_ctx *ctx, const yaml_mark_t *mark, const char *path, co
 	else if (mark != NULL)
 		snprintf(ctx->err, ctx->errlen, "%s:%zu:%zu: %s", ctx->name, mark->line + 1,
 			 mark->column + 1, msg);
+	else if (path != NULL) /* a check across keys, the key named not written in the file */
+		snprintf(ctx->err, ctx->errlen, "%s: %s: %s", ctx->name, path, msg);
 	else
 		snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->name, msg);
 	return -EINVAL;
