@@ -56,7 +56,9 @@ int hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *sta
 		   uint32_t *version);
 /* Load path (NULL or "": the model file in use again), warm it up, and have the ML thread
  * swap to it between two batches (the old one freed after the last batch that used it): 0
- * swapped, 1 loaded but not taken yet, -1 with a message (the running model stays). */
+ * swapped, 1 loaded but not taken yet, -1 with a message (the running model stays).
+ * ml.backend kserve: no path; the server is checked again (readiness, metadata, warm-up):
+ * 0, or -2 with a message when it fails the check. */
 int hp_ctl_ml_reload(const char *path, char *err, size_t errlen);
 uint32_t hp_ctl_ml_version(void);
 void hp_ctl_ml_json(FILE *f);

@@ -222,7 +222,9 @@ route_model_reload(const struct hp_api_req *q, struct api_reply *r)
 		path = json_string_value(json_object_get(body, "path"));
 	}
 	rc = hp_ctl_ml_reload(path, err, sizeof(err));
-	if (rc < 0)
+	if (rc == -2) /* backend kserve: the server failed the check */
+		hp_api_error(r, 502, "ml.kserve.url", "%s", err);
+	else if (rc < 0)
 		hp_api_error(r, 422, "path", "%s", err);
 	else
 		reply_json(r, 200,

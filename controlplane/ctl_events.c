@@ -312,7 +312,7 @@ write_ml(struct jbuf *b, const struct hp_event *e)
 	static const char *const missing[HP_EV_ML__MAX] = {
 		[HP_EV_ML_PENDING] = "timeout", [HP_EV_ML_RING_FULL] = "ring_full",
 		[HP_EV_ML_TIMEOUT] = "timeout", [HP_EV_ML_DROPPED] = "dropped",
-		[HP_EV_ML_ERROR] = "error",
+		[HP_EV_ML_ERROR] = "error",     [HP_EV_ML_UNAVAILABLE] = "unavailable",
 	};
 	char num[32];
 

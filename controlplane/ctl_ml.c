@@ -12,6 +12,12 @@
  * The model is loaded and warmed up before the workers start (ml.model, or the default model
  * shipped in models/), only when an endpoint scores or ml.model is set; without a model
  * every record is answered missing (dropped).
+ *
+ * ml.backend kserve: the batches go to a KServe v2 server instead (lib/ml/kserve.h), at most
+ * ml.kserve.inflight at once, from this same thread without blocking it (libcurl multi); a
+ * failed request's rows are answered missing (error), and while the client's breaker is open
+ * every record is answered missing at once (breaker): an enforce endpoint applies on_timeout
+ * without waiting for a score that cannot come.
  */
 #include <errno.h>
 #include <math.h>
@@ -21,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include <rte_lcore.h>
 #include <rte_ring.h>
@@ -33,6 +41,7 @@
 #include "dp_log.h"
 #include "dp_resolver_msg.h"
 #include "hp_config.h"
+#include "kserve.h"
 #include "ml_features.h"
 #include "ml_model.h"
 
@@ -46,12 +55,15 @@
 #define ML_SCORE_BUCKETS 10
 
 struct ml_stats {
-	uint64_t records, scored, missing_queue, missing_error, answers_lost, errors;
+	uint64_t records, scored, missing_queue, missing_error, missing_breaker, answers_lost,
+		errors;
 	uint64_t lat[ML_LAT_BUCKETS], size[ML_SIZE_BUCKETS], score_hist[ML_SCORE_BUCKETS];
 	uint64_t lat_sum_us;
 	double score_sum;
 	uint64_t batches, rows, by_reason[HP_BATCH__MAX];
 	uint32_t queued, limit;
+	struct hp_kserve_stats ks; /* backend kserve */
+	char ks_error[256];
 };
 
 /* One waiting record. */
@@ -65,9 +77,16 @@ static struct {
 	volatile bool stop;
 	pthread_t th;
 	struct hp_ml_model *model; /* the ML thread's only: it scores with it */
-	struct hp_ml_model *next;  /* a reloaded model, taken between batches */
-	uint32_t max_batch;        /* of the warm-up of a reload */
-	bool events_on;            /* the events file or a sink: scores are joined to events */
+	/* backend kserve: the client, and the records of each batch in flight (by tag) */
+	struct hp_kserve *ks;
+	struct hp_kserve_model_info ks_info; /* under info_lock */
+	char ks_url[HP_CFG_PATH_LEN];
+	struct pend *fly[HP_KSERVE_MAX_INFLIGHT];
+	bool fly_busy[HP_KSERVE_MAX_INFLIGHT];
+	uint32_t n_fly;
+	struct hp_ml_model *next; /* a reloaded model, taken between batches */
+	uint32_t max_batch;       /* of the warm-up of a reload */
+	bool events_on;           /* the events file or a sink: scores are joined to events */
 	/* what GET /v1/models shows of the model in use (ML thread writes, API reads) */
 	pthread_mutex_t info_lock;
 	struct hp_ml_model_info info;
@@ -99,6 +118,10 @@ publish(void)
 	ml.st.queued = ml.b.queued;
 	ml.st.limit = ml.b.limit;
 	memcpy(ml.st.by_reason, ml.b.by_reason, sizeof(ml.st.by_reason));
+	if (ml.ks != NULL) {
+		hp_kserve_get_stats(ml.ks, &ml.st.ks);
+		snprintf(ml.st.ks_error, sizeof(ml.st.ks_error), "%s", hp_kserve_last_error(ml.ks));
+	}
 	pthread_mutex_lock(&ml.stats_lock);
 	ml.pub = ml.st;
 	pthread_mutex_unlock(&ml.stats_lock);
@@ -180,7 +203,12 @@ take_records(uint64_t now)
 			uint32_t at;
 
 			ml.st.records++;
-			if (ml.model == NULL || !hp_batcher_push(&ml.b, now)) {
+			if (ml.ks != NULL && !hp_kserve_accepting(ml.ks)) {
+				ml.st.missing_breaker++;
+				answer(&p, 0, HP_EV_ML_UNAVAILABLE);
+				continue;
+			}
+			if ((ml.model == NULL && ml.ks == NULL) || !hp_batcher_push(&ml.b, now)) {
 				ml.st.missing_queue++;
 				answer(&p, 0, HP_EV_ML_DROPPED);
 				continue;
@@ -191,6 +219,19 @@ take_records(uint64_t now)
 		}
 	}
 	return got;
+}
+
+/* One record scored: counted, answered. */
+static void
+score_one(const struct pend *p, float score)
+{
+	ml.st.scored++;
+	ml.st.score_sum += isnan(score) ? 0 : score;
+	ml.st.score_hist[isnan(score)
+				 ? 0
+				 : (unsigned int)RTE_MIN(RTE_MAX(score, 0.0f) * ML_SCORE_BUCKETS,
+							 (float)(ML_SCORE_BUCKETS - 1))]++;
+	answer(p, score, HP_EV_ML_SCORED);
 }
 
 /* Score the n oldest records in one batch and answer them. */
@@ -220,14 +261,7 @@ run_batch(uint32_t n, enum hp_batch_why why)
 			answer(p, 0, HP_EV_ML_ERROR);
 			continue;
 		}
-		ml.st.scored++;
-		ml.st.score_sum += isnan(ml.scores[i]) ? 0 : ml.scores[i];
-		ml.st.score_hist[isnan(ml.scores[i])
-					 ? 0
-					 : (unsigned int)RTE_MIN(RTE_MAX(ml.scores[i], 0.0f) *
-									 ML_SCORE_BUCKETS,
-								 (float)(ML_SCORE_BUCKETS - 1))]++;
-		answer(p, ml.scores[i], HP_EV_ML_SCORED);
+		score_one(p, ml.scores[i]);
 	}
 	ml.head = (ml.head + n) % qmax;
 	hp_batcher_sent(&ml.b, n, why);
@@ -235,6 +269,75 @@ run_batch(uint32_t n, enum hp_batch_why why)
 	ml.st.lat[log2_bucket(dt, ML_LAT_BUCKETS)]++;
 	ml.st.size[log2_bucket(n, ML_SIZE_BUCKETS)]++;
 	ml.st.lat_sum_us += dt;
+}
+
+/* backend kserve: the n oldest records go to the server as one infer request. */
+static void
+send_batch(uint32_t n, enum hp_batch_why why, uint64_t now)
+{
+	uint32_t qmax = ml.b.cfg.queue_max, tag = 0;
+
+	while (tag < ml.n_fly && ml.fly_busy[tag])
+		tag++;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t at = (ml.head + i) % qmax;
+
+		memcpy(&ml.batch[(size_t)i * HP_ML_N_FEATURES],
+		       &ml.rows[(size_t)at * HP_ML_N_FEATURES], HP_ML_N_FEATURES * sizeof(float));
+		if (tag < ml.n_fly)
+			ml.fly[tag][i] = ml.pend[at];
+	}
+	if (tag == ml.n_fly || hp_kserve_send(ml.ks, ml.batch, n, tag, now) != 0) {
+		/* cannot happen while can_send said yes; if it does, nobody waits for them */
+		for (uint32_t i = 0; i < n; i++) {
+			ml.st.missing_error++;
+			answer(&ml.pend[(ml.head + i) % qmax], 0, HP_EV_ML_ERROR);
+		}
+	} else {
+		ml.fly_busy[tag] = true;
+	}
+	ml.head = (ml.head + n) % qmax;
+	hp_batcher_sent(&ml.b, n, why);
+	ml.st.size[log2_bucket(n, ML_SIZE_BUCKETS)]++;
+}
+
+/* backend kserve: an infer request ended. */
+static void
+remote_done(void *arg, uint32_t tag, enum hp_kserve_result r, const float *scores, uint32_t n,
+	    uint64_t latency_us)
+{
+	(void)arg;
+	for (uint32_t i = 0; i < n; i++) {
+		if (r == HP_KSERVE_OK) {
+			score_one(&ml.fly[tag][i], scores[i]);
+		} else {
+			ml.st.missing_error++;
+			answer(&ml.fly[tag][i], 0, HP_EV_ML_ERROR);
+		}
+	}
+	if (r != HP_KSERVE_OK)
+		ml.st.errors++;
+	ml.fly_busy[tag] = false;
+	/* a timeout is a latency too: the batch size adapts down to it */
+	if (r == HP_KSERVE_OK || r == HP_KSERVE_TIMEOUT) {
+		hp_batcher_done(&ml.b, latency_us);
+		ml.st.lat[log2_bucket(latency_us, ML_LAT_BUCKETS)]++;
+		ml.st.lat_sum_us += latency_us;
+	}
+}
+
+/* backend kserve, the breaker open: what waits is answered missing at once. */
+static void
+drain_queue(void)
+{
+	uint32_t qmax = ml.b.cfg.queue_max, n = ml.b.queued;
+
+	for (uint32_t i = 0; i < n; i++) {
+		ml.st.missing_breaker++;
+		answer(&ml.pend[(ml.head + i) % qmax], 0, HP_EV_ML_UNAVAILABLE);
+	}
+	ml.head = (ml.head + n) % qmax;
+	hp_batcher_drop(&ml.b, n);
 }
 
 /* A reloaded model replaces the one in use between two batches: no batch ever sees both,
@@ -268,9 +371,22 @@ ml_thread(void *arg)
 		uint32_t n;
 		bool ran = false;
 
-		while ((n = hp_batcher_poll(&ml.b, mono_us(), &why)) != 0) {
-			run_batch(n, why);
-			ran = true;
+		if (ml.ks != NULL) {
+			ran = hp_kserve_poll(ml.ks, now, remote_done, NULL) != 0;
+			if (!hp_kserve_accepting(ml.ks) && ml.b.queued != 0) {
+				drain_queue();
+				ran = true;
+			}
+			while (hp_kserve_can_send(ml.ks) &&
+			       (n = hp_batcher_poll(&ml.b, mono_us(), &why)) != 0) {
+				send_batch(n, why, now);
+				ran = true;
+			}
+		} else {
+			while ((n = hp_batcher_poll(&ml.b, mono_us(), &why)) != 0) {
+				run_batch(n, why);
+				ran = true;
+			}
 		}
 		if (got != 0 || ran)
 			publish();
@@ -289,12 +405,56 @@ ml_thread(void *arg)
 static bool
 ml_wanted(const struct hp_config *cfg)
 {
-	if (cfg->ml.model[0] != '\0')
+	if (cfg->ml.model[0] != '\0' || cfg->ml.backend == HP_ML_BACKEND_KSERVE)
 		return true;
 	for (uint32_t i = 0; i < cfg->n_endpoints; i++)
 		if (cfg->endpoints[i].ml_policy != HP_ML_POLICY_OFF)
 			return true;
 	return false;
+}
+
+/* backend kserve: the client, its batches in flight, and the server checked. A server that
+ * is not ready does not stop hookpath (the inference service may start later, or restart
+ * on its own): the breaker starts open and a probe closes it once the model is ready. */
+static int
+kserve_start(const struct hp_ml_config *mc, char *err, size_t errlen)
+{
+	struct hp_kserve_config kc = {.url = mc->kserve_url,
+				      .model = mc->kserve_model,
+				      .n_features = HP_ML_N_FEATURES,
+				      .max_batch = mc->max_batch,
+				      .timeout_ms = mc->kserve_timeout_ms,
+				      .inflight = mc->kserve_inflight,
+				      .breaker_failures = mc->kserve_breaker_failures,
+				      .cooldown_ms = mc->kserve_cooldown_ms,
+				      .cooldown_max_ms = mc->kserve_cooldown_max_ms};
+	char cerr[256];
+
+	if (hp_kserve_open(&kc, &ml.ks, err, errlen) != 0)
+		return -1;
+	ml.n_fly = mc->kserve_inflight;
+	for (uint32_t i = 0; i < ml.n_fly; i++) {
+		ml.fly[i] = calloc(mc->max_batch, sizeof(struct pend));
+		if (ml.fly[i] == NULL) {
+			snprintf(err, errlen, "ml.kserve.inflight: out of memory");
+			return -1;
+		}
+	}
+	snprintf(ml.ks_url, sizeof(ml.ks_url), "%s", mc->kserve_url);
+	snprintf(ml.model_path, sizeof(ml.model_path), "%s", mc->kserve_model);
+	ml.loaded_at = (uint64_t)time(NULL);
+	ml.version = 1;
+	if (hp_kserve_check(ml.ks, &ml.ks_info, cerr, sizeof(cerr)) != 0) {
+		HP_LOG(WARNING,
+		       "ml: KServe model %s at %s not ready (%s): breaker open, scores missing "
+		       "until a probe finds it ready\n",
+		       mc->kserve_model, mc->kserve_url, cerr);
+		return 0;
+	}
+	HP_LOG(INFO, "ml: KServe model %s (version %s, %s) at %s ready, warm-up %.1f ms\n",
+	       ml.ks_info.name, ml.ks_info.version, ml.ks_info.platform, mc->kserve_url,
+	       ml.ks_info.warmup_ns / 1e6);
+	return 0;
 }
 
 int
@@ -342,7 +502,10 @@ hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen)
 	snprintf(ml.model_path, sizeof(ml.model_path), "%s",
 		 mc->model[0] != '\0' ? mc->model : HP_ML_DEFAULT_MODEL);
 	ml.configured = ml_wanted(cfg);
-	if (ml.configured) {
+	if (ml.configured && mc->backend == HP_ML_BACKEND_KSERVE) {
+		if (kserve_start(mc, err, errlen) != 0)
+			goto fail;
+	} else if (ml.configured) {
 		if (hp_ml_model_load(ml.model_path, HP_ML_N_FEATURES, mc->max_batch, &ml.model, err,
 				     errlen) != 0)
 			goto fail;
@@ -376,6 +539,12 @@ hp_ctl_ml_stop(void)
 	hp_ml_model_free(ml.model);
 	ml.model = NULL;
 	hp_ml_model_free(__atomic_exchange_n(&ml.next, NULL, __ATOMIC_ACQ_REL));
+	hp_kserve_close(ml.ks); /* what was in flight is abandoned: its requests time out */
+	ml.ks = NULL;
+	for (uint32_t i = 0; i < HP_KSERVE_MAX_INFLIGHT; i++) {
+		free(ml.fly[i]);
+		ml.fly[i] = NULL;
+	}
 	hp_batcher_fini(&ml.b);
 	for (unsigned int w = 0; w < HP_MAX_WORKERS; w++) {
 		rte_ring_free(ml.to_events[w]);
@@ -434,39 +603,101 @@ void
 hp_ctl_ml_json(FILE *f)
 {
 	struct ml_stats st;
+	json_t *root = json_object(), *models = json_array(), *m = NULL;
 
 	snapshot(&st);
-	fprintf(f, "{\"models\": [");
 	pthread_mutex_lock(&ml.info_lock);
-	if (ml.version != 0) {
+	if (ml.version != 0 && ml.ks == NULL) {
 		const struct hp_ml_model_info *in = &ml.info;
 
-		fprintf(f,
-			"{\"name\": \"default\", \"backend\": \"embedded\", \"path\": \"%s\", "
-			"\"version\": %u, \"features\": %u, \"features_version\": %d, \"rounds\": "
-			"%d, "
-			"\"loaded_at\": %llu, \"load_ms\": %.3f, \"warmup_ms\": %.3f}",
-			ml.model_path, ml.version, in->n_features, HP_ML_FEATURES_VERSION,
-			in->rounds, (unsigned long long)ml.loaded_at, in->load_ns / 1e6,
-			in->warmup_ns / 1e6);
+		m = json_pack("{s:s,s:s,s:s,s:I,s:i,s:i,s:i,s:I,s:f,s:f}", "name", "default",
+			      "backend", "embedded", "path", ml.model_path, "version",
+			      (json_int_t)ml.version, "features", (int)in->n_features,
+			      "features_version", HP_ML_FEATURES_VERSION, "rounds", in->rounds,
+			      "loaded_at", (json_int_t)ml.loaded_at, "load_ms", in->load_ns / 1e6,
+			      "warmup_ms", in->warmup_ns / 1e6);
+	} else if (ml.version != 0) {
+		const struct hp_kserve_model_info *in = &ml.ks_info;
+
+		/* the server's own name, version and platform of the model, as it said at the
+		 * last check ("" before a check succeeded) */
+		m = json_pack("{s:s,s:s,s:s,s:s,s:I,s:i,s:i,s:I,s:{s:s,s:s,s:s,s:f,s:f}}", "name",
+			      "default", "backend", "kserve", "url", ml.ks_url, "remote_model",
+			      ml.model_path, "version", (json_int_t)ml.version, "features",
+			      HP_ML_N_FEATURES, "features_version", HP_ML_FEATURES_VERSION,
+			      "loaded_at", (json_int_t)ml.loaded_at, "server", "name", in->name,
+			      "version", in->version, "platform", in->platform, "check_ms",
+			      in->check_ns / 1e6, "warmup_ms", in->warmup_ns / 1e6);
+		json_object_set_new(
+			m, "kserve",
+			json_pack("{s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:s}",
+				  "breaker",
+				  hp_kserve_breaker_name((enum hp_kserve_breaker)st.ks.state),
+				  "inflight", (json_int_t)st.ks.inflight, "rows",
+				  (json_int_t)st.ks.rows, "requests", "ok",
+				  (json_int_t)st.ks.requests[HP_KSERVE_OK], "connection",
+				  (json_int_t)st.ks.requests[HP_KSERVE_CONNECT], "timeout",
+				  (json_int_t)st.ks.requests[HP_KSERVE_TIMEOUT], "http_status",
+				  (json_int_t)st.ks.requests[HP_KSERVE_HTTP], "bad_answer",
+				  (json_int_t)st.ks.requests[HP_KSERVE_BAD_ANSWER], "breaker_opens",
+				  (json_int_t)st.ks.opens, "probes_ready",
+				  (json_int_t)st.ks.probes[1], "probes_failed",
+				  (json_int_t)st.ks.probes[0], "last_error", st.ks_error));
 	}
 	pthread_mutex_unlock(&ml.info_lock);
+	if (m != NULL)
+		json_array_append_new(models, m);
+	json_object_set_new(root, "models", models);
+	json_object_set_new(root, "batcher",
+			    json_pack("{s:I,s:I,s:i,s:i,s:I,s:I,s:I,s:I,s:I}", "batches",
+				      (json_int_t)st.batches, "rows", (json_int_t)st.rows, "queued",
+				      (int)st.queued, "batch_limit", (int)st.limit, "by_full",
+				      (json_int_t)st.by_reason[HP_BATCH_FULL], "by_delay",
+				      (json_int_t)st.by_reason[HP_BATCH_DELAY], "by_preferred",
+				      (json_int_t)st.by_reason[HP_BATCH_PREFERRED],
+				      "latency_p50_us", (json_int_t)lat_quantile(&st, 0.5),
+				      "latency_p99_us", (json_int_t)lat_quantile(&st, 0.99)));
+	json_object_set_new(root, "records", json_integer((json_int_t)st.records));
+	json_object_set_new(root, "scored", json_integer((json_int_t)st.scored));
+	json_object_set_new(root, "missing_queue", json_integer((json_int_t)st.missing_queue));
+	json_object_set_new(root, "missing_error", json_integer((json_int_t)st.missing_error));
+	json_object_set_new(root, "missing_breaker", json_integer((json_int_t)st.missing_breaker));
+	json_object_set_new(root, "answers_lost", json_integer((json_int_t)st.answers_lost));
+	json_object_set_new(root, "errors", json_integer((json_int_t)st.errors));
+	json_dumpf(root, f, JSON_COMPACT);
+	json_decref(root);
+}
+
+/* backend kserve: the client's requests and breaker. */
+static void
+kserve_metrics(FILE *f, const struct ml_stats *st)
+{
+	fprintf(f, "# HELP hookpath_ml_kserve_requests_total Infer requests to the KServe server, "
+		   "by how they ended.\n"
+		   "# TYPE hookpath_ml_kserve_requests_total counter\n");
+	for (unsigned int r = 0; r < HP_KSERVE__MAX; r++)
+		fprintf(f, "hookpath_ml_kserve_requests_total{result=\"%s\"} %llu\n",
+			hp_kserve_result_name((enum hp_kserve_result)r),
+			(unsigned long long)st->ks.requests[r]);
 	fprintf(f,
-		"], \"batcher\": {\"batches\": %llu, \"rows\": %llu, \"queued\": %u, "
-		"\"batch_limit\": %u, \"by_full\": %llu, \"by_delay\": %llu, \"by_preferred\": "
-		"%llu, "
-		"\"latency_p50_us\": %llu, \"latency_p99_us\": %llu}, \"records\": %llu, "
-		"\"scored\": %llu, \"missing_queue\": %llu, \"missing_error\": %llu, "
-		"\"answers_lost\": %llu, \"errors\": %llu}",
-		(unsigned long long)st.batches, (unsigned long long)st.rows, st.queued, st.limit,
-		(unsigned long long)st.by_reason[HP_BATCH_FULL],
-		(unsigned long long)st.by_reason[HP_BATCH_DELAY],
-		(unsigned long long)st.by_reason[HP_BATCH_PREFERRED],
-		(unsigned long long)lat_quantile(&st, 0.5),
-		(unsigned long long)lat_quantile(&st, 0.99), (unsigned long long)st.records,
-		(unsigned long long)st.scored, (unsigned long long)st.missing_queue,
-		(unsigned long long)st.missing_error, (unsigned long long)st.answers_lost,
-		(unsigned long long)st.errors);
+		"# HELP hookpath_ml_kserve_rows_total Rows sent to the KServe server.\n"
+		"# TYPE hookpath_ml_kserve_rows_total counter\nhookpath_ml_kserve_rows_total %llu\n"
+		"# HELP hookpath_ml_kserve_inflight Infer requests in flight.\n"
+		"# TYPE hookpath_ml_kserve_inflight gauge\nhookpath_ml_kserve_inflight %u\n"
+		"# HELP hookpath_ml_kserve_breaker_open 1 while the breaker is open or probing "
+		"(records answered missing at once).\n"
+		"# TYPE hookpath_ml_kserve_breaker_open gauge\nhookpath_ml_kserve_breaker_open %d\n"
+		"# HELP hookpath_ml_kserve_breaker_opens_total Times the breaker opened.\n"
+		"# TYPE hookpath_ml_kserve_breaker_opens_total counter\n"
+		"hookpath_ml_kserve_breaker_opens_total %llu\n"
+		"# HELP hookpath_ml_kserve_probes_total Readiness probes of an open breaker, by "
+		"result.\n"
+		"# TYPE hookpath_ml_kserve_probes_total counter\n"
+		"hookpath_ml_kserve_probes_total{result=\"ready\"} %llu\n"
+		"hookpath_ml_kserve_probes_total{result=\"failed\"} %llu\n",
+		(unsigned long long)st->ks.rows, st->ks.inflight, st->ks.state != HP_KSERVE_CLOSED,
+		(unsigned long long)st->ks.opens, (unsigned long long)st->ks.probes[1],
+		(unsigned long long)st->ks.probes[0]);
 }
 
 void
@@ -490,9 +721,12 @@ hp_ctl_ml_metrics(FILE *f)
 		"# TYPE hookpath_ml_missing_total counter\n"
 		"hookpath_ml_missing_total{why=\"queue\"} %llu\n"
 		"hookpath_ml_missing_total{why=\"error\"} %llu\n"
-		"hookpath_ml_missing_total{why=\"answer_lost\"} %llu\n",
+		"hookpath_ml_missing_total{why=\"answer_lost\"} %llu\n"
+		"hookpath_ml_missing_total{why=\"breaker\"} %llu\n",
 		(unsigned long long)st.missing_queue, (unsigned long long)st.missing_error,
-		(unsigned long long)st.answers_lost);
+		(unsigned long long)st.answers_lost, (unsigned long long)st.missing_breaker);
+	if (ml.ks != NULL)
+		kserve_metrics(f, &st);
 	fprintf(f, "# HELP hookpath_ml_batch_seconds Time the model took per batch.\n"
 		   "# TYPE hookpath_ml_batch_seconds histogram\n");
 	for (unsigned int k = 0; k < ML_LAT_BUCKETS; k++) {
@@ -532,6 +766,30 @@ hp_ctl_ml_metrics(FILE *f)
 		(unsigned long long)cum, st.score_sum, (unsigned long long)cum);
 }
 
+/* backend kserve: the model lives on its server; a reload checks it again (readiness,
+ * metadata, a warm-up batch) and moves the version the events carry. -2: the server failed
+ * the check (the breaker opens until a probe finds the model ready). */
+static int
+kserve_reload(const char *path, char *err, size_t errlen)
+{
+	struct hp_kserve_model_info in;
+
+	if (path != NULL && path[0] != '\0') {
+		snprintf(err, errlen,
+			 "path: ml.backend is kserve, the model is loaded on its server; a reload "
+			 "without a path checks it again");
+		return -1;
+	}
+	if (hp_kserve_check(ml.ks, &in, err, errlen) != 0)
+		return -2;
+	pthread_mutex_lock(&ml.info_lock);
+	ml.ks_info = in;
+	ml.loaded_at = (uint64_t)time(NULL);
+	__atomic_store_n(&ml.version, ml.version + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&ml.info_lock);
+	return 0;
+}
+
 int
 hp_ctl_ml_reload(const char *path, char *err, size_t errlen)
 {
@@ -543,6 +801,8 @@ hp_ctl_ml_reload(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "ML scoring is not running");
 		return -1;
 	}
+	if (ml.ks != NULL)
+		return kserve_reload(path, err, errlen);
 	pthread_mutex_lock(&ml.info_lock);
 	snprintf(cur, sizeof(cur), "%s", ml.model_path);
 	pthread_mutex_unlock(&ml.info_lock);

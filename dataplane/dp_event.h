@@ -131,14 +131,15 @@ struct hp_event {
 
 /* Where an event's ML score stands. */
 enum hp_ev_ml {
-	HP_EV_ML_NONE = 0,  /* not scored (policy off, or refused before the ml stage) */
-	HP_EV_ML_PENDING,   /* score / flag: the control plane joins the score (ml_seq) */
-	HP_EV_ML_SCORED,    /* ml_score is valid */
-	HP_EV_ML_FLAGGED,   /* ml_score is valid and above the threshold (flag, enforce) */
-	HP_EV_ML_RING_FULL, /* missing: the worker's ring to the scorer was full */
-	HP_EV_ML_TIMEOUT,   /* missing: no score in time */
-	HP_EV_ML_DROPPED,   /* missing: the scorer's queue was full, or no scorer runs */
-	HP_EV_ML_ERROR,     /* missing: the model failed on its batch */
+	HP_EV_ML_NONE = 0,    /* not scored (policy off, or refused before the ml stage) */
+	HP_EV_ML_PENDING,     /* score / flag: the control plane joins the score (ml_seq) */
+	HP_EV_ML_SCORED,      /* ml_score is valid */
+	HP_EV_ML_FLAGGED,     /* ml_score is valid and above the threshold (flag, enforce) */
+	HP_EV_ML_RING_FULL,   /* missing: the worker's ring to the scorer was full */
+	HP_EV_ML_TIMEOUT,     /* missing: no score in time */
+	HP_EV_ML_DROPPED,     /* missing: the scorer's queue was full, or no scorer runs */
+	HP_EV_ML_ERROR,       /* missing: the model failed on its batch */
+	HP_EV_ML_UNAVAILABLE, /* missing: the remote scorer's breaker is open */
 	HP_EV_ML__MAX,
 };
 

@@ -26,6 +26,8 @@ PKGS=(
     # ML scoring: XGBoost's C API in process; python3-xgboost trains the default model and
     # is the reference the predictions are checked against
     libxgboost-dev python3-xgboost
+    # ML scoring on a remote KServe v2 server: libcurl (multi interface) from the ML thread
+    libcurl4-openssl-dev
 )
 
 missing=()

@@ -123,6 +123,12 @@ static const char *const global_unavail_names[] = {
 	NULL,
 };
 
+static const char *const ml_backend_names[] = {
+	[HP_ML_BACKEND_EMBEDDED] = "embedded",
+	[HP_ML_BACKEND_KSERVE] = "kserve",
+	NULL,
+};
+
 static const struct hp_cfg_key cfg_keys[] = {
 	KEY_ENUM("dataplane.mode", dataplane.mode, HP_MODE_BRIDGE, mode_names,
 		 "bridge forwards between paired ports; tap inspects and forwards nothing"),
@@ -349,6 +355,26 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "counted, the worker never waits"),
 	KEY_UINT("ml.timeout_ms", ml.timeout_ms, 20, 1, 10000, 0,
 		 "enforce: a request waits at most this for its score, then on_timeout"),
+	KEY_ENUM("ml.backend", ml.backend, HP_ML_BACKEND_EMBEDDED, ml_backend_names,
+		 "embedded: ml.model scored in process; kserve: a KServe v2 inference server "
+		 "(ml.kserve.*)"),
+	KEY_STR("ml.kserve.url", ml.kserve_url, "none", "http(s)://host:port[/prefix], no user",
+		"base URL of the KServe v2 / Open Inference Protocol REST API (required with "
+		"backend kserve)"),
+	KEY_STR("ml.kserve.model", ml.kserve_model, "hookpath", "1-63 of A-Z a-z 0-9 _ . -",
+		"model name on the server: /v2/models/{model}/infer"),
+	KEY_UINT("ml.kserve.timeout_ms", ml.kserve_timeout_ms, 100, 1, 60000, 0,
+		 "one infer request, connect included; beyond: its rows are missing, a failure "
+		 "for the breaker"),
+	KEY_UINT("ml.kserve.inflight", ml.kserve_inflight, 4, 1, 64, 0,
+		 "infer requests in flight at once; all busy: rows wait in ml.queue"),
+	KEY_UINT("ml.kserve.breaker.failures", ml.kserve_breaker_failures, 3, 1, 1000, 0,
+		 "consecutive failed requests that open the breaker (rows answered missing "
+		 "at once, no request sent)"),
+	KEY_UINT("ml.kserve.breaker.cooldown_ms", ml.kserve_cooldown_ms, 500, 1, 600000, 0,
+		 "first open period; then a readiness probe closes or reopens it (doubled)"),
+	KEY_UINT("ml.kserve.breaker.cooldown_max_ms", ml.kserve_cooldown_max_ms, 10000, 1, 3600000,
+		 0, "longest open period"),
 	KEY_STR("replay_cache.global.url", replay_cache.global_url, "none",
 		"redis://host:port[/db]",
 		"shared replay check: SET NX EX in this Redis after the "
@@ -644,6 +670,21 @@ cfg_check_control(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp
 				  "control.api_token_file",
 				  "is required with control.api_listen: the TCP API needs a bearer "
 				  "token");
+	if (cfg->ml.backend == HP_ML_BACKEND_KSERVE && cfg->ml.kserve_url[0] == '\0') {
+		const struct hp_cfg_seen *b = hp_cfg_seen_get(t, seen, "ml.backend");
+
+		return hp_cfg_err(ctx, b != NULL ? &b->value_mark : NULL, "ml.kserve.url",
+				  "is required with ml.backend kserve");
+	}
+	if (cfg->ml.kserve_cooldown_max_ms < cfg->ml.kserve_cooldown_ms) {
+		const struct hp_cfg_seen *m =
+			hp_cfg_seen_get(t, seen, "ml.kserve.breaker.cooldown_max_ms");
+
+		return hp_cfg_err(ctx, m != NULL ? &m->value_mark : NULL,
+				  "ml.kserve.breaker.cooldown_max_ms",
+				  "%u is below ml.kserve.breaker.cooldown_ms %u",
+				  cfg->ml.kserve_cooldown_max_ms, cfg->ml.kserve_cooldown_ms);
+	}
 	if (cfg->sinks.breaker_cooldown_max_ms < cfg->sinks.breaker_cooldown_ms)
 		return hp_cfg_err(
 			ctx, bmax != NULL ? &bmax->value_mark : NULL,
@@ -688,6 +729,7 @@ hp_config_defaults(struct hp_config *cfg)
 	cfg->pii.mask_char = '*'; /* custom keys: their defaults are set here */
 	strcpy(cfg->sinks.pg_table, "hookpath_events");
 	strcpy(cfg->sinks.spool_dir, "/var/lib/hookpath/spool");
+	strcpy(cfg->ml.kserve_model, "hookpath");
 	cfg->dataplane.guard.n_ports = 2;
 	cfg->dataplane.guard.ports[0] = 80;
 	cfg->dataplane.guard.ports[1] = 8080;
@@ -861,6 +903,28 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 			      v[i] == '_'))
 				return false;
 		return true;
+	}
+	if (!strcmp(path, "ml.kserve.url")) {
+		const char *host = !strncmp(v, "http://", 7)    ? v + 7
+				   : !strncmp(v, "https://", 8) ? v + 8
+								: NULL;
+
+		/* credentials in the URL would show in logs and the API: refused */
+		*what = "http(s)://host[:port][/prefix] without user or password";
+		if (host == NULL || host[0] == '\0' || host[0] == '/' || strchr(v, '@') != NULL)
+			return false;
+		for (size_t i = 0; i < len; i++)
+			if (!isgraph((unsigned char)v[i]) || v[i] == '?' || v[i] == '#')
+				return false;
+		return true;
+	}
+	if (!strcmp(path, "ml.kserve.model")) {
+		*what = "1-63 of A-Z a-z 0-9 _ . -";
+		for (size_t i = 0; i < len; i++)
+			if (!(isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '.' ||
+			      v[i] == '-'))
+				return false;
+		return len < HP_CFG_NAME_LEN;
 	}
 	if (!strcmp(path, "ml.model")) {
 		*what = "a file path";

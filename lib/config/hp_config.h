@@ -348,6 +348,21 @@ struct hp_ml_config {
 	uint32_t queue;              /* rows waiting for a batch, at most */
 	uint32_t ring_size;          /* feature records per worker in flight (power of 2) */
 	uint32_t timeout_ms;         /* enforce: a request waits at most this for its score */
+	uint32_t backend;            /* enum hp_ml_backend */
+	/* backend kserve: a remote KServe v2 / Open Inference Protocol server */
+	char kserve_url[HP_CFG_PATH_LEN]; /* http(s)://host:port[/prefix] */
+	char kserve_model[HP_CFG_NAME_LEN];
+	uint32_t kserve_timeout_ms;       /* one infer request, connect included */
+	uint32_t kserve_inflight;         /* infer requests in flight, at most */
+	uint32_t kserve_breaker_failures; /* consecutive failures that open the breaker */
+	uint32_t kserve_cooldown_ms;      /* first open period; doubles up to the max */
+	uint32_t kserve_cooldown_max_ms;
+};
+
+/* Where the ML scores come from. */
+enum hp_ml_backend {
+	HP_ML_BACKEND_EMBEDDED = 0, /* XGBoost in process (ml.model) */
+	HP_ML_BACKEND_KSERVE,       /* a KServe v2 server (ml.kserve.*) */
 };
 
 struct hp_config {

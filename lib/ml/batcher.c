@@ -118,6 +118,18 @@ hp_batcher_sent(struct hp_batcher *b, uint32_t n, enum hp_batch_why why)
 }
 
 void
+hp_batcher_drop(struct hp_batcher *b, uint32_t n)
+{
+	if (n > b->queued)
+		n = b->queued;
+	b->ring_head = (b->ring_head + n) % b->cfg.queue_max;
+	b->queued -= n;
+	b->seen = b->queued;
+	if (b->queued != 0)
+		b->head_us = b->arrival[b->ring_head];
+}
+
+void
 hp_batcher_done(struct hp_batcher *b, uint64_t latency_us)
 {
 	if (b->cfg.target_us == 0)

@@ -64,6 +64,10 @@ bool hp_batcher_push(struct hp_batcher *b, uint64_t now_us);
 uint32_t hp_batcher_poll(struct hp_batcher *b, uint64_t now_us, enum hp_batch_why *why);
 void hp_batcher_sent(struct hp_batcher *b, uint32_t n, enum hp_batch_why why);
 
+/* The n oldest rows leave without a batch (answered otherwise by the caller: a remote
+ * backend's breaker is open); not counted as a batch. */
+void hp_batcher_drop(struct hp_batcher *b, uint32_t n);
+
 /* A batch was scored in latency_us: the AIMD step. */
 void hp_batcher_done(struct hp_batcher *b, uint64_t latency_us);
 
