@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <emmintrin.h>
 #include <rte_common.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
@@ -31,6 +30,7 @@
 #include "dp_types.h"
 #include "http_parse.h"
 #include "ml_features.h"
+#include "ml_json.h"
 #include "pii.h"
 
 #define foreach_ml_ctr(_)                                                                          \
@@ -61,9 +61,10 @@ static const enum hp_ev_reason ml_reasons[] = {HP_EV_R_ML_UNAVAILABLE, HP_EV_R_O
 
 struct ml_state {
 	uint16_t sketch[2][SKETCH_W];
-	uint64_t halved_ns; /* last halving of the sketch */
-	uint64_t last_ns;   /* the endpoint's previous request, 0: none */
-	double gap_ewma_ns; /* 0: no gap yet */
+	uint64_t halved_ns;       /* last halving of the sketch */
+	uint64_t last_ns;         /* the endpoint's previous request, 0: none */
+	double gap_ewma_ns;       /* 0: no gap yet */
+	hp_ml_json_fn json_shape; /* the JSON shape scan this CPU runs fastest */
 };
 
 static bool
@@ -82,6 +83,11 @@ ml_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err, si
 			 ep->index);
 		return -1;
 	}
+	{
+		const char *name;
+
+		((struct ml_state *)*state)->json_shape = hp_ml_json_pick(&name);
+	}
 	return 0;
 }
 
@@ -89,86 +95,6 @@ static void
 ml_ep_free(void *state)
 {
 	rte_free(state);
-}
-
-/* Depth and object keys of a JSON body, in one pass that knows strings and escapes (not a
- * validator: a body that is not JSON gives what its brackets and colons say). SSE2: 16 bytes
- * compared at once against the 7 bytes that matter, and only those visited (simdjson's idea
- * without its machinery): the per-byte loop cost a quarter of a worker's verdict rate on
- * 1 KB bodies (perf), this is bounded by the structure, not the length. */
-static inline void
-json_byte(uint8_t c, bool *in_str, bool *escaped, unsigned int *d, unsigned int *maxd,
-	  unsigned int *k)
-{
-	if (*in_str) {
-		if (*escaped)
-			*escaped = false;
-		else if (c == '\\')
-			*escaped = true;
-		else if (c == '"')
-			*in_str = false;
-		return;
-	}
-	switch (c) {
-	case '"':
-		*in_str = true;
-		break;
-	case '{':
-	case '[':
-		if (++*d > *maxd)
-			*maxd = *d;
-		break;
-	case '}':
-	case ']':
-		if (*d > 0)
-			(*d)--;
-		break;
-	case ':':
-		(*k)++;
-		break;
-	default:
-		break;
-	}
-}
-
-static void
-json_shape(const uint8_t *p, size_t n, float *depth, float *keys)
-{
-	unsigned int d = 0, maxd = 0, k = 0;
-	bool in_str = false, escaped = false;
-	size_t i = 0;
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ob = _mm_set1_epi8('{'),
-		      os = _mm_set1_epi8('['), cb = _mm_set1_epi8('}'), cs = _mm_set1_epi8(']'),
-		      co = _mm_set1_epi8(':');
-
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i m = _mm_or_si128(
-			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-				     _mm_or_si128(_mm_cmpeq_epi8(v, ob), _mm_cmpeq_epi8(v, os))),
-			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cb), _mm_cmpeq_epi8(v, cs)),
-				     _mm_cmpeq_epi8(v, co)));
-		unsigned int bits = (unsigned int)_mm_movemask_epi8(m);
-
-		if (escaped) { /* a backslash ended the previous block: this byte is escaped */
-			bits &= ~1u;
-			escaped = false;
-		}
-		while (bits != 0) {
-			unsigned int j = (unsigned int)__builtin_ctz(bits);
-
-			bits &= bits - 1;
-			json_byte(p[i + j], &in_str, &escaped, &d, &maxd, &k);
-			if (escaped && j < 15) { /* the next byte is escaped, special or not */
-				bits &= ~(1u << (j + 1));
-				escaped = false;
-			}
-		}
-	}
-	for (; i < n; i++)
-		json_byte(p[i], &in_str, &escaped, &d, &maxd, &k);
-	*depth = (float)maxd;
-	*keys = (float)k;
 }
 
 /* Requests of this source in the window (after counting this one), and whether it was new. */
@@ -207,7 +133,13 @@ features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 	f[HP_MLF_PROVIDER] = (float)ep->provider_id;
 	f[HP_MLF_BODY_LEN] = (float)req->body_copy_len;
 	f[HP_MLF_N_HEADERS] = (float)req->n_headers;
-	json_shape(req->body_copy, req->body_copy_len, &f[HP_MLF_JSON_DEPTH], &f[HP_MLF_JSON_KEYS]);
+	{
+		unsigned int depth, keys;
+
+		st->json_shape(req->body_copy, req->body_copy_len, &depth, &keys);
+		f[HP_MLF_JSON_DEPTH] = (float)depth;
+		f[HP_MLF_JSON_KEYS] = (float)keys;
+	}
 	if (c->pii != NULL) {
 		unsigned int ent = 0;
 
