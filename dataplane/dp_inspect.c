@@ -3,6 +3,7 @@
  * TCP segments' flows and hands each to its HTTP session, which decides its verdict.
  */
 #include <rte_cycles.h>
+#include <rte_mbuf_dyn.h>
 
 #include "dp_types.h"
 #include "dp_flow.h"
@@ -18,6 +19,20 @@ struct inspect_ctx {
 	uint64_t now;
 };
 
+/* dataplane.clock capture: the packet's rx timestamp in ns since the epoch, 0 if it has
+ * none. net_pcap of DPDK 22.11 writes microseconds, later ones and NICs nanoseconds: told
+ * apart by size (nanoseconds below 1e17 would be before 1974). */
+static inline uint64_t
+capture_ns(const struct rte_mbuf *m)
+{
+	uint64_t t;
+
+	if (!(m->ol_flags & hp_dp.ts_flag))
+		return 0;
+	t = *RTE_MBUF_DYNFIELD(m, hp_dp.ts_off, const uint64_t *);
+	return t < 100000000000000000ULL ? t * 1000 : t;
+}
+
 /* One guarded TCP segment, right after its flow was tracked. */
 static void
 inspect_tcp(struct hp_worker *w, uint16_t j, const struct hp_flow_ref *ref, void *arg)
@@ -25,6 +40,8 @@ inspect_tcp(struct hp_worker *w, uint16_t j, const struct hp_flow_ref *ref, void
 	struct inspect_ctx *x = arg;
 	uint16_t i = x->tcp_item[j];
 
+	if (hp_dp.ts_flag != 0) /* dataplane.clock capture */
+		w->pkt_ts_ns = capture_ns(x->items[i].m);
 	if (ref->flow != NULL)
 		x->verdicts[i] = (uint8_t)hp_session_segment(w, ref, x->items[i].m, x->tcp_data[j],
 							     x->tcp_pkt[j], x->now);

@@ -15,7 +15,9 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "dp_types.h"
 #include "dp_port.h"
@@ -176,6 +178,23 @@ setup_port(struct hp_dp *dp, uint16_t port, char *err, size_t errlen)
 								RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	if (dc->clock == HP_CLOCK_CAPTURE) {
+		/* the field every PMD that timestamps writes to; net_pcap of DPDK 22.11 fills
+		 * it from the pcap without advertising the offload */
+		ret = rte_mbuf_dyn_rx_timestamp_register(&dp->ts_off, &dp->ts_flag);
+		if (ret != 0) {
+			snprintf(err, errlen, "dataplane.clock capture: no rx timestamp field: %s",
+				 rte_strerror(rte_errno));
+			return -ENOTSUP;
+		}
+		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+		else if (strncmp(pi->name, "net_pcap", 8) != 0)
+			HP_LOG(NOTICE,
+			       "port %u (%s): no rx timestamps; dataplane.clock capture judges its "
+			       "packets at the wall clock\n",
+			       port, pi->name);
+	}
 
 	ret = rte_eth_dev_configure(port, pi->n_rxq, pi->n_txq, &conf);
 	if (ret != 0) {

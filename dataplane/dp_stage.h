@@ -66,6 +66,9 @@ struct hp_req_ctx {
 	const struct hp_http_request *req;
 	const struct hp_route_ep *ep;
 	uint64_t now_ns; /* wall clock (hp_dp_now_ns) when the verdict began */
+	uint64_t req_ns; /* the request's time: now_ns, or with dataplane.clock capture the rx
+			  * timestamp of the packet that completed it (signed-timestamp
+			  * tolerance, ML features; caches and deadlines stay on now_ns) */
 	/* outputs of earlier stages */
 	struct hp_verify_out vout;       /* verify: webhook id, signed timestamp (.result OK when
 					  * the endpoint verifies nothing) */

@@ -127,7 +127,7 @@ features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 {
 	const struct hp_http_request *req = c->req;
 	const struct hp_route_ep *ep = c->ep;
-	uint64_t now = c->now_ns;
+	uint64_t now = c->req_ns;
 
 	f[HP_MLF_ENDPOINT] = (float)ep->index;
 	f[HP_MLF_PROVIDER] = (float)ep->provider_id;

@@ -93,6 +93,7 @@ hp_stages_verdict(struct hp_session *s, const struct hp_http_request *req)
 	};
 
 	c.now_ns = hp_dp_now_ns(rte_rdtsc());
+	c.req_ns = w->pkt_ts_ns != 0 ? w->pkt_ts_ns : c.now_ns;
 	s->await_tsc = s->seg_tsc; /* if the verdict has to wait: latency from here */
 	for (unsigned int i = 0; i < st->n; i++) {
 		unsigned int id = st->id[i];

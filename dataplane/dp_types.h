@@ -91,6 +91,9 @@ struct hp_worker {
 	struct hp_stream_seg *stream_nodes;
 	uint64_t tx_drain_tsc;
 	uint64_t burst_tsc; /* rx TSC of the burst being processed (event latency) */
+	/* dataplane.clock capture: the rx timestamp (ns since the epoch) of the packet being
+	 * processed, 0 when it has none (the request is then judged at the wall clock) */
+	uint64_t pkt_ts_ns;
 	/* verification (dp_session.c): read-only route table, per-worker verify contexts */
 	struct hp_ep_set *eps; /* followed after each quiescent state */
 	const struct hp_route_table *routes;
@@ -179,6 +182,9 @@ struct hp_dp {
 	uint64_t tsc_mult;             /* ns = tsc * tsc_mult >> 32 */
 	volatile int64_t wall_off_ns;  /* CLOCK_REALTIME ns = tsc ns + this (control thread) */
 	uint64_t sweep_tsc;
+	/* dataplane.clock capture: the rx timestamp dynamic field and flag (rte_mbuf_dyn) */
+	int ts_off;
+	uint64_t ts_flag;
 };
 
 extern struct hp_dp hp_dp;

@@ -123,6 +123,12 @@ static const char *const global_unavail_names[] = {
 	NULL,
 };
 
+static const char *const clock_names[] = {
+	[HP_CLOCK_WALL] = "wall",
+	[HP_CLOCK_CAPTURE] = "capture",
+	NULL,
+};
+
 static const char *const ml_backend_names[] = {
 	[HP_ML_BACKEND_EMBEDDED] = "embedded",
 	[HP_ML_BACKEND_KSERVE] = "kserve",
@@ -159,6 +165,9 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "verify IPv4/TCP/UDP checksums; a bad one makes the frame malformed"),
 	KEY_ENUM("dataplane.on_malformed", dataplane.on_malformed, HP_MALFORMED_DROP,
 		 malformed_names, "bridge: what happens to a frame that is malformed"),
+	KEY_ENUM("dataplane.clock", dataplane.clock, HP_CLOCK_WALL, clock_names,
+		 "the time a request is judged at (signed-timestamp tolerance, ML features): "
+		 "wall, or capture (each packet's rx timestamp: a pcap replayed for analysis)"),
 	KEY_CUSTOM("dataplane.guard.ports", cfg_parse_guard_ports, "list of TCP ports, or any",
 		   "[80, 8080]", "<= 64 ports in [1, 65535], no repeats",
 		   "server ports of the guarded flows: parsed as HTTP, verified, failing closed; "

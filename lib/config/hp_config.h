@@ -91,6 +91,12 @@ struct hp_flows_config {
 	uint32_t timeout_closed_s; /* after FIN both ways or RST */
 };
 
+/* The time a request is judged at (dataplane.clock). */
+enum hp_clock {
+	HP_CLOCK_WALL = 0, /* the appliance's clock: live traffic */
+	HP_CLOCK_CAPTURE,  /* the rx timestamp of the packet (a pcap replayed for analysis) */
+};
+
 struct hp_dataplane_config {
 	enum hp_mode mode;
 	/* bridge: port pairs; each port appears in at most one pair */
@@ -116,6 +122,7 @@ struct hp_dataplane_config {
 	uint32_t dispatch_ring; /* software dispatch ring size (power of 2), per worker pair */
 	bool checksum_validation;
 	enum hp_malformed_action on_malformed;
+	enum hp_clock clock;
 	struct hp_guard_config guard;
 	struct hp_defrag_config defrag;
 	struct hp_flows_config flows;

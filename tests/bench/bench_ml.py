@@ -7,7 +7,10 @@
    connection, the pcap replayed without end: bench_verdict.py's harness);
 3. verdict latency p50/p99 with enforce vs off at a steady load (bridge to a net_null port:
    the verdict histogram of the stats file, rx of the completing segment to the verdict,
-   which for enforce includes the wait for the score).
+   which for enforce includes the wait for the score);
+4. one worker's verdicts/s with score on the KServe backend (tests/ml/kserve_server.py on
+   loopback, pinned to the main lcore's CPU), the server up vs none listening (its breaker
+   open), next to off: a dead inference server must not slow the workers.
 
 usage: bench_ml.py [--runs N] [--seconds S] [--build DIR]"""
 import argparse
@@ -28,13 +31,15 @@ ENDPOINT = ("endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n
             "    ml: {policy: %s}\n")
 
 
-def cfg_file(tmp, name, mode, policy):
+def cfg_file(tmp, name, mode, policy, ml=""):
     path = os.path.join(tmp, name + ".yaml")
     with open(path, "w") as f:
         f.write("dataplane: {mode: %s, workers: 1, mbufs: 131072%s}\n"
                 "control: {stats_interval_s: 1}\n"
                 "http: {max_sessions: 4096}\n" % (
                     mode, ", port_pairs: [[0, 1]]" if mode == "bridge" else ""))
+        if ml:
+            f.write("ml: %s\n" % ml)
         f.write(ENDPOINT % (json.dumps(bv.SECRETS["stripe"]), policy))
     return path
 
@@ -64,6 +69,34 @@ def latency_run(hookpath, cfg, pcap, seconds, prefix, stats):
     c = st["counters"]
     return quantile(lat, 0.5), quantile(lat, 0.99), c.get("ml_answers", 0), \
         c.get("ml_timeouts", 0), c.get("verdict_accept", 0)
+
+
+def kserve_rates(tmp, hookpath, pcap, a, off):
+    sys.path.insert(0, os.path.join(bv.ROOT, "tests", "ml"))
+    from test_ml_kserve import start_server, stop_server, free_port
+    rates = {"up": [], "down": []}
+    for i in range(a.runs):
+        # on the main lcore's CPU (0), not the worker's (1)
+        srv, port = start_server(tmp, os.path.join(bv.ROOT, "models", "default.json"),
+                                 wrapper=("taskset", "-c", "0"))
+        try:
+            for state, p in (("up", port), ("down", free_port())):
+                ml = ("{backend: kserve, max_batch: 256, target_us: 20000, "
+                      "kserve: {url: \"http://127.0.0.1:%d\"}}" % p)
+                cfg = cfg_file(tmp, "tap-ks-" + state, "tap", "score", ml)
+                rates[state].append(bv.verdict_rate(
+                    hookpath, cfg, pcap, a.seconds,
+                    "hp-bench-ml-ks-%d-%s-%d" % (os.getpid(), state, i)))
+        finally:
+            stop_server(srv)
+    print()
+    print("# one worker, tap, stripe, 10 webhooks per connection, score on the KServe backend "
+          "(kserve_server.py on loopback; verdicts/s per run):")
+    for state in ("up", "down"):
+        print("#   server %-5s %s" % (state, ", ".join("%.0f" % r for r in rates[state])))
+    up, down = statistics.median(rates["up"]), statistics.median(rates["down"])
+    print("verdicts/s: kserve up %.0f = %.2fx of off, server down %.0f = %.2fx of off"
+          % (up, up / off, down, down / off))
 
 
 def main():
@@ -111,6 +144,7 @@ def main():
         print("added by enforce: p50 %s s, p99 %s s (bucket bounds)" % (
             "%.6f" % (lat["enforce"][0] - lat["off"][0]) if lat["off"][0] else "?",
             "%.6f" % (lat["enforce"][1] - lat["off"][1]) if lat["off"][1] else "?"))
+        kserve_rates(tmp, hookpath, pcap, a, off)
     return 0
 
 

@@ -38,12 +38,13 @@ FEATURES = ["endpoint", "provider", "body_len", "n_headers", "json_depth", "json
             "ep_rate", "new_source", "gap_ms", "hour"]
 
 
-def start_server(tmp, model, *args, port=0):
-    """kserve_server.py on loopback; returns (process, port)."""
+def start_server(tmp, model, *args, port=0, wrapper=()):
+    """kserve_server.py on loopback (under wrapper, e.g. taskset); returns (process, port)."""
     pf = os.path.join(tmp, "ks-%d.port" % time.monotonic_ns())
-    p = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "kserve_server.py"),
-                          "--model", model, "--port", str(port), "--port-file", pf] +
-                         list(args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cmd = ["/usr/bin/python3", os.path.join(HERE, "kserve_server.py"), "--model", model,
+           "--port", str(port), "--port-file", pf]
+    p = subprocess.Popen(list(wrapper) + cmd + list(args), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
     for _ in range(400):
         if os.path.exists(pf):
             with open(pf) as f:
