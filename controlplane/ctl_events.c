@@ -518,7 +518,9 @@ ml_join(struct hp_event *e, uint64_t now)
 	uint32_t version = 0;
 	int r = hp_ctl_ml_take(e->worker, e->ml_seq, &score, &state, &version);
 
-	if (r == 0 && now - e->tsc < ev_ml_join_tsc)
+	/* now was read before this drain began, and the worker may have written the event
+	 * after it: a signed age (an unsigned one wraps and times the event out at once) */
+	if (r == 0 && (int64_t)(now - e->tsc) < (int64_t)ev_ml_join_tsc)
 		return false;
 	if (r == 1) {
 		const struct hp_config *cfg = hp_dp_config();

@@ -66,6 +66,15 @@ struct ml_stats {
 	char ks_error[256];
 };
 
+/* An answer waiting for its event (hp_ctl_ml_take). */
+struct join_slot {
+	uint32_t seq;
+	uint8_t here; /* an answer not taken yet */
+	uint8_t state;
+	float score;
+	uint32_t version;
+};
+
 /* One waiting record. */
 struct pend {
 	uint32_t slot, gen, seq;
@@ -101,6 +110,9 @@ static struct {
 	float *scores;
 	uint32_t head;                              /* ring index of the oldest waiting record */
 	struct rte_ring *to_events[HP_MAX_WORKERS]; /* score / flag answers for the join */
+	/* the control thread's: answers by record seq (.slot 1: not taken yet), per worker */
+	struct join_slot *join[HP_MAX_WORKERS];
+	uint32_t join_mask;
 	/* statistics: the ML thread's own (st), published whole under stats_lock after each
 	 * round that changed them (pub), so a scrape sees one instant: a histogram's count
 	 * is the scored counter, rows >= scored + missing */
@@ -473,6 +485,7 @@ hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen)
 	pthread_mutex_init(&ml.info_lock, NULL);
 	pthread_mutex_init(&ml.stats_lock, NULL);
 	ml.max_batch = mc->max_batch;
+	ml.join_mask = mc->ring_size - 1; /* a power of 2 */
 	ml.events_on = hp_config_events_wanted(cfg);
 	if (hp_batcher_init(&ml.b, &bc, berr, sizeof(berr)) != 0) {
 		snprintf(err, errlen, "ml.%s", berr);
@@ -493,7 +506,8 @@ hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen)
 		ml.to_events[w] =
 			rte_ring_create_elem(name, sizeof(struct hp_ml_answer), mc->ring_size,
 					     SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (ml.to_events[w] == NULL) {
+		ml.join[w] = calloc(mc->ring_size, sizeof(struct join_slot));
+		if (ml.to_events[w] == NULL || ml.join[w] == NULL) {
 			snprintf(err, errlen,
 				 "ml.ring_size: cannot create the score ring of worker %u", w);
 			goto fail;
@@ -549,6 +563,8 @@ hp_ctl_ml_stop(void)
 	for (unsigned int w = 0; w < HP_MAX_WORKERS; w++) {
 		rte_ring_free(ml.to_events[w]);
 		ml.to_events[w] = NULL;
+		free(ml.join[w]);
+		ml.join[w] = NULL;
 	}
 	free(ml.pend);
 	free(ml.rows);
@@ -561,23 +577,35 @@ hp_ctl_ml_stop(void)
 int
 hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state, uint32_t *version)
 {
-	struct hp_ml_answer a;
 	struct rte_ring *r = worker < HP_MAX_WORKERS ? ml.to_events[worker] : NULL;
+	struct hp_ml_answer a;
+	struct join_slot *slot;
 
-	if (r == NULL)
+	if (r == NULL || ml.join[worker] == NULL)
 		return -1;
-	/* answers come in the worker's record order: older ones than seq belong to events that
-	 * were lost (event ring full): skipped */
+	/* the answers come in record order, the events not always (a request's event may wait
+	 * for its response while a later one on another flow is written first): every answer
+	 * waiting goes to its place in the table, and each event takes its own */
 	while (rte_ring_sc_dequeue_elem(r, &a, sizeof(a)) == 0) {
-		if ((int32_t)(a.seq - seq) < 0)
-			continue;
-		if (a.seq != seq) /* ahead: the answer of seq was lost */
-			return -1;
-		*score = a.score;
-		*state = (uint8_t)a.state;
-		*version = a.version;
+		slot = &ml.join[worker][a.seq & ml.join_mask];
+		*slot = (struct join_slot){.seq = a.seq,
+					   .here = 1,
+					   .state = (uint8_t)a.state,
+					   .score = a.score,
+					   .version = a.version};
+	}
+	slot = &ml.join[worker][seq & ml.join_mask];
+	if (slot->here && slot->seq == seq) {
+		*score = slot->score;
+		*state = slot->state;
+		*version = slot->version;
+		slot->here = 0;
 		return 1;
 	}
+	/* its place holds a later record's answer: the answer of seq came and was overwritten
+	 * (its event came more than a table later), or was lost on the way */
+	if (slot->here && (int32_t)(slot->seq - seq) > 0)
+		return -1;
 	return 0;
 }
 
