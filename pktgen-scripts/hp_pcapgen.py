@@ -219,11 +219,40 @@ def pad_json(obj, size):
     return out
 
 
-def make_body(rng, seq, size, created, pii=False, evt_id=None):
+def odd_shape(rng, evt_id, size):
+    """A body of an odd JSON shape: nested 24 to 60 deep, or one flat object of many
+    short keys."""
+    if rng.random() < 0.5:
+        obj = {"id": evt_id, "v": 1}
+        for k in range(rng.randrange(24, 60)):
+            obj = {"n%d" % k: obj}
+        return pad_json(obj, size)
+    obj = {"id": evt_id}
+    for k in range(max(8, size // 9)):
+        obj["k%d" % k] = k
+    body = json.dumps(obj, separators=(",", ":")).encode()
+    while len(body) > size and len(obj) > 9:
+        obj.popitem()
+        body = json.dumps(obj, separators=(",", ":")).encode()
+    return pad_json(obj, size)
+
+
+def body_size_of(rng, lo, hi):
+    """A body size: lo, or log-uniform in [lo, hi] when hi is given."""
+    if not hi or hi <= lo:
+        return lo
+    import math
+    return int(round(math.exp(rng.uniform(math.log(max(lo, 1)), math.log(hi)))))
+
+
+def make_body(rng, seq, size, created, pii=False, evt_id=None, shape="normal"):
     """A webhook-shaped JSON body of (at least, usually exactly) size bytes.
-    evt_id: the "id" field (default: a random evt_ id drawn from rng)."""
+    evt_id: the "id" field (default: a random evt_ id drawn from rng).
+    shape: normal (an event object), or odd (odd_shape)."""
     if evt_id is None:
         evt_id = rand_id(rng, "evt_")
+    if shape == "odd":
+        return odd_shape(rng, evt_id, size)
     etype = rng.choice(EVENT_TYPES)
     n = rng.randrange(len(FIRST))
     customer = {"id": rand_id(rng, "cus_", 14),
@@ -256,6 +285,9 @@ def make_body(rng, seq, size, created, pii=False, evt_id=None):
               "data": {"object": {"id": obj["id"], "amount": obj["amount"], "currency": obj["currency"],
                                   "customer": {"id": customer["id"], "email": customer["email"]}}}}
     small = {"id": evt_id, "type": etype, "created": created, "data": {"seq": seq}}
+    if pii:  # the PII goes into the smaller shapes too
+        for sh in (medium["data"]["object"]["customer"], small["data"]):
+            sh.update({"phone": customer["phone"], "card": customer["card"]})
     # the richest shape that fits, padded to exactly size bytes
     for shape in (full, medium):
         body = pad_json(shape, size)
@@ -652,8 +684,10 @@ class SignPlan:
             self.rows[ridx] = (ent, rec)
             return self.raw[sidx], ent, rec
         wid = hs.new_id(self.provider, self.rng)
-        size = a.max_body + 1 if case == "too_large" else a.body_size
-        body = make_body(self.rng, ridx, size, a.start_time + ridx, a.pii, evt_id=wid)
+        size = (a.max_body + 1 if case == "too_large"
+                else body_size_of(self.rng, a.body_size, a.body_size_max))
+        body = make_body(self.rng, ridx, size, a.start_time + ridx, a.pii, evt_id=wid,
+                         shape=a.shape)
         if case == "unrouted":
             host = UNROUTED_HOST
         ts = self.sign_time + {"stale": -SKEW_S, "future": SKEW_S}.get(case, 0)
@@ -731,7 +765,8 @@ def cmd_webhooks(args):
                 manifest.append(ent)
                 signed.append(rec)
                 continue
-            body = make_body(g.rng, ridx, args.body_size, args.start_time + ridx, args.pii)
+            body = make_body(g.rng, ridx, body_size_of(g.rng, args.body_size, args.body_size_max),
+                             args.start_time + ridx, args.pii, shape=args.shape)
             path = paths[ridx % len(paths)]
             host = hosts[i % len(hosts)]
             raw = make_request(args.method, path, host, body, extra, args.chunked, args.chunk_size)
@@ -1284,6 +1319,70 @@ def add_l2(p):
                    help="pcap timestamp rate, packets per second (default 100000)")
 
 
+# --------------------------------------------------------------------------
+# traffic subcommand: labelled classes for training the ML model (tools/ml/train_default.py)
+# --------------------------------------------------------------------------
+# Each class is webhooks traffic with its own timing (pcap timestamps: replayed with
+# dataplane.clock capture, hookpath measures rates and hours on them), sources, sizes and
+# contents. Label 0: normal; 1: every other class.
+TRAFFIC_CLASSES = {
+    # many senders at a modest rate, ordinary bodies of every size, at any hour ("hours":
+    # where the capture starts)
+    "normal": {"label": 0, "clients": 40, "pps": 300, "hours": (0, 24), "body": (60, 6000)},
+    # one source sending as fast as it can
+    "burst": {"label": 1, "clients": 1, "pps": 200000, "hours": (0, 24), "body": (200, 3000)},
+    # one delivery replayed over and over, fast, from many addresses
+    "replay_storm": {"label": 1, "clients": 30, "pps": 100000, "hours": (0, 24),
+                     "body": (300, 2000), "replay": True},
+    # bodies far larger than any event
+    "odd_size": {"label": 1, "clients": 40, "pps": 300, "hours": (0, 24),
+                 "body": (20000, 60000)},
+    # nested dozens deep, or flat objects of hundreds of keys
+    "odd_shape": {"label": 1, "clients": 40, "pps": 300, "hours": (0, 24),
+                  "body": (400, 6000), "shape": "odd"},
+    # at night, every request from an address never seen before
+    "night": {"label": 1, "clients": 0, "pps": 2000, "hours": (1, 5), "body": (60, 6000)},
+    # every request from an address never seen before, at a high rate, at any hour
+    "unknown_sources": {"label": 1, "clients": 0, "pps": 20000, "hours": (0, 24),
+                        "body": (60, 6000)},
+    # card numbers, phone numbers and IBANs in the bodies
+    "pii_leak": {"label": 1, "clients": 40, "pps": 300, "hours": (0, 24), "body": (150, 6000),
+                 "pii": True},
+}
+
+
+def cmd_traffic(args):
+    c = TRAFFIC_CLASSES[args.cls]
+    rng = random.Random("traffic:%s:%d" % (args.cls, args.seed))
+    day = DEFAULT_START // 86400 + rng.randrange(0, 60)
+    start = day * 86400 + rng.randrange(c["hours"][0] * 3600, c["hours"][1] * 3600)
+    clients = c["clients"] or args.requests
+    argv = ["webhooks", "-q", "-o", args.output, "--seed", str(args.seed),
+            "--start-time", str(start), "--pps", str(c["pps"]),
+            "--sessions", str(args.requests), "--clients", str(min(clients, 60000)),
+            "--body-size", str(c["body"][0]), "--body-size-max", str(c["body"][1]),
+            "--host", args.host, "--shape", c.get("shape", "normal")]
+    if c.get("pii"):
+        argv.append("--pii")
+    if args.provider:
+        argv += ["--provider", args.provider, "--secret", args.secret,
+                 "--sign-time", str(start)]
+        if c.get("replay"):
+            argv += ["--cases", "valid," + ",".join(["replayed"] * 49)]
+    wargs = build_parser().parse_args(argv)
+    rc = cmd_webhooks(wargs)
+    if args.labels:
+        with open(args.labels, "w") as f:
+            json.dump({"class": args.cls, "label": c["label"], "requests": args.requests,
+                       "start": start, "seed": args.seed}, f)
+            f.write("\n")
+    if not args.quiet:
+        print("%s: class %s (label %d), %d requests from %s UTC" % (
+            args.output, args.cls, c["label"], args.requests,
+            time.strftime("%Y-%m-%d %H:%M", time.gmtime(start))), file=sys.stderr)
+    return rc
+
+
 def build_parser():
     ap = argparse.ArgumentParser(prog="hp_pcapgen.py", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd")
@@ -1295,6 +1394,10 @@ def build_parser():
     w.add_argument("--requests-per-session", type=posint, default=1,
                    help="keep-alive requests per connection (default 1)")
     w.add_argument("--body-size", type=int, default=1024, help="JSON body bytes (default 1024)")
+    w.add_argument("--body-size-max", type=int, default=0,
+                   help="each body's size log-uniform in [--body-size, this] (default: all equal)")
+    w.add_argument("--shape", choices=("normal", "odd"), default="normal",
+                   help="body JSON shape: an event object, or odd (nested deep or flat and wide)")
     w.add_argument("--method", default="POST", help="request method (default POST)")
     w.add_argument("--host", action="append", help="Host header; repeatable, rotated per session")
     w.add_argument("--path", action="append", help="request target; repeatable, rotated per request")
@@ -1342,6 +1445,18 @@ def build_parser():
                    help="provider option for hp_sign.py, repeatable (e.g. header_prefix=svix, legacy_sha1=1, "
                         "scheme=https, template={id}.{timestamp}.{body})")
 
+    t = sub.add_parser("traffic", help="a labelled traffic class for training the ML model")
+    t.add_argument("-o", "--output", required=True, help="output pcap")
+    t.add_argument("--class", dest="cls", required=True, choices=sorted(TRAFFIC_CLASSES),
+                   help="normal (label 0) or an anomaly (label 1)")
+    t.add_argument("--requests", type=posint, default=500, help="requests (default 500)")
+    t.add_argument("--seed", type=int, default=1, help="RNG seed (default 1)")
+    t.add_argument("--host", default="hooks.example.com", help="Host header")
+    t.add_argument("--provider", help="sign as this provider (see webhooks --provider)")
+    t.add_argument("--secret", help="signing secret")
+    t.add_argument("--labels", metavar="FILE.json", help="write the class and label here")
+    t.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+
     d = sub.add_parser("decode-cases", help="small pcaps + cases.json for decoder/defrag tests")
     add_common(d)
 
@@ -1361,9 +1476,10 @@ def build_parser():
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) > 1 and argv[0] in ("-q", "--quiet") and argv[1] in ("webhooks", "decode-cases", "flood"):
+    cmds = ("webhooks", "decode-cases", "flood", "traffic")
+    if len(argv) > 1 and argv[0] in ("-q", "--quiet") and argv[1] in cmds:
         argv[0], argv[1] = argv[1], argv[0]
-    if not argv or (argv[0] not in ("webhooks", "decode-cases", "flood", "-h", "--help")):
+    if not argv or (argv[0] not in cmds + ("-h", "--help")):
         argv.insert(0, "webhooks")
     args = build_parser().parse_args(argv)
     if args.cmd == "webhooks":
@@ -1374,6 +1490,8 @@ def main(argv=None):
         return cmd_webhooks(args)
     if args.cmd == "flood":
         return cmd_flood(args)
+    if args.cmd == "traffic":
+        return cmd_traffic(args)
     return cmd_decode_cases(args)
 
 
