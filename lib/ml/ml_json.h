@@ -105,8 +105,11 @@ struct hp_ml_json_masks {
 };
 
 /* One block from its masks and the prefix XOR of its quotes; the reference loop when it has
- * a backslash or starts escaped. */
-static inline void
+ * a backslash or starts escaped. Always inlined: compiled apart it would be SSE code called
+ * from AVX-512 code, a transition penalty per block (seen: 10x slower). Brackets are visited
+ * in order with a branch each: counting opens and closes below each close with popcounts
+ * instead (no branch) measured slower here. */
+static inline __attribute__((always_inline)) void
 hp_ml_json_block_masks(struct hp_ml_json_state *s, const uint8_t *p,
 		       const struct hp_ml_json_masks *m, uint64_t quote_xor)
 {
