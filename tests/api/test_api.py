@@ -303,6 +303,38 @@ class Routes(unittest.TestCase):
         self.assertEqual(r.returncode, 3)
 
 
+    def test_hookpathctl_on_a_terminal(self):
+        """Every read command in its table view, the default on a terminal: a pty as stdout
+        (the view `--json` and pipes never reach; `stats` and `sinks` once crashed there)."""
+        import pty
+        for args in (["health"], ["ready"], ["stats"], ["stats", "--all"], ["sinks"],
+                     ["endpoints", "list"], ["endpoints", "show", "gh"], ["limits", "show"],
+                     ["models", "show"], ["top", "--count", "1", "--interval", "0.2"]):
+            master, slave = pty.openpty()
+            p = subprocess.Popen([sys.executable, CTL, "--socket", self.sock] + args,
+                                 stdout=slave, stderr=subprocess.PIPE, text=True)
+            os.close(slave)
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the writer is gone
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            os.close(master)
+            err = p.stderr.read()
+            p.stderr.close()
+            self.assertEqual(p.wait(timeout=30), 0, (args, err))
+            text = out.decode("utf-8", "replace")
+            self.assertNotIn("Traceback", text + err, args)
+            self.assertFalse(text.lstrip().startswith("{"), (args, text[:200]))  # a table
+            if args[0] == "sinks":
+                self.assertIn("instance", text)
+                self.assertIn("FILE", text)
+
+
 @unittest.skipUnless(sinkenv.can_veth(), "needs root, veth pairs and tcpreplay")
 class LiveRotation(unittest.TestCase):
     def setUp(self):
