@@ -8,7 +8,10 @@
 #include "dp_log.h"
 #include "dp_types.h"
 
-RTE_LOG_REGISTER_DEFAULT(hp_logtype, INFO);
+/* named "hookpath" (--log-level=hookpath:warning); RTE_LOG_REGISTER_DEFAULT would take its
+ * name from a macro only DPDK's own build defines, and register the literal
+ * "RTE_LOG_DEFAULT_LOGTYPE" */
+RTE_LOG_REGISTER(hp_logtype, hookpath, INFO);
 
 struct hp_dp hp_dp;
 
