@@ -42,8 +42,7 @@ static struct {
 	pthread_t th;
 	bool started, configured;
 	volatile bool stop;
-	char host[256];
-	int port, db;
+	struct hp_redis_url url;
 	uint32_t timeout_ms;
 	redisContext *c;
 	uint64_t next_try_ns;
@@ -53,8 +52,8 @@ static struct {
 	char last_error[256];
 	/* tokens */
 	bool tok_on;
-	char tok_host[256];
-	int tok_port, tok_db;
+	struct hp_redis_url tok_url; /* tok_redis_on: tokens.redis_url set */
+	bool tok_redis_on;
 	redisContext *tc;
 	uint64_t tc_next_ns;
 	char tok_dsn[512];
@@ -96,7 +95,7 @@ res_connect(void)
 		return true;
 	if (mono_ns() < res.next_try_ns)
 		return false;
-	res.c = hp_redis_open(res.host, res.port, res.db, res.timeout_ms, err, sizeof(err));
+	res.c = hp_redis_open(&res.url, res.timeout_ms, err, sizeof(err));
 	if (res.c == NULL) {
 		res_fail(err);
 		return false;
@@ -175,14 +174,13 @@ tok_redis(void)
 {
 	char err[160];
 
-	if (res.tok_host[0] == '\0')
+	if (!res.tok_redis_on)
 		return false;
 	if (res.tc != NULL)
 		return true;
 	if (mono_ns() < res.tc_next_ns)
 		return false;
-	res.tc = hp_redis_open(res.tok_host, res.tok_port, res.tok_db, res.tok_timeout_ms, err,
-			       sizeof(err));
+	res.tc = hp_redis_open(&res.tok_url, res.tok_timeout_ms, err, sizeof(err));
 	if (res.tc == NULL) {
 		snprintf(res.last_error, sizeof(res.last_error), "tokens.redis_url: %s", err);
 		res.tc_next_ns = mono_ns() + 500000000ULL;
@@ -426,12 +424,17 @@ int
 hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 {
 	const char *u = cfg->replay_cache.global_url;
+	const char *why;
 
 	if (cfg->tokens.redis_url[0] != '\0' || cfg->tokens.pg_dsn[0] != '\0') {
 		res.tok_on = true;
-		if (cfg->tokens.redis_url[0] != '\0')
-			hp_redis_url_parse(cfg->tokens.redis_url, res.tok_host,
-					   sizeof(res.tok_host), &res.tok_port, &res.tok_db);
+		if (cfg->tokens.redis_url[0] != '\0') {
+			if (hp_redis_url_parse(cfg->tokens.redis_url, &res.tok_url, &why) != 0) {
+				snprintf(err, errlen, "tokens.redis_url: must be %s", why);
+				return -1;
+			}
+			res.tok_redis_on = true;
+		}
 		snprintf(res.tok_dsn, sizeof(res.tok_dsn), "%s", cfg->tokens.pg_dsn);
 		res.tok_timeout_ms = cfg->tokens.timeout_ms;
 		res.cache_ttl_s = cfg->tokens.cache_ttl_s;
@@ -441,7 +444,10 @@ hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 		return 0;
 	if (u[0] == '\0')
 		goto start;
-	hp_redis_url_parse(u, res.host, sizeof(res.host), &res.port, &res.db);
+	if (hp_redis_url_parse(u, &res.url, &why) != 0) {
+		snprintf(err, errlen, "replay_cache.global.url: must be %s", why);
+		return -1;
+	}
 	/* twice the wait of a request: the worker's own deadline decides first */
 	res.timeout_ms = 2 * cfg->replay_cache.global_timeout_ms;
 	res.backoff_ms = 100;

@@ -163,12 +163,12 @@ void *hp_sink_redis_ctx(const struct hp_config *cfg, const char *instance, char 
 extern const struct hp_sink_ops hp_sink_pg_ops;
 void *hp_sink_pg_ctx(const struct hp_config *cfg, const char *instance, char *err, size_t errlen);
 
-/* Redis helpers shared by the sink and the resolver (ctl_sink_redis.c): a validated
- * redis://host:port[/db] URL, and a connection with timeouts (and SELECT db) or NULL with a
- * message. */
+/* Redis helper shared by the sink and the resolver (ctl_sink_redis.c): a connection to a
+ * parsed URL (hp_redis_url_parse) with timeouts, AUTH when it has a password (as its user
+ * when it has one) and SELECT db, or NULL with a message that names the host or socket and
+ * never the password. */
 struct redisContext;
-void hp_redis_url_parse(const char *url, char *host, size_t hlen, int *port, int *db);
-struct redisContext *hp_redis_open(const char *host, int port, int db, uint32_t timeout_ms,
-				   char *err, size_t errlen);
+struct redisContext *hp_redis_open(const struct hp_redis_url *u, uint32_t timeout_ms, char *err,
+				   size_t errlen);
 
 #endif /* HP_CTL_SINK_H */

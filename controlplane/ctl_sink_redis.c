@@ -19,9 +19,7 @@
 #include "ctl_sink.h"
 
 struct redis_ctx {
-	char host[256];
-	int port;
-	int db;
+	struct hp_redis_url url;
 	char stream[160];
 	char quarantine[176]; /* <stream>:quarantine: the events the ML flagged, again */
 	char maxlen[24];
@@ -33,49 +31,75 @@ struct redis_ctx {
 	uint32_t batch_max;
 };
 
-void
-hp_redis_url_parse(const char *url, char *host, size_t hlen, int *port, int *db)
+/* Where a URL points, for messages: host:port or the socket path (never the password). */
+static void
+redis_where(const struct hp_redis_url *u, char *buf, size_t len)
 {
-	const char *p = url + 8, *colon = strrchr(p, ':'), *slash; /* validated at load */
+	if (u->unix_path[0] != '\0')
+		snprintf(buf, len, "%s", u->unix_path);
+	else
+		snprintf(buf, len, "%s:%d", u->host, u->port);
+}
 
-	snprintf(host, hlen, "%.*s", (int)(colon - p), p);
-	if (host[0] == '[') { /* [IPv6] */
-		memmove(host, host + 1, strlen(host));
-		host[strcspn(host, "]")] = '\0';
+/* One command of the connection set-up: 0, or -1 with what the server said. */
+static int
+redis_setup_cmd(redisContext *c, int argc, const char **argv, const char *what, char *err,
+		size_t errlen)
+{
+	redisReply *rep = redisCommandArgv(c, argc, argv, NULL);
+	int rc = 0;
+
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+		/* the reply is the server's message (WRONGPASS ..., NOAUTH ...): it never holds
+		 * the password sent */
+		snprintf(err, errlen, "%s: %s", what, rep != NULL ? rep->str : c->errstr);
+		rc = -1;
 	}
-	*port = atoi(colon + 1);
-	slash = strchr(colon, '/');
-	*db = slash != NULL ? atoi(slash + 1) : 0;
+	if (rep != NULL)
+		freeReplyObject(rep);
+	return rc;
 }
 
 redisContext *
-hp_redis_open(const char *host, int port, int db, uint32_t timeout_ms, char *err, size_t errlen)
+hp_redis_open(const struct hp_redis_url *u, uint32_t timeout_ms, char *err, size_t errlen)
 {
 	struct timeval tv = {.tv_sec = timeout_ms / 1000,
 			     .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
-	redisContext *c = redisConnectWithTimeout(host, port, tv);
-	redisReply *rep;
+	redisContext *c = u->unix_path[0] != '\0' ? redisConnectUnixWithTimeout(u->unix_path, tv)
+						  : redisConnectWithTimeout(u->host, u->port, tv);
+	char where[300], what[460], db[8];
 
+	redis_where(u, where, sizeof(where));
 	if (c == NULL || c->err) {
-		snprintf(err, errlen, "connect %s:%d: %s", host, port,
+		snprintf(err, errlen, "connect %s: %s", where,
 			 c != NULL ? c->errstr : "out of memory");
 		if (c != NULL)
 			redisFree(c);
 		return NULL;
 	}
 	redisSetTimeout(c, tv);
-	redisEnableKeepAlive(c);
-	if (db != 0) {
-		rep = redisCommand(c, "SELECT %d", db);
-		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-			snprintf(err, errlen, "SELECT %d: %s", db,
-				 rep != NULL ? rep->str : c->errstr);
-			if (rep != NULL)
-				freeReplyObject(rep);
+	if (u->unix_path[0] == '\0')
+		redisEnableKeepAlive(c);
+	if (u->password[0] != '\0') {
+		const char *argv[3] = {"AUTH", u->user, u->password};
+
+		snprintf(what, sizeof(what), "%s: AUTH%s%s", where, u->user[0] ? " as " : "",
+			 u->user);
+		if (u->user[0] != '\0'
+			    ? redis_setup_cmd(c, 3, argv, what, err, errlen) != 0
+			    : redis_setup_cmd(c, 2, (const char *[]){"AUTH", u->password}, what,
+					      err, errlen) != 0) {
 			redisFree(c);
 			return NULL;
 		}
-		freeReplyObject(rep);
+	}
+	if (u->db != 0) {
+		snprintf(db, sizeof(db), "%d", u->db);
+		snprintf(what, sizeof(what), "%s: SELECT %d", where, u->db);
+		if (redis_setup_cmd(c, 2, (const char *[]){"SELECT", db}, what, err, errlen) != 0) {
+			redisFree(c);
+			return NULL;
+		}
 	}
 	return c;
 }
@@ -89,7 +113,15 @@ hp_sink_redis_ctx(const struct hp_config *cfg, const char *instance, char *err, 
 		snprintf(err, errlen, "sinks.redis: out of memory");
 		return NULL;
 	}
-	hp_redis_url_parse(cfg->sinks.redis_url, r->host, sizeof(r->host), &r->port, &r->db);
+	{
+		const char *why;
+
+		if (hp_redis_url_parse(cfg->sinks.redis_url, &r->url, &why) != 0) {
+			free(r);
+			snprintf(err, errlen, "sinks.redis.url: must be %s", why);
+			return NULL;
+		}
+	}
 	if (cfg->sinks.redis_stream[0] != '\0')
 		snprintf(r->stream, sizeof(r->stream), "%s", cfg->sinks.redis_stream);
 	else
@@ -128,7 +160,7 @@ redis_connect(void *ctx, char *err, size_t errlen)
 {
 	struct redis_ctx *r = ctx;
 
-	r->c = hp_redis_open(r->host, r->port, r->db, r->timeout_ms, err, errlen);
+	r->c = hp_redis_open(&r->url, r->timeout_ms, err, errlen);
 	return r->c != NULL ? 0 : -1;
 }
 

@@ -277,7 +277,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 		"path, no group/other access", "file holding the REST API bearer token (TCP)"),
 	KEY_UINT("control.api_max_body", control.api_max_body, 65536, 1024, 1048576, 0,
 		 "largest REST API request body (bytes); more: 413"),
-	KEY_STR("sinks.redis.url", sinks.redis_url, "none", "redis://host:port[/db]",
+	KEY_STR("sinks.redis.url", sinks.redis_url, "none",
+		"redis://[[user]:password@]host:port[/db], unix://...",
 		"Redis sink: events into a Stream (XADD, pipelined); absent = off"),
 	KEY_STR("sinks.redis.stream", sinks.redis_stream, "hookpath:events:<instance>",
 		"1-127 printable bytes", "stream key; one appliance per stream (ids are ordered)"),
@@ -331,7 +332,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_CUSTOM("pii.custom_entities", hp_cfg_parse_pii_custom, "list of entities", "[]",
 		   "<= 32, see pii.custom_entities[].*",
 		   "user-defined entities: name, pattern, validator, action (docs/PII.md)"),
-	KEY_STR("tokens.redis_url", tokens.redis_url, "none", "redis://host:port[/db]",
+	KEY_STR("tokens.redis_url", tokens.redis_url, "none",
+		"redis://[[user]:password@]host:port[/db], unix://...",
 		"token cache L2: GET hookpath:token:<sha256 hex> = endpoint name (\"\": unknown)"),
 	KEY_STR("tokens.postgres_dsn", tokens.pg_dsn, "none", "libpq conninfo",
 		"token store L3: table hookpath_tokens (deploy/sql/002_tokens.sql)"),
@@ -385,7 +387,7 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_UINT("ml.kserve.breaker.cooldown_max_ms", ml.kserve_cooldown_max_ms, 10000, 1, 3600000,
 		 0, "longest open period"),
 	KEY_STR("replay_cache.global.url", replay_cache.global_url, "none",
-		"redis://host:port[/db]",
+		"redis://[[user]:password@]host:port[/db], unix://...",
 		"shared replay check: SET NX EX in this Redis after the "
 		"local cache said first; absent = local only"),
 	KEY_UINT("replay_cache.global.timeout_ms", replay_cache.global_timeout_ms, 50, 1, 10000, 0,
@@ -891,6 +893,14 @@ hp_http_error_action_name(enum hp_http_error_action a)
 	return "unknown";
 }
 
+/* A value that may hold a password: never quoted back in an error. */
+static bool
+cfg_is_redis_url(const char *path)
+{
+	return !strcmp(path, "sinks.redis.url") || !strcmp(path, "replay_cache.global.url") ||
+	       !strcmp(path, "tokens.redis_url");
+}
+
 /* Length and character checks of the KEY_STR keys, by path. */
 static bool
 str_chars_ok(const char *path, const char *v, size_t len, const char **what)
@@ -943,26 +953,12 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 		*what = "an absolute path, or off";
 		return v[0] == '/' || !strcmp(v, "off");
 	}
-	if (!strcmp(path, "sinks.redis.url") || !strcmp(path, "replay_cache.global.url") ||
-	    !strcmp(path, "tokens.redis_url")) {
-		const char *p = v + 8, *colon;
-		char *end;
-		unsigned long port;
+	if (cfg_is_redis_url(path)) {
+		struct hp_redis_url u;
+		int rc = hp_redis_url_parse(v, &u, what);
 
-		*what = "redis://host:port[/db] (db 0-15)";
-		if (strncmp(v, "redis://", 8) != 0 || (colon = strrchr(p, ':')) == NULL ||
-		    colon == p)
-			return false;
-		port = strtoul(colon + 1, &end, 10);
-		if (end == colon + 1 || port == 0 || port > 65535)
-			return false;
-		if (*end == '/') {
-			const char *db = end + 1;
-
-			if (strtoul(db, &end, 10) > 15 || end == db)
-				return false;
-		}
-		return *end == '\0';
+		explicit_bzero(&u, sizeof(u));
+		return rc == 0;
 	}
 	if (!strcmp(path, "control.api_listen")) {
 		const char *colon = strrchr(v, ':');
@@ -996,7 +992,12 @@ cfg_parse_str(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t 
 	if (rc != 0)
 		return rc;
 	if (!str_chars_ok(key->path, dst, strlen(dst), &what)) {
-		dst[0] = '\0';
+		explicit_bzero(dst, strlen(dst));
+		if (cfg_is_redis_url(key->path)) /* it may hold a password: not shown */
+			return hp_cfg_err(
+				ctx, &node->start_mark, dpath,
+				"must be %s (the value is not shown: it may hold a password)",
+				what);
 		return hp_cfg_err(ctx, &node->start_mark, dpath, "must be %s, got %s", what,
 				  hp_cfg_node_desc(node, desc, sizeof(desc)));
 	}

@@ -198,6 +198,20 @@ struct hp_sinks_config {
 	uint32_t spool_fsync_interval_ms;
 };
 
+/* A Redis URL: redis://[[user]:password@]host:port[/db] or
+ * unix://[[user]:password@]/path[?db=N]; user and password may be %XX-escaped. A password
+ * is sent with AUTH (with the user: an ACL user) and never written anywhere else. */
+struct hp_redis_url {
+	char host[256];      /* "" for unix:// */
+	char unix_path[108]; /* sun_path */
+	int port, db;
+	char user[128];     /* "" = the default user */
+	char password[256]; /* "" = no AUTH */
+};
+
+/* 0 and u filled, or -1 and why = what a Redis URL must look like (never the value). */
+int hp_redis_url_parse(const char *url, struct hp_redis_url *u, const char **why);
+
 /* ---- webhook endpoints (DESIGN §6) ---- */
 
 #define HP_CFG_MAX_ENDPOINTS 256

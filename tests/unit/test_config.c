@@ -617,6 +617,62 @@ test_docs_cover_schema(void **state)
 		0);
 }
 
+/* Redis URLs: the parts each form gives, and the forms refused. */
+static void
+test_redis_urls(void **state)
+{
+	static const struct {
+		const char *url, *host, *sock, *user, *password;
+		int port, db;
+	} ok[] = {
+		{"redis://127.0.0.1:6379", "127.0.0.1", "", "", "", 6379, 0},
+		{"redis://h.example:1/15", "h.example", "", "", "", 1, 15},
+		{"redis://:pw@127.0.0.1:7000/2", "127.0.0.1", "", "", "pw", 7000, 2},
+		{"redis://hookpath:p%40ss%3Aw@[::1]:6380", "::1", "", "hookpath", "p@ss:w", 6380,
+		 0},
+		{"redis://u:a@b@10.0.0.1:1", "10.0.0.1", "", "u", "a@b", 1, 0},
+		{"unix:///run/redis/redis.sock", "", "/run/redis/redis.sock", "", "", 0, 0},
+		{"unix://:pw@/tmp/r.sock?db=3", "", "/tmp/r.sock", "", "pw", 0, 3},
+	};
+	static const char *const bad[] = {
+		"redis://127.0.0.1",
+		"redis://127.0.0.1:0",
+		"redis://127.0.0.1:65536",
+		"redis://127.0.0.1:1/16",
+		"redis://127.0.0.1:1/x",
+		"redis://user@127.0.0.1:1",
+		"redis://:@127.0.0.1:1",
+		"redis://:p%4@h:1",
+		"redis://:p%00@h:1",
+		"redis://[::1:6379",
+		"redis://h :1",
+		"http://h:1",
+		"unix://relative.sock",
+		"unix:///s.sock?db=99",
+		"unix:///s.sock?x=1",
+		"redis://:1",
+	};
+	struct hp_redis_url u;
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (hp_redis_url_parse(ok[i].url, &u, &why) != 0)
+			fail_msg("%s refused", ok[i].url);
+		assert_string_equal(u.host, ok[i].host);
+		assert_string_equal(u.unix_path, ok[i].sock);
+		assert_string_equal(u.user, ok[i].user);
+		assert_string_equal(u.password, ok[i].password);
+		assert_int_equal(u.port, ok[i].port);
+		assert_int_equal(u.db, ok[i].db);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (hp_redis_url_parse(bad[i], &u, &why) == 0)
+			fail_msg("%s accepted", bad[i]);
+		assert_non_null(strstr(why, "redis://"));
+	}
+}
+
 int
 main(void)
 {
@@ -628,6 +684,7 @@ main(void)
 		cmocka_unit_test(test_valid_pii_values),
 		cmocka_unit_test(test_valid_tap_values),
 		cmocka_unit_test(test_invalid_files),
+		cmocka_unit_test(test_redis_urls),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_refused_load_keeps_config),
 		cmocka_unit_test(test_message_format),
