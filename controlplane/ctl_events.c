@@ -6,6 +6,7 @@
  * drain, never per event.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_ring_elem.h>
 
 #include "ctl.h"
@@ -79,6 +81,35 @@ events_rotate(void)
 	ev_rotations++;
 }
 
+#define HP_SPOOL_BASE "/var/lib/hookpath/spool"
+
+/* control.instance, or the host name; another instance on the same host (EAL --file-prefix
+ * other than DPDK's default "rte") gets "-<prefix>" after it, so that two instances never
+ * share a Redis stream or a spool by default. */
+static void
+default_instance(const struct hp_config *cfg, char *buf, size_t len)
+{
+	const char *rt = rte_eal_get_runtime_dir(), *prefix = strrchr(rt, '/');
+	char host[64];
+
+	if (cfg->control.instance[0] != '\0') {
+		snprintf(buf, len, "%s", cfg->control.instance);
+		return;
+	}
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "hookpath");
+	host[sizeof(host) - 1] = '\0';
+	prefix = prefix != NULL ? prefix + 1 : rt;
+	if (prefix[0] == '\0' || !strcmp(prefix, "rte"))
+		snprintf(buf, len, "%s", host);
+	else
+		snprintf(buf, len, "%.31s-%.31s", host, prefix);
+	/* the name goes into stream keys and paths: [A-Za-z0-9_.-] only */
+	for (char *c = buf; *c != '\0'; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '.' && *c != '-')
+			*c = '_';
+}
+
 int
 hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 {
@@ -91,7 +122,7 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 		.fsync_mode = (enum hp_spool_fsync)cfg->sinks.spool_fsync,
 		.fsync_ms = cfg->sinks.spool_fsync_interval_ms,
 	};
-	char dir[HP_CFG_PATH_LEN + 16];
+	char dir[HP_CFG_PATH_LEN + 96], spool[HP_CFG_PATH_LEN + 80];
 	struct timespec ts;
 
 	if (!hp_config_events_wanted(cfg))
@@ -100,11 +131,11 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 	ev_tsc0 = rte_rdtsc();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev_boot_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	if (cfg->control.instance[0] != '\0')
-		snprintf(ev_instance, sizeof(ev_instance), "%s", cfg->control.instance);
-	else if (gethostname(ev_instance, sizeof(ev_instance)) != 0 || ev_instance[0] == '\0')
-		snprintf(ev_instance, sizeof(ev_instance), "hookpath");
-	ev_instance[sizeof(ev_instance) - 1] = '\0';
+	default_instance(cfg, ev_instance, sizeof(ev_instance));
+	if (cfg->sinks.spool_dir[0] != '\0')
+		snprintf(spool, sizeof(spool), "%s", cfg->sinks.spool_dir);
+	else
+		snprintf(spool, sizeof(spool), "%s/%s", HP_SPOOL_BASE, ev_instance);
 	if (cfg->events.file[0] != '\0') {
 		struct stat st;
 
@@ -123,7 +154,7 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 	if (cfg->sinks.redis_url[0] != '\0') {
 		void *ctx = hp_sink_redis_ctx(cfg, ev_instance, err, errlen);
 
-		snprintf(dir, sizeof(dir), "%s/redis", cfg->sinks.spool_dir);
+		snprintf(dir, sizeof(dir), "%s/redis", spool);
 		sp.batch_max = cfg->sinks.redis_batch;
 		sp.timeout_ms = cfg->sinks.redis_timeout_ms;
 		sp.spool_dir = dir;
@@ -135,7 +166,7 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 	if (cfg->sinks.pg_dsn[0] != '\0') {
 		void *ctx = hp_sink_pg_ctx(cfg, ev_instance, err, errlen);
 
-		snprintf(dir, sizeof(dir), "%s/postgres", cfg->sinks.spool_dir);
+		snprintf(dir, sizeof(dir), "%s/postgres", spool);
 		sp.batch_max = cfg->sinks.pg_batch;
 		sp.timeout_ms = cfg->sinks.pg_timeout_ms;
 		sp.spool_dir = dir;

@@ -253,6 +253,25 @@ hp_spool_open(struct hp_spool **out, const char *dir, uint64_t max_bytes,
 		snprintf(err, errlen, "sinks.spool.dir: cannot open %s: %s", path, strerror(errno));
 		goto fail;
 	}
+	/* one process per spool: two would append to and replay the same segments (events
+	 * lost and doubled). A record lock on the cursor, held while the process lives; the
+	 * kernel drops it when the process ends, however it ends. */
+	{
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+		if (fcntl(sp->cfd, F_SETLK, &fl) != 0) {
+			ret = -errno;
+			fl = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
+			if (fcntl(sp->cfd, F_GETLK, &fl) != 0)
+				fl.l_pid = 0;
+			snprintf(
+				err, errlen,
+				"sinks.spool.dir: %s is in use by another hookpath (pid %ld); give "
+				"each instance its own control.instance or sinks.spool.dir",
+				dir, (long)fl.l_pid);
+			goto fail;
+		}
+	}
 	if (pread(sp->cfd, cur, sizeof(cur), 0) != (ssize_t)sizeof(cur))
 		cur[0] = cur[1] = 0;
 	d = opendir(dir);

@@ -265,7 +265,8 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "rotated events files kept; the oldest beyond is deleted"),
 	KEY_UINT("control.stats_interval_s", control.stats_interval_s, 0, 0, 86400, 0,
 		 "periodic stats line on stdout (seconds); 0 = off"),
-	KEY_STR("control.instance", control.instance, "host name", "1-63 of A-Z a-z 0-9 _ . -",
+	KEY_STR("control.instance", control.instance, "host name[-file-prefix]",
+		"1-63 of A-Z a-z 0-9 _ . -",
 		"this appliance's name in the sinks (Redis stream key, Postgres rows)"),
 	KEY_STR("control.api_socket", control.api_socket, "<runtime dir>/hookpath.sock",
 		"absolute path, or off",
@@ -306,8 +307,9 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 0, "longest open period"),
 	KEY_UINT("sinks.flush_timeout_ms", sinks.flush_timeout_ms, 10000, 0, 3600000, 0,
 		 "at stop, time given to the sinks to take what is queued; the rest is spooled"),
-	KEY_STR("sinks.spool.dir", sinks.spool_dir, "/var/lib/hookpath/spool", "path",
-		"durable spool directory (one subdirectory per sink)"),
+	KEY_STR("sinks.spool.dir", sinks.spool_dir, "/var/lib/hookpath/spool/<instance>", "path",
+		"durable spool directory (one subdirectory per sink), locked by the process that "
+		"uses it"),
 	KEY_UINT("sinks.spool.max_mb", sinks.spool_max_mb, 1024, 1, 1048576, 0,
 		 "spool size per sink (MiB); full: events are dropped from that sink, counted"),
 	KEY_ENUM("sinks.spool.fsync", sinks.spool_fsync, HP_SPOOL_FSYNC_INTERVAL, fsync_names,
@@ -739,7 +741,6 @@ hp_config_defaults(struct hp_config *cfg)
 	hp_cfg_apply_defaults(&hp_cfg_schema, cfg);
 	cfg->pii.mask_char = '*'; /* custom keys: their defaults are set here */
 	strcpy(cfg->sinks.pg_table, "hookpath_events");
-	strcpy(cfg->sinks.spool_dir, "/var/lib/hookpath/spool");
 	strcpy(cfg->ml.kserve_model, "hookpath");
 	cfg->dataplane.guard.n_ports = 2;
 	cfg->dataplane.guard.ports[0] = 80;

@@ -191,10 +191,10 @@ struct hp_sinks_config {
 	uint32_t breaker_failures;    /* consecutive failures that open the breaker */
 	uint32_t breaker_cooldown_ms; /* first open period; doubles up to the max */
 	uint32_t breaker_cooldown_max_ms;
-	uint32_t flush_timeout_ms; /* at stop: time given to the sinks to drain */
-	char spool_dir[HP_CFG_PATH_LEN];
-	uint32_t spool_max_mb; /* per sink */
-	uint32_t spool_fsync;  /* enum hp_spool_fsync */
+	uint32_t flush_timeout_ms;       /* at stop: time given to the sinks to drain */
+	char spool_dir[HP_CFG_PATH_LEN]; /* "" = /var/lib/hookpath/spool/<instance> */
+	uint32_t spool_max_mb;           /* per sink */
+	uint32_t spool_fsync;            /* enum hp_spool_fsync */
 	uint32_t spool_fsync_interval_ms;
 };
 
