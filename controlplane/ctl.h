@@ -34,6 +34,9 @@ unsigned int hp_ctl_events_drain(unsigned int budget);
 void hp_ctl_events_tick(void);
 uint64_t hp_ctl_events_written(void);
 void hp_ctl_events_close(void);
+/* SIGUSR1: the events file closed and opened again at its path (after logrotate moved it):
+ * 0, or -errno (counted as a write error; events go on to the sinks). */
+int hp_ctl_events_reopen(void);
 /* Sinks' state as one JSON object (file, redis, postgres), and as Prometheus families. */
 void hp_ctl_sinks_json(FILE *f);
 void hp_ctl_sinks_metrics(FILE *f);

@@ -64,6 +64,11 @@ void hp_ctl_api_set_ops(const struct hp_api_ops *ops);
  * the routes edit, so hp_cfgapi_ops is handed to hp_ctl_api_set_ops only once init succeeded. */
 int hp_ctl_cfgapi_init(const char *path, const struct hp_config *cfg, char *err, size_t errlen);
 void hp_ctl_cfgapi_fini(void);
+/* Read the configuration file again (SIGHUP, POST /v1/reload) through the loader, and apply
+ * its endpoints and live limits by RCU: 0, or the HTTP status of the refusal (400 invalid,
+ * 409 a key that needs a restart changed) with the field and message; refused, nothing
+ * changes. Control thread only. */
+int hp_ctl_cfgapi_reload(char *field, size_t flen, char *err, size_t errlen);
 extern const struct hp_api_ops hp_cfgapi_ops;
 
 #endif /* HP_CTL_API_H */

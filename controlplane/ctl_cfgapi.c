@@ -25,7 +25,8 @@
 #include "dp.h"
 #include "hp_config.h"
 
-static json_t *doc; /* the running configuration */
+static json_t *doc;                    /* the running configuration */
+static char cfg_path[HP_CFG_PATH_LEN]; /* the file it came from (reload) */
 static uint8_t id_key[32];
 
 /* The keys PATCH /v1/limits may change, as dotted paths of the document. */
@@ -85,41 +86,41 @@ yaml_to_json(yaml_document_t *d, yaml_node_t *n)
 	}
 }
 
-int
-hp_ctl_cfgapi_init(const char *path, const struct hp_config *cfg, char *err, size_t errlen)
+/* The configuration file as a JSON document, its endpoints' secrets_file replaced by the
+ * secrets cfg loaded from it (a relative path would not resolve again); NULL with a message. */
+static json_t *
+file_doc(const char *path, const struct hp_config *cfg, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	yaml_parser_t parser;
 	yaml_document_t d;
 	yaml_node_t *root;
-	json_t *eps;
+	json_t *eps, *ep, *nd;
 	size_t i;
-	json_t *ep;
 
 	if (f == NULL || !yaml_parser_initialize(&parser)) {
-		snprintf(err, errlen, "%s: cannot read it again for the API", path);
+		snprintf(err, errlen, "%s: cannot read it again", path);
 		if (f != NULL)
 			fclose(f);
-		return -1;
+		return NULL;
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &d)) {
 		yaml_parser_delete(&parser);
 		fclose(f);
-		snprintf(err, errlen, "%s: cannot read it again for the API", path);
-		return -1;
+		snprintf(err, errlen, "%s: cannot read it again", path);
+		return NULL;
 	}
 	root = yaml_document_get_root_node(&d);
-	doc = root != NULL ? yaml_to_json(&d, root) : json_object();
+	nd = root != NULL ? yaml_to_json(&d, root) : json_object();
 	yaml_document_delete(&d);
 	yaml_parser_delete(&parser);
 	fclose(f);
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		doc = json_object();
+	if (!json_is_object(nd)) {
+		json_decref(nd);
+		nd = json_object();
 	}
-	/* secrets_file: the secrets as loaded (a relative path would not resolve again) */
-	eps = json_object_get(doc, "endpoints");
+	eps = json_object_get(nd, "endpoints");
 	json_array_foreach(eps, i, ep)
 	{
 		if (i < cfg->n_endpoints && json_object_get(ep, "secrets_file") != NULL) {
@@ -131,6 +132,16 @@ hp_ctl_cfgapi_init(const char *path, const struct hp_config *cfg, char *err, siz
 			json_object_set_new(ep, "secrets", a);
 		}
 	}
+	return nd;
+}
+
+int
+hp_ctl_cfgapi_init(const char *path, const struct hp_config *cfg, char *err, size_t errlen)
+{
+	doc = file_doc(path, cfg, err, errlen);
+	if (doc == NULL)
+		return -1;
+	snprintf(cfg_path, sizeof(cfg_path), "%s", path);
 	if (RAND_bytes(id_key, sizeof(id_key)) != 1) {
 		snprintf(err, errlen, "cannot draw the secret id key");
 		return -1;
@@ -215,31 +226,29 @@ ep_find(json_t *eps, const char *name)
 	return -1;
 }
 
-/* Load and apply a changed document; on success it becomes the running one. epi: the index
- * of the endpoint the request is about (its "endpoints[i]." prefix is cut from the field), or
- * -1. Answers the error itself and returns false when refused. */
-static bool
-apply(json_t *nd, ssize_t epi, struct api_reply *r)
+/* Load and apply a changed document; on success it becomes the running one. 0, or the HTTP
+ * status of the refusal with the field (may be "") and the message. */
+static int
+apply_doc(json_t *nd, char *field, size_t flen, char *err, size_t errlen)
 {
 	char *text = json_dumps(nd, JSON_COMPACT);
-	char err[768], field[160] = "", prefix[32];
+	char msg[768];
 	struct hp_config *cfg = calloc(1, sizeof(*cfg));
-	const char *msg = err;
 	int ret;
 
+	field[0] = '\0';
 	if (text == NULL || cfg == NULL) {
 		free(text);
 		free(cfg);
-		hp_api_error(r, 500, NULL, "out of memory");
-		return false;
+		snprintf(err, errlen, "out of memory");
+		return 500;
 	}
-	ret = hp_config_load_buffer("api", text, strlen(text), cfg, err, sizeof(err));
+	ret = hp_config_load_buffer("api", text, strlen(text), cfg, msg, sizeof(msg));
 	explicit_bzero(text, strlen(text));
 	free(text);
 	if (ret != 0) {
 		/* "api:L:C: key.path: message": the position means nothing to the client */
-		const char *p = err;
-		const char *sep;
+		const char *p = msg, *sep;
 
 		if (!strncmp(p, "api:", 4)) {
 			p += 4;
@@ -250,32 +259,155 @@ apply(json_t *nd, ssize_t epi, struct api_reply *r)
 		}
 		sep = strstr(p, ": ");
 		if (sep != NULL && memchr(p, ' ', (size_t)(sep - p)) == NULL) {
-			snprintf(field, sizeof(field), "%.*s", (int)(sep - p), p);
-			msg = sep + 2;
+			snprintf(field, flen, "%.*s", (int)(sep - p), p);
+			snprintf(err, errlen, "%s", sep + 2);
 		} else {
-			msg = p;
+			snprintf(err, errlen, "%s", p);
 		}
-		snprintf(prefix, sizeof(prefix), "endpoints[%zd].", epi);
-		if (epi >= 0 && !strncmp(field, prefix, strlen(prefix)))
-			memmove(field, field + strlen(prefix), strlen(field) - strlen(prefix) + 1);
-		hp_api_error(r, 400, field[0] ? field : NULL, "%s", msg);
 		free(cfg);
-		return false;
+		return 400;
 	}
-	if (hp_dp_check_limits(cfg, field, sizeof(field), err, sizeof(err)) != 0) {
-		hp_api_error(r, 400, field, "%s", err);
+	if (hp_dp_check_limits(cfg, field, flen, err, errlen) != 0) {
 		hp_config_free(cfg);
 		free(cfg);
-		return false;
+		return 400;
 	}
-	ret = hp_dp_swap_config(cfg, err, sizeof(err)); /* takes cfg, also on failure */
-	if (ret != 0) {
-		hp_api_error(r, ret == -EBUSY ? 503 : 500, NULL, "%s", err);
-		return false;
-	}
+	ret = hp_dp_swap_config(cfg, err, errlen); /* takes cfg, also on failure */
+	if (ret != 0)
+		return ret == -EBUSY ? 503 : 500;
 	json_decref(doc);
 	doc = json_incref(nd);
-	return true;
+	return 0;
+}
+
+/* apply_doc for a request: the refusal answered. epi: the index of the endpoint the request
+ * is about (its "endpoints[i]." prefix is cut from the field), or -1. */
+static bool
+apply(json_t *nd, ssize_t epi, struct api_reply *r)
+{
+	char err[768], field[160], prefix[32];
+	int st = apply_doc(nd, field, sizeof(field), err, sizeof(err));
+
+	if (st == 0)
+		return true;
+	snprintf(prefix, sizeof(prefix), "endpoints[%zd].", epi);
+	if (epi >= 0 && !strncmp(field, prefix, strlen(prefix)))
+		memmove(field, field + strlen(prefix), strlen(field) - strlen(prefix) + 1);
+	hp_api_error(r, (unsigned int)st, field[0] ? field : NULL, "%s", err);
+	return false;
+}
+
+/* Delete a dotted path from a document, if there. */
+static void
+del_path(json_t *d, const char *path)
+{
+	char buf[128], *dot;
+	json_t *o = d;
+	const char *k = buf;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	while ((dot = strchr(k, '.')) != NULL && json_is_object(o)) {
+		*dot = '\0';
+		o = json_object_get(o, k);
+		k = dot + 1;
+	}
+	if (json_is_object(o))
+		json_object_del(o, k);
+}
+
+/* The first dotted key where two documents differ, into out. */
+static void
+first_diff(json_t *a, json_t *b, const char *at, char *out, size_t len)
+{
+	const char *k;
+	json_t *v;
+	char sub[256];
+
+	if (json_is_object(a) && json_is_object(b)) {
+		json_object_foreach(a, k, v)
+		{
+			snprintf(sub, sizeof(sub), "%s%s%s", at, at[0] ? "." : "", k);
+			if (!json_equal(v, json_object_get(b, k))) {
+				first_diff(v, json_object_get(b, k), sub, out, len);
+				return;
+			}
+		}
+		json_object_foreach(b, k, v)
+		{
+			if (json_object_get(a, k) == NULL) {
+				snprintf(out, len, "%s%s%s", at, at[0] ? "." : "", k);
+				return;
+			}
+		}
+	}
+	snprintf(out, len, "%s", at[0] ? at : "(the whole file)");
+}
+
+int
+hp_ctl_cfgapi_reload(char *field, size_t flen, char *err, size_t errlen)
+{
+	struct hp_config *cfg = calloc(1, sizeof(*cfg));
+	json_t *nd, *a, *b;
+	int st;
+
+	field[0] = '\0';
+	if (cfg == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return 500;
+	}
+	/* the file through the loader, as at start: its own messages, with line and column */
+	if (hp_config_load_file(cfg_path, cfg, err, errlen) != 0) {
+		free(cfg);
+		return 400;
+	}
+	nd = file_doc(cfg_path, cfg, err, errlen);
+	hp_config_free(cfg);
+	free(cfg);
+	if (nd == NULL)
+		return 400;
+	/* what changes live: the endpoints and the live limits; anything else needs a restart,
+	 * and a reload that changes it is refused whole */
+	a = json_deep_copy(doc);
+	b = json_deep_copy(nd);
+	json_object_del(a, "endpoints");
+	json_object_del(b, "endpoints");
+	for (size_t i = 0; i < sizeof(live_limits) / sizeof(live_limits[0]); i++) {
+		del_path(a, live_limits[i]);
+		del_path(b, live_limits[i]);
+	}
+	if (!json_equal(a, b)) {
+		first_diff(a, b, "", field, flen);
+		snprintf(err, errlen,
+			 "changed in %s; it takes effect at a restart, not a reload (nothing of "
+			 "this reload was applied)",
+			 cfg_path);
+		json_decref(a);
+		json_decref(b);
+		json_decref(nd);
+		return 409;
+	}
+	json_decref(a);
+	json_decref(b);
+	st = apply_doc(nd, field, flen, err, errlen);
+	json_decref(nd);
+	return st;
+}
+
+static void
+reload_post(const struct hp_api_req *q, struct api_reply *r)
+{
+	char err[768], field[160];
+	int st;
+
+	(void)q;
+	st = hp_ctl_cfgapi_reload(field, sizeof(field), err, sizeof(err));
+	if (st != 0) {
+		hp_api_error(r, (unsigned int)st, field[0] ? field : NULL, "%s", err);
+		return;
+	}
+	hp_api_json(r, 200,
+		    json_pack("{s:b,s:s,s:I}", "reloaded", 1, "file", cfg_path, "endpoints",
+			      (json_int_t)json_array_size(json_object_get(doc, "endpoints"))));
 }
 
 /* The request body as a JSON object, or an answered error. */
@@ -647,6 +779,7 @@ static const struct hp_api_route cfg_routes[] = {
 	{"DELETE", "/v1/endpoints/{name}", ep_delete},
 	{"POST", "/v1/endpoints/{name}/secrets", secret_add},
 	{"DELETE", "/v1/endpoints/{name}/secrets/{id}", secret_retire},
+	{"POST", "/v1/reload", reload_post},
 };
 
 const struct hp_api_ops hp_cfgapi_ops = {

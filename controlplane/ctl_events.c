@@ -58,6 +58,24 @@ static unsigned int ev_stash_n[HP_MAX_WORKERS], ev_stash_i[HP_MAX_WORKERS];
 static uint64_t ev_ml_join_tsc; /* how long an event waits for its score */
 static uint64_t ev_ml_joined, ev_ml_join_timeouts;
 
+int
+hp_ctl_events_reopen(void)
+{
+	struct stat st;
+
+	if (ev_path[0] == '\0')
+		return 0;
+	if (ev_file != NULL)
+		fclose(ev_file);
+	ev_file = fopen(ev_path, "a");
+	if (ev_file == NULL) {
+		ev_write_errors++;
+		return -errno;
+	}
+	ev_file_bytes = fstat(fileno(ev_file), &st) == 0 ? (uint64_t)st.st_size : 0;
+	return 0;
+}
+
 /* Rename path.k -> path.k+1 (the oldest beyond keep deleted), path -> path.1, reopen. */
 static void
 events_rotate(void)

@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "ctl_api.h"
 #include "dp.h"
+#include "dp_log.h"
 #include "hp_config.h"
 
 #define EXIT_CONFIG  2
@@ -33,13 +34,58 @@ struct app_opts {
 	bool check_config;
 };
 
-static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_signal, got_hup, got_usr1;
 
 static void
 on_signal(int sig)
 {
 	got_signal = sig;
 	hp_dp_request_stop();
+}
+
+/* SIGHUP: read the configuration file again; SIGUSR1: reopen the events file. Handled by the
+ * control loop, not here. */
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	got_usr1 = 1;
+}
+
+/* The control loop's side of SIGHUP and SIGUSR1. */
+static void
+handle_hup_usr1(const struct app_opts *o)
+{
+	char err[768], field[160];
+	int st, ret;
+
+	if (got_hup) {
+		got_hup = 0;
+		st = hp_ctl_cfgapi_reload(field, sizeof(field), err, sizeof(err));
+		if (st == 0)
+			HP_LOG(NOTICE, "SIGHUP: %s reloaded: endpoints and live limits applied\n",
+			       o->config);
+		else
+			HP_LOG(ERR,
+			       "SIGHUP: reload of %s refused, the running configuration stays: "
+			       "%s%s%s\n",
+			       o->config, field, field[0] ? ": " : "", err);
+	}
+	if (got_usr1) {
+		got_usr1 = 0;
+		ret = hp_ctl_events_reopen();
+		if (ret == 0)
+			HP_LOG(NOTICE, "SIGUSR1: events file reopened\n");
+		else
+			HP_LOG(ERR, "SIGUSR1: cannot reopen the events file: %s\n", strerror(-ret));
+	}
 }
 
 static void
@@ -140,6 +186,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 				o->exit_idle_ms);
 			hp_dp_request_stop();
 		}
+		handle_hup_usr1(o);
 		drained = hp_ctl_events_drain(DRAIN_BUDGET);
 		hp_ctl_events_tick();
 		hp_dp_tick();
@@ -210,6 +257,8 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
+	signal(SIGUSR1, on_usr1);
 	ret = hp_dp_init(&cfg, err, sizeof(err));
 	if (ret == 0)
 		ret = hp_ctl_replay_load(&cfg, err, sizeof(err));
