@@ -37,6 +37,10 @@ void hp_ctl_events_close(void);
 /* SIGUSR1: the events file closed and opened again at its path (after logrotate moved it):
  * 0, or -errno (counted as a write error; events go on to the sinks). */
 int hp_ctl_events_reopen(void);
+
+/* --check-config without EAL (ctl_check.c): paths writable, files readable and private, the
+ * ML model loadable: 0, or -1 with a message naming the key. */
+int hp_ctl_check_offline(const struct hp_config *cfg, char *err, size_t errlen);
 /* Sinks' state as one JSON object (file, redis, postgres), and as Prometheus families. */
 void hp_ctl_sinks_json(FILE *f);
 void hp_ctl_sinks_metrics(FILE *f);

@@ -17,12 +17,14 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_version.h>
 
 #include "ctl.h"
 #include "ctl_api.h"
 #include "dp.h"
 #include "dp_log.h"
 #include "hp_config.h"
+#include "ml_features.h"
 
 #define EXIT_CONFIG  2
 #define DRAIN_BUDGET 16384 /* events per control loop turn, between API polls */
@@ -94,8 +96,10 @@ usage(FILE *out, const char *prog)
 	fprintf(out,
 		"usage: %s [EAL options] -- -c FILE [options]\n"
 		"  -c, --config FILE      YAML configuration (required)\n"
-		"      --check-config     validate the configuration (and the ports EAL sees), "
-		"exit\n"
+		"      --check-config     validate the configuration, its paths and files, exit;\n"
+		"                         with EAL options also the ports and lcores EAL sees;\n"
+		"                         without: offline (hookpath -c FILE --check-config)\n"
+		"      --version          print the version and exit\n"
 		"      --exit-idle-ms N   exit once every rx queue was idle N ms after traffic was "
 		"seen\n"
 		"      --stats-file FILE  write every counter as JSON to FILE at exit\n"
@@ -210,11 +214,24 @@ main(int argc, char **argv)
 	 * line or config fails fast and without EAL noise. */
 	for (sep = 1; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
 		;
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("hookpath %s (%s, ML features v%d)\n", HP_VERSION, rte_version(),
+		       HP_ML_FEATURES_VERSION);
+		return 0;
+	}
 	if (sep == argc) {
 		if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 			usage(stdout, argv[0]);
 			return 0;
 		}
+		/* hookpath -c FILE --check-config: application options only, no EAL */
+		for (int i = 1; i < argc; i++)
+			if (!strcmp(argv[i], "--check-config")) {
+				sep = 0;
+				break;
+			}
+	}
+	if (sep == argc) {
 		fprintf(stderr, "hookpath: missing \"--\" before the application options\n");
 		usage(stderr, argv[0]);
 		return EXIT_CONFIG;
@@ -234,6 +251,20 @@ main(int argc, char **argv)
 		fprintf(stderr, "hookpath: config error: %s\n", err);
 		return EXIT_CONFIG;
 	}
+	/* --check-config with no EAL option: offline (no hugepages, no NIC, no lock; runs next
+	 * to a live instance): the file, its paths and files, the model */
+	if (o.check_config && sep <= 1) {
+		ret = hp_ctl_check_offline(&cfg, err, sizeof(err));
+		hp_config_free(&cfg);
+		if (ret != 0) {
+			fprintf(stderr, "hookpath: config error: %s\n", err);
+			return EXIT_CONFIG;
+		}
+		printf("hookpath: %s: configuration OK (%s mode; offline: ports and lcores not "
+		       "checked, give EAL options for that)\n",
+		       o.config, hp_mode_name(cfg.dataplane.mode));
+		return 0;
+	}
 
 	ret = rte_eal_init(sep, argv);
 	if (ret < 0) {
@@ -248,6 +279,12 @@ main(int argc, char **argv)
 		goto out_eal;
 	}
 	if (o.check_config) {
+		ret = hp_ctl_check_offline(&cfg, err, sizeof(err));
+		if (ret != 0) {
+			fprintf(stderr, "hookpath: config error: %s\n", err);
+			rc = EXIT_CONFIG;
+			goto out_eal;
+		}
 		printf("hookpath: %s: configuration OK (%s mode, %u port(s) available, %u worker "
 		       "lcore(s))\n",
 		       o.config, hp_mode_name(cfg.dataplane.mode), rte_eth_dev_count_avail(),

@@ -17,6 +17,17 @@ struct hp_ml_model {
 	struct hp_ml_model_info info;
 };
 
+/* xgboost's last error, its first line (the rest is a C++ stack trace). */
+static const char *
+xgb_error(void)
+{
+	static __thread char line[256];
+	const char *e = XGBGetLastError();
+
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(e, "\n"), e);
+	return line;
+}
+
 static uint64_t
 mono_ns(void)
 {
@@ -46,7 +57,7 @@ hp_ml_model_predict(struct hp_ml_model *m, const float *rows, uint32_t n, float 
 		 " \"version\": 3}",
 		 (uintptr_t)rows, n, m->info.n_features);
 	if (XGBoosterPredictFromDense(m->booster, values, config, NULL, &shape, &dim, &res) != 0) {
-		snprintf(err, errlen, "xgboost: %s", XGBGetLastError());
+		snprintf(err, errlen, "xgboost: %s", xgb_error());
 		return -1;
 	}
 	if (dim < 1 || shape[0] != n || (dim == 2 && shape[1] != 1) || dim > 2) {
@@ -75,7 +86,7 @@ hp_ml_model_load(const char *path, uint32_t n_features, uint32_t warm_rows,
 	if (XGBoosterCreate(NULL, 0, &m->booster) != 0 ||
 	    XGBoosterSetParam(m->booster, "nthread", "1") != 0 ||
 	    XGBoosterLoadModel(m->booster, path) != 0) {
-		snprintf(err, errlen, "%s: cannot load the model: %s", path, XGBGetLastError());
+		snprintf(err, errlen, "%s: cannot load the model: %s", path, xgb_error());
 		goto fail;
 	}
 	if (XGBoosterGetNumFeature(m->booster, &nf) != 0 || nf != n_features) {
