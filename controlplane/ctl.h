@@ -37,6 +37,9 @@ void hp_ctl_events_close(void);
 /* SIGUSR1: the events file closed and opened again at its path (after logrotate moved it):
  * 0, or -errno (counted as a write error; events go on to the sinks). */
 int hp_ctl_events_reopen(void);
+/* After hp_ctl_events_close: a line per sink for the exit summary (sent, left in its spool,
+ * last error). */
+void hp_ctl_events_summary(FILE *out);
 
 /* --check-config without EAL (ctl_check.c): paths writable, files readable and private, the
  * ML model loadable: 0, or -1 with a message naming the key. */

@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ring_elem.h>
@@ -57,6 +59,34 @@ static struct hp_event *ev_stash[HP_MAX_WORKERS];
 static unsigned int ev_stash_n[HP_MAX_WORKERS], ev_stash_i[HP_MAX_WORKERS];
 static uint64_t ev_ml_join_tsc; /* how long an event waits for its score */
 static uint64_t ev_ml_joined, ev_ml_join_timeouts;
+
+void
+hp_ctl_events_summary(FILE *out)
+{
+	for (unsigned int k = 0; k < 2; k++) {
+		json_t *j, *sp;
+		const char *le;
+
+		if (ev_final[k] == NULL)
+			continue;
+		j = json_loads(ev_final[k], 0, NULL);
+		if (j == NULL)
+			continue;
+		sp = json_object_get(j, "spool");
+		le = json_string_value(json_object_get(j, "last_error"));
+		fprintf(out,
+			"  sink %s: sent %" JSON_INTEGER_FORMAT ", duplicates %" JSON_INTEGER_FORMAT
+			", left in the spool %" JSON_INTEGER_FORMAT "%s%s%s\n",
+			ev_final_name[k], json_integer_value(json_object_get(j, "sent_total")),
+			json_integer_value(json_object_get(j, "duplicates_total")),
+			json_integer_value(json_object_get(sp, "records")),
+			json_integer_value(json_object_get(sp, "records")) != 0
+				? " (sent first at the next start)"
+				: "",
+			le != NULL && le[0] != '\0' ? ", last error: " : "", le != NULL ? le : "");
+		json_decref(j);
+	}
+}
 
 int
 hp_ctl_events_reopen(void)

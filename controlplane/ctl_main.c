@@ -351,6 +351,7 @@ main(int argc, char **argv)
 	if (got_signal)
 		printf("hookpath: %s, stopped\n", strsignal(got_signal));
 	hp_ctl_summary(stdout);
+	hp_ctl_events_summary(stdout);
 	if (o.stats_file != NULL) {
 		ret = hp_ctl_write_stats_json(o.stats_file);
 		if (ret != 0) {

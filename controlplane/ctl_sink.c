@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ctl_sink.h"
+#include "dp_log.h"
 
 enum breaker_state { BR_CLOSED = 0, BR_OPEN, BR_HALF_OPEN };
 static const char *const br_names[] = {"closed", "open", "half_open"};
@@ -34,6 +35,8 @@ struct hp_sink {
 	bool stop;
 	uint64_t deadline_ns; /* at stop: give up sending then */
 	enum breaker_state br;
+	char logged_error[256]; /* the last error logged, and when (rate limit) */
+	uint64_t logged_ns;
 	uint32_t consecutive;
 	uint64_t open_until_ns;
 	uint32_t cooldown_ms;
@@ -97,6 +100,15 @@ const char *
 hp_sink_name(const struct hp_sink *s)
 {
 	return s->ops->name;
+}
+
+static uint64_t
+spool_records(const struct hp_spool *sp)
+{
+	struct hp_spool_stats st;
+
+	hp_spool_get_stats(sp, &st);
+	return st.records;
 }
 
 /* Open the breaker (mu held): queued records go to the head of the spool, durable. */
@@ -202,6 +214,11 @@ sink_thread(void *arg)
 		if (s->batch_ns_last > s->batch_ns_max)
 			s->batch_ns_max = s->batch_ns_last;
 		if (rc == 0) {
+			if (s->br == BR_HALF_OPEN)
+				HP_LOG(NOTICE,
+				       "sink %s: breaker closed, delivering again (spool: %" PRIu64
+				       " records to send first)\n",
+				       s->ops->name, spool_records(s->spool));
 			s->sent += n;
 			s->dups += dups;
 			s->batches++;
@@ -224,8 +241,11 @@ sink_thread(void *arg)
 				s->window = s->p.batch_max;
 			if (from_spool) {
 				hp_spool_consume(s->spool, batch, n);
-				if (hp_spool_empty(s->spool))
+				if (hp_spool_empty(s->spool)) {
 					s->spooling = false;
+					HP_LOG(NOTICE, "sink %s: spool sent, none left\n",
+					       s->ops->name);
+				}
 			} else {
 				for (unsigned int i = 0; i < n; i++)
 					hp_rec_unref(batch[i]);
@@ -238,8 +258,24 @@ sink_thread(void *arg)
 			s->ssthresh = s->window;
 			snprintf(s->last_error, sizeof(s->last_error), "%s",
 				 err[0] ? err : "failed");
-			if (s->br == BR_HALF_OPEN || s->consecutive >= s->p.breaker_failures)
+			if (s->br == BR_HALF_OPEN || s->consecutive >= s->p.breaker_failures) {
+				/* logged when it opens, and again while it stays open only for
+				 * a new error or once a minute */
+				if (s->br == BR_CLOSED ||
+				    strcmp(s->logged_error, s->last_error) != 0 ||
+				    now - s->logged_ns >= 60000000000ULL) {
+					HP_LOG(WARNING,
+					       "sink %s: breaker open after %u failed batch(es): "
+					       "%s; "
+					       "events go to the spool, retried in %u ms\n",
+					       s->ops->name, s->consecutive, s->last_error,
+					       s->cooldown_ms);
+					snprintf(s->logged_error, sizeof(s->logged_error), "%s",
+						 s->last_error);
+					s->logged_ns = now;
+				}
 				breaker_open(s, now);
+			}
 		}
 	}
 	/* stopping: whatever is still queued is older than the spool's content */

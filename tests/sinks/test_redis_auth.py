@@ -82,6 +82,7 @@ class RedisAuth(unittest.TestCase):
         for text in (p.stdout, st_text, ev_text):
             for s in SECRETS:
                 self.assertNotIn(s, text, "a password leaked")
+        self.out = p.stdout
         return json.loads(st_text), [json.loads(line) for line in ev_text.splitlines()]
 
     def test_admin_password(self):
@@ -118,6 +119,16 @@ class RedisAuth(unittest.TestCase):
         self.assertIn("127.0.0.1:%d" % self.port, r["last_error"])
         self.assertEqual(r["spool"]["records"], 20)  # nothing lost: spooled
         self.assertIn("WRONGPASS", st["sinks"]["replay_global"]["last_error"])
+        # said in the log when it happened, and in the exit summary
+        self.assertRegex(self.out, r"sink redis: breaker open after \d+ failed batch\(es\): "
+                                   r".*WRONGPASS")
+        self.assertRegex(self.out, r"sink redis: sent 0, duplicates 0, left in the spool 20 "
+                                   r"\(sent first at the next start\), last error: .*WRONGPASS")
+        # the right password, same instance and spool: the spool goes first, then this run's
+        st, evs = self.run_with("wrong", "redis://:%s@127.0.0.1:%d" % (ADMIN_PW, self.port))
+        self.assertEqual(int(self.cli("XLEN", "hookpath:events:wrong")), 40)
+        self.assertIn("sink redis: spool sent, none left", self.out)
+        self.assertIn("sink redis: sent 40, duplicates 0, left in the spool 0", self.out)
 
 
 if __name__ == "__main__":
