@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -412,7 +413,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 static int
-listen_unix(const char *path, char *err, size_t errlen)
+listen_unix(const char *path, const char *group, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
@@ -440,6 +441,17 @@ listen_unix(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "control.api_socket: %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
+	}
+	if (group[0] != '\0') {
+		struct group *gr = getgrnam(group);
+
+		if (gr == NULL || chown(path, (uid_t)-1, gr->gr_gid) != 0) {
+			snprintf(err, errlen, "control.api_socket_group: %s: %s", group,
+				 gr == NULL ? "no such group" : strerror(errno));
+			close(fd);
+			unlink(path);
+			return -1;
+		}
 	}
 	return fd;
 }
@@ -562,7 +574,7 @@ hp_ctl_api_start(const struct hp_config *cfg, char *err, size_t errlen)
 		else
 			snprintf(api_sock_path, sizeof(api_sock_path), "%s/hookpath.sock",
 				 rte_eal_get_runtime_dir());
-		fd = listen_unix(api_sock_path, err, errlen);
+		fd = listen_unix(api_sock_path, cfg->control.api_socket_group, err, errlen);
 		if (fd < 0 || daemon_start(fd, false, err, errlen) != 0) {
 			api_sock_path[0] = '\0';
 			return -1;

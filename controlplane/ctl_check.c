@@ -7,6 +7,7 @@
  * give EAL options (and the instance's --file-prefix) to check those too.
  */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,6 +99,11 @@ hp_ctl_check_offline(const struct hp_config *cfg, char *err, size_t errlen)
 	    dir_writable("replay_cache.snapshot", cfg->replay_cache.snapshot, false, false, err,
 			 errlen) != 0)
 		return -1;
+	if (cc->api_socket_group[0] != '\0' && getgrnam(cc->api_socket_group) == NULL) {
+		snprintf(err, errlen, "control.api_socket_group: %s: no such group",
+			 cc->api_socket_group);
+		return -1;
+	}
 	if (cc->api_token_file[0] != '\0') {
 		if (stat(cc->api_token_file, &st) != 0 || access(cc->api_token_file, R_OK) != 0) {
 			snprintf(err, errlen, "control.api_token_file: %s: cannot read it: %s",

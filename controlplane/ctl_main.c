@@ -15,6 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HP_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_version.h>
@@ -37,6 +41,19 @@ struct app_opts {
 };
 
 static volatile sig_atomic_t got_signal, got_hup, got_usr1;
+
+/* systemd (Type=notify): READY once ports, models and caches are loaded, RELOADING around a
+ * SIGHUP, STOPPING at the end, WATCHDOG from the control loop. Nothing without
+ * NOTIFY_SOCKET (or a build without libsystemd). */
+static void
+notify(const char *state)
+{
+#ifdef HP_HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
 
 static void
 on_signal(int sig)
@@ -70,7 +87,10 @@ handle_hup_usr1(const struct app_opts *o)
 
 	if (got_hup) {
 		got_hup = 0;
+		notify("RELOADING=1");
 		st = hp_ctl_cfgapi_reload(field, sizeof(field), err, sizeof(err));
+		notify(st == 0 ? "READY=1\nSTATUS=running, configuration reloaded"
+			       : "READY=1\nSTATUS=running, the last reload was refused");
 		if (st == 0)
 			HP_LOG(NOTICE, "SIGHUP: %s reloaded: endpoints and live limits applied\n",
 			       o->config);
@@ -181,8 +201,21 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 	uint64_t next_stats = rte_rdtsc() + cfg->control.stats_interval_s * hz;
 
 	unsigned int drained = 0;
+	uint64_t wd_tsc = 0, next_wd = 0;
 
+#ifdef HP_HAVE_SYSTEMD
+	{
+		uint64_t usec = 0;
+
+		if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
+			wd_tsc = usec * hz / 2000000; /* twice per period */
+	}
+#endif
 	while (!hp_dp_stopping()) {
+		if (wd_tsc != 0 && rte_rdtsc() >= next_wd) {
+			notify("WATCHDOG=1");
+			next_wd = rte_rdtsc() + wd_tsc;
+		}
 		/* a full drain budget means more is waiting: do not sleep */
 		hp_ctl_api_poll(drained >= DRAIN_BUDGET ? 0 : 1);
 		if (o->exit_idle_ms && hp_dp_idle_for(o->exit_idle_ms)) {
@@ -337,10 +370,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "hookpath: telemetry commands not registered: %s\n",
 			strerror(-ret));
 	ret = hp_dp_launch();
-	if (ret != 0)
+	if (ret != 0) {
 		rc = 1;
-	else
+	} else {
+		notify("READY=1\nSTATUS=running");
 		control_loop(&cfg, &o);
+		notify("STOPPING=1");
+	}
 	hp_dp_wait();
 	hp_ctl_replay_save();
 	hp_ctl_resolver_stop();

@@ -28,6 +28,8 @@ PKGS=(
     libxgboost-dev python3-xgboost
     # ML scoring on a remote KServe v2 server: libcurl (multi interface) from the ML thread
     libcurl4-openssl-dev
+    # systemd: sd_notify (Type=notify, watchdog); systemd-analyze verifies the units
+    libsystemd-dev systemd
 )
 
 missing=()

@@ -272,6 +272,10 @@ static const struct hp_cfg_key cfg_keys[] = {
 		"absolute path, or off",
 		"REST API Unix socket (mode 0660); default next to DPDK's "
 		"telemetry socket (/var/run/dpdk/<file-prefix>/); off = no socket"),
+	KEY_STR("control.api_socket_group", control.api_socket_group, "the process's group",
+		"1-63 of A-Z a-z 0-9 _ . -",
+		"group owning the API socket: its members may use the API (e.g. hookpath, made by "
+		"the package)"),
 	KEY_STR("control.api_listen", control.api_listen, "none", "IPv4:port or [IPv6]:port",
 		"REST API also on TCP (bearer token from control.api_token_file required)"),
 	KEY_STR("control.api_token_file", control.api_token_file, "none",
@@ -906,6 +910,14 @@ cfg_is_redis_url(const char *path)
 static bool
 str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 {
+	if (!strcmp(path, "control.api_socket_group")) {
+		*what = "1-63 of A-Z a-z 0-9 _ . -";
+		for (size_t i = 0; i < len; i++)
+			if (!(isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '.' ||
+			      v[i] == '-'))
+				return false;
+		return len < 64;
+	}
 	if (!strcmp(path, "control.instance")) {
 		*what = "1-63 of A-Z a-z 0-9 _ . -";
 		for (size_t i = 0; i < len; i++)

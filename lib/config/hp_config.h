@@ -165,6 +165,7 @@ struct hp_control_config {
 	uint32_t stats_interval_s; /* periodic stats line on stdout; 0 = off */
 	char instance[64];         /* "" = the host name: names this appliance in the sinks */
 	char api_socket[HP_CFG_PATH_LEN]; /* "" = <DPDK runtime dir>/hookpath.sock, "off" */
+	char api_socket_group[64];        /* "" = the process's group */
 	char api_listen[64];              /* "" = no TCP listener; "host:port" (token required) */
 	char api_token_file[HP_CFG_PATH_LEN];
 	uint32_t api_max_body; /* bytes of a request body */
