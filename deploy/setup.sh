@@ -30,6 +30,8 @@ PKGS=(
     libcurl4-openssl-dev
     # systemd: sd_notify (Type=notify, watchdog); systemd-analyze verifies the units
     libsystemd-dev systemd
+    # the Debian package (tests/deploy/test_package.sh): dpkg-buildpackage, lintian
+    debhelper dpkg-dev lintian
 )
 
 missing=()

@@ -30,7 +30,7 @@ ctl = load_ctl()
 
 # Every command path, for --help.
 COMMANDS = [
-    [], ["health"], ["ready"], ["stats"], ["metrics"], ["sinks"], ["top"],
+    [], ["health"], ["ready"], ["stats"], ["metrics"], ["sinks"], ["top"], ["reload"],
     ["endpoints"], ["endpoints", "list"], ["endpoints", "show"], ["endpoints", "add"],
     ["endpoints", "update"], ["endpoints", "set"], ["endpoints", "delete"],
     ["secrets"], ["secrets", "add"], ["secrets", "retire"],
