@@ -46,6 +46,10 @@ void hp_ctl_events_summary(FILE *out);
 int hp_ctl_check_offline(const struct hp_config *cfg, char *err, size_t errlen);
 /* Sinks' state as one JSON object (file, redis, postgres), and as Prometheus families. */
 void hp_ctl_sinks_json(FILE *f);
+/* Every sink delivering (breaker closed, nothing spooled)? Else the first one's why. */
+bool hp_ctl_sinks_healthy(char *why, size_t len);
+/* ML scoring able to score (0), not configured (1), or not (-1, why: a KServe breaker open). */
+int hp_ctl_ml_health(char *why, size_t len);
 void hp_ctl_sinks_metrics(FILE *f);
 bool hp_ctl_sinks_idle(void);
 

@@ -137,6 +137,30 @@ route_ready(const struct hp_api_req *q, struct api_reply *r)
 	json_object_set_new(checks, "workers", json_string(hp_dp_stopping() ? "stopping" : "ok"));
 	json_object_set_new(checks, "ports", json_string(links ? "ok" : "link down"));
 	ok = !hp_dp_stopping() && links;
+	/* degraded parts: not ready unless the operator said they may be (control.ready.*) */
+	{
+		const struct hp_config *cfg = hp_dp_config();
+		char why[320], msg[360];
+		int ml;
+
+		if (!hp_ctl_sinks_healthy(why, sizeof(why))) {
+			snprintf(msg, sizeof(msg), "degraded: %s", why);
+			json_object_set_new(checks, "sinks", json_string(msg));
+			if (cfg == NULL || cfg->control.ready_sinks)
+				ok = false;
+		} else {
+			json_object_set_new(checks, "sinks", json_string("ok"));
+		}
+		ml = hp_ctl_ml_health(why, sizeof(why));
+		if (ml < 0) {
+			snprintf(msg, sizeof(msg), "degraded: %s", why);
+			json_object_set_new(checks, "ml", json_string(msg));
+			if (cfg == NULL || cfg->control.ready_ml)
+				ok = false;
+		} else if (ml == 0) {
+			json_object_set_new(checks, "ml", json_string("ok"));
+		}
+	}
 	reply_json(r, ok ? 200 : 503, json_pack("{s:b,s:o}", "ready", ok, "checks", checks));
 }
 

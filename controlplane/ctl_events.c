@@ -699,6 +699,15 @@ hp_ctl_events_written(void)
 }
 
 bool
+hp_ctl_sinks_healthy(char *why, size_t len)
+{
+	for (unsigned int k = 0; k < ev_n_sinks; k++)
+		if (!hp_sink_healthy(ev_sinks[k], why, len))
+			return false;
+	return true;
+}
+
+bool
 hp_ctl_sinks_idle(void)
 {
 	for (unsigned int k = 0; k < ev_n_sinks; k++)

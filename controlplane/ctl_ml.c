@@ -858,6 +858,24 @@ hp_ctl_ml_reload(const char *path, char *err, size_t errlen)
 	return __atomic_load_n(&ml.version, __ATOMIC_ACQUIRE) != v ? 0 : 1;
 }
 
+int
+hp_ctl_ml_health(char *why, size_t len)
+{
+	struct ml_stats st;
+
+	if (!ml.started || !ml.configured)
+		return 1;
+	if (ml.ks == NULL)
+		return 0; /* embedded: the model loaded at start, or the start failed */
+	snapshot(&st);
+	if (st.ks.state == HP_KSERVE_CLOSED)
+		return 0;
+	snprintf(why, len, "kserve breaker %s%s%s",
+		 hp_kserve_breaker_name((enum hp_kserve_breaker)st.ks.state),
+		 st.ks_error[0] ? ": " : "", st.ks_error);
+	return -1;
+}
+
 uint32_t
 hp_ctl_ml_version(void)
 {

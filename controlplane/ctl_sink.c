@@ -384,6 +384,21 @@ hp_sink_idle(struct hp_sink *s)
 	return idle;
 }
 
+bool
+hp_sink_healthy(struct hp_sink *s, char *why, size_t len)
+{
+	bool ok;
+
+	pthread_mutex_lock(&s->mu);
+	ok = s->br == BR_CLOSED && !s->spooling;
+	if (!ok)
+		snprintf(why, len, "%s: %s%s%s", s->ops->name,
+			 s->br != BR_CLOSED ? "breaker open" : "spooling",
+			 s->last_error[0] ? ", " : "", s->last_error);
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
 char *
 hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms)
 {

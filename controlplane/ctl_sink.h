@@ -157,6 +157,9 @@ struct hp_rec *hp_rec_alloc(size_t data_len, uint32_t refs);
 void hp_rec_unref(struct hp_rec *r);
 
 /* The two sinks (ctl_sink_redis.c, ctl_sink_pg.c): ops and a context from the config. */
+/* Delivering as it should (breaker closed, nothing spooled)? Else why, for /v1/ready. */
+bool hp_sink_healthy(struct hp_sink *s, char *why, size_t len);
+
 extern const struct hp_sink_ops hp_sink_redis_ops;
 void *hp_sink_redis_ctx(const struct hp_config *cfg, const char *instance, char *err,
 			size_t errlen);

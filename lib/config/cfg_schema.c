@@ -276,6 +276,12 @@ static const struct hp_cfg_key cfg_keys[] = {
 		"1-63 of A-Z a-z 0-9 _ . -",
 		"group owning the API socket: its members may use the API (e.g. hookpath, made by "
 		"the package)"),
+	KEY_BOOL("control.ready.sinks", control.ready_sinks, true,
+		 "GET /v1/ready answers 503 (not ready) while a sink's breaker is open or it "
+		 "spools; false: reported as degraded, still 200"),
+	KEY_BOOL("control.ready.ml", control.ready_ml, true,
+		 "GET /v1/ready answers 503 while the ML backend cannot score (a KServe breaker "
+		 "open); false: degraded, still 200"),
 	KEY_STR("control.api_listen", control.api_listen, "none", "IPv4:port or [IPv6]:port",
 		"REST API also on TCP (bearer token from control.api_token_file required)"),
 	KEY_STR("control.api_token_file", control.api_token_file, "none",

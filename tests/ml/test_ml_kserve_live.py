@@ -124,6 +124,10 @@ class KserveLive(unittest.TestCase):
         self.assertGreaterEqual(m1["opens"], 1)
         st, mm = self.req("GET", "/v1/models")
         self.assertIn(mm["models"][0]["kserve"]["breaker"], ("open", "probing"))
+        # not ready while it cannot score (control.ready.ml, the default)
+        st, rd = self.req("GET", "/v1/ready")
+        self.assertEqual((st, rd["ready"]), (503, False), rd)
+        self.assertTrue(rd["checks"]["ml"].startswith("degraded: kserve breaker"), rd)
         self.assertNotEqual(mm["models"][0]["kserve"]["last_error"], "")
         # a reload now fails the check, names the key, and changes nothing
         st, r = self.req("POST", "/v1/models/default/reload", {})
@@ -141,6 +145,8 @@ class KserveLive(unittest.TestCase):
         # back on the same port: a probe closes the breaker, scores flow again
         self.srv, _ = start_server(self.tmp, self.model, port=self.port)
         m3 = self.until("breaker closed", lambda m: m["open"] == 0 and m["ready"] >= 1)
+        st, rd = self.req("GET", "/v1/ready")
+        self.assertEqual((st, rd["checks"]["ml"]), (200, "ok"), rd)
         m4 = self.until("scoring again", lambda m: m["scored"] > m3["scored"] + 2000)
         self.assertEqual(m4["opens"], m3["opens"])
         # a reload checks the server again: version 2
