@@ -6,7 +6,9 @@
  * loops on signals, the idle timer and the periodic stats line until told to stop.
  * Exit codes: 0 clean stop, 1 runtime failure, 2 bad usage or configuration.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -235,6 +237,26 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 	}
 }
 
+/* After rte_eal_cleanup: DPDK 22.11 leaves its memory maps' metadata in the runtime directory
+ * (fbarray_* files, 13 MB for -m 512 without hugepages, and config), one directory per
+ * --file-prefix: a host running many short-lived instances (tests, offline analyses) fills
+ * /run. They are removed here; hookpath's own files there (the replay snapshot) stay, and so
+ * does the directory when they are there. */
+static void
+runtime_dir_cleanup(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (!strncmp(de->d_name, "fbarray_", 8) || !strcmp(de->d_name, "config"))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	rmdir(dir); /* only when nothing else is left */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -401,8 +423,13 @@ out_dp:
 	hp_ctl_ml_stop();
 	hp_ctl_telemetry_fini();
 	hp_dp_fini();
-out_eal:
+out_eal : {
+	char rt[PATH_MAX];
+
+	snprintf(rt, sizeof(rt), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	runtime_dir_cleanup(rt);
+}
 	hp_config_free(&cfg);
 	return rc;
 }
