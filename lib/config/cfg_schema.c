@@ -693,6 +693,16 @@ cfg_check_control(struct hp_cfg_ctx *ctx, struct hp_config *cfg, const struct hp
 				  "control.api_token_file",
 				  "is required with control.api_listen: the TCP API needs a bearer "
 				  "token");
+	/* the capture clock judges signatures at the packet's timestamp: fine for a pcap
+	 * analysed offline, but inline it would let whatever the NIC's clock says decide a
+	 * signed timestamp's freshness (a free-running NIC clock makes old signatures fresh) */
+	if (cfg->dataplane.clock == HP_CLOCK_CAPTURE && cfg->dataplane.mode == HP_MODE_BRIDGE) {
+		const struct hp_cfg_seen *c = hp_cfg_seen_get(t, seen, "dataplane.clock");
+
+		return hp_cfg_err(ctx, c != NULL ? &c->value_mark : NULL, "dataplane.clock",
+				  "capture is for tap mode (offline analysis of captures); inline "
+				  "(bridge) requests are judged at the wall clock");
+	}
 	if (cfg->ml.backend == HP_ML_BACKEND_KSERVE && cfg->ml.kserve_url[0] == '\0') {
 		const struct hp_cfg_seen *b = hp_cfg_seen_get(t, seen, "ml.backend");
 
