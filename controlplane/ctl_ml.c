@@ -246,6 +246,18 @@ score_one(const struct pend *p, float score)
 	answer(p, score, HP_EV_ML_SCORED);
 }
 
+/* The n oldest queued rows, contiguous in ml.batch (the queue is a ring). */
+static void
+gather(uint32_t n)
+{
+	uint32_t qmax = ml.b.cfg.queue_max;
+
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(&ml.batch[(size_t)i * HP_ML_N_FEATURES],
+		       &ml.rows[(size_t)((ml.head + i) % qmax) * HP_ML_N_FEATURES],
+		       HP_ML_N_FEATURES * sizeof(float));
+}
+
 /* Score the n oldest records in one batch and answer them. */
 static void
 run_batch(uint32_t n, enum hp_batch_why why)
@@ -255,10 +267,7 @@ run_batch(uint32_t n, enum hp_batch_why why)
 	char err[256];
 	int rc;
 
-	for (uint32_t i = 0; i < n; i++)
-		memcpy(&ml.batch[(size_t)i * HP_ML_N_FEATURES],
-		       &ml.rows[(size_t)((ml.head + i) % qmax) * HP_ML_N_FEATURES],
-		       HP_ML_N_FEATURES * sizeof(float));
+	gather(n);
 	rc = hp_ml_model_predict(ml.model, ml.batch, n, ml.scores, err, sizeof(err));
 	dt = mono_us() - t0;
 	if (rc != 0) {
@@ -291,14 +300,9 @@ send_batch(uint32_t n, enum hp_batch_why why, uint64_t now)
 
 	while (tag < ml.n_fly && ml.fly_busy[tag])
 		tag++;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t at = (ml.head + i) % qmax;
-
-		memcpy(&ml.batch[(size_t)i * HP_ML_N_FEATURES],
-		       &ml.rows[(size_t)at * HP_ML_N_FEATURES], HP_ML_N_FEATURES * sizeof(float));
-		if (tag < ml.n_fly)
-			ml.fly[tag][i] = ml.pend[at];
-	}
+	gather(n);
+	for (uint32_t i = 0; tag < ml.n_fly && i < n; i++)
+		ml.fly[tag][i] = ml.pend[(ml.head + i) % qmax];
 	if (tag == ml.n_fly || hp_kserve_send(ml.ks, ml.batch, n, tag, now) != 0) {
 		/* cannot happen while can_send said yes; if it does, nobody waits for them */
 		for (uint32_t i = 0; i < n; i++) {

@@ -12,30 +12,8 @@
 #include <string.h>
 
 #include "ml_features.h"
+#include "ml_test_data.h"
 #include "ml_model.h"
-
-static float *
-slurp(const char *dir, const char *name, size_t *n)
-{
-	char path[512];
-	FILE *f;
-	long len;
-	float *p;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) <= 0) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(1);
-	}
-	rewind(f);
-	p = malloc((size_t)len);
-	if (p == NULL || fread(p, 1, (size_t)len, f) != (size_t)len)
-		exit(1);
-	fclose(f);
-	*n = (size_t)len / sizeof(float);
-	return p;
-}
 
 int
 main(int argc, char **argv)
@@ -52,8 +30,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DIR\n", argv[0]);
 		return 2;
 	}
-	v = slurp(argv[1], "vectors.f32", &nv);
-	e = slurp(argv[1], "expected.f32", &ne);
+	v = ml_test_slurp(argv[1], "vectors.f32", &nv);
+	e = ml_test_slurp(argv[1], "expected.f32", &ne);
 	if (nv != ne * HP_ML_N_FEATURES) {
 		fprintf(stderr, "%zu values for %zu scores of %d features\n", nv, ne,
 			HP_ML_N_FEATURES);
