@@ -12,10 +12,8 @@
 - SIGUSR1: the events file, moved away as logrotate does, is opened again at its path and
   receives the events that follow;
 - SIGHUP no longer kills the process; at SIGTERM it exits 0."""
-import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,17 +44,8 @@ class Reload(unittest.TestCase):
         self.write()
         hp.gen(self.tmp, "webhooks", "-o", "w.pcap", "--sessions", "40", "--host", HOST, "-q")
         self.sock = os.path.join(self.tmp, "api.sock")
-        self.p = subprocess.Popen(
-            [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
-             "--file-prefix", "hp-reload-%d" % os.getpid(), "--log-level=lib.*:warning",
-             "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(self.tmp, "w.pcap"),
-             "--", "-c", self.cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True)
-        for _ in range(200):
-            if os.path.exists(self.sock):
-                break
-            self.assertIsNone(self.p.poll(), "hookpath exited")
-            time.sleep(0.05)
+        self.p = hp.start_live(self.cfg, os.path.join(self.tmp, "w.pcap"),
+                               "hp-reload-%d" % os.getpid(), self.sock)
 
     def tearDown(self):
         if self.p.poll() is None:
@@ -71,13 +60,7 @@ class Reload(unittest.TestCase):
         os.rename(tmp, self.cfg)
 
     def req(self, method, path, body=None):
-        c = hp.UnixConn(self.sock)
-        c.request(method, path, body=json.dumps(body) if body is not None else None,
-                  headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        text = r.read().decode()
-        c.close()
-        return r.status, json.loads(text) if text else None
+        return hp.api(self.sock, method, path, body)
 
     def verdicts(self):
         st, s = self.req("GET", "/v1/stats")

@@ -6,11 +6,9 @@ fail (counted by kind), the breaker opens, records are answered missing at once,
 stalls; the server comes back on the same port: a readiness probe closes the breaker and the
 scores flow again. The API shows the backend, the breaker and the server's model; a reload
 checks the server again (502 while it is down, the running scoring unchanged)."""
-import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,16 +42,8 @@ class KserveLive(unittest.TestCase):
                     " cooldown_max_ms: 400}}}\n"
                     "endpoints:\n  - {name: h, match: {host: %s}, provider: none, "
                     "dedup: {key: none}, ml: {policy: score}}\n" % (self.sock, self.port, HOST))
-        self.p = subprocess.Popen(
-            [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
-             "--file-prefix", "hp-ks-live-%d" % os.getpid(), "--log-level=lib.*:warning",
-             "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(self.tmp, "w.pcap"),
-             "--", "-c", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(200):
-            if os.path.exists(self.sock):
-                break
-            self.assertIsNone(self.p.poll(), "hookpath exited")
-            time.sleep(0.05)
+        self.p = hp.start_live(cfg, os.path.join(self.tmp, "w.pcap"),
+                               "hp-ks-live-%d" % os.getpid(), self.sock)
 
     def tearDown(self):
         if self.p.poll() is None:
@@ -63,16 +53,7 @@ class KserveLive(unittest.TestCase):
         self.tmpdir.cleanup()
 
     def req(self, method, path, body=None):
-        c = hp.UnixConn(self.sock)
-        c.request(method, path, body=json.dumps(body) if body is not None else None,
-                  headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        text = r.read().decode()
-        c.close()
-        try:
-            return r.status, json.loads(text)
-        except ValueError:
-            return r.status, text
+        return hp.api(self.sock, method, path, body)
 
     def metrics(self):
         st, text = self.req("GET", "/metrics")

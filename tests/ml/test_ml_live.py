@@ -43,16 +43,8 @@ class Live(unittest.TestCase):
                     "ml: {model: \"%s\", ring_size: 262144, queue: 262144}\n"
                     "endpoints:\n  - {name: h, match: {host: %s}, provider: none, "
                     "dedup: {key: none}, ml: {policy: score}}\n" % (self.sock, self.a, HOST))
-        self.p = subprocess.Popen(
-            [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
-             "--file-prefix", "hp-ml-live-%d" % os.getpid(), "--log-level=lib.*:warning",
-             "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(self.tmp, "w.pcap"),
-             "--", "-c", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(200):
-            if os.path.exists(self.sock):
-                break
-            self.assertIsNone(self.p.poll(), "hookpath exited")
-            time.sleep(0.05)
+        self.p = hp.start_live(cfg, os.path.join(self.tmp, "w.pcap"),
+                               "hp-ml-live-%d" % os.getpid(), self.sock)
 
     def tearDown(self):
         if self.p.poll() is None:
@@ -61,16 +53,7 @@ class Live(unittest.TestCase):
         self.tmpdir.cleanup()
 
     def req(self, method, path, body=None):
-        c = hp.UnixConn(self.sock)
-        c.request(method, path, body=json.dumps(body) if body is not None else None,
-                  headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        text = r.read().decode()
-        c.close()
-        try:
-            return r.status, json.loads(text)
-        except ValueError:
-            return r.status, text
+        return hp.api(self.sock, method, path, body)
 
     def scores(self):
         """(scored, scores <= 0.1, missing because the model failed or an answer was lost)

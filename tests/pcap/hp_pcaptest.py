@@ -34,6 +34,40 @@ class UnixConn(http.client.HTTPConnection):
         self.sock.connect(self.path)
 
 
+def api(sock, method, path, body=None):
+    """One request on the API socket: (status, decoded JSON body, or the text if not JSON)."""
+    c = UnixConn(sock)
+    c.request(method, path, body=json.dumps(body) if body is not None else None,
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    text = r.read().decode()
+    c.close()
+    try:
+        return r.status, json.loads(text)
+    except ValueError:
+        return r.status, text
+
+
+def start_live(cfg, pcap, prefix, sock, infinite=True, env=None):
+    """hookpath on one net_pcap port (replayed without end by default), running until the
+    caller stops it; returns the process once its API socket is there."""
+    import time
+    p = subprocess.Popen(
+        [HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
+         "--file-prefix", prefix, "--log-level=lib.*:warning",
+         "--vdev", "net_pcap0,rx_pcap=%s%s" % (pcap, ",infinite_rx=1" if infinite else ""),
+         "--", "-c", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env)
+    for _ in range(200):
+        if os.path.exists(sock):
+            return p
+        if p.poll() is not None:
+            raise AssertionError("hookpath exited: " + p.stdout.read()[-2000:])
+        time.sleep(0.05)
+    p.kill()
+    raise AssertionError("hookpath did not open its API socket " + sock)
+
+
 def read_pcap(path):
     """Frames of a classic pcap file as a list of bytes (any link type)."""
     with open(path, "rb") as f:

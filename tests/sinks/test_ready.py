@@ -5,10 +5,8 @@ when the webhooks of a pcap arrive: the breaker opens, the events spool, GET /v1
 503 with checks.sinks saying why; Redis comes up on its port: a probe closes the breaker, the
 spool is sent, ready is 200 again. With control.ready.sinks false the same outage is reported
 as degraded while ready stays 200."""
-import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,24 +49,11 @@ class Ready(unittest.TestCase):
                     "dedup: {key: none}}\n"
                     % (self.sock, "true" if ready_sinks else "false", self.tmp, self.redis.url,
                        HOST))
-        self.p = subprocess.Popen(
-            [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
-             "--file-prefix", "hp-ready-%d" % os.getpid(), "--log-level=lib.*:warning",
-             "--vdev", "net_pcap0,rx_pcap=%s" % os.path.join(self.tmp, "w.pcap"),
-             "--", "-c", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(200):
-            if os.path.exists(self.sock):
-                return
-            self.assertIsNone(self.p.poll(), "hookpath exited")
-            time.sleep(0.05)
+        self.p = hp.start_live(cfg, os.path.join(self.tmp, "w.pcap"),
+                               "hp-ready-%d" % os.getpid(), self.sock, infinite=False)
 
     def ready(self):
-        c = hp.UnixConn(self.sock)
-        c.request("GET", "/v1/ready")
-        r = c.getresponse()
-        doc = json.loads(r.read().decode())
-        c.close()
-        return r.status, doc
+        return hp.api(self.sock, "GET", "/v1/ready")
 
     def until(self, what, cond, timeout=20):
         end = time.monotonic() + timeout
