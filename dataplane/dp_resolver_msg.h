@@ -54,6 +54,8 @@ struct hp_ml_query {
 	float f[HP_ML_N_FEATURES]; /* lib/ml/ml_features.h */
 };
 
+#define HP_ML_STAGE 32 /* feature records a worker gathers before it sends them */
+
 /* scorer -> worker (enforce), or scorer -> control thread (score, flag: the event join) */
 struct hp_ml_answer {
 	uint32_t slot, gen; /* enforce */

@@ -125,6 +125,10 @@ hp_stage_refuse(struct hp_req_ctx *c, enum hp_ev_verdict v, enum hp_ev_reason r)
 /* The verdict of a complete request of a routed flow: the stages in order (dp_stages.c). */
 void hp_stages_verdict(struct hp_session *s, const struct hp_http_request *req);
 
+/* Send the worker's staged ML feature records (dp_stage_ml.c); once per loop of the worker,
+ * and whenever its stage fills. */
+void hp_ml_flush(struct hp_worker *w);
+
 /* One endpoint's stages for one worker, made with the endpoint set (dp_runtime.c): the
  * stages that apply to it, in order, each with its state (NULL: none). */
 struct hp_ep_stages {

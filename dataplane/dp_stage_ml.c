@@ -3,12 +3,12 @@
  * control plane's ML thread on the worker's own ring (controlplane/ctl_ml.c batches and
  * scores it). Last in the order: it sees what verify, the PII scan and the replay cache said.
  *
- *   score, flag  the record goes; the request goes on at once; the control thread joins the
- *                score to the request's event (ml_seq). A full ring: the score is missing
- *                (ml_ring_full in the event), the worker never waits.
- *   enforce      (bridge) the request waits for its score like the shared replay check: its
- *                segments held, its verdict with the answer (dp_session_await.c): above
- *                ml.threshold 403 ml_blocked; no score within ml.timeout_ms: ml.on_timeout.
+ *   score, flag  the record goes (staged in the worker, the burst's records sent in one
+ *                enqueue by hp_ml_flush after it); the request goes on at once; the control thread
+ * joins the score to the request's event (ml_seq). A full ring: the score is missing (ml_ring_full
+ * in the event), the worker never waits. enforce      (bridge) the request waits for its score like
+ * the shared replay check: its segments held, its verdict with the answer (dp_session_await.c):
+ * above ml.threshold 403 ml_blocked; no score within ml.timeout_ms: ml.on_timeout.
  *
  * Per endpoint and worker it keeps the state of its rate features: a two-row count-min
  * sketch of source addresses over a ~10 s window (halved every 5 s) and an EWMA of the gap
@@ -19,8 +19,9 @@
 #include <string.h>
 
 #include <rte_common.h>
-#include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_random.h>
 #include <rte_ring_elem.h>
 
 #include "dp_flow.h"
@@ -28,6 +29,7 @@
 #include "dp_session_priv.h"
 #include "dp_stage.h"
 #include "dp_types.h"
+#include "hp_assert.h"
 #include "http_parse.h"
 #include "ml_features.h"
 #include "ml_json.h"
@@ -60,11 +62,12 @@ static const enum hp_ev_reason ml_reasons[] = {HP_EV_R_ML_UNAVAILABLE, HP_EV_R_O
 #define SKETCH_HALF_NS 5000000000ULL
 
 struct ml_state {
-	uint16_t sketch[2][SKETCH_W];
 	uint64_t halved_ns;       /* last halving of the sketch */
 	uint64_t last_ns;         /* the endpoint's previous request, 0: none */
 	double gap_ewma_ns;       /* 0: no gap yet */
 	hp_ml_json_fn json_shape; /* the JSON shape scan this CPU runs fastest */
+	uint64_t hash_key[2];     /* the sketch's hash key (random) */
+	uint16_t sketch[2][SKETCH_W] __rte_cache_aligned;
 };
 
 static bool
@@ -86,7 +89,11 @@ ml_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err, si
 	{
 		const char *name;
 
-		((struct ml_state *)*state)->json_shape = hp_ml_json_pick(&name);
+		struct ml_state *st = *state;
+
+		st->json_shape = hp_ml_json_pick(&name);
+		st->hash_key[0] = rte_rand();
+		st->hash_key[1] = rte_rand();
 	}
 	return 0;
 }
@@ -97,14 +104,27 @@ ml_ep_free(void *state)
 	rte_free(state);
 }
 
-/* Requests of this source in the window (after counting this one), and whether it was new. */
-static float
-source_rate(struct ml_state *st, const struct hp_flow *f, uint64_t now_ns, float *is_new)
+/* One 64-bit hash of the source address, keyed per process (an attacker cannot choose
+ * addresses that share a victim's counters), both sketch rows from its halves. */
+static inline uint64_t
+source_hash(const uint8_t *addr, const uint64_t key[2])
 {
-	uint32_t h1 = rte_jhash(f->key.addr[f->client], 16, 0x9e3779b9);
-	uint32_t h2 = rte_jhash(f->key.addr[f->client], 16, 0x7f4a7c15);
-	uint16_t *a = &st->sketch[0][h1 & (SKETCH_W - 1)];
-	uint16_t *b = &st->sketch[1][h2 & (SKETCH_W - 1)];
+	uint64_t a, b, h;
+
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	h = (a ^ key[0]) * 0x9e3779b97f4a7c15ULL;
+	h ^= (b ^ key[1]) * 0xc2b2ae3d27d4eb4fULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
+}
+
+/* Requests of this source in the window (after counting this one, at its two counters a and
+ * b), and whether it was new. */
+static float
+source_rate(struct ml_state *st, uint16_t *a, uint16_t *b, uint64_t now_ns, float *is_new)
+{
 	uint16_t before;
 
 	if (now_ns - st->halved_ns >= SKETCH_HALF_NS) {
@@ -128,7 +148,16 @@ features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 	const struct hp_http_request *req = c->req;
 	const struct hp_route_ep *ep = c->ep;
 	uint64_t now = c->req_ns;
+	/* the source's sketch counters and the session's copy of the vector, asked for before
+	 * the scan of the body so that they are in cache after it */
+	uint64_t h = source_hash(c->s->flow->key.addr[c->s->flow->client], st->hash_key);
+	uint16_t *ca = &st->sketch[0][h & (SKETCH_W - 1)];
+	uint16_t *cb = &st->sketch[1][(h >> 32) & (SKETCH_W - 1)];
 
+	rte_prefetch0(ca);
+	rte_prefetch0(cb);
+	rte_prefetch0_write(c->s->ml_f);
+	rte_prefetch0_write(&c->s->ml_f[HP_EV_ML_FEATURES - 1]);
 	f[HP_MLF_ENDPOINT] = (float)ep->index;
 	f[HP_MLF_PROVIDER] = (float)ep->provider_id;
 	f[HP_MLF_BODY_LEN] = (float)req->body_copy_len;
@@ -156,7 +185,7 @@ features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 				      : NAN;
 	f[HP_MLF_VERIFIED] = ep->verifier != NULL ? 1.0f : 0.0f;
 	f[HP_MLF_HAS_ID] = c->vout.webhook_id.len != 0 ? 1.0f : 0.0f;
-	f[HP_MLF_SRC_RATE] = source_rate(st, c->s->flow, now, &f[HP_MLF_NEW_SOURCE]);
+	f[HP_MLF_SRC_RATE] = source_rate(st, ca, cb, now, &f[HP_MLF_NEW_SOURCE]);
 	if (st->last_ns != 0 && now > st->last_ns) {
 		double gap = (double)(now - st->last_ns);
 
@@ -170,42 +199,87 @@ features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 	f[HP_MLF_HOUR] = (float)((now / 3600000000000ULL) % 24);
 }
 
+void
+hp_ml_flush(struct hp_worker *w)
+{
+	unsigned int free_space;
+
+	if (w->ml_n != 0) {
+		unsigned int sent = rte_ring_sp_enqueue_burst_elem(
+			w->ml_q, w->ml_stage, sizeof(w->ml_stage[0]), w->ml_n, &free_space);
+
+		/* ml_room never exceeded the free space: the consumer only adds to it */
+		HP_ASSERT(sent == w->ml_n);
+		(void)sent;
+		w->ml_n = 0;
+	} else {
+		free_space = rte_ring_free_count(w->ml_q);
+	}
+	w->ml_room = (uint16_t)RTE_MIN(free_space, (unsigned int)HP_ML_STAGE);
+	{
+		/* the lines the next flush writes were read by the ML thread a lap ago: ask for
+		 * them now (ownership, in parallel), not one store at a time in that flush. The
+		 * slots follow the ring's header (rte_ring_elem.h's layout). */
+		const struct rte_ring *r = w->ml_q;
+		const char *base = (const char *)&r[1];
+		const size_t esz = sizeof(struct hp_ml_query);
+		uint32_t at = r->prod.head & r->mask;
+		size_t from = (size_t)at * esz;
+		size_t to = from + (size_t)w->ml_room * esz;
+		size_t ring_bytes = (size_t)r->size * esz;
+
+		for (size_t o = from & ~(size_t)63; o < to; o += 64)
+			rte_prefetch0_write(base + (o < ring_bytes ? o : o - ring_bytes));
+	}
+}
+
 static enum hp_stage_res
 ml_run(struct hp_req_ctx *c, void *state)
 {
 	struct hp_worker *w = c->w;
 	struct hp_session *s = c->s;
-	struct hp_ml_query q = {.endpoint = (uint16_t)c->ep->index, .seq = ++w->ml_seq};
+	struct hp_ml_query *q;
 
-	features(c, state, q.f);
-	memcpy(s->ml_f, q.f, sizeof(s->ml_f));
+	/* the stage is full, or the ring was at the last flush: send, and look again */
+	if (unlikely(w->ml_n == w->ml_room)) {
+		hp_ml_flush(w);
+		if (w->ml_room == 0) {
+			c->ctr[ML_CTR_RING_FULL]++;
+			if (c->ep->ml_policy != HP_ML_POLICY_ENFORCE) {
+				s->ml_state = HP_EV_ML_RING_FULL;
+				return HP_STAGE_NEXT;
+			}
+			goto no_score;
+		}
+	}
+	q = &w->ml_stage[w->ml_n];
+	q->slot = 0;
+	q->gen = 0;
+	q->seq = ++w->ml_seq;
+	q->endpoint = (uint16_t)c->ep->index;
+	q->enforce = 0;
+	q->pad = 0;
+	features(c, state, q->f);
+	memcpy(s->ml_f, q->f, sizeof(s->ml_f));
 	if (c->ep->ml_policy == HP_ML_POLICY_ENFORCE) {
-		q.enforce = 1;
+		q->enforce = 1;
 		/* nothing held (the route downgrades enforce in tap, so this is bridge): waiting
 		 * could not stop the request any more, and it was not scored: no score */
 		if (s->n_held == 0 ||
-		    !hps_await_begin(s, HP_GQ_ML, w->ml_timeout_tsc, &q.slot, &q.gen)) {
+		    !hps_await_begin(s, HP_GQ_ML, w->ml_timeout_tsc, &q->slot, &q->gen)) {
 			c->ctr[ML_CTR_NO_WAIT]++;
 			goto no_score;
 		}
-		if (rte_ring_sp_enqueue_elem(w->ml_q, &q, sizeof(q)) != 0) {
-			hps_await_cancel(s);
-			c->ctr[ML_CTR_RING_FULL]++;
-			goto no_score;
-		}
+		w->ml_n++;
 		c->ctr[ML_CTR_RECORDS]++;
 		c->ctr[ML_CTR_WAITS]++;
 		s->ml_state = HP_EV_ML_TIMEOUT; /* until the score comes */
 		return HP_STAGE_WAIT;
 	}
-	if (rte_ring_sp_enqueue_elem(w->ml_q, &q, sizeof(q)) != 0) {
-		c->ctr[ML_CTR_RING_FULL]++;
-		s->ml_state = HP_EV_ML_RING_FULL;
-		return HP_STAGE_NEXT;
-	}
+	w->ml_n++;
 	c->ctr[ML_CTR_RECORDS]++;
 	s->ml_state = HP_EV_ML_PENDING;
-	s->ml_seq = q.seq;
+	s->ml_seq = q->seq;
 	return HP_STAGE_NEXT;
 no_score:
 	s->ml_state = HP_EV_ML_RING_FULL;

@@ -109,9 +109,15 @@ struct hp_worker {
 	uint64_t global_timeout_tsc;
 	uint64_t token_timeout_tsc;
 	/* ML scoring (controlplane/ctl_ml.c): feature records out, enforce answers back */
-	struct rte_ring *ml_q;   /* to the ML thread (struct hp_ml_query) */
-	struct rte_ring *ml_a;   /* from it (struct hp_ml_answer, enforce) */
-	uint32_t ml_seq;         /* feature records made by this worker */
+	struct rte_ring *ml_q; /* to the ML thread (struct hp_ml_query) */
+	struct rte_ring *ml_a; /* from it (struct hp_ml_answer, enforce) */
+	uint32_t ml_seq;       /* feature records made by this worker */
+	/* this burst's feature records, sent to ml_q in one enqueue after it (hp_ml_flush):
+	 * one update of the ring's tail and one run of writes to its lines per burst, not one
+	 * per request. ml_room: records the ring surely takes (its free space at the last
+	 * flush, the consumer only adds to it), so a staged record is never refused. */
+	uint16_t ml_n, ml_room;
+	struct hp_ml_query ml_stage[HP_ML_STAGE];
 	uint64_t ml_timeout_tsc; /* ml.timeout_ms */
 	bool global_replay;      /* replay_cache.global on (the rings serve tokens too) */
 	bool global_reject;      /* on_unavailable: reject */

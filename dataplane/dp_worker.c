@@ -25,6 +25,7 @@
 #include "dp_flow.h"
 #include "dp_inspect.h"
 #include "dp_session.h"
+#include "dp_stage.h"
 #include "dp_tx.h"
 #include "dp_worker.h"
 
@@ -590,6 +591,8 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 				if (unlikely(w->n_reply != 0))
 					reply_flush(w, is_bridge);
 		}
+		if (w->ml_n != 0)
+			hp_ml_flush(w);
 		rte_rcu_qsbr_quiescent(hp_dp.qsv, w->id);
 		hp_worker_follow_eps(w);
 
@@ -661,7 +664,11 @@ hp_worker_drain(struct hp_worker *w)
 			rte_pause();
 		if (w->n_reply != 0)
 			reply_flush(w, w->is_bridge);
+		if (w->ml_n != 0)
+			hp_ml_flush(w);
 	}
+	if (w->ml_n != 0)
+		hp_ml_flush(w);
 	hp_flow_release_all(w);
 	if (w->is_bridge)
 		tx_flush_all(w);
