@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <emmintrin.h>
@@ -245,17 +246,24 @@ hp_ml_json_shape_avx512(const uint8_t *p, size_t n, unsigned int *depth, unsigne
 
 typedef void (*hp_ml_json_fn)(const uint8_t *p, size_t n, unsigned int *depth, unsigned int *keys);
 
-/* The fastest version this CPU runs (chosen once, at a stage's init), and its name. */
+/* The version the workers run (chosen once, at a stage's init), and its name: the widest the
+ * CPU has. The environment variable HOOKPATH_ML_JSON (avx2, sse2) asks for a narrower one,
+ * for the in-situ comparison of tests/bench/bench_ml.py. */
 static inline hp_ml_json_fn
 hp_ml_json_pick(const char **name)
 {
+	const char *want = getenv("HOOKPATH_ML_JSON");
+
+	if (want == NULL)
+		want = "";
 #ifdef HP_ML_JSON_X86
 	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512bw")) {
+	if (strcmp(want, "avx2") != 0 && strcmp(want, "sse2") != 0 &&
+	    __builtin_cpu_supports("avx512bw")) {
 		*name = "avx512bw";
 		return hp_ml_json_shape_avx512;
 	}
-	if (__builtin_cpu_supports("avx2")) {
+	if (strcmp(want, "sse2") != 0 && __builtin_cpu_supports("avx2")) {
 		*name = "avx2";
 		return hp_ml_json_shape_avx2;
 	}

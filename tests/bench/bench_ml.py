@@ -116,18 +116,25 @@ def main():
         # generator pipelines keep-alive requests without waiting for answers, and a request
         # pipelined behind a waiting one decides that one at once, as unavailable)
         pcap1, _ = bv.generate(tmp, "stripe", 2000, 1)
-        rates = {"off": [], "score": []}
+        # "score-avx2": the JSON shape scan's 256-bit version (HOOKPATH_ML_JSON,
+        # lib/ml/ml_json.h) in situ, next to the 512-bit one the workers pick where they can
+        rates = {"off": [], "score": [], "score-avx2": []}
         for i in range(a.runs):
-            for pol in ("off", "score"):
-                cfg = cfg_file(tmp, "tap-" + pol, "tap", pol)
+            for pol in rates:
+                cfg = cfg_file(tmp, "tap-" + pol, "tap", pol.split("-")[0])
+                env = {"HOOKPATH_ML_JSON": "avx2"} if pol.endswith("avx2") else {}
                 rates[pol].append(bv.verdict_rate(hookpath, cfg, pcap, a.seconds,
-                                                  "hp-bench-ml-%d-%s-%d" % (os.getpid(), pol, i)))
+                                                  "hp-bench-ml-%d-%s-%d" % (os.getpid(), pol, i),
+                                                  env=env))
         print()
         print("# one worker, tap, stripe, 10 webhooks per connection (verdicts/s per run):")
-        for pol in ("off", "score"):
-            print("#   ml.policy %-6s %s" % (pol, ", ".join("%.0f" % r for r in rates[pol])))
+        for pol in rates:
+            print("#   ml.policy %-13s %s" % (pol, ", ".join("%.0f" % r for r in rates[pol])))
         off, on = statistics.median(rates["off"]), statistics.median(rates["score"])
         print("verdicts/s: score %.0f vs off %.0f = %.2fx" % (on, off, on / off))
+        on256 = statistics.median(rates["score-avx2"])
+        print("verdicts/s: score with the AVX2 JSON scan %.0f vs off = %.2fx" % (
+            on256, on256 / off))
         lat = {}
         for pol in ("off", "enforce"):
             cfg = cfg_file(tmp, "bridge-" + pol, "bridge", pol)

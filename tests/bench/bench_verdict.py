@@ -59,16 +59,17 @@ def run_hookpath(hookpath, tmp, provider, pcap, seconds, prefix):
     return verdict_rate(hookpath, cfg, pcap, seconds, prefix)
 
 
-def verdict_rate(hookpath, cfg, pcap, seconds, prefix, vdevs=(), app_args=()):
+def verdict_rate(hookpath, cfg, pcap, seconds, prefix, vdevs=(), app_args=(), env=None):
     """Run hookpath (config file cfg) on one worker over pcap replayed without end, plus any
-    extra vdevs and application arguments, for seconds; the median of its per-second
-    "verdicts N/s" stats lines."""
+    extra vdevs and application arguments (and environment variables env), for seconds; the
+    median of its per-second "verdicts N/s" stats lines."""
     cmd = [hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1", "--file-prefix", prefix,
            "--log-level=lib.*:warning", "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap]
     for v in vdevs:
         cmd += ["--vdev", v]
     cmd += ["--", "-c", cfg] + list(app_args)
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         env=dict(os.environ, **env) if env else None)
     time.sleep(seconds + 2)  # the pcap is loaded into mbufs first
     p.send_signal(signal.SIGTERM)
     out, _ = p.communicate(timeout=60)
