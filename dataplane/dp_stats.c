@@ -15,6 +15,29 @@ static const char *const ctr_help[HP_CTR_DECODE_ERR_BASE] = {
 #undef _
 };
 
+static const char *const loop_names[HP_LOOP__MAX] = {
+#define _(sym, name, help) [HP_LOOP_##sym] = #name,
+	foreach_hp_loop_ctr(_)
+#undef _
+};
+static const char *const loop_help[HP_LOOP__MAX] = {
+#define _(sym, name, help) [HP_LOOP_##sym] = help,
+	foreach_hp_loop_ctr(_)
+#undef _
+};
+
+const char *
+hp_loop_ctr_name(enum hp_loop_ctr id)
+{
+	return (unsigned int)id < HP_LOOP__MAX ? loop_names[id] : NULL;
+}
+
+const char *
+hp_loop_ctr_help(enum hp_loop_ctr id)
+{
+	return (unsigned int)id < HP_LOOP__MAX ? loop_help[id] : NULL;
+}
+
 /* "decode_err_" + reason and "http_err_" + cause, built once from the stages' own names. */
 static char dec_names[HP_DEC__MAX][48];
 static char http_names[HP_HTTP_E_COUNT][48];
@@ -77,4 +100,6 @@ hp_counters_add(struct hp_counters *dst, const struct hp_counters *src)
 	for (unsigned int i = 0; i < HP_LAT_BUCKETS; i++)
 		dst->lat[i] += src->lat[i];
 	dst->lat_sum_ns += src->lat_sum_ns;
+	for (unsigned int i = 0; i < HP_LOOP__MAX; i++)
+		dst->loop[i] += src->loop[i];
 }

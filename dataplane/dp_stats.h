@@ -273,10 +273,37 @@ enum hp_ctr {
 #define HP_LAT_MIN_SHIFT 7
 #define HP_LAT_BUCKETS   26
 
+/* The poll loop's own figures, per worker, as VPP's "show runtime" gives them: one pass of the
+ * worker loop polls every rx queue (and the handoff rings); a pass that got no packet is idle,
+ * one that got some is busy, and the cycles of the pass (TSC, from the end of the previous
+ * one) count as busy or idle with it. busy_cycles / (busy_cycles + idle_cycles) is the worker's
+ * load, poll_packets / busy_polls the packets per non-empty poll (the burst really used).
+ * Bumped once per pass (dp_worker.c), never per packet; reported per worker (label worker in
+ * Prometheus, per_worker in the stats JSON), cycles as seconds. BUSY_x + 1 == IDLE_x: the loop
+ * indexes with the pass's idleness. */
+#define foreach_hp_loop_ctr(_)                                                                     \
+	_(BUSY_CYCLES, busy_cycles, "Time the worker spent in poll loop passes that got packets.") \
+	_(IDLE_CYCLES, idle_cycles, "Time the worker spent in poll loop passes that got none.")    \
+	_(BUSY_POLLS, busy_polls, "Poll loop passes that got packets.")                            \
+	_(IDLE_POLLS, idle_polls, "Poll loop passes that got none.")                               \
+	_(POLL_PACKETS, poll_packets,                                                              \
+	  "Packets the poll loop took from the rx queues and the handoff rings.")
+
+enum hp_loop_ctr {
+#define _(sym, name, help) HP_LOOP_##sym,
+	foreach_hp_loop_ctr(_)
+#undef _
+		HP_LOOP__MAX,
+};
+_Static_assert(HP_LOOP_BUSY_CYCLES + 1 == HP_LOOP_IDLE_CYCLES &&
+		       HP_LOOP_BUSY_POLLS + 1 == HP_LOOP_IDLE_POLLS,
+	       "the worker loop indexes busy/idle pairs with its idleness");
+
 struct hp_counters {
 	uint64_t c[HP_CTR__MAX];
 	uint64_t lat[HP_LAT_BUCKETS];
 	uint64_t lat_sum_ns;
+	uint64_t loop[HP_LOOP__MAX]; /* enum hp_loop_ctr */
 } __attribute__((aligned(64)));
 
 /* The latency bucket of ns (see HP_LAT_MIN_SHIFT). */
@@ -304,6 +331,10 @@ const char *hp_ctr_name(enum hp_ctr id);
 /* Its HELP text, for the counters of the list above and the stages' (NULL for the labelled
  * families). */
 const char *hp_ctr_help(enum hp_ctr id);
+
+/* Stable name ("busy_cycles", ...) and HELP text of a poll loop counter. */
+const char *hp_loop_ctr_name(enum hp_loop_ctr id);
+const char *hp_loop_ctr_help(enum hp_loop_ctr id);
 
 /* dst += src, slot by slot. */
 void hp_counters_add(struct hp_counters *dst, const struct hp_counters *src);
