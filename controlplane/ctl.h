@@ -25,6 +25,10 @@ int hp_ctl_write_stats_json(const char *path);
 
 struct hp_config;
 
+/* This instance's name (ctl_events.c): control.instance, or the host name, with "-<prefix>"
+ * after it for an EAL --file-prefix other than the default; [A-Za-z0-9_.-] only. */
+void hp_ctl_instance(const struct hp_config *cfg, char *buf, size_t len);
+
 /* Events (ctl_events.c): the JSON lines file and the sinks. open: 0 or -errno with a message
  * (nothing to do when neither is configured). drain: events taken from the worker rings (at
  * most about budget). tick: spool fsync policy. close: drains what is left, flushes the sinks

@@ -61,11 +61,19 @@ struct hp_api_ops {
 void hp_ctl_api_set_ops(const struct hp_api_ops *ops);
 
 /* Configuration routes (ctl_cfgapi.c): init reads the config file again as a document, which
- * the routes edit, so hp_cfgapi_ops is handed to hp_ctl_api_set_ops only once init succeeded. */
-int hp_ctl_cfgapi_init(const char *path, const struct hp_config *cfg, char *err, size_t errlen);
+ * the routes edit, so hp_cfgapi_ops is handed to hp_ctl_api_set_ops only once init succeeded.
+ * It reads the state file (control.state_file, ctl_state.h) too: when the API's changes kept
+ * there still apply to this file, and when secrets are past their not_after, *cfg is
+ * replaced by the running configuration they make; before hp_dp_init. 0, or -1 with a
+ * message (a state file that is not private, not hookpath's or does not load with the file:
+ * hookpath does not start). */
+int hp_ctl_cfgapi_init(const char *path, struct hp_config *cfg, char *err, size_t errlen);
+/* Each turn of the control loop: secrets past their not_after retired (and kept). */
+void hp_ctl_cfgapi_tick(void);
 void hp_ctl_cfgapi_fini(void);
 /* Read the configuration file again (SIGHUP, POST /v1/reload) through the loader, and apply
- * its endpoints and live limits by RCU: 0, or the HTTP status of the refusal (400 invalid,
+ * its endpoints and live limits by RCU (unless they are still those the API's kept changes
+ * were made over: those stay): 0, or the HTTP status of the refusal (400 invalid,
  * 409 a key that needs a restart changed) with the field and message; refused, nothing
  * changes. Control thread only. */
 int hp_ctl_cfgapi_reload(char *field, size_t flen, char *err, size_t errlen);

@@ -8,7 +8,13 @@
  * so every rule and every message is the file's), then through the checks that need the
  * running dataplane, then to hp_dp_swap_config (RCU). Any refusal is a 4xx naming the field,
  * and the running configuration stays as it was. Secrets are never returned: answers list
- * them as ids, a keyed hash (HMAC-SHA256 under a key drawn at start) cut to 12 hex digits.
+ * them as ids, a keyed hash (HMAC-SHA256 under the state file's key, so an id stays the same
+ * across restarts) cut to 12 hex digits.
+ *
+ * Every accepted change is written to the state file (ctl_state.h) before it is answered (a
+ * change that cannot be kept is undone: 500), and read back at the next start. A secret may
+ * carry a not_after: the control loop retires it at that time (hp_ctl_cfgapi_tick) like a
+ * DELETE of it, kept as well.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,12 +28,17 @@
 
 #include "ctl.h"
 #include "ctl_api.h"
+#include "ctl_state.h"
 #include "dp.h"
+#include "dp_log.h"
 #include "hp_config.h"
 
 static json_t *doc;                    /* the running configuration */
 static char cfg_path[HP_CFG_PATH_LEN]; /* the file it came from (reload) */
-static uint8_t id_key[32];
+static struct hp_state state;          /* the API's changes kept, the secret id key */
+static char file_hash[65];             /* the file's endpoints and limits as last read */
+static char instance[64];
+static int64_t next_expiry; /* the earliest not_after of a running secret, 0: none */
 
 /* The keys PATCH /v1/limits may change, as dotted paths of the document. */
 static const char *const live_limits[] = {
@@ -135,17 +146,222 @@ file_doc(const char *path, const struct hp_config *cfg, char *err, size_t errlen
 	return nd;
 }
 
-int
-hp_ctl_cfgapi_init(const char *path, const struct hp_config *cfg, char *err, size_t errlen)
+/* ---- the live part: what the API changes (endpoints, live limits) ---- */
+
+static const json_t *cfg_get_path(json_t *d, const char *path, json_t **parent, char *last,
+				  size_t lastlen, bool create);
+
+static json_t *
+live_part(json_t *d)
 {
+	json_t *eps = json_object_get(d, "endpoints"), *lim = json_object();
+
+	for (size_t i = 0; i < sizeof(live_limits) / sizeof(live_limits[0]); i++) {
+		json_t *parent = NULL;
+		char last[64];
+		const json_t *v =
+			cfg_get_path(d, live_limits[i], &parent, last, sizeof(last), false);
+
+		if (v != NULL)
+			json_object_set_new(lim, live_limits[i], json_deep_copy(v));
+	}
+	return json_pack("{s:o,s:o}", "endpoints",
+			 json_is_array(eps) ? json_deep_copy(eps) : json_array(), "limits", lim);
+}
+
+/* SHA-256 of the live part (keys sorted), hex. */
+static void
+live_hash(json_t *d, char out[65])
+{
+	json_t *l = live_part(d);
+	char *text = json_dumps(l, JSON_COMPACT | JSON_SORT_KEYS);
+	uint8_t md[32];
+	unsigned int n = 0;
+
+	json_decref(l);
+	EVP_Digest(text != NULL ? text : "", text != NULL ? strlen(text) : 0, md, &n, EVP_sha256(),
+		   NULL);
+	if (text != NULL) {
+		explicit_bzero(text, strlen(text));
+		free(text);
+	}
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static void del_path(json_t *d, const char *path);
+
+/* d's endpoints and live limits become live's. */
+static void
+put_live(json_t *d, json_t *live)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_set_new(d, "endpoints", json_deep_copy(json_object_get(live, "endpoints")));
+	for (size_t i = 0; i < sizeof(live_limits) / sizeof(live_limits[0]); i++)
+		del_path(d, live_limits[i]);
+	json_object_foreach(json_object_get(live, "limits"), key, v)
+	{
+		json_t *parent = NULL;
+		char last[64];
+
+		cfg_get_path(d, key, &parent, last, sizeof(last), true);
+		if (parent != NULL)
+			json_object_set(parent, last, v);
+	}
+}
+
+/* A secret of the document: a string, or {secret, not_after}. */
+static const char *
+secret_str(const json_t *s)
+{
+	return json_is_string(s) ? json_string_value(s)
+				 : json_string_value(json_object_get(s, "secret"));
+}
+
+/* The not_after of a secret (Unix seconds), 0: none or unreadable (the loader refuses it). */
+static int64_t
+secret_end(const json_t *s)
+{
+	const json_t *na = json_object_get(s, "not_after");
+	int64_t t = 0;
+
+	if (json_is_integer(na))
+		return json_integer_value(na);
+	if (json_is_string(na) && hp_cfg_parse_time(json_string_value(na), &t) == 0)
+		return t;
+	return 0;
+}
+
+static void secret_id(const char *secret, char out[13]);
+
+/* Remove from d the secrets whose not_after is past (logged), and set next_expiry to the
+ * earliest of those left. Returns how many went. */
+static unsigned int
+prune_expired(json_t *d, int64_t now, bool log)
+{
+	json_t *ep, *sec;
+	size_t i;
+	unsigned int n = 0;
+	int64_t next = 0;
+
+	json_array_foreach(json_object_get(d, "endpoints"), i, ep)
+	{
+		sec = json_object_get(ep, "secrets");
+		for (size_t k = 0; k < json_array_size(sec);) {
+			json_t *s = json_array_get(sec, k);
+			int64_t end = secret_end(s);
+
+			if (end != 0 && end <= now && json_array_size(sec) > 1) {
+				if (log) {
+					char id[13], at[32];
+
+					secret_id(secret_str(s), id);
+					hp_state_time(end, at, sizeof(at));
+					HP_LOG(NOTICE,
+					       "endpoint %s: secret %s retired: its not_after %s "
+					       "passed\n",
+					       json_string_value(json_object_get(ep, "name")), id,
+					       at);
+				}
+				json_array_remove(sec, k);
+				n++;
+				continue;
+			}
+			if (end != 0 && (next == 0 || end < next))
+				next = end;
+			k++;
+		}
+	}
+	next_expiry = next;
+	return n;
+}
+
+static const char *
+state_path(const struct hp_config *cfg, char *buf, size_t len)
+{
+	const char *p = cfg->control.state_file;
+
+	if (!strcmp(p, "none"))
+		return "";
+	if (p[0] != '\0')
+		return p;
+	snprintf(buf, len, "/var/lib/hookpath/state/%s.json", instance);
+	return buf;
+}
+
+int
+hp_ctl_cfgapi_init(const char *path, struct hp_config *cfg, char *err, size_t errlen)
+{
+	char sp[HP_CFG_PATH_LEN], msg[640];
+	json_t *nd;
+	bool changed = false;
+
 	doc = file_doc(path, cfg, err, errlen);
 	if (doc == NULL)
 		return -1;
 	snprintf(cfg_path, sizeof(cfg_path), "%s", path);
-	if (RAND_bytes(id_key, sizeof(id_key)) != 1) {
-		snprintf(err, errlen, "cannot draw the secret id key");
+	hp_ctl_instance(cfg, instance, sizeof(instance));
+	live_hash(doc, file_hash);
+	if (hp_state_load(&state, state_path(cfg, sp, sizeof(sp)), instance, err, errlen) != 0)
 		return -1;
+	nd = json_deep_copy(doc);
+	if (state.live != NULL && !strcmp(state.file_hash, file_hash)) {
+		put_live(nd, state.live);
+		changed = true;
+		HP_LOG(NOTICE,
+		       "control.state_file: %s: the API's endpoints and limits of %s kept over "
+		       "those of %s\n",
+		       state.path, state.changed_at, path);
+	} else if (state.live != NULL) {
+		if (hp_state_set_aside(&state, err, errlen) != 0)
+			return -1;
+		HP_LOG(WARNING,
+		       "control.state_file: %s: the endpoints or limits of %s changed since the "
+		       "API's changes of %s: the file wins; those are kept in %s.old\n",
+		       state.path, path, state.changed_at, state.path);
+		json_decref(state.live);
+		state.live = NULL;
+		state.changed_at[0] = '\0';
 	}
+	if (strcmp(state.file_hash, file_hash) != 0) {
+		snprintf(state.file_hash, sizeof(state.file_hash), "%s", file_hash);
+		if (hp_state_save(&state, instance, cfg_path, err, errlen) != 0)
+			return -1;
+	}
+	if (prune_expired(nd, (int64_t)time(NULL), true) != 0)
+		changed = true;
+	if (changed) {
+		/* the running configuration is the file with the kept changes: loaded as an API
+		 * change is, before the dataplane starts */
+		struct hp_config *nc = calloc(1, sizeof(*nc));
+		char *text = json_dumps(nd, JSON_COMPACT);
+		int rc = nc != NULL && text != NULL
+				 ? hp_config_load_buffer("state", text, strlen(text), nc, msg,
+							 sizeof(msg))
+				 : -1;
+
+		if (text != NULL) {
+			explicit_bzero(text, strlen(text));
+			free(text);
+		}
+		if (rc != 0) {
+			snprintf(err, errlen,
+				 "control.state_file: %s: the API's endpoints and limits do not "
+				 "load with %s: %s; move the state file away to start from the "
+				 "file alone",
+				 state.path, path, nc != NULL ? msg : "out of memory");
+			free(nc);
+			json_decref(nd);
+			return -1;
+		}
+		hp_config_free(cfg);
+		memcpy(cfg, nc, sizeof(*cfg));
+		free(nc);
+	}
+	json_decref(doc);
+	doc = nd;
 	return 0;
 }
 
@@ -154,7 +370,7 @@ hp_ctl_cfgapi_fini(void)
 {
 	json_decref(doc); /* jansson does not wipe: the strings were never logged */
 	doc = NULL;
-	explicit_bzero(id_key, sizeof(id_key));
+	hp_state_free(&state);
 }
 
 /* ---- helpers ---- */
@@ -162,11 +378,13 @@ hp_ctl_cfgapi_fini(void)
 static void
 secret_id(const char *secret, char out[13])
 {
+	if (secret == NULL)
+		secret = "";
 	uint8_t md[32];
 	size_t n = 0;
 	static const char hex[] = "0123456789abcdef";
 
-	EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, id_key, sizeof(id_key),
+	EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, state.id_key, sizeof(state.id_key),
 		  (const unsigned char *)secret, strlen(secret), md, sizeof(md), &n);
 	for (int i = 0; i < 6; i++) {
 		out[2 * i] = hex[md[i] >> 4];
@@ -176,7 +394,7 @@ secret_id(const char *secret, char out[13])
 	explicit_bzero(md, sizeof(md));
 }
 
-/* The endpoint as answered: secrets replaced by their ids. */
+/* The endpoint as answered: secrets replaced by their ids (and their not_after). */
 static json_t *
 ep_public(const json_t *ep)
 {
@@ -184,12 +402,19 @@ ep_public(const json_t *ep)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(sec, i, s) if (json_is_string(s))
+	json_array_foreach(sec, i, s)
 	{
-		char id[13];
+		char id[13], at[32];
+		json_t *e;
+		int64_t end = secret_end(s);
 
-		secret_id(json_string_value(s), id);
-		json_array_append_new(ids, json_pack("{s:s}", "id", id));
+		secret_id(secret_str(s), id);
+		e = json_pack("{s:s}", "id", id);
+		if (end != 0) {
+			hp_state_time(end, at, sizeof(at));
+			json_object_set_new(e, "not_after", json_string(at));
+		}
+		json_array_append_new(ids, e);
 	}
 	if (sec != NULL)
 		json_object_set_new(o, "secrets", ids);
@@ -280,16 +505,52 @@ apply_doc(json_t *nd, char *field, size_t flen, char *err, size_t errlen)
 	return 0;
 }
 
+/* The running document (just applied; prev: the one before) into the state file. When it
+ * cannot be written the change is undone (prev applied again): -1 with the message. */
+static int
+keep_change(json_t *prev, char *err, size_t errlen)
+{
+	json_t *old_live = state.live;
+	char old_at[sizeof(state.changed_at)], f[160], e2[768];
+
+	memcpy(old_at, state.changed_at, sizeof(old_at));
+	state.live = live_part(doc);
+	hp_state_time((int64_t)time(NULL), state.changed_at, sizeof(state.changed_at));
+	if (hp_state_save(&state, instance, cfg_path, err, errlen) == 0) {
+		json_decref(old_live);
+		prune_expired(doc, 0, false); /* next_expiry of the new document */
+		return 0;
+	}
+	json_decref(state.live);
+	state.live = old_live;
+	memcpy(state.changed_at, old_at, sizeof(old_at));
+	if (apply_doc(prev, f, sizeof(f), e2, sizeof(e2)) != 0)
+		HP_LOG(ERR,
+		       "control.state_file: the change that could not be kept is still "
+		       "running: undoing it failed: %s\n",
+		       e2);
+	prune_expired(doc, 0, false);
+	return -1;
+}
+
 /* apply_doc for a request: the refusal answered. epi: the index of the endpoint the request
  * is about (its "endpoints[i]." prefix is cut from the field), or -1. */
 static bool
 apply(json_t *nd, ssize_t epi, struct api_reply *r)
 {
 	char err[768], field[160], prefix[32];
+	json_t *prev = json_incref(doc);
 	int st = apply_doc(nd, field, sizeof(field), err, sizeof(err));
 
-	if (st == 0)
-		return true;
+	if (st == 0) {
+		st = keep_change(prev, err, sizeof(err));
+		json_decref(prev);
+		if (st == 0)
+			return true;
+		hp_api_error(r, 500, "control.state_file", "%s; the change was undone", err);
+		return false;
+	}
+	json_decref(prev);
 	snprintf(prefix, sizeof(prefix), "endpoints[%zd].", epi);
 	if (epi >= 0 && !strncmp(field, prefix, strlen(prefix)))
 		memmove(field, field + strlen(prefix), strlen(field) - strlen(prefix) + 1);
@@ -348,6 +609,7 @@ hp_ctl_cfgapi_reload(char *field, size_t flen, char *err, size_t errlen)
 {
 	struct hp_config *cfg = calloc(1, sizeof(*cfg));
 	json_t *nd, *a, *b;
+	char h[65];
 	int st;
 
 	field[0] = '\0';
@@ -388,9 +650,69 @@ hp_ctl_cfgapi_reload(char *field, size_t flen, char *err, size_t errlen)
 	}
 	json_decref(a);
 	json_decref(b);
+	live_hash(nd, h);
+	if (state.live != NULL && !strcmp(h, state.file_hash)) {
+		/* the file's endpoints and limits are those the API changed: its changes stay */
+		json_decref(nd);
+		return 0;
+	}
+	prune_expired(nd, (int64_t)time(NULL), true);
 	st = apply_doc(nd, field, flen, err, errlen);
 	json_decref(nd);
-	return st;
+	if (st != 0) {
+		prune_expired(doc, 0, false);
+		return st;
+	}
+	prune_expired(doc, 0, false);
+	memcpy(file_hash, h, sizeof(file_hash));
+	if (state.live != NULL || strcmp(state.file_hash, h) != 0) {
+		if (state.live != NULL) {
+			if (hp_state_set_aside(&state, err, errlen) == 0)
+				HP_LOG(WARNING,
+				       "control.state_file: %s: the endpoints or limits of %s "
+				       "changed since the API's changes of %s: the file wins; "
+				       "those are kept in %s.old\n",
+				       state.path, cfg_path, state.changed_at, state.path);
+			json_decref(state.live);
+			state.live = NULL;
+			state.changed_at[0] = '\0';
+		}
+		memcpy(state.file_hash, h, sizeof(state.file_hash));
+		if (hp_state_save(&state, instance, cfg_path, err, errlen) != 0)
+			HP_LOG(ERR, "%s\n", err);
+	}
+	return 0;
+}
+
+void
+hp_ctl_cfgapi_tick(void)
+{
+	int64_t now;
+	json_t *nd, *prev;
+	char field[160], err[768];
+
+	if (next_expiry == 0 || doc == NULL)
+		return;
+	now = (int64_t)time(NULL);
+	if (now < next_expiry)
+		return;
+	nd = json_deep_copy(doc);
+	if (prune_expired(nd, now, true) == 0) {
+		json_decref(nd);
+		return;
+	}
+	prev = json_incref(doc);
+	if (apply_doc(nd, field, sizeof(field), err, sizeof(err)) != 0) {
+		/* tried again at the next turn: a swap in progress, or out of memory */
+		HP_LOG(ERR, "retiring secrets past their not_after failed, tried again: %s%s%s\n",
+		       field, field[0] ? ": " : "", err);
+		next_expiry = now;
+	} else if (keep_change(prev, err, sizeof(err)) != 0) {
+		HP_LOG(ERR, "retiring secrets past their not_after: %s; tried again\n", err);
+		next_expiry = now + 1;
+	}
+	json_decref(prev);
+	json_decref(nd);
 }
 
 static void
@@ -572,32 +894,54 @@ ep_delete(const struct hp_api_req *q, struct api_reply *r)
 	json_decref(nd);
 }
 
+/* A not_after of a request body: a UTC time or Unix seconds, in the future. 0 and *t, or
+ * answered. */
+static int
+body_not_after(const json_t *v, int64_t *t, struct api_reply *r)
+{
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		*t = json_integer_value(v);
+	else if (!json_is_string(v) || hp_cfg_parse_time(json_string_value(v), t) != 0) {
+		hp_api_error(r, 400, "not_after",
+			     "must be a UTC time, 2026-12-31T00:00:00Z, or Unix seconds");
+		return -1;
+	}
+	if (*t <= (int64_t)time(NULL)) {
+		hp_api_error(r, 400, "not_after", "is already past (DELETE the secret instead)");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 secret_add(const struct hp_api_req *q, struct api_reply *r)
 {
 	const char *name = q->var[0];
-	json_t *b = body_object(q->body, q->len, r), *nd, *ep, *sec, *s;
+	json_t *b = body_object(q->body, q->len, r), *nd, *ep, *sec, *s, *na;
 	ssize_t i;
 	void *tmp;
 	const char *key;
 	json_t *v;
+	int64_t end = 0;
 
 	if (b == NULL)
 		return;
-	json_object_foreach_safe(b, tmp, key, v) if (strcmp(key, "secret") != 0)
+	json_object_foreach_safe(b, tmp, key,
+				 v) if (strcmp(key, "secret") != 0 && strcmp(key, "not_after") != 0)
 	{
-		hp_api_error(r, 400, key, "unknown field (only \"secret\")");
+		hp_api_error(r, 400, key, "unknown field (only \"secret\" and \"not_after\")");
 		json_decref(b);
 		return;
 	}
 	s = json_object_get(b, "secret");
+	na = json_object_get(b, "not_after");
 	i = ep_find(doc_endpoints(doc), name);
 	if (!json_is_string(s) || json_string_length(s) == 0) {
 		hp_api_error(r, 400, "secret", "a non-empty string is required");
 	} else if (i < 0) {
 		hp_api_error(r, 404, NULL, "no endpoint \"%s\"", name);
-	} else {
-		char id[13];
+	} else if (na == NULL || body_not_after(na, &end, r) == 0) {
+		char id[13], at[32];
 
 		nd = json_deep_copy(doc);
 		ep = json_array_get(doc_endpoints(nd), (size_t)i);
@@ -606,22 +950,50 @@ secret_add(const struct hp_api_req *q, struct api_reply *r)
 			sec = json_array();
 			json_object_set_new(ep, "secrets", sec);
 		}
-		json_array_append(sec, s);
+		if (end != 0) {
+			hp_state_time(end, at, sizeof(at));
+			json_array_append_new(sec,
+					      json_pack("{s:O,s:s}", "secret", s, "not_after", at));
+		} else {
+			json_array_append(sec, s);
+		}
 		secret_id(json_string_value(s), id);
-		if (apply(nd, i, r))
-			hp_api_json(r, 201, json_pack("{s:s}", "id", id));
+		if (apply(nd, i, r)) {
+			json_t *o = json_pack("{s:s}", "id", id);
+
+			if (end != 0)
+				json_object_set_new(o, "not_after", json_string(at));
+			hp_api_json(r, 201, o);
+		}
 		json_decref(nd);
 	}
 	json_decref(b);
+}
+
+/* The index in sec of the secret whose id is id, or -1. */
+static ssize_t
+secret_find(const json_t *sec, const char *id)
+{
+	size_t k;
+	json_t *s;
+
+	json_array_foreach(sec, k, s)
+	{
+		char sid[13];
+
+		secret_id(secret_str(s), sid);
+		if (!strcmp(sid, id))
+			return (ssize_t)k;
+	}
+	return -1;
 }
 
 static void
 secret_retire(const struct hp_api_req *q, struct api_reply *r)
 {
 	const char *name = q->var[0], *id = q->var[1];
-	ssize_t i = ep_find(doc_endpoints(doc), name);
-	json_t *nd, *sec, *s;
-	size_t k;
+	ssize_t i = ep_find(doc_endpoints(doc), name), k;
+	json_t *nd, *sec;
 
 	if (i < 0) {
 		hp_api_error(r, 404, NULL, "no endpoint \"%s\"", name);
@@ -629,28 +1001,158 @@ secret_retire(const struct hp_api_req *q, struct api_reply *r)
 	}
 	nd = json_deep_copy(doc);
 	sec = json_object_get(json_array_get(doc_endpoints(nd), (size_t)i), "secrets");
-	json_array_foreach(sec, k, s)
-	{
-		char sid[13];
-
-		secret_id(json_string_value(s), sid);
-		if (strcmp(sid, id) != 0)
-			continue;
-		if (json_array_size(sec) == 1) {
-			hp_api_error(r, 409, "secrets",
-				     "%s is the endpoint's last secret: add the "
-				     "new one first",
-				     id);
-		} else {
-			json_array_remove(sec, k);
-			if (apply(nd, i, r))
-				hp_api_json(r, 200, json_pack("{s:s}", "retired", id));
-		}
-		json_decref(nd);
-		return;
+	k = secret_find(sec, id);
+	if (k < 0) {
+		hp_api_error(r, 404, NULL, "endpoint \"%s\" has no secret %s", name, id);
+	} else if (json_array_size(sec) == 1) {
+		hp_api_error(r, 409, "secrets",
+			     "%s is the endpoint's last secret: add the new one first", id);
+	} else {
+		json_array_remove(sec, (size_t)k);
+		if (apply(nd, i, r))
+			hp_api_json(r, 200, json_pack("{s:s}", "retired", id));
 	}
 	json_decref(nd);
-	hp_api_error(r, 404, NULL, "endpoint \"%s\" has no secret %s", name, id);
+}
+
+/* PATCH /v1/endpoints/{name}/secrets/{id} {"not_after": time | null}: when the secret
+ * retires by itself (null: never). */
+static void
+secret_patch(const struct hp_api_req *q, struct api_reply *r)
+{
+	const char *name = q->var[0], *id = q->var[1], *key;
+	json_t *b = body_object(q->body, q->len, r), *nd = NULL, *sec, *na, *v;
+	ssize_t i, k;
+	int64_t end = 0;
+	void *tmp;
+
+	if (b == NULL)
+		return;
+	json_object_foreach_safe(b, tmp, key, v) if (strcmp(key, "not_after") != 0)
+	{
+		hp_api_error(r, 400, key, "unknown field (only \"not_after\")");
+		goto out;
+	}
+	na = json_object_get(b, "not_after");
+	i = ep_find(doc_endpoints(doc), name);
+	if (na == NULL) {
+		hp_api_error(r, 400, "not_after", "required (a time, or null for never)");
+		goto out;
+	}
+	if (i < 0) {
+		hp_api_error(r, 404, NULL, "no endpoint \"%s\"", name);
+		goto out;
+	}
+	if (!json_is_null(na) && body_not_after(na, &end, r) != 0)
+		goto out;
+	nd = json_deep_copy(doc);
+	sec = json_object_get(json_array_get(doc_endpoints(nd), (size_t)i), "secrets");
+	k = secret_find(sec, id);
+	if (k < 0) {
+		hp_api_error(r, 404, NULL, "endpoint \"%s\" has no secret %s", name, id);
+		goto out;
+	}
+	{
+		json_t *s = json_string(secret_str(json_array_get(sec, (size_t)k)));
+		json_t *e = s;
+		char at[32] = "";
+
+		if (end != 0) {
+			hp_state_time(end, at, sizeof(at));
+			e = json_pack("{s:o,s:s}", "secret", s, "not_after", at);
+		}
+		json_array_set_new(sec, (size_t)k, e);
+		if (apply(nd, i, r)) {
+			json_t *o = json_pack("{s:s}", "id", id);
+
+			json_object_set_new(o, "not_after",
+					    end != 0 ? json_string(at) : json_null());
+			hp_api_json(r, 200, o);
+		}
+	}
+out:
+	json_decref(nd);
+	json_decref(b);
+}
+
+/* The keys whose value may hold a password: hidden by GET /v1/config. */
+static const char *const credential_keys[] = {
+	"sinks.redis.url",     "sinks.postgres.dsn",      "tokens.redis_url",
+	"tokens.postgres_dsn", "replay_cache.global.url",
+};
+
+/* A URL's password (scheme://user:password@host...) or a libpq key=value password hidden. */
+static json_t *
+redacted(const char *v)
+{
+	char buf[1024];
+	const char *at, *sch = strstr(v, "://"), *pw;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	if (sch != NULL) {
+		const char *auth = sch + 3, *end = auth + strcspn(auth, "/?#");
+
+		at = memchr(auth, '@', (size_t)(end - auth));
+		if (at != NULL) {
+			const char *colon = memchr(auth, ':', (size_t)(at - auth));
+
+			if (colon != NULL)
+				snprintf(buf, sizeof(buf), "%.*s:***%s", (int)(colon - v), v, at);
+		}
+		return json_string(buf);
+	}
+	pw = strstr(v, "password");
+	if (pw != NULL && (pw == v || pw[-1] == ' ')) {
+		const char *eq = pw + 8;
+
+		while (*eq == ' ')
+			eq++;
+		if (*eq == '=') {
+			const char *val = eq + 1, *vend;
+
+			while (*val == ' ')
+				val++;
+			if (*val == '\'') {
+				vend = val + 1;
+				while (*vend != '\0' && *vend != '\'')
+					vend += vend[0] == '\\' && vend[1] != '\0' ? 2 : 1;
+				if (*vend == '\'')
+					vend++;
+			} else {
+				vend = val + strcspn(val, " ");
+			}
+			snprintf(buf, sizeof(buf), "%.*s***%s", (int)(val - v), v, vend);
+		}
+	}
+	return json_string(buf);
+}
+
+/* GET /v1/config: the running configuration as the file writes it (with the API's changes),
+ * secrets as ids, passwords in URLs and DSNs hidden. */
+static void
+config_get(const struct hp_api_req *q, struct api_reply *r)
+{
+	json_t *c = json_deep_copy(doc), *eps = json_array(), *ep;
+	size_t i;
+
+	(void)q;
+	json_array_foreach(json_object_get(doc, "endpoints"), i, ep)
+		json_array_append_new(eps, ep_public(ep));
+	json_object_set_new(c, "endpoints", eps);
+	for (size_t k = 0; k < sizeof(credential_keys) / sizeof(credential_keys[0]); k++) {
+		json_t *parent = NULL;
+		char last[64];
+		const json_t *cv =
+			cfg_get_path(c, credential_keys[k], &parent, last, sizeof(last), false);
+
+		if (json_is_string(cv))
+			json_object_set_new(parent, last, redacted(json_string_value(cv)));
+	}
+	hp_api_json(r, 200,
+		    json_pack("{s:o,s:s,s:s?,s:b,s:s?}", "config", c, "file", cfg_path,
+			      "state_file", state.path[0] != '\0' ? state.path : NULL,
+			      "api_changes", state.live != NULL, "changed_at",
+			      state.live != NULL ? state.changed_at : NULL));
 }
 
 static const json_t *
@@ -779,6 +1281,8 @@ static const struct hp_api_route cfg_routes[] = {
 	{"DELETE", "/v1/endpoints/{name}", ep_delete},
 	{"POST", "/v1/endpoints/{name}/secrets", secret_add},
 	{"DELETE", "/v1/endpoints/{name}/secrets/{id}", secret_retire},
+	{"PATCH", "/v1/endpoints/{name}/secrets/{id}", secret_patch},
+	{"GET", "/v1/config", config_get},
 	{"POST", "/v1/reload", reload_post},
 };
 

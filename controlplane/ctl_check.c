@@ -92,6 +92,22 @@ hp_ctl_check_offline(const struct hp_config *cfg, char *err, size_t errlen)
 		if (dir_writable("sinks.spool.dir", spool, true, true, err, errlen) != 0)
 			return -1;
 	}
+	if (strcmp(cc->state_file, "none") != 0) {
+		const char *sf = cc->state_file[0] != '\0' ? cc->state_file
+							   : "/var/lib/hookpath/state/x.json";
+		struct stat sb;
+
+		if (dir_writable("control.state_file", sf, false, true, err, errlen) != 0)
+			return -1;
+		if (cc->state_file[0] != '\0' && stat(sf, &sb) == 0 &&
+		    (!S_ISREG(sb.st_mode) || (sb.st_mode & (S_IRWXG | S_IRWXO)))) {
+			snprintf(err, errlen,
+				 "control.state_file: %s: must be a regular file, mode 0600 (it "
+				 "holds secrets; mode now %03o)",
+				 sf, (unsigned int)(sb.st_mode & 0777));
+			return -1;
+		}
+	}
 	if (cc->api_socket[0] == '/' &&
 	    dir_writable("control.api_socket", cc->api_socket, false, false, err, errlen) != 0)
 		return -1;

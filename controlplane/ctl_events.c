@@ -134,8 +134,8 @@ events_rotate(void)
 /* control.instance, or the host name; another instance on the same host (EAL --file-prefix
  * other than DPDK's default "rte") gets "-<prefix>" after it, so that two instances never
  * share a Redis stream or a spool by default. */
-static void
-default_instance(const struct hp_config *cfg, char *buf, size_t len)
+void
+hp_ctl_instance(const struct hp_config *cfg, char *buf, size_t len)
 {
 	const char *rt = rte_eal_get_runtime_dir(), *prefix = strrchr(rt, '/');
 	char host[64];
@@ -179,7 +179,7 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 	ev_tsc0 = rte_rdtsc();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev_boot_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	default_instance(cfg, ev_instance, sizeof(ev_instance));
+	hp_ctl_instance(cfg, ev_instance, sizeof(ev_instance));
 	if (cfg->sinks.spool_dir[0] != '\0')
 		snprintf(spool, sizeof(spool), "%s", cfg->sinks.spool_dir);
 	else

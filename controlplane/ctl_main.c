@@ -226,6 +226,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 			hp_dp_request_stop();
 		}
 		handle_hup_usr1(o);
+		hp_ctl_cfgapi_tick();
 		drained = hp_ctl_events_drain(DRAIN_BUDGET);
 		hp_ctl_events_tick();
 		hp_dp_tick();
@@ -347,6 +348,15 @@ main(int argc, char **argv)
 		goto out_eal;
 	}
 
+	/* the state file's kept API changes and the secrets' not_after make the running
+	 * configuration, before the dataplane is built from it */
+	ret = hp_ctl_cfgapi_init(o.config, &cfg, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "hookpath: %s\n", err);
+		hp_ctl_cfgapi_fini();
+		rc = EXIT_CONFIG;
+		goto out_eal;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_hup);
@@ -375,11 +385,8 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out_dp;
 	}
-	ret = hp_ctl_cfgapi_init(o.config, &cfg, err, sizeof(err));
-	if (ret == 0) {
-		hp_ctl_api_set_ops(&hp_cfgapi_ops);
-		ret = hp_ctl_api_start(&cfg, err, sizeof(err));
-	}
+	hp_ctl_api_set_ops(&hp_cfgapi_ops);
+	ret = hp_ctl_api_start(&cfg, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "hookpath: %s\n", err);
 		hp_ctl_api_stop();
@@ -419,6 +426,7 @@ main(int argc, char **argv)
 		}
 	}
 out_dp:
+	hp_ctl_cfgapi_fini(); /* idempotent */
 	hp_ctl_resolver_stop();
 	hp_ctl_ml_stop();
 	hp_ctl_telemetry_fini();

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,7 +79,9 @@ static const struct hp_cfg_key ep_keys[] = {
 	 .type_doc = "list of strings",
 	 .def_doc = "none",
 	 .bounds_doc = "1-8 secrets",
-	 .doc = "signing secrets; several = rotation (any may match); never logged"},
+	 .doc = "signing secrets; several = rotation (any may match); never logged. An entry "
+		"may be {secret: ..., not_after: 2026-12-31T00:00:00Z} (UTC, or Unix seconds): "
+		"retired at that time; at least one has no not_after"},
 	EP_STR("secrets_file", secrets_file, "none", "path, no group/other access",
 	       "file with one secret per line ('#' comments), instead of secrets"),
 	{.path = "tolerance_s",
@@ -201,6 +204,73 @@ cfg_secret_store(struct hp_cfg_ctx *ctx, const yaml_mark_t *mark, const char *sp
 	return 0;
 }
 
+int
+hp_cfg_parse_time(const char *s, int64_t *out)
+{
+	struct tm tm = {0};
+	const char *end;
+	char *e;
+	long long v;
+
+	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
+		errno = 0;
+		v = strtoll(s, &e, 10);
+		if (errno != 0 || *e != '\0' || v <= 0)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL || strcmp(end, "Z") != 0)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return *out > 0 ? 0 : -1;
+}
+
+/* {secret: "...", not_after: "2026-12-31T00:00:00Z" | Unix seconds} */
+static int
+cfg_secret_entry(struct hp_cfg_ctx *ctx, yaml_node_t *el, const char *spath,
+		 struct hp_endpoint_config *ep, uint32_t n)
+{
+	char kpath[HP_CFG_PATH_MAX + 32];
+	bool have = false;
+
+	ep->secret_not_after[n] = 0;
+	for (yaml_node_pair_t *p = el->data.mapping.pairs.start; p < el->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(ctx->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(ctx->doc, p->value);
+		const char *name = k != NULL && k->type == YAML_SCALAR_NODE
+					   ? (const char *)k->data.scalar.value
+					   : "";
+		int rc;
+
+		snprintf(kpath, sizeof(kpath), "%s.%s", spath, name);
+		if (v == NULL || v->type != YAML_SCALAR_NODE)
+			return hp_cfg_err(ctx, &el->start_mark, kpath, "must be a string");
+		if (!strcmp(name, "secret")) {
+			rc = cfg_secret_store(ctx, &v->start_mark, kpath, v->data.scalar.value,
+					      v->data.scalar.length, ep->secrets[n]);
+			if (rc < 0)
+				return rc;
+			have = true;
+		} else if (!strcmp(name, "not_after")) {
+			if (hp_cfg_parse_time((const char *)v->data.scalar.value,
+					      &ep->secret_not_after[n]) != 0)
+				return hp_cfg_err(
+					ctx, &v->start_mark, kpath,
+					"must be a UTC time, 2026-12-31T00:00:00Z, or Unix "
+					"seconds");
+		} else {
+			return hp_cfg_err(ctx, &el->start_mark, kpath,
+					  "unknown key (a secret entry has secret and not_after)");
+		}
+	}
+	if (!have)
+		return hp_cfg_err(ctx, &el->start_mark, spath, "has no secret");
+	return 0;
+}
+
 static int
 cfg_parse_secrets(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_node_t *node,
 		  void *base, const char *dpath)
@@ -208,7 +278,7 @@ cfg_parse_secrets(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_nod
 	struct hp_endpoint_config *ep = base;
 	char spath[HP_CFG_PATH_MAX + 16], desc[96];
 	yaml_node_item_t *it;
-	uint32_t n = 0;
+	uint32_t n = 0, lasting = 0;
 	int rc;
 
 	(void)key;
@@ -228,15 +298,27 @@ cfg_parse_secrets(struct hp_cfg_ctx *ctx, const struct hp_cfg_key *key, yaml_nod
 			return hp_cfg_err(ctx, el != NULL ? &el->start_mark : &node->start_mark,
 					  spath, "too many secrets: at most %d",
 					  HP_CFG_MAX_SECRETS);
-		if (el == NULL || el->type != YAML_SCALAR_NODE)
+		if (el != NULL && el->type == YAML_MAPPING_NODE) {
+			rc = cfg_secret_entry(ctx, el, spath, ep, n);
+		} else if (el == NULL || el->type != YAML_SCALAR_NODE) {
 			return hp_cfg_err(ctx, el != NULL ? &el->start_mark : &node->start_mark,
-					  spath, "must be a string");
-		rc = cfg_secret_store(ctx, &el->start_mark, spath, el->data.scalar.value,
-				      el->data.scalar.length, ep->secrets[n]);
+					  spath,
+					  "must be a string, or {secret: ..., not_after: ...}");
+		} else {
+			ep->secret_not_after[n] = 0;
+			rc = cfg_secret_store(ctx, &el->start_mark, spath, el->data.scalar.value,
+					      el->data.scalar.length, ep->secrets[n]);
+		}
 		if (rc < 0)
 			return rc;
+		if (ep->secret_not_after[n] == 0)
+			lasting++;
 		n++;
 	}
+	if (lasting == 0)
+		return hp_cfg_err(ctx, &node->start_mark, dpath,
+				  "every secret has a not_after: at least one must have none (a "
+				  "rotation adds the new secret before it dates the old one)");
 	ep->n_secrets = n;
 	return 0;
 }

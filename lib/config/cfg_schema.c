@@ -288,6 +288,10 @@ static const struct hp_cfg_key cfg_keys[] = {
 		"path, no group/other access", "file holding the REST API bearer token (TCP)"),
 	KEY_UINT("control.api_max_body", control.api_max_body, 65536, 1024, 1048576, 0,
 		 "largest REST API request body (bytes); more: 413"),
+	KEY_STR("control.state_file", control.state_file, "/var/lib/hookpath/state/<instance>.json",
+		"an absolute path, or none",
+		"the API's changes (endpoints, secrets, live limits) and the secret id key, kept "
+		"across restarts (mode 0600); none = API changes last until the next start"),
 	KEY_STR("sinks.redis.url", sinks.redis_url, "none",
 		"redis://[[user]:password@]host:port[/db], unix://...",
 		"Redis sink: events into a Stream (XADD, pipelined); absent = off"),
@@ -977,6 +981,10 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 	if (!strcmp(path, "ml.model")) {
 		*what = "a file path";
 		return true;
+	}
+	if (!strcmp(path, "control.state_file")) {
+		*what = "an absolute path, or none";
+		return v[0] == '/' || !strcmp(v, "none");
 	}
 	if (!strcmp(path, "control.api_socket") || !strcmp(path, "replay_cache.snapshot")) {
 		*what = "an absolute path, or off";

@@ -171,6 +171,9 @@ struct hp_control_config {
 	uint32_t api_max_body; /* bytes of a request body */
 	bool ready_sinks;      /* /v1/ready 503 while a sink's breaker is open or it spools */
 	bool ready_ml;         /* /v1/ready 503 while the ML backend cannot score */
+	/* the API's changes, kept across restarts ("" = /var/lib/hookpath/state/<instance>.json,
+	 * "none" = not kept) */
+	char state_file[HP_CFG_PATH_LEN];
 };
 
 enum hp_spool_fsync {
@@ -253,10 +256,13 @@ struct hp_endpoint_config {
 	char provider[32]; /* lib/verify provider name, validated at load */
 	uint32_t n_secrets;
 	char secrets[HP_CFG_MAX_SECRETS][HP_CFG_SECRET_LEN]; /* never logged nor returned */
-	char secrets_file[HP_CFG_PATH_LEN];                  /* "" = inline secrets */
-	bool tolerance_set;                                  /* false: the provider's default */
-	uint32_t tolerance_s;                                /* 0 = no timestamp window */
-	char dedup_key[HP_CFG_FIELD_LEN]; /* "" = provider default; "none" = off */
+	/* a secret's end (Unix seconds, 0: none): the control thread retires it then
+	 * (controlplane/ctl_cfgapi.c); at least one secret of an endpoint has none */
+	int64_t secret_not_after[HP_CFG_MAX_SECRETS];
+	char secrets_file[HP_CFG_PATH_LEN]; /* "" = inline secrets */
+	bool tolerance_set;                 /* false: the provider's default */
+	uint32_t tolerance_s;               /* 0 = no timestamp window */
+	char dedup_key[HP_CFG_FIELD_LEN];   /* "" = provider default; "none" = off */
 	uint32_t dedup_ttl_s; /* 0 = auto: tolerance, or 24 h without a signed timestamp */
 	uint32_t max_body;    /* 0 = auto: http.body_copy_max */
 	bool respond;         /* bridge: answer the client with a 4xx on reject */
@@ -416,6 +422,10 @@ int hp_config_load_file(const char *path, struct hp_config *cfg, char *err, size
  * "<buffer>"); buf holds len bytes and need not be NUL-terminated. */
 int hp_config_load_buffer(const char *name, const char *buf, size_t len, struct hp_config *cfg,
 			  char *err, size_t errlen);
+
+/* A time as the configuration writes it: "2026-12-31T00:00:00Z" (UTC) or Unix seconds, into
+ * *out (Unix seconds): 0, or -1 when it is neither. */
+int hp_cfg_parse_time(const char *s, int64_t *out);
 
 /* Release what a loaded config owns (the endpoints, their secrets wiped first). Safe on
  * defaults and on NULL; cfg is left as defaults without endpoints. */

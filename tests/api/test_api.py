@@ -47,9 +47,10 @@ def start_hookpath(tmp, name, vdev, extra_yaml, port):
         f.write("dataplane: {mode: tap}\n"
                 "events: {file: %s/%s.jsonl}\n"
                 "control: {api_socket: %s, api_listen: \"127.0.0.1:%d\", api_token_file: %s,"
-                " api_max_body: 4096}\n"
+                " api_max_body: 4096, state_file: %s/%s-state.json}\n"
                 "endpoints:\n  - name: gh\n    match: {host: %s}\n    provider: github\n"
-                "    secrets: [%s]\n%s" % (tmp, name, sock, port, tok, HOST, OLD, extra_yaml))
+                "    secrets: [%s]\n%s" % (tmp, name, sock, port, tok, tmp, name, HOST, OLD,
+                                          extra_yaml))
     p = subprocess.Popen([hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores",
                           "0@0,1@1", "--file-prefix", "hp-api-%s-%d" % (name, os.getpid()),
                           "--log-level=lib.*:warning", "--vdev", vdev, "--", "-c", cfg],
@@ -151,7 +152,7 @@ class Routes(unittest.TestCase):
                 ("PUT", "/v1/endpoints", "GET, POST"),
                 ("POST", "/v1/endpoints/gh", "GET, PUT, PATCH, DELETE"),
                 ("GET", "/v1/endpoints/gh/secrets", "POST"),
-                ("GET", "/v1/endpoints/gh/secrets/000000000000", "DELETE")]:
+                ("GET", "/v1/endpoints/gh/secrets/000000000000", "DELETE, PATCH")]:
             with self.subTest(method=method, path=path):
                 st, b = self.api.req(method, path)
                 self.assertEqual(st, 405, b)
@@ -174,8 +175,8 @@ class Routes(unittest.TestCase):
         st, text = self.api.req("GET", "/metrics")
         self.assertEqual(st, 200)
         seen_type, seen_help = set(), set()
-        sample = re.compile(r'^(hookpath_[a-z0-9_]+)(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? '
-                            r'[0-9.e+-]+$')
+        sample = re.compile(r'^((?:hookpath|process)_[a-z0-9_]+)'
+                            r'(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? [0-9.e+-]+$')
         for line in text.splitlines():
             if line.startswith("# TYPE "):
                 name = line.split()[2]

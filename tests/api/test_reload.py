@@ -29,9 +29,9 @@ def yaml(tmp, extra_ep="", syn=30, sessions=256, broken=False):
     return ("dataplane:\n  mode: tap\n  flows: {timeout_syn_s: %d}\n"
             "http: {max_sessions: %d}\n"
             "events: {file: %s/ev.jsonl}\n"
-            "control: {api_socket: %s/api.sock}\n"
+            "control: {api_socket: %s/api.sock, state_file: %s/state.json}\n"
             "endpoints:\n  - {name: a, match: {host: %s}, provider: none, dedup: {key: none}}\n"
-            "%s%s" % (syn, sessions, tmp, tmp, HOST, extra_ep,
+            "%s%s" % (syn, sessions, tmp, tmp, tmp, HOST, extra_ep,
                       "  - {name: broken, match: {host: x}, provider: nope}\n" if broken
                       else ""))
 
