@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Metrics for the outside world: Prometheus text (/metrics of the REST API) and the DPDK
- * telemetry commands /hookpath/stats and /hookpath/flows (dpdk-telemetry.py).
+ * Metrics for the outside world: Prometheus text (/metrics of the REST API and of the
+ * read-only metrics listener, ctl_metrics_http.c) and the DPDK telemetry commands
+ * /hookpath/stats and /hookpath/flows (dpdk-telemetry.py).
+ *
+ * Prometheus names follow its conventions (promtool check metrics is clean, tests/api): base
+ * units (a counter kept in nanoseconds or TSC cycles is exported in seconds: <name>_ns and
+ * <name>_cycles become <name>_seconds_total), counters end in _total, HELP lines are the help
+ * texts of the counter tables (dataplane/dp_stats.h, the stages' foreach_*_ctr).
  *
  * Both read the workers' counter blocks without locking: every slot is an aligned uint64_t,
  * so a load sees a value that was true at some instant (dp_stats.h).
@@ -12,10 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
+#include <rte_version.h>
 
 #include "ctl.h"
 #include "dedup.h"
@@ -45,11 +54,20 @@ prom_label_value(FILE *f, const char *s)
 	}
 }
 
-/* "# HELP" and "# TYPE" of a family. help is a literal without backslash or newline. */
+/* "# HELP" and "# TYPE" of a family; the help text escaped (backslash, newline). */
 static void
 prom_family(FILE *f, const char *name, const char *type, const char *help)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	fprintf(f, "# HELP %s ", name);
+	for (const char *s = help; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fprintf(f, "\n# TYPE %s %s\n", name, type);
 }
 
 /* name{label="value"} v, or name v when label is NULL. */
@@ -84,6 +102,36 @@ fmt_ns_seconds(char *buf, size_t len, uint64_t ns)
 		buf[--n] = '\0';
 }
 
+/* Does name end with suffix? */
+static bool
+ends_with(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), k = strlen(suffix);
+
+	return n >= k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* One unlabelled counter family from a table's stable name and help: hookpath_<name>_total, or,
+ * for a counter kept in nanoseconds (<x>_ns), hookpath_<x>_seconds_total in exact decimal
+ * seconds (Prometheus wants base units). */
+static void
+prom_ctr(FILE *f, const char *stable, const char *help, uint64_t v)
+{
+	char name[128], sec[32];
+
+	if (ends_with(stable, "_ns")) {
+		snprintf(name, sizeof(name), "hookpath_%.*s_seconds_total",
+			 (int)(strlen(stable) - 3), stable);
+		fmt_ns_seconds(sec, sizeof(sec), v);
+		prom_family(f, name, "counter", help);
+		fprintf(f, "%s %s\n", name, sec);
+		return;
+	}
+	snprintf(name, sizeof(name), "hookpath_%s_total", stable);
+	prom_family(f, name, "counter", help);
+	prom_sample(f, name, NULL, NULL, v);
+}
+
 /* One family over a contiguous range of counters, the label value being the counter's name
  * without prefix (e.g. "decode_err_" + reason). */
 static void
@@ -102,7 +150,6 @@ static void
 prom_counters(FILE *f, const struct hp_counters *cur)
 {
 	static const char *const verdicts[] = {"accept", "reject", "duplicate", "pass"};
-	char name[128];
 
 	RTE_BUILD_BUG_ON(HP_CTR_VERDICT_PASS - HP_CTR_VERDICT_ACCEPT + 1 != RTE_DIM(verdicts));
 	for (unsigned int i = 0; i < HP_CTR_DECODE_ERR_BASE; i++) {
@@ -117,9 +164,7 @@ prom_counters(FILE *f, const struct hp_counters *cur)
 			i = HP_CTR_VERDICT_PASS;
 			continue;
 		}
-		snprintf(name, sizeof(name), "hookpath_%s_total", hp_ctr_name((enum hp_ctr)i));
-		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name,
-			hp_ctr_help((enum hp_ctr)i), name, name, cur->c[i]);
+		prom_ctr(f, hp_ctr_name((enum hp_ctr)i), hp_ctr_help((enum hp_ctr)i), cur->c[i]);
 	}
 	/* The no-error slots (decode_err_ok, http_err_none) are never counted: left out. */
 	prom_labelled_range(f, cur, "hookpath_decode_errors_total", "reason",
@@ -135,9 +180,7 @@ prom_counters(FILE *f, const struct hp_counters *cur)
 	for (unsigned int i = HP_CTR_STAGE_BASE; i < HP_CTR__MAX; i++) {
 		if (hp_ctr_name((enum hp_ctr)i) == NULL)
 			continue;
-		snprintf(name, sizeof(name), "hookpath_%s_total", hp_ctr_name((enum hp_ctr)i));
-		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name,
-			hp_ctr_help((enum hp_ctr)i), name, name, cur->c[i]);
+		prom_ctr(f, hp_ctr_name((enum hp_ctr)i), hp_ctr_help((enum hp_ctr)i), cur->c[i]);
 	}
 }
 
@@ -215,38 +258,39 @@ prom_ports(FILE *f)
 }
 
 /* TCP reassembly (lib/stream), summed over the workers. */
-#define STREAM_FIELD(n)                                                                            \
-	{                                                                                          \
-#n, offsetof(struct hp_stream_counters, n)                                         \
-	}
+/* One line per field of struct hp_stream_counters: field (hookpath_stream_<field>_total), help. */
+#define foreach_stream_field(_)                                                                    \
+	_(segments, "TCP segments given to reassembly.")                                           \
+	_(bytes, "TCP payload bytes given to reassembly.")                                         \
+	_(fast_path, "In-order segments delivered at once, nothing queued.")                       \
+	_(queued, "Segments that left bytes queued (out of order, or held).")                      \
+	_(delivered_bytes, "Stream bytes delivered in order to HTTP parsing.")                     \
+	_(gaps, "Holes in a stream reported to HTTP parsing (bytes never seen).")                  \
+	_(gap_bytes, "Bytes in the holes reported (never seen).")                                  \
+	_(memcap_flow, "Reassembly limit hits: the flow's memcap (flow_memcap_kb).")               \
+	_(memcap_global, "Reassembly limit hits: the worker's memcap (memcap_mb).")                \
+	_(ooo_limit, "Reassembly limit hits: out-of-order segments of a flow (flow_max_segs).")    \
+	_(pool_exhausted, "Reassembly limit hits: no segment node left in the pool.")              \
+	_(memcap_drop, "Limit hits handled by dropping the segment (on_memcap: drop).")            \
+	_(memcap_pass, "Limit hits handled by giving up the flow's reassembly (on_memcap: pass).") \
+	_(retain_skipped, "Delivered segments not kept for comparison with a retransmission.")     \
+	_(retain_evicted, "Kept delivered segments released early to make room.")                  \
+	_(last_forced_bytes,                                                                       \
+	  "Bytes delivered before their ACK to keep within the hold bound (policy last).")         \
+	_(midstream, "Stream directions picked up at their first segment, without a handshake.")   \
+	_(unsynced, "Segments of a direction never started (midstream off): not reassembled.")     \
+	_(fin, "FINs taken.")                                                                      \
+	_(fin_ignored, "FINs ignored: they contradict bytes already seen.")                        \
+	_(rst, "RSTs taken.")                                                                      \
+	_(rst_ignored, "RSTs ignored: outside the window.")                                        \
+	_(ack_invalid, "ACKs ignored: more than the window beyond the bytes seen.")
+
+#define STREAM_FIELD(n, help) {#n, help, offsetof(struct hp_stream_counters, n)},
 static const struct {
 	const char *name;
+	const char *help;
 	size_t off;
-} stream_fields[] = {
-	STREAM_FIELD(segments),
-	STREAM_FIELD(bytes),
-	STREAM_FIELD(fast_path),
-	STREAM_FIELD(queued),
-	STREAM_FIELD(delivered_bytes),
-	STREAM_FIELD(gaps),
-	STREAM_FIELD(gap_bytes),
-	STREAM_FIELD(memcap_flow),
-	STREAM_FIELD(memcap_global),
-	STREAM_FIELD(ooo_limit),
-	STREAM_FIELD(pool_exhausted),
-	STREAM_FIELD(memcap_drop),
-	STREAM_FIELD(memcap_pass),
-	STREAM_FIELD(retain_skipped),
-	STREAM_FIELD(retain_evicted),
-	STREAM_FIELD(last_forced_bytes),
-	STREAM_FIELD(midstream),
-	STREAM_FIELD(unsynced),
-	STREAM_FIELD(fin),
-	STREAM_FIELD(fin_ignored),
-	STREAM_FIELD(rst),
-	STREAM_FIELD(rst_ignored),
-	STREAM_FIELD(ack_invalid),
-};
+} stream_fields[] = {foreach_stream_field(STREAM_FIELD)};
 #undef STREAM_FIELD
 /* A field added to struct hp_stream_counters needs its line above. */
 _Static_assert(sizeof(struct hp_stream_counters) ==
@@ -261,12 +305,9 @@ prom_stream(FILE *f)
 
 	hp_dp_stream_counters(&sc);
 	for (size_t i = 0; i < RTE_DIM(stream_fields); i++) {
-		snprintf(name, sizeof(name), "hookpath_stream_%s_total", stream_fields[i].name);
-		fprintf(f,
-			"# HELP %s TCP reassembly counter %s (lib/stream).\n"
-			"# TYPE %s counter\n%s %" PRIu64 "\n",
-			name, stream_fields[i].name, name, name,
-			*(const uint64_t *)((const char *)&sc + stream_fields[i].off));
+		snprintf(name, sizeof(name), "stream_%s", stream_fields[i].name);
+		prom_ctr(f, name, stream_fields[i].help,
+			 *(const uint64_t *)((const char *)&sc + stream_fields[i].off));
 	}
 	prom_family(f, "hookpath_stream_results_total", "counter",
 		    "TCP segments by reassembly result.");
@@ -366,6 +407,110 @@ prom_replay_cache(FILE *f)
 	}
 }
 
+/* The process's start, in seconds since the epoch, as Prometheus' process collector gives it:
+ * its start time in clock ticks after boot (/proc/self/stat, field 22) plus the boot time
+ * (/proc/stat btime). Read once; 0 when /proc cannot tell. */
+static double
+process_start_time(void)
+{
+	static double t0 = -1;
+	unsigned long long ticks = 0, btime = 0;
+	char line[1024], *p;
+	FILE *f;
+
+	if (t0 >= 0)
+		return t0;
+	t0 = 0;
+	f = fopen("/proc/self/stat", "r");
+	if (f == NULL)
+		return t0;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	/* fields after the command name (in parentheses, may hold spaces): state is field 3 */
+	p = p != NULL ? strrchr(line, ')') : NULL;
+	if (p == NULL || sscanf(p + 1,
+				" %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+				"%*d %*d %*d %llu",
+				&ticks) != 1)
+		return t0;
+	f = fopen("/proc/stat", "r");
+	if (f == NULL)
+		return t0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "btime %llu", &btime) == 1)
+			break;
+	fclose(f);
+	if (btime != 0 && sysconf(_SC_CLK_TCK) > 0)
+		t0 = (double)btime + (double)ticks / (double)sysconf(_SC_CLK_TCK);
+	return t0;
+}
+
+/* hookpath_build_info (version, DPDK version: 1, the Prometheus idiom for constant labels) and
+ * process_start_time_seconds (the standard name, without prefix: uptime and restarts). */
+static void
+prom_process(FILE *f)
+{
+	const char *dpdk = rte_version();
+
+	if (strncmp(dpdk, "DPDK ", 5) == 0)
+		dpdk += 5;
+	prom_family(f, "hookpath_build_info", "gauge",
+		    "Always 1; the labels say which hookpath and which DPDK run.");
+	fputs("hookpath_build_info{version=\"", f);
+	prom_label_value(f, HP_VERSION);
+	fputs("\",dpdk=\"", f);
+	prom_label_value(f, dpdk);
+	fputs("\"} 1\n", f);
+	prom_family(f, "process_start_time_seconds", "gauge",
+		    "Start time of the process since the Unix epoch, in seconds.");
+	fprintf(f, "process_start_time_seconds %.2f\n", process_start_time());
+}
+
+/* The poll loop of each worker (dp_stats.h foreach_hp_loop_ctr), label worker: busy and idle
+ * time (TSC cycles exported in seconds: <x>_cycles -> hookpath_worker_<x>_seconds_total),
+ * polls, packets; rate(busy) / (rate(busy) + rate(idle)) is the worker's load, as VPP's "show
+ * runtime" gives it. Plus the lcore each worker runs on. 0 or -ENOMEM. */
+static int
+prom_workers(FILE *f)
+{
+	unsigned int n = hp_dp_n_workers();
+	double hz = (double)rte_get_tsc_hz();
+	struct hp_counters *wc;
+	char name[96];
+
+	if (n == 0)
+		return 0;
+	wc = calloc(n, sizeof(*wc)); /* a few KiB each: not on the stack */
+	if (wc == NULL)
+		return -ENOMEM;
+	for (unsigned int w = 0; w < n; w++)
+		hp_dp_worker_counters_add(w, &wc[w]);
+	prom_family(f, "hookpath_worker_lcore", "gauge", "The DPDK lcore the worker runs on.");
+	for (unsigned int w = 0; w < n; w++)
+		fprintf(f, "hookpath_worker_lcore{worker=\"%u\"} %u\n", w, hp_dp_worker_lcore(w));
+	for (unsigned int i = 0; i < HP_LOOP__MAX; i++) {
+		const char *stable = hp_loop_ctr_name((enum hp_loop_ctr)i);
+		bool cycles = ends_with(stable, "_cycles");
+
+		if (cycles)
+			snprintf(name, sizeof(name), "hookpath_worker_%.*s_seconds_total",
+				 (int)(strlen(stable) - strlen("_cycles")), stable);
+		else
+			snprintf(name, sizeof(name), "hookpath_worker_%s_total", stable);
+		prom_family(f, name, "counter", hp_loop_ctr_help((enum hp_loop_ctr)i));
+		for (unsigned int w = 0; w < n; w++) {
+			if (cycles && hz > 0)
+				fprintf(f, "%s{worker=\"%u\"} %.6f\n", name, w,
+					(double)wc[w].loop[i] / hz);
+			else
+				fprintf(f, "%s{worker=\"%u\"} %" PRIu64 "\n", name, w,
+					wc[w].loop[i]);
+		}
+	}
+	free(wc);
+	return 0;
+}
+
 char *
 hp_ctl_metrics_render(size_t *len)
 {
@@ -384,13 +529,16 @@ hp_ctl_metrics_render(size_t *len)
 		return NULL;
 	}
 	hp_dp_counters(cur);
+	prom_process(f);
 	prom_family(f, "hookpath_workers", "gauge", "Worker lcores running the dataplane.");
 	prom_sample(f, "hookpath_workers", NULL, NULL, hp_dp_n_workers());
+	ret = prom_workers(f);
 	prom_family(f, "hookpath_flows_active", "gauge", "TCP flows tracked now.");
 	prom_sample(f, "hookpath_flows_active", NULL, NULL, hp_dp_flows_active());
 	prom_counters(f, cur);
 	prom_latency(f, cur);
-	ret = prom_ports(f);
+	if (ret == 0)
+		ret = prom_ports(f);
 	prom_stream(f);
 	if (ret == 0)
 		ret = prom_endpoints(f);

@@ -227,10 +227,18 @@ hp_ctl_stats_json(size_t *len)
 		fprintf(f,
 			"%s\n  {\"worker\": %u, \"lcore\": %u, \"rx_packets\": %" PRIu64
 			", \"tx_packets\": %" PRIu64 ", \"dispatch_in\": %" PRIu64
-			", \"dispatch_out\": %" PRIu64 ", \"inspect_packets\": %" PRIu64 "}",
+			", \"dispatch_out\": %" PRIu64 ", \"inspect_packets\": %" PRIu64,
 			w ? "," : "", w, hp_dp_worker_lcore(w), c->c[HP_CTR_RX_PACKETS],
 			c->c[HP_CTR_TX_PACKETS], c->c[HP_CTR_DISPATCH_IN],
 			c->c[HP_CTR_DISPATCH_OUT], c->c[HP_CTR_INSPECT_PACKETS]);
+		/* the poll loop (dp_stats.h foreach_hp_loop_ctr): busy/idle time in seconds */
+		fprintf(f,
+			", \"busy_s\": %.6f, \"idle_s\": %.6f, \"busy_polls\": %" PRIu64
+			", \"idle_polls\": %" PRIu64 ", \"poll_packets\": %" PRIu64 "}",
+			(double)c->loop[HP_LOOP_BUSY_CYCLES] / (double)rte_get_tsc_hz(),
+			(double)c->loop[HP_LOOP_IDLE_CYCLES] / (double)rte_get_tsc_hz(),
+			c->loop[HP_LOOP_BUSY_POLLS], c->loop[HP_LOOP_IDLE_POLLS],
+			c->loop[HP_LOOP_POLL_PACKETS]);
 		free(c);
 	}
 	fprintf(f, "],\n \"sinks\": ");

@@ -13,7 +13,9 @@
 #include "verify.h"
 
 /* Its counters. */
-#define foreach_verify_ctr(_) _(NS, verify_ns, "Nanoseconds spent in signature verification (sum).")
+#define foreach_verify_ctr(_)                                                                      \
+	_(NS, verify_ns,                                                                           \
+	  "Time spent verifying signatures (ns in the stats JSON, seconds in Prometheus).")
 
 enum {
 #define _(sym, name, help) VERIFY_CTR_##sym,

@@ -50,9 +50,7 @@
 	_(MALFORMED_FORWARDED, malformed_forwarded,                                                \
 	  "Malformed frames forwarded uninspected "                                                \
 	  "(on_malformed: forward).")                                                              \
-	_(DEFRAG_FRAGMENTS, defrag_fragments,                                                      \
-	  "IP fragments taken by reassembly "                                                      \
-	  "(dp_defrag.c).")                                                                        \
+	_(DEFRAG_FRAGMENTS, defrag_fragments, "IP fragments taken by IP reassembly.")              \
 	_(DEFRAG_REASSEMBLED, defrag_reassembled,                                                  \
 	  "Complete datagrams out of reassembly "                                                  \
 	  "(inspected).")                                                                          \
@@ -85,19 +83,19 @@
 	  "Datagrams given up whose fragments were "                                               \
 	  "forwarded uninspected (defrag.on_fail: pass).")                                         \
 	_(DEFRAG_DUPLICATE, defrag_duplicate,                                                      \
-	  "Exact duplicate of a fragment already held: "                                           \
+	  "Exact duplicates of a fragment already held: "                                          \
 	  "dropped.")                                                                              \
 	_(DEFRAG_NOMBUF, defrag_nombuf,                                                            \
 	  "No mbuf to build a reassembled datagram or its "                                        \
 	  "fragments.")                                                                            \
 	_(DEFRAG_UNSUPPORTED, defrag_unsupported,                                                  \
-	  "Fragment the reassembly cannot parse: "                                                 \
+	  "Fragments the reassembly cannot parse: "                                                \
 	  "dropped.")                                                                              \
 	_(DEFRAG_DISABLED, defrag_disabled,                                                        \
 	  "Fragments forwarded uninspected (defrag.enabled: "                                      \
 	  "false).")                                                                               \
 	_(DEFRAG_DECODE_ERR, defrag_decode_err,                                                    \
-	  "Reassembled datagram failed L4 decode or "                                              \
+	  "Reassembled datagrams that failed L4 decode or "                                        \
 	  "checksum.")                                                                             \
 	_(DEFRAG_INCOMPLETE_AT_EXIT, defrag_incomplete_at_exit,                                    \
 	  "Fragments still waiting when "                                                          \
@@ -108,19 +106,20 @@
 	  "dispatch).")                                                                            \
 	_(DISPATCH_RING_FULL, dispatch_ring_full, "Handoff ring full: packet dropped.")            \
 	_(DISPATCH_DROPPED_AT_EXIT, dispatch_dropped_at_exit,                                      \
-	  "Still in a handoff ring when "                                                          \
+	  "Packets still in a handoff ring when "                                                  \
 	  "hookpath stopped.")                                                                     \
 	_(FLOWS_CREATED, flows_created, "TCP flows created (SYN, or midstream).")                  \
-	_(FLOWS_MIDSTREAM, flows_midstream, "Of which picked up without their handshake.")         \
+	_(FLOWS_MIDSTREAM, flows_midstream, "TCP flows picked up without their handshake.")        \
 	_(FLOWS_UNTRACKED, flows_untracked,                                                        \
 	  "Guarded TCP segments of no flow (midstream off, "                                       \
 	  "a lone RST, no room): bridge drops those carrying payload.")                            \
-	_(FLOWS_EXPIRED, flows_expired, "Removed after their state's idle timeout.")               \
-	_(FLOWS_EVICTED, flows_evicted, "Removed to make room (dataplane.flows.max reached).")     \
+	_(FLOWS_EXPIRED, flows_expired, "TCP flows removed after their state's idle timeout.")     \
+	_(FLOWS_EVICTED, flows_evicted,                                                            \
+	  "TCP flows removed to make room (dataplane.flows.max reached).")                         \
 	_(FLOWS_EVICTED_ACTIVE, flows_evicted_active,                                              \
 	  "Flows evicted with a request in "                                                       \
 	  "progress (connection cut).")                                                            \
-	_(FLOWS_REUSED, flows_reused, "A closed flow's tuple reopened by a new SYN.")              \
+	_(FLOWS_REUSED, flows_reused, "Closed TCP flows whose tuple a new SYN reopened.")          \
 	_(TCP_UNGUARDED, tcp_unguarded,                                                            \
 	  "TCP segments of flows that are not guarded: "                                           \
 	  "forwarded untouched, never tracked nor parsed.")                                        \
@@ -196,9 +195,9 @@
 	  "Requests the local cache said first, "                                                  \
 	  "asked to Redis.")                                                                       \
 	_(REPLAY_GLOBAL_FIRST, replay_global_first,                                                \
-	  "Asked to Redis, which said first too: accepted.")                                       \
+	  "Requests asked to Redis, which said first too: accepted.")                              \
 	_(REPLAY_GLOBAL_DUPLICATE, replay_global_duplicate,                                        \
-	  "Asked to Redis: another "                                                               \
+	  "Requests asked to Redis: another "                                                      \
 	  "appliance had it, duplicate.")                                                          \
 	_(REPLAY_GLOBAL_UNAVAILABLE, replay_global_unavailable,                                    \
 	  "Redis down or erring: "                                                                 \
@@ -207,7 +206,7 @@
 	  "No answer within global.timeout_ms: "                                                   \
 	  "on_unavailable.")                                                                       \
 	_(REPLAY_GLOBAL_BUSY, replay_global_busy,                                                  \
-	  "Max_pending waiting, or the query ring "                                                \
+	  "Requests not asked to Redis: max_pending waiting, or the query ring "                   \
 	  "full.")                                                                                 \
 	_(REPLAY_GLOBAL_SKIPPED, replay_global_skipped,                                            \
 	  "Bridge: no segment of the request "                                                     \
@@ -220,15 +219,15 @@
 	  "Requests whose ML score did not come within ml.timeout_ms "                             \
 	  "(enforce).")                                                                            \
 	_(ML_TIMEOUT_ACCEPTED, ml_timeout_accepted,                                                \
-	  "Of those, accepted anyway (ml.on_timeout: "                                             \
+	  "Requests whose ML score timed out, accepted anyway (ml.on_timeout: "                    \
 	  "accept).")                                                                              \
 	_(ML_LATE, ml_late, "ML scores that came after their request's wait had ended.")           \
-	_(TOKEN_VALID, token_valid, "Token asked to L2/L3: answered valid.")                       \
-	_(TOKEN_INVALID, token_invalid, "Token asked to L2/L3: answered refused.")                 \
+	_(TOKEN_VALID, token_valid, "Tokens asked to L2/L3: answered valid.")                      \
+	_(TOKEN_INVALID, token_invalid, "Tokens asked to L2/L3: answered refused.")                \
 	_(TOKEN_UNAVAILABLE, token_unavailable,                                                    \
-	  "Token not checkable: L2/L3 down, "                                                      \
+	  "Tokens not checkable: L2/L3 down, "                                                     \
 	  "erring, or too many waiting (503).")                                                    \
-	_(TOKEN_TIMEOUT, token_timeout, "Token asked: no answer within tokens.timeout_ms (503).")  \
+	_(TOKEN_TIMEOUT, token_timeout, "Tokens asked: no answer within tokens.timeout_ms (503).") \
 	_(STREAM_NOMBUF, stream_nombuf,                                                            \
 	  "No mbuf to copy a chained segment's bytes for "                                         \
 	  "reassembly.")                                                                           \
