@@ -27,6 +27,7 @@
 
 #include "ctl.h"
 #include "ctl_api.h"
+#include "ctl_metrics.h"
 #include "dp.h"
 #include "dp_log.h"
 #include "hp_config.h"
@@ -220,6 +221,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 		}
 		/* a full drain budget means more is waiting: do not sleep */
 		hp_ctl_api_poll(drained >= DRAIN_BUDGET ? 0 : 1);
+		hp_ctl_metrics_listen_poll();
 		if (o->exit_idle_ms && hp_dp_idle_for(o->exit_idle_ms)) {
 			fprintf(stdout, "hookpath: rx idle for %" PRIu64 " ms, stopping\n",
 				o->exit_idle_ms);
@@ -394,6 +396,14 @@ main(int argc, char **argv)
 		rc = EXIT_CONFIG;
 		goto out_dp;
 	}
+	ret = hp_ctl_metrics_listen_start(&cfg, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "hookpath: %s\n", err);
+		hp_ctl_api_stop();
+		hp_ctl_events_close();
+		rc = EXIT_CONFIG;
+		goto out_dp;
+	}
 	ret = hp_ctl_telemetry_register();
 	if (ret != 0)
 		fprintf(stderr, "hookpath: telemetry commands not registered: %s\n",
@@ -410,6 +420,7 @@ main(int argc, char **argv)
 	hp_ctl_replay_save();
 	hp_ctl_resolver_stop();
 	hp_ctl_api_stop();
+	hp_ctl_metrics_listen_stop();
 	hp_ctl_cfgapi_fini();
 	hp_ctl_events_close(); /* the ML thread still runs: the last events join their scores */
 	hp_ctl_ml_stop();

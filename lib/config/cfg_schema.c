@@ -286,6 +286,10 @@ static const struct hp_cfg_key cfg_keys[] = {
 		"REST API also on TCP (bearer token from control.api_token_file required)"),
 	KEY_STR("control.api_token_file", control.api_token_file, "none",
 		"path, no group/other access", "file holding the REST API bearer token (TCP)"),
+	KEY_STR("control.metrics_listen", control.metrics_listen, "none",
+		"IPv4:port or [IPv6]:port",
+		"read-only metrics listener: GET /metrics (and /v1/health) on TCP without a token, "
+		"nothing else; for Prometheus, apart from the admin API"),
 	KEY_UINT("control.api_max_body", control.api_max_body, 65536, 1024, 1048576, 0,
 		 "largest REST API request body (bytes); more: 413"),
 	KEY_STR("control.state_file", control.state_file, "/var/lib/hookpath/state/<instance>.json",
@@ -997,7 +1001,7 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 		explicit_bzero(&u, sizeof(u));
 		return rc == 0;
 	}
-	if (!strcmp(path, "control.api_listen")) {
+	if (!strcmp(path, "control.api_listen") || !strcmp(path, "control.metrics_listen")) {
 		const char *colon = strrchr(v, ':');
 		char *end;
 		unsigned long port;

@@ -168,6 +168,8 @@ struct hp_control_config {
 	char api_socket_group[64];        /* "" = the process's group */
 	char api_listen[64];              /* "" = no TCP listener; "host:port" (token required) */
 	char api_token_file[HP_CFG_PATH_LEN];
+	/* "" = off; "host:port": the read-only metrics listener (GET /metrics, no token) */
+	char metrics_listen[64];
 	uint32_t api_max_body; /* bytes of a request body */
 	bool ready_sinks;      /* /v1/ready 503 while a sink's breaker is open or it spools */
 	bool ready_ml;         /* /v1/ready 503 while the ML backend cannot score */
