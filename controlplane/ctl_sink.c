@@ -158,6 +158,21 @@ sink_thread(void *arg)
 		idle = q_count(s) == 0 && hp_spool_empty(s->spool);
 		if (s->stop && (idle || now >= s->deadline_ns || s->br == BR_OPEN))
 			break;
+		if (idle && s->connected && s->ops->idle != NULL) {
+			pthread_mutex_unlock(&s->mu);
+			err[0] = '\0';
+			rc = s->ops->idle(s->ctx, err, sizeof(err));
+			if (rc != 0) {
+				s->ops->disconnect(s->ctx);
+				s->connected = false;
+			}
+			pthread_mutex_lock(&s->mu);
+			if (rc != 0) {
+				snprintf(s->last_error, sizeof(s->last_error), "%s",
+					 err[0] ? err : "failed");
+				HP_LOG(WARNING, "sink %s: %s\n", s->ops->name, s->last_error);
+			}
+		}
 		if (idle || (s->br == BR_OPEN && now < s->open_until_ns)) {
 			struct timespec ts;
 			uint64_t wait_ns = idle ? 100000000ULL : s->open_until_ns - now;

@@ -119,6 +119,9 @@ struct hp_sink_ops {
 	 * already there), -1 when the outcome is unknown (the connection is then closed). */
 	int (*send)(void *ctx, struct hp_rec *const *recs, unsigned int n, uint64_t *dups,
 		    char *err, size_t errlen);
+	/* Optional, on the sink thread while connected and nothing to send (about every
+	 * 100 ms): 0, or -1 with a message (the connection is then closed, logged). */
+	int (*idle)(void *ctx, char *err, size_t errlen);
 	void (*free_ctx)(void *ctx);
 };
 

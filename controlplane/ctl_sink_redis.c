@@ -7,14 +7,25 @@
  * reply counts as stored (a duplicate), which makes replaying a batch whose replies were lost
  * harmless. It also means one appliance writes one stream (the default key names the
  * instance). Any other error reply, or no reply within the timeout, fails the batch.
+ *
+ * One writer per stream, enforced: the sink holds <stream>:owner (its token: instance, pid,
+ * start time, random) with a TTL of sinks.redis.owner_ttl_ms, claimed at start and at each
+ * connect, refreshed before a batch and while idle once a third of the TTL went by (a Lua
+ * script: claimed only when absent or already ours). Held by another live instance: the
+ * start is refused, naming the stream and the holder; later (the holder came while this one
+ * was cut off), the batch fails, the breaker opens and events wait in the spool. Released at
+ * a clean stop; after a crash it expires with its TTL.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
+#include <openssl/rand.h>
 
 #include "ctl_sink.h"
 
@@ -29,7 +40,70 @@ struct redis_ctx {
 	size_t *argvlen;
 	char (*ids)[48];
 	uint32_t batch_max;
+	char owner_key[176]; /* <stream>:owner */
+	char token[192];     /* this process's claim */
+	char ttl[16];        /* owner TTL, ms (text) */
+	uint64_t ttl_ns, claimed_ns;
 };
+
+/* Claim the stream, or refresh the claim: the key is set (with the TTL) when it is absent or
+ * holds this token; else it holds the other writer's token, returned. */
+static const char owner_script[] =
+	"local v = redis.call('GET', KEYS[1]) "
+	"if v == false or v == ARGV[1] then "
+	"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end "
+	"return v";
+static const char release_script[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+				     "return redis.call('DEL', KEYS[1]) end return 0";
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* 0: the stream is this process's (claimed or refreshed); 1: another live writer holds it
+ * (err names it); -1: the check failed (err). */
+static int
+owner_claim(struct redis_ctx *r, redisContext *c, char *err, size_t errlen)
+{
+	const char *argv[] = {"EVAL", owner_script, "1", r->owner_key, r->token, r->ttl};
+	redisReply *rep = redisCommandArgv(c, 6, argv, NULL);
+	int rc = -1;
+
+	if (rep == NULL) {
+		snprintf(err, errlen, "owner check of %s: %s", r->stream,
+			 c->errstr[0] ? c->errstr : "connection lost");
+		return -1;
+	}
+	if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 1) {
+		r->claimed_ns = mono_ns();
+		rc = 0;
+	} else if (rep->type == REDIS_REPLY_STRING) {
+		snprintf(err, errlen,
+			 "sinks.redis.stream: %s is written by another live hookpath (%.*s); one "
+			 "stream per instance: set control.instance or sinks.redis.stream",
+			 r->stream, (int)(rep->len < 160 ? rep->len : 160), rep->str);
+		rc = 1;
+	} else {
+		snprintf(err, errlen, "owner check of %s: %s (the Redis user needs EVAL)",
+			 r->stream, rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+	}
+	freeReplyObject(rep);
+	return rc;
+}
+
+/* Before a batch and while idle: the claim refreshed once a third of its TTL went by. */
+static int
+owner_refresh(struct redis_ctx *r, char *err, size_t errlen)
+{
+	if (mono_ns() - r->claimed_ns < r->ttl_ns / 3)
+		return 0;
+	return owner_claim(r, r->c, err, errlen) == 0 ? 0 : -1;
+}
 
 /* Where a URL points, for messages: host:port or the socket path (never the password). */
 static void
@@ -127,6 +201,23 @@ hp_sink_redis_ctx(const struct hp_config *cfg, const char *instance, char *err, 
 	else
 		snprintf(r->stream, sizeof(r->stream), "hookpath:events:%s", instance);
 	snprintf(r->quarantine, sizeof(r->quarantine), "%s:quarantine", r->stream);
+	snprintf(r->owner_key, sizeof(r->owner_key), "%s:owner", r->stream);
+	{
+		uint8_t rnd[6];
+		char at[32];
+		struct tm tm;
+		time_t now = time(NULL);
+
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			memset(rnd, 0, sizeof(rnd));
+		gmtime_r(&now, &tm);
+		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(r->token, sizeof(r->token), "%s pid %d since %s %02x%02x%02x%02x%02x%02x",
+			 instance, (int)getpid(), at, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+			 rnd[5]);
+	}
+	snprintf(r->ttl, sizeof(r->ttl), "%u", cfg->sinks.redis_owner_ttl_ms);
+	r->ttl_ns = (uint64_t)cfg->sinks.redis_owner_ttl_ms * 1000000ULL;
 	snprintf(r->maxlen, sizeof(r->maxlen), "%u", cfg->sinks.redis_maxlen);
 	r->timeout_ms = cfg->sinks.redis_timeout_ms;
 	r->batch_max = cfg->sinks.redis_batch;
@@ -141,6 +232,25 @@ hp_sink_redis_ctx(const struct hp_config *cfg, const char *instance, char *err, 
 		free(r);
 		snprintf(err, errlen, "sinks.redis: out of memory");
 		return NULL;
+	}
+	{
+		/* at start: a stream another live instance writes is refused here; a server
+		 * out of reach is not (the sink claims it when it connects) */
+		char cerr[320];
+		redisContext *c = hp_redis_open(&r->url, r->timeout_ms, cerr, sizeof(cerr));
+
+		if (c != NULL) {
+			int rc = owner_claim(r, c, err, errlen);
+
+			redisFree(c);
+			if (rc == 1) {
+				free(r->argv);
+				free(r->argvlen);
+				free(r->ids);
+				free(r);
+				return NULL;
+			}
+		}
 	}
 	return r;
 }
@@ -161,7 +271,21 @@ redis_connect(void *ctx, char *err, size_t errlen)
 	struct redis_ctx *r = ctx;
 
 	r->c = hp_redis_open(&r->url, r->timeout_ms, err, errlen);
-	return r->c != NULL ? 0 : -1;
+	if (r->c == NULL)
+		return -1;
+	if (owner_claim(r, r->c, err, errlen) != 0) {
+		redis_disconnect(r);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+redis_idle(void *ctx, char *err, size_t errlen)
+{
+	struct redis_ctx *r = ctx;
+
+	return owner_refresh(r, err, errlen);
 }
 
 /* Write what hiredis buffered (blocking socket, bounded by the timeout). */
@@ -188,6 +312,8 @@ redis_send(void *ctx, struct hp_rec *const *recs, unsigned int n, uint64_t *dups
 	unsigned int sent = 0, got = 0;
 	int rc = 0;
 
+	if (owner_refresh(r, err, errlen) != 0)
+		return -1;
 	while (got < n) {
 		unsigned int target;
 
@@ -265,7 +391,24 @@ static void
 redis_free(void *ctx)
 {
 	struct redis_ctx *r = ctx;
+	char err[320];
 
+	/* a clean stop hands the stream back at once (a crash: its TTL) */
+	if (r->claimed_ns != 0) {
+		redisContext *c = r->c != NULL
+					  ? r->c
+					  : hp_redis_open(&r->url, r->timeout_ms, err, sizeof(err));
+
+		if (c != NULL) {
+			const char *argv[] = {"EVAL", release_script, "1", r->owner_key, r->token};
+			redisReply *rep = redisCommandArgv(c, 5, argv, NULL);
+
+			if (rep != NULL)
+				freeReplyObject(rep);
+			if (c != r->c)
+				redisFree(c);
+		}
+	}
 	redis_disconnect(r);
 	free(r->argv);
 	free(r->argvlen);
@@ -278,5 +421,6 @@ const struct hp_sink_ops hp_sink_redis_ops = {
 	.connect = redis_connect,
 	.disconnect = redis_disconnect,
 	.send = redis_send,
+	.idle = redis_idle,
 	.free_ctx = redis_free,
 };

@@ -307,6 +307,10 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "most events in one pipelined round trip (the AIMD window's ceiling)"),
 	KEY_UINT("sinks.redis.timeout_ms", sinks.redis_timeout_ms, 2000, 10, 600000, 0,
 		 "connect and round-trip timeout; past it the batch failed"),
+	KEY_UINT("sinks.redis.owner_ttl_ms", sinks.redis_owner_ttl_ms, 15000, 1000, 600000, 0,
+		 "one writer per stream: the sink holds <stream>:owner with this TTL, refreshed "
+		 "every third of it; another live holder refuses the start (or the batch); a "
+		 "crashed holder's claim expires after it"),
 	KEY_STR("sinks.postgres.dsn", sinks.pg_dsn, "none", "libpq conninfo",
 		"Postgres sink: events into a table (COPY in batches); absent = off"),
 	KEY_STR("sinks.postgres.table", sinks.pg_table, "hookpath_events",

@@ -191,7 +191,8 @@ struct hp_sinks_config {
 	uint32_t redis_maxlen;           /* XADD MAXLEN ~ */
 	uint32_t redis_batch;            /* largest pipeline (AIMD ceiling) */
 	uint32_t redis_timeout_ms;
-	char pg_dsn[512]; /* "" = off; libpq conninfo */
+	uint32_t redis_owner_ttl_ms; /* <stream>:owner, the one writer's claim */
+	char pg_dsn[512];            /* "" = off; libpq conninfo */
 	char pg_table[64];
 	uint32_t pg_batch;
 	uint32_t pg_timeout_ms;

@@ -5,7 +5,10 @@
 default instance name (host-prefix), stream and spool, and every event of each lands in its
 own stream (no XADD refused as a duplicate, as when both defaulted to the host name and half
 of the first's events were lost). Two processes given one spool directory: the second
-refuses to start, naming the directory and the first's pid."""
+refuses to start, naming the directory and the first's pid. Two processes given one stream
+(sinks.redis.stream): the second refuses to start while the first holds <stream>:owner,
+starts once the first stopped cleanly (the claim released) and, after a SIGKILL, once the
+claim's TTL ran out; every event of each lands once."""
 import json
 import os
 import shutil
@@ -40,9 +43,13 @@ class Instances(unittest.TestCase):
     def tearDownClass(cls):
         cls.redis.stop()
         # the default spools of this test's instances
-        for p in cls.prefixes:
+        for p in cls.prefixes + ["hpinst%dstream%d" % (os.getpid(), i) for i in range(4)]:
             shutil.rmtree("/var/lib/hookpath/spool/%s-%s" % (socket.gethostname(), p),
                           ignore_errors=True)
+            try:
+                os.unlink("/var/lib/hookpath/state/%s-%s.json" % (socket.gethostname(), p))
+            except OSError:
+                pass
         cls.tmpdir.cleanup()
 
     def cmd(self, prefix, pcap, cfg, stats=None, idle=True):
@@ -109,6 +116,60 @@ class Instances(unittest.TestCase):
             first.send_signal(signal.SIGTERM)
             out, _ = first.communicate(timeout=60)
         self.assertEqual(first.returncode, 0, out[-2000:])
+
+    def test_one_stream_one_writer(self):
+        cfg = os.path.join(self.tmp, "stream.yaml")
+        with open(cfg, "w") as f:
+            f.write("dataplane: {mode: tap}\n"
+                    "sinks:\n  redis: {url: \"%s\", stream: shared, owner_ttl_ms: 1500}\n"
+                    "endpoints:\n  - {name: h, match: {host: %s}, provider: none}\n"
+                    % (self.redis.url, HOST))
+        pre = ["hpinst%dstream%d" % (os.getpid(), i) for i in range(4)]
+        pcaps = [os.path.join(self.tmp, n + ".pcap") for n in ("a", "b", "a", "b")]
+        host = socket.gethostname()
+
+        def start(i):
+            return subprocess.Popen(self.cmd(pre[i], pcaps[i], cfg, idle=False),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+        def refused(i, holder):
+            p = subprocess.run(self.cmd(pre[i], pcaps[i], cfg), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, timeout=60)
+            self.assertNotEqual(p.returncode, 0, p.stdout[-2000:])
+            self.assertIn("sinks.redis.stream: shared is written by another live hookpath "
+                          "(%s-%s pid %d since " % (host, pre[holder[0]], holder[1].pid),
+                          p.stdout)
+
+        def xlen_reaches(n):
+            for _ in range(200):
+                if int(self.redis.cli("XLEN", "shared")) >= n:
+                    return
+                time.sleep(0.05)
+            self.fail("the stream has %s entries, not %d" % (self.redis.cli("XLEN", "shared"), n))
+
+        def stop(p):
+            p.send_signal(signal.SIGTERM)
+            out, _ = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, out[-2000:])
+            return out
+
+        first = start(0)
+        try:
+            xlen_reaches(300)
+            refused(1, (0, first))
+        finally:
+            stop(first)
+        self.assertEqual(int(self.redis.cli("EXISTS", "shared:owner")), 0, "claim not released")
+        second = start(1)  # the first stopped cleanly: at once
+        xlen_reaches(600)
+        second.kill()  # no release: the claim runs out after its TTL
+        second.communicate(timeout=60)
+        refused(2, (1, second))
+        time.sleep(1.6)
+        third = start(2)
+        xlen_reaches(900)
+        stop(third)
+        self.assertEqual(int(self.redis.cli("XLEN", "shared")), 900)
 
 
 if __name__ == "__main__":
