@@ -25,6 +25,11 @@ int hp_ctl_write_stats_json(const char *path);
 
 struct hp_config;
 
+/* Log lines (ctl_log.c): rte_log's stream replaced per control.log_target; after EAL init.
+ * 0, or -1. name: the target in use (auto resolved). */
+int hp_ctl_log_open(const struct hp_config *cfg);
+const char *hp_ctl_log_target_name(void);
+
 /* This instance's name (ctl_events.c): control.instance, or the host name, with "-<prefix>"
  * after it for an EAL --file-prefix other than the default; [A-Za-z0-9_.-] only. */
 void hp_ctl_instance(const struct hp_config *cfg, char *buf, size_t len);

@@ -223,8 +223,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 		hp_ctl_api_poll(drained >= DRAIN_BUDGET ? 0 : 1);
 		hp_ctl_metrics_listen_poll();
 		if (o->exit_idle_ms && hp_dp_idle_for(o->exit_idle_ms)) {
-			fprintf(stdout, "hookpath: rx idle for %" PRIu64 " ms, stopping\n",
-				o->exit_idle_ms);
+			HP_LOG(NOTICE, "rx idle for %" PRIu64 " ms, stopping\n", o->exit_idle_ms);
 			hp_dp_request_stop();
 		}
 		handle_hup_usr1(o);
@@ -330,6 +329,8 @@ main(int argc, char **argv)
 		hp_config_free(&cfg);
 		return 1;
 	}
+	if (hp_ctl_log_open(&cfg) != 0)
+		fprintf(stderr, "hookpath: control.log_target: cannot open the log stream\n");
 	ret = hp_dp_validate(&cfg, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "hookpath: config error: %s\n", err);
@@ -425,7 +426,7 @@ main(int argc, char **argv)
 	hp_ctl_events_close(); /* the ML thread still runs: the last events join their scores */
 	hp_ctl_ml_stop();
 	if (got_signal)
-		printf("hookpath: %s, stopped\n", strsignal(got_signal));
+		HP_LOG(NOTICE, "%s, stopped\n", strsignal(got_signal));
 	hp_ctl_summary(stdout);
 	hp_ctl_events_summary(stdout);
 	if (o.stats_file != NULL) {

@@ -123,6 +123,14 @@ static const char *const global_unavail_names[] = {
 	NULL,
 };
 
+static const char *const log_target_names[] = {
+	[HP_LOG_AUTO] = "auto",
+	[HP_LOG_CONSOLE] = "console",
+	[HP_LOG_JOURNAL] = "journal",
+	[HP_LOG_SYSLOG] = "syslog",
+	NULL,
+};
+
 static const char *const clock_names[] = {
 	[HP_CLOCK_WALL] = "wall",
 	[HP_CLOCK_CAPTURE] = "capture",
@@ -265,6 +273,10 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "rotated events files kept; the oldest beyond is deleted"),
 	KEY_UINT("control.stats_interval_s", control.stats_interval_s, 0, 0, 86400, 0,
 		 "periodic stats line on stdout (seconds); 0 = off"),
+	KEY_ENUM("control.log_target", control.log_target, HP_LOG_AUTO, log_target_names,
+		 "where log lines go: console (stdout, UTC time and level first), journal "
+		 "(stdout, <priority> first, for journald), syslog (daemon facility), auto "
+		 "(journal when stdout is the journal, else console)"),
 	KEY_STR("control.instance", control.instance, "host name[-file-prefix]",
 		"1-63 of A-Z a-z 0-9 _ . -",
 		"this appliance's name in the sinks (Redis stream key, Postgres rows)"),

@@ -161,9 +161,18 @@ struct hp_events_config {
 	uint32_t rotate_keep;       /* rotated files kept (file.1 ... file.N) */
 };
 
+/* Where log lines go (control.log_target, controlplane/ctl_log.c). */
+enum hp_log_target {
+	HP_LOG_AUTO = 0, /* journal when stdout is the journal, else console */
+	HP_LOG_CONSOLE,  /* stdout, UTC time and level first */
+	HP_LOG_JOURNAL,  /* stdout, "<priority>" first (journald) */
+	HP_LOG_SYSLOG,   /* syslog(3), facility daemon */
+};
+
 struct hp_control_config {
 	uint32_t stats_interval_s; /* periodic stats line on stdout; 0 = off */
-	char instance[64];         /* "" = the host name: names this appliance in the sinks */
+	enum hp_log_target log_target;
+	char instance[64]; /* "" = the host name: names this appliance in the sinks */
 	char api_socket[HP_CFG_PATH_LEN]; /* "" = <DPDK runtime dir>/hookpath.sock, "off" */
 	char api_socket_group[64];        /* "" = the process's group */
 	char api_listen[64];              /* "" = no TCP listener; "host:port" (token required) */
