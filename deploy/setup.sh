@@ -32,6 +32,8 @@ PKGS=(
     libsystemd-dev systemd
     # the Debian package (tests/deploy/test_package.sh): dpkg-buildpackage, lintian
     debhelper dpkg-dev lintian
+    # Pktgen's replay script runs on a model of Pktgen's Lua API (tests/deploy)
+    lua5.4
 )
 
 missing=()

@@ -25,7 +25,9 @@
 --   HP_QUIT      "1": quit Pktgen when done          (default "0")
 --
 -- Only these Pktgen Lua calls are used: pktgen.screen, pktgen.set, pktgen.pcap,
--- pktgen.clr, pktgen.start, pktgen.stop, pktgen.delay, pktgen.portStats, pktgen.quit.
+-- pktgen.clr, pktgen.start, pktgen.stop, pktgen.delay, pktgen.portStats, pktgen.quit;
+-- they exist with these arguments from Pktgen 23.x to 26.x (portStats differs, below).
+-- tests/deploy/test_replay_lua.sh runs this script against both API shapes.
 
 package.path = package.path .. ";?.lua;test/?.lua;app/?.lua;"
 pcall(require, "Pktgen")
@@ -47,17 +49,27 @@ local burst    = tonumber(env("HP_BURST", "32"))
 local quit     = env("HP_QUIT", "0") == "1"
 local pid      = tonumber(port)
 
--- portStats(portlist, "port") returns a table indexed by port number; some Pktgen
--- versions take only the portlist
+-- Port counters across Pktgen versions:
+--   up to 23.x  portStats(portlist, "port") -> t[pid] = {opackets = ..., obytes = ..., ...}
+--   24.x-26.x   portStats(portlist)         -> t[pid] = {curr = {opackets = ...}, sizes = ...,
+--                                              qstats = ...} (two arguments raise an error)
+-- Both calls are tried; the counters are read flat or from .curr, and a missing one is 0.
+local COUNTERS = { "opackets", "obytes", "oerrors", "ipackets", "ibytes", "ierrors", "imissed" }
+
 local function port_stats()
     local ok, st = pcall(pktgen.portStats, port, "port")
-    if not ok or st == nil then
+    if not ok or type(st) ~= "table" then
         ok, st = pcall(pktgen.portStats, port)
     end
-    if ok and st ~= nil and st[pid] ~= nil then
-        return st[pid]
+    local e = ok and type(st) == "table" and st[pid] or nil
+    if type(e) == "table" and type(e.curr) == "table" then
+        e = e.curr
     end
-    return { opackets = 0, obytes = 0, oerrors = 0, ipackets = 0, ibytes = 0, ierrors = 0, imissed = 0 }
+    local out = {}
+    for _, k in ipairs(COUNTERS) do
+        out[k] = (type(e) == "table" and tonumber(e[k])) or 0
+    end
+    return out
 end
 
 local function show(t, s, prev)
@@ -66,7 +78,7 @@ local function show(t, s, prev)
     print(string.format(
         "hookpath-replay t=%5.1fs port %d: tx %d pkts %d bytes (%d pps, %.1f Mbit/s) oerr %d | rx %d pkts ierr %d missed %d",
         t, pid, s.opackets, s.obytes, math.floor(dp / interval), db * 8 / interval / 1e6, s.oerrors,
-        s.ipackets, s.ierrors, s.imissed or 0))
+        s.ipackets, s.ierrors, s.imissed))
 end
 
 pktgen.screen("off")
