@@ -34,6 +34,11 @@ PKGS=(
     debhelper dpkg-dev lintian
     # Pktgen's replay script runs on a model of Pktgen's Lua API (tests/deploy)
     lua5.4
+    # metrics: promtool (package prometheus) checks the live /metrics in tests/api. Its
+    # postinst enables and starts a Prometheus server on :9090 where systemd runs (none of
+    # the tests uses that port; `systemctl disable --now prometheus` if unwanted); in a
+    # container without systemd nothing is started
+    prometheus
 )
 
 missing=()
