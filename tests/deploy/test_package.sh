@@ -19,6 +19,7 @@ dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|' >"$TMP/files"
 fail=0
 for f in /usr/bin/hookpath /usr/bin/hookpathctl /usr/share/bash-completion/completions/hookpathctl \
          /lib/systemd/system/hookpath.service /lib/systemd/system/hookpath@.service \
+         /lib/systemd/system/hookpath-setup.service /usr/sbin/hookpath-setup \
          /usr/share/hookpath/models/default.json /usr/share/hookpath/sql/001_events.sql \
          /usr/share/hookpath/migrate.sh /etc/hookpath/hookpath.yaml \
          /usr/share/doc/hookpath/copyright /usr/share/doc/hookpath/README.md.gz; do

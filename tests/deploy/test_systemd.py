@@ -48,6 +48,17 @@ class Systemd(unittest.TestCase):
             r = subprocess.run(["systemd-analyze", "verify", path], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
             self.assertEqual((r.returncode, r.stdout.strip()), (0, ""), unit)
+        # the setup unit: a oneshot before hookpath, the helper from the repository
+        with open(os.path.join(ROOT, "deploy", "systemd", "hookpath-setup.service.in")) as f:
+            text = f.read()
+        self.assertIn("Before=hookpath.service", text)
+        path = os.path.join(self.tmp, "hookpath-setup.service")
+        with open(path, "w") as f:
+            f.write(text.replace("@SBINDIR@/hookpath-setup",
+                                 os.path.join(ROOT, "deploy", "hookpath-setup")))
+        r = subprocess.run(["systemd-analyze", "verify", path], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, ""), "hookpath-setup.service")
 
     def start(self, cfg_text, env):
         cfg = os.path.join(self.tmp, "c.yaml")
