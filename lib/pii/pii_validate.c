@@ -51,6 +51,16 @@ hex_val(uint8_t c)
 
 /* ---- credit card, Luhn ---- */
 
+/* c is one of the (non-NUL) bytes of seps: what strchr would say, without a call per byte. */
+static inline bool
+is_sep(const char *seps, uint8_t c)
+{
+	for (; *seps != '\0'; seps++)
+		if ((uint8_t)*seps == c)
+			return true;
+	return false;
+}
+
 /* Digits of s into d (at most max), separators in seps allowed singly between digits.
  * Returns the digit count, or -1 if the text is not digits-and-single-separators. */
 static int
@@ -65,7 +75,7 @@ collect_digits(const uint8_t *s, size_t n, const char *seps, uint8_t *d, int max
 			if (nd == max)
 				return -1;
 			d[nd++] = (uint8_t)(s[i] - '0');
-		} else if (strchr(seps, s[i]) != NULL && s[i] != 0 && is_digit(s[i - 1])) {
+		} else if (is_sep(seps, s[i]) && is_digit(s[i - 1])) {
 			continue;
 		} else {
 			return -1;
@@ -178,39 +188,55 @@ hp_pii_itin_valid(const uint8_t *s, size_t n, bool *bare)
 /* ---- IBAN ---- */
 
 /* IBAN lengths per country (SWIFT IBAN registry). */
-static const struct {
-	char cc[3];
-	uint8_t len;
-} iban_len[] = {
-	{"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16},
-	{"BG", 22}, {"BH", 22}, {"BI", 27}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22},
-	{"CY", 28}, {"CZ", 24}, {"DE", 22}, {"DJ", 27}, {"DK", 18}, {"DO", 28}, {"EE", 20},
-	{"EG", 29}, {"ES", 24}, {"FI", 18}, {"FK", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22},
-	{"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"GT", 28}, {"HR", 21}, {"HU", 28},
-	{"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30}, {"KW", 30},
-	{"KZ", 20}, {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21},
-	{"LY", 25}, {"MC", 27}, {"MD", 24}, {"ME", 22}, {"MK", 19}, {"MN", 20}, {"MR", 27},
-	{"MT", 31}, {"MU", 30}, {"NI", 28}, {"NL", 18}, {"NO", 15}, {"OM", 23}, {"PK", 24},
-	{"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"RU", 33},
-	{"SA", 24}, {"SC", 31}, {"SD", 18}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27},
-	{"SO", 23}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24}, {"TR", 26}, {"UA", 29},
-	{"VA", 22}, {"VG", 24}, {"XK", 20},
+/* IBAN lengths per country (SWIFT IBAN registry), indexed by the two capitals; 0: none. */
+#define IBAN_CC(a, b) [((a) - 'A') * 26 + ((b) - 'A')]
+static const uint8_t iban_len[26 * 26] = {
+	IBAN_CC('A', 'D') = 24, IBAN_CC('A', 'E') = 23, IBAN_CC('A', 'L') = 28,
+	IBAN_CC('A', 'T') = 20, IBAN_CC('A', 'Z') = 28, IBAN_CC('B', 'A') = 20,
+	IBAN_CC('B', 'E') = 16, IBAN_CC('B', 'G') = 22, IBAN_CC('B', 'H') = 22,
+	IBAN_CC('B', 'I') = 27, IBAN_CC('B', 'R') = 29, IBAN_CC('B', 'Y') = 28,
+	IBAN_CC('C', 'H') = 21, IBAN_CC('C', 'R') = 22, IBAN_CC('C', 'Y') = 28,
+	IBAN_CC('C', 'Z') = 24, IBAN_CC('D', 'E') = 22, IBAN_CC('D', 'J') = 27,
+	IBAN_CC('D', 'K') = 18, IBAN_CC('D', 'O') = 28, IBAN_CC('E', 'E') = 20,
+	IBAN_CC('E', 'G') = 29, IBAN_CC('E', 'S') = 24, IBAN_CC('F', 'I') = 18,
+	IBAN_CC('F', 'K') = 18, IBAN_CC('F', 'O') = 18, IBAN_CC('F', 'R') = 27,
+	IBAN_CC('G', 'B') = 22, IBAN_CC('G', 'E') = 22, IBAN_CC('G', 'I') = 23,
+	IBAN_CC('G', 'L') = 18, IBAN_CC('G', 'R') = 27, IBAN_CC('G', 'T') = 28,
+	IBAN_CC('H', 'R') = 21, IBAN_CC('H', 'U') = 28, IBAN_CC('I', 'E') = 22,
+	IBAN_CC('I', 'L') = 23, IBAN_CC('I', 'Q') = 23, IBAN_CC('I', 'S') = 26,
+	IBAN_CC('I', 'T') = 27, IBAN_CC('J', 'O') = 30, IBAN_CC('K', 'W') = 30,
+	IBAN_CC('K', 'Z') = 20, IBAN_CC('L', 'B') = 28, IBAN_CC('L', 'C') = 32,
+	IBAN_CC('L', 'I') = 21, IBAN_CC('L', 'T') = 20, IBAN_CC('L', 'U') = 20,
+	IBAN_CC('L', 'V') = 21, IBAN_CC('L', 'Y') = 25, IBAN_CC('M', 'C') = 27,
+	IBAN_CC('M', 'D') = 24, IBAN_CC('M', 'E') = 22, IBAN_CC('M', 'K') = 19,
+	IBAN_CC('M', 'N') = 20, IBAN_CC('M', 'R') = 27, IBAN_CC('M', 'T') = 31,
+	IBAN_CC('M', 'U') = 30, IBAN_CC('N', 'I') = 28, IBAN_CC('N', 'L') = 18,
+	IBAN_CC('N', 'O') = 15, IBAN_CC('O', 'M') = 23, IBAN_CC('P', 'K') = 24,
+	IBAN_CC('P', 'L') = 28, IBAN_CC('P', 'S') = 29, IBAN_CC('P', 'T') = 25,
+	IBAN_CC('Q', 'A') = 29, IBAN_CC('R', 'O') = 24, IBAN_CC('R', 'S') = 22,
+	IBAN_CC('R', 'U') = 33, IBAN_CC('S', 'A') = 24, IBAN_CC('S', 'C') = 31,
+	IBAN_CC('S', 'D') = 18, IBAN_CC('S', 'E') = 24, IBAN_CC('S', 'I') = 19,
+	IBAN_CC('S', 'K') = 24, IBAN_CC('S', 'M') = 27, IBAN_CC('S', 'O') = 23,
+	IBAN_CC('S', 'T') = 25, IBAN_CC('S', 'V') = 28, IBAN_CC('T', 'L') = 23,
+	IBAN_CC('T', 'N') = 24, IBAN_CC('T', 'R') = 26, IBAN_CC('U', 'A') = 29,
+	IBAN_CC('V', 'A') = 22, IBAN_CC('V', 'G') = 24, IBAN_CC('X', 'K') = 20,
 };
+#undef IBAN_CC
 
 static unsigned int
 iban_country_len(const uint8_t *cc)
 {
-	for (size_t i = 0; i < sizeof(iban_len) / sizeof(iban_len[0]); i++)
-		if (iban_len[i].cc[0] == cc[0] && iban_len[i].cc[1] == cc[1])
-			return iban_len[i].len;
-	return 0;
+	if (!is_upper(cc[0]) || !is_upper(cc[1]))
+		return 0;
+	return iban_len[(cc[0] - 'A') * 26 + (cc[1] - 'A')];
 }
 
 bool
 hp_pii_iban_valid(const uint8_t *s, size_t n)
 {
 	uint8_t c[34];
-	unsigned int nc = 0, want, r = 0, spaces = 0;
+	unsigned int nc = 0, want, spaces = 0;
+	uint64_t acc = 0;
 
 	/* spaces only between groups of 4, singly: "DE89 3704 ..." */
 	for (size_t i = 0; i < n; i++) {
@@ -232,15 +258,18 @@ hp_pii_iban_valid(const uint8_t *s, size_t n)
 	/* grouped: a space after every group of 4, or none at all */
 	if (want == 0 || nc != want || (spaces != 0 && spaces != (nc - 1) / 4))
 		return false;
-	/* first four characters moved to the end; A=10 .. Z=35; mod 97 by digits */
+	/* first four characters moved to the end; A=10 .. Z=35; mod 97 of the decimal number,
+	 * reduced only when it would no longer fit (one division per ~15 digits, not per digit) */
 	for (unsigned int k = 0; k < nc; k++) {
 		uint8_t ch = c[(k + 4) % nc];
+		if (acc >= UINT64_C(100000000000000000))
+			acc %= 97;
 		if (is_digit(ch))
-			r = (r * 10 + (ch - '0')) % 97;
+			acc = acc * 10 + (uint64_t)(ch - '0');
 		else
-			r = (r * 100 + (ch - 'A' + 10)) % 97;
+			acc = acc * 100 + (uint64_t)(ch - 'A' + 10);
 	}
-	return r == 1;
+	return acc % 97 == 1;
 }
 
 /* ---- ABA routing, UK NHS ---- */
