@@ -12,6 +12,7 @@
  * DESIGN §8) and no per-byte work beyond the window.
  */
 #include "pii_priv.h"
+#include "pii_simd.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -591,7 +592,8 @@ struct hp_pii_db {
 	unsigned int n_entities; /* HP_PII__BUILTIN_COUNT + n_user */
 	uint64_t enabled;
 	uint16_t pat_ent[MAX_PATTERNS];
-	uint64_t token_ents; /* built-ins found by the digit-run pass, not Hyperscan */
+	uint64_t token_ents;           /* built-ins found by the digit-run pass, not Hyperscan */
+	enum hp_pii_tok_impl tok_impl; /* the version of that pass scans run */
 	unsigned int n_pat;
 	const char *pat_expr[MAX_PATTERNS]; /* built-in: static; user: the caller's string */
 	unsigned int pat_flags[MAX_PATTERNS];
@@ -605,6 +607,7 @@ struct hp_pii_scratch {
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static enum hp_pii_tok_impl tok_impl_pick(void);
 
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -655,6 +658,7 @@ hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *
 	db->enabled = cfg->enabled & HP_PII_ALL_BUILTIN;
 	db->n_entities = HP_PII__BUILTIN_COUNT + cfg->n_user;
 	db->token_ents = cfg->hyperscan_only ? 0 : db->enabled & TOKEN_ENTS;
+	db->tok_impl = tok_impl_pick();
 	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++) {
 		if (!(db->enabled & (UINT64_C(1) << e)) || (db->token_ents & (UINT64_C(1) << e)))
 			continue;
@@ -905,15 +909,16 @@ try_start(struct scan_ctx *c, unsigned int ent, size_t s)
 	return e;
 }
 
-/* A run of digits starts at p. IBAN (two capitals, then the check digits) and wallets
- * (base58 '1'/'3', bech32 "bc1") are tried where they would start; the numeric entities over the
- * whole numeric token around p (digits and the separators they allow), once per token, and only
- * if it holds 8 digits or more (the fewest any of them has). */
-static size_t
-digit_run(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
+/* Where a run of digits starts at p: IBAN (two capitals, then the check digits) and wallets
+ * (base58 '1'/'3', bech32 "bc1") are tried where they would start. False when p follows a letter
+ * or '_' (hex ids, base64: most digit runs of a webhook), where only IBAN and bech32 can start:
+ * every other entity refuses a word byte before its span, and a numeric token that goes on is
+ * picked up at its next run of digits. */
+static inline bool
+digit_run_head(struct scan_ctx *c, uint64_t ents, size_t p)
 {
 	const uint8_t *b = c->buf;
-	size_t len = c->len, ts = p, te = p, nd = 0;
+	size_t len = c->len;
 
 	if ((ents & ENT(HP_PII_IBAN)) && p >= 2 && (cclass(b[p - 2]) & C_UPPER) &&
 	    (cclass(b[p - 1]) & C_UPPER))
@@ -921,11 +926,8 @@ digit_run(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
 	if ((ents & ENT(HP_PII_CRYPTO_WALLET)) && b[p] == '1' && p >= 2 && b[p - 2] == 'b' &&
 	    b[p - 1] == 'c')
 		try_start(c, HP_PII_CRYPTO_WALLET, p - 2);
-	/* after a letter or '_' (hex ids, base64: most digit runs of a webhook) only IBAN and
-	 * bech32 can start; every other entity refuses a word byte before its span, and a numeric
-	 * token that goes on is picked up at its next run of digits */
 	if (p > 0 && (cclass(b[p - 1]) & (C_UPPER | C_LOWER | C_UNDER)))
-		return tok_end;
+		return false;
 	/* cheap necessary conditions first: a dot within the first octet's reach; 26 alnums */
 	if ((ents & ENT(HP_PII_IPV4)) && p + 7 <= len &&
 	    (b[p + 1] == '.' || b[p + 2] == '.' || b[p + 3] == '.'))
@@ -933,13 +935,30 @@ digit_run(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
 	if ((ents & ENT(HP_PII_CRYPTO_WALLET)) && (b[p] == '1' || b[p] == '3') && p + 26 <= len &&
 	    (cclass(b[p + 13]) & C_ALNUM) && (cclass(b[p + 25]) & C_ALNUM))
 		try_start(c, HP_PII_CRYPTO_WALLET, p);
-	if (!(ents & NUM_ENTS) || p < tok_end)
-		return tok_end;
+	return true;
+}
+
+/* The numeric token a run of digits at p belongs to starts at the separators before it. */
+static inline size_t
+num_token_start(const struct scan_ctx *c, size_t p, size_t tok_end)
+{
+	size_t ts = p;
+
+	while (ts > tok_end && (cclass(c->buf[ts - 1]) & (C_NUMTOK & ~C_DIGIT)))
+		ts--;
+	return ts;
+}
+
+/* The numeric entities over the numeric token from ts (digits and the separators they allow),
+ * once per token, and only if it holds 8 digits or more (the fewest any of them has). Returns
+ * the token's end. */
+static size_t
+num_token_ref(struct scan_ctx *c, uint64_t ents, size_t ts)
+{
+	const uint8_t *b = c->buf;
+	size_t len = c->len, te = ts, nd = 0;
 	uint32_t starts[NUM_TOK_STARTS], ns = 0;
 
-	while (ts > tok_end && (cclass(b[ts - 1]) & (C_NUMTOK & ~C_DIGIT)))
-		ts--;
-	te = ts;
 	/* where a numeric span may start: the token's first byte and every byte after a
 	 * separator (each numeric entity refuses a letter, digit or '_' before its span) */
 	for (; te < len && (cclass(b[te]) & C_NUMTOK); te++) {
@@ -975,6 +994,15 @@ digit_run(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
 	return te;
 }
 
+/* A run of digits starts at p: the reference version of the pass calls this at every one. */
+static size_t
+digit_run(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
+{
+	if (!digit_run_head(c, ents, p) || !(ents & NUM_ENTS) || p < tok_end)
+		return tok_end;
+	return num_token_ref(c, ents, num_token_start(c, p, tok_end));
+}
+
 /* A MAC address separator (':', '-' or '.') at q: tried once per address, at its first
  * separator (xx:xx:..., xx-xx-..., xxxx.xxxx.xxxx). */
 static inline void
@@ -996,8 +1024,11 @@ mac_sep(struct scan_ctx *c, size_t q)
 	}
 }
 
+/* The reference version of the pass: every digit-run start and every MAC separator visited,
+ * 16 bytes per step. The block version below must give the same spans in the same order; the
+ * unit tests compare the two. */
 static void
-token_pass(struct scan_ctx *c, uint64_t ents)
+token_pass_ref(struct scan_ctx *c, uint64_t ents)
 {
 	const uint8_t *b = c->buf;
 	size_t len = c->len, i = 0, tok_end = 0;
@@ -1043,14 +1074,382 @@ token_pass(struct scan_ctx *c, uint64_t ents)
 	}
 }
 
+/* ---- digit-run pass, block masks ----
+ *
+ * The same calls as the reference pass, minus those that cannot find anything, decided for 64
+ * bytes at a time from bit masks of byte classes (pii_simd.h) instead of one call per start:
+ * - a digit-run start p is visited only if one of its tries may succeed: IBAN (capitals at
+ *   p-2, p-1, a word boundary at p-3, a digit at p+1), bech32 ('1' after two lower-case
+ *   letters at a boundary), IPv4 (a '.' in p+1..p+3, 7 bytes of [0-9.] from p, no '.' before),
+ *   base58 ('1' or '3' starting 26 alphanumerics), or a numeric token (8 bytes of digits and
+ *   separators from p); the numeric and IPv4/base58 ones only where no letter or '_' precedes;
+ * - a MAC separator only with hex digits around it and the same separator 3 (or 5) bytes on;
+ * - in a numeric token (about 3 per KB of JSON), an entity is tried at a start only if the
+ *   exact shape of its grammar is there (pii_win over the token: ddd?dd?dddd, 9 or 10 bare
+ *   digits, (ddd) ddd-dddd, 13+ digits with single separators, ...).
+ * Each condition is implied by what the skipped call would need to record a span, so the
+ * spans, their order and the numeric token bookkeeping (tok_end) are those of the reference:
+ * a token whose first start is skipped has fewer than 8 digits, so no later start in it can
+ * find a numeric span either. The visits keep the reference's order: per 16 bytes, digit runs
+ * then MAC separators; in the tail the reference walks byte by byte. */
+
+__extension__ typedef unsigned __int128 u128;
+
+#define WIN_EXACT 49 /* window bits below this have every byte their shapes read in the window */
+
+/* The window of a numeric token from ts: 64 bytes from ts - 1 (bit j: byte ts - 1 + j), zeros
+ * past the end of the buffer and, when ts is 0, a zero byte before it. */
+static inline const uint8_t *
+win_load(const struct scan_ctx *c, size_t ts, uint8_t tmp[64])
+{
+	size_t len = c->len, n;
+
+	if (ts > 0 && len - (ts - 1) >= 64)
+		return c->buf + ts - 1;
+	memset(tmp, 0, 64);
+	if (ts > 0) {
+		n = len - (ts - 1);
+		memcpy(tmp, c->buf + ts - 1, n < 64 ? n : 64);
+	} else {
+		memcpy(tmp + 1, c->buf, len < 63 ? len : 63);
+	}
+	return tmp;
+}
+
+/* num_token_ref with the shapes decided on the token's window m; a token that does not end in
+ * it, or with 32 starts or more, goes through num_token_ref. */
+static inline __attribute__((always_inline)) size_t
+num_token_win(struct scan_ctx *c, uint64_t ents, size_t ts, const struct pii_win *m)
+{
+	const uint8_t *b = c->buf;
+	uint64_t nt, tok, starts, an, x, y, d2, d3, d4, d8, g, g2, g4, bare9;
+	uint64_t shape[HP_PII__BUILTIN_COUNT];
+	size_t tl, nd;
+
+	nt = m->d | m->sp | m->da | m->dt | m->pl | m->lp | m->rp;
+	tl = (size_t)__builtin_ctzll(~(nt >> 1));
+	if (tl >= 62)
+		return num_token_ref(c, ents, ts);
+	tok = ((UINT64_C(1) << tl) - 1) << 1;
+	nd = (size_t)__builtin_popcountll(m->d & tok);
+	if (nd < 8)
+		return ts + tl;
+	starts = tok & (~(m->d << 1) | 2);
+	if (__builtin_popcountll(starts) >= NUM_TOK_STARTS)
+		return num_token_ref(c, ents, ts);
+
+	/* after_ok of the entities with AF_DOT_DIGIT: no word byte, no '.' then a digit */
+	an = ~m->w & ~(m->dt & m->d >> 1);
+	x = m->sp | m->da | m->dt;
+	y = m->sp | m->da;
+	d2 = m->d & m->d >> 1;
+	d3 = d2 & m->d >> 2;
+	d4 = d2 & d2 >> 2;
+	d8 = d4 & d4 >> 4;
+	bare9 = d8 & m->d >> 8 & an >> 9;
+	/* ddd?dd?dddd, the same delimiter checked by the validator */
+	shape[HP_PII_US_SSN] = (bare9 | (d3 & x >> 3 & d2 >> 4 & x >> 6 & d4 >> 7 & an >> 11)) &
+			       ~((m->w | m->dt) << 1);
+	shape[HP_PII_US_ITIN] = shape[HP_PII_US_SSN];
+	shape[HP_PII_ABA_ROUTING] =
+		(bare9 | (d4 & m->da >> 4 & d4 >> 5 & m->da >> 9 & m->d >> 10 & an >> 11)) &
+		~((m->w | m->dt | m->da) << 1);
+	shape[HP_PII_UK_NHS] = ((d8 & d2 >> 8 & an >> 10) |
+				(d3 & y >> 3 & d3 >> 4 & y >> 7 & d4 >> 8 & an >> 12)) &
+			       ~((m->w | m->dt) << 1);
+	/* +digits; (ddd) ddd-dddd or (ddd)ddd-dddd; ddd-ddd-dddd */
+	shape[HP_PII_PHONE] = ((m->pl & m->d >> 1) |
+			       (m->lp & d3 >> 1 & m->rp >> 4 &
+				((d3 >> 5 & x >> 8 & d4 >> 9 & an >> 13) |
+				 (m->sp >> 5 & d3 >> 6 & x >> 9 & d4 >> 10 & an >> 14))) |
+			       (d3 & x >> 3 & d3 >> 4 & x >> 7 & d4 >> 8 & an >> 12)) &
+			      ~((m->w | m->pl | m->lp | m->dt | m->da) << 1);
+	/* 13 bytes or more of digits and single ' '/'-' between digits */
+	g = m->d | ((m->sp | m->da) & m->d << 1 & m->d >> 1);
+	g2 = g & g >> 1;
+	g4 = g2 & g2 >> 2;
+	shape[HP_PII_CREDIT_CARD] = g4 & g4 >> 4 & g4 >> 8 & g >> 12 & ~(m->w << 1);
+
+	for (uint64_t e = ents & NUM_ENTS; e != 0; e &= e - 1) {
+		unsigned int ent = (unsigned int)__builtin_ctzll(e);
+		uint64_t cand = starts & (shape[ent] | ~((UINT64_C(1) << WIN_EXACT) - 1));
+
+		if (nd < num_min_digits[ent])
+			continue;
+		for (; cand != 0; cand &= cand - 1) {
+			size_t s = ts - 1 + (size_t)__builtin_ctzll(cand);
+
+			if ((ent == HP_PII_US_ITIN && b[s] != '9') ||
+			    (ent == HP_PII_CREDIT_CARD && (b[s] < '1' || b[s] > '6')))
+				continue;
+			try_start(c, ent, s);
+		}
+	}
+	return ts + tl;
+}
+
+/* What the block scan decides from, per scan: each set of entities as all ones or zero. */
+struct blk_ents {
+	uint64_t lead; /* IBAN or wallets: two letters before a digit run */
+	uint64_t b58;  /* wallets: base58 */
+	uint64_t ipv4; /* IPv4 */
+	uint64_t num;  /* numeric entities */
+	uint64_t mac;  /* MAC addresses */
+};
+
+static inline struct blk_ents
+blk_ents_of(uint64_t ents)
+{
+	return (struct blk_ents){
+		.lead = (ents & (ENT(HP_PII_IBAN) | ENT(HP_PII_CRYPTO_WALLET))) ? ~UINT64_C(0) : 0,
+		.b58 = (ents & ENT(HP_PII_CRYPTO_WALLET)) ? ~UINT64_C(0) : 0,
+		.ipv4 = (ents & ENT(HP_PII_IPV4)) ? ~UINT64_C(0) : 0,
+		.num = (ents & NUM_ENTS) ? ~UINT64_C(0) : 0,
+		.mac = (ents & ENT(HP_PII_MAC_ADDRESS)) ? ~UINT64_C(0) : 0,
+	};
+}
+
+/* mask f of the block shifted so that bit i says byte i - k (BWD) or i + k (FWD) */
+#define BWD(f, k) ((cu->f << (k)) | (pv->f >> (64 - (k))))
+#define FWD(f, k) ((cu->f >> (k)) | (nx->f << (64 - (k))))
+
+/* The digit-run starts of the block cu worth a visit (bit i: byte i), from its masks and its
+ * neighbours', without a branch:
+ * - two letters or '_' before the run, a word boundary before them, a digit or '1' at p (IBAN's
+ *   check digits, bech32's "bc1");
+ * - base58: '1' or '3' with [A-Za-z0-9_] at p+13 and p+25 (digit_run_head's own test);
+ * - IPv4: a '.' in p+1..p+3, 7 bytes of [0-9.] from p, no '.' before;
+ * - a numeric token: 8 bytes of digits and separators from p.
+ * The last three only where no letter or '_' precedes (digit_run_head returns before them). */
+static inline __attribute__((always_inline)) uint64_t
+blk_digit_events(const struct blk_ents *en, const struct pii_blk *pv, const struct pii_blk *cu,
+		 const struct pii_blk *nx)
+{
+	uint64_t p = cu->d & ~BWD(d, 1), f = p & ~BWD(lu, 1), ev;
+	u128 dd = (u128)(nx->d | nx->dot) << 64 | (cu->d | cu->dot);
+	u128 nt = (u128)nx->nt << 64 | cu->nt;
+
+	dd &= dd >> 1;
+	dd &= dd >> 2;
+	nt &= nt >> 1;
+	nt &= nt >> 2;
+	ev = p & en->lead & BWD(lu, 1) & BWD(lu, 2) & ~BWD(w, 3) & (FWD(d, 1) | cu->b58s);
+	ev |= f & en->b58 & cu->b58s & FWD(w, 13) & FWD(w, 25);
+	ev |= f & en->ipv4 & ~BWD(dot, 1) & (FWD(dot, 1) | FWD(dot, 2) | FWD(dot, 3)) &
+	      (uint64_t)(dd & dd >> 3);
+	ev |= f & en->num & (uint64_t)(nt & nt >> 4);
+	return ev;
+}
+
+/* MAC separators worth a visit: hex digits at q-2, q-1, q+1, q+2 and the same separator at q+3,
+ * or for '.' hex at q-4 .. q-1, q+1 and '.' at q+5; and before the address no byte its boundary
+ * refuses (a word byte, ':', '-' or '.', which also rules out a separator at q-3 / q-5). */
+static inline __attribute__((always_inline)) uint64_t
+blk_mac_events(const struct blk_ents *en, const struct pii_blk *pv, const struct pii_blk *cu,
+	       const struct pii_blk *nx)
+{
+	uint64_t q = en->mac & (cu->colon | cu->dash | cu->dot) & BWD(hex, 1) & BWD(hex, 2) &
+		     FWD(hex, 1);
+
+	return (q & FWD(hex, 2) & ~BWD(ws, 3) &
+		((cu->colon & FWD(colon, 3)) | (cu->dash & FWD(dash, 3)))) |
+	       (q & cu->dot & FWD(dot, 5) & BWD(hex, 3) & BWD(hex, 4) & ~BWD(ws, 5));
+}
+
+#undef BWD
+#undef FWD
+
+/* The visits of one block at i, in the reference's order: per 16 bytes, digit runs then MAC
+ * separators; in the tail the reference walks byte by byte. */
+#define BLK_VISIT(digit_run_fn, i, ev, me)                                                         \
+	do {                                                                                       \
+		if ((me) == 0) {                                                                   \
+			for (uint64_t e_ = (ev); e_ != 0; e_ &= e_ - 1)                            \
+				tok_end = digit_run_fn(c, ents, (i) + (size_t)__builtin_ctzll(e_), \
+						       tok_end);                                   \
+			break;                                                                     \
+		}                                                                                  \
+		for (unsigned int k_ = 0; k_ < 64; k_ += 16) {                                     \
+			uint64_t sub_ = UINT64_C(0xffff) << k_, e_ = (ev)&sub_, m_ = (me)&sub_;    \
+			bool step_ = BLK_REF_STEP && (i) + k_ + 16 <= len;                         \
+			for (uint64_t a_ = step_ ? e_ : e_ | m_; a_ != 0; a_ &= a_ - 1) {          \
+				uint64_t bit_ = a_ & -a_;                                          \
+				size_t q_ = (i) + (size_t)__builtin_ctzll(a_);                     \
+				if (e_ & bit_)                                                     \
+					tok_end = digit_run_fn(c, ents, q_, tok_end);              \
+				if (!step_ && (m_ & bit_))                                         \
+					mac_sep(c, q_);                                            \
+			}                                                                          \
+			for (uint64_t a_ = step_ ? m_ : 0; a_ != 0; a_ &= a_ - 1)                  \
+				mac_sep(c, (i) + (size_t)__builtin_ctzll(a_));                     \
+		}                                                                                  \
+	} while (0)
+
+#ifdef __SSE2__
+#define BLK_REF_STEP 1 /* the reference steps 16 bytes at a time */
+#else
+#define BLK_REF_STEP 0
+#endif
+
+/* The masks of the block at i; zeros past the end. */
+#define BLK_LOAD(classify, i, m)                                                                   \
+	do {                                                                                       \
+		if ((i) + 64 <= len) {                                                             \
+			classify(b + (i), (m));                                                    \
+		} else if ((i) < len) {                                                            \
+			uint8_t tail_[64] = {0};                                                   \
+			memcpy(tail_, b + (i), len - (i));                                         \
+			classify(tail_, (m));                                                      \
+		} else {                                                                           \
+			*(m) = (struct pii_blk){0};                                                \
+		}                                                                                  \
+	} while (0)
+
+#define TOKEN_PASS_BODY(classify, digit_run_fn)                                                    \
+	do {                                                                                       \
+		const uint8_t *b = c->buf;                                                         \
+		size_t len = c->len, tok_end = 0;                                                  \
+		struct blk_ents en = blk_ents_of(ents);                                            \
+		struct pii_blk pv = {0}, cu, nx;                                                   \
+		BLK_LOAD(classify, 0, &cu);                                                        \
+		for (size_t i = 0; i < len; i += 64) {                                             \
+			uint64_t ev, me;                                                           \
+			BLK_LOAD(classify, i + 64, &nx);                                           \
+			ev = blk_digit_events(&en, &pv, &cu, &nx);                                 \
+			me = blk_mac_events(&en, &pv, &cu, &nx);                                   \
+			if ((ev | me) != 0)                                                        \
+				BLK_VISIT(digit_run_fn, i, ev, me);                                \
+			pv = cu;                                                                   \
+			cu = nx;                                                                   \
+		}                                                                                  \
+	} while (0)
+
+/* A digit-run start the block scan kept: digit_run with the numeric token's shapes. */
+static __attribute__((noinline)) size_t
+digit_run_sse2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
+{
+	uint8_t tmp[64];
+	struct pii_win m;
+	size_t ts;
+
+	if (!digit_run_head(c, ents, p) || !(ents & NUM_ENTS) || p < tok_end)
+		return tok_end;
+	ts = num_token_start(c, p, tok_end);
+	pii_win_sse2(win_load(c, ts, tmp), &m);
+	return num_token_win(c, ents, ts, &m);
+}
+
+static void
+token_pass_sse2(struct scan_ctx *c, uint64_t ents)
+{
+	TOKEN_PASS_BODY(pii_blk_sse2, digit_run_sse2);
+}
+
+#ifdef PII_SIMD_X86
+#define PII_T_AVX2   "avx2,bmi,bmi2,popcnt"
+#define PII_T_AVX512 "avx512bw,avx2,bmi,bmi2,popcnt"
+
+static __attribute__((noinline, target(PII_T_AVX2))) size_t
+digit_run_avx2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
+{
+	uint8_t tmp[64];
+	struct pii_win m;
+	size_t ts;
+
+	if (!digit_run_head(c, ents, p) || !(ents & NUM_ENTS) || p < tok_end)
+		return tok_end;
+	ts = num_token_start(c, p, tok_end);
+	pii_win_avx2(win_load(c, ts, tmp), &m);
+	return num_token_win(c, ents, ts, &m);
+}
+
+static __attribute__((target(PII_T_AVX2))) void
+token_pass_avx2(struct scan_ctx *c, uint64_t ents)
+{
+	TOKEN_PASS_BODY(pii_blk_avx2, digit_run_avx2);
+}
+
+static __attribute__((noinline, target(PII_T_AVX512))) size_t
+digit_run_avx512(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
+{
+	uint8_t tmp[64];
+	struct pii_win m;
+	size_t ts;
+
+	if (!digit_run_head(c, ents, p) || !(ents & NUM_ENTS) || p < tok_end)
+		return tok_end;
+	ts = num_token_start(c, p, tok_end);
+	pii_win_avx512(win_load(c, ts, tmp), &m);
+	return num_token_win(c, ents, ts, &m);
+}
+
+static __attribute__((target(PII_T_AVX512))) void
+token_pass_avx512(struct scan_ctx *c, uint64_t ents)
+{
+	TOKEN_PASS_BODY(pii_blk_avx512, digit_run_avx512);
+}
+#endif
+
+static const struct {
+	const char *name;
+	void (*fn)(struct scan_ctx *c, uint64_t ents);
+} token_impls[HP_PII_TOK__COUNT] = {
+	[HP_PII_TOK_REF] = {"ref", token_pass_ref},
+#ifdef __SSE2__
+	[HP_PII_TOK_SSE2] = {"sse2", token_pass_sse2},
+#else
+	[HP_PII_TOK_SSE2] = {"bytes", token_pass_sse2},
+#endif
+#ifdef PII_SIMD_X86
+	[HP_PII_TOK_AVX2] = {"avx2", token_pass_avx2},
+	[HP_PII_TOK_AVX512] = {"avx512bw", token_pass_avx512},
+#endif
+};
+
+static bool
+tok_impl_ok(enum hp_pii_tok_impl t)
+{
+	if ((unsigned int)t >= HP_PII_TOK__COUNT || token_impls[t].fn == NULL)
+		return false;
+#ifdef PII_SIMD_X86
+	__builtin_cpu_init();
+	if (t == HP_PII_TOK_AVX2 || t == HP_PII_TOK_AVX512)
+		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+		       __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") &&
+		       (t == HP_PII_TOK_AVX2 || __builtin_cpu_supports("avx512bw"));
+#endif
+	return true;
+}
+
+/* The widest version the CPU has; HOOKPATH_PII_SCAN (ref, sse2, avx2) asks for another one,
+ * for the in-situ comparisons of tests/bench. */
+static enum hp_pii_tok_impl
+tok_impl_pick(void)
+{
+	const char *want = getenv("HOOKPATH_PII_SCAN");
+
+	for (int t = HP_PII_TOK__COUNT - 1; want != NULL && t > HP_PII_TOK_AUTO; t--)
+		if (token_impls[t].name != NULL && strcmp(want, token_impls[t].name) == 0 &&
+		    tok_impl_ok((enum hp_pii_tok_impl)t))
+			return (enum hp_pii_tok_impl)t;
+	for (int t = HP_PII_TOK__COUNT - 1; t > HP_PII_TOK_REF; t--)
+		if (tok_impl_ok((enum hp_pii_tok_impl)t))
+			return (enum hp_pii_tok_impl)t;
+	return HP_PII_TOK_REF;
+}
+
 int
-hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const uint8_t *buf,
-	    size_t len, struct hp_pii_result *res)
+hp_pii_scan_impl(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const uint8_t *buf,
+		 size_t len, struct hp_pii_result *res, enum hp_pii_tok_impl impl)
 {
 	struct scan_ctx c;
 
 	if (db == NULL || scratch == NULL || res == NULL || (buf == NULL && len > 0))
 		return -EINVAL;
+	if (impl == HP_PII_TOK_AUTO)
+		impl = db->tok_impl;
+	else if (!tok_impl_ok(impl))
+		return -ENOTSUP;
 	if (len > UINT32_MAX)
 		return -E2BIG;
 	res->total = 0;
@@ -1068,8 +1467,31 @@ hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const ui
 				      on_match, &c) != HS_SUCCESS)
 		return -EIO;
 	if (db->token_ents != 0)
-		token_pass(&c, db->token_ents);
+		token_impls[impl].fn(&c, db->token_ents);
 	return (int)res->total;
+}
+
+int
+hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const uint8_t *buf,
+	    size_t len, struct hp_pii_result *res)
+{
+	return hp_pii_scan_impl(db, scratch, buf, len, res, HP_PII_TOK_AUTO);
+}
+
+bool
+hp_pii_tok_impl_supported(enum hp_pii_tok_impl impl)
+{
+	return impl == HP_PII_TOK_AUTO || tok_impl_ok(impl);
+}
+
+const char *
+hp_pii_tok_impl_name(const struct hp_pii_db *db, enum hp_pii_tok_impl impl)
+{
+	if (impl == HP_PII_TOK_AUTO)
+		impl = db != NULL ? db->tok_impl : tok_impl_pick();
+	if ((unsigned int)impl >= HP_PII_TOK__COUNT || token_impls[impl].name == NULL)
+		return "unknown";
+	return token_impls[impl].name;
 }
 
 /* ---- mask ---- */

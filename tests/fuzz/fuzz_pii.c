@@ -10,7 +10,9 @@
  * the spans; a second scan disagreeing with the first; masking that changes the length or a
  * byte outside every span, or reports a different number of changed bytes than it changed;
  * and (differential) the same database built hyperscan_only, where every built-in goes through
- * its Hyperscan prefilter instead of the digit-run pass, finding other spans than the default.
+ * its Hyperscan prefilter instead of the digit-run pass, finding other spans than the default;
+ * and every version of the digit-run pass this CPU has (the block-mask ones) giving another
+ * result than its reference version, the kept spans' order included.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "pii/pii.h"
+#include "pii/pii_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,6 +54,20 @@ same_spans(const struct hp_pii_result *a, const struct hp_pii_result *b)
 		if (!found)
 			return false;
 	}
+	return true;
+}
+
+/* the same result, the order of the kept spans included */
+static bool
+same_result(const struct hp_pii_result *a, const struct hp_pii_result *b)
+{
+	if (a->total != b->total || a->n_spans != b->n_spans || a->n_dropped != b->n_dropped ||
+	    memcmp(a->count, b->count, sizeof(a->count)) != 0)
+		return false;
+	for (uint32_t i = 0; i < a->n_spans; i++)
+		if (a->span[i].start != b->span[i].start || a->span[i].end != b->span[i].end ||
+		    a->span[i].entity != b->span[i].entity)
+			return false;
 	return true;
 }
 
@@ -125,6 +142,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* differential: the Hyperscan-only engine finds the same spans */
 	n = hp_pii_scan(ref_dbs[d], ref_scratch[d], body, len, &res2);
 	CHECK(n >= 0 && same_spans(&res, &res2));
+
+	/* every version of the digit-run pass against its reference */
+	for (int t = HP_PII_TOK_REF; t < HP_PII_TOK__COUNT; t++) {
+		if (!hp_pii_tok_impl_supported((enum hp_pii_tok_impl)t))
+			continue;
+		n = hp_pii_scan_impl(dbs[d], scratch[d], body, len, &res2, (enum hp_pii_tok_impl)t);
+		CHECK(n >= 0 && same_result(&res, &res2));
+	}
 
 	/* mask: only bytes inside spans change, the count is what changed */
 	changed = hp_pii_mask(body, len, &res, '*');

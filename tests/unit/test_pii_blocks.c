@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/pii: the block versions of the digit-run pass (sse2, avx2, avx512bw: whichever this CPU
+ * has) against the reference version, which visits every digit-run start and MAC separator.
+ * Equal means the same result struct: total, counts, n_dropped and the kept spans in the same
+ * order.
+ *
+ * 1. PII-shaped fragments (cards, SSN, phones, IBAN, IPv4, MAC, wallets, context words) and
+ *    decoys (dates, timestamps, versions, hex ids, base64) glued with JSON punctuation, at every
+ *    offset around the 64-byte block edges and in bodies shorter than a block.
+ * 2. Random bytes over the alphabet the masks look at (digits, separators, hex letters, "bc1").
+ * 3. More spans than the result keeps (n_dropped), so the order must match too.
+ * 4. Each token entity alone (its own database), and the version a database picks.
+ * Each body sits at the very end of an allocation of its size (ASan builds see an overread).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pii.h"
+#include "pii_priv.h"
+
+static const char *const frags[] = {
+	"4111 1111 1111 1111",
+	"4111-1111-1111-1111",
+	"4111111111111111",
+	"5500 0000 0000 0004",
+	"378282246310005",
+	"123-45-6789",
+	"123 45 6789",
+	"123.45.6789",
+	"078-05-1120",
+	"912-70-1234",
+	"ssn 219099999",
+	"itin 912701234",
+	"routing 011000015",
+	"aba 0110-0001-5",
+	"nhs 943 476 5919",
+	"943-476-5919",
+	"health 9434765919",
+	"(212) 555-1234",
+	"(212)555-1234",
+	"212-555-1234",
+	"212.555.1234",
+	"+44 20 7946 0958",
+	"+1-202-555-0143",
+	"+33612345678",
+	"GB82 WEST 1234 5698 7654 32",
+	"DE89370400440532013000",
+	"FR1420041010050500013M02606",
+	"192.168.1.10",
+	"10.0.0.255",
+	"1.2.3.4.5",
+	"256.1.1.1",
+	"00:1A:2B:3C:4D:5E",
+	"00-1a-2b-3c-4d-5e",
+	"0012.3456.789a",
+	"aa:bb:cc:dd:ee:ff:00",
+	"1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+	"3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+	"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+	"2024-01-15T10:30:00Z",
+	"1769841154895",
+	"1700000000",
+	"9.16.32",
+	"12.50",
+	"SKU-02371",
+	"fc2222d22649c1b0c6",
+	"550e8400-e29b-41d4",
+	"5Ih1NKIPCw0Ew27YDnHg/XewdnDrlAvVM1+XPar",
+	"x12-345678901",
+	"ab-1234 5678 9012 3456",
+	"12 34 56 78 90 12 34 56 78 90 12 34 56 78 90 12 34 56 78 90 12 34 56 78 90 12 34 56 78",
+	"(((1234567890)))",
+	"++1 202 555 0143",
+	"..123456789..",
+	"--123-45-6789--",
+};
+
+static const char *const glue[] = {
+	"\"", "\":\"", "\",\"", ":", ",", " ", "  ", "-", ".", "_", "x", "Q",
+	"\n", "\\n",   "{",     "}", "=", "/", "(",  ")", "+", "0", "9", "",
+};
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static uint32_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+struct dbs {
+	struct hp_pii_db *db;
+	struct hp_pii_scratch *scr;
+};
+
+static struct dbs all;
+static struct dbs single[HP_PII__BUILTIN_COUNT];
+static struct hp_pii_result ref, got;
+static unsigned long n_compared, n_spans_seen, n_dropped_seen;
+
+static void
+dbs_make(struct dbs *d, uint64_t enabled)
+{
+	struct hp_pii_config c = {.enabled = enabled};
+	char err[256] = "";
+
+	assert_int_equal(hp_pii_db_create(&c, &d->db, err, sizeof(err)), 0);
+	assert_int_equal(hp_pii_scratch_create(d->db, &d->scr), 0);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	dbs_make(&all, HP_PII_ALL_BUILTIN);
+	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++)
+		dbs_make(&single[e], UINT64_C(1) << e);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hp_pii_scratch_free(all.scr);
+	hp_pii_db_free(all.db);
+	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++) {
+		hp_pii_scratch_free(single[e].scr);
+		hp_pii_db_free(single[e].db);
+	}
+	return 0;
+}
+
+/* Field by field (a span has padding bytes). */
+static bool
+same_result(const struct hp_pii_result *a, const struct hp_pii_result *b)
+{
+	if (a->total != b->total || a->n_spans != b->n_spans || a->n_dropped != b->n_dropped ||
+	    memcmp(a->count, b->count, sizeof(a->count)) != 0)
+		return false;
+	for (uint32_t i = 0; i < a->n_spans; i++)
+		if (a->span[i].start != b->span[i].start || a->span[i].end != b->span[i].end ||
+		    a->span[i].entity != b->span[i].entity)
+			return false;
+	return true;
+}
+
+/* Every version this CPU has against the reference, on text copied to the end of an exact-size
+ * allocation. */
+static void
+compare(const struct dbs *d, const uint8_t *text, size_t len)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	int n;
+
+	assert_non_null(buf);
+	memcpy(buf, text, len);
+	n = hp_pii_scan_impl(d->db, d->scr, buf, len, &ref, HP_PII_TOK_REF);
+	assert_true(n >= 0);
+	for (int t = HP_PII_TOK_REF + 1; t < HP_PII_TOK__COUNT; t++) {
+		if (!hp_pii_tok_impl_supported((enum hp_pii_tok_impl)t))
+			continue;
+		memset(&got, 0xa5, sizeof(got));
+		assert_int_equal(
+			hp_pii_scan_impl(d->db, d->scr, buf, len, &got, (enum hp_pii_tok_impl)t),
+			n);
+		if (!same_result(&got, &ref)) {
+			print_error("%s differs from ref (total %u vs %u, spans %u vs %u) on %zu "
+				    "bytes: %.*s\n",
+				    hp_pii_tok_impl_name(d->db, (enum hp_pii_tok_impl)t), got.total,
+				    ref.total, got.n_spans, ref.n_spans, len, (int)len,
+				    (const char *)text);
+			fail();
+		}
+		n_compared++;
+	}
+	n_spans_seen += ref.n_spans;
+	n_dropped_seen += ref.n_dropped;
+	free(buf);
+}
+
+static size_t
+add(char *out, size_t at, size_t cap, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (at + l > cap)
+		l = cap - at;
+	memcpy(out + at, s, l);
+	return at + l;
+}
+
+/* A body of fragments and glue, up to cap bytes. */
+static size_t
+make_body(char *out, size_t cap, unsigned int nfrag)
+{
+	size_t n = 0;
+
+	for (unsigned int k = 0; k < nfrag && n < cap; k++) {
+		n = add(out, n, cap, glue[rnd() % (sizeof(glue) / sizeof(glue[0]))]);
+		n = add(out, n, cap, frags[rnd() % (sizeof(frags) / sizeof(frags[0]))]);
+	}
+	return n;
+}
+
+/* Each fragment at every offset 0..130 (the block edges at 64 and 128 and bodies shorter than
+ * a block), padded before with JSON-like text and cut after at every length. */
+static void
+test_fragments_at_block_edges(void **state)
+{
+	static const char pad[] =
+		"{\"id\":\"hFWCEPyYngFb51yB\",\"qty\":6,\"price\":26426,\"descr\":"
+		"\"annual update basic plan gamma delta alpha beta widgets\",\"k\":\"";
+	char buf[512];
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(frags) / sizeof(frags[0]); f++) {
+		size_t fl = strlen(frags[f]);
+
+		for (size_t off = 0; off <= 130; off++) {
+			size_t n = 0;
+
+			while (n < off)
+				n = add(buf, n, off, pad + (n % (sizeof(pad) - 1)));
+			n = add(buf, n, sizeof(buf), frags[f]);
+			n = add(buf, n, sizeof(buf), "\",\"n\":1}");
+			compare(&all, (const uint8_t *)buf, n);
+			/* cut inside or right after the fragment */
+			compare(&all, (const uint8_t *)buf, off + fl);
+			compare(&all, (const uint8_t *)buf, off + fl / 2);
+		}
+	}
+	assert_true(n_spans_seen > 1000);
+}
+
+static void
+test_random_bodies(void **state)
+{
+	static char buf[8192];
+
+	(void)state;
+	for (unsigned int i = 0; i < 6000; i++) {
+		size_t cap = i % 3 == 0 ? rnd() % 64 : (i % 3 == 1 ? rnd() % 300 : rnd() % 8192);
+		size_t n = make_body(buf, cap, 1 + rnd() % 200);
+
+		compare(&all, (const uint8_t *)buf, n);
+		if (i % 4 == 0)
+			compare(&single[rnd() % HP_PII__BUILTIN_COUNT], (const uint8_t *)buf, n);
+	}
+}
+
+static void
+test_random_alphabet(void **state)
+{
+	static const char alpha[] = "0123456789012345678901234567890123456789 -.()+:_aAbBcCdDeEfFxX"
+				    "bc1GQ\"\n";
+	uint8_t buf[600];
+
+	(void)state;
+	for (unsigned int i = 0; i < 20000; i++) {
+		size_t n = rnd() % sizeof(buf);
+
+		for (size_t k = 0; k < n; k++)
+			buf[k] = (uint8_t)alpha[rnd() % (sizeof(alpha) - 1)];
+		compare(&all, buf, n);
+		if (i % 8 == 0)
+			for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++)
+				compare(&single[e], buf, n);
+	}
+	/* any byte at all, less often */
+	for (unsigned int i = 0; i < 2000; i++) {
+		size_t n = rnd() % sizeof(buf);
+
+		for (size_t k = 0; k < n; k++)
+			buf[k] = (uint8_t)rnd();
+		compare(&all, buf, n);
+	}
+}
+
+/* More spans than HP_PII_MAX_SPANS: which ones are kept depends on the order of the visits. */
+static void
+test_dropped_spans_same_order(void **state)
+{
+	static char buf[16384];
+	size_t n = 0;
+
+	(void)state;
+	for (unsigned int k = 0; k < 60; k++) {
+		n = add(buf, n, sizeof(buf),
+			"{\"c\":\"4111 1111 1111 1111\",\"m\":\"00:1A:2B:3C:4D:5E\",");
+		n = add(buf, n, sizeof(buf),
+			"\"ip\":\"192.168.1.10\",\"p\":\"212-555-1234\",\"x\":");
+		n = add(buf, n, sizeof(buf), k % 2 ? "\"0012.3456.789a\"}," : "\"10.0.0.1\"},");
+	}
+	n_dropped_seen = 0;
+	compare(&all, (const uint8_t *)buf, n);
+	assert_true(n_dropped_seen > 0);
+	for (size_t cut = n - 200; cut < n; cut += 7)
+		compare(&all, (const uint8_t *)buf, cut);
+}
+
+static void
+test_versions(void **state)
+{
+	struct hp_pii_db *db = NULL;
+	struct hp_pii_config c = {.enabled = HP_PII_ALL_BUILTIN};
+	char err[128];
+	const char *name;
+
+	(void)state;
+	assert_true(hp_pii_tok_impl_supported(HP_PII_TOK_REF));
+	assert_true(hp_pii_tok_impl_supported(HP_PII_TOK_SSE2));
+	name = hp_pii_tok_impl_name(all.db, HP_PII_TOK_AUTO);
+	print_message("digit-run pass: %s (%lu comparisons so far)\n", name, n_compared);
+	assert_string_not_equal(name, "ref");
+	assert_string_not_equal(name, "unknown");
+	/* the environment asks a new database for another version */
+	setenv("HOOKPATH_PII_SCAN", "ref", 1);
+	assert_int_equal(hp_pii_db_create(&c, &db, err, sizeof(err)), 0);
+	assert_string_equal(hp_pii_tok_impl_name(db, HP_PII_TOK_AUTO), "ref");
+	hp_pii_db_free(db);
+	unsetenv("HOOKPATH_PII_SCAN");
+	assert_int_equal(
+		hp_pii_scan_impl(all.db, all.scr, (const uint8_t *)"x", 1, &got, HP_PII_TOK__COUNT),
+		-ENOTSUP);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fragments_at_block_edges),
+		cmocka_unit_test(test_random_bodies),
+		cmocka_unit_test(test_random_alphabet),
+		cmocka_unit_test(test_dropped_spans_same_order),
+		cmocka_unit_test(test_versions),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
