@@ -993,13 +993,15 @@ void
 hp_http_request_seen(const struct hp_http_conn *c, struct hp_http_request *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!c->req_line_seen)
-		return;
 	out->seq = c->req.seq;
 	out->method_id = c->req.method_id;
-	out->version = c->req.version;
 	out->method = c->req.method;
 	out->target = c->req.target;
+	/* a request line that failed part way keeps what it gave before the failure (the
+	 * method, then the target: each set only once valid), nothing after it */
+	if (!c->req_line_seen)
+		return;
+	out->version = c->req.version;
 	out->host = c->host_field;
 }
 

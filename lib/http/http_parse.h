@@ -285,8 +285,9 @@ enum hp_http_err hp_http_error(const struct hp_http_conn *c, enum hp_http_dir di
 bool hp_http_request_idle(const struct hp_http_conn *c);
 
 /* What was parsed of the request in progress (for an event about a head that failed: on_error
- * with req NULL): method, target and version once the request line was parsed, host once its
- * field was seen; everything else zero. The views stay valid until the next feed call. */
+ * with req NULL): the method and the target as far as the request line got (a line that fails
+ * at its version still gives both), the version once the line parsed, host once its field was
+ * seen; everything else zero. The views stay valid until the next feed call. */
 void hp_http_request_seen(const struct hp_http_conn *c, struct hp_http_request *out);
 
 /* First header (not trailer) whose name equals name (ASCII case-insensitive), or NULL. */
