@@ -34,6 +34,9 @@ const char *hp_ctl_log_target_name(void);
  * after it for an EAL --file-prefix other than the default; [A-Za-z0-9_.-] only. */
 void hp_ctl_instance(const struct hp_config *cfg, char *buf, size_t len);
 
+/* The events' JSON contract: docs/events.schema.json, its "event_version". */
+#define HP_EVENT_VERSION 1
+
 /* Events (ctl_events.c): the JSON lines file and the sinks. open: 0 or -errno with a message
  * (nothing to do when neither is configured). drain: events taken from the worker rings (at
  * most about budget). tick: spool fsync policy. close: drains what is left, flushes the sinks

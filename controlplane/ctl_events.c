@@ -36,7 +36,7 @@
  * fixed parts and 16 PII entities */
 #define JSON_MAX                                                                                   \
 	(6 * (HP_EV_METHOD_MAX + HP_EV_HOST_MAX + HP_EV_URI_MAX + HP_EV_ID_MAX + 64 + 32) +        \
-	 16 * 48 + 1024 + 128 + 16 * 40)
+	 16 * 48 + 1024 + 128 + 16 * 40 + 128 /* ev_head */)
 
 static bool ev_on;
 static FILE *ev_file;
@@ -47,6 +47,9 @@ static uint64_t ev_tsc0; /* TSC and wall clock taken together at open */
 static struct timespec ev_wall0;
 static uint64_t ev_written, ev_boot_ms, ev_seq;
 static char ev_instance[64];
+/* ,"event_version":1,"instance":"<name>" (docs/events.schema.json), made once */
+static char ev_head[128];
+static size_t ev_head_len;
 static char ev_line[JSON_MAX];
 static struct hp_sink *ev_sinks[2];
 static unsigned int ev_n_sinks;
@@ -180,6 +183,10 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev_boot_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	hp_ctl_instance(cfg, ev_instance, sizeof(ev_instance));
+	/* the name is [A-Za-z0-9_.-] only: nothing to escape */
+	ev_head_len = (size_t)snprintf(ev_head, sizeof(ev_head),
+				       ",\"event_version\":%d,\"instance\":\"%s\"",
+				       HP_EVENT_VERSION, ev_instance);
 	if (cfg->sinks.spool_dir[0] != '\0')
 		snprintf(spool, sizeof(spool), "%s", cfg->sinks.spool_dir);
 	else
@@ -442,7 +449,9 @@ write_event(char *buf, const struct hp_event *e, uint64_t wall_ns, uint64_t seq)
 	jb_u64(&b, ev_boot_ms);
 	*b.p++ = '-';
 	jb_u64(&b, seq);
-	JB_LIT(&b, "\",\"worker\":");
+	*b.p++ = '"';
+	jb_lit(&b, ev_head, ev_head_len);
+	JB_LIT(&b, ",\"worker\":");
 	jb_u64(&b, e->worker);
 	JB_LIT(&b, ",\"flow\":{\"src\":");
 	jb_addr(&b, e->family, e->src, e->sport);

@@ -13,6 +13,8 @@ PKGS=(
     # tests: jansson reads the official signature vectors; python3-cryptography signs
     # Ed25519 (standard-webhooks v1a) in the traffic generator
     libjansson-dev python3-cryptography
+    # tests: every event the pcap tests read is checked against docs/events.schema.json
+    python3-jsonschema
     # tests and lab
     libcmocka-dev tshark python3 python3-scapy tcpreplay iproute2 iputils-ping ethtool curl procps
     valgrind

@@ -178,10 +178,37 @@ def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, ext
     return st, frames
 
 
+_EVENT_VALIDATOR = None
+
+
+def event_validator():
+    """docs/events.schema.json as a validator (python3-jsonschema), made once."""
+    global _EVENT_VALIDATOR
+    if _EVENT_VALIDATOR is None:
+        import jsonschema
+        with open(os.path.join(ROOT, "docs", "events.schema.json")) as f:
+            schema = json.load(f)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        _EVENT_VALIDATOR = jsonschema.Draft202012Validator(schema)
+    return _EVENT_VALIDATOR
+
+
+def check_event(ev, where="event"):
+    """An event against docs/events.schema.json: AssertionError naming what breaks it."""
+    errors = sorted(event_validator().iter_errors(ev), key=lambda e: list(e.path))
+    if errors:
+        raise AssertionError("%s does not follow docs/events.schema.json: %s at %s\n%s" % (
+            where, errors[0].message, "/".join(map(str, errors[0].path)) or "(top)",
+            json.dumps(ev)[:2000]))
+    return ev
+
+
 def read_events(path):
-    """The events JSON lines file hookpath wrote."""
+    """The events JSON lines file hookpath wrote, every line checked against the events'
+    schema (docs/events.schema.json)."""
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        return [check_event(json.loads(line), "%s line %d" % (path, i + 1))
+                for i, line in enumerate(f) if line.strip()]
 
 
 def tshark(pcap, fields, display_filter):
