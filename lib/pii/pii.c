@@ -1217,7 +1217,9 @@ blk_ents_of(uint64_t ents)
  * neighbours', without a branch:
  * - two letters or '_' before the run, a word boundary before them, a digit or '1' at p (IBAN's
  *   check digits, bech32's "bc1");
- * - base58: '1' or '3' with [A-Za-z0-9_] at p+13 and p+25 (digit_run_head's own test);
+ * - base58: '1' or '3', then 26 to 35 bytes of [A-Za-z0-9_] (an address is 26-35 alphanumerics
+ *   and its span ends where they do); a loop, but only over those with word bytes at p+13 and
+ *   p+25 (digit_run_head's own test);
  * - IPv4: a '.' in p+1..p+3, 7 bytes of [0-9.] from p, no '.' before;
  * - a numeric token: 8 bytes of digits and separators from p.
  * The last three only where no letter or '_' precedes (digit_run_head returns before them). */
@@ -1234,7 +1236,14 @@ blk_digit_events(const struct blk_ents *en, const struct pii_blk *pv, const stru
 	nt &= nt >> 1;
 	nt &= nt >> 2;
 	ev = p & en->lead & BWD(lu, 1) & BWD(lu, 2) & ~BWD(w, 3) & (FWD(d, 1) | cu->b58s);
-	ev |= f & en->b58 & cu->b58s & FWD(w, 13) & FWD(w, 25);
+	/* base58, then exactly: 26 to 35 word bytes from p (the address and its end) */
+	for (uint64_t m = f & en->b58 & cu->b58s & FWD(w, 13) & FWD(w, 25); m != 0; m &= m - 1) {
+		u128 w = (u128)nx->w << 64 | cu->w;
+		uint64_t run = (uint64_t)(~w >> __builtin_ctzll(m));
+
+		if ((run & ((UINT64_C(1) << 26) - 1)) == 0 && (run >> 26 & 0x3ff) != 0)
+			ev |= m & -m;
+	}
 	ev |= f & en->ipv4 & ~BWD(dot, 1) & (FWD(dot, 1) | FWD(dot, 2) | FWD(dot, 3)) &
 	      (uint64_t)(dd & dd >> 3);
 	ev |= f & en->num & (uint64_t)(nt & nt >> 4);
