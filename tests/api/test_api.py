@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """REST API and hookpathctl against a running hookpath.
 
+- docs/openapi.yaml: the document lints clean (tests/api/openapi_check.py), and every answer
+  of every request these tests make validates against it (status documented, JSON schema).
 - Routes: every route with valid and invalid input (wrong types, unknown fields, malformed,
   huge and non-object bodies, unknown names and methods); every refused change leaves the
   configuration exactly as it was; no answer ever contains a secret; TCP needs the bearer
@@ -24,7 +26,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "pcap"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "sinks"))
+sys.path.insert(0, HERE)
 import hp_pcaptest as hp  # noqa: E402
+import openapi_check  # noqa: E402
 import sinkenv  # noqa: E402
 
 CTL = os.path.join(ROOT, "tools", "hookpathctl")
@@ -90,9 +94,12 @@ class Api:
         c.close()
         self.bodies.append(text)
         try:
-            return r.status, json.loads(text)
+            doc = json.loads(text)
         except ValueError:
-            return r.status, text
+            doc = text
+        # every live answer against docs/openapi.yaml (raw: a body made to be refused)
+        openapi_check.check(method, path, r.status, doc)
+        return r.status, doc
 
 
 class Routes(unittest.TestCase):
@@ -127,6 +134,9 @@ class Routes(unittest.TestCase):
         self.assertEqual(self.api.req("GET", "/v1/endpoints")[1], before)
         self.assertEqual(self.api.req("GET", "/v1/limits")[1], limits)
         return b
+
+    def test_openapi_lints_clean(self):
+        self.assertEqual(openapi_check.lint(), [])
 
     def test_read_routes(self):
         st, b = self.api.req("GET", "/v1/health")

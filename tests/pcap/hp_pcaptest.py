@@ -35,7 +35,10 @@ class UnixConn(http.client.HTTPConnection):
 
 
 def api(sock, method, path, body=None):
-    """One request on the API socket: (status, decoded JSON body, or the text if not JSON)."""
+    """One request on the API socket: (status, decoded JSON body, or the text if not JSON).
+    Every answer is checked against docs/openapi.yaml (tests/api/openapi_check.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+    import openapi_check
     c = UnixConn(sock)
     c.request(method, path, body=json.dumps(body) if body is not None else None,
               headers={"Content-Type": "application/json"})
@@ -43,9 +46,11 @@ def api(sock, method, path, body=None):
     text = r.read().decode()
     c.close()
     try:
-        return r.status, json.loads(text)
+        doc = json.loads(text)
     except ValueError:
-        return r.status, text
+        doc = text
+    openapi_check.check(method, path, r.status, doc)
+    return r.status, doc
 
 
 def start_live(cfg, pcap, prefix, sock, infinite=True, env=None):
