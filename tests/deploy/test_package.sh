@@ -22,6 +22,8 @@ for f in /usr/bin/hookpath /usr/bin/hookpathctl /usr/share/bash-completion/compl
          /lib/systemd/system/hookpath-setup.service /usr/sbin/hookpath-setup \
          /usr/share/hookpath/models/default.json /usr/share/hookpath/sql/001_events.sql \
          /usr/share/hookpath/migrate.sh /etc/hookpath/hookpath.yaml \
+         /usr/share/hookpath/monitoring/hookpath.rules.yml \
+         /usr/share/hookpath/monitoring/grafana-hookpath.json \
          /usr/share/doc/hookpath/copyright /usr/share/doc/hookpath/README.md.gz; do
     grep -qx -- "$f" "$TMP/files" || { echo "missing from the package: $f"; fail=1; }
 done
