@@ -30,6 +30,17 @@ struct hp_config;
 int hp_ctl_log_open(const struct hp_config *cfg);
 const char *hp_ctl_log_target_name(void);
 
+/* hookpath -r FILE (ctl_read.c): the capture written again as an Ethernet pcap at out for
+ * the net_pcap port of the analysis (other link types get an Ethernet header; packets that
+ * carry no IP are counted and left out). 0, or -1 with a message. */
+struct hp_read_info {
+	int linktype;
+	char linktype_name[32];
+	uint64_t packets, written, skipped;
+};
+int hp_ctl_read_prepare(const char *in, const char *out, struct hp_read_info *info, char *err,
+			size_t errlen);
+
 /* This instance's name (ctl_events.c): control.instance, or the host name, with "-<prefix>"
  * after it for an EAL --file-prefix other than the default; [A-Za-z0-9_.-] only. */
 void hp_ctl_instance(const struct hp_config *cfg, char *buf, size_t len);

@@ -8,7 +8,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +41,7 @@
 struct app_opts {
 	const char *config;
 	const char *stats_file;
+	const char *read_file; /* -r: offline analysis of a capture */
 	uint64_t exit_idle_ms;
 	bool check_config;
 };
@@ -118,7 +121,13 @@ usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"usage: %s [EAL options] -- -c FILE [options]\n"
+		"       %s -r CAPTURE -c FILE [--stats-file F]   (offline analysis)\n"
 		"  -c, --config FILE      YAML configuration (required)\n"
+		"  -r, --read CAPTURE     analyse a capture (pcap or pcapng; Ethernet, Linux "
+		"SLL/SLL2,\n"
+		"                         NULL/Loopback or raw IP) as it was live: tap mode, one\n"
+		"                         worker, each request judged at its capture time; no EAL\n"
+		"                         options, no API socket, no state file; exits at its end\n"
 		"      --check-config     validate the configuration, its paths and files, exit;\n"
 		"                         with EAL options also the ports and lcores EAL sees;\n"
 		"                         without: offline (hookpath -c FILE --check-config)\n"
@@ -129,7 +138,7 @@ usage(FILE *out, const char *prog)
 		"      --config-keys      print the configuration key reference and exit\n"
 		"  -h, --help             this help\n"
 		"exit codes: 0 clean stop, 1 runtime failure, 2 bad usage or configuration\n",
-		prog);
+		prog, prog);
 }
 
 /* Parse the application arguments (after "--"). Returns 0, 1 to exit 0 now, or -1. */
@@ -142,13 +151,14 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		{"exit-idle-ms", required_argument, NULL, 'I'},
 		{"stats-file", required_argument, NULL, 'S'},
 		{"config-keys", no_argument, NULL, 'D'},
+		{"read", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:hr:", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (opt) {
@@ -173,6 +183,9 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		case 'S':
 			o->stats_file = optarg;
 			break;
+		case 'r':
+			o->read_file = optarg;
+			break;
 		case 'D':
 			hp_config_describe(stdout);
 			return 1;
@@ -193,6 +206,99 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		usage(stderr, "hookpath");
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- hookpath -r CAPTURE: offline analysis ---- */
+
+static char read_tmp[64]; /* the Ethernet pcap made from the capture */
+
+static void
+read_cleanup(void)
+{
+	if (read_tmp[0] != '\0')
+		unlink(read_tmp);
+}
+
+/* What an analysis of a capture changes in the configuration: tap on the one net_pcap port,
+ * one worker, requests judged at their capture time; nothing that a live instance on the
+ * same host owns (API socket, metrics listener, state file). */
+static void
+read_overrides(struct hp_config *cfg)
+{
+	cfg->dataplane.mode = HP_MODE_TAP;
+	cfg->dataplane.n_pairs = 0;
+	cfg->dataplane.n_ports = 0;
+	cfg->dataplane.workers = 1;
+	cfg->dataplane.clock = HP_CLOCK_CAPTURE;
+	snprintf(cfg->control.api_socket, sizeof(cfg->control.api_socket), "off");
+	cfg->control.api_listen[0] = '\0';
+	cfg->control.metrics_listen[0] = '\0';
+	snprintf(cfg->control.state_file, sizeof(cfg->control.state_file), "none");
+}
+
+/* The capture as an Ethernet pcap, and the EAL options of the analysis: no hugepages, two
+ * lcores on the first CPUs this process may use, a file prefix of its own. 0, 1 when there is
+ * nothing to analyse (exit 0), -1 with a message. */
+static int
+read_setup(struct app_opts *o, struct hp_config *cfg, int *eal_argc, char ***eal_argv)
+{
+	static char prefix[48], vdev[160], lcores[32];
+	static char *args[16];
+	struct hp_read_info info;
+	char err[512];
+	cpu_set_t cs;
+	int fd, n = 0, cpus[2] = {0, 0}, found = 0;
+
+	snprintf(read_tmp, sizeof(read_tmp), "/tmp/hookpath-read-XXXXXX.pcap");
+	fd = mkstemps(read_tmp, 5);
+	if (fd < 0) {
+		fprintf(stderr, "hookpath: -r: cannot make a temporary file: %s\n",
+			strerror(errno));
+		read_tmp[0] = '\0';
+		return -1;
+	}
+	close(fd);
+	atexit(read_cleanup);
+	if (hp_ctl_read_prepare(o->read_file, read_tmp, &info, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hookpath: %s\n", err);
+		return -1;
+	}
+	printf("hookpath: -r %s: %s, %" PRIu64 " packets, %" PRIu64 " read, %" PRIu64
+	       " without IP left out\n",
+	       o->read_file, info.linktype_name, info.packets, info.written, info.skipped);
+	if (info.written == 0) {
+		printf("hookpath: -r %s: nothing to analyse\n", o->read_file);
+		return 1;
+	}
+	read_overrides(cfg);
+	if (o->exit_idle_ms == 0)
+		o->exit_idle_ms = 200; /* the end of the capture */
+	if (sched_getaffinity(0, sizeof(cs), &cs) == 0)
+		for (int c = 0; c < CPU_SETSIZE && found < 2; c++)
+			if (CPU_ISSET(c, &cs))
+				cpus[found++] = c;
+	snprintf(lcores, sizeof(lcores), "0@%d,1@%d", cpus[0], found > 1 ? cpus[1] : cpus[0]);
+	snprintf(prefix, sizeof(prefix), "hookpath-read-%d", (int)getpid());
+	snprintf(vdev, sizeof(vdev), "net_pcap0,rx_pcap=%s", read_tmp);
+	{
+		/* EAL's argv is writable (it may reorder it): the fixed words are copied */
+		static char words[][32] = {"hookpath", "--no-huge",
+					   "-m",       "512",
+					   "--no-pci", "--lcores",
+					   "",         "--file-prefix",
+					   "",         "--log-level=lib.*:warning",
+					   "--vdev",   ""};
+
+		for (unsigned int i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			args[n++] = words[i];
+		args[6] = lcores;
+		args[8] = prefix;
+		args[11] = vdev;
+	}
+	args[n] = NULL;
+	*eal_argc = n;
+	*eal_argv = args;
 	return 0;
 }
 
@@ -265,7 +371,8 @@ main(int argc, char **argv)
 	static struct hp_config cfg;
 	struct app_opts o = {0};
 	char err[512];
-	int sep, ret, rc = 0;
+	int sep, ret, rc = 0, eal_argc;
+	char **eal_argv;
 
 	/* Application arguments come after "--"; parse them before EAL so that a bad command
 	 * line or config fails fast and without EAL noise. */
@@ -281,9 +388,11 @@ main(int argc, char **argv)
 			usage(stdout, argv[0]);
 			return 0;
 		}
-		/* hookpath -c FILE --check-config: application options only, no EAL */
+		/* hookpath -c FILE --check-config, hookpath -r CAPTURE -c FILE: application
+		 * options only, no EAL options */
 		for (int i = 1; i < argc; i++)
-			if (!strcmp(argv[i], "--check-config")) {
+			if (!strcmp(argv[i], "--check-config") || !strcmp(argv[i], "-r") ||
+			    !strcmp(argv[i], "--read") || !strncmp(argv[i], "--read=", 7)) {
 				sep = 0;
 				break;
 			}
@@ -308,6 +417,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "hookpath: config error: %s\n", err);
 		return EXIT_CONFIG;
 	}
+	eal_argc = sep;
+	eal_argv = argv;
 	/* --check-config with no EAL option: offline (no hugepages, no NIC, no lock; runs next
 	 * to a live instance): the file, its paths and files, the model */
 	if (o.check_config && sep <= 1) {
@@ -323,7 +434,20 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	ret = rte_eal_init(sep, argv);
+	if (o.read_file != NULL) {
+		if (o.check_config || sep != 0) {
+			fprintf(stderr,
+				"hookpath: -r takes no EAL options and no --check-config\n");
+			hp_config_free(&cfg);
+			return EXIT_CONFIG;
+		}
+		ret = read_setup(&o, &cfg, &eal_argc, &eal_argv);
+		if (ret != 0) {
+			hp_config_free(&cfg);
+			return ret > 0 ? 0 : EXIT_CONFIG;
+		}
+	}
+	ret = rte_eal_init(eal_argc, eal_argv);
 	if (ret < 0) {
 		fprintf(stderr, "hookpath: EAL init failed: %s\n", rte_strerror(rte_errno));
 		hp_config_free(&cfg);
@@ -360,6 +484,8 @@ main(int argc, char **argv)
 		rc = EXIT_CONFIG;
 		goto out_eal;
 	}
+	if (o.read_file != NULL)
+		read_overrides(&cfg); /* again: a configuration rebuilt from the file lost them */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_hup);
