@@ -130,10 +130,20 @@ char *hp_ctl_metrics_render(size_t *len);
  * failed (or failed is set). */
 char *hp_ctl_memstream_end(FILE *f, char **buf, size_t *len, bool failed);
 
-/* Register the DPDK telemetry commands /hookpath/stats and /hookpath/flows (after EAL init,
- * before the workers run). 0 or -errno. */
+/* The DPDK telemetry commands /hookpath/stats and /hookpath/flows answer from now on (they
+ * are registered at load, ctl_telemetry.c; after the dataplane is up, before the workers
+ * run). 0. Their callbacks: */
 int hp_ctl_telemetry_register(void);
+struct rte_tel_data;
+int hp_ctl_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d);
+int hp_ctl_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d);
 /* Before the dataplane is freed: the telemetry commands answer nothing from then on. */
 void hp_ctl_telemetry_fini(void);
+
+/* /hookpath/sinks and /hookpath/endpoints (ctl_telemetry.c): publish (control thread, once a
+ * second) refreshes the snapshot they answer from; stop: they answer nothing from then on
+ * (before the sinks and the dataplane go). */
+void hp_ctl_telemetry_publish(void);
+void hp_ctl_telemetry_stop(void);
 
 #endif /* HP_CTL_H */

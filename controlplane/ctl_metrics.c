@@ -605,7 +605,7 @@ tel_counters(struct rte_tel_data *d, const struct hp_counters *c, unsigned int w
 /* DPDK 22.11 cannot unregister a telemetry command: the callbacks take this lock and answer
  * nothing once hp_ctl_telemetry_fini() ran, so no query reads the dataplane being freed. */
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
-static bool tel_stopped;
+static bool tel_ready, tel_stopped; /* the commands answer between the two */
 
 void
 hp_ctl_telemetry_fini(void)
@@ -618,25 +618,26 @@ hp_ctl_telemetry_fini(void)
 static int tel_stats_locked(const char *params, struct rte_tel_data *d);
 static int tel_flows_locked(struct rte_tel_data *d);
 
-static int
-tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+int
+hp_ctl_tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	int ret = -ENODEV;
 
 	pthread_mutex_lock(&tel_lock);
-	if (!tel_stopped)
+	if (tel_ready && !tel_stopped)
 		ret = tel_stats_locked(params, d);
 	pthread_mutex_unlock(&tel_lock);
 	return ret;
 }
 
-static int
-tel_flows(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+int
+hp_ctl_tel_flows(const char *cmd __rte_unused, const char *params __rte_unused,
+		 struct rte_tel_data *d)
 {
 	int ret = -ENODEV;
 
 	pthread_mutex_lock(&tel_lock);
-	if (!tel_stopped)
+	if (tel_ready && !tel_stopped)
 		ret = tel_flows_locked(d);
 	pthread_mutex_unlock(&tel_lock);
 	return ret;
@@ -706,16 +707,11 @@ tel_flows_locked(struct rte_tel_data *d)
 int
 hp_ctl_telemetry_register(void)
 {
-	int ret;
-
+	/* registered at load (ctl_telemetry.c): answered from now on */
 	RTE_BUILD_BUG_ON(HP_MAX_WORKERS > RTE_TEL_MAX_ARRAY_ENTRIES);
 	RTE_BUILD_BUG_ON(HP_LAT_BUCKETS > RTE_TEL_MAX_ARRAY_ENTRIES);
-	ret = rte_telemetry_register_cmd("/hookpath/stats", tel_stats,
-					 "Every hookpath counter, summed over the workers. "
-					 "Parameters: int worker (optional): that worker's only");
-	if (ret != 0)
-		return ret;
-	return rte_telemetry_register_cmd("/hookpath/flows", tel_flows,
-					  "TCP flows tracked per worker, the per-worker maximum "
-					  "and the total. Takes no parameters");
+	pthread_mutex_lock(&tel_lock);
+	tel_ready = true;
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
 }

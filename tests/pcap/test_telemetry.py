@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""DPDK telemetry commands /hookpath/stats and /hookpath/flows, read with dpdk-telemetry.py.
+"""DPDK telemetry commands /hookpath/stats, /hookpath/flows, /hookpath/sinks and
+/hookpath/endpoints, read with dpdk-telemetry.py.
 
 hookpath (two workers, software dispatch, tap mode) runs on a generated pcap of signed
 webhooks with no idle exit. Once the pcap is consumed and the counters are still, the test
@@ -11,7 +12,10 @@ the flow tables, then stops hookpath with SIGTERM and compares with its --stats-
 - /hookpath/stats,0 + /hookpath/stats,1 = /hookpath/stats; /hookpath/stats,<bad> is refused;
 - the latency histogram agrees with the stats file's "latency" object and with the verdicts;
 - /hookpath/flows has one entry per worker, their sum is "total", "max" is the configured
-  dataplane.flows.max.
+  dataplane.flows.max;
+- /hookpath/endpoints has each endpoint's counters as the stats file's "endpoints" (one
+  endpoint by name with a parameter; an unknown name refused); /hookpath/sinks has the file
+  sink and the instance name as the stats file's "sinks".
 """
 import json
 import os
@@ -119,9 +123,12 @@ class Telemetry(hp.TmpDirCase):
                 if cur["rx_packets"] == cls.frames and cur == prev:
                     break
                 prev = cur
+            time.sleep(1.2)  # sinks and endpoints: a snapshot refreshed every second
             cls.live = telemetry(prefix, "/hookpath/stats", "/hookpath/stats,0",
                                  "/hookpath/stats,1", "/hookpath/flows",
-                                 "/hookpath/stats,%d" % WORKERS, "/hookpath/stats,x")
+                                 "/hookpath/stats,%d" % WORKERS, "/hookpath/stats,x",
+                                 "/hookpath/endpoints", "/hookpath/endpoints,ep-stripe",
+                                 "/hookpath/endpoints,nope", "/hookpath/sinks")
             cls.commands = telemetry(prefix, "/")[0]
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -139,8 +146,27 @@ class Telemetry(hp.TmpDirCase):
             cls.stats = json.load(f)
 
     def test_commands_listed(self):
-        self.assertIn("/hookpath/stats", self.commands)
-        self.assertIn("/hookpath/flows", self.commands)
+        for c in ("/hookpath/stats", "/hookpath/flows", "/hookpath/sinks",
+                  "/hookpath/endpoints"):
+            self.assertIn(c, self.commands)
+
+    def test_endpoints(self):
+        eps, one, unknown = self.live[6], self.live[7], self.live[8]
+        # telemetry keys are [A-Za-z0-9_]: ep-stripe is keyed ep_stripe, named in "name"
+        want = dict(self.stats["endpoints"]["ep-stripe"], name="ep-stripe")
+        self.assertEqual(eps, {"ep_stripe": want})
+        self.assertEqual(one, {"ep_stripe": want})
+        self.assertGreater(eps["ep_stripe"]["requests"], 0)
+        self.assertIsNone(unknown)
+
+    def test_sinks(self):
+        sinks = self.live[9]
+        self.assertEqual(sinks["instance"], self.stats["sinks"]["instance"])
+        self.assertIn("file", sinks)
+        for k, v in self.stats["sinks"]["file"].items():
+            if not isinstance(v, (dict, list)):
+                self.assertEqual(sinks["file"][k], v if not isinstance(v, bool)
+                                 else ("true" if v else "false"), k)
 
     def test_stats_match_stats_file(self):
         live = self.live[0]
