@@ -140,9 +140,10 @@ int hp_ctl_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d
 /* Before the dataplane is freed: the telemetry commands answer nothing from then on. */
 void hp_ctl_telemetry_fini(void);
 
-/* /hookpath/sinks and /hookpath/endpoints (ctl_telemetry.c): publish (control thread, once a
- * second) refreshes the snapshot they answer from; stop: they answer nothing from then on
+/* /hookpath/sinks and /hookpath/endpoints (ctl_telemetry.c): wanted: one of them waits for
+ * a snapshot; publish (control thread) makes it; stop: they answer nothing from then on
  * (before the sinks and the dataplane go). */
+bool hp_ctl_telemetry_wanted(void);
 void hp_ctl_telemetry_publish(void);
 void hp_ctl_telemetry_stop(void);
 

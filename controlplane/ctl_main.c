@@ -310,7 +310,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 	uint64_t next_stats = rte_rdtsc() + cfg->control.stats_interval_s * hz;
 
 	unsigned int drained = 0;
-	uint64_t wd_tsc = 0, next_wd = 0, next_tel = 0;
+	uint64_t wd_tsc = 0, next_wd = 0;
 
 #ifdef HP_HAVE_SYSTEMD
 	{
@@ -342,10 +342,8 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 			hp_ctl_stats_line(stdout);
 			next_stats += cfg->control.stats_interval_s * hz;
 		}
-		if (rte_rdtsc() >= next_tel) { /* /hookpath/sinks, /hookpath/endpoints */
+		if (hp_ctl_telemetry_wanted()) /* /hookpath/sinks, /hookpath/endpoints */
 			hp_ctl_telemetry_publish();
-			next_tel = rte_rdtsc() + hz;
-		}
 	}
 	hp_ctl_telemetry_stop(); /* before the sinks go */
 }

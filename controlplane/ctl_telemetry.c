@@ -4,8 +4,10 @@
  * /hookpath/endpoints: the
  * sinks' state and each endpoint's counters, as /v1/sinks and /v1/stats give them. They run
  * on DPDK's telemetry thread, which must not read what the control thread owns and changes
- * (sinks, the RCU-published configuration): the control thread publishes a snapshot of both
- * once a second (hp_ctl_telemetry_publish), and the commands read that snapshot under a lock.
+ * (sinks, the RCU-published configuration): a command asks the control thread for a snapshot
+ * of both (hp_ctl_telemetry_wanted, looked at each turn of the control loop), waits for it
+ * (at most 2 s) and answers from it. Built only when asked: a sink's state is read under its
+ * lock, which its thread holds while it spools.
  * Telemetry dictionaries hold one level of containers: each sink and each endpoint is a
  * dictionary of its scalar fields (nested objects left out, strings cut to the telemetry
  * limit); a name with '-' or '.' (which telemetry keys may not hold) is keyed with '_'
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <rte_common.h>
@@ -24,8 +27,17 @@
 #include "ctl.h"
 
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t snap_cv = PTHREAD_COND_INITIALIZER;
 static json_t *snap_sinks, *snap_eps; /* NULL: none yet, or stopped */
 static bool snap_stopped;
+static uint64_t snap_gen;      /* snapshots published */
+static volatile int snap_want; /* a command waits for a fresh one */
+
+bool
+hp_ctl_telemetry_wanted(void)
+{
+	return __atomic_load_n(&snap_want, __ATOMIC_RELAXED) != 0;
+}
 
 void
 hp_ctl_telemetry_publish(void)
@@ -60,6 +72,9 @@ hp_ctl_telemetry_publish(void)
 
 	snap_sinks = sinks;
 	snap_eps = eps;
+	snap_gen++;
+	__atomic_store_n(&snap_want, 0, __ATOMIC_RELAXED);
+	pthread_cond_broadcast(&snap_cv);
 	pthread_mutex_unlock(&snap_lock);
 	json_decref(old_s);
 	json_decref(old_e);
@@ -148,8 +163,19 @@ static int
 tel_cmd(json_t **snap, const char *params, struct rte_tel_data *d)
 {
 	int ret = -ENODEV;
+	uint64_t gen;
+	struct timespec until;
 
+	/* ask the control thread for a fresh snapshot (it looks each turn, 10 ms) and wait
+	 * for it at most 2 s; a control thread held up answers with the previous one */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
 	pthread_mutex_lock(&snap_lock);
+	gen = snap_gen;
+	__atomic_store_n(&snap_want, 1, __ATOMIC_RELAXED);
+	while (!snap_stopped && snap_gen == gen)
+		if (pthread_cond_timedwait(&snap_cv, &snap_lock, &until) != 0)
+			break;
 	if (!snap_stopped && *snap != NULL)
 		ret = tel_objects(*snap, params != NULL && params[0] != '\0' ? params : NULL, d);
 	pthread_mutex_unlock(&snap_lock);
@@ -183,11 +209,11 @@ RTE_INIT(hp_telemetry_commands)
 				   "TCP flows tracked per worker, the per-worker maximum and the "
 				   "total. Takes no parameters");
 	rte_telemetry_register_cmd("/hookpath/sinks", tel_sinks,
-				   "Each event sink's state and counters (as /v1/sinks, refreshed "
-				   "every second). Parameters: string sink (optional)");
+				   "Each event sink's state and counters (as /v1/sinks). "
+				   "Parameters: string sink (optional): that sink only");
 	rte_telemetry_register_cmd("/hookpath/endpoints", tel_endpoints,
-				   "Each endpoint's counters (as /v1/stats' endpoints, refreshed "
-				   "every second). Parameters: string endpoint (optional)");
+				   "Each endpoint's counters (as /v1/stats' endpoints). "
+				   "Parameters: string endpoint (optional): that endpoint only");
 }
 
 void
@@ -195,6 +221,7 @@ hp_ctl_telemetry_stop(void)
 {
 	pthread_mutex_lock(&snap_lock);
 	snap_stopped = true;
+	pthread_cond_broadcast(&snap_cv);
 	json_decref(snap_sinks);
 	json_decref(snap_eps);
 	snap_sinks = snap_eps = NULL;

@@ -123,7 +123,6 @@ class Telemetry(hp.TmpDirCase):
                 if cur["rx_packets"] == cls.frames and cur == prev:
                     break
                 prev = cur
-            time.sleep(1.2)  # sinks and endpoints: a snapshot refreshed every second
             cls.live = telemetry(prefix, "/hookpath/stats", "/hookpath/stats,0",
                                  "/hookpath/stats,1", "/hookpath/flows",
                                  "/hookpath/stats,%d" % WORKERS, "/hookpath/stats,x",
