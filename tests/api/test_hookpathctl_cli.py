@@ -290,7 +290,15 @@ class TestTop(unittest.TestCase):
             "endpoints": {"s": {"provider": "stripe", "requests": 6 * k, "accept": 5 * k,
                                 "reject": k, "duplicate": 0}},
             "sinks": {"redis": {"enabled": True, "state": "closed", "sent_total": 4 * k,
-                                "failures_total": 0, "queued": 0}},
+                                "failures_total": 0, "queued": 0},
+                      "file": {"enabled": True, "path": "/x", "written_total": 10 * k,
+                               "write_errors_total": 0}},
+            "per_worker": [{"worker": 0, "lcore": 1, "rx_packets": 60 * k, "busy_s": 0.3 * k,
+                            "idle_s": 0.1 * k, "busy_polls": 3 * k, "idle_polls": k,
+                            "poll_packets": 60 * k},
+                           {"worker": 1, "lcore": 2, "rx_packets": 0, "busy_s": 0,
+                            "idle_s": 0.4 * k, "busy_polls": 0, "idle_polls": 4 * k,
+                            "poll_packets": 0}],
         }
 
     def test_rates(self):
@@ -306,7 +314,16 @@ class TestTop(unittest.TestCase):
         self.assertEqual(t["endpoints"]["s"]["requests_per_s"], 6.0)
         self.assertEqual(t["sinks"]["redis"]["state"], "closed")
         self.assertEqual(t["sinks"]["redis"]["sent_per_s"], 4.0)
+        # the file sink counts what it wrote (it showed 0/s while writing 270k events/s)
+        self.assertEqual(t["sinks"]["file"]["sent_per_s"], 10.0)
+        load = {w["worker"]: w for w in t["workers_load"]}
+        self.assertAlmostEqual(load[0]["load"], 0.75)
+        self.assertEqual(load[0]["packets_per_poll"], 20.0)
+        self.assertEqual(load[0]["rx_pps"], 60.0)
+        self.assertEqual(load[1]["load"], 0.0)
+        self.assertIsNone(load[1]["packets_per_poll"])
         text = ctl.render_top(t)
+        self.assertIn("75%", text)
         self.assertNotIn("\x1b", text)
         for word in ("rx", "p99", "malformed_dropped", "redis", "closed"):
             self.assertIn(word, text)
