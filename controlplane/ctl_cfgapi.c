@@ -291,6 +291,25 @@ state_path(const struct hp_config *cfg, char *buf, size_t len)
 	return buf;
 }
 
+/* The configuration file's endpoints or limits were edited since the API's kept changes: the
+ * file wins, those changes are set aside in <state>.old (logged) and dropped. 0, or -1 when
+ * the state file could not be kept aside (they are dropped all the same). */
+static int
+file_wins(char *err, size_t errlen)
+{
+	int rc = hp_state_set_aside(&state, err, errlen);
+
+	if (rc == 0)
+		HP_LOG(WARNING,
+		       "control.state_file: %s: the endpoints or limits of %s changed since the "
+		       "API's changes of %s: the file wins; those are kept in %s.old\n",
+		       state.path, cfg_path, state.changed_at, state.path);
+	json_decref(state.live);
+	state.live = NULL;
+	state.changed_at[0] = '\0';
+	return rc;
+}
+
 int
 hp_ctl_cfgapi_init(const char *path, struct hp_config *cfg, char *err, size_t errlen)
 {
@@ -314,16 +333,8 @@ hp_ctl_cfgapi_init(const char *path, struct hp_config *cfg, char *err, size_t er
 		       "control.state_file: %s: the API's endpoints and limits of %s kept over "
 		       "those of %s\n",
 		       state.path, state.changed_at, path);
-	} else if (state.live != NULL) {
-		if (hp_state_set_aside(&state, err, errlen) != 0)
-			return -1;
-		HP_LOG(WARNING,
-		       "control.state_file: %s: the endpoints or limits of %s changed since the "
-		       "API's changes of %s: the file wins; those are kept in %s.old\n",
-		       state.path, path, state.changed_at, state.path);
-		json_decref(state.live);
-		state.live = NULL;
-		state.changed_at[0] = '\0';
+	} else if (state.live != NULL && file_wins(err, errlen) != 0) {
+		return -1;
 	}
 	if (strcmp(state.file_hash, file_hash) != 0) {
 		snprintf(state.file_hash, sizeof(state.file_hash), "%s", file_hash);
@@ -666,17 +677,8 @@ hp_ctl_cfgapi_reload(char *field, size_t flen, char *err, size_t errlen)
 	prune_expired(doc, 0, false);
 	memcpy(file_hash, h, sizeof(file_hash));
 	if (state.live != NULL || strcmp(state.file_hash, h) != 0) {
-		if (state.live != NULL) {
-			if (hp_state_set_aside(&state, err, errlen) == 0)
-				HP_LOG(WARNING,
-				       "control.state_file: %s: the endpoints or limits of %s "
-				       "changed since the API's changes of %s: the file wins; "
-				       "those are kept in %s.old\n",
-				       state.path, cfg_path, state.changed_at, state.path);
-			json_decref(state.live);
-			state.live = NULL;
-			state.changed_at[0] = '\0';
-		}
+		if (state.live != NULL && file_wins(err, errlen) != 0)
+			HP_LOG(ERR, "%s\n", err); /* the file's configuration runs all the same */
 		memcpy(state.file_hash, h, sizeof(state.file_hash));
 		if (hp_state_save(&state, instance, cfg_path, err, errlen) != 0)
 			HP_LOG(ERR, "%s\n", err);

@@ -519,14 +519,8 @@ main(int argc, char **argv)
 	}
 	hp_ctl_api_set_ops(&hp_cfgapi_ops);
 	ret = hp_ctl_api_start(&cfg, err, sizeof(err));
-	if (ret != 0) {
-		fprintf(stderr, "hookpath: %s\n", err);
-		hp_ctl_api_stop();
-		hp_ctl_events_close();
-		rc = EXIT_CONFIG;
-		goto out_dp;
-	}
-	ret = hp_ctl_metrics_listen_start(&cfg, err, sizeof(err));
+	if (ret == 0)
+		ret = hp_ctl_metrics_listen_start(&cfg, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "hookpath: %s\n", err);
 		hp_ctl_api_stop();
