@@ -338,7 +338,7 @@ hp_ctl_cfgapi_init(const char *path, struct hp_config *cfg, char *err, size_t er
 	}
 	if (strcmp(state.file_hash, file_hash) != 0) {
 		snprintf(state.file_hash, sizeof(state.file_hash), "%s", file_hash);
-		if (hp_state_save(&state, instance, cfg_path, err, errlen) != 0)
+		if (!state.unsaved && hp_state_save(&state, instance, cfg_path, err, errlen) != 0)
 			return -1;
 	}
 	if (prune_expired(nd, (int64_t)time(NULL), true) != 0)
@@ -391,6 +391,15 @@ secret_id(const char *secret, char out[13])
 {
 	if (secret == NULL)
 		secret = "";
+	if (state.unsaved) {
+		/* an id is about to be shown: its key is kept from now on, so that the id stays */
+		char err[400];
+
+		if (hp_state_save(&state, instance, cfg_path, err, sizeof(err)) != 0) {
+			HP_LOG(ERR, "%s; secret ids shown now change at the next start\n", err);
+			state.unsaved = false; /* said once */
+		}
+	}
 	uint8_t md[32];
 	size_t n = 0;
 	static const char hex[] = "0123456789abcdef";
@@ -680,7 +689,7 @@ hp_ctl_cfgapi_reload(char *field, size_t flen, char *err, size_t errlen)
 		if (state.live != NULL && file_wins(err, errlen) != 0)
 			HP_LOG(ERR, "%s\n", err); /* the file's configuration runs all the same */
 		memcpy(state.file_hash, h, sizeof(state.file_hash));
-		if (hp_state_save(&state, instance, cfg_path, err, errlen) != 0)
+		if (!state.unsaved && hp_state_save(&state, instance, cfg_path, err, errlen) != 0)
 			HP_LOG(ERR, "%s\n", err);
 	}
 	return 0;

@@ -152,13 +152,34 @@ hp_state_load(struct hp_state *st, const char *path, const char *instance, char 
 {
 	memset(st, 0, sizeof(*st));
 	snprintf(st->path, sizeof(st->path), "%s", path);
+	(void)instance;
 	if (path[0] != '\0' && access(path, F_OK) == 0)
 		return read_state(st, path, err, errlen);
 	if (RAND_bytes(st->id_key, sizeof(st->id_key)) != 1) {
 		snprintf(err, errlen, "cannot draw the secret id key");
 		return -1;
 	}
-	return hp_state_save(st, instance, NULL, err, errlen);
+	if (path[0] != '\0') {
+		/* the nearest directory that exists must let us write there (mkdir -p, create) */
+		char d[HP_CFG_PATH_LEN], *slash;
+
+		snprintf(d, sizeof(d), "%s", path);
+		do {
+			slash = strrchr(d, '/');
+			if (slash == NULL || slash == d) {
+				snprintf(d, sizeof(d), "/");
+				break;
+			}
+			*slash = '\0';
+		} while (access(d, F_OK) != 0);
+		if (access(d, W_OK | X_OK) != 0) {
+			snprintf(err, errlen, "control.state_file: %s: cannot write in %s: %s",
+				 path, d, strerror(errno));
+			return -1;
+		}
+		st->unsaved = true;
+	}
+	return 0;
 }
 
 static int
@@ -251,6 +272,8 @@ hp_state_save(struct hp_state *st, const char *instance, const char *file, char 
 	rc = write_file(st->path, text, err, errlen);
 	explicit_bzero(text, strlen(text));
 	free(text);
+	if (rc == 0)
+		st->unsaved = false;
 	return rc;
 }
 

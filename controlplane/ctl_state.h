@@ -35,11 +35,14 @@ struct hp_state {
 	char file_hash[65];         /* file_live_sha256 ("" = none yet) */
 	char changed_at[32];        /* "" = no API change kept */
 	json_t *live;               /* NULL = none */
+	bool unsaved;               /* a new key, not in the file yet (hp_state_save writes it) */
 };
 
 /* The state at path (control.state_file resolved; "" = not kept: a key drawn for this run):
- * read when the file is there, else created with a new key. 0, or -1 with a message naming
- * control.state_file. */
+ * read when the file is there, else a new key, unsaved: the file is written at the first
+ * save (the first secret id shown, the first API change), so an instance that never uses
+ * the API writes nothing; its directory must be writable (or creatable) all the same. 0, or
+ * -1 with a message naming control.state_file. */
 int hp_state_load(struct hp_state *st, const char *path, const char *instance, char *err,
 		  size_t errlen);
 

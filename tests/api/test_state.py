@@ -225,6 +225,13 @@ class State(unittest.TestCase):
     def test_bad_state_file(self):
         self.start()
         self.wait_traffic()
+        # nothing written while no secret id was shown nor anything changed
+        self.assertFalse(os.path.exists(self.state))
+        id_before = self.ids()[0]
+        self.assertTrue(os.path.exists(self.state))
+        self.stop()
+        self.start()
+        self.assertEqual(self.ids()[0], id_before)  # the key was kept with the first id
         self.stop()
         os.chmod(self.state, 0o644)
         out = self.start_fails()
