@@ -530,7 +530,7 @@ def case_churn(path, seed=4, sign_time=None, total=3000, forged=200):
 
 
 # Case 5: framing errors in the request head. name -> (head lines after Host and the
-# signature, body transform, expected reason)
+# signature, body transform, expected reason[, request line with %s for the target])
 def _chunked(body):
     return pg.chunk_body(body, 256)
 
@@ -557,6 +557,12 @@ FRAMING = {
                   "http_line_too_long"),
     "headers_10k": (lambda b: ["X-H%05d: v" % i for i in range(10000)] +
                     ["Content-Length: %d" % len(b)], None, "http_too_many_headers"),
+    # request lines that fail after their method and target parsed (the event keeps both,
+    # and routes by them): a lenient server might take either as HTTP/1.1
+    "version_9_9": (lambda b: ["Content-Length: %d" % len(b)], None, "http_malformed",
+                    "POST %s HTTP/9.9"),
+    "version_trailing": (lambda b: ["Content-Length: %d" % len(b)], None, "http_malformed",
+                         "POST %s HTTP/1.1 x"),
 }
 
 
@@ -566,13 +572,14 @@ UNROUTED_PREFIX = "/status"  # no endpoint matches it
 def framing_request(plan, name, unrouted=False):
     """(raw, manifest entry) of a request of FRAMING case name, carrying a forged body (to a
     path no endpoint matches with unrouted)."""
-    lines_of, transform, reason = FRAMING[name]
+    lines_of, transform, reason = FRAMING[name][:3]
+    request_line = FRAMING[name][3] if len(FRAMING[name]) > 3 else "POST %s HTTP/1.1"
     wid = plan.new_id("framing")
     body = plan.body(wid, 600)
     target, sig = plan.signed(wid, body, UNROUTED_PREFIX if unrouted else PATH_PREFIX)
     body = pg.tamper(body)
     payload = transform(body) if transform else body
-    head = ["POST %s HTTP/1.1" % target, "Host: %s" % HOST, "Content-Type: application/json"]
+    head = [request_line % target, "Host: %s" % HOST, "Content-Type: application/json"]
     head += sig + lines_of(body)
     raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload
     ent = {"id": wid, "kind": "framing", "framing": name, "uri": target, "len": len(raw),
