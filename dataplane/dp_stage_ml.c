@@ -216,21 +216,6 @@ hp_ml_flush(struct hp_worker *w)
 		free_space = rte_ring_free_count(w->ml_q);
 	}
 	w->ml_room = (uint16_t)RTE_MIN(free_space, (unsigned int)HP_ML_STAGE);
-	{
-		/* the lines the next flush writes were read by the ML thread a lap ago: ask for
-		 * them now (ownership, in parallel), not one store at a time in that flush. The
-		 * slots follow the ring's header (rte_ring_elem.h's layout). */
-		const struct rte_ring *r = w->ml_q;
-		const char *base = (const char *)&r[1];
-		const size_t esz = sizeof(struct hp_ml_query);
-		uint32_t at = r->prod.head & r->mask;
-		size_t from = (size_t)at * esz;
-		size_t to = from + (size_t)w->ml_room * esz;
-		size_t ring_bytes = (size_t)r->size * esz;
-
-		for (size_t o = from & ~(size_t)63; o < to; o += 64)
-			rte_prefetch0_write(base + (o < ring_bytes ? o : o - ring_bytes));
-	}
 }
 
 static enum hp_stage_res
