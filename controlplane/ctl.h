@@ -26,9 +26,8 @@ int hp_ctl_write_stats_json(const char *path);
 struct hp_config;
 
 /* Log lines (ctl_log.c): rte_log's stream replaced per control.log_target; after EAL init.
- * 0, or -1. name: the target in use (auto resolved). */
+ * 0, or -1. */
 int hp_ctl_log_open(const struct hp_config *cfg);
-const char *hp_ctl_log_target_name(void);
 
 /* hookpath -r FILE (ctl_read.c): the capture written again as an Ethernet pcap at out for
  * the net_pcap port of the analysis (other link types get an Ethernet header; packets that

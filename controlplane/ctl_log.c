@@ -120,17 +120,6 @@ stdout_is_journal(void)
 	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
-const char *
-hp_ctl_log_target_name(void)
-{
-	static const char *const names[] = {[HP_LOG_AUTO] = "auto",
-					    [HP_LOG_CONSOLE] = "console",
-					    [HP_LOG_JOURNAL] = "journal",
-					    [HP_LOG_SYSLOG] = "syslog"};
-
-	return names[log_target];
-}
-
 int
 hp_ctl_log_open(const struct hp_config *cfg)
 {

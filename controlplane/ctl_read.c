@@ -62,17 +62,13 @@ strip_link(int dlt, const uint8_t *p, uint32_t n, uint32_t *off, uint16_t *etype
 		*etype = rd16(p);
 		return 0;
 	case DLT_NULL:
-	case DLT_LOOP: { /* 4 bytes, the address family in host (NULL) or network (LOOP) order */
-		uint32_t af;
-
+	case DLT_LOOP: /* 4 bytes of address family: AF_INET6's value differs by OS, so the IP
+			* header's version says what follows */
 		if (n < 4)
 			return -1;
 		*off = 4;
-		*etype = ip_etype(p + 4, n - 4); /* AF_INET6's value differs by OS: read the IP */
-		memcpy(&af, p, 4);
-		(void)af;
+		*etype = ip_etype(p + 4, n - 4);
 		return *etype != 0 ? 0 : -1;
-	}
 	case DLT_RAW:
 	case DLT_IPV4:
 	case DLT_IPV6:
