@@ -26,6 +26,10 @@ class Traffic(hp.TmpDirCase):
         events = os.path.join(self.tmp, "ev-%s.jsonl" % cls)
         cfg = hp.tap_cfg(
             "  clock: capture\nhttp: {max_sessions: 256, body_copy_max: 65536}\n"
+            # the model's quality is judged here, not the scheduler: an event may wait 2 s
+            # (4 x timeout_ms) for its score, so a busy CI machine that holds the ML thread
+            # back for 100 ms does not leave events unscored
+            "ml: {timeout_ms: 500}\n"
             "events: {file: %s}\nendpoints:\n  - {name: t, match: {host: hooks.example.com}, "
             "provider: stripe, secrets: [%s], max_body: 65536, dedup: {key: none},\n"
             "     pii: {policy: report}, ml: {policy: flag, threshold: 0.5}}\n"
