@@ -9,15 +9,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 /* One line of rates since the previous call (periodic stats). */
 void hp_ctl_stats_line(FILE *out);
 
 /* Human summary at exit: ports (device stats) and every non-zero counter. */
 void hp_ctl_summary(FILE *out);
 
-/* Every counter (zeros included), per-port device stats and the verdict latency histogram as
- * one JSON object, in memory: malloc'd, NUL-terminated (caller frees), *len its length; NULL
- * on ENOMEM. Control thread only. */
+/* Every counter (zeros included), per-port device stats, per-endpoint and per-worker figures,
+ * the verdict latency histogram and the sinks: GET /v1/stats and the stats file. _status: a
+ * new reference, NULL on ENOMEM; _json: the same written, malloc'd, NUL-terminated (caller
+ * frees), *len its length, NULL on ENOMEM. Control thread only. */
+json_t *hp_ctl_stats_status(void);
 char *hp_ctl_stats_json(size_t *len);
 
 /* hp_ctl_stats_json() written to path (path.tmp, then renamed). Returns 0 or -errno. */
@@ -66,7 +70,10 @@ void hp_ctl_events_summary(FILE *out);
 /* --check-config without EAL (ctl_check.c): paths writable, files readable and private, the
  * ML model loadable: 0, or -1 with a message naming the key. */
 int hp_ctl_check_offline(const struct hp_config *cfg, char *err, size_t errlen);
-/* Sinks' state as one JSON object (file, redis, postgres), and as Prometheus families. */
+/* Sinks' state as one JSON object (file, redis, postgres, replay_global): GET /v1/sinks,
+ * the stats file's "sinks", the /hookpath/sinks telemetry; a new reference, NULL on ENOMEM.
+ * _json writes it; _metrics the Prometheus families. */
+json_t *hp_ctl_sinks_status(void);
 void hp_ctl_sinks_json(FILE *f);
 /* Every sink delivering (breaker closed, nothing spooled)? Else the first one's why. */
 bool hp_ctl_sinks_healthy(char *why, size_t len);
@@ -79,7 +86,8 @@ bool hp_ctl_sinks_idle(void);
  * rings exist, stopped after the workers. start: 0 (also when off) or -1 with a message. */
 int hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen);
 void hp_ctl_resolver_stop(void);
-void hp_ctl_resolver_json(FILE *f);
+/* Its state and counters: a new reference, NULL on ENOMEM. */
+json_t *hp_ctl_resolver_status(void);
 
 /* ML scoring (ctl_ml.c): the model loaded and warmed up, the hp-ml thread started, after the
  * dataplane's rings exist and before the workers run; stopped after them. start: 0, or -1

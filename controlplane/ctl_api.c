@@ -32,6 +32,7 @@
 #include <rte_ethdev.h>
 
 #include "ctl.h"
+#include "ctl_json.h"
 #include "ctl_api.h"
 #include "dp.h"
 #include "hp_config.h"
@@ -64,7 +65,7 @@ static void
 reply_json(struct api_reply *r, unsigned int status, json_t *j)
 {
 	r->status = status;
-	r->body = json_dumps(j, JSON_COMPACT);
+	r->body = json_dumps(j, HP_JSON_FLAGS);
 	r->len = r->body != NULL ? strlen(r->body) : 0;
 	r->ctype = "application/json";
 	json_decref(j);

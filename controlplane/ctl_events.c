@@ -24,6 +24,7 @@
 #include <rte_ring_elem.h>
 
 #include "ctl.h"
+#include "ctl_json.h"
 #include "ctl_sink.h"
 #include "dp.h"
 #include "dp_event.h"
@@ -53,7 +54,7 @@ static size_t ev_head_len;
 static char ev_line[JSON_MAX];
 static struct hp_sink *ev_sinks[2];
 static unsigned int ev_n_sinks;
-static char *ev_final[2]; /* after close: each sink's last status */
+static json_t *ev_final[2]; /* after close: each sink's last status */
 static const char *ev_final_name[2];
 static uint32_t ev_flush_ms;
 static uint64_t ev_rec_dropped; /* no memory for a record: counted */
@@ -67,12 +68,9 @@ void
 hp_ctl_events_summary(FILE *out)
 {
 	for (unsigned int k = 0; k < 2; k++) {
-		json_t *j, *sp;
+		json_t *j = ev_final[k], *sp;
 		const char *le;
 
-		if (ev_final[k] == NULL)
-			continue;
-		j = json_loads(ev_final[k], 0, NULL);
 		if (j == NULL)
 			continue;
 		sp = json_object_get(j, "spool");
@@ -87,7 +85,6 @@ hp_ctl_events_summary(FILE *out)
 				? " (sent first at the next start)"
 				: "",
 			le != NULL && le[0] != '\0' ? ", last error: " : "", le != NULL ? le : "");
-		json_decref(j);
 	}
 }
 
@@ -243,31 +240,6 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* JSON-escape n bytes into dst (room for 6 * n); returns the length written. */
-static size_t
-esc_copy(char *dst, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			memcpy(dst + o, "\\u00", 4);
-			dst[o + 4] = hex[c >> 4];
-			dst[o + 5] = hex[c & 15];
-			o += 6;
-		} else {
-			dst[o++] = (char)c;
-		}
-	}
-	return o;
-}
-
 /* One event line is built with plain appends into ev_line (no stdio: the control thread
  * formats every event of every worker). JSON_MAX bounds the longest possible line. */
 struct jbuf {
@@ -313,7 +285,7 @@ jb_pad(struct jbuf *b, uint64_t v, int n)
 static void
 jb_str(struct jbuf *b, const char *s, size_t n)
 {
-	b->p += esc_copy(b->p, s, n);
+	b->p += hp_json_esc(b->p, s, n);
 }
 
 static void
@@ -547,8 +519,8 @@ make_rec(const struct hp_event *e, uint64_t wall_ns, uint64_t seq, size_t len)
 	struct hp_rec *r;
 
 	if (e->endpoint != HP_EV_NO_ENDPOINT)
-		epl = esc_copy(epn, e->ep_name, strnlen(e->ep_name, sizeof(e->ep_name)));
-	widl = esc_copy(wid, e->webhook_id, e->webhook_id_len);
+		epl = hp_json_esc(epn, e->ep_name, strnlen(e->ep_name, sizeof(e->ep_name)));
+	widl = hp_json_esc(wid, e->webhook_id, e->webhook_id_len);
 	r = hp_rec_alloc(epl + widl + len - 1, ev_n_sinks);
 	if (r == NULL)
 		return NULL;
@@ -725,31 +697,36 @@ hp_ctl_sinks_idle(void)
 	return true;
 }
 
+json_t *
+hp_ctl_sinks_status(void)
+{
+	json_t *j = json_pack("{s:{s:b,s:o,s:I,s:I,s:I,s:I},s:I,s:o}", "file", "enabled",
+			      ev_file != NULL, "path", hp_json_text(ev_file != NULL ? ev_path : ""),
+			      "written_total", (json_int_t)ev_written, "bytes",
+			      (json_int_t)ev_file_bytes, "rotations_total",
+			      (json_int_t)ev_rotations, "write_errors_total",
+			      (json_int_t)ev_write_errors, "records_dropped_nomem_total",
+			      (json_int_t)ev_rec_dropped, "instance", hp_json_text(ev_instance));
+
+	if (j == NULL)
+		return NULL;
+	for (unsigned int k = 0; k < ev_n_sinks; k++)
+		json_object_set_new(j, hp_sink_name(ev_sinks[k]), hp_sink_status(ev_sinks[k]));
+	for (unsigned int k = 0; ev_n_sinks == 0 && k < 2; k++)
+		if (ev_final[k] != NULL)
+			json_object_set(j, ev_final_name[k], ev_final[k]);
+	json_object_set_new(j, "replay_global", hp_ctl_resolver_status());
+	return j;
+}
+
 void
 hp_ctl_sinks_json(FILE *f)
 {
-	fprintf(f, "{\"file\":{\"enabled\":%s,\"path\":\"", ev_file != NULL ? "true" : "false");
-	if (ev_file != NULL) {
-		char buf[HP_CFG_PATH_LEN * 6];
+	json_t *j = hp_ctl_sinks_status();
 
-		fwrite(buf, 1, esc_copy(buf, ev_path, strlen(ev_path)), f);
-	}
-	fprintf(f,
-		"\",\"written_total\":%" PRIu64 ",\"bytes\":%" PRIu64
-		",\"rotations_total\":%" PRIu64 ",\"write_errors_total\":%" PRIu64
-		"},\"records_dropped_nomem_total\":%" PRIu64 ",\"instance\":\"%s\"",
-		ev_written, ev_file_bytes, ev_rotations, ev_write_errors, ev_rec_dropped,
-		ev_instance);
-	for (unsigned int k = 0; k < ev_n_sinks; k++) {
-		fprintf(f, ",\"%s\":", hp_sink_name(ev_sinks[k]));
-		hp_sink_status_json(ev_sinks[k], f);
-	}
-	for (unsigned int k = 0; ev_n_sinks == 0 && k < 2; k++)
-		if (ev_final[k] != NULL)
-			fprintf(f, ",\"%s\":%s", ev_final_name[k], ev_final[k]);
-	fputs(",\"replay_global\":", f);
-	hp_ctl_resolver_json(f);
-	fputc('}', f);
+	if (j != NULL)
+		json_dumpf(j, f, HP_JSON_FLAGS);
+	json_decref(j);
 }
 
 void
@@ -839,6 +816,7 @@ hp_ctl_events_close(void)
 	}
 	for (unsigned int k = 0; k < ev_n_sinks; k++) {
 		ev_final_name[k] = hp_sink_name(ev_sinks[k]);
+		json_decref(ev_final[k]);
 		ev_final[k] = hp_sink_destroy(ev_sinks[k], ev_flush_ms);
 	}
 	ev_n_sinks = 0;

@@ -36,6 +36,7 @@
 
 #include "batcher.h"
 #include "ctl.h"
+#include "ctl_json.h"
 #include "dp.h"
 #include "dp_event.h"
 #include "dp_log.h"
@@ -696,7 +697,7 @@ hp_ctl_ml_json(FILE *f)
 	json_object_set_new(root, "missing_breaker", json_integer((json_int_t)st.missing_breaker));
 	json_object_set_new(root, "answers_lost", json_integer((json_int_t)st.answers_lost));
 	json_object_set_new(root, "errors", json_integer((json_int_t)st.errors));
-	json_dumpf(root, f, JSON_COMPACT);
+	json_dumpf(root, f, HP_JSON_FLAGS);
 	json_decref(root);
 }
 

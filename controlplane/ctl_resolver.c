@@ -32,6 +32,7 @@
 #include <rte_ring_elem.h>
 
 #include "ctl.h"
+#include "ctl_json.h"
 #include "ctl_sink.h"
 #include "dp.h"
 #include "dp_resolver_msg.h"
@@ -473,32 +474,28 @@ hp_ctl_resolver_stop(void)
 	res.started = false;
 }
 
-static void
-json_err(FILE *f, const char *e)
+json_t *
+hp_ctl_resolver_status(void)
 {
-	for (const char *c = e; *c; c++)
-		fputc(*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 ? ' ' : *c, f);
-}
+	json_t *j = json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I}", "enabled", res.configured,
+			      "connected", res.started && res.c != NULL, "queries_total",
+			      (json_int_t)res.queries, "first_total", (json_int_t)res.first,
+			      "duplicate_total", (json_int_t)res.dup, "unavailable_total",
+			      (json_int_t)res.unavailable, "connects_total",
+			      (json_int_t)res.connects, "failures_total", (json_int_t)res.failures);
 
-void
-hp_ctl_resolver_json(FILE *f)
-{
-	fprintf(f,
-		"{\"enabled\":%s,\"connected\":%s,\"queries_total\":%" PRIu64
-		",\"first_total\":%" PRIu64 ",\"duplicate_total\":%" PRIu64
-		",\"unavailable_total\":%" PRIu64 ",\"connects_total\":%" PRIu64
-		",\"failures_total\":%" PRIu64,
-		res.configured ? "true" : "false", res.started && res.c != NULL ? "true" : "false",
-		res.queries, res.first, res.dup, res.unavailable, res.connects, res.failures);
-	if (res.tok_on)
-		fprintf(f,
-			",\"tokens\":{\"queries_total\":%" PRIu64 ",\"l2_hits_total\":%" PRIu64
-			",\"l3_hits_total\":%" PRIu64 ",\"unknown_total\":%" PRIu64
-			",\"unavailable_total\":%" PRIu64 ",\"l1_full_total\":%" PRIu64
-			",\"l1_expired_total\":%" PRIu64 ",\"failures_total\":%" PRIu64 "}",
-			res.tok_queries, res.tok_l2_hits, res.tok_l3_hits, res.tok_unknown,
-			res.tok_unavailable, res.l1_full, res.l1_expired, res.tok_failures);
-	fputs(",\"last_error\":\"", f);
-	json_err(f, res.last_error);
-	fputs("\"}", f);
+	if (j != NULL && res.tok_on)
+		json_object_set_new(j, "tokens",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "queries_total",
+					      (json_int_t)res.tok_queries, "l2_hits_total",
+					      (json_int_t)res.tok_l2_hits, "l3_hits_total",
+					      (json_int_t)res.tok_l3_hits, "unknown_total",
+					      (json_int_t)res.tok_unknown, "unavailable_total",
+					      (json_int_t)res.tok_unavailable, "l1_full_total",
+					      (json_int_t)res.l1_full, "l1_expired_total",
+					      (json_int_t)res.l1_expired, "failures_total",
+					      (json_int_t)res.tok_failures));
+	if (j != NULL)
+		json_object_set_new(j, "last_error", hp_json_text(res.last_error));
+	return j;
 }

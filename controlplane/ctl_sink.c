@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctl_json.h"
 #include "ctl_sink.h"
 #include "dp_log.h"
 
@@ -414,12 +415,10 @@ hp_sink_healthy(struct hp_sink *s, char *why, size_t len)
 	return ok;
 }
 
-char *
+json_t *
 hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms)
 {
-	char *final = NULL;
-	size_t flen = 0;
-	FILE *m;
+	json_t *final;
 
 	if (s == NULL)
 		return NULL;
@@ -432,11 +431,7 @@ hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms)
 		pthread_join(s->th, NULL);
 	while (q_count(s) != 0)
 		hp_rec_unref(s->q[s->qhead++ & s->qmask]);
-	m = open_memstream(&final, &flen);
-	if (m != NULL) {
-		hp_sink_status_json(s, m);
-		fclose(m);
-	}
+	final = hp_sink_status(s);
 	hp_spool_close(s->spool);
 	if (s->ops->free_ctx != NULL)
 		s->ops->free_ctx(s->ctx);
@@ -447,48 +442,32 @@ hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms)
 	return final;
 }
 
-static void
-json_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-}
-
-void
-hp_sink_status_json(struct hp_sink *s, FILE *f)
+json_t *
+hp_sink_status(struct hp_sink *s)
 {
 	struct hp_spool_stats st;
+	json_t *j;
 
 	pthread_mutex_lock(&s->mu);
 	hp_spool_get_stats(s->spool, &st);
-	fprintf(f,
-		"{\"enabled\":true,\"state\":\"%s\",\"connected\":%s,\"window\":%u,"
-		"\"window_max\":%u,\"queued\":%" PRIu64 ",\"queue_capacity\":%u,\"spooling\":%s,"
-		"\"sent_total\":%" PRIu64 ",\"batches_total\":%" PRIu64
-		",\"failures_total\":%" PRIu64 ",\"duplicates_total\":%" PRIu64
-		",\"breaker_opened_total\":%" PRIu64 ",\"consecutive_failures\":%u"
-		",\"last_batch_ms\":%.3f,\"max_batch_ms\":%.3f"
-		",\"spool\":{\"bytes\":%" PRIu64 ",\"records\":%" PRIu64 ",\"segments\":%u"
-		",\"appended_total\":%" PRIu64 ",\"replayed_total\":%" PRIu64
-		",\"dropped_full_total\":%" PRIu64 ",\"corrupt_total\":%" PRIu64
-		",\"write_errors_total\":%" PRIu64 ",\"fsyncs_total\":%" PRIu64
-		"},\"last_error\":\"",
-		br_names[s->br], s->connected ? "true" : "false", s->window, s->p.batch_max,
-		q_count(s), s->p.queue, s->spooling ? "true" : "false", s->sent, s->batches,
-		s->failures, s->dups, s->opened, s->consecutive, s->batch_ns_last / 1e6,
-		s->batch_ns_max / 1e6, st.bytes, st.records, st.segments, st.appended, st.replayed,
-		st.dropped_full, st.corrupt, st.write_errors, st.fsyncs);
-	json_escape(f, s->last_error);
-	fputs("\"}", f);
+	j = json_pack(
+		"{s:b,s:s,s:b,s:i,s:i,s:I,s:i,s:b,s:I,s:I,s:I,s:I,s:I,s:i,s:f,s:f,"
+		"s:{s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
+		"enabled", 1, "state", br_names[s->br], "connected", s->connected, "window",
+		(int)s->window, "window_max", (int)s->p.batch_max, "queued", (json_int_t)q_count(s),
+		"queue_capacity", (int)s->p.queue, "spooling", s->spooling, "sent_total",
+		(json_int_t)s->sent, "batches_total", (json_int_t)s->batches, "failures_total",
+		(json_int_t)s->failures, "duplicates_total", (json_int_t)s->dups,
+		"breaker_opened_total", (json_int_t)s->opened, "consecutive_failures",
+		(int)s->consecutive, "last_batch_ms", s->batch_ns_last / 1e6, "max_batch_ms",
+		s->batch_ns_max / 1e6, "spool", "bytes", (json_int_t)st.bytes, "records",
+		(json_int_t)st.records, "segments", (int)st.segments, "appended_total",
+		(json_int_t)st.appended, "replayed_total", (json_int_t)st.replayed,
+		"dropped_full_total", (json_int_t)st.dropped_full, "corrupt_total",
+		(json_int_t)st.corrupt, "write_errors_total", (json_int_t)st.write_errors,
+		"fsyncs_total", (json_int_t)st.fsyncs, "last_error", hp_json_text(s->last_error));
 	pthread_mutex_unlock(&s->mu);
+	return j;
 }
 
 void

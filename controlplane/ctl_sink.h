@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "hp_config.h"
 
 /* One event as the sinks and the spool see it. The bytes from boot_ms to the end are covered
@@ -144,10 +146,11 @@ void hp_sink_push(struct hp_sink *s, struct hp_rec *const *recs, unsigned int n)
 /* Flush the spool per its policy (control thread tick). */
 void hp_sink_tick(struct hp_sink *s);
 /* Stop: give the sink flush_timeout_ms to drain, spool what is left, join, free. Returns
- * the final hp_sink_status_json (malloc'd, caller frees; NULL on ENOMEM). */
-char *hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms);
-/* One JSON object of the sink's state and counters (no secrets). */
-void hp_sink_status_json(struct hp_sink *s, FILE *f);
+ * the final hp_sink_status (the caller's reference; NULL on ENOMEM). */
+json_t *hp_sink_destroy(struct hp_sink *s, uint32_t flush_timeout_ms);
+/* One JSON object of the sink's state and counters (no secrets): a new reference, NULL on
+ * ENOMEM. */
+json_t *hp_sink_status(struct hp_sink *s);
 /* Prometheus lines of the sink (families are declared once by the caller). */
 void hp_sink_metrics(struct hp_sink *s, FILE *f);
 const char *hp_sink_name(const struct hp_sink *s);

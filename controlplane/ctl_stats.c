@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 
 #include "ctl.h"
+#include "ctl_json.h"
 #include "dedup.h"
 #include "dp.h"
 #include "stream_reasm.h"
@@ -84,167 +85,232 @@ hp_ctl_summary(FILE *out)
 	fflush(out);
 }
 
-/* Nanoseconds as exact decimal seconds (a JSON number): 128 -> 0.000000128. */
-static void
-json_ns_seconds(FILE *f, uint64_t ns)
+/* Nanoseconds as seconds (a JSON number, 15 significant digits: HP_JSON_FLAGS). */
+static json_t *
+ns_seconds(uint64_t ns)
 {
-	char buf[32];
-	int n;
+	return json_real((double)ns / 1e9);
+}
 
-	n = snprintf(buf, sizeof(buf), "%" PRIu64 ".%09" PRIu64, ns / UINT64_C(1000000000),
-		     ns % UINT64_C(1000000000));
-	while (n > 0 && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 0 && buf[n - 1] == '.')
-		buf[--n] = '\0';
-	fputs(buf, f);
+/* Set key to a new reference v; a NULL v (ENOMEM) fails the whole document. */
+static bool
+put(json_t *o, const char *key, json_t *v)
+{
+	return v != NULL && json_object_set_new(o, key, v) == 0;
+}
+
+static bool
+put_u64(json_t *o, const char *key, uint64_t v)
+{
+	return put(o, key, json_integer((json_int_t)v));
+}
+
+static json_t *
+stats_ports(void)
+{
+	json_t *a = json_array();
+
+	for (uint16_t p = 0; a != NULL && p < RTE_MAX_ETHPORTS; p++) {
+		const struct hp_port_info *pi = hp_dp_port(p);
+		struct rte_eth_stats st;
+
+		if (pi == NULL || rte_eth_stats_get(p, &st) != 0)
+			continue;
+		if (json_array_append_new(
+			    a,
+			    json_pack("{s:i,s:o,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "port",
+				      (int)p, "name", hp_json_text(pi->name), "rx_queues",
+				      (int)pi->n_rxq, "tx_queues", (int)pi->n_txq, "rx_packets",
+				      (json_int_t)st.ipackets, "rx_bytes", (json_int_t)st.ibytes,
+				      "tx_packets", (json_int_t)st.opackets, "tx_bytes",
+				      (json_int_t)st.obytes, "rx_missed", (json_int_t)st.imissed,
+				      "rx_errors", (json_int_t)st.ierrors, "rx_nombuf",
+				      (json_int_t)st.rx_nombuf, "tx_errors",
+				      (json_int_t)st.oerrors)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *
+stats_stream(void)
+{
+	struct hp_stream_counters sc;
+	json_t *o;
+
+	hp_dp_stream_counters(&sc);
+	o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "segments",
+		      (json_int_t)sc.segments, "bytes", (json_int_t)sc.bytes, "fast_path",
+		      (json_int_t)sc.fast_path, "queued", (json_int_t)sc.queued, "delivered_bytes",
+		      (json_int_t)sc.delivered_bytes, "gaps", (json_int_t)sc.gaps, "gap_bytes",
+		      (json_int_t)sc.gap_bytes, "memcap_flow", (json_int_t)sc.memcap_flow,
+		      "memcap_global", (json_int_t)sc.memcap_global, "ooo_limit",
+		      (json_int_t)sc.ooo_limit, "pool_exhausted", (json_int_t)sc.pool_exhausted,
+		      "memcap_drop", (json_int_t)sc.memcap_drop, "memcap_pass",
+		      (json_int_t)sc.memcap_pass, "midstream", (json_int_t)sc.midstream);
+	for (int r = 0; o != NULL && r < HP_STREAM_RESULT_MAX; r++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "result_%s",
+			 hp_stream_result_name((enum hp_stream_result)r));
+		if (!put_u64(o, key, sc.results[r])) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static json_t *
+stats_endpoints(void)
+{
+	const struct hp_config *cfg = hp_dp_config();
+	json_t *o = json_object();
+
+	for (uint32_t i = 0; o != NULL && i < cfg->n_endpoints; i++) {
+		uint64_t ec[HP_EP_CTR__MAX];
+
+		hp_dp_endpoint_counters(i, ec);
+		if (!put(o, cfg->endpoints[i].name,
+			 json_pack("{s:o,s:I,s:I,s:I,s:I}", "provider",
+				   hp_json_text(cfg->endpoints[i].provider), "requests",
+				   (json_int_t)ec[HP_EP_CTR_REQUESTS], "accept",
+				   (json_int_t)ec[HP_EP_CTR_ACCEPT], "reject",
+				   (json_int_t)ec[HP_EP_CTR_REJECT], "duplicate",
+				   (json_int_t)ec[HP_EP_CTR_DUPLICATE]))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static json_t *
+stats_replay_cache(void)
+{
+	struct hp_dedup_stats ds;
+	struct hp_ctl_replay_stats rs;
+	json_t *o;
+
+	hp_dedup_get_stats(hp_dp_replay_cache(), &ds);
+	hp_ctl_replay_stats(&rs);
+	o = json_pack("{s:I,s:I,s:I,s:I}", "entries", (json_int_t)ds.entries, "capacity",
+		      (json_int_t)ds.capacity, "swept", (json_int_t)ds.swept, "evicted_live",
+		      (json_int_t)ds.evicted_live);
+	if (o != NULL && rs.enabled &&
+	    !put(o, "snapshot",
+		 json_pack("{s:I,s:I,s:I,s:I,s:o}", "loaded", (json_int_t)rs.loaded, "written",
+			   (json_int_t)rs.written, "failed", (json_int_t)rs.failed, "last_entries",
+			   (json_int_t)rs.last_entries, "last_age_s",
+			   rs.last_age_s < 0 ? json_null() : json_real(rs.last_age_s)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Verdict latency histogram: per bucket counts, NOT cumulative (Prometheus's are); le_s the
+ * bucket's upper bound in seconds, null for the last (+Inf). */
+static json_t *
+stats_latency(const struct hp_counters *cur)
+{
+	uint64_t count = 0;
+	json_t *b = json_array();
+
+	for (unsigned int k = 0; b != NULL && k < HP_LAT_BUCKETS; k++) {
+		uint64_t le = hp_lat_bucket_le_ns(k);
+
+		count += cur->lat[k];
+		if (json_array_append_new(b, json_pack("{s:o,s:I}", "le_s",
+						       le != 0 ? ns_seconds(le) : json_null(),
+						       "count", (json_int_t)cur->lat[k])) != 0) {
+			json_decref(b);
+			return NULL;
+		}
+	}
+	return json_pack("{s:I,s:o,s:o}", "count", (json_int_t)count, "sum_s",
+			 ns_seconds(cur->lat_sum_ns), "buckets", b);
+}
+
+static json_t *
+stats_workers(void)
+{
+	double hz = (double)rte_get_tsc_hz();
+	json_t *a = json_array();
+	struct hp_counters *c = calloc(1, sizeof(*c));
+
+	for (unsigned int w = 0; a != NULL && c != NULL && w < hp_dp_n_workers(); w++) {
+		memset(c, 0, sizeof(*c));
+		if (hp_dp_worker_counters_add(w, c) != 0)
+			continue;
+		/* the poll loop (dp_stats.h foreach_hp_loop_ctr): busy/idle time in seconds */
+		if (json_array_append_new(
+			    a,
+			    json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I}", "worker",
+				      (int)w, "lcore", (int)hp_dp_worker_lcore(w), "rx_packets",
+				      (json_int_t)c->c[HP_CTR_RX_PACKETS], "tx_packets",
+				      (json_int_t)c->c[HP_CTR_TX_PACKETS], "dispatch_in",
+				      (json_int_t)c->c[HP_CTR_DISPATCH_IN], "dispatch_out",
+				      (json_int_t)c->c[HP_CTR_DISPATCH_OUT], "inspect_packets",
+				      (json_int_t)c->c[HP_CTR_INSPECT_PACKETS], "busy_s",
+				      (double)c->loop[HP_LOOP_BUSY_CYCLES] / hz, "idle_s",
+				      (double)c->loop[HP_LOOP_IDLE_CYCLES] / hz, "busy_polls",
+				      (json_int_t)c->loop[HP_LOOP_BUSY_POLLS], "idle_polls",
+				      (json_int_t)c->loop[HP_LOOP_IDLE_POLLS], "poll_packets",
+				      (json_int_t)c->loop[HP_LOOP_POLL_PACKETS])) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	if (c == NULL) {
+		json_decref(a);
+		a = NULL;
+	}
+	free(c);
+	return a;
+}
+
+json_t *
+hp_ctl_stats_status(void)
+{
+	struct hp_counters cur;
+	json_t *o = json_object(), *ctrs = json_object();
+	bool ok = o != NULL && ctrs != NULL;
+
+	hp_dp_counters(&cur);
+	ok = ok && put_u64(o, "workers", hp_dp_n_workers()) &&
+	     put(o, "dispatch", json_boolean(hp_dp_dispatch())) && put(o, "ports", stats_ports()) &&
+	     put_u64(o, "flows_active", hp_dp_flows_active()) &&
+	     put_u64(o, "events_written", hp_ctl_events_written());
+	for (unsigned int i = 0; ok && i < HP_CTR__MAX; i++)
+		if (hp_ctr_name(i) != NULL)
+			ok = put_u64(ctrs, hp_ctr_name(i), cur.c[i]);
+	ok = ok && put(o, "counters", json_incref(ctrs)) && put(o, "stream", stats_stream()) &&
+	     put(o, "endpoints", stats_endpoints()) &&
+	     (hp_dp_replay_cache() == NULL || put(o, "replay_cache", stats_replay_cache())) &&
+	     put(o, "latency", stats_latency(&cur)) && put(o, "per_worker", stats_workers()) &&
+	     put(o, "sinks", hp_ctl_sinks_status());
+	json_decref(ctrs);
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 char *
 hp_ctl_stats_json(size_t *len)
 {
-	struct hp_counters cur;
-	char *buf = NULL;
-	FILE *f;
-	bool first = true;
+	json_t *o = hp_ctl_stats_status();
+	char *buf = o != NULL ? json_dumps(o, HP_JSON_FLAGS) : NULL;
 
-	*len = 0;
-	f = open_memstream(&buf, len);
-	if (f == NULL)
-		return NULL;
-	hp_dp_counters(&cur);
-	fprintf(f, "{\"workers\": %u, \"dispatch\": %s, \"ports\": [", hp_dp_n_workers(),
-		hp_dp_dispatch() ? "true" : "false");
-	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
-		struct rte_eth_stats st;
-
-		if (hp_dp_port(p) == NULL || rte_eth_stats_get(p, &st) != 0)
-			continue;
-		fprintf(f,
-			"%s\n  {\"port\": %u, \"name\": \"%s\", \"rx_queues\": %u, "
-			"\"tx_queues\": %u, \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
-			", \"tx_packets\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
-			", \"rx_missed\": %" PRIu64 ", \"rx_errors\": %" PRIu64
-			", \"rx_nombuf\": %" PRIu64 ", \"tx_errors\": %" PRIu64 "}",
-			first ? "" : ",", p, hp_dp_port(p)->name, hp_dp_port(p)->n_rxq,
-			hp_dp_port(p)->n_txq, st.ipackets, st.ibytes, st.opackets, st.obytes,
-			st.imissed, st.ierrors, st.rx_nombuf, st.oerrors);
-		first = false;
-	}
-	fprintf(f,
-		"],\n \"flows_active\": %" PRIu64 ",\n \"events_written\": %" PRIu64
-		",\n \"counters\": {",
-		hp_dp_flows_active(), hp_ctl_events_written());
-	for (unsigned int i = 0; i < HP_CTR__MAX; i++)
-		if (hp_ctr_name(i) != NULL)
-			fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", hp_ctr_name(i),
-				cur.c[i]);
-	{
-		struct hp_stream_counters sc;
-
-		hp_dp_stream_counters(&sc);
-		fprintf(f,
-			"},\n \"stream\": {\"segments\": %" PRIu64 ", \"bytes\": %" PRIu64
-			", \"fast_path\": %" PRIu64 ", \"queued\": %" PRIu64
-			", \"delivered_bytes\": %" PRIu64 ", \"gaps\": %" PRIu64
-			", \"gap_bytes\": %" PRIu64 ", \"memcap_flow\": %" PRIu64
-			", \"memcap_global\": %" PRIu64 ", \"ooo_limit\": %" PRIu64
-			", \"pool_exhausted\": %" PRIu64 ", \"memcap_drop\": %" PRIu64
-			", \"memcap_pass\": %" PRIu64 ", \"midstream\": %" PRIu64,
-			sc.segments, sc.bytes, sc.fast_path, sc.queued, sc.delivered_bytes, sc.gaps,
-			sc.gap_bytes, sc.memcap_flow, sc.memcap_global, sc.ooo_limit,
-			sc.pool_exhausted, sc.memcap_drop, sc.memcap_pass, sc.midstream);
-		for (int r = 0; r < HP_STREAM_RESULT_MAX; r++)
-			fprintf(f, ", \"result_%s\": %" PRIu64,
-				hp_stream_result_name((enum hp_stream_result)r), sc.results[r]);
-	}
-	fprintf(f, "},\n \"endpoints\": {");
-	for (uint32_t i = 0; i < hp_dp_config()->n_endpoints; i++) {
-		uint64_t ec[HP_EP_CTR__MAX];
-
-		hp_dp_endpoint_counters(i, ec);
-		fprintf(f,
-			"%s\n  \"%s\": {\"provider\": \"%s\", \"requests\": %" PRIu64
-			", \"accept\": %" PRIu64 ", \"reject\": %" PRIu64
-			", \"duplicate\": %" PRIu64 "}",
-			i ? "," : "", hp_dp_config()->endpoints[i].name,
-			hp_dp_config()->endpoints[i].provider, ec[HP_EP_CTR_REQUESTS],
-			ec[HP_EP_CTR_ACCEPT], ec[HP_EP_CTR_REJECT], ec[HP_EP_CTR_DUPLICATE]);
-	}
-	if (hp_dp_replay_cache() != NULL) {
-		struct hp_dedup_stats ds;
-		struct hp_ctl_replay_stats rs;
-
-		hp_dedup_get_stats(hp_dp_replay_cache(), &ds);
-		hp_ctl_replay_stats(&rs);
-		fprintf(f,
-			"},\n \"replay_cache\": {\"entries\": %" PRIu64 ", \"capacity\": %" PRIu64
-			", \"swept\": %" PRIu64 ", \"evicted_live\": %" PRIu64,
-			ds.entries, ds.capacity, ds.swept, ds.evicted_live);
-		if (rs.enabled) {
-			fprintf(f,
-				", \"snapshot\": {\"loaded\": %" PRIu64 ", \"written\": %" PRIu64
-				", \"failed\": %" PRIu64 ", \"last_entries\": %" PRIu64
-				", \"last_age_s\": ",
-				rs.loaded, rs.written, rs.failed, rs.last_entries);
-			if (rs.last_age_s < 0)
-				fprintf(f, "null}");
-			else
-				fprintf(f, "%.3f}", rs.last_age_s);
-		}
-	}
-	/* Verdict latency histogram: per bucket counts, NOT cumulative (Prometheus's are);
-	 * le_s the bucket's upper bound in seconds, null for the last (+Inf). */
-	{
-		uint64_t count = 0;
-
-		for (unsigned int k = 0; k < HP_LAT_BUCKETS; k++)
-			count += cur.lat[k];
-		fprintf(f, "},\n \"latency\": {\"count\": %" PRIu64 ", \"sum_s\": ", count);
-		json_ns_seconds(f, cur.lat_sum_ns);
-		fprintf(f, ", \"buckets\": [");
-		for (unsigned int k = 0; k < HP_LAT_BUCKETS; k++) {
-			uint64_t le = hp_lat_bucket_le_ns(k);
-
-			fprintf(f, "%s{\"le_s\": ", k ? ", " : "");
-			if (le != 0)
-				json_ns_seconds(f, le);
-			else
-				fputs("null", f);
-			fprintf(f, ", \"count\": %" PRIu64 "}", cur.lat[k]);
-		}
-		fprintf(f, "]");
-	}
-	fprintf(f, "},\n \"per_worker\": [");
-	for (unsigned int w = 0; w < hp_dp_n_workers(); w++) {
-		struct hp_counters *c = calloc(1, sizeof(*c));
-
-		if (c == NULL || hp_dp_worker_counters_add(w, c) != 0) {
-			free(c);
-			continue;
-		}
-
-		fprintf(f,
-			"%s\n  {\"worker\": %u, \"lcore\": %u, \"rx_packets\": %" PRIu64
-			", \"tx_packets\": %" PRIu64 ", \"dispatch_in\": %" PRIu64
-			", \"dispatch_out\": %" PRIu64 ", \"inspect_packets\": %" PRIu64,
-			w ? "," : "", w, hp_dp_worker_lcore(w), c->c[HP_CTR_RX_PACKETS],
-			c->c[HP_CTR_TX_PACKETS], c->c[HP_CTR_DISPATCH_IN],
-			c->c[HP_CTR_DISPATCH_OUT], c->c[HP_CTR_INSPECT_PACKETS]);
-		/* the poll loop (dp_stats.h foreach_hp_loop_ctr): busy/idle time in seconds */
-		fprintf(f,
-			", \"busy_s\": %.6f, \"idle_s\": %.6f, \"busy_polls\": %" PRIu64
-			", \"idle_polls\": %" PRIu64 ", \"poll_packets\": %" PRIu64 "}",
-			(double)c->loop[HP_LOOP_BUSY_CYCLES] / (double)rte_get_tsc_hz(),
-			(double)c->loop[HP_LOOP_IDLE_CYCLES] / (double)rte_get_tsc_hz(),
-			c->loop[HP_LOOP_BUSY_POLLS], c->loop[HP_LOOP_IDLE_POLLS],
-			c->loop[HP_LOOP_POLL_PACKETS]);
-		free(c);
-	}
-	fprintf(f, "],\n \"sinks\": ");
-	hp_ctl_sinks_json(f);
-	fprintf(f, "}\n");
-	return hp_ctl_memstream_end(f, &buf, len, false);
+	json_decref(o);
+	*len = buf != NULL ? strlen(buf) : 0;
+	if (buf == NULL)
+		errno = ENOMEM;
+	return buf;
 }
 
 char *

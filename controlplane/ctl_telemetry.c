@@ -42,26 +42,11 @@ hp_ctl_telemetry_wanted(void)
 void
 hp_ctl_telemetry_publish(void)
 {
-	json_t *sinks = NULL, *eps = NULL;
-	char *buf = NULL, *stats;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	json_t *sinks = hp_ctl_sinks_status(), *eps = NULL;
+	json_t *st = hp_ctl_stats_status();
 
-	if (f != NULL) {
-		hp_ctl_sinks_json(f);
-		if (hp_ctl_memstream_end(f, &buf, &len, false) != NULL) {
-			sinks = json_loadb(buf, strnlen(buf, len), 0, NULL);
-			free(buf);
-		}
-	}
-	stats = hp_ctl_stats_json(&len);
-	if (stats != NULL) {
-		json_t *st = json_loads(stats, 0, NULL);
-
-		free(stats);
-		eps = json_incref(json_object_get(st, "endpoints"));
-		json_decref(st);
-	}
+	eps = json_incref(json_object_get(st, "endpoints"));
+	json_decref(st);
 	pthread_mutex_lock(&snap_lock);
 	if (snap_stopped) {
 		json_decref(sinks);

@@ -538,7 +538,10 @@ main(int argc, char **argv)
 		usleep(200);
 	}
 	uint64_t t1 = mono_ns();
-	char *final = hp_sink_destroy(s, 10000);
+	json_t *fj = hp_sink_destroy(s, 10000);
+	char *final = fj != NULL ? json_dumps(fj, JSON_COMPACT) : NULL;
+
+	json_decref(fj);
 	double secs = (double)(t1 - t0) / 1e9;
 	uint64_t sent = json_u64(final, "sent_total") - 1,
 		 fails = json_u64(final, "failures_total");
