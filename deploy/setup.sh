@@ -15,6 +15,8 @@ PKGS=(
     libjansson-dev python3-cryptography
     # tests: every event the pcap tests read is checked against docs/events.schema.json
     python3-jsonschema
+    # hookpathctl: bash completion from its own parser (tests/api run it through bash)
+    python3-argcomplete
     # tests and lab
     libcmocka-dev tshark python3 python3-scapy tcpreplay iproute2 iputils-ping ethtool curl procps
     valgrind

@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -313,6 +314,47 @@ class Routes(unittest.TestCase):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.assertEqual(r.returncode, 3)
 
+
+    def complete(self, line):
+        """What bash offers at the end of line, through the installed completion file (real
+        bash, python3-argcomplete and the live instance)."""
+        script = ('source %s\nCOMP_LINE=%s\nCOMP_POINT=${#COMP_LINE}\n'
+                  'read -ra COMP_WORDS <<< "$COMP_LINE"\n'
+                  '[[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")\n'
+                  'COMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n'
+                  'fn=$(complete -p hookpathctl | sed -E "s/.* -F ([^ ]+) .*/\\1/")\n'
+                  '"$fn" hookpathctl "${COMP_WORDS[COMP_CWORD]}" '
+                  '"${COMP_WORDS[COMP_CWORD-1]}"\n'
+                  'printf "%%s\\n" "${COMPREPLY[@]}"\n' % (
+                      os.path.join(ROOT, "deploy", "bash-completion", "hookpathctl"),
+                      shlex.quote(line)))
+        # hookpathctl runs with `env python3`: Debian's, which has python3-argcomplete
+        env = dict(os.environ, PATH=os.path.join(ROOT, "tools") + ":/usr/bin:" +
+                   os.environ["PATH"])
+        r = subprocess.run(["bash", "-c", script], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=env, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [x.strip() for x in r.stdout.splitlines() if x.strip()]
+
+    def test_bash_completion(self):
+        """python3-argcomplete completes from hookpathctl's own parser, with what the running
+        instance has: endpoint names, secret ids, live limit keys."""
+        at = "hookpathctl --socket %s " % self.sock
+        self.assertTrue({"health", "stats", "endpoints", "secrets", "top"} <=
+                        set(self.complete("hookpathctl ")))
+        self.assertEqual(set(self.complete(at + "endpoints ")),
+                         {"list", "show", "add", "update", "set", "delete"})
+        self.assertIn("gh", self.complete(at + "endpoints show "))
+        self.assertEqual(self.complete(at + "endpoints show zz"), [])
+        ids = [x["id"] for x in self.api.req("GET", "/v1/endpoints/gh")[1]["secrets"]]
+        self.assertEqual(sorted(self.complete(at + "secrets retire gh ")), sorted(ids))
+        keys = self.complete(at + "limits set dataplane.flows.")
+        self.assertIn("dataplane.flows.timeout_established_s=", keys)
+        self.assertTrue(all(k.startswith("dataplane.flows.") for k in keys), keys)
+        self.assertIn("--interval", self.complete(at + "top --"))
+        # no instance there: nothing offered, nothing printed, no error
+        self.assertEqual(self.complete("hookpathctl --socket /nonexistent endpoints show "),
+                         [])
 
     def test_hookpathctl_on_a_terminal(self):
         """Every read command in its table view, the default on a terminal: a pty as stdout

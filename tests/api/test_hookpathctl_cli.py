@@ -62,6 +62,26 @@ class TestHelp(unittest.TestCase):
         for code in ("0", "1", "2", "3"):
             self.assertRegex(r.stdout, r"\n  %s  " % code)
 
+    def test_every_command_has_json_and_completion_marker(self):
+        """Every leaf command takes --json (scripts rely on it), and the script carries the
+        marker python3-argcomplete looks for."""
+        import argparse
+
+        def leaves(p, path):
+            subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+            if not subs:
+                yield path, p
+            for a in subs:
+                for name, sp in a.choices.items():
+                    yield from leaves(sp, path + [name])
+        found = list(leaves(ctl.build_parser(), []))
+        self.assertGreater(len(found), 15)
+        for path, p in found:
+            with self.subTest(cmd=path):
+                self.assertIn("--json", p._option_string_actions)
+        with open(CTL) as f:
+            self.assertIn("PYTHON_ARGCOMPLETE_OK", f.read(1024))
+
     def test_executable_with_shebang(self):
         self.assertTrue(os.access(CTL, os.X_OK))
         with open(CTL) as f:
