@@ -24,6 +24,13 @@ void hp_ctl_summary(FILE *out);
 json_t *hp_ctl_stats_status(void);
 char *hp_ctl_stats_json(size_t *len);
 
+/* Worker stall watch (control.ready.stall_ms), every control loop pass: a worker whose poll
+ * loop made no pass for stall_ms is stalled (logged when it starts and ends). _stalled: is
+ * worker w; _workers_ok: none is (else why names the first). */
+void hp_ctl_workers_tick(void);
+bool hp_ctl_worker_stalled(unsigned int w);
+bool hp_ctl_workers_ok(char *why, size_t len);
+
 /* hp_ctl_stats_json() written to path (path.tmp, then renamed). Returns 0 or -errno. */
 int hp_ctl_write_stats_json(const char *path);
 

@@ -135,9 +135,17 @@ route_ready(const struct hp_api_req *q, struct api_reply *r)
 		if (rte_eth_link_get_nowait(p, &l) != 0 || l.link_status != RTE_ETH_LINK_UP)
 			links = false;
 	}
-	json_object_set_new(checks, "workers", json_string(hp_dp_stopping() ? "stopping" : "ok"));
-	json_object_set_new(checks, "ports", json_string(links ? "ok" : "link down"));
-	ok = !hp_dp_stopping() && links;
+	{
+		char why[160];
+		bool running = hp_ctl_workers_ok(why, sizeof(why));
+
+		json_object_set_new(checks, "workers",
+				    json_string(hp_dp_stopping() ? "stopping"
+						: running        ? "ok"
+								 : why));
+		json_object_set_new(checks, "ports", json_string(links ? "ok" : "link down"));
+		ok = !hp_dp_stopping() && running && links;
+	}
 	/* degraded parts: not ready unless the operator said they may be (control.ready.*) */
 	{
 		const struct hp_config *cfg = hp_dp_config();

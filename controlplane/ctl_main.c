@@ -334,6 +334,7 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 		}
 		handle_hup_usr1(o);
 		hp_ctl_cfgapi_tick();
+		hp_ctl_workers_tick();
 		drained = hp_ctl_events_drain(DRAIN_BUDGET);
 		hp_ctl_events_tick();
 		hp_dp_tick();

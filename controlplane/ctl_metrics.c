@@ -488,6 +488,12 @@ prom_workers(FILE *f)
 	prom_family(f, "hookpath_worker_lcore", "gauge", "The DPDK lcore the worker runs on.");
 	for (unsigned int w = 0; w < n; w++)
 		fprintf(f, "hookpath_worker_lcore{worker=\"%u\"} %u\n", w, hp_dp_worker_lcore(w));
+	prom_family(f, "hookpath_worker_stalled", "gauge",
+		    "1 while the worker's poll loop has made no pass for control.ready.stall_ms "
+		    "(GET /v1/ready is then 503).");
+	for (unsigned int w = 0; w < n; w++)
+		fprintf(f, "hookpath_worker_stalled{worker=\"%u\"} %d\n", w,
+			hp_ctl_worker_stalled(w));
 	for (unsigned int i = 0; i < HP_LOOP__MAX; i++) {
 		const char *stable = hp_loop_ctr_name((enum hp_loop_ctr)i);
 		bool cycles = ends_with(stable, "_cycles");

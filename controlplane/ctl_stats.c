@@ -13,6 +13,7 @@
 #include "ctl_json.h"
 #include "dedup.h"
 #include "dp.h"
+#include "dp_log.h"
 #include "stream_reasm.h"
 
 void
@@ -83,6 +84,62 @@ hp_ctl_summary(FILE *out)
 		if (cur.c[i] != 0 && hp_ctr_name(i) != NULL)
 			fprintf(out, "    %-32s %16" PRIu64 "\n", hp_ctr_name(i), cur.c[i]);
 	fflush(out);
+}
+
+/* Worker stall watch: each worker's pass count and the TSC it last moved at. */
+static struct {
+	uint64_t passes, moved_tsc;
+	bool stalled;
+} watch[HP_MAX_WORKERS];
+
+void
+hp_ctl_workers_tick(void)
+{
+	const struct hp_config *cfg = hp_dp_config();
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	uint64_t lim = (uint64_t)cfg->control.stall_ms * hz / 1000;
+
+	for (unsigned int w = 0; w < hp_dp_n_workers() && w < HP_MAX_WORKERS; w++) {
+		uint64_t p = hp_dp_worker_passes(w);
+
+		if (p != watch[w].passes || watch[w].moved_tsc == 0) {
+			if (watch[w].stalled)
+				HP_LOG(NOTICE,
+				       "worker %u (lcore %u) runs again after %" PRIu64 " ms\n", w,
+				       hp_dp_worker_lcore(w),
+				       (now - watch[w].moved_tsc) * 1000 / hz);
+			watch[w].passes = p;
+			watch[w].moved_tsc = now;
+			watch[w].stalled = false;
+		} else if (!watch[w].stalled && now - watch[w].moved_tsc >= lim) {
+			watch[w].stalled = true;
+			HP_LOG(ERR,
+			       "worker %u (lcore %u) stalled: its poll loop made no pass for %u ms "
+			       "(control.ready.stall_ms); not ready\n",
+			       w, hp_dp_worker_lcore(w), cfg->control.stall_ms);
+		}
+	}
+}
+
+bool
+hp_ctl_worker_stalled(unsigned int w)
+{
+	return w < HP_MAX_WORKERS && watch[w].stalled;
+}
+
+bool
+hp_ctl_workers_ok(char *why, size_t len)
+{
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+
+	for (unsigned int w = 0; w < hp_dp_n_workers() && w < HP_MAX_WORKERS; w++)
+		if (watch[w].stalled) {
+			snprintf(why, len,
+				 "stalled: worker %u (lcore %u), no pass for %" PRIu64 " ms", w,
+				 hp_dp_worker_lcore(w), (now - watch[w].moved_tsc) * 1000 / hz);
+			return false;
+		}
+	return true;
 }
 
 /* Nanoseconds as seconds (a JSON number, 15 significant digits: HP_JSON_FLAGS). */

@@ -96,6 +96,8 @@ bool hp_dp_ml_rings(unsigned int worker, struct rte_ring **from_worker,
 		    struct rte_ring **to_worker);
 /* One worker's counters added to out: -EINVAL when there is no such worker. */
 int hp_dp_worker_counters_add(unsigned int worker, struct hp_counters *out);
+/* Passes a worker's poll loop has made (busy and idle): it moves while the worker runs. */
+uint64_t hp_dp_worker_passes(unsigned int worker);
 /* The lcore a worker runs on. */
 unsigned int hp_dp_worker_lcore(unsigned int worker);
 /* TCP flows one worker tracks now (0: no such worker). */

@@ -87,6 +87,18 @@ hp_dp_worker_counters_add(unsigned int i, struct hp_counters *out)
 	return 0;
 }
 
+uint64_t
+hp_dp_worker_passes(unsigned int i)
+{
+	const struct hp_worker *w = worker(i);
+
+	if (w == NULL)
+		return 0;
+	/* the worker's own plain adds; an aligned 64-bit load is never torn */
+	return __atomic_load_n(&w->ctr.loop[HP_LOOP_BUSY_POLLS], __ATOMIC_RELAXED) +
+	       __atomic_load_n(&w->ctr.loop[HP_LOOP_IDLE_POLLS], __ATOMIC_RELAXED);
+}
+
 unsigned int
 hp_dp_worker_lcore(unsigned int i)
 {

@@ -294,6 +294,9 @@ static const struct hp_cfg_key cfg_keys[] = {
 	KEY_BOOL("control.ready.ml", control.ready_ml, true,
 		 "GET /v1/ready answers 503 while the ML backend cannot score (a KServe breaker "
 		 "open); false: degraded, still 200"),
+	KEY_UINT("control.ready.stall_ms", control.stall_ms, 1000, 10, 3600000, 0,
+		 "a worker whose poll loop has not made a pass for this long is stalled: GET "
+		 "/v1/ready answers 503 naming it, hookpath_worker_stalled is 1, a line is logged"),
 	KEY_STR("control.api_listen", control.api_listen, "none", "IPv4:port or [IPv6]:port",
 		"REST API also on TCP (bearer token from control.api_token_file required)"),
 	KEY_STR("control.api_token_file", control.api_token_file, "none",

@@ -182,6 +182,7 @@ struct hp_control_config {
 	uint32_t api_max_body; /* bytes of a request body */
 	bool ready_sinks;      /* /v1/ready 503 while a sink's breaker is open or it spools */
 	bool ready_ml;         /* /v1/ready 503 while the ML backend cannot score */
+	uint32_t stall_ms;     /* a worker whose poll loop has not passed for this is stalled */
 	/* the API's changes, kept across restarts ("" = /var/lib/hookpath/state/<instance>.json,
 	 * "none" = not kept) */
 	char state_file[HP_CFG_PATH_LEN];
