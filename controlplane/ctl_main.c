@@ -221,8 +221,10 @@ read_cleanup(void)
 }
 
 /* What an analysis of a capture changes in the configuration: tap on the one net_pcap port,
- * one worker, requests judged at their capture time; nothing that a live instance on the
- * same host owns (API socket, metrics listener, state file). */
+ * one worker, requests judged at their capture time, one packet per burst so that timers
+ * (flows, fragments, the replay cache's TTLs) fire between the packets they fired between
+ * live; nothing that a live instance on the same host owns (API socket, metrics listener,
+ * state file). */
 static void
 read_overrides(struct hp_config *cfg)
 {
@@ -231,6 +233,7 @@ read_overrides(struct hp_config *cfg)
 	cfg->dataplane.n_ports = 0;
 	cfg->dataplane.workers = 1;
 	cfg->dataplane.clock = HP_CLOCK_CAPTURE;
+	cfg->dataplane.burst = 1;
 	snprintf(cfg->control.api_socket, sizeof(cfg->control.api_socket), "off");
 	cfg->control.api_listen[0] = '\0';
 	cfg->control.metrics_listen[0] = '\0';

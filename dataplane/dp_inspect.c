@@ -19,20 +19,6 @@ struct inspect_ctx {
 	uint64_t now;
 };
 
-/* dataplane.clock capture: the packet's rx timestamp in ns since the epoch, 0 if it has
- * none. net_pcap of DPDK 22.11 writes microseconds, later ones and NICs nanoseconds: told
- * apart by size (nanoseconds below 1e17 would be before 1974). */
-static inline uint64_t
-capture_ns(const struct rte_mbuf *m)
-{
-	uint64_t t;
-
-	if (!(m->ol_flags & hp_dp.ts_flag))
-		return 0;
-	t = *RTE_MBUF_DYNFIELD(m, hp_dp.ts_off, const uint64_t *);
-	return t < 100000000000000000ULL ? t * 1000 : t;
-}
-
 /* One guarded TCP segment, right after its flow was tracked. */
 static void
 inspect_tcp(struct hp_worker *w, uint16_t j, const struct hp_flow_ref *ref, void *arg)
@@ -41,7 +27,7 @@ inspect_tcp(struct hp_worker *w, uint16_t j, const struct hp_flow_ref *ref, void
 	uint16_t i = x->tcp_item[j];
 
 	if (hp_dp.ts_flag != 0) /* dataplane.clock capture */
-		w->pkt_ts_ns = capture_ns(x->items[i].m);
+		w->pkt_ts_ns = hp_capture_ns(x->items[i].m);
 	if (ref->flow != NULL)
 		x->verdicts[i] = (uint8_t)hp_session_segment(w, ref, x->items[i].m, x->tcp_data[j],
 							     x->tcp_pkt[j], x->now);
@@ -82,6 +68,8 @@ hp_inspect_burst(struct hp_worker *w, struct hp_inspect_item *items, uint16_t n,
 					.tcp_item = tcp_item,
 					.now = w->burst_tsc};
 
-		hp_flow_track_burst(w, tcp_data, tcp_pkt, n_tcp, x.now, inspect_tcp, &x);
+		/* flows age in age_tsc (the capture's time with dataplane.clock capture); the
+		 * session's segment time stays the rx TSC (the verdict latency) */
+		hp_flow_track_burst(w, tcp_data, tcp_pkt, n_tcp, w->age_tsc, inspect_tcp, &x);
 	}
 }

@@ -309,8 +309,11 @@ hp_dp_tick(void)
 	}
 	if (hp_dp.dedup != NULL &&
 	    now - hp_dp.sweep_tsc >= hz / 1000 * hp_dp.cfg->replay_cache.sweep_interval_ms) {
+		uint64_t ns = hp_dp.ts_flag == 0 ? hp_dp_now_ns(now) : hp_dp.capture_now_ns;
+
 		hp_dp.sweep_tsc = now;
-		hp_dedup_sweep(hp_dp.dedup, hp_dp_now_ns(now) / 1000000, 0);
+		if (ns != 0) /* dataplane.clock capture: the capture's time, once it has one */
+			hp_dedup_sweep(hp_dp.dedup, ns / 1000000, 0);
 	}
 	if (hp_dp.retired != NULL)
 		hp_dp_reclaim();

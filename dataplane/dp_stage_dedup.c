@@ -69,7 +69,7 @@ uint64_t
 hp_stage_dedup_ttl(const struct hp_req_ctx *c)
 {
 	const struct hp_route_ep *ep = c->ep;
-	uint64_t now_ms = c->now_ns / 1000000, ttl = ep->ttl_ms;
+	uint64_t now_ms = c->req_ns / 1000000, ttl = ep->ttl_ms;
 
 	/* a signed timestamp is fresh until ts + tolerance: remembered at least that long */
 	if (c->vout.timestamp != 0 && ep->tolerance_s != 0) {
@@ -101,7 +101,9 @@ dedup_run(struct hp_req_ctx *c, void *state)
 	ttl = hp_stage_dedup_ttl(c);
 	if (!hp_stage_dedup_key(c, key))
 		return hp_stage_refuse(c, HP_EV_REJECT, HP_EV_R_REPLAY_CACHE_BUSY);
-	d = hp_dedup_check_insert(hp_dp.dedup, key, c->now_ns / 1000000, ttl);
+	/* the request's time: with dataplane.clock capture, a replay is remembered for its
+	 * TTL of capture time, as it was live */
+	d = hp_dedup_check_insert(hp_dp.dedup, key, c->req_ns / 1000000, ttl);
 	if (d == HP_DEDUP_DUPLICATE)
 		return hp_stage_refuse(c, HP_EV_DUPLICATE, HP_EV_R_DUPLICATE);
 	if (d != HP_DEDUP_FIRST)

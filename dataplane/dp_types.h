@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -94,6 +95,10 @@ struct hp_worker {
 	/* dataplane.clock capture: the rx timestamp (ns since the epoch) of the packet being
 	 * processed, 0 when it has none (the request is then judged at the wall clock) */
 	uint64_t pkt_ts_ns;
+	/* The TSC that flow, fragment and idle timeouts count in: burst_tsc, or with
+	 * dataplane.clock capture the capture's time as a TSC (hp_capture_tsc) */
+	uint64_t age_tsc;
+	uint64_t cap_base_ns, cap_base_tsc; /* capture clock: first timestamp, its TSC */
 	/* verification (dp_session.c): read-only route table, per-worker verify contexts */
 	struct hp_ep_set *eps; /* followed after each quiescent state */
 	const struct hp_route_table *routes;
@@ -191,6 +196,9 @@ struct hp_dp {
 	/* dataplane.clock capture: the rx timestamp dynamic field and flag (rte_mbuf_dyn) */
 	int ts_off;
 	uint64_t ts_flag;
+	/* dataplane.clock capture: the latest capture time (ns since the epoch) a worker has
+	 * reached; the replay cache's sweep counts in it (0: none yet) */
+	volatile uint64_t capture_now_ns;
 };
 
 extern struct hp_dp hp_dp;
@@ -207,6 +215,46 @@ hp_dp_now_ns(uint64_t tsc)
 {
 	return (uint64_t)(((unsigned __int128)tsc * hp_dp.tsc_mult) >> 32) +
 	       (uint64_t)hp_dp.wall_off_ns;
+}
+
+/* dataplane.clock capture: a packet's rx timestamp in ns since the epoch, 0 if it has none.
+ * net_pcap of DPDK 22.11 writes microseconds, later ones and NICs nanoseconds: told apart by
+ * size (nanoseconds below 1e17 would be before 1974). */
+static inline uint64_t
+hp_capture_ns(const struct rte_mbuf *m)
+{
+	uint64_t t;
+
+	if (!(m->ol_flags & hp_dp.ts_flag))
+		return 0;
+	t = *RTE_MBUF_DYNFIELD(m, hp_dp.ts_off, const uint64_t *);
+	return t < 100000000000000000ULL ? t * 1000 : t;
+}
+
+/* dataplane.clock capture: the capture time of m as a TSC of this worker's timeline, so that
+ * flows, fragments and idle timers age as they did when the packets were captured, however
+ * fast the capture is read. The first timestamp maps to now; time never goes back (a
+ * capture's timestamps may, slightly); a packet without one keeps the last. */
+static inline uint64_t
+hp_capture_tsc(struct hp_worker *w, const struct rte_mbuf *m, uint64_t now)
+{
+	uint64_t ns = hp_capture_ns(m), t;
+
+	if (ns == 0)
+		return w->age_tsc != 0 ? w->age_tsc : now;
+	if (w->cap_base_ns == 0) {
+		w->cap_base_ns = ns;
+		w->cap_base_tsc = now;
+	}
+	if (ns < w->cap_base_ns)
+		return w->age_tsc;
+	t = w->cap_base_tsc +
+	    (uint64_t)((unsigned __int128)(ns - w->cap_base_ns) * rte_get_tsc_hz() / 1000000000u);
+	if (t < w->age_tsc)
+		return w->age_tsc;
+	if (ns > hp_dp.capture_now_ns)
+		hp_dp.capture_now_ns = ns;
+	return t;
 }
 
 #endif /* HP_DP_TYPES_H */

@@ -375,6 +375,24 @@ batch_run(struct hp_worker *w, struct hp_inspect_item *items, const uint16_t *it
  * that every flow sees its packets in arrival order whatever their size. Then transmit what
  * goes on, in arrival order.
  */
+/* dataplane.clock capture: the burst's time (hookpath -r reads one packet per burst, so each
+ * packet is judged at its own time) as a TSC, and what timed out by then ended first, as it
+ * would have live: a flow idle past its timeout in the capture is gone when its next packet
+ * comes, however fast the capture is read. */
+static uint64_t
+capture_age(struct hp_worker *w, const struct rte_mbuf *m, uint64_t now)
+{
+	uint64_t t = hp_capture_tsc(w, m, now);
+
+	if (t != w->age_tsc) {
+		w->age_tsc = t;
+		if (w->defrag)
+			hp_defrag_expire(w, t);
+		hp_flow_expire(w, t, UINT32_MAX);
+	}
+	return t;
+}
+
 static __rte_always_inline void
 process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, const bool is_bridge,
 		    const bool from_ring, const bool dispatch)
@@ -392,6 +410,7 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 
 	o.n = 0;
 	w->burst_tsc = now;
+	w->age_tsc = likely(hp_dp.ts_flag == 0) ? now : capture_age(w, pkts[0], now);
 	if (!from_ring)
 		c[HP_CTR_RX_PACKETS] += n;
 	for (uint16_t i = 0; i < n && i < HP_PREFETCH_AHEAD; i++)
@@ -479,7 +498,7 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 					out_drain(w, &o, out, is_bridge, from_ring);
 					n_dropped++; /* o no longer holds the whole burst */
 				}
-				fragment(w, &o, m, &pkt, now, is_bridge, dispatch);
+				fragment(w, &o, m, &pkt, w->age_tsc, is_bridge, dispatch);
 			} else { /* chained: data lives in scratch */
 				enum hp_verdict v = inspect_one(w, m, data, &pkt);
 
@@ -620,9 +639,12 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 			prev_drain = now;
 			if (is_bridge)
 				tx_flush_all(w);
+			/* with dataplane.clock capture, timers run on the capture's time only */
+			uint64_t age = likely(hp_dp.ts_flag == 0) ? now : w->age_tsc;
+
 			if (w->defrag)
-				hp_defrag_expire(w, now);
-			hp_flow_expire(w, now, HP_FLOW_EXPIRE_BUDGET);
+				hp_defrag_expire(w, age);
+			hp_flow_expire(w, age, HP_FLOW_EXPIRE_BUDGET);
 		}
 	}
 }

@@ -12,7 +12,11 @@ webhooks signed and taken a week ago, some with a forged signature, read as it w
 - packets without IP in such a capture are counted and left out; a link type it does not
   read, a file that is not a capture, EAL options with -r: refused, exit 2;
 - a production bridge configuration runs unchanged (tap, one worker, no API socket, no
-  state file), and nothing of the analysis is left in /tmp."""
+  state file), and nothing of the analysis is left in /tmp;
+- timers run on the capture's time, one packet at a time: the same webhook resent 30 s and
+  200 s later (capture time, read in milliseconds) is a duplicate within the replay cache's
+  60 s TTL and new after it; a connection silent for 100 s past a 30 s flow timeout is picked
+  up again midstream, as it was live."""
 import glob
 import os
 import struct
@@ -81,6 +85,31 @@ def pcapng(path, recs):
                      + fr)
     with open(path, "wb") as f:
         f.write(out)
+
+
+def moved(recs, dt, port_off):
+    """A TCP session's records dt seconds later, its client port moved by port_off (checksums
+    made again): another connection carrying the same bytes."""
+    from scapy.all import Ether, IP, TCP
+    server = Ether(recs[0][2])[TCP].dport  # the first packet is the client's SYN
+    out = []
+    for s, us, fr in recs:
+        p = Ether(fr)
+        if p[TCP].sport == server:
+            p[TCP].dport += port_off
+        else:
+            p[TCP].sport += port_off
+        del p[IP].chksum
+        del p[TCP].chksum
+        out.append((s + dt, us, bytes(p)))
+    return out
+
+
+def counter(summary, name):
+    """A counter of hookpath's exit summary (non-zero ones are listed), 0 when absent."""
+    import re
+    m = re.search(r"(?m)^\s+%s\s+(\d+)$" % re.escape(name), summary)
+    return int(m.group(1)) if m else 0
 
 
 class Read(hp.TmpDirCase):
@@ -172,6 +201,48 @@ class Read(hp.TmpDirCase):
         self.assertIn("%d packets, %d read, 1 without IP left out" % (len(recs) + 1, len(recs)),
                       out)
         self.assertEqual(len(evs), 2 * N)
+
+    def test_timers_on_capture_time(self):
+        t0 = int(time.time()) - 7 * 86400
+        hp.gen(self.tmp, "webhooks", "-o", "one.pcap", "--provider", "stripe", "--secret",
+               SECRET, "--sign-time", str(t0), "--start", str(t0), "--sessions", "1",
+               "--host", HOST, "--seed", "21", "-q")
+        _, one = pcap_records(os.path.join(self.tmp, "one.pcap"))
+        cfg = os.path.join(self.tmp, "timers.yaml")
+        with open(cfg, "w") as f:
+            f.write("dataplane: {mode: tap, flows: {timeout_established_s: 30}}\n"
+                    "events: {file: %s/ev.jsonl}\n"
+                    "endpoints:\n  - {name: s, match: {host: %s}, provider: stripe,"
+                    " secrets: [\"%s\"], tolerance_s: 0, dedup: {key: \"body:id\", ttl_s: 60}}\n"
+                    % (self.tmp, HOST, SECRET))
+        # the same webhook at +0, +30 s and +200 s: new, duplicate (within the TTL), new
+        path = os.path.join(self.tmp, "resent.pcap")
+        write_records(path, 1, one + moved(one, 30, 1000) + moved(one, 200, 2000))
+        p = subprocess.run([hp.HOOKPATH, "-r", path, "-c", cfg], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-2000:])
+        evs = sorted(hp.read_events(os.path.join(self.tmp, "ev.jsonl")),
+                     key=lambda e: e["flow"]["src"])
+        self.assertEqual([(e["verdict"], e["reason"]) for e in evs],
+                         [("accept", "ok"), ("duplicate", "duplicate"), ("accept", "ok")],
+                         evs)
+        # a connection whose request comes 100 s after its handshake: the flow timed out
+        # at 30 s of capture time, so the request is on a flow picked up midstream
+        hs = [r for r in one if len(r[2]) <= 66][:3]  # SYN, SYN-ACK, ACK: no payload
+        rest = one[len(hs):]
+        path = os.path.join(self.tmp, "silent.pcap")
+        write_records(path, 1, hs + moved(rest, 100, 0))
+        p = subprocess.run([hp.HOOKPATH, "-r", path, "-c", cfg], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-2000:])
+        self.assertEqual(counter(p.stdout, "flows_expired"), 1, p.stdout[-3000:])
+        self.assertEqual(counter(p.stdout, "flows_midstream"), 1, p.stdout[-3000:])
+        # the same packets 10 s apart: one flow, never expired
+        path = os.path.join(self.tmp, "quick.pcap")
+        write_records(path, 1, hs + moved(rest, 10, 0))
+        p = subprocess.run([hp.HOOKPATH, "-r", path, "-c", cfg], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(counter(p.stdout, "flows_midstream"), 0, p.stdout[-3000:])
 
     def test_refusals(self):
         bad = os.path.join(self.tmp, "usb.pcap")
