@@ -94,6 +94,9 @@ bool hp_dp_resolver_rings(unsigned int worker, struct rte_ring **to_resolver,
 /* A worker's ML rings (dp_resolver_msg.h): feature records from it, enforce answers to it. */
 bool hp_dp_ml_rings(unsigned int worker, struct rte_ring **from_worker,
 		    struct rte_ring **to_worker);
+/* A worker's capture rings (dp_capture_msg.h): filled slots from it, empty ones back to it
+ * (false: forensics.pcapng is off, or no such worker). */
+bool hp_dp_capture_rings(unsigned int worker, struct rte_ring **full, struct rte_ring **free_slots);
 /* One worker's counters added to out: -EINVAL when there is no such worker. */
 int hp_dp_worker_counters_add(unsigned int worker, struct hp_counters *out);
 /* Passes a worker's poll loop has made (busy and idle): it moves while the worker runs. */

@@ -65,6 +65,18 @@ hp_dp_resolver_rings(unsigned int i, struct rte_ring **to_resolver, struct rte_r
 }
 
 bool
+hp_dp_capture_rings(unsigned int i, struct rte_ring **full, struct rte_ring **free_slots)
+{
+	const struct hp_worker *w = worker(i);
+
+	if (w == NULL || w->cap_full == NULL)
+		return false;
+	*full = w->cap_full;
+	*free_slots = w->cap_free;
+	return true;
+}
+
+bool
 hp_dp_ml_rings(unsigned int i, struct rte_ring **from_worker, struct rte_ring **to_worker)
 {
 	const struct hp_worker *w = worker(i);

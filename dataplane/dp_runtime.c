@@ -372,6 +372,9 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		}
 		w->body_hash = dp->cfg->events.body_hash;
 	}
+	ret = hp_capture_setup(w, dp->cfg, err, errlen);
+	if (ret != 0)
+		return ret;
 	{
 		/* the waits of every kind (shared replay check, tokens, ML enforce): the table
 		 * always, the resolver's rings when something is asked of it */
@@ -696,6 +699,7 @@ hp_dp_fini(void)
 		hp_session_pool_destroy(w);
 		rte_free(w->stream_nodes);
 		rte_ring_free(w->ev_ring);
+		hp_capture_teardown(w);
 		rte_ring_free(w->gq);
 		rte_ring_free(w->ga);
 		rte_ring_free(w->ml_q);

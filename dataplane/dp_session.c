@@ -161,7 +161,9 @@ on_request_complete(void *ctx, const struct hp_http_request *req)
 	} else if (s->ep == NULL) {
 		hps_request_event(s, req, HP_EV_PASS, HP_EV_R_NO_ROUTE, 0);
 	} else {
+		s->req_complete = true; /* a capture of it is whole */
 		hp_stages_verdict(s, req);
+		s->req_complete = false;
 	}
 	s->req = NULL;
 	if (!s->awaiting && s->flow->cls == HP_FLOW_CLS_ACTIVE)
@@ -781,6 +783,7 @@ hps_session_end(struct hp_worker *w, struct hp_flow *f, bool evicted)
 		__atomic_store_n(&s->eps->w[w->id].refs, s->eps->w[w->id].refs - 1,
 				 __ATOMIC_RELEASE);
 	s->eps = NULL;
+	hps_capture_drop(s);
 	f->session = NULL;
 	if (!evicted && f->state == HP_TCP_CLOSED)
 		w->ctr.c[HP_CTR_HTTP_SESSIONS_CLOSED]++;

@@ -14,6 +14,7 @@
 #ifndef HP_DP_SESSION_H
 #define HP_DP_SESSION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -34,6 +35,12 @@ void hp_session_pool_destroy(struct hp_worker *w);
 enum hp_verdict hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref,
 				   struct rte_mbuf *m, const uint8_t *data,
 				   const struct hp_pkt *pkt, uint64_t now);
+
+/* Captures of refused requests (forensics.pcapng, dp_session_capture.c): the worker's slots
+ * and rings made at setup (nothing when off): 0, or -ENOMEM with a message naming the key. */
+struct hp_config;
+int hp_capture_setup(struct hp_worker *w, const struct hp_config *cfg, char *err, size_t errlen);
+void hp_capture_teardown(struct hp_worker *w);
 
 /* Fill the worker's stream environment (callbacks, pool, counters): once, at setup. */
 void hp_session_stream_env(struct hp_worker *w);

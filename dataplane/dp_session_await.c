@@ -115,6 +115,7 @@ hps_global_finish(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason 
 	hps_await_clear(s);
 	s->seg_tsc = s->await_tsc; /* latency from the completing segment */
 	hps_event_count(s, v, r);
+	hps_capture_finish(s, v, r);
 	s->aev.verdict = (uint8_t)v;
 	s->aev.reason = (uint8_t)r;
 	if (v != HP_EV_ACCEPT) { /* masked copies are dropped with the request */

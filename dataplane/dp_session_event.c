@@ -195,6 +195,8 @@ hps_request_event_id(struct hp_session *s, const struct hp_http_request *req, en
 	struct hp_event e;
 
 	hps_event_count(s, v, r);
+	if (v == HP_EV_REJECT || v == HP_EV_DUPLICATE)
+		hps_capture(s, req, v, r, id); /* before the event ends the body hash */
 	if (s->w->ev_ring == NULL) {
 		s->hashing = false;
 		return;

@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "dedup.h"
+#include "dp_capture_msg.h"
 #include "dp_types.h"
 #include "dp_decode.h"
 #include "dp_event.h"
@@ -59,7 +60,8 @@ struct hp_session {
 	uint64_t seg_tsc;   /* rx of the segment being processed (latency) */
 	uint32_t req_flags; /* HP_EV_F_* gathered for the current request */
 	bool hashing;
-	bool evicting; /* being taken back: a request in progress is refused */
+	bool req_complete; /* the stages judge a complete request */
+	bool evicting;     /* being taken back: a request in progress is refused */
 	/* verdicts */
 	unsigned int cur_dir;         /* direction of the segment being fed (2: none) */
 	const struct hp_route_ep *ep; /* endpoint of the current request, NULL: unrouted */
@@ -105,6 +107,7 @@ struct hp_session {
 	bool tmpl_valid;              /* tmpl_m/tmpl_pkt: the held client segment with the */
 	struct rte_mbuf *tmpl_m;      /* highest sequence number, template of the RST and */
 	struct hp_pkt tmpl_pkt;       /* answer of a reject decided after its burst */
+	struct hp_cap_rec *cap;       /* forensics: the waiting request's bytes, NULL */
 };
 
 /* A PII result has a match of an entity in set. */
@@ -196,6 +199,18 @@ void hps_request_event_id(struct hp_session *s, const struct hp_http_request *re
 			  const struct hp_vspan *id);
 void hps_request_event(struct hp_session *s, const struct hp_http_request *req,
 		       enum hp_ev_verdict v, enum hp_ev_reason r, uint16_t extra_flags);
+
+/* forensics captures (dp_session_capture.c); each does nothing when captures are off */
+/* A refused request (v: reject or duplicate): its bytes (req NULL: the head that failed) to
+ * the control thread, or counted forensics_dropped. */
+void hps_capture(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_verdict v,
+		 enum hp_ev_reason why, const struct hp_vspan *id);
+/* A request starts waiting (hps_wait): its bytes copied now, kept in s->cap; finish sends
+ * them if its verdict v refuses it, else gives the slot back; drop gives it back. */
+void hps_capture_hold(struct hp_session *s, const struct hp_http_request *req,
+		      const struct hp_vspan *id);
+void hps_capture_finish(struct hp_session *s, enum hp_ev_verdict v, enum hp_ev_reason why);
+void hps_capture_drop(struct hp_session *s);
 
 /* lifecycle (dp_session.c) */
 bool hps_hold_make_room(struct hp_worker *w);

@@ -67,6 +67,7 @@ hps_wait(struct hp_session *s, const struct hp_http_request *req, bool mask, uin
 	s->decided = true;
 	if (mask) /* masked now, released with the answer */
 		s->masked_bytes = hps_hold_mask(s, req, s->w->pii_res, s->ep->pii_mask_set);
+	hps_capture_hold(s, req, id); /* the bytes are gone by the verdict */
 	hps_event_fill(s, req, flags, id, &s->aev);
 }
 

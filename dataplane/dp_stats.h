@@ -241,6 +241,13 @@
 	_(EVENTS_SHED, events_shed,                                                                \
 	  "Session_evicted events not sent: the ring was half full, "                              \
 	  "the rest kept for verdicts (the counters still count them).")                           \
+	_(FORENSICS_CAPTURED, forensics_captured,                                                  \
+	  "Refused requests copied to the control thread for forensics.pcapng.")                   \
+	_(FORENSICS_DROPPED, forensics_dropped,                                                    \
+	  "Refused requests not captured: no free slot (forensics.ring); the verdict is "          \
+	  "unaffected.")                                                                           \
+	_(FORENSICS_TRUNCATED, forensics_truncated,                                                \
+	  "Captured requests cut at forensics.max_request_bytes.")                                 \
 	_(INSPECT_PACKETS, inspect_packets,                                                        \
 	  "Packets (or reassembled datagrams) given to "                                           \
 	  "inspection.")                                                                           \

@@ -75,10 +75,17 @@ struct hp_worker {
 	struct rte_ring *ring_to[HP_MAX_WORKERS];   /* SPSC: this worker -> worker i */
 	struct rte_ring *ring_from[HP_MAX_WORKERS]; /* SPSC: worker i -> this worker */
 	const uint16_t *reta;                       /* owner table, HP_RETA_SIZE entries */
-	struct rte_mempool *pool;        /* this worker's socket pool (fragment copies) */
-	struct hp_defrag *defrag_st;     /* IP reassembly (dp_defrag.c) */
-	struct hp_flow_table *flows;     /* TCP flows (dp_flow.c) */
-	struct rte_ring *ev_ring;        /* SPSC events to the control thread, or NULL */
+	struct rte_mempool *pool;    /* this worker's socket pool (fragment copies) */
+	struct hp_defrag *defrag_st; /* IP reassembly (dp_defrag.c) */
+	struct hp_flow_table *flows; /* TCP flows (dp_flow.c) */
+	struct rte_ring *ev_ring;    /* SPSC events to the control thread, or NULL */
+	/* forensics.pcapng (dp_session_capture.c): NULL rings when off */
+	struct rte_ring *cap_full; /* SPSC: filled slots to the control thread */
+	struct rte_ring *cap_free; /* SPSC: empty slots back from it */
+	void **cap_spare;          /* slots taken but not sent (used first) */
+	uint32_t cap_n_spare;
+	uint32_t cap_max;                /* forensics.max_request_bytes */
+	uint8_t *cap_mem;                /* the slots */
 	bool body_hash;                  /* events.body_hash */
 	bool http_reject;                /* http.on_error: reject, in bridge mode */
 	bool sessions_full_drop;         /* http.on_sessions_full: drop, in bridge mode */

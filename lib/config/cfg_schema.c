@@ -271,6 +271,24 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "never"),
 	KEY_UINT("events.rotate_keep", events.rotate_keep, 4, 1, 1000, 0,
 		 "rotated events files kept; the oldest beyond is deleted"),
+	KEY_STR("forensics.pcapng", forensics.pcapng, "none", "a file path, or none",
+		"pcapng of refused requests (mode 0600: it holds payloads), written by the "
+		"control thread; none = off"),
+	KEY_UINT("forensics.max_file_bytes", forensics.max_file_bytes, 67108864, 4096, 4294967295u,
+		 0,
+		 "the capture is renamed pcapng.1 (older ones shift to .2 ...) once a request "
+		 "would take it past this size"),
+	KEY_UINT("forensics.max_files", forensics.max_files, 4, 1, 1000, 0,
+		 "capture files kept, the one being written included; the oldest beyond is "
+		 "deleted"),
+	KEY_UINT("forensics.max_request_bytes", forensics.max_request_bytes, 65536, 256, 1048576, 0,
+		 "bytes of each refused request copied (head, then body); longer: cut, counted "
+		 "(forensics_truncated)"),
+	KEY_UINT("forensics.ring", forensics.ring, 64, 1, 65536, 0,
+		 "capture slots per worker (ring to the control thread); none free: the capture "
+		 "is dropped, counted (forensics_dropped), the verdict unaffected"),
+	KEY_BOOL("forensics.pdump", forensics.pdump, true,
+		 "rte_pdump_init at start, so that dpdk-dumpcap can attach (needs hugepages)"),
 	KEY_UINT("control.stats_interval_s", control.stats_interval_s, 0, 0, 86400, 0,
 		 "periodic stats line on stdout (seconds); 0 = off"),
 	KEY_ENUM("control.log_target", control.log_target, HP_LOG_AUTO, log_target_names,
@@ -760,6 +778,12 @@ hp_config_events_wanted(const struct hp_config *cfg)
 	       cfg->sinks.pg_dsn[0] != '\0';
 }
 
+bool
+hp_config_forensics_wanted(const struct hp_config *cfg)
+{
+	return cfg->forensics.pcapng[0] != '\0' && strcmp(cfg->forensics.pcapng, "none") != 0;
+}
+
 /* Checks across keys, in order; each is 0 or -EINVAL with a message naming one key. */
 static int (*const cfg_checks[])(struct hp_cfg_ctx *ctx, struct hp_config *cfg,
 				 const struct hp_cfg_seen *seen) = {
@@ -1000,6 +1024,13 @@ str_chars_ok(const char *path, const char *v, size_t len, const char **what)
 			      v[i] == '-'))
 				return false;
 		return len < HP_CFG_NAME_LEN;
+	}
+	if (!strcmp(path, "forensics.pcapng")) {
+		*what = "a file path, or none";
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] == 0x7f)
+				return false;
+		return true;
 	}
 	if (!strcmp(path, "ml.model")) {
 		*what = "a file path";

@@ -161,6 +161,16 @@ struct hp_events_config {
 	uint32_t rotate_keep;       /* rotated files kept (file.1 ... file.N) */
 };
 
+/* Captures of refused requests for forensics (forensics.*: controlplane/ctl_capture.c). */
+struct hp_forensics_config {
+	char pcapng[HP_CFG_PATH_LEN]; /* "" = off */
+	uint32_t max_file_bytes;      /* rotate past this size */
+	uint32_t max_files;           /* files kept: pcapng, pcapng.1 ... pcapng.(max_files-1) */
+	uint32_t max_request_bytes;   /* of each request copied; longer ones are cut */
+	uint32_t ring;                /* slots per worker */
+	bool pdump;                   /* rte_pdump_init: dpdk-dumpcap may attach */
+};
+
 /* Where log lines go (control.log_target, controlplane/ctl_log.c). */
 enum hp_log_target {
 	HP_LOG_AUTO = 0, /* journal when stdout is the journal, else console */
@@ -412,6 +422,7 @@ struct hp_config {
 	struct hp_dataplane_config dataplane;
 	struct hp_http_config http;
 	struct hp_events_config events;
+	struct hp_forensics_config forensics;
 	struct hp_control_config control;
 	struct hp_sinks_config sinks;
 	struct hp_tokens_config tokens;
@@ -449,6 +460,8 @@ void hp_config_describe(FILE *out);
 
 /* True when the workers must produce events: an events file or any sink. */
 bool hp_config_events_wanted(const struct hp_config *cfg);
+/* True when refused requests are captured (forensics.pcapng set, not none). */
+bool hp_config_forensics_wanted(const struct hp_config *cfg);
 
 /* Names of enum values, as written in the YAML. */
 const char *hp_mode_name(enum hp_mode mode);

@@ -394,6 +394,8 @@ req_headers_done(struct hp_http_conn *c)
 	}
 	r->headers = c->fields;
 	r->n_headers = d->n_fields;
+	r->head = c->hdr_buf;
+	r->head_len = d->buf_len;
 	r->trailers = c->fields + d->n_fields;
 	r->seq = c->next_seq++;
 
@@ -997,6 +999,8 @@ hp_http_request_seen(const struct hp_http_conn *c, struct hp_http_request *out)
 	out->method_id = c->req.method_id;
 	out->method = c->req.method;
 	out->target = c->req.target;
+	out->head = c->hdr_buf;
+	out->head_len = c->d[REQ].buf_len;
 	/* a request line that failed part way keeps what it gave before the failure (the
 	 * method, then the target: each set only once valid), nothing after it */
 	if (!c->req_line_seen)

@@ -205,6 +205,8 @@ struct hp_http_request {
 	uint64_t body_gap;        /* body bytes lost to gaps */
 	const uint8_t *body_copy; /* first body_copy_len bytes of the body */
 	uint32_t body_copy_len;
+	const uint8_t *head; /* the head as received: request line, fields, the empty line */
+	uint32_t head_len;   /* (hdr_buf); from hp_http_request_seen: the lines taken so far */
 };
 
 /* struct hp_http_response.flags */
@@ -287,7 +289,8 @@ bool hp_http_request_idle(const struct hp_http_conn *c);
 /* What was parsed of the request in progress (for an event about a head that failed: on_error
  * with req NULL): the method and the target as far as the request line got (a line that fails
  * at its version still gives both), the version once the line parsed, host once its field was
- * seen; everything else zero. The views stay valid until the next feed call. */
+ * seen, head/head_len the raw bytes of the head taken so far; everything else zero. The views
+ * stay valid until the next feed call. */
 void hp_http_request_seen(const struct hp_http_conn *c, struct hp_http_request *out);
 
 /* First header (not trailer) whose name equals name (ASCII case-insensitive), or NULL. */
