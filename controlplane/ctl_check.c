@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * `hookpath --check-config` without EAL (systemd's ExecStartPre, a config management run):
  * the file through the loader, then what the loader cannot see: that every path hookpath will
- * write can be written (events file, spool, API socket, replay snapshot), that the files it
- * reads can be read and are not open to others (API token), and that the ML model loads. No
- * hugepages, no NIC, no lock taken: it runs next to a live instance. Ports and lcores need EAL:
- * give EAL options (and the instance's --file-prefix) to check those too.
+ * write can be written (events file, forensic capture, spool, API socket, replay snapshot),
+ * that the files it reads can be read and are not open to others (API token), and that the ML
+ * model loads. No hugepages, no NIC, no lock taken: it runs next to a live instance. Ports and
+ * lcores need EAL: give EAL options (and the instance's --file-prefix) to check those too.
  */
 #include <errno.h>
 #include <grp.h>
@@ -85,6 +85,10 @@ hp_ctl_check_offline(const struct hp_config *cfg, char *err, size_t errlen)
 		if (dir_writable("events.file", cfg->events.file, false, false, err, errlen) != 0)
 			return -1;
 	}
+	/* the capture is renamed and created again: its directory must be writable */
+	if (hp_config_forensics_wanted(cfg) &&
+	    dir_writable("forensics.pcapng", cfg->forensics.pcapng, false, false, err, errlen) != 0)
+		return -1;
 	if (cfg->sinks.redis_url[0] != '\0' || cfg->sinks.pg_dsn[0] != '\0') {
 		const char *spool = cfg->sinks.spool_dir[0] != '\0' ? cfg->sinks.spool_dir
 								    : "/var/lib/hookpath/spool";

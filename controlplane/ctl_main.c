@@ -29,14 +29,16 @@
 
 #include "ctl.h"
 #include "ctl_api.h"
+#include "ctl_capture.h"
 #include "ctl_metrics.h"
 #include "dp.h"
 #include "dp_log.h"
 #include "hp_config.h"
 #include "ml_features.h"
 
-#define EXIT_CONFIG  2
-#define DRAIN_BUDGET 16384 /* events per control loop turn, between API polls */
+#define EXIT_CONFIG    2
+#define DRAIN_BUDGET   16384 /* events per control loop turn, between API polls */
+#define CAPTURE_BUDGET 64    /* refused requests written per turn (a few MB at most) */
 
 struct app_opts {
 	const char *config;
@@ -339,6 +341,8 @@ control_loop(const struct hp_config *cfg, const struct app_opts *o)
 		hp_ctl_cfgapi_tick();
 		hp_ctl_workers_tick();
 		drained = hp_ctl_events_drain(DRAIN_BUDGET);
+		if (hp_ctl_capture_drain(CAPTURE_BUDGET) >= CAPTURE_BUDGET)
+			drained = DRAIN_BUDGET; /* more waiting: no sleep */
 		hp_ctl_events_tick();
 		hp_dp_tick();
 		hp_ctl_replay_tick();
@@ -506,6 +510,8 @@ main(int argc, char **argv)
 		goto out_dp;
 	}
 	ret = hp_ctl_events_open(&cfg, err, sizeof(err));
+	if (ret == 0)
+		ret = hp_ctl_capture_open(&cfg, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "hookpath: %s\n", err);
 		hp_ctl_events_close();
@@ -545,6 +551,7 @@ main(int argc, char **argv)
 		notify("STOPPING=1");
 	}
 	hp_dp_wait();
+	hp_ctl_capture_close(); /* the workers are stopped: every capture they made */
 	hp_ctl_replay_save();
 	hp_ctl_resolver_stop();
 	hp_ctl_api_stop();
@@ -565,7 +572,8 @@ main(int argc, char **argv)
 		}
 	}
 out_dp:
-	hp_ctl_cfgapi_fini(); /* idempotent */
+	hp_ctl_capture_close(); /* idempotent */
+	hp_ctl_cfgapi_fini();   /* idempotent */
 	hp_ctl_resolver_stop();
 	hp_ctl_ml_stop();
 	hp_ctl_telemetry_stop();

@@ -27,6 +27,7 @@
 #include <rte_version.h>
 
 #include "ctl.h"
+#include "ctl_capture.h"
 #include "dedup.h"
 #include "dp.h"
 #include "stream_reasm.h"
@@ -549,8 +550,9 @@ hp_ctl_metrics_render(size_t *len)
 	if (ret == 0)
 		ret = prom_endpoints(f);
 	prom_replay_cache(f);
-	hp_ctl_sinks_metrics(f); /* events file and sinks: hookpath_events_*, hookpath_sink_* */
-	hp_ctl_ml_metrics(f);    /* hookpath_ml_*: batches, latency, scores */
+	hp_ctl_sinks_metrics(f);   /* events file and sinks: hookpath_events_*, hookpath_sink_* */
+	hp_ctl_capture_metrics(f); /* hookpath_forensics_*: the capture file */
+	hp_ctl_ml_metrics(f);      /* hookpath_ml_*: batches, latency, scores */
 	free(cur);
 	return hp_ctl_memstream_end(f, &buf, len, ret != 0);
 }

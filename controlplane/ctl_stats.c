@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 
 #include "ctl.h"
+#include "ctl_capture.h"
 #include "ctl_json.h"
 #include "dedup.h"
 #include "dp.h"
@@ -340,7 +341,8 @@ hp_ctl_stats_status(void)
 	ok = ok && put_u64(o, "workers", hp_dp_n_workers()) &&
 	     put(o, "dispatch", json_boolean(hp_dp_dispatch())) && put(o, "ports", stats_ports()) &&
 	     put_u64(o, "flows_active", hp_dp_flows_active()) &&
-	     put_u64(o, "events_written", hp_ctl_events_written());
+	     put_u64(o, "events_written", hp_ctl_events_written()) &&
+	     put(o, "forensics", hp_ctl_capture_status());
 	for (unsigned int i = 0; ok && i < HP_CTR__MAX; i++)
 		if (hp_ctr_name(i) != NULL)
 			ok = put_u64(ctrs, hp_ctr_name(i), cur.c[i]);
