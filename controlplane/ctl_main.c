@@ -25,6 +25,8 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_pdump.h>
 #include <rte_version.h>
 
 #include "ctl.h"
@@ -307,6 +309,15 @@ read_setup(struct app_opts *o, struct hp_config *cfg, int *eal_argc, char ***eal
 	return 0;
 }
 
+/* The EAL file prefix: the last component of its runtime directory. */
+static const char *
+prefix_of(const char *rt)
+{
+	const char *p = strrchr(rt, '/');
+
+	return p != NULL ? p + 1 : rt;
+}
+
 /* The control loop: 10 ms ticks until a signal, the idle timer or a worker failure. */
 static void
 control_loop(const struct hp_config *cfg, const struct app_opts *o)
@@ -383,6 +394,7 @@ main(int argc, char **argv)
 	struct app_opts o = {0};
 	char err[512];
 	int sep, ret, rc = 0, eal_argc;
+	bool pdump_on = false;
 	char **eal_argv;
 
 	/* Application arguments come after "--"; parse them before EAL so that a bad command
@@ -542,6 +554,20 @@ main(int argc, char **argv)
 	if (ret != 0)
 		fprintf(stderr, "hookpath: telemetry commands not registered: %s\n",
 			strerror(-ret));
+	/* dpdk-dumpcap (a secondary process) asks the primary over the multi-process channel
+	 * to copy the ports' packets to it: its request's handler is registered here */
+	if (cfg.forensics.pdump && o.read_file == NULL) {
+		if (rte_pdump_init() == 0) {
+			pdump_on = true;
+			HP_LOG(INFO, "pdump: dpdk-dumpcap may attach (--file-prefix %s)\n",
+			       prefix_of(rte_eal_get_runtime_dir()));
+		} else {
+			HP_LOG(WARNING,
+			       "forensics.pdump: rte_pdump_init failed: %s (dpdk-dumpcap cannot "
+			       "attach)\n",
+			       rte_strerror(rte_errno));
+		}
+	}
 	ret = hp_dp_launch();
 	if (ret != 0) {
 		rc = 1;
@@ -551,6 +577,8 @@ main(int argc, char **argv)
 		notify("STOPPING=1");
 	}
 	hp_dp_wait();
+	if (pdump_on)
+		rte_pdump_uninit();
 	hp_ctl_capture_close(); /* the workers are stopped: every capture they made */
 	hp_ctl_replay_save();
 	hp_ctl_resolver_stop();
