@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -297,6 +298,7 @@ class Pdump(hp.TmpDirCase):
              "--vdev", "net_pcap0,rx_pcap=%s" % self.pcap(), "--", "-c", self.cfg("true"),
              "--exit-idle-ms", "150"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, timeout=120).stdout
+        shutil.rmtree("/var/run/dpdk/hp-pdump-%d" % os.getpid(), ignore_errors=True)
         self.assertIn("pdump: dpdk-dumpcap may attach", out)
         self.assertNotIn("rte_pdump_init failed", out)
 
@@ -334,6 +336,7 @@ class Pdump(hp.TmpDirCase):
             except subprocess.TimeoutExpired:
                 p.kill()
                 log = p.communicate()[0]
+            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
             for f in os.listdir(huge):  # ours (kept for the secondary: no --huge-unlink)
                 if f.startswith(prefix + "map_"):
                     os.unlink(os.path.join(huge, f))
