@@ -17,6 +17,8 @@ PKGS=(
     python3-jsonschema
     # hookpathctl: bash completion from its own parser (tests/api run it through bash)
     python3-argcomplete
+    # tests/api: hookpathctl top read on a real terminal emulator
+    tmux
     # tests and lab
     libcmocka-dev tshark python3 python3-scapy tcpreplay iproute2 iputils-ping ethtool curl procps
     valgrind

@@ -113,6 +113,38 @@ class Live(unittest.TestCase):
         cls.tmpdir.cleanup()
         assert cls.p.returncode == 0, out[-2000:]
 
+    def test_top_on_a_terminal(self):
+        """`hookpathctl top` as an operator sees it: in tmux (a real terminal emulator, which
+        applies its redraws), under traffic: verdicts per second, the worker's load, the file
+        sink's real rate; the screen is kept in the log."""
+        ctl = os.path.join(ROOT, "tools", "hookpathctl")
+        srv = "hp-top-%d" % os.getpid()
+        tmux = ["tmux", "-L", srv, "-f", "/dev/null"]
+        subprocess.run(tmux + ["new-session", "-d", "-s", "top", "-x", "140", "-y", "40",
+                               "/usr/bin/python3 %s --socket %s top --interval 0.5"
+                               % (ctl, self.sock)], check=True)
+        try:
+            screen = ""
+            for _ in range(60):  # redrawn every 0.5 s: wait for a screen with rates
+                time.sleep(0.25)
+                screen = subprocess.run(tmux + ["capture-pane", "-p", "-t", "top"],
+                                        capture_output=True, text=True).stdout
+                if re.search(r"(?m)^verdicts/s +accept [1-9]", screen) and \
+                        re.search(r"(?m)^file +true +writing +\S+ +[1-9]", screen):
+                    break
+        finally:
+            subprocess.run(tmux + ["kill-server"], capture_output=True)
+        print(screen.rstrip())
+        self.assertNotIn("Traceback", screen)
+        self.assertRegex(screen, r"(?m)^hookpath top +\d\d:\d\d:\d\d +interval 0\.5s +workers 1")
+        self.assertRegex(screen, r"(?m)^verdicts/s +accept [1-9]")
+        self.assertRegex(screen, r"(?m)^WORKER +LCORE +LOAD +PKTS/POLL +RX PPS")
+        self.assertRegex(screen, r"(?m)^0 +1 +\d+% +[\d.]+ +[1-9]")  # worker 0, lcore 1
+        self.assertRegex(screen, r"(?m)^a +none +[1-9]")  # the endpoint's requests/s
+        self.assertRegex(screen, r"(?m)^file +true +writing +\S+ +[1-9]")  # events written/s
+        # one screen, redrawn in place: the header once
+        self.assertEqual(screen.count("hookpath top"), 1, screen)
+
     def metrics(self):
         st, h, text = get(self.port, "GET", "/metrics")
         self.assertEqual(st, 200, text)
