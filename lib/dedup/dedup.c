@@ -2,9 +2,15 @@
  * Replay cache (see dedup.h for the contract, docs/DEDUP.md for the correctness argument).
  *
  * Two parts:
- * - an rte_hash (lock-free readers, multi-writer add, extendable buckets) mapping a 16-byte key
- *   to a stable position, and
- * - expiry[position], one 64-bit word per position, which alone decides every answer:
+ * - rte_hashes (lock-free readers, extendable buckets), one per partition, each mapping a
+ *   16-byte key to a stable position; a key's partition is a function of its hash, so a key
+ *   lives in one partition only. Writers of a partition (inserting workers, the sweeper's
+ *   deletes and frees) take that partition's spinlock: rte_hash in lock-free mode allows one
+ *   writer with any number of lock-free readers. One lock per partition instead of rte_hash's
+ *   MULTI_WRITER_ADD lock over the whole table: first sightings on different workers rarely
+ *   meet (bench_dedup: 2 workers went from 1.2x to ~1.9x of one), and
+ * - expiry[global position], one 64-bit word per position (partition p owns positions
+ *   [p * stride, (p + 1) * stride)), which alone decides every answer:
  *     0          slot fresh (never claimed since its key was added): expired
  *     TOMBSTONE  the sweeper owns the slot: its key is being deleted, the slot will be freed
  *                after a grace period; nobody may claim it any more
@@ -19,9 +25,8 @@
  * insert.
  *
  * Fast path cost (bench_dedup, 2 vCPU EPYC): duplicate = one lock-free lookup + one load,
- * ~120-150 cycles; first sighting = lookup miss + rte_hash_add (which serialises writers on
- * rte_hash's internal writer lock: the one lock under this API, see docs/DEDUP.md) + one CAS,
- * ~360 cycles with 1 worker, ~600 with 2.
+ * ~120-150 cycles; first sighting = lookup miss + rte_hash_add under the partition's lock (the
+ * one lock under this API, see docs/DEDUP.md) + one CAS, ~360 cycles with 1 worker.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +49,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_spinlock.h>
 
 #include "dedup.h"
 
@@ -58,12 +64,15 @@
 #define NAME_MAX_LEN 18
 
 /* rte_hash (22.11) leaks a key slot when an add fails for want of an extendable bucket
- * (the ext-table -ENOSPC path returns without giving the slot back; measured: 10 FULLs, 10
- * slots gone for good). So the buckets must outlast the key slots, and the -ENOSPC seen is
- * always alloc_slot's, which leaks nothing. Key slots = entries + (RTE_MAX_LCORE - 1) * 63
- * (per-lcore caches); buckets hold ~1.5 * pow2(entries) random keys before the extendable
- * ones run out (measured: 12.4 k at 8 k); so 1.5 * P > P + 8 k needs P >= 32 k. ~2 MB. */
-#define HASH_MIN_ENTRIES 32768u
+ * (the ext-table -ENOSPC path returns without giving the slot back). So the buckets must
+ * outlast the key slots, and the -ENOSPC seen is always alloc_slot's, which leaks nothing.
+ * Without MULTI_WRITER_ADD a partition has exactly `entries` key slots and pow2(entries)
+ * main-bucket slots: an extendable bucket is taken only by a full main bucket, so using all
+ * of them would need more keys than there are slots. (With MULTI_WRITER_ADD, the per-lcore
+ * caches added 127 * 63 slots and needed a 32 k floor.) */
+
+/* Partitions by size: one per this many entries (docs/DEDUP.md "Partitions"). */
+#define PART_MIN_ENTRIES 8192u
 
 /* Positions waiting for their grace period; the sweep stops early when this is full. */
 #define DQ_MAX 65536u
@@ -80,24 +89,44 @@ struct dedup_lcore_stats {
 	uint64_t busy;
 } __rte_cache_aligned;
 
+/* A partition's writer lock, on its own cache line (the rte_hash pointers next to the other
+ * read-only fields are read by every call). */
+struct dedup_part_lock {
+	rte_spinlock_t lock;
+} __rte_cache_aligned;
+
 struct hp_dedup {
-	struct rte_hash *h;
-	uint64_t *expiry;    /* indexed by rte_hash key position */
-	uint32_t n_pos;      /* size of expiry[] */
+	/* read-only after create */
+	struct rte_hash *h[HP_DEDUP_MAX_PARTITIONS];
+	uint64_t *expiry;    /* indexed by global position: partition * stride + rte_hash's */
+	uint32_t n_parts;    /* a power of two */
+	uint32_t stride;     /* positions per partition */
+	uint32_t n_pos;      /* size of expiry[]: n_parts * stride */
 	uint32_t entries;    /* configured capacity */
-	uint32_t high_water; /* entries above which the sweep evicts live ones */
+	uint32_t high_water; /* entries of a partition above which the sweep evicts live ones */
 	uint32_t cursor;     /* where the next budgeted sweep resumes */
 	struct rte_rcu_qsbr *qsv;
 	struct rte_rcu_qsbr_dq *dq;
 	uint32_t dq_size;
 	uint32_t pending; /* positions in dq (written by the sweeping thread only) */
-	uint64_t swept;   /* control thread writes, stats readers load */
+	uint32_t part_pending[HP_DEDUP_MAX_PARTITIONS]; /* the same, per partition */
+	uint64_t swept; /* control thread writes, stats readers load */
 	uint64_t evicted_live;
 	char name[NAME_MAX_LEN + 1];
+	struct dedup_part_lock lk[HP_DEDUP_MAX_PARTITIONS];
 	/* [RTE_MAX_LCORE] is shared by threads without an lcore id (atomic adds). */
 	struct dedup_lcore_stats lc[RTE_MAX_LCORE + 1];
 	uint32_t hist[HIST_BINS]; /* sweep scratch */
 };
+
+/* The partition of a key from its rte_hash signature: the signature's low bits pick the
+ * bucket and its high 16 bits are the short tag, so the partition comes from a multiplicative
+ * mix of all of them (fast-range onto [0, n_parts)), not from either. */
+static inline uint32_t
+part_of(const struct hp_dedup *d, hash_sig_t sig)
+{
+	return (uint32_t)(((uint64_t)(uint32_t)(sig * 0x9e3779b1u) * d->n_parts) >> 32);
+}
 
 static inline struct dedup_lcore_stats *
 lcore_stats(struct hp_dedup *d, unsigned int lcore)
@@ -150,14 +179,14 @@ hp_dedup_create(const struct hp_dedup_config *cfg, char *err, size_t errlen)
 		.name = hname,
 		.key_len = HP_DEDUP_KEY_LEN,
 		.hash_func = key_hash,
-		/* LF: lookups take no lock and never see a torn entry; MULTI_WRITER_ADD: every
-		 * worker may insert; EXT_TABLE: `entries` keys always fit whatever the collisions
-		 * (LF implies NO_FREE_ON_DEL: positions are freed by us, after a grace period). */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD |
-			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		/* LF: lookups take no lock and never see a torn entry, one writer at a time (the
+		 * partition's lock); EXT_TABLE: a partition's keys always fit whatever the
+		 * collisions (LF implies NO_FREE_ON_DEL: positions are freed by us, after a grace
+		 * period). */
+		.extra_flag =
+			RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
-	uint32_t hwm;
+	uint32_t hwm, parts, per;
 	int32_t max_id;
 
 	if (cfg == NULL || cfg->name == NULL || cfg->name[0] == '\0') {
@@ -181,27 +210,56 @@ hp_dedup_create(const struct hp_dedup_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 
+	parts = cfg->partitions;
+	if (parts == 0) {
+		parts = 1;
+		while (parts < HP_DEDUP_MAX_PARTITIONS &&
+		       cfg->entries / (parts * 2) >= PART_MIN_ENTRIES)
+			parts *= 2;
+	} else if (!rte_is_power_of_2(parts) || parts > HP_DEDUP_MAX_PARTITIONS ||
+		   cfg->entries / parts < 64) {
+		snprintf(err, errlen,
+			 "dedup %s: partitions %" PRIu32 ": a power of two <= %u leaving each "
+			 ">= 64 entries",
+			 cfg->name, parts, HP_DEDUP_MAX_PARTITIONS);
+		return NULL;
+	}
+	per = (cfg->entries + parts - 1) / parts;
+
 	d = rte_zmalloc_socket("hp_dedup", sizeof(*d), RTE_CACHE_LINE_SIZE, cfg->socket);
 	if (d == NULL) {
 		snprintf(err, errlen, "dedup %s: out of memory", cfg->name);
 		return NULL;
 	}
 	snprintf(d->name, sizeof(d->name), "%s", cfg->name);
-	snprintf(hname, sizeof(hname), "dd_%s", cfg->name);
-	p.entries = RTE_MAX(cfg->entries, HASH_MIN_ENTRIES);
+	d->n_parts = parts;
+	/* Each partition its even share, no more: slack above a power of two would double
+	 * rte_hash's buckets (memory, and tests run in -m 256). The spread of a hash is ~1 %
+	 * at 16 k per partition, well inside the 10 % the default watermark keeps free. */
+	p.entries = per;
 	p.socket_id = cfg->socket;
-	d->h = rte_hash_create(&p);
-	if (d->h == NULL) {
-		snprintf(err, errlen, "dedup %s: rte_hash_create: %s", cfg->name,
-			 rte_strerror(rte_errno));
+	for (uint32_t i = 0; i < parts; i++) {
+		rte_spinlock_init(&d->lk[i].lock);
+		/* "d<2 hex><name>": rte_hash derives "HT_EXT_<that>" within RTE_RING_NAMESIZE */
+		snprintf(hname, sizeof(hname), "d%02x%s", i, cfg->name);
+		d->h[i] = rte_hash_create(&p);
+		if (d->h[i] == NULL) {
+			snprintf(err, errlen, "dedup %s: rte_hash_create (partition %u of %u): %s",
+				 cfg->name, i, parts, rte_strerror(rte_errno));
+			goto fail;
+		}
+		max_id = rte_hash_max_key_id(d->h[i]);
+		if (max_id < 0 || (i > 0 && (uint32_t)max_id + 1 != d->stride)) {
+			snprintf(err, errlen, "dedup %s: rte_hash_max_key_id failed", cfg->name);
+			goto fail;
+		}
+		d->stride = (uint32_t)max_id + 1;
+	}
+	if ((uint64_t)d->stride * parts > INT32_MAX) {
+		snprintf(err, errlen, "dedup %s: too many entries", cfg->name);
 		goto fail;
 	}
-	max_id = rte_hash_max_key_id(d->h);
-	if (max_id < 0) {
-		snprintf(err, errlen, "dedup %s: rte_hash_max_key_id failed", cfg->name);
-		goto fail;
-	}
-	d->n_pos = (uint32_t)max_id + 1;
+	d->n_pos = d->stride * parts;
 	d->expiry = rte_zmalloc_socket("hp_dedup_expiry", (size_t)d->n_pos * sizeof(uint64_t),
 				       RTE_CACHE_LINE_SIZE, cfg->socket);
 	if (d->expiry == NULL) {
@@ -220,11 +278,12 @@ hp_dedup_create(const struct hp_dedup_config *cfg, char *err, size_t errlen)
 	 * memset does the same for expiry[]. Cost: ~50-90 ms at start for the default 1 Mi
 	 * entries. Hugepages are faulted in by DPDK when it allocates them. */
 	if (!rte_eal_has_hugepages()) {
-		rte_hash_reset(d->h);
+		for (uint32_t i = 0; i < parts; i++)
+			rte_hash_reset(d->h[i]);
 		memset(d->expiry, 0, (size_t)d->n_pos * sizeof(uint64_t));
 	}
 	d->entries = cfg->entries;
-	d->high_water = (uint32_t)((uint64_t)cfg->entries * hwm / 100);
+	d->high_water = (uint32_t)((uint64_t)per * hwm / 100);
 	return d;
 fail:
 	hp_dedup_free(d);
@@ -242,7 +301,8 @@ hp_dedup_free(struct hp_dedup *d)
 		rte_rcu_qsbr_synchronize(d->qsv, RTE_QSBR_THRID_INVALID);
 		rte_rcu_qsbr_dq_delete(d->dq);
 	}
-	rte_hash_free(d->h);
+	for (uint32_t i = 0; i < d->n_parts; i++)
+		rte_hash_free(d->h[i]);
 	rte_free(d->expiry);
 	rte_free(d);
 }
@@ -254,8 +314,13 @@ hp_dedup_free(struct hp_dedup *d)
 static void
 release_pos(struct hp_dedup *d, uint32_t pos)
 {
+	uint32_t part = pos / d->stride;
+
 	__atomic_store_n(&d->expiry[pos], 0, __ATOMIC_RELEASE);
-	rte_hash_free_key_with_position(d->h, (int32_t)pos);
+	/* a writer of the partition: its free-slot ring is single-producer */
+	rte_spinlock_lock(&d->lk[part].lock);
+	rte_hash_free_key_with_position(d->h[part], (int32_t)(pos - part * d->stride));
+	rte_spinlock_unlock(&d->lk[part].lock);
 }
 
 static void
@@ -265,8 +330,12 @@ dq_free(void *p, void *e, unsigned int n)
 	const uint32_t *pos = e;
 
 	for (unsigned int i = 0; i < n; i++) {
+		uint32_t part = pos[i] / d->stride;
+
 		release_pos(d, pos[i]);
 		__atomic_store_n(&d->pending, d->pending - 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&d->part_pending[part], d->part_pending[part] - 1,
+				 __ATOMIC_RELAXED);
 	}
 }
 
@@ -307,7 +376,10 @@ hp_dedup_check_insert(struct hp_dedup *d, const uint8_t key[HP_DEDUP_KEY_LEN], u
 {
 	const unsigned int lcore = rte_lcore_id();
 	struct dedup_lcore_stats *st = lcore_stats(d, lcore);
-	const hash_sig_t sig = rte_hash_hash(d->h, key);
+	const hash_sig_t sig = key_hash(key, HP_DEDUP_KEY_LEN, 0);
+	const uint32_t part = part_of(d, sig);
+	struct rte_hash *h = d->h[part];
+	uint64_t *expiry = d->expiry + (size_t)part * d->stride;
 	uint64_t exp;
 
 	/* ttl 0 would let two calls at the same now both win (old == now is "expired"). */
@@ -318,22 +390,25 @@ hp_dedup_check_insert(struct hp_dedup *d, const uint8_t key[HP_DEDUP_KEY_LEN], u
 	exp = now_ms >= EXPIRY_MAX || ttl_ms > EXPIRY_MAX - now_ms ? EXPIRY_MAX : now_ms + ttl_ms;
 
 	for (unsigned int tries = 0; tries < BUSY_RETRIES; tries++) {
-		int32_t pos = rte_hash_lookup_with_hash(d->h, key, sig);
+		int32_t pos = rte_hash_lookup_with_hash(h, key, sig);
 		uint64_t old;
 
 		if (pos < 0) {
-			/* rte_hash keeps per-lcore free-slot caches indexed by lcore id. */
+			/* Workers are EAL lcores (the per-lcore counters; kept from the
+			 * MULTI_WRITER_ADD design, whose free-slot caches needed it). */
 			if (unlikely(lcore >= RTE_MAX_LCORE))
 				break;
-			/* Serialised inside rte_hash; two workers adding the same key get the same
-			 * position (the second finds the key under the writer lock). */
-			pos = rte_hash_add_key_with_hash(d->h, key, sig);
+			/* Serialised by the partition's lock; two workers adding the same key get
+			 * the same position (rte_hash's add finds the key the other one added). */
+			rte_spinlock_lock(&d->lk[part].lock);
+			pos = rte_hash_add_key_with_hash(h, key, sig);
+			rte_spinlock_unlock(&d->lk[part].lock);
 			if (unlikely(pos < 0)) {
 				count(&st->full, lcore);
 				return HP_DEDUP_FULL;
 			}
 		}
-		old = __atomic_load_n(&d->expiry[pos], __ATOMIC_ACQUIRE);
+		old = __atomic_load_n(&expiry[pos], __ATOMIC_ACQUIRE);
 		while (old != TOMBSTONE) {
 			if (old > now_ms) {
 				count(&st->duplicate, lcore);
@@ -341,7 +416,7 @@ hp_dedup_check_insert(struct hp_dedup *d, const uint8_t key[HP_DEDUP_KEY_LEN], u
 			}
 			/* On failure `old` is reloaded: someone refreshed it (then it is live:
 			 * duplicate) or the sweeper tombstoned it (look the key up again). */
-			if (__atomic_compare_exchange_n(&d->expiry[pos], &old, exp, false,
+			if (__atomic_compare_exchange_n(&expiry[pos], &old, exp, false,
 							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 				count(&st->first, lcore);
 				return HP_DEDUP_FIRST;
@@ -356,12 +431,14 @@ hp_dedup_check_insert(struct hp_dedup *d, const uint8_t key[HP_DEDUP_KEY_LEN], u
 bool
 hp_dedup_contains(struct hp_dedup *d, const uint8_t key[HP_DEDUP_KEY_LEN], uint64_t now_ms)
 {
-	int32_t pos = rte_hash_lookup(d->h, key);
+	const hash_sig_t sig = key_hash(key, HP_DEDUP_KEY_LEN, 0);
+	const uint32_t part = part_of(d, sig);
+	int32_t pos = rte_hash_lookup_with_hash(d->h[part], key, sig);
 	uint64_t v;
 
 	if (pos < 0)
 		return false;
-	v = __atomic_load_n(&d->expiry[pos], __ATOMIC_ACQUIRE);
+	v = __atomic_load_n(&d->expiry[(size_t)part * d->stride + (uint32_t)pos], __ATOMIC_ACQUIRE);
 	return v != TOMBSTONE && v > now_ms;
 }
 
@@ -372,7 +449,9 @@ hp_dedup_contains(struct hp_dedup *d, const uint8_t key[HP_DEDUP_KEY_LEN], uint6
 static bool
 remove_pos(struct hp_dedup *d, uint32_t pos, uint64_t seen)
 {
+	const uint32_t part = pos / d->stride, lpos = pos - part * d->stride;
 	uint8_t key[HP_DEDUP_KEY_LEN];
+	int32_t del;
 	void *kp;
 
 	if (!__atomic_compare_exchange_n(&d->expiry[pos], &seen, TOMBSTONE, false, __ATOMIC_ACQ_REL,
@@ -381,15 +460,20 @@ remove_pos(struct hp_dedup *d, uint32_t pos, uint64_t seen)
 	/* From here the slot is ours: no worker can claim it, and its key cannot change. Only
 	 * the sweeper deletes, so the key is at `pos`; if rte_hash ever disagreed, freeing the
 	 * position would hand out a slot its key still maps to: leave it tombstoned instead. */
-	if (rte_hash_get_key_with_position(d->h, (int32_t)pos, &kp) != 0)
+	if (rte_hash_get_key_with_position(d->h[part], (int32_t)lpos, &kp) != 0)
 		return true;
 	memcpy(key, kp, sizeof(key));
-	if (rte_hash_del_key(d->h, key) != (int32_t)pos)
+	rte_spinlock_lock(&d->lk[part].lock);
+	del = rte_hash_del_key(d->h[part], key);
+	rte_spinlock_unlock(&d->lk[part].lock);
+	if (del != (int32_t)lpos)
 		return true;
 	if (d->dq != NULL) {
 		/* Room was checked by the caller (dq_room). */
 		rte_rcu_qsbr_dq_enqueue(d->dq, &pos);
 		__atomic_store_n(&d->pending, d->pending + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&d->part_pending[part], d->part_pending[part] + 1,
+				 __ATOMIC_RELAXED);
 	} else {
 		release_pos(d, pos);
 	}
@@ -419,13 +503,73 @@ hist_bin(uint64_t remaining)
 }
 
 static uint32_t
-table_entries(struct hp_dedup *d)
+part_entries(struct hp_dedup *d, uint32_t part)
 {
-	int32_t c = rte_hash_count(d->h);
-	uint32_t pending = __atomic_load_n(&d->pending, __ATOMIC_RELAXED);
+	int32_t c = rte_hash_count(d->h[part]);
+	uint32_t pending = __atomic_load_n(&d->part_pending[part], __ATOMIC_RELAXED);
 
 	/* rte_hash counts tombstoned positions until they are freed */
 	return c > (int32_t)pending ? (uint32_t)c - pending : 0;
+}
+
+static uint32_t
+table_entries(struct hp_dedup *d)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < d->n_parts; i++)
+		n += part_entries(d, i);
+	return n;
+}
+
+/* Above the high watermark, partition `part`: evict its live entries closest to expiry, down
+ * to the watermark, at most `limit`. Returns the entries removed; adds to *swept / *evicted. */
+static unsigned int
+evict_part(struct hp_dedup *d, uint32_t part, uint64_t now_ms, unsigned int limit,
+	   unsigned int *swept, unsigned int *evicted)
+{
+	const uint32_t lo = part * d->stride, hi = lo + d->stride;
+	uint32_t used = part_entries(d, part), need, cut, cut_quota;
+	unsigned int removed = 0;
+	uint64_t below;
+
+	if (used <= d->high_water || limit == 0)
+		return 0;
+	need = RTE_MIN(used - d->high_water, limit);
+	memset(d->hist, 0, sizeof(d->hist));
+	for (uint32_t pos = lo; pos < hi; pos++) {
+		uint64_t v = __atomic_load_n(&d->expiry[pos], __ATOMIC_RELAXED);
+
+		if (v != 0 && v != TOMBSTONE)
+			d->hist[v > now_ms ? hist_bin(v - now_ms) : 0]++;
+	}
+	below = 0;
+	for (cut = 0; cut < HIST_BINS - 1 && below + d->hist[cut] < need; cut++)
+		below += d->hist[cut];
+	cut_quota = need - (uint32_t)RTE_MIN(below, need); /* how many to take from bin `cut` */
+	for (uint32_t pos = lo; pos < hi && need > 0; pos++) {
+		uint64_t v = __atomic_load_n(&d->expiry[pos], __ATOMIC_RELAXED);
+		unsigned int b;
+
+		if (v == 0 || v == TOMBSTONE)
+			continue;
+		b = v > now_ms ? hist_bin(v - now_ms) : 0;
+		if (b > cut || (b == cut && cut_quota == 0))
+			continue;
+		if (!dq_room(d))
+			break;
+		if (!remove_pos(d, pos, v))
+			continue;
+		if (b == cut)
+			cut_quota--;
+		need--;
+		removed++;
+		if (v > now_ms)
+			(*evicted)++;
+		else
+			(*swept)++;
+	}
+	return removed;
 }
 
 unsigned int
@@ -433,8 +577,7 @@ hp_dedup_sweep(struct hp_dedup *d, uint64_t now_ms, unsigned int budget)
 {
 	const unsigned int limit = budget ? budget : UINT_MAX;
 	unsigned int removed = 0, swept = 0, evicted = 0;
-	uint32_t used, need, cut, cut_quota;
-	uint64_t below, reclaim_before;
+	uint64_t reclaim_before;
 
 	/* rte_hash returns freed positions to the caller's per-lcore cache. */
 	if (rte_lcore_id() >= RTE_MAX_LCORE)
@@ -462,44 +605,10 @@ hp_dedup_sweep(struct hp_dedup *d, uint64_t now_ms, unsigned int budget)
 		d->cursor = pos + 1 == d->n_pos ? 0 : pos + 1;
 	}
 
-	/* 2. Above the high watermark: evict the live entries closest to expiry, down to it. */
-	used = table_entries(d);
-	if (used <= d->high_water || removed >= limit)
-		goto out;
-	need = RTE_MIN(used - d->high_water, limit - removed);
-	memset(d->hist, 0, sizeof(d->hist));
-	for (uint32_t pos = 0; pos < d->n_pos; pos++) {
-		uint64_t v = __atomic_load_n(&d->expiry[pos], __ATOMIC_RELAXED);
-
-		if (v != 0 && v != TOMBSTONE)
-			d->hist[v > now_ms ? hist_bin(v - now_ms) : 0]++;
-	}
-	below = 0;
-	for (cut = 0; cut < HIST_BINS - 1 && below + d->hist[cut] < need; cut++)
-		below += d->hist[cut];
-	cut_quota = need - (uint32_t)RTE_MIN(below, need); /* how many to take from bin `cut` */
-	for (uint32_t pos = 0; pos < d->n_pos && need > 0; pos++) {
-		uint64_t v = __atomic_load_n(&d->expiry[pos], __ATOMIC_RELAXED);
-		unsigned int b;
-
-		if (v == 0 || v == TOMBSTONE)
-			continue;
-		b = v > now_ms ? hist_bin(v - now_ms) : 0;
-		if (b > cut || (b == cut && cut_quota == 0))
-			continue;
-		if (!dq_room(d))
-			break;
-		if (!remove_pos(d, pos, v))
-			continue;
-		if (b == cut)
-			cut_quota--;
-		need--;
-		removed++;
-		if (v > now_ms)
-			evicted++;
-		else
-			swept++;
-	}
+	/* 2. Partitions above their high watermark: evict their live entries closest to expiry,
+	 * down to it. */
+	for (uint32_t part = 0; part < d->n_parts && removed < limit; part++)
+		removed += evict_part(d, part, now_ms, limit - removed, &swept, &evicted);
 out:
 	__atomic_store_n(&d->swept, d->swept + swept, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->evicted_live, d->evicted_live + evicted, __ATOMIC_RELAXED);
@@ -521,6 +630,7 @@ hp_dedup_get_stats(struct hp_dedup *d, struct hp_dedup_stats *out)
 		out->full += __atomic_load_n(&d->lc[i].full, __ATOMIC_RELAXED);
 		out->busy += __atomic_load_n(&d->lc[i].busy, __ATOMIC_RELAXED);
 	}
+	out->partitions = d->n_parts;
 }
 
 const char *
@@ -708,7 +818,8 @@ hp_dedup_save_step(struct hp_dedup_snap *s, uint64_t now_ms, uint32_t budget, ch
 		 * happen during this call (contract: no sweep while a save step runs). The
 		 * lookup inside rte_hash_get_key_with_position checks that the key maps to pos;
 		 * a mismatch (impossible under the contract) skips the entry. */
-		if (rte_hash_get_key_with_position(d->h, (int32_t)pos, &kp) != 0)
+		if (rte_hash_get_key_with_position(d->h[pos / d->stride],
+						   (int32_t)(pos % d->stride), &kp) != 0)
 			continue;
 		e = s->buf[s->n_buf];
 		memcpy(e, kp, HP_DEDUP_KEY_LEN);
@@ -847,16 +958,21 @@ hp_dedup_save(struct hp_dedup *d, const char *path, uint64_t now_ms, char *err, 
 static bool
 load_entry(struct hp_dedup *d, const uint8_t *key, uint64_t v)
 {
-	/* add returns the key's position when it is already there */
-	int32_t pos = rte_hash_add_key(d->h, key);
-	uint64_t old;
+	const hash_sig_t sig = key_hash(key, HP_DEDUP_KEY_LEN, 0);
+	const uint32_t part = part_of(d, sig);
+	uint64_t old, *e;
+	int32_t pos;
 
+	/* add returns the key's position when it is already there */
+	rte_spinlock_lock(&d->lk[part].lock);
+	pos = rte_hash_add_key_with_hash(d->h[part], key, sig);
+	rte_spinlock_unlock(&d->lk[part].lock);
 	if (pos < 0)
 		return false;
-	old = __atomic_load_n(&d->expiry[pos], __ATOMIC_ACQUIRE);
+	e = &d->expiry[(size_t)part * d->stride + (uint32_t)pos];
+	old = __atomic_load_n(e, __ATOMIC_ACQUIRE);
 	while (old != TOMBSTONE && old < v &&
-	       !__atomic_compare_exchange_n(&d->expiry[pos], &old, v, false, __ATOMIC_ACQ_REL,
-					    __ATOMIC_ACQUIRE))
+	       !__atomic_compare_exchange_n(e, &old, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		;
 	return true;
 }

@@ -4,7 +4,9 @@
  *
  * Keys are 16 bytes (the caller hashes endpoint + dedup key with SHA-256 and keeps 128 bits, so
  * nobody can aim a key at another endpoint's). Each entry carries its own expiry (ms), so
- * endpoints with different TTLs share one table.
+ * endpoints with different TTLs share one table. The table is split by key hash into
+ * partitions (a key lives in exactly one), so that inserts on different workers take
+ * different writer locks; capacity and the high watermark apply per partition.
  *
  * Contract
  * - hp_dedup_check_insert() is called by any number of workers at once. For a given key,
@@ -18,9 +20,11 @@
  * - Expired entries are reclaimed by hp_dedup_sweep(), run by the control thread; with an RCU
  *   QSBR variable attached (hp_dedup_rcu_attach), freed slots are reused only after every
  *   worker reported a quiescent state, so a worker never sees a slot change under it.
- * - Bounded size: `entries` slots. Documented eviction: expired entries first (sweep); when
- *   the table is above its high watermark after that, the sweeper evicts the live entries
- *   closest to expiry (counted as evicted_live) so new webhooks keep being recorded.
+ * - Bounded size: `entries` slots, ceil(entries / partitions) in each partition (a partition
+ *   answers FULL when it holds its share, whatever the others hold). Documented eviction: expired
+ * entries first (sweep); when a partition is above its high watermark after that, the sweeper
+ * evicts its live entries closest to expiry (counted as evicted_live) so new webhooks keep being
+ * recorded.
  */
 #ifndef HP_DEDUP_H
 #define HP_DEDUP_H
@@ -46,7 +50,15 @@ struct hp_dedup_config {
 	int socket;                  /* NUMA socket for the table (SOCKET_ID_ANY ok) */
 	uint32_t high_watermark_pct; /* sweep evicts live entries above this fill, in [50, 100];
 				      * 0 = 90 */
+	/* Appended: independent sub-tables the keys are spread over by hash, each with its own
+	 * writer lock, so that first sightings on different workers rarely meet (docs/DEDUP.md
+	 * "Partitions"). 0 = by size: one per 8192 entries, a power of two, at most
+	 * HP_DEDUP_MAX_PARTITIONS; else a power of two <= HP_DEDUP_MAX_PARTITIONS leaving each
+	 * partition >= 64 entries. */
+	uint32_t partitions;
 };
+
+#define HP_DEDUP_MAX_PARTITIONS 64
 
 enum hp_dedup_result {
 	HP_DEDUP_FIRST = 0, /* not seen within its TTL: now recorded */
@@ -64,8 +76,9 @@ struct hp_dedup_stats {
 	uint64_t pending; /* removed, position waiting for its RCU grace period */
 	uint64_t first;   /* hp_dedup_check_insert results, summed over lcores */
 	uint64_t duplicate;
-	uint64_t full; /* could not record: no free slot */
-	uint64_t busy; /* could not record: slot being reclaimed (or no lcore id) */
+	uint64_t full;       /* could not record: no free slot */
+	uint64_t busy;       /* could not record: slot being reclaimed (or no lcore id) */
+	uint64_t partitions; /* sub-tables (appended) */
 };
 
 /* Without hugepages (--no-huge) the table's memory is written once here, so that the first
@@ -117,7 +130,7 @@ const char *hp_dedup_result_name(enum hp_dedup_result r);
  * goes into the next snapshot). Saves and loads must not run at the same time as
  * hp_dedup_sweep() (run all three from one control thread: the sweep is what frees and reuses
  * positions); between two save steps the sweep may run. One save of a table at a time.
- * The calling thread needs an lcore id for hp_dedup_load (rte_hash's multi-writer adds).
+ * The calling thread needs an lcore id for hp_dedup_load (as for hp_dedup_check_insert).
  */
 #define HP_DEDUP_SNAP_VERSION 1
 

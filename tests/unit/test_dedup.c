@@ -38,6 +38,9 @@
 
 static unsigned int n_workers;
 static unsigned int worker_ids[RTE_MAX_LCORE];
+/* partitions of the tables new_table() makes: 0 (by size: one for every table below 16 k),
+ * or forced by the *_partitioned variants of the concurrent tests */
+static uint32_t test_parts;
 
 static uint64_t
 splitmix(uint64_t *s)
@@ -67,6 +70,7 @@ new_table(const char *name, uint32_t entries, uint32_t hwm)
 		.entries = entries,
 		.socket = SOCKET_ID_ANY,
 		.high_watermark_pct = hwm,
+		.partitions = test_parts,
 	};
 	char err[256] = "";
 	struct hp_dedup *d = hp_dedup_create(&cfg, err, sizeof(err));
@@ -173,7 +177,7 @@ test_single_semantics(void **state)
 	hp_dedup_free(d);
 }
 
-/* Fill until FULL: at least `entries` keys fit (rte_hash adds per-lcore cache slack, and
+/* Fill until FULL: exactly `entries` keys fit in one partition (and
  * extendable buckets make collisions irrelevant); FULL records nothing and is counted. */
 static void
 test_full(void **state)
@@ -575,7 +579,7 @@ test_concurrent_sweep_rcu(void **state)
 	assert_non_null(t->qsv);
 	assert_int_equal(rte_rcu_qsbr_init(t->qsv, n_workers), 0);
 	/* 8 k: well above the ~2 k keys live at once, so nothing is evicted live (which would
-	 * legitimately allow a second FIRST); rte_hash still has only ~41 k key positions */
+	 * legitimately allow a second FIRST); and 8 k key positions (~9.7 k partitioned) */
 	t->d = new_table("rcu", 8192, 100);
 	assert_int_equal(hp_dedup_rcu_attach(t->d, t->qsv), 0);
 	assert_int_equal(hp_dedup_rcu_attach(t->d, t->qsv), -EEXIST);
@@ -589,7 +593,7 @@ test_concurrent_sweep_rcu(void **state)
 		assert_int_equal(rte_eal_remote_launch(sweep_worker, t, worker_ids[w]), 0);
 
 	/* ~2 s, 256 k clock ticks: TTLs of 0.1-3.1 k ticks turn over many times, and ~64 k
-	 * keys come and go, more than the table's ~41 k key positions, so positions freed after
+	 * keys come and go, more than the table's 8-10 k key positions, so positions freed after
 	 * a grace period come back out of rte_hash's free ring to other keys while the test
 	 * runs. */
 	for (unsigned int it = 0; it < 4000; it++) {
@@ -647,6 +651,116 @@ test_concurrent_sweep_rcu(void **state)
 	free(all);
 	rte_free(t->qsv);
 	rte_free(t);
+}
+
+/* ---- partitions ---- */
+
+/* The concurrent tests again with the keys spread over 8 partitions (8 locks, 8 rte_hashes,
+ * positions offset by partition): the same exactly-one-FIRST and TTL claims must hold. */
+static void
+test_concurrent_same_keys_partitioned(void **state)
+{
+	test_parts = 8;
+	test_concurrent_same_keys(state);
+	test_parts = 0;
+}
+
+static void
+test_concurrent_sweep_rcu_partitioned(void **state)
+{
+	test_parts = 8;
+	test_concurrent_sweep_rcu(state);
+	test_parts = 0;
+}
+
+/* Partition count: by size, or as configured (a power of two, <= 64, >= 64 entries each);
+ * FULL, the sweep and the watermark work per partition, and stats add them up. */
+static void
+test_partitions(void **state)
+{
+	struct hp_dedup_config cfg = {.name = "parts", .entries = 8191, .socket = SOCKET_ID_ANY};
+	struct hp_dedup_stats st;
+	struct hp_dedup *d;
+	char err[256];
+	uint8_t k[16];
+	unsigned int firsts = 0, fulls = 0, kept_long = 0, i;
+
+	(void)state;
+	d = hp_dedup_create(&cfg, err, sizeof(err));
+	assert_non_null(d);
+	hp_dedup_get_stats(d, &st);
+	assert_int_equal(st.partitions, 1); /* below 2 x 8192 */
+	hp_dedup_free(d);
+	cfg.entries = 65536;
+	d = hp_dedup_create(&cfg, err, sizeof(err));
+	assert_non_null(d);
+	hp_dedup_get_stats(d, &st);
+	assert_int_equal(st.partitions, 8);
+	hp_dedup_free(d);
+	cfg.entries = 1024;
+	cfg.partitions = 3;
+	assert_null(hp_dedup_create(&cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "partitions"));
+	cfg.partitions = 128;
+	assert_null(hp_dedup_create(&cfg, err, sizeof(err)));
+	cfg.partitions = 32; /* 32 entries each */
+	assert_null(hp_dedup_create(&cfg, err, sizeof(err)));
+
+	/* 4 x 64 entries: fill to FULL (a partition is full at its share), sweep, room again */
+	test_parts = 4;
+	d = new_table("parts_full", 256, 100);
+	for (i = 0; i < 1000; i++) {
+		enum hp_dedup_result r;
+
+		make_key(k, i, 17);
+		r = hp_dedup_check_insert(d, k, 0, 10);
+		if (r == HP_DEDUP_FIRST)
+			firsts++;
+		else if (r == HP_DEDUP_FULL)
+			fulls++;
+		else
+			fail_msg("unexpected %s", hp_dedup_result_name(r));
+		if (r == HP_DEDUP_FULL)
+			assert_false(hp_dedup_contains(d, k, 0));
+	}
+	assert_int_equal(firsts, 256); /* every partition filled up to its 64 */
+	assert_int_equal(fulls, 1000 - 256);
+	hp_dedup_get_stats(d, &st);
+	assert_int_equal(st.partitions, 4);
+	assert_int_equal(st.entries, 256);
+	assert_int_equal(st.full, fulls);
+	assert_int_equal(hp_dedup_sweep(d, 10 + HP_DEDUP_SWEEP_SLACK_MS, 0), 256);
+	hp_dedup_get_stats(d, &st);
+	assert_int_equal(st.entries, 0);
+	/* no position leaked: the same 1000 keys give the same 256 FIRSTs again */
+	for (i = 0, firsts = 0; i < 1000; i++) {
+		make_key(k, i, 17);
+		firsts += hp_dedup_check_insert(d, k, 2000, 10) == HP_DEDUP_FIRST;
+	}
+	assert_int_equal(firsts, 256);
+	hp_dedup_free(d);
+
+	/* watermark per partition: 4 x 1024, 80 %, 3600 keys (~900 a partition), 20 %
+	 * short-lived: each partition evicts down to 819, its short-lived ones only */
+	d = new_table("parts_hwm", 4096, 80);
+	for (i = 0; i < 3600; i++) {
+		make_key(k, i, 19);
+		assert_int_equal(hp_dedup_check_insert(d, k, 0, i % 5 == 0 ? 100 : 50000),
+				 HP_DEDUP_FIRST);
+	}
+	hp_dedup_sweep(d, 1, 0);
+	hp_dedup_get_stats(d, &st);
+	assert_true(st.entries <= 4 * 819);
+	assert_true(st.evicted_live > 0);
+	assert_int_equal(st.entries + st.evicted_live, 3600);
+	for (i = 0; i < 3600; i++) {
+		make_key(k, i, 19);
+		if (i % 5 != 0)
+			kept_long += hp_dedup_contains(d, k, 1);
+	}
+	assert_int_equal(kept_long, 2880);
+	test_parts = 0;
+	hp_dedup_free(d);
 }
 
 /* ---- across restarts: the snapshot file ---- */
@@ -1066,12 +1180,12 @@ test_snap_incremental(void **state)
 	}
 	s = hp_dedup_save_begin(d, snap_path("inc.snap"), 1500, err, sizeof(err));
 	assert_non_null(s);
-	while ((r = hp_dedup_save_step(s, 1500, 1000, err, sizeof(err))) == 0) {
+	while ((r = hp_dedup_save_step(s, 1500, 100, err, sizeof(err))) == 0) {
 		if (++steps == 20)
 			assert_int_equal(hp_dedup_sweep(d, 3500, 0), 1000);
 	}
 	assert_int_equal(r, 1);
-	assert_true(steps > 30); /* ~41 k positions, 1000 per step */
+	assert_true(steps > 30); /* 4097 positions, 100 per step */
 	/* not in place before end */
 	assert_int_equal(access(snap_path("inc.snap"), F_OK), -1);
 	assert_true(hp_dedup_save_count(s) >= 2000);
@@ -1126,9 +1240,9 @@ test_snap_bigger_than_table(void **state)
 	}
 	assert_int_equal(hp_dedup_save(d, snap_path("big.snap"), 1000, err, sizeof(err)), 60000);
 	hp_dedup_free(d);
-	e = new_table("snap_small", 1024, 100); /* ~40 k key positions */
+	e = new_table("snap_small", 1024, 90); /* 1024 key positions */
 	n = hp_dedup_load(e, snap_path("big.snap"), 1000, &info, err, sizeof(err));
-	assert_true(n > 30000 && n < 60000);
+	assert_int_equal(n, 1024);
 	assert_int_equal(info.loaded + info.full, 60000);
 	/* the sweep evicts down to the watermark; then there is room again */
 	hp_dedup_sweep(e, 1000, 0);
@@ -1318,6 +1432,9 @@ main(void)
 		cmocka_unit_test(test_rcu_grace_period),
 		cmocka_unit_test(test_concurrent_same_keys),
 		cmocka_unit_test(test_concurrent_sweep_rcu),
+		cmocka_unit_test(test_concurrent_same_keys_partitioned),
+		cmocka_unit_test(test_concurrent_sweep_rcu_partitioned),
+		cmocka_unit_test(test_partitions),
 		cmocka_unit_test(test_snap_round_trip),
 		cmocka_unit_test(test_snap_expired_skipped),
 		cmocka_unit_test(test_snap_corrupt_crc),
