@@ -154,6 +154,45 @@ struct burst_out {
 	struct rte_mbuf *m[HP_MAX_BURST];
 };
 
+/* Packets of an rx burst handed to the workers that own their flows, in arrival order. They
+ * go out in one rte_ring_sp_enqueue_burst per owner at the end of the loop over the burst
+ * instead of one enqueue per packet: each enqueue writes the ring's producer tail, which the
+ * owner polls, so per-packet enqueues moved that cache line between the two cores once per
+ * packet (issue 18; tests/bench/bench_scale.py). */
+struct handoff {
+	uint16_t n;
+	uint16_t owner[HP_MAX_BURST];
+	struct rte_mbuf *m[HP_MAX_BURST];
+};
+
+static void
+handoff_flush(struct hp_worker *w, struct handoff *h)
+{
+	struct rte_mbuf *batch[HP_MAX_BURST];
+
+	while (h->n != 0) {
+		const uint16_t owner = h->owner[0];
+		uint16_t nb = 0, k = 0;
+		unsigned int sent;
+
+		for (uint16_t i = 0; i < h->n; i++) {
+			if (h->owner[i] == owner) {
+				batch[nb++] = h->m[i];
+			} else {
+				h->owner[k] = h->owner[i];
+				h->m[k++] = h->m[i];
+			}
+		}
+		h->n = k;
+		sent = rte_ring_sp_enqueue_burst(w->ring_to[owner], (void **)batch, nb, NULL);
+		w->ctr.c[HP_CTR_DISPATCH_OUT] += sent;
+		if (unlikely(sent < nb)) {
+			w->ctr.c[HP_CTR_DISPATCH_RING_FULL] += nb - sent;
+			rte_pktmbuf_free_bulk(batch + sent, nb - sent);
+		}
+	}
+}
+
 static inline uint16_t
 out_add(struct burst_out *o, struct rte_mbuf *m)
 {
@@ -400,6 +439,7 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 	struct hp_inspect_item items[HP_MAX_BURST];
 	uint16_t item_slot[HP_MAX_BURST];
 	struct burst_out o;
+	struct handoff ho;
 	uint64_t *c = w->ctr.c;
 	uint64_t now = rte_rdtsc();
 	uint16_t n_items = 0;
@@ -409,6 +449,7 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 	uint16_t out = from_ring ? HP_NO_PORT : w->out_port[pkts[0]->port];
 
 	o.n = 0;
+	ho.n = 0;
 	w->burst_tsc = now;
 	w->age_tsc = likely(hp_dp.ts_flag == 0) ? now : capture_age(w, pkts[0], now);
 	if (!from_ring)
@@ -476,12 +517,8 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 			uint16_t owner = flow_owner(w, data, &it->pkt);
 
 			if (owner != w->id) {
-				if (likely(rte_ring_sp_enqueue(w->ring_to[owner], m) == 0)) {
-					c[HP_CTR_DISPATCH_OUT]++;
-				} else {
-					c[HP_CTR_DISPATCH_RING_FULL]++;
-					rte_pktmbuf_free(m);
-				}
+				ho.owner[ho.n] = owner;
+				ho.m[ho.n++] = m;
 				continue;
 			}
 		}
@@ -494,6 +531,10 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 				n_items = 0;
 			}
 			if (pkt.flags & HP_PKT_FRAG) {
+				/* a datagram it completes may go to its owner at once: what was
+				 * handed over before it goes first */
+				if (dispatch && !from_ring && ho.n != 0)
+					handoff_flush(w, &ho);
 				if (o.n != 0) {
 					out_drain(w, &o, out, is_bridge, from_ring);
 					n_dropped++; /* o no longer holds the whole burst */
@@ -515,6 +556,9 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 	}
 
 	c[HP_CTR_RX_BYTES] += rx_bytes;
+	/* the owners get their packets before this worker inspects its own */
+	if (dispatch && !from_ring && ho.n != 0)
+		handoff_flush(w, &ho);
 	if (n_items != 0)
 		batch_run(w, items, item_slot, n_items, &o, &n_dropped);
 	if (!is_bridge) {
