@@ -170,6 +170,42 @@ test_declared(void **state)
 		assert_null(hp_ctr_name((enum hp_ctr)(HP_CTR_STAGE_BASE + slot)));
 }
 
+/* The verdict latency histogram (dp_stats.h, shared by every report): log-linear buckets,
+ * each bound inclusive and in its own bucket, the next nanosecond in the next one, widths at
+ * most 25 % of the lower bound from 128 ns to 2^32 ns, +Inf last. */
+static void
+test_lat_buckets(void **state)
+{
+	unsigned int prev = 0;
+
+	(void)state;
+	assert_int_equal(HP_LAT_BUCKETS, 102);
+	assert_int_equal(hp_lat_bucket(0), 0);
+	assert_int_equal(hp_lat_bucket(128), 0);
+	assert_int_equal(hp_lat_bucket(129), 1);
+	assert_int_equal(hp_lat_bucket_le_ns(1), 160);
+	assert_int_equal(hp_lat_bucket(20000), hp_lat_bucket(16385));     /* (16384, 20480] */
+	assert_int_not_equal(hp_lat_bucket(20000), hp_lat_bucket(24000)); /* was one bucket */
+	assert_int_equal(hp_lat_bucket_le_ns(HP_LAT_BUCKETS - 2), 1ULL << 32);
+	assert_int_equal(hp_lat_bucket_le_ns(HP_LAT_BUCKETS - 1), 0);
+	assert_int_equal(hp_lat_bucket(UINT64_MAX), HP_LAT_BUCKETS - 1);
+	for (unsigned int k = 0; k + 1 < HP_LAT_BUCKETS; k++) {
+		uint64_t le = hp_lat_bucket_le_ns(k);
+
+		assert_int_equal(hp_lat_bucket(le), k);
+		assert_int_equal(hp_lat_bucket(le + 1), k + 1);
+		if (k > 0)
+			assert_true((le - hp_lat_bucket_le_ns(k - 1)) * 4 <=
+				    hp_lat_bucket_le_ns(k - 1));
+	}
+	for (uint64_t ns = 1; ns < (1ULL << 34); ns += ns / 64 + 1) {
+		unsigned int b = hp_lat_bucket(ns);
+
+		assert_true(b >= prev);
+		prev = b;
+	}
+}
+
 int
 main(void)
 {
@@ -177,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_applies),
 		cmocka_unit_test(test_declared),
+		cmocka_unit_test(test_lat_buckets),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -195,12 +195,17 @@ class Telemetry(hp.TmpDirCase):
         self.assertEqual(live["verdict_latency_buckets"], [b["count"] for b in lat["buckets"]])
         self.assertAlmostEqual(live["verdict_latency_sum_ns"] / 1e9, lat["sum_s"], places=9)
         self.assertGreater(lat["sum_s"], 0)
-        # bounds: increasing powers of two in ns (exact decimals), the last one +Inf (null)
+        # bounds: log-linear in ns (exact decimals): 128 ns, then each power of two from 2^7
+        # to 2^32 ns cut in four equal steps; the last one +Inf (null)
         les = [b["le_s"] for b in lat["buckets"]]
         self.assertIsNone(les[-1])
+        self.assertEqual(len(les), 2 + 25 * 4)
         self.assertEqual(les[0], 128e-9)
-        for a, b in zip(les, les[1:-1]):
-            self.assertAlmostEqual(b / a, 2.0)
+        want = [128 * 1e-9]
+        for e in range(7, 32):
+            want += [(2 ** e + k * 2 ** (e - 2)) * 1e-9 for k in range(1, 5)]
+        for a, b in zip(les[:-1], want):
+            self.assertAlmostEqual(a, b, delta=b * 1e-9)
 
     def test_per_worker(self):
         total, w0, w1 = self.live[0], self.live[1], self.live[2]
