@@ -419,7 +419,13 @@ class LiveRotation(unittest.TestCase):
         proc, sock = start_hookpath(self.tmp, "live", "net_pcap0,iface=" + self.VB, "", port)
         api = Api(sock, port)
         try:
-            time.sleep(1)
+            # ready (ports up, the worker polling) before the first frame: on a loaded box
+            # the first set was once half lost to a capture not yet reading
+            for _ in range(100):
+                if api.req("GET", "/v1/ready")[0] == 200:
+                    break
+                time.sleep(0.1)
+            time.sleep(0.5)
             old1 = self.pcap("old1", OLD, 11)
             self.send(old1[0])
             st, b = api.req("POST", "/v1/endpoints/gh/secrets", body={"secret": NEW})
