@@ -49,11 +49,12 @@
 #define NOW_MS   1000u
 #define TTL_MS   100000000u
 
-enum impl { IMPL_HP, IMPL_MW, IMPL_REF, IMPL__N };
+enum impl { IMPL_HP, IMPL_HP1, IMPL_MW, IMPL_REF, IMPL__N };
 enum mix { MIX_FIRST, MIX_DUP };
 
 static const char *const impl_names[] = {
 	[IMPL_HP] = "hp_dedup shared",
+	[IMPL_HP1] = "hp_dedup, one partition",
 	[IMPL_MW] = "one lock: rte_hash LF+MW",
 	[IMPL_REF] = "rte_hash private (no flags)",
 };
@@ -182,7 +183,7 @@ worker_main(void *arg)
 	t0 = rte_rdtsc();
 	for (uint32_t i = 0; i < B.n_ops; i++) {
 		enum hp_dedup_result r =
-			B.impl == IMPL_HP   ? hp_dedup_check_insert(B.d, w->keys[i], NOW_MS, TTL_MS)
+			B.impl <= IMPL_HP1  ? hp_dedup_check_insert(B.d, w->keys[i], NOW_MS, TTL_MS)
 			: B.impl == IMPL_MW ? mw_check_insert(&B.mw, w->keys[i], NOW_MS, TTL_MS)
 					    : ref_check_insert(&w->ref, w->keys[i], NOW_MS, TTL_MS);
 
@@ -204,12 +205,15 @@ setup_tables(enum mix mix)
 	uint32_t entries = B.n_ops * B.n_workers + PREFILL + 1024;
 	char err[256];
 
-	if (B.impl == IMPL_HP) {
+	if (B.impl <= IMPL_HP1) {
+		/* IMPL_HP: partitioned by size, as with several workers; IMPL_HP1: one table,
+		 * what hookpath uses with one worker */
 		struct hp_dedup_config cfg = {
 			.name = "bench",
 			.entries = entries,
 			.socket = (int)rte_socket_id(),
 			.high_watermark_pct = 100,
+			.partitions = B.impl == IMPL_HP1 ? 1 : 0,
 		};
 
 		B.d = hp_dedup_create(&cfg, err, sizeof(err));
@@ -494,15 +498,17 @@ main(int argc, char **argv)
 			for (unsigned int im = 0; im < IMPL_REF; im++)
 				printf("%-12s %-7u %-30s %9.2fx   (median of per-run ratios)\n",
 				       mix_names[m], nw,
-				       im == IMPL_HP ? "ratio hp_dedup / private"
-						     : "ratio one lock / private",
+				       im == IMPL_HP    ? "ratio hp_dedup / private"
+				       : im == IMPL_HP1 ? "ratio one partition / private"
+							: "ratio one lock / private",
 				       median(ratio[im], runs));
 		}
 		for (unsigned int ci = 1; ci < n_counts; ci++)
 			printf("%-12s %u/1%-4s scaling (N workers / 1 worker): hp_dedup %.2fx, one "
-			       "lock %.2fx, private %.2fx (ideal %ux)%s\n",
+			       "partition %.2fx, one lock %.2fx, private %.2fx (ideal %ux)%s\n",
 			       mix_names[m], counts[ci], "",
 			       med[m][IMPL_HP][ci] / med[m][IMPL_HP][0],
+			       med[m][IMPL_HP1][ci] / med[m][IMPL_HP1][0],
 			       med[m][IMPL_MW][ci] / med[m][IMPL_MW][0],
 			       med[m][IMPL_REF][ci] / med[m][IMPL_REF][0], counts[ci],
 			       counts[ci] > n_cpus ? "  OVERSUBSCRIBED" : "");
