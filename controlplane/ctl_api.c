@@ -48,6 +48,10 @@ struct api_daemon {
 static struct api_daemon api_d[2];
 static unsigned int api_n;
 static char api_sock_path[HP_CFG_PATH_LEN];
+/* The socket file this process made: unlinked at stop only if the path still names it (a
+ * later instance may have replaced a socket file someone removed under this one). */
+static dev_t api_sock_dev;
+static ino_t api_sock_ino;
 static char api_token[256];
 static size_t api_token_len;
 static uint32_t api_max_body;
@@ -597,6 +601,7 @@ int
 hp_ctl_api_start(const struct hp_config *cfg, char *err, size_t errlen)
 {
 	const struct hp_control_config *cc = &cfg->control;
+	struct stat st;
 	int fd;
 
 	api_t0 = time(NULL);
@@ -608,7 +613,15 @@ hp_ctl_api_start(const struct hp_config *cfg, char *err, size_t errlen)
 			snprintf(api_sock_path, sizeof(api_sock_path), "%s/hookpath.sock",
 				 rte_eal_get_runtime_dir());
 		fd = listen_unix(api_sock_path, cfg->control.api_socket_group, err, errlen);
-		if (fd < 0 || daemon_start(fd, false, err, errlen) != 0) {
+		if (fd >= 0 && stat(api_sock_path, &st) == 0) {
+			api_sock_dev = st.st_dev;
+			api_sock_ino = st.st_ino;
+		}
+		if (fd >= 0 && daemon_start(fd, false, err, errlen) != 0) {
+			unlink(api_sock_path);
+			fd = -1;
+		}
+		if (fd < 0) {
 			api_sock_path[0] = '\0';
 			return -1;
 		}
@@ -660,7 +673,13 @@ hp_ctl_api_stop(void)
 		close(api_d[i].fd);
 	}
 	api_n = 0;
-	if (api_sock_path[0] != '\0')
-		unlink(api_sock_path);
+	if (api_sock_path[0] != '\0') {
+		struct stat st;
+
+		if (lstat(api_sock_path, &st) == 0 && st.st_dev == api_sock_dev &&
+		    st.st_ino == api_sock_ino)
+			unlink(api_sock_path);
+		api_sock_path[0] = '\0';
+	}
 	explicit_bzero(api_token, sizeof(api_token));
 }

@@ -388,6 +388,63 @@ class Routes(unittest.TestCase):
                 self.assertIn("FILE", text)
 
 
+class SocketOwnership(unittest.TestCase):
+    """One API socket path, several instances: a live socket is never taken over (the second
+    instance is refused, naming the key), and an instance that stops removes the socket file
+    only if it is still its own (one made by a later instance after the first one's file was
+    removed stays)."""
+
+    def start(self, tmp, name, sock):
+        cfg = os.path.join(tmp, name + ".yaml")
+        with open(cfg, "w") as f:
+            f.write("dataplane: {mode: tap}\ncontrol: {api_socket: %s, state_file: none}\n"
+                    "endpoints:\n  - {name: h, match: {host: %s}, provider: none, "
+                    "dedup: {key: none}}\n" % (sock, HOST))
+        return subprocess.Popen(
+            [hp.HOOKPATH, "--no-huge", "-m", "256", "--no-pci", "--lcores", "0@0,1@1",
+             "--file-prefix", "hp-sock-%s-%d" % (name, os.getpid()),
+             "--log-level=lib.*:warning", "--vdev", "net_null0,no-rx=1", "--", "-c", cfg],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def wait_sock(self, p, sock):
+        for _ in range(200):
+            if os.path.exists(sock) and hp.api(sock, "GET", "/v1/health")[0] == 200:
+                return
+            if p.poll() is not None:
+                self.fail("hookpath exited: " + p.stdout.read()[-2000:])
+            time.sleep(0.05)
+        self.fail("no API socket " + sock)
+
+    def test_live_socket_kept(self):
+        with __import__("tempfile").TemporaryDirectory(prefix="hp-sock-") as tmp:
+            sock = os.path.join(tmp, "api.sock")
+            a = self.start(tmp, "a", sock)
+            c = None
+            try:
+                self.wait_sock(a, sock)
+                b = self.start(tmp, "b", sock)
+                out, _ = b.communicate(timeout=60)
+                self.assertNotEqual(b.returncode, 0, out[-2000:])
+                self.assertIn("control.api_socket: %s is in use by another process" % sock,
+                              out)
+                self.assertEqual(hp.api(sock, "GET", "/v1/health")[0], 200)  # a still there
+                os.unlink(sock)  # removed under a (an operator, a cleanup script)
+                c = self.start(tmp, "c", sock)
+                self.wait_sock(c, sock)
+                rc, out = stop(a)
+                self.assertEqual(rc, 0, out[-2000:])
+                self.assertTrue(os.path.exists(sock), "a removed c's socket")
+                self.assertEqual(hp.api(sock, "GET", "/v1/health")[0], 200)
+                rc, out = stop(c)
+                self.assertEqual(rc, 0, out[-2000:])
+                self.assertFalse(os.path.exists(sock))  # c removes its own
+            finally:
+                for p in (a, c):
+                    if p is not None and p.poll() is None:
+                        p.kill()
+                        p.communicate(timeout=30)
+
+
 @unittest.skipUnless(sinkenv.can_veth(), "needs root, veth pairs and tcpreplay")
 class LiveRotation(unittest.TestCase):
     def setUp(self):
