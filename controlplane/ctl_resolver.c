@@ -35,7 +35,9 @@
 #include "ctl_json.h"
 #include "ctl_sink.h"
 #include "dp.h"
+#include "dp_log.h"
 #include "dp_resolver_msg.h"
+#include "dp_route.h"
 
 #define RES_BURST 256
 
@@ -63,6 +65,7 @@ static struct {
 	uint32_t tok_timeout_ms, cache_ttl_s, negative_ttl_s;
 	uint64_t tok_queries, tok_l2_hits, tok_l3_hits, tok_unknown, tok_unavailable, l1_full,
 		l1_expired, tok_failures;
+	uint64_t l1_warmed_l2, l1_warmed_l3; /* put into L1 at start (tok_warm) */
 	uint64_t last_sweep_ns;
 } res;
 
@@ -359,6 +362,164 @@ tok_sweep(void)
 			res.l1_expired++;
 }
 
+static int
+unhex32(const char *s, size_t n, uint8_t *out)
+{
+	if (n != 64)
+		return -1;
+	for (size_t i = 0; i < 32; i++) {
+		int v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char c = s[2 * i + k];
+			int d = c >= '0' && c <= '9'   ? c - '0'
+				: c >= 'a' && c <= 'f' ? c - 'a' + 10
+						       : -1;
+
+			if (d < 0)
+				return -1;
+			v = v * 16 + d;
+		}
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* One token into L1 at start: known (its endpoint's tag) or refused, for ttl_ms. */
+static bool
+warm_put(const uint8_t *key, const char *name, size_t nlen, uint64_t ttl_ms, uint64_t now_ms)
+{
+	char ep[HP_CFG_NAME_LEN];
+	bool known = nlen != 0;
+
+	snprintf(ep, sizeof(ep), "%.*s", (int)nlen, name);
+	if (rte_hash_add_key_data(hp_dp_token_l1(), key,
+				  (void *)(uintptr_t)hp_token_l1_pack(known,
+								      known ? hp_token_tag(ep) : 0,
+								      now_ms + ttl_ms)) != 0) {
+		res.l1_full++;
+		return false;
+	}
+	return true;
+}
+
+/* Redis L2's keys are the tokens some appliance sharing it used within cache_ttl_s (each
+ * with what is left of its TTL): SCAN them, GET and PTTL each batch in one pipelined round
+ * trip. Returns false when it stopped on the budget or an error. */
+static bool
+warm_l2(uint64_t max, uint64_t deadline_ns, uint64_t now_ms)
+{
+	char cursor[32] = "0";
+
+	do {
+		redisReply *r = redisCommand(res.tc, "SCAN %s MATCH hookpath:token:* COUNT 1000",
+					     cursor),
+			   *keys;
+		size_t n;
+
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING) {
+			if (r != NULL)
+				freeReplyObject(r);
+			return false;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		keys = r->element[1];
+		n = keys->type == REDIS_REPLY_ARRAY ? keys->elements : 0;
+		for (size_t i = 0; i < n; i++) {
+			redisAppendCommand(res.tc, "GET %b", keys->element[i]->str,
+					   keys->element[i]->len);
+			redisAppendCommand(res.tc, "PTTL %b", keys->element[i]->str,
+					   keys->element[i]->len);
+		}
+		for (size_t i = 0; i < n; i++) {
+			redisReply *v = NULL, *t = NULL;
+			uint8_t key[32];
+			const redisReply *k = keys->element[i];
+
+			if (redisGetReply(res.tc, (void **)&v) != REDIS_OK ||
+			    redisGetReply(res.tc, (void **)&t) != REDIS_OK) {
+				freeReplyObject(v);
+				freeReplyObject(r);
+				return false;
+			}
+			if (v->type == REDIS_REPLY_STRING && t->type == REDIS_REPLY_INTEGER &&
+			    t->integer > 0 && res.l1_warmed_l2 < max && k->len > 15 &&
+			    unhex32(k->str + 15, k->len - 15, key) == 0) {
+				uint64_t cap =
+					1000ULL * (v->len ? res.cache_ttl_s : res.negative_ttl_s);
+
+				if (warm_put(key, v->str, v->len,
+					     RTE_MIN((uint64_t)t->integer, cap), now_ms))
+					res.l1_warmed_l2++;
+			}
+			freeReplyObject(v);
+			freeReplyObject(t);
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0 && res.l1_warmed_l2 < max && mono_ns() < deadline_ns);
+	return strcmp(cursor, "0") == 0 || res.l1_warmed_l2 >= max;
+}
+
+/* Postgres L3: the valid tokens, newest first, not already warmed from L2. */
+static void
+warm_l3(uint64_t max, uint64_t now_ms)
+{
+	char lim[24];
+	const char *params[1] = {lim};
+	PGresult *pr;
+
+	snprintf(lim, sizeof(lim), "%" PRIu64, max);
+	pr = PQexecParams(res.pg,
+			  "SELECT encode(token_sha256, 'hex'), endpoint FROM hookpath_tokens "
+			  "WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) "
+			  "ORDER BY created_at DESC LIMIT $1",
+			  1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(pr) == PGRES_TUPLES_OK) {
+		for (int i = 0; i < PQntuples(pr); i++) {
+			uint8_t key[32];
+			const char *ep = PQgetvalue(pr, i, 1);
+
+			if (unhex32(PQgetvalue(pr, i, 0), (size_t)PQgetlength(pr, i, 0), key) !=
+				    0 ||
+			    rte_hash_lookup(hp_dp_token_l1(), key) >= 0)
+				continue;
+			if (warm_put(key, ep, strlen(ep), 1000ULL * res.cache_ttl_s, now_ms))
+				res.l1_warmed_l3++;
+		}
+	} else {
+		snprintf(res.last_error, sizeof(res.last_error), "tokens: warming: %s",
+			 PQresultErrorMessage(pr));
+		res.last_error[strcspn(res.last_error, "\n")] = '\0';
+		res.tok_failures++;
+	}
+	PQclear(pr);
+}
+
+/* At start, before the workers run (no cold L1 for the tokens in use): tokens.warm_max
+ * tokens within tokens.warm_ms, Redis first (the recently used ones), then Postgres. The
+ * control thread calls it; the resolver thread does not run yet, so L1 keeps one writer. */
+static void
+tok_warm(const struct hp_tokens_config *tc)
+{
+	uint64_t t0 = mono_ns(), deadline = t0 + 1000000ULL * tc->warm_ms;
+	uint64_t now_ms = hp_dp_wall_ns(rte_rdtsc()) / 1000000 - hp_dp_token_base_ms();
+	bool l2_done = true;
+
+	if (tc->warm_max == 0 || hp_dp_token_l1() == NULL)
+		return;
+	if (tok_redis())
+		l2_done = warm_l2(tc->warm_max, deadline, now_ms);
+	if (res.l1_warmed_l2 < tc->warm_max && mono_ns() < deadline && tok_pg())
+		warm_l3(tc->warm_max - res.l1_warmed_l2, now_ms);
+	HP_LOG(NOTICE,
+	       "tokens: L1 warmed with %" PRIu64 " tokens (%" PRIu64 " from Redis%s, %" PRIu64
+	       " from Postgres) in %.1f ms\n",
+	       res.l1_warmed_l2 + res.l1_warmed_l3, res.l1_warmed_l2,
+	       l2_done ? "" : ", stopped by tokens.warm_max/warm_ms", res.l1_warmed_l3,
+	       (double)(mono_ns() - t0) / 1e6);
+}
+
 static void *
 res_thread(void *arg)
 {
@@ -455,6 +616,8 @@ hp_ctl_resolver_start(const struct hp_config *cfg, char *err, size_t errlen)
 start:
 	res.stop = false;
 	res.configured = u[0] != '\0'; /* before the thread reads it */
+	if (res.tok_on)
+		tok_warm(&cfg->tokens);
 	if (pthread_create(&res.th, NULL, res_thread, NULL) != 0) {
 		snprintf(err, errlen, "replay_cache.global: cannot start the resolver thread");
 		return -1;
@@ -486,15 +649,18 @@ hp_ctl_resolver_status(void)
 
 	if (j != NULL && res.tok_on)
 		json_object_set_new(j, "tokens",
-				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "queries_total",
-					      (json_int_t)res.tok_queries, "l2_hits_total",
-					      (json_int_t)res.tok_l2_hits, "l3_hits_total",
-					      (json_int_t)res.tok_l3_hits, "unknown_total",
-					      (json_int_t)res.tok_unknown, "unavailable_total",
-					      (json_int_t)res.tok_unavailable, "l1_full_total",
-					      (json_int_t)res.l1_full, "l1_expired_total",
-					      (json_int_t)res.l1_expired, "failures_total",
-					      (json_int_t)res.tok_failures));
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+					      "queries_total", (json_int_t)res.tok_queries,
+					      "l2_hits_total", (json_int_t)res.tok_l2_hits,
+					      "l3_hits_total", (json_int_t)res.tok_l3_hits,
+					      "unknown_total", (json_int_t)res.tok_unknown,
+					      "unavailable_total", (json_int_t)res.tok_unavailable,
+					      "l1_full_total", (json_int_t)res.l1_full,
+					      "l1_expired_total", (json_int_t)res.l1_expired,
+					      "failures_total", (json_int_t)res.tok_failures,
+					      "l1_warmed_redis_total", (json_int_t)res.l1_warmed_l2,
+					      "l1_warmed_postgres_total",
+					      (json_int_t)res.l1_warmed_l3));
 	if (j != NULL)
 		json_object_set_new(j, "last_error", hp_json_text(res.last_error));
 	return j;

@@ -403,6 +403,13 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "tokens cached in the workers' lock-free table; full: not cached, counted"),
 	KEY_UINT("tokens.timeout_ms", tokens.timeout_ms, 200, 1, 10000, 0,
 		 "a request whose token is not in L1 waits at most this for L2/L3, then 503"),
+	KEY_UINT("tokens.warm_max", tokens.warm_max, 16384, 0, 16777216, 0,
+		 "at start, before rx: at most this many tokens put into the workers' L1, the "
+		 "recently used ones first (Redis L2's keys), then valid ones of Postgres L3, "
+		 "newest first; 0 = none"),
+	KEY_UINT("tokens.warm_ms", tokens.warm_ms, 2000, 1, 60000, 0,
+		 "the time the start gives tokens.warm_max; what is not warmed then is looked up "
+		 "at its first request, as without warming"),
 	KEY_STR("ml.model", ml.model, "models/default.json of the installation", "file path",
 		"XGBoost model (JSON or UBJSON, xgboost save_model) of the features of "
 		"docs/ML.md; loaded and warmed up before traffic"),

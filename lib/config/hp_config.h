@@ -388,6 +388,8 @@ struct hp_tokens_config {
 	uint32_t negative_ttl_s; /* an unknown or revoked one */
 	uint32_t l1_entries;     /* power of 2 */
 	uint32_t timeout_ms;     /* a request waits at most this for L2/L3 */
+	uint32_t warm_max;       /* tokens put into L1 at start (0: none) */
+	uint32_t warm_ms;        /* time the start gives that */
 };
 
 /* ML scoring (ml section; controlplane/ctl_ml.c, lib/ml). */

@@ -50,15 +50,16 @@ def session(i, token, seed=0):
             hp.tcp_frame(c, srv, "A", cs + 2 + len(req), ss + 2 + len(resp))]
 
 
-def cfg(tmp, name, redis_url, pg_dsn, extra="", ttl=60):
+def cfg(tmp, name, redis_url, pg_dsn, extra="", ttl=60, warm=0):
+    """warm: tokens.warm_max (0 here by default: these tests are about the lookups)."""
     return ("events: {file: %s/%s.jsonl}\n"
             "tokens: {redis_url: \"%s\", postgres_dsn: \"%s\", cache_ttl_s: %d, "
-            "negative_ttl_s: %d, timeout_ms: 1000}\n"
+            "negative_ttl_s: %d, timeout_ms: 1000, warm_max: %d}\n"
             "endpoints:\n  - name: api\n    match: {host: %s}\n    provider: none\n"
             "    dedup: {key: none}\n    token: {header: Authorization, prefix: \"Bearer \"}\n"
             "  - name: other\n    match: {host: other.example.com}\n    provider: none\n"
             "    dedup: {key: none}\n    token: {header: X-Api-Key}\n%s"
-            % (tmp, name, redis_url, pg_dsn, ttl, ttl, HOST, extra))
+            % (tmp, name, redis_url, pg_dsn, ttl, ttl, warm, HOST, extra))
 
 
 class Tokens(hp.TmpDirCase):
@@ -82,12 +83,13 @@ class Tokens(hp.TmpDirCase):
         cls.pg.stop()
         super().tearDownClass()
 
-    def run_pcap(self, name, tokens, mode="tap", redis_url=None, pg_dsn=None, seed=0):
+    def run_pcap(self, name, tokens, mode="tap", redis_url=None, pg_dsn=None, seed=0, warm=0):
         frames = []
         for i, t in enumerate(tokens):
             frames += session(i, t, seed)
         pcap = hp.write_frames(self.tmp, name, frames)
-        text = cfg(self.tmp, name, redis_url or self.redis.url, pg_dsn or self.pg.dsn)
+        text = cfg(self.tmp, name, redis_url or self.redis.url, pg_dsn or self.pg.dsn,
+                   warm=warm)
         st, out = hp.run_hookpath(self.tmp, [pcap] if mode == "tap" else [pcap, None],
                                   (hp.tap_cfg if mode == "tap" else hp.bridge_cfg)(text),
                                   idle_ms=600)
@@ -117,6 +119,38 @@ class Tokens(hp.TmpDirCase):
         self.assertEqual(self.redis.cli("--raw", "GET", key).strip(), "api")
         key = "hookpath:token:" + hashlib.sha256(b"nope").hexdigest()
         self.assertEqual(self.redis.cli("--raw", "EXISTS", key).strip(), "1")
+
+    def test_l1_warmed_at_start(self):
+        """tokens.warm_max: before rx, L1 holds Redis L2's tokens (recently used, with what is
+        left of their TTL; a refused one as refused) and Postgres L3's valid ones: the first
+        request of each is answered by the worker, nothing is asked. Without warming the
+        same requests are asked."""
+        self.pg.query("INSERT INTO hookpath_tokens (token_sha256, endpoint) VALUES "
+                      "(sha256('warm-pg'), 'api')")
+        self.pg.query("INSERT INTO hookpath_tokens (token_sha256, endpoint, revoked_at) "
+                      "VALUES (sha256('warm-revoked'), 'api', now())")
+        for tok, val in (("warm-l2", "api"), ("warm-neg", "")):
+            self.redis.cli("SET", "hookpath:token:" + hashlib.sha256(tok.encode()).hexdigest(),
+                           val, "EX", "600")
+        toks = ["warm-pg", "warm-l2", "warm-neg", "warm-revoked", "warm-pg"]
+        want = [("accept", "ok"), ("accept", "ok"), ("reject", "bad_token"),
+                ("reject", "bad_token"), ("accept", "ok")]
+        st, out, evs = self.run_pcap("warm", toks, seed=40, warm=1000)
+        self.assertEqual([(e["verdict"], e["reason"]) if e else None for e in evs], want)
+        c, t = st["counters"], st["sinks"]["replay_global"]["tokens"]
+        # warm-revoked is in no cache (revoked: not warmed, its refusal not in L2): asked
+        self.assertEqual(c["token_asked"], 1, c)
+        self.assertEqual(c["token_l1_hit"], 3, c)      # warm-pg twice, warm-l2
+        self.assertEqual(c["token_l1_refused"], 1, c)  # warm-neg
+        self.assertGreaterEqual(t["l1_warmed_redis_total"], 2, t)
+        self.assertGreaterEqual(t["l1_warmed_postgres_total"], 1, t)
+        self.assertEqual(t["queries_total"], 1, t)
+        # the same requests without warming: each token asked at its first request
+        st, out, evs = self.run_pcap("nowarm", toks, seed=41, warm=0)
+        self.assertEqual([(e["verdict"], e["reason"]) if e else None for e in evs], want)
+        c, t = st["counters"], st["sinks"]["replay_global"]["tokens"]
+        self.assertGreaterEqual(c["token_asked"], 4, c)
+        self.assertEqual(t["l1_warmed_redis_total"] + t["l1_warmed_postgres_total"], 0, t)
 
     def test_bridge_refused_never_reaches_the_server(self):
         toks = ["good-2", "bad-token", None, "good-2"]
