@@ -443,14 +443,16 @@ warm_l2(uint64_t max, uint64_t deadline_ns, uint64_t now_ms)
 				freeReplyObject(r);
 				return false;
 			}
+			/* PTTL: ms left, -1 none (a key set by hand: the cache TTL), -2 gone */
 			if (v->type == REDIS_REPLY_STRING && t->type == REDIS_REPLY_INTEGER &&
-			    t->integer > 0 && res.l1_warmed_l2 < max && k->len > 15 &&
-			    unhex32(k->str + 15, k->len - 15, key) == 0) {
+			    (t->integer > 0 || t->integer == -1) && res.l1_warmed_l2 < max &&
+			    k->len > 15 && unhex32(k->str + 15, k->len - 15, key) == 0) {
 				uint64_t cap =
 					1000ULL * (v->len ? res.cache_ttl_s : res.negative_ttl_s);
+				uint64_t ttl =
+					t->integer > 0 ? RTE_MIN((uint64_t)t->integer, cap) : cap;
 
-				if (warm_put(key, v->str, v->len,
-					     RTE_MIN((uint64_t)t->integer, cap), now_ms))
+				if (warm_put(key, v->str, v->len, ttl, now_ms))
 					res.l1_warmed_l2++;
 			}
 			freeReplyObject(v);
