@@ -10,7 +10,15 @@ file in the order the worker decided them. The first --first verdicts after the 
 next to the last ones of the same run (steady state, the reference), and the run is repeated
 (--runs) with a fresh process each time: p50, p90, p99, max and the mean of each.
 
+--tokens: the token cache after a start (tokens.warm_max). A real Redis (L2) and Postgres (L3)
+are started (tests/sinks/sinkenv.py); --requests connections each carry its own bearer token,
+all valid in Postgres; one run with warm_max 0 fills Redis (every token's first request is
+asked: L2 miss, L3 hit); then, alternated --runs times, a fresh process with warm_max 0 (each
+token's first request waits for its L2 hit) next to one warmed at start (L1 hits from the
+first packet). Same latency figures, and the first requests' share that was asked.
+
 Usage: tests/bench/bench_coldstart.py [--hookpath PATH] [--runs N] [--requests N] [--first N]
+                                      [--tokens]
 """
 import argparse
 import json
@@ -63,6 +71,76 @@ def one_run(hookpath, tmp, pcap, prefix, extra_yaml=""):
     return lat
 
 
+def token_runs(hookpath, tmp, a):
+    sys.path.insert(0, os.path.join(ROOT, "tests", "sinks"))
+    sys.path.insert(0, os.path.join(ROOT, "tests", "pcap"))
+    import hp_pcaptest as hp
+    import sinkenv
+    from test_tokens import session, HOST
+    redis, pg = sinkenv.Redis(tmp, "off"), sinkenv.Postgres(tmp)
+    try:
+        pg.query("INSERT INTO hookpath_tokens (token_sha256, endpoint) SELECT "
+                 "sha256(('tok-' || i)::bytea), 'api' FROM generate_series(0, %d) i"
+                 % (a.requests - 1))
+        frames = []
+        for i in range(a.requests):
+            frames += session(i, "tok-%d" % i, seed=i // 250)
+        pcap = hp.write_frames(tmp, "tokens", frames)
+        events = os.path.join(tmp, "tok.jsonl")
+
+        def run(name, warm):
+            if os.path.exists(events):
+                os.unlink(events)
+            cfg = os.path.join(tmp, "tok.yaml")
+            with open(cfg, "w") as f:
+                f.write("dataplane: {mode: tap, workers: 1}\n"
+                        "control: {api_socket: off, stats_interval_s: 0}\n"
+                        "events: {file: %s}\n"
+                        "replay_cache: {global: {max_pending: 65536}}\n"
+                        "http: {max_sessions: 8192}\n"
+                        "tokens: {redis_url: \"%s\", postgres_dsn: \"%s\", cache_ttl_s: 3600, "
+                        "timeout_ms: 2000, warm_max: %d}\n"
+                        "endpoints:\n  - name: api\n    match: {host: %s}\n    provider: none\n"
+                        "    dedup: {key: none}\n    token: {header: Authorization, "
+                        "prefix: \"Bearer \"}\n" % (events, redis.url, pg.dsn, warm, HOST))
+            p = subprocess.run([hookpath, "--no-huge", "-m", "1024", "--no-pci", "-l", "0,1",
+                                "--file-prefix", "hp-bench-cold-%s-%d" % (name, os.getpid()),
+                                "--log-level=lib.*:warning", "--vdev",
+                                "net_pcap0,rx_pcap=%s" % pcap, "--", "-c", cfg,
+                                "--exit-idle-ms", "500"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, timeout=300)
+            if p.returncode != 0:
+                raise SystemExit("hookpath failed:\n" + p.stdout[-3000:])
+            with open(events) as f:
+                evs = [json.loads(line) for line in f]
+            ok = [e["latency_ns"] / 1000.0 for e in evs if e.get("verdict") == "accept"]
+            if len(ok) != a.requests:
+                raise SystemExit("%s: %d of %d accepted" % (name, len(ok), a.requests))
+            return ok
+
+        run("prime", 0)  # every token into Redis L2, as a running appliance leaves them
+        print("tokens: %d connections, each its own token (valid, in Redis L2 and Postgres "
+              "L3); verdict latency, microseconds" % a.requests)
+        print("%-24s %6s %8s %8s %8s %9s %8s" % ("", "n", "p50", "p90", "p99", "max", "mean"))
+        cold, warm = [], []
+        for r in range(a.runs):
+            c = run("cold%d" % r, 0)
+            w = run("warm%d" % r, 16384)
+            cold += c[:a.first]
+            warm += w[:a.first]
+            print(row("run %d: warm_max 0" % (r + 1), c[:a.first]))
+            print(row("run %d: warmed" % (r + 1), w[:a.first]))
+        print()
+        print(row("all: warm_max 0 (ref)", cold))
+        print(row("all: warmed at start", warm))
+        print("unwarmed/warmed p50 %.0fx, p99 %.0fx, mean %.0fx" % (
+            q(cold, 0.5) / q(warm, 0.5), q(cold, 0.99) / q(warm, 0.99),
+            statistics.mean(cold) / statistics.mean(warm)))
+    finally:
+        redis.stop()
+        pg.stop()
+
+
 def q(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p * len(xs)))]
@@ -80,8 +158,14 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--requests", type=int, default=4000)
     ap.add_argument("--first", type=int, default=1000)
+    ap.add_argument("--tokens", action="store_true",
+                    help="the token cache's L1 after a start, warmed or not")
     a = ap.parse_args()
     hookpath = a.hookpath or os.path.join(a.build, "controlplane", "hookpath")
+    if a.tokens:
+        with tempfile.TemporaryDirectory(prefix="hp-bench-cold-") as tmp:
+            token_runs(hookpath, tmp, a)
+        return
     if a.requests < 2 * a.first:
         sys.exit("--requests must be at least twice --first")
     with tempfile.TemporaryDirectory(prefix="hp-bench-cold-") as tmp:
