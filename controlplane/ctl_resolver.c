@@ -240,99 +240,144 @@ hex32(const uint8_t *k, char *out)
 	out[64] = '\0';
 }
 
-/* Where a token stands: 1 known (name filled), 0 unknown or refused, -1 cannot tell. */
-static int
-tok_lookup(const uint8_t *key, char *name, size_t nlen)
+/* Where a burst's tokens stand: known[i] 1 known (names[i] filled), 0 unknown or refused, -1
+ * cannot tell. Redis L2 is asked for the whole burst in one pipelined round trip; what it
+ * does not hold (or all, when it is down) is asked of Postgres L3, one token at a time, and
+ * the L3 answers go back to L2 in one more pipelined round trip. */
+static void
+tok_lookup_burst(const struct hp_gquery *q, unsigned int n, int *known,
+		 char (*names)[HP_CFG_NAME_LEN])
 {
-	char hex[65], rkey[16 + 65];
-	int l2 = -1, l3 = -1;
+	char rkey[RES_BURST][16 + 65];
+	int l3[RES_BURST];
+	unsigned int n_set = 0;
 
-	hex32(key, hex);
-	snprintf(rkey, sizeof(rkey), "hookpath:token:%s", hex);
+	for (unsigned int i = 0; i < n; i++) {
+		char hex[65];
+
+		hex32(q[i].key, hex);
+		snprintf(rkey[i], sizeof(rkey[i]), "hookpath:token:%s", hex);
+		known[i] = -2; /* not answered yet */
+		names[i][0] = '\0';
+	}
 	if (tok_redis()) {
-		redisReply *r = redisCommand(res.tc, "GET %s", rkey);
+		bool ok = true;
 
-		if (r == NULL) {
-			redisFree(res.tc);
-			res.tc = NULL;
-			res.tok_failures++;
-		} else {
+		for (unsigned int i = 0; i < n && ok; i++)
+			ok = redisAppendCommand(res.tc, "GET %s", rkey[i]) == REDIS_OK;
+		for (unsigned int i = 0; i < n && ok; i++) {
+			redisReply *r = NULL;
+
+			if (redisGetReply(res.tc, (void **)&r) != REDIS_OK || r == NULL) {
+				ok = false;
+				break;
+			}
 			if (r->type == REDIS_REPLY_STRING) {
-				snprintf(name, nlen, "%.*s", (int)r->len, r->str);
-				l2 = name[0] != '\0';
+				snprintf(names[i], HP_CFG_NAME_LEN, "%.*s", (int)r->len, r->str);
+				known[i] = names[i][0] != '\0';
 				res.tok_l2_hits++;
-			} else if (r->type == REDIS_REPLY_NIL) {
-				l2 = -2; /* not in L2: ask L3 */
+			} else if (r->type != REDIS_REPLY_NIL) {
+				known[i] = -1; /* an error: L3 decides, or it is unavailable */
 			}
 			freeReplyObject(r);
 		}
-		if (l2 >= 0)
-			return l2;
-	}
-	if (tok_pg()) {
-		const char *params[1] = {hex};
-		PGresult *pr = PQexecParams(
-			res.pg,
-			"SELECT endpoint FROM hookpath_tokens WHERE token_sha256 = "
-			"decode($1, 'hex') AND revoked_at IS NULL AND (expires_at IS NULL OR "
-			"expires_at > now())",
-			1, NULL, params, NULL, NULL, 0);
-
-		if (PQresultStatus(pr) == PGRES_TUPLES_OK) {
-			l3 = PQntuples(pr) > 0;
-			if (l3)
-				snprintf(name, nlen, "%s", PQgetvalue(pr, 0, 0));
-			res.tok_l3_hits += (uint64_t)l3;
-		} else {
-			snprintf(res.last_error, sizeof(res.last_error), "tokens: %s",
-				 PQresultErrorMessage(pr));
-			res.last_error[strcspn(res.last_error, "\n")] = '\0';
+		if (!ok) { /* what was not answered is asked of L3 */
+			redisFree(res.tc);
+			res.tc = NULL;
 			res.tok_failures++;
-			PQfinish(res.pg);
-			res.pg = NULL;
 		}
-		PQclear(pr);
-	} else if (l2 == -2) {
-		l3 = 0; /* no L3: what L2 does not know is unknown */
 	}
-	if (l3 >= 0 && res.tc != NULL) { /* back into L2 */
-		redisReply *r = redisCommand(res.tc, "SET %s %s EX %u", rkey, l3 ? name : "",
-					     l3 ? res.cache_ttl_s : res.negative_ttl_s);
+	for (unsigned int i = 0; i < n; i++) {
+		l3[i] = -1;
+		if (known[i] >= 0)
+			continue;                    /* answered by L2 */
+		for (unsigned int j = 0; j < i; j++) /* the same token earlier in the burst */
+			if (l3[j] >= 0 && memcmp(q[j].key, q[i].key, sizeof(q[i].key)) == 0) {
+				known[i] = l3[j];
+				snprintf(names[i], HP_CFG_NAME_LEN, "%s", names[j]);
+				break;
+			}
+		if (known[i] >= 0)
+			continue;
+		if (tok_pg()) {
+			char hex[65];
+			const char *params[1] = {hex};
+			PGresult *pr;
 
-		if (r != NULL)
-			freeReplyObject(r);
+			hex32(q[i].key, hex);
+			pr = PQexecParams(
+				res.pg,
+				"SELECT endpoint FROM hookpath_tokens WHERE token_sha256 = "
+				"decode($1, 'hex') AND revoked_at IS NULL AND (expires_at IS "
+				"NULL OR expires_at > now())",
+				1, NULL, params, NULL, NULL, 0);
+			if (PQresultStatus(pr) == PGRES_TUPLES_OK) {
+				l3[i] = PQntuples(pr) > 0;
+				if (l3[i])
+					snprintf(names[i], HP_CFG_NAME_LEN, "%s",
+						 PQgetvalue(pr, 0, 0));
+				res.tok_l3_hits += (uint64_t)l3[i];
+			} else {
+				snprintf(res.last_error, sizeof(res.last_error), "tokens: %s",
+					 PQresultErrorMessage(pr));
+				res.last_error[strcspn(res.last_error, "\n")] = '\0';
+				res.tok_failures++;
+				PQfinish(res.pg);
+				res.pg = NULL;
+			}
+			PQclear(pr);
+		} else if (known[i] == -2 && res.tc != NULL) {
+			l3[i] = 0; /* no L3: what L2 does not know is unknown */
+		}
+		known[i] = l3[i];
+		/* back into L2 */
+		if (l3[i] >= 0 && res.tc != NULL &&
+		    redisAppendCommand(res.tc, "SET %s %s EX %u", rkey[i], l3[i] ? names[i] : "",
+				       l3[i] ? res.cache_ttl_s : res.negative_ttl_s) == REDIS_OK)
+			n_set++;
 	}
-	return l3;
+	for (unsigned int i = 0; i < n_set; i++) {
+		redisReply *r = NULL;
+
+		if (redisGetReply(res.tc, (void **)&r) != REDIS_OK || r == NULL) {
+			redisFree(res.tc);
+			res.tc = NULL;
+			res.tok_failures++;
+			break;
+		}
+		freeReplyObject(r);
+	}
 }
 
 static void
 tok_batch(struct rte_ring *ga, const struct hp_gquery *q, unsigned int n)
 {
 	struct hp_ganswer a[RES_BURST];
+	char names[RES_BURST][HP_CFG_NAME_LEN];
+	int known[RES_BURST];
 	uint64_t now_ms = hp_dp_wall_ns(rte_rdtsc()) / 1000000 - hp_dp_token_base_ms();
 
+	tok_lookup_burst(q, n, known, names);
 	for (unsigned int i = 0; i < n; i++) {
-		char name[HP_CFG_NAME_LEN] = "";
-		int known = tok_lookup(q[i].key, name, sizeof(name));
-		uint32_t tag = known > 0 ? hp_token_tag(name) : 0;
+		uint32_t tag = known[i] > 0 ? hp_token_tag(names[i]) : 0;
 
 		a[i] = (struct hp_ganswer){.slot = q[i].slot, .gen = q[i].gen};
-		if (known < 0) {
+		if (known[i] < 0) {
 			a[i].result = HP_GA_UNAVAILABLE;
 			res.tok_unavailable++;
 			continue;
 		}
-		if (known == 0)
+		if (known[i] == 0)
 			res.tok_unknown++;
 		a[i].result =
-			known > 0 && tag == q[i].tag ? HP_GA_TOKEN_VALID : HP_GA_TOKEN_INVALID;
+			known[i] > 0 && tag == q[i].tag ? HP_GA_TOKEN_VALID : HP_GA_TOKEN_INVALID;
 		if (hp_dp_token_l1() != NULL &&
 		    rte_hash_add_key_data(
 			    hp_dp_token_l1(), q[i].key,
 			    (void *)(uintptr_t)hp_token_l1_pack(
-				    known > 0, tag,
-				    now_ms + 1000ULL * (known > 0 ? res.cache_ttl_s
-								  : res.negative_ttl_s))) != 0)
+				    known[i] > 0, tag,
+				    now_ms + 1000ULL * (known[i] > 0 ? res.cache_ttl_s
+								     : res.negative_ttl_s))) != 0)
 			res.l1_full++;
 	}
 	res.tok_queries += n;
