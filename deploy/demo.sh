@@ -83,6 +83,8 @@ if [ "$BRIDGE" = hookpath ] && [ -z "${HP_LAB_EXTRA_CONFIG:-}" ]; then
     REDIS_PID=$!
     printf 'sinks:\n  redis: {url: "redis://127.0.0.1:%s", stream: "hookpath:events:demo"}\n  spool: {dir: %s/spool}\n' \
         "$REDIS_PORT" "$W" >>"$W/events.yaml"
+    # every refused request into a pcapng, for forensics (shown in section 9)
+    printf 'forensics: {pcapng: %s/refused.pcapng}\n' "$W" >>"$W/events.yaml"
     export HP_LAB_EXTRA_CONFIG=$W/events.yaml
     VERDICTS=1
     echo "endpoint demo: POST /webhooks/demo, provider standard-webhooks, secret in $W/demo.secrets"
@@ -390,6 +392,22 @@ print("  Redis stream hookpath:events:demo: %d entries, ids %s the events file's
 sys.exit(0 if got == ids else 1)
 EOF
     fi
+fi
+
+if [ "$BRIDGE" = hookpath ] && [ -e "$W/refused.pcapng" ]; then
+    section "9. Forensics: the refused requests as hookpath judged them ($W/refused.pcapng, tshark)"
+    tshark -r "$W/refused.pcapng" -Y http.request -T fields -e http.request.method \
+        -e http.request.uri -e frame.comment 2>/dev/null | sed 's/^/  /' | tee "$W/refused.txt"
+    python3 - "$EVENTS" "$W/refused.txt" <<'EOF' || fail "the capture does not hold the refused requests"
+import json, sys
+refused = [e for e in map(json.loads, open(sys.argv[1])) if e["verdict"] in ("reject", "duplicate")]
+lines = [l for l in open(sys.argv[2]) if l.strip()]
+ok = len(lines) == len(refused) and all(
+    "reason=%s" % e["reason"] in l for e, l in zip(refused, lines))
+print("  %d refused requests in the events, %d in the capture, reasons %s" % (
+    len(refused), len(lines), "in the same order" if ok else "DIFFERENT"))
+sys.exit(0 if ok else 1)
+EOF
 fi
 
 printf '\n%sdemo OK%s: %d webhooks answered through the %s bridge, fragmented traffic crossed it (%ds)\n' \
