@@ -43,7 +43,9 @@ def generate(tmp, requests):
     return pcap
 
 
-def one_run(hookpath, tmp, pcap, prefix, extra_yaml=""):
+def accepted_latencies(hookpath, tmp, pcap, prefix, body):
+    """hookpath (tap, one worker, the events file, config body after that) reads pcap once from
+    its first packet and exits when idle; the accepted verdicts' latencies (us), in order."""
     events = os.path.join(tmp, "ev.jsonl")
     if os.path.exists(events):
         os.unlink(events)
@@ -51,24 +53,24 @@ def one_run(hookpath, tmp, pcap, prefix, extra_yaml=""):
     with open(cfg, "w") as f:
         f.write("dataplane: {mode: tap, workers: 1}\n"
                 "control: {api_socket: off, stats_interval_s: 0}\n"
-                "events: {file: %s}\n"
-                "endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
-                "    provider: stripe\n    secrets: [%s]\n%s" % (events, json.dumps(SECRET),
-                                                               extra_yaml))
+                "events: {file: %s}\n%s" % (events, body))
     p = subprocess.run([hookpath, "--no-huge", "-m", "1024", "--no-pci", "-l", "0,1",
                         "--file-prefix", prefix, "--log-level=lib.*:warning",
                         "--vdev", "net_pcap0,rx_pcap=%s" % pcap, "--", "-c", cfg,
-                        "--exit-idle-ms", "300"],
+                        "--exit-idle-ms", "500"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
     if p.returncode != 0:
         raise SystemExit("hookpath failed:\n" + p.stdout[-3000:])
-    lat = []
     with open(events) as f:
-        for line in f:
-            e = json.loads(line)
-            if e.get("verdict") == "accept":
-                lat.append(e["latency_ns"] / 1000.0)
-    return lat
+        evs = [json.loads(line) for line in f]
+    return [e["latency_ns"] / 1000.0 for e in evs if e.get("verdict") == "accept"]
+
+
+def one_run(hookpath, tmp, pcap, prefix):
+    return accepted_latencies(
+        hookpath, tmp, pcap, prefix,
+        "endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
+        "    provider: stripe\n    secrets: [%s]\n" % json.dumps(SECRET))
 
 
 def token_runs(hookpath, tmp, a):
@@ -86,34 +88,17 @@ def token_runs(hookpath, tmp, a):
         for i in range(a.requests):
             frames += session(i, "tok-%d" % i, seed=i // 250)
         pcap = hp.write_frames(tmp, "tokens", frames)
-        events = os.path.join(tmp, "tok.jsonl")
 
         def run(name, warm):
-            if os.path.exists(events):
-                os.unlink(events)
-            cfg = os.path.join(tmp, "tok.yaml")
-            with open(cfg, "w") as f:
-                f.write("dataplane: {mode: tap, workers: 1}\n"
-                        "control: {api_socket: off, stats_interval_s: 0}\n"
-                        "events: {file: %s}\n"
-                        "replay_cache: {global: {max_pending: 65536}}\n"
-                        "http: {max_sessions: 8192}\n"
-                        "tokens: {redis_url: \"%s\", postgres_dsn: \"%s\", cache_ttl_s: 3600, "
-                        "timeout_ms: 2000, warm_max: %d}\n"
-                        "endpoints:\n  - name: api\n    match: {host: %s}\n    provider: none\n"
-                        "    dedup: {key: none}\n    token: {header: Authorization, "
-                        "prefix: \"Bearer \"}\n" % (events, redis.url, pg.dsn, warm, HOST))
-            p = subprocess.run([hookpath, "--no-huge", "-m", "1024", "--no-pci", "-l", "0,1",
-                                "--file-prefix", "hp-bench-cold-%s-%d" % (name, os.getpid()),
-                                "--log-level=lib.*:warning", "--vdev",
-                                "net_pcap0,rx_pcap=%s" % pcap, "--", "-c", cfg,
-                                "--exit-idle-ms", "500"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, timeout=300)
-            if p.returncode != 0:
-                raise SystemExit("hookpath failed:\n" + p.stdout[-3000:])
-            with open(events) as f:
-                evs = [json.loads(line) for line in f]
-            ok = [e["latency_ns"] / 1000.0 for e in evs if e.get("verdict") == "accept"]
+            ok = accepted_latencies(
+                hookpath, tmp, pcap, "hp-bench-cold-%s-%d" % (name, os.getpid()),
+                "replay_cache: {global: {max_pending: 65536}}\n"
+                "http: {max_sessions: 8192}\n"
+                "tokens: {redis_url: \"%s\", postgres_dsn: \"%s\", cache_ttl_s: 3600, "
+                "timeout_ms: 2000, warm_max: %d}\n"
+                "endpoints:\n  - name: api\n    match: {host: %s}\n    provider: none\n"
+                "    dedup: {key: none}\n    token: {header: Authorization, "
+                "prefix: \"Bearer \"}\n" % (redis.url, pg.dsn, warm, HOST))
             if len(ok) != a.requests:
                 raise SystemExit("%s: %d of %d accepted" % (name, len(ok), a.requests))
             return ok
