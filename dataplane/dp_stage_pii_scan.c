@@ -5,6 +5,7 @@
  * masks or blocks (never forwarded unmasked).
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <rte_common.h>
 
@@ -46,6 +47,17 @@ pii_scan_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *e
 		snprintf(err, errlen, "endpoints[%u].pii: cannot allocate the Hyperscan scratch",
 			 ep->index);
 		return -1;
+	}
+	/* one scan now, on the control thread: Hyperscan's scratch and the validators' pages
+	 * are faulted in before the worker's first request, not during it */
+	{
+		static const char warm[] = "{\"email\":\"warm@example.com\",\"card\":"
+					   "\"4111 1111 1111 1111\",\"phone\":\"+1 202 555 0143\"}";
+		struct hp_pii_result *res = malloc(sizeof(*res));
+
+		if (res != NULL)
+			hp_pii_scan(ep->pii_db, scr, (const uint8_t *)warm, sizeof(warm) - 1, res);
+		free(res);
 	}
 	*state = scr;
 	return 0;

@@ -17,8 +17,10 @@ asked: L2 miss, L3 hit); then, alternated --runs times, a fresh process with war
 token's first request waits for its L2 hit) next to one warmed at start (L1 hits from the
 first packet). Same latency figures, and the first requests' share that was asked.
 
+--pii: the same with the endpoint scanning bodies for PII (pii.policy report, Hyperscan).
+
 Usage: tests/bench/bench_coldstart.py [--hookpath PATH] [--runs N] [--requests N] [--first N]
-                                      [--tokens]
+                                      [--pii | --tokens]
 """
 import argparse
 import json
@@ -66,11 +68,12 @@ def accepted_latencies(hookpath, tmp, pcap, prefix, body):
     return [e["latency_ns"] / 1000.0 for e in evs if e.get("verdict") == "accept"]
 
 
-def one_run(hookpath, tmp, pcap, prefix):
+def one_run(hookpath, tmp, pcap, prefix, pii=False):
     return accepted_latencies(
         hookpath, tmp, pcap, prefix,
         "endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
-        "    provider: stripe\n    secrets: [%s]\n" % json.dumps(SECRET))
+        "    provider: stripe\n    secrets: [%s]\n%s" % (
+            json.dumps(SECRET), "    pii: {policy: report}\n" if pii else ""))
 
 
 def token_runs(hookpath, tmp, a):
@@ -143,6 +146,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--requests", type=int, default=4000)
     ap.add_argument("--first", type=int, default=1000)
+    ap.add_argument("--pii", action="store_true",
+                    help="the endpoint scans bodies for PII (pii.policy report)")
     ap.add_argument("--tokens", action="store_true",
                     help="the token cache's L1 after a start, warmed or not")
     a = ap.parse_args()
@@ -159,7 +164,7 @@ def main():
         print("verdict latency, microseconds (rx of the completing segment to the verdict)")
         print("%-24s %6s %8s %8s %8s %9s %8s" % ("", "n", "p50", "p90", "p99", "max", "mean"))
         for r in range(a.runs):
-            lat = one_run(hookpath, tmp, pcap, "hp-bench-cold-%d-%d" % (os.getpid(), r))
+            lat = one_run(hookpath, tmp, pcap, "hp-bench-cold-%d-%d" % (os.getpid(), r), a.pii)
             if len(lat) < 2 * a.first:
                 sys.exit("only %d verdicts accepted of %d" % (len(lat), a.requests))
             first, last = lat[:a.first], lat[-a.first:]
