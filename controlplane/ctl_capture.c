@@ -408,7 +408,11 @@ static void
 file_shift(void)
 {
 	char from[HP_CFG_PATH_LEN + 16], to[HP_CFG_PATH_LEN + 16];
+	struct stat st;
 
+	/* replaced under us by something that is not a regular file: left alone */
+	if (lstat(cap.path, &st) == 0 && !S_ISREG(st.st_mode))
+		return;
 	if (cap.max_files <= 1) {
 		unlink(cap.path);
 		return;
@@ -493,9 +497,20 @@ hp_ctl_capture_open(const struct hp_config *cfg, char *err, size_t errlen)
 			 cap.buf_size);
 		return -ENOMEM;
 	}
-	/* a file of an earlier run is kept as .1: one section per file */
-	if (stat(cap.path, &st) == 0 && st.st_size > 0)
-		file_shift();
+	/* only a regular file of ours is ever truncated, renamed, removed or chmod'ed: a
+	 * device, a FIFO or a link in its place (/dev/null, by mistake) is refused; a file of
+	 * an earlier run is kept as .1 (one section per file) */
+	if (lstat(cap.path, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen,
+				 "forensics.pcapng: %s exists and is not a regular file", cap.path);
+			free(cap.buf);
+			cap.buf = NULL;
+			return -EINVAL;
+		}
+		if (st.st_size > 0)
+			file_shift();
+	}
 	rc = file_open();
 	if (rc != 0) {
 		snprintf(err, errlen, "forensics.pcapng %s: cannot open: %s", cap.path,

@@ -28,6 +28,7 @@
 #include "ctl_sink.h"
 #include "dp.h"
 #include "dp_event.h"
+#include "dp_log.h"
 #include "ml_features.h"
 #include "pii.h"
 
@@ -111,7 +112,13 @@ static void
 events_rotate(void)
 {
 	char from[HP_CFG_PATH_LEN + 16], to[HP_CFG_PATH_LEN + 16];
+	struct stat st;
 
+	/* the path no longer names a regular file (replaced under us): no renaming */
+	if (lstat(ev_path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ev_file_bytes = 0;
+		return;
+	}
 	fclose(ev_file);
 	snprintf(from, sizeof(from), "%s.%u", ev_path, ev_rotate_keep);
 	unlink(from);
@@ -201,6 +208,13 @@ hp_ctl_events_open(const struct hp_config *cfg, char *err, size_t errlen)
 		ev_file_bytes = fstat(fileno(ev_file), &st) == 0 ? (uint64_t)st.st_size : 0;
 		ev_rotate_bytes = (uint64_t)cfg->events.rotate_mb << 20;
 		ev_rotate_keep = cfg->events.rotate_keep;
+		/* a FIFO or a device (/dev/stdout, /dev/null) is written, never rotated: rotating
+		 * renames the path, and would put a regular file in the device's place */
+		if (fstat(fileno(ev_file), &st) == 0 && !S_ISREG(st.st_mode) && ev_rotate_bytes) {
+			HP_LOG(NOTICE, "events.file %s is not a regular file: not rotated\n",
+			       ev_path);
+			ev_rotate_bytes = 0;
+		}
 	}
 	ev_flush_ms = cfg->sinks.flush_timeout_ms;
 	if (cfg->sinks.redis_url[0] != '\0') {
