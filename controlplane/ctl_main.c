@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -184,9 +185,20 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 				return -1;
 			}
 			break;
-		case 'S':
+		case 'S': {
+			struct stat st;
+
+			/* written to FILE.tmp, then renamed over FILE: never over a device */
+			if (lstat(optarg, &st) == 0 && !S_ISREG(st.st_mode)) {
+				fprintf(stderr,
+					"hookpath: --stats-file %s: exists and is not a regular "
+					"file\n",
+					optarg);
+				return -1;
+			}
 			o->stats_file = optarg;
 			break;
+		}
 		case 'r':
 			o->read_file = optarg;
 			break;

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -142,6 +143,16 @@ hp_ctl_replay_load(const struct hp_config *cfg, char *err, size_t errlen)
 	if (rp.path[0] != '/') {
 		snprintf(err, errlen, "replay_cache.snapshot %s: not an absolute path", rp.path);
 		return -1;
+	}
+	{ /* written aside, then renamed over the path: never over a device or a FIFO */
+		struct stat st;
+
+		if (lstat(rp.path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			snprintf(err, errlen,
+				 "replay_cache.snapshot %s: exists and is not a regular file",
+				 rp.path);
+			return -1;
+		}
 	}
 	if (check_dir(rp.path, err, errlen) != 0)
 		return -1;

@@ -9,8 +9,9 @@ to a path it is given.
   rotated: rotating renames the path, which once put a regular file in /dev/null's place on
   this machine (every later `> /dev/null` wrote into it); here a character device node made
   in the test's directory stands for it;
-- forensics.pcapng naming an existing path that is not a regular file is refused at start,
-  naming the key, and the node is left as it was (the capture truncates, chmods and renames).
+- forensics.pcapng, replay_cache.snapshot and --stats-file (each written aside and renamed
+  into place, or truncated and chmod'ed) naming an existing path that is not a regular file are
+  refused at start, naming the key or option, and the node is left as it was.
 """
 import glob
 import json
@@ -74,23 +75,32 @@ class EventsFile(hp.TmpDirCase):
         # it did receive the events: many more than one rotation's worth
         self.assertRegex(out, r"(?m)^\s+events\s+\d{5,}$")
 
-    def test_forensics_refuses_a_device(self):
-        cfg = os.path.join(self.tmp, "fx.yaml")
+    def refused(self, name, yaml, args, message):
+        cfg = os.path.join(self.tmp, name + ".yaml")
         with open(cfg, "w") as f:
-            f.write(hp.tap_cfg("forensics: {pcapng: %s}\nendpoints:\n  - {name: h, match: "
-                               "{host: %s}, provider: none, dedup: {key: none}}\n"
-                               % (self.node, HOST)))
+            f.write(hp.tap_cfg(yaml + "endpoints:\n  - {name: h, match: {host: %s}, "
+                               "provider: none, dedup: {key: none}}\n" % HOST))
         p = subprocess.run([hp.HOOKPATH, "--no-huge", "-m", "256", "--no-pci", "--lcores",
-                            "0@0,1@1", "--file-prefix", "hp-evfile-fx-%d" % os.getpid(),
+                            "0@0,1@1", "--file-prefix", "hp-evfile-%s-%d" % (name, os.getpid()),
                             "--log-level=lib.*:warning", "--vdev",
                             "net_pcap0,rx_pcap=%s" % os.path.join(self.tmp, "w.pcap"), "--",
-                            "-c", cfg], capture_output=True, text=True, timeout=60)
+                            "-c", cfg] + args, capture_output=True, text=True, timeout=60)
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn("forensics.pcapng: %s exists and is not a regular file" % self.node,
-                      p.stdout + p.stderr)
+        self.assertIn(message, p.stdout + p.stderr)
         st = os.lstat(self.node)
         self.assertTrue(stat.S_ISCHR(st.st_mode))
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o666)
+        self.assertEqual(glob.glob(self.node + ".*"), [])
+
+    def test_forensics_refuses_a_device(self):
+        self.refused("fx", "forensics: {pcapng: %s}\n" % self.node, [],
+                     "forensics.pcapng: %s exists and is not a regular file" % self.node)
+
+    def test_snapshot_and_stats_file_refuse_a_device(self):
+        self.refused("snap", "replay_cache: {snapshot: \"%s\"}\n" % self.node, [],
+                     "replay_cache.snapshot %s: exists and is not a regular file" % self.node)
+        self.refused("stats", "", ["--stats-file", self.node],
+                     "--stats-file %s: exists and is not a regular file" % self.node)
 
 
 if __name__ == "__main__":
