@@ -177,6 +177,31 @@ test_single_semantics(void **state)
 	hp_dedup_free(d);
 }
 
+/* Insert keys make_key(i, seed) for i in [0, n) at now 0, ttl 10, until max_fulls FULL answers
+ * (0: no limit): every answer FIRST or FULL, and a FULL key not recorded. */
+static void
+fill(struct hp_dedup *d, unsigned int n, uint8_t seed, unsigned int max_fulls, unsigned int *firsts,
+     unsigned int *fulls)
+{
+	uint8_t k[16];
+
+	*firsts = *fulls = 0;
+	for (unsigned int i = 0; i < n && (max_fulls == 0 || *fulls < max_fulls); i++) {
+		enum hp_dedup_result r;
+
+		make_key(k, i, seed);
+		r = hp_dedup_check_insert(d, k, 0, 10);
+		if (r == HP_DEDUP_FIRST)
+			(*firsts)++;
+		else if (r == HP_DEDUP_FULL)
+			(*fulls)++;
+		else
+			fail_msg("unexpected %s", hp_dedup_result_name(r));
+		if (r == HP_DEDUP_FULL)
+			assert_false(hp_dedup_contains(d, k, 0));
+	}
+}
+
 /* Fill until FULL: exactly `entries` keys fit in one partition (and
  * extendable buckets make collisions irrelevant); FULL records nothing and is counted. */
 static void
@@ -188,20 +213,7 @@ test_full(void **state)
 	unsigned int firsts = 0, fulls = 0, i;
 
 	(void)state;
-	for (i = 0; i < 100000 && fulls < 10; i++) {
-		enum hp_dedup_result r;
-
-		make_key(k, i, 7);
-		r = hp_dedup_check_insert(d, k, 0, 10);
-		if (r == HP_DEDUP_FIRST)
-			firsts++;
-		else if (r == HP_DEDUP_FULL)
-			fulls++;
-		else
-			fail_msg("unexpected %s", hp_dedup_result_name(r));
-		if (r == HP_DEDUP_FULL)
-			assert_false(hp_dedup_contains(d, k, 0));
-	}
+	fill(d, 100000, 7, 10, &firsts, &fulls);
 	assert_int_equal(fulls, 10);
 	assert_true(firsts >= 64);
 	hp_dedup_get_stats(d, &st);
@@ -709,20 +721,7 @@ test_partitions(void **state)
 	/* 4 x 64 entries: fill to FULL (a partition is full at its share), sweep, room again */
 	test_parts = 4;
 	d = new_table("parts_full", 256, 100);
-	for (i = 0; i < 1000; i++) {
-		enum hp_dedup_result r;
-
-		make_key(k, i, 17);
-		r = hp_dedup_check_insert(d, k, 0, 10);
-		if (r == HP_DEDUP_FIRST)
-			firsts++;
-		else if (r == HP_DEDUP_FULL)
-			fulls++;
-		else
-			fail_msg("unexpected %s", hp_dedup_result_name(r));
-		if (r == HP_DEDUP_FULL)
-			assert_false(hp_dedup_contains(d, k, 0));
-	}
+	fill(d, 1000, 17, 0, &firsts, &fulls);
 	assert_int_equal(firsts, 256); /* every partition filled up to its 64 */
 	assert_int_equal(fulls, 1000 - 256);
 	hp_dedup_get_stats(d, &st);
