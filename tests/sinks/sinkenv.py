@@ -6,6 +6,7 @@ Postgres refuses to run as root, so initdb and the server run as the `postgres` 
 by the Debian package) in a directory it owns. Redis keeps an append-only file (fsync always)
 so that a server killed with SIGKILL and restarted still has what it acknowledged.
 """
+import atexit
 import os
 import random
 import shutil
@@ -54,6 +55,9 @@ class Redis:
         self.dir = os.path.join(tmp, "redis")
         os.makedirs(self.dir, exist_ok=True)
         self.proc = None
+        # stopped at exit whatever happens: a setUpClass that fails after this (Postgres
+        # not starting) never reaches its tearDownClass, and the server outlived the test
+        atexit.register(self.stop)
         for _ in range(5):  # another test's server may have taken the port first
             self.port = free_port()
             try:
