@@ -184,7 +184,13 @@ class ReplayGlobal(hp.TmpDirCase):
         self.assertEqual(self.verdicts(evs), [("accept", "ok", None)])
         c = st["counters"]
         self.assertEqual(c["replay_global_timeout"] + c["replay_global_unavailable"], N)
-        self.assertGreater(c["replay_global_timeout"], 0)
+        # either the worker's deadline passed (timeouts), or the resolver had already given
+        # up on the hung server (its connect or a command timed out: failures, and every
+        # later query answered unavailable at once, in its backoff): which one depends on
+        # when hookpath's first connect met the stopped server
+        res = st["sinks"]["replay_global"]
+        self.assertTrue(c["replay_global_timeout"] > 0 or res["failures_total"] > 0,
+                        (c["replay_global_timeout"], res))
         # bounded: no verdict waited much longer than the timeout
         self.assertLess(max(e["latency_ns"] for e in evs), 1e9)
 
