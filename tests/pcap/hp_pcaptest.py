@@ -153,6 +153,11 @@ def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, ext
     with open(cfg, "w") as f:
         f.write(config)
     stats = os.path.join(tmp, "run%d.json" % rid)
+    # this run's EAL runtime directory starts empty: hookpath keeps its replay snapshot there
+    # across runs, and an older process that had the same pid (a machine that ran many tests)
+    # would otherwise hand this run its replay cache
+    import shutil
+    shutil.rmtree("/var/run/dpdk/hp-pcaptest-%d-%d" % (os.getpid(), rid), ignore_errors=True)
     lcores = ",".join(["0@0"] + ["%d@%d" % (i + 1, 1) for i in range(workers)])
     cmd = list(wrapper) + [HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", lcores,
            "--file-prefix", "hp-pcaptest-%d-%d" % (os.getpid(), rid),
