@@ -224,9 +224,12 @@ class Revocation(hp.TmpDirCase):
             return [e["reason"] for e in evs
                     if any(e["flow"]["src"].startswith("198.18.%d." % (x + 1)) for x in seeds)]
         before, after = reasons(10, 11), reasons(12, 13)
-        # a frame the live capture lost would lose an event, never change a verdict
-        self.assertTrue(before and set(before) == {"ok"}, (before, out[-1500:]))
-        self.assertTrue(after and set(after) == {"bad_token"}, (after, out[-1500:]))
+        # a frame the live capture lost (a loaded machine, an ASan build) loses an event, or
+        # turns that request into a refused http_gap: fail closed, never another verdict
+        ok_b = [r for r in before if r != "http_gap"]
+        ok_a = [r for r in after if r != "http_gap"]
+        self.assertTrue(ok_b and set(ok_b) == {"ok"}, (before, out[-1500:]))
+        self.assertTrue(ok_a and set(ok_a) == {"bad_token"}, (after, out[-1500:]))
         import json
         with open(os.path.join(self.tmp, "live.json")) as f:
             c = json.load(f)["counters"]
