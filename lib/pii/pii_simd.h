@@ -7,7 +7,9 @@
  *     shuffles give 8 class bits per byte, each class is then one test) plus a few compares.
  *     pii.c picks the widest the CPU has at run time (__builtin_cpu_supports);
  *   - pii_win_{sse2,avx2,avx512}: the classes the numeric grammars read, over a 64-byte window
- *     from one numeric token (a few per kilobyte of JSON).
+ *     from one numeric token (a few per kilobyte of JSON);
+ *   - pii_colon_{sse2,avx2,avx512}, pii_hex_sse2: the ':' bytes of a block, what the IPv6 pass
+ *     reads first, and the hex digits it reads in the rare blocks with two colons close by.
  * Without SSE2 (not x86) both are byte loops over the same classes.
  */
 #ifndef HP_PII_SIMD_H
@@ -127,6 +129,36 @@ pii_win_sse2(const uint8_t *p, struct pii_win *m)
 	}
 }
 
+/* The ':' bytes of 64 bytes (the IPv6 pass's first test) and their hex digits. */
+static inline uint64_t
+pii_colon_sse2(const uint8_t *p)
+{
+	uint64_t m = 0;
+
+	for (unsigned int k = 0; k < 4; k++)
+		m |= pii_mm_bits(
+			pii_mm_eq(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k)),
+				  ':'),
+			k);
+	return m;
+}
+
+static inline uint64_t
+pii_hex_sse2(const uint8_t *p)
+{
+	uint64_t m = 0;
+
+	for (unsigned int k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+
+		m |= pii_mm_bits(
+			_mm_or_si128(pii_mm_range(v, '0', 10),
+				     pii_mm_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 6)),
+			k);
+	}
+	return m;
+}
+
 #else /* !__SSE2__: the same classes, a byte at a time */
 
 static inline void
@@ -171,6 +203,29 @@ pii_win_sse2(const uint8_t *p, struct pii_win *m)
 		m->lp |= c == '(' ? bit : 0;
 		m->rp |= c == ')' ? bit : 0;
 	}
+}
+
+static inline uint64_t
+pii_colon_sse2(const uint8_t *p)
+{
+	uint64_t m = 0;
+
+	for (unsigned int i = 0; i < 64; i++)
+		m |= p[i] == ':' ? UINT64_C(1) << i : 0;
+	return m;
+}
+
+static inline uint64_t
+pii_hex_sse2(const uint8_t *p)
+{
+	uint64_t m = 0;
+
+	for (unsigned int i = 0; i < 64; i++) {
+		uint8_t c = p[i], c20 = c | 0x20;
+
+		m |= (c >= '0' && c <= '9') || (c20 >= 'a' && c20 <= 'f') ? UINT64_C(1) << i : 0;
+	}
+	return m;
 }
 
 #endif /* __SSE2__ */
@@ -320,6 +375,19 @@ pii_win_avx512(const uint8_t *p, struct pii_win *m)
 	m->pl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('+'));
 	m->lp = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('('));
 	m->rp = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(')'));
+}
+
+static inline __attribute__((target("avx2"))) uint64_t
+pii_colon_avx2(const uint8_t *p)
+{
+	return pii_y_eq(_mm256_loadu_si256((const __m256i *)(const void *)p), ':') |
+	       pii_y_eq(_mm256_loadu_si256((const __m256i *)(const void *)(p + 32)), ':') << 32;
+}
+
+static inline __attribute__((target("avx512bw"))) uint64_t
+pii_colon_avx512(const uint8_t *p)
+{
+	return _mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void *)p), pii_z(7));
 }
 
 #endif /* PII_SIMD_X86 */
