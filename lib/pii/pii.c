@@ -118,6 +118,55 @@ static const struct {
 
 #define CTX_WINDOW 48 /* bytes before a span searched for a context word */
 
+#ifdef __SSE2__
+/* bit j: f[j] == c */
+static inline uint64_t
+ctx_eq(const __m128i f[4], uint8_t c)
+{
+	__m128i k = _mm_set1_epi8((char)c);
+	uint64_t m = 0;
+
+	for (unsigned int i = 0; i < 4; i++)
+		m |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(f[i], k)) << (16 * i);
+	return m;
+}
+
+/* Is one of words (lower case, 2 bytes or more) in the CTX_WINDOW bytes before s, ASCII letters
+ * folded to lower case ('_' stays itself)? The 64 bytes before s are folded once, 16 at a time;
+ * each word's places are those of its first two bytes (bit masks), each checked in full. About
+ * 0.6 calls per KB of the corpus (bare 9- and 10-digit numbers that passed their checksum);
+ * the byte loop it replaces cost ~130 ns a call. */
+static bool
+has_context(const char *const *words, const uint8_t *b, size_t s)
+{
+	uint8_t tmp[64] __attribute__((aligned(16))) = {0}, fold[64] __attribute__((aligned(16)));
+	const uint8_t *p = b + s - 64;
+	__m128i f[4];
+
+	if (s < 64) {
+		memcpy(tmp + 64 - s, b, s);
+		p = tmp;
+	}
+	for (unsigned int i = 0; i < 4; i++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+
+		f[i] = _mm_or_si128(v,
+				    _mm_and_si128(pii_mm_range(v, 'A', 26), _mm_set1_epi8(0x20)));
+		_mm_store_si128((__m128i *)(void *)(fold + 16 * i), f[i]);
+	}
+	for (const char *const *w = words; *w != NULL; w++) {
+		size_t wl = strlen(*w);
+		/* starts at 64 - CTX_WINDOW .. 64 - wl (zeros before the buffer match no word) */
+		uint64_t m = ctx_eq(f, (uint8_t)(*w)[0]) & ctx_eq(f, (uint8_t)(*w)[1]) >> 1 &
+			     ~((UINT64_C(1) << (64 - CTX_WINDOW)) - 1) & (~UINT64_C(0) >> (wl - 1));
+
+		for (; m != 0; m &= m - 1)
+			if (memcmp(fold + __builtin_ctzll(m), *w, wl) == 0)
+				return true;
+	}
+	return false;
+}
+#else
 static bool
 has_context(const char *const *words, const uint8_t *b, size_t s)
 {
@@ -138,6 +187,7 @@ has_context(const char *const *words, const uint8_t *b, size_t s)
 	}
 	return false;
 }
+#endif
 
 /* local@domain: local part forward to '@', then the longest valid domain. */
 static size_t
