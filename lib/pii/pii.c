@@ -1205,19 +1205,27 @@ ipv6_hex_at(const struct scan_ctx *c, size_t i)
 	return pii_hex_sse2(t);
 }
 
-/* The block at i, its colons cc and the next block's cn: the starts where the prefilter
- * matches, each tried in order. */
-static inline __attribute__((always_inline)) void
+/* Does the block with colons cc (the next block's: cn) hold a ':' with another 1 to 5 bytes on,
+ * the first at 0..67? A match from a start in the block has such a pair, its first ':' at most
+ * 4 bytes past the start. */
+static inline bool
+ipv6_pairs(uint64_t cc, uint64_t cn)
+{
+	uint64_t t = cc >> 59 | cn << 5; /* bytes 59..122 */
+	uint64_t n1 = cc >> 1 | cc >> 2, n2 = t >> 1 | t >> 2;
+
+	n1 |= n1 >> 2 | cc >> 5;
+	n2 |= n2 >> 2 | t >> 5;
+	return ((cc & n1) | (t & n2 & 0x1ff)) != 0;
+}
+
+/* A block where ipv6_pairs holds: the starts where the prefilter matches, each tried in order.
+ * Out of line: the loop over the blocks keeps its registers. */
+static __attribute__((noinline)) void
 ipv6_block(struct scan_ctx *c, size_t i, uint64_t cc, uint64_t cn)
 {
-	u128 col = (u128)cn << 64 | cc, near, hx, p, q, r;
+	u128 col = (u128)cn << 64 | cc, hx, p, q, r;
 
-	/* a ':' with another 1 to 5 bytes on, at 0..67: a match from a start in the block has
-	 * such a pair, its first ':' at most 4 bytes past the start */
-	near = col >> 1 | col >> 2;
-	near |= near >> 2 | col >> 5;
-	if ((col & near & (((u128)0xf << 64) | ~UINT64_C(0))) == 0)
-		return;
 	hx = (u128)ipv6_hex_at(c, i + 64) << 64 | ipv6_hex_at(c, i);
 	p = col; /* hex{0,4} ':' from here */
 	for (unsigned int k = 0; k < 4; k++)
@@ -1252,7 +1260,8 @@ ipv6_block(struct scan_ctx *c, size_t i, uint64_t cc, uint64_t cn)
 		IPV6_COLONS(colon_fn, 0, cc);                                                      \
 		for (size_t i = 0; i < len; i += 64) {                                             \
 			IPV6_COLONS(colon_fn, i + 64, cn);                                         \
-			ipv6_block(c, i, cc, cn);                                                  \
+			if (ipv6_pairs(cc, cn))                                                    \
+				ipv6_block(c, i, cc, cn);                                          \
 			cc = cn;                                                                   \
 		}                                                                                  \
 	} while (0)
@@ -1417,20 +1426,20 @@ blk_digit_events(const struct blk_ents *en, const struct pii_blk *pv, const stru
 	uint64_t p = cu->d & ~BWD(d, 1), f = p & ~BWD(lu, 1), ev;
 	u128 dd = (u128)(nx->d | nx->dot) << 64 | (cu->d | cu->dot);
 	u128 nt = (u128)nx->nt << 64 | cu->nt;
+	u128 w1 = (u128)nx->w << 64 | cu->w, w2, w8;
 
 	dd &= dd >> 1;
 	dd &= dd >> 2;
 	nt &= nt >> 1;
 	nt &= nt >> 2;
 	ev = p & en->lead & BWD(lu, 1) & BWD(lu, 2) & ~BWD(w, 3) & (FWD(d, 1) | cu->b58s);
-	/* base58, then exactly: 26 to 35 word bytes from p (the address and its end) */
-	for (uint64_t m = f & en->b58 & cu->b58s & FWD(w, 13) & FWD(w, 25); m != 0; m &= m - 1) {
-		u128 w = (u128)nx->w << 64 | cu->w;
-		uint64_t run = (uint64_t)(~w >> __builtin_ctzll(m));
-
-		if ((run & ((UINT64_C(1) << 26) - 1)) == 0 && (run >> 26 & 0x3ff) != 0)
-			ev |= m & -m;
-	}
+	/* base58: word bytes at p .. p+25 and not at all of p+26 .. p+35 (the address is 26 to 35
+	 * alphanumerics and its span ends where they do); bit i of wK: K word bytes from i */
+	w2 = w1 & w1 >> 1;
+	w8 = w2 & w2 >> 2;
+	w8 &= w8 >> 4;
+	ev |= f & en->b58 & cu->b58s &
+	      (uint64_t)(w8 & w8 >> 8 & w8 >> 16 & w2 >> 24 & ~(w8 >> 26 & w2 >> 34));
 	ev |= f & en->ipv4 & ~BWD(dot, 1) & (FWD(dot, 1) | FWD(dot, 2) | FWD(dot, 3)) &
 	      (uint64_t)(dd & dd >> 3);
 	ev |= f & en->num & (uint64_t)(nt & nt >> 4);
