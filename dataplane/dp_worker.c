@@ -57,9 +57,10 @@ hp_worker_init_owner_key(void)
 }
 
 /* Worker that owns the flow of this packet: Toeplitz over (addresses[, ports]) with the
- * symmetric key, so both directions agree; fragments hash on addresses only (non-first
- * fragments carry no ports). ~100 cycles; only computed when dispatch is on or after
- * reassembly. */
+ * symmetric key, so both directions agree; a fragment would hash on addresses only
+ * (non-first fragments carry no ports), but fragments are not dispatched: the worker that
+ * receives them reassembles, and the datagram goes to its owner. ~100 cycles; only computed
+ * when dispatch is on or after reassembly. */
 static inline uint16_t
 flow_owner(const struct hp_worker *w, const uint8_t *data, const struct hp_pkt *p)
 {
@@ -513,7 +514,12 @@ process_burst_inner(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n, con
 			out_add(&o, m); /* not ours: forwarded untouched, never parsed */
 			continue;
 		}
-		if (dispatch && !from_ring) {
+		/* a fragment is reassembled here, by the worker that received it, and its
+		 * datagram handed to the flow's owner on the same ring as the flow's other
+		 * packets, in arrival order (reassembly on a worker chosen by the addresses
+		 * sent it on a detour: the owner could see the server's ACK of the data before
+		 * the data, a gap) */
+		if (dispatch && !from_ring && !(it->pkt.flags & HP_PKT_FRAG)) {
 			uint16_t owner = flow_owner(w, data, &it->pkt);
 
 			if (owner != w->id) {

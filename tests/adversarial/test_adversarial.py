@@ -196,8 +196,11 @@ def tshark(pcap, fields, dfilter, desegment=False):
 
 
 def run_hookpath(tmp, name, pcap, dataplane="", top="", endpoint="", mem=512, idle_ms=IDLE_MS,
-                 frames_in=None, hookpath=None):
-    """hookpath in bridge mode over pcap (port 0; port 1 gets nothing): returns a Run."""
+                 frames_in=None, hookpath=None, workers=1):
+    """hookpath in bridge mode over pcap (port 0; port 1 gets nothing): returns a Run.
+    workers > 1: that many workers on the second CPU (oversubscribed), software dispatch
+    (net_pcap has no RSS), one tx queue per worker per port, merged afterwards (mergecap) into
+    the port's output pcap."""
     rid = "%s-%d" % (name, os.getpid())
     empty = os.path.join(tmp, "empty.pcap")
     if not os.path.exists(empty):
@@ -208,17 +211,23 @@ def run_hookpath(tmp, name, pcap, dataplane="", top="", endpoint="", mem=512, id
             os.unlink(p)
     cfg = os.path.join(tmp, name + ".yaml")
     with open(cfg, "w") as f:
-        f.write("dataplane:\n  mode: bridge\n  port_pairs: [[0, 1]]\n" + dataplane +
+        f.write("dataplane:\n  mode: bridge\n  port_pairs: [[0, 1]]\n" +
+                ("  workers: %d\n" % workers if workers > 1 else "") + dataplane +
                 "events: {file: %s}\n" % events + top + endpoint_yaml(endpoint))
     stats = os.path.join(tmp, name + ".json")
     rss = os.path.join(tmp, name + ".rss")
     out0 = os.path.join(tmp, name + "-p0.pcap")
     out1 = os.path.join(tmp, name + "-p1.pcap")
     prefix = "hp-adv-%s" % rid
+    txs = {out: [out] if workers == 1 else ["%s.q%d" % (out, q) for q in range(workers)]
+           for out in (out0, out1)}
+    lcores = ",".join(["0@0"] + ["%d@1" % (i + 1) for i in range(workers)])
     cmd = [TIME, "-f", "%M", "-o", rss, hookpath or hp.HOOKPATH, "--no-huge", "-m", str(mem),
-           "--no-pci", "--lcores", "0@0,1@1", "--file-prefix", prefix, "--log-level=lib.*:warning",
-           "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (pcap, out0),
-           "--vdev", "net_pcap1,rx_pcap=%s,tx_pcap=%s" % (empty, out1),
+           "--no-pci", "--lcores", lcores, "--file-prefix", prefix, "--log-level=lib.*:warning",
+           "--vdev", "net_pcap0,rx_pcap=%s,%s" % (pcap, ",".join("tx_pcap=" + t
+                                                                  for t in txs[out0])),
+           "--vdev", "net_pcap1,rx_pcap=%s,%s" % (empty, ",".join("tx_pcap=" + t
+                                                                   for t in txs[out1])),
            "--", "-c", cfg, "--exit-idle-ms", str(idle_ms), "--stats-file", stats]
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -227,6 +236,11 @@ def run_hookpath(tmp, name, pcap, dataplane="", top="", endpoint="", mem=512, id
         shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
     if p.returncode != 0:
         raise AssertionError("%s: hookpath exited %d:\n%s" % (name, p.returncode, p.stdout[-4000:]))
+    if workers > 1:  # a flow's frames all leave through its owner's queue: their order holds
+        for out, parts in txs.items():
+            subprocess.run(["mergecap", "-F", "pcap", "-w", out] + parts, check=True)
+            for t in parts:
+                os.unlink(t)
     with open(stats) as f:
         st = json.load(f)
     with open(rss) as f:
@@ -637,6 +651,48 @@ class Fragments(AdvCase):
         self.assertGreater(c["defrag_evicted"], 0, nonzero(c))
         self.assertEqual(c["defrag_fail_passed"], 0, nonzero(c))
         self.check_bounded(r, base)
+
+
+# --------------------------------------------------------------------------
+# 7b. two workers: software dispatch between them
+# --------------------------------------------------------------------------
+class TwoWorkers(AdvCase):
+    """The cases above whose packets a multi-worker hookpath hands between workers, run with
+    two workers and software dispatch (net_pcap has no RSS; on a NIC, RSS does the first
+    hand-off): IP fragments are reassembled by the worker that received them and the datagram
+    goes to its flow's owner behind the flow's earlier packets; a flow's segments, in both
+    directions, are all inspected by one worker. Whatever worker a packet lands on first, a
+    forged request's final byte must not reach the server, and the good ones must. Both
+    workers share the second CPU here, so the hand-off rings also see one worker stalled while
+    the other runs. (Before the fix, fragments went to a worker chosen by their addresses: the
+    owner took the server's ACK before the reassembled data and refused good webhooks as
+    http_gap.)"""
+
+    def test_fragmented_webhooks(self):
+        pcap = os.path.join(self.tmp, "frag2.pcap")
+        man = ag.case_frag(pcap)
+        r = self.run_case("frag2", pcap, man, workers=2, mem=1024)
+        self.assertEqual(r.st["workers"], 2)
+        self.check_fragments_oracles(r, man["requests"])
+        self.check_requests(r, man["requests"])
+        self.check_refused_counted(r, man["requests"])
+        c = r.c
+        self.assertGreaterEqual(c["defrag_reassembled"], len(man["requests"]), nonzero(c))
+        self.assertGreater(c["dispatch_out"], 0, nonzero(c))
+        self.assertEqual(c["defrag_fail_passed"], 0, nonzero(c))
+        self.assertEqual(c.get("dispatch_ring_full", 0), 0, nonzero(c))
+
+    def test_framing_and_out_of_order(self):
+        """The framing errors (each with a forged body) and the head held back behind 300
+        body segments, over two workers."""
+        for case, gen in (("framing2", ag.case_framing), ("ooo2", ag.case_ooo)):
+            with self.subTest(case):
+                pcap = os.path.join(self.tmp, case + ".pcap")
+                man = gen(pcap)
+                r = self.run_case(case, pcap, man, workers=2, mem=1024)
+                self.assertGreater(r.c["dispatch_out"], 0, nonzero(r.c))
+                self.check_requests(r, man["requests"])
+                self.check_refused_counted(r, man["requests"])
 
 
 # --------------------------------------------------------------------------
