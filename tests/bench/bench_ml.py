@@ -4,7 +4,8 @@
 
 1. rows/s through the embedded backend, batched vs one row per call (build/tests/bench/bench_ml);
 2. one worker's verdicts/s with ml.policy score vs off (tap, stripe, 10 webhooks per
-   connection, the pcap replayed without end: bench_verdict.py's harness);
+   connection, then 1 per connection, the pcap replayed without end: bench_verdict.py's
+   harness);
 3. verdict latency p50/p99 with enforce vs off at a steady load (bridge to a net_null port:
    the verdict histogram of the stats file, rx of the completing segment to the verdict,
    which for enforce includes the wait for the score);
@@ -135,6 +136,21 @@ def main():
         on256 = statistics.median(rates["score-avx2"])
         print("verdicts/s: score with the AVX2 JSON scan %.0f vs off = %.2fx" % (
             on256, on256 / off))
+        # the same with one webhook per connection: the connection's own work (handshake,
+        # flow, session) is then part of each verdict, the ML stage's cost is the same
+        rates1 = {"off": [], "score": []}
+        for i in range(a.runs):
+            for pol in rates1:
+                cfg = cfg_file(tmp, "tap-" + pol, "tap", pol)
+                rates1[pol].append(bv.verdict_rate(
+                    hookpath, cfg, pcap1, a.seconds,
+                    "hp-bench-ml1-%d-%s-%d" % (os.getpid(), pol, i)))
+        print("# one worker, tap, stripe, 1 webhook per connection (verdicts/s per run):")
+        for pol in rates1:
+            print("#   ml.policy %-13s %s" % (pol, ", ".join("%.0f" % r for r in rates1[pol])))
+        off1, on1 = statistics.median(rates1["off"]), statistics.median(rates1["score"])
+        print("verdicts/s, 1 per connection: score %.0f vs off %.0f = %.2fx" % (
+            on1, off1, on1 / off1))
         lat = {}
         for pol in ("off", "enforce"):
             cfg = cfg_file(tmp, "bridge-" + pol, "bridge", pol)
