@@ -694,6 +694,28 @@ class TwoWorkers(AdvCase):
                 self.check_requests(r, man["requests"])
                 self.check_refused_counted(r, man["requests"])
 
+    def test_churn_and_burst_eviction(self):
+        """3000 closed connections (200 forged), and flows.max 64 per worker filled by SYNs
+        with a new SYN behind every frame of the webhook sessions, over two workers: the
+        owner's sessions and flows are freed and evicted while the other worker keeps
+        handing it packets."""
+        pcap = os.path.join(self.tmp, "churn2.pcap")
+        man = ag.case_churn(pcap, total=3000, forged=200)
+        r = self.run_case("churn2", pcap, man, workers=2, mem=1024)
+        with self.subTest("churn"):
+            self.assertEqual(len(r.events), 3000, nonzero(r.c))
+            self.check_requests(r, man["requests"])
+            self.check_refused_counted(r, man["requests"])
+            self.assertEqual(r.c["http_sessions_full"], 0, nonzero(r.c))
+        pcap = os.path.join(self.tmp, "evict2.pcap")
+        man = ag.case_burst_evict(pcap, flows_max=64)
+        r = self.run_case("evict2", pcap, man, workers=2, mem=1024,
+                          dataplane="  flows: {max: 64}\n")
+        with self.subTest("burst eviction"):
+            self.assertGreater(r.c["flows_evicted"], 0, nonzero(r.c))
+            self.check_requests(r, man["requests"])
+            self.check_refused_counted(r, man["requests"])
+
 
 # --------------------------------------------------------------------------
 # 8. frames larger than one mbuf
