@@ -9,7 +9,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sys/stat.h>
+
 #include <jansson.h>
+
+/* path exists and is not a regular file (a device, a FIFO, a directory, a symbolic link):
+ * what hookpath writes aside and renames over, rotates or truncates is refused there, so
+ * that /dev/null given by mistake is never replaced by a file. */
+static inline bool
+hp_ctl_path_not_regular(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
 
 /* One line of rates since the previous call (periodic stats). */
 void hp_ctl_stats_line(FILE *out);

@@ -35,6 +35,7 @@
 #include <rte_ring.h>
 #include <rte_tcp.h>
 
+#include "ctl.h"
 #include "ctl_capture.h"
 #include "dp.h"
 #include "dp_capture_msg.h"
@@ -408,10 +409,9 @@ static void
 file_shift(void)
 {
 	char from[HP_CFG_PATH_LEN + 16], to[HP_CFG_PATH_LEN + 16];
-	struct stat st;
 
 	/* replaced under us by something that is not a regular file: left alone */
-	if (lstat(cap.path, &st) == 0 && !S_ISREG(st.st_mode))
+	if (hp_ctl_path_not_regular(cap.path))
 		return;
 	if (cap.max_files <= 1) {
 		unlink(cap.path);

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -186,10 +185,8 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 			}
 			break;
 		case 'S': {
-			struct stat st;
-
 			/* written to FILE.tmp, then renamed over FILE: never over a device */
-			if (lstat(optarg, &st) == 0 && !S_ISREG(st.st_mode)) {
+			if (hp_ctl_path_not_regular(optarg)) {
 				fprintf(stderr,
 					"hookpath: --stats-file %s: exists and is not a regular "
 					"file\n",

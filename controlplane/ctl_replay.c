@@ -144,15 +144,11 @@ hp_ctl_replay_load(const struct hp_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "replay_cache.snapshot %s: not an absolute path", rp.path);
 		return -1;
 	}
-	{ /* written aside, then renamed over the path: never over a device or a FIFO */
-		struct stat st;
-
-		if (lstat(rp.path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			snprintf(err, errlen,
-				 "replay_cache.snapshot %s: exists and is not a regular file",
-				 rp.path);
-			return -1;
-		}
+	/* written aside, then renamed over the path: never over a device or a FIFO */
+	if (hp_ctl_path_not_regular(rp.path)) {
+		snprintf(err, errlen, "replay_cache.snapshot %s: exists and is not a regular file",
+			 rp.path);
+		return -1;
 	}
 	if (check_dir(rp.path, err, errlen) != 0)
 		return -1;
