@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -54,6 +55,7 @@
 #define ML_LAT_BUCKETS   24  /* batch latency: bucket k = (2^(k-1), 2^k] us */
 #define ML_SIZE_BUCKETS  14  /* batch size: bucket k = (2^(k-1), 2^k] rows */
 #define ML_SCORE_BUCKETS 10
+#define ML_NAP_US        20 /* idle with a model: the nap between two looks at the rings */
 
 struct ml_stats {
 	uint64_t records, scored, missing_queue, missing_error, missing_breaker, answers_lost,
@@ -380,6 +382,9 @@ static void *
 ml_thread(void *arg)
 {
 	(void)arg;
+	/* its naps end when asked, not up to 50 us later (the default timer slack): a batch
+	 * goes at its deadline, the latency enforce adds is max_delay_us, not that plus slack */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	while (!ml.stop) {
 		take_reload();
 		uint64_t now = mono_us();
@@ -408,12 +413,21 @@ ml_thread(void *arg)
 		if (got != 0 || ran)
 			publish();
 		if (got == 0 && !ran) {
-			/* idle: sleep a fraction of the delay a row may wait; without a model
-			 * (nothing scores: every record is answered missing) 1 ms, so that an
-			 * appliance without ML does not wake its main CPU 50 000 times a second */
-			struct timespec ts = {0, ml.model != NULL ? 20000 : 1000000};
+			/* idle: sleep a fraction of the delay a row may wait, never past the
+			 * waiting batch's deadline; without a model (nothing scores: every record
+			 * is answered missing) 1 ms, so that an appliance without ML does not wake
+			 * its main CPU 50 000 times a second */
+			uint64_t nap_us = ml.model != NULL ? ML_NAP_US : 1000, dl;
 
-			nanosleep(&ts, NULL);
+			if (ml.model != NULL && (dl = hp_batcher_deadline(&ml.b)) != UINT64_MAX) {
+				now = mono_us();
+				nap_us = dl <= now ? 0 : RTE_MIN(nap_us, dl - now);
+			}
+			if (nap_us != 0) {
+				struct timespec ts = {0, (long)nap_us * 1000};
+
+				nanosleep(&ts, NULL);
+			}
 		}
 	}
 	return NULL;
