@@ -6,22 +6,29 @@
 2. one worker's verdicts/s with ml.policy score vs off (tap, stripe, 10 webhooks per
    connection, then 1 per connection, the pcap replayed without end: bench_verdict.py's
    harness);
-3. verdict latency p50/p99 with enforce vs off at a steady load (bridge to a net_null port:
-   the verdict histogram of the stats file, rx of the completing segment to the verdict,
-   which for enforce includes the wait for the score);
+3. verdict latency p50/p99/p99.9 with enforce vs off (bridge to a net_null port that
+   receives nothing: the verdict histogram of the stats file, rx of the completing segment to
+   the verdict, which for enforce includes the wait for the score; `threshold: 1.0`, so both
+   accept): at saturation (the pcap replayed without end) and, as root with tcpreplay, at a
+   steady load below it (--pps, default 50 000 packets/s into a veth hookpath reads). Both
+   replay only the client's side of each connection (client_side()): a replayed server
+   would answer and close a connection whose request is still held for its score;
 4. one worker's verdicts/s with score on the KServe backend (tests/ml/kserve_server.py on
    loopback, pinned to the main lcore's CPU), the server up vs none listening (its breaker
    open), next to off: a dead inference server must not slow the workers.
 
-usage: bench_ml.py [--runs N] [--seconds S] [--build DIR]"""
+usage: bench_ml.py [--runs N] [--seconds S] [--build DIR] [--pps P]"""
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,16 +39,19 @@ ENDPOINT = ("endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n
             "    ml: {policy: %s}\n")
 
 
-def cfg_file(tmp, name, mode, policy, ml=""):
+def cfg_file(tmp, name, mode, policy, ml="", sessions=4096):
+    """enforce with threshold 1.0: nothing is refused (a score is at most 1), so the latency
+    compared with off is of the same verdict, an accept."""
     path = os.path.join(tmp, name + ".yaml")
     with open(path, "w") as f:
         f.write("dataplane: {mode: %s, workers: 1, mbufs: 131072%s}\n"
                 "control: {stats_interval_s: 1}\n"
-                "http: {max_sessions: 4096}\n" % (
-                    mode, ", port_pairs: [[0, 1]]" if mode == "bridge" else ""))
+                "http: {max_sessions: %d}\n" % (
+                    mode, ", port_pairs: [[0, 1]]" if mode == "bridge" else "", sessions))
         if ml:
             f.write("ml: %s\n" % ml)
-        f.write(ENDPOINT % (json.dumps(bv.SECRETS["stripe"]), policy))
+        f.write(ENDPOINT % (json.dumps(bv.SECRETS["stripe"]),
+                            policy + (", threshold: 1.0" if policy == "enforce" else "")))
     return path
 
 
@@ -55,21 +65,131 @@ def quantile(buckets, q):
     return None
 
 
+def _tcp_csum(ip, tcp):
+    """TCP checksum of an IPv4 segment (tcp: header + payload, its checksum field zeroed)."""
+    data = bytes(ip[12:20]) + struct.pack("!BBH", 0, 6, len(tcp)) + bytes(tcp)
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def client_side(src, dst, server_port=8080):
+    """The pcap src as a bridge's client-side port sees it when the server only answers what
+    hookpath forwards: the client's packets and, of the server's, only the SYN-ACK (its ISN).
+    The client's ACK numbers are set back to that SYN-ACK's (nothing else came from the server),
+    its checksums redone; the ACKs of the server's answer are left out, the client's FIN kept
+    (the connection ends, its tuple can be reused). IPv4, untagged Ethernet."""
+    isn = {}
+    with open(src, "rb") as f, open(dst, "wb") as o:
+        o.write(f.read(24))
+        while True:
+            rec = f.read(16)
+            if len(rec) < 16:
+                break
+            frame = bytearray(f.read(struct.unpack("<IIII", rec)[2]))
+            if len(frame) < 54 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+                o.write(rec + frame)
+                continue
+            ihl = (frame[14] & 0x0F) * 4
+            t = 14 + ihl
+            sport, dport = struct.unpack("!HH", frame[t:t + 4])
+            flags = frame[t + 13]
+            if sport == server_port:
+                if flags & 0x12 == 0x12:  # SYN-ACK
+                    isn[(bytes(frame[30:34]), dport)] = struct.unpack("!I", frame[t + 4:t + 8])[0]
+                    o.write(rec + frame)
+                continue
+            tup = (bytes(frame[26:30]), sport)
+            ip_len = struct.unpack("!H", frame[16:18])[0]
+            plen = ip_len - ihl - (frame[t + 12] >> 4) * 4
+            ack = struct.unpack("!I", frame[t + 8:t + 12])[0]
+            first = tup in isn and ack == (isn[tup] + 1) & 0xFFFFFFFF
+            if not (flags & 0x03 or plen > 0 or first):
+                continue  # an ACK of the server's answer, which is not there
+            if flags & 0x10 and tup in isn and not first:
+                frame[t + 8:t + 12] = struct.pack("!I", (isn[tup] + 1) & 0xFFFFFFFF)
+                frame[t + 16:t + 18] = b"\0\0"
+                frame[t + 16:t + 18] = struct.pack(
+                    "!H", _tcp_csum(frame[14:t], frame[t:14 + ip_len]))
+            o.write(rec + frame)
+    return dst
+
+
+def latency_stats(stats):
+    with open(stats) as f:
+        st = json.load(f)
+    lat = st["latency"]["buckets"]
+    c = st["counters"]
+    return {"p50": quantile(lat, 0.5), "p99": quantile(lat, 0.99), "p999": quantile(lat, 0.999),
+            "answers": c.get("ml_answers", 0), "timeouts": c.get("ml_timeouts", 0),
+            "accept": c.get("verdict_accept", 0), "unscored": c.get("reason_ml_unavailable", 0)}
+
+
 def latency_run(hookpath, cfg, pcap, seconds, prefix, stats):
+    """Saturation: the pcap replayed without end; port 1 a net_null that receives nothing
+    (without no-rx it would hand back recycled mbufs: old packets, replayed)."""
     cmd = [hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1", "--file-prefix",
            prefix, "--log-level=lib.*:warning",
-           "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap, "--vdev", "net_null1",
+           "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap, "--vdev", "net_null1,no-rx=1",
            "--", "-c", cfg, "--stats-file", stats]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     time.sleep(seconds + 2)
     p.send_signal(signal.SIGTERM)
     p.communicate(timeout=60)
-    with open(stats) as f:
-        st = json.load(f)
-    lat = st["latency"]["buckets"]
-    c = st["counters"]
-    return quantile(lat, 0.5), quantile(lat, 0.99), c.get("ml_answers", 0), \
-        c.get("ml_timeouts", 0), c.get("verdict_accept", 0)
+    return latency_stats(stats)
+
+
+def latency_live(hookpath, cfg, pcap, pps, prefix, stats):
+    """Steady load: tcpreplay at pps into one end of a veth pair, hookpath bridging the other
+    end (net_pcap iface=) to a net_null that receives nothing."""
+    sys.path.insert(0, os.path.join(bv.ROOT, "tests", "sinks"))
+    import sinkenv
+    veth = sinkenv.Veth("hpml")
+    p = subprocess.Popen([hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1",
+                          "--file-prefix", prefix, "--log-level=lib.*:warning",
+                          "--vdev", "net_pcap0,iface=" + veth.b, "--vdev", "net_null1,no-rx=1",
+                          "--", "-c", cfg, "--stats-file", stats],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    running = threading.Event()
+
+    def drain():  # running once its first stats line is out (ports started, model warm)
+        for line in p.stdout:
+            if "verdicts" in line:
+                running.set()
+        running.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        running.wait(60)
+        # on the main lcore's CPU, not the worker's
+        subprocess.run(["taskset", "-c", "0", "tcpreplay", "-q", "-i", veth.a, "--pps",
+                        str(pps), pcap], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGTERM)
+        p.wait(60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        veth.delete()
+    return latency_stats(stats)
+
+
+def print_latency(title, lat):
+    print()
+    print("# " + title)
+    for pol in ("off", "enforce"):
+        r = lat[pol]
+        print("#   ml.policy %-8s p50 <= %s s, p99 <= %s s, p99.9 <= %s s (accepted %d, "
+              "scores %d, timeouts %d, decided unscored %d)" % (
+                  pol, r["p50"], r["p99"], r["p999"], r["accept"], r["answers"], r["timeouts"],
+                  r["unscored"]))
+    print("added by enforce: p50 %s s, p99 %s s, p99.9 %s s (bucket bounds)" % tuple(
+        "%.6f" % (lat["enforce"][k] - lat["off"][k]) if lat["off"][k] is not None and
+        lat["enforce"][k] is not None else "?" for k in ("p50", "p99", "p999")))
 
 
 def kserve_rates(tmp, hookpath, pcap, a, off):
@@ -105,6 +225,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(bv.ROOT, "build"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--pps", type=int, default=50000,
+                    help="steady-load latency run: packets/s (root, tcpreplay; 0: skip)")
     a = ap.parse_args()
     hookpath = os.path.join(a.build, "controlplane", "hookpath")
     out = subprocess.run([os.path.join(a.build, "tests", "bench", "bench_ml"),
@@ -152,21 +274,28 @@ def main():
         print("verdicts/s, 1 per connection: score %.0f vs off %.0f = %.2fx" % (
             on1, off1, on1 / off1))
         lat = {}
+        cs1 = client_side(pcap1, os.path.join(tmp, "client-1.pcap"))
         for pol in ("off", "enforce"):
             cfg = cfg_file(tmp, "bridge-" + pol, "bridge", pol)
-            lat[pol] = latency_run(hookpath, cfg, pcap1, a.seconds,
+            lat[pol] = latency_run(hookpath, cfg, cs1, a.seconds,
                                    "hp-bench-ml-lat-%d-%s" % (os.getpid(), pol),
                                    os.path.join(tmp, "lat-%s.json" % pol))
-        print()
-        print("# bridge to net_null, stripe, one webhook per connection, without end: verdict "
-              "latency (upper bound of its histogram bucket)")
-        for pol in ("off", "enforce"):
-            p50, p99, answers, timeouts, acc = lat[pol]
-            print("#   ml.policy %-8s p50 <= %s s, p99 <= %s s (accepted %d, scores %d, "
-                  "timeouts %d)" % (pol, p50, p99, acc, answers, timeouts))
-        print("added by enforce: p50 %s s, p99 %s s (bucket bounds)" % (
-            "%.6f" % (lat["enforce"][0] - lat["off"][0]) if lat["off"][0] else "?",
-            "%.6f" % (lat["enforce"][1] - lat["off"][1]) if lat["off"][1] else "?"))
+        print_latency("bridge to net_null, stripe, one webhook per connection, the client's "
+                      "side replayed without end (saturation): verdict latency (upper bound "
+                      "of its histogram bucket)", lat)
+        if a.pps and os.geteuid() == 0 and shutil.which("tcpreplay"):
+            # unique tuples, read once: 10 000 connections of 5 packets
+            pcapl, _ = bv.generate(tmp, "stripe", 10000, 1)
+            csl = client_side(pcapl, os.path.join(tmp, "client-live.pcap"))
+            live = {}
+            for pol in ("off", "enforce"):
+                cfg = cfg_file(tmp, "live-" + pol, "bridge", pol,
+                               sessions=16384)
+                live[pol] = latency_live(hookpath, cfg, csl, a.pps,
+                                         "hp-bench-ml-live-%d-%s" % (os.getpid(), pol),
+                                         os.path.join(tmp, "live-%s.json" % pol))
+            print_latency("the same at a steady load: %d packets/s (%d webhooks/s) by tcpreplay "
+                          "into a veth" % (a.pps, a.pps // 5), live)
         kserve_rates(tmp, hookpath, pcap, a, off)
     return 0
 
