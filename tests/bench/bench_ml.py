@@ -21,18 +21,19 @@ usage: bench_ml.py [--runs N] [--seconds S] [--build DIR] [--pps P]"""
 import argparse
 import json
 import os
-import shutil
 import signal
 import statistics
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_verdict as bv  # noqa: E402
+
+sys.path.insert(0, os.path.join(bv.ROOT, "tests", "sinks"))
+import sinkenv  # noqa: E402
 
 ENDPOINT = ("endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
             "    provider: stripe\n    secrets: [%s]\n    dedup: {key: none}\n"
@@ -143,38 +144,14 @@ def latency_run(hookpath, cfg, pcap, seconds, prefix, stats):
 
 
 def latency_live(hookpath, cfg, pcap, pps, prefix, stats):
-    """Steady load: tcpreplay at pps into one end of a veth pair, hookpath bridging the other
-    end (net_pcap iface=) to a net_null that receives nothing."""
-    sys.path.insert(0, os.path.join(bv.ROOT, "tests", "sinks"))
-    import sinkenv
-    veth = sinkenv.Veth("hpml")
-    p = subprocess.Popen([hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1",
-                          "--file-prefix", prefix, "--log-level=lib.*:warning",
-                          "--vdev", "net_pcap0,iface=" + veth.b, "--vdev", "net_null1,no-rx=1",
-                          "--", "-c", cfg, "--stats-file", stats],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    running = threading.Event()
-
-    def drain():  # running once its first stats line is out (ports started, model warm)
-        for line in p.stdout:
-            if "verdicts" in line:
-                running.set()
-        running.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    try:
-        running.wait(60)
-        # on the main lcore's CPU, not the worker's
-        subprocess.run(["taskset", "-c", "0", "tcpreplay", "-q", "-i", veth.a, "--pps",
-                        str(pps), pcap], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
-        p.send_signal(signal.SIGTERM)
-        p.wait(60)
-    finally:
-        if p.poll() is None:
-            p.kill()
-        veth.delete()
+    """Steady load: tcpreplay at pps (on the main lcore's CPU, not the worker's) into one end
+    of a veth pair, hookpath bridging the other end (net_pcap iface=) to a net_null that
+    receives nothing."""
+    sinkenv.replay_live("hpml", lambda iface: [
+        hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1", "--file-prefix", prefix,
+        "--log-level=lib.*:warning", "--vdev", "net_pcap0,iface=" + iface,
+        "--vdev", "net_null1,no-rx=1", "--", "-c", cfg, "--stats-file", stats],
+        pcap, pps, ready="mode, ", cpu=0)
     return latency_stats(stats)
 
 
@@ -283,7 +260,7 @@ def main():
         print_latency("bridge to net_null, stripe, one webhook per connection, the client's "
                       "side replayed without end (saturation): verdict latency (upper bound "
                       "of its histogram bucket)", lat)
-        if a.pps and os.geteuid() == 0 and shutil.which("tcpreplay"):
+        if a.pps and sinkenv.can_veth():
             # unique tuples, read once: 10 000 connections of 5 packets
             pcapl, _ = bv.generate(tmp, "stripe", 10000, 1)
             csl = client_side(pcapl, os.path.join(tmp, "client-live.pcap"))

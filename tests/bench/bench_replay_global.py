@@ -38,28 +38,19 @@ def pct(xs, p):
     return xs[min(len(xs) - 1, int(p / 100.0 * len(xs)))]
 
 
-def run_live(hookpath, tmp, pcap, cfg_text, pps):
-    """hookpath on one end of a veth pair, tcpreplay at pps on the other; the stats at exit."""
-    veth = sinkenv.Veth("hpbg")
+def run_live(hookpath, tmp, pcap, cfg_text, pps, tag):
+    """hookpath on one end of a veth pair, tcpreplay at pps on the other; the stats at exit.
+    tag makes its --file-prefix its own: a run sharing one would load the previous run's
+    replay cache snapshot and find every request a duplicate."""
     cfg, stats = os.path.join(tmp, "live.yaml"), os.path.join(tmp, "live.json")
     with open(cfg, "w") as f:
         f.write(cfg_text)
-    p = subprocess.Popen([hookpath, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
-                          "--file-prefix", "hp-bench-global-%d" % os.getpid(),
-                          "--log-level=lib.*:warning", "--vdev", "net_pcap0,iface=" + veth.b,
-                          "--", "-c", cfg, "--stats-file", stats],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(1.5)
-        subprocess.run(["tcpreplay", "-q", "-i", veth.a, "--pps", str(pps), pcap], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
-        p.send_signal(signal.SIGTERM)
-        p.wait(60)
-    finally:
-        if p.poll() is None:
-            p.kill()
-        veth.delete()
+    sinkenv.replay_live("hpbg", lambda iface: [
+        hookpath, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
+        "--file-prefix", "hp-bench-global-%d-%s" % (os.getpid(), tag),
+        "--log-level=lib.*:warning",
+        "--vdev", "net_pcap0,iface=" + iface, "--", "-c", cfg, "--stats-file", stats],
+        pcap, pps, ready="mode, ")
     with open(stats) as f:
         return json.load(f)
 
@@ -93,7 +84,8 @@ def main():
                                      "hooks.example.com}\n    provider: github\n    secrets: "
                                      "[s3cret]\n" % (ev, glob))
                     if a.pps:
-                        st = run_live(a.hookpath, tmp, pcap, cfg, a.pps)
+                        st = run_live(a.hookpath, tmp, pcap, cfg, a.pps,
+                                      "%d-%s" % (run, name.split()[0]))
                     else:
                         st, _ = hp.run_hookpath(tmp, [pcap], cfg, idle_ms=500)
                     evs = [e for e in hp.read_events(ev) if e["verdict"] == "accept"]
