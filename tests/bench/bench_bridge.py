@@ -10,7 +10,9 @@ Setups:
   pcap     net_pcap0 (infinite_rx over 4096 TCP webhook data segments from
            pktgen-scripts/hp_pcapgen.py flood; frame sizes count the FCS) <-> net_null1: port 0
            frames are real IPv4/TCP, decoded and checksum-validated in software by hookpath;
-           rates are given for port 0 -> port 1 and in total.
+           rates are given for port 0 -> port 1 and in total. net_null writes nothing into
+           the mbufs it receives: port 1's frames are whatever the recycled mbufs held, here
+           copies of port 0's TCP frames (for both tools alike).
   nocsum   as pcap, with checksum_validation: false: what hookpath costs on a NIC that
            validates checksums itself (rx checksum offload), which vdevs cannot.
 
