@@ -33,6 +33,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_verdict as bv  # noqa: E402
 
 sys.path.insert(0, os.path.join(bv.ROOT, "tests", "sinks"))
+sys.path.insert(0, os.path.join(bv.ROOT, "tests", "pcap"))
+sys.path.insert(0, os.path.join(bv.ROOT, "pktgen-scripts"))
+import hp_pcapgen as pg  # noqa: E402
+import hp_pcaptest as hpt  # noqa: E402
 import sinkenv  # noqa: E402
 
 ENDPOINT = ("endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
@@ -66,56 +70,40 @@ def quantile(buckets, q):
     return None
 
 
-def _tcp_csum(ip, tcp):
-    """TCP checksum of an IPv4 segment (tcp: header + payload, its checksum field zeroed)."""
-    data = bytes(ip[12:20]) + struct.pack("!BBH", 0, 6, len(tcp)) + bytes(tcp)
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
 def client_side(src, dst, server_port=8080):
     """The pcap src as a bridge's client-side port sees it when the server only answers what
     hookpath forwards: the client's packets and, of the server's, only the SYN-ACK (its ISN).
     The client's ACK numbers are set back to that SYN-ACK's (nothing else came from the server),
     its checksums redone; the ACKs of the server's answer are left out, the client's FIN kept
     (the connection ends, its tuple can be reused). IPv4, untagged Ethernet."""
-    isn = {}
-    with open(src, "rb") as f, open(dst, "wb") as o:
-        o.write(f.read(24))
-        while True:
-            rec = f.read(16)
-            if len(rec) < 16:
-                break
-            frame = bytearray(f.read(struct.unpack("<IIII", rec)[2]))
-            if len(frame) < 54 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
-                o.write(rec + frame)
-                continue
-            ihl = (frame[14] & 0x0F) * 4
-            t = 14 + ihl
-            sport, dport = struct.unpack("!HH", frame[t:t + 4])
-            flags = frame[t + 13]
-            if sport == server_port:
-                if flags & 0x12 == 0x12:  # SYN-ACK
-                    isn[(bytes(frame[30:34]), dport)] = struct.unpack("!I", frame[t + 4:t + 8])[0]
-                    o.write(rec + frame)
-                continue
-            tup = (bytes(frame[26:30]), sport)
-            ip_len = struct.unpack("!H", frame[16:18])[0]
-            plen = ip_len - ihl - (frame[t + 12] >> 4) * 4
-            ack = struct.unpack("!I", frame[t + 8:t + 12])[0]
-            first = tup in isn and ack == (isn[tup] + 1) & 0xFFFFFFFF
-            if not (flags & 0x03 or plen > 0 or first):
-                continue  # an ACK of the server's answer, which is not there
-            if flags & 0x10 and tup in isn and not first:
-                frame[t + 8:t + 12] = struct.pack("!I", (isn[tup] + 1) & 0xFFFFFFFF)
-                frame[t + 16:t + 18] = b"\0\0"
-                frame[t + 16:t + 18] = struct.pack(
-                    "!H", _tcp_csum(frame[14:t], frame[t:14 + ip_len]))
-            o.write(rec + frame)
+    isn, out = {}, []
+    for frame in hpt.read_pcap(src):
+        frame = bytearray(frame)
+        if len(frame) < 54 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            out.append(frame)
+            continue
+        t = 14 + (frame[14] & 0x0F) * 4
+        sport, dport, seq, ack = struct.unpack("!HHII", frame[t:t + 12])
+        flags = frame[t + 13]
+        if sport == server_port:
+            if flags & 0x12 == 0x12:  # SYN-ACK
+                isn[(bytes(frame[30:34]), dport)] = seq
+                out.append(frame)
+            continue
+        tup = (bytes(frame[26:30]), sport)
+        end = 14 + struct.unpack("!H", frame[16:18])[0]
+        has_payload = end > t + (frame[t + 12] >> 4) * 4
+        first = tup in isn and ack == (isn[tup] + 1) & 0xFFFFFFFF
+        if not (flags & 0x03 or has_payload or first):
+            continue  # an ACK of the server's answer, which is not there
+        if flags & 0x10 and tup in isn and not first:
+            frame[t + 8:t + 12] = struct.pack("!I", (isn[tup] + 1) & 0xFFFFFFFF)
+            frame[t + 16:t + 18] = b"\0\0"
+            frame[t + 16:t + 18] = struct.pack("!H", pg.csum(
+                pg.pseudo_header(bytes(frame[26:30]), bytes(frame[30:34]), 6, end - t) +
+                bytes(frame[t:end])))
+        out.append(frame)
+    hpt.write_pcap(dst, [bytes(f) for f in out])
     return dst
 
 
@@ -151,7 +139,7 @@ def latency_live(hookpath, cfg, pcap, pps, prefix, stats):
         hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1", "--file-prefix", prefix,
         "--log-level=lib.*:warning", "--vdev", "net_pcap0,iface=" + iface,
         "--vdev", "net_null1,no-rx=1", "--", "-c", cfg, "--stats-file", stats],
-        pcap, pps, ready="mode, ", cpu=0)
+        pcap, pps, cpu=0)
     return latency_stats(stats)
 
 

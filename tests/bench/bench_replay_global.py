@@ -50,7 +50,7 @@ def run_live(hookpath, tmp, pcap, cfg_text, pps, tag):
         "--file-prefix", "hp-bench-global-%d-%s" % (os.getpid(), tag),
         "--log-level=lib.*:warning",
         "--vdev", "net_pcap0,iface=" + iface, "--", "-c", cfg, "--stats-file", stats],
-        pcap, pps, ready="mode, ")
+        pcap, pps)
     with open(stats) as f:
         return json.load(f)
 

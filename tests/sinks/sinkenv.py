@@ -229,12 +229,11 @@ class Veth:
         subprocess.run(["ip", "link", "del", self.a], stderr=subprocess.DEVNULL)
 
 
-def replay_live(tag, make_cmd, pcap, pps, ready=None, settle_s=1.5, cpu=None):
+def replay_live(tag, make_cmd, pcap, pps, cpu=None):
     """hookpath (make_cmd(iface): its command line, reading iface) on one end of a fresh veth
     pair, tcpreplay of pcap at pps into the other end, then SIGTERM; the pair is removed.
-    tcpreplay starts once hookpath printed a line containing ready (e.g. "mode, " of its
-    "tap mode, N worker(s)" line: ports up, workers starting), or after settle_s when ready is
-    None; pinned to cpu when given."""
+    tcpreplay (pinned to cpu when given) starts once hookpath has logged its "<mode> mode, N
+    worker(s)" line: ports up, workers starting."""
     veth = Veth(tag)
     p = subprocess.Popen(make_cmd(veth.b), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True)
@@ -242,17 +241,14 @@ def replay_live(tag, make_cmd, pcap, pps, ready=None, settle_s=1.5, cpu=None):
 
     def drain():
         for line in p.stdout:
-            if ready is not None and ready in line:
+            if " mode, " in line:
                 running.set()
         running.set()
 
     threading.Thread(target=drain, daemon=True).start()
     try:
-        if ready is None:
-            time.sleep(settle_s)
-        else:
-            running.wait(60)
-            time.sleep(0.3)
+        running.wait(60)
+        time.sleep(0.3)
         pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
         subprocess.run(pin + ["tcpreplay", "-q", "-i", veth.a, "--pps", str(pps), pcap],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
