@@ -137,6 +137,17 @@ void hp_verify_ctx_free(struct hp_verify_ctx *c);
 enum hp_verify_result hp_verify(const struct hp_verifier *v, struct hp_verify_ctx *c,
 				const struct hp_verify_req *req, struct hp_verify_out *out);
 
+/* Signs a synthetic request the way the endpoint's provider would (the workers' warm-up
+ * requests at start, dataplane/dp_warmup.c): writes to out the header lines, each
+ * "Name: value\r\n", that make hp_verify() accept req (its method, target, host and body; its
+ * headers are ignored) at unix time ts, with delivery/message id `id` where the scheme carries
+ * one, signed with the verifier's first HMAC secret. Returns the length written (out is
+ * NUL-terminated), 0 for provider none, or -1 when this verifier cannot sign (gitlab keeps only
+ * a digest of its token, twilio, standard-webhooks/svix with Ed25519 keys only) or cap is too
+ * small. Not for the fast path: it may call OpenSSL's encoders. */
+int hp_verify_sign(const struct hp_verifier *v, const struct hp_verify_req *req, int64_t ts,
+		   const char *id, char *out, size_t cap);
+
 /* The provider's default dedup key, e.g. "header:X-GitHub-Delivery", "header:webhook-id",
  * "body:id"; "body_hash" for providers that send no id. */
 const char *hp_provider_default_dedup(enum hp_provider p);
