@@ -584,6 +584,35 @@ hp_flow_release_all(struct hp_worker *w)
 		flow_end(w, &t->flows[pos], HP_FLOW_END_EXIT);
 }
 
+int
+hp_flow_remove_all(struct hp_worker *w)
+{
+	struct hp_flow_table *t = w->flows;
+	const void *key;
+	void *data;
+	uint32_t it = 0, n = 0, *idx;
+	int32_t pos;
+
+	if (t == NULL || t->count == 0)
+		return 0;
+	/* positions first: a deletion may move a key of an extendable bucket under the
+	 * iterator */
+	idx = rte_malloc("hp_flow_remove_all", t->count * sizeof(*idx), 0);
+	if (idx == NULL)
+		return -ENOMEM;
+	while ((pos = rte_hash_iterate(t->hash, &key, &data, &it)) >= 0 && n < t->count)
+		idx[n++] = (uint32_t)pos;
+	for (uint32_t i = 0; i < n; i++) {
+		flow_end(w, &t->flows[idx[i]], HP_FLOW_END_EXIT);
+		wheel_unlink(t, idx[i]);
+		cls_unlink(t, idx[i]);
+		rte_hash_del_key(t->hash, &t->flows[idx[i]].key);
+		t->count--;
+	}
+	rte_free(idx);
+	return 0;
+}
+
 void
 hp_flow_foreach(struct hp_worker *w, void (*fn)(const struct hp_flow *f, void *arg), void *arg)
 {

@@ -163,6 +163,9 @@ void hp_flow_expire(struct hp_worker *w, uint64_t now, unsigned int budget);
 /* At exit: end every flow's HTTP session (requests in progress become incomplete events).
  * The flows stay in the table (their counters are still read). */
 void hp_flow_release_all(struct hp_worker *w);
+/* Remove every flow, each ended as at exit (the warm-up at start leaves none): 0, or -ENOMEM
+ * and nothing removed. Worker only. */
+int hp_flow_remove_all(struct hp_worker *w);
 
 /* Flows currently tracked by this worker. */
 uint32_t hp_flow_count(const struct hp_worker *w);

@@ -301,6 +301,8 @@ verdict_setup(struct hp_dp *dp, char *err, size_t errlen)
 	return 0;
 }
 
+static void warmup_reclaim(uint64_t hz);
+
 void
 hp_dp_tick(void)
 {
@@ -321,6 +323,36 @@ hp_dp_tick(void)
 	}
 	if (hp_dp.retired != NULL)
 		hp_dp_reclaim();
+	if (hp_dp.warm.pool != NULL)
+		warmup_reclaim(hz);
+}
+
+/* Log each worker's warm-up once it is done; free the warm-up's pool once every worker is
+ * done with it (none of its mbufs out: every flow was removed, every buffer flushed). */
+static void
+warmup_reclaim(uint64_t hz)
+{
+	unsigned int done = 0;
+
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
+		struct hp_worker *w = hp_dp.workers[i];
+		uint64_t t = __atomic_load_n(&w->warm_tsc, __ATOMIC_ACQUIRE);
+
+		done += t != 0;
+		if (t != 0 && !w->warm_logged) {
+			w->warm_logged = true;
+			HP_LOG(INFO,
+			       "worker %u: warmed up in %.1f ms: %u synthetic packets, %u of %u "
+			       "requests accepted (dataplane.warmup_requests; nothing of them left "
+			       "the worker)\n",
+			       w->id, (double)t * 1e3 / (double)hz, w->warm_packets,
+			       w->warm_accepted, hp_dp.warm.n_requests);
+		}
+	}
+	if (done == hp_dp.n_workers && rte_mempool_in_use_count(hp_dp.warm.pool) == 0) {
+		rte_mempool_free(hp_dp.warm.pool);
+		hp_dp.warm.pool = NULL;
+	}
 }
 
 static int
@@ -570,6 +602,9 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 	hp_dp.routes = hp_dp.eps->routes;
 	for (unsigned int i = 0; i < hp_dp.n_workers; i++)
 		hp_worker_follow_eps(hp_dp.workers[i]);
+	ret = hp_warmup_build(cfg, hp_dp.routes, hp_dp.n_workers, &hp_dp.warm, err, errlen);
+	if (ret != 0)
+		return ret;
 	if (hp_dp.dispatch) {
 		ret = rings_setup(&hp_dp, err, errlen);
 		if (ret != 0)
@@ -692,6 +727,7 @@ void
 hp_dp_fini(void)
 {
 	hp_port_close_all(&hp_dp);
+	hp_warmup_free(&hp_dp.warm);
 	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
 		struct hp_worker *w = hp_dp.workers[i];
 

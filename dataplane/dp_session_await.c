@@ -64,7 +64,9 @@ hps_await_cancel(struct hp_session *s)
 bool
 hps_await_ask(struct hp_session *s, struct hp_gquery *q, uint64_t timeout_tsc)
 {
-	if (s->w->gq == NULL || !hps_await_begin(s, q->kind, timeout_tsc, &q->slot, &q->gen))
+	/* the warm-up at start asks nobody: its requests go on as if the ring were full */
+	if (s->w->gq == NULL || unlikely(s->w->warming) ||
+	    !hps_await_begin(s, q->kind, timeout_tsc, &q->slot, &q->gen))
 		return false;
 	if (rte_ring_sp_enqueue_elem(s->w->gq, q, sizeof(*q)) != 0) {
 		hps_await_cancel(s);

@@ -168,7 +168,7 @@ hps_capture(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_
 {
 	struct hp_cap_rec *r;
 
-	if (s->w->cap_free == NULL)
+	if (s->w->cap_free == NULL || unlikely(s->w->warming)) /* warm-up: nothing captured */
 		return;
 	r = cap_take(s, req, id);
 	if (r != NULL)
@@ -178,7 +178,7 @@ hps_capture(struct hp_session *s, const struct hp_http_request *req, enum hp_ev_
 void
 hps_capture_hold(struct hp_session *s, const struct hp_http_request *req, const struct hp_vspan *id)
 {
-	if (s->w->cap_free == NULL)
+	if (s->w->cap_free == NULL || unlikely(s->w->warming))
 		return;
 	hps_capture_drop(s); /* one wait at a time: never two */
 	s->cap = cap_take(s, req, id);

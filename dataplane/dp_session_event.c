@@ -68,7 +68,7 @@ hps_event_emit(struct hp_session *s, struct hp_event *e)
 	e->tsc = now;
 	e->latency_tsc = now - s->seg_tsc;
 	e->worker = (uint8_t)w->id;
-	if (w->ev_ring == NULL)
+	if (w->ev_ring == NULL || unlikely(w->warming)) /* warm-up: filled, never sent */
 		return;
 	/* a flood of taken-back sessions (slowloris) must not crowd the verdicts of complete
 	 * requests out of the ring: their events go only while it is less than half full */

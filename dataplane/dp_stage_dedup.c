@@ -101,6 +101,8 @@ dedup_run(struct hp_req_ctx *c, void *state)
 	ttl = hp_stage_dedup_ttl(c);
 	if (!hp_stage_dedup_key(c, key))
 		return hp_stage_refuse(c, HP_EV_REJECT, HP_EV_R_REPLAY_CACHE_BUSY);
+	if (unlikely(w->warming)) /* the warm-up at start: no entry for a synthetic request */
+		return HP_STAGE_NEXT;
 	/* the request's time: with dataplane.clock capture, a replay is remembered for its
 	 * TTL of capture time, as it was live */
 	d = hp_dedup_check_insert(hp_dp.dedup, key, c->req_ns / 1000000, ttl);

@@ -204,6 +204,11 @@ hp_ml_flush(struct hp_worker *w)
 {
 	unsigned int free_space;
 
+	if (unlikely(w->warming)) { /* the warm-up at start: nothing is sent */
+		w->ml_n = 0;
+		w->ml_room = HP_ML_STAGE;
+		return;
+	}
 	if (w->ml_n != 0) {
 		unsigned int sent = rte_ring_sp_enqueue_burst_elem(
 			w->ml_q, w->ml_stage, sizeof(w->ml_stage[0]), w->ml_n, &free_space);
@@ -225,6 +230,18 @@ ml_run(struct hp_req_ctx *c, void *state)
 	struct hp_session *s = c->s;
 	struct hp_ml_query *q;
 
+	if (unlikely(w->warming)) {
+		/* the warm-up at start (dp_worker.c): the features are computed on a copy of the
+		 * rate state (synthetic requests must not count as traffic); nothing is sent,
+		 * nothing waits */
+		struct ml_state tmp;
+		float f[HP_ML_N_FEATURES];
+
+		memcpy(&tmp, state, sizeof(tmp));
+		features(c, &tmp, f);
+		memcpy(s->ml_f, f, sizeof(s->ml_f));
+		return HP_STAGE_NEXT;
+	}
 	/* the stage is full, or the ring was at the last flush: send, and look again */
 	if (unlikely(w->ml_n == w->ml_room)) {
 		hp_ml_flush(w);

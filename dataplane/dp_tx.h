@@ -23,6 +23,12 @@ hp_tx_flush(struct hp_worker *w, uint16_t port)
 
 	if (n == 0)
 		return;
+	if (unlikely(w->warming)) { /* the warm-up at start: never sent (dp_worker.c) */
+		rte_pktmbuf_free_bulk(b->pkts, n);
+		b->len = 0;
+		b->bytes = 0;
+		return;
+	}
 	for (unsigned int tries = 0; tries < 3 && sent < n; tries++)
 		sent += rte_eth_tx_burst(port, w->id, b->pkts + sent, n - sent);
 	if (unlikely(sent < n)) {

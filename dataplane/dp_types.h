@@ -20,6 +20,7 @@
 #include "dp_resolver_msg.h"
 #include "dp_route.h"
 #include "dp_stats.h"
+#include "dp_warmup.h"
 #include "hp_config.h"
 #include "stream_reasm.h"
 
@@ -66,6 +67,7 @@ struct hp_worker {
 	bool is_bridge;
 	bool dispatch; /* software flow dispatch between workers is on */
 	bool defrag;
+	bool warming; /* the warm-up at start runs (dp_worker.c): nothing leaves the worker */
 	unsigned int decode_flags;
 	enum hp_malformed_action on_malformed;
 	struct hp_rxq rxq[RTE_MAX_ETHPORTS];
@@ -149,6 +151,10 @@ struct hp_worker {
 	volatile uint64_t last_rx_tsc; /* TSC of the last non-empty rx burst */
 	volatile bool rx_seen;
 	volatile bool running;
+	uint64_t warm_tsc;      /* the warm-up's duration once done (0: not done or none) */
+	uint32_t warm_packets;  /* its frames, written before warm_tsc */
+	uint32_t warm_accepted; /* its requests accepted (the others: refused, e.g. unsigned) */
+	bool warm_logged;       /* control thread */
 
 	unsigned int lcore_id;
 	int socket;
@@ -197,6 +203,7 @@ struct hp_dp {
 	uint64_t token_base_ms;        /* wall-clock ms the L1 expiries count from */
 	struct rte_rcu_qsbr *qsv;      /* workers report a quiescent state once per loop */
 	struct hp_guard guard;         /* guarded TCP ports (dataplane.guard), read-only */
+	struct hp_warm_frames warm;    /* the workers' warm-up at start (dp_warmup.c) */
 	uint64_t tsc_mult;             /* ns = tsc * tsc_mult >> 32 */
 	volatile int64_t wall_off_ns;  /* CLOCK_REALTIME ns = tsc ns + this (control thread) */
 	uint64_t sweep_tsc;

@@ -14,6 +14,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
@@ -24,10 +25,12 @@
 #include "dp_defrag.h"
 #include "dp_flow.h"
 #include "dp_inspect.h"
+#include "dp_log.h"
 #include "dp_session.h"
 #include "dp_stage.h"
 #include "dp_tx.h"
 #include "dp_worker.h"
+#include "hp_assert.h"
 
 /* Wheel entries examined per drain tick (every tx_drain_us): bounds the expiry work. */
 #define HP_FLOW_EXPIRE_BUDGET 256
@@ -635,6 +638,120 @@ loop_account(struct hp_counters *c, uint64_t cycles, unsigned int got)
 	c->loop[HP_LOOP_POLL_PACKETS] += got;
 }
 
+/* ---- warm-up at start (dataplane.warmup_requests, dp_warmup.c) ----
+ * The control thread's synthetic connections, fed to this worker's own loop in place of its
+ * first rx bursts (the same inlined code as real traffic), before it polls any port; every
+ * flow is handled here, none dispatched. What could leave the worker checks w->warming at the
+ * one place it leaves: hp_tx_flush frees instead of sending, hps_event_emit drops the filled
+ * event, hps_capture takes nothing, hps_await_ask asks nobody (as with a full ring), the ML
+ * stage computes the features on a copy of its rate state and sends no record, the dedup
+ * stage makes its key and enters nothing. The rings' pointers stay as they are: the control
+ * thread reads them.
+ * At the end every flow and session is released and every counter the worker keeps is put
+ * back: the warm-up leaves the caches warm and nothing else. */
+struct warm_saved {
+	struct hp_counters ctr;
+	struct hp_stream_counters stream_ctr;
+	uint32_t ml_seq;
+	struct rte_mempool *pool; /* the worker's own, while it allocates from the warm-up's */
+	uint32_t next;            /* the next frame */
+	uint32_t n_eps;
+	uint64_t t0;
+	uint64_t (*ep_ctr)[HP_EP_CTR__MAX];
+};
+
+static struct warm_saved *warm_sv[HP_MAX_WORKERS];
+
+static void
+warmup_begin(struct hp_worker *w)
+{
+	struct warm_saved *sv;
+
+	if (hp_dp.warm.n == 0 || hp_dp.warm.pool == NULL)
+		return;
+	sv = rte_zmalloc("hp_warm_saved", sizeof(*sv), RTE_CACHE_LINE_SIZE);
+	if (sv != NULL && w->routes != NULL && w->routes->n != 0 && w->ep_ctr != NULL) {
+		sv->n_eps = w->routes->n;
+		sv->ep_ctr = rte_malloc("hp_warm_ep_ctr", sv->n_eps * sizeof(*sv->ep_ctr), 0);
+		if (sv->ep_ctr == NULL) {
+			rte_free(sv);
+			sv = NULL;
+		}
+	}
+	if (sv == NULL) {
+		HP_LOG(WARNING, "worker %u: no memory for the warm-up, skipped\n", w->id);
+		return;
+	}
+	sv->t0 = rte_rdtsc();
+	sv->ctr = w->ctr;
+	sv->stream_ctr = w->stream_ctr;
+	sv->ml_seq = w->ml_seq;
+	if (sv->ep_ctr != NULL)
+		memcpy(sv->ep_ctr, w->ep_ctr, sv->n_eps * sizeof(*sv->ep_ctr));
+	sv->pool = w->pool;
+	w->pool = hp_dp.warm.pool;
+	warm_sv[w->id] = sv;
+	w->warming = true;
+}
+
+static void
+warmup_end(struct hp_worker *w)
+{
+	struct warm_saved *sv = warm_sv[w->id];
+
+	if (hp_flow_remove_all(w) != 0)
+		hp_flow_release_all(w); /* no memory for the list: ended, left to expire */
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++)
+		if (w->txb[p].len != 0)
+			hp_tx_flush(w, p); /* frees: w->warming */
+	/* nothing waits: nobody was asked and the ML stage does not wait */
+	HP_ASSERT(w->await == NULL || w->await_head == w->await_tail);
+	w->warm_accepted =
+		(uint32_t)(w->ctr.c[HP_CTR_VERDICT_ACCEPT] - sv->ctr.c[HP_CTR_VERDICT_ACCEPT]);
+	w->warming = false;
+	w->pool = sv->pool;
+	w->ctr = sv->ctr;
+	w->stream_ctr = sv->stream_ctr;
+	w->ml_seq = sv->ml_seq;
+	w->ml_n = 0;
+	w->ml_room = 0; /* the first record looks at the ring's free space */
+	if (sv->ep_ctr != NULL)
+		memcpy(w->ep_ctr, sv->ep_ctr, sv->n_eps * sizeof(*sv->ep_ctr));
+	/* logged by the control thread (hp_dp_tick): a write here would be a system call
+	 * just before the first real burst */
+	w->warm_packets = sv->next;
+	__atomic_store_n(&w->warm_tsc, rte_rdtsc() - sv->t0, __ATOMIC_RELEASE);
+	warm_sv[w->id] = NULL;
+	rte_free(sv->ep_ctr);
+	rte_free(sv);
+}
+
+/* The next burst of warm-up frames into pkts, as if received on port; 0 when they are all
+ * done (the warm-up then ends: the loop polls the ports from its next pass). */
+static uint16_t
+warmup_rx(struct hp_worker *w, uint16_t port, struct rte_mbuf **pkts)
+{
+	const struct hp_warm_frames *wf = &hp_dp.warm;
+	struct warm_saved *sv = warm_sv[w->id];
+	uint16_t n = (uint16_t)RTE_MIN((uint32_t)w->burst, wf->n - sv->next);
+
+	/* a pool too small for it cuts the warm-up short, nothing else */
+	if (n == 0 || rte_pktmbuf_alloc_bulk(w->pool, pkts, n) != 0) {
+		warmup_end(w);
+		return 0;
+	}
+	for (uint16_t k = 0; k < n; k++) {
+		struct rte_mbuf *m = pkts[k];
+		uint32_t i = sv->next++;
+
+		memcpy(rte_pktmbuf_mtod(m, void *), wf->buf + wf->off[i], wf->len[i]);
+		m->data_len = wf->len[i];
+		m->pkt_len = wf->len[i];
+		m->port = port;
+	}
+	return n;
+}
+
 static __rte_always_inline void
 worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 {
@@ -646,7 +763,14 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 		uint64_t now;
 		unsigned int got = 0; /* packets this pass took: 0 makes it an idle pass */
 
-		for (uint16_t q = 0; q < w->n_rxq; q++) {
+		if (unlikely(w->warming)) {
+			uint16_t n = warmup_rx(w, w->n_rxq != 0 ? w->rxq[0].port : 0, pkts);
+
+			if (n != 0) /* every flow here: none handed over */
+				process_burst(w, pkts, n, is_bridge, false, false);
+			got = n;
+		}
+		for (uint16_t q = 0; q < w->n_rxq && likely(!w->warming); q++) {
 			uint16_t n =
 				rte_eth_rx_burst(w->rxq[q].port, w->rxq[q].queue, pkts, w->burst);
 
@@ -657,7 +781,9 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 			w->rx_seen = true;
 			process_burst(w, pkts, n, is_bridge, false, dispatch);
 		}
-		if (dispatch) {
+		/* while warming, what other workers hand over waits in the rings: it is real
+		 * traffic */
+		if (dispatch && likely(!w->warming)) {
 			for (uint16_t j = 0; j < w->n_workers; j++) {
 				unsigned int n;
 
@@ -734,10 +860,13 @@ hp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(hp_dp.qsv, w->id);
 	rte_rcu_qsbr_thread_online(hp_dp.qsv, w->id);
 	w->running = true;
+	warmup_begin(w);
 	if (w->is_bridge)
 		w->dispatch ? loop_bridge_dispatch(w) : loop_bridge(w);
 	else
 		w->dispatch ? loop_tap_dispatch(w) : loop_tap(w);
+	if (w->warming) /* stopped during the warm-up */
+		warmup_end(w);
 	hp_worker_drain(w);
 	rte_rcu_qsbr_thread_offline(hp_dp.qsv, w->id);
 	rte_rcu_qsbr_thread_unregister(hp_dp.qsv, w->id);

@@ -169,6 +169,10 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "buffered tx is flushed at least this often (microseconds)"),
 	KEY_UINT("dataplane.dispatch_ring", dataplane.dispatch_ring, 4096, 64, 1048576,
 		 HP_CFG_F_POW2, "software dispatch ring size, per worker pair"),
+	KEY_UINT("dataplane.warmup_requests", dataplane.warmup_requests, 256, 0, 4096, 0,
+		 "synthetic webhooks each worker runs through its own packet path at start, "
+		 "before its first rx burst (never sent, no event, counters put back): the first "
+		 "real ones find code and caches warm; 0: none"),
 	KEY_BOOL("dataplane.checksum_validation", dataplane.checksum_validation, true,
 		 "verify IPv4/TCP/UDP checksums; a bad one makes the frame malformed"),
 	KEY_ENUM("dataplane.on_malformed", dataplane.on_malformed, HP_MALFORMED_DROP,

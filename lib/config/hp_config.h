@@ -120,6 +120,9 @@ struct hp_dataplane_config {
 	uint32_t mbuf_cache;    /* per-lcore mempool cache; checked against mbufs and workers */
 	uint32_t tx_drain_us;   /* buffered tx is flushed at least this often */
 	uint32_t dispatch_ring; /* software dispatch ring size (power of 2), per worker pair */
+	/* synthetic requests each worker runs through its packet path at start, before rx,
+	 * never sent (dataplane/dp_warmup.c); 0: none */
+	uint32_t warmup_requests;
 	bool checksum_validation;
 	enum hp_malformed_action on_malformed;
 	enum hp_clock clock;

@@ -8,7 +8,9 @@ signed now) once, from its first packet; every verdict's latency (rx of the segm
 completed the request to the verdict, the `latency_ns` of its event) is read from the events
 file in the order the worker decided them. The first --first verdicts after the start are set
 next to the last ones of the same run (steady state, the reference), and the run is repeated
-(--runs) with a fresh process each time: p50, p90, p99, max and the mean of each.
+(--runs) with a fresh process each time: p50, p90, p99, max and the mean of each. Each run is
+made twice, alternated: with the workers' warm-up at start (dataplane.warmup_requests, the
+default) and without it (warmup_requests 0, the reference for what the warm-up changes).
 
 --tokens: the token cache after a start (tokens.warm_max). A real Redis (L2) and Postgres (L3)
 are started (tests/sinks/sinkenv.py); --requests connections each carry its own bearer token,
@@ -45,7 +47,7 @@ def generate(tmp, requests):
     return pcap
 
 
-def accepted_latencies(hookpath, tmp, pcap, prefix, body):
+def accepted_latencies(hookpath, tmp, pcap, prefix, body, warmup=None):
     """hookpath (tap, one worker, the events file, config body after that) reads pcap once from
     its first packet and exits when idle; the accepted verdicts' latencies (us), in order."""
     events = os.path.join(tmp, "ev.jsonl")
@@ -53,7 +55,8 @@ def accepted_latencies(hookpath, tmp, pcap, prefix, body):
         os.unlink(events)
     cfg = os.path.join(tmp, "cold.yaml")
     with open(cfg, "w") as f:
-        f.write("dataplane: {mode: tap, workers: 1}\n"
+        f.write("dataplane: {mode: tap, workers: 1%s}\n" % (
+                    "" if warmup is None else ", warmup_requests: %d" % warmup) +
                 "control: {api_socket: off, stats_interval_s: 0}\n"
                 "events: {file: %s}\n%s" % (events, body))
     p = subprocess.run([hookpath, "--no-huge", "-m", "1024", "--no-pci", "-l", "0,1",
@@ -68,12 +71,12 @@ def accepted_latencies(hookpath, tmp, pcap, prefix, body):
     return [e["latency_ns"] / 1000.0 for e in evs if e.get("verdict") == "accept"]
 
 
-def one_run(hookpath, tmp, pcap, prefix, pii=False):
+def one_run(hookpath, tmp, pcap, prefix, pii=False, warmup=None):
     return accepted_latencies(
         hookpath, tmp, pcap, prefix,
         "endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
         "    provider: stripe\n    secrets: [%s]\n%s" % (
-            json.dumps(SECRET), "    pii: {policy: report}\n" if pii else ""))
+            json.dumps(SECRET), "    pii: {policy: report}\n" if pii else ""), warmup)
 
 
 def token_runs(hookpath, tmp, a):
@@ -163,25 +166,33 @@ def main():
         firsts, lasts, firsts10 = [], [], []
         print("verdict latency, microseconds (rx of the completing segment to the verdict)")
         print("%-24s %6s %8s %8s %8s %9s %8s" % ("", "n", "p50", "p90", "p99", "max", "mean"))
+        # the default (the workers' warm-up at start) alternated with warmup_requests 0
+        modes = (("warm-up", None), ("no warm-up", 0))
+        res = {m: ([], [], []) for m, _ in modes}
         for r in range(a.runs):
-            lat = one_run(hookpath, tmp, pcap, "hp-bench-cold-%d-%d" % (os.getpid(), r), a.pii)
-            if len(lat) < 2 * a.first:
-                sys.exit("only %d verdicts accepted of %d" % (len(lat), a.requests))
-            first, last = lat[:a.first], lat[-a.first:]
-            firsts += first
-            lasts += last
-            firsts10 += lat[:10]
-            print(row("run %d: first %d" % (r + 1, a.first), first))
-            print(row("run %d: last %d" % (r + 1, a.first), last))
-            print(row("run %d: first 10" % (r + 1), lat[:10]))
+            for m, wu in modes:
+                lat = one_run(hookpath, tmp, pcap, "hp-bench-cold-%d-%d-%d" % (
+                    os.getpid(), r, 0 if wu is None else 1), a.pii, wu)
+                if len(lat) < 2 * a.first:
+                    sys.exit("only %d verdicts accepted of %d" % (len(lat), a.requests))
+                first, last = lat[:a.first], lat[-a.first:]
+                res[m][0].extend(first)
+                res[m][1].extend(last)
+                res[m][2].extend(lat[:10])
+                print(row("run %d %s: first %d" % (r + 1, m, a.first), first))
+                print(row("run %d %s: last %d" % (r + 1, m, a.first), last))
+                print(row("run %d %s: first 10" % (r + 1, m), lat[:10]), flush=True)
         print()
-        print(row("all runs: first %d" % a.first, firsts))
-        print(row("all runs: last %d (ref)" % a.first, lasts))
-        print(row("all runs: first 10", firsts10))
-        print("first/last p50 %.2fx, p99 %.2fx, mean %.2fx" % (
-            q(firsts, 0.5) / q(lasts, 0.5), q(firsts, 0.99) / q(lasts, 0.99),
-            statistics.mean(firsts) / statistics.mean(lasts)))
-
+        for m, _ in modes:
+            firsts, lasts, firsts10 = res[m]
+            print(row("%s: first %d" % (m, a.first), firsts))
+            print(row("%s: last %d (ref)" % (m, a.first), lasts))
+            print(row("%s: first 10" % m, firsts10))
+        for m, _ in modes:
+            firsts, lasts, _ = res[m]
+            print("%s: first/last p50 %.2fx, p99 %.2fx, mean %.2fx" % (
+                m, q(firsts, 0.5) / q(lasts, 0.5), q(firsts, 0.99) / q(lasts, 0.99),
+                statistics.mean(firsts) / statistics.mean(lasts)))
 
 if __name__ == "__main__":
     main()

@@ -138,8 +138,9 @@ def gen(tmp, *args):
 
 
 def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, extra_args=(),
-                 wrapper=()):
+                 wrapper=(), log=None):
     """Run hookpath over one pcap per port; returns (stats dict, [output frames per port]).
+    log: a list its output (stdout and stderr) is appended to.
 
     rx_pcaps: list of pcap paths (None = an empty pcap) for ports 0..n-1.
     config: YAML text. workers > 1 oversubscribes the 2 cores here with --lcores, and gives
@@ -172,6 +173,8 @@ def run_hookpath(tmp, rx_pcaps, config, workers=1, idle_ms=150, expect_rc=0, ext
     cmd += list(extra_args)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=300)
+    if log is not None:
+        log.append(p.stdout)
     if p.returncode != expect_rc:
         raise AssertionError("hookpath exited %d (expected %d):\n%s" %
                              (p.returncode, expect_rc, p.stdout[-3000:]))
