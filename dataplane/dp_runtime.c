@@ -605,6 +605,7 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 	ret = hp_warmup_build(cfg, hp_dp.routes, hp_dp.n_workers, &hp_dp.warm, err, errlen);
 	if (ret != 0)
 		return ret;
+	hp_dp.warm.left = hp_dp.warm.n != 0 ? hp_dp.n_workers : 0;
 	if (hp_dp.dispatch) {
 		ret = rings_setup(&hp_dp, err, errlen);
 		if (ret != 0)

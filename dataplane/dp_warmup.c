@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include <rte_byteorder.h>
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -104,8 +105,9 @@ warm_frame(struct warm_buf *b, struct warm_end *from, const struct warm_end *to,
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *tcp;
 
-	if (warm_grow(b, hl + plen) != 0)
+	if (warm_grow(b, hl + plen + 8) != 0)
 		return -1;
+	b->used = RTE_ALIGN_CEIL(b->used, 8); /* the headers' own alignment */
 	eth = (struct rte_ether_hdr *)(b->buf + b->used);
 	ip = (struct rte_ipv4_hdr *)(eth + 1);
 	tcp = (struct rte_tcp_hdr *)(ip + 1);

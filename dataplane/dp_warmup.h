@@ -21,6 +21,9 @@ struct hp_warm_frames {
 	struct rte_mempool *pool;
 	uint32_t n;          /* frames */
 	uint32_t n_requests; /* connections, one request each */
+	/* workers still warming: each starts polling its ports when none is (a worker that
+	 * polled early would hand flows over to one not yet reading its rings) */
+	uint32_t left;
 	uint8_t *buf;
 	uint32_t *off; /* frame i: buf + off[i], len[i] bytes */
 	uint16_t *len;

@@ -680,6 +680,7 @@ warmup_begin(struct hp_worker *w)
 	}
 	if (sv == NULL) {
 		HP_LOG(WARNING, "worker %u: no memory for the warm-up, skipped\n", w->id);
+		__atomic_fetch_sub(&hp_dp.warm.left, 1, __ATOMIC_RELEASE);
 		return;
 	}
 	sv->t0 = rte_rdtsc();
@@ -724,6 +725,13 @@ warmup_end(struct hp_worker *w)
 	warm_sv[w->id] = NULL;
 	rte_free(sv->ep_ctr);
 	rte_free(sv);
+	/* every worker starts polling once none is warming: a flow handed over to a worker
+	 * still warming would wait in its ring, which could fill */
+	__atomic_fetch_sub(&hp_dp.warm.left, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&hp_dp.warm.left, __ATOMIC_ACQUIRE) != 0 && !hp_dp.stop) {
+		rte_rcu_qsbr_quiescent(hp_dp.qsv, w->id);
+		rte_pause();
+	}
 }
 
 /* The next burst of warm-up frames into pkts, as if received on port; 0 when they are all
