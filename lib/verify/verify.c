@@ -262,10 +262,9 @@ hp_vmac_final(struct vmac *m, const struct vhmac *k, uint8_t *out)
 	h_final(&o, alg, out);
 }
 
-/* The MAC of the concatenated pieces, with key state k. */
-static void
-vmac_pieces(const struct vhmac *k, enum hp_verify_alg alg, const struct hp_vspan *pieces, size_t n,
-	    uint8_t *out)
+void
+hp_vmac_pieces(const struct vhmac *k, enum hp_verify_alg alg, const struct hp_vspan *pieces,
+	       size_t n, uint8_t *out)
 {
 	struct vmac m;
 
@@ -288,7 +287,7 @@ hp_vmatch(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
 
 		if (s->kind != VSEC_HMAC)
 			continue;
-		vmac_pieces(sha1_legacy ? &s->hm_sha1 : &s->hm, alg, pieces, n_pieces, mac);
+		hp_vmac_pieces(sha1_legacy ? &s->hm_sha1 : &s->hm, alg, pieces, n_pieces, mac);
 		/* every received signature is compared in full; no early exit inside one */
 		for (size_t j = 0; j < n_sigs; j++)
 			hit |= CRYPTO_memcmp(mac, sigs[j], siglen) == 0;

@@ -126,6 +126,9 @@ void hp_vmac_start(struct vmac *m, const struct vhmac *k, enum hp_verify_alg alg
 void hp_vmac_update(struct vmac *m, const void *p, size_t n);
 /* Finishes into out (hp_vmac_len(alg) bytes). */
 void hp_vmac_final(struct vmac *m, const struct vhmac *k, uint8_t *out);
+/* The MAC of the concatenated pieces, with key state k, into out. */
+void hp_vmac_pieces(const struct vhmac *k, enum hp_verify_alg alg, const struct hp_vspan *pieces,
+		    size_t n, uint8_t *out);
 
 /* Decoders of received signatures: no early exit on the input's bytes (a bad character is
  * noted and the loop goes on). Return the decoded length, or -1 if the text is not exactly
@@ -161,6 +164,12 @@ int hp_vmatch(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_leg
 	      size_t n_sigs, size_t siglen);
 
 /* ---- verify_providers.c ---- */
+
+/* The generic provider's signed content for req, as pieces (at most VSEG_MAX * 3): its
+ * template with {timestamp} and {id} given (the header values as received, or the signer's),
+ * {url} from url_base or "http://" + Host. Returns the number of pieces. */
+size_t hp_vgeneric_pieces(const struct hp_verifier *v, const struct hp_verify_req *req,
+			  struct hp_vspan ts, struct hp_vspan id, struct hp_vspan *pieces);
 
 /* Runs the provider's scheme (v->prov != HP_PROV_NONE); fills out except out->result. */
 enum hp_verify_result hp_vprov_verify(const struct hp_verifier *v, struct hp_verify_ctx *c,

@@ -762,6 +762,54 @@ v_gitlab(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	return HP_VR_BAD_SIGNATURE;
 }
 
+size_t
+hp_vgeneric_pieces(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_vspan ts,
+		   struct hp_vspan id, struct hp_vspan *pieces)
+{
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < v->n_seg; i++) {
+		const struct vseg *g = &v->seg[i];
+
+		switch (g->kind) {
+		case VSEG_LIT:
+			pieces[n++] = span((const uint8_t *)v->g.template_ + g->off, g->len);
+			break;
+		case VSEG_BODY:
+			pieces[n++] = body_span(req);
+			break;
+		case VSEG_TIMESTAMP:
+			pieces[n++] = ts;
+			break;
+		case VSEG_ID:
+			pieces[n++] = id;
+			break;
+		case VSEG_METHOD:
+			pieces[n++] = req->method;
+			break;
+		case VSEG_PATH:
+			pieces[n++] =
+				span(req->target.p,
+				     (size_t)(find_byte(req->target.p,
+							req->target.p + req->target.len, '?') -
+					      req->target.p));
+			break;
+		case VSEG_URL: /* url_base as written, else "http://" + Host as sent */
+			if (v->n_base > 0) {
+				pieces[n++] = span((const uint8_t *)v->base[0], v->base_len[0]);
+			} else {
+				pieces[n++] = LIT("http://");
+				pieces[n++] = req->host;
+			}
+			pieces[n++] = req->target;
+			break;
+		default:
+			break;
+		}
+	}
+	return n;
+}
+
 /* ---- hmac: the generic scheme of struct hp_verify_generic ----
  * Order: signature header, id, timestamp present and well formed, signature, window. */
 static enum hp_verify_result
@@ -801,45 +849,7 @@ v_generic(const struct hp_verifier *v, const struct hp_verify_req *req, struct h
 	}
 	if (v->g_needs_url && v->n_base == 0 && req->host.len == 0)
 		return HP_VR_UNSUPPORTED; /* no Host and no url_base: the URL is unknown */
-	for (unsigned int i = 0; i < v->n_seg; i++) {
-		const struct vseg *g = &v->seg[i];
-
-		switch (g->kind) {
-		case VSEG_LIT:
-			pieces[n++] = span((const uint8_t *)v->g.template_ + g->off, g->len);
-			break;
-		case VSEG_BODY:
-			pieces[n++] = body_span(req);
-			break;
-		case VSEG_TIMESTAMP:
-			pieces[n++] = f[1].val;
-			break;
-		case VSEG_ID:
-			pieces[n++] = f[2].val;
-			break;
-		case VSEG_METHOD:
-			pieces[n++] = req->method;
-			break;
-		case VSEG_PATH:
-			pieces[n++] =
-				span(req->target.p,
-				     (size_t)(find_byte(req->target.p,
-							req->target.p + req->target.len, '?') -
-					      req->target.p));
-			break;
-		case VSEG_URL: /* url_base as written, else "http://" + Host as sent */
-			if (v->n_base > 0) {
-				pieces[n++] = span((const uint8_t *)v->base[0], v->base_len[0]);
-			} else {
-				pieces[n++] = LIT("http://");
-				pieces[n++] = req->host;
-			}
-			pieces[n++] = req->target;
-			break;
-		default:
-			break;
-		}
-	}
+	n = hp_vgeneric_pieces(v, req, f[1].val, f[2].val, pieces);
 	if ((r = match(v, alg, false, pieces, n, &s, out)) != HP_VR_OK)
 		return r;
 	return v->g_ts_len > 0 ? hp_vwindow(v, ts, req->now) : HP_VR_OK;

@@ -169,18 +169,13 @@ first_hmac(const struct hp_verifier *v)
 	return -1;
 }
 
-/* The MAC of the concatenated pieces with key state k; the running state is cleansed. */
+/* The MAC of the concatenated pieces with key state k (its length). The running state is on
+ * hp_vmac_pieces' stack, gone with its frame; out is the caller's to cleanse. */
 static size_t
 mac_pieces(const struct vhmac *k, enum hp_verify_alg alg, const struct hp_vspan *pieces, size_t n,
 	   uint8_t *out)
 {
-	struct vmac m;
-
-	hp_vmac_start(&m, k, alg);
-	for (size_t i = 0; i < n; i++)
-		hp_vmac_update(&m, pieces[i].p, pieces[i].len);
-	hp_vmac_final(&m, k, out);
-	OPENSSL_cleanse(&m, sizeof(m));
+	hp_vmac_pieces(k, alg, pieces, n, out);
 	return hp_vmac_len(alg);
 }
 
@@ -206,54 +201,14 @@ s_generic(const struct hp_verifier *v, const struct vhmac *k, const struct hp_ve
 	struct hp_vspan pieces[VSEG_MAX * 3];
 	enum hp_verify_alg alg = (enum hp_verify_alg)v->alg;
 	uint8_t m[VMAC_MAX];
-	size_t n = 0, ml;
+	size_t n, ml;
 
 	if (v->g_needs_id ? !id_ok(id) : !id_opt_ok(id))
 		return -1;
 	if (v->g_needs_url && v->n_base == 0 && req->host.len == 0)
 		return -1; /* hp_verify: unsupported (the URL is unknown) */
-	for (unsigned int i = 0; i < v->n_seg; i++) {
-		const struct vseg *g = &v->seg[i];
-		const uint8_t *q;
-
-		switch (g->kind) {
-		case VSEG_LIT:
-			pieces[n++] =
-				(struct hp_vspan){(const uint8_t *)v->g.template_ + g->off, g->len};
-			break;
-		case VSEG_BODY:
-			pieces[n++] = body_span(req);
-			break;
-		case VSEG_TIMESTAMP:
-			pieces[n++] = cspan(tsb);
-			break;
-		case VSEG_ID:
-			pieces[n++] = cspan(id);
-			break;
-		case VSEG_METHOD:
-			pieces[n++] = req->method;
-			break;
-		case VSEG_PATH:
-			q = req->target.len > 0 ? memchr(req->target.p, '?', req->target.len)
-						: NULL;
-			pieces[n++] = (struct hp_vspan){req->target.p,
-							q != NULL ? (size_t)(q - req->target.p)
-								  : req->target.len};
-			break;
-		case VSEG_URL:
-			if (v->n_base > 0) {
-				pieces[n++] = (struct hp_vspan){(const uint8_t *)v->base[0],
-								v->base_len[0]};
-			} else {
-				pieces[n++] = LIT("http://");
-				pieces[n++] = req->host;
-			}
-			pieces[n++] = req->target;
-			break;
-		default:
-			break;
-		}
-	}
+	n = hp_vgeneric_pieces(v, req, cspan(tsb),
+			       id != NULL ? cspan(id) : (struct hp_vspan){NULL, 0}, pieces);
 	ml = mac_pieces(k, alg, pieces, n, m);
 	put_name(w, v->g.header);
 	put_str(w, v->g.prefix);
