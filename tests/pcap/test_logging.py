@@ -14,6 +14,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -89,18 +90,30 @@ class Logging(hp.TmpDirCase):
         if os.geteuid() != 0:
             self.skipTest("binding /dev/log needs root")
         s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        got, done = [], threading.Event()
+
+        def read():
+            # read while hookpath runs, as a syslog daemon does: a datagram socket queues
+            # only net.unix.max_dgram_qlen (10) messages, and the eleventh syslog() would
+            # wait for a reader
+            s.settimeout(0.2)
+            while not done.is_set():
+                try:
+                    got.append(s.recv(8192).decode(errors="replace"))
+                except socket.timeout:
+                    pass
         try:
             s.bind("/dev/log")
-            p = subprocess.run(self.cmd(target="syslog"), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, timeout=60)
-            self.assertEqual(p.returncode, 0, p.stdout[-2000:])
-            s.settimeout(0.5)
-            got = []
+            reader = threading.Thread(target=read)
+            reader.start()
             try:
-                while True:
-                    got.append(s.recv(8192).decode(errors="replace"))
-            except socket.timeout:
-                pass
+                p = subprocess.run(self.cmd(target="syslog"), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, timeout=60)
+            finally:
+                time.sleep(0.5)
+                done.set()
+                reader.join()
+            self.assertEqual(p.returncode, 0, p.stdout[-2000:])
         finally:
             s.close()
             os.unlink("/dev/log")
