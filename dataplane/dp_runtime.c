@@ -352,6 +352,7 @@ warmup_reclaim(uint64_t hz)
 	if (done == hp_dp.n_workers && rte_mempool_in_use_count(hp_dp.warm.pool) == 0) {
 		rte_mempool_free(hp_dp.warm.pool);
 		hp_dp.warm.pool = NULL;
+		hp_warmup_free_frames(&hp_dp.warm);
 	}
 }
 

@@ -289,11 +289,24 @@ hp_warmup_build(const struct hp_config *cfg, const struct hp_route_table *rt,
 }
 
 void
-hp_warmup_free(struct hp_warm_frames *f)
+hp_warmup_free_frames(struct hp_warm_frames *f)
 {
-	rte_mempool_free(f->pool);
+	/* signed requests, never sent but valid for a while: wiped, not just freed */
+	if (f->buf != NULL && f->n != 0)
+		explicit_bzero(f->buf, f->off[f->n - 1] + f->len[f->n - 1]);
 	free(f->buf);
 	free(f->off);
 	free(f->len);
+	f->buf = NULL;
+	f->off = NULL;
+	f->len = NULL;
+	f->n = 0;
+}
+
+void
+hp_warmup_free(struct hp_warm_frames *f)
+{
+	rte_mempool_free(f->pool);
+	hp_warmup_free_frames(f);
 	memset(f, 0, sizeof(*f));
 }

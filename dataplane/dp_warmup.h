@@ -33,6 +33,8 @@ struct hp_warm_frames {
  * none, out zeroed). 0, or -1 with a message naming the key. Control thread. */
 int hp_warmup_build(const struct hp_config *cfg, const struct hp_route_table *rt,
 		    unsigned int n_workers, struct hp_warm_frames *out, char *err, size_t errlen);
+/* The frames alone (wiped: they are validly signed), once every worker is done with them. */
+void hp_warmup_free_frames(struct hp_warm_frames *f);
 void hp_warmup_free(struct hp_warm_frames *f);
 
 #endif /* HP_DP_WARMUP_H */
