@@ -29,6 +29,7 @@
 #include <openssl/hmac.h>
 
 #include "verify/verify.h"
+#include "verify_generic_spec.h"
 
 #define SRC(p)      HP_SOURCE_ROOT "/" p
 #define VECTORS     HP_SOURCE_ROOT "/tests/corpus/vectors/webhooks.json"
@@ -1127,21 +1128,8 @@ mk_generic(const char *secret, const char *header, const char *prefix, enum hp_v
 {
 	struct hp_verify_spec spec;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.provider = HP_PROV_HMAC;
-	spec.secrets[0] = secret;
-	spec.n_secrets = 1;
+	generic_spec(&spec, secret, header, prefix, alg, enc, tmpl, tsh, idh, senc);
 	spec.tolerance_s = tol;
-	snprintf(spec.generic.header, sizeof(spec.generic.header), "%s", header);
-	snprintf(spec.generic.prefix, sizeof(spec.generic.prefix), "%s", prefix ? prefix : "");
-	spec.generic.alg = alg;
-	spec.generic.enc = enc;
-	snprintf(spec.generic.template_, sizeof(spec.generic.template_), "%s", tmpl ? tmpl : "");
-	snprintf(spec.generic.timestamp_header, sizeof(spec.generic.timestamp_header), "%s",
-		 tsh ? tsh : "");
-	snprintf(spec.generic.id_header, sizeof(spec.generic.id_header), "%s", idh ? idh : "");
-	snprintf(spec.generic.secret_encoding, sizeof(spec.generic.secret_encoding), "%s",
-		 senc ? senc : "");
 	return mk_spec(&spec);
 }
 

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The generic ("hmac") provider's spec for the verifier's and the signer's unit tests
+ * (test_verify.c, test_verify_sign.c): one secret, the rest of the spec zeroed. NULL strings
+ * are empty (the defaults).
+ */
+#ifndef HP_TEST_VERIFY_GENERIC_SPEC_H
+#define HP_TEST_VERIFY_GENERIC_SPEC_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "verify/verify.h"
+
+static inline void
+generic_spec(struct hp_verify_spec *spec, const char *secret, const char *header,
+	     const char *prefix, enum hp_verify_alg alg, enum hp_verify_enc enc, const char *tmpl,
+	     const char *tsh, const char *idh, const char *senc)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->provider = HP_PROV_HMAC;
+	spec->secrets[0] = secret;
+	spec->n_secrets = 1;
+	snprintf(spec->generic.header, sizeof(spec->generic.header), "%s", header);
+	snprintf(spec->generic.prefix, sizeof(spec->generic.prefix), "%s", prefix ? prefix : "");
+	spec->generic.alg = alg;
+	spec->generic.enc = enc;
+	snprintf(spec->generic.template_, sizeof(spec->generic.template_), "%s", tmpl ? tmpl : "");
+	snprintf(spec->generic.timestamp_header, sizeof(spec->generic.timestamp_header), "%s",
+		 tsh ? tsh : "");
+	snprintf(spec->generic.id_header, sizeof(spec->generic.id_header), "%s", idh ? idh : "");
+	snprintf(spec->generic.secret_encoding, sizeof(spec->generic.secret_encoding), "%s",
+		 senc ? senc : "");
+}
+
+#endif /* HP_TEST_VERIFY_GENERIC_SPEC_H */
