@@ -142,7 +142,7 @@ source_rate(struct ml_state *st, uint16_t *a, uint16_t *b, uint64_t now_ns, floa
 	return (float)RTE_MIN(*a, *b);
 }
 
-static void
+static __rte_always_inline void
 features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 {
 	const struct hp_http_request *req = c->req;
