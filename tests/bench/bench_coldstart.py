@@ -10,7 +10,9 @@ file in the order the worker decided them. The first --first verdicts after the 
 next to the last ones of the same run (steady state, the reference), and the run is repeated
 (--runs) with a fresh process each time: p50, p90, p99, max and the mean of each. Each run is
 made twice, alternated: with the workers' warm-up at start (dataplane.warmup_requests, the
-default) and without it (warmup_requests 0, the reference for what the warm-up changes).
+default) and without it (warmup_requests 0, the reference for what the warm-up changes),
+and the mean latency by position after the start (verdicts 0-5, 5-20, ... 1000-2000) is printed
+for both.
 
 --tokens: the token cache after a start (tokens.warm_max). A real Redis (L2) and Postgres (L3)
 are started (tests/sinks/sinkenv.py); --requests connections each carry its own bearer token,
@@ -169,6 +171,9 @@ def main():
         # the default (the workers' warm-up at start) alternated with warmup_requests 0
         modes = (("warm-up", None), ("no warm-up", 0))
         res = {m: ([], [], []) for m, _ in modes}
+        spans = [(a_, b_) for a_, b_ in ((0, 5), (5, 20), (20, 50), (50, 200), (200, 1000),
+                                          (1000, 2000)) if b_ <= a.requests]
+        by_pos = {m: {sp: [] for sp in spans} for m, _ in modes}
         for r in range(a.runs):
             for m, wu in modes:
                 lat = one_run(hookpath, tmp, pcap, "hp-bench-cold-%d-%d-%d" % (
@@ -179,6 +184,8 @@ def main():
                 res[m][0].extend(first)
                 res[m][1].extend(last)
                 res[m][2].extend(lat[:10])
+                for sp in spans:
+                    by_pos[m][sp].append(statistics.mean(lat[sp[0]:sp[1]]))
                 print(row("run %d %s: first %d" % (r + 1, m, a.first), first))
                 print(row("run %d %s: last %d" % (r + 1, m, a.first), last))
                 print(row("run %d %s: first 10" % (r + 1, m), lat[:10]), flush=True)
@@ -188,6 +195,12 @@ def main():
             print(row("%s: first %d" % (m, a.first), firsts))
             print(row("%s: last %d (ref)" % (m, a.first), lasts))
             print(row("%s: first 10" % m, firsts10))
+        print("\nmean latency by position after the start (us; each run's mean, then their "
+              "median)")
+        print("%-12s" % "verdicts" + "".join("%12s" % ("%d-%d" % sp) for sp in spans))
+        for m, _ in modes:
+            print("%-12s" % m + "".join("%12.1f" % statistics.median(by_pos[m][sp])
+                                        for sp in spans))
         for m, _ in modes:
             firsts, lasts, _ = res[m]
             print("%s: first/last p50 %.2fx, p99 %.2fx, mean %.2fx" % (
