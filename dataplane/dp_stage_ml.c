@@ -204,11 +204,6 @@ hp_ml_flush(struct hp_worker *w)
 {
 	unsigned int free_space;
 
-	if (unlikely(w->warming)) { /* the warm-up at start: nothing is sent */
-		w->ml_n = 0;
-		w->ml_room = HP_ML_STAGE;
-		return;
-	}
 	if (w->ml_n != 0) {
 		unsigned int sent = rte_ring_sp_enqueue_burst_elem(
 			w->ml_q, w->ml_stage, sizeof(w->ml_stage[0]), w->ml_n, &free_space);

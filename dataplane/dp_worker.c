@@ -652,7 +652,6 @@ loop_account(struct hp_counters *c, uint64_t cycles, unsigned int got)
 struct warm_saved {
 	struct hp_counters ctr;
 	struct hp_stream_counters stream_ctr;
-	uint32_t ml_seq;
 	struct rte_mempool *pool; /* the worker's own, while it allocates from the warm-up's */
 	uint32_t next;            /* the next frame */
 	uint32_t n_eps;
@@ -686,7 +685,6 @@ warmup_begin(struct hp_worker *w)
 	sv->t0 = rte_rdtsc();
 	sv->ctr = w->ctr;
 	sv->stream_ctr = w->stream_ctr;
-	sv->ml_seq = w->ml_seq;
 	if (sv->ep_ctr != NULL)
 		memcpy(sv->ep_ctr, w->ep_ctr, sv->n_eps * sizeof(*sv->ep_ctr));
 	sv->pool = w->pool;
@@ -713,9 +711,6 @@ warmup_end(struct hp_worker *w)
 	w->pool = sv->pool;
 	w->ctr = sv->ctr;
 	w->stream_ctr = sv->stream_ctr;
-	w->ml_seq = sv->ml_seq;
-	w->ml_n = 0;
-	w->ml_room = 0; /* the first record looks at the ring's free space */
 	if (sv->ep_ctr != NULL)
 		memcpy(w->ep_ctr, sv->ep_ctr, sv->n_eps * sizeof(*sv->ep_ctr));
 	/* logged by the control thread (hp_dp_tick): a write here would be a system call
