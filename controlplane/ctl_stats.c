@@ -320,6 +320,19 @@ stats_workers(void)
 				      (json_int_t)c->loop[HP_LOOP_POLL_PACKETS])) != 0) {
 			json_decref(a);
 			a = NULL;
+			break;
+		}
+		{ /* the warm-up at start (dataplane.warmup_requests), once it is done */
+			double ms;
+			uint32_t packets, accepted;
+
+			if (hp_dp_worker_warmup(w, &ms, &packets, &accepted))
+				json_object_set_new(
+					json_array_get(a, json_array_size(a) - 1), "warmup",
+					json_pack("{s:f,s:I,s:I,s:I}", "ms", ms, "packets",
+						  (json_int_t)packets, "requests",
+						  (json_int_t)hp_dp_warmup_requests(), "accepted",
+						  (json_int_t)accepted));
 		}
 	}
 	if (c == NULL) {

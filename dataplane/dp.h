@@ -103,6 +103,10 @@ int hp_dp_worker_counters_add(unsigned int worker, struct hp_counters *out);
 uint64_t hp_dp_worker_passes(unsigned int worker);
 /* The lcore a worker runs on. */
 unsigned int hp_dp_worker_lcore(unsigned int worker);
+/* The worker's warm-up at start (dataplane.warmup_requests): false while it runs or when there
+ * was none; else its duration, frames and requests accepted (of hp_dp_warmup_requests()). */
+bool hp_dp_worker_warmup(unsigned int worker, double *ms, uint32_t *packets, uint32_t *accepted);
+uint32_t hp_dp_warmup_requests(void);
 /* TCP flows one worker tracks now (0: no such worker). */
 uint32_t hp_dp_worker_flows(unsigned int worker);
 /* The replay cache shared by the workers (lib/dedup), NULL: replay protection is off. */

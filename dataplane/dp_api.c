@@ -119,6 +119,26 @@ hp_dp_worker_lcore(unsigned int i)
 	return w != NULL ? w->lcore_id : 0;
 }
 
+bool
+hp_dp_worker_warmup(unsigned int i, double *ms, uint32_t *packets, uint32_t *accepted)
+{
+	const struct hp_worker *w = worker(i);
+	uint64_t t = w != NULL ? __atomic_load_n(&w->warm_tsc, __ATOMIC_ACQUIRE) : 0;
+
+	if (t == 0)
+		return false;
+	*ms = (double)t * 1e3 / (double)rte_get_tsc_hz();
+	*packets = w->warm_packets;
+	*accepted = w->warm_accepted;
+	return true;
+}
+
+uint32_t
+hp_dp_warmup_requests(void)
+{
+	return hp_dp.warm.n_requests;
+}
+
 uint32_t
 hp_dp_worker_flows(unsigned int i)
 {

@@ -16,7 +16,9 @@ stripe webhooks. With the default warm-up (256 requests):
 - the ML stage's rate state did not see the warm-up: the first real request is a new source
   with no previous request at its endpoint (gap_ms null).
 The same with two workers (software dispatch), and with warmup_requests 0 (no warm-up line,
-the same figures)."""
+the same figures). The stats (per_worker.warmup) give the log's figures.
+AttackerView: a forgery on a warm-up connection's exact tuple, and a genuine webhook with a
+warm-up request's id sent twice (accepted, then a duplicate), read from the server side."""
 import os
 import re
 import sys
@@ -103,6 +105,11 @@ class Warmup(hp.TmpDirCase):
         self.assertGreaterEqual(packets, 8 * requests)
         # 256 requests over 5 endpoints in turn: gitlab's 51 go unsigned and are refused
         self.assertEqual(accepted, requests - len(range(3, requests, 5)))
+        # the same figures for operators in the stats (/v1/stats, --stats-file)
+        wu = st["per_worker"][0]["warmup"]
+        self.assertEqual((wu["requests"], wu["accepted"], wu["packets"]),
+                         (requests, accepted, packets))
+        self.assertGreater(wu["ms"], 0)
         self.check_real_only(st, frames, evs, 1)
         # the ML rate state never saw the warm-up: the first real request is the endpoint's
         # first and its source is new
@@ -120,7 +127,65 @@ class Warmup(hp.TmpDirCase):
     def test_off(self):
         st, frames, evs, log = self.run_bridge(warmup=0)
         self.assertEqual(WARM_RE.findall(log), [])
+        self.assertNotIn("warmup", st["per_worker"][0])
         self.check_real_only(st, frames, evs, 0)
+
+
+def connection(client, server, req, isn=1000, sisn=5000):
+    """The client's side of one connection carrying req: handshake, the request, FIN."""
+    return [hp.tcp_frame(client, server, "S", isn, 0),
+            hp.tcp_frame(server, client, "SA", sisn, isn + 1),
+            hp.tcp_frame(client, server, "A", isn + 1, sisn + 1),
+            hp.tcp_frame(client, server, "PA", isn + 1, sisn + 1, req),
+            hp.tcp_frame(client, server, "FA", isn + 1 + len(req), sisn + 1)]
+
+
+def stripe_request(secret, body, host="a.example.com"):
+    sys.path.insert(0, os.path.join(hp.ROOT, "pktgen-scripts"))
+    import hp_sign
+    hdrs = hp_sign.sign("stripe", secret, body, host=host, target="/hooks")
+    head = "POST /hooks HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n" \
+           "Content-Length: %d\r\n" % (host, len(body))
+    head += "".join("%s: %s\r\n" % (k, v) for k, v in hdrs)
+    return head.encode() + b"\r\n" + body
+
+
+class AttackerView(hp.TmpDirCase):
+    """What an attacker could try against the warm-up, read from the server side of the bridge:
+    - a forged webhook on the first warm-up connection's exact tuple (192.0.2.1:20000 to
+      198.51.100.1:80, a guarded port), with the warm-up's body and ids, signed with a wrong
+      secret: refused like any forgery, its request never complete at the server (no state of
+      the warm-up's connection was left for it to ride on);
+    - a genuine webhook whose event id is a warm-up request's: accepted (the warm-up entered
+      nothing in the replay cache), and the same webhook again on another connection a
+      duplicate that never completes at the server (the cache works as before)."""
+
+    def test_forgery_and_replay_around_the_warmup(self):
+        body = (b'{"id":"evt_hookpath_warmup_000000","object":"event",'
+                b'"type":"hookpath.warmup","data":{"object":{"id":"obj_warmup_000000"}}}')
+        # the id of the stripe endpoint's first warm-up request (connection 0)
+        genuine = stripe_request(SECRET, body)
+        forged = stripe_request("whsec_not_the_endpoints", body.replace(b"000000", b"000005"))
+        frames = (connection(("192.0.2.1", 20000), ("198.51.100.1", 80), forged) +
+                  connection(("198.18.0.5", 41000), ("198.19.0.1", 8080), genuine) +
+                  connection(("198.18.0.5", 41001), ("198.19.0.1", 8080), genuine, 7000))
+        pcap = hp.write_frames(self.tmp, "attacker", frames)
+        events = os.path.join(self.tmp, "attacker.jsonl")
+        st, out = hp.run_hookpath(
+            self.tmp, [pcap, None],
+            hp.bridge_cfg("events: {file: %s}\n" % events + ENDPOINTS))
+        evs = hp.read_events(events)
+        self.assertEqual([(e["verdict"], e["reason"]) for e in evs],
+                         [("reject", "bad_signature"), ("accept", "ok"),
+                          ("duplicate", "duplicate")])
+        server = {}
+        for port in (80, 8080):
+            server.update(hp.client_streams(out[1], port)[0])
+        got = {k: v[1] for k, v in server.items()}
+        self.assertNotIn(forged, got.get("192.0.2.1:20000", b""))
+        self.assertIn(genuine, got.get("198.18.0.5:41000", b""))
+        self.assertNotIn(genuine, got.get("198.18.0.5:41001", b""))
+        self.assertEqual(st["counters"]["verdict_accept"], 1)
 
 
 if __name__ == "__main__":
