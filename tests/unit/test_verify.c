@@ -29,7 +29,7 @@
 #include <openssl/hmac.h>
 
 #include "verify/verify.h"
-#include "verify_generic_spec.h"
+#include "verify_test.h"
 
 #define SRC(p)      HP_SOURCE_ROOT "/" p
 #define VECTORS     HP_SOURCE_ROOT "/tests/corpus/vectors/webhooks.json"
@@ -70,20 +70,8 @@ cnt_free(void *p, const char *file, int line)
 
 /* ---- requests ---- */
 
-#define MAX_H 64
-
-struct treq {
-	struct hp_vheader h[MAX_H];
-	struct hp_verify_req r;
-};
-
-static struct hp_vspan
-S(const char *s) {
-	return (struct hp_vspan){(const uint8_t *)s, s ? strlen(s) : 0};
-}
-
 static void
-treq_init(struct treq *t, const char *body, int64_t now)
+treq_init(struct vt_req *t, const char *body, int64_t now)
 {
 	memset(t, 0, sizeof(*t));
 	t->r.method = S("POST");
@@ -96,7 +84,7 @@ treq_init(struct treq *t, const char *body, int64_t now)
 }
 
 static void
-hdr(struct treq *t, const char *name, const char *value)
+hdr(struct vt_req *t, const char *name, const char *value)
 {
 	assert_true(t->r.n_headers < MAX_H);
 	t->h[t->r.n_headers].name = S(name);
@@ -137,7 +125,7 @@ mk(enum hp_provider p, const char *s0, const char *s1, const char *s2, uint32_t 
 /* Runs one verification. For every scheme but Ed25519 the call must not allocate: that is the
  * zero-allocation proof, applied to every hp_verify() of this file. */
 static enum hp_verify_result
-run_ex(const struct hp_verifier *v, struct treq *t, struct hp_verify_out *out, bool may_alloc)
+run_ex(const struct hp_verifier *v, struct vt_req *t, struct hp_verify_out *out, bool may_alloc)
 {
 	struct hp_verify_ctx *c = hp_verify_ctx_create(v);
 	struct hp_verify_out o;
@@ -161,7 +149,7 @@ run_ex(const struct hp_verifier *v, struct treq *t, struct hp_verify_out *out, b
 }
 
 static enum hp_verify_result
-run(const struct hp_verifier *v, struct treq *t, struct hp_verify_out *out)
+run(const struct hp_verifier *v, struct vt_req *t, struct hp_verify_out *out)
 {
 	return run_ex(v, t, out, false);
 }
@@ -244,7 +232,7 @@ test_vectors_file(void **state)
 		json_t *now = json_object_get(vec, "now"), *hs = json_object_get(vec, "headers");
 		enum hp_provider p = hp_provider_from_name(prov);
 		struct hp_verifier *v;
-		struct treq t;
+		struct vt_req t;
 		const char *k;
 		json_t *hv;
 		enum hp_verify_result r;
@@ -292,7 +280,7 @@ test_stripe(void **state)
 	const long now = 1700000000;
 	char h[8192], h2[512], big[8192];
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	stripe_header(h, sizeof(h), STRIPE_SECRET, now, STRIPE_BODY, NULL);
@@ -431,7 +419,7 @@ test_github(void **state)
 	struct hp_verifier *sha1;
 	struct hp_verify_out out;
 	char h1[128];
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	treq_init(&t, "Hello, World!", 0);
@@ -530,7 +518,7 @@ test_slack(void **state)
 {
 	struct hp_verifier *v = mk(HP_PROV_SLACK, "old", SLACK_SECRET, "other", 300);
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	treq_init(&t, SLACK_BODY, 1531420618);
@@ -591,7 +579,7 @@ test_slack(void **state)
 #define SW_SIG    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
 static void
-sw_req(struct treq *t, const char *pfx, const char *sig, int64_t now)
+sw_req(struct vt_req *t, const char *pfx, const char *sig, int64_t now)
 {
 	char n[3][32];
 	static char names[3][32];
@@ -615,7 +603,7 @@ test_standard(void **state)
 	struct hp_verifier *rot = mk(HP_PROV_SVIX, "whsec_AAAA", SW_SECRET, "whsec_BBBB", 300);
 	const int64_t now = 1614265330;
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	sw_req(&t, "webhook", SW_SIG, now);
@@ -715,7 +703,7 @@ test_standard_ed25519(void **state)
 	char secret[80] = "whpk_", sigh[200] = "v1a,", msg[256];
 	struct hp_verifier *v, *mixed;
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 	const int64_t now = 1614265330;
 
 	(void)state;
@@ -763,7 +751,7 @@ test_shopify(void **state)
 	struct hp_verifier *v = mk(HP_PROV_SHOPIFY, "a", "b", "hush", 0);
 	struct hp_verify_out out;
 	char sig[64];
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	mac_b64(EVP_sha256(), "hush", 4, body, sig);
@@ -791,7 +779,7 @@ test_shopify(void **state)
 	"158675309"
 
 static void
-tw_req(struct treq *t, const char *target, const char *host, const char *ct, const char *body,
+tw_req(struct vt_req *t, const char *target, const char *host, const char *ct, const char *body,
        const char *sig)
 {
 	treq_init(t, body, 0);
@@ -810,7 +798,7 @@ test_twilio(void **state)
 	struct hp_verifier *v, *v1234, *vhttp, *vhost;
 	struct hp_verify_out out;
 	const char *form = "application/x-www-form-urlencoded";
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	memset(&spec, 0, sizeof(spec));
@@ -941,7 +929,7 @@ test_zoom(void **state)
 	struct hp_verifier *v = mk(HP_PROV_ZOOM, "zoom_secret_token", NULL, NULL, 300);
 	char sig[80] = "v0=", msg[256];
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	snprintf(msg, sizeof(msg), "v0:1658940994:%s", body);
@@ -975,7 +963,7 @@ test_twitch(void **state)
 	struct hp_verifier *v = mk(HP_PROV_TWITCH, "s3cre7", NULL, NULL, 600);
 	char sig[80] = "sha256=", msg[256];
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	snprintf(msg, sizeof(msg), "%s%s%s", id, ts, body);
@@ -1019,7 +1007,7 @@ test_paddle(void **state)
 	const char *h = "ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec96"
 			"12cf43f9";
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	treq_init(&t, "{\"data\": [\"1\", \"2\"]}", 1698796800);
@@ -1094,7 +1082,7 @@ test_gitlab(void **state)
 {
 	struct hp_verifier *v = mk(HP_PROV_GITLAB, "first", "s3cr3t-token", NULL, 0);
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	treq_init(&t, "{\"object_kind\":\"push\"}", 0);
@@ -1138,7 +1126,7 @@ test_generic(void **state)
 {
 	struct hp_verifier *v;
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 	char sig[200], msg[512];
 
 	(void)state;
@@ -1321,7 +1309,7 @@ test_create_errors(void **state)
 	/* provider none: no secrets needed, everything valid */
 	{
 		struct hp_verifier *v;
-		struct treq t;
+		struct vt_req t;
 
 		memset(&s, 0, sizeof(s));
 		struct hp_verify_out out;
@@ -1402,7 +1390,7 @@ test_hostile(void **state)
 		else
 			v = mk((enum hp_provider)p, "whsec_AAAA", NULL, NULL, 300);
 		for (int round = 0; round < 400; round++) {
-			struct treq t;
+			struct vt_req t;
 			int nh = round % 12;
 
 			treq_init(&t, round % 3 ? "a=b&c=%2" : NULL, round % 2 ? 0 : INT64_MAX / 2);
@@ -1435,7 +1423,7 @@ test_zero_alloc(void **state)
 	struct hp_verifier *v = mk(HP_PROV_STANDARD, SW_SECRET, NULL, NULL, 300);
 	struct hp_verify_ctx *c = hp_verify_ctx_create(v);
 	struct hp_verify_out out;
-	struct treq t;
+	struct vt_req t;
 
 	(void)state;
 	assert_non_null(c);
@@ -1556,7 +1544,7 @@ test_rfc3339(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct hp_verify_out out;
-		struct treq t;
+		struct vt_req t;
 
 		treq_init(&t, "{}", 0);
 		hdr(&t, "Twitch-Eventsub-Message-Id", "id");

@@ -24,12 +24,11 @@
 #include <openssl/hmac.h>
 
 #include "verify/verify.h"
-#include "verify_generic_spec.h"
+#include "verify_test.h"
 
 #define TS     1796486400 /* 2026-12-05T16:00:00Z */
 #define ID     "msg_2Wz1Hk9sQe4LrV7nYb0c"
 #define OUTCAP 2048
-#define MAX_H  16
 
 static char body[1100];
 static size_t body_len;
@@ -54,18 +53,8 @@ mk_body(void)
 
 /* ---- requests ---- */
 
-struct sreq {
-	struct hp_vheader h[MAX_H];
-	struct hp_verify_req r;
-};
-
-static struct hp_vspan
-S(const char *s) {
-	return (struct hp_vspan){(const uint8_t *)s, s ? strlen(s) : 0};
-}
-
 static void
-sreq_init(struct sreq *t, const char *b, size_t blen)
+sreq_init(struct vt_req *t, const char *b, size_t blen)
 {
 	memset(t, 0, sizeof(*t));
 	t->r.method = S("POST");
@@ -79,7 +68,7 @@ sreq_init(struct sreq *t, const char *b, size_t blen)
 
 /* Splits "Name: value\r\n"... into header views pointing into s (no bytes changed). */
 static void
-parse_lines(struct sreq *t, const char *s, size_t len)
+parse_lines(struct vt_req *t, const char *s, size_t len)
 {
 	const char *p = s, *end = s + len;
 
@@ -107,7 +96,7 @@ parse_lines(struct sreq *t, const char *s, size_t len)
 }
 
 static bool
-has_header(const struct sreq *t, const char *name, const char *value)
+has_header(const struct vt_req *t, const char *name, const char *value)
 {
 	for (size_t i = 0; i < t->r.n_headers; i++) {
 		if (t->h[i].name.len == strlen(name) &&
@@ -187,7 +176,7 @@ check_caps(const struct hp_verifier *v, const struct hp_verify_req *r, const cha
 /* Signs the request of t (its headers are replaced by the signer's) and checks the round trip;
  * returns the length and leaves the lines in out and the parsed headers in t. */
 static int
-round_trip(const struct hp_verifier *v, struct sreq *t, const char *id, int want_index, char *out)
+round_trip(const struct hp_verifier *v, struct vt_req *t, const char *id, int want_index, char *out)
 {
 	struct hp_verify_ctx *c = hp_verify_ctx_create(v);
 	struct hp_verify_out o;
@@ -227,7 +216,7 @@ round_trip(const struct hp_verifier *v, struct sreq *t, const char *id, int want
 }
 
 static void
-expect_ok_at(const struct hp_verifier *v, struct sreq *t, int64_t ts, const char *id)
+expect_ok_at(const struct hp_verifier *v, struct vt_req *t, int64_t ts, const char *id)
 {
 	struct hp_verify_out o;
 
@@ -248,7 +237,7 @@ test_stripe(void **state)
 	char out[OUTCAP], want[256], msg[OUTCAP];
 	uint8_t m[32];
 	unsigned int ml = 0;
-	struct sreq t;
+	struct vt_req t;
 	int n;
 
 	(void)state;
@@ -277,7 +266,7 @@ test_github(void **state)
 	struct hp_verify_spec spec;
 	struct hp_verifier *sha1;
 	char out[OUTCAP];
-	struct sreq t;
+	struct vt_req t;
 
 	(void)state;
 	sreq_init(&t, body, body_len);
@@ -307,7 +296,7 @@ test_slack_zoom(void **state)
 	struct hp_verifier *v = mk(HP_PROV_SLACK, "8f742231b10e8888abcd99yyyzzz85a5", NULL);
 	struct hp_verifier *z = mk(HP_PROV_ZOOM, "zoom-secret-token", "zoom-2");
 	char out[OUTCAP];
-	struct sreq t;
+	struct vt_req t;
 
 	(void)state;
 	sreq_init(&t, body, body_len);
@@ -351,7 +340,7 @@ test_standard(void **state)
 	struct hp_verifier *s = mk(HP_PROV_SVIX, "whsec_c3ZpeC13YXJtdXAtc2VjcmV0", NULL);
 	struct hp_verifier *ed, *mixed;
 	char out[OUTCAP], pk[80];
-	struct sreq t;
+	struct vt_req t;
 
 	(void)state;
 	sreq_init(&t, body, body_len);
@@ -393,7 +382,7 @@ test_shopify(void **state)
 {
 	struct hp_verifier *v = mk(HP_PROV_SHOPIFY, "shpss_0123456789abcdef", NULL);
 	char out[OUTCAP];
-	struct sreq t;
+	struct vt_req t;
 
 	(void)state;
 	sreq_init(&t, body, body_len);
@@ -410,7 +399,7 @@ test_twitch(void **state)
 {
 	struct hp_verifier *v = mk(HP_PROV_TWITCH, "twitch-eventsub-secret", "other-secret");
 	char out[OUTCAP];
-	struct sreq t;
+	struct vt_req t;
 
 	(void)state;
 	sreq_init(&t, body, body_len);
@@ -430,7 +419,7 @@ test_paddle(void **state)
 {
 	struct hp_verifier *v = mk(HP_PROV_PADDLE, "pdl_ntfset_01abcdef_secret", NULL);
 	char out[OUTCAP];
-	struct sreq t;
+	struct vt_req t;
 
 	(void)state;
 	sreq_init(&t, body, body_len);
@@ -456,7 +445,7 @@ test_known_answers(void **state)
 		"DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015."
 		"47445629121.803a0bc887a14d10d2c447fce8b6703c";
 	char out[OUTCAP];
-	struct sreq t;
+	struct vt_req t;
 
 	(void)state;
 	/* https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries */
@@ -495,7 +484,7 @@ test_generic(void **state)
 {
 	struct hp_verifier *v;
 	char out[OUTCAP];
-	struct sreq t;
+	struct vt_req t;
 
 	(void)state;
 	/* {method} {path} {timestamp} {id}, hex sha256 with a prefix */
@@ -568,7 +557,7 @@ test_cannot_sign(void **state)
 	struct hp_verify_spec spec;
 	struct hp_verify_out o;
 	char out[OUTCAP];
-	struct sreq t;
+	struct vt_req t;
 
 	(void)state;
 	sreq_init(&t, body, body_len);
