@@ -666,7 +666,18 @@ class TwoWorkers(AdvCase):
     workers share the second CPU here, so the hand-off rings also see one worker stalled while
     the other runs. (Before the fix, fragments went to a worker chosen by their addresses: the
     owner took the server's ACK before the reassembled data and refused good webhooks as
-    http_gap.)"""
+    http_gap.)
+
+    The hand-off rings hold every packet a case hands over (dispatch_ring 32768, against
+    ~12 500 for the largest): the owner can be off the CPU for a whole scheduler slice while the
+    other worker reads on, and with the default 4096 the ring then fills (dispatch_ring_full:
+    dropped, fail closed, counted). These cases check that every good webhook arrives, which
+    a drop would break; test_dispatch_ring_full is the case where the ring does fill."""
+
+    def run_case(self, name, pcap, man, **kw):
+        if "dispatch_ring" not in kw.get("dataplane", ""):
+            kw["dataplane"] = "  dispatch_ring: 32768\n" + kw.get("dataplane", "")
+        return super().run_case(name, pcap, man, **kw)
 
     def test_fragmented_webhooks(self):
         pcap = os.path.join(self.tmp, "frag2.pcap")
@@ -715,6 +726,25 @@ class TwoWorkers(AdvCase):
             self.assertGreater(r.c["flows_evicted"], 0, nonzero(r.c))
             self.check_requests(r, man["requests"])
             self.check_refused_counted(r, man["requests"])
+
+    def test_dispatch_ring_full(self):
+        """The hand-off ring at its smallest (dispatch_ring 64) under the churn case: while the
+        owner is off the CPU the other worker reads on and fills the ring; what does not fit is
+        dropped and counted (dispatch_ring_full, README "Limits"). A webhook that lost a segment
+        so never completes: no forged request reaches the server complete, every accepted one
+        does, every event that is written is right, and each refused one is counted."""
+        pcap = os.path.join(self.tmp, "ringfull2.pcap")
+        man = ag.case_churn(pcap, total=3000, forged=200)
+        r = self.run_case("ringfull2", pcap, man, workers=2, mem=1024,
+                          dataplane="  dispatch_ring: 64\n")
+        c = r.c
+        self.assertGreater(c.get("dispatch_ring_full", 0), 0, nonzero(c))
+        self.check_requests(r, man["requests"], min_accept=0.0, one_event=False)
+        # every verdict has its event, and the events say what the counters do
+        self.assertEqual(c.get("events_ring_full", 0), 0, nonzero(c))
+        for v in ("accept", "reject"):
+            self.assertEqual(c["verdict_" + v], sum(1 for e in r.events if e["verdict"] == v),
+                             nonzero(c))
 
 
 # --------------------------------------------------------------------------
