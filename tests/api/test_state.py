@@ -17,6 +17,7 @@ end; the verdict counters say which secrets verify:
 - bad API input refused naming the field; every secret with a not_after refused at load."""
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -125,8 +126,22 @@ class State(unittest.TestCase):
         if self.p is not None and self.p.poll() is None:
             self.p.send_signal(signal.SIGTERM)
             out, _ = self.p.communicate(timeout=60)
-        return "counters moved: %s\nhookpath said: %s" % (
-            json.dumps(moved, sort_keys=True), (self.out + (out or ""))[-3000:])
+        return "counters moved: %s\nrefused events: %s\nhookpath said: %s" % (
+            json.dumps(moved, sort_keys=True), "\n".join(self.refused_events()),
+            (self.out + (out or ""))[-3000:])
+
+    def refused_events(self, n=3):
+        """The first n events of refused webhooks in the spool (Redis is down here): which
+        connections, what length of body."""
+        found = []
+        for root, _, files in os.walk(os.path.join(self.tmp, "spool")):
+            for name in sorted(files):
+                with open(os.path.join(root, name), "rb") as f:
+                    data = f.read()
+                for m in re.finditer(rb'\{"ts":[^\x00]*?"latency_ns":\d+\}', data):
+                    if b'"verdict":"reject"' in m.group(0) and len(found) < n:
+                        found.append(m.group(0).decode("utf-8", "replace"))
+        return found
 
     def assert_verifies(self, s1_ok):
         acc, bad, moved = self.delta()
