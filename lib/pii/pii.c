@@ -636,6 +636,12 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 #define TOKEN_ENTS                                                                                 \
 	(NUM_ENTS | ENT(HP_PII_IBAN) | ENT(HP_PII_CRYPTO_WALLET) | ENT(HP_PII_IPV4) |              \
 	 ENT(HP_PII_MAC_ADDRESS) | ENT(HP_PII_IPV6))
+/* Built-ins whose prefilters start with a literal (email's '@', the secrets' prefixes, PEM's
+ * dashes): found by the literal pass ("literal pass" below) instead of Hyperscan. */
+#define LIT_ENTS                                                                                   \
+	(ENT(HP_PII_EMAIL) | ENT(HP_PII_AWS_ACCESS_KEY) | ENT(HP_PII_GITHUB_TOKEN) |               \
+	 ENT(HP_PII_STRIPE_KEY) | ENT(HP_PII_SLACK_TOKEN) | ENT(HP_PII_JWT) |                      \
+	 ENT(HP_PII_PEM_PRIVATE_KEY))
 
 struct hp_pii_db {
 	hs_database_t *hs;       /* NULL when nothing is enabled */
@@ -643,6 +649,7 @@ struct hp_pii_db {
 	uint64_t enabled;
 	uint16_t pat_ent[MAX_PATTERNS];
 	uint64_t token_ents;           /* built-ins found by the digit-run pass, not Hyperscan */
+	uint64_t lit_ents;             /* built-ins found by the literal pass, not Hyperscan */
 	enum hp_pii_tok_impl tok_impl; /* the version of that pass scans run */
 	unsigned int n_pat;
 	const char *pat_expr[MAX_PATTERNS]; /* built-in: static; user: the caller's string */
@@ -708,9 +715,11 @@ hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *
 	db->enabled = cfg->enabled & HP_PII_ALL_BUILTIN;
 	db->n_entities = HP_PII__BUILTIN_COUNT + cfg->n_user;
 	db->token_ents = cfg->hyperscan_only ? 0 : db->enabled & TOKEN_ENTS;
+	db->lit_ents = cfg->hyperscan_only ? 0 : db->enabled & LIT_ENTS;
 	db->tok_impl = tok_impl_pick();
 	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++) {
-		if (!(db->enabled & (UINT64_C(1) << e)) || (db->token_ents & (UINT64_C(1) << e)))
+		if (!(db->enabled & (UINT64_C(1) << e)) ||
+		    ((db->token_ents | db->lit_ents) & (UINT64_C(1) << e)))
 			continue;
 		for (unsigned int k = 0; k < 3 && builtin[e].pat[k] != NULL; k++) {
 			exprs[np] = builtin[e].pat[k];
@@ -883,6 +892,35 @@ record(struct scan_ctx *c, unsigned int ent, size_t s, size_t e)
 	}
 }
 
+/* A built-in's prefilter matched, ending at end (reports of one entity come in increasing
+ * end order): its spans starting in [end - back, end) not tried before. */
+static void
+report_end(struct scan_ctx *c, unsigned int ent, size_t end)
+{
+	struct ent_state *st = &c->st[ent];
+	const struct ent_desc *d = &builtin[ent];
+	size_t lo = end > d->back ? end - d->back : 0;
+
+	if (lo < st->tried)
+		lo = st->tried;
+	if (lo < st->last_end)
+		lo = st->last_end;
+	for (size_t s = lo; s < end; s++) {
+		size_t e;
+
+		if (s > 0 && (cclass(c->buf[s - 1]) & d->before))
+			continue; /* no span starts here (the span functions check it too) */
+		e = d->span != NULL ? d->span(d, c->buf, c->len, s)
+				    : span_generic(ent, d, c->buf, c->len, s);
+		if (e == 0)
+			continue;
+		record(c, ent, s, e);
+		s = e - 1;
+	}
+	if (st->tried < end)
+		st->tried = end;
+}
+
 static int
 on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 	 void *ctx)
@@ -890,8 +928,7 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 	struct scan_ctx *c = ctx;
 	unsigned int ent = c->db->pat_ent[id];
 	struct ent_state *st = &c->st[ent];
-	size_t end = (size_t)to, lo;
-	const struct ent_desc *d;
+	size_t end = (size_t)to;
 
 	(void)flags;
 	if (ent >= HP_PII__BUILTIN_COUNT) {
@@ -911,26 +948,7 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 		}
 		return 0;
 	}
-	d = &builtin[ent];
-	lo = end > d->back ? end - d->back : 0;
-	if (lo < st->tried)
-		lo = st->tried;
-	if (lo < st->last_end)
-		lo = st->last_end;
-	for (size_t s = lo; s < end; s++) {
-		size_t e;
-
-		if (s > 0 && (cclass(c->buf[s - 1]) & d->before))
-			continue; /* no span starts here (the span functions check it too) */
-		e = d->span != NULL ? d->span(d, c->buf, c->len, s)
-				    : span_generic(ent, d, c->buf, c->len, s);
-		if (e == 0)
-			continue;
-		record(c, ent, s, e);
-		s = e - 1;
-	}
-	if (st->tried < end)
-		st->tried = end;
+	report_end(c, ent, end);
 	return 0;
 }
 
@@ -1607,20 +1625,297 @@ ipv6_pass_avx512(struct scan_ctx *c)
 }
 #endif
 
+/* ---- literal pass ----
+ * The built-ins whose prefilters start with a literal (LIT_ENTS) are not given to Hyperscan:
+ * a pass finds where each prefilter matches and hands its end to report_end, exactly as
+ * on_match did with Hyperscan's report. The prefilters are fixed-length (the two of
+ * github_token differ, but no start can begin both, nor one within 6 bytes of the other), so
+ * the ends of an entity come in the order of the starts, as Hyperscan reported them. The block
+ * versions find the starts with bit masks of a block and the two bytes after each position
+ * (three unaligned loads), so only a '@' or a two- or three-byte prefix ("gh" and "gi" for
+ * github_token's two) is looked at; each is
+ * then matched in full (lit_end). The reference tries lit_end at every byte. Equality with
+ * Hyperscan's prefilters: fuzz_pii against a hyperscan_only database. */
+
+/* n bytes of p, each of class cls */
+static inline bool
+lit_run(const uint8_t *p, size_t n, uint32_t cls)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!(cclass(p[k]) & cls))
+			return false;
+	return true;
+}
+
+/* The end of ent's prefilter match that starts at i, 0 if none starts there. */
+static size_t
+lit_end(const uint8_t *b, size_t len, unsigned int ent, size_t i)
+{
+	const uint8_t *p = b + i;
+	size_t n = len - i;
+
+	switch (ent) {
+	case HP_PII_EMAIL: /* @ */
+		return p[0] == '@' ? i + 1 : 0;
+	case HP_PII_AWS_ACCESS_KEY: /* (?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16} */
+		if (n < 20 || p[0] != 'A' ||
+		    !((p[1] == 'K' && p[2] == 'I' && p[3] == 'A') ||
+		      (p[1] == 'S' && p[2] == 'I' && p[3] == 'A') ||
+		      (p[1] == 'B' && p[2] == 'I' && p[3] == 'A') ||
+		      (p[1] == 'C' && p[2] == 'C' && p[3] == 'A')))
+			return 0;
+		return lit_run(p + 4, 16, C_UPPER | C_DIGIT) ? i + 20 : 0;
+	case HP_PII_GITHUB_TOKEN: /* gh[pousr]_[A-Za-z0-9]{36} | github_pat_[A-Za-z0-9]{22}_ */
+		if (n >= 40 && p[0] == 'g' && p[1] == 'h' &&
+		    (p[2] == 'p' || p[2] == 'o' || p[2] == 'u' || p[2] == 's' || p[2] == 'r') &&
+		    p[3] == '_' && lit_run(p + 4, 36, C_ALNUM))
+			return i + 40;
+		if (n >= 34 && memcmp(p, "github_pat_", 11) == 0 && lit_run(p + 11, 22, C_ALNUM) &&
+		    p[33] == '_')
+			return i + 34;
+		return 0;
+	case HP_PII_STRIPE_KEY: /* [sr]k_(?:live|test)_[A-Za-z0-9]{16} */
+		if (n < 24 || (p[0] != 's' && p[0] != 'r') || p[1] != 'k' || p[2] != '_' ||
+		    (memcmp(p + 3, "live", 4) != 0 && memcmp(p + 3, "test", 4) != 0) || p[7] != '_')
+			return 0;
+		return lit_run(p + 8, 16, C_ALNUM) ? i + 24 : 0;
+	case HP_PII_SLACK_TOKEN: /* xox[abposr]-[A-Za-z0-9\-]{10} */
+		if (n < 15 || p[0] != 'x' || p[1] != 'o' || p[2] != 'x' ||
+		    (p[3] != 'a' && p[3] != 'b' && p[3] != 'p' && p[3] != 'o' && p[3] != 's' &&
+		     p[3] != 'r') ||
+		    p[4] != '-')
+			return 0;
+		return lit_run(p + 5, 10, C_ALNUM | C_DASH) ? i + 15 : 0;
+	case HP_PII_JWT: /* eyJ[A-Za-z0-9_\-]{7} */
+		if (n < 10 || p[0] != 'e' || p[1] != 'y' || p[2] != 'J')
+			return 0;
+		return lit_run(p + 3, 7, C_ALNUM | C_UNDER | C_DASH) ? i + 10 : 0;
+	case HP_PII_PEM_PRIVATE_KEY: /* "-----BEGIN " */
+		return n >= 11 && memcmp(p, "-----BEGIN ", 11) == 0 ? i + 11 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Where each literal pass entity's prefilter may start in a block: bit j, byte j. */
+struct lit_blk {
+	uint64_t m[7];
+};
+
+static const uint8_t lit_ent_of[7] = {
+	HP_PII_EMAIL,           HP_PII_AWS_ACCESS_KEY, HP_PII_GITHUB_TOKEN,
+	HP_PII_STRIPE_KEY,      HP_PII_SLACK_TOKEN,    HP_PII_JWT,
+	HP_PII_PEM_PRIVATE_KEY,
+};
+
+/* Bit k: lit_ent_of[k]'s prefilter may start with byte b. */
+static inline unsigned int
+lit_first(uint8_t b)
+{
+	switch (b) {
+	case '@':
+		return 1u << 0;
+	case 'A':
+		return 1u << 1;
+	case 'g':
+		return 1u << 2;
+	case 's':
+	case 'r':
+		return 1u << 3;
+	case 'x':
+		return 1u << 4;
+	case 'e':
+		return 1u << 5;
+	case '-':
+		return 1u << 6;
+	default:
+		return 0;
+	}
+}
+
+/* Every byte of every block whose first byte can start a prefilter, entity after entity in
+ * each block (the block versions' order, so that the kept spans come in the same order when
+ * there are more than fit). */
+static void
+lit_pass_ref(struct scan_ctx *c, uint64_t ents)
+{
+	for (size_t base = 0; base < c->len; base += 64) {
+		uint64_t mk[7] = {0};
+
+		for (size_t j = 0; j < 64 && base + j < c->len; j++)
+			for (unsigned int f = lit_first(c->buf[base + j]); f != 0; f &= f - 1)
+				mk[__builtin_ctz(f)] |= UINT64_C(1) << j;
+		for (unsigned int k = 0; k < 7; k++) {
+			unsigned int ent = lit_ent_of[k];
+
+			if (!(ents & ENT(ent)))
+				continue;
+			for (uint64_t x = mk[k]; x != 0; x &= x - 1) {
+				size_t i = base + (size_t)__builtin_ctzll(x), e;
+
+				e = lit_end(c->buf, c->len, ent, i);
+				if (e != 0)
+					report_end(c, ent, e);
+			}
+		}
+	}
+}
+
+/* The starts of a block with a candidate, matched in full, in order per entity. */
+static __attribute__((noinline)) void
+lit_visit(struct scan_ctx *c, uint64_t ents, size_t base, const struct lit_blk *m)
+{
+	for (unsigned int k = 0; k < 7; k++) {
+		unsigned int ent = lit_ent_of[k];
+
+		if (!(ents & ENT(ent)))
+			continue;
+		for (uint64_t x = m->m[k]; x != 0; x &= x - 1) {
+			size_t i = base + (size_t)__builtin_ctzll(x), e;
+
+			if (i >= c->len)
+				break;
+			e = lit_end(c->buf, c->len, ent, i);
+			if (e != 0)
+				report_end(c, ent, e);
+		}
+	}
+}
+
+/* The blocks of the body, each with the 2 bytes after it readable (the last ones copied with
+ * zeros after them: no prefilter starts with a 0 byte). */
+#define LIT_PASS_BODY(masks)                                                                       \
+	do {                                                                                       \
+		uint8_t tmp[64 + 64] = {0};                                                        \
+		for (size_t i = 0; i < c->len; i += 64) {                                          \
+			const uint8_t *p = c->buf + i;                                             \
+			struct lit_blk m;                                                          \
+			uint64_t any = 0;                                                          \
+			if (c->len - i < 66) {                                                     \
+				memset(tmp, 0, sizeof(tmp));                                       \
+				memcpy(tmp, p, c->len - i);                                        \
+				p = tmp;                                                           \
+			}                                                                          \
+			masks(p, &m);                                                              \
+			for (unsigned int k = 0; k < 7; k++)                                       \
+				any |= m.m[k];                                                     \
+			if (any != 0)                                                              \
+				lit_visit(c, ents, i, &m);                                         \
+		}                                                                                  \
+	} while (0)
+
+#define LIT_MASKS_OF(EQ)                                                                           \
+	do {                                                                                       \
+		m->m[0] = EQ(0, '@');                                                              \
+		m->m[1] = EQ(0, 'A') & (EQ(1, 'K') | EQ(1, 'S') | EQ(1, 'B') | EQ(1, 'C'));        \
+		m->m[2] = EQ(0, 'g') & (EQ(1, 'h') | EQ(1, 'i'));                                  \
+		m->m[3] = (EQ(0, 's') | EQ(0, 'r')) & EQ(1, 'k') & EQ(2, '_');                     \
+		m->m[4] = EQ(0, 'x') & EQ(1, 'o') & EQ(2, 'x');                                    \
+		m->m[5] = EQ(0, 'e') & EQ(1, 'y') & EQ(2, 'J');                                    \
+		m->m[6] = EQ(0, '-') & EQ(1, '-') & EQ(2, '-');                                    \
+	} while (0)
+
+#ifdef __SSE2__
+static inline void
+lit_masks_sse2(const uint8_t *p, struct lit_blk *m)
+{
+	__m128i v[3][4];
+
+	for (unsigned int o = 0; o < 3; o++)
+		for (unsigned int k = 0; k < 4; k++)
+			v[o][k] = _mm_loadu_si128((const __m128i *)(const void *)(p + o + 16 * k));
+#define LIT_EQ_SSE2(o, ch)                                                                         \
+	(pii_mm_bits(pii_mm_eq(v[o][0], ch), 0) | pii_mm_bits(pii_mm_eq(v[o][1], ch), 1) |         \
+	 pii_mm_bits(pii_mm_eq(v[o][2], ch), 2) | pii_mm_bits(pii_mm_eq(v[o][3], ch), 3))
+	LIT_MASKS_OF(LIT_EQ_SSE2);
+#undef LIT_EQ_SSE2
+}
+#else
+static inline uint64_t
+lit_eq_bytes(const uint8_t *p, char ch)
+{
+	uint64_t m = 0;
+
+	for (unsigned int k = 0; k < 64; k++)
+		m |= (uint64_t)(p[k] == (uint8_t)ch) << k;
+	return m;
+}
+
+static inline void
+lit_masks_sse2(const uint8_t *p, struct lit_blk *m)
+{
+#define LIT_EQ_BYTES(o, ch) lit_eq_bytes(p + (o), ch)
+	LIT_MASKS_OF(LIT_EQ_BYTES);
+#undef LIT_EQ_BYTES
+}
+#endif
+
+static void
+lit_pass_sse2(struct scan_ctx *c, uint64_t ents)
+{
+	LIT_PASS_BODY(lit_masks_sse2);
+}
+
+#ifdef PII_SIMD_X86
+static inline __attribute__((target(PII_T_AVX2))) void
+lit_masks_avx2(const uint8_t *p, struct lit_blk *m)
+{
+	__m256i v[3][2];
+
+	for (unsigned int o = 0; o < 3; o++)
+		for (unsigned int k = 0; k < 2; k++)
+			v[o][k] =
+				_mm256_loadu_si256((const __m256i *)(const void *)(p + o + 32 * k));
+#define LIT_EQ_AVX2(o, ch)                                                                         \
+	((uint64_t)(uint32_t)_mm256_movemask_epi8(                                                 \
+		 _mm256_cmpeq_epi8(v[o][0], _mm256_set1_epi8(ch))) |                               \
+	 (uint64_t)(uint32_t)_mm256_movemask_epi8(                                                 \
+		 _mm256_cmpeq_epi8(v[o][1], _mm256_set1_epi8(ch)))                                 \
+		 << 32)
+	LIT_MASKS_OF(LIT_EQ_AVX2);
+#undef LIT_EQ_AVX2
+}
+
+static __attribute__((target(PII_T_AVX2))) void
+lit_pass_avx2(struct scan_ctx *c, uint64_t ents)
+{
+	LIT_PASS_BODY(lit_masks_avx2);
+}
+
+static inline __attribute__((target(PII_T_AVX512))) void
+lit_masks_avx512(const uint8_t *p, struct lit_blk *m)
+{
+	__m512i v[3];
+
+	for (unsigned int o = 0; o < 3; o++)
+		v[o] = _mm512_loadu_si512((const void *)(p + o));
+#define LIT_EQ_AVX512(o, ch) ((uint64_t)_mm512_cmpeq_epi8_mask(v[o], _mm512_set1_epi8(ch)))
+	LIT_MASKS_OF(LIT_EQ_AVX512);
+#undef LIT_EQ_AVX512
+}
+
+static __attribute__((target(PII_T_AVX512))) void
+lit_pass_avx512(struct scan_ctx *c, uint64_t ents)
+{
+	LIT_PASS_BODY(lit_masks_avx512);
+}
+#endif
+
 static const struct {
 	const char *name;
 	void (*fn)(struct scan_ctx *c, uint64_t ents);
-	void (*ipv6)(struct scan_ctx *c); /* run first (see "IPv6 pass") */
+	void (*ipv6)(struct scan_ctx *c);               /* run first (see "IPv6 pass") */
+	void (*lit)(struct scan_ctx *c, uint64_t ents); /* "literal pass" */
 } token_impls[HP_PII_TOK__COUNT] = {
-	[HP_PII_TOK_REF] = {"ref", token_pass_ref, ipv6_pass_ref},
+	[HP_PII_TOK_REF] = {"ref", token_pass_ref, ipv6_pass_ref, lit_pass_ref},
 #ifdef __SSE2__
-	[HP_PII_TOK_SSE2] = {"sse2", token_pass_sse2, ipv6_pass_sse2},
+	[HP_PII_TOK_SSE2] = {"sse2", token_pass_sse2, ipv6_pass_sse2, lit_pass_sse2},
 #else
-	[HP_PII_TOK_SSE2] = {"bytes", token_pass_sse2, ipv6_pass_sse2},
+	[HP_PII_TOK_SSE2] = {"bytes", token_pass_sse2, ipv6_pass_sse2, lit_pass_sse2},
 #endif
 #ifdef PII_SIMD_X86
-	[HP_PII_TOK_AVX2] = {"avx2", token_pass_avx2, ipv6_pass_avx2},
-	[HP_PII_TOK_AVX512] = {"avx512bw", token_pass_avx512, ipv6_pass_avx512},
+	[HP_PII_TOK_AVX2] = {"avx2", token_pass_avx2, ipv6_pass_avx2, lit_pass_avx2},
+	[HP_PII_TOK_AVX512] = {"avx512bw", token_pass_avx512, ipv6_pass_avx512, lit_pass_avx512},
 #endif
 };
 
@@ -1674,7 +1969,7 @@ hp_pii_scan_impl(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, con
 	res->n_spans = 0;
 	res->n_dropped = 0;
 	memset(res->count, 0, sizeof(res->count));
-	if ((db->hs == NULL && db->token_ents == 0) || len == 0)
+	if ((db->hs == NULL && db->token_ents == 0 && db->lit_ents == 0) || len == 0)
 		return 0;
 	c.db = db;
 	c.buf = buf;
@@ -1684,6 +1979,8 @@ hp_pii_scan_impl(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, con
 	if (db->hs != NULL && hs_scan(db->hs, (const char *)buf, (unsigned int)len, 0, scratch->hs,
 				      on_match, &c) != HS_SUCCESS)
 		return -EIO;
+	if (db->lit_ents != 0)
+		token_impls[impl].lit(&c, db->lit_ents);
 	if (db->token_ents & ENT(HP_PII_IPV6))
 		token_impls[impl].ipv6(&c);
 	if (db->token_ents & ~ENT(HP_PII_IPV6))
@@ -1773,12 +2070,14 @@ hp_pii_db_patterns(const struct hp_pii_db *db, struct hp_pii_pattern *out, unsig
 						 .hyperscan = true};
 	/* entities of the digit-run pass: their prefilters, as a definition of what they find */
 	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++) {
-		if (!(db->token_ents & ENT(e)))
+		if (!((db->token_ents | db->lit_ents) & ENT(e)))
 			continue;
 		for (unsigned int k = 0; k < 3 && builtin[e].pat[k] != NULL; k++, total++)
 			if (total < max)
-				out[total] = (struct hp_pii_pattern){.expr = builtin[e].pat[k],
-								     .entity = (uint16_t)e};
+				out[total] = (struct hp_pii_pattern){
+					.expr = builtin[e].pat[k],
+					.entity = (uint16_t)e,
+					.literal = (db->lit_ents & ENT(e)) != 0};
 	}
 	return total;
 }

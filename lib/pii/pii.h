@@ -133,8 +133,9 @@ struct hp_pii_pattern {
 	const char *expr;
 	unsigned int flags; /* HS_FLAG_* */
 	uint16_t entity;
-	bool hyperscan; /* compiled into db; false: an entity of the digit-run pass,
-			 * listed with the prefilter that defines what it finds */
+	bool hyperscan; /* compiled into db; false: an entity of the digit-run pass or the
+			 * literal pass, listed with the prefilter that defines what it finds */
+	bool literal;   /* an entity of the literal pass (email, the secrets, PEM) */
 };
 unsigned int hp_pii_db_patterns(const struct hp_pii_db *db, struct hp_pii_pattern *out,
 				unsigned int max);

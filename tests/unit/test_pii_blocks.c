@@ -98,6 +98,27 @@ static const char *const frags[] = {
 	"dead:beef::cafe:1.2.3.4",
 	"ab:cd:ef::12:34",
 	"0:0:0:0:0:0:0:0",
+	/* the literal pass: emails, the secrets' prefixes, PEM (overlapping, cut, doubled) */
+	"jane.doe+tag@example.co.uk",
+	"@example.com",
+	"a@b.io@c.de",
+	"AKIAIOSFODNN7EXAMPLE",
+	"ASIAAKIAIOSFODNN7EXAMPLEX",
+	"ACCAIOSFODNN7EXAMPL",
+	"ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+	"ghp_ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789xy",
+	("github_pat_11ABCDEFG0123456789abc_"
+	 "defghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+	"github_pat_11ABCDEFG0123456789abc_",
+	"sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+	"rk_test_abcdefghijklmnop1234",
+	"sk_sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+	"xoxb-1234567890-abcdefghij",
+	"xoxoxp-12-3456789012",
+	"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+	"eyJeyJeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.",
+	"-----BEGIN RSA PRIVATE KEY-----\\nMIIBOgIBAAJBAKj34\\n-----END RSA PRIVATE KEY-----",
+	"------BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",
 };
 
 static const char *const glue[] = {
