@@ -529,6 +529,67 @@ def case_churn(path, seed=4, sign_time=None, total=3000, forged=200):
     return man
 
 
+# Case 9: secrets and emails across the PII scan's 64-byte blocks. name -> (the value, the
+# index of the byte that breaks its prefilter). lib/pii's literal pass decides candidates from
+# each block and the two bytes after it; a value whose prefix straddles a block edge, or that
+# ends the body, is where a wrong mask would let it through.
+PII_EDGE_VALUES = {
+    "email": ("jane.doe@example.com", 8),
+    "aws_access_key": ("AKIAIOSFODNN7EXAMPLE", 2),
+    "github_token": ("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", 2),
+    "github_pat": ("github_pat_11ABCDEFG0123456789abc_"
+                   "defghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 2),
+    "stripe_key": ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", 2),
+    "slack_token": ("xoxb-1234567890-abcdefghij", 2),
+    "jwt": ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", 2),
+    "pem_private_key": ("-----BEGIN RSA PRIVATE KEY-----\\nMIIBOgIBAAJBAKj34GkxFhD9\\n"
+                        "-----END RSA PRIVATE KEY-----", 2),
+}
+PII_EDGE_OFFSETS = (62, 63, 64, 65, 126, 127, 128)
+
+
+def pii_edge_request(plan, name, value, at, end, broken):
+    """(raw, manifest entry) of a stripe-signed webhook whose body holds value at body offset
+    at, the body ending right after it (end) or closing its JSON; broken: one byte of the
+    value's prefix replaced, so no prefilter matches and the webhook must go through."""
+    value, cut = PII_EDGE_VALUES[name]
+    if broken:
+        value = value[:cut] + "!" + value[cut + 1:]
+    wid = plan.new_id("pii")
+    head = '{"id":"%s","s":"' % wid
+    body = (head + " " * (at - len(head)) + value + ("" if end else '"}')).encode()
+    target, hdrs = plan.signed(wid, body)
+    raw = pg.make_request("POST", target, HOST, body, hdrs)
+    ent = {"id": wid, "kind": "pii-%s" % name, "uri": target, "len": len(raw),
+           "body_len": len(body), "pii": name, "at": at, "end": end, "broken": broken,
+           "expect": {"verdict": "accept", "reason": "ok"} if broken
+           else {"verdict": "reject", "reason": "pii_blocked"}}
+    return raw, ent
+
+
+def case_pii_edges(path, seed=9, sign_time=None):
+    """Case 9: each PII_EDGE_VALUES value at each PII_EDGE_OFFSETS offset, ending the body or
+    not, once whole (blocked) and once broken (accepted), one connection each."""
+    rng = random.Random(seed)
+    plan = Plan(rng, sign_time, "piiedge")
+    w = Writer(path)
+    i = 0
+    for name, (value, _) in PII_EDGE_VALUES.items():
+        for at in PII_EDGE_OFFSETS:
+            for end in (False, True):
+                for broken in (False, True):
+                    i += 1
+                    c = Conn(i, rng)
+                    raw, ent = pii_edge_request(plan, name, value, at, end, broken)
+                    w.put_all(c.handshake())
+                    fr, first, final = c.request(raw, seg_size=100)
+                    w.put_all(fr)
+                    w.put_all(c.response())
+                    w.put_all(c.close())
+                    plan.add(ent, c, first, final)
+    return {"frames": w.close(), "requests": plan.requests, "sign_time": plan.sign_time}
+
+
 # Case 5: framing errors in the request head. name -> (head lines after Host and the
 # signature, body transform, expected reason[, request line with %s for the target])
 def _chunked(body):

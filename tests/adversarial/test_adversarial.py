@@ -748,6 +748,36 @@ class TwoWorkers(AdvCase):
 
 
 # --------------------------------------------------------------------------
+# 9. secrets across the PII scan's blocks
+# --------------------------------------------------------------------------
+class PiiAtBlockEdges(AdvCase):
+    """pii.policy block on every literal-led entity (email and the secrets: lib/pii's literal
+    pass, docs/PII.md). Each value sits with its first bytes at body offsets around the 64-byte
+    block edges (62-65, 126-128), followed by the end of its JSON string or by the end of the
+    body; every one of these validly signed webhooks is refused (pii_blocked) and its final
+    byte never reaches the server. The same webhooks with one byte of the value's prefix
+    broken match nothing and must arrive, so the test tells a blocked value from a broken
+    connection."""
+
+    ENTITIES = ("[email, aws_access_key, github_token, stripe_key, slack_token, jwt, "
+                "pem_private_key]")
+
+    def test_values_across_block_edges(self):
+        pcap = os.path.join(self.tmp, "piiedge.pcap")
+        man = ag.case_pii_edges(pcap)
+        r = self.run_case("piiedge", pcap, man,
+                          endpoint="    pii: {policy: block, entities: %s}\n" % self.ENTITIES)
+        self.check_requests(r, man["requests"])
+        self.check_refused_counted(r, man["requests"])
+        by_uri = r.events_of(man["requests"])
+        for q in man["requests"]:
+            if not q["broken"]:
+                e = by_uri[q["uri"]][0]
+                want = "github_token" if q["pii"] == "github_pat" else q["pii"]
+                self.assertIn(want, e.get("pii", {}), e)
+
+
+# --------------------------------------------------------------------------
 # 8. frames larger than one mbuf
 # --------------------------------------------------------------------------
 class BigFrames(AdvCase):
