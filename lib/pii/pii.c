@@ -1633,9 +1633,9 @@ ipv6_pass_avx512(struct scan_ctx *c)
  * the ends of an entity come in the order of the starts, as Hyperscan reported them. The block
  * versions find the starts with bit masks of a block and the two bytes after each position
  * (three unaligned loads), so only a '@' or a two- or three-byte prefix ("gh" and "gi" for
- * github_token's two) is looked at; each is
- * then matched in full (lit_end). The reference tries lit_end at every byte. Equality with
- * Hyperscan's prefilters: fuzz_pii against a hyperscan_only database. */
+ * github_token's two) is looked at; each is then matched in full (lit_end). The reference
+ * takes every byte that can begin a prefilter (its first byte only). Equality with Hyperscan's
+ * prefilters: fuzz_pii against a hyperscan_only database. */
 
 /* n bytes of p, each of class cls */
 static inline bool
@@ -1708,59 +1708,6 @@ static const uint8_t lit_ent_of[7] = {
 	HP_PII_PEM_PRIVATE_KEY,
 };
 
-/* Bit k: lit_ent_of[k]'s prefilter may start with byte b. */
-static inline unsigned int
-lit_first(uint8_t b)
-{
-	switch (b) {
-	case '@':
-		return 1u << 0;
-	case 'A':
-		return 1u << 1;
-	case 'g':
-		return 1u << 2;
-	case 's':
-	case 'r':
-		return 1u << 3;
-	case 'x':
-		return 1u << 4;
-	case 'e':
-		return 1u << 5;
-	case '-':
-		return 1u << 6;
-	default:
-		return 0;
-	}
-}
-
-/* Every byte of every block whose first byte can start a prefilter, entity after entity in
- * each block (the block versions' order, so that the kept spans come in the same order when
- * there are more than fit). */
-static void
-lit_pass_ref(struct scan_ctx *c, uint64_t ents)
-{
-	for (size_t base = 0; base < c->len; base += 64) {
-		uint64_t mk[7] = {0};
-
-		for (size_t j = 0; j < 64 && base + j < c->len; j++)
-			for (unsigned int f = lit_first(c->buf[base + j]); f != 0; f &= f - 1)
-				mk[__builtin_ctz(f)] |= UINT64_C(1) << j;
-		for (unsigned int k = 0; k < 7; k++) {
-			unsigned int ent = lit_ent_of[k];
-
-			if (!(ents & ENT(ent)))
-				continue;
-			for (uint64_t x = mk[k]; x != 0; x &= x - 1) {
-				size_t i = base + (size_t)__builtin_ctzll(x), e;
-
-				e = lit_end(c->buf, c->len, ent, i);
-				if (e != 0)
-					report_end(c, ent, e);
-			}
-		}
-	}
-}
-
 /* The starts of a block with a candidate, matched in full, in order per entity. */
 static __attribute__((noinline)) void
 lit_visit(struct scan_ctx *c, uint64_t ents, size_t base, const struct lit_blk *m)
@@ -1779,6 +1726,27 @@ lit_visit(struct scan_ctx *c, uint64_t ents, size_t base, const struct lit_blk *
 			if (e != 0)
 				report_end(c, ent, e);
 		}
+	}
+}
+
+/* Bit k: lit_ent_of[k]'s prefilter may start with this byte. */
+static const uint8_t lit_first[256] = {
+	['@'] = 1u << 0, ['A'] = 1u << 1, ['g'] = 1u << 2, ['s'] = 1u << 3,
+	['r'] = 1u << 3, ['x'] = 1u << 4, ['e'] = 1u << 5, ['-'] = 1u << 6,
+};
+
+/* Every byte that can begin a prefilter, through the same visit as the block versions (so the
+ * kept spans come in the same order when there are more than fit). */
+static void
+lit_pass_ref(struct scan_ctx *c, uint64_t ents)
+{
+	for (size_t base = 0; base < c->len; base += 64) {
+		struct lit_blk m = {{0}};
+
+		for (size_t j = 0; j < 64 && base + j < c->len; j++)
+			for (unsigned int f = lit_first[c->buf[base + j]]; f != 0; f &= f - 1)
+				m.m[__builtin_ctz(f)] |= UINT64_C(1) << j;
+		lit_visit(c, ents, base, &m);
 	}
 }
 
