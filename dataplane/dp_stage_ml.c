@@ -156,8 +156,10 @@ features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 
 	rte_prefetch0(ca);
 	rte_prefetch0(cb);
-	rte_prefetch0_write(c->s->ml_f);
-	rte_prefetch0_write(&c->s->ml_f[HP_EV_ML_FEATURES - 1]);
+	if (c->w->ev_ring != NULL) {
+		rte_prefetch0_write(c->s->ml_f);
+		rte_prefetch0_write(&c->s->ml_f[HP_EV_ML_FEATURES - 1]);
+	}
 	f[HP_MLF_ENDPOINT] = (float)ep->index;
 	f[HP_MLF_PROVIDER] = (float)ep->provider_id;
 	f[HP_MLF_BODY_LEN] = (float)req->body_copy_len;
@@ -257,7 +259,8 @@ ml_run(struct hp_req_ctx *c, void *state)
 	q->enforce = 0;
 	q->pad = 0;
 	features(c, state, q->f);
-	memcpy(s->ml_f, q->f, sizeof(s->ml_f));
+	if (w->ev_ring != NULL) /* the event's copy: without events nobody reads it */
+		memcpy(s->ml_f, q->f, sizeof(s->ml_f));
 	if (c->ep->ml_policy == HP_ML_POLICY_ENFORCE) {
 		q->enforce = 1;
 		/* nothing held (the route downgrades enforce in tap, so this is bridge): waiting
