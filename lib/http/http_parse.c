@@ -178,10 +178,11 @@ hp_http_init(struct hp_http_conn *c, const struct hp_http_cfg *cfg)
  * LF) when the line is complete, 0 when all n bytes were taken and more are needed, or a
  * negative error code (-enum hp_http_err) when a size limit is exceeded. *used: bytes taken.
  * Requests copy every line into hdr_buf (the views need them); responses copy only lines that
- * span segments. */
+ * span segments. *cr: the byte before the LF is a CR, read from where it came from rather than
+ * from the copy just written (a byte load inside a wider store in flight waits for it). */
 static inline int
 take_line(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n, size_t *used,
-	  const uint8_t **line, uint32_t *len)
+	  const uint8_t **line, uint32_t *len, bool *cr)
 {
 	struct http_dir *d = &c->d[dir];
 	uint8_t *buf = dir == REQ ? c->hdr_buf : c->resp_line;
@@ -206,6 +207,7 @@ take_line(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n, siz
 	d->sect += (uint32_t)k;
 	*used = k;
 	*len = part + (uint32_t)k - 1;
+	*cr = k >= 2 ? p[k - 2] == '\r' : part > 0 && buf[d->buf_len - 1] == '\r';
 	if (dir == RESP && part == 0) {
 		*line = p;
 		return 1;
@@ -216,11 +218,12 @@ take_line(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n, siz
 	return 1;
 }
 
-/* Strip the CR of a complete line; HP_HTTP_E_BARE_LF if there is none and that is refused. */
+/* Strip the CR of a complete line (cr: its last byte is one); HP_HTTP_E_BARE_LF if there is none
+ * and that is refused. */
 static inline enum hp_http_err
-line_end(const struct hp_http_conn *c, const int dir, const uint8_t *line, uint32_t *len)
+line_end(const struct hp_http_conn *c, const int dir, bool cr, uint32_t *len)
 {
-	if (*len > 0 && line[*len - 1] == '\r') {
+	if (cr) {
 		(*len)--;
 		return HP_HTTP_E_NONE;
 	}
@@ -553,13 +556,13 @@ resp_field(struct hp_http_conn *c, const struct hp_http_header *h)
 /* ---- one complete line, either direction ---- */
 
 static enum hp_http_err
-on_line(struct hp_http_conn *c, const int dir, const uint8_t *line, uint32_t len)
+on_line(struct hp_http_conn *c, const int dir, const uint8_t *line, uint32_t len, bool cr)
 {
 	struct http_dir *d = &c->d[dir];
 	struct hp_http_header h, *hp;
 	enum hp_http_err e;
 
-	e = line_end(c, dir, line, &len);
+	e = line_end(c, dir, cr, &len);
 	if (e != HP_HTTP_E_NONE)
 		return e;
 	/* the next line starts after this one (requests keep every line) */
@@ -789,6 +792,7 @@ feed(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n)
 	enum hp_http_err err = HP_HTTP_E_NONE;
 	const uint8_t *line;
 	uint32_t len;
+	bool cr = false;
 	size_t used, k;
 	int r;
 
@@ -797,7 +801,7 @@ feed(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n)
 		case PS_LINE:
 		case PS_FIELDS:
 		case PS_TRAILERS:
-			r = take_line(c, dir, p, n, &used, &line, &len);
+			r = take_line(c, dir, p, n, &used, &line, &len, &cr);
 			if (r < 0) {
 				err = (enum hp_http_err) - r;
 				break;
@@ -805,7 +809,7 @@ feed(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n)
 			p += used;
 			n -= used;
 			if (r > 0)
-				err = on_line(c, dir, line, len);
+				err = on_line(c, dir, line, len, cr);
 			break;
 		case PS_BODY_LEN:
 		case PS_CHUNK_DATA:
