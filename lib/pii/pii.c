@@ -1772,6 +1772,24 @@ lit_pass_ref(struct scan_ctx *c, uint64_t ents)
 		}                                                                                  \
 	} while (0)
 
+/* The same, for the versions whose masks function says first whether the block has any
+ * candidate (and fills the masks only then). */
+#define LIT_PASS_ANY(masks)                                                                        \
+	do {                                                                                       \
+		uint8_t tmp[64 + 64] = {0};                                                        \
+		for (size_t i = 0; i < c->len; i += 64) {                                          \
+			const uint8_t *p = c->buf + i;                                             \
+			struct lit_blk m;                                                          \
+			if (c->len - i < 66) {                                                     \
+				memset(tmp, 0, sizeof(tmp));                                       \
+				memcpy(tmp, p, c->len - i);                                        \
+				p = tmp;                                                           \
+			}                                                                          \
+			if (masks(p, &m) != 0)                                                     \
+				lit_visit(c, ents, i, &m);                                         \
+		}                                                                                  \
+	} while (0)
+
 #define LIT_MASKS_OF(EQ)                                                                           \
 	do {                                                                                       \
 		m->m[0] = EQ(0, '@');                                                              \
@@ -1825,47 +1843,104 @@ lit_pass_sse2(struct scan_ctx *c, uint64_t ents)
 }
 
 #ifdef PII_SIMD_X86
-static inline __attribute__((target(PII_T_AVX2))) void
+/* The AVX2 and AVX-512 versions find every candidate of the seven prefixes at once, with
+ * nibble lookups (Hyperscan's "Teddy" idea): per byte, bit k of lit_tab_o[hi nibble] &
+ * lit_tab_o[16 + lo nibble] says the byte can be byte o of lit_ent_of[k]'s prefix (its set of
+ * hi nibbles crossed with its set of lo nibbles: "KSBC" lets "R" and "[" through too, which
+ * lit_end refuses), every bit for a byte the prefix does not look at. The three lookups, at
+ * the block, one and two bytes after it, are ANDed: one test says whether the block has a
+ * candidate at all (most have none), and only then are the seven masks taken. */
+static const uint8_t lit_tab[3][32] __attribute__((aligned(32))) = {
+	{0x00, 0x00, 0x40, 0x00, 0x03, 0x00, 0x24, 0x18, 0x00, 0x00, 0x00,
+	 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x08, 0x08, 0x00, 0x20,
+	 0x00, 0x04, 0x10, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00},
+	{0x01, 0x01, 0x41, 0x01, 0x03, 0x03, 0x1d, 0x21, 0x01, 0x01, 0x01,
+	 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x03, 0x03, 0x01, 0x01,
+	 0x01, 0x01, 0x05, 0x25, 0x01, 0x0b, 0x01, 0x41, 0x01, 0x11},
+	{0x07, 0x07, 0x47, 0x07, 0x27, 0x0f, 0x07, 0x17, 0x07, 0x07, 0x07,
+	 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07,
+	 0x07, 0x07, 0x17, 0x07, 0x27, 0x07, 0x07, 0x47, 0x07, 0x0f},
+};
+
+static inline __attribute__((target(PII_T_AVX2))) __m256i
+lit_cls_avx2(const uint8_t *p, unsigned int o)
+{
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + o));
+	__m256i hi = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)lit_tab[o]));
+	__m256i lo =
+		_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(lit_tab[o] + 16)));
+
+	return _mm256_and_si256(
+		_mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)),
+		_mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib)));
+}
+
+/* bit j: byte j of the two 32-byte halves has one of the bits of k */
+static inline __attribute__((target(PII_T_AVX2))) uint64_t
+lit_test_avx2(__m256i a, __m256i b, char k)
+{
+	const __m256i z = _mm256_setzero_si256(), kk = _mm256_set1_epi8(k);
+
+	return ~((uint64_t)(uint32_t)_mm256_movemask_epi8(
+			 _mm256_cmpeq_epi8(_mm256_and_si256(a, kk), z)) |
+		 (uint64_t)(uint32_t)_mm256_movemask_epi8(
+			 _mm256_cmpeq_epi8(_mm256_and_si256(b, kk), z))
+			 << 32);
+}
+
+static inline __attribute__((target(PII_T_AVX2))) uint64_t
 lit_masks_avx2(const uint8_t *p, struct lit_blk *m)
 {
-	__m256i v[3][2];
+	__m256i a = _mm256_and_si256(_mm256_and_si256(lit_cls_avx2(p, 0), lit_cls_avx2(p, 1)),
+				     lit_cls_avx2(p, 2));
+	__m256i b =
+		_mm256_and_si256(_mm256_and_si256(lit_cls_avx2(p + 32, 0), lit_cls_avx2(p + 32, 1)),
+				 lit_cls_avx2(p + 32, 2));
+	uint64_t any = lit_test_avx2(a, b, 0x7f);
 
-	for (unsigned int o = 0; o < 3; o++)
-		for (unsigned int k = 0; k < 2; k++)
-			v[o][k] =
-				_mm256_loadu_si256((const __m256i *)(const void *)(p + o + 32 * k));
-#define LIT_EQ_AVX2(o, ch)                                                                         \
-	((uint64_t)(uint32_t)_mm256_movemask_epi8(                                                 \
-		 _mm256_cmpeq_epi8(v[o][0], _mm256_set1_epi8(ch))) |                               \
-	 (uint64_t)(uint32_t)_mm256_movemask_epi8(                                                 \
-		 _mm256_cmpeq_epi8(v[o][1], _mm256_set1_epi8(ch)))                                 \
-		 << 32)
-	LIT_MASKS_OF(LIT_EQ_AVX2);
-#undef LIT_EQ_AVX2
+	if (any != 0)
+		for (unsigned int k = 0; k < 7; k++)
+			m->m[k] = lit_test_avx2(a, b, (char)(1u << k));
+	return any;
 }
 
 static __attribute__((target(PII_T_AVX2))) void
 lit_pass_avx2(struct scan_ctx *c, uint64_t ents)
 {
-	LIT_PASS_BODY(lit_masks_avx2);
+	LIT_PASS_ANY(lit_masks_avx2);
 }
 
-static inline __attribute__((target(PII_T_AVX512))) void
+static inline __attribute__((target(PII_T_AVX512))) __m512i
+lit_cls_avx512(const uint8_t *p, unsigned int o)
+{
+	const __m512i nib = _mm512_set1_epi8(0x0f);
+	__m512i v = _mm512_loadu_si512((const void *)(p + o));
+	__m512i hi = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)lit_tab[o]));
+	__m512i lo = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)(lit_tab[o] + 16)));
+
+	return _mm512_and_si512(
+		_mm512_shuffle_epi8(hi, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib)),
+		_mm512_shuffle_epi8(lo, _mm512_and_si512(v, nib)));
+}
+
+static inline __attribute__((target(PII_T_AVX512))) uint64_t
 lit_masks_avx512(const uint8_t *p, struct lit_blk *m)
 {
-	__m512i v[3];
+	__m512i a = _mm512_and_si512(_mm512_and_si512(lit_cls_avx512(p, 0), lit_cls_avx512(p, 1)),
+				     lit_cls_avx512(p, 2));
+	uint64_t any = _mm512_test_epi8_mask(a, a);
 
-	for (unsigned int o = 0; o < 3; o++)
-		v[o] = _mm512_loadu_si512((const void *)(p + o));
-#define LIT_EQ_AVX512(o, ch) ((uint64_t)_mm512_cmpeq_epi8_mask(v[o], _mm512_set1_epi8(ch)))
-	LIT_MASKS_OF(LIT_EQ_AVX512);
-#undef LIT_EQ_AVX512
+	if (any != 0)
+		for (unsigned int k = 0; k < 7; k++)
+			m->m[k] = _mm512_test_epi8_mask(a, _mm512_set1_epi8((char)(1u << k)));
+	return any;
 }
 
 static __attribute__((target(PII_T_AVX512))) void
 lit_pass_avx512(struct scan_ctx *c, uint64_t ents)
 {
-	LIT_PASS_BODY(lit_masks_avx512);
+	LIT_PASS_ANY(lit_masks_avx512);
 }
 #endif
 
