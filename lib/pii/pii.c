@@ -1751,30 +1751,9 @@ lit_pass_ref(struct scan_ctx *c, uint64_t ents)
 }
 
 /* The blocks of the body, each with the 2 bytes after it readable (the last ones copied with
- * zeros after them: no prefilter starts with a 0 byte). */
+ * zeros after them: no prefilter starts with a 0 byte). masks(p, &m) returns the OR of the
+ * block's candidates (it may fill m only when that is not 0). */
 #define LIT_PASS_BODY(masks)                                                                       \
-	do {                                                                                       \
-		uint8_t tmp[64 + 64] = {0};                                                        \
-		for (size_t i = 0; i < c->len; i += 64) {                                          \
-			const uint8_t *p = c->buf + i;                                             \
-			struct lit_blk m;                                                          \
-			uint64_t any = 0;                                                          \
-			if (c->len - i < 66) {                                                     \
-				memset(tmp, 0, sizeof(tmp));                                       \
-				memcpy(tmp, p, c->len - i);                                        \
-				p = tmp;                                                           \
-			}                                                                          \
-			masks(p, &m);                                                              \
-			for (unsigned int k = 0; k < 7; k++)                                       \
-				any |= m.m[k];                                                     \
-			if (any != 0)                                                              \
-				lit_visit(c, ents, i, &m);                                         \
-		}                                                                                  \
-	} while (0)
-
-/* The same, for the versions whose masks function says first whether the block has any
- * candidate (and fills the masks only then). */
-#define LIT_PASS_ANY(masks)                                                                        \
 	do {                                                                                       \
 		uint8_t tmp[64 + 64] = {0};                                                        \
 		for (size_t i = 0; i < c->len; i += 64) {                                          \
@@ -1790,6 +1769,16 @@ lit_pass_ref(struct scan_ctx *c, uint64_t ents)
 		}                                                                                  \
 	} while (0)
 
+static inline uint64_t
+lit_any(const struct lit_blk *m)
+{
+	uint64_t any = 0;
+
+	for (unsigned int k = 0; k < 7; k++)
+		any |= m->m[k];
+	return any;
+}
+
 #define LIT_MASKS_OF(EQ)                                                                           \
 	do {                                                                                       \
 		m->m[0] = EQ(0, '@');                                                              \
@@ -1802,7 +1791,7 @@ lit_pass_ref(struct scan_ctx *c, uint64_t ents)
 	} while (0)
 
 #ifdef __SSE2__
-static inline void
+static inline uint64_t
 lit_masks_sse2(const uint8_t *p, struct lit_blk *m)
 {
 	__m128i v[3][4];
@@ -1815,6 +1804,7 @@ lit_masks_sse2(const uint8_t *p, struct lit_blk *m)
 	 pii_mm_bits(pii_mm_eq(v[o][2], ch), 2) | pii_mm_bits(pii_mm_eq(v[o][3], ch), 3))
 	LIT_MASKS_OF(LIT_EQ_SSE2);
 #undef LIT_EQ_SSE2
+	return lit_any(m);
 }
 #else
 static inline uint64_t
@@ -1827,12 +1817,13 @@ lit_eq_bytes(const uint8_t *p, char ch)
 	return m;
 }
 
-static inline void
+static inline uint64_t
 lit_masks_sse2(const uint8_t *p, struct lit_blk *m)
 {
 #define LIT_EQ_BYTES(o, ch) lit_eq_bytes(p + (o), ch)
 	LIT_MASKS_OF(LIT_EQ_BYTES);
 #undef LIT_EQ_BYTES
+	return lit_any(m);
 }
 #endif
 
@@ -1908,7 +1899,7 @@ lit_masks_avx2(const uint8_t *p, struct lit_blk *m)
 static __attribute__((target(PII_T_AVX2))) void
 lit_pass_avx2(struct scan_ctx *c, uint64_t ents)
 {
-	LIT_PASS_ANY(lit_masks_avx2);
+	LIT_PASS_BODY(lit_masks_avx2);
 }
 
 static inline __attribute__((target(PII_T_AVX512))) __m512i
@@ -1940,7 +1931,7 @@ lit_masks_avx512(const uint8_t *p, struct lit_blk *m)
 static __attribute__((target(PII_T_AVX512))) void
 lit_pass_avx512(struct scan_ctx *c, uint64_t ents)
 {
-	LIT_PASS_ANY(lit_masks_avx512);
+	LIT_PASS_BODY(lit_masks_avx512);
 }
 #endif
 
