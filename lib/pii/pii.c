@@ -1442,22 +1442,30 @@ blk_digit_events(const struct blk_ents *en, const struct pii_blk *pv, const stru
 		 const struct pii_blk *nx)
 {
 	uint64_t p = cu->d & ~BWD(d, 1), f = p & ~BWD(lu, 1), ev;
-	u128 dd = (u128)(nx->d | nx->dot) << 64 | (cu->d | cu->dot);
-	u128 nt = (u128)nx->nt << 64 | cu->nt;
-	u128 w1 = (u128)nx->w << 64 | cu->w, w2, w8;
+	u128 dd, nt, w1, w2, w8;
 
+	ev = p & en->lead & BWD(lu, 1) & BWD(lu, 2) & ~BWD(w, 3) & (FWD(d, 1) | cu->b58s);
+	/* the rest start only where no word byte precedes the run: none in most blocks, and the
+	 * base58 run only at a '1' or '3' (the 128-bit runs are the dear part) */
+	if (f == 0)
+		return ev;
+	if ((f & en->b58 & cu->b58s) != 0) {
+		/* base58: word bytes at p .. p+25 and not at all of p+26 .. p+35 (the address is
+		 * 26 to 35 alphanumerics and its span ends where they do); bit i of wK: K word
+		 * bytes from i */
+		w1 = (u128)nx->w << 64 | cu->w;
+		w2 = w1 & w1 >> 1;
+		w8 = w2 & w2 >> 2;
+		w8 &= w8 >> 4;
+		ev |= f & en->b58 & cu->b58s &
+		      (uint64_t)(w8 & w8 >> 8 & w8 >> 16 & w2 >> 24 & ~(w8 >> 26 & w2 >> 34));
+	}
+	dd = (u128)(nx->d | nx->dot) << 64 | (cu->d | cu->dot);
+	nt = (u128)nx->nt << 64 | cu->nt;
 	dd &= dd >> 1;
 	dd &= dd >> 2;
 	nt &= nt >> 1;
 	nt &= nt >> 2;
-	ev = p & en->lead & BWD(lu, 1) & BWD(lu, 2) & ~BWD(w, 3) & (FWD(d, 1) | cu->b58s);
-	/* base58: word bytes at p .. p+25 and not at all of p+26 .. p+35 (the address is 26 to 35
-	 * alphanumerics and its span ends where they do); bit i of wK: K word bytes from i */
-	w2 = w1 & w1 >> 1;
-	w8 = w2 & w2 >> 2;
-	w8 &= w8 >> 4;
-	ev |= f & en->b58 & cu->b58s &
-	      (uint64_t)(w8 & w8 >> 8 & w8 >> 16 & w2 >> 24 & ~(w8 >> 26 & w2 >> 34));
 	ev |= f & en->ipv4 & ~BWD(dot, 1) & (FWD(dot, 1) | FWD(dot, 2) | FWD(dot, 3)) &
 	      (uint64_t)(dd & dd >> 3);
 	ev |= f & en->num & (uint64_t)(nt & nt >> 4);
@@ -1474,6 +1482,8 @@ blk_mac_events(const struct blk_ents *en, const struct pii_blk *pv, const struct
 	uint64_t q = en->mac & (cu->colon | cu->dash | cu->dot) & BWD(hex, 1) & BWD(hex, 2) &
 		     FWD(hex, 1);
 
+	if (q == 0) /* most blocks */
+		return 0;
 	return (q & FWD(hex, 2) & ~BWD(ws, 3) &
 		((cu->colon & FWD(colon, 3)) | (cu->dash & FWD(dash, 3)))) |
 	       (q & cu->dot & FWD(dot, 5) & BWD(hex, 3) & BWD(hex, 4) & ~BWD(ws, 5));
