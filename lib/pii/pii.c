@@ -1428,7 +1428,7 @@ blk_ents_of(uint64_t ents)
 #define FWD(f, k) ((cu->f >> (k)) | (nx->f << (64 - (k))))
 
 /* The digit-run starts of the block cu worth a visit (bit i: byte i), from its masks and its
- * neighbours', without a branch:
+ * neighbours' (a branch only skips the terms whose starting mask is empty, see below):
  * - two letters or '_' before the run, a word boundary before them, a digit or '1' at p (IBAN's
  *   check digits, bech32's "bc1");
  * - base58: '1' or '3', then 26 to 35 bytes of [A-Za-z0-9_] (an address is 26-35 alphanumerics
