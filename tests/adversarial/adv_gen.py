@@ -544,6 +544,12 @@ PII_EDGE_VALUES = {
     "jwt": ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", 2),
     "pem_private_key": ("-----BEGIN RSA PRIVATE KEY-----\\nMIIBOgIBAAJBAKj34GkxFhD9\\n"
                         "-----END RSA PRIVATE KEY-----", 2),
+    # the digit-run pass's entities (its block events skip blocks where no run can start)
+    "credit_card": ("4111111111111111", 2),
+    "ipv4": ("198.51.100.23", 2),
+    "iban": ("GB82WEST12345698765432", 2),
+    "mac_address": ("00:1A:2B:3C:4D:5E", 2),
+    "crypto_wallet": ("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", 2),
 }
 PII_EDGE_OFFSETS = (62, 63, 64, 65, 126, 127, 128)
 

@@ -752,7 +752,8 @@ class TwoWorkers(AdvCase):
 # --------------------------------------------------------------------------
 class PiiAtBlockEdges(AdvCase):
     """pii.policy block on every literal-led entity (email and the secrets: lib/pii's literal
-    pass, docs/PII.md). Each value sits with its first bytes at body offsets around the 64-byte
+    pass, docs/PII.md) and on the digit-run pass's card, IPv4, IBAN, MAC and wallet (whose block
+    events skip the blocks where no run can start). Each value sits with its first bytes at body offsets around the 64-byte
     block edges (62-65, 126-128), followed by the end of its JSON string or by the end of the
     body; every one of these validly signed webhooks is refused (pii_blocked) and its final
     byte never reaches the server. The same webhooks with one byte of the value's prefix
@@ -760,7 +761,7 @@ class PiiAtBlockEdges(AdvCase):
     connection."""
 
     ENTITIES = ("[email, aws_access_key, github_token, stripe_key, slack_token, jwt, "
-                "pem_private_key]")
+                "pem_private_key, credit_card, ipv4, iban, mac_address, crypto_wallet]")
 
     def test_values_across_block_edges(self):
         pcap = os.path.join(self.tmp, "piiedge.pcap")
