@@ -582,10 +582,12 @@ iban_tail(const uint8_t *b, size_t s)
 	return false;
 }
 
-/* Generic grammar: the longest run of the entity's set from s, then candidate ends from the
- * longest down, each needing its boundary, the validator and (maybe) a context word. */
+/* Generic grammar: the longest run of the entity's set from s (run: its length when the caller
+ * knows it, SIZE_MAX when not), then candidate ends from the longest down, each needing its
+ * boundary, the validator and (maybe) a context word. */
 static size_t
-span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
+span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_t len, size_t s,
+	     size_t run)
 {
 	size_t n = 0;
 
@@ -597,8 +599,14 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 	} else if (!(cclass(b[s]) & d->first)) {
 		return 0;
 	}
-	while (s + n < len && n < d->maxlen && (cclass(b[s + n]) & d->set))
-		n++;
+	/* a card number inside an IBAN's digit groups is none, whatever its end */
+	if (ent == HP_PII_CREDIT_CARD && iban_tail(b, s))
+		return 0;
+	if (run != SIZE_MAX)
+		n = run < d->maxlen ? run : d->maxlen;
+	else
+		while (s + n < len && n < d->maxlen && (cclass(b[s + n]) & d->set))
+			n++;
 	for (size_t e = s + n; e >= s + d->minlen && e > s; e--) {
 		bool ok, bare = false;
 		if (!after_ok(d, b, len, e))
@@ -611,8 +619,6 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 			ok = secret_shape(ent, b + s, e - s);
 		if (!ok)
 			continue;
-		if (ent == HP_PII_CREDIT_CARD && iban_tail(b, s))
-			return 0; /* the digit groups of an IBAN */
 		if ((d->ctx == CTX_ALWAYS || (d->ctx == CTX_IF_BARE && bare)) &&
 		    !has_context(d->words, b, s))
 			continue;
@@ -911,7 +917,7 @@ report_end(struct scan_ctx *c, unsigned int ent, size_t end)
 		if (s > 0 && (cclass(c->buf[s - 1]) & d->before))
 			continue; /* no span starts here (the span functions check it too) */
 		e = d->span != NULL ? d->span(d, c->buf, c->len, s)
-				    : span_generic(ent, d, c->buf, c->len, s);
+				    : span_generic(ent, d, c->buf, c->len, s, SIZE_MAX);
 		if (e == 0)
 			continue;
 		record(c, ent, s, e);
@@ -963,18 +969,25 @@ static const uint8_t num_min_digits[HP_PII__BUILTIN_COUNT] = {
 	[HP_PII_US_ITIN] = 9,      [HP_PII_ABA_ROUTING] = 9, [HP_PII_UK_NHS] = 10,
 };
 
-/* Entity ent tried at start s, once, left to right: the span, or 0. */
+/* Entity ent tried at start s, once, left to right: the span, or 0. run: the length of the run
+ * of the entity's set from s if known, SIZE_MAX if not. */
 static inline size_t
-try_start(struct scan_ctx *c, unsigned int ent, size_t s)
+try_start_run(struct scan_ctx *c, unsigned int ent, size_t s, size_t run)
 {
 	size_t e;
 
 	if (s < c->st[ent].last_end || (s > 0 && (cclass(c->buf[s - 1]) & builtin[ent].before)))
 		return 0;
-	e = span_generic(ent, &builtin[ent], c->buf, c->len, s);
+	e = span_generic(ent, &builtin[ent], c->buf, c->len, s, run);
 	if (e != 0)
 		record(c, ent, s, e);
 	return e;
+}
+
+static inline size_t
+try_start(struct scan_ctx *c, unsigned int ent, size_t s)
+{
+	return try_start_run(c, ent, s, SIZE_MAX);
 }
 
 /* Where a run of digits starts at p: IBAN (two capitals, then the check digits) and wallets
@@ -1292,13 +1305,16 @@ ipv6_pass_sse2(struct scan_ctx *c)
 
 /* ---- digit-run pass, block masks ----
  *
- * The same calls as the reference pass, minus those that cannot find anything, decided for 64
- * bytes at a time from bit masks of byte classes (pii_simd.h) instead of one call per start:
+ * The same calls as the reference pass, minus those that cannot find anything, decided for 48
+ * bytes at a time (over 64-byte windows of masks, see BLK_STEP) from bit masks of byte classes
+ * (pii_simd.h) instead of one call per start:
  * - a digit-run start p is visited only if one of its tries may succeed: IBAN (capitals at
  *   p-2, p-1, a word boundary at p-3, a digit at p+1), bech32 ('1' after two lower-case
  *   letters at a boundary), IPv4 (a '.' in p+1..p+3, 7 bytes of [0-9.] from p, no '.' before),
  *   base58 ('1' or '3' starting 26 alphanumerics), or a numeric token (8 bytes of digits and
  *   separators from p); the numeric and IPv4/base58 ones only where no letter or '_' precedes;
+ *   a start that only its numeric token made worth it is not visited if that token was read
+ *   already, nor its head (the IBAN/wallet/IPv4 tries) looked at;
  * - a MAC separator only with hex digits around it and the same separator 3 (or 5) bytes on;
  * - in a numeric token (about 3 per KB of JSON), an entity is tried at a start only if the
  *   exact shape of its grammar is there (pii_win over the token: ddd?dd?dddd, 9 or 10 bare
@@ -1328,6 +1344,24 @@ win_load(const struct scan_ctx *c, size_t ts, uint8_t tmp[64])
 		memcpy(tmp + 1, c->buf, len < 63 ? len : 63);
 	}
 	return tmp;
+}
+
+/* The bytes of the window m in the classes of set, all ones if set has a class the window
+ * does not hold (the run from a start is then not known from it). */
+static inline uint64_t
+win_set(const struct pii_win *m, uint32_t set)
+{
+	uint64_t r = 0;
+
+	if (set & ~(uint32_t)(C_DIGIT | C_SPACE | C_DASH | C_DOT | C_PLUS | C_PAREN))
+		return ~UINT64_C(0);
+	r |= (set & C_DIGIT) ? m->d : 0;
+	r |= (set & C_SPACE) ? m->sp : 0;
+	r |= (set & C_DASH) ? m->da : 0;
+	r |= (set & C_DOT) ? m->dt : 0;
+	r |= (set & C_PLUS) ? m->pl : 0;
+	r |= (set & C_PAREN) ? m->lp | m->rp : 0;
+	return r;
 }
 
 /* num_token_ref with the shapes decided on the token's window m; a token that does not end in
@@ -1386,17 +1420,22 @@ num_token_win(struct scan_ctx *c, uint64_t ents, size_t ts, const struct pii_win
 
 	for (uint64_t e = ents & NUM_ENTS; e != 0; e &= e - 1) {
 		unsigned int ent = (unsigned int)__builtin_ctzll(e);
-		uint64_t cand = starts & (shape[ent] | ~((UINT64_C(1) << WIN_EXACT) - 1));
+		uint64_t cand = starts & (shape[ent] | ~((UINT64_C(1) << WIN_EXACT) - 1)), set;
 
-		if (nd < num_min_digits[ent])
+		if (cand == 0 || nd < num_min_digits[ent])
 			continue;
+		set = win_set(m, builtin[ent].set);
 		for (; cand != 0; cand &= cand - 1) {
-			size_t s = ts - 1 + (size_t)__builtin_ctzll(cand);
+			unsigned int j = (unsigned int)__builtin_ctzll(cand);
+			size_t s = ts - 1 + j, run;
 
 			if ((ent == HP_PII_US_ITIN && b[s] != '9') ||
 			    (ent == HP_PII_CREDIT_CARD && (b[s] < '1' || b[s] > '6')))
 				continue;
-			try_start(c, ent, s);
+			/* the run of the entity's set from s, if it ends inside the window (j >= 1:
+			 * zeros come in from the top) */
+			run = (size_t)__builtin_ctzll(~(set >> j));
+			try_start_run(c, ent, s, j + run < 64 ? run : SIZE_MAX);
 		}
 	}
 	return ts + tl;
@@ -1423,93 +1462,138 @@ blk_ents_of(uint64_t ents)
 	};
 }
 
-/* mask f of the block shifted so that bit i says byte i - k (BWD) or i + k (FWD) */
-#define BWD(f, k) ((cu->f << (k)) | (pv->f >> (64 - (k))))
-#define FWD(f, k) ((cu->f >> (k)) | (nx->f << (64 - (k))))
+/* The scan steps BLK_STEP bytes at a time over a window of 64 bytes from BLK_BACK bytes before
+ * the step (bit k of a window mask: byte i - BLK_BACK + k; zeros before the buffer and past its
+ * end): every byte a decision reads before a start (5 at most) and after it (7 at most, but
+ * base58's 35) is in the same masks, so each look is one shift, with no carry between steps.
+ * BLK_STEP is a multiple of 16, for the reference's visiting order. */
+#define BLK_BACK 8
+#define BLK_STEP 48
+#define BLK_EMIT (((UINT64_C(1) << BLK_STEP) - 1) << BLK_BACK) /* the step's own bytes */
 
-/* The digit-run starts of the block cu worth a visit (bit i: byte i), from its masks and its
- * neighbours' (a branch only skips the terms whose starting mask is empty, see below):
+/* The window masks of the step at i. */
+#define BLK_WINDOW(classify, i, m)                                                                 \
+	do {                                                                                       \
+		if ((i) >= BLK_BACK && (i)-BLK_BACK + 64 <= len) {                                 \
+			classify(b + (i)-BLK_BACK, (m));                                           \
+		} else if ((i) == 0 && len >= 64) {                                                \
+			classify(b, (m));                                                          \
+			blk_shift_up((m));                                                         \
+		} else {                                                                           \
+			uint8_t tmp_[64] = {0};                                                    \
+			size_t lo_ = (i) >= BLK_BACK ? (i)-BLK_BACK : 0;                           \
+			size_t hi_ = (i)-BLK_BACK + 64 < len ? (i)-BLK_BACK + 64 : len;            \
+			if (hi_ > lo_)                                                             \
+				memcpy(tmp_ + (lo_ + BLK_BACK - (i)), b + lo_, hi_ - lo_);         \
+			classify(tmp_, (m));                                                       \
+		}                                                                                  \
+	} while (0)
+
+/* masks of the bytes from 0 made masks of the window from -BLK_BACK */
+static inline void
+blk_shift_up(struct pii_blk *m)
+{
+	m->d <<= BLK_BACK;
+	m->lu <<= BLK_BACK;
+	m->w <<= BLK_BACK;
+	m->ws <<= BLK_BACK;
+	m->nt <<= BLK_BACK;
+	m->hex <<= BLK_BACK;
+	m->dot <<= BLK_BACK;
+	m->colon <<= BLK_BACK;
+	m->dash <<= BLK_BACK;
+	m->b58s <<= BLK_BACK;
+}
+
+/* bit k: mask f at byte k - n (B) or k + n (F), within the window */
+#define B(f, n) (m->f << (n))
+#define F(f, n) (m->f >> (n))
+
+/* x >> n, with ones (not zeros) for the bytes past the window: "not known here" */
+#define SHR1(x, n) (((x) >> (n)) | ~(~UINT64_C(0) >> (n)))
+
+/* The digit-run starts of the step at i worth a visit (bit k: byte i + k), from the window
+ * masks m, without a branch (which way they go is as good as random from step to step):
  * - two letters or '_' before the run, a word boundary before them, a digit or '1' at p (IBAN's
  *   check digits, bech32's "bc1");
- * - base58: '1' or '3', then 26 to 35 bytes of [A-Za-z0-9_] (an address is 26-35 alphanumerics
- *   and its span ends where they do); a loop, but only over those with word bytes at p+13 and
- *   p+25 (digit_run_head's own test);
+ * - base58: '1' or '3', then 26 bytes of [A-Za-z0-9_] (an address is 26 to 35 alphanumerics),
+ *   those past the window taken as there;
  * - IPv4: a '.' in p+1..p+3, 7 bytes of [0-9.] from p, no '.' before;
  * - a numeric token: 8 bytes of digits and separators from p.
- * The last three only where no letter or '_' precedes (digit_run_head returns before them). */
+ * The last three only where no letter or '_' precedes (digit_run_head returns before them).
+ * *head: those of the first three kinds (digit_run_head may try something there). */
 static inline __attribute__((always_inline)) uint64_t
-blk_digit_events(const struct blk_ents *en, const struct pii_blk *pv, const struct pii_blk *cu,
-		 const struct pii_blk *nx)
+blk_digit_events(const struct blk_ents *en, const struct pii_blk *m, uint64_t *head)
 {
-	uint64_t p = cu->d & ~BWD(d, 1), f = p & ~BWD(lu, 1), ev;
-	u128 dd, nt, w1, w2, w8;
+	uint64_t p = m->d & ~B(d, 1) & BLK_EMIT, f = p & ~B(lu, 1), ev, dd, nt, w2, w4, w8, w16;
 
-	ev = p & en->lead & BWD(lu, 1) & BWD(lu, 2) & ~BWD(w, 3) & (FWD(d, 1) | cu->b58s);
-	/* the rest start only where no word byte precedes the run: none in most blocks, and the
-	 * base58 run only at a '1' or '3' (the 128-bit runs are the dear part) */
-	if (f == 0)
-		return ev;
-	if ((f & en->b58 & cu->b58s) != 0) {
-		/* base58: word bytes at p .. p+25 and not at all of p+26 .. p+35 (the address is
-		 * 26 to 35 alphanumerics and its span ends where they do); bit i of wK: K word
-		 * bytes from i */
-		w1 = (u128)nx->w << 64 | cu->w;
-		w2 = w1 & w1 >> 1;
-		w8 = w2 & w2 >> 2;
-		w8 &= w8 >> 4;
-		ev |= f & en->b58 & cu->b58s &
-		      (uint64_t)(w8 & w8 >> 8 & w8 >> 16 & w2 >> 24 & ~(w8 >> 26 & w2 >> 34));
-	}
-	dd = (u128)(nx->d | nx->dot) << 64 | (cu->d | cu->dot);
-	nt = (u128)nx->nt << 64 | cu->nt;
+	ev = p & en->lead & B(lu, 1) & B(lu, 2) & ~B(w, 3) & (F(d, 1) | m->b58s);
+	w2 = m->w & SHR1(m->w, 1);
+	w4 = w2 & SHR1(w2, 2);
+	w8 = w4 & SHR1(w4, 4);
+	w16 = w8 & SHR1(w8, 8);
+	ev |= f & en->b58 & m->b58s & w16 & SHR1(w8, 16) & SHR1(w2, 24);
+	dd = m->d | m->dot;
+	nt = m->nt;
 	dd &= dd >> 1;
 	dd &= dd >> 2;
 	nt &= nt >> 1;
 	nt &= nt >> 2;
-	ev |= f & en->ipv4 & ~BWD(dot, 1) & (FWD(dot, 1) | FWD(dot, 2) | FWD(dot, 3)) &
-	      (uint64_t)(dd & dd >> 3);
-	ev |= f & en->num & (uint64_t)(nt & nt >> 4);
-	return ev;
+	ev |= f & en->ipv4 & ~B(dot, 1) & (F(dot, 1) | F(dot, 2) | F(dot, 3)) & dd & dd >> 3;
+	*head = ev >> BLK_BACK;
+	return (ev | (f & en->num & nt & nt >> 4)) >> BLK_BACK;
 }
 
-/* MAC separators worth a visit: hex digits at q-2, q-1, q+1, q+2 and the same separator at q+3,
- * or for '.' hex at q-4 .. q-1, q+1 and '.' at q+5; and before the address no byte its boundary
- * refuses (a word byte, ':', '-' or '.', which also rules out a separator at q-3 / q-5). */
+/* MAC separators worth a visit (bit k: byte i + k): hex digits at q-2, q-1, q+1, q+2 and the
+ * same separator at q+3, or for '.' hex at q-4 .. q-1, q+1 and '.' at q+5; and before the
+ * address no byte its boundary refuses (a word byte, ':', '-' or '.', which also rules out a
+ * separator at q-3 / q-5). */
 static inline __attribute__((always_inline)) uint64_t
-blk_mac_events(const struct blk_ents *en, const struct pii_blk *pv, const struct pii_blk *cu,
-	       const struct pii_blk *nx)
+blk_mac_events(const struct blk_ents *en, const struct pii_blk *m)
 {
-	uint64_t q = en->mac & (cu->colon | cu->dash | cu->dot) & BWD(hex, 1) & BWD(hex, 2) &
-		     FWD(hex, 1);
+	uint64_t q = en->mac & (m->colon | m->dash | m->dot) & B(hex, 1) & B(hex, 2) & F(hex, 1) &
+		     BLK_EMIT;
 
-	if (q == 0) /* most blocks */
+	if (q == 0) /* most steps */
 		return 0;
-	return (q & FWD(hex, 2) & ~BWD(ws, 3) &
-		((cu->colon & FWD(colon, 3)) | (cu->dash & FWD(dash, 3)))) |
-	       (q & cu->dot & FWD(dot, 5) & BWD(hex, 3) & BWD(hex, 4) & ~BWD(ws, 5));
+	return ((q & F(hex, 2) & ~B(ws, 3) & ((m->colon & F(colon, 3)) | (m->dash & F(dash, 3)))) |
+		(q & m->dot & F(dot, 5) & B(hex, 3) & B(hex, 4) & ~B(ws, 5))) >>
+	       BLK_BACK;
 }
 
-#undef BWD
-#undef FWD
+#undef B
+#undef F
 
-/* The visits of one block at i, in the reference's order: per 16 bytes, digit runs then MAC
+/* A digit-run start at q (bit in ev): visited. When only its numeric token made it an event
+ * (not in hv), digit_run_head would try nothing there (no capitals or "bc" before it, no IPv4
+ * or base58 shape: those are in hv), so only the token is read, and not at all if it was read
+ * already (q < tok_end). */
+#define BLK_DIGIT(digit_run_fn, q, bit, hv)                                                        \
+	do {                                                                                       \
+		if ((hv) & (bit))                                                                  \
+			tok_end = digit_run_fn(c, ents, (q), tok_end, true);                       \
+		else if ((q) >= tok_end)                                                           \
+			tok_end = digit_run_fn(c, ents, (q), tok_end, false);                      \
+	} while (0)
+
+/* The visits of one step at i, in the reference's order: per 16 bytes, digit runs then MAC
  * separators; in the tail the reference walks byte by byte. */
-#define BLK_VISIT(digit_run_fn, i, ev, me)                                                         \
+#define BLK_VISIT(digit_run_fn, i, ev, hv, me)                                                     \
 	do {                                                                                       \
 		if ((me) == 0) {                                                                   \
 			for (uint64_t e_ = (ev); e_ != 0; e_ &= e_ - 1)                            \
-				tok_end = digit_run_fn(c, ents, (i) + (size_t)__builtin_ctzll(e_), \
-						       tok_end);                                   \
+				BLK_DIGIT(digit_run_fn, (i) + (size_t)__builtin_ctzll(e_),         \
+					  e_ & -e_, hv);                                           \
 			break;                                                                     \
 		}                                                                                  \
-		for (unsigned int k_ = 0; k_ < 64; k_ += 16) {                                     \
+		for (unsigned int k_ = 0; k_ < BLK_STEP; k_ += 16) {                               \
 			uint64_t sub_ = UINT64_C(0xffff) << k_, e_ = (ev)&sub_, m_ = (me)&sub_;    \
 			bool step_ = BLK_REF_STEP && (i) + k_ + 16 <= len;                         \
 			for (uint64_t a_ = step_ ? e_ : e_ | m_; a_ != 0; a_ &= a_ - 1) {          \
 				uint64_t bit_ = a_ & -a_;                                          \
 				size_t q_ = (i) + (size_t)__builtin_ctzll(a_);                     \
 				if (e_ & bit_)                                                     \
-					tok_end = digit_run_fn(c, ents, q_, tok_end);              \
+					BLK_DIGIT(digit_run_fn, q_, bit_, hv);                     \
 				if (!step_ && (m_ & bit_))                                         \
 					mac_sep(c, q_);                                            \
 			}                                                                          \
@@ -1524,48 +1608,32 @@ blk_mac_events(const struct blk_ents *en, const struct pii_blk *pv, const struct
 #define BLK_REF_STEP 0
 #endif
 
-/* The masks of the block at i; zeros past the end. */
-#define BLK_LOAD(classify, i, m)                                                                   \
-	do {                                                                                       \
-		if ((i) + 64 <= len) {                                                             \
-			classify(b + (i), (m));                                                    \
-		} else if ((i) < len) {                                                            \
-			uint8_t tail_[64] = {0};                                                   \
-			memcpy(tail_, b + (i), len - (i));                                         \
-			classify(tail_, (m));                                                      \
-		} else {                                                                           \
-			*(m) = (struct pii_blk){0};                                                \
-		}                                                                                  \
-	} while (0)
-
 #define TOKEN_PASS_BODY(classify, digit_run_fn)                                                    \
 	do {                                                                                       \
 		const uint8_t *b = c->buf;                                                         \
 		size_t len = c->len, tok_end = 0;                                                  \
 		struct blk_ents en = blk_ents_of(ents);                                            \
-		struct pii_blk pv = {0}, cu, nx;                                                   \
-		BLK_LOAD(classify, 0, &cu);                                                        \
-		for (size_t i = 0; i < len; i += 64) {                                             \
-			uint64_t ev, me;                                                           \
-			BLK_LOAD(classify, i + 64, &nx);                                           \
-			ev = blk_digit_events(&en, &pv, &cu, &nx);                                 \
-			me = blk_mac_events(&en, &pv, &cu, &nx);                                   \
+		for (size_t i = 0; i < len; i += BLK_STEP) {                                       \
+			struct pii_blk m;                                                          \
+			uint64_t ev, hv, me;                                                       \
+			BLK_WINDOW(classify, i, &m);                                               \
+			ev = blk_digit_events(&en, &m, &hv);                                       \
+			me = blk_mac_events(&en, &m);                                              \
 			if ((ev | me) != 0)                                                        \
-				BLK_VISIT(digit_run_fn, i, ev, me);                                \
-			pv = cu;                                                                   \
-			cu = nx;                                                                   \
+				BLK_VISIT(digit_run_fn, i, ev, hv, me);                            \
 		}                                                                                  \
 	} while (0)
 
-/* A digit-run start the block scan kept: digit_run with the numeric token's shapes. */
+/* A digit-run start the block scan kept: digit_run with the numeric token's shapes (head:
+ * false when digit_run_head is known to try nothing there). */
 static __attribute__((noinline)) size_t
-digit_run_sse2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
+digit_run_sse2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool head)
 {
 	uint8_t tmp[64];
 	struct pii_win m;
 	size_t ts;
 
-	if (!digit_run_head(c, ents, p) || !(ents & NUM_ENTS) || p < tok_end)
+	if ((head && !digit_run_head(c, ents, p)) || !(ents & NUM_ENTS) || p < tok_end)
 		return tok_end;
 	ts = num_token_start(c, p, tok_end);
 	pii_win_sse2(win_load(c, ts, tmp), &m);
@@ -1583,13 +1651,13 @@ token_pass_sse2(struct scan_ctx *c, uint64_t ents)
 #define PII_T_AVX512 "avx512bw,avx2,bmi,bmi2,popcnt"
 
 static __attribute__((noinline, target(PII_T_AVX2))) size_t
-digit_run_avx2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
+digit_run_avx2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool head)
 {
 	uint8_t tmp[64];
 	struct pii_win m;
 	size_t ts;
 
-	if (!digit_run_head(c, ents, p) || !(ents & NUM_ENTS) || p < tok_end)
+	if ((head && !digit_run_head(c, ents, p)) || !(ents & NUM_ENTS) || p < tok_end)
 		return tok_end;
 	ts = num_token_start(c, p, tok_end);
 	pii_win_avx2(win_load(c, ts, tmp), &m);
@@ -1609,13 +1677,13 @@ ipv6_pass_avx2(struct scan_ctx *c)
 }
 
 static __attribute__((noinline, target(PII_T_AVX512))) size_t
-digit_run_avx512(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
+digit_run_avx512(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool head)
 {
 	uint8_t tmp[64];
 	struct pii_win m;
 	size_t ts;
 
-	if (!digit_run_head(c, ents, p) || !(ents & NUM_ENTS) || p < tok_end)
+	if ((head && !digit_run_head(c, ents, p)) || !(ents & NUM_ENTS) || p < tok_end)
 		return tok_end;
 	ts = num_token_start(c, p, tok_end);
 	pii_win_avx512(win_load(c, ts, tmp), &m);
