@@ -190,31 +190,61 @@ has_context(const char *const *words, const uint8_t *b, size_t s)
 #endif
 
 /* local@domain: local part forward to '@', then the longest valid domain. */
+#define EMAIL_LOCAL (C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS) /* and '%' */
+
+/* A TLD as hp_pii_email_valid takes it: a punycode label, or 2 letters or more. */
+static inline bool
+email_tld_ok(const uint8_t *p, size_t n)
+{
+	if (n >= 4 && memcmp(p, "xn--", 4) == 0)
+		return true;
+	if (n < 2)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (!(cclass(p[k]) & (C_UPPER | C_LOWER)))
+			return false;
+	return true;
+}
+
+/* The longest address from s: a local part up to the '@', then the domain label by label, each
+ * label's end a candidate. What hp_pii_email_valid decides of the address ending there is
+ * decided once for the local part and once per label (not again for the whole address at each
+ * candidate): the local part 1-64 bytes of its set, no '.' first, last or twice in a row; the
+ * labels 1-63 bytes of [A-Za-z0-9-], no '-' first or last; 2 labels or more, 253 bytes at most;
+ * the last one a TLD. */
 static size_t
 span_email(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 {
-	size_t at, i, best = 0;
+	size_t at, i, lab, best = 0;
+	unsigned int nlab = 0;
+	bool labels_ok = true;
 
 	(void)d;
-	if (s > 0 && (cclass(b[s - 1]) & (C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS)))
+	if (s > 0 && (cclass(b[s - 1]) & EMAIL_LOCAL))
 		return 0;
 	if (b[s] == '%' || b[s] == '.' || b[s] == '@')
 		return 0;
 	for (at = s; at < len && at - s <= 64 && b[at] != '@'; at++)
-		if (!(cclass(b[at]) & (C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS)) &&
-		    b[at] != '%')
+		if (!(cclass(b[at]) & EMAIL_LOCAL) && b[at] != '%')
 			return 0;
-	if (at >= len || b[at] != '@')
+	if (at >= len || b[at] != '@' || at == s || at - s > 64 || b[at - 1] == '.')
 		return 0;
-	/* candidate ends: after each label; keep the longest valid */
+	for (i = s; i + 1 < at; i++)
+		if (b[i] == '.' && b[i + 1] == '.')
+			return 0;
+	lab = at + 1;
 	for (i = at + 1; i <= len && i - at <= 254; i++) {
 		if (i < len && (cclass(b[i]) & (C_ALNUM | C_DASH)))
 			continue;
-		if ((i == len || !(cclass(b[i]) & (C_UNDER | C_AT))) &&
-		    hp_pii_email_valid(b + s, i - s))
+		labels_ok =
+			labels_ok && i > lab && i - lab <= 63 && b[lab] != '-' && b[i - 1] != '-';
+		nlab++;
+		if ((i == len || !(cclass(b[i]) & (C_UNDER | C_AT))) && labels_ok && nlab >= 2 &&
+		    email_tld_ok(b + lab, i - lab))
 			best = i;
 		if (i == len || b[i] != '.')
 			break;
+		lab = i + 1;
 	}
 	return best;
 }
@@ -911,6 +941,16 @@ report_end(struct scan_ctx *c, unsigned int ent, size_t end)
 		lo = st->tried;
 	if (lo < st->last_end)
 		lo = st->last_end;
+	if (ent == HP_PII_EMAIL && end > lo && c->buf[end - 1] == '@') {
+		/* span_email walks from a start to the '@' over local-part bytes only: no start
+		 * before the last other byte ahead of the '@' reaches it (one try, not one per
+		 * byte after a quote, space or colon in the 66 before) */
+		size_t l = end - 1;
+
+		while (l > lo && ((cclass(c->buf[l - 1]) & EMAIL_LOCAL) || c->buf[l - 1] == '%'))
+			l--;
+		lo = l;
+	}
 	for (size_t s = lo; s < end; s++) {
 		size_t e;
 

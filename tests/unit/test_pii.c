@@ -317,6 +317,19 @@ test_contact(void **state)
 	expect(HP_PII_EMAIL, "mail bob@example.com.", "5-20");
 	expect(HP_PII_EMAIL, "a@b.c x@@y.com @example.com me@localhost", "");
 	expect(HP_PII_EMAIL, "git@github.com:org/repo a@b.io", "0-14,24-30");
+	/* where a local part can start (report_end tries only from the last byte before the '@'
+	 * that no local part has): '%' inside it, refused first bytes, 64 bytes at most */
+	expect(HP_PII_EMAIL, "{\"to\":\"ann%list@example.com\"}", "7-27");
+	expect(HP_PII_EMAIL, "\"x\": \"a b.c-d@example.org\", \"y\":1", "8-25");
+	expect(HP_PII_EMAIL, "mail:  zed_@ex.io, q@w.e.com", "7-17,19-28");
+	expect(HP_PII_EMAIL, "see %%bob@example.com or .a@b.io or -c@d.io", "6-21,36-43");
+	expect(HP_PII_EMAIL,
+	       "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@"
+	       "example.com\"",
+	       "");
+	expect(HP_PII_EMAIL,
+	       "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb@example.com\"",
+	       "1-77");
 	expect(HP_PII_PHONE, "{\"phone\":\"+1 415 555 2671\"}", "10-25");
 	expect(HP_PII_PHONE, "call (415) 555-2671 or 415.555.2671", "5-19,23-35");
 	expect(HP_PII_PHONE, "+14155552671", "0-12");
