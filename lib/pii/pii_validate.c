@@ -258,10 +258,11 @@ hp_pii_iban_valid(const uint8_t *s, size_t n)
 	/* grouped: a space after every group of 4, or none at all */
 	if (want == 0 || nc != want || (spaces != 0 && spaces != (nc - 1) / 4))
 		return false;
-	/* first four characters moved to the end; A=10 .. Z=35; mod 97 of the decimal number,
-	 * reduced only when it would no longer fit (one division per ~15 digits, not per digit) */
-	for (unsigned int k = 0; k < nc; k++) {
-		uint8_t ch = c[(k + 4) % nc];
+	/* first four characters moved to the end (indexed without a division per character);
+	 * A=10 .. Z=35; mod 97 of the decimal number, reduced only when it would no longer fit
+	 * (one division per ~15 digits, not per digit) */
+	for (unsigned int k = 4; k < nc + 4; k++) {
+		uint8_t ch = c[k < nc ? k : k - nc];
 		if (acc >= UINT64_C(100000000000000000))
 			acc %= 97;
 		if (is_digit(ch))
