@@ -619,7 +619,7 @@ static size_t
 span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_t len, size_t s,
 	     size_t run)
 {
-	size_t n = 0;
+	size_t n = 0, lo;
 
 	if (s > 0 && (cclass(b[s - 1]) & d->before))
 		return 0;
@@ -637,7 +637,13 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 	else
 		while (s + n < len && n < d->maxlen && (cclass(b[s + n]) & d->set))
 			n++;
-	for (size_t e = s + n; e >= s + d->minlen && e > s; e--) {
+	/* every byte of the set is one the entity refuses after a span (and no other rule there):
+	 * a shorter end is followed by a byte of the run, so only the run's end can be one */
+	if ((d->set & ~d->after) == 0 && d->after_flags == 0)
+		lo = n >= d->minlen ? s + n : SIZE_MAX;
+	else
+		lo = s + d->minlen;
+	for (size_t e = s + n; e >= lo && e > s; e--) {
 		bool ok, bare = false;
 		if (!after_ok(d, b, len, e))
 			continue;
