@@ -4,7 +4,8 @@
  *
  *   - pii_blk_{sse2,avx2,avx512}: the classes of one 64-byte block the block scan needs, the
  *     same masks from each; SSE2 by compares, AVX2 and AVX-512BW by one nibble lookup (two
- *     shuffles give 8 class bits per byte, each class is then one test) plus a few compares.
+ *     shuffles give 8 class bits per byte, each class is then one test; AVX2 reads its
+ *     single-bit classes with a shift into the top bit and a movemask) plus a few compares.
  *     pii.c picks the widest the CPU has at run time (__builtin_cpu_supports);
  *   - pii_win_{sse2,avx2,avx512}: the classes the numeric grammars read, over a 64-byte window
  *     from one numeric token (a few per kilobyte of JSON);
@@ -260,14 +261,22 @@ pii_y_eq(__m256i v, char c)
 	return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)));
 }
 
+/* Bit b of every byte of x, as 32 bits: a 16-bit shift puts it in each byte's top bit (the
+ * bits it carries into the next byte are below that byte's top bit), where movemask reads. */
+#define PII_Y_BIT(x, b)                                                                            \
+	((uint64_t)(uint32_t)_mm256_movemask_epi8((b) == 7 ? (x) : _mm256_slli_epi16((x), 7 - (b))))
+
+/* The single-bit classes (digits 0x01, separators 0x40, hex letters 0x80) straight from the
+ * class bits by their top-bit shift; the word bytes by one test; the letters and '_' are the
+ * word bytes that are not digits. */
 static inline __attribute__((target("avx2"))) void
 pii_blk_avx2(const uint8_t *p, struct pii_blk *m)
 {
 	const __m256i hi_t = _mm256_setr_epi8(PII_NIB_HI, PII_NIB_HI);
 	const __m256i lo_t = _mm256_setr_epi8(PII_NIB_LO, PII_NIB_LO);
 	const __m256i nib = _mm256_set1_epi8(0x0f);
+	uint64_t d = 0, sep = 0, hexl = 0, w = 0, dot = 0, colon = 0, dash = 0, b58s = 0;
 
-	*m = (struct pii_blk){0};
 	for (unsigned int k = 0; k < 2; k++) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * k));
 		__m256i cls = _mm256_and_si256(
@@ -275,17 +284,25 @@ pii_blk_avx2(const uint8_t *p, struct pii_blk *m)
 			_mm256_shuffle_epi8(lo_t, _mm256_and_si256(v, nib)));
 		unsigned int sh = 32 * k;
 
-		m->d |= pii_y_test(cls, PII_C_D) << sh;
-		m->lu |= pii_y_test(cls, PII_C_LU) << sh;
-		m->w |= pii_y_test(cls, PII_C_W) << sh;
-		m->nt |= pii_y_test(cls, PII_C_NT) << sh;
-		m->hex |= pii_y_test(cls, PII_C_HEX) << sh;
-		m->dot |= pii_y_eq(v, '.') << sh;
-		m->colon |= pii_y_eq(v, ':') << sh;
-		m->dash |= pii_y_eq(v, '-') << sh;
-		m->b58s |= pii_y_eq(_mm256_or_si256(v, _mm256_set1_epi8(2)), '3') << sh;
+		d |= PII_Y_BIT(cls, 0) << sh;
+		sep |= PII_Y_BIT(cls, 6) << sh;
+		hexl |= PII_Y_BIT(cls, 7) << sh;
+		w |= pii_y_test(cls, PII_C_W) << sh;
+		dot |= pii_y_eq(v, '.') << sh;
+		colon |= pii_y_eq(v, ':') << sh;
+		dash |= pii_y_eq(v, '-') << sh;
+		b58s |= pii_y_eq(_mm256_or_si256(v, _mm256_set1_epi8(2)), '3') << sh;
 	}
-	m->ws = m->w | m->colon | m->dash | m->dot;
+	m->d = d;
+	m->lu = w & ~d;
+	m->w = w;
+	m->nt = d | sep;
+	m->hex = d | hexl;
+	m->dot = dot;
+	m->colon = colon;
+	m->dash = dash;
+	m->b58s = b58s;
+	m->ws = w | colon | dash | dot;
 }
 
 /* The AVX-512 constants, loaded from memory: a broadcast from a general register would take
