@@ -1555,9 +1555,6 @@ blk_shift_up(struct pii_blk *m)
 #define B(f, n) (m->f << (n))
 #define F(f, n) (m->f >> (n))
 
-/* x >> n, with ones (not zeros) for the bytes past the window: "not known here" */
-#define SHR1(x, n) (((x) >> (n)) | ~(~UINT64_C(0) >> (n)))
-
 /* The digit-run starts of the step at i worth a visit (bit k: byte i + k), from the window
  * masks m, without a branch (which way they go is as good as random from step to step):
  * - two letters or '_' before the run, a word boundary before them, a digit or '1' at p (IBAN's
@@ -1571,14 +1568,15 @@ blk_shift_up(struct pii_blk *m)
 static inline __attribute__((always_inline)) uint64_t
 blk_digit_events(const struct blk_ents *en, const struct pii_blk *m, uint64_t *head)
 {
-	uint64_t p = m->d & ~B(d, 1) & BLK_EMIT, f = p & ~B(lu, 1), ev, dd, nt, w2, w4, w8, w16;
+	uint64_t p = m->d & ~B(d, 1) & BLK_EMIT, f = p & ~B(lu, 1), ev, dd, nt, n2, n4, n8;
 
 	ev = p & en->lead & B(lu, 1) & B(lu, 2) & ~B(w, 3) & (F(d, 1) | m->b58s);
-	w2 = m->w & SHR1(m->w, 1);
-	w4 = w2 & SHR1(w2, 2);
-	w8 = w4 & SHR1(w4, 4);
-	w16 = w8 & SHR1(w8, 8);
-	ev |= f & en->b58 & m->b58s & w16 & SHR1(w8, 16) & SHR1(w2, 24);
+	/* base58: no byte that is not a word byte in p .. p+25 (past the window: none known) */
+	n2 = ~m->w;
+	n2 |= n2 >> 1;
+	n4 = n2 | n2 >> 2;
+	n8 = n4 | n4 >> 4;
+	ev |= f & en->b58 & m->b58s & ~(n8 | n8 >> 8 | n8 >> 16 | n2 >> 24);
 	dd = m->d | m->dot;
 	nt = m->nt;
 	dd &= dd >> 1;

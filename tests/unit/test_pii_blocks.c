@@ -68,6 +68,7 @@ static const char *const frags[] = {
 	"aa:bb:cc:dd:ee:ff:00",
 	"1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
 	"3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+	"1111111111111111111114oLvT2", /* 27 characters: Base58Check of a zero hash160 */
 	"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
 	"2024-01-15T10:30:00Z",
 	"1769841154895",
