@@ -17,6 +17,10 @@
 #include <errno.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "http_priv.h"
 
 #define REQ  HP_HTTP_DIR_REQUEST
@@ -174,6 +178,26 @@ hp_http_init(struct hp_http_conn *c, const struct hp_http_cfg *cfg)
 
 /* ---- lines ---- */
 
+/* The first LF in p[0..n), NULL if none: 16 bytes per compare inline (a field line is a few
+ * dozen bytes: most are found in the first two or three compares, without a call), the tail
+ * by memchr. */
+static inline const uint8_t *
+find_lf(const uint8_t *p, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n');
+
+	for (; n >= 16; p += 16, n -= 16) {
+		unsigned int m = (unsigned int)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), lf));
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+	}
+#endif
+	return n != 0 ? memchr(p, '\n', n) : NULL;
+}
+
 /* Take the bytes of the current line from p[0..n). Returns 1 with *line and *len (len excludes the
  * LF) when the line is complete, 0 when all n bytes were taken and more are needed, or a
  * negative error code (-enum hp_http_err) when a size limit is exceeded. *used: bytes taken.
@@ -190,7 +214,7 @@ take_line(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n, siz
 	uint32_t room_line = c->lim.max_line - part;
 	uint32_t room_sect = c->lim.max_header_bytes - d->sect;
 	uint32_t w = room_line < room_sect ? room_line : room_sect;
-	const uint8_t *lf = memchr(p, '\n', n < w ? n : w);
+	const uint8_t *lf = find_lf(p, n < w ? n : w);
 	size_t k;
 
 	if (lf == NULL) {
