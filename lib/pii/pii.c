@@ -189,29 +189,11 @@ has_context(const char *const *words, const uint8_t *b, size_t s)
 }
 #endif
 
-/* local@domain: local part forward to '@', then the longest valid domain. */
-#define EMAIL_LOCAL (C_ALNUM | C_UNDER | C_DOT | C_DASH | C_PLUS) /* and '%' */
-
-/* A TLD as hp_pii_email_valid takes it: a punycode label, or 2 letters or more. */
-static inline bool
-email_tld_ok(const uint8_t *p, size_t n)
-{
-	if (n >= 4 && memcmp(p, "xn--", 4) == 0)
-		return true;
-	if (n < 2)
-		return false;
-	for (size_t k = 0; k < n; k++)
-		if (!(cclass(p[k]) & (C_UPPER | C_LOWER)))
-			return false;
-	return true;
-}
-
 /* The longest address from s: a local part up to the '@', then the domain label by label, each
  * label's end a candidate. What hp_pii_email_valid decides of the address ending there is
- * decided once for the local part and once per label (not again for the whole address at each
- * candidate): the local part 1-64 bytes of its set, no '.' first, last or twice in a row; the
- * labels 1-63 bytes of [A-Za-z0-9-], no '-' first or last; 2 labels or more, 253 bytes at most;
- * the last one a TLD. */
+ * decided once per part, with its rules (pii_validate.c): the local part once, each label once
+ * as the domain grows, the last label as the TLD; not the whole address again at each
+ * candidate. A local-part byte before s (but '%') means s is inside one: no start. */
 static size_t
 span_email(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 {
@@ -220,27 +202,23 @@ span_email(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 	bool labels_ok = true;
 
 	(void)d;
-	if (s > 0 && (cclass(b[s - 1]) & EMAIL_LOCAL))
+	if (s > 0 && hp_pii_email_local_byte(b[s - 1]) && b[s - 1] != '%')
 		return 0;
 	if (b[s] == '%' || b[s] == '.' || b[s] == '@')
 		return 0;
 	for (at = s; at < len && at - s <= 64 && b[at] != '@'; at++)
-		if (!(cclass(b[at]) & EMAIL_LOCAL) && b[at] != '%')
+		if (!hp_pii_email_local_byte(b[at]))
 			return 0;
-	if (at >= len || b[at] != '@' || at == s || at - s > 64 || b[at - 1] == '.')
+	if (at >= len || b[at] != '@' || !hp_pii_email_local_ok(b + s, at - s))
 		return 0;
-	for (i = s; i + 1 < at; i++)
-		if (b[i] == '.' && b[i + 1] == '.')
-			return 0;
 	lab = at + 1;
 	for (i = at + 1; i <= len && i - at <= 254; i++) {
 		if (i < len && (cclass(b[i]) & (C_ALNUM | C_DASH)))
 			continue;
-		labels_ok =
-			labels_ok && i > lab && i - lab <= 63 && b[lab] != '-' && b[i - 1] != '-';
+		labels_ok = labels_ok && hp_pii_email_label_ok(b + lab, i - lab);
 		nlab++;
 		if ((i == len || !(cclass(b[i]) & (C_UNDER | C_AT))) && labels_ok && nlab >= 2 &&
-		    email_tld_ok(b + lab, i - lab))
+		    hp_pii_email_tld_ok(b + lab, i - lab))
 			best = i;
 		if (i == len || b[i] != '.')
 			break;
@@ -953,7 +931,7 @@ report_end(struct scan_ctx *c, unsigned int ent, size_t end)
 		 * byte after a quote, space or colon in the 66 before) */
 		size_t l = end - 1;
 
-		while (l > lo && ((cclass(c->buf[l - 1]) & EMAIL_LOCAL) || c->buf[l - 1] == '%'))
+		while (l > lo && hp_pii_email_local_byte(c->buf[l - 1]))
 			l--;
 		lo = l;
 	}

@@ -28,6 +28,17 @@ bool hp_pii_aba_valid(const uint8_t *s, size_t n);
 /* ddd-ddd-dddd, ddd ddd dddd or 10 bare digits; mod 11. */
 bool hp_pii_nhs_valid(const uint8_t *s, size_t n, bool *bare);
 bool hp_pii_email_valid(const uint8_t *s, size_t n);
+bool hp_pii_email_local_ok(const uint8_t *s, size_t n);
+bool hp_pii_email_label_ok(const uint8_t *s, size_t n);
+bool hp_pii_email_tld_ok(const uint8_t *s, size_t n);
+
+/* a byte of an address's local part: [A-Za-z0-9._%+-] */
+static inline bool
+hp_pii_email_local_byte(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
 /* +[1-9] then 8-15 digits in all with single ' ', '.', '-' between digits, or North American
  * (ddd) ddd-dddd, (ddd)ddd-dddd, ddd-ddd-dddd (same separator twice), area/exchange 2-9. */
 bool hp_pii_phone_valid(const uint8_t *s, size_t n);

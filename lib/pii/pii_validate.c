@@ -335,53 +335,68 @@ hp_pii_nhs_valid(const uint8_t *s, size_t n, bool *bare)
 
 /* ---- email ---- */
 
-static inline bool
-is_local(uint8_t c)
+/* The rules of an address's parts, shared by hp_pii_email_valid (a whole address) and
+ * span_email (lib/pii/pii.c: each part checked once, the domain label by label as it grows). */
+
+/* local part: 1-64 bytes of [A-Za-z0-9._%+-], no '.' first, last or twice in a row */
+bool
+hp_pii_email_local_ok(const uint8_t *s, size_t n)
 {
-	return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+	if (n == 0 || n > 64 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!hp_pii_email_local_byte(s[i]) || (s[i] == '.' && i + 1 < n && s[i + 1] == '.'))
+			return false;
+	return true;
+}
+
+/* a domain label whose bytes are [A-Za-z0-9-]: 1-63 of them, no '-' first or last */
+bool
+hp_pii_email_label_ok(const uint8_t *s, size_t n)
+{
+	return n >= 1 && n <= 63 && s[0] != '-' && s[n - 1] != '-';
+}
+
+/* the last label: a punycode label, or 2 letters or more */
+bool
+hp_pii_email_tld_ok(const uint8_t *s, size_t n)
+{
+	if (n >= 4 && memcmp(s, "xn--", 4) == 0)
+		return true;
+	if (n < 2)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_upper(s[i]) && !is_lower(s[i]))
+			return false;
+	return true;
 }
 
 bool
 hp_pii_email_valid(const uint8_t *s, size_t n)
 {
-	size_t at = n, i, lab = 0, nlab = 0, tld = 0;
+	size_t at = n, i, lab, nlab = 0, tld = 0;
 
 	for (i = 0; i < n; i++)
 		if (s[i] == '@') {
 			at = i;
 			break;
 		}
-	if (at == 0 || at == n || at > 64 || n - at - 1 > 253)
+	if (at == n || n - at - 1 > 253 || !hp_pii_email_local_ok(s, at))
 		return false;
-	if (s[0] == '.' || s[at - 1] == '.')
-		return false;
-	for (i = 0; i < at; i++)
-		if (!is_local(s[i]) || (s[i] == '.' && s[i + 1] == '.'))
-			return false;
-	/* domain: labels [A-Za-z0-9-]{1,63}, no leading/trailing '-', >= 2 labels */
+	/* domain: labels of [A-Za-z0-9-] separated by '.', 2 or more */
 	lab = at + 1;
 	for (i = at + 1; i <= n; i++) {
 		if (i < n && (is_alnum(s[i]) || s[i] == '-'))
 			continue;
 		if (i < n && s[i] != '.')
 			return false;
-		if (i == lab || i - lab > 63 || s[lab] == '-' || s[i - 1] == '-')
+		if (!hp_pii_email_label_ok(s + lab, i - lab))
 			return false;
 		nlab++;
 		tld = lab;
 		lab = i + 1;
 	}
-	if (nlab < 2)
-		return false;
-	/* TLD: letters only, >= 2, or a punycode label */
-	if (n - tld >= 4 && memcmp(s + tld, "xn--", 4) == 0)
-		return true;
-	if (n - tld < 2)
-		return false;
-	for (i = tld; i < n; i++)
-		if (!is_upper(s[i]) && !is_lower(s[i]))
-			return false;
-	return true;
+	return nlab >= 2 && hp_pii_email_tld_ok(s + tld, n - tld);
 }
 
 /* ---- phone ---- */
