@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include "dp_event.h"
+#include "ml_json.h"
 #include "verify.h"
 
 struct hp_worker;
@@ -73,9 +74,13 @@ struct hp_req_ctx {
 	struct hp_verify_out vout;       /* verify: webhook id, signed timestamp (.result OK when
 					  * the endpoint verifies nothing) */
 	const struct hp_pii_result *pii; /* pii_scan: the body's matches; NULL: not scanned */
-	bool mask;                       /* pii_action: the held body is masked at accept */
-	uint16_t ev_flags;               /* HP_EV_F_* for the event */
-	uint64_t *ctr;                   /* the running stage's own counters (its ctrs[]) */
+	/* ml: the body's JSON shape, read by verify's HMAC on the way (hp_ml_body_pass) when
+	 * ml_pass.done */
+	struct hp_vbody_pass ml_pass;
+	struct hp_ml_json_state ml_json;
+	bool mask;         /* pii_action: the held body is masked at accept */
+	uint16_t ev_flags; /* HP_EV_F_* for the event */
+	uint64_t *ctr;     /* the running stage's own counters (its ctrs[]) */
 	/* HP_STAGE_DONE */
 	enum hp_ev_verdict verdict;
 	enum hp_ev_reason reason;
@@ -93,6 +98,10 @@ struct hp_stage_ctr {
  * given in its struct hp_stage as .ctrs = x_ctrs, .n_ctrs = RTE_DIM(x_ctrs). */
 #define HP_STAGE_CTR_TABLE_ONE(sym, name, help) {#name, help},
 #define HP_STAGE_CTR_TABLE(list)                list(HP_STAGE_CTR_TABLE_ONE)
+
+/* Verify, before it hashes the body: the ML stage's JSON shape scan as a pass of the HMAC, or
+ * NULL where the endpoint does not score or the HMAC cannot run it (no SHA-NI). */
+struct hp_vbody_pass *hp_ml_body_pass(struct hp_req_ctx *c);
 
 struct hp_stage {
 	const char *name;

@@ -33,6 +33,7 @@
 #include "http_parse.h"
 #include "ml_features.h"
 #include "ml_json.h"
+#include "ml_json_sha.h"
 #include "pii.h"
 
 #define foreach_ml_ctr(_)                                                                          \
@@ -70,6 +71,28 @@ struct ml_state {
 	uint16_t sketch[2][SKETCH_W] __rte_cache_aligned;
 };
 
+/* The JSON shape scan fused into the HMAC (ml_json_sha.h), NULL: none on this CPU. Set at the
+ * first endpoint's init (the control plane, before the workers run); the same for all. */
+static const struct hp_ml_json_sha *ml_json_sha;
+
+struct hp_vbody_pass *
+hp_ml_body_pass(struct hp_req_ctx *c)
+{
+	const struct hp_ml_json_sha *f = ml_json_sha;
+	struct hp_vbody_pass *p = &c->ml_pass;
+
+	if (f == NULL || c->ep->ml_policy == HP_ML_POLICY_OFF)
+		return NULL;
+	p->body = c->req->body_copy;
+	p->len = c->req->body_copy_len;
+	p->blocks = f->blocks;
+	p->bytes = f->bytes;
+	c->ml_json = (struct hp_ml_json_state){0};
+	p->arg = &c->ml_json;
+	p->done = false;
+	return p;
+}
+
 static bool
 ml_applies(const struct hp_route_ep *ep)
 {
@@ -92,6 +115,7 @@ ml_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err, si
 		struct ml_state *st = *state;
 
 		st->json_shape = hp_ml_json_pick(&name);
+		ml_json_sha = hp_ml_json_sha_pick();
 		st->hash_key[0] = rte_rand();
 		st->hash_key[1] = rte_rand();
 	}
@@ -164,7 +188,10 @@ features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 	f[HP_MLF_PROVIDER] = (float)ep->provider_id;
 	f[HP_MLF_BODY_LEN] = (float)req->body_copy_len;
 	f[HP_MLF_N_HEADERS] = (float)req->n_headers;
-	{
+	if (c->ml_pass.done) { /* verify's HMAC read it */
+		f[HP_MLF_JSON_DEPTH] = (float)c->ml_json.max_depth;
+		f[HP_MLF_JSON_KEYS] = (float)c->ml_json.keys;
+	} else {
 		unsigned int depth, keys;
 
 		st->json_shape(req->body_copy, req->body_copy_len, &depth, &keys);

@@ -109,6 +109,7 @@ verify_run(struct hp_req_ctx *c, void *state)
 	vr.body = req->body_copy;
 	vr.body_len = req->body_copy_len;
 	vr.now = (int64_t)(c->req_ns / 1000000000ULL);
+	vr.body_pass = hp_ml_body_pass(c);
 	r = hp_verify(c->ep->verifier, state, &vr, &c->vout);
 	c->ctr[VERIFY_CTR_NS] += (rte_rdtsc() - t0) * hp_dp.tsc_mult >> 32;
 	if (r != HP_VR_OK)

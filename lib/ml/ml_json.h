@@ -154,7 +154,7 @@ hp_ml_json_block_masks(struct hp_ml_json_state *s, const uint8_t *p,
 		*keys = s.keys;                                                                    \
 	} while (0)
 
-static inline void
+static inline __attribute__((always_inline)) void
 hp_ml_json_block_sse2(struct hp_ml_json_state *s, const uint8_t *p)
 {
 	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), co = _mm_set1_epi8(':'),
@@ -197,7 +197,7 @@ hp_ml_json_eq32(__m256i v, char c)
 	return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)));
 }
 
-static inline __attribute__((target("avx2,pclmul"))) void
+static inline __attribute__((always_inline, target("avx2,pclmul"))) void
 hp_ml_json_block_avx2(struct hp_ml_json_state *s, const uint8_t *p)
 {
 	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
@@ -221,10 +221,11 @@ hp_ml_json_shape_avx2(const uint8_t *p, size_t n, unsigned int *depth, unsigned 
 	HP_ML_JSON_SHAPE_BODY(hp_ml_json_block_avx2);
 }
 
-static inline __attribute__((target("avx512bw,pclmul"))) void
-hp_ml_json_block_avx512(struct hp_ml_json_state *s, const uint8_t *p)
+/* A block already in a register (the HMAC's pass loads a body's partial blocks with a masked
+ * load: ml_json_sha.h); the reference loop, when needed, reads it back from the stack. */
+static inline __attribute__((always_inline, target("avx512bw,pclmul"))) void
+hp_ml_json_block_avx512_v(struct hp_ml_json_state *s, __m512i v)
 {
-	__m512i v = _mm512_loadu_si512((const void *)p);
 	__m512i v20 = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
 	struct hp_ml_json_masks m = {
 		.quote = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')),
@@ -234,7 +235,21 @@ hp_ml_json_block_avx512(struct hp_ml_json_state *s, const uint8_t *p)
 		.close = _mm512_cmpeq_epi8_mask(v20, _mm512_set1_epi8('}')),
 	};
 
-	hp_ml_json_block_masks(s, p, &m, hp_ml_json_prefix_xor_clmul(m.quote));
+	if (m.bslash != 0 || s->escaped) {
+		uint8_t b[64];
+
+		_mm512_storeu_si512((void *)b, v);
+		for (unsigned int i = 0; i < 64; i++)
+			hp_ml_json_byte(s, b[i]);
+		return;
+	}
+	hp_ml_json_block_masks(s, NULL, &m, hp_ml_json_prefix_xor_clmul(m.quote));
+}
+
+static inline __attribute__((always_inline, target("avx512bw,pclmul"))) void
+hp_ml_json_block_avx512(struct hp_ml_json_state *s, const uint8_t *p)
+{
+	hp_ml_json_block_avx512_v(s, _mm512_loadu_si512((const void *)p));
 }
 
 static inline __attribute__((target("avx512bw,pclmul"))) void

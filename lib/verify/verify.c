@@ -168,7 +168,10 @@ h_init(union vhash *h, enum hp_verify_alg alg)
 		break;
 	case HP_VALG_SHA256:
 	default:
-		SHA256_Init(&h->s256);
+		if (hp_vsha256_ni_usable())
+			hp_vsha256_init(&h->n256);
+		else
+			SHA256_Init(&h->s256);
 		break;
 	}
 }
@@ -185,7 +188,10 @@ h_update(union vhash *h, enum hp_verify_alg alg, const void *p, size_t n)
 		break;
 	case HP_VALG_SHA256:
 	default:
-		SHA256_Update(&h->s256, p, n);
+		if (hp_vsha256_ni_usable())
+			hp_vsha256_update(&h->n256, p, n);
+		else
+			SHA256_Update(&h->s256, p, n);
 		break;
 	}
 }
@@ -202,7 +208,10 @@ h_final(union vhash *h, enum hp_verify_alg alg, uint8_t *out)
 		break;
 	case HP_VALG_SHA256:
 	default:
-		SHA256_Final(out, &h->s256);
+		if (hp_vsha256_ni_usable())
+			hp_vsha256_final(&h->n256, out);
+		else
+			SHA256_Final(out, &h->s256);
 		break;
 	}
 }
@@ -255,8 +264,13 @@ hp_vmac_final(struct vmac *m, const struct vhmac *k, uint8_t *out)
 {
 	enum hp_verify_alg alg = (enum hp_verify_alg)m->alg;
 	uint8_t ih[VMAC_MAX];
-	union vhash o = k->out;
+	union vhash o;
 
+	if (alg == HP_VALG_SHA256 && hp_vsha256_ni_usable()) {
+		hp_vsha256_hmac_final(&m->h.n256, &k->out.n256, out);
+		return;
+	}
+	o = k->out;
 	h_final(&m->h, alg, ih);
 	h_update(&o, alg, ih, hp_vmac_len(alg));
 	h_final(&o, alg, out);
@@ -264,20 +278,26 @@ hp_vmac_final(struct vmac *m, const struct vhmac *k, uint8_t *out)
 
 void
 hp_vmac_pieces(const struct vhmac *k, enum hp_verify_alg alg, const struct hp_vspan *pieces,
-	       size_t n, uint8_t *out)
+	       size_t n, uint8_t *out, struct hp_vbody_pass *pass)
 {
 	struct vmac m;
 
+	if (pass != NULL && (pass->done || alg != HP_VALG_SHA256 || !hp_vsha256_ni_usable()))
+		pass = NULL;
 	hp_vmac_start(&m, k, alg);
-	for (size_t i = 0; i < n; i++)
-		hp_vmac_update(&m, pieces[i].p, pieces[i].len);
+	for (size_t i = 0; i < n; i++) {
+		if (pass != NULL && pieces[i].p == pass->body && pieces[i].len == pass->len)
+			hp_vsha256_update_pass(&m.h.n256, pieces[i].p, pieces[i].len, pass);
+		else
+			hp_vmac_update(&m, pieces[i].p, pieces[i].len);
+	}
 	hp_vmac_final(&m, k, out);
 }
 
 int
 hp_vmatch(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
 	  const struct hp_vspan *pieces, size_t n_pieces, const uint8_t (*sigs)[VMAC_MAX],
-	  size_t n_sigs, size_t siglen)
+	  size_t n_sigs, size_t siglen, struct hp_vbody_pass *pass)
 {
 	uint8_t mac[VMAC_MAX];
 
@@ -287,7 +307,8 @@ hp_vmatch(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
 
 		if (s->kind != VSEC_HMAC)
 			continue;
-		hp_vmac_pieces(sha1_legacy ? &s->hm_sha1 : &s->hm, alg, pieces, n_pieces, mac);
+		hp_vmac_pieces(sha1_legacy ? &s->hm_sha1 : &s->hm, alg, pieces, n_pieces, mac,
+			       pass);
 		/* every received signature is compared in full; no early exit inside one */
 		for (size_t j = 0; j < n_sigs; j++)
 			hit |= CRYPTO_memcmp(mac, sigs[j], siglen) == 0;

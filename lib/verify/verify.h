@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vsha256.h"
+
 #define HP_VERIFY_MAX_SECRETS  8
 #define HP_VERIFY_MAX_SIGS     8  /* signatures looked at in one header; more: malformed */
 #define HP_VERIFY_NAME_MAX     64 /* header names and prefixes of the generic provider */
@@ -110,6 +112,10 @@ struct hp_verify_req {
 	const uint8_t *body;
 	size_t body_len;
 	int64_t now; /* unix seconds */
+	/* NULL, or a pass over the body that the HMAC runs while it hashes it (vsha256.h: where
+	 * the CPU has SHA-NI and the signed content holds the body whole; body_pass->done says
+	 * whether it ran) */
+	struct hp_vbody_pass *body_pass;
 };
 
 struct hp_verify_out {

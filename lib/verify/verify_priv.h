@@ -27,13 +27,16 @@
 #include <openssl/sha.h>
 
 #include "verify.h"
+#include "vsha256.h"
 
 #define VMAC_MAX 64 /* SHA-512 */
 
-/* One running hash of any of the three algorithms. */
+/* One running hash of any of the three algorithms. SHA-256 is vsha256.h's where the CPU has
+ * SHA-NI (n256; chosen once per process, hp_vsha256_ni_usable), else OpenSSL's (s256). */
 union vhash {
 	SHA_CTX s1;
 	SHA256_CTX s256;
+	struct hp_vsha256 n256;
 	SHA512_CTX s512;
 };
 
@@ -126,9 +129,11 @@ void hp_vmac_start(struct vmac *m, const struct vhmac *k, enum hp_verify_alg alg
 void hp_vmac_update(struct vmac *m, const void *p, size_t n);
 /* Finishes into out (hp_vmac_len(alg) bytes). */
 void hp_vmac_final(struct vmac *m, const struct vhmac *k, uint8_t *out);
-/* The MAC of the concatenated pieces, with key state k, into out. */
+/* The MAC of the concatenated pieces, with key state k, into out. pass (NULL: none): the
+ * piece that is pass->body (same pointer and length) goes through it when the hash is
+ * vsha256's and it has not run yet (struct hp_vbody_pass). */
 void hp_vmac_pieces(const struct vhmac *k, enum hp_verify_alg alg, const struct hp_vspan *pieces,
-		    size_t n, uint8_t *out);
+		    size_t n, uint8_t *out, struct hp_vbody_pass *pass);
 
 /* Decoders of received signatures: no early exit on the input's bytes (a bad character is
  * noted and the loop goes on). Return the decoded length, or -1 if the text is not exactly
@@ -158,10 +163,11 @@ bool hp_vspan_eq_ci(struct hp_vspan a, const char *s, size_t n);
 
 /* The first secret whose MAC over the pieces equals one of the sigs (each siglen bytes): its
  * index, or -1. Every comparison is CRYPTO_memcmp over the full length. sha1_legacy selects
- * the github legacy key state. */
+ * the github legacy key state. pass: the request's body pass (hp_verify_req.body_pass), run
+ * with the first secret's MAC. */
 int hp_vmatch(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
 	      const struct hp_vspan *pieces, size_t n_pieces, const uint8_t (*sigs)[VMAC_MAX],
-	      size_t n_sigs, size_t siglen);
+	      size_t n_sigs, size_t siglen, struct hp_vbody_pass *pass);
 
 /* ---- verify_providers.c ---- */
 

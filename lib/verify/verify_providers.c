@@ -149,11 +149,12 @@ prefixed_hex(struct hp_vspan val, const char *prefix, size_t siglen, struct sigs
 }
 
 static enum hp_verify_result
-match(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
-      const struct hp_vspan *pieces, size_t n, const struct sigset *s, struct hp_verify_out *out)
+match(const struct hp_verifier *v, const struct hp_verify_req *req, enum hp_verify_alg alg,
+      bool sha1_legacy, const struct hp_vspan *pieces, size_t n, const struct sigset *s,
+      struct hp_verify_out *out)
 {
 	int i = hp_vmatch(v, alg, sha1_legacy, pieces, n, (const uint8_t(*)[VMAC_MAX])s->b, s->n,
-			  hp_vmac_len(alg));
+			  hp_vmac_len(alg), req->body_pass);
 
 	if (i < 0)
 		return HP_VR_BAD_SIGNATURE;
@@ -221,7 +222,7 @@ v_stripe(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	out->timestamp = ts;
 	const struct hp_vspan pieces[] = {t, LIT("."), body_span(req)};
 
-	if ((r = match(v, HP_VALG_SHA256, false, pieces, 3, &s, out)) != HP_VR_OK)
+	if ((r = match(v, req, HP_VALG_SHA256, false, pieces, 3, &s, out)) != HP_VR_OK)
 		return r;
 	return hp_vwindow(v, ts, req->now);
 }
@@ -241,7 +242,7 @@ v_github(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	if (present(&f[0])) {
 		if (f[0].count > 1 || !prefixed_hex(f[0].val, "sha256=", 32, &s))
 			return HP_VR_MALFORMED_SIGNATURE;
-		return match(v, HP_VALG_SHA256, false, pieces, 1, &s, out);
+		return match(v, req, HP_VALG_SHA256, false, pieces, 1, &s, out);
 	}
 	if (!present(&f[1]))
 		return HP_VR_MISSING_SIGNATURE;
@@ -249,7 +250,7 @@ v_github(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 		return HP_VR_UNSUPPORTED;
 	if (f[1].count > 1 || !prefixed_hex(f[1].val, "sha1=", 20, &s))
 		return HP_VR_MALFORMED_SIGNATURE;
-	return match(v, HP_VALG_SHA1, true, pieces, 1, &s, out);
+	return match(v, req, HP_VALG_SHA1, true, pieces, 1, &s, out);
 }
 
 /* ---- slack and zoom: "v0=" hex of HMAC-SHA256("v0:<ts>:<body>") ----
@@ -277,7 +278,7 @@ v_v0(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_ver
 		return r;
 	const struct hp_vspan pieces[] = {LIT("v0:"), f[1].val, LIT(":"), body_span(req)};
 
-	if ((r = match(v, HP_VALG_SHA256, false, pieces, 4, &s, out)) != HP_VR_OK)
+	if ((r = match(v, req, HP_VALG_SHA256, false, pieces, 4, &s, out)) != HP_VR_OK)
 		return r;
 	return window_first ? HP_VR_OK : hp_vwindow(v, ts, req->now);
 }
@@ -387,7 +388,7 @@ v_standard(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp
 		const struct hp_vspan pieces[] = {id->val, LIT("."), tsh->val, LIT("."),
 						  body_span(req)};
 
-		if (match(v, HP_VALG_SHA256, false, pieces, 5, &s, out) == HP_VR_OK)
+		if (match(v, req, HP_VALG_SHA256, false, pieces, 5, &s, out) == HP_VR_OK)
 			return HP_VR_OK;
 	}
 	if (a.n > 0 && v->has_ed25519 && c != NULL) {
@@ -422,7 +423,7 @@ v_shopify(const struct hp_verifier *v, const struct hp_verify_req *req, struct h
 	if (hp_vb64_decode(f[0].val.p, f[0].val.len, s.b[0], VMAC_MAX, true) != 32)
 		return HP_VR_MALFORMED_SIGNATURE;
 	s.n = 1;
-	return match(v, HP_VALG_SHA256, false, pieces, 1, &s, out);
+	return match(v, req, HP_VALG_SHA256, false, pieces, 1, &s, out);
 }
 
 /* ---- twilio ----
@@ -700,7 +701,7 @@ v_twitch(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	out->timestamp = ts;
 	const struct hp_vspan pieces[] = {f[1].val, f[2].val, body_span(req)};
 
-	if ((r = match(v, HP_VALG_SHA256, false, pieces, 3, &s, out)) != HP_VR_OK)
+	if ((r = match(v, req, HP_VALG_SHA256, false, pieces, 3, &s, out)) != HP_VR_OK)
 		return r;
 	return hp_vwindow(v, ts, req->now);
 }
@@ -731,7 +732,7 @@ v_paddle(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 		return r;
 	const struct hp_vspan pieces[] = {t, LIT(":"), body_span(req)};
 
-	return match(v, HP_VALG_SHA256, false, pieces, 3, &s, out);
+	return match(v, req, HP_VALG_SHA256, false, pieces, 3, &s, out);
 }
 
 /* ---- gitlab ----
@@ -850,7 +851,7 @@ v_generic(const struct hp_verifier *v, const struct hp_verify_req *req, struct h
 	if (v->g_needs_url && v->n_base == 0 && req->host.len == 0)
 		return HP_VR_UNSUPPORTED; /* no Host and no url_base: the URL is unknown */
 	n = hp_vgeneric_pieces(v, req, f[1].val, f[2].val, pieces);
-	if ((r = match(v, alg, false, pieces, n, &s, out)) != HP_VR_OK)
+	if ((r = match(v, req, alg, false, pieces, n, &s, out)) != HP_VR_OK)
 		return r;
 	return v->g_ts_len > 0 ? hp_vwindow(v, ts, req->now) : HP_VR_OK;
 }

@@ -175,7 +175,7 @@ static size_t
 mac_pieces(const struct vhmac *k, enum hp_verify_alg alg, const struct hp_vspan *pieces, size_t n,
 	   uint8_t *out)
 {
-	hp_vmac_pieces(k, alg, pieces, n, out);
+	hp_vmac_pieces(k, alg, pieces, n, out, NULL);
 	return hp_vmac_len(alg);
 }
 
