@@ -85,8 +85,7 @@ hp_ml_body_pass(struct hp_req_ctx *c)
 		return NULL;
 	p->body = c->req->body_copy;
 	p->len = c->req->body_copy_len;
-	p->blocks = f->blocks;
-	p->bytes = f->bytes;
+	p->run = f->run;
 	c->ml_json = (struct hp_ml_json_state){0};
 	p->arg = &c->ml_json;
 	p->done = false;

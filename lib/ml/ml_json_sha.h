@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * The JSON shape scan (ml_json.h) as a body pass of the HMAC (lib/verify/vsha256.h): each
- * 64-byte block of the body is hashed and scanned in one loop, so that the scan runs in the
- * shadow of SHA-256's dependency chain instead of after it. The same result as
- * hp_ml_json_shape_* over the whole body: the state is a stream, and the bytes that do not come
- * as whole blocks (before the body's first whole SHA block, after its last) are scanned as
- * zero-padded blocks (zeros mean nothing to the scan), or byte by byte where they end in a
- * backslash (an escape it starts must not be used up by the padding; any other escape ends
- * inside the bytes, and a block that starts escaped goes through the byte loop anyway).
+ * The JSON shape scan (ml_json.h) as a body pass of the HMAC (lib/verify/vsha256.h): one loop
+ * hashes a SHA-256 block and scans a 64-byte block of the body, so that the scan runs in the
+ * shadow of SHA-256's dependency chain instead of after it. The scan takes the body from its
+ * first byte in its own 64-byte steps (the hash's blocks fall where the signed prefix puts
+ * them), the same blocks as hp_ml_json_shape_*; the steps left when the hash's whole blocks
+ * run out (one at most) follow, then the tail, zero-padded like theirs (zeros mean nothing to
+ * the scan; an escape the body's last byte starts has nothing left to escape).
  *
  * hp_ml_json_sha_pick: the version for the CPU (the same choice as hp_ml_json_pick), or NULL
  * where the CPU has no SHA-NI (the HMAC is then OpenSSL's and the scan runs on its own).
@@ -20,79 +19,82 @@
 
 struct hp_ml_json_sha {
 	const char *name;
-	void (*blocks)(void *arg, uint32_t st[8], const uint8_t *p, size_t nb);
-	void (*bytes)(void *arg, const uint8_t *p, size_t n);
+	void (*run)(const struct hp_vbody_pass *pass, uint32_t st[8], const uint8_t *p, size_t nb);
 };
 
 #if defined(HP_ML_JSON_X86) && defined(HP_VSHA256_X86)
 
-#define HP_ML_JSON_SHA_BLOCKS(isa, block, tgt)                                                        \
-	static __attribute__((target(tgt), unused)) void hp_ml_json_sha_blocks_##isa(              \
-		void *arg, uint32_t st[8], const uint8_t *p, size_t nb)                            \
+/* nb SHA blocks at p, each followed by the body's next JSON block; the JSON blocks left (at
+ * most one whole, then the tail). */
+#define HP_ML_JSON_SHA_RUN(isa, block, tail, tgt)                                                  \
+	static __attribute__((target(tgt), unused)) void hp_ml_json_sha_run_##isa(                 \
+		const struct hp_vbody_pass *ps, uint32_t st[8], const uint8_t *p, size_t nb)       \
 	{                                                                                          \
-		struct hp_ml_json_state *s = arg;                                                  \
+		struct hp_ml_json_state *s = ps->arg;                                              \
+		const uint8_t *b = ps->body;                                                       \
+		size_t nj = ps->len / 64, i;                                                       \
 		__m128i abef = _mm_loadu_si128((const __m128i *)(const void *)st);                 \
 		__m128i cdgh = _mm_loadu_si128((const __m128i *)(const void *)(st + 4));           \
                                                                                                    \
-		for (size_t i = 0; i < nb; i++) {                                                  \
+		for (i = 0; i < nb; i++) {                                                         \
 			hp_vsha256_ni_block(&abef, &cdgh, p + 64 * i);                             \
-			block(s, p + 64 * i);                                                      \
+			block(s, b + 64 * i);                                                      \
 		}                                                                                  \
 		_mm_storeu_si128((__m128i *)(void *)st, abef);                                     \
 		_mm_storeu_si128((__m128i *)(void *)(st + 4), cdgh);                               \
-	}
-
-#define HP_ML_JSON_SHA_BYTES(isa, block, tgt)                                                      \
-	static __attribute__((target(tgt), unused)) void hp_ml_json_sha_bytes_##isa(               \
-		void *arg, const uint8_t *p, size_t n)                                             \
-	{                                                                                          \
-		struct hp_ml_json_state *s = arg;                                                  \
-		uint8_t b[64] = {0};                                                               \
-                                                                                                   \
-		if (n == 0)                                                                        \
-			return;                                                                    \
-		if (p[n - 1] == '\\') {                                                            \
-			for (size_t i = 0; i < n; i++)                                             \
-				hp_ml_json_byte(s, p[i]);                                          \
-			return;                                                                    \
-		}                                                                                  \
-		memcpy(b, p, n);                                                                   \
-		block(s, b);                                                                       \
+		for (; i < nj; i++)                                                                \
+			block(s, b + 64 * i);                                                      \
+		tail(s, b + 64 * nj, ps->len - 64 * nj);                                           \
 	}
 
 #define HP_ML_JSON_SHA_AVX512 "sha,sse4.1,ssse3,avx512bw,pclmul,popcnt,bmi"
 #define HP_ML_JSON_SHA_AVX2   "sha,sse4.1,ssse3,avx2,pclmul,popcnt,bmi"
 #define HP_ML_JSON_SHA_SSE2   "sha,sse4.1,ssse3,popcnt"
-HP_ML_JSON_SHA_BLOCKS(avx512, hp_ml_json_block_avx512, HP_ML_JSON_SHA_AVX512)
-HP_ML_JSON_SHA_BLOCKS(avx2, hp_ml_json_block_avx2, HP_ML_JSON_SHA_AVX2)
-HP_ML_JSON_SHA_BYTES(avx2, hp_ml_json_block_avx2, HP_ML_JSON_SHA_AVX2)
-HP_ML_JSON_SHA_BLOCKS(sse2, hp_ml_json_block_sse2, HP_ML_JSON_SHA_SSE2)
-HP_ML_JSON_SHA_BYTES(sse2, hp_ml_json_block_sse2, HP_ML_JSON_SHA_SSE2)
 
-/* AVX-512: the n bytes by a masked load (the bytes past them are not read), no copy. */
-static __attribute__((target(HP_ML_JSON_SHA_AVX512), unused)) void
-hp_ml_json_sha_bytes_avx512(void *arg, const uint8_t *p, size_t n)
+/* The body's last n < 64 bytes. AVX-512: a masked load (the bytes past them are not read). */
+static inline __attribute__((always_inline, target(HP_ML_JSON_SHA_AVX512))) void
+hp_ml_json_sha_tail_avx512(struct hp_ml_json_state *s, const uint8_t *p, size_t n)
 {
-	struct hp_ml_json_state *s = arg;
-
-	if (n == 0)
-		return;
-	if (p[n - 1] == '\\') {
-		for (size_t i = 0; i < n; i++)
-			hp_ml_json_byte(s, p[i]);
-		return;
-	}
-	hp_ml_json_block_avx512_v(s, _mm512_maskz_loadu_epi8((__mmask64)((1ULL << n) - 1), p));
+	if (n != 0)
+		hp_ml_json_block_avx512_v(s,
+					  _mm512_maskz_loadu_epi8((__mmask64)((1ULL << n) - 1), p));
 }
+
+static inline __attribute__((always_inline, target(HP_ML_JSON_SHA_AVX2))) void
+hp_ml_json_sha_tail_avx2(struct hp_ml_json_state *s, const uint8_t *p, size_t n)
+{
+	uint8_t b[64] = {0};
+
+	if (n != 0) {
+		memcpy(b, p, n);
+		hp_ml_json_block_avx2(s, b);
+	}
+}
+
+static inline __attribute__((always_inline, target(HP_ML_JSON_SHA_SSE2))) void
+hp_ml_json_sha_tail_sse2(struct hp_ml_json_state *s, const uint8_t *p, size_t n)
+{
+	uint8_t b[64] = {0};
+
+	if (n != 0) {
+		memcpy(b, p, n);
+		hp_ml_json_block_sse2(s, b);
+	}
+}
+
+HP_ML_JSON_SHA_RUN(avx512, hp_ml_json_block_avx512, hp_ml_json_sha_tail_avx512,
+		   HP_ML_JSON_SHA_AVX512)
+HP_ML_JSON_SHA_RUN(avx2, hp_ml_json_block_avx2, hp_ml_json_sha_tail_avx2, HP_ML_JSON_SHA_AVX2)
+HP_ML_JSON_SHA_RUN(sse2, hp_ml_json_block_sse2, hp_ml_json_sha_tail_sse2, HP_ML_JSON_SHA_SSE2)
 
 /* Where the HMAC is vsha256's: the fused version of the scan hp_ml_json_pick would give. */
 static inline const struct hp_ml_json_sha *
 hp_ml_json_sha_pick(void)
 {
 	static const struct hp_ml_json_sha v[] = {
-		{"avx512bw+sha", hp_ml_json_sha_blocks_avx512, hp_ml_json_sha_bytes_avx512},
-		{"avx2+sha", hp_ml_json_sha_blocks_avx2, hp_ml_json_sha_bytes_avx2},
-		{"sse2+sha", hp_ml_json_sha_blocks_sse2, hp_ml_json_sha_bytes_sse2},
+		{"avx512bw+sha", hp_ml_json_sha_run_avx512},
+		{"avx2+sha", hp_ml_json_sha_run_avx2},
+		{"sse2+sha", hp_ml_json_sha_run_sse2},
 	};
 	const char *name;
 	hp_ml_json_fn fn;

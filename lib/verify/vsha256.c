@@ -118,25 +118,19 @@ hp_vsha256_update(struct hp_vsha256 *c, const void *data, size_t n)
 }
 
 void
-hp_vsha256_update_pass(struct hp_vsha256 *c, const uint8_t *p, size_t n,
-		       struct hp_vbody_pass *pass)
+hp_vsha256_update_pass(struct hp_vsha256 *c, const uint8_t *p, size_t n, struct hp_vbody_pass *pass)
 {
 	size_t k = 0, nb;
 
 	pass->done = true;
 	c->len += n;
-	if (c->nbuf != 0) {
+	if (c->nbuf != 0)
 		k = fill(c, p, n);
-		pass->bytes(pass->arg, p, k);
-	}
 	nb = (n - k) / 64;
-	if (nb != 0)
-		pass->blocks(pass->arg, c->st, p + k, nb);
+	pass->run(pass, c->st, p + k, nb);
 	k += 64 * nb;
-	if (k < n) {
+	if (k < n)
 		fill(c, p + k, n - k);
-		pass->bytes(pass->arg, p + k, n - k);
-	}
 }
 
 /* The padding: 0x80, zeros, the length in bits (big-endian) in the last 8 bytes. */
@@ -215,8 +209,7 @@ hp_vsha256_update(struct hp_vsha256 *c, const void *p, size_t n)
 }
 
 void
-hp_vsha256_update_pass(struct hp_vsha256 *c, const uint8_t *p, size_t n,
-		       struct hp_vbody_pass *pass)
+hp_vsha256_update_pass(struct hp_vsha256 *c, const uint8_t *p, size_t n, struct hp_vbody_pass *pass)
 {
 	(void)c, (void)p, (void)n, (void)pass;
 	abort();

@@ -37,18 +37,17 @@ struct hp_vsha256 {
 	uint32_t nbuf; /* bytes in buf, < 64 */
 };
 
-/* A caller's pass over the request body, run by the HMAC that hashes it (lib/verify hands the
- * body to it in order, each byte once, when the signed content contains the body as one piece
- * and the hash is this engine's; `done` says it ran). */
+/* A caller's pass over the request body, run by the HMAC that hashes it (lib/verify, when the
+ * signed content holds the body as one piece and the hash is this engine's; `done` says it
+ * ran). */
 struct hp_vbody_pass {
 	const uint8_t *body; /* the piece it reads: the request's body */
 	size_t len;
-	/* Hashes nb whole 64-byte blocks at p (inside the body) into st (struct hp_vsha256's
-	 * order) and reads them: built around hp_vsha256_ni_block. */
-	void (*blocks)(void *arg, uint32_t st[8], const uint8_t *p, size_t nb);
-	/* The body's bytes that do not come as whole blocks (before the first, after the last):
-	 * n < 64 each. */
-	void (*bytes)(void *arg, const uint8_t *p, size_t n);
+	/* Called once: hashes the nb whole 64-byte blocks at p (inside the body, where the
+	 * message's blocks fall) into st (struct hp_vsha256's order), and reads the whole body
+	 * on the way, its own 64-byte steps from body[0] beside the hash's: built around
+	 * hp_vsha256_ni_block. nb may be 0 (a body shorter than a block). */
+	void (*run)(const struct hp_vbody_pass *pass, uint32_t st[8], const uint8_t *p, size_t nb);
 	void *arg;
 	bool done;
 };
@@ -86,8 +85,7 @@ static const uint32_t hp_vsha256_k[64] __attribute__((aligned(16))) = {
  * the schedule W16..W63 four at a time (sha256msg1 adds sigma0 of the next word, the alignr
  * the W[t-7] terms, sha256msg2 the sigma1 terms). */
 static inline __attribute__((always_inline, target(HP_VSHA256_TARGET))) void
-hp_vsha256_ni_words(__m128i *abef, __m128i *cdgh, __m128i m0, __m128i m1, __m128i m2,
-		    __m128i m3)
+hp_vsha256_ni_words(__m128i *abef, __m128i *cdgh, __m128i m0, __m128i m1, __m128i m2, __m128i m3)
 {
 	__m128i s0 = *abef, s1 = *cdgh, m[4] = {m0, m1, m2, m3}, w, k;
 
@@ -102,7 +100,8 @@ hp_vsha256_ni_words(__m128i *abef, __m128i *cdgh, __m128i m0, __m128i m1, __m128
 				m[(i + 3) & 3]);
 			m[i & 3] = w;
 		}
-		k = _mm_add_epi32(w, _mm_load_si128((const __m128i *)(const void *)&hp_vsha256_k[4 * i]));
+		k = _mm_add_epi32(
+			w, _mm_load_si128((const __m128i *)(const void *)&hp_vsha256_k[4 * i]));
 		s1 = _mm_sha256rnds2_epu32(s1, s0, k);
 		s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(k, 0x0E));
 	}

@@ -4,9 +4,9 @@
  * through its one-block outer hash; and the body pass (lib/ml/ml_json_sha.h, each version the
  * CPU runs): the HMAC stays OpenSSL's and the JSON shape the reference's, for every body
  * length and every length of what is hashed before the body (so that each byte of the body
- * falls once at each place of a SHA block), with backslashes put where the pass switches
- * between whole blocks and loose bytes. Last, through hp_verify: a stripe request whose
- * HMAC runs the pass, with one secret and with the matching secret second.
+ * falls once at each place of a SHA block), with a backslash at every place of a body, across
+ * the hash's block edges, the scan's and the tail's. Last, through hp_verify: a stripe request
+ * whose HMAC runs the pass, with one secret and with the matching secret second.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -50,7 +50,8 @@ fill_json(uint8_t *p, size_t n)
 	static const char cs[] = "{}[]\":,\\ab0 ";
 
 	for (size_t i = 0; i < n; i++)
-		p[i] = rnd() % 3 == 0 ? (uint8_t)cs[rnd() % (sizeof(cs) - 1)] : (uint8_t)('a' + rnd() % 26);
+		p[i] = rnd() % 3 == 0 ? (uint8_t)cs[rnd() % (sizeof(cs) - 1)]
+				      : (uint8_t)('a' + rnd() % 26);
 }
 
 static void
@@ -76,7 +77,8 @@ test_digest(void **state)
 		SHA256(msg, n, want);
 		for (unsigned int t = 0; t < 6; t++) {
 			struct hp_vsha256 c;
-			size_t a = n == 0 ? 0 : rnd() % (n + 1), b = a + (n == a ? 0 : rnd() % (n - a + 1));
+			size_t a = n == 0 ? 0 : rnd() % (n + 1),
+			       b = a + (n == a ? 0 : rnd() % (n - a + 1));
 
 			hp_vsha256_init(&c);
 			hp_vsha256_update(&c, msg, a);
@@ -160,13 +162,11 @@ pick_versions(void)
 #if defined(HP_ML_JSON_X86) && defined(HP_VSHA256_X86)
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx512bw"))
-		versions[n_versions++] = (struct hp_ml_json_sha){"avx512", hp_ml_json_sha_blocks_avx512,
-								 hp_ml_json_sha_bytes_avx512};
+		versions[n_versions++] =
+			(struct hp_ml_json_sha){"avx512", hp_ml_json_sha_run_avx512};
 	if (__builtin_cpu_supports("avx2"))
-		versions[n_versions++] = (struct hp_ml_json_sha){"avx2", hp_ml_json_sha_blocks_avx2,
-								 hp_ml_json_sha_bytes_avx2};
-	versions[n_versions++] = (struct hp_ml_json_sha){"sse2", hp_ml_json_sha_blocks_sse2,
-							 hp_ml_json_sha_bytes_sse2};
+		versions[n_versions++] = (struct hp_ml_json_sha){"avx2", hp_ml_json_sha_run_avx2};
+	versions[n_versions++] = (struct hp_ml_json_sha){"sse2", hp_ml_json_sha_run_sse2};
 #endif
 }
 
@@ -181,11 +181,8 @@ check_pass(const uint8_t *pre, size_t plen, const uint8_t *body, size_t blen)
 	ossl_hmac(key, sizeof(key) - 1, pre, plen, body, blen, want);
 	for (unsigned int v = 0; v < n_versions; v++) {
 		struct hp_ml_json_state js = {0};
-		struct hp_vbody_pass pass = {.body = body,
-					     .len = blen,
-					     .blocks = versions[v].blocks,
-					     .bytes = versions[v].bytes,
-					     .arg = &js};
+		struct hp_vbody_pass pass = {
+			.body = body, .len = blen, .run = versions[v].run, .arg = &js};
 
 		vhmac(key, sizeof(key) - 1, pre, plen, body, blen, &pass, got);
 		if (memcmp(want, got, 32) != 0 || !pass.done || js.max_depth != d0 ||
@@ -216,8 +213,8 @@ test_pass(void **state)
 			check_pass(pre, plen, body, blen);
 		}
 	}
-	/* a backslash at each byte around the places the pass switches: the end of the loose
-	 * bytes before the first whole block, the block edges, the start of the tail */
+	/* a backslash (escaping a quote every third place) at each byte of a string that crosses
+	 * the hash's block edges (where the prefix puts them), the scan's and the tail's */
 	for (size_t plen = 0; plen < 64; plen += 5) {
 		size_t head = (64 - plen) % 64;
 
@@ -248,9 +245,10 @@ test_pass(void **state)
 static void
 test_verify_stripe(void **state)
 {
-	static const char *body_s = "{\"id\":\"evt_1\",\"data\":{\"object\":{\"a\":[1,{\"b\":\"x\\\"}\"}]}},"
-				    "\"type\":\"charge.succeeded\",\"pad\":\"................................"
-				    "........................................................\"}";
+	static const char *body_s =
+		"{\"id\":\"evt_1\",\"data\":{\"object\":{\"a\":[1,{\"b\":\"x\\\"}\"}]}},"
+		"\"type\":\"charge.succeeded\",\"pad\":\"................................"
+		"........................................................\"}";
 	const uint8_t *body = (const uint8_t *)body_s;
 	size_t blen = strlen(body_s);
 	char hdr[200], pre[32], hex[65];
@@ -262,7 +260,8 @@ test_verify_stripe(void **state)
 	pick_versions();
 	hp_ml_json_shape_ref(body, blen, &d0, &k0);
 	snprintf(pre, sizeof(pre), "%d.", 1700000000);
-	ossl_hmac((const uint8_t *)"whsec_b", 7, (const uint8_t *)pre, strlen(pre), body, blen, mac);
+	ossl_hmac((const uint8_t *)"whsec_b", 7, (const uint8_t *)pre, strlen(pre), body, blen,
+		  mac);
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
 	snprintf(hdr, sizeof(hdr), "t=1700000000,v1=%s", hex);
@@ -272,11 +271,8 @@ test_verify_stripe(void **state)
 		struct hp_vheader h = {{(const uint8_t *)"Stripe-Signature", 16},
 				       {(const uint8_t *)hdr, strlen(hdr)}};
 		struct hp_ml_json_state js = {0};
-		struct hp_vbody_pass pass = {.body = body,
-					     .len = blen,
-					     .blocks = versions[0].blocks,
-					     .bytes = versions[0].bytes,
-					     .arg = &js};
+		struct hp_vbody_pass pass = {
+			.body = body, .len = blen, .run = versions[0].run, .arg = &js};
 		struct hp_verify_req req = {.method = {(const uint8_t *)"POST", 4},
 					    .target = {(const uint8_t *)"/h", 2},
 					    .host = {(const uint8_t *)"x", 1},
