@@ -205,12 +205,18 @@ def main():
         # pipelined behind a waiting one decides that one at once, as unavailable)
         pcap1, _ = bv.generate(tmp, "stripe", 2000, 1)
         # "score-avx2": the JSON shape scan's 256-bit version (HOOKPATH_ML_JSON,
-        # lib/ml/ml_json.h) in situ, next to the 512-bit one the workers pick where they can
-        rates = {"off": [], "score": [], "score-avx2": []}
+        # lib/ml/ml_json.h) in situ, next to the 512-bit one the workers pick where they can;
+        # "-openssl": OpenSSL's SHA-256 (HOOKPATH_SHA=openssl), so the JSON scan runs after
+        # the HMAC instead of inside it (lib/ml/ml_json_sha.h): what a CPU without SHA-NI runs
+        rates = {"off": [], "score": [], "score-avx2": [], "off-openssl": [],
+                 "score-openssl": []}
+        envs = {"score-avx2": {"HOOKPATH_ML_JSON": "avx2"},
+                "off-openssl": {"HOOKPATH_SHA": "openssl"},
+                "score-openssl": {"HOOKPATH_SHA": "openssl"}}
         for i in range(a.runs):
             for pol in rates:
                 cfg = cfg_file(tmp, "tap-" + pol, "tap", pol.split("-")[0])
-                env = {"HOOKPATH_ML_JSON": "avx2"} if pol.endswith("avx2") else {}
+                env = envs.get(pol, {})
                 rates[pol].append(bv.verdict_rate(hookpath, cfg, pcap, a.seconds,
                                                   "hp-bench-ml-%d-%s-%d" % (os.getpid(), pol, i),
                                                   env=env))
@@ -223,6 +229,10 @@ def main():
         on256 = statistics.median(rates["score-avx2"])
         print("verdicts/s: score with the AVX2 JSON scan %.0f vs off = %.2fx" % (
             on256, on256 / off))
+        offo, ono = statistics.median(rates["off-openssl"]), statistics.median(
+            rates["score-openssl"])
+        print("verdicts/s, OpenSSL's SHA-256 (the JSON scan after the HMAC): score %.0f vs "
+              "off %.0f = %.2fx" % (ono, offo, ono / offo))
         # the same with one webhook per connection: the connection's own work (handshake,
         # flow, session) is then part of each verdict, the ML stage's cost is the same
         rates1 = {"off": [], "score": []}
