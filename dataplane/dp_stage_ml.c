@@ -13,6 +13,10 @@
  * Per endpoint and worker it keeps the state of its rate features: a two-row count-min
  * sketch of source addresses over a ~10 s window (halved every 5 s) and an EWMA of the gap
  * between requests. Bounded memory, no allocation per request.
+ *
+ * The JSON shape (depth, keys) comes from verify when its HMAC read the body for it
+ * (hp_ml_body_pass: the scan in the loop that hashes the body, lib/ml/ml_json_sha.h), else
+ * from a scan here.
  */
 #include <math.h>
 #include <stdio.h>
