@@ -11,6 +11,9 @@
  * Traps on: a result outside the enum, OK without a secret index in range, a webhook_id
  * outside the request's bytes, a second verification of the same request disagreeing with the
  * first, a JSON member outside the body or with bytes a JSON scanner cannot have returned.
+ * The second verification carries a body pass (the ML stage's JSON shape scan inside the HMAC,
+ * lib/ml/ml_json_sha.h, where this CPU has SHA-NI): it must not change the result, and where
+ * it ran, its depth and keys must be the reference scan's.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ml_json_sha.h"
 #include "verify/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -166,7 +170,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK((unsigned int)o1.result < HP_VR__COUNT);
 	CHECK(o1.result != HP_VR_OK || (o1.secret_index >= 0 && o1.secret_index < 2));
 	CHECK(within(o1.webhook_id, data, size));
-	hp_verify(v, c, &req, &o2);
+	{
+		const struct hp_ml_json_sha *f = hp_ml_json_sha_pick();
+		struct hp_ml_json_state js = {0};
+		struct hp_vbody_pass pass = {.body = req.body, .len = req.body_len, .arg = &js};
+		unsigned int depth, keys;
+
+		if (f != NULL) {
+			pass.run = f->run;
+			req.body_pass = &pass;
+		}
+		hp_verify(v, c, &req, &o2);
+		req.body_pass = NULL;
+		if (pass.done) {
+			hp_ml_json_shape_ref(req.body, req.body_len, &depth, &keys);
+			CHECK(js.max_depth == depth && js.keys == keys);
+		}
+	}
 	CHECK(o1.result == o2.result && o1.secret_index == o2.secret_index &&
 	      o1.timestamp == o2.timestamp && o1.webhook_id.p == o2.webhook_id.p &&
 	      o1.webhook_id.len == o2.webhook_id.len);
