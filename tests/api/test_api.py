@@ -407,9 +407,14 @@ class SocketOwnership(unittest.TestCase):
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def wait_sock(self, p, sock):
+        """Until the API answers. The path exists from bind(); a connect before listen() is
+        refused: not ready yet, like no path at all."""
         for _ in range(200):
-            if os.path.exists(sock) and hp.api(sock, "GET", "/v1/health")[0] == 200:
-                return
+            try:
+                if os.path.exists(sock) and hp.api(sock, "GET", "/v1/health")[0] == 200:
+                    return
+            except (ConnectionRefusedError, FileNotFoundError):
+                pass
             if p.poll() is not None:
                 self.fail("hookpath exited: " + p.stdout.read()[-2000:])
             time.sleep(0.05)
