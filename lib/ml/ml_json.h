@@ -105,22 +105,17 @@ struct hp_ml_json_masks {
 	uint64_t quote, bslash, open, close, colon;
 };
 
-/* One block from its masks and the prefix XOR of its quotes; the reference loop when it has
- * a backslash or starts escaped. Always inlined: compiled apart it would be SSE code called
- * from AVX-512 code, a transition penalty per block (seen: 10x slower). Brackets are visited
- * in order with a branch each: counting opens and closes below each close with popcounts
- * instead (no branch) measured slower here. */
+/* One block from its masks and the prefix XOR of its quotes, without a backslash and not
+ * starting escaped (hp_ml_json_block_masks: the reference loop for the others). Always inlined:
+ * compiled apart it would be SSE code called from AVX-512 code, a transition penalty per block
+ * (seen: 10x slower). Brackets are visited in order with a branch each: counting opens and closes
+ * below each close with popcounts instead (no branch) measured slower here. */
 static inline __attribute__((always_inline)) void
-hp_ml_json_block_masks(struct hp_ml_json_state *s, const uint8_t *p,
-		       const struct hp_ml_json_masks *m, uint64_t quote_xor)
+hp_ml_json_block_plain(struct hp_ml_json_state *s, const struct hp_ml_json_masks *m,
+		       uint64_t quote_xor)
 {
 	uint64_t in_str, open, close, br;
 
-	if (m->bslash != 0 || s->escaped) {
-		for (unsigned int i = 0; i < 64; i++)
-			hp_ml_json_byte(s, p[i]);
-		return;
-	}
 	/* bit i set: byte i is inside a string, its opening quote included, its closing one
 	 * not (neither is structural) */
 	in_str = quote_xor ^ (s->in_str ? ~(uint64_t)0 : 0);
@@ -136,6 +131,18 @@ hp_ml_json_block_masks(struct hp_ml_json_state *s, const uint8_t *p,
 			s->depth--;
 		}
 	}
+}
+
+static inline __attribute__((always_inline)) void
+hp_ml_json_block_masks(struct hp_ml_json_state *s, const uint8_t *p,
+		       const struct hp_ml_json_masks *m, uint64_t quote_xor)
+{
+	if (m->bslash != 0 || s->escaped) {
+		for (unsigned int i = 0; i < 64; i++)
+			hp_ml_json_byte(s, p[i]);
+		return;
+	}
+	hp_ml_json_block_plain(s, m, quote_xor);
 }
 
 /* The whole body, 64 bytes at a time, the tail padded with zeros (not structural). */
@@ -239,11 +246,10 @@ hp_ml_json_block_avx512_v(struct hp_ml_json_state *s, __m512i v)
 		uint8_t b[64];
 
 		_mm512_storeu_si512((void *)b, v);
-		for (unsigned int i = 0; i < 64; i++)
-			hp_ml_json_byte(s, b[i]);
+		hp_ml_json_block_masks(s, b, &m, 0);
 		return;
 	}
-	hp_ml_json_block_masks(s, NULL, &m, hp_ml_json_prefix_xor_clmul(m.quote));
+	hp_ml_json_block_plain(s, &m, hp_ml_json_prefix_xor_clmul(m.quote));
 }
 
 static inline __attribute__((always_inline, target("avx512bw,pclmul"))) void
