@@ -590,9 +590,13 @@ test_concurrent_sweep_rcu(void **state)
 	t->qsv = rte_zmalloc("qsv", qsz, RTE_CACHE_LINE_SIZE);
 	assert_non_null(t->qsv);
 	assert_int_equal(rte_rcu_qsbr_init(t->qsv, n_workers), 0);
-	/* 8 k: well above the ~2 k keys live at once, so nothing is evicted live (which would
-	 * legitimately allow a second FIRST); and 8 k key positions (~9.7 k partitioned) */
-	t->d = new_table("rcu", 8192, 100);
+	/* 32 k: well above the ~2 k keys live at once, so nothing is evicted live (which would
+	 * legitimately allow a second FIRST) and nothing is refused FULL, also while a worker
+	 * is preempted (5 lcores on as few as 2 CPUs: a preempted worker holds the sweep's
+	 * clock and the grace period back for tens of ms while the others add keys; 8 k
+	 * filled on some machines); and 32 k key positions (~39 k partitioned), fewer than the
+	 * ~64 k keys a run makes, so positions are reused */
+	t->d = new_table("rcu", 32768, 100);
 	assert_int_equal(hp_dedup_rcu_attach(t->d, t->qsv), 0);
 	assert_int_equal(hp_dedup_rcu_attach(t->d, t->qsv), -EEXIST);
 	t->clock = 100000;
@@ -605,7 +609,7 @@ test_concurrent_sweep_rcu(void **state)
 		assert_int_equal(rte_eal_remote_launch(sweep_worker, t, worker_ids[w]), 0);
 
 	/* ~2 s, 256 k clock ticks: TTLs of 0.1-3.1 k ticks turn over many times, and ~64 k
-	 * keys come and go, more than the table's 8-10 k key positions, so positions freed after
+	 * keys come and go, more than the table's 32-39 k key positions, so positions freed after
 	 * a grace period come back out of rte_hash's free ring to other keys while the test
 	 * runs. */
 	for (unsigned int it = 0; it < 4000; it++) {
