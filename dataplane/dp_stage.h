@@ -74,9 +74,10 @@ struct hp_req_ctx {
 	struct hp_verify_out vout;       /* verify: webhook id, signed timestamp (.result OK when
 					  * the endpoint verifies nothing) */
 	const struct hp_pii_result *pii; /* pii_scan: the body's matches; NULL: not scanned */
-	/* ml: the body's JSON shape, read by verify's HMAC on the way (hp_ml_body_pass) when
-	 * ml_pass.done */
-	struct hp_vbody_pass ml_pass;
+	/* verify's pass over the body inside its HMAC (lib/verify/vsha256.h; done: it ran):
+	 * ml's JSON shape into ml_json (hp_ml_body_pass, arg == &ml_json), and the replay
+	 * key's body hash as a second chain (also == &w->key_h, hp_stage_dedup_key_begin) */
+	struct hp_vbody_pass body_pass;
 	struct hp_ml_json_state ml_json;
 	bool mask;         /* pii_action: the held body is masked at accept */
 	uint16_t ev_flags; /* HP_EV_F_* for the event */
@@ -157,10 +158,28 @@ bool hp_stage_ctr_info(unsigned int i, const char **name, const char **help);
 /* Does stage g list reason r? */
 bool hp_stage_gives(const struct hp_stage *g, enum hp_ev_reason r);
 
+/* One piece of a digest's input. */
+struct hp_stage_piece {
+	const void *p;
+	size_t len;
+};
+
+/* SHA-256 of the pieces one after the other (dp_stage_dedup.c): lib/verify's SHA-NI engine
+ * where it runs (hp_vsha256_ni_usable: ~40 ns less per short key than an EVP digest, whose
+ * init, updates and final are calls through OpenSSL's provider layer), else OpenSSL's through
+ * the worker's EVP context. The same digest either way. false: OpenSSL failed. */
+bool hp_stage_sha256(struct hp_worker *w, const struct hp_stage_piece *pc, unsigned int n,
+		     uint8_t out[32]);
+
 /* The replay key of the request (dp_stage_dedup.c; the token stage takes it before waiting):
  * SHA-256 over (endpoint name, key kind, key bytes), first HP_DEDUP_KEY_LEN bytes; a key the
  * request does not carry falls back to the body hash (counted, flagged). false: no digest. */
 bool hp_stage_dedup_key(struct hp_req_ctx *c, uint8_t *key);
+/* The replay key's digest begun in h (what precedes the body), for verify's HMAC to hash the
+ * body into beside its own (hp_vbody_pass.also); hp_stage_dedup_key then only finishes it.
+ * Only for endpoints whose key is the body hash, where SHA-NI runs (hp_stage_key_in_pass). */
+void hp_stage_dedup_key_begin(const struct hp_req_ctx *c, struct hp_vsha256 *h);
+bool hp_stage_key_in_pass(const struct hp_route_ep *ep);
 /* How long it is remembered: the endpoint's TTL, at least until the signed timestamp leaves
  * its tolerance window. */
 uint64_t hp_stage_dedup_ttl(const struct hp_req_ctx *c);

@@ -15,18 +15,18 @@
 #include "dp_session_priv.h"
 #include "dp_stage.h"
 #include "http_parse.h"
+#include "vsha256.h"
 
 bool
 hp_stage_dedup_key(struct hp_req_ctx *c, uint8_t *key)
 {
 	const struct hp_route_ep *ep = c->ep;
 	const struct hp_http_request *req = c->req;
-	EVP_MD_CTX *md_ctx = c->w->key_sha;
+	struct hp_stage_piece pc[3];
 	const uint8_t *kb = NULL;
 	size_t kl = 0;
 	uint8_t kind = (uint8_t)ep->dedup_kind;
 	uint8_t md[32];
-	unsigned int n = 0;
 
 	if (ep->dedup_kind == HP_DK_HEADER) {
 		const struct hp_http_header *h =
@@ -45,6 +45,16 @@ hp_stage_dedup_key(struct hp_req_ctx *c, uint8_t *key)
 			kl = v.len;
 		}
 	}
+	if (ep->dedup_kind == HP_DK_BODY_HASH && c->body_pass.done &&
+	    c->body_pass.also == &c->w->key_h) {
+		/* verify's HMAC hashed the body into it (a copy finished: the token stage and
+		 * this one may both ask) */
+		struct hp_vsha256 h = c->w->key_h;
+
+		hp_vsha256_final(&h, md);
+		memcpy(key, md, HP_DEDUP_KEY_LEN);
+		return true;
+	}
 	if (kb == NULL) {
 		if (ep->dedup_kind != HP_DK_BODY_HASH) {
 			c->w->ctr.c[HP_CTR_DEDUP_KEY_FALLBACK]++;
@@ -55,14 +65,54 @@ hp_stage_dedup_key(struct hp_req_ctx *c, uint8_t *key)
 		kl = req->body_copy_len;
 	}
 	/* the endpoint's name (NUL included), not its index: stable across live changes */
-	if (EVP_DigestInit_ex2(md_ctx, NULL, NULL) != 1 ||
-	    EVP_DigestUpdate(md_ctx, ep->cfg->name, strlen(ep->cfg->name) + 1) != 1 ||
-	    EVP_DigestUpdate(md_ctx, &kind, 1) != 1 ||
-	    (kl != 0 && EVP_DigestUpdate(md_ctx, kb, kl) != 1) ||
-	    EVP_DigestFinal_ex(md_ctx, md, &n) != 1)
+	pc[0] = (struct hp_stage_piece){ep->cfg->name, strlen(ep->cfg->name) + 1};
+	pc[1] = (struct hp_stage_piece){&kind, 1};
+	pc[2] = (struct hp_stage_piece){kb, kl};
+	if (!hp_stage_sha256(c->w, pc, 3, md))
 		return false;
 	memcpy(key, md, HP_DEDUP_KEY_LEN);
 	return true;
+}
+
+bool
+hp_stage_key_in_pass(const struct hp_route_ep *ep)
+{
+	return ep->dedup_kind == HP_DK_BODY_HASH && hp_vsha256_ni_usable();
+}
+
+void
+hp_stage_dedup_key_begin(const struct hp_req_ctx *c, struct hp_vsha256 *h)
+{
+	const char *name = c->ep->cfg->name;
+	uint8_t kind = HP_DK_BODY_HASH;
+
+	hp_vsha256_init(h);
+	hp_vsha256_update(h, name, strlen(name) + 1);
+	hp_vsha256_update(h, &kind, 1);
+}
+
+bool
+hp_stage_sha256(struct hp_worker *w, const struct hp_stage_piece *pc, unsigned int n,
+		uint8_t out[32])
+{
+	EVP_MD_CTX *md_ctx = w->key_sha;
+	unsigned int mdl = 0;
+
+	if (hp_vsha256_ni_usable()) {
+		struct hp_vsha256 h;
+
+		hp_vsha256_init(&h);
+		for (unsigned int i = 0; i < n; i++)
+			hp_vsha256_update(&h, pc[i].p, pc[i].len);
+		hp_vsha256_final(&h, out);
+		return true;
+	}
+	if (EVP_DigestInit_ex2(md_ctx, NULL, NULL) != 1)
+		return false;
+	for (unsigned int i = 0; i < n; i++)
+		if (pc[i].len != 0 && EVP_DigestUpdate(md_ctx, pc[i].p, pc[i].len) != 1)
+			return false;
+	return EVP_DigestFinal_ex(md_ctx, out, &mdl) == 1 && mdl == 32;
 }
 
 uint64_t

@@ -83,7 +83,7 @@ struct hp_vbody_pass *
 hp_ml_body_pass(struct hp_req_ctx *c)
 {
 	const struct hp_ml_json_sha *f = ml_json_sha;
-	struct hp_vbody_pass *p = &c->ml_pass;
+	struct hp_vbody_pass *p = &c->body_pass;
 
 	if (f == NULL || c->ep->ml_policy == HP_ML_POLICY_OFF)
 		return NULL;
@@ -191,7 +191,7 @@ features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 	f[HP_MLF_PROVIDER] = (float)ep->provider_id;
 	f[HP_MLF_BODY_LEN] = (float)req->body_copy_len;
 	f[HP_MLF_N_HEADERS] = (float)req->n_headers;
-	if (c->ml_pass.done) { /* verify's HMAC read it */
+	if (c->body_pass.done && c->body_pass.arg == &c->ml_json) { /* verify's HMAC read it */
 		f[HP_MLF_JSON_DEPTH] = (float)c->ml_json.max_depth;
 		f[HP_MLF_JSON_KEYS] = (float)c->ml_json.keys;
 	} else {

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
 #include <rte_common.h>
 #include <rte_hash.h>
 
@@ -60,7 +59,6 @@ token_run(struct hp_req_ctx *c, void *state)
 	struct hp_gquery q = {.kind = HP_GQ_TOKEN, .tag = ep->token_tag};
 	const uint8_t *v;
 	size_t n;
-	unsigned int mdl = 0;
 	void *data;
 
 	(void)state;
@@ -75,9 +73,7 @@ token_run(struct hp_req_ctx *c, void *state)
 		v += ep->token_plen;
 		n -= ep->token_plen;
 	}
-	if (EVP_DigestInit_ex2(w->key_sha, NULL, NULL) != 1 ||
-	    EVP_DigestUpdate(w->key_sha, v, n) != 1 ||
-	    EVP_DigestFinal_ex(w->key_sha, q.key, &mdl) != 1 || mdl != 32)
+	if (!hp_stage_sha256(w, &(struct hp_stage_piece){v, n}, 1, q.key))
 		return hp_stage_refuse(c, HP_EV_REJECT, HP_EV_R_TOKEN_UNAVAILABLE);
 	if (hp_dp.tokens != NULL && rte_hash_lookup_data(hp_dp.tokens, q.key, &data) >= 0) {
 		uint64_t val = (uint64_t)(uintptr_t)data;

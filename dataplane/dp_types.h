@@ -23,6 +23,7 @@
 #include "dp_warmup.h"
 #include "hp_config.h"
 #include "stream_reasm.h"
+#include "vsha256.h"
 
 struct hp_verify_ctx;
 struct hp_vheader;
@@ -111,8 +112,11 @@ struct hp_worker {
 	/* verification (dp_session.c): read-only route table, per-worker verify contexts */
 	struct hp_ep_set *eps; /* followed after each quiescent state */
 	const struct hp_route_table *routes;
-	struct hp_vheader *vheaders;        /* http.max_headers views for lib/verify */
-	struct evp_md_ctx_st *key_sha;      /* dedup keys and body hashes */
+	struct hp_vheader *vheaders;   /* http.max_headers views for lib/verify */
+	struct evp_md_ctx_st *key_sha; /* dedup keys and body hashes */
+	/* the replay key's digest of the request being decided, when verify's HMAC hashes the
+	 * body for it (hp_stage_dedup_key_begin) */
+	struct hp_vsha256 key_h;
 	uint64_t (*ep_ctr)[HP_EP_CTR__MAX]; /* per endpoint counters */
 	struct hp_pii_result *pii_res;      /* the last scan (one request at a time) */
 	/* The rings that the resolver and the ML thread look up on every pass of their loops

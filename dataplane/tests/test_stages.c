@@ -13,11 +13,14 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "dp_route.h"
 #include "dp_stage.h"
 #include "dp_stats.h"
+#include "dp_types.h"
 #include "hp_config.h"
+#include "vsha256.h"
 
 static const char cfg_yaml[] =
 	"dataplane: {mode: bridge, port_pairs: [[0, 1]]}\n"
@@ -206,14 +209,51 @@ test_lat_buckets(void **state)
 	}
 }
 
+/* hp_stage_sha256 (the replay and token keys' digest) equals OpenSSL's SHA-256 of the pieces
+ * joined, over piece lengths around the 64-byte block and the 56-byte padding edge, on
+ * whichever engine this CPU runs (SHA-NI, or OpenSSL's through the worker's context). */
+static void
+test_key_sha256(void **state)
+{
+	static struct hp_worker w;
+	uint8_t buf[600], joined[600], got[32], want[32];
+	unsigned int wl;
+	EVP_MD *sha = EVP_MD_fetch(NULL, "SHA256", NULL);
+
+	(void)state;
+	assert_non_null(sha);
+	w.key_sha = EVP_MD_CTX_new();
+	assert_non_null(w.key_sha);
+	assert_int_equal(EVP_DigestInit_ex2(w.key_sha, sha, NULL), 1);
+	for (unsigned int i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 131 + 7);
+	for (size_t a = 0; a <= 70; a++)
+		for (size_t b = 0; b <= 2; b++)
+			for (size_t c = 0; c <= 300; c += (c < 130 ? 1 : 17)) {
+				struct hp_stage_piece pc[3] = {
+					{buf, a}, {buf + 100, b}, {buf + 200, c}};
+
+				memcpy(joined, buf, a);
+				memcpy(joined + a, buf + 100, b);
+				memcpy(joined + a + b, buf + 200, c);
+				assert_int_equal(
+					EVP_Digest(joined, a + b + c, want, &wl, sha, NULL), 1);
+				assert_true(hp_stage_sha256(&w, pc, 3, got));
+				assert_memory_equal(got, want, 32);
+			}
+	printf("# key digest engine: %s\n",
+	       hp_vsha256_ni_usable() ? "SHA-NI (lib/verify/vsha256)" : "OpenSSL");
+	EVP_MD_CTX_free(w.key_sha);
+	EVP_MD_free(sha);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order),
-		cmocka_unit_test(test_applies),
-		cmocka_unit_test(test_declared),
-		cmocka_unit_test(test_lat_buckets),
+		cmocka_unit_test(test_order),      cmocka_unit_test(test_applies),
+		cmocka_unit_test(test_declared),   cmocka_unit_test(test_lat_buckets),
+		cmocka_unit_test(test_key_sha256),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

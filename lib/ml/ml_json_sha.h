@@ -31,12 +31,27 @@ struct hp_ml_json_sha {
 		const struct hp_vbody_pass *ps, uint32_t st[8], const uint8_t *p, size_t nb)       \
 	{                                                                                          \
 		struct hp_ml_json_state *s = ps->arg;                                              \
-		const uint8_t *b = ps->body;                                                       \
-		size_t nj = ps->len / 64, i;                                                       \
+		const uint8_t *b = ps->body, *p2 = b + ps->also_at;                                \
+		size_t nj = ps->len / 64, nb2 = hp_vbody_also_blocks(ps), i = 0, j;                \
 		__m128i abef = _mm_loadu_si128((const __m128i *)(const void *)st);                 \
 		__m128i cdgh = _mm_loadu_si128((const __m128i *)(const void *)(st + 4));           \
                                                                                                    \
-		for (i = 0; i < nb; i++) {                                                         \
+		if (nb2 != 0) { /* the second chain's blocks beside the HMAC's */                  \
+			uint32_t *st2 = ps->also->st;                                              \
+			__m128i abef2 = _mm_loadu_si128((const __m128i *)(const void *)st2);       \
+			__m128i cdgh2 = _mm_loadu_si128((const __m128i *)(const void *)(st2 + 4)); \
+                                                                                                   \
+			for (; i < nb && i < nb2; i++) {                                           \
+				hp_vsha256_ni_block(&abef, &cdgh, p + 64 * i);                     \
+				hp_vsha256_ni_block(&abef2, &cdgh2, p2 + 64 * i);                  \
+				block(s, b + 64 * i);                                              \
+			}                                                                          \
+			for (j = i; j < nb2; j++)                                                  \
+				hp_vsha256_ni_block(&abef2, &cdgh2, p2 + 64 * j);                  \
+			_mm_storeu_si128((__m128i *)(void *)st2, abef2);                           \
+			_mm_storeu_si128((__m128i *)(void *)(st2 + 4), cdgh2);                     \
+		}                                                                                  \
+		for (; i < nb; i++) {                                                              \
 			hp_vsha256_ni_block(&abef, &cdgh, p + 64 * i);                             \
 			block(s, b + 64 * i);                                                      \
 		}                                                                                  \

@@ -120,17 +120,55 @@ hp_vsha256_update(struct hp_vsha256 *c, const void *data, size_t n)
 void
 hp_vsha256_update_pass(struct hp_vsha256 *c, const uint8_t *p, size_t n, struct hp_vbody_pass *pass)
 {
-	size_t k = 0, nb;
+	struct hp_vsha256 *a = pass->also;
+	size_t k = 0, nb, k2 = 0;
 
 	pass->done = true;
 	c->len += n;
 	if (c->nbuf != 0)
 		k = fill(c, p, n);
 	nb = (n - k) / 64;
+	if (a != NULL) {
+		/* its first block holds what precedes the body: completed here, alone */
+		a->len += n;
+		if (a->nbuf != 0)
+			k2 = fill(a, p, n);
+		pass->also_at = k2;
+	}
 	pass->run(pass, c->st, p + k, nb);
 	k += 64 * nb;
 	if (k < n)
 		fill(c, p + k, n - k);
+	if (a != NULL) {
+		k2 += 64 * hp_vbody_also_blocks(pass);
+		if (k2 < n)
+			fill(a, p + k2, n - k2);
+	}
+}
+
+TGT void
+hp_vsha256_run_plain(const struct hp_vbody_pass *pass, uint32_t st[8], const uint8_t *p, size_t nb)
+{
+	size_t nb2 = hp_vbody_also_blocks(pass), m = nb < nb2 ? nb : nb2, i;
+	const uint8_t *p2 = pass->body + pass->also_at;
+	__m128i abef, cdgh, abef2, cdgh2;
+
+	if (nb2 == 0) {
+		hp_vsha256_blocks(st, p, nb);
+		return;
+	}
+	st_load(st, &abef, &cdgh);
+	st_load(pass->also->st, &abef2, &cdgh2);
+	for (i = 0; i < m; i++) {
+		hp_vsha256_ni_block(&abef, &cdgh, p + 64 * i);
+		hp_vsha256_ni_block(&abef2, &cdgh2, p2 + 64 * i);
+	}
+	for (size_t j = i; j < nb; j++)
+		hp_vsha256_ni_block(&abef, &cdgh, p + 64 * j);
+	for (size_t j = i; j < nb2; j++)
+		hp_vsha256_ni_block(&abef2, &cdgh2, p2 + 64 * j);
+	st_store(st, abef, cdgh);
+	st_store(pass->also->st, abef2, cdgh2);
 }
 
 /* The padding: 0x80, zeros, the length in bits (big-endian) in the last 8 bytes. */
@@ -219,6 +257,13 @@ void
 hp_vsha256_final(struct hp_vsha256 *c, uint8_t out[32])
 {
 	(void)c, (void)out;
+	abort();
+}
+
+void
+hp_vsha256_run_plain(const struct hp_vbody_pass *pass, uint32_t st[8], const uint8_t *p, size_t nb)
+{
+	(void)pass, (void)st, (void)p, (void)nb;
 	abort();
 }
 

@@ -12,14 +12,17 @@
  * outside the request's bytes, a second verification of the same request disagreeing with the
  * first, a JSON member outside the body or with bytes a JSON scanner cannot have returned.
  * The second verification carries a body pass (the ML stage's JSON shape scan inside the HMAC,
- * lib/ml/ml_json_sha.h, where this CPU has SHA-NI): it must not change the result, and where
- * it ran, its depth and keys must be the reference scan's.
+ * lib/ml/ml_json_sha.h, where this CPU has SHA-NI, or the plain run) with a second SHA-256
+ * chain (the replay key's body hash): it must not change the result, and where it ran, its
+ * depth and keys must be the reference scan's and the second chain's digest OpenSSL's.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "ml_json_sha.h"
 #include "verify/verify.h"
@@ -174,17 +177,39 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct hp_ml_json_sha *f = hp_ml_json_sha_pick();
 		struct hp_ml_json_state js = {0};
 		struct hp_vbody_pass pass = {.body = req.body, .len = req.body_len, .arg = &js};
+		/* the replay key's second chain beside the HMAC (dp_stage_dedup.c), its prefix
+		 * length from the input so that its blocks fall anywhere */
+		static const char pre2[] = "endpoint-name-prefix-of-the-replay-key-digest-"
+					   "longer-than-one-block-0123456789";
+		size_t p2len = size % sizeof(pre2);
+		struct hp_vsha256 a;
 		unsigned int depth, keys;
 
 		if (f != NULL) {
-			pass.run = f->run;
+			pass.run = (size & 1) ? f->run : hp_vsha256_run_plain;
+			pass.also = &a;
+			hp_vsha256_init(&a);
+			hp_vsha256_update(&a, pre2, p2len);
 			req.body_pass = &pass;
 		}
 		hp_verify(v, c, &req, &o2);
 		req.body_pass = NULL;
 		if (pass.done) {
-			hp_ml_json_shape_ref(req.body, req.body_len, &depth, &keys);
-			CHECK(js.max_depth == depth && js.keys == keys);
+			uint8_t want[32], got[32];
+			EVP_MD_CTX *md = EVP_MD_CTX_new();
+			unsigned int mdl = 0;
+
+			if (pass.run != hp_vsha256_run_plain) {
+				hp_ml_json_shape_ref(req.body, req.body_len, &depth, &keys);
+				CHECK(js.max_depth == depth && js.keys == keys);
+			}
+			CHECK(md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+			      EVP_DigestUpdate(md, pre2, p2len) == 1 &&
+			      EVP_DigestUpdate(md, req.body, req.body_len) == 1 &&
+			      EVP_DigestFinal_ex(md, want, &mdl) == 1 && mdl == 32);
+			EVP_MD_CTX_free(md);
+			hp_vsha256_final(&a, got);
+			CHECK(memcmp(want, got, 32) == 0);
 		}
 	}
 	CHECK(o1.result == o2.result && o1.secret_index == o2.secret_index &&

@@ -60,13 +60,13 @@ def complete_events(path):
 class Restart(hp.TmpDirCase):
     seed = 0
 
-    def gen_webhooks(self):
+    def gen_webhooks(self, provider="stripe"):
         Restart.seed += 1
         pcap = os.path.join(self.tmp, "wh%d.pcap" % self.seed)
         man = os.path.join(self.tmp, "wh%d.json" % self.seed)
         now = int(time.time())
         hp.gen(self.tmp, "webhooks", "-o", pcap, "--manifest", man, "--sessions", str(N),
-               "--provider", "stripe", "--secret", SECRET, "--cases", "valid", "--host", HOST,
+               "--provider", provider, "--secret", SECRET, "--cases", "valid", "--host", HOST,
                "--body-size", "700", "--seed", str(self.seed), "--sign-time", str(now),
                "--start-time", str(now))
         with open(man) as f:
@@ -74,7 +74,7 @@ class Restart(hp.TmpDirCase):
         self.assertEqual(len(reqs), N)
         return pcap, reqs
 
-    def config(self, name, snapshot, interval=60):
+    def config(self, name, snapshot, interval=60, provider="stripe"):
         events = os.path.join(self.tmp, name + ".jsonl")
         if os.path.exists(events):
             os.unlink(events)
@@ -84,13 +84,15 @@ class Restart(hp.TmpDirCase):
             "endpoints:\n"
             "  - name: ep-stripe\n"
             "    match: {host: %s, path_prefix: /}\n"
-            "    provider: stripe\n"
-            "    secrets: [%s]\n" % (events, snapshot, interval, HOST, json.dumps(SECRET)))
+            "    provider: %s\n"
+            "    secrets: [%s]\n" % (events, snapshot, interval, HOST, provider,
+                                  json.dumps(SECRET)))
         return cfg, events
 
-    def run_once(self, name, pcap, snapshot, expect_rc=0):
-        cfg, events = self.config(name, snapshot)
-        st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg, expect_rc=expect_rc)
+    def run_once(self, name, pcap, snapshot, expect_rc=0, provider="stripe", env=()):
+        cfg, events = self.config(name, snapshot, provider=provider)
+        st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg, expect_rc=expect_rc,
+                                     wrapper=("env",) + tuple(env) if env else ())
         if expect_rc != 0:
             return st, None, None
         return st, frames, hp.read_events(events)
@@ -167,6 +169,25 @@ class Restart(hp.TmpDirCase):
         self.assertEqual(st["replay_cache"]["snapshot"]["loaded"], N)
         # still all of them in the snapshot that run 2 wrote at its stop
         self.assertEqual(snapshot_count(snap), N)
+
+    def test_body_hash_key_on_both_engines(self):
+        """Slack's replay key is the body hash. Where SHA-NI runs, verify's HMAC hashes the
+        body for it as a second chain (docs/VERIFY.md); HOOKPATH_SHA=openssl computes it with
+        OpenSSL after verification. The keys must be the same bytes: a snapshot written on one
+        engine makes the other refuse every webhook as a duplicate, both ways."""
+        for first, second in ((), ("HOOKPATH_SHA=openssl",)), (("HOOKPATH_SHA=openssl",), ()):
+            pcap, reqs = self.gen_webhooks("slack")
+            snap = os.path.join(self.tmp, "replay-slack-%d.snap" % self.seed)
+            st, frames, evs = self.run_once("s1-%d" % self.seed, pcap, snap, provider="slack",
+                                            env=first)
+            self.assertEqual(self.verdicts(evs), [("accept", "ok")])
+            self.assertEqual(snapshot_count(snap), N)
+            st, frames, evs = self.run_once("s2-%d" % self.seed, pcap, snap, provider="slack",
+                                            env=second)
+            self.assertEqual(len(evs), N, evs)
+            self.assertEqual(self.verdicts(evs), [("duplicate", "duplicate")], (first, second))
+            self.assertEqual(self.server_requests(frames, "s2-%d" % self.seed), [])
+            self.assertEqual(st["counters"]["verdict_duplicate"], N)
 
     def test_snapshot_failures_counted(self):
         """A periodic snapshot that cannot be written (its directory removed under the running

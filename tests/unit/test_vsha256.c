@@ -170,29 +170,69 @@ pick_versions(void)
 #endif
 }
 
+/* The pass's second chain (hp_vbody_pass.also): SHA-256(pre2 || body) next to the HMAC's,
+ * against OpenSSL's; pre2's length decides where its blocks fall in the body. */
+static void
+check_also(const struct hp_vbody_pass *pass, const struct hp_vsha256 *a, const uint8_t *pre2,
+	   size_t p2len, const uint8_t *body, size_t blen, const char *what)
+{
+	static uint8_t buf[8192];
+	uint8_t want[32], got[32];
+	struct hp_vsha256 c = *a;
+
+	memcpy(buf, pre2, p2len);
+	memcpy(buf + p2len, body, blen);
+	SHA256(buf, p2len + blen, want);
+	hp_vsha256_final(&c, got);
+	if (memcmp(want, got, 32) != 0 || pass->also != a) {
+		fprintf(stderr, "%s: second chain, prefix %zu body %zu: DIFFERS\n", what, p2len,
+			blen);
+		fail();
+	}
+}
+
 static void
 check_pass(const uint8_t *pre, size_t plen, const uint8_t *body, size_t blen)
 {
 	static const uint8_t key[] = "whsec_test";
+	/* 0..70 bytes: none, less than a block, a block and more */
+	static const uint8_t pre2[] = "an-endpoint-name-of-some-length-to-cut-from-anywhere-at-"
+				      "all-0123456\0\3";
+	size_t p2len = (plen * 7 + blen) % sizeof(pre2);
 	uint8_t want[32], got[32];
 	unsigned int d0, k0;
 
 	hp_ml_json_shape_ref(body, blen, &d0, &k0);
 	ossl_hmac(key, sizeof(key) - 1, pre, plen, body, blen, want);
-	for (unsigned int v = 0; v < n_versions; v++) {
-		struct hp_ml_json_state js = {0};
-		struct hp_vbody_pass pass = {
-			.body = body, .len = blen, .run = versions[v].run, .arg = &js};
+	for (unsigned int v = 0; v <= n_versions; v++) {
+		/* each JSON version alone, with a second chain, and the plain run (v ==
+		 * n_versions) with one */
+		for (unsigned int two = v == n_versions; two < 2; two++) {
+			struct hp_ml_json_state js = {0};
+			struct hp_vsha256 a;
+			struct hp_vbody_pass pass = {.body = body,
+						     .len = blen,
+						     .run = v < n_versions ? versions[v].run
+									   : hp_vsha256_run_plain,
+						     .arg = &js,
+						     .also = two ? &a : NULL};
+			const char *name = v < n_versions ? versions[v].name : "plain";
 
-		vhmac(key, sizeof(key) - 1, pre, plen, body, blen, &pass, got);
-		if (memcmp(want, got, 32) != 0 || !pass.done || js.max_depth != d0 ||
-		    js.keys != k0) {
-			fprintf(stderr,
-				"%s: prefix %zu body %zu: mac %s, depth %u/%u keys %u/%u: %.*s\n",
-				versions[v].name, plen, blen,
-				memcmp(want, got, 32) == 0 ? "same" : "DIFFERS", d0, js.max_depth,
-				k0, js.keys, (int)blen, (const char *)body);
-			fail();
+			hp_vsha256_init(&a);
+			hp_vsha256_update(&a, pre2, p2len);
+			vhmac(key, sizeof(key) - 1, pre, plen, body, blen, &pass, got);
+			if (memcmp(want, got, 32) != 0 || !pass.done ||
+			    (v < n_versions && (js.max_depth != d0 || js.keys != k0))) {
+				fprintf(stderr,
+					"%s%s: prefix %zu body %zu: mac %s, depth %u/%u keys "
+					"%u/%u: %.*s\n",
+					name, two ? " + chain" : "", plen, blen,
+					memcmp(want, got, 32) == 0 ? "same" : "DIFFERS", d0,
+					js.max_depth, k0, js.keys, (int)blen, (const char *)body);
+				fail();
+			}
+			if (two)
+				check_also(&pass, &a, pre2, p2len, body, blen, name);
 		}
 	}
 }
