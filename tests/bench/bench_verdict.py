@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -70,9 +71,25 @@ def verdict_rate(hookpath, cfg, pcap, seconds, prefix, vdevs=(), app_args=(), en
     cmd += ["--", "-c", cfg] + list(app_args)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          env=dict(os.environ, **env) if env else None)
-    time.sleep(seconds + 2)  # the pcap is loaded into mbufs first
+    # the seconds count from the first stats line: the start (EAL memory, the pcap loaded
+    # into mbufs, the warm-up) takes 1-4 s depending on the machine
+    lines, first = [], threading.Event()
+
+    def read():
+        for line in p.stdout:
+            lines.append(line)
+            if "verdicts " in line:
+                first.set()
+        first.set()
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    first.wait(120)
+    time.sleep(seconds + 1)
     p.send_signal(signal.SIGTERM)
-    out, _ = p.communicate(timeout=60)
+    p.wait(timeout=60)
+    t.join(timeout=60)
+    out = "".join(lines)
     rates = [float(m.group(1)) for m in re.finditer(r"verdicts (\d+)/s", out)]
     if len(rates) < 3:
         raise SystemExit("hookpath printed no rates:\n" + out[-2000:])
