@@ -614,6 +614,7 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 	}
 	HP_LOG(INFO, "%s mode, %u worker(s)%s\n", hp_mode_name(cfg->dataplane.mode),
 	       hp_dp.n_workers, hp_dp.dispatch ? ", software flow dispatch" : "");
+	HP_LOG(INFO, "SHA-256 (HMAC-SHA256, replay and token keys): %s\n", hp_vsha256_engine());
 	log_guard(cfg);
 	return 0;
 }

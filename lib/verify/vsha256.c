@@ -9,6 +9,7 @@
 #include <cpuid.h>
 
 static bool ni_usable;
+static const char *engine = "OpenSSL's (this CPU has no SHA-NI)";
 
 /* Once, before main: the choice must not change under a midstate computed with the other. */
 __attribute__((constructor)) static void
@@ -17,19 +18,28 @@ ni_probe(void)
 	unsigned int a, b, c, d;
 	const char *want = getenv("HOOKPATH_SHA");
 
-	if (want != NULL && strcmp(want, "openssl") == 0)
+	if (want != NULL && strcmp(want, "openssl") == 0) {
+		engine = "OpenSSL's (HOOKPATH_SHA=openssl)";
 		return;
+	}
 	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
 		return;
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & bit_SHA))
 		return;
 	ni_usable = true;
+	engine = "SHA-NI (HOOKPATH_SHA=openssl for OpenSSL's)";
 }
 
 bool
 hp_vsha256_ni_usable(void)
 {
 	return ni_usable;
+}
+
+const char *
+hp_vsha256_engine(void)
+{
+	return engine;
 }
 
 #define TGT __attribute__((target(HP_VSHA256_TARGET)))
@@ -230,6 +240,12 @@ bool
 hp_vsha256_ni_usable(void)
 {
 	return false;
+}
+
+const char *
+hp_vsha256_engine(void)
+{
+	return "OpenSSL's (not an x86-64 build)";
 }
 
 void

@@ -72,6 +72,8 @@ void hp_vsha256_run_plain(const struct hp_vbody_pass *pass, uint32_t st[8], cons
 
 /* SHA-NI and SSE4.1 present and HOOKPATH_SHA is not "openssl" (read once, at load). */
 bool hp_vsha256_ni_usable(void);
+/* Which SHA-256 the HMAC-SHA256s and key digests run on, and why, for the start's log. */
+const char *hp_vsha256_engine(void);
 
 void hp_vsha256_init(struct hp_vsha256 *c);
 void hp_vsha256_update(struct hp_vsha256 *c, const void *p, size_t n);

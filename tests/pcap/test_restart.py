@@ -89,10 +89,10 @@ class Restart(hp.TmpDirCase):
                                   json.dumps(SECRET)))
         return cfg, events
 
-    def run_once(self, name, pcap, snapshot, expect_rc=0, provider="stripe", env=()):
+    def run_once(self, name, pcap, snapshot, expect_rc=0, provider="stripe", env=(), log=None):
         cfg, events = self.config(name, snapshot, provider=provider)
         st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg, expect_rc=expect_rc,
-                                     wrapper=("env",) + tuple(env) if env else ())
+                                     wrapper=("env",) + tuple(env) if env else (), log=log)
         if expect_rc != 0:
             return st, None, None
         return st, frames, hp.read_events(events)
@@ -178,9 +178,14 @@ class Restart(hp.TmpDirCase):
         for first, second in ((), ("HOOKPATH_SHA=openssl",)), (("HOOKPATH_SHA=openssl",), ()):
             pcap, reqs = self.gen_webhooks("slack")
             snap = os.path.join(self.tmp, "replay-slack-%d.snap" % self.seed)
+            log = []
             st, frames, evs = self.run_once("s1-%d" % self.seed, pcap, snap, provider="slack",
-                                            env=first)
+                                            env=first, log=log)
             self.assertEqual(self.verdicts(evs), [("accept", "ok")])
+            # the start names the engine it chose (SHA-NI, or OpenSSL's and why)
+            self.assertEqual("SHA-256 (HMAC-SHA256, replay and token keys): OpenSSL's "
+                             "(HOOKPATH_SHA=openssl)" in log[0], bool(first), log[0][-2000:])
+            self.assertIn("SHA-256 (HMAC-SHA256, replay and token keys): ", log[0])
             self.assertEqual(snapshot_count(snap), N)
             st, frames, evs = self.run_once("s2-%d" % self.seed, pcap, snap, provider="slack",
                                             env=second)
