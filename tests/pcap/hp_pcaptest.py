@@ -63,8 +63,8 @@ def start_live(cfg, pcap, prefix, sock, infinite=True, env=None):
          "--vdev", "net_pcap0,rx_pcap=%s%s" % (pcap, ",infinite_rx=1" if infinite else ""),
          "--", "-c", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env=env)
-    # up to 60 s: a start reads and checks the sinks' spools before it opens the socket
-    # (seconds for the GB a test that keeps Redis down spools), slower on a loaded machine
+    # up to 60 s: a start reads and checks the sinks' spools before it opens the socket (a
+    # test that keeps Redis down spools hundreds of MB), slower on a loaded machine
     for _ in range(1200):
         if os.path.exists(sock):
             return p
