@@ -103,6 +103,24 @@ def start(hookpath, tmp, name, workers, main_cpu, worker_cpus, vdevs, wrap=()):
     return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True), out, name
 
 
+def wait_started(procs, limit=180):
+    """Until every process printed its first stats line (a start loads the pcaps into mbufs,
+    allocates its memory and warms up its workers: seconds, more with more workers), so that
+    the timed window is the same whatever the machine; returns early if one exits."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        waiting = False
+        for p, out, _ in procs:
+            if p.poll() is not None:
+                return
+            with open(out.name) as f:
+                if "verdicts " not in f.read():
+                    waiting = True
+        if not waiting:
+            return
+        time.sleep(0.2)
+
+
 def stop(procs, tmp):
     """SIGTERM every process; per process (median verdicts/s, latency histogram)."""
     for p, _, _ in procs:
@@ -162,12 +180,14 @@ def one_run(hookpath, tmp, pcaps, n, seconds, tag):
     # one process, N workers, N rx queues
     vdev = "net_pcap0,%s,infinite_rx=1" % ",".join("rx_pcap=" + pcaps[i] for i in range(n))
     procs = [start(hookpath, tmp, "one%d-%s" % (n, tag), n, main_cpu, wcpus, [vdev])]
-    time.sleep(seconds + 2 + 0.5 * n)  # the pcaps are loaded into mbufs first
+    wait_started(procs)
+    time.sleep(seconds + 1)
     one = stop(procs, tmp)[0]
     # N processes, one worker each, same CPUs, same pcaps
     procs = [start(hookpath, tmp, "ind%d-%d-%s" % (n, i, tag), 1, main_cpu, [wcpus[i]],
                    ["net_pcap0,rx_pcap=%s,infinite_rx=1" % pcaps[i]]) for i in range(n)]
-    time.sleep(seconds + 2 + 0.5 * n)
+    wait_started(procs)
+    time.sleep(seconds + 1)
     ind = stop(procs, tmp)
     return one, (sum(r for r, _ in ind), merge([l for _, l in ind]))
 
