@@ -17,6 +17,16 @@
 #include "http_parse.h"
 #include "vsha256.h"
 
+/* What precedes the key's bytes in its digest: the endpoint's name (NUL included), not its
+ * index, so that a key is stable across live changes, restarts and appliances; then the
+ * key's kind. The one definition, for hp_stage_dedup_key and hp_stage_dedup_key_begin. */
+static void
+key_prefix(const struct hp_route_ep *ep, const uint8_t *kind, struct hp_stage_piece pc[2])
+{
+	pc[0] = (struct hp_stage_piece){ep->cfg->name, strlen(ep->cfg->name) + 1};
+	pc[1] = (struct hp_stage_piece){kind, 1};
+}
+
 bool
 hp_stage_dedup_key(struct hp_req_ctx *c, uint8_t *key)
 {
@@ -28,6 +38,16 @@ hp_stage_dedup_key(struct hp_req_ctx *c, uint8_t *key)
 	uint8_t kind = (uint8_t)ep->dedup_kind;
 	uint8_t md[32];
 
+	if (ep->dedup_kind == HP_DK_BODY_HASH && c->body_pass.done &&
+	    c->body_pass.also == &c->w->key_h) {
+		/* verify's HMAC hashed the body into it (a copy finished: the token stage and
+		 * this one may both ask) */
+		struct hp_vsha256 h = c->w->key_h;
+
+		hp_vsha256_final(&h, md);
+		memcpy(key, md, HP_DEDUP_KEY_LEN);
+		return true;
+	}
 	if (ep->dedup_kind == HP_DK_HEADER) {
 		const struct hp_http_header *h =
 			hp_http_find_header(req, ep->dedup_name, ep->dedup_name_len);
@@ -45,16 +65,6 @@ hp_stage_dedup_key(struct hp_req_ctx *c, uint8_t *key)
 			kl = v.len;
 		}
 	}
-	if (ep->dedup_kind == HP_DK_BODY_HASH && c->body_pass.done &&
-	    c->body_pass.also == &c->w->key_h) {
-		/* verify's HMAC hashed the body into it (a copy finished: the token stage and
-		 * this one may both ask) */
-		struct hp_vsha256 h = c->w->key_h;
-
-		hp_vsha256_final(&h, md);
-		memcpy(key, md, HP_DEDUP_KEY_LEN);
-		return true;
-	}
 	if (kb == NULL) {
 		if (ep->dedup_kind != HP_DK_BODY_HASH) {
 			c->w->ctr.c[HP_CTR_DEDUP_KEY_FALLBACK]++;
@@ -64,9 +74,7 @@ hp_stage_dedup_key(struct hp_req_ctx *c, uint8_t *key)
 		kb = req->body_copy;
 		kl = req->body_copy_len;
 	}
-	/* the endpoint's name (NUL included), not its index: stable across live changes */
-	pc[0] = (struct hp_stage_piece){ep->cfg->name, strlen(ep->cfg->name) + 1};
-	pc[1] = (struct hp_stage_piece){&kind, 1};
+	key_prefix(ep, &kind, pc);
 	pc[2] = (struct hp_stage_piece){kb, kl};
 	if (!hp_stage_sha256(c->w, pc, 3, md))
 		return false;
@@ -83,12 +91,13 @@ hp_stage_key_in_pass(const struct hp_route_ep *ep)
 void
 hp_stage_dedup_key_begin(const struct hp_req_ctx *c, struct hp_vsha256 *h)
 {
-	const char *name = c->ep->cfg->name;
-	uint8_t kind = HP_DK_BODY_HASH;
+	const uint8_t kind = HP_DK_BODY_HASH;
+	struct hp_stage_piece pc[2];
 
+	key_prefix(c->ep, &kind, pc);
 	hp_vsha256_init(h);
-	hp_vsha256_update(h, name, strlen(name) + 1);
-	hp_vsha256_update(h, &kind, 1);
+	for (unsigned int i = 0; i < 2; i++)
+		hp_vsha256_update(h, pc[i].p, pc[i].len);
 }
 
 bool
