@@ -124,10 +124,7 @@ def latency_run(hookpath, cfg, pcap, seconds, prefix, stats):
            prefix, "--log-level=lib.*:warning",
            "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap, "--vdev", "net_null1,no-rx=1",
            "--", "-c", cfg, "--stats-file", stats]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(seconds + 2)
-    p.send_signal(signal.SIGTERM)
-    p.communicate(timeout=60)
+    bv.run_for(cmd, seconds)
     return latency_stats(stats)
 
 

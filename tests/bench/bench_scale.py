@@ -218,7 +218,7 @@ def paced(hookpath, tmp, pcap, pps, seconds):
         main_cpu, wcpus, _ = cpu_plan(1)
         procs = [start(hookpath, tmp, "paced", 1, main_cpu, wcpus,
                        ["net_af_packet0,iface=hs1,qpairs=1"], wrap=("ip", "netns", "exec", ns))]
-        time.sleep(3)
+        wait_started(procs)
         rp = subprocess.Popen(["ip", "netns", "exec", ns, "tcpreplay", "-q", "-i", "hs0",
                                "--pps=%d" % pps, "--loop=1000000", pcap],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -60,19 +60,12 @@ def run_hookpath(hookpath, tmp, provider, pcap, seconds, prefix):
     return verdict_rate(hookpath, cfg, pcap, seconds, prefix)
 
 
-def verdict_rate(hookpath, cfg, pcap, seconds, prefix, vdevs=(), app_args=(), env=None):
-    """Run hookpath (config file cfg) on one worker over pcap replayed without end, plus any
-    extra vdevs and application arguments (and environment variables env), for seconds; the
-    median of its per-second "verdicts N/s" stats lines."""
-    cmd = [hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1", "--file-prefix", prefix,
-           "--log-level=lib.*:warning", "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap]
-    for v in vdevs:
-        cmd += ["--vdev", v]
-    cmd += ["--", "-c", cfg] + list(app_args)
+def run_for(cmd, seconds, env=None):
+    """Run cmd (a hookpath command line with stats lines on) for seconds counted from its first
+    stats line (the start: EAL memory, the pcap loaded into mbufs, the warm-up, takes 1-4 s
+    depending on the machine), plus one; stop it with SIGTERM; its output."""
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          env=dict(os.environ, **env) if env else None)
-    # the seconds count from the first stats line: the start (EAL memory, the pcap loaded
-    # into mbufs, the warm-up) takes 1-4 s depending on the machine
     lines, first = [], threading.Event()
 
     def read():
@@ -89,7 +82,19 @@ def verdict_rate(hookpath, cfg, pcap, seconds, prefix, vdevs=(), app_args=(), en
     p.send_signal(signal.SIGTERM)
     p.wait(timeout=60)
     t.join(timeout=60)
-    out = "".join(lines)
+    return "".join(lines)
+
+
+def verdict_rate(hookpath, cfg, pcap, seconds, prefix, vdevs=(), app_args=(), env=None):
+    """Run hookpath (config file cfg) on one worker over pcap replayed without end, plus any
+    extra vdevs and application arguments (and environment variables env), for seconds; the
+    median of its per-second "verdicts N/s" stats lines."""
+    cmd = [hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1", "--file-prefix", prefix,
+           "--log-level=lib.*:warning", "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap]
+    for v in vdevs:
+        cmd += ["--vdev", v]
+    cmd += ["--", "-c", cfg] + list(app_args)
+    out = run_for(cmd, seconds, env)
     rates = [float(m.group(1)) for m in re.finditer(r"verdicts (\d+)/s", out)]
     if len(rates) < 3:
         raise SystemExit("hookpath printed no rates:\n" + out[-2000:])
