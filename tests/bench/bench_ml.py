@@ -13,20 +13,28 @@
    steady load below it (--pps, default 50 000 packets/s into a veth hookpath reads). Both
    replay only the client's side of each connection (client_side()): a replayed server
    would answer and close a connection whose request is still held for its score;
+   ... and the same two policies alternated in one process (--alt-pairs): the endpoint's
+   ml.policy switched through the API after every few stats lines, each score window
+   compared with the off windows on either side of it; the machine's slow and fast phases
+   (tens of seconds on a shared host) then fall on both sides of each ratio;
 4. one worker's verdicts/s with score on the KServe backend (tests/ml/kserve_server.py on
    loopback, pinned to the main lcore's CPU), the server up vs none listening (its breaker
    open), next to off: a dead inference server must not slow the workers.
 
-usage: bench_ml.py [--runs N] [--seconds S] [--build DIR] [--pps P]"""
+usage: bench_ml.py [--runs N] [--seconds S] [--build DIR] [--pps P] [--alt-pairs N]
+                   [--alt-lines L] [--alt-only] [--hookpath BIN]"""
 import argparse
 import json
 import os
+import random
+import re
 import signal
 import statistics
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -41,10 +49,10 @@ import sinkenv  # noqa: E402
 
 ENDPOINT = ("endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
             "    provider: stripe\n    secrets: [%s]\n    dedup: {key: none}\n"
-            "    ml: {policy: %s}\n")
+            "    ml: {policy: %s}\n%s")
 
 
-def cfg_file(tmp, name, mode, policy, ml="", sessions=4096):
+def cfg_file(tmp, name, mode, policy, ml="", sessions=4096, tolerance_s=0):
     """enforce with threshold 1.0: nothing is refused (a score is at most 1), so the latency
     compared with off is of the same verdict, an accept."""
     path = os.path.join(tmp, name + ".yaml")
@@ -56,8 +64,76 @@ def cfg_file(tmp, name, mode, policy, ml="", sessions=4096):
         if ml:
             f.write("ml: %s\n" % ml)
         f.write(ENDPOINT % (json.dumps(bv.SECRETS["stripe"]),
-                            policy + (", threshold: 1.0" if policy == "enforce" else "")))
+                            policy + (", threshold: 1.0" if policy == "enforce" else ""),
+                            "    tolerance_s: %d\n" % tolerance_s if tolerance_s else ""))
     return path
+
+
+def alternated(hookpath, cfg, pcap, pairs, per, prefix):
+    """One hookpath process (cfg: endpoint "bench", tap) over pcap replayed without end; its
+    ml.policy set to off, then score, pairs times, through the API (PATCH, applied by RCU).
+    After each switch the next stats line (the second the switch fell in) is skipped and the
+    following per lines are that window's. Returns the windows' mean rates, in order
+    [off, score, off, score, ..., off] (a last off window closes the last pair)."""
+    sock = "/var/run/dpdk/%s/hookpath.sock" % prefix
+    cmd = [hookpath, "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1", "--file-prefix",
+           prefix, "--log-level=lib.*:warning", "--vdev",
+           "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap, "--", "-c", cfg]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    rates, tail = [], []
+    got = threading.Condition()
+
+    def read():
+        for line in p.stdout:
+            tail[:] = (tail + [line])[-40:]
+            m = re.search(r"verdicts (\d+)/s", line)
+            if m:
+                with got:
+                    rates.append(float(m.group(1)))
+                    got.notify_all()
+        with got:
+            rates.append(None)
+            got.notify_all()
+
+    def lines(n):
+        """The next n rates (None: hookpath stopped)."""
+        with got:
+            start = len(rates)
+            got.wait_for(lambda: len(rates) >= start + n or None in rates, timeout=60)
+            if None in rates or len(rates) < start + n:
+                raise SystemExit("hookpath stopped printing rates:\n" + "".join(tail))
+            return rates[start:start + n]
+
+    threading.Thread(target=read, daemon=True).start()
+    windows = []
+    try:
+        lines(2)  # started and warm
+        for pol in ["off", "score"] * pairs + ["off"]:
+            st, body = hpt.api(sock, "PATCH", "/v1/endpoints/bench", {"ml": {"policy": pol}})
+            if st != 200:
+                raise SystemExit("PATCH ml.policy %s: %s %s" % (pol, st, body))
+            lines(1)
+            windows.append(statistics.mean(lines(per)))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=60)
+    return windows
+
+
+def print_alternated(windows):
+    off, score = windows[0::2], windows[1::2]
+    ratios = [s / ((a + b) / 2) for a, s, b in zip(off, score, off[1:])]
+    q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    # the median's spread: the middle 95 % of medians of 2 000 resamples (a bootstrap)
+    rnd = random.Random(1)
+    meds = sorted(statistics.median(rnd.choices(ratios, k=len(ratios))) for _ in range(2000))
+    print("# the same, one process, ml.policy switched through the API (window means):")
+    print("#   off   %s" % ", ".join("%.0f" % r for r in off))
+    print("#   score %s" % ", ".join("%.0f" % r for r in score))
+    print("verdicts/s, score vs the off windows on either side, %d windows in one process: "
+          "median %.3fx (quartiles %.3f-%.3f; the median's 95 %% bootstrap interval "
+          "%.3f-%.3f)" % (len(ratios), statistics.median(ratios), q[0], q[2],
+                          meds[50], meds[1949]))
 
 
 def quantile(buckets, q):
@@ -187,10 +263,25 @@ def main():
     ap.add_argument("--build", default=os.path.join(bv.ROOT, "build"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--alt-pairs", type=int, default=30,
+                    help="score/off windows alternated in one process (0: skip)")
+    ap.add_argument("--alt-lines", type=int, default=2,
+                    help="stats lines (seconds) per alternated window")
+    ap.add_argument("--alt-only", action="store_true",
+                    help="only the alternated score/off run (--hookpath: another binary)")
+    ap.add_argument("--hookpath", help="the hookpath binary (default: BUILD's)")
     ap.add_argument("--pps", type=int, default=50000,
                     help="steady-load latency run: packets/s (root, tcpreplay; 0: skip)")
     a = ap.parse_args()
-    hookpath = os.path.join(a.build, "controlplane", "hookpath")
+    hookpath = a.hookpath or os.path.join(a.build, "controlplane", "hookpath")
+    if a.alt_only:
+        with tempfile.TemporaryDirectory(prefix="hp-bench-ml-") as tmp:
+            pcap, _ = bv.generate(tmp, "stripe", 2000, 10)
+            print_alternated(alternated(hookpath, cfg_file(tmp, "tap-alt", "tap", "off",
+                                                           tolerance_s=3600), pcap,
+                                        max(a.alt_pairs, 2), a.alt_lines,
+                                        "hp-bench-ml-alt-%d" % os.getpid()))
+        return 0
     out = subprocess.run([os.path.join(a.build, "tests", "bench", "bench_ml"),
                           os.path.join(bv.ROOT, "models", "default.json")],
                          capture_output=True, text=True, check=True).stdout
@@ -230,6 +321,14 @@ def main():
             rates["score-openssl"])
         print("verdicts/s, OpenSSL's SHA-256 (the JSON scan after the HMAC): score %.0f vs "
               "off %.0f = %.2fx" % (ono, offo, ono / offo))
+        if a.alt_pairs:
+            # minutes of one pcap's signatures: a tolerance that keeps them fresh throughout
+            # (the same check either way), else they age into stale_timestamp and never
+            # reach the ml stage
+            print_alternated(alternated(hookpath, cfg_file(tmp, "tap-alt", "tap", "off",
+                                                           tolerance_s=3600), pcap,
+                                        a.alt_pairs, a.alt_lines,
+                                        "hp-bench-ml-alt-%d" % os.getpid()))
         # the same with one webhook per connection: the connection's own work (handshake,
         # flow, session) is then part of each verdict, the ML stage's cost is the same
         rates1 = {"off": [], "score": []}
