@@ -328,6 +328,8 @@ hp_session_pool_create(struct hp_worker *w)
 	w->http_reject = hp_dp.cfg->http.on_error == HP_HTTP_ON_ERROR_REJECT;
 	w->sessions_full_drop = hp_dp.cfg->http.on_sessions_full == HP_REASM_DROP &&
 				hp_dp.cfg->dataplane.mode == HP_MODE_BRIDGE;
+	w->urgent_drop = hp_dp.cfg->dataplane.reassembly.urgent == HP_URGENT_DROP &&
+			 hp_dp.cfg->dataplane.mode == HP_MODE_BRIDGE;
 	return w->sha256 == NULL ? -ENOTSUP : 0;
 }
 
@@ -595,6 +597,16 @@ hp_session_segment(struct hp_worker *w, const struct hp_flow_ref *ref, struct rt
 
 	if (unlikely(f->cut != HP_FLOW_CUT_NONE))
 		return hps_cut_flow_packet(w, f, dir, m, data, pkt);
+	if (unlikely(pkt->tcp_flags & RTE_TCP_URG_FLAG) && dir == 0) {
+		/* urgent data: a receiver whose stack takes the urgent byte out of band (Linux,
+		 * BSD, without SO_OOBINLINE) reads the stream without it, so what hookpath would
+		 * parse and verify is not what the server reads. Dropped before the stream sees
+		 * it, any segment (a bare ACK can point to a byte still to come), its
+		 * retransmissions too: the flow waits at that hole, as the server does. */
+		w->ctr.c[HP_CTR_STREAM_URGENT]++;
+		if (w->urgent_drop)
+			return HP_VERDICT_DROP;
+	}
 	if (pkt->tcp_flags & RTE_TCP_SYN_FLAG) { /* SYN: remember the ISN, data starts after it */
 		f->isn[dir] = seq;
 		f->isn_set |= 1u << dir;

@@ -231,6 +231,9 @@
 	_(STREAM_NOMBUF, stream_nombuf,                                                            \
 	  "No mbuf to copy a chained segment's bytes for "                                         \
 	  "reassembly.")                                                                           \
+	_(STREAM_URGENT, stream_urgent,                                                            \
+	  "Client segments with the TCP URG flag on guarded flows (bridge, "                       \
+	  "dataplane.reassembly.urgent drop: dropped, never forwarded).")                          \
 	_(STREAM_DROPPED, stream_dropped,                                                          \
 	  "Bridge: segments dropped by reassembly (memcap "                                        \
 	  "action drop, or bytes differing from what the server already has).")                    \

@@ -92,6 +92,7 @@ struct hp_worker {
 	bool body_hash;                  /* events.body_hash */
 	bool http_reject;                /* http.on_error: reject, in bridge mode */
 	bool sessions_full_drop;         /* http.on_sessions_full: drop, in bridge mode */
+	bool urgent_drop;                /* dataplane.reassembly.urgent: drop, in bridge mode */
 	struct rte_mempool *sessions;    /* HTTP sessions (dp_session.c) */
 	struct evp_md_st *sha256;        /* OpenSSL SHA-256, fetched once */
 	struct hp_stream_env stream_env; /* TCP reassembly (lib/stream), per worker */

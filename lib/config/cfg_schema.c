@@ -19,6 +19,7 @@
 _Static_assert(sizeof(enum hp_mode) == 4, "enum hp_mode is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_malformed_action) == 4, "enum is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_unrouted_action) == 4, "enum is stored as 4 bytes");
+_Static_assert(sizeof(enum hp_urgent_action) == 4, "enum is stored as 4 bytes");
 
 /* Indexed by the enum value. */
 static const char *const mode_names[] = {
@@ -35,6 +36,12 @@ static const char *const reasm_policy_names[] = {
 static const char *const reasm_action_names[] = {
 	[HP_REASM_PASS] = "pass",
 	[HP_REASM_DROP] = "drop",
+	NULL,
+};
+
+static const char *const urgent_names[] = {
+	[HP_URGENT_DROP] = "drop",
+	[HP_URGENT_INLINE] = "inline",
 	NULL,
 };
 
@@ -240,6 +247,12 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 16777216, 0, "segments (and so mbufs) held for reassembly per worker"),
 	KEY_BOOL("dataplane.reassembly.retain", dataplane.reassembly.retain, true,
 		 "keep delivered bytes until ACKed, to tell retransmissions that differ"),
+	KEY_ENUM("dataplane.reassembly.urgent", dataplane.reassembly.urgent, HP_URGENT_DROP,
+		 urgent_names,
+		 "a client segment with the TCP URG flag on a guarded flow: drop it (bridge: the "
+		 "server never sees an urgent byte; counted either way), or read its bytes as "
+		 "ordinary data (a server whose stack takes the urgent byte out of band then "
+		 "reads other bytes than hookpath verified: fail open)"),
 	KEY_UINT("http.max_sessions", http.max_sessions, 1024, 16, 1048576, 0,
 		 "TCP flows whose HTTP is parsed at once, per worker; full: the least recently "
 		 "active one is evicted (its flow reset)"),

@@ -38,6 +38,13 @@ enum hp_reasm_action {
 	HP_REASM_DROP,     /* fail closed: the segment (fragments) is dropped, counted */
 };
 
+/* A client segment with the TCP URG flag on a guarded flow (dataplane.reassembly.urgent). */
+enum hp_urgent_action {
+	HP_URGENT_DROP = 0, /* fail closed: dropped in bridge mode (the stream never sees it) */
+	HP_URGENT_INLINE,   /* its bytes read as ordinary data (a server whose stack takes the
+			     * urgent byte out of band reads other bytes: fail open) */
+};
+
 struct hp_defrag_config {
 	bool enabled;                 /* reassemble IPv4/IPv6 fragments for inspection */
 	uint32_t max_flows;           /* datagrams in reassembly at once, per worker */
@@ -80,6 +87,7 @@ struct hp_reassembly_config {
 	uint32_t max_ooo_segs;   /* out-of-order segments per direction */
 	uint32_t segments;       /* segment nodes (and at most as many mbufs held) per worker */
 	bool retain;             /* keep delivered bytes until ACKed to check retransmissions */
+	enum hp_urgent_action urgent; /* client segments with the URG flag */
 };
 
 /* TCP flow tracking (per worker). */

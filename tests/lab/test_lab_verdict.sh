@@ -6,9 +6,16 @@
 #   - tampered, unsigned, stale and wrong-secret ones never reach the server application (its
 #     log has no such request) and curl gets hookpath's 401 with the reason, at once;
 #   - a replay within the TTL gets 409 and does not reach the server;
-#   - an oversized body gets 413; an unrouted request passes (unrouted: pass).
+#   - an oversized body gets 413; an unrouted request passes (unrouted: pass);
+#   - a forged request smuggled with TCP urgent data (python's socket, MSG_OOB on the last 0 of
+#     "Content-Length: 40": the server's kernel takes that byte out of the stream, so it
+#     reads "Content-Length: 4" and a complete request from bytes hookpath has not verified)
+#     never reaches the server application, and stream_urgent counts it.
 # Needs root and network namespaces (exit 77 = skipped otherwise).
 #   HOOKPATH=...   binary under test;  HP_LAB_KEEP=1 keeps the state dir
+#   HP_LAB_URGENT=inline  run with dataplane.reassembly.urgent: inline (the explicit fail-open):
+#                  the smuggled request then reaches the server and the test fails, which
+#                  shows that the attack is real on this kernel
 set -uo pipefail
 
 # shellcheck source=lab_common.sh
@@ -37,6 +44,10 @@ unrouted: pass
 EOF
 printf '# rotated out\nwhsec_previous_secret\n%s\n' "$STRIPE_SECRET" >"$W/stripe.secrets"
 chmod 600 "$W/stripe.secrets"
+if [ -n "${HP_LAB_URGENT:-}" ]; then
+    sed "s/^  port_pairs: .*/&\n  reassembly: {urgent: $HP_LAB_URGENT}/" "$REPO/deploy/lab.yaml" >"$W/lab.yaml"
+    export HP_LAB_CONFIG=$W/lab.yaml
+fi
 lab_up_with "$W/endpoints.yaml" "lab verdict test" "lab up with endpoints stripe-lab, github-lab"
 
 # send NAME PROVIDER PATH SECRET TIMESTAMP [BODYFILE] [extra curl args...]: signs BODYFILE (default
@@ -81,6 +92,25 @@ send unrouted none /other/path x "$now"
 # the replay: exactly the valid request again (same headers, same body), new connection
 send valid_replay stripe /stripe/events "$STRIPE_SECRET" "$now" "$W/body.valid"
 sed 's/^/# curl: /' "$W/curl.out"
+# urgent data: the header up to "Content-Length: 40" sent with MSG_OOB (URG, the urgent
+# pointer just past its last byte, the 0), then the rest; hookpath waits for 40 body bytes
+ip netns exec "$LAB_NS_CLIENT" python3 - "$LAB_SERVER_IP" "$now" >"$W/urgent.out" 2>&1 <<'EOF'
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 8080), timeout=5)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.send(b"POST /stripe/events HTTP/1.1\r\nHost: hooks.lab.example\r\n"
+       b"Content-Type: application/json\r\nStripe-Signature: t=%s,v1=%s\r\n"
+       b"Content-Length: 40" % (sys.argv[2].encode(), b"0" * 64), socket.MSG_OOB)
+time.sleep(0.2)
+s.send(b'\r\n\r\n{"id":"evt_smuggled","type":"x"}')
+s.settimeout(3)
+try:
+    print("answer:", s.recv(200).split(b"\r\n")[0].decode("latin-1"))
+except socket.timeout:
+    print("answer: none within 3 s")
+s.close()
+EOF
+sed 's/^/# urgent: /' "$W/urgent.out"
 
 declare -A WANT=([valid]=200 [gh]=200 [unrouted]=200 [tampered]=401 [unsigned]=401 [stale]=401
     [wrongsecret]=401 [gh_bad]=401 [big]=413 [valid_replay]=409)
@@ -110,8 +140,13 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 c, e = s["counters"], s.get("endpoints", {})
 def res(good, what): print(("ok" if good else "not ok") + " - " + what)
-res(c["verdict_accept"] == 2 and c["verdict_duplicate"] == 1 and c["verdict_reject"] == 6,
-    "verdict counters accept 2, duplicate 1, reject 6: %d %d %d" % (c["verdict_accept"], c["verdict_duplicate"], c["verdict_reject"]))
+# the urgent segment and its retransmissions dropped: the flow ends with a hole where the
+# request's start was, refused as http_gap (no endpoint: nothing of the request was read)
+res(c["stream_urgent"] >= 1 and c["reason_http_gap"] == 1,
+    "stream_urgent counts the smuggling attempt's segments, its flow refused as http_gap: %d %d"
+    % (c["stream_urgent"], c["reason_http_gap"]))
+res(c["verdict_accept"] == 2 and c["verdict_duplicate"] == 1 and c["verdict_reject"] == 7,
+    "verdict counters accept 2, duplicate 1, reject 7: %d %d %d" % (c["verdict_accept"], c["verdict_duplicate"], c["verdict_reject"]))
 res(c["reject_responses"] == 7 and c["reject_rst_server"] == 7,
     "7 answers to clients, 7 RSTs to servers: %d %d" % (c["reject_responses"], c["reject_rst_server"]))
 res(e.get("stripe-lab", {}).get("accept") == 1 and e.get("github-lab", {}).get("reject") == 1,

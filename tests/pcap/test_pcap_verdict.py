@@ -267,6 +267,47 @@ class Routing(hp.TmpDirCase):
             self.assertEqual(st["counters"]["verdict_accept"], 16, action)
             self.assertGreaterEqual(st["counters"]["http_sessions_full"], 4, action)
 
+    def test_urgent_data_never_reaches_the_server(self):
+        """Request smuggling through TCP urgent data. A Linux (or BSD) server without
+        SO_OOBINLINE takes the byte the urgent pointer marks out of the stream: sent with
+        URG on the last 0 of "Content-Length: 40", the header hookpath would parse reads
+        "Content-Length: 4" to the server, so the first 4 bytes of a body whose
+        signature hookpath has not checked yet (and would refuse) make a complete
+        request there. The URG segment must never be forwarded (default: drop, counted);
+        `dataplane.reassembly.urgent: inline` is the explicit fail-open, and lets it
+        through. tests/lab/test_lab_verdict.sh sends the same through real kernels."""
+        cli, srv = ("198.18.0.1", 40001), ("198.18.1.1", 8080)
+        head = ("POST /events HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                "Stripe-Signature: t=%d,v1=%s\r\nContent-Length: 40" % (
+                    HOST, int(time.time()), "0" * 64)).encode()
+        rest = b'\r\n\r\n{"id":"evt_forged","x"'
+        isn, sisn = 1000, 5000
+        pkts = [hp.tcp_frame(cli, srv, "S", isn, 0),
+                hp.tcp_frame(srv, cli, "SA", sisn, isn + 1),
+                hp.tcp_frame(cli, srv, "A", isn + 1, sisn + 1)]
+        seg1 = hp.tcp_frame(cli, srv, "PAU", isn + 1, sisn + 1, head)
+        seg1["TCP"].urgptr = len(head)  # BSD semantics: just past the urgent byte, the 0
+        pkts += [seg1, hp.tcp_frame(cli, srv, "PA", isn + 1 + len(head), sisn + 1, rest)]
+        pcap = hp.write_frames(self.tmp, "urgent", pkts)
+        for action, want_urg in (("drop", 0), ("inline", 1)):
+            cfg = hp.bridge_cfg("  reassembly: {urgent: %s}\n" % action +
+                                endpoint_yaml("stripe", PROVIDERS["stripe"][0]))
+            st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg)
+            out = os.path.join(self.tmp, "urgent-%s.pcap" % action)
+            hp.write_pcap(out, frames[1])
+            urg = tshark(out, ["frame.number"], "tcp.flags.urg == 1")
+            self.assertEqual(len(urg), want_urg, "%s: URG segments the server got" % action)
+            self.assertEqual(st["counters"]["stream_urgent"], 1, action)
+            head_out = tshark(out, ["frame.number"], 'tcp.payload contains "Content-Length"')
+            if action == "drop":
+                # none of the header's bytes reached the server (the segment after the
+                # hole waits there, out of order, as it does in hookpath's stream)
+                self.assertEqual(head_out, [], action)
+                self.assertEqual(tshark(out, ["frame.number"], "http.request"), [], action)
+                self.assertEqual(st["counters"]["tx_packets"], st["counters"]["rx_packets"] - 1)
+            else:
+                self.assertEqual(len(head_out), 1, action)
+
     def test_pii_report(self):
         """pii.policy report: every event counts the entities in its body (never the text);
         pii.entities narrows the set."""
