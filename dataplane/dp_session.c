@@ -740,6 +740,7 @@ segment_verdict(struct hp_worker *w, struct hp_session *s, struct hp_flow *f, un
 		w->ctr.c[HP_CTR_STREAM_DROPPED]++;
 		return HP_VERDICT_DROP;
 	case HP_STREAM_OVERLAP_DIFFERENT:
+	case HP_STREAM_DUP_UNCHECKED: /* inline: could not be compared, nothing taken */
 		if (!w->stream_cfg.inline_mode)
 			break;
 		w->ctr.c[HP_CTR_STREAM_DROPPED]++;

@@ -236,7 +236,8 @@
 	  "dataplane.reassembly.urgent drop: dropped, never forwarded).")                          \
 	_(STREAM_DROPPED, stream_dropped,                                                          \
 	  "Bridge: segments dropped by reassembly (memcap "                                        \
-	  "action drop, or bytes differing from what the server already has).")                    \
+	  "action drop, bytes differing from what the server already has, or unacknowledged "      \
+	  "bytes no kept copy can be compared with).")                                             \
 	_(EVENTS, events, "Events pushed to the control thread.")                                  \
 	_(EVENTS_RING_FULL, events_ring_full,                                                      \
 	  "Events dropped: the ring to the control thread "                                        \

@@ -993,6 +993,12 @@ segment_slow(const struct hp_stream_env *env, struct hp_stream *s, struct hp_str
 		if (cfg->inline_mode &&
 		    ((p.f & PF_DIFF_OLD) || ((p.f & PF_DIFF_PEND) && !(p.f & PF_REPLACED))))
 			return HP_STREAM_OVERLAP_DIFFERENT; /* nothing taken: the caller drops it */
+		/* inline: bytes the receiver has not acknowledged and no copy can be compared
+		 * with (not kept: a limit, or retain off) may differ from what the parser saw,
+		 * and the receiver may never have had the first copy: nothing taken, the caller
+		 * drops it; once the receiver ACKs them they are old to it and pass */
+		if (cfg->inline_mode && (p.f & PF_UNCHECKED))
+			return HP_STREAM_DUP_UNCHECKED;
 		why = room_check(env, s, dir, &p);
 		if (why == ROOM_OK)
 			break;

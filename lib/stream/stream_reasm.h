@@ -87,8 +87,10 @@ enum hp_stream_result {
 	HP_STREAM_NEW = 0,           /* taken: new bytes (delivered, queued or held), FIN or RST */
 	HP_STREAM_DUP_SAME,          /* no new byte; every old byte equals the copy kept */
 	HP_STREAM_DUP_ACKED,         /* no new byte; all below the peer's ACK (receiver discards) */
-	HP_STREAM_DUP_UNCHECKED,     /* no new byte; some old bytes not comparable (copy released
-				      * early: retention skipped or evicted under memory pressure) */
+	HP_STREAM_DUP_UNCHECKED,     /* some old, unacknowledged bytes not comparable (copy
+				      * released early: retention skipped or evicted under memory
+				      * pressure, or retain off). Inline mode: nothing of the segment
+				      * was taken, new bytes neither: drop it. Else: no new byte */
 	HP_STREAM_OVERLAP_DIFFERENT, /* some bytes differ from the copy that stands (delivered, or
 				      * queued under "first"); that copy stays. Inline mode: nothing
 				      * of the segment was taken: drop it */

@@ -160,10 +160,10 @@ was_taken(enum hp_stream_result r, bool inline_mode)
 	case HP_STREAM_NEW:
 	case HP_STREAM_DUP_SAME:
 	case HP_STREAM_DUP_ACKED:
-	case HP_STREAM_DUP_UNCHECKED:
 	case HP_STREAM_OVERLAP_REPLACED:
 		return true;
 	case HP_STREAM_OVERLAP_DIFFERENT:
+	case HP_STREAM_DUP_UNCHECKED: /* inline: refused whole, nothing taken */
 		return !inline_mode;
 	default:
 		return false;

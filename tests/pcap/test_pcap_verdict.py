@@ -308,6 +308,34 @@ class Routing(hp.TmpDirCase):
             else:
                 self.assertEqual(len(head_out), 1, action)
 
+    def test_unacked_bytes_that_cannot_be_compared(self):
+        """A retransmission of bytes the server has not acknowledged, whose first copy was not
+        kept (a reassembly limit, or retain off): hookpath cannot tell whether it differs
+        from what it parsed, and the first copy may never have reached the server. Bridge:
+        dropped (stream_dropped), never forwarded; once the server ACKs, a retransmission
+        of those bytes is old to it and passes."""
+        cli, srv = ("198.18.0.1", 40002), ("198.18.1.1", 8080)
+        good = b"POST /events HTTP/1.1\r\nHost: %s\r\nContent-Length: 100\r\n\r\n" % HOST.encode()
+        evil = good.replace(b"/events", b"/evil!!")
+        isn, sisn = 2000, 7000
+        pkts = [hp.tcp_frame(cli, srv, "S", isn, 0),
+                hp.tcp_frame(srv, cli, "SA", sisn, isn + 1),
+                hp.tcp_frame(cli, srv, "A", isn + 1, sisn + 1),
+                hp.tcp_frame(cli, srv, "PA", isn + 1, sisn + 1, good),
+                hp.tcp_frame(cli, srv, "PA", isn + 1, sisn + 1, evil),  # unacked: dropped
+                hp.tcp_frame(srv, cli, "A", sisn + 1, isn + 1 + len(good)),
+                hp.tcp_frame(cli, srv, "PA", isn + 1, sisn + 1, good)]  # acked: passes
+        pcap = hp.write_frames(self.tmp, "unchecked", pkts)
+        cfg = hp.bridge_cfg("  reassembly: {retain: false}\n" +
+                            endpoint_yaml("stripe", PROVIDERS["stripe"][0]))
+        st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg)
+        out = os.path.join(self.tmp, "unchecked-out.pcap")
+        hp.write_pcap(out, frames[1])
+        self.assertEqual(tshark(out, ["frame.number"], 'tcp.payload contains "/evil"'), [])
+        self.assertEqual(len(tshark(out, ["frame.number"], 'tcp.payload contains "/events"')), 2)
+        self.assertEqual(st["counters"]["stream_dropped"], 1)
+        self.assertEqual(st["stream"]["result_dup_unchecked"], 1)
+
     def test_pii_report(self):
         """pii.policy report: every event counts the entities in its body (never the text);
         pii.entities narrows the set."""

@@ -1151,6 +1151,50 @@ test_unchecked_and_pass_api(void **state)
 	assert_string_equal(LOG(t, 0), "abcdefgh<pass>");
 }
 
+/* Inline (bridge): bytes the receiver has not ACKed and no kept copy covers cannot be compared,
+ * and the receiver may never have had the first copy (lost after the bridge): the segment is
+ * refused whole, its new bytes too, until the receiver ACKs the old ones. */
+static void
+test_inline_unchecked(void **state)
+{
+	struct tctx *t = *state;
+
+	t->cfg.inline_mode = true;
+	t->cfg.flow_memcap_bytes = 4;
+	t->cfg.last_hold_bytes = 4;
+	assert_int_equal(hp_stream_start(&t->s, 0, 0), 0);
+	assert_int_equal(seg(t, 0, 1, "abcd", 0), HP_STREAM_NEW);
+	assert_int_equal(seg(t, 0, 5, "efgh", 0), HP_STREAM_NEW); /* not kept: flow full */
+	assert_int_equal(t->ctr.retain_skipped, 1);
+	/* the same bytes or others: nobody can tell */
+	assert_int_equal(seg(t, 0, 5, "efgh", 0), HP_STREAM_DUP_UNCHECKED);
+	assert_int_equal(seg(t, 0, 5, "EFGH", 0), HP_STREAM_DUP_UNCHECKED);
+	/* with new bytes behind them: nothing taken, the new ones neither */
+	assert_int_equal(seg(t, 0, 7, "ghij", 0), HP_STREAM_DUP_UNCHECKED);
+	assert_string_equal(LOG(t, 0), "abcdefgh");
+	assert_int_equal(t->s.dir[0].next_seq, 9);
+	/* kept bytes still compare */
+	assert_int_equal(seg(t, 0, 1, "abcd", 0), HP_STREAM_DUP_SAME);
+	assert_int_equal(seg(t, 0, 1, "abCd", 0), HP_STREAM_OVERLAP_DIFFERENT);
+	/* the receiver ACKs them: old to it, the segment's new bytes are taken */
+	assert_int_equal(ack(t, 0, 9), 0);
+	assert_int_equal(seg(t, 0, 7, "ghij", 0), HP_STREAM_NEW);
+	assert_string_equal(LOG(t, 0), "abcdefghij");
+	assert_int_equal(t->ctr.results[HP_STREAM_DUP_UNCHECKED], 3);
+	check_invariants(t);
+
+	/* retain off: every retransmission of unacked bytes is refused, inline */
+	restart(t);
+	t->cfg.inline_mode = true;
+	t->cfg.retain = false;
+	assert_int_equal(hp_stream_start(&t->s, 0, 0), 0);
+	assert_int_equal(seg(t, 0, 1, "abcd", 0), HP_STREAM_NEW);
+	assert_int_equal(seg(t, 0, 1, "abcd", 0), HP_STREAM_DUP_UNCHECKED);
+	assert_int_equal(ack(t, 0, 5), 0);
+	assert_int_equal(seg(t, 0, 1, "abcd", 0), HP_STREAM_DUP_ACKED);
+	assert_string_equal(LOG(t, 0), "abcd");
+}
+
 /* ---- corners: ACKs inside segments, holes among kept copies, cuts among queued ones --------- */
 
 static void
@@ -1391,6 +1435,9 @@ test_random_segmentations(void **state)
 			r = segb(t, 0, isn + 1 + off, text + off, l, 0);
 			assert_true(r == HP_STREAM_NEW || r == HP_STREAM_DUP_SAME ||
 				    r == HP_STREAM_DUP_ACKED || r == HP_STREAM_DUP_UNCHECKED);
+			/* inline, refused: the bridge drops it, the receiver never gets it */
+			if (t->cfg.inline_mode && r == HP_STREAM_DUP_UNCHECKED)
+				continue;
 			for (i = off; i < off + l; i++)
 				have[i] = true;
 			/* the receiver ACKs at most what it has contiguously */
@@ -1438,6 +1485,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reorder_every_permutation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_different, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_unchecked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_overlaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wraparound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gaps, setup, teardown),
