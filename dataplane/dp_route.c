@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "dp_route.h"
 #include "pii.h"
 #include "verify.h"
@@ -119,6 +123,14 @@ hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *e
 		e->host_len = (uint16_t)strlen(e->host);
 		snprintf(e->prefix, sizeof(e->prefix), "%s", c->path_prefix);
 		e->prefix_len = (uint16_t)strlen(e->prefix);
+		{
+			int nl = hp_route_norm_path((const uint8_t *)e->prefix, e->prefix_len,
+						    (uint8_t *)e->nprefix, sizeof(e->nprefix) - 1);
+
+			/* a prefix ending in a "." or ".." segment means its directory */
+			e->nprefix_len = (uint16_t)(nl > 0 ? nl : 0);
+			e->nprefix[e->nprefix_len] = '\0';
+		}
 		if (hp_provider_from_name(c->provider) != HP_PROV_NONE) {
 			hp_endpoint_verify_spec(c, &spec);
 			rc = hp_verifier_create(&spec, &e->verifier, err, errlen);
@@ -191,6 +203,131 @@ lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 }
 
+static inline int
+hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The path of a request-target (origin-form; up to its '?' or '#') as a server that
+ * normalises paths before routing may read it: %XX decoded once, '\\' read as '/', each
+ * segment's ";parameters" dropped, empty and "." segments dropped, ".." removing the segment
+ * before it, ASCII letters in lower case. Written to out (at most cap bytes: a longer path is
+ * cut there); returns its length. */
+int
+hp_route_norm_path(const uint8_t *t, uint32_t n, uint8_t *out, uint32_t cap)
+{
+	uint8_t dec[HP_ROUTE_NORM_MAX];
+	uint32_t m = 0, i = 0, o = 0;
+	bool dir_end;
+
+	while (i < n && m < sizeof(dec)) {
+		uint8_t c = t[i];
+		int hi, lo;
+
+		if (c == '?' || c == '#')
+			break;
+		if (c == '%' && i + 2 < n && (hi = hexval(t[i + 1])) >= 0 &&
+		    (lo = hexval(t[i + 2])) >= 0) {
+			c = (uint8_t)(hi << 4 | lo);
+			i += 3;
+		} else {
+			i++;
+		}
+		if (c == '\\')
+			c = '/';
+		dec[m++] = lower(c);
+	}
+	if (cap == 0)
+		return 0;
+	out[o++] = '/';
+	dir_end = true;
+	for (i = 0; i < m;) {
+		uint32_t j, k;
+
+		if (dec[i] == '/') {
+			i++;
+			dir_end = true;
+			continue;
+		}
+		for (j = i; j < m && dec[j] != '/'; j++)
+			;
+		for (k = i; k < j && dec[k] != ';'; k++)
+			;
+		if (k == i || (k - i == 1 && dec[i] == '.')) {
+			dir_end = true; /* empty (";x") or "." */
+		} else if (k - i == 2 && dec[i] == '.' && dec[i + 1] == '.') {
+			if (o >
+			    1) { /* out ends with '/': back to the '/' before the last segment */
+				o--;
+				while (o > 0 && out[o - 1] != '/')
+					o--;
+			}
+			dir_end = true;
+		} else {
+			for (; i < k && o < cap; i++)
+				out[o++] = dec[i];
+			if (o < cap)
+				out[o++] = '/';
+			dir_end = false;
+		}
+		i = j;
+	}
+	/* "/a/b" ends in a segment, "/a/b/", "/a/." and "/a/b/.." in a directory */
+	if (!dir_end && o > 1 && out[o - 1] == '/')
+		o--;
+	return (int)o;
+}
+
+/* Whether the path of target (up to its '?' or '#', *path_len) has anything
+ * hp_route_norm_path would change but case: '%', '\\', ';', "//" or "/.". 16 bytes at a time
+ * where SSE2 is (every x86-64). */
+static inline bool
+path_scan(const uint8_t *t, uint32_t n, uint32_t *path_len)
+{
+	uint32_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('?'), h = _mm_set1_epi8('#'), pc = _mm_set1_epi8('%');
+	const __m128i bs = _mm_set1_epi8('\\'), sc = _mm_set1_epi8(';'), sl = _mm_set1_epi8('/');
+	const __m128i dt = _mm_set1_epi8('.');
+
+	for (; i + 17 <= n; i += 16) { /* lane j's next byte is lane j of the load at i + 1 */
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(t + i + 1));
+		unsigned int end = (unsigned int)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, h)));
+		unsigned int sp =
+			(unsigned int)_mm_movemask_epi8(_mm_or_si128(
+				_mm_or_si128(_mm_cmpeq_epi8(v, pc), _mm_cmpeq_epi8(v, bs)),
+				_mm_cmpeq_epi8(v, sc))) |
+			((unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sl)) &
+			 (unsigned int)_mm_movemask_epi8(
+				 _mm_or_si128(_mm_cmpeq_epi8(v1, sl), _mm_cmpeq_epi8(v1, dt))));
+
+		if ((end | sp) != 0) {
+			unsigned int e = end != 0 ? (unsigned int)__builtin_ctz(end) : 16;
+			unsigned int s = sp != 0 ? (unsigned int)__builtin_ctz(sp) : 16;
+
+			*path_len = i + e;
+			return s < e;
+		}
+	}
+#endif
+	for (; i < n && t[i] != '?' && t[i] != '#'; i++) {
+		uint8_t c = t[i];
+
+		if (c == '%' || c == '\\' || c == ';' ||
+		    (c == '/' && i + 1 < n && (t[i + 1] == '/' || t[i + 1] == '.')))
+			return true;
+	}
+	*path_len = i;
+	return false;
+}
+
 static bool
 host_eq(const uint8_t *a, const char *b, uint32_t n)
 {
@@ -204,7 +341,9 @@ const struct hp_route_ep *
 hp_route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_len,
 	       const uint8_t *target, uint32_t target_len)
 {
-	uint32_t hl = host_len, i;
+	uint8_t norm[HP_ROUTE_NORM_MAX];
+	const uint8_t *path;
+	uint32_t hl = host_len, i, nlen;
 
 	if (t == NULL || t->n == 0)
 		return NULL;
@@ -234,10 +373,28 @@ hp_route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t hos
 			target = s;
 		}
 	}
+	/* the path as a server that normalises it routes it (percent-decoding, dot segments,
+	 * "//", "\\", ";params", case): a request a server could hand to an endpoint's handler
+	 * is that endpoint's, so it is verified. Only when the target has something to
+	 * normalise; else its bytes, compared without case. */
+	if (target_len == 0) { /* "http://host" alone: its path is "/" */
+		path = (const uint8_t *)"/";
+		nlen = 1;
+	} else if (path_scan(target, target_len, &nlen)) {
+		nlen = (uint32_t)hp_route_norm_path(target, target_len, norm, sizeof(norm));
+		path = norm;
+	} else {
+		path = target;
+	}
 	for (i = 0; i < t->n; i++) {
 		const struct hp_route_ep *e = &t->ep[i];
 
-		if (!e->any_host) {
+		/* the path first: it differs early between endpoints of one host */
+		if ((target_len < e->prefix_len || memcmp(target, e->prefix, e->prefix_len) != 0) &&
+		    (nlen < e->nprefix_len || !host_eq(path, e->nprefix, e->nprefix_len)))
+			continue;
+		/* no Host (HTTP/1.0): a server hands it to its default host, which may be any */
+		if (!e->any_host && hl != 0) {
 			if (e->wildcard) {
 				if (hl <= e->host_len ||
 				    !host_eq(host + hl - e->host_len, e->host, e->host_len))
@@ -246,8 +403,6 @@ hp_route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t hos
 				continue;
 			}
 		}
-		if (target_len < e->prefix_len || memcmp(target, e->prefix, e->prefix_len) != 0)
-			continue;
 		return e;
 	}
 	return NULL;

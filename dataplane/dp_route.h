@@ -6,7 +6,8 @@
  * The table is immutable once built and read by every worker without locks. Matching order:
  * an exact host beats a wildcard (*.example.com, longer suffix first) which beats "any host";
  * for the same host the longest path_prefix wins. The Host port is ignored; absolute-form
- * targets are matched on their path.
+ * targets are matched on their path. A path matches a prefix by its bytes or once normalised as
+ * servers route it (hp_route_norm_path); a request without Host matches on its path alone.
  */
 #ifndef HP_DP_ROUTE_H
 #define HP_DP_ROUTE_H
@@ -48,6 +49,8 @@ struct hp_route_ep {
 	uint16_t prefix_len;
 	char host[HP_CFG_HOST_LEN]; /* lowercased */
 	char prefix[HP_CFG_PREFIX_LEN];
+	uint16_t nprefix_len;
+	char nprefix[HP_CFG_PREFIX_LEN]; /* prefix as hp_route_norm_path makes a path */
 	const struct hp_endpoint_config *cfg;
 	struct hp_verifier *verifier; /* NULL: provider none */
 	enum hp_dedup_kind dedup_kind;
@@ -85,6 +88,11 @@ int hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, cha
 void hp_route_free(struct hp_route_table *t);
 
 /* The endpoint for a request, or NULL. host: the Host value as sent (port allowed). */
+/* Longest path hp_route_norm_path considers (bytes of the target, and of its result). */
+#define HP_ROUTE_NORM_MAX 1024
+
+int hp_route_norm_path(const uint8_t *t, uint32_t n, uint8_t *out, uint32_t cap);
+
 const struct hp_route_ep *hp_route_match(const struct hp_route_table *t, const uint8_t *host,
 					 uint32_t host_len, const uint8_t *target,
 					 uint32_t target_len);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Endpoint routing (dataplane/dp_route.c): exact host before wildcard before any host, longest
  * path prefix within a host, Host port and final dot ignored, case-insensitive host, absolute-form
- * targets matched on their path, wildcard never matching its apex.
+ * targets matched on their path, wildcard never matching its apex; paths also matched as a
+ * server that normalises them reads them (percent-decoding, dot segments, "//", "\\",
+ * ";params", case), and a request without Host matched on its path alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -86,7 +88,8 @@ test_host_forms(void **state)
 	assert_string_equal(route("hooks.example.com.", "/gh"), "exact-gh");
 	assert_string_equal(route("hooks.example.co", "/gh"), "-");
 	assert_string_equal(route("xhooks.example.com", "/gh"), "-");
-	assert_string_equal(route("", "/gh"), "-");
+	/* no Host (HTTP/1.0): a server gives it to its default host, which may be this one */
+	assert_string_equal(route("", "/gh"), "exact-gh");
 	assert_string_equal(route("[2001:db8::1]:80", "/x"), "any-x");
 }
 
@@ -115,6 +118,74 @@ test_any_host_and_absolute_form(void **state)
 	assert_string_equal(route("other.example.net", "*"), "-");
 }
 
+/* A request a server could route to an endpoint's handler once it normalises the path is that
+ * endpoint's: verified, never forwarded as unrouted. */
+static void
+test_normalised_paths(void **state)
+{
+	static const char *const gh_org[] = {
+		"//gh/org/1",     "/gh//org",      "/%67h/org",    "/%67H/%6Frg",
+		"/GH/ORG",        "/./gh/org",     "/x/../gh/org", "/x/y/../../gh/org",
+		"/%2e%2e/gh/org", "/../../gh/org", "\\gh\\org",    "/gh;jsessionid=1/org",
+		"/gh/org;x",      "/gh/./org/",    "/gh/%2forg",   "/gh/org/../org/2?q=/.."};
+	static const struct {
+		const char *in, *out;
+	} norm[] = {
+		{"/", "/"},
+		{"", "/"},
+		{"/a/b", "/a/b"},
+		{"/a/b/", "/a/b/"},
+		{"//a///b//", "/a/b/"},
+		{"/a/./b/.", "/a/b/"},
+		{"/a/b/..", "/a/"},
+		{"/a/b/../c", "/a/c"},
+		{"/../..", "/"},
+		{"/%41%2F%62?x=%41", "/a/b"},
+		{"/a%2", "/a%2"},
+		{"/a%zz", "/a%zz"},
+		{"/a;p=1/b;q", "/a/b"},
+		{"/;x/a", "/a"},
+		{"\\A\\B", "/a/b"},
+		{"/a#frag", "/a"},
+	};
+	uint8_t out[HP_ROUTE_NORM_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(gh_org) / sizeof(gh_org[0]); i++) {
+		const char *name = route("hooks.example.com", gh_org[i]);
+
+		if (strcmp(name, "exact-gh-org") != 0)
+			fail_msg("%s routed to %s", gh_org[i], name);
+	}
+	/* only what normalises onto the prefix: "/x/../gh" is "/gh" */
+	assert_string_equal(route("hooks.example.com", "/x/../gh"), "exact-gh");
+	/* and the bytes as they are still count: a server that does not normalise reads "/gh" */
+	assert_string_equal(route("hooks.example.com", "/gh/../y"), "exact-gh");
+	assert_string_equal(route("other.example.net", "/%78/1"), "any-x");
+	assert_string_equal(route("other.example.net", "/X"), "any-x");
+	assert_string_equal(route("other.example.net", "/y/%2e%2e/x"), "any-x");
+	assert_string_equal(route("other.example.net", "/y/x"), "-");
+	assert_string_equal(route("hooks.example.com", "http://hooks.example.com"), "exact-root");
+	for (size_t i = 0; i < sizeof(norm) / sizeof(norm[0]); i++) {
+		int n = hp_route_norm_path((const uint8_t *)norm[i].in, strlen(norm[i].in), out,
+					   sizeof(out));
+
+		if (n != (int)strlen(norm[i].out) || memcmp(out, norm[i].out, (size_t)n) != 0)
+			fail_msg("%s -> %.*s, want %s", norm[i].in, n, out, norm[i].out);
+	}
+	/* a path longer than the buffer is cut, never overrun */
+	{
+		static char big[3 * HP_ROUTE_NORM_MAX];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[0] = '/';
+		assert_true(hp_route_norm_path((const uint8_t *)big, sizeof(big) - 1, out, 64) <=
+			    64);
+		assert_true(hp_route_norm_path((const uint8_t *)big, sizeof(big) - 1, out,
+					       sizeof(out)) <= (int)sizeof(out));
+	}
+}
+
 static void
 test_resolved_fields(void **state)
 {
@@ -139,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_host_forms),
 		cmocka_unit_test(test_wildcards),
 		cmocka_unit_test(test_any_host_and_absolute_form),
+		cmocka_unit_test(test_normalised_paths),
 		cmocka_unit_test(test_resolved_fields),
 	};
 
