@@ -397,8 +397,10 @@ req_headers_done(struct hp_http_conn *c)
 		return HP_HTTP_E_TOO_MANY_PIPELINED;
 
 	if (r->flags & HP_HTTP_REQ_HOST_FROM_TARGET) {
+		/* RFC 9112 §3.2.2: the target's authority wins; a server that reads Host instead
+		 * routes the request elsewhere than the inspector does: refused */
 		if ((d->mf & MF_HOST) && !http_span_ieq(&r->host, &c->host_field))
-			r->flags |= HP_HTTP_REQ_HOST_MISMATCH;
+			return HP_HTTP_E_HOST_MISMATCH;
 	} else if (r->method_id != HP_HTTP_M_CONNECT) {
 		r->host = c->host_field;
 	}
@@ -1069,6 +1071,7 @@ static const struct {
 	[HP_HTTP_E_CHUNK_CRLF] = {"chunk_data_no_crlf", HP_HTTP_R_SMUGGLING},
 	[HP_HTTP_E_TRAILER_FRAMING] = {"trailer_forbidden_field", HP_HTTP_R_SMUGGLING},
 	[HP_HTTP_E_DATA_BEFORE_TUNNEL] = {"data_before_tunnel_answer", HP_HTTP_R_SMUGGLING},
+	[HP_HTTP_E_HOST_MISMATCH] = {"host_mismatch", HP_HTTP_R_SMUGGLING},
 	[HP_HTTP_E_CTL_CHAR] = {"ctl_char", HP_HTTP_R_MALFORMED},
 	[HP_HTTP_E_METHOD] = {"bad_method", HP_HTTP_R_MALFORMED},
 	[HP_HTTP_E_TARGET] = {"bad_target", HP_HTTP_R_MALFORMED},

@@ -94,6 +94,7 @@ enum hp_http_err {
 	HP_HTTP_E_CHUNK_CRLF,         /* chunk data not followed by CRLF */
 	HP_HTTP_E_TRAILER_FRAMING,    /* Content-Length/Transfer-Encoding/Host in trailers */
 	HP_HTTP_E_DATA_BEFORE_TUNNEL, /* request bytes after CONNECT/Upgrade before its answer */
+	HP_HTTP_E_HOST_MISMATCH,      /* absolute-form authority and Host field differ */
 	/* http_malformed */
 	HP_HTTP_E_CTL_CHAR,       /* NUL or another control character in a line */
 	HP_HTTP_E_METHOD,         /* method not a token */
@@ -180,10 +181,12 @@ enum hp_http_body {
 #define HP_HTTP_REQ_EXPECT_CONTINUE  0x002u /* Expect: 100-continue */
 #define HP_HTTP_REQ_UPGRADE          0x004u /* Upgrade field present: waits for the answer */
 #define HP_HTTP_REQ_HOST_FROM_TARGET 0x008u /* absolute-form: host is the target's authority */
-#define HP_HTTP_REQ_HOST_MISMATCH    0x010u /* ... and the Host field says something else */
-#define HP_HTTP_REQ_AFTER_CLOSE      0x020u /* sent after a request that asked to close */
-#define HP_HTTP_REQ_BODY_TRUNCATED   0x040u /* body_copy holds only the first bytes */
-#define HP_HTTP_REQ_BODY_GAP         0x080u /* some body bytes were lost (body_gap) */
+#define HP_HTTP_REQ_HOST_MISMATCH                                                                  \
+	0x010u                            /* unused: a Host field that says something else is      \
+					   * refused (HP_HTTP_E_HOST_MISMATCH) */
+#define HP_HTTP_REQ_AFTER_CLOSE    0x020u /* sent after a request that asked to close */
+#define HP_HTTP_REQ_BODY_TRUNCATED 0x040u /* body_copy holds only the first bytes */
+#define HP_HTTP_REQ_BODY_GAP       0x080u /* some body bytes were lost (body_gap) */
 
 /* The request being parsed; views point into hdr_buf (see the lifetime note at the top). */
 struct hp_http_request {

@@ -492,8 +492,10 @@ static const struct corpus_case corpus_expect[] = {
 	{"18-compressed-response-deflate.t", O(NONE, 1, NONE, 1), O(NONE, 1, NONE, 1),
 	 "binary CL body"},
 	{"19-urlencoded-test.t", O(NONE, 1, NONE, 1), O(NONE, 1, NONE, 1), "POST CL 11"},
-	{"20-ambiguous-host.t", O(NONE, 5, NONE, 5), O(NONE, 5, NONE, 5),
-	 "absolute-form; Host mismatches flagged, not errors"},
+	{"20-ambiguous-host.t", O(HOST_MISMATCH, 1, UNSOLICITED, 1),
+	 O(HOST_MISMATCH, 1, UNSOLICITED, 1),
+	 "absolute-form; the second request's Host is another host: refused (a server reading Host "
+	 "would route it elsewhere)"},
 	{"21-http09.t", O(VERSION, 0, UNSOLICITED, 0), O(VERSION, 0, UNSOLICITED, 0),
 	 "HTTP/0.9 request line"},
 	{"22-php-param-processing.t", O(NONE, 1, NONE, 1), O(NONE, 1, NONE, 1), "plain GET"},
@@ -1008,8 +1010,10 @@ static const struct err_case err_cases[] = {
 	{"target relative", "GET invalid/path HTTP/1.0\r\n\r\n", HP_HTTP_E_TARGET},
 	{"target star get", "GET * HTTP/1.1\r\n" H11 "\r\n", HP_HTTP_E_TARGET},
 	{"target star options", "OPTIONS * HTTP/1.1\r\n" H11 "\r\n", HP_HTTP_E_NONE},
-	{"target absolute", "GET http://a.example:8080/x?y HTTP/1.1\r\n" H11 "\r\n",
-	 HP_HTTP_E_NONE},
+	{"target absolute",
+	 "GET http://a.example:8080/x?y HTTP/1.1\r\nHost: a.example:8080\r\n\r\n", HP_HTTP_E_NONE},
+	{"target absolute, another Host", "GET http://a.example:8080/x?y HTTP/1.1\r\n" H11 "\r\n",
+	 HP_HTTP_E_HOST_MISMATCH},
 	{"target userinfo", "GET http://u:p@a.example/ HTTP/1.1\r\n" H11 "\r\n",
 	 HP_HTTP_E_HOST_INVALID},
 	{"target bad port", "GET http://a.example:XXX/ HTTP/1.0\r\n\r\n", HP_HTTP_E_HOST_INVALID},
@@ -1738,16 +1742,19 @@ test_host_forms(void **state)
 
 	(void)state;
 	req(t, "GET http://A.example:80/x HTTP/1.1\r\nHost: a.EXAMPLE:80\r\n\r\n"
-	       "GET http://b.example/x HTTP/1.1\r\nHost: c.example\r\n\r\n"
 	       "GET http://[::1]:8080/ HTTP/1.0\r\n\r\n");
-	assert_int_equal(t->rec->n_complete, 3);
+	assert_int_equal(t->rec->n_complete, 2);
 	assert_string_equal(t->rec->req[0].host, "A.example:80");
 	assert_true(t->rec->req[0].flags & HP_HTTP_REQ_HOST_FROM_TARGET);
-	assert_false(t->rec->req[0].flags & HP_HTTP_REQ_HOST_MISMATCH);
-	/* RFC 9112 §3.2.2: the target's authority wins, the mismatch is flagged */
-	assert_string_equal(t->rec->req[1].host, "b.example");
-	assert_true(t->rec->req[1].flags & HP_HTTP_REQ_HOST_MISMATCH);
-	assert_string_equal(t->rec->req[2].host, "[::1]:8080");
+	assert_string_equal(t->rec->req[1].host, "[::1]:8080");
+	tc_free(t);
+	/* RFC 9112 §3.2.2: the target's authority wins; a server that reads Host would route
+	 * elsewhere than hookpath does: refused */
+	t = tc_new(NULL, 0);
+	assert_int_equal(req(t, "GET http://b.example/x HTTP/1.1\r\nHost: c.example\r\n\r\n"),
+			 HP_HTTP_S_ERROR);
+	assert_int_equal(t->rec->err[0], HP_HTTP_E_HOST_MISMATCH);
+	assert_int_equal(hp_http_err_reason(HP_HTTP_E_HOST_MISMATCH), HP_HTTP_R_SMUGGLING);
 	tc_free(t);
 }
 
