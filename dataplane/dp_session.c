@@ -80,6 +80,67 @@ hold_cur(struct hp_session *s)
 
 /* ---- HTTP parser callbacks ---- */
 
+/* A request no endpoint matches, routed again as the server may route it: frameworks take the
+ * path from X-Original-URL or X-Rewrite-URL (IIS URL Rewrite, Symfony, Laravel) and the host
+ * from X-Forwarded-Host or X-Host (behind a proxy they trust). Any that matches an endpoint
+ * makes the request that endpoint's: verified rather than passed unrouted. */
+static const struct hp_route_ep *
+route_overrides(const struct hp_route_table *t, const struct hp_http_request *req)
+{
+	static const struct {
+		const char *name;
+		uint8_t len;
+		bool path;
+	} hdr[] = {{"x-original-url", 14, true},
+		   {"x-rewrite-url", 13, true},
+		   {"x-forwarded-host", 16, false},
+		   {"x-host", 6, false}};
+	struct hp_http_span host[5] = {req->host}, target[3] = {req->target};
+	unsigned int nh = 1, nt = 1;
+
+	for (unsigned int k = 0; k < RTE_DIM(hdr); k++) {
+		const struct hp_http_header *h = hp_http_find_header(req, hdr[k].name, hdr[k].len);
+		const uint8_t *v, *end;
+		uint32_t i;
+
+		if (h == NULL || h->value.len == 0)
+			continue;
+		if (hdr[k].path) {
+			target[nt++] = h->value;
+			continue;
+		}
+		/* a list ("a, b": proxies append): its first and its last host */
+		v = h->value.p;
+		end = v + h->value.len;
+		for (i = 0; v + i < end && v[i] != ','; i++)
+			;
+		host[nh++] = (struct hp_http_span){v, i};
+		while (host[nh - 1].len > 0 &&
+		       (v[host[nh - 1].len - 1] == ' ' || v[host[nh - 1].len - 1] == '\t'))
+			host[nh - 1].len--;
+		if (v + i < end) {
+			const uint8_t *l = end;
+
+			while (l > v && l[-1] != ',')
+				l--;
+			while (l < end && (*l == ' ' || *l == '\t'))
+				l++;
+			host[nh++] = (struct hp_http_span){l, (uint32_t)(end - l)};
+		}
+	}
+	for (unsigned int a = 0; a < nh; a++)
+		for (unsigned int b = 0; b < nt; b++) {
+			const struct hp_route_ep *e;
+
+			if (a == 0 && b == 0)
+				continue; /* matched nothing already */
+			e = hp_route_match(t, host[a].p, host[a].len, target[b].p, target[b].len);
+			if (e != NULL)
+				return e;
+		}
+	return NULL;
+}
+
 /* The endpoint of req (s->ep, NULL: unrouted), from the current endpoint set, which the
  * session holds until the request's verdict. */
 static void
@@ -96,6 +157,8 @@ session_route(struct hp_session *s, const struct hp_http_request *req)
 	}
 	s->ep = hp_route_match(w->routes, req->host.p, req->host.len, req->target.p,
 			       req->target.len);
+	if (unlikely(s->ep == NULL) && req->n_headers != 0)
+		s->ep = route_overrides(w->routes, req);
 }
 
 static void
