@@ -26,8 +26,9 @@
 int
 hp_cfg_err(struct hp_cfg_ctx *ctx, const yaml_mark_t *mark, const char *path, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], full[1024];
 	va_list ap;
+	size_t o = 0;
 
 	if (ctx->failed)
 		return -EINVAL;
@@ -40,15 +41,28 @@ hp_cfg_err(struct hp_cfg_ctx *ctx, const yaml_mark_t *mark, const char *path, co
 	va_end(ap);
 
 	if (mark != NULL && path != NULL)
-		snprintf(ctx->err, ctx->errlen, "%s:%zu:%zu: %s: %s", ctx->name, mark->line + 1,
+		snprintf(full, sizeof(full), "%s:%zu:%zu: %s: %s", ctx->name, mark->line + 1,
 			 mark->column + 1, path, msg);
 	else if (mark != NULL)
-		snprintf(ctx->err, ctx->errlen, "%s:%zu:%zu: %s", ctx->name, mark->line + 1,
+		snprintf(full, sizeof(full), "%s:%zu:%zu: %s", ctx->name, mark->line + 1,
 			 mark->column + 1, msg);
 	else if (path != NULL) /* a check across keys, the key named not written in the file */
-		snprintf(ctx->err, ctx->errlen, "%s: %s: %s", ctx->name, path, msg);
+		snprintf(full, sizeof(full), "%s: %s: %s", ctx->name, path, msg);
 	else
-		snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->name, msg);
+		snprintf(full, sizeof(full), "%s: %s", ctx->name, msg);
+	/* one line, whatever a key or a value quoted in it holds (YAML strings may hold
+	 * newlines): control characters as \xNN, so a log line or an API answer cannot be
+	 * forged with them */
+	for (const unsigned char *p = (const unsigned char *)full;
+	     *p != '\0' && o + 1 < ctx->errlen; p++) {
+		if (*p >= 0x20 && *p != 0x7f)
+			ctx->err[o++] = (char)*p;
+		else if (o + 5 < ctx->errlen)
+			o += (size_t)snprintf(ctx->err + o, ctx->errlen - o, "\\x%02x", *p);
+		else
+			break;
+	}
+	ctx->err[o] = '\0';
 	return -EINVAL;
 }
 

@@ -673,11 +673,35 @@ test_redis_urls(void **state)
 	}
 }
 
+/* A refusal is one line whatever a key or a value holds: a YAML string may carry newlines
+ * (fuzz_config found "github\neade" echoed into the message). */
+static void
+test_messages_one_line(void **state)
+{
+	static const char *const bad[] = {
+		"endpoints:\n  - name: a\n    provider: \"github\\nX-Forged: 1\"\n",
+		"dataplane: {mode: tap}\n\"a\\nb\": 1\n",
+		"dataplane: {mode: \"tap\\r\\n\"}\n",
+	};
+	struct hp_config cfg;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(err, 0, sizeof(err));
+		assert_int_equal(load_str(bad[i], &cfg, err, sizeof(err)), -EINVAL);
+		if (strpbrk(err, "\r\n") != NULL)
+			fail_msg("case %zu: message of two lines: %s", i, err);
+		assert_non_null(strstr(err, "\\x0a"));
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_messages_one_line),
 		cmocka_unit_test(test_valid_files),
 		cmocka_unit_test(test_valid_minimal_values),
 		cmocka_unit_test(test_valid_bridge_values),
