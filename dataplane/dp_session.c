@@ -437,6 +437,10 @@ session_get(struct hp_worker *w, struct hp_flow *f)
 	cfg.limits.body_copy_max = hc->body_copy_max;
 	cfg.limits.max_outstanding = hc->max_pipelined;
 	cfg.flags = hc->allow_bare_lf ? HP_HTTP_F_ALLOW_BARE_LF : 0;
+	if (hc->tunnels != HP_TUNNELS_ANY)
+		cfg.flags |= HP_HTTP_F_REFUSE_CONNECT |
+			     (hc->tunnels == HP_TUNNELS_NONE ? HP_HTTP_F_REFUSE_UPGRADE
+							     : HP_HTTP_F_REFUSE_UPGRADE_NOT_WS);
 	cfg.hdr_buf = (uint8_t *)obj + l.hdr_off;
 	cfg.fields = (struct hp_http_header *)((uint8_t *)obj + l.fields_off);
 	cfg.resp_line = (uint8_t *)obj + l.line_off;

@@ -20,6 +20,7 @@ _Static_assert(sizeof(enum hp_mode) == 4, "enum hp_mode is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_malformed_action) == 4, "enum is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_unrouted_action) == 4, "enum is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_urgent_action) == 4, "enum is stored as 4 bytes");
+_Static_assert(sizeof(enum hp_http_tunnels) == 4, "enum is stored as 4 bytes");
 
 /* Indexed by the enum value. */
 static const char *const mode_names[] = {
@@ -42,6 +43,13 @@ static const char *const reasm_action_names[] = {
 static const char *const urgent_names[] = {
 	[HP_URGENT_DROP] = "drop",
 	[HP_URGENT_INLINE] = "inline",
+	NULL,
+};
+
+static const char *const tunnel_names[] = {
+	[HP_TUNNELS_WEBSOCKET] = "websocket",
+	[HP_TUNNELS_NONE] = "none",
+	[HP_TUNNELS_ANY] = "any",
 	NULL,
 };
 
@@ -266,6 +274,10 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "bytes of each body kept contiguous for the stages that need it"),
 	KEY_UINT("http.max_pipelined", http.max_pipelined, 16, 0, 32, 0,
 		 "requests waiting for their response on one connection; 0 = responses not parsed"),
+	KEY_ENUM("http.tunnels", http.tunnels, HP_TUNNELS_WEBSOCKET, tunnel_names,
+		 "tunnels a request on a guarded flow may ask for, whose bytes are not parsed once "
+		 "the server agrees: websocket (Upgrade: websocket only; CONNECT and other "
+		 "upgrades such as h2c refused as http_smuggling), none, or any (fail open)"),
 	KEY_BOOL("http.allow_bare_lf", http.allow_bare_lf, false,
 		 "accept a line ended by LF alone in requests (refused as http_smuggling "
 		 "otherwise)"),

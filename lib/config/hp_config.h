@@ -147,6 +147,13 @@ enum hp_http_error_action {
 				    * a RST, the client a 400, the flow is cut; tap: event only */
 };
 
+/* Which tunnels (CONNECT, Upgrade) a guarded flow may open (http.tunnels). */
+enum hp_http_tunnels {
+	HP_TUNNELS_WEBSOCKET = 0, /* Upgrade: websocket only */
+	HP_TUNNELS_NONE,          /* none: every CONNECT and Upgrade refused */
+	HP_TUNNELS_ANY,           /* any (fail open: what follows is not inspected) */
+};
+
 /* HTTP/1.1 parsing of TCP flows (lib/http limits, per-worker sessions). */
 struct hp_http_config {
 	uint32_t max_sessions; /* flows carrying HTTP being parsed at once, per worker */
@@ -156,6 +163,7 @@ struct hp_http_config {
 	uint32_t body_copy_max;
 	uint32_t max_pipelined;
 	bool allow_bare_lf;
+	enum hp_http_tunnels tunnels;
 	enum hp_http_error_action on_error;
 	enum hp_reasm_action on_sessions_full; /* pass: flow not inspected; drop (bridge): its
 						* segments are dropped until a session frees */

@@ -353,6 +353,34 @@ http_te_is_chunked(const struct hp_http_span *v)
 	return http_name_eq(v, "chunked", 7);
 }
 
+/* Is every element of the comma-separated list v the token tok (lower case), any case, and
+ * is there one at least? */
+bool
+http_list_only(const struct hp_http_span *v, const char *tok, uint32_t tok_len)
+{
+	uint32_t i = 0, s, e, n = 0;
+	struct hp_http_span el;
+
+	while (i < v->len) {
+		while (i < v->len && (is_ows(v->p[i]) || v->p[i] == ','))
+			i++;
+		if (i == v->len)
+			break;
+		s = i;
+		while (i < v->len && v->p[i] != ',')
+			i++;
+		e = i;
+		while (e > s && is_ows(v->p[e - 1]))
+			e--;
+		el.p = v->p + s;
+		el.len = e - s;
+		if (!http_name_eq(&el, tok, tok_len))
+			return false;
+		n++;
+	}
+	return n != 0;
+}
+
 /* Does the comma-separated list v hold the token tok (lower case), any case? */
 bool
 http_list_has(const struct hp_http_span *v, const char *tok, uint32_t tok_len)

@@ -156,7 +156,9 @@ hp_http_init(struct hp_http_conn *c, const struct hp_http_cfg *cfg)
 	    (l->max_outstanding > 0 && cfg->resp_line == NULL) ||
 	    (l->body_copy_max > 0 && cfg->body_copy == NULL))
 		return -EINVAL;
-	if ((cfg->flags & ~(HP_HTTP_F_ALLOW_BARE_LF | HP_HTTP_F_ALLOW_NO_HOST)) != 0)
+	if ((cfg->flags &
+	     ~(HP_HTTP_F_ALLOW_BARE_LF | HP_HTTP_F_ALLOW_NO_HOST | HP_HTTP_F_REFUSE_CONNECT |
+	       HP_HTTP_F_REFUSE_UPGRADE | HP_HTTP_F_REFUSE_UPGRADE_NOT_WS)) != 0)
 		return -EINVAL;
 
 	memset(c, 0, sizeof(*c));
@@ -336,8 +338,11 @@ req_field(struct hp_http_conn *c, const struct hp_http_header *h)
 			d->mf |= MF_EXPECT;
 		break;
 	case 7:
-		if (http_name_eq(&h->name, "upgrade", 7))
+		if (http_name_eq(&h->name, "upgrade", 7)) {
 			d->mf |= MF_UPGRADE;
+			if (!http_list_only(&h->value, "websocket", 9))
+				d->mf |= MF_UPGRADE_NOT_WS;
+		}
 		break;
 	case 10:
 		if (http_name_eq(&h->name, "connection", 10)) {
@@ -393,6 +398,12 @@ req_headers_done(struct hp_http_conn *c)
 		return HP_HTTP_E_HOST_MISSING;
 	if (r->method_id == HP_HTTP_M_CONNECT && ((d->mf & MF_TE) || d->cl > 0))
 		return HP_HTTP_E_CONNECT_BODY;
+	/* a tunnel carries what the parser cannot read (HTTP/2 after "Upgrade: h2c", anything
+	 * after CONNECT): refused where the caller says so */
+	if ((r->method_id == HP_HTTP_M_CONNECT && (c->flags & HP_HTTP_F_REFUSE_CONNECT)) ||
+	    ((d->mf & MF_UPGRADE) && (c->flags & HP_HTTP_F_REFUSE_UPGRADE)) ||
+	    ((d->mf & MF_UPGRADE_NOT_WS) && (c->flags & HP_HTTP_F_REFUSE_UPGRADE_NOT_WS)))
+		return HP_HTTP_E_TUNNEL_REFUSED;
 	if (c->pairing && c->out_count >= c->lim.max_outstanding)
 		return HP_HTTP_E_TOO_MANY_PIPELINED;
 
@@ -1072,6 +1083,7 @@ static const struct {
 	[HP_HTTP_E_TRAILER_FRAMING] = {"trailer_forbidden_field", HP_HTTP_R_SMUGGLING},
 	[HP_HTTP_E_DATA_BEFORE_TUNNEL] = {"data_before_tunnel_answer", HP_HTTP_R_SMUGGLING},
 	[HP_HTTP_E_HOST_MISMATCH] = {"host_mismatch", HP_HTTP_R_SMUGGLING},
+	[HP_HTTP_E_TUNNEL_REFUSED] = {"tunnel_refused", HP_HTTP_R_SMUGGLING},
 	[HP_HTTP_E_CTL_CHAR] = {"ctl_char", HP_HTTP_R_MALFORMED},
 	[HP_HTTP_E_METHOD] = {"bad_method", HP_HTTP_R_MALFORMED},
 	[HP_HTTP_E_TARGET] = {"bad_target", HP_HTTP_R_MALFORMED},

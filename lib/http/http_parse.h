@@ -95,6 +95,7 @@ enum hp_http_err {
 	HP_HTTP_E_TRAILER_FRAMING,    /* Content-Length/Transfer-Encoding/Host in trailers */
 	HP_HTTP_E_DATA_BEFORE_TUNNEL, /* request bytes after CONNECT/Upgrade before its answer */
 	HP_HTTP_E_HOST_MISMATCH,      /* absolute-form authority and Host field differ */
+	HP_HTTP_E_TUNNEL_REFUSED, /* CONNECT or Upgrade the caller refuses (HP_HTTP_F_REFUSE_*) */
 	/* http_malformed */
 	HP_HTTP_E_CTL_CHAR,       /* NUL or another control character in a line */
 	HP_HTTP_E_METHOD,         /* method not a token */
@@ -142,6 +143,12 @@ struct hp_http_limits {
 /* Relaxations (struct hp_http_cfg.flags); the default, 0, is strict. */
 #define HP_HTTP_F_ALLOW_BARE_LF 0x1u /* accept LF without CR as a request line ending */
 #define HP_HTTP_F_ALLOW_NO_HOST 0x2u /* accept an HTTP/1.1 request without Host */
+/* Tunnels, whose bytes are not parsed once the server agrees: refuse the request instead
+ * (HP_HTTP_E_TUNNEL_REFUSED) when it is a CONNECT, has any Upgrade field, or has an Upgrade
+ * field naming anything but websocket (h2c: HTTP/2 the parser cannot read). */
+#define HP_HTTP_F_REFUSE_CONNECT        0x4u
+#define HP_HTTP_F_REFUSE_UPGRADE        0x8u
+#define HP_HTTP_F_REFUSE_UPGRADE_NOT_WS 0x10u
 
 /* A byte range inside hdr_buf (or the caller's segment, for responses). Not NUL-terminated. */
 struct hp_http_span {

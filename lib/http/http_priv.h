@@ -27,14 +27,15 @@ enum http_ps {
 };
 
 /* Message flags gathered while the fields of one message are parsed (http_dir.mf). */
-#define MF_CL         0x001u /* Content-Length seen */
-#define MF_TE         0x002u /* Transfer-Encoding seen (and was exactly chunked) */
-#define MF_HOST       0x004u
-#define MF_CLOSE      0x008u /* Connection: close */
-#define MF_KEEP_ALIVE 0x010u /* Connection: keep-alive */
-#define MF_EXPECT     0x020u /* Expect: 100-continue */
-#define MF_UPGRADE    0x040u /* Upgrade field */
-#define MF_STARTED    0x080u /* a byte of the message was consumed (eof check) */
+#define MF_CL             0x001u /* Content-Length seen */
+#define MF_TE             0x002u /* Transfer-Encoding seen (and was exactly chunked) */
+#define MF_HOST           0x004u
+#define MF_CLOSE          0x008u /* Connection: close */
+#define MF_KEEP_ALIVE     0x010u /* Connection: keep-alive */
+#define MF_EXPECT         0x020u /* Expect: 100-continue */
+#define MF_UPGRADE        0x040u /* Upgrade field */
+#define MF_STARTED        0x080u /* a byte of the message was consumed (eof check) */
+#define MF_UPGRADE_NOT_WS 0x100u /* an Upgrade field names something else than websocket */
 
 struct http_dir {
 	uint8_t ps;          /* enum http_ps */
@@ -112,6 +113,7 @@ enum hp_http_err http_parse_content_length(const struct hp_http_span *v, uint64_
 bool http_te_is_chunked(const struct hp_http_span *v);
 enum hp_http_err http_check_authority(const uint8_t *p, uint32_t n, bool need_port);
 bool http_list_has(const struct hp_http_span *v, const char *tok, uint32_t tok_len);
+bool http_list_only(const struct hp_http_span *v, const char *tok, uint32_t tok_len);
 bool http_name_eq(const struct hp_http_span *name, const char *lower, uint32_t len);
 bool http_span_ieq(const struct hp_http_span *a, const struct hp_http_span *b);
 

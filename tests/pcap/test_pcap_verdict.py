@@ -336,6 +336,35 @@ class Routing(hp.TmpDirCase):
         self.assertEqual(st["counters"]["stream_dropped"], 1)
         self.assertEqual(st["stream"]["result_dup_unchecked"], 1)
 
+    def test_h2c_upgrade_refused(self):
+        """h2c smuggling: an unrouted request asks to switch to HTTP/2 (Upgrade: h2c); a server
+        that agrees then takes HTTP/2 requests on the connection, which hookpath cannot
+        parse, so a forged webhook would reach it uninspected. By default
+        (http.tunnels: websocket) the request is refused before the server sees it; a
+        websocket upgrade passes; http.tunnels: any is the explicit fail-open."""
+        srv = ("198.18.1.1", 8080)
+        pkts = []
+        for n, up in ((0, b"h2c"), (1, b"websocket")):
+            cli = ("198.18.0.1", 40100 + n)
+            isn, sisn = 3000 + n * 100000, 9000
+            req = (b"GET /chat HTTP/1.1\r\nHost: other.example\r\nConnection: Upgrade\r\n"
+                   b"Upgrade: %s\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n" % up)
+            pkts += [hp.tcp_frame(cli, srv, "S", isn, 0),
+                     hp.tcp_frame(srv, cli, "SA", sisn, isn + 1),
+                     hp.tcp_frame(cli, srv, "A", isn + 1, sisn + 1),
+                     hp.tcp_frame(cli, srv, "PA", isn + 1, sisn + 1, req)]
+        pcap = hp.write_frames(self.tmp, "h2c", pkts)
+        for tunnels, want in (("websocket", {"websocket"}), ("any", {"h2c", "websocket"}),
+                              ("none", set())):
+            cfg = hp.bridge_cfg("http: {tunnels: %s}\n" % tunnels +
+                                endpoint_yaml("stripe", PROVIDERS["stripe"][0]))
+            st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg)
+            out = os.path.join(self.tmp, "h2c-%s.pcap" % tunnels)
+            hp.write_pcap(out, frames[1])
+            got = {r[0].lower() for r in tshark(out, ["http.upgrade"], "http.request")}
+            self.assertEqual(got, want, tunnels)
+            self.assertEqual(st["counters"]["http_err_tunnel_refused"], 2 - len(want), tunnels)
+
     def test_pii_report(self):
         """pii.policy report: every event counts the entities in its body (never the text);
         pii.entities narrows the set."""
