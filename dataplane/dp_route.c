@@ -127,7 +127,7 @@ hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *e
 			int nl = hp_route_norm_path((const uint8_t *)e->prefix, e->prefix_len,
 						    (uint8_t *)e->nprefix, sizeof(e->nprefix) - 1);
 
-			/* a prefix ending in a "." or ".." segment means its directory */
+			/* the prefix as hp_route_match compares a normalised path with it */
 			e->nprefix_len = (uint16_t)(nl > 0 ? nl : 0);
 			e->nprefix[e->nprefix_len] = '\0';
 		}
@@ -260,8 +260,8 @@ hp_route_norm_path(const uint8_t *t, uint32_t n, uint8_t *out, uint32_t cap)
 		if (k == i || (k - i == 1 && dec[i] == '.')) {
 			dir_end = true; /* empty (";x") or "." */
 		} else if (k - i == 2 && dec[i] == '.' && dec[i + 1] == '.') {
-			if (o >
-			    1) { /* out ends with '/': back to the '/' before the last segment */
+			/* out ends with '/': back to the '/' before its last segment */
+			if (o > 1) {
 				o--;
 				while (o > 0 && out[o - 1] != '/')
 					o--;
