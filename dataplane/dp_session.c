@@ -80,10 +80,47 @@ hold_cur(struct hp_session *s)
 
 /* ---- HTTP parser callbacks ---- */
 
+/* The host= parameter of the first (first true) or last element of a Forwarded field
+ * (RFC 7239: "for=a;host=h;proto=https, for=b;host=h2"), quotes removed; len 0: none. */
+static struct hp_http_span
+forwarded_host(const struct hp_http_span *v, bool first)
+{
+	const uint8_t *p = v->p, *end = v->p + v->len, *s, *e;
+	struct hp_http_span r = {NULL, 0};
+
+	if (!first) /* the last element */
+		for (const uint8_t *q = end; q > p; q--)
+			if (q[-1] == ',') {
+				p = q;
+				break;
+			}
+	while (p < end && *p != ',') {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ';'))
+			p++;
+		s = p;
+		while (p < end && *p != ';' && *p != ',')
+			p++;
+		e = p;
+		if (e - s > 5 && (s[0] | 0x20) == 'h' && (s[1] | 0x20) == 'o' &&
+		    (s[2] | 0x20) == 's' && (s[3] | 0x20) == 't' && s[4] == '=') {
+			s += 5;
+			while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			if (e - s >= 2 && s[0] == '"' && e[-1] == '"') {
+				s++;
+				e--;
+			}
+			r = (struct hp_http_span){s, (uint32_t)(e - s)};
+		}
+	}
+	return r;
+}
+
 /* A request no endpoint matches, routed again as the server may route it: frameworks take the
  * path from X-Original-URL or X-Rewrite-URL (IIS URL Rewrite, Symfony, Laravel) and the host
- * from X-Forwarded-Host or X-Host (behind a proxy they trust). Any that matches an endpoint
- * makes the request that endpoint's: verified rather than passed unrouted. */
+ * from X-Forwarded-Host, X-Host or Forwarded's host= (behind a proxy they trust). Any that
+ * matches an endpoint makes the request that endpoint's: verified rather than passed
+ * unrouted. */
 static const struct hp_route_ep *
 route_overrides(const struct hp_route_table *t, const struct hp_http_request *req)
 {
@@ -95,9 +132,17 @@ route_overrides(const struct hp_route_table *t, const struct hp_http_request *re
 		   {"x-rewrite-url", 13, true},
 		   {"x-forwarded-host", 16, false},
 		   {"x-host", 6, false}};
-	struct hp_http_span host[5] = {req->host}, target[3] = {req->target};
+	struct hp_http_span host[7] = {req->host}, target[3] = {req->target};
+	const struct hp_http_header *fw = hp_http_find_header(req, "forwarded", 9);
 	unsigned int nh = 1, nt = 1;
 
+	if (fw != NULL)
+		for (unsigned int k = 0; k < 2; k++) {
+			struct hp_http_span fh = forwarded_host(&fw->value, k == 0);
+
+			if (fh.len != 0)
+				host[nh++] = fh;
+		}
 	for (unsigned int k = 0; k < RTE_DIM(hdr); k++) {
 		const struct hp_http_header *h = hp_http_find_header(req, hdr[k].name, hdr[k].len);
 		const uint8_t *v, *end;

@@ -9,8 +9,9 @@
 #   - an oversized body gets 413; an unrouted request passes (unrouted: pass);
 #   - unsigned requests to /%73tripe/events and //stripe/events (a server that decodes or merges
 #     slashes routes them to its stripe handler), to /other with X-Original-URL: /stripe/events
-#     (IIS, Symfony) and for Host other.example with X-Forwarded-Host: hooks.lab.example (a
-#     framework behind a proxy it trusts) are stripe-lab's: refused with 401;
+#     (IIS, Symfony) and for Host other.example with X-Forwarded-Host: hooks.lab.example or
+#     Forwarded: host=hooks.lab.example (a framework behind a proxy it trusts) are
+#     stripe-lab's: refused with 401;
 #   - a forged request smuggled with TCP urgent data (python's socket, MSG_OOB on the last 0 of
 #     "Content-Length: 40": the server's kernel takes that byte out of the stream, so it
 #     reads "Content-Length: 4" and a complete request from bytes hookpath has not verified)
@@ -71,7 +72,7 @@ send() {
 code_of() { awk -v n="$1" '$1 == n {print $2}' "$W/curl.out"; }
 
 now=$(date +%s)
-for n in valid tampered unsigned stale wrongsecret gh gh_bad big unrouted pathenc pathdbl xorig xfh; do
+for n in valid tampered unsigned stale wrongsecret gh gh_bad big unrouted pathenc pathdbl xorig xfh fwd; do
     printf '{"id":"evt_%s_%s","type":"invoice.paid","data":{"amount":%d}}' "$n" "$now" "$RANDOM" >"$W/body.$n"
 done
 head -c 9000 /dev/zero | tr '\0' 'a' | sed 's/^/{"id":"evt_big","pad":"/; s/$/"}/' >"$W/body.big"
@@ -86,6 +87,10 @@ while IFS= read -r h; do hdrs+=(-H "$h"); done < <(/usr/bin/python3 "$SIGN" stri
 ip netns exec "$LAB_NS_CLIENT" curl -sS --max-time 10 -H "Host: hooks.lab.example" -H "Content-Type: application/json" \
     "${hdrs[@]}" --data-binary "@$W/body.tampered" -o "$W/resp.tampered" -w "tampered %{http_code} %{time_total}\n" \
     "$URL/stripe/events" >>"$W/curl.out" 2>>"$W/curl.err"
+ip netns exec "$LAB_NS_CLIENT" curl -sS --max-time 10 -H "Host: other.example" \
+    -H 'Forwarded: for=198.18.0.9;host="hooks.lab.example";proto=http' \
+    -H "Content-Type: application/json" --data-binary "@$W/body.fwd" -o "$W/resp.fwd" \
+    -w "fwd %{http_code} %{time_total}\n" "$URL/stripe/events" >>"$W/curl.out" 2>>"$W/curl.err"
 send unsigned none /stripe/events x "$now"
 send stale stripe /stripe/events "$STRIPE_SECRET" "$((now - 3600))"
 send wrongsecret stripe /stripe/events whsec_not_the_secret "$now"
@@ -125,12 +130,12 @@ sed 's/^/# urgent: /' "$W/urgent.out"
 
 declare -A WANT=([valid]=200 [gh]=200 [unrouted]=200 [tampered]=401 [unsigned]=401 [stale]=401
     [wrongsecret]=401 [gh_bad]=401 [big]=413 [valid_replay]=409 [pathenc]=401 [pathdbl]=401
-    [xorig]=401 [xfh]=401)
+    [xorig]=401 [xfh]=401 [fwd]=401)
 declare -A REASON=([tampered]=bad_signature [unsigned]=missing_signature [stale]=stale_timestamp
     [wrongsecret]=bad_signature [gh_bad]=bad_signature [big]=body_too_large [valid_replay]=duplicate
     [pathenc]=missing_signature [pathdbl]=missing_signature [xorig]=missing_signature
-    [xfh]=missing_signature)
-for n in valid gh unrouted tampered unsigned stale wrongsecret gh_bad big valid_replay pathenc pathdbl xorig xfh; do
+    [xfh]=missing_signature [fwd]=missing_signature)
+for n in valid gh unrouted tampered unsigned stale wrongsecret gh_bad big valid_replay pathenc pathdbl xorig xfh fwd; do
     c=$(code_of "$n")
     if [ "${WANT[$n]}" = 200 ]; then
         check "$n: reached the server, curl got its ${c:-none}" [ "$c" = 200 ]
@@ -159,10 +164,10 @@ def res(good, what): print(("ok" if good else "not ok") + " - " + what)
 res(c["stream_urgent"] >= 1 and c["reason_http_gap"] == 1,
     "stream_urgent counts the smuggling attempt's segments, its flow refused as http_gap: %d %d"
     % (c["stream_urgent"], c["reason_http_gap"]))
-res(c["verdict_accept"] == 2 and c["verdict_duplicate"] == 1 and c["verdict_reject"] == 11,
-    "verdict counters accept 2, duplicate 1, reject 11: %d %d %d" % (c["verdict_accept"], c["verdict_duplicate"], c["verdict_reject"]))
-res(c["reject_responses"] == 11 and c["reject_rst_server"] == 11,
-    "11 answers to clients, 11 RSTs to servers: %d %d" % (c["reject_responses"], c["reject_rst_server"]))
+res(c["verdict_accept"] == 2 and c["verdict_duplicate"] == 1 and c["verdict_reject"] == 12,
+    "verdict counters accept 2, duplicate 1, reject 12: %d %d %d" % (c["verdict_accept"], c["verdict_duplicate"], c["verdict_reject"]))
+res(c["reject_responses"] == 12 and c["reject_rst_server"] == 12,
+    "12 answers to clients, 12 RSTs to servers: %d %d" % (c["reject_responses"], c["reject_rst_server"]))
 res(e.get("stripe-lab", {}).get("accept") == 1 and e.get("github-lab", {}).get("reject") == 1,
     "per endpoint counters: %r" % e)
 EOF
