@@ -353,31 +353,39 @@ http_te_is_chunked(const struct hp_http_span *v)
 	return http_name_eq(v, "chunked", 7);
 }
 
+/* The next non-empty element of the comma-separated list v from *i, its whitespace trimmed;
+ * false when none is left. */
+static bool
+list_next(const struct hp_http_span *v, uint32_t *i, struct hp_http_span *el)
+{
+	uint32_t s, e;
+
+	while (*i < v->len && (is_ows(v->p[*i]) || v->p[*i] == ','))
+		(*i)++;
+	if (*i == v->len)
+		return false;
+	s = *i;
+	while (*i < v->len && v->p[*i] != ',')
+		(*i)++;
+	e = *i;
+	while (e > s && is_ows(v->p[e - 1]))
+		e--;
+	el->p = v->p + s;
+	el->len = e - s;
+	return true;
+}
+
 /* Is every element of the comma-separated list v the token tok (lower case), any case, and
  * is there one at least? */
 bool
 http_list_only(const struct hp_http_span *v, const char *tok, uint32_t tok_len)
 {
-	uint32_t i = 0, s, e, n = 0;
 	struct hp_http_span el;
+	uint32_t i = 0, n = 0;
 
-	while (i < v->len) {
-		while (i < v->len && (is_ows(v->p[i]) || v->p[i] == ','))
-			i++;
-		if (i == v->len)
-			break;
-		s = i;
-		while (i < v->len && v->p[i] != ',')
-			i++;
-		e = i;
-		while (e > s && is_ows(v->p[e - 1]))
-			e--;
-		el.p = v->p + s;
-		el.len = e - s;
+	for (; list_next(v, &i, &el); n++)
 		if (!http_name_eq(&el, tok, tok_len))
 			return false;
-		n++;
-	}
 	return n != 0;
 }
 
@@ -385,22 +393,11 @@ http_list_only(const struct hp_http_span *v, const char *tok, uint32_t tok_len)
 bool
 http_list_has(const struct hp_http_span *v, const char *tok, uint32_t tok_len)
 {
-	uint32_t i = 0, s, e;
 	struct hp_http_span el;
+	uint32_t i = 0;
 
-	while (i < v->len) {
-		while (i < v->len && (is_ows(v->p[i]) || v->p[i] == ','))
-			i++;
-		s = i;
-		while (i < v->len && v->p[i] != ',')
-			i++;
-		e = i;
-		while (e > s && is_ows(v->p[e - 1]))
-			e--;
-		el.p = v->p + s;
-		el.len = e - s;
+	while (list_next(v, &i, &el))
 		if (http_name_eq(&el, tok, tok_len))
 			return true;
-	}
 	return false;
 }
