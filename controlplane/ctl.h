@@ -112,12 +112,13 @@ json_t *hp_ctl_resolver_status(void);
 /* ML scoring (ctl_ml.c): the model loaded and warmed up, the hp-ml thread started, after the
  * dataplane's rings exist and before the workers run; stopped after them. start: 0, or -1
  * with a message (the model cannot load: hookpath does not start). take: the score of worker
- * w's feature record seq for its event: 1 (score, state: enum hp_ev_ml), 0 not yet, -1 lost.
+ * w's feature record seq for its event: 1 (score, state: enum hp_ev_ml, and the HP_ML_N_RATES
+ * rate features the ML thread computed for it), 0 not yet, -1 lost.
  * json: GET /v1/models; metrics: the Prometheus families. */
 int hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen);
 void hp_ctl_ml_stop(void);
 int hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state,
-		   uint32_t *version);
+		   uint32_t *version, float *rates);
 /* Load path (NULL or "": the model file in use again), warm it up, and have the ML thread
  * swap to it between two batches (the old one freed after the last batch that used it): 0
  * swapped, 1 loaded but not taken yet, -1 with a message (the running model stays).

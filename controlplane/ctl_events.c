@@ -590,7 +590,10 @@ ml_join(struct hp_event *e, uint64_t now)
 	float score;
 	uint8_t state;
 	uint32_t version = 0;
-	int r = hp_ctl_ml_take(e->worker, e->ml_seq, &score, &state, &version);
+	/* the rate features come with the score (the ML thread's, ml_rates.h); without an
+	 * answer they stay NaN, as the worker wrote them */
+	int r = hp_ctl_ml_take(e->worker, e->ml_seq, &score, &state, &version,
+			       &e->ml_f[HP_MLF_RATES_FIRST]);
 
 	/* now was read before this drain began, and the worker may have written the event
 	 * after it: a signed age (an unsigned one wraps and times the event out at once) */

@@ -46,6 +46,7 @@
 #include "kserve.h"
 #include "ml_features.h"
 #include "ml_model.h"
+#include "ml_rates.h"
 
 #ifndef HP_ML_DEFAULT_MODEL
 #define HP_ML_DEFAULT_MODEL "models/default.json"
@@ -76,12 +77,14 @@ struct join_slot {
 	uint8_t state;
 	float score;
 	uint32_t version;
+	float rates[HP_ML_N_RATES];
 };
 
 /* One waiting record. */
 struct pend {
 	uint32_t slot, gen, seq;
 	uint8_t worker, enforce;
+	float rates[HP_ML_N_RATES]; /* its rate features, for its event */
 };
 
 static struct {
@@ -116,6 +119,8 @@ static struct {
 	/* the control thread's: answers by record seq (.slot 1: not taken yet), per worker */
 	struct join_slot *join[HP_MAX_WORKERS];
 	uint32_t join_mask;
+	/* the ML thread's: the rate features' state, per endpoint index, of all workers */
+	struct hp_ml_rates *rates;
 	/* statistics: the ML thread's own (st), published whole under stats_lock after each
 	 * round that changed them (pub), so a scrape sees one instant: a histogram's count
 	 * is the scored counter, rows >= scored + missing */
@@ -180,6 +185,7 @@ answer(const struct pend *p, float score, uint32_t state)
 				 .version = ml.version};
 	struct rte_ring *r;
 
+	memcpy(a.rates, p->rates, sizeof(a.rates));
 	if (p->enforce) {
 		struct rte_ring *q;
 
@@ -218,6 +224,12 @@ take_records(uint64_t now)
 			uint32_t at;
 
 			ml.st.records++;
+			/* the rate features, for all workers (an endpoint index beyond the table
+			 * cannot come: the configuration has at most that many) */
+			if (q[i].endpoint < HP_CFG_MAX_ENDPOINTS)
+				hp_ml_rates_count(&ml.rates[q[i].endpoint], q[i].src_hash,
+						  q[i].t_ns, q[i].f);
+			memcpy(p.rates, &q[i].f[HP_MLF_RATES_FIRST], sizeof(p.rates));
 			if (ml.ks != NULL && !hp_kserve_accepting(ml.ks)) {
 				ml.st.missing_breaker++;
 				answer(&p, 0, HP_EV_ML_UNAVAILABLE);
@@ -514,7 +526,9 @@ hp_ctl_ml_start(const struct hp_config *cfg, char *err, size_t errlen)
 	ml.rows = calloc((size_t)mc->queue * HP_ML_N_FEATURES, sizeof(float));
 	ml.batch = calloc((size_t)mc->max_batch * HP_ML_N_FEATURES, sizeof(float));
 	ml.scores = calloc(mc->max_batch, sizeof(float));
-	if (ml.pend == NULL || ml.rows == NULL || ml.batch == NULL || ml.scores == NULL) {
+	ml.rates = calloc(HP_CFG_MAX_ENDPOINTS, sizeof(*ml.rates));
+	if (ml.pend == NULL || ml.rows == NULL || ml.batch == NULL || ml.scores == NULL ||
+	    ml.rates == NULL) {
 		snprintf(err, errlen, "ml.queue: out of memory for %u rows", mc->queue);
 		goto fail;
 	}
@@ -589,12 +603,15 @@ hp_ctl_ml_stop(void)
 	free(ml.rows);
 	free(ml.batch);
 	free(ml.scores);
+	free(ml.rates);
+	ml.rates = NULL;
 	ml.pend = NULL;
 	ml.rows = ml.batch = ml.scores = NULL;
 }
 
 int
-hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state, uint32_t *version)
+hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state, uint32_t *version,
+	       float *rates)
 {
 	struct rte_ring *r = worker < HP_MAX_WORKERS ? ml.to_events[worker] : NULL;
 	struct hp_ml_answer a;
@@ -612,12 +629,14 @@ hp_ctl_ml_take(unsigned int worker, uint32_t seq, float *score, uint8_t *state, 
 					   .state = (uint8_t)a.state,
 					   .score = a.score,
 					   .version = a.version};
+		memcpy(slot->rates, a.rates, sizeof(slot->rates));
 	}
 	slot = &ml.join[worker][seq & ml.join_mask];
 	if (slot->here && slot->seq == seq) {
 		*score = slot->score;
 		*state = slot->state;
 		*version = slot->version;
+		memcpy(rates, slot->rates, sizeof(slot->rates));
 		slot->here = 0;
 		return 1;
 	}

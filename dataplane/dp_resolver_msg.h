@@ -51,7 +51,10 @@ struct hp_ml_query {
 	uint16_t endpoint;  /* index in the configuration */
 	uint8_t enforce;    /* 1: answer on the worker's ML answer ring; 0: to the events */
 	uint8_t pad;
-	float f[HP_ML_N_FEATURES]; /* lib/ml/ml_features.h */
+	float f[HP_ML_N_FEATURES]; /* lib/ml/ml_features.h; the rate features NaN (below) */
+	/* what the scorer computes the rate features from (lib/ml/ml_rates.h): the client
+	 * address's keyed hash and the request's time, ns (wall or capture clock) */
+	uint64_t src_hash, t_ns;
 };
 
 #define HP_ML_STAGE 32 /* feature records a worker gathers before it sends them */
@@ -61,8 +64,9 @@ struct hp_ml_answer {
 	uint32_t slot, gen; /* enforce */
 	uint32_t seq;
 	float score;
-	uint32_t state;   /* enum hp_ev_ml: SCORED, or why it is missing */
-	uint32_t version; /* of the model that scored it */
+	uint32_t state;             /* enum hp_ev_ml: SCORED, or why it is missing */
+	uint32_t version;           /* of the model that scored it */
+	float rates[HP_ML_N_RATES]; /* the rate features it computed (HP_MLF_RATES_FIRST on) */
 };
 
 /* The token L1 (hp_dp_token_l1): key = SHA-256 of the token, data = this packed value (the

@@ -256,6 +256,8 @@ hps_await_poll(struct hp_worker *w, uint64_t now, struct hp_session **done_s,
 		}
 		w->ctr.c[HP_CTR_ML_ANSWERS]++;
 		s->aev.ml_version = mla[i].version;
+		/* the rate features the ML thread counted (lib/ml/ml_rates.h), for the event */
+		memcpy(&s->aev.ml_f[HP_MLF_RATES_FIRST], mla[i].rates, sizeof(mla[i].rates));
 		if (mla[i].state != HP_EV_ML_SCORED) {
 			/* no score (the scorer's queue was full, the model failed): as a timeout */
 			ml_missing(s, (enum hp_ev_ml)mla[i].state);

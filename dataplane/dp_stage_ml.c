@@ -10,9 +10,9 @@
  * the shared replay check: its segments held, its verdict with the answer (dp_session_await.c):
  * above ml.threshold 403 ml_blocked; no score within ml.timeout_ms: ml.on_timeout.
  *
- * Per endpoint and worker it keeps the state of its rate features: a two-row count-min
- * sketch of source addresses over a ~10 s window (halved every 5 s) and an EWMA of the gap
- * between requests. Bounded memory, no allocation per request.
+ * The rate features (src_rate, ep_rate, new_source, gap_ms) are not the worker's: it sends the
+ * client address's keyed hash and the request's time, and the ML thread counts them for all
+ * workers together (lib/ml/ml_rates.h) and returns them with the score for the event.
  *
  * The JSON shape (depth, keys) comes from verify when its HMAC read the body for it
  * (hp_ml_body_pass: the scan in the loop that hashes the body, lib/ml/ml_json_sha.h), else
@@ -63,17 +63,14 @@ _Static_assert(HP_EV_ML_FEATURES == HP_ML_N_FEATURES, "the event carries the fea
 
 static const enum hp_ev_reason ml_reasons[] = {HP_EV_R_ML_UNAVAILABLE, HP_EV_R_OK};
 
-#define SKETCH_W       512 /* counters per row (power of 2) */
-#define SKETCH_HALF_NS 5000000000ULL
-
 struct ml_state {
-	uint64_t halved_ns;       /* last halving of the sketch */
-	uint64_t last_ns;         /* the endpoint's previous request, 0: none */
-	double gap_ewma_ns;       /* 0: no gap yet */
 	hp_ml_json_fn json_shape; /* the JSON shape scan this CPU runs fastest */
-	uint64_t hash_key[2];     /* the sketch's hash key (random) */
-	uint16_t sketch[2][SKETCH_W] __rte_cache_aligned;
 };
+
+/* The key of the source addresses' hash (random, per process: an attacker cannot choose
+ * addresses that share a victim's sketch counters), set at the first endpoint's init (the
+ * control plane, before the workers run). */
+static uint64_t ml_hash_key[2];
 
 /* The JSON shape scan fused into the HMAC (ml_json_sha.h), NULL: none on this CPU. Set at the
  * first endpoint's init (the control plane, before the workers run); the same for all. */
@@ -119,8 +116,10 @@ ml_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *err, si
 
 		st->json_shape = hp_ml_json_pick(&name);
 		ml_json_sha = hp_ml_json_sha_pick();
-		st->hash_key[0] = rte_rand();
-		st->hash_key[1] = rte_rand();
+		if (ml_hash_key[0] == 0 && ml_hash_key[1] == 0) {
+			ml_hash_key[0] = rte_rand();
+			ml_hash_key[1] = rte_rand() | 1;
+		}
 	}
 	return 0;
 }
@@ -131,8 +130,8 @@ ml_ep_free(void *state)
 	rte_free(state);
 }
 
-/* One 64-bit hash of the source address, keyed per process (an attacker cannot choose
- * addresses that share a victim's counters), both sketch rows from its halves. */
+/* One 64-bit hash of the source address, keyed per process; the ML thread's sketch rows
+ * take its halves. */
 static inline uint64_t
 source_hash(const uint8_t *addr, const uint64_t key[2])
 {
@@ -147,42 +146,15 @@ source_hash(const uint8_t *addr, const uint64_t key[2])
 	return h ^ (h >> 32);
 }
 
-/* Requests of this source in the window (after counting this one, at its two counters a and
- * b), and whether it was new. */
-static float
-source_rate(struct ml_state *st, uint16_t *a, uint16_t *b, uint64_t now_ns, float *is_new)
-{
-	uint16_t before;
-
-	if (now_ns - st->halved_ns >= SKETCH_HALF_NS) {
-		for (unsigned int r = 0; r < 2; r++)
-			for (unsigned int i = 0; i < SKETCH_W; i++)
-				st->sketch[r][i] >>= 1;
-		st->halved_ns = now_ns;
-	}
-	before = RTE_MIN(*a, *b);
-	if (*a != UINT16_MAX)
-		(*a)++;
-	if (*b != UINT16_MAX)
-		(*b)++;
-	*is_new = before == 0 ? 1.0f : 0.0f;
-	return (float)RTE_MIN(*a, *b);
-}
-
 static __rte_always_inline void
-features(struct hp_req_ctx *c, struct ml_state *st, float *f)
+features(struct hp_req_ctx *c, const struct ml_state *st, float *f)
 {
 	const struct hp_http_request *req = c->req;
 	const struct hp_route_ep *ep = c->ep;
 	uint64_t now = c->req_ns;
-	/* the source's sketch counters and the session's copy of the vector, asked for before
-	 * the scan of the body so that they are in cache after it */
-	uint64_t h = source_hash(c->s->flow->key.addr[c->s->flow->client], st->hash_key);
-	uint16_t *ca = &st->sketch[0][h & (SKETCH_W - 1)];
-	uint16_t *cb = &st->sketch[1][(h >> 32) & (SKETCH_W - 1)];
 
-	rte_prefetch0(ca);
-	rte_prefetch0(cb);
+	/* the session's copy of the vector, asked for before the scan of the body so that it
+	 * is in cache after it */
 	if (c->w->ev_ring != NULL) {
 		rte_prefetch0_write(c->s->ml_f);
 		rte_prefetch0_write(&c->s->ml_f[HP_EV_ML_FEATURES - 1]);
@@ -217,17 +189,8 @@ features(struct hp_req_ctx *c, struct ml_state *st, float *f)
 				      : NAN;
 	f[HP_MLF_VERIFIED] = ep->verifier != NULL ? 1.0f : 0.0f;
 	f[HP_MLF_HAS_ID] = c->vout.webhook_id.len != 0 ? 1.0f : 0.0f;
-	f[HP_MLF_SRC_RATE] = source_rate(st, ca, cb, now, &f[HP_MLF_NEW_SOURCE]);
-	if (st->last_ns != 0 && now > st->last_ns) {
-		double gap = (double)(now - st->last_ns);
-
-		st->gap_ewma_ns = st->gap_ewma_ns == 0 ? gap : 0.9 * st->gap_ewma_ns + 0.1 * gap;
-		f[HP_MLF_GAP_MS] = (float)(gap / 1e6);
-	} else {
-		f[HP_MLF_GAP_MS] = NAN;
-	}
-	f[HP_MLF_EP_RATE] = st->gap_ewma_ns > 0 ? (float)(1e9 / st->gap_ewma_ns) : 0.0f;
-	st->last_ns = now;
+	for (unsigned int k = 0; k < HP_ML_N_RATES; k++) /* the ML thread's (ml_rates.h) */
+		f[HP_MLF_RATES_FIRST + k] = NAN;
 	f[HP_MLF_HOUR] = (float)((now / 3600000000000ULL) % 24);
 }
 
@@ -258,14 +221,11 @@ ml_run(struct hp_req_ctx *c, void *state)
 	struct hp_ml_query *q;
 
 	if (unlikely(w->warming)) {
-		/* the warm-up at start (dp_worker.c): the features are computed on a copy of the
-		 * rate state (synthetic requests must not count as traffic); nothing is sent,
-		 * nothing waits */
-		struct ml_state tmp;
+		/* the warm-up at start (dp_worker.c): the features are computed, nothing is sent
+		 * (synthetic requests must not count in the ML thread's rates), nothing waits */
 		float f[HP_ML_N_FEATURES];
 
-		memcpy(&tmp, state, sizeof(tmp));
-		features(c, &tmp, f);
+		features(c, state, f);
 		memcpy(s->ml_f, f, sizeof(s->ml_f));
 		return HP_STAGE_NEXT;
 	}
@@ -288,6 +248,8 @@ ml_run(struct hp_req_ctx *c, void *state)
 	q->endpoint = (uint16_t)c->ep->index;
 	q->enforce = 0;
 	q->pad = 0;
+	q->src_hash = source_hash(s->flow->key.addr[s->flow->client], ml_hash_key);
+	q->t_ns = c->req_ns;
 	features(c, state, q->f);
 	if (w->ev_ring != NULL) /* the event's copy: without events nobody reads it */
 		memcpy(s->ml_f, q->f, sizeof(s->ml_f));

@@ -36,4 +36,9 @@ enum hp_ml_feature {
 		HP_ML_N_FEATURES,
 };
 
+/* The rate features (src_rate, ep_rate, new_source, gap_ms), consecutive: the hp-ml thread
+ * computes them for all workers (ml_rates.h), the worker leaves them NaN. */
+#define HP_MLF_RATES_FIRST HP_MLF_SRC_RATE
+#define HP_ML_N_RATES      4
+
 #endif /* HP_ML_FEATURES_H */

@@ -7,7 +7,10 @@
   accepts them (they were fresh when captured);
 - the same pcap replayed with its timestamps a week after the signature: stale under both;
 - the ML features read the capture's time: hour of the day and the gap between requests
-  come from the pcap's timestamps (generated at 03:00 UTC, 100 packets/s), not the replay's."""
+  come from the pcap's timestamps (generated at 03:00 UTC, 100 packets/s), not the replay's;
+- the rate features count a source's requests across workers: with two workers, 40 requests
+  from one client address read src_rate 1..40 and new_source once (each worker's own count
+  read about half of that), and the endpoint's rate is the whole endpoint's."""
 import os
 import sys
 import time
@@ -19,6 +22,7 @@ import hp_pcaptest as hp  # noqa: E402
 HOST = "hooks.example.com"
 SECRET = "whsec_clock_test_0123"
 N = 6
+ONE_SRC = 40
 
 
 class Clock(hp.TmpDirCase):
@@ -37,14 +41,18 @@ class Clock(hp.TmpDirCase):
         three_am = (int(time.time()) // 86400 - 2) * 86400 + 3 * 3600
         hp.gen(cls.tmp, "webhooks", "-o", "night.pcap", "--start", str(three_am), "--pps",
                "100", "--sessions", str(N), "--host", HOST, "--seed", "6", "-q")
+        # one client address, a request every 8 ms of capture time (125/s)
+        hp.gen(cls.tmp, "webhooks", "-o", "one-source.pcap", "--start", str(three_am), "--pps",
+               "1000", "--sessions", str(ONE_SRC), "--clients", "1", "--host", HOST, "--seed",
+               "7", "-q")
 
-    def reasons(self, pcap, clock, endpoint):
+    def reasons(self, pcap, clock, endpoint, workers=1):
         events = os.path.join(self.tmp, "ev.jsonl")
         if os.path.exists(events):
             os.unlink(events)
         cfg = hp.tap_cfg("  clock: %s\nevents: {file: %s}\nendpoints:\n  - %s\n" % (
             clock, events, endpoint))
-        hp.run_hookpath(self.tmp, [os.path.join(self.tmp, pcap)], cfg)
+        hp.run_hookpath(self.tmp, [os.path.join(self.tmp, pcap)], cfg, workers=workers)
         return hp.read_events(events)
 
     def stripe(self, pcap, clock):
@@ -73,6 +81,22 @@ class Clock(hp.TmpDirCase):
         self.assertLessEqual({e["ml"]["features"]["hour"] for e in wall}, {h, (h + 1) % 24})
         self.assertTrue(all(e["ml"]["features"]["gap_ms"] is None or
                             e["ml"]["features"]["gap_ms"] < 80 for e in wall))
+
+    def test_rates_across_workers(self):
+        ep = ("{name: h, match: {host: %s}, provider: none, dedup: {key: none}, "
+              "ml: {policy: score}}" % HOST)
+        evs = self.reasons("one-source.pcap", "capture", ep, workers=2)
+        self.assertEqual(len(evs), ONE_SRC)
+        self.assertEqual({e["worker"] for e in evs}, {0, 1}, "both workers took requests")
+        feats = [e["ml"]["features"] for e in evs]
+        self.assertEqual(sorted(f["src_rate"] for f in feats), list(range(1, ONE_SRC + 1)))
+        self.assertEqual(sum(f["new_source"] for f in feats), 1)
+        self.assertEqual(sum(f["gap_ms"] is None for f in feats), 1)
+        # the gaps add up to the capture time between the first and the last request
+        self.assertAlmostEqual(sum(f["gap_ms"] or 0 for f in feats), 8 * (ONE_SRC - 1),
+                               delta=1)
+        last = sorted(feats, key=lambda f: f["src_rate"])[-1]
+        self.assertGreater(last["ep_rate"], 90)  # ~125/s; one worker's share read ~62/s
 
 
 if __name__ == "__main__":
