@@ -60,7 +60,9 @@ enum hp_ev_verdict {
 	_(TOKEN_UNAVAILABLE, token_unavailable, 503, "not in L1, and L2/L3 did not answer")        \
 	_(SESSION_EVICTED, session_evicted, 503, "its session was taken back; the flow is cut")    \
 	_(ML_BLOCKED, ml_blocked, 403, "its ML score is above the endpoint's ml.threshold")        \
-	_(ML_UNAVAILABLE, ml_unavailable, 503, "no ML score in time (ml.on_timeout: reject)")
+	_(ML_UNAVAILABLE, ml_unavailable, 503, "no ML score in time (ml.on_timeout: reject)")      \
+	_(FOREIGN_HOST, foreign_host, 404,                                                         \
+	  "an endpoint's path under another Host (foreign_host: reject)")
 
 enum hp_ev_reason {
 #define _(sym, name, status, help) HP_EV_R_##sym,

@@ -337,9 +337,11 @@ host_eq(const uint8_t *a, const char *b, uint32_t n)
 	return true;
 }
 
-const struct hp_route_ep *
-hp_route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_len,
-	       const uint8_t *target, uint32_t target_len)
+/* hp_route_match, or with path_only the first endpoint that names a host and a path_prefix
+ * beyond "/" whose prefix the target's path matches, whatever the Host. */
+static inline const struct hp_route_ep *
+route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_len,
+	    const uint8_t *target, uint32_t target_len, bool path_only)
 {
 	uint8_t norm[HP_ROUTE_NORM_MAX];
 	const uint8_t *path;
@@ -389,10 +391,14 @@ hp_route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t hos
 	for (i = 0; i < t->n; i++) {
 		const struct hp_route_ep *e = &t->ep[i];
 
+		if (path_only && (e->any_host || e->nprefix_len <= 1))
+			continue;
 		/* the path first: it differs early between endpoints of one host */
 		if ((target_len < e->prefix_len || memcmp(target, e->prefix, e->prefix_len) != 0) &&
 		    (nlen < e->nprefix_len || !host_eq(path, e->nprefix, e->nprefix_len)))
 			continue;
+		if (path_only)
+			return e;
 		/* no Host (HTTP/1.0): a server hands it to its default host, which may be any */
 		if (!e->any_host && hl != 0) {
 			if (e->wildcard) {
@@ -406,4 +412,17 @@ hp_route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t hos
 		return e;
 	}
 	return NULL;
+}
+
+const struct hp_route_ep *
+hp_route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_len,
+	       const uint8_t *target, uint32_t target_len)
+{
+	return route_match(t, host, host_len, target, target_len, false);
+}
+
+const struct hp_route_ep *
+hp_route_match_path(const struct hp_route_table *t, const uint8_t *target, uint32_t target_len)
+{
+	return route_match(t, NULL, 0, target, target_len, true);
 }

@@ -97,4 +97,11 @@ const struct hp_route_ep *hp_route_match(const struct hp_route_table *t, const u
 					 uint32_t host_len, const uint8_t *target,
 					 uint32_t target_len);
 
+/* The first endpoint that names a host and a path_prefix beyond "/" whose prefix target's
+ * path matches (its bytes or normalised, as hp_route_match), whatever the Host; NULL: none.
+ * A request no endpoint matches but this one is for an endpoint's path under another host
+ * (foreign_host): a server that ignores Host takes it as that endpoint's. */
+const struct hp_route_ep *hp_route_match_path(const struct hp_route_table *t, const uint8_t *target,
+					      uint32_t target_len);
+
 #endif /* HP_DP_ROUTE_H */

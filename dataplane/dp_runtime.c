@@ -189,6 +189,7 @@ static int
 verify_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 {
 	w->unrouted_reject = dp->cfg->unrouted == HP_UNROUTED_REJECT;
+	w->foreign_host_reject = dp->cfg->foreign_host == HP_FOREIGN_HOST_REJECT;
 	w->vheaders = rte_zmalloc_socket(
 		"hp_vheaders", (size_t)dp->cfg->http.max_headers * sizeof(struct hp_vheader),
 		RTE_CACHE_LINE_SIZE, w->socket);

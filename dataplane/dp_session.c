@@ -120,9 +120,10 @@ forwarded_host(const struct hp_http_span *v, bool first)
  * path from X-Original-URL or X-Rewrite-URL (IIS URL Rewrite, Symfony, Laravel) and the host
  * from X-Forwarded-Host, X-Host or Forwarded's host= (behind a proxy they trust). Any that
  * matches an endpoint makes the request that endpoint's: verified rather than passed
- * unrouted. */
+ * unrouted. None: *foreign says whether one of the targets is the path of an endpoint that
+ * names a host (hp_route_match_path), under another host. */
 static const struct hp_route_ep *
-route_overrides(const struct hp_route_table *t, const struct hp_http_request *req)
+route_overrides(const struct hp_route_table *t, const struct hp_http_request *req, bool *foreign)
 {
 	static const struct {
 		const char *name;
@@ -183,14 +184,20 @@ route_overrides(const struct hp_route_table *t, const struct hp_http_request *re
 			if (e != NULL)
 				return e;
 		}
+	for (unsigned int b = 0; b < nt; b++)
+		if (hp_route_match_path(t, target[b].p, target[b].len) != NULL)
+			*foreign = true;
 	return NULL;
 }
 
 /* The endpoint of req (s->ep, NULL: unrouted), from the current endpoint set, which the
- * session holds until the request's verdict. */
-static void
+ * session holds until the request's verdict. Unrouted: whether it is for an endpoint's path
+ * under another host (route_overrides). */
+static bool
 session_route(struct hp_session *s, const struct hp_http_request *req)
 {
+	bool foreign = false;
+
 	struct hp_worker *w = s->w;
 
 	if (s->eps != w->eps) {
@@ -202,8 +209,10 @@ session_route(struct hp_session *s, const struct hp_http_request *req)
 	}
 	s->ep = hp_route_match(w->routes, req->host.p, req->host.len, req->target.p,
 			       req->target.len);
+	/* without headers there is no Host: the match above ignored hosts already */
 	if (unlikely(s->ep == NULL) && req->n_headers != 0)
-		s->ep = route_overrides(w->routes, req);
+		s->ep = route_overrides(w->routes, req, &foreign);
+	return foreign;
 }
 
 static void
@@ -225,7 +234,13 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	s->req = req;
 	s->hashing = w->body_hash && EVP_DigestInit_ex2(s->sha, w->sha256, NULL) == 1;
 	w->ctr.c[HP_CTR_HTTP_REQUESTS]++;
-	session_route(s, req);
+	if (unlikely(session_route(s, req)) && w->foreign_host_reject) {
+		/* an endpoint's path under another host: a server that ignores Host hands it to
+		 * that endpoint's handler, unverified */
+		w->ctr.c[HP_CTR_REQ_UNROUTED]++;
+		hps_reject(s, req, HP_EV_REJECT, HP_EV_R_FOREIGN_HOST, 0, NULL);
+		return;
+	}
 	if (s->ep == NULL) {
 		w->ctr.c[HP_CTR_REQ_UNROUTED]++;
 		if (w->unrouted_reject)

@@ -153,6 +153,7 @@ struct hp_worker {
 	uint16_t ext_max;        /* body extents mapped per held request */
 	char mask_char;
 	bool unrouted_reject;
+	bool foreign_host_reject; /* foreign_host: reject */
 	/* crafted packets (dp_reply.c), sent after the burst that made them */
 	uint16_t n_reply;
 	uint16_t reply_ip_id;

@@ -517,6 +517,7 @@ class Gen:
 CASES = ("valid", "tampered", "wrong_secret", "replayed", "stale", "future", "missing_signature",
          "malformed_signature", "unrouted", "too_large")
 UNROUTED_HOST = "unrouted.example.net"
+UNROUTED_PATH = "/not-a-webhook"
 SKEW_S = 3600  # stale / future: signed this far from --sign-time (far beyond any tolerance)
 
 
@@ -653,7 +654,8 @@ class SignPlan:
     def describe(self):
         d = {"provider": self.provider, "secret": self.secret, "sign_time": self.sign_time,
              "cases": self.cases, "max_body": self.args.max_body, "sign_opts": self.opts,
-             "unrouted_host": UNROUTED_HOST, "skew_s": SKEW_S}
+             "unrouted_host": UNROUTED_HOST, "unrouted_path": UNROUTED_PATH,
+             "skew_s": SKEW_S}
         if self.public_key:
             d["public_key"] = self.public_key
         return d
@@ -689,7 +691,9 @@ class SignPlan:
         body = make_body(self.rng, ridx, size, a.start_time + ridx, a.pii, evt_id=wid,
                          shape=a.shape)
         if case == "unrouted":
-            host = UNROUTED_HOST
+            # another host and a path no endpoint owns: under the endpoint's own path it
+            # would be that endpoint's to a server that ignores Host (foreign_host)
+            host, path = UNROUTED_HOST, UNROUTED_PATH
         ts = self.sign_time + {"stale": -SKEW_S, "future": SKEW_S}.get(case, 0)
         secret = self.wrong if case == "wrong_secret" else self.secret
         target, hdrs = hs.sign_request(self.provider, secret, body, method=a.method, host=host, target=path,

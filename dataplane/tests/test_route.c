@@ -3,7 +3,8 @@
  * path prefix within a host, Host port and final dot ignored, case-insensitive host, absolute-form
  * targets matched on their path, wildcard never matching its apex; paths also matched as a
  * server that normalises them reads them (percent-decoding, dot segments, "//", "\\",
- * ";params", case), and a request without Host matched on its path alone.
+ * ";params", case), and a request without Host matched on its path alone; an endpoint's path
+ * under another host found (hp_route_match_path, for foreign_host).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,6 +119,36 @@ test_any_host_and_absolute_form(void **state)
 	assert_string_equal(route("other.example.net", "*"), "-");
 }
 
+/* Whose path is target's, whatever the host: endpoints that name a host and a prefix beyond
+ * "/" only (an any-host endpoint matches every host already; a host's root is every path). */
+static const char *
+path_owner(const char *target)
+{
+	const struct hp_route_ep *e =
+		hp_route_match_path(rt, (const uint8_t *)target, strlen(target));
+
+	return e != NULL ? e->cfg->name : "-";
+}
+
+static void
+test_foreign_host(void **state)
+{
+	(void)state;
+	/* unrouted under another host, yet the path is exact-gh's */
+	assert_string_equal(route("other.example.net", "/gh/events"), "-");
+	assert_string_equal(path_owner("/gh/events"), "exact-gh");
+	assert_string_equal(path_owner("/gh/org/1"), "exact-gh-org");
+	/* normalised as the server reads it; absolute-form on its path */
+	assert_string_equal(path_owner("//GH/%65vents"), "exact-gh");
+	assert_string_equal(path_owner("/a/../gh"), "exact-gh");
+	assert_string_equal(path_owner("http://elsewhere/gh?x"), "exact-gh");
+	/* exact-root (prefix "/") and wild (no prefix) own no path; any-x matches every host */
+	assert_string_equal(path_owner("/"), "-");
+	assert_string_equal(path_owner("/other"), "-");
+	assert_string_equal(path_owner("/x/1"), "-");
+	assert_string_equal(path_owner("*"), "-");
+}
+
 /* A request a server could route to an endpoint's handler once it normalises the path is that
  * endpoint's: verified, never forwarded as unrouted. */
 static void
@@ -211,6 +242,7 @@ main(void)
 		cmocka_unit_test(test_wildcards),
 		cmocka_unit_test(test_any_host_and_absolute_form),
 		cmocka_unit_test(test_normalised_paths),
+		cmocka_unit_test(test_foreign_host),
 		cmocka_unit_test(test_resolved_fields),
 	};
 

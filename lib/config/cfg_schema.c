@@ -19,6 +19,7 @@
 _Static_assert(sizeof(enum hp_mode) == 4, "enum hp_mode is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_malformed_action) == 4, "enum is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_unrouted_action) == 4, "enum is stored as 4 bytes");
+_Static_assert(sizeof(enum hp_foreign_host_action) == 4, "enum is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_urgent_action) == 4, "enum is stored as 4 bytes");
 _Static_assert(sizeof(enum hp_http_tunnels) == 4, "enum is stored as 4 bytes");
 
@@ -62,6 +63,12 @@ static const char *const http_error_names[] = {
 static const char *const unrouted_names[] = {
 	[HP_UNROUTED_PASS] = "pass",
 	[HP_UNROUTED_REJECT] = "reject",
+	NULL,
+};
+
+static const char *const foreign_host_names[] = {
+	[HP_FOREIGN_HOST_REJECT] = "reject",
+	[HP_FOREIGN_HOST_PASS] = "pass",
 	NULL,
 };
 
@@ -406,6 +413,10 @@ static const struct hp_cfg_key cfg_keys[] = {
 		   "webhook endpoints: match, provider, secrets, replay and reject policy"),
 	KEY_ENUM("unrouted", unrouted, HP_UNROUTED_PASS, unrouted_names,
 		 "a request no endpoint matches: pass (event no_route) or reject (404)"),
+	KEY_ENUM("foreign_host", foreign_host, HP_FOREIGN_HOST_REJECT, foreign_host_names,
+		 "a request no endpoint matches whose path is the path_prefix of an endpoint "
+		 "that names a host, under another Host: reject (404 foreign_host) or pass "
+		 "(handled as unrouted)"),
 	KEY_CUSTOM("pii.mask_char", hp_cfg_parse_mask_char, "character", "*",
 		   "printable symbol, not a letter, digit, quote or backslash",
 		   "written over masked text (pii.policy mask); the length is kept"),

@@ -277,6 +277,13 @@ enum hp_unrouted_action {
 	HP_UNROUTED_REJECT,   /* refused like a bad signature (404, reason no_route) */
 };
 
+/* A request no endpoint matches whose path is an endpoint's that names a host, under another
+ * Host: a server that ignores Host hands it to that endpoint's handler. */
+enum hp_foreign_host_action {
+	HP_FOREIGN_HOST_REJECT = 0, /* refused (404, reason foreign_host) */
+	HP_FOREIGN_HOST_PASS,       /* as any unrouted request (unrouted) */
+};
+
 /* The generic provider "hmac" (lib/verify struct hp_verify_generic). */
 struct hp_endpoint_hmac {
 	char header[HP_CFG_HDR_LEN];
@@ -450,6 +457,7 @@ struct hp_config {
 	struct hp_replay_config replay_cache;
 	struct hp_ml_config ml;
 	enum hp_unrouted_action unrouted;
+	enum hp_foreign_host_action foreign_host;
 	struct hp_pii_global_config pii;
 	/* owned by the config (hp_config_free); NULL when n_endpoints == 0 */
 	uint32_t n_endpoints;

@@ -12,6 +12,9 @@
 #     (IIS, Symfony) and for Host other.example with X-Forwarded-Host: hooks.lab.example or
 #     Forwarded: host=hooks.lab.example (a framework behind a proxy it trusts) are
 #     stripe-lab's: refused with 401;
+#   - an unsigned request to /stripe/events for Host other.example (a single-site server, like
+#     the lab's, ignores Host and takes it as a stripe webhook) is refused with 404
+#     foreign_host;
 #   - a forged request smuggled with TCP urgent data (python's socket, MSG_OOB on the last 0 of
 #     "Content-Length: 40": the server's kernel takes that byte out of the stream, so it
 #     reads "Content-Length: 4" and a complete request from bytes hookpath has not verified)
@@ -21,6 +24,8 @@
 #   HP_LAB_URGENT=inline  run with dataplane.reassembly.urgent: inline (the explicit fail-open):
 #                  the smuggled request then reaches the server and the test fails, which
 #                  shows that the attack is real on this kernel
+#   HP_LAB_FOREIGN=pass  run with foreign_host: pass (the explicit fail-open): the stripe path
+#                  under another Host then reaches the lab server, which answers 200
 set -uo pipefail
 
 # shellcheck source=lab_common.sh
@@ -46,6 +51,7 @@ endpoints:
     provider: github
     secrets: ["$GITHUB_SECRET"]
 unrouted: pass
+foreign_host: ${HP_LAB_FOREIGN:-reject}
 EOF
 printf '# rotated out\nwhsec_previous_secret\n%s\n' "$STRIPE_SECRET" >"$W/stripe.secrets"
 chmod 600 "$W/stripe.secrets"
@@ -72,7 +78,7 @@ send() {
 code_of() { awk -v n="$1" '$1 == n {print $2}' "$W/curl.out"; }
 
 now=$(date +%s)
-for n in valid tampered unsigned stale wrongsecret gh gh_bad big unrouted pathenc pathdbl xorig xfh fwd; do
+for n in valid tampered unsigned stale wrongsecret gh gh_bad big unrouted pathenc pathdbl xorig xfh fwd foreign; do
     printf '{"id":"evt_%s_%s","type":"invoice.paid","data":{"amount":%d}}' "$n" "$now" "$RANDOM" >"$W/body.$n"
 done
 head -c 9000 /dev/zero | tr '\0' 'a' | sed 's/^/{"id":"evt_big","pad":"/; s/$/"}/' >"$W/body.big"
@@ -105,6 +111,11 @@ ip netns exec "$LAB_NS_CLIENT" curl -sS --max-time 10 -H "Host: other.example" \
     -H "X-Forwarded-Host: proxy.example, hooks.lab.example" -H "Content-Type: application/json" \
     --data-binary "@$W/body.xfh" -o "$W/resp.xfh" -w "xfh %{http_code} %{time_total}\n" \
     "$URL/stripe/events" >>"$W/curl.out" 2>>"$W/curl.err"
+# the stripe endpoint's path under another Host: the lab server, like any single-site server,
+# ignores Host and would take it as a stripe webhook (foreign_host: reject refuses it)
+ip netns exec "$LAB_NS_CLIENT" curl -sS --max-time 10 -H "Host: other.example" \
+    -H "Content-Type: application/json" --data-binary "@$W/body.foreign" -o "$W/resp.foreign" \
+    -w "foreign %{http_code} %{time_total}\n" "$URL/stripe/events" >>"$W/curl.out" 2>>"$W/curl.err"
 # the replay: exactly the valid request again (same headers, same body), new connection
 send valid_replay stripe /stripe/events "$STRIPE_SECRET" "$now" "$W/body.valid"
 sed 's/^/# curl: /' "$W/curl.out"
@@ -130,12 +141,12 @@ sed 's/^/# urgent: /' "$W/urgent.out"
 
 declare -A WANT=([valid]=200 [gh]=200 [unrouted]=200 [tampered]=401 [unsigned]=401 [stale]=401
     [wrongsecret]=401 [gh_bad]=401 [big]=413 [valid_replay]=409 [pathenc]=401 [pathdbl]=401
-    [xorig]=401 [xfh]=401 [fwd]=401)
+    [xorig]=401 [xfh]=401 [fwd]=401 [foreign]=404)
 declare -A REASON=([tampered]=bad_signature [unsigned]=missing_signature [stale]=stale_timestamp
     [wrongsecret]=bad_signature [gh_bad]=bad_signature [big]=body_too_large [valid_replay]=duplicate
     [pathenc]=missing_signature [pathdbl]=missing_signature [xorig]=missing_signature
-    [xfh]=missing_signature [fwd]=missing_signature)
-for n in valid gh unrouted tampered unsigned stale wrongsecret gh_bad big valid_replay pathenc pathdbl xorig xfh fwd; do
+    [xfh]=missing_signature [fwd]=missing_signature [foreign]=foreign_host)
+for n in valid gh unrouted tampered unsigned stale wrongsecret gh_bad big valid_replay pathenc pathdbl xorig xfh fwd foreign; do
     c=$(code_of "$n")
     if [ "${WANT[$n]}" = 200 ]; then
         check "$n: reached the server, curl got its ${c:-none}" [ "$c" = 200 ]
@@ -164,10 +175,12 @@ def res(good, what): print(("ok" if good else "not ok") + " - " + what)
 res(c["stream_urgent"] >= 1 and c["reason_http_gap"] == 1,
     "stream_urgent counts the smuggling attempt's segments, its flow refused as http_gap: %d %d"
     % (c["stream_urgent"], c["reason_http_gap"]))
-res(c["verdict_accept"] == 2 and c["verdict_duplicate"] == 1 and c["verdict_reject"] == 12,
-    "verdict counters accept 2, duplicate 1, reject 12: %d %d %d" % (c["verdict_accept"], c["verdict_duplicate"], c["verdict_reject"]))
-res(c["reject_responses"] == 12 and c["reject_rst_server"] == 12,
-    "12 answers to clients, 12 RSTs to servers: %d %d" % (c["reject_responses"], c["reject_rst_server"]))
+res(c["verdict_accept"] == 2 and c["verdict_duplicate"] == 1 and c["verdict_reject"] == 13,
+    "verdict counters accept 2, duplicate 1, reject 13: %d %d %d" % (c["verdict_accept"], c["verdict_duplicate"], c["verdict_reject"]))
+res(c["reject_responses"] == 13 and c["reject_rst_server"] == 13,
+    "13 answers to clients, 13 RSTs to servers: %d %d" % (c["reject_responses"], c["reject_rst_server"]))
+res(c["reason_foreign_host"] == 1,
+    "reason_foreign_host counts the stripe path under another Host: %d" % c["reason_foreign_host"])
 res(e.get("stripe-lab", {}).get("accept") == 1 and e.get("github-lab", {}).get("reject") == 1,
     "per endpoint counters: %r" % e)
 EOF

@@ -365,6 +365,55 @@ class Routing(hp.TmpDirCase):
             self.assertEqual(got, want, tunnels)
             self.assertEqual(st["counters"]["http_err_tunnel_refused"], 2 - len(want), tunnels)
 
+    def test_endpoint_path_under_another_host(self):
+        """A server that ignores Host (one site, or a default vhost) hands POST /stripe/events
+        to its stripe handler whatever Host says. hookpath's stripe endpoint names its host,
+        so under another Host the request matched no endpoint and was forwarded unverified
+        (unrouted: pass). Now it is refused (foreign_host: reject, the default), also when
+        its path only matches once normalised, or comes in X-Original-URL; a path no endpoint
+        owns still passes. foreign_host: pass is the explicit fail-open."""
+        srv = ("198.18.1.1", 8080)
+        body = b'{"id":"evt_forged","type":"charge.succeeded"}'
+        reqs = [(b"/stripe/events", b""), (b"//STRIPE/./events", b""),
+                (b"/status", b"X-Original-URL: /stripe/events\r\n"), (b"/other", b"")]
+        pkts = []
+        for n, (target, extra) in enumerate(reqs):
+            cli = ("198.18.0.1", 40200 + n)
+            isn, sisn = 4000 + n * 100000, 9000
+            req = (b"POST %s HTTP/1.1\r\nHost: other.example.net\r\n%s"
+                   b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+                       target, extra, len(body), body))
+            pkts += [hp.tcp_frame(cli, srv, "S", isn, 0),
+                     hp.tcp_frame(srv, cli, "SA", sisn, isn + 1),
+                     hp.tcp_frame(cli, srv, "A", isn + 1, sisn + 1),
+                     hp.tcp_frame(cli, srv, "PA", isn + 1, sisn + 1, req)]
+        pcap = hp.write_frames(self.tmp, "foreign", pkts)
+        ep = ("endpoints:\n  - name: stripe\n    match: {host: %s, path_prefix: /stripe}\n"
+              "    provider: stripe\n    secrets: [%s]\n" % (
+                  HOST, json.dumps(PROVIDERS["stripe"][0])))
+        for action, want in (("reject", ["/other"]),
+                             ("pass", [r[0].decode() for r in reqs])):
+            events = os.path.join(self.tmp, "foreign-%s.jsonl" % action)
+            cfg = hp.bridge_cfg("events: {file: %s}\nforeign_host: %s\n%s" % (
+                events, action, ep))
+            st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg)
+            out = os.path.join(self.tmp, "foreign-%s.pcap" % action)
+            hp.write_pcap(out, frames[1])
+            got = sorted(r[0] for r in tshark(out, ["http.request.uri"], "http.request"))
+            self.assertEqual(got, sorted(want), action)
+            self.assertEqual(tshark(out, ["frame.number"], 'tcp.payload contains "evt_forged"')
+                             != [], True, action)  # /other's body went through
+            reasons = sorted(e["reason"] for e in read_events(events))
+            if action == "reject":
+                self.assertEqual(reasons, ["foreign_host"] * 3 + ["no_route"])
+                self.assertEqual(st["counters"]["reason_foreign_host"], 3)
+                cl = os.path.join(self.tmp, "foreign-client.pcap")
+                hp.write_pcap(cl, frames[0])
+                codes = [c for (c,) in tshark(cl, ["http.response.code"], "http.response")]
+                self.assertEqual(codes, ["404"] * 3)
+            else:
+                self.assertEqual(reasons, ["no_route"] * 4)
+
     def test_pii_report(self):
         """pii.policy report: every event counts the entities in its body (never the text);
         pii.entities narrows the set."""
