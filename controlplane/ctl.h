@@ -90,6 +90,9 @@ void hp_ctl_events_summary(FILE *out);
 /* --check-config without EAL (ctl_check.c): paths writable, files readable and private, the
  * ML model loadable: 0, or -1 with a message naming the key. */
 int hp_ctl_check_offline(const struct hp_config *cfg, char *err, size_t errlen);
+/* What a configuration allows that an operator may not mean (it loads, it runs): one message
+ * per finding to emit (no newline). At each start and by --check-config. Returns how many. */
+unsigned int hp_ctl_config_warnings(const struct hp_config *cfg, void (*emit)(const char *msg));
 /* Sinks' state as one JSON object (file, redis, postgres, replay_global): GET /v1/sinks,
  * the stats file's "sinks", the /hookpath/sinks telemetry; a new reference, NULL on ENOMEM.
  * _json writes it; _metrics the Prometheus families. */

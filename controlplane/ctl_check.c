@@ -70,6 +70,36 @@ dir_writable(const char *key, const char *path, bool is_dir, bool climb, char *e
 	return 0;
 }
 
+unsigned int
+hp_ctl_config_warnings(const struct hp_config *cfg, void (*emit)(const char *msg))
+{
+	unsigned int n = 0;
+	char msg[1024];
+
+	/* an endpoint that names a host and owns every path: a server that ignores Host takes
+	 * any host's request as this endpoint's, and foreign_host cannot tell which paths are
+	 * its (every path is); only unrouted: reject keeps those requests from it */
+	if (cfg->unrouted != HP_UNROUTED_PASS)
+		return 0;
+	for (uint32_t i = 0; i < cfg->n_endpoints; i++) {
+		const struct hp_endpoint_config *e = &cfg->endpoints[i];
+
+		if (e->host[0] == '\0' ||
+		    (e->path_prefix[0] != '\0' && strcmp(e->path_prefix, "/") != 0))
+			continue;
+		snprintf(msg, sizeof(msg),
+			 "endpoints[%u] (%s) names host %s and no path_prefix: a server that "
+			 "ignores Host takes another host's request on any path as this "
+			 "endpoint's, and unrouted: pass forwards it unverified; set unrouted: "
+			 "reject, or a path_prefix, unless the server routes by Host "
+			 "(docs/SECURITY.md)",
+			 i, e->name, e->host);
+		emit(msg);
+		n++;
+	}
+	return n;
+}
+
 int
 hp_ctl_check_offline(const struct hp_config *cfg, char *err, size_t errlen)
 {

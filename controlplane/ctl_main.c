@@ -327,6 +327,19 @@ prefix_of(const char *rt)
 	return p != NULL ? p + 1 : rt;
 }
 
+/* hp_ctl_config_warnings' outputs: --check-config's stderr, a running instance's log. */
+static void
+warn_stderr(const char *msg)
+{
+	fprintf(stderr, "hookpath: warning: %s\n", msg);
+}
+
+static void
+warn_log(const char *msg)
+{
+	HP_LOG(WARNING, "warning: %s\n", msg);
+}
+
 /* The control loop: 10 ms ticks until a signal, the idle timer or a worker failure. */
 static void
 control_loop(const struct hp_config *cfg, const struct app_opts *o)
@@ -451,6 +464,8 @@ main(int argc, char **argv)
 	}
 	eal_argc = sep;
 	eal_argv = argv;
+	if (o.check_config)
+		hp_ctl_config_warnings(&cfg, warn_stderr);
 	/* --check-config with no EAL option: offline (no hugepages, no NIC, no lock; runs next
 	 * to a live instance): the file, its paths and files, the model */
 	if (o.check_config && sep <= 1) {
@@ -487,6 +502,8 @@ main(int argc, char **argv)
 	}
 	if (hp_ctl_log_open(&cfg) != 0)
 		fprintf(stderr, "hookpath: control.log_target: cannot open the log stream\n");
+	if (!o.check_config && o.read_file == NULL)
+		hp_ctl_config_warnings(&cfg, warn_log);
 	ret = hp_dp_validate(&cfg, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "hookpath: config error: %s\n", err);

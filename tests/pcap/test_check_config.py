@@ -4,7 +4,9 @@
 runtime-directory lock; it runs next to a live instance, as systemd's ExecStartPre does. It
 checks what the loader cannot: the events file's directory exists, the API token file is
 private, the ML model loads; each failure names the key, exit 2. `--version` prints the
-version."""
+version. A configuration that loads but lets a server that ignores Host take unverified
+requests (an endpoint that names a host and owns every path, with unrouted: pass) is warned
+about, there and at every start."""
 import os
 import signal
 import subprocess
@@ -77,6 +79,23 @@ class CheckConfig(hp.TmpDirCase):
         r = subprocess.run([hp.HOOKPATH, "--version"], stdout=subprocess.PIPE, text=True)
         self.assertEqual(r.returncode, 0)
         self.assertRegex(r.stdout, r"^hookpath \d+\.\d+\.\d+ \(DPDK \d+\.\d+")
+
+    def test_warns_of_a_host_that_owns_every_path(self):
+        ep = ("endpoints:\n  - {name: h, match: {host: hooks.example.com%s}, provider: none}\n")
+        warn = ("warning: endpoints[0] (h) names host hooks.example.com and no path_prefix: "
+                "a server that ignores Host")
+        for prefix, unrouted, want in (("", "pass", True), (", path_prefix: /", "pass", True),
+                                       ("", "reject", False),
+                                       (", path_prefix: /hooks", "pass", False)):
+            r = self.check("dataplane: {mode: tap}\nunrouted: %s\n" % unrouted + ep % prefix)
+            self.assertEqual(r.returncode, 0, r.stdout)  # a warning, not a refusal
+            self.assertEqual(warn in r.stdout, want, (prefix, unrouted, r.stdout))
+        # and at a start, in the log
+        hp.gen(self.tmp, "webhooks", "-o", "w1.pcap", "--sessions", "1", "-q")
+        log = []
+        hp.run_hookpath(self.tmp, [os.path.join(self.tmp, "w1.pcap")],
+                        "dataplane: {mode: tap}\n" + ep % "", log=log)
+        self.assertIn(warn, log[0])
 
 
 if __name__ == "__main__":
