@@ -62,7 +62,9 @@ enum hp_ev_verdict {
 	_(ML_BLOCKED, ml_blocked, 403, "its ML score is above the endpoint's ml.threshold")        \
 	_(ML_UNAVAILABLE, ml_unavailable, 503, "no ML score in time (ml.on_timeout: reject)")      \
 	_(FOREIGN_HOST, foreign_host, 404,                                                         \
-	  "an endpoint's path under another Host (foreign_host: reject)")
+	  "an endpoint's path under another Host (foreign_host: reject)")                          \
+	_(PATH_TOO_LONG, path_too_long, 414,                                                       \
+	  "unrouted, its path too long to normalise as a server would (foreign_host: reject)")
 
 enum hp_ev_reason {
 #define _(sym, name, status, help) HP_EV_R_##sym,

@@ -49,6 +49,8 @@ status_text(uint16_t st)
 		return "Conflict";
 	case 413:
 		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
 	case 422:
 		return "Unprocessable Content";
 	case 431:

@@ -215,8 +215,9 @@ hexval(uint8_t c)
 /* The path of a request-target (origin-form; up to its '?' or '#') as a server that
  * normalises paths before routing may read it: %XX decoded once, '\\' read as '/', each
  * segment's ";parameters" dropped, empty and "." segments dropped, ".." removing the segment
- * before it, ASCII letters in lower case. Written to out (at most cap bytes: a longer path is
- * cut there); returns its length. */
+ * before it, ASCII letters in lower case. Written to out (at most cap bytes); returns its
+ * length, or -1 when the path does not fit (more than HP_ROUTE_NORM_MAX bytes decoded, or more
+ * than cap written): a cut path is not the server's, so nothing may be matched on it. */
 int
 hp_route_norm_path(const uint8_t *t, uint32_t n, uint8_t *out, uint32_t cap)
 {
@@ -224,12 +225,14 @@ hp_route_norm_path(const uint8_t *t, uint32_t n, uint8_t *out, uint32_t cap)
 	uint32_t m = 0, i = 0, o = 0;
 	bool dir_end;
 
-	while (i < n && m < sizeof(dec)) {
+	while (i < n) {
 		uint8_t c = t[i];
 		int hi, lo;
 
 		if (c == '?' || c == '#')
 			break;
+		if (m == sizeof(dec))
+			return -1; /* more path than fits */
 		if (c == '%' && i + 2 < n && (hi = hexval(t[i + 1])) >= 0 &&
 		    (lo = hexval(t[i + 2])) >= 0) {
 			c = (uint8_t)(hi << 4 | lo);
@@ -268,10 +271,11 @@ hp_route_norm_path(const uint8_t *t, uint32_t n, uint8_t *out, uint32_t cap)
 			}
 			dir_end = true;
 		} else {
-			for (; i < k && o < cap; i++)
+			if (cap - o < k - i + 1)
+				return -1; /* the segment and its '/' do not fit */
+			for (; i < k; i++)
 				out[o++] = dec[i];
-			if (o < cap)
-				out[o++] = '/';
+			out[o++] = '/';
 			dir_end = false;
 		}
 		i = j;
@@ -383,7 +387,10 @@ route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_l
 		path = (const uint8_t *)"/";
 		nlen = 1;
 	} else if (path_scan(target, target_len, &nlen)) {
-		nlen = (uint32_t)hp_route_norm_path(target, target_len, norm, sizeof(norm));
+		int nl = hp_route_norm_path(target, target_len, norm, sizeof(norm));
+
+		/* cut (too long): its bytes only; hp_route_path_cut tells the caller */
+		nlen = nl > 0 ? (uint32_t)nl : 0;
 		path = norm;
 	} else {
 		path = target;
@@ -425,4 +432,28 @@ const struct hp_route_ep *
 hp_route_match_path(const struct hp_route_table *t, const uint8_t *target, uint32_t target_len)
 {
 	return route_match(t, NULL, 0, target, target_len, true);
+}
+
+bool
+hp_route_path_cut(const uint8_t *target, uint32_t target_len)
+{
+	uint8_t norm[HP_ROUTE_NORM_MAX];
+	uint32_t nlen;
+
+	/* absolute-form: its path */
+	if (target_len > 0 && target[0] != '/') {
+		const uint8_t *p = memchr(target, ':', target_len);
+
+		if (p != NULL && (uint32_t)(p - target) + 3 <= target_len && p[1] == '/' &&
+		    p[2] == '/') {
+			const uint8_t *end = target + target_len, *s = p + 3;
+
+			while (s < end && *s != '/' && *s != '?')
+				s++;
+			target_len = (uint32_t)(end - s);
+			target = s;
+		}
+	}
+	return target_len != 0 && path_scan(target, target_len, &nlen) &&
+	       hp_route_norm_path(target, target_len, norm, sizeof(norm)) < 0;
 }

@@ -104,4 +104,10 @@ const struct hp_route_ep *hp_route_match(const struct hp_route_table *t, const u
 const struct hp_route_ep *hp_route_match_path(const struct hp_route_table *t, const uint8_t *target,
 					      uint32_t target_len);
 
+/* Whether target's path has something to normalise and is too long for it (more than
+ * HP_ROUTE_NORM_MAX bytes once decoded): hookpath cannot know where a server that normalises
+ * routes it (past the cut, "/../stripe/events" would still be read), so an unrouted request
+ * with such a path may be an endpoint's (foreign_host). */
+bool hp_route_path_cut(const uint8_t *target, uint32_t target_len);
+
 #endif /* HP_DP_ROUTE_H */

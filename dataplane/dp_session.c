@@ -120,10 +120,12 @@ forwarded_host(const struct hp_http_span *v, bool first)
  * path from X-Original-URL or X-Rewrite-URL (IIS URL Rewrite, Symfony, Laravel) and the host
  * from X-Forwarded-Host, X-Host or Forwarded's host= (behind a proxy they trust). Any that
  * matches an endpoint makes the request that endpoint's: verified rather than passed
- * unrouted. None: *foreign says whether one of the targets is the path of an endpoint that
- * names a host (hp_route_match_path), under another host. */
+ * unrouted. None: *why says whether one of the targets may still be an endpoint's: too long to
+ * normalise (path_too_long), or the path of an endpoint that names a host (hp_route_match_path)
+ * under another host (foreign_host). */
 static const struct hp_route_ep *
-route_overrides(const struct hp_route_table *t, const struct hp_http_request *req, bool *foreign)
+route_overrides(const struct hp_route_table *t, const struct hp_http_request *req,
+		enum hp_ev_reason *why)
 {
 	static const struct {
 		const char *name;
@@ -184,19 +186,23 @@ route_overrides(const struct hp_route_table *t, const struct hp_http_request *re
 			if (e != NULL)
 				return e;
 		}
-	for (unsigned int b = 0; b < nt; b++)
-		if (hp_route_match_path(t, target[b].p, target[b].len) != NULL)
-			*foreign = true;
+	for (unsigned int b = 0; b < nt; b++) {
+		if (hp_route_path_cut(target[b].p, target[b].len))
+			*why = HP_EV_R_PATH_TOO_LONG;
+		else if (*why == HP_EV_R_NO_ROUTE &&
+			 hp_route_match_path(t, target[b].p, target[b].len) != NULL)
+			*why = HP_EV_R_FOREIGN_HOST;
+	}
 	return NULL;
 }
 
 /* The endpoint of req (s->ep, NULL: unrouted), from the current endpoint set, which the
- * session holds until the request's verdict. Unrouted: whether it is for an endpoint's path
- * under another host (route_overrides). */
-static bool
+ * session holds until the request's verdict. Returns ok (routed), no_route, or why an
+ * unrouted request may still be an endpoint's (route_overrides). */
+static enum hp_ev_reason
 session_route(struct hp_session *s, const struct hp_http_request *req)
 {
-	bool foreign = false;
+	enum hp_ev_reason why = HP_EV_R_NO_ROUTE;
 
 	struct hp_worker *w = s->w;
 
@@ -209,10 +215,14 @@ session_route(struct hp_session *s, const struct hp_http_request *req)
 	}
 	s->ep = hp_route_match(w->routes, req->host.p, req->host.len, req->target.p,
 			       req->target.len);
+	if (likely(s->ep != NULL))
+		return HP_EV_R_OK;
 	/* without headers there is no Host: the match above ignored hosts already */
-	if (unlikely(s->ep == NULL) && req->n_headers != 0)
-		s->ep = route_overrides(w->routes, req, &foreign);
-	return foreign;
+	if (req->n_headers != 0)
+		s->ep = route_overrides(w->routes, req, &why);
+	else if (hp_route_path_cut(req->target.p, req->target.len))
+		why = HP_EV_R_PATH_TOO_LONG;
+	return s->ep != NULL ? HP_EV_R_OK : why;
 }
 
 static void
@@ -220,6 +230,7 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 {
 	struct hp_session *s = ctx;
 	struct hp_worker *w = s->w;
+	enum hp_ev_reason why;
 
 	if (unlikely(s->awaiting)) { /* pipelined behind a request still waiting: decide that
 				      * one now, as if the shared check were unavailable */
@@ -234,11 +245,14 @@ on_request_headers(void *ctx, const struct hp_http_request *req)
 	s->req = req;
 	s->hashing = w->body_hash && EVP_DigestInit_ex2(s->sha, w->sha256, NULL) == 1;
 	w->ctr.c[HP_CTR_HTTP_REQUESTS]++;
-	if (unlikely(session_route(s, req)) && w->foreign_host_reject) {
-		/* an endpoint's path under another host: a server that ignores Host hands it to
-		 * that endpoint's handler, unverified */
+	why = session_route(s, req);
+	if (unlikely(why == HP_EV_R_FOREIGN_HOST || why == HP_EV_R_PATH_TOO_LONG) &&
+	    w->foreign_host_reject) {
+		/* an endpoint's path under another host (a server that ignores Host hands it to
+		 * that endpoint's handler), or a path too long to know where a server that
+		 * normalises it routes it: unverified either way */
 		w->ctr.c[HP_CTR_REQ_UNROUTED]++;
-		hps_reject(s, req, HP_EV_REJECT, HP_EV_R_FOREIGN_HOST, 0, NULL);
+		hps_reject(s, req, HP_EV_REJECT, why, 0, NULL);
 		return;
 	}
 	if (s->ep == NULL) {

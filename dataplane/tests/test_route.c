@@ -149,6 +149,34 @@ test_foreign_host(void **state)
 	assert_string_equal(path_owner("*"), "-");
 }
 
+/* A path too long to normalise is cut, never matched on a prefix of itself: past the cut, a
+ * server that normalises it may read another endpoint's path. */
+static void
+test_cut_paths(void **state)
+{
+	char t[1400];
+	uint8_t out[HP_ROUTE_NORM_MAX];
+	size_t n;
+
+	(void)state;
+	t[0] = '/';
+	memset(t + 1, 'a', 1100);
+	strcpy(t + 1101, "/../gh/events");
+	n = strlen(t);
+	assert_int_equal(hp_route_norm_path((const uint8_t *)t, (uint32_t)n, out, sizeof(out)), -1);
+	assert_true(hp_route_path_cut((const uint8_t *)t, (uint32_t)n));
+	assert_string_equal(route("other.example.net", t), "-");
+	/* nothing to normalise: its bytes are exact, a long path is not cut */
+	t[1101] = '\0';
+	assert_false(hp_route_path_cut((const uint8_t *)t, 1101));
+	/* short, or long only in its query: not cut */
+	assert_false(hp_route_path_cut((const uint8_t *)"/a/../gh", 8));
+	memcpy(t, "/a/../gh?", 9);
+	memset(t + 9, 'q', 1200);
+	assert_false(hp_route_path_cut((const uint8_t *)t, 1209));
+	assert_false(hp_route_path_cut((const uint8_t *)"http://h/a/./b", 14));
+}
+
 /* A request a server could route to an endpoint's handler once it normalises the path is that
  * endpoint's: verified, never forwarded as unrouted. */
 static void
@@ -243,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_any_host_and_absolute_form),
 		cmocka_unit_test(test_normalised_paths),
 		cmocka_unit_test(test_foreign_host),
+		cmocka_unit_test(test_cut_paths),
 		cmocka_unit_test(test_resolved_fields),
 	};
 

@@ -370,12 +370,18 @@ class Routing(hp.TmpDirCase):
         to its stripe handler whatever Host says. hookpath's stripe endpoint names its host,
         so under another Host the request matched no endpoint and was forwarded unverified
         (unrouted: pass). Now it is refused (foreign_host: reject, the default), also when
-        its path only matches once normalised, or comes in X-Original-URL; a path no endpoint
-        owns still passes. foreign_host: pass is the explicit fail-open."""
+        its path only matches once normalised, or comes in X-Original-URL; a path that needs
+        normalising but is longer than hookpath normalises is refused too (414
+        path_too_long: past the cut a server may still read /../stripe/events); a path no
+        endpoint owns still passes. foreign_host: pass is the explicit fail-open."""
         srv = ("198.18.1.1", 8080)
         body = b'{"id":"evt_forged","type":"charge.succeeded"}'
+        # a path longer than hookpath normalises (1024 bytes): past the cut a server still
+        # reads "/../stripe/events"
+        long_path = b"/" + b"a" * 1100 + b"/../stripe/events"
         reqs = [(b"/stripe/events", b""), (b"//STRIPE/./events", b""),
-                (b"/status", b"X-Original-URL: /stripe/events\r\n"), (b"/other", b"")]
+                (b"/status", b"X-Original-URL: /stripe/events\r\n"), (b"/other", b""),
+                (long_path, b"")]
         pkts = []
         for n, (target, extra) in enumerate(reqs):
             cli = ("198.18.0.1", 40200 + n)
@@ -405,14 +411,15 @@ class Routing(hp.TmpDirCase):
                              != [], True, action)  # /other's body went through
             reasons = sorted(e["reason"] for e in read_events(events))
             if action == "reject":
-                self.assertEqual(reasons, ["foreign_host"] * 3 + ["no_route"])
+                self.assertEqual(reasons, ["foreign_host"] * 3 + ["no_route", "path_too_long"])
                 self.assertEqual(st["counters"]["reason_foreign_host"], 3)
+                self.assertEqual(st["counters"]["reason_path_too_long"], 1)
                 cl = os.path.join(self.tmp, "foreign-client.pcap")
                 hp.write_pcap(cl, frames[0])
                 codes = [c for (c,) in tshark(cl, ["http.response.code"], "http.response")]
-                self.assertEqual(codes, ["404"] * 3)
+                self.assertEqual(sorted(codes), ["404"] * 3 + ["414"])
             else:
-                self.assertEqual(reasons, ["no_route"] * 4)
+                self.assertEqual(reasons, ["no_route"] * 5)
 
     def test_pii_report(self):
         """pii.policy report: every event counts the entities in its body (never the text);
