@@ -332,6 +332,26 @@ path_scan(const uint8_t *t, uint32_t n, uint32_t *path_len)
 	return false;
 }
 
+/* An absolute-form target ("http://host/path?q") narrowed to its path and query. */
+static inline void
+origin_form(const uint8_t **target, uint32_t *target_len)
+{
+	const uint8_t *t = *target, *p;
+	uint32_t n = *target_len;
+
+	if (n == 0 || t[0] == '/')
+		return;
+	p = memchr(t, ':', n);
+	if (p != NULL && (uint32_t)(p - t) + 3 <= n && p[1] == '/' && p[2] == '/') {
+		const uint8_t *end = t + n, *s = p + 3;
+
+		while (s < end && *s != '/' && *s != '?')
+			s++;
+		*target_len = (uint32_t)(end - s);
+		*target = s;
+	}
+}
+
 static bool
 host_eq(const uint8_t *a, const char *b, uint32_t n)
 {
@@ -366,19 +386,7 @@ route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_l
 	if (hl != 0 && host[hl - 1] == '.')
 		hl--;
 	/* absolute-form: match on the path */
-	if (target_len > 0 && target[0] != '/') {
-		const uint8_t *p = memchr(target, ':', target_len);
-
-		if (p != NULL && (uint32_t)(p - target) + 3 <= target_len && p[1] == '/' &&
-		    p[2] == '/') {
-			const uint8_t *end = target + target_len, *s = p + 3;
-
-			while (s < end && *s != '/' && *s != '?')
-				s++;
-			target_len = (uint32_t)(end - s);
-			target = s;
-		}
-	}
+	origin_form(&target, &target_len);
 	/* the path as a server that normalises it routes it (percent-decoding, dot segments,
 	 * "//", "\\", ";params", case): a request a server could hand to an endpoint's handler
 	 * is that endpoint's, so it is verified. Only when the target has something to
@@ -440,20 +448,7 @@ hp_route_path_cut(const uint8_t *target, uint32_t target_len)
 	uint8_t norm[HP_ROUTE_NORM_MAX];
 	uint32_t nlen;
 
-	/* absolute-form: its path */
-	if (target_len > 0 && target[0] != '/') {
-		const uint8_t *p = memchr(target, ':', target_len);
-
-		if (p != NULL && (uint32_t)(p - target) + 3 <= target_len && p[1] == '/' &&
-		    p[2] == '/') {
-			const uint8_t *end = target + target_len, *s = p + 3;
-
-			while (s < end && *s != '/' && *s != '?')
-				s++;
-			target_len = (uint32_t)(end - s);
-			target = s;
-		}
-	}
+	origin_form(&target, &target_len);
 	return target_len != 0 && path_scan(target, target_len, &nlen) &&
 	       hp_route_norm_path(target, target_len, norm, sizeof(norm)) < 0;
 }
