@@ -24,13 +24,7 @@
 
 #include "http/http_parse.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
+#include "fuzz.h"
 
 #define MAX_SEGS  4096
 #define BODY_KEEP 4096

@@ -23,13 +23,7 @@
 #include "pii/pii.h"
 #include "pii/pii_priv.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
+#include "fuzz.h"
 
 #define N_DB (HP_PII__BUILTIN_COUNT + 1)
 

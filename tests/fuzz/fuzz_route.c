@@ -24,13 +24,7 @@
 #include "dp_route.h"
 #include "hp_config.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
+#include "fuzz.h"
 
 static const char cfg_yaml[] =
 	"dataplane: {mode: tap}\n"

@@ -20,16 +20,12 @@
 
 #include "stream/stream_reasm.h"
 
+#include "fuzz.h"
+
 #define MAX_LEN  4096
 #define MAX_OPS  512
 #define MAX_SEG  256
 #define POOL_MAX 1024
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
 
 struct owner {
 	int refs;
@@ -169,8 +165,6 @@ was_taken(enum hp_stream_result r, bool inline_mode)
 		return false;
 	}
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)

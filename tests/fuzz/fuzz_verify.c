@@ -27,13 +27,7 @@
 #include "ml_json_sha.h"
 #include "verify/verify.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
+#include "fuzz.h"
 
 #define MAX_HDR 64
 
