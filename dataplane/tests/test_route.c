@@ -245,6 +245,80 @@ test_normalised_paths(void **state)
 	}
 }
 
+/* Whether a path needs normalising is decided 16 bytes a step, with the last bytes read by one
+ * load over the span's end (or two of 8 for 8 to 16 bytes): what that decides must not depend
+ * on where in those steps a '%', '\\', ';', "//", "/.", '?' or '#' falls. Each template with
+ * 0..40 filler bytes before its special part, against the same match done on the normalised
+ * path always. Hosts of every length against the port, final-dot and case rules likewise. */
+static const char *
+route_oracle(const char *target)
+{
+	uint8_t norm[HP_ROUTE_NORM_MAX];
+	int n = hp_route_norm_path((const uint8_t *)target, strlen(target), norm, sizeof(norm));
+
+	assert_true(n > 0);
+	if (strncmp(target, "/gh/org", 7) == 0 || (n >= 7 && memcmp(norm, "/gh/org", 7) == 0))
+		return "exact-gh-org";
+	if (strncmp(target, "/gh", 3) == 0 || (n >= 3 && memcmp(norm, "/gh", 3) == 0))
+		return "exact-gh";
+	return "exact-root";
+}
+
+static void
+test_every_offset(void **state)
+{
+	static const char *const head[] = {"/", "/GH/ORG/", "/gh", "/Gh/"};
+	static const char *const tail[] = {
+		"/../gh/org", "/%2e%2e/gh", "\\..\\gh", ";x/../gh/org", "//..//gh", "?/../gh",
+		"#/../gh",    "/.",         "/..",      "//",           "%",        ";",
+		"\\",         "/x?/..",     "",         "/./gh",        "?",        "#//.."};
+	char t[128], host[96];
+
+	(void)state;
+	for (size_t h = 0; h < sizeof(head) / sizeof(head[0]); h++)
+		for (size_t k = 0; k < sizeof(tail) / sizeof(tail[0]); k++)
+			for (int m = 0; m <= 40; m++) {
+				const char *got, *want;
+
+				snprintf(t, sizeof(t), "%s%.*s%s", head[h], m,
+					 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", tail[k]);
+				got = route("hooks.example.com", t);
+				want = route_oracle(t);
+				if (strcmp(got, want) != 0)
+					fail_msg("%s routed to %s, want %s", t, got, want);
+			}
+	for (int m = 1; m <= 44; m++) {
+		static const char *const end[] = {"", ":8080", ".", ":", ":1:2"};
+		static const char suffix[] = ".Example.ORG";
+
+		for (size_t e = 0; e < sizeof(end) / sizeof(end[0]); e++) {
+			snprintf(host, sizeof(host), "%.*s%s%s", m,
+				 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", suffix,
+				 end[e]);
+			if (strcmp(route(host, "/y"), "wild") != 0)
+				fail_msg("%s not routed to wild", host);
+			/* one byte of the suffix changed, wherever it falls: not that host */
+			for (size_t i = 0; i + 1 < sizeof(suffix); i++) {
+				char keep = host[m + (int)i];
+
+				host[m + (int)i] = keep == 'x' ? 'y' : 'x';
+				if (strcmp(route(host, "/y"), "-") != 0)
+					fail_msg("%s routed to %s", host, route(host, "/y"));
+				host[m + (int)i] = keep;
+			}
+		}
+	}
+	/* the exact host in every case pattern of one letter, and one byte off at each place */
+	for (size_t i = 0; i < strlen("hooks.example.com"); i++) {
+		snprintf(host, sizeof(host), "hooks.example.com:443");
+		if (host[i] >= 'a' && host[i] <= 'z')
+			host[i] = (char)(host[i] - 32);
+		assert_string_equal(route(host, "/y"), "exact-root");
+		host[i] = host[i] == '~' ? '!' : '~';
+		assert_string_equal(route(host, "/y"), "-");
+	}
+}
+
 static void
 test_resolved_fields(void **state)
 {
@@ -272,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_normalised_paths),
 		cmocka_unit_test(test_foreign_host),
 		cmocka_unit_test(test_cut_paths),
+		cmocka_unit_test(test_every_offset),
 		cmocka_unit_test(test_resolved_fields),
 	};
 
