@@ -8,7 +8,7 @@
 #ifdef HP_VSHA256_X86
 #include <cpuid.h>
 
-static bool ni_usable;
+bool hp_vsha256_ni;
 static const char *engine = "OpenSSL's (this CPU has no SHA-NI)";
 
 /* Once, before main: the choice must not change under a midstate computed with the other. */
@@ -26,14 +26,8 @@ ni_probe(void)
 		return;
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & bit_SHA))
 		return;
-	ni_usable = true;
+	hp_vsha256_ni = true;
 	engine = "SHA-NI (HOOKPATH_SHA=openssl for OpenSSL's)";
-}
-
-bool
-hp_vsha256_ni_usable(void)
-{
-	return ni_usable;
 }
 
 const char *
@@ -236,11 +230,7 @@ hp_vsha256_hmac_final(struct hp_vsha256 *c, const struct hp_vsha256 *o, uint8_t 
 
 #else /* not x86-64: never usable, the callers keep to OpenSSL */
 
-bool
-hp_vsha256_ni_usable(void)
-{
-	return false;
-}
+bool hp_vsha256_ni;
 
 const char *
 hp_vsha256_engine(void)

@@ -70,8 +70,14 @@ hp_vbody_also_blocks(const struct hp_vbody_pass *pass)
 void hp_vsha256_run_plain(const struct hp_vbody_pass *pass, uint32_t st[8], const uint8_t *p,
 			  size_t nb);
 
-/* SHA-NI and SSE4.1 present and HOOKPATH_SHA is not "openssl" (read once, at load). */
-bool hp_vsha256_ni_usable(void);
+/* SHA-NI and SSE4.1 present and HOOKPATH_SHA is not "openssl" (read once, at load, before
+ * main; never written after). Inline: the verdict path asks it several times per request. */
+extern bool hp_vsha256_ni;
+static inline bool
+hp_vsha256_ni_usable(void)
+{
+	return hp_vsha256_ni;
+}
 /* Which SHA-256 the HMAC-SHA256s and key digests run on, and why, for the start's log. */
 const char *hp_vsha256_engine(void);
 

@@ -29,6 +29,7 @@
 #include <openssl/hmac.h>
 
 #include "verify/verify.h"
+#include "verify/verify_priv.h"
 #include "verify_test.h"
 
 #define SRC(p)      HP_SOURCE_ROOT "/" p
@@ -1613,6 +1614,60 @@ test_names_and_docs(void **state)
 	free(doc);
 }
 
+/* hp_vhex_decode (32 characters a step where SSE2 is, the rest a byte at a time) against a
+ * byte-at-a-time reference: every length to 130, both cases, and one bad byte at each place
+ * (bytes next to the alphabet's ranges, and one with the top bit set) refused. */
+static int
+hex_ref(const uint8_t *s, size_t n, uint8_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = (uint8_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = (uint8_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = (uint8_t)(c - 'A' + 10);
+		else
+			return -1;
+		out[i / 2] = (uint8_t)((i & 1) != 0 ? out[i / 2] | v : v << 4);
+	}
+	return (int)(n / 2);
+}
+
+static void
+test_hex_decode(void **state)
+{
+	static const uint8_t bad[] = {'/', ':', '@', 'G', '`', 'g', ' ', 0, 0xb0, 0xe1, 0xc6};
+	static const char alpha[] = "0123456789abcdefABCDEF";
+	uint8_t s[130], out[66], want[66];
+	unsigned int seed = 7;
+
+	(void)state;
+	for (size_t n = 0; n <= sizeof(s); n += 2) {
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			s[i] = (uint8_t)alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+		}
+		memset(out, 0xaa, sizeof(out));
+		assert_int_equal(hp_vhex_decode(s, n, out, sizeof(out) - 1), hex_ref(s, n, want));
+		assert_memory_equal(out, want, n / 2);
+		assert_int_equal(out[n / 2], 0xaa); /* nothing written past n / 2 */
+		for (size_t i = 0; i < n; i++) {
+			uint8_t keep = s[i];
+
+			s[i] = bad[i % sizeof(bad)];
+			if (hp_vhex_decode(s, n, out, sizeof(out)) != -1)
+				fail_msg("length %zu: byte 0x%02x at %zu accepted", n, s[i], i);
+			s[i] = keep;
+		}
+	}
+	assert_int_equal(hp_vhex_decode(s, 3, out, sizeof(out)), -1); /* odd */
+	assert_int_equal(hp_vhex_decode(s, 66, out, 32), -1);         /* past cap */
+	assert_int_equal(hp_vhex_decode(s, 64, out, 32), 32);
+}
+
 int
 main(void)
 {
@@ -1626,7 +1681,7 @@ main(void)
 		cmocka_unit_test(test_generic),        cmocka_unit_test(test_create_errors),
 		cmocka_unit_test(test_hostile),        cmocka_unit_test(test_zero_alloc),
 		cmocka_unit_test(test_json),           cmocka_unit_test(test_rfc3339),
-		cmocka_unit_test(test_names_and_docs),
+		cmocka_unit_test(test_names_and_docs), cmocka_unit_test(test_hex_decode),
 	};
 
 	/* before OpenSSL allocates anything, or it refuses */
