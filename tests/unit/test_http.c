@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "http/http_parse.h"
+#include "http/http_priv.h"
 
 #define SRC(p) HP_SOURCE_ROOT "/" p
 #define CORPUS HP_SOURCE_ROOT "/tests/corpus/libhtp"
@@ -1930,6 +1931,44 @@ test_names_and_docs(void **state)
 	free(doc);
 }
 
+/* A field name's common bytes (letters, digits, '-') are skipped 16 at a time, the rest by the
+ * token table: whatever the name's length and wherever another byte falls, the name must end at
+ * the first byte that is not a token character, and only a colon there is a field. */
+static void
+test_field_name_every_byte(void **state)
+{
+	static const char tchar_mix[] = "Ab-9zZ0_x!~";
+	uint8_t line[64];
+
+	(void)state;
+	for (uint32_t len = 1; len <= 40; len++)
+		for (uint32_t k = 0; k < len; k++)
+			for (unsigned int b = 0; b < 256; b++) {
+				struct hp_http_header h;
+				enum hp_http_err e;
+				uint32_t n, j;
+
+				for (j = 0; j < len; j++)
+					line[j] = (uint8_t)tchar_mix[(j * 7 + len) % 11];
+				line[k] = (uint8_t)b;
+				memcpy(line + len, ": v", 3);
+				n = len + 3;
+				for (j = 0; j < n && (http_cc[line[j]] & HC_TCHAR); j++)
+					;
+				memset(&h, 0, sizeof(h));
+				e = http_parse_field(line, n, &h);
+				if (j > 0 && line[j] == ':') {
+					if (e != HP_HTTP_E_NONE || h.name.len != j ||
+					    h.name.p != line)
+						fail_msg("len %u, 0x%02x at %u: error %d, name %u, "
+							 "want %u",
+							 len, b, k, e, h.name.len, j);
+				} else if (e == HP_HTTP_E_NONE) {
+					fail_msg("len %u, 0x%02x at %u: accepted", len, b, k);
+				}
+			}
+}
+
 int
 main(void)
 {
@@ -1956,6 +1995,7 @@ main(void)
 		cmocka_unit_test(test_host_forms),
 		cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_eof),
+		cmocka_unit_test(test_field_name_every_byte),
 		cmocka_unit_test(test_names_and_docs),
 	};
 
