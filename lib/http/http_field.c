@@ -127,6 +127,34 @@ parse_version(const uint8_t *p, uint32_t n)
 	return 0;
 }
 
+#ifdef __SSE2__
+/* The letters, digits, '-' and x that start p[0..n), 16 bytes a step: all of them tchar (x
+ * '-') or reg-name bytes (x '.'), and all that most field names and hosts hold; the first
+ * other byte is left to the caller's table loop. */
+static inline uint32_t
+skip_common(const uint8_t *p, uint32_t n, char x)
+{
+	uint32_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		__m128i az = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+					   _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
+		__m128i dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+					   _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+		__m128i dx = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+					  _mm_cmpeq_epi8(v, _mm_set1_epi8(x)));
+		uint32_t m = ~(uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(az, dg), dx)) &
+			     0xffffu;
+
+		if (m != 0)
+			return i + (uint32_t)__builtin_ctz(m);
+	}
+	return i;
+}
+#endif
+
 /* authority = host [ ":" port ] (RFC 3986 §3.2, without userinfo: RFC 9110 §4.2.4 makes it an
  * error). host is an IP-literal in brackets or a non-empty reg-name (unreserved, sub-delims,
  * pct-encoded); port is at most 65535. CONNECT needs the port (RFC 9110 §9.3.6). */
@@ -145,6 +173,9 @@ http_check_authority(const uint8_t *p, uint32_t n, bool need_port)
 			return HP_HTTP_E_HOST_INVALID;
 		i++;
 	} else {
+#ifdef __SSE2__
+		i = skip_common(p, n, '.');
+#endif
 		for (; i < n && (http_cc[p[i]] & HC_HOST); i++)
 			if (p[i] == '%' && (i + 2 >= n || !(http_cc[p[i + 1]] & HC_HEX) ||
 					    !(http_cc[p[i + 2]] & HC_HEX)))
@@ -262,8 +293,9 @@ http_parse_status_line(const uint8_t *p, uint32_t n, uint16_t *status, uint16_t 
 	return HP_HTTP_E_NONE;
 }
 
-/* Value bytes must all be field-vchar, SP or HTAB. Eight bytes at a time: a word is clean when
- * no byte is below 0x20 (HTAB included: it takes the byte loop) and none is 0x7F. */
+/* Value bytes must all be field-vchar, SP or HTAB. Sixteen bytes at a time where SSE2 is, then
+ * eight: a step is clean when no byte is below 0x20 (HTAB included: it takes the byte loop)
+ * and none is 0x7F. */
 static inline uint32_t
 scan_value(const uint8_t *p, uint32_t n)
 {
@@ -271,6 +303,16 @@ scan_value(const uint8_t *p, uint32_t n)
 	uint32_t i = 0;
 	uint64_t w, lt20, del;
 
+#ifdef __SSE2__
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i bad = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v),
+					   _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+
+		if (_mm_movemask_epi8(bad) != 0)
+			break;
+	}
+#endif
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, p + i, 8);
 		lt20 = (w - ones * 0x20) & ~w & highs;
@@ -284,32 +326,6 @@ scan_value(const uint8_t *p, uint32_t n)
 	return n;
 }
 
-#ifdef __SSE2__
-/* The letters, digits and '-' that start p[0..n) (all of them tchar, and all that most field
- * names hold), 16 bytes a step; the first other byte is left to the caller's table loop. */
-static inline uint32_t
-skip_name_common(const uint8_t *p, uint32_t n)
-{
-	uint32_t i = 0;
-
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
-		__m128i az = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
-					   _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
-		__m128i dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-					   _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-		uint32_t m = ~(uint32_t)_mm_movemask_epi8(_mm_or_si128(
-				     _mm_or_si128(az, dg), _mm_cmpeq_epi8(v, _mm_set1_epi8('-')))) &
-			     0xffffu;
-
-		if (m != 0)
-			return i + (uint32_t)__builtin_ctz(m);
-	}
-	return i;
-}
-#endif
-
 /* field-line = field-name ":" OWS field-value OWS (RFC 9112 §5). A line starting with
  * whitespace is obs-fold; whitespace before the colon is refused (§5.1); the value must not
  * hold control characters or a bare CR. */
@@ -321,7 +337,7 @@ http_parse_field(const uint8_t *p, uint32_t n, struct hp_http_header *h)
 	if (is_ows(p[0]))
 		return HP_HTTP_E_OBS_FOLD;
 #ifdef __SSE2__
-	i = skip_name_common(p, n);
+	i = skip_common(p, n, '-');
 #endif
 	while (i < n && (http_cc[p[i]] & HC_TCHAR))
 		i++;

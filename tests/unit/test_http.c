@@ -1969,6 +1969,65 @@ test_field_name_every_byte(void **state)
 			}
 }
 
+/* The same for field values (16 bytes a step, then 8, then the table) and for a Host's
+ * reg-name (letters, digits, '-' and '.' 16 at a time): every byte value at every place of
+ * values and hosts 1 to 40 long, against the table and the authority grammar read byte by
+ * byte (RFC 3986 reg-name with %XX, an optional port of at most 5 digits up to 65535). */
+static bool
+authority_ref(const uint8_t *p, uint32_t n)
+{
+	uint32_t i = 0, port = 0, digits = 0;
+
+	while (i < n && (http_cc[p[i]] & HC_HOST)) {
+		if (p[i] == '%' &&
+		    (i + 2 >= n || !(http_cc[p[i + 1]] & HC_HEX) || !(http_cc[p[i + 2]] & HC_HEX)))
+			return false;
+		i++;
+	}
+	if (i == 0 || (i < n && p[i] != ':'))
+		return false;
+	for (i++; i < n; i++, digits++) {
+		if (p[i] < '0' || p[i] > '9' || digits == 5)
+			return false;
+		port = port * 10 + (uint32_t)(p[i] - '0');
+	}
+	return port <= 65535;
+}
+
+static void
+test_value_and_host_every_byte(void **state)
+{
+	static const char host_mix[] = "ab-.9Z0xq.-";
+	uint8_t line[64];
+
+	(void)state;
+	for (uint32_t len = 1; len <= 40; len++)
+		for (uint32_t k = 0; k < len; k++)
+			for (unsigned int b = 0; b < 256; b++) {
+				struct hp_http_header h;
+				bool clean = true, ok;
+
+				memcpy(line, "X:", 2);
+				for (uint32_t j = 0; j < len; j++)
+					line[2 + j] = (uint8_t) "v1=~ Az,"[(j + len) % 8];
+				line[2 + k] = (uint8_t)b;
+				for (uint32_t j = 0; j < len; j++)
+					clean &= (http_cc[line[2 + j]] & HC_FVAL) != 0;
+				ok = http_parse_field(line, len + 2, &h) == HP_HTTP_E_NONE;
+				if (ok != clean)
+					fail_msg("value len %u, 0x%02x at %u: %s", len, b, k,
+						 ok ? "accepted" : "refused");
+
+				for (uint32_t j = 0; j < len; j++)
+					line[j] = (uint8_t)host_mix[(j * 3 + len) % 11];
+				line[k] = (uint8_t)b;
+				ok = http_check_authority(line, len, false) == HP_HTTP_E_NONE;
+				if (line[0] != '[' && ok != authority_ref(line, len))
+					fail_msg("host len %u, 0x%02x at %u: %s", len, b, k,
+						 ok ? "accepted" : "refused");
+			}
+}
+
 int
 main(void)
 {
@@ -1996,6 +2055,7 @@ main(void)
 		cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_eof),
 		cmocka_unit_test(test_field_name_every_byte),
+		cmocka_unit_test(test_value_and_host_every_byte),
 		cmocka_unit_test(test_names_and_docs),
 	};
 
