@@ -6,11 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "dp_route.h"
+#include "hp_simd.h"
 #include "pii.h"
 #include "verify.h"
 
@@ -203,44 +200,6 @@ lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 }
 
-#ifdef __SSE2__
-/* p[0..n) for 8 <= n <= 16 in one vector: p[0..8) in lanes 0-7, p[n-8..n) in lanes 8-15
- * (two loads inside the span, never past it). */
-static inline __m128i
-load_8_16(const void *p, uint32_t n)
-{
-	uint64_t lo, hi;
-
-	memcpy(&lo, p, 8);
-	memcpy(&hi, (const uint8_t *)p + n - 8, 8);
-	return _mm_set_epi64x((long long)hi, (long long)lo);
-}
-
-/* A lane mask of load_8_16(p, n) as a mask of positions 0..n-1. */
-static inline uint32_t
-pos_8_16(uint32_t m, uint32_t n)
-{
-	return (m & 0xffu) | ((m >> 8) << (n - 8));
-}
-
-static inline __m128i
-load16(const void *p)
-{
-	return _mm_loadu_si128((const __m128i *)p);
-}
-
-/* Lanes where lower(a) == b. */
-static inline uint32_t
-lower_eq(__m128i a, __m128i b)
-{
-	__m128i up = _mm_and_si128(_mm_cmpgt_epi8(a, _mm_set1_epi8('A' - 1)),
-				   _mm_cmplt_epi8(a, _mm_set1_epi8('Z' + 1)));
-
-	return (uint32_t)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_or_si128(a, _mm_and_si128(up, _mm_set1_epi8(0x20))), b));
-}
-#endif
-
 /* The first c in p[0..n), n if none. */
 static inline uint32_t
 find_byte(const uint8_t *p, uint32_t n, uint8_t c)
@@ -253,18 +212,19 @@ find_byte(const uint8_t *p, uint32_t n, uint8_t c)
 
 	if (n >= 16) {
 		for (; i + 16 <= n; i += 16)
-			if ((m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + i), v))) !=
-			    0)
+			if ((m = (uint32_t)_mm_movemask_epi8(
+				     _mm_cmpeq_epi8(hp_load16(p + i), v))) != 0)
 				return i + (uint32_t)__builtin_ctz(m);
 		if (i == n)
 			return n;
 		/* the rest: the span's last 16 bytes, lanes before i dropped */
-		m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + n - 16), v)) >>
+		m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hp_load16(p + n - 16), v)) >>
 		    (i - (n - 16));
 		return m != 0 ? i + (uint32_t)__builtin_ctz(m) : n;
 	}
 	if (n >= 8) {
-		m = pos_8_16((uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(load_8_16(p, n), v)), n);
+		m = hp_pos_8_16((uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hp_load_8_16(p, n), v)),
+				n);
 		return m != 0 ? (uint32_t)__builtin_ctz(m) : n;
 	}
 #endif
@@ -393,7 +353,7 @@ path_scan(const uint8_t *t, uint32_t n, uint32_t *path_len)
 	if (n >= 8) {
 		/* fewer than 17 bytes left: the span's last 16 (or, for 8 to 16 bytes, two loads
 		 * of 8) as masks of positions from i; the pair at i - 1 was looked at above */
-		__m128i v = n >= 16 ? load16(t + n - 16) : load_8_16(t, n);
+		__m128i v = n >= 16 ? hp_load16(t + n - 16) : hp_load_8_16(t, n);
 		uint32_t end = (uint32_t)_mm_movemask_epi8(
 			_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, h)));
 		uint32_t sp = (uint32_t)_mm_movemask_epi8(
@@ -411,10 +371,10 @@ path_scan(const uint8_t *t, uint32_t n, uint32_t *path_len)
 			sl1 >>= off;
 			dt1 >>= off;
 		} else { /* i is 0 */
-			end = pos_8_16(end, n);
-			sp = pos_8_16(sp, n);
-			sl1 = pos_8_16(sl1, n);
-			dt1 = pos_8_16(dt1, n);
+			end = hp_pos_8_16(end, n);
+			sp = hp_pos_8_16(sp, n);
+			sl1 = hp_pos_8_16(sl1, n);
+			dt1 = hp_pos_8_16(dt1, n);
 		}
 		sp |= sl1 & ((sl1 | dt1) >> 1); /* "//" or "/." (the last byte has no next) */
 		e = end != 0 ? (uint32_t)__builtin_ctz(end) : n - i;
@@ -458,17 +418,8 @@ static bool
 host_eq(const uint8_t *a, const char *b, uint32_t n)
 {
 #ifdef __SSE2__
-	/* b is lower case already; 16 bytes a step, the last 16 overlapping */
-	if (n >= 16) {
-		uint32_t i;
-
-		for (i = 0; i + 16 <= n; i += 16)
-			if (lower_eq(load16(a + i), load16(b + i)) != 0xffff)
-				return false;
-		return i == n || lower_eq(load16(a + n - 16), load16(b + n - 16)) == 0xffff;
-	}
 	if (n >= 8)
-		return lower_eq(load_8_16(a, n), load_8_16(b, n)) == 0xffff;
+		return hp_lower_eq_n(a, b, n);
 #endif
 	for (uint32_t i = 0; i < n; i++)
 		if (lower(a[i]) != (uint8_t)b[i])

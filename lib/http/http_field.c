@@ -5,10 +5,7 @@
  */
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
+#include "hp_simd.h"
 #include "http_priv.h"
 
 /* Character classes, computed at compile time from the RFC 9110/9112/3986 grammars. */
@@ -58,6 +55,10 @@ http_name_eq(const struct hp_http_span *name, const char *lower, uint32_t len)
 
 	if (name->len != len)
 		return false;
+#ifdef HP_SIMD_SSE2
+	if (len >= 8)
+		return hp_lower_eq_n(name->p, lower, len);
+#endif
 	for (i = 0; i < len; i++)
 		if (http_lower[name->p[i]] != (uint8_t)lower[i])
 			return false;

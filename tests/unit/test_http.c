@@ -2028,6 +2028,44 @@ test_value_and_host_every_byte(void **state)
 			}
 }
 
+/* http_name_eq (16 bytes a step from 8 bytes on): equal in any case, and not equal once any
+ * one byte differs, a non-letter's 0x20 bit included ('-' against CR). */
+static void
+test_name_eq_every_byte(void **state)
+{
+	static const char *const names[] = {"content-length",
+					    "transfer-encoding",
+					    "connection",
+					    "100-continue",
+					    "keep-alive",
+					    "websocket",
+					    "x-a-very-long-header-name-32-by",
+					    "host"};
+	uint8_t b[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		uint32_t n = (uint32_t)strlen(names[i]);
+		struct hp_http_span sp = {.p = b, .len = n};
+
+		for (uint32_t k = 0; k < n; k++) {
+			memcpy(b, names[i], n);
+			if (b[k] >= 'a' && b[k] <= 'z')
+				b[k] = (uint8_t)(b[k] - 32);
+			assert_true(http_name_eq(&sp, names[i], n));
+			b[k] ^= 0x01;
+			assert_false(http_name_eq(&sp, names[i], n));
+			b[k] ^= 0x01;
+			if (!(b[k] >= 'A' && b[k] <= 'Z')) {
+				b[k] ^= 0x20;
+				assert_false(http_name_eq(&sp, names[i], n));
+			}
+		}
+		sp.len = n - 1;
+		assert_false(http_name_eq(&sp, names[i], n));
+	}
+}
+
 int
 main(void)
 {
@@ -2056,6 +2094,7 @@ main(void)
 		cmocka_unit_test(test_eof),
 		cmocka_unit_test(test_field_name_every_byte),
 		cmocka_unit_test(test_value_and_host_every_byte),
+		cmocka_unit_test(test_name_eq_every_byte),
 		cmocka_unit_test(test_names_and_docs),
 	};
 
