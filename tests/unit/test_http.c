@@ -1931,42 +1931,51 @@ test_names_and_docs(void **state)
 	free(doc);
 }
 
+/* Each byte value at each place of a span 1 to 40 bytes long, handed to check. */
+static void
+every_byte(void (*check)(uint32_t len, uint32_t k, uint8_t b))
+{
+	for (uint32_t len = 1; len <= 40; len++)
+		for (uint32_t k = 0; k < len; k++)
+			for (unsigned int b = 0; b < 256; b++)
+				check(len, k, (uint8_t)b);
+}
+
 /* A field name's common bytes (letters, digits, '-') are skipped 16 at a time, the rest by the
  * token table: whatever the name's length and wherever another byte falls, the name must end at
  * the first byte that is not a token character, and only a colon there is a field. */
 static void
-test_field_name_every_byte(void **state)
+check_name(uint32_t len, uint32_t k, uint8_t b)
 {
 	static const char tchar_mix[] = "Ab-9zZ0_x!~";
 	uint8_t line[64];
+	struct hp_http_header h;
+	enum hp_http_err e;
+	uint32_t n, j;
 
+	for (j = 0; j < len; j++)
+		line[j] = (uint8_t)tchar_mix[(j * 7 + len) % 11];
+	line[k] = b;
+	memcpy(line + len, ": v", 3);
+	n = len + 3;
+	for (j = 0; j < n && (http_cc[line[j]] & HC_TCHAR); j++)
+		;
+	memset(&h, 0, sizeof(h));
+	e = http_parse_field(line, n, &h);
+	if (j > 0 && line[j] == ':') {
+		if (e != HP_HTTP_E_NONE || h.name.len != j || h.name.p != line)
+			fail_msg("len %u, 0x%02x at %u: error %d, name %u, want %u", len, b, k, e,
+				 h.name.len, j);
+	} else if (e == HP_HTTP_E_NONE) {
+		fail_msg("len %u, 0x%02x at %u: accepted", len, b, k);
+	}
+}
+
+static void
+test_field_name_every_byte(void **state)
+{
 	(void)state;
-	for (uint32_t len = 1; len <= 40; len++)
-		for (uint32_t k = 0; k < len; k++)
-			for (unsigned int b = 0; b < 256; b++) {
-				struct hp_http_header h;
-				enum hp_http_err e;
-				uint32_t n, j;
-
-				for (j = 0; j < len; j++)
-					line[j] = (uint8_t)tchar_mix[(j * 7 + len) % 11];
-				line[k] = (uint8_t)b;
-				memcpy(line + len, ": v", 3);
-				n = len + 3;
-				for (j = 0; j < n && (http_cc[line[j]] & HC_TCHAR); j++)
-					;
-				memset(&h, 0, sizeof(h));
-				e = http_parse_field(line, n, &h);
-				if (j > 0 && line[j] == ':') {
-					if (e != HP_HTTP_E_NONE || h.name.len != j ||
-					    h.name.p != line)
-						fail_msg("len %u, 0x%02x at %u: error %d, name %u, "
-							 "want %u",
-							 len, b, k, e, h.name.len, j);
-				} else if (e == HP_HTTP_E_NONE) {
-					fail_msg("len %u, 0x%02x at %u: accepted", len, b, k);
-				}
-			}
+	every_byte(check_name);
 }
 
 /* The same for field values (16 bytes a step, then 8, then the table) and for a Host's
@@ -1995,37 +2004,36 @@ authority_ref(const uint8_t *p, uint32_t n)
 }
 
 static void
-test_value_and_host_every_byte(void **state)
+check_value_and_host(uint32_t len, uint32_t k, uint8_t b)
 {
 	static const char host_mix[] = "ab-.9Z0xq.-";
 	uint8_t line[64];
+	struct hp_http_header h;
+	bool clean = true, ok;
 
+	memcpy(line, "X:", 2);
+	for (uint32_t j = 0; j < len; j++)
+		line[2 + j] = (uint8_t) "v1=~ Az,"[(j + len) % 8];
+	line[2 + k] = b;
+	for (uint32_t j = 0; j < len; j++)
+		clean &= (http_cc[line[2 + j]] & HC_FVAL) != 0;
+	ok = http_parse_field(line, len + 2, &h) == HP_HTTP_E_NONE;
+	if (ok != clean)
+		fail_msg("value len %u, 0x%02x at %u: %s", len, b, k, ok ? "accepted" : "refused");
+
+	for (uint32_t j = 0; j < len; j++)
+		line[j] = (uint8_t)host_mix[(j * 3 + len) % 11];
+	line[k] = b;
+	ok = http_check_authority(line, len, false) == HP_HTTP_E_NONE;
+	if (line[0] != '[' && ok != authority_ref(line, len))
+		fail_msg("host len %u, 0x%02x at %u: %s", len, b, k, ok ? "accepted" : "refused");
+}
+
+static void
+test_value_and_host_every_byte(void **state)
+{
 	(void)state;
-	for (uint32_t len = 1; len <= 40; len++)
-		for (uint32_t k = 0; k < len; k++)
-			for (unsigned int b = 0; b < 256; b++) {
-				struct hp_http_header h;
-				bool clean = true, ok;
-
-				memcpy(line, "X:", 2);
-				for (uint32_t j = 0; j < len; j++)
-					line[2 + j] = (uint8_t) "v1=~ Az,"[(j + len) % 8];
-				line[2 + k] = (uint8_t)b;
-				for (uint32_t j = 0; j < len; j++)
-					clean &= (http_cc[line[2 + j]] & HC_FVAL) != 0;
-				ok = http_parse_field(line, len + 2, &h) == HP_HTTP_E_NONE;
-				if (ok != clean)
-					fail_msg("value len %u, 0x%02x at %u: %s", len, b, k,
-						 ok ? "accepted" : "refused");
-
-				for (uint32_t j = 0; j < len; j++)
-					line[j] = (uint8_t)host_mix[(j * 3 + len) % 11];
-				line[k] = (uint8_t)b;
-				ok = http_check_authority(line, len, false) == HP_HTTP_E_NONE;
-				if (line[0] != '[' && ok != authority_ref(line, len))
-					fail_msg("host len %u, 0x%02x at %u: %s", len, b, k,
-						 ok ? "accepted" : "refused");
-			}
+	every_byte(check_value_and_host);
 }
 
 /* http_name_eq (16 bytes a step from 8 bytes on): equal in any case, and not equal once any
