@@ -347,8 +347,8 @@ hp_vmatch(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
 
 /* Value of each byte with 0x80 set; 0 for a byte outside the alphabet. The tables are indexed
  * by the received signature's bytes, which the sender knows anyway; the secret side (the
- * computed MAC) only ever meets CRYPTO_memcmp. A bad byte clears a bit of an accumulator: the
- * loops never leave early. */
+ * computed MAC) only ever meets mac_eq's constant-time compare. A bad byte clears a bit of an
+ * accumulator: the loops never leave early. */
 static const uint8_t hex_tab[256] = {
 	['0'] = 0x80 | 0,  ['1'] = 0x80 | 1,  ['2'] = 0x80 | 2,  ['3'] = 0x80 | 3,
 	['4'] = 0x80 | 4,  ['5'] = 0x80 | 5,  ['6'] = 0x80 | 6,  ['7'] = 0x80 | 7,

@@ -10,8 +10,8 @@
  *   that repeats is just not reported.
  * - A present but empty signature header counts as missing.
  * - Received signatures are decoded completely (no early exit on their bytes) into fixed
- *   buffers, then compared with CRYPTO_memcmp over the full MAC length. An entry of a known
- *   scheme that does not decode to the exact MAC length makes the header malformed.
+ *   buffers, then compared in constant time over the full MAC length (hp_vmatch). An entry
+ *   of a known scheme that does not decode to the exact MAC length makes the header malformed.
  * - At most HP_VERIFY_MAX_SIGS signatures per header; more: malformed_signature.
  * - Every scan is bounded by the span lengths; nothing here allocates (except Ed25519, whose
  *   one-shot message is assembled in the context's buffer, grown when a longer one comes).
