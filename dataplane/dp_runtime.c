@@ -439,6 +439,7 @@ worker_setup(struct hp_dp *dp, struct hp_worker *w, char *err, size_t errlen)
 		}
 		w->await_mask = rc->global_max_pending - 1;
 		w->ml_timeout_tsc = rte_get_tsc_hz() / 1000 * mc->timeout_ms;
+		w->ml_gather_tsc = rte_get_tsc_hz() / 1000000 * mc->worker_gather_us;
 	}
 	if (dp->cfg->replay_cache.global_url[0] != '\0' || hp_dp.tokens != NULL) {
 		const struct hp_replay_config *rc = &dp->cfg->replay_cache;

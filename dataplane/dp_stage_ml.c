@@ -3,12 +3,13 @@
  * control plane's ML thread on the worker's own ring (controlplane/ctl_ml.c batches and
  * scores it). Last in the order: it sees what verify, the PII scan and the replay cache said.
  *
- *   score, flag  the record goes (staged in the worker, the burst's records sent in one
- *                enqueue by hp_ml_flush after it); the request goes on at once; the control thread
- * joins the score to the request's event (ml_seq). A full ring: the score is missing (ml_ring_full
- * in the event), the worker never waits. enforce      (bridge) the request waits for its score like
- * the shared replay check: its segments held, its verdict with the answer (dp_session_await.c):
- * above ml.threshold 403 ml_blocked; no score within ml.timeout_ms: ml.on_timeout.
+ *   score, flag  the record goes (staged in the worker, sent with others in one enqueue by
+ *                hp_ml_flush: see ml.worker_gather_us); the request goes on at once; the control
+ * thread joins the score to the request's event (ml_seq). A full ring: the score is missing
+ * (ml_ring_full in the event), the worker never waits. enforce      (bridge) the request waits for
+ * its score like the shared replay check: its segments held, its verdict with the answer
+ * (dp_session_await.c): above ml.threshold 403 ml_blocked; no score within ml.timeout_ms:
+ * ml.on_timeout.
  *
  * The rate features (src_rate, ep_rate, new_source, gap_ms) are not the worker's: it sends the
  * client address's keyed hash and the request's time, and the ML thread counts them for all
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_random.h>
@@ -207,6 +209,7 @@ hp_ml_flush(struct hp_worker *w)
 		HP_ASSERT(sent == w->ml_n);
 		(void)sent;
 		w->ml_n = 0;
+		w->ml_enf = false;
 	} else {
 		free_space = rte_ring_free_count(w->ml_q);
 	}
@@ -241,6 +244,8 @@ ml_run(struct hp_req_ctx *c, void *state)
 			goto no_score;
 		}
 	}
+	if (w->ml_n == 0)
+		w->ml_t0 = rte_rdtsc();
 	q = &w->ml_stage[w->ml_n];
 	q->slot = 0;
 	q->gen = 0;
@@ -263,6 +268,7 @@ ml_run(struct hp_req_ctx *c, void *state)
 			goto no_score;
 		}
 		w->ml_n++;
+		w->ml_enf = true;
 		c->ctr[ML_CTR_RECORDS]++;
 		c->ctr[ML_CTR_WAITS]++;
 		s->ml_state = HP_EV_ML_TIMEOUT; /* until the score comes */

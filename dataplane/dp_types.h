@@ -137,11 +137,15 @@ struct hp_worker {
 	uint64_t global_timeout_tsc;
 	uint64_t token_timeout_tsc;
 	uint32_t ml_seq; /* feature records made by this worker */
-	/* this burst's feature records, sent to ml_q in one enqueue after it (hp_ml_flush):
-	 * one update of the ring's tail and one run of writes to its lines per burst, not one
-	 * per request. ml_room: records the ring surely takes (its free space at the last
-	 * flush, the consumer only adds to it), so a staged record is never refused. */
+	/* feature records gathered over passes, sent to ml_q in one enqueue (hp_ml_flush):
+	 * one update of the ring's tail and one run of writes to its lines per run of records,
+	 * not one per request (dp_worker.c says when a run goes). ml_room: records the ring surely
+	 * takes (its free space at the last flush, the consumer only adds to it), so a staged
+	 * record is never refused. */
 	uint16_t ml_n, ml_room;
+	bool ml_enf;            /* an enforce record is staged: sent at the end of this pass */
+	uint64_t ml_t0;         /* TSC when the first staged record was made */
+	uint64_t ml_gather_tsc; /* ml.worker_gather_us */
 	struct hp_ml_query ml_stage[HP_ML_STAGE];
 	uint64_t ml_timeout_tsc; /* ml.timeout_ms */
 	bool global_replay;      /* replay_cache.global on (the rings serve tokens too) */

@@ -470,6 +470,10 @@ static const struct hp_cfg_key cfg_keys[] = {
 		 "counted, the worker never waits"),
 	KEY_UINT("ml.timeout_ms", ml.timeout_ms, 20, 1, 10000, 0,
 		 "enforce: a request waits at most this for its score, then on_timeout"),
+	KEY_UINT("ml.worker_gather_us", ml.worker_gather_us, 50, 0, 1000, 0,
+		 "score, flag: a worker sends its feature records in runs of 16, or once the "
+		 "first has waited this long, or when it has nothing else to do (microseconds; "
+		 "0: after every pass); enforce records go at once"),
 	KEY_ENUM("ml.backend", ml.backend, HP_ML_BACKEND_EMBEDDED, ml_backend_names,
 		 "embedded: ml.model scored in process; kserve: a KServe v2 inference server "
 		 "(ml.kserve.*)"),

@@ -429,6 +429,7 @@ struct hp_ml_config {
 	uint32_t queue;              /* rows waiting for a batch, at most */
 	uint32_t ring_size;          /* feature records per worker in flight (power of 2) */
 	uint32_t timeout_ms;         /* enforce: a request waits at most this for its score */
+	uint32_t worker_gather_us;   /* score, flag: a staged record waits at most this */
 	uint32_t backend;            /* enum hp_ml_backend */
 	/* backend kserve: a remote KServe v2 / Open Inference Protocol server */
 	char kserve_url[HP_CFG_PATH_LEN]; /* http(s)://host:port[/prefix] */

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,76 @@ class Live(unittest.TestCase):
         # only "default", only "path"
         self.assertEqual(self.req("POST", "/v1/models/other/reload", {})[0], 404)
         self.assertEqual(self.req("POST", "/v1/models/default/reload", {"pth": "x"})[0], 400)
+        self.p.send_signal(signal.SIGTERM)
+        out, _ = self.p.communicate(timeout=30)
+        self.assertEqual(self.p.returncode, 0, out[-2000:])
+
+
+class Gather(unittest.TestCase):
+    """ml.worker_gather_us: a worker that never idles (a pcap of one webhook among 30 000
+    UDP frames, replayed without end) and makes a record every ~2 ms, fewer than the 16 that
+    send a run, still sends each within the bound: the records the ML thread has taken
+    (hookpath_ml_rows_total) trail those the worker made (hookpath_ml_records_total) by at
+    most a record or two whenever /metrics is read. Without the bound the gap would sit
+    anywhere between 0 and 15."""
+
+    def setUp(self):
+        self.tmpdir = tempfile.TemporaryDirectory(prefix="hp-ml-gather-")
+        self.tmp = self.tmpdir.name
+        self.p = None
+
+    def tearDown(self):
+        if self.p is not None and self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            self.p.communicate(timeout=30)
+        self.tmpdir.cleanup()
+
+    def test_gather_bound(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        model = os.path.join(self.tmp, "m.json")
+        subprocess.run(["/usr/bin/python3", os.path.join(here, "make_rule_model.py"), model],
+                       check=True)
+        hp.gen(self.tmp, "webhooks", "-o", "w.pcap", "--sessions", "1", "--body-size", "300",
+               "--host", HOST, "-q")
+        ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 46, 0, 0, 64, 17, 0,
+                                   bytes([198, 18, 0, 9]), bytes([198, 18, 0, 10])))
+        s = sum(struct.unpack("!10H", bytes(ip)))
+        s = (s >> 16) + (s & 0xffff)
+        struct.pack_into("!H", ip, 10, ~(s + (s >> 16)) & 0xffff)
+        udp = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + bytes(ip) + \
+            struct.pack("!HHHH", 5000, 5001, 26, 0) + b"x" * 18
+        pcap = os.path.join(self.tmp, "mix.pcap")
+        hp.write_pcap(pcap, hp.read_pcap(os.path.join(self.tmp, "w.pcap")) + [udp] * 30000)
+        sock = os.path.join(self.tmp, "api.sock")
+        cfg = os.path.join(self.tmp, "c.yaml")
+        with open(cfg, "w") as f:
+            f.write("dataplane: {mode: tap, workers: 1, mbufs: 65536}\n"
+                    "http: {max_sessions: 256}\ncontrol: {api_socket: %s}\n"
+                    "ml: {model: \"%s\"}\n"
+                    "endpoints:\n  - {name: h, match: {host: %s}, provider: none, "
+                    "dedup: {key: none}, ml: {policy: score}}\n" % (sock, model, HOST))
+        self.p = hp.start_live(cfg, pcap, "hp-ml-gather-%d" % os.getpid(), sock)
+
+        def counts():
+            st, text = hp.api(sock, "GET", "/metrics")
+            self.assertEqual(st, 200)
+
+            def val(name):
+                m = re.search(r"^%s(?:\{[^}]*\})? ([0-9.e+]+)$" % name, text, re.M)
+                self.assertIsNotNone(m, name)
+                return float(m.group(1))
+            return val("hookpath_ml_records_total"), val("hookpath_ml_rows_total")
+
+        gaps = []
+        for _ in range(200):
+            made, taken = counts()
+            if made >= 20:
+                gaps.append(made - taken)
+                if len(gaps) == 40:
+                    break
+            time.sleep(0.02)
+        self.assertEqual(len(gaps), 40, "too few records: %r" % (counts(),))
+        self.assertLessEqual(max(gaps), 3, gaps)
         self.p.send_signal(signal.SIGTERM)
         out, _ = self.p.communicate(timeout=30)
         self.assertEqual(self.p.returncode, 0, out[-2000:])
