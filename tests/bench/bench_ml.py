@@ -22,7 +22,7 @@
    open), next to off: a dead inference server must not slow the workers.
 
 usage: bench_ml.py [--runs N] [--seconds S] [--build DIR] [--pps P] [--alt-pairs N]
-                   [--alt-lines L] [--alt-only] [--hookpath BIN]"""
+                   [--alt-lines L] [--alt-only [--alt-per-conn K]] [--hookpath BIN]"""
 import argparse
 import json
 import os
@@ -269,6 +269,8 @@ def main():
                     help="stats lines (seconds) per alternated window")
     ap.add_argument("--alt-only", action="store_true",
                     help="only the alternated score/off run (--hookpath: another binary)")
+    ap.add_argument("--alt-per-conn", type=int, default=10,
+                    help="--alt-only: webhooks per connection of its pcap")
     ap.add_argument("--hookpath", help="the hookpath binary (default: BUILD's)")
     ap.add_argument("--pps", type=int, default=50000,
                     help="steady-load latency run: packets/s (root, tcpreplay; 0: skip)")
@@ -276,7 +278,8 @@ def main():
     hookpath = a.hookpath or os.path.join(a.build, "controlplane", "hookpath")
     if a.alt_only:
         with tempfile.TemporaryDirectory(prefix="hp-bench-ml-") as tmp:
-            pcap, _ = bv.generate(tmp, "stripe", 2000, 10)
+            pcap, _ = bv.generate(tmp, "stripe", 2000, a.alt_per_conn)
+            print("# %d webhook(s) per connection" % a.alt_per_conn)
             print_alternated(alternated(hookpath, cfg_file(tmp, "tap-alt", "tap", "off",
                                                            tolerance_s=3600), pcap,
                                         max(a.alt_pairs, 2), a.alt_lines,
