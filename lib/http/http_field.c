@@ -128,7 +128,7 @@ parse_version(const uint8_t *p, uint32_t n)
 	return 0;
 }
 
-#ifdef __SSE2__
+#ifdef HP_SIMD_SSE2
 /* The letters, digits, '-' and x that start p[0..n), 16 bytes a step: all of them tchar (x
  * '-') or reg-name bytes (x '.'), and all that most field names and hosts hold; the first
  * other byte is left to the caller's table loop. */
@@ -138,7 +138,7 @@ skip_common(const uint8_t *p, uint32_t n, char x)
 	uint32_t i = 0;
 
 	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i v = hp_load16(p + i);
 		__m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
 		__m128i az = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
 					   _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
@@ -174,7 +174,7 @@ http_check_authority(const uint8_t *p, uint32_t n, bool need_port)
 			return HP_HTTP_E_HOST_INVALID;
 		i++;
 	} else {
-#ifdef __SSE2__
+#ifdef HP_SIMD_SSE2
 		i = skip_common(p, n, '.');
 #endif
 		for (; i < n && (http_cc[p[i]] & HC_HOST); i++)
@@ -304,9 +304,9 @@ scan_value(const uint8_t *p, uint32_t n)
 	uint32_t i = 0;
 	uint64_t w, lt20, del;
 
-#ifdef __SSE2__
+#ifdef HP_SIMD_SSE2
 	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i v = hp_load16(p + i);
 		__m128i bad = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v),
 					   _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
 
@@ -337,7 +337,7 @@ http_parse_field(const uint8_t *p, uint32_t n, struct hp_http_header *h)
 
 	if (is_ows(p[0]))
 		return HP_HTTP_E_OBS_FOLD;
-#ifdef __SSE2__
+#ifdef HP_SIMD_SSE2
 	i = skip_common(p, n, '-');
 #endif
 	while (i < n && (http_cc[p[i]] & HC_TCHAR))

@@ -14,9 +14,7 @@
 
 #include <openssl/crypto.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+#include "hp_simd.h"
 
 /* ---- names and defaults ---- */
 
@@ -305,13 +303,10 @@ hp_vmac_pieces(const struct vhmac *k, enum hp_verify_alg alg, const struct hp_vs
 static inline bool
 mac_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
-#ifdef __SSE2__
+#ifdef HP_SIMD_SSE2
 	if (n == 32) {
-		__m128i x = _mm_or_si128(
-			_mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a),
-				      _mm_loadu_si128((const __m128i *)(const void *)b)),
-			_mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
-				      _mm_loadu_si128((const __m128i *)(const void *)(b + 16))));
+		__m128i x = _mm_or_si128(_mm_xor_si128(hp_load16(a), hp_load16(b)),
+					 _mm_xor_si128(hp_load16(a + 16), hp_load16(b + 16)));
 
 		return _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128())) == 0xffff;
 	}
@@ -381,20 +376,18 @@ int
 hp_vhex_decode(const uint8_t *s, size_t n, uint8_t *out, size_t cap)
 {
 	uint32_t ok = 0x80;
-
 	size_t i = 0;
 
 	if ((n & 1) != 0 || n / 2 > cap)
 		return -1;
-#ifdef __SSE2__
+#ifdef HP_SIMD_SSE2
 	/* 32 characters a step (a SHA-256 signature is two): each byte's value from its class,
 	 * the pairs joined as 16-bit lanes; a byte outside [0-9a-fA-F] clears ok */
 	for (; 2 * i + 32 <= n; i += 16) {
 		__m128i v[2], r[2];
 
 		for (int k = 0; k < 2; k++) {
-			__m128i c = _mm_loadu_si128(
-				(const __m128i *)(const void *)(s + 2 * i + 16 * k));
+			__m128i c = hp_load16(s + 2 * i + 16 * k);
 			__m128i d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
 			__m128i l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)),
 						 _mm_set1_epi8('a'));
