@@ -23,6 +23,18 @@ import hp_pcaptest as hp  # noqa: E402
 HOST = "hooks.example.com"
 
 
+def score_cfg(tmp, sock, model, dataplane="", ml=""):
+    """tmp/c.yaml: one tap worker, the API on sock, one endpoint scoring every request with
+    model; dataplane and ml: more keys of those sections (", key: value"). Returns its path."""
+    cfg = os.path.join(tmp, "c.yaml")
+    with open(cfg, "w") as f:
+        f.write("dataplane: {mode: tap, workers: 1%s}\nhttp: {max_sessions: 256}\n"
+                "control: {api_socket: %s}\nml: {model: \"%s\"%s}\n"
+                "endpoints:\n  - {name: h, match: {host: %s}, provider: none, "
+                "dedup: {key: none}, ml: {policy: score}}\n" % (dataplane, sock, model, ml, HOST))
+    return cfg
+
+
 class Live(unittest.TestCase):
     def setUp(self):
         self.tmpdir = tempfile.TemporaryDirectory(prefix="hp-ml-live-")
@@ -37,13 +49,7 @@ class Live(unittest.TestCase):
         hp.gen(self.tmp, "webhooks", "-o", "w.pcap", "--sessions", "50", "--body-size", "300",
                "--host", HOST, "-q")
         self.sock = os.path.join(self.tmp, "api.sock")
-        cfg = os.path.join(self.tmp, "c.yaml")
-        with open(cfg, "w") as f:
-            f.write("dataplane: {mode: tap, workers: 1}\nhttp: {max_sessions: 256}\n"
-                    "control: {api_socket: %s}\n"
-                    "ml: {model: \"%s\", ring_size: 262144, queue: 262144}\n"
-                    "endpoints:\n  - {name: h, match: {host: %s}, provider: none, "
-                    "dedup: {key: none}, ml: {policy: score}}\n" % (self.sock, self.a, HOST))
+        cfg = score_cfg(self.tmp, self.sock, self.a, ml=", ring_size: 262144, queue: 262144")
         self.p = hp.start_live(cfg, os.path.join(self.tmp, "w.pcap"),
                                "hp-ml-live-%d" % os.getpid(), self.sock)
 
@@ -167,13 +173,7 @@ class Gather(unittest.TestCase):
         pcap = os.path.join(self.tmp, "mix.pcap")
         hp.write_pcap(pcap, hp.read_pcap(os.path.join(self.tmp, "w.pcap")) + [udp] * 30000)
         sock = os.path.join(self.tmp, "api.sock")
-        cfg = os.path.join(self.tmp, "c.yaml")
-        with open(cfg, "w") as f:
-            f.write("dataplane: {mode: tap, workers: 1, mbufs: 65536}\n"
-                    "http: {max_sessions: 256}\ncontrol: {api_socket: %s}\n"
-                    "ml: {model: \"%s\"}\n"
-                    "endpoints:\n  - {name: h, match: {host: %s}, provider: none, "
-                    "dedup: {key: none}, ml: {policy: score}}\n" % (sock, model, HOST))
+        cfg = score_cfg(self.tmp, sock, model, dataplane=", mbufs: 65536")
         self.p = hp.start_live(cfg, pcap, "hp-ml-gather-%d" % os.getpid(), sock)
 
         def counts():
