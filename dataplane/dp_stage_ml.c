@@ -24,7 +24,6 @@
 #include <string.h>
 
 #include <rte_common.h>
-#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_random.h>
@@ -244,8 +243,8 @@ ml_run(struct hp_req_ctx *c, void *state)
 			goto no_score;
 		}
 	}
-	if (w->ml_n == 0)
-		w->ml_t0 = rte_rdtsc();
+	if (w->ml_n == 0) /* the burst's rx TSC: no clock read of its own */
+		w->ml_t0 = s->seg_tsc;
 	q = &w->ml_stage[w->ml_n];
 	q->slot = 0;
 	q->gen = 0;

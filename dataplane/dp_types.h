@@ -144,7 +144,7 @@ struct hp_worker {
 	 * record is never refused. */
 	uint16_t ml_n, ml_room;
 	bool ml_enf;            /* an enforce record is staged: sent at the end of this pass */
-	uint64_t ml_t0;         /* TSC when the first staged record was made */
+	uint64_t ml_t0;         /* rx TSC of the burst that made the first staged record */
 	uint64_t ml_gather_tsc; /* ml.worker_gather_us */
 	struct hp_ml_query ml_stage[HP_ML_STAGE];
 	uint64_t ml_timeout_tsc; /* ml.timeout_ms */

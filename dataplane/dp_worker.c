@@ -811,13 +811,13 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 		 * hp-ml thread's core, and a send per pass made score / off 0.95-0.97x instead
 		 * of 0.97-0.99x (docs/PERFORMANCE.md). Enforce records (a request waits), and all
 		 * when a pass got nothing, at once. */
+		now = rte_rdtsc();
 		if (w->ml_n != 0 && (w->ml_n >= HP_ML_STAGE / 2 || w->ml_enf || got == 0 ||
-				     rte_rdtsc() - w->ml_t0 >= w->ml_gather_tsc))
+				     now - w->ml_t0 >= w->ml_gather_tsc))
 			hp_ml_flush(w);
 		rte_rcu_qsbr_quiescent(hp_dp.qsv, w->id);
 		hp_worker_follow_eps(w);
 
-		now = rte_rdtsc();
 		loop_account(&w->ctr, now - prev_pass, got);
 		prev_pass = now;
 		if (unlikely(now - prev_drain >= w->tx_drain_tsc)) {
