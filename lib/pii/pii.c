@@ -15,6 +15,7 @@
 #include "pii_simd.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -590,6 +591,19 @@ iban_tail(const uint8_t *b, size_t s)
 	return false;
 }
 
+/* Bit c of first_map[ent]: byte c is in builtin[ent].first_chars (one test per start, not a
+ * strchr). Filled once, by the first hp_pii_db_create. */
+static uint64_t first_map[HP_PII__BUILTIN_COUNT][4];
+static pthread_once_t first_map_once = PTHREAD_ONCE_INIT;
+
+static void
+first_map_fill(void)
+{
+	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++)
+		for (const char *p = builtin[e].first_chars; p != NULL && *p != '\0'; p++)
+			first_map[e][(uint8_t)*p >> 6] |= UINT64_C(1) << ((uint8_t)*p & 63);
+}
+
 /* Generic grammar: the longest run of the entity's set from s (run: its length when the caller
  * knows it, SIZE_MAX when not), then candidate ends from the longest down, each needing its
  * boundary, the validator and (maybe) a context word. */
@@ -602,7 +616,7 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 	if (s > 0 && (cclass(b[s - 1]) & d->before))
 		return 0;
 	if (d->first_chars != NULL) {
-		if (b[s] == 0 || strchr(d->first_chars, b[s]) == NULL)
+		if (!((first_map[ent][b[s] >> 6] >> (b[s] & 63)) & 1))
 			return 0;
 	} else if (!(cclass(b[s]) & d->first)) {
 		return 0;
@@ -725,6 +739,7 @@ hp_pii_db_create(const struct hp_pii_config *cfg, struct hp_pii_db **out, char *
 		return -EINVAL;
 	}
 	*out = NULL;
+	pthread_once(&first_map_once, first_map_fill);
 	if (cfg->n_user > HP_PII_MAX_USER || (cfg->n_user > 0 && cfg->user == NULL)) {
 		seterr(err, errlen, "pii: more than %d user-defined entities", HP_PII_MAX_USER);
 		return -EINVAL;

@@ -308,11 +308,12 @@ pii_blk_avx2(const uint8_t *p, struct pii_blk *m)
 /* The AVX-512 constants, loaded from memory: a broadcast from a general register would take
  * the shuffle port the tests need, once per block (the loop's calls keep the compiler from
  * holding them in registers). */
-static const uint8_t pii_z_const[11][64] __attribute__((aligned(64))) = {
+static const uint8_t pii_z_const[15][64] __attribute__((aligned(64))) = {
 #define PII_Z_ALL(x) [0 ... 63] = (x)
 	{PII_Z_ALL(0x0f)},     {PII_Z_ALL(PII_C_D)},   {PII_Z_ALL(PII_C_LU)}, {PII_Z_ALL(PII_C_W)},
 	{PII_Z_ALL(PII_C_NT)}, {PII_Z_ALL(PII_C_HEX)}, {PII_Z_ALL('.')},      {PII_Z_ALL(':')},
-	{PII_Z_ALL('-')},      {PII_Z_ALL(2)},         {PII_Z_ALL('3')},
+	{PII_Z_ALL('-')},      {PII_Z_ALL(2)},         {PII_Z_ALL('3')},      {PII_Z_ALL(' ')},
+	{PII_Z_ALL('+')},      {PII_Z_ALL('(')},       {PII_Z_ALL(')')},
 #undef PII_Z_ALL
 };
 
@@ -382,22 +383,23 @@ pii_win_avx2(const uint8_t *p, struct pii_win *m)
 static inline __attribute__((target("avx512bw"))) void
 pii_win_avx512(const uint8_t *p, struct pii_win *m)
 {
-	const __m512i hi_t = _mm512_broadcast_i32x4(_mm_setr_epi8(PII_NIB_HI));
-	const __m512i lo_t = _mm512_broadcast_i32x4(_mm_setr_epi8(PII_NIB_LO));
-	const __m512i nib = _mm512_set1_epi8(0x0f);
+	static const uint8_t nib_hi[16] __attribute__((aligned(16))) = {PII_NIB_HI};
+	static const uint8_t nib_lo[16] __attribute__((aligned(16))) = {PII_NIB_LO};
+	const __m512i hi_t = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)nib_hi));
+	const __m512i lo_t = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)nib_lo));
 	__m512i v = _mm512_loadu_si512((const void *)p);
 	__m512i cls = _mm512_and_si512(
-		_mm512_shuffle_epi8(hi_t, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib)),
-		_mm512_shuffle_epi8(lo_t, _mm512_and_si512(v, nib)));
+		_mm512_shuffle_epi8(hi_t, _mm512_and_si512(_mm512_srli_epi16(v, 4), pii_z(0))),
+		_mm512_shuffle_epi8(lo_t, _mm512_and_si512(v, pii_z(0))));
 
-	m->d = _mm512_test_epi8_mask(cls, _mm512_set1_epi8(PII_C_D));
-	m->w = _mm512_test_epi8_mask(cls, _mm512_set1_epi8(PII_C_W));
-	m->sp = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' '));
-	m->da = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-'));
-	m->dt = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
-	m->pl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('+'));
-	m->lp = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('('));
-	m->rp = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(')'));
+	m->d = _mm512_test_epi8_mask(cls, pii_z(1));
+	m->w = _mm512_test_epi8_mask(cls, pii_z(3));
+	m->sp = _mm512_cmpeq_epi8_mask(v, pii_z(11));
+	m->da = _mm512_cmpeq_epi8_mask(v, pii_z(8));
+	m->dt = _mm512_cmpeq_epi8_mask(v, pii_z(6));
+	m->pl = _mm512_cmpeq_epi8_mask(v, pii_z(12));
+	m->lp = _mm512_cmpeq_epi8_mask(v, pii_z(13));
+	m->rp = _mm512_cmpeq_epi8_mask(v, pii_z(14));
 }
 
 static inline __attribute__((target("avx2"))) uint64_t
