@@ -1557,45 +1557,81 @@ blk_shift_up(struct pii_blk *m)
  * - IPv4: a '.' in p+1..p+3, 7 bytes of [0-9.] from p, no '.' before;
  * - a numeric token: 8 bytes of digits and separators from p.
  * The last three only where no letter or '_' precedes (digit_run_head returns before them).
- * *head: those of the first three kinds (digit_run_head may try something there). */
-static inline __attribute__((always_inline)) uint64_t
-blk_digit_events(const struct blk_ents *en, const struct pii_blk *m, uint64_t *head)
-{
-	uint64_t p = m->d & ~B(d, 1) & BLK_EMIT, f = p & ~B(lu, 1), ev, dd, nt, n2, n4, n8;
-
-	ev = p & en->lead & B(lu, 1) & B(lu, 2) & ~B(w, 3) & (F(d, 1) | m->b58s);
-	/* base58: no byte that is not a word byte in p .. p+25 (past the window: none known) */
-	n2 = ~m->w;
-	n2 |= n2 >> 1;
-	n4 = n2 | n2 >> 2;
-	n8 = n4 | n4 >> 4;
-	ev |= f & en->b58 & m->b58s & ~(n8 | n8 >> 8 | n8 >> 16 | n2 >> 24);
-	dd = m->d | m->dot;
-	nt = m->nt;
-	dd &= dd >> 1;
-	dd &= dd >> 2;
-	nt &= nt >> 1;
-	nt &= nt >> 2;
-	ev |= f & en->ipv4 & ~B(dot, 1) & (F(dot, 1) | F(dot, 2) | F(dot, 3)) & dd & dd >> 3;
-	*head = ev >> BLK_BACK;
-	return (ev | (f & en->num & nt & nt >> 4)) >> BLK_BACK;
-}
+ * head: those of the first three kinds (digit_run_head may try something there). The masks
+ * are of type T: one window's uint64_t, or blk_v8 with a window per lane (the same
+ * operations on eight windows at once). */
+#define BLK_DIGIT_EVENTS(T, en, m, ev_out, head_out)                                               \
+	do {                                                                                       \
+		T p_ = m->d & ~B(d, 1) & BLK_EMIT, f_ = p_ & ~B(lu, 1), ev_, dd_, nt_, n2_, n4_,   \
+		  n8_;                                                                             \
+		ev_ = p_ & (en)->lead & B(lu, 1) & B(lu, 2) & ~B(w, 3) & (F(d, 1) | m->b58s);      \
+		/* base58: no byte that is not a word byte in p .. p+25 (past the window: none     \
+		 * known) */                                                                       \
+		n2_ = ~m->w;                                                                       \
+		n2_ |= n2_ >> 1;                                                                   \
+		n4_ = n2_ | n2_ >> 2;                                                              \
+		n8_ = n4_ | n4_ >> 4;                                                              \
+		ev_ |= f_ & (en)->b58 & m->b58s & ~(n8_ | n8_ >> 8 | n8_ >> 16 | n2_ >> 24);       \
+		dd_ = m->d | m->dot;                                                               \
+		nt_ = m->nt;                                                                       \
+		dd_ &= dd_ >> 1;                                                                   \
+		dd_ &= dd_ >> 2;                                                                   \
+		nt_ &= nt_ >> 1;                                                                   \
+		nt_ &= nt_ >> 2;                                                                   \
+		ev_ |= f_ & (en)->ipv4 & ~B(dot, 1) & (F(dot, 1) | F(dot, 2) | F(dot, 3)) & dd_ &  \
+		       dd_ >> 3;                                                                   \
+		(head_out) = ev_ >> BLK_BACK;                                                      \
+		(ev_out) = (ev_ | (f_ & (en)->num & nt_ & nt_ >> 4)) >> BLK_BACK;                  \
+	} while (0)
 
 /* MAC separators worth a visit (bit k: byte i + k): hex digits at q-2, q-1, q+1, q+2 and the
  * same separator at q+3, or for '.' hex at q-4 .. q-1, q+1 and '.' at q+5; and before the
  * address no byte its boundary refuses (a word byte, ':', '-' or '.', which also rules out a
- * separator at q-3 / q-5). */
+ * separator at q-3 / q-5). q: BLK_MAC_SEPS. */
+#define BLK_MAC_SEPS(en, m)                                                                        \
+	((en)->mac & (m->colon | m->dash | m->dot) & B(hex, 1) & B(hex, 2) & F(hex, 1) & BLK_EMIT)
+#define BLK_MAC_EVENTS(m, q)                                                                       \
+	((((q)&F(hex, 2) & ~B(ws, 3) & ((m->colon & F(colon, 3)) | (m->dash & F(dash, 3)))) |      \
+	  ((q)&m->dot & F(dot, 5) & B(hex, 3) & B(hex, 4) & ~B(ws, 5))) >>                         \
+	 BLK_BACK)
+
+static inline __attribute__((always_inline)) uint64_t
+blk_digit_events(const struct blk_ents *en, const struct pii_blk *m, uint64_t *head)
+{
+	uint64_t ev;
+
+	BLK_DIGIT_EVENTS(uint64_t, en, m, ev, *head);
+	return ev;
+}
+
 static inline __attribute__((always_inline)) uint64_t
 blk_mac_events(const struct blk_ents *en, const struct pii_blk *m)
 {
-	uint64_t q = en->mac & (m->colon | m->dash | m->dot) & B(hex, 1) & B(hex, 2) & F(hex, 1) &
-		     BLK_EMIT;
+	uint64_t q = BLK_MAC_SEPS(en, m);
 
 	if (q == 0) /* most steps */
 		return 0;
-	return ((q & F(hex, 2) & ~B(ws, 3) & ((m->colon & F(colon, 3)) | (m->dash & F(dash, 3)))) |
-		(q & m->dot & F(dot, 5) & B(hex, 3) & B(hex, 4) & ~B(ws, 5))) >>
-	       BLK_BACK;
+	return BLK_MAC_EVENTS(m, q);
+}
+
+#define BLK_GROUP 8
+
+/* Eight windows, one per 64-bit lane (GCC's vector extension: each operation of the events
+ * above is one instruction for the eight with AVX-512, two with AVX2). */
+typedef uint64_t blk_v8 __attribute__((vector_size(64)));
+
+struct pii_blk8 {
+	blk_v8 d, lu, w, ws, nt, hex, dot, colon, dash, b58s;
+};
+
+static inline __attribute__((always_inline)) void
+blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk_v8 *head,
+	    blk_v8 *me)
+{
+	blk_v8 q = BLK_MAC_SEPS(en, m);
+
+	BLK_DIGIT_EVENTS(blk_v8, en, m, *ev, *head);
+	*me = BLK_MAC_EVENTS(m, q);
 }
 
 #undef B
@@ -1661,6 +1697,67 @@ blk_mac_events(const struct blk_ents *en, const struct pii_blk *m)
 		}                                                                                  \
 	} while (0)
 
+/* The window masks of the eight steps from i0 into the lanes of g (zeros past the end). */
+#define BLK8_WINDOWS(classify, i0, g)                                                              \
+	do {                                                                                       \
+		for (unsigned int j_ = 0; j_ < BLK_GROUP; j_++) {                                  \
+			struct pii_blk m_ = {0};                                                   \
+			size_t i_ = (i0) + j_ * BLK_STEP;                                          \
+			if (i_ < len)                                                              \
+				BLK_WINDOW(classify, i_, &m_);                                     \
+			(g)->d[j_] = m_.d;                                                         \
+			(g)->lu[j_] = m_.lu;                                                       \
+			(g)->w[j_] = m_.w;                                                         \
+			(g)->ws[j_] = m_.ws;                                                       \
+			(g)->nt[j_] = m_.nt;                                                       \
+			(g)->hex[j_] = m_.hex;                                                     \
+			(g)->dot[j_] = m_.dot;                                                     \
+			(g)->colon[j_] = m_.colon;                                                 \
+			(g)->dash[j_] = m_.dash;                                                   \
+			(g)->b58s[j_] = m_.b58s;                                                   \
+		}                                                                                  \
+	} while (0)
+
+/* bit j: lane j of x is not 0 */
+static inline __attribute__((always_inline)) unsigned int
+blk8_nz(const blk_v8 *x)
+{
+	unsigned int r = 0;
+
+	for (unsigned int j = 0; j < BLK_GROUP; j++)
+		r |= (unsigned int)((*x)[j] != 0) << j;
+	return r;
+}
+
+/* TOKEN_PASS_BODY eight steps at a time: the eight windows' masks are classified into the
+ * lanes of a pii_blk8, their events computed together (blk8_events), then the steps with an
+ * event visited in order, as one step at a time would. The next group is classified before
+ * this one's events are read back (its lanes were stored one mask at a time: read at once
+ * right away, they would wait for the stores). lanes_nz: blk8_nz, or its AVX-512 one. */
+#define TOKEN_PASS_GROUP_BODY(classify, digit_run_fn, lanes_nz)                                    \
+	do {                                                                                       \
+		const uint8_t *b = c->buf;                                                         \
+		size_t len = c->len, tok_end = 0, gs = BLK_STEP * BLK_GROUP;                       \
+		struct blk_ents en = blk_ents_of(ents);                                            \
+		struct pii_blk8 g[2];                                                              \
+		unsigned int k = 0;                                                                \
+		blk_v8 any8;                                                                       \
+		BLK8_WINDOWS(classify, 0, &g[0]);                                                  \
+		for (size_t i0 = 0; i0 < len; i0 += gs, k ^= 1) {                                  \
+			blk_v8 ev8, hv8, me8;                                                      \
+			if (i0 + gs < len)                                                         \
+				BLK8_WINDOWS(classify, i0 + gs, &g[k ^ 1]);                        \
+			blk8_events(&en, &g[k], &ev8, &hv8, &me8);                                 \
+			any8 = ev8 | me8;                                                          \
+			for (unsigned int nz = lanes_nz(&any8); nz != 0; nz &= nz - 1) {           \
+				unsigned int j = (unsigned int)__builtin_ctz(nz);                  \
+				uint64_t ev = ev8[j], hv = hv8[j], me = me8[j];                    \
+				size_t i = i0 + j * BLK_STEP;                                      \
+				BLK_VISIT(digit_run_fn, i, ev, hv, me);                            \
+			}                                                                          \
+		}                                                                                  \
+	} while (0)
+
 /* A digit-run start the block scan kept: digit_run with the numeric token's shapes (head:
  * false when digit_run_head is known to try nothing there). */
 static __attribute__((noinline)) size_t
@@ -1704,7 +1801,7 @@ digit_run_avx2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool
 static __attribute__((target(PII_T_AVX2))) void
 token_pass_avx2(struct scan_ctx *c, uint64_t ents)
 {
-	TOKEN_PASS_BODY(pii_blk_avx2, digit_run_avx2);
+	TOKEN_PASS_GROUP_BODY(pii_blk_avx2, digit_run_avx2, blk8_nz);
 }
 
 static __attribute__((target(PII_T_AVX2))) void
@@ -1727,10 +1824,16 @@ digit_run_avx512(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bo
 	return num_token_win(c, ents, ts, &m);
 }
 
+static inline __attribute__((target(PII_T_AVX512))) unsigned int
+blk8_nz_avx512(const blk_v8 *x)
+{
+	return _mm512_test_epi64_mask((__m512i)*x, (__m512i)*x);
+}
+
 static __attribute__((target(PII_T_AVX512))) void
 token_pass_avx512(struct scan_ctx *c, uint64_t ents)
 {
-	TOKEN_PASS_BODY(pii_blk_avx512, digit_run_avx512);
+	TOKEN_PASS_GROUP_BODY(pii_blk_avx512, digit_run_avx512, blk8_nz_avx512);
 }
 
 static __attribute__((target(PII_T_AVX512))) void

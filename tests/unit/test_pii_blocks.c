@@ -6,8 +6,8 @@
  *
  * 1. PII-shaped fragments (cards, SSN, phones, IBAN, IPv4, MAC, wallets, context words) and
  *    decoys (dates, timestamps, versions, hex ids, base64) glued with JSON punctuation, at every
- *    offset around the edges of the block scan's steps (48 bytes) and of its 64-byte windows,
- *    and in bodies shorter than a window.
+ *    offset around the edges of the block scan's steps (48 bytes), of its 64-byte windows and
+ *    of its groups of eight steps, and in bodies shorter than a window.
  * 2. Random bytes over the alphabet the masks look at (digits, separators, hex letters, "bc1").
  * 3. More spans than the result keeps (n_dropped), so the order must match too.
  * 4. Each token entity alone (its own database), and the version a database picks.
@@ -301,9 +301,10 @@ make_body(char *out, size_t cap, unsigned int nfrag)
 	return n;
 }
 
-/* Each fragment at every offset 0..200 (the steps' edges at 48, 96, 144 and 192, their
- * windows' at 40, 104, 152, and the 64-byte blocks' of the literal and IPv6 passes; bodies
- * shorter than a window), padded before with JSON-like text and cut inside or after it. */
+/* Each fragment at every offset 0..400 (the steps' edges at 48, 96, 144 and 192, their
+ * windows' at 40, 104, 152, the 64-byte blocks' of the literal and IPv6 passes, and the edge
+ * of a group of eight steps at 384, its window's at 376; bodies shorter than a window), padded
+ * before with JSON-like text and cut inside or after it. */
 static void
 test_fragments_at_block_edges(void **state)
 {
@@ -316,7 +317,7 @@ test_fragments_at_block_edges(void **state)
 	for (size_t f = 0; f < sizeof(frags) / sizeof(frags[0]); f++) {
 		size_t fl = strlen(frags[f]);
 
-		for (size_t off = 0; off <= 200; off++) {
+		for (size_t off = 0; off <= 400; off++) {
 			size_t n = 0;
 
 			while (n < off)
