@@ -329,17 +329,24 @@ pii_z(unsigned int k)
 	return _mm512_load_si512((const void *)z[k]);
 }
 
-static inline __attribute__((target("avx512bw"))) void
-pii_blk_avx512(const uint8_t *p, struct pii_blk *m)
+/* The class bits of the 64 bytes v (the nibble lookup, PII_NIB_HI / PII_NIB_LO). */
+static inline __attribute__((target("avx512bw"))) __m512i
+pii_z_cls(__m512i v)
 {
 	static const uint8_t nib_hi[16] __attribute__((aligned(16))) = {PII_NIB_HI};
 	static const uint8_t nib_lo[16] __attribute__((aligned(16))) = {PII_NIB_LO};
 	const __m512i hi_t = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)nib_hi));
 	const __m512i lo_t = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)nib_lo));
-	__m512i v = _mm512_loadu_si512((const void *)p);
-	__m512i cls = _mm512_and_si512(
+
+	return _mm512_and_si512(
 		_mm512_shuffle_epi8(hi_t, _mm512_and_si512(_mm512_srli_epi16(v, 4), pii_z(0))),
 		_mm512_shuffle_epi8(lo_t, _mm512_and_si512(v, pii_z(0))));
+}
+
+static inline __attribute__((target("avx512bw"))) void
+pii_blk_avx512(const uint8_t *p, struct pii_blk *m)
+{
+	__m512i v = _mm512_loadu_si512((const void *)p), cls = pii_z_cls(v);
 
 	m->d = _mm512_test_epi8_mask(cls, pii_z(1));
 	m->lu = _mm512_test_epi8_mask(cls, pii_z(2));
@@ -383,14 +390,7 @@ pii_win_avx2(const uint8_t *p, struct pii_win *m)
 static inline __attribute__((target("avx512bw"))) void
 pii_win_avx512(const uint8_t *p, struct pii_win *m)
 {
-	static const uint8_t nib_hi[16] __attribute__((aligned(16))) = {PII_NIB_HI};
-	static const uint8_t nib_lo[16] __attribute__((aligned(16))) = {PII_NIB_LO};
-	const __m512i hi_t = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)nib_hi));
-	const __m512i lo_t = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)nib_lo));
-	__m512i v = _mm512_loadu_si512((const void *)p);
-	__m512i cls = _mm512_and_si512(
-		_mm512_shuffle_epi8(hi_t, _mm512_and_si512(_mm512_srli_epi16(v, 4), pii_z(0))),
-		_mm512_shuffle_epi8(lo_t, _mm512_and_si512(v, pii_z(0))));
+	__m512i v = _mm512_loadu_si512((const void *)p), cls = pii_z_cls(v);
 
 	m->d = _mm512_test_epi8_mask(cls, pii_z(1));
 	m->w = _mm512_test_epi8_mask(cls, pii_z(3));
