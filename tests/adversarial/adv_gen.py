@@ -551,7 +551,10 @@ PII_EDGE_VALUES = {
     "mac_address": ("00:1A:2B:3C:4D:5E", 2),
     "crypto_wallet": ("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", 2),
 }
-PII_EDGE_OFFSETS = (46, 47, 48, 49, 62, 63, 64, 65, 94, 95, 96, 97, 126, 127, 128)
+# the token pass's step edges, the literal pass's block edges, the edge of a group of eight
+# steps (384, its first window from 376)
+PII_EDGE_OFFSETS = (46, 47, 48, 49, 62, 63, 64, 65, 94, 95, 96, 97, 126, 127, 128,
+                    382, 383, 384, 385)
 
 
 def pii_edge_request(plan, name, value, at, end, broken):

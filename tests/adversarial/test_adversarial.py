@@ -753,10 +753,10 @@ class TwoWorkers(AdvCase):
 class PiiAtBlockEdges(AdvCase):
     """pii.policy block on every literal-led entity (email and the secrets: lib/pii's literal
     pass, docs/PII.md) and on the digit-run pass's card, IPv4, IBAN, MAC and wallet (whose block
-    events are decided 48 bytes at a time over 64-byte windows). Each value sits with its first
-    bytes at body offsets around the digit-run pass's step edges (46-49, 94-97) and the 64-byte
-    block edges of the literal pass (62-65, 126-128), followed by the end of its JSON string or
-    by the end of the
+    events are decided 48 bytes at a time over 64-byte windows, eight steps at once). Each value
+    sits with its first bytes at body offsets around the digit-run pass's step edges (46-49,
+    94-97), the 64-byte block edges of the literal pass (62-65, 126-128) and the edge of a group
+    of eight steps (382-385), followed by the end of its JSON string or by the end of the
     body; every one of these validly signed webhooks is refused (pii_blocked) and its final
     byte never reaches the server. The same webhooks with one byte of the value's prefix
     broken match nothing and must arrive, so the test tells a blocked value from a broken
