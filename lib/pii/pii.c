@@ -1239,10 +1239,12 @@ ipv6_report_ref(struct scan_ctx *c, size_t q, size_t *tried)
 }
 
 static void
-ipv6_pass_ref(struct scan_ctx *c)
+ipv6_pass_ref(struct scan_ctx *c, size_t from)
 {
 	const uint8_t *b = c->buf;
 	size_t len = c->len, i = 0, tried = 0;
+
+	(void)from; /* always 0: the reference runs on its own, never after a literal pass */
 
 #ifdef __SSE2__
 	for (; i + 16 <= len; i += 16) {
@@ -1322,13 +1324,13 @@ ipv6_block(struct scan_ctx *c, size_t i, uint64_t cc, uint64_t cn)
 		}                                                                                  \
 	} while (0)
 
-#define IPV6_PASS_BODY(colon_fn)                                                                   \
+#define IPV6_PASS_BODY(colon_fn, from)                                                             \
 	do {                                                                                       \
 		const uint8_t *b = c->buf;                                                         \
 		size_t len = c->len;                                                               \
 		uint64_t cc, cn;                                                                   \
-		IPV6_COLONS(colon_fn, 0, cc);                                                      \
-		for (size_t i = 0; i < len; i += 64) {                                             \
+		IPV6_COLONS(colon_fn, (from), cc);                                                 \
+		for (size_t i = (from); i < len; i += 64) {                                        \
 			IPV6_COLONS(colon_fn, i + 64, cn);                                         \
 			if (ipv6_pairs(cc, cn))                                                    \
 				ipv6_block(c, i, cc, cn);                                          \
@@ -1337,9 +1339,9 @@ ipv6_block(struct scan_ctx *c, size_t i, uint64_t cc, uint64_t cn)
 	} while (0)
 
 static void
-ipv6_pass_sse2(struct scan_ctx *c)
+ipv6_pass_sse2(struct scan_ctx *c, size_t from)
 {
-	IPV6_PASS_BODY(pii_colon_sse2);
+	IPV6_PASS_BODY(pii_colon_sse2, from);
 }
 
 /* ---- digit-run pass, block masks ----
@@ -1805,9 +1807,9 @@ token_pass_avx2(struct scan_ctx *c, uint64_t ents)
 }
 
 static __attribute__((target(PII_T_AVX2))) void
-ipv6_pass_avx2(struct scan_ctx *c)
+ipv6_pass_avx2(struct scan_ctx *c, size_t from)
 {
-	IPV6_PASS_BODY(pii_colon_avx2);
+	IPV6_PASS_BODY(pii_colon_avx2, from);
 }
 
 static __attribute__((noinline, target(PII_T_AVX512))) size_t
@@ -1837,9 +1839,9 @@ token_pass_avx512(struct scan_ctx *c, uint64_t ents)
 }
 
 static __attribute__((target(PII_T_AVX512))) void
-ipv6_pass_avx512(struct scan_ctx *c)
+ipv6_pass_avx512(struct scan_ctx *c, size_t from)
 {
-	IPV6_PASS_BODY(pii_colon_avx512);
+	IPV6_PASS_BODY(pii_colon_avx512, from);
 }
 #endif
 
@@ -1971,9 +1973,11 @@ lit_pass_ref(struct scan_ctx *c, uint64_t ents)
 /* The blocks of the body, each with the 2 bytes after it readable (the last ones copied with
  * zeros after them: no prefilter starts with a 0 byte). masks(p, &m) returns the OR of the
  * block's candidates (it may fill m only when that is not 0). */
-#define LIT_PASS_BODY(masks)                                                                       \
+#define LIT_PASS_BODY(masks, colon_fn, v6)                                                         \
 	do {                                                                                       \
 		uint8_t tmp[64 + 64] = {0};                                                        \
+		struct v6_blks *v6_ = (v6);                                                        \
+		uint64_t cc_ = 0;                                                                  \
 		for (size_t i = 0; i < c->len; i += 64) {                                          \
 			const uint8_t *p = c->buf + i;                                             \
 			struct lit_blk m;                                                          \
@@ -1982,10 +1986,56 @@ lit_pass_ref(struct scan_ctx *c, uint64_t ents)
 				memcpy(tmp, p, c->len - i);                                        \
 				p = tmp;                                                           \
 			}                                                                          \
+			if (v6_ != NULL) {                                                         \
+				uint64_t cn_ = colon_fn(p);                                        \
+				if (i > 0 && ipv6_pairs(cc_, cn_))                                 \
+					v6_note(v6_, i - 64, cc_, cn_);                            \
+				cc_ = cn_;                                                         \
+			}                                                                          \
 			if (masks(p, &m) != 0)                                                     \
 				lit_visit(c, ents, i, &m);                                         \
 		}                                                                                  \
+		if (v6_ != NULL && c->len > 0 && ipv6_pairs(cc_, 0))                               \
+			v6_note(v6_, (c->len - 1) & ~(size_t)63, cc_, 0);                          \
 	} while (0)
+
+/* The IPv6 pass's first test, ipv6_pairs, made on the literal pass's blocks (the same 64 bytes
+ * at the same offsets) when both run: the blocks where it holds are noted, then visited after
+ * the literal pass's own visits, as the IPv6 pass would have (same spans, same order). Past
+ * V6_BLKS such blocks (addresses all over a body), the IPv6 pass runs on its own from there. */
+#define V6_BLKS 32
+
+struct v6_blks {
+	unsigned int n;
+	size_t resume; /* SIZE_MAX, or the first block not noted */
+	struct {
+		size_t i;
+		uint64_t cc, cn;
+	} b[V6_BLKS];
+};
+
+static inline void
+v6_note(struct v6_blks *v, size_t i, uint64_t cc, uint64_t cn)
+{
+	if (v->n < V6_BLKS && v->resume == SIZE_MAX) {
+		v->b[v->n].i = i;
+		v->b[v->n].cc = cc;
+		v->b[v->n].cn = cn;
+		v->n++;
+	} else if (v->resume == SIZE_MAX) {
+		v->resume = i;
+	}
+}
+
+/* The noted blocks' visits, then the IPv6 pass from the first block not noted, if any. */
+static inline void
+v6_visit(struct scan_ctx *c, const struct v6_blks *v, void (*pass)(struct scan_ctx *, size_t))
+{
+	for (unsigned int k = 0; k < v->n; k++)
+		ipv6_block(c, v->b[k].i, v->b[k].cc, v->b[k].cn);
+	if (v->resume != SIZE_MAX)
+		pass(c, v->resume);
+}
 
 static inline uint64_t
 lit_any(const struct lit_blk *m)
@@ -2048,7 +2098,16 @@ lit_masks_sse2(const uint8_t *p, struct lit_blk *m)
 static void
 lit_pass_sse2(struct scan_ctx *c, uint64_t ents)
 {
-	LIT_PASS_BODY(lit_masks_sse2);
+	LIT_PASS_BODY(lit_masks_sse2, pii_colon_sse2, (struct v6_blks *)NULL);
+}
+
+static void
+lit_v6_pass_sse2(struct scan_ctx *c, uint64_t ents)
+{
+	struct v6_blks v = {.n = 0, .resume = SIZE_MAX};
+
+	LIT_PASS_BODY(lit_masks_sse2, pii_colon_sse2, &v);
+	v6_visit(c, &v, ipv6_pass_sse2);
 }
 
 #ifdef PII_SIMD_X86
@@ -2117,7 +2176,16 @@ lit_masks_avx2(const uint8_t *p, struct lit_blk *m)
 static __attribute__((target(PII_T_AVX2))) void
 lit_pass_avx2(struct scan_ctx *c, uint64_t ents)
 {
-	LIT_PASS_BODY(lit_masks_avx2);
+	LIT_PASS_BODY(lit_masks_avx2, pii_colon_avx2, (struct v6_blks *)NULL);
+}
+
+static __attribute__((target(PII_T_AVX2))) void
+lit_v6_pass_avx2(struct scan_ctx *c, uint64_t ents)
+{
+	struct v6_blks v = {.n = 0, .resume = SIZE_MAX};
+
+	LIT_PASS_BODY(lit_masks_avx2, pii_colon_avx2, &v);
+	v6_visit(c, &v, ipv6_pass_avx2);
 }
 
 static inline __attribute__((target(PII_T_AVX512))) __m512i
@@ -2149,25 +2217,39 @@ lit_masks_avx512(const uint8_t *p, struct lit_blk *m)
 static __attribute__((target(PII_T_AVX512))) void
 lit_pass_avx512(struct scan_ctx *c, uint64_t ents)
 {
-	LIT_PASS_BODY(lit_masks_avx512);
+	LIT_PASS_BODY(lit_masks_avx512, pii_colon_avx512, (struct v6_blks *)NULL);
+}
+
+static __attribute__((target(PII_T_AVX512))) void
+lit_v6_pass_avx512(struct scan_ctx *c, uint64_t ents)
+{
+	struct v6_blks v = {.n = 0, .resume = SIZE_MAX};
+
+	LIT_PASS_BODY(lit_masks_avx512, pii_colon_avx512, &v);
+	v6_visit(c, &v, ipv6_pass_avx512);
 }
 #endif
 
 static const struct {
 	const char *name;
 	void (*fn)(struct scan_ctx *c, uint64_t ents);
-	void (*ipv6)(struct scan_ctx *c);               /* run first (see "IPv6 pass") */
-	void (*lit)(struct scan_ctx *c, uint64_t ents); /* "literal pass" */
+	void (*ipv6)(struct scan_ctx *c, size_t from);     /* "IPv6 pass", from block from */
+	void (*lit)(struct scan_ctx *c, uint64_t ents);    /* "literal pass" */
+	void (*lit_v6)(struct scan_ctx *c, uint64_t ents); /* both, on the same blocks (V6_BLKS) */
 } token_impls[HP_PII_TOK__COUNT] = {
-	[HP_PII_TOK_REF] = {"ref", token_pass_ref, ipv6_pass_ref, lit_pass_ref},
+	[HP_PII_TOK_REF] = {"ref", token_pass_ref, ipv6_pass_ref, lit_pass_ref, NULL},
 #ifdef __SSE2__
-	[HP_PII_TOK_SSE2] = {"sse2", token_pass_sse2, ipv6_pass_sse2, lit_pass_sse2},
+	[HP_PII_TOK_SSE2] = {"sse2", token_pass_sse2, ipv6_pass_sse2, lit_pass_sse2,
+			     lit_v6_pass_sse2},
 #else
-	[HP_PII_TOK_SSE2] = {"bytes", token_pass_sse2, ipv6_pass_sse2, lit_pass_sse2},
+	[HP_PII_TOK_SSE2] = {"bytes", token_pass_sse2, ipv6_pass_sse2, lit_pass_sse2,
+			     lit_v6_pass_sse2},
 #endif
 #ifdef PII_SIMD_X86
-	[HP_PII_TOK_AVX2] = {"avx2", token_pass_avx2, ipv6_pass_avx2, lit_pass_avx2},
-	[HP_PII_TOK_AVX512] = {"avx512bw", token_pass_avx512, ipv6_pass_avx512, lit_pass_avx512},
+	[HP_PII_TOK_AVX2] = {"avx2", token_pass_avx2, ipv6_pass_avx2, lit_pass_avx2,
+			     lit_v6_pass_avx2},
+	[HP_PII_TOK_AVX512] = {"avx512bw", token_pass_avx512, ipv6_pass_avx512, lit_pass_avx512,
+			       lit_v6_pass_avx512},
 #endif
 };
 
@@ -2231,10 +2313,15 @@ hp_pii_scan_impl(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, con
 	if (db->hs != NULL && hs_scan(db->hs, (const char *)buf, (unsigned int)len, 0, scratch->hs,
 				      on_match, &c) != HS_SUCCESS)
 		return -EIO;
-	if (db->lit_ents != 0)
-		token_impls[impl].lit(&c, db->lit_ents);
-	if (db->token_ents & ENT(HP_PII_IPV6))
-		token_impls[impl].ipv6(&c);
+	if (db->lit_ents != 0 && (db->token_ents & ENT(HP_PII_IPV6)) &&
+	    token_impls[impl].lit_v6 != NULL) {
+		token_impls[impl].lit_v6(&c, db->lit_ents);
+	} else {
+		if (db->lit_ents != 0)
+			token_impls[impl].lit(&c, db->lit_ents);
+		if (db->token_ents & ENT(HP_PII_IPV6))
+			token_impls[impl].ipv6(&c, 0);
+	}
 	if (db->token_ents & ~ENT(HP_PII_IPV6))
 		token_impls[impl].fn(&c, db->token_ents);
 	return (int)res->total;

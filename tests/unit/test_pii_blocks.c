@@ -11,6 +11,8 @@
  * 2. Random bytes over the alphabet the masks look at (digits, separators, hex letters, "bc1").
  * 3. More spans than the result keeps (n_dropped), so the order must match too.
  * 4. Each token entity alone (its own database), and the version a database picks.
+ * 4b. Bodies with an IPv6 candidate in many 64-byte blocks: the literal pass notes up to
+ *    V6_BLKS of them for the IPv6 visits, the IPv6 pass runs on its own past that.
  * 5. The same bodies through the hyperscan_only database (every built-in through its Hyperscan
  *    prefilter): the same counts and, per entity, the same spans in the same order (leftmost
  *    first). The order across entities differs by design: ipv6 spans come after the other
@@ -399,6 +401,37 @@ test_dropped_spans_same_order(void **state)
 		compare(&all, (const uint8_t *)buf, cut);
 }
 
+/* An address (or colon pair) in each of up to 80 consecutive 64-byte blocks, at a different
+ * place in each block, with literal candidates ('@', "eyJ") among them: past the blocks the
+ * literal pass notes (pii.c, V6_BLKS), the IPv6 pass takes over from the first one not noted. */
+static void
+test_ipv6_many_blocks(void **state)
+{
+	static const char *const v6[] = {"2001:db8::1",     "fe80::1ff:fe23:4567:890a",
+					 "12:34:56",        "::ffff:10.0.0.1",
+					 "a@b.example.com", "ab:cd:ef::12:34"};
+	static char buf[80 * 64 + 64];
+
+	(void)state;
+	for (unsigned int nblk = 1; nblk <= 80; nblk += (nblk < 28 ? 9 : 1)) {
+		size_t n = 0;
+
+		memset(buf, ' ', sizeof(buf));
+		for (unsigned int k = 0; k < nblk; k++) {
+			const char *a = v6[(k + nblk) % (sizeof(v6) / sizeof(v6[0]))];
+			size_t at = (size_t)k * 64 + (k * 7 + nblk) % 40;
+
+			memcpy(buf + at, "\"", 1);
+			memcpy(buf + at + 1, a, strlen(a));
+			memcpy(buf + at + 1 + strlen(a), "\",eyJhbGciOi", 12);
+			n = (size_t)k * 64 + 64;
+		}
+		compare(&all, (const uint8_t *)buf, n);
+		compare(&all, (const uint8_t *)buf, n - 20);
+		compare(&single[HP_PII_IPV6], (const uint8_t *)buf, n);
+	}
+}
+
 static void
 test_versions(void **state)
 {
@@ -433,6 +466,7 @@ main(void)
 		cmocka_unit_test(test_random_bodies),
 		cmocka_unit_test(test_random_alphabet),
 		cmocka_unit_test(test_dropped_spans_same_order),
+		cmocka_unit_test(test_ipv6_many_blocks),
 		cmocka_unit_test(test_versions),
 	};
 
