@@ -101,17 +101,31 @@ luhn(const uint8_t *d, int nd)
 	return sum % 10 == 0;
 }
 
+/* collect_digits(s, n, " -", d, 19) and the checks on its digits, in one walk from the right
+ * (Luhn's doubling from the last digit) with nothing stored. */
 bool
 hp_pii_card_valid(const uint8_t *s, size_t n)
 {
-	uint8_t d[19];
-	int nd = collect_digits(s, n, " -", d, 19);
+	static const uint8_t dbl[10] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
+	unsigned int sum = 0, nd = 0;
 
-	if (nd < 13 || d[0] == 0 || d[0] > 6)
+	if (n < 13 || !is_digit(s[0]) || !is_digit(s[n - 1]) || s[0] == '0' || s[0] > '6')
 		return false;
-	if (nd == 13 && d[0] == 1)
+	for (size_t i = n; i-- > 0;) {
+		unsigned int v = (unsigned int)s[i] - '0';
+
+		if (v < 10) {
+			if (nd == 19)
+				return false;
+			sum += (nd & 1) ? dbl[v] : v;
+			nd++;
+		} else if ((s[i] != ' ' && s[i] != '-') || !is_digit(s[i - 1])) {
+			return false; /* s[0] is a digit: i > 0 here */
+		}
+	}
+	if (nd < 13 || (nd == 13 && s[0] == '1'))
 		return false;
-	return luhn(d, nd);
+	return sum % 10 == 0;
 }
 
 bool
@@ -234,10 +248,17 @@ iban_country_len(const uint8_t *cc)
 bool
 hp_pii_iban_valid(const uint8_t *s, size_t n)
 {
-	uint8_t c[34];
+	uint8_t v[34 + 8]; /* the characters' values, 0-9 and A=10 .. Z=35 */
 	unsigned int nc = 0, want, spaces = 0;
 	uint64_t acc = 0;
 
+	/* the country code fixes the length: a candidate end that cannot have it is refused
+	 * before any byte is read past the country code (span_generic tries several ends) */
+	if (n < 15 || !is_upper(s[0]) || !is_upper(s[1]))
+		return false;
+	want = iban_country_len(s);
+	if (want == 0 || (n != want && n != want + (want - 1) / 4))
+		return false;
 	/* spaces only between groups of 4, singly: "DE89 3704 ..." */
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == ' ') {
@@ -246,30 +267,26 @@ hp_pii_iban_valid(const uint8_t *s, size_t n)
 			spaces++;
 			continue;
 		}
-		if (!is_digit(s[i]) && !is_upper(s[i]))
-			return false;
-		if (nc == sizeof(c))
-			return false;
-		c[nc++] = s[i];
-	}
-	if (nc < 15 || !is_upper(c[0]) || !is_upper(c[1]) || !is_digit(c[2]) || !is_digit(c[3]))
-		return false;
-	want = iban_country_len(c);
-	/* grouped: a space after every group of 4, or none at all */
-	if (want == 0 || nc != want || (spaces != 0 && spaces != (nc - 1) / 4))
-		return false;
-	/* first four characters moved to the end (indexed without a division per character);
-	 * A=10 .. Z=35; mod 97 of the decimal number, reduced only when it would no longer fit
-	 * (one division per ~15 digits, not per digit) */
-	for (unsigned int k = 4; k < nc + 4; k++) {
-		uint8_t ch = c[k < nc ? k : k - nc];
-		if (acc >= UINT64_C(100000000000000000))
-			acc %= 97;
-		if (is_digit(ch))
-			acc = acc * 10 + (uint64_t)(ch - '0');
+		if (is_digit(s[i]))
+			v[nc++] = (uint8_t)(s[i] - '0');
+		else if (is_upper(s[i]))
+			v[nc++] = (uint8_t)(s[i] - 'A' + 10);
 		else
-			acc = acc * 100 + (uint64_t)(ch - 'A' + 10);
+			return false;
 	}
+	/* grouped: a space after every group of 4, or none at all */
+	if (nc != want || v[2] > 9 || v[3] > 9 || (spaces != 0 && spaces != (nc - 1) / 4))
+		return false;
+	/* first four characters moved to the end; mod 97 of the decimal number (a letter is two
+	 * digits), reduced every 8 characters or fewer: below 98 * 100^8 < 2^64 before each */
+	for (unsigned int k = 4; k < nc; k++) {
+		acc = acc * (v[k] < 10 ? 10 : 100) + v[k];
+		if ((k & 7) == 7)
+			acc %= 97;
+	}
+	acc %= 97;
+	for (unsigned int k = 0; k < 4; k++)
+		acc = acc * (v[k] < 10 ? 10 : 100) + v[k];
 	return acc % 97 == 1;
 }
 
@@ -581,37 +598,63 @@ hp_pii_sha256(const uint8_t *m, size_t n, uint8_t out[32])
 
 /* ---- Base58Check, Bech32 ---- */
 
-static int
-b58_val(uint8_t c)
-{
-	static const char alpha[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-	const char *p = c ? strchr(alpha, c) : NULL;
+/* Value of each byte in the Base58 alphabet ("123456789ABCDEFGHJKLMNPQRSTUVWXYZabc...z",
+ * no 0, O, I, l) plus one, 0 for the others; Bech32's 32 characters likewise. One load per
+ * character, not a search of the alphabet. */
+static const uint8_t b58_tab[256] = {
+	['1'] = 1,  ['2'] = 2,  ['3'] = 3,  ['4'] = 4,  ['5'] = 5,  ['6'] = 6,  ['7'] = 7,
+	['8'] = 8,  ['9'] = 9,  ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14,
+	['F'] = 15, ['G'] = 16, ['H'] = 17, ['J'] = 18, ['K'] = 19, ['L'] = 20, ['M'] = 21,
+	['N'] = 22, ['P'] = 23, ['Q'] = 24, ['R'] = 25, ['S'] = 26, ['T'] = 27, ['U'] = 28,
+	['V'] = 29, ['W'] = 30, ['X'] = 31, ['Y'] = 32, ['Z'] = 33, ['a'] = 34, ['b'] = 35,
+	['c'] = 36, ['d'] = 37, ['e'] = 38, ['f'] = 39, ['g'] = 40, ['h'] = 41, ['i'] = 42,
+	['j'] = 43, ['k'] = 44, ['m'] = 45, ['n'] = 46, ['o'] = 47, ['p'] = 48, ['q'] = 49,
+	['r'] = 50, ['s'] = 51, ['t'] = 52, ['u'] = 53, ['v'] = 54, ['w'] = 55, ['x'] = 56,
+	['y'] = 57, ['z'] = 58,
+};
 
-	return p ? (int)(p - alpha) : -1;
-}
+/* "qpzry9x8gf2tvdw0s3jn54khce6mua7l" */
+static const uint8_t bech32_tab[256] = {
+	['q'] = 1,  ['p'] = 2,  ['z'] = 3,  ['r'] = 4,  ['y'] = 5,  ['9'] = 6,  ['x'] = 7,
+	['8'] = 8,  ['g'] = 9,  ['f'] = 10, ['2'] = 11, ['t'] = 12, ['v'] = 13, ['d'] = 14,
+	['w'] = 15, ['0'] = 16, ['s'] = 17, ['3'] = 18, ['j'] = 19, ['n'] = 20, ['5'] = 21,
+	['4'] = 22, ['k'] = 23, ['h'] = 24, ['c'] = 25, ['e'] = 26, ['6'] = 27, ['m'] = 28,
+	['u'] = 29, ['a'] = 30, ['7'] = 31, ['l'] = 32,
+};
 
 bool
 hp_pii_base58check_valid(const uint8_t *s, size_t n)
 {
+	/* the number in 32-bit limbs, most significant first: 7 limbs hold 224 bits, the 25
+	 * bytes of an address are the low 200 */
+	uint32_t l[7] = {0};
 	uint8_t b[25], h[32];
 	size_t z = 0;
 
 	if (n < 26 || n > 35 || (s[0] != '1' && s[0] != '3'))
 		return false;
-	memset(b, 0, sizeof(b));
 	for (size_t i = 0; i < n; i++) {
-		int v = b58_val(s[i]);
-		unsigned int carry;
-		if (v < 0)
+		uint64_t carry = b58_tab[s[i]];
+
+		if (carry-- == 0)
 			return false;
-		carry = (unsigned int)v;
-		for (int k = 24; k >= 0; k--) {
-			carry += 58u * b[k];
-			b[k] = (uint8_t)carry;
-			carry >>= 8;
+		for (int k = 6; k >= 0; k--) {
+			carry += (uint64_t)l[k] * 58u;
+			l[k] = (uint32_t)carry;
+			carry >>= 32;
 		}
 		if (carry != 0)
-			return false; /* more than 25 bytes */
+			return false; /* more than 224 bits */
+	}
+	/* more than 25 bytes (the value only grows, so no earlier step had more either) */
+	if (l[0] >> 8 != 0)
+		return false;
+	b[0] = (uint8_t)l[0];
+	for (int k = 1; k < 7; k++) {
+		b[4 * k - 3] = (uint8_t)(l[k] >> 24);
+		b[4 * k - 2] = (uint8_t)(l[k] >> 16);
+		b[4 * k - 1] = (uint8_t)(l[k] >> 8);
+		b[4 * k] = (uint8_t)l[k];
 	}
 	/* leading '1's are leading zero bytes; the number must fill the rest exactly */
 	while (z < n && s[z] == '1')
@@ -628,23 +671,25 @@ hp_pii_base58check_valid(const uint8_t *s, size_t n)
 	return memcmp(h, b + 21, 4) == 0;
 }
 
-static uint32_t
+/* One step of Bech32's checksum: the generator terms of the five top bits, without a branch
+ * per bit. */
+static inline uint32_t
 bech32_polymod_step(uint32_t chk, uint8_t v)
 {
-	static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
-	uint8_t top = (uint8_t)(chk >> 25);
+	uint32_t top = chk >> 25;
 
 	chk = (chk & 0x1ffffff) << 5 ^ v;
-	for (int i = 0; i < 5; i++)
-		if ((top >> i) & 1)
-			chk ^= gen[i];
+	chk ^= -(top & 1) & 0x3b6a57b2;
+	chk ^= -((top >> 1) & 1) & 0x26508e6d;
+	chk ^= -((top >> 2) & 1) & 0x1ea119fa;
+	chk ^= -((top >> 3) & 1) & 0x3d4233dd;
+	chk ^= -((top >> 4) & 1) & 0x2a1462b3;
 	return chk;
 }
 
 bool
 hp_pii_bech32_valid(const uint8_t *s, size_t n)
 {
-	static const char charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 	uint32_t chk = 1;
 	uint8_t ver = 0;
 	unsigned int bits = 0, acc = 0, nbytes = 0;
@@ -660,11 +705,10 @@ hp_pii_bech32_valid(const uint8_t *s, size_t n)
 	chk = bech32_polymod_step(chk, 'c' & 31);
 	nd = n - 3;
 	for (size_t i = 0; i < nd; i++) {
-		const char *p = s[3 + i] ? strchr(charset, s[3 + i]) : NULL;
-		uint8_t v;
-		if (p == NULL)
+		uint8_t v = bech32_tab[s[3 + i]];
+
+		if (v-- == 0)
 			return false;
-		v = (uint8_t)(p - charset);
 		chk = bech32_polymod_step(chk, v);
 		if (i == 0) {
 			ver = v;

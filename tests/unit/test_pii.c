@@ -193,6 +193,12 @@ test_validators(void **state)
 	assert_false(V(hp_pii_card_valid, "4111111111111112"));
 	assert_false(V(hp_pii_card_valid, "0000000000000000"));
 	assert_false(V(hp_pii_card_valid, "41111111111111111111")); /* 20 digits */
+	assert_true(V(hp_pii_card_valid, "4111111111111111110"));   /* 19 */
+	assert_true(V(hp_pii_card_valid, "4000000000006"));         /* 13 */
+	assert_false(V(hp_pii_card_valid, "1000000000009"));        /* 13 from 1: Luhn-valid */
+	assert_false(V(hp_pii_card_valid, "4111 -1111 1111 1111"));
+	assert_false(V(hp_pii_card_valid, "4111-1111-1111-1111-"));
+	assert_false(V(hp_pii_card_valid, "7111111111111111")); /* first digit 7 */
 	assert_true(V(hp_pii_luhn_valid, "79927398713"));
 	/* SSN */
 	assert_true(hp_pii_ssn_valid((const uint8_t *)"078-05-1123", 11, &bare) && !bare);
@@ -208,6 +214,14 @@ test_validators(void **state)
 	assert_false(V(hp_pii_iban_valid, "NO93860111179470"));         /* too long for NO */
 	assert_false(V(hp_pii_iban_valid, "DE89 37040044 0532013000")); /* space mid-group */
 	assert_false(V(hp_pii_iban_valid, "ZZ89370400440532013000"));   /* no such country */
+	/* the longest ones (letters are two digits of the number) */
+	assert_true(V(hp_pii_iban_valid, "LC55HEMM000100010012001200023015"));
+	assert_true(V(hp_pii_iban_valid, "LC55 HEMM 0001 0001 0012 0012 0002 3015"));
+	assert_true(V(hp_pii_iban_valid, "MT84MALT011000012345MTLCAST001S"));
+	assert_true(V(hp_pii_iban_valid, "RU0204452560040702810412345678901"));
+	assert_false(V(hp_pii_iban_valid, "RU0204452560040702810412345678902"));
+	assert_false(V(hp_pii_iban_valid, "LC55 HEMM 0001 0001 0012 0012 0002 301 5"));
+	assert_false(V(hp_pii_iban_valid, "LC55 HEMM 0001 0001 0012 0012 00023015"));
 	/* ABA: Federal Reserve Bank of Boston, and a check digit off by one */
 	assert_true(V(hp_pii_aba_valid, "011000015"));
 	assert_true(V(hp_pii_aba_valid, "0110-0001-5"));
@@ -258,6 +272,9 @@ test_validators(void **state)
 	assert_true(V(hp_pii_base58check_valid, "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"));
 	assert_false(V(hp_pii_base58check_valid, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"));
 	assert_false(V(hp_pii_base58check_valid, "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNL0"));
+	assert_false(
+		V(hp_pii_base58check_valid, "3zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz")); /* > 25 B */
+	assert_false(V(hp_pii_base58check_valid, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNaa"));
 	assert_true(V(hp_pii_bech32_valid, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"));
 	assert_true(V(hp_pii_bech32_valid,
 		      "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"));
