@@ -1267,12 +1267,13 @@ __extension__ typedef unsigned __int128 u128;
 static inline uint64_t
 ipv6_hex_at(const struct scan_ctx *c, size_t i)
 {
-	uint8_t t[64] = {0};
+	uint8_t t[64];
 
 	if (i + 64 <= c->len)
 		return pii_hex_sse2(c->buf + i);
 	if (i >= c->len)
 		return 0;
+	memset(t, 0, sizeof(t));
 	memcpy(t, c->buf + i, c->len - i);
 	return pii_hex_sse2(t);
 }
@@ -1975,7 +1976,7 @@ lit_pass_ref(struct scan_ctx *c, uint64_t ents)
  * block's candidates (it may fill m only when that is not 0). */
 #define LIT_PASS_BODY(masks, colon_fn, v6)                                                         \
 	do {                                                                                       \
-		uint8_t tmp[64 + 64] = {0};                                                        \
+		uint8_t tmp[64 + 64]; /* zeroed when used */                                       \
 		struct v6_blks *v6_ = (v6);                                                        \
 		uint64_t cc_ = 0;                                                                  \
 		for (size_t i = 0; i < c->len; i += 64) {                                          \
@@ -2104,7 +2105,10 @@ lit_pass_sse2(struct scan_ctx *c, uint64_t ents)
 static void
 lit_v6_pass_sse2(struct scan_ctx *c, uint64_t ents)
 {
-	struct v6_blks v = {.n = 0, .resume = SIZE_MAX};
+	struct v6_blks v; /* only n and resume are read before written */
+
+	v.n = 0;
+	v.resume = SIZE_MAX;
 
 	LIT_PASS_BODY(lit_masks_sse2, pii_colon_sse2, &v);
 	v6_visit(c, &v, ipv6_pass_sse2);
@@ -2182,7 +2186,10 @@ lit_pass_avx2(struct scan_ctx *c, uint64_t ents)
 static __attribute__((target(PII_T_AVX2))) void
 lit_v6_pass_avx2(struct scan_ctx *c, uint64_t ents)
 {
-	struct v6_blks v = {.n = 0, .resume = SIZE_MAX};
+	struct v6_blks v; /* only n and resume are read before written */
+
+	v.n = 0;
+	v.resume = SIZE_MAX;
 
 	LIT_PASS_BODY(lit_masks_avx2, pii_colon_avx2, &v);
 	v6_visit(c, &v, ipv6_pass_avx2);
@@ -2223,7 +2230,10 @@ lit_pass_avx512(struct scan_ctx *c, uint64_t ents)
 static __attribute__((target(PII_T_AVX512))) void
 lit_v6_pass_avx512(struct scan_ctx *c, uint64_t ents)
 {
-	struct v6_blks v = {.n = 0, .resume = SIZE_MAX};
+	struct v6_blks v; /* only n and resume are read before written */
+
+	v.n = 0;
+	v.resume = SIZE_MAX;
 
 	LIT_PASS_BODY(lit_masks_avx512, pii_colon_avx512, &v);
 	v6_visit(c, &v, ipv6_pass_avx512);
