@@ -2038,6 +2038,17 @@ v6_visit(struct scan_ctx *c, const struct v6_blks *v, void (*pass)(struct scan_c
 		pass(c, v->resume);
 }
 
+/* The literal pass noting the IPv6 blocks, then their visits (ipv6_fn: the IPv6 pass of the same
+ * version, from the first block not noted). Only n and resume are read before written. */
+#define LIT_V6_PASS_BODY(masks, colon_fn, ipv6_fn)                                                 \
+	do {                                                                                       \
+		struct v6_blks v_;                                                                 \
+		v_.n = 0;                                                                          \
+		v_.resume = SIZE_MAX;                                                              \
+		LIT_PASS_BODY(masks, colon_fn, &v_);                                               \
+		v6_visit(c, &v_, ipv6_fn);                                                         \
+	} while (0)
+
 static inline uint64_t
 lit_any(const struct lit_blk *m)
 {
@@ -2105,13 +2116,7 @@ lit_pass_sse2(struct scan_ctx *c, uint64_t ents)
 static void
 lit_v6_pass_sse2(struct scan_ctx *c, uint64_t ents)
 {
-	struct v6_blks v; /* only n and resume are read before written */
-
-	v.n = 0;
-	v.resume = SIZE_MAX;
-
-	LIT_PASS_BODY(lit_masks_sse2, pii_colon_sse2, &v);
-	v6_visit(c, &v, ipv6_pass_sse2);
+	LIT_V6_PASS_BODY(lit_masks_sse2, pii_colon_sse2, ipv6_pass_sse2);
 }
 
 #ifdef PII_SIMD_X86
@@ -2186,13 +2191,7 @@ lit_pass_avx2(struct scan_ctx *c, uint64_t ents)
 static __attribute__((target(PII_T_AVX2))) void
 lit_v6_pass_avx2(struct scan_ctx *c, uint64_t ents)
 {
-	struct v6_blks v; /* only n and resume are read before written */
-
-	v.n = 0;
-	v.resume = SIZE_MAX;
-
-	LIT_PASS_BODY(lit_masks_avx2, pii_colon_avx2, &v);
-	v6_visit(c, &v, ipv6_pass_avx2);
+	LIT_V6_PASS_BODY(lit_masks_avx2, pii_colon_avx2, ipv6_pass_avx2);
 }
 
 static inline __attribute__((target(PII_T_AVX512))) __m512i
@@ -2230,13 +2229,7 @@ lit_pass_avx512(struct scan_ctx *c, uint64_t ents)
 static __attribute__((target(PII_T_AVX512))) void
 lit_v6_pass_avx512(struct scan_ctx *c, uint64_t ents)
 {
-	struct v6_blks v; /* only n and resume are read before written */
-
-	v.n = 0;
-	v.resume = SIZE_MAX;
-
-	LIT_PASS_BODY(lit_masks_avx512, pii_colon_avx512, &v);
-	v6_visit(c, &v, ipv6_pass_avx512);
+	LIT_V6_PASS_BODY(lit_masks_avx512, pii_colon_avx512, ipv6_pass_avx512);
 }
 #endif
 
