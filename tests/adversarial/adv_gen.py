@@ -550,52 +550,69 @@ PII_EDGE_VALUES = {
     "iban": ("GB82WEST12345698765432", 2),
     "mac_address": ("00:1A:2B:3C:4D:5E", 2),
     "crypto_wallet": ("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", 2),
+    # found by the IPv6 test the literal pass makes on its blocks (its only colon pair is
+    # "::": broken there, nothing is left to match)
+    "ipv6": ("fe80::1", 4),
 }
 # the token pass's step edges, the literal pass's block edges, the edge of a group of eight
 # steps (384, its first window from 376)
 PII_EDGE_OFFSETS = (46, 47, 48, 49, 62, 63, 64, 65, 94, 95, 96, 97, 126, 127, 128,
                     382, 383, 384, 385)
+# ipv6 again past a time ("12:30:45") in each of the 64-byte blocks before it: the literal pass
+# notes the first 32 such blocks for the IPv6 visits and the IPv6 pass takes over from the 33rd
+# (block 33 starts at 2112), so a value there is found only if that hand-over works
+PII_V6_FILLED_OFFSETS = (2046, 2047, 2048, 2049, 2110, 2111, 2112, 2113, 2174, 2175, 2176, 2177)
+PII_V6_FILL = "12:30:45"
 
 
-def pii_edge_request(plan, name, value, at, end, broken):
+def pii_edge_request(plan, name, value, at, end, broken, filled=False):
     """(raw, manifest entry) of a stripe-signed webhook whose body holds value at body offset
     at, the body ending right after it (end) or closing its JSON; broken: one byte of the
-    value's prefix replaced, so no prefilter matches and the webhook must go through."""
+    value's prefix replaced, so no prefilter matches and the webhook must go through; filled:
+    PII_V6_FILL at the start of each 64-byte block before the value (after the head)."""
     value, cut = PII_EDGE_VALUES[name]
     if broken:
         value = value[:cut] + "!" + value[cut + 1:]
     wid = plan.new_id("pii")
     head = '{"id":"%s","s":"' % wid
-    body = (head + " " * (at - len(head)) + value + ("" if end else '"}')).encode()
+    pad = [" "] * (at - len(head))
+    for blk in range(64, at - len(PII_V6_FILL) - 1 if filled else 0, 64):
+        if blk > len(head):
+            pad[blk - len(head):blk - len(head) + len(PII_V6_FILL)] = PII_V6_FILL
+    body = (head + "".join(pad) + value + ("" if end else '"}')).encode()
     target, hdrs = plan.signed(wid, body)
     raw = pg.make_request("POST", target, HOST, body, hdrs)
-    ent = {"id": wid, "kind": "pii-%s" % name, "uri": target, "len": len(raw),
-           "body_len": len(body), "pii": name, "at": at, "end": end, "broken": broken,
+    ent = {"id": wid, "kind": "pii-%s%s" % (name, "-filled" if filled else ""), "uri": target,
+           "len": len(raw), "body_len": len(body), "pii": name, "at": at, "end": end,
+           "broken": broken, "filled": filled,
            "expect": {"verdict": "accept", "reason": "ok"} if broken
            else {"verdict": "reject", "reason": "pii_blocked"}}
     return raw, ent
 
 
 def case_pii_edges(path, seed=9, sign_time=None):
-    """Case 9: each PII_EDGE_VALUES value at each PII_EDGE_OFFSETS offset, ending the body or
-    not, once whole (blocked) and once broken (accepted), one connection each."""
+    """Case 9: each PII_EDGE_VALUES value at each PII_EDGE_OFFSETS offset (and ipv6 at each
+    PII_V6_FILLED_OFFSETS offset after a time in every block), ending the body or not, once
+    whole (blocked) and once broken (accepted), one connection each."""
     rng = random.Random(seed)
     plan = Plan(rng, sign_time, "piiedge")
     w = Writer(path)
     i = 0
-    for name, (value, _) in PII_EDGE_VALUES.items():
-        for at in PII_EDGE_OFFSETS:
-            for end in (False, True):
-                for broken in (False, True):
-                    i += 1
-                    c = Conn(i, rng)
-                    raw, ent = pii_edge_request(plan, name, value, at, end, broken)
-                    w.put_all(c.handshake())
-                    fr, first, final = c.request(raw, seg_size=100)
-                    w.put_all(fr)
-                    w.put_all(c.response())
-                    w.put_all(c.close())
-                    plan.add(ent, c, first, final)
+    cases = [(name, at, False) for name in PII_EDGE_VALUES for at in PII_EDGE_OFFSETS]
+    cases += [("ipv6", at, True) for at in PII_V6_FILLED_OFFSETS]
+    for name, at, filled in cases:
+        value = PII_EDGE_VALUES[name][0]
+        for end in (False, True):
+            for broken in (False, True):
+                i += 1
+                c = Conn(i, rng)
+                raw, ent = pii_edge_request(plan, name, value, at, end, broken, filled)
+                w.put_all(c.handshake())
+                fr, first, final = c.request(raw, seg_size=100)
+                w.put_all(fr)
+                w.put_all(c.response())
+                w.put_all(c.close())
+                plan.add(ent, c, first, final)
     return {"frames": w.close(), "requests": plan.requests, "sign_time": plan.sign_time}
 
 

@@ -757,13 +757,15 @@ class PiiAtBlockEdges(AdvCase):
     sits with its first bytes at body offsets around the digit-run pass's step edges (46-49,
     94-97), the 64-byte block edges of the literal pass (62-65, 126-128) and the edge of a group
     of eight steps (382-385), followed by the end of its JSON string or by the end of the
-    body; every one of these validly signed webhooks is refused (pii_blocked) and its final
-    byte never reaches the server. The same webhooks with one byte of the value's prefix
-    broken match nothing and must arrive, so the test tells a blocked value from a broken
-    connection."""
+    body; an IPv6 address there too, and past 32 blocks that each hold a time ("12:30:45"),
+    where the literal pass stops noting blocks for the IPv6 visits and the IPv6 pass takes
+    over (2046-2177); every one of these validly signed webhooks is refused (pii_blocked) and
+    its final byte never reaches the server. The same webhooks with one byte of the value's
+    prefix broken match nothing and must arrive, so the test tells a blocked value from a
+    broken connection."""
 
     ENTITIES = ("[email, aws_access_key, github_token, stripe_key, slack_token, jwt, "
-                "pem_private_key, credit_card, ipv4, iban, mac_address, crypto_wallet]")
+                "pem_private_key, credit_card, ipv4, iban, mac_address, crypto_wallet, ipv6]")
 
     def test_values_across_block_edges(self):
         pcap = os.path.join(self.tmp, "piiedge.pcap")
