@@ -452,7 +452,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static int
 listen_unix(const char *path, const char *group, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX}, tmp = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -473,10 +473,19 @@ listen_unix(const char *path, const char *group, char *err, size_t errlen)
 		return -1;
 	}
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0660) != 0 ||
-	    listen(fd, 64) != 0) {
+	/* bound and listening under a temporary name, then renamed into place: whoever sees the
+	 * path can connect (a client that waits for the file is not refused between bind and
+	 * listen). A path too long for the temporary name is bound directly. */
+	if (snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp.sun_path))
+		tmp = sa;
+	unlink(tmp.sun_path);
+	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) != 0 || chmod(tmp.sun_path, 0660) != 0 ||
+	    listen(fd, 64) != 0 ||
+	    (strcmp(tmp.sun_path, path) != 0 && rename(tmp.sun_path, path) != 0)) {
 		snprintf(err, errlen, "control.api_socket: %s: %s", path, strerror(errno));
 		close(fd);
+		unlink(tmp.sun_path);
 		return -1;
 	}
 	if (group[0] != '\0') {

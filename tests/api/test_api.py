@@ -484,6 +484,9 @@ class LiveRotation(unittest.TestCase):
             # ready (ports up, the worker polling) before the first frame: on a loaded box
             # the first set was once half lost to a capture not yet reading
             for _ in range(100):
+                if proc.poll() is not None:
+                    self.fail("hookpath exited: " + proc.stdout.read())
+                # the socket file appears only once it listens (ctl_api.c): no refusal here
                 if api.req("GET", "/v1/ready")[0] == 200:
                     break
                 time.sleep(0.1)
