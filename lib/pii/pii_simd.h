@@ -76,38 +76,45 @@ pii_mm_eq(__m128i v, char c)
 	return _mm_cmpeq_epi8(v, _mm_set1_epi8(c));
 }
 
+/* Eight masks by compares (a movemask each per 16 bytes), the other three ORed from them. */
 static inline void
 pii_blk_sse2(const uint8_t *p, struct pii_blk *m)
 {
-	*m = (struct pii_blk){0};
+	uint64_t d = 0, lu = 0, hex = 0, dot = 0, colon = 0, dash = 0, b58s = 0, sep = 0;
+
 	for (unsigned int k = 0; k < 4; k++) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
 		__m128i v20 = _mm_or_si128(v, _mm_set1_epi8(0x20));
-		__m128i d = pii_mm_range(v, '0', 10), al = pii_mm_range(v20, 'a', 26);
-		__m128i dot = pii_mm_eq(v, '.'), dash = pii_mm_eq(v, '-');
-		/* ' ', '(' and ')' (0x28 and 0x29 differ in bit 0), '+' */
-		__m128i sep = _mm_or_si128(
-			_mm_or_si128(pii_mm_eq(v, ' '),
-				     _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
-						    _mm_set1_epi8('('))),
-			pii_mm_eq(v, '+'));
+		__m128i dv = pii_mm_range(v, '0', 10);
 
-		__m128i lu = _mm_or_si128(al, pii_mm_eq(v, '_')), co = pii_mm_eq(v, ':');
-		__m128i w = _mm_or_si128(lu, d);
-
-		m->d |= pii_mm_bits(d, k);
-		m->lu |= pii_mm_bits(lu, k);
-		m->w |= pii_mm_bits(w, k);
-		m->ws |= pii_mm_bits(_mm_or_si128(_mm_or_si128(w, co), _mm_or_si128(dot, dash)), k);
-		m->nt |=
-			pii_mm_bits(_mm_or_si128(_mm_or_si128(d, sep), _mm_or_si128(dot, dash)), k);
-		m->hex |= pii_mm_bits(_mm_or_si128(d, pii_mm_range(v20, 'a', 6)), k);
-		m->dot |= pii_mm_bits(dot, k);
-		m->colon |= pii_mm_bits(co, k);
-		m->dash |= pii_mm_bits(dash, k);
+		d |= pii_mm_bits(dv, k);
+		lu |= pii_mm_bits(_mm_or_si128(pii_mm_range(v20, 'a', 26), pii_mm_eq(v, '_')), k);
+		hex |= pii_mm_bits(_mm_or_si128(dv, pii_mm_range(v20, 'a', 6)), k);
+		dot |= pii_mm_bits(pii_mm_eq(v, '.'), k);
+		colon |= pii_mm_bits(pii_mm_eq(v, ':'), k);
+		dash |= pii_mm_bits(pii_mm_eq(v, '-'), k);
 		/* '1' | 2 == '3' | 2 == '3', nothing else gives '3' */
-		m->b58s |= pii_mm_bits(pii_mm_eq(_mm_or_si128(v, _mm_set1_epi8(2)), '3'), k);
+		b58s |= pii_mm_bits(pii_mm_eq(_mm_or_si128(v, _mm_set1_epi8(2)), '3'), k);
+		/* ' ', '(' and ')' (0x28 and 0x29 differ in bit 0), '+' */
+		sep |= pii_mm_bits(
+			_mm_or_si128(
+				_mm_or_si128(
+					pii_mm_eq(v, ' '),
+					_mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
+						       _mm_set1_epi8('('))),
+				pii_mm_eq(v, '+')),
+			k);
 	}
+	m->d = d;
+	m->lu = lu;
+	m->w = lu | d;
+	m->ws = lu | d | colon | dot | dash;
+	m->nt = d | sep | dot | dash;
+	m->hex = hex;
+	m->dot = dot;
+	m->colon = colon;
+	m->dash = dash;
+	m->b58s = b58s;
 }
 
 static inline void
