@@ -196,11 +196,11 @@ def tshark(pcap, fields, dfilter, desegment=False):
 
 
 def run_hookpath(tmp, name, pcap, dataplane="", top="", endpoint="", mem=512, idle_ms=IDLE_MS,
-                 frames_in=None, hookpath=None, workers=1):
+                 frames_in=None, hookpath=None, workers=1, env=None):
     """hookpath in bridge mode over pcap (port 0; port 1 gets nothing): returns a Run.
     workers > 1: that many workers on the second CPU (oversubscribed), software dispatch
     (net_pcap has no RSS), one tx queue per worker per port, merged afterwards (mergecap) into
-    the port's output pcap."""
+    the port's output pcap. env: variables added to hookpath's environment."""
     rid = "%s-%d" % (name, os.getpid())
     empty = os.path.join(tmp, "empty.pcap")
     if not os.path.exists(empty):
@@ -231,7 +231,7 @@ def run_hookpath(tmp, name, pcap, dataplane="", top="", endpoint="", mem=512, id
            "--", "-c", cfg, "--exit-idle-ms", str(idle_ms), "--stats-file", stats]
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           timeout=600)
+                           timeout=600, env=dict(os.environ, **env) if env else None)
     finally:
         shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
     if p.returncode != 0:
@@ -762,24 +762,34 @@ class PiiAtBlockEdges(AdvCase):
     over (2046-2177); every one of these validly signed webhooks is refused (pii_blocked) and
     its final byte never reaches the server. The same webhooks with one byte of the value's
     prefix broken match nothing and must arrive, so the test tells a blocked value from a
-    broken connection."""
+    broken connection. It runs once per version of the scan's block passes this CPU has
+    (HOOKPATH_PII_SCAN: SSE2 always, AVX2 and AVX-512BW where present), each its own code."""
 
     ENTITIES = ("[email, aws_access_key, github_token, stripe_key, slack_token, jwt, "
                 "pem_private_key, credit_card, ipv4, iban, mac_address, crypto_wallet, ipv6]")
 
+    @staticmethod
+    def scan_versions():
+        with open("/proc/cpuinfo") as f:
+            flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
+        return ["sse2"] + [v for v in ("avx2", "avx512bw") if v in flags]
+
     def test_values_across_block_edges(self):
         pcap = os.path.join(self.tmp, "piiedge.pcap")
         man = ag.case_pii_edges(pcap)
-        r = self.run_case("piiedge", pcap, man,
-                          endpoint="    pii: {policy: block, entities: %s}\n" % self.ENTITIES)
-        self.check_requests(r, man["requests"])
-        self.check_refused_counted(r, man["requests"])
-        by_uri = r.events_of(man["requests"])
-        for q in man["requests"]:
-            if not q["broken"]:
-                e = by_uri[q["uri"]][0]
-                want = "github_token" if q["pii"] == "github_pat" else q["pii"]
-                self.assertIn(want, e.get("pii", {}), e)
+        for version in self.scan_versions():
+            with self.subTest(version):
+                r = self.run_case("piiedge-" + version, pcap, man,
+                                  endpoint="    pii: {policy: block, entities: %s}\n"
+                                  % self.ENTITIES, env={"HOOKPATH_PII_SCAN": version})
+                self.check_requests(r, man["requests"])
+                self.check_refused_counted(r, man["requests"])
+                by_uri = r.events_of(man["requests"])
+                for q in man["requests"]:
+                    if not q["broken"]:
+                        e = by_uri[q["uri"]][0]
+                        want = "github_token" if q["pii"] == "github_pat" else q["pii"]
+                        self.assertIn(want, e.get("pii", {}), e)
 
 
 # --------------------------------------------------------------------------
