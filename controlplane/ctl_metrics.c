@@ -30,7 +30,9 @@
 #include "ctl_capture.h"
 #include "dedup.h"
 #include "dp.h"
+#include "pii.h"
 #include "stream_reasm.h"
+#include "vsha256.h"
 
 /* ---- Prometheus text format 0.0.4 ----------------------------------------------------------
  * https://prometheus.io/docs/instrumenting/exposition_formats/ : one "# HELP" and one
@@ -446,7 +448,8 @@ process_start_time(void)
 	return t0;
 }
 
-/* hookpath_build_info (version, DPDK version: 1, the Prometheus idiom for constant labels) and
+/* hookpath_build_info (version, DPDK version: 1, the Prometheus idiom for constant labels),
+ * hookpath_engine_info (the SHA-256 and the PII scan version picked at start) and
  * process_start_time_seconds (the standard name, without prefix: uptime and restarts). */
 static void
 prom_process(FILE *f)
@@ -461,6 +464,14 @@ prom_process(FILE *f)
 	prom_label_value(f, HP_VERSION);
 	fputs("\",dpdk=\"", f);
 	prom_label_value(f, dpdk);
+	fputs("\"} 1\n", f);
+	prom_family(f, "hookpath_engine_info", "gauge",
+		    "Always 1; the labels say which SHA-256 and which PII scan version this "
+		    "process runs (chosen at start from the CPU's instructions).");
+	fputs("hookpath_engine_info{sha256=\"", f);
+	prom_label_value(f, hp_vsha256_ni_usable() ? "sha-ni" : "openssl");
+	fputs("\",pii_scan=\"", f);
+	prom_label_value(f, hp_pii_scan_version(NULL, NULL));
 	fputs("\"} 1\n", f);
 	prom_family(f, "process_start_time_seconds", "gauge",
 		    "Start time of the process since the Unix epoch, in seconds.");

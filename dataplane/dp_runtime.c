@@ -617,6 +617,16 @@ hp_dp_init(const struct hp_config *cfg, char *err, size_t errlen)
 	HP_LOG(INFO, "%s mode, %u worker(s)%s\n", hp_mode_name(cfg->dataplane.mode),
 	       hp_dp.n_workers, hp_dp.dispatch ? ", software flow dispatch" : "");
 	HP_LOG(INFO, "SHA-256 (HMAC-SHA256, replay and token keys): %s\n", hp_vsha256_engine());
+	{
+		const char *why;
+		bool bad;
+		const char *v = hp_pii_scan_version(&why, &bad);
+
+		if (bad)
+			HP_LOG(WARNING, "PII scan: %s (%s)\n", v, why);
+		else
+			HP_LOG(INFO, "PII scan: %s (%s)\n", v, why);
+	}
 	log_guard(cfg);
 	return 0;
 }

@@ -2312,6 +2312,23 @@ tok_impl_pick(void)
 	return HP_PII_TOK_REF;
 }
 
+const char *
+hp_pii_scan_version(const char **why, bool *asked_bad)
+{
+	const char *want = getenv("HOOKPATH_PII_SCAN");
+	const char *name = token_impls[tok_impl_pick()].name;
+	bool bad = want != NULL && strcmp(want, name) != 0;
+
+	if (why != NULL)
+		*why = want == NULL ? "the widest this CPU has"
+		       : bad        ? "HOOKPATH_PII_SCAN names no version this CPU and build run "
+				      "(ref, sse2, avx2, avx512bw), ignored: the widest this CPU has"
+				    : "HOOKPATH_PII_SCAN";
+	if (asked_bad != NULL)
+		*asked_bad = bad;
+	return name;
+}
+
 int
 hp_pii_scan_impl(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const uint8_t *buf,
 		 size_t len, struct hp_pii_result *res, enum hp_pii_tok_impl impl)

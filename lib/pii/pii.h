@@ -117,6 +117,13 @@ void hp_pii_scratch_free(struct hp_pii_scratch *s);
 int hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const uint8_t *buf,
 		size_t len, struct hp_pii_result *res);
 
+/* The version of the scan's block passes that a database made now in this process runs:
+ * "avx512bw", "avx2", "sse2" ("bytes" where the build has no SSE2) or "ref". The widest the
+ * CPU has, unless HOOKPATH_PII_SCAN names another it runs. *why (may be NULL) gets a sentence
+ * for the start's log, and *asked_bad is set when HOOKPATH_PII_SCAN names one this CPU or
+ * build does not run (then ignored). Reads the environment: not for the fast path. */
+const char *hp_pii_scan_version(const char **why, bool *asked_bad);
+
 /* Mask the kept spans of res (a scan of this same buffer) in place. Spans past len are ignored.
  * Returns the number of bytes changed. */
 size_t hp_pii_mask(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask_char);

@@ -782,6 +782,9 @@ class PiiAtBlockEdges(AdvCase):
                 r = self.run_case("piiedge-" + version, pcap, man,
                                   endpoint="    pii: {policy: block, entities: %s}\n"
                                   % self.ENTITIES, env={"HOOKPATH_PII_SCAN": version})
+                # the version asked for is the one that ran (a name it does not take would
+                # run the widest three times over)
+                self.assertIn("PII scan: %s (HOOKPATH_PII_SCAN)" % version, r.log)
                 self.check_requests(r, man["requests"])
                 self.check_refused_counted(r, man["requests"])
                 by_uri = r.events_of(man["requests"])

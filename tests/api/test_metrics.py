@@ -6,6 +6,7 @@
   base units (no _ns, _ms, _cycles), counters end in _total, HELP lines written for people;
 - hookpath_build_info{version,dpdk} 1 (the version of `hookpath --version`) and
   process_start_time_seconds (between the test's clock before and after the start);
+  hookpath_engine_info{sha256,pii_scan} 1, the versions /proc/cpuinfo's flags call for;
 - the per-worker poll loop figures: under traffic busy time, busy polls and packets move, the
   packets per non-empty poll lie between 1 and the burst; once the capture is consumed the
   worker only idles (idle polls and time move, busy ones stay) and the packets it took are
@@ -191,6 +192,20 @@ class Live(unittest.TestCase):
         start = s[("process_start_time_seconds", "")]
         self.assertGreaterEqual(start, self.t_before - 2)
         self.assertLessEqual(start, self.t_after + 1)
+
+    def test_engine_info(self):
+        """hookpath_engine_info names the SHA-256 and the PII scan version the CPU's flags call
+        for (the test's environment asks for none): the widest scan version whose instructions
+        /proc/cpuinfo lists, SHA-NI where it lists sha_ni with SSE4.1 and SSSE3."""
+        with open("/proc/cpuinfo") as f:
+            flags = set(next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")),
+                             []))
+        avx2 = {"avx2", "bmi1", "bmi2", "popcnt"} <= flags
+        want_pii = "avx512bw" if avx2 and "avx512bw" in flags else "avx2" if avx2 else "sse2"
+        want_sha = "sha-ni" if {"sha_ni", "sse4_1", "ssse3"} <= flags else "openssl"
+        info = [k for k in samples(self.metrics()) if k[0] == "hookpath_engine_info"]
+        self.assertEqual(info, [("hookpath_engine_info",
+                                 '{sha256="%s",pii_scan="%s"}' % (want_sha, want_pii))])
 
     def test_worker_busy_under_traffic(self):
         a = samples(self.metrics())

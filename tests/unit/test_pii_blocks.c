@@ -438,7 +438,8 @@ test_versions(void **state)
 	struct hp_pii_db *db = NULL;
 	struct hp_pii_config c = {.enabled = HP_PII_ALL_BUILTIN};
 	char err[128];
-	const char *name;
+	const char *name, *why = NULL;
+	bool bad = true;
 
 	(void)state;
 	assert_true(hp_pii_tok_impl_supported(HP_PII_TOK_REF));
@@ -452,7 +453,22 @@ test_versions(void **state)
 	assert_int_equal(hp_pii_db_create(&c, &db, err, sizeof(err)), 0);
 	assert_string_equal(hp_pii_tok_impl_name(db, HP_PII_TOK_AUTO), "ref");
 	hp_pii_db_free(db);
+	/* what the start's log and hookpath_engine_info say: the same as a database runs */
+	assert_string_equal(hp_pii_scan_version(&why, &bad), "ref");
+	assert_string_equal(why, "HOOKPATH_PII_SCAN");
+	assert_false(bad);
+	/* a name no version has (avx512 for avx512bw): said, and the widest one runs */
+	setenv("HOOKPATH_PII_SCAN", "avx512", 1);
+	assert_string_equal(hp_pii_scan_version(&why, &bad), name);
+	assert_true(bad);
+	assert_non_null(strstr(why, "ignored"));
+	assert_int_equal(hp_pii_db_create(&c, &db, err, sizeof(err)), 0);
+	assert_string_equal(hp_pii_tok_impl_name(db, HP_PII_TOK_AUTO), name);
+	hp_pii_db_free(db);
 	unsetenv("HOOKPATH_PII_SCAN");
+	assert_string_equal(hp_pii_scan_version(&why, &bad), name);
+	assert_false(bad);
+	assert_string_equal(why, "the widest this CPU has");
 	assert_int_equal(
 		hp_pii_scan_impl(all.db, all.scr, (const uint8_t *)"x", 1, &got, HP_PII_TOK__COUNT),
 		-ENOTSUP);
