@@ -1477,6 +1477,13 @@ num_token_win(struct scan_ctx *c, uint64_t ents, size_t ts, const struct pii_win
 			/* the run of the entity's set from s, if it ends inside the window (j >= 1:
 			 * zeros come in from the top) */
 			run = (size_t)__builtin_ctzll(~(set >> j));
+			/* a card's span lies in that run: fewer digits there than the validator
+			 * asks (13; 14 after a leading '1', which millisecond timestamps have)
+			 * refuse every end the try would read */
+			if (ent == HP_PII_CREDIT_CARD && j + run < 64 &&
+			    __builtin_popcountll((m->d >> j) & ((UINT64_C(1) << run) - 1)) <
+				    13 + (b[s] == '1'))
+				continue;
 			try_start_run(c, ent, s, j + run < 64 ? run : SIZE_MAX);
 		}
 	}
@@ -1640,26 +1647,56 @@ blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk
 #undef B
 #undef F
 
-/* A digit-run start at q (bit in ev): visited. When only its numeric token made it an event
- * (not in hv), digit_run_head would try nothing there (no capitals or "bc" before it, no IPv4
- * or base58 shape: those are in hv), so only the token is read, and not at all if it was read
- * already (q < tok_end). */
-#define BLK_DIGIT(digit_run_fn, q, bit, hv)                                                        \
+/* A numeric token that starts at q (the byte before it is none of its bytes), ends inside the
+ * window within BLK_QUIET_MAX bytes, and holds fewer than 9 digits and no ' ', '+', '(' or ')'
+ * (wx: those bytes): no numeric entity has a span there (each needs 9 digits, but phone's "+"
+ * and 8), so its visit would only move tok_end to the token's end. Set here without the call:
+ * dates ("2024-01-04") are most of them. k: q's bit in the window masks wd (digits), wnt
+ * (numeric-token bytes). */
+#define BLK_QUIET_MAX 32
+
+static inline __attribute__((always_inline)) bool
+blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q, size_t *tok_end)
+{
+	unsigned int run;
+	uint64_t tm;
+
+	if ((wnt >> (k - 1)) & 1)
+		return false;
+	run = (unsigned int)__builtin_ctzll(~(wnt >> k));
+	if (run > BLK_QUIET_MAX || k + run >= 64)
+		return false;
+	tm = ((UINT64_C(1) << run) - 1) << k;
+	if (__builtin_popcountll(wd & tm) >= 9 || (wx & tm) != 0)
+		return false;
+	*tok_end = q + run;
+	return true;
+}
+
+/* A digit-run start at q (bit in ev, bit k of the window masks wd, wnt, wx): visited. When only
+ * its numeric token made it an event (not in hv), digit_run_head would try nothing there (no
+ * capitals or "bc" before it, no IPv4 or base58 shape: those are in hv), so only the token is
+ * read, and not at all if it was read already (q < tok_end) or blk_quiet_token knows it holds
+ * nothing. */
+#define BLK_DIGIT(digit_run_fn, q, bit, hv, k, wd, wnt, wx)                                        \
 	do {                                                                                       \
 		if ((hv) & (bit))                                                                  \
 			tok_end = digit_run_fn(c, ents, (q), tok_end, true);                       \
-		else if ((q) >= tok_end)                                                           \
+		else if ((q) >= tok_end && !blk_quiet_token(wd, wnt, wx, k, (q), &tok_end))        \
 			tok_end = digit_run_fn(c, ents, (q), tok_end, false);                      \
 	} while (0)
 
 /* The visits of one step at i, in the reference's order: per 16 bytes, digit runs then MAC
- * separators; in the tail the reference walks byte by byte. */
-#define BLK_VISIT(digit_run_fn, i, ev, hv, me)                                                     \
+ * separators; in the tail the reference walks byte by byte. wd, wnt, wx: the step's window
+ * masks for blk_quiet_token. */
+#define BLK_VISIT(digit_run_fn, i, ev, hv, me, wd, wnt, wx)                                        \
 	do {                                                                                       \
 		if ((me) == 0) {                                                                   \
-			for (uint64_t e_ = (ev); e_ != 0; e_ &= e_ - 1)                            \
-				BLK_DIGIT(digit_run_fn, (i) + (size_t)__builtin_ctzll(e_),         \
-					  e_ & -e_, hv);                                           \
+			for (uint64_t e_ = (ev); e_ != 0; e_ &= e_ - 1) {                          \
+				unsigned int b_ = (unsigned int)__builtin_ctzll(e_);               \
+				BLK_DIGIT(digit_run_fn, (i) + b_, e_ & -e_, hv, b_ + BLK_BACK, wd, \
+					  wnt, wx);                                                \
+			}                                                                          \
 			break;                                                                     \
 		}                                                                                  \
 		for (unsigned int k_ = 0; k_ < BLK_STEP; k_ += 16) {                               \
@@ -1667,9 +1704,11 @@ blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk
 			bool step_ = BLK_REF_STEP && (i) + k_ + 16 <= len;                         \
 			for (uint64_t a_ = step_ ? e_ : e_ | m_; a_ != 0; a_ &= a_ - 1) {          \
 				uint64_t bit_ = a_ & -a_;                                          \
-				size_t q_ = (i) + (size_t)__builtin_ctzll(a_);                     \
+				unsigned int b_ = (unsigned int)__builtin_ctzll(a_);               \
+				size_t q_ = (i) + b_;                                              \
 				if (e_ & bit_)                                                     \
-					BLK_DIGIT(digit_run_fn, q_, bit_, hv);                     \
+					BLK_DIGIT(digit_run_fn, q_, bit_, hv, b_ + BLK_BACK, wd,   \
+						  wnt, wx);                                        \
 				if (!step_ && (m_ & bit_))                                         \
 					mac_sep(c, q_);                                            \
 			}                                                                          \
@@ -1696,7 +1735,8 @@ blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk
 			ev = blk_digit_events(&en, &m, &hv);                                       \
 			me = blk_mac_events(&en, &m);                                              \
 			if ((ev | me) != 0)                                                        \
-				BLK_VISIT(digit_run_fn, i, ev, hv, me);                            \
+				BLK_VISIT(digit_run_fn, i, ev, hv, me, m.d, m.nt,                  \
+					  m.nt & ~(m.d | m.dash | m.dot));                         \
 		}                                                                                  \
 	} while (0)
 
@@ -1755,8 +1795,10 @@ blk8_nz(const blk_v8 *x)
 			for (unsigned int nz = lanes_nz(&any8); nz != 0; nz &= nz - 1) {           \
 				unsigned int j = (unsigned int)__builtin_ctz(nz);                  \
 				uint64_t ev = ev8[j], hv = hv8[j], me = me8[j];                    \
+				uint64_t wd = g[k].d[j], wnt = g[k].nt[j];                         \
 				size_t i = i0 + j * BLK_STEP;                                      \
-				BLK_VISIT(digit_run_fn, i, ev, hv, me);                            \
+				BLK_VISIT(digit_run_fn, i, ev, hv, me, wd, wnt,                    \
+					  wnt & ~(wd | g[k].dash[j] | g[k].dot[j]));               \
 			}                                                                          \
 		}                                                                                  \
 	} while (0)
