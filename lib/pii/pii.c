@@ -1777,7 +1777,7 @@ blk8_nz(const blk_v8 *x)
  * event visited in order, as one step at a time would. The next group is classified before
  * this one's events are read back (its lanes were stored one mask at a time: read at once
  * right away, they would wait for the stores). lanes_nz: blk8_nz, or its AVX-512 one. */
-#define TOKEN_PASS_GROUP_BODY(classify, digit_run_fn, lanes_nz)                                    \
+#define TOKEN_PASS_GROUP_BODY(windows8, digit_run_fn, lanes_nz)                                    \
 	do {                                                                                       \
 		const uint8_t *b = c->buf;                                                         \
 		size_t len = c->len, tok_end = 0, gs = BLK_STEP * BLK_GROUP;                       \
@@ -1785,11 +1785,11 @@ blk8_nz(const blk_v8 *x)
 		struct pii_blk8 g[2];                                                              \
 		unsigned int k = 0;                                                                \
 		blk_v8 any8;                                                                       \
-		BLK8_WINDOWS(classify, 0, &g[0]);                                                  \
+		windows8(0, &g[0]);                                                                \
 		for (size_t i0 = 0; i0 < len; i0 += gs, k ^= 1) {                                  \
 			blk_v8 ev8, hv8, me8;                                                      \
 			if (i0 + gs < len)                                                         \
-				BLK8_WINDOWS(classify, i0 + gs, &g[k ^ 1]);                        \
+				windows8(i0 + gs, &g[k ^ 1]);                                      \
 			blk8_events(&en, &g[k], &ev8, &hv8, &me8);                                 \
 			any8 = ev8 | me8;                                                          \
 			for (unsigned int nz = lanes_nz(&any8); nz != 0; nz &= nz - 1) {           \
@@ -1846,7 +1846,9 @@ digit_run_avx2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool
 static __attribute__((target(PII_T_AVX2))) void
 token_pass_avx2(struct scan_ctx *c, uint64_t ents)
 {
-	TOKEN_PASS_GROUP_BODY(pii_blk_avx2, digit_run_avx2, blk8_nz);
+#define BLK8_WINDOWS_AVX2(i0, g) BLK8_WINDOWS(pii_blk_avx2, i0, g)
+	TOKEN_PASS_GROUP_BODY(BLK8_WINDOWS_AVX2, digit_run_avx2, blk8_nz);
+#undef BLK8_WINDOWS_AVX2
 }
 
 static __attribute__((target(PII_T_AVX2))) void
@@ -1878,7 +1880,128 @@ blk8_nz_avx512(const blk_v8 *x)
 static __attribute__((target(PII_T_AVX512))) void
 token_pass_avx512(struct scan_ctx *c, uint64_t ents)
 {
-	TOKEN_PASS_GROUP_BODY(pii_blk_avx512, digit_run_avx512, blk8_nz_avx512);
+#define BLK8_WINDOWS_AVX512(i0, g) BLK8_WINDOWS(pii_blk_avx512, i0, g)
+	TOKEN_PASS_GROUP_BODY(BLK8_WINDOWS_AVX512, digit_run_avx512, blk8_nz_avx512);
+#undef BLK8_WINDOWS_AVX512
+}
+
+/* ---- AVX-512 VBMI and GFNI: the eight windows' masks without a mask register ----
+ * One table lookup (vpermi2b, 128 entries) gives each byte one bit per class: digit, letter or
+ * '_', numeric-token byte, hex digit, '.', ':', '-', '1'/'3'. A GF(2) affine transform
+ * (vgf2p8affineqb, the class bytes as the matrix, the unit vectors as the data) transposes the
+ * 8x8 bits of every 8 bytes, a byte permutation (vpermb) gathers each class's 8 bytes into one
+ * 64-bit mask: a window's eight masks in one register, with no mask register, general register
+ * or store per class. Eight windows are then transposed (64-bit lanes, 8x8) into the lanes of a
+ * pii_blk8. Each window is one masked load from 8 bytes before its step, the bytes outside the
+ * body masked off (zero: no class), so the body's first and last windows need no copy. */
+#define PII_T_VBMI "avx512bw,avx512vbmi,gfni,avx2,bmi,bmi2,popcnt"
+
+#define VB_D  0x01
+#define VB_LU 0x02
+#define VB_NT 0x04
+#define VB_HX 0x08
+#define VB_DT 0x10
+#define VB_CL 0x20
+#define VB_DA 0x40
+#define VB_B5 0x80
+
+static const uint8_t vbmi_cls[128] __attribute__((aligned(64))) = {
+	[' '] = VB_NT,
+	['('] = VB_NT,
+	[')'] = VB_NT,
+	['+'] = VB_NT,
+	['-'] = VB_NT | VB_DA,
+	['.'] = VB_NT | VB_DT,
+	[':'] = VB_CL,
+	['0'] = VB_D | VB_NT | VB_HX,
+	['1'] = VB_D | VB_NT | VB_HX | VB_B5,
+	['2'] = VB_D | VB_NT | VB_HX,
+	['3'] = VB_D | VB_NT | VB_HX | VB_B5,
+	['4' ... '9'] = VB_D | VB_NT | VB_HX,
+	['A' ... 'F'] = VB_LU | VB_HX,
+	['G' ... 'Z'] = VB_LU,
+	['a' ... 'f'] = VB_LU | VB_HX,
+	['g' ... 'z'] = VB_LU,
+	['_'] = VB_LU,
+};
+
+/* vpshufb: the 8 bytes of each 64-bit lane in reverse order; vgf2p8affineqb's data: byte k of
+ * each lane 1 << k; vpermb: byte k of the 8 lanes into lane k. */
+static const uint8_t vbmi_rev[64] __attribute__((aligned(64))) = {
+#define VB_REV8(o) (o) + 7, (o) + 6, (o) + 5, (o) + 4, (o) + 3, (o) + 2, (o) + 1, (o)
+	VB_REV8(0), VB_REV8(8), VB_REV8(0), VB_REV8(8),
+	VB_REV8(0), VB_REV8(8), VB_REV8(0), VB_REV8(8),
+#undef VB_REV8
+};
+static const uint8_t vbmi_gather[64] __attribute__((aligned(64))) = {
+#define VB_G8(k) (k), (k) + 8, (k) + 16, (k) + 24, (k) + 32, (k) + 40, (k) + 48, (k) + 56
+	VB_G8(0), VB_G8(1), VB_G8(2), VB_G8(3), VB_G8(4), VB_G8(5), VB_G8(6), VB_G8(7),
+#undef VB_G8
+};
+
+static inline __attribute__((always_inline, target(PII_T_VBMI))) __m512i
+vbmi_window(const uint8_t *b, size_t len, size_t i, __m512i t_lo, __m512i t_hi, __m512i rev,
+	    __m512i unit, __m512i gather)
+{
+	/* the window's bytes inside the body: from byte BLK_BACK - i when i < BLK_BACK, up to
+	 * len - (i - BLK_BACK) (bzhi keeps all 64 for an index of 64 to 255; none past the end) */
+	size_t in = len + BLK_BACK > i ? len + BLK_BACK - i : 0;
+	uint64_t valid = _bzhi_u64(~UINT64_C(0), (unsigned int)(in < 64 ? in : 64)) &
+			 (~UINT64_C(0) << (i < BLK_BACK ? BLK_BACK - i : 0));
+	__m512i v, cls;
+
+	v = _mm512_maskz_loadu_epi8(valid, (const void *)((uintptr_t)b + i - BLK_BACK));
+	v = _mm512_shuffle_epi8(v, rev);
+	cls = _mm512_maskz_permutex2var_epi8(~_mm512_movepi8_mask(v), t_lo, v, t_hi);
+	return _mm512_permutexvar_epi8(gather, _mm512_gf2p8affine_epi64_epi8(unit, cls, 0));
+}
+
+static inline __attribute__((always_inline, target(PII_T_VBMI))) void
+blk8_windows_vbmi(const uint8_t *b, size_t len, size_t i0, struct pii_blk8 *g)
+{
+	const __m512i t_lo = _mm512_load_si512((const void *)vbmi_cls);
+	const __m512i t_hi = _mm512_load_si512((const void *)(vbmi_cls + 64));
+	const __m512i rev = _mm512_load_si512((const void *)vbmi_rev);
+	const __m512i gather = _mm512_load_si512((const void *)vbmi_gather);
+	const __m512i unit = _mm512_set1_epi64((long long)UINT64_C(0x8040201008040201));
+	__m512i w[8], t[8], u[8], x[8];
+
+#pragma GCC unroll 8
+	for (unsigned int j = 0; j < 8; j++)
+		w[j] = vbmi_window(b, len, i0 + j * BLK_STEP, t_lo, t_hi, rev, unit, gather);
+	/* w[j] lane k: class k of window j; into x[k] lane j */
+	for (unsigned int j = 0; j < 8; j += 2) {
+		t[j] = _mm512_unpacklo_epi64(w[j], w[j + 1]);
+		t[j + 1] = _mm512_unpackhi_epi64(w[j], w[j + 1]);
+	}
+	for (unsigned int h = 0; h < 2; h++) {
+		u[h] = _mm512_shuffle_i64x2(t[h], t[h + 2], 0x44);
+		u[h + 2] = _mm512_shuffle_i64x2(t[h], t[h + 2], 0xee);
+		u[h + 4] = _mm512_shuffle_i64x2(t[h + 4], t[h + 6], 0x44);
+		u[h + 6] = _mm512_shuffle_i64x2(t[h + 4], t[h + 6], 0xee);
+		x[h] = _mm512_shuffle_i64x2(u[h], u[h + 4], 0x88);
+		x[h + 2] = _mm512_shuffle_i64x2(u[h], u[h + 4], 0xdd);
+		x[h + 4] = _mm512_shuffle_i64x2(u[h + 2], u[h + 6], 0x88);
+		x[h + 6] = _mm512_shuffle_i64x2(u[h + 2], u[h + 6], 0xdd);
+	}
+	g->d = (blk_v8)x[0];
+	g->lu = (blk_v8)x[1];
+	g->nt = (blk_v8)x[2];
+	g->hex = (blk_v8)x[3];
+	g->dot = (blk_v8)x[4];
+	g->colon = (blk_v8)x[5];
+	g->dash = (blk_v8)x[6];
+	g->b58s = (blk_v8)x[7];
+	g->w = g->d | g->lu;
+	g->ws = g->w | g->colon | g->dash | g->dot;
+}
+
+static __attribute__((target(PII_T_VBMI))) void
+token_pass_vbmi(struct scan_ctx *c, uint64_t ents)
+{
+#define BLK8_WINDOWS_VBMI(i0, g) blk8_windows_vbmi(b, len, i0, g)
+	TOKEN_PASS_GROUP_BODY(BLK8_WINDOWS_VBMI, digit_run_avx512, blk8_nz_avx512);
+#undef BLK8_WINDOWS_VBMI
 }
 
 static __attribute__((target(PII_T_AVX512))) void
@@ -2319,6 +2442,8 @@ static const struct {
 			     lit_v6_pass_avx2},
 	[HP_PII_TOK_AVX512] = {"avx512bw", token_pass_avx512, ipv6_pass_avx512, lit_pass_avx512,
 			       lit_v6_pass_avx512},
+	[HP_PII_TOK_VBMI] = {"avx512vbmi", token_pass_vbmi, ipv6_pass_avx512, lit_pass_avx512,
+			     lit_v6_pass_avx512},
 #endif
 };
 
@@ -2329,16 +2454,18 @@ tok_impl_ok(enum hp_pii_tok_impl t)
 		return false;
 #ifdef PII_SIMD_X86
 	__builtin_cpu_init();
-	if (t == HP_PII_TOK_AVX2 || t == HP_PII_TOK_AVX512)
+	if (t == HP_PII_TOK_AVX2 || t == HP_PII_TOK_AVX512 || t == HP_PII_TOK_VBMI)
 		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
 		       __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") &&
-		       (t == HP_PII_TOK_AVX2 || __builtin_cpu_supports("avx512bw"));
+		       (t == HP_PII_TOK_AVX2 || __builtin_cpu_supports("avx512bw")) &&
+		       (t != HP_PII_TOK_VBMI ||
+			(__builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("gfni")));
 #endif
 	return true;
 }
 
-/* The widest version the CPU has; HOOKPATH_PII_SCAN (ref, sse2, avx2) asks for another one,
- * for the in-situ comparisons of tests/bench. */
+/* The widest version the CPU has; HOOKPATH_PII_SCAN (ref, sse2, avx2, avx512bw) asks for another
+ * one, for the in-situ comparisons of tests/bench. */
 static enum hp_pii_tok_impl
 tok_impl_pick(void)
 {
@@ -2364,7 +2491,8 @@ hp_pii_scan_version(const char **why, bool *asked_bad)
 	if (why != NULL)
 		*why = want == NULL ? "the widest this CPU has"
 		       : bad        ? "HOOKPATH_PII_SCAN names no version this CPU and build run "
-				      "(ref, sse2, avx2, avx512bw), ignored: the widest this CPU has"
+				      "(ref, sse2, avx2, avx512bw, avx512vbmi), ignored: the widest this "
+				      "CPU has"
 				    : "HOOKPATH_PII_SCAN";
 	if (asked_bad != NULL)
 		*asked_bad = bad;

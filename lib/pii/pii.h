@@ -118,9 +118,9 @@ int hp_pii_scan(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, cons
 		size_t len, struct hp_pii_result *res);
 
 /* The version of the scan's block passes that a database made now in this process runs:
- * "avx512bw", "avx2", "sse2" ("bytes" where the build has no SSE2) or "ref". The widest the
- * CPU has, unless HOOKPATH_PII_SCAN names another it runs. *why (may be NULL) gets a sentence
- * for the start's log, and *asked_bad is set when HOOKPATH_PII_SCAN names one this CPU or
+ * "avx512vbmi", "avx512bw", "avx2", "sse2" ("bytes" where the build has no SSE2) or "ref".
+ * The widest the CPU has, unless HOOKPATH_PII_SCAN names another it runs. *why (may be NULL) gets a
+ * sentence for the start's log, and *asked_bad is set when HOOKPATH_PII_SCAN names one this CPU or
  * build does not run (then ignored). Reads the environment: not for the fast path. */
 const char *hp_pii_scan_version(const char **why, bool *asked_bad);
 

@@ -58,13 +58,15 @@ void hp_pii_sha256(const uint8_t *m, size_t n, uint8_t out[32]);
 /* Versions of the digit-run pass (pii.c): the reference visits every digit-run start and MAC
  * separator; the block versions decide from 64-byte bit masks where a visit can find something
  * and give the same result (spans, order, counts). A database runs the widest the CPU has
- * (HOOKPATH_PII_SCAN=ref|sse2|avx2 in the environment at hp_pii_db_create asks for another). */
+ * (HOOKPATH_PII_SCAN=ref|sse2|avx2|avx512bw|avx512vbmi in the environment at hp_pii_db_create
+ * asks for another). */
 enum hp_pii_tok_impl {
 	HP_PII_TOK_AUTO = 0, /* the database's */
 	HP_PII_TOK_REF,
 	HP_PII_TOK_SSE2, /* "bytes" where there is no SSE2 */
 	HP_PII_TOK_AVX2,
 	HP_PII_TOK_AVX512,
+	HP_PII_TOK_VBMI, /* avx512bw's passes, the token pass's masks by VBMI and GFNI */
 	HP_PII_TOK__COUNT
 };
 
@@ -72,7 +74,7 @@ enum hp_pii_tok_impl {
 int hp_pii_scan_impl(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const uint8_t *buf,
 		     size_t len, struct hp_pii_result *res, enum hp_pii_tok_impl impl);
 bool hp_pii_tok_impl_supported(enum hp_pii_tok_impl impl);
-/* "ref", "sse2", "avx2", "avx512bw"; HP_PII_TOK_AUTO: the one db runs. */
+/* "ref", "sse2", "avx2", "avx512bw", "avx512vbmi"; HP_PII_TOK_AUTO: the one db runs. */
 const char *hp_pii_tok_impl_name(const struct hp_pii_db *db, enum hp_pii_tok_impl impl);
 
 #endif /* HP_PII_PRIV_H */

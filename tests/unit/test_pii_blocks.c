@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * lib/pii: the block versions of the digit-run pass (sse2, avx2, avx512bw: whichever this CPU
- * has) against the reference version, which visits every digit-run start and MAC separator.
- * Equal means the same result struct: total, counts, n_dropped and the kept spans in the same
- * order.
+ * lib/pii: the block versions of the digit-run pass (sse2, avx2, avx512bw, avx512vbmi: whichever
+ * this CPU has) against the reference version, which visits every digit-run start and MAC
+ * separator. Equal means the same result struct: total, counts, n_dropped and the kept spans in the
+ * same order.
  *
  * 1. PII-shaped fragments (cards, SSN, phones, IBAN, IPv4, MAC, wallets, context words) and
  *    decoys (dates, timestamps, versions, hex ids, base64) glued with JSON punctuation, at every
@@ -239,19 +239,12 @@ same_per_entity(const struct hp_pii_result *a, const struct hp_pii_result *b)
 	return true;
 }
 
-/* Every version this CPU has against the reference, and the reference against the
- * hyperscan_only engine, on text copied to the end of an exact-size allocation. */
+/* Every version this CPU has (and, framed, the reference too) against ref, scanning buf. */
 static void
-compare(const struct dbs *d, const uint8_t *text, size_t len)
+versions_equal(const struct dbs *d, const uint8_t *buf, size_t len, int n, bool framed,
+	       const uint8_t *text)
 {
-	uint8_t *buf = malloc(len ? len : 1);
-	int n;
-
-	assert_non_null(buf);
-	memcpy(buf, text, len);
-	n = hp_pii_scan_impl(d->db, d->scr, buf, len, &ref, HP_PII_TOK_REF);
-	assert_true(n >= 0);
-	for (int t = HP_PII_TOK_REF + 1; t < HP_PII_TOK__COUNT; t++) {
+	for (int t = framed ? HP_PII_TOK_REF : HP_PII_TOK_REF + 1; t < HP_PII_TOK__COUNT; t++) {
 		if (!hp_pii_tok_impl_supported((enum hp_pii_tok_impl)t))
 			continue;
 		memset(&got, 0xa5, sizeof(got));
@@ -259,15 +252,38 @@ compare(const struct dbs *d, const uint8_t *text, size_t len)
 			hp_pii_scan_impl(d->db, d->scr, buf, len, &got, (enum hp_pii_tok_impl)t),
 			n);
 		if (!same_result(&got, &ref)) {
-			print_error("%s differs from ref (total %u vs %u, spans %u vs %u) on %zu "
+			print_error("%s%s differs from ref (total %u vs %u, spans %u vs %u) on %zu "
 				    "bytes: %.*s\n",
-				    hp_pii_tok_impl_name(d->db, (enum hp_pii_tok_impl)t), got.total,
-				    ref.total, got.n_spans, ref.n_spans, len, (int)len,
-				    (const char *)text);
+				    hp_pii_tok_impl_name(d->db, (enum hp_pii_tok_impl)t),
+				    framed ? " (framed)" : "", got.total, ref.total, got.n_spans,
+				    ref.n_spans, len, (int)len, (const char *)text);
 			fail();
 		}
 		n_compared++;
 	}
+}
+
+/* Every version this CPU has against the reference, and the reference against the
+ * hyperscan_only engine, on text copied to the end of an exact-size allocation; then every
+ * version on the same text framed by bytes that would change the result if a pass read them
+ * (letters before it: no digit run or numeric token would start at its first byte; digits
+ * after it: its last run would go on), so that no version reads outside [buf, buf + len). */
+static void
+compare(const struct dbs *d, const uint8_t *text, size_t len)
+{
+	uint8_t *buf = malloc(len ? len : 1), *fr = malloc(len + 128);
+	int n;
+
+	assert_non_null(buf);
+	assert_non_null(fr);
+	memcpy(buf, text, len);
+	n = hp_pii_scan_impl(d->db, d->scr, buf, len, &ref, HP_PII_TOK_REF);
+	assert_true(n >= 0);
+	versions_equal(d, buf, len, n, false, text);
+	memset(fr, 'x', 64);
+	memcpy(fr + 64, text, len);
+	memset(fr + 64 + len, '7', 64);
+	versions_equal(d, fr + 64, len, n, true, text);
 	assert_true(hp_pii_scan(d->hso, d->hso_scr, buf, len, &got) >= 0);
 	if (!same_per_entity(&got, &ref)) {
 		print_error("hyperscan_only differs from ref (total %u vs %u) on %zu bytes: %.*s\n",
@@ -276,6 +292,7 @@ compare(const struct dbs *d, const uint8_t *text, size_t len)
 	}
 	n_spans_seen += ref.n_spans;
 	n_dropped_seen += ref.n_dropped;
+	free(fr);
 	free(buf);
 }
 
