@@ -604,6 +604,33 @@ first_map_fill(void)
 			first_map[e][(uint8_t)*p >> 6] |= UINT64_C(1) << ((uint8_t)*p & 63);
 }
 
+/* span_generic's end for an IBAN from s (its before and first tests passed): the validator
+ * takes only the length its country code fixes, bare or with a space every 4, so only those
+ * two ends are tried, the longer first, as the generic walk down from the run's end would
+ * (every other end it reads is refused). Capitals before digits that are no country code
+ * ("US", "ID": most of them in JSON) end here without reading the run. */
+static size_t
+span_iban(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
+{
+	unsigned int want = s + 2 <= len ? hp_pii_iban_len(b + s) : 0;
+	size_t ends[2], n = 0;
+
+	if (want == 0)
+		return 0;
+	ends[0] = want + (want - 1) / 4;
+	ends[1] = want;
+	while (s + n < len && n < d->maxlen && n < ends[0] && (cclass(b[s + n]) & d->set))
+		n++;
+	for (unsigned int k = 0; k < 2; k++) {
+		size_t e = s + ends[k];
+
+		if (ends[k] <= n && ends[k] >= d->minlen && after_ok(d, b, len, e) &&
+		    d->valid(b + s, ends[k]))
+			return e;
+	}
+	return 0;
+}
+
 /* Generic grammar: the longest run of the entity's set from s (run: its length when the caller
  * knows it, SIZE_MAX when not), then candidate ends from the longest down, each needing its
  * boundary, the validator and (maybe) a context word. */
@@ -624,6 +651,8 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 	/* a card number inside an IBAN's digit groups is none, whatever its end */
 	if (ent == HP_PII_CREDIT_CARD && iban_tail(b, s))
 		return 0;
+	if (ent == HP_PII_IBAN && d->valid == hp_pii_iban_valid)
+		return span_iban(d, b, len, s);
 	if (run != SIZE_MAX)
 		n = run < d->maxlen ? run : d->maxlen;
 	else

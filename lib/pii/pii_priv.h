@@ -23,6 +23,9 @@ bool hp_pii_ssn_valid(const uint8_t *s, size_t n, bool *bare);
 bool hp_pii_itin_valid(const uint8_t *s, size_t n, bool *bare);
 /* Compact or grouped by 4 with single spaces; country length; mod 97 == 1. */
 bool hp_pii_iban_valid(const uint8_t *s, size_t n);
+/* The IBAN length of the country code cc[0..1] (no spaces), 0 if it is none:
+ * hp_pii_iban_valid takes only that length, or that length with a space every 4. */
+unsigned int hp_pii_iban_len(const uint8_t *cc);
 /* 9 digits or dddd-dddd-d; prefix 00-12, 21-32, 61-72, 80; 3-7-1 weighted checksum. */
 bool hp_pii_aba_valid(const uint8_t *s, size_t n);
 /* ddd-ddd-dddd, ddd ddd dddd or 10 bare digits; mod 11. */

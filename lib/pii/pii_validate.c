@@ -237,8 +237,8 @@ static const uint8_t iban_len[26 * 26] = {
 };
 #undef IBAN_CC
 
-static unsigned int
-iban_country_len(const uint8_t *cc)
+unsigned int
+hp_pii_iban_len(const uint8_t *cc)
 {
 	if (!is_upper(cc[0]) || !is_upper(cc[1]))
 		return 0;
@@ -256,7 +256,7 @@ hp_pii_iban_valid(const uint8_t *s, size_t n)
 	 * before any byte is read past the country code (span_generic tries several ends) */
 	if (n < 15 || !is_upper(s[0]) || !is_upper(s[1]))
 		return false;
-	want = iban_country_len(s);
+	want = hp_pii_iban_len(s);
 	if (want == 0 || (n != want && n != want + (want - 1) / 4))
 		return false;
 	/* spaces only between groups of 4, singly: "DE89 3704 ..." */
