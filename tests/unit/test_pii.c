@@ -353,6 +353,12 @@ test_contact(void **state)
 	expect(HP_PII_PHONE, "{\"date\":\"2024-01-15\",\"id\":4155552671,\"v\":\"1.415.555\"}", "");
 	expect(HP_PII_IBAN, "iban=GB29 NWBK 6016 1331 9268 19;", "5-32");
 	expect(HP_PII_IBAN, "{\"sku\":\"AB12CDEF34567890XYZ\"}", "");
+	/* only the lengths the country code fixes are ends (span_iban): grouped with more groups
+	 * after it, bare with groups after it, bare with a word byte after it */
+	expect(HP_PII_IBAN, "GB29 NWBK 6016 1331 9268 19 1234", "0-27");
+	expect(HP_PII_IBAN, "NO9386011117947 1234", "0-15");
+	expect(HP_PII_IBAN, "NO9386011117947X", "");
+	expect(HP_PII_IBAN, "ref US2024 1234 5678 9012 3456 78", "");
 }
 
 static void
