@@ -2449,6 +2449,73 @@ lit_v6_pass_avx512(struct scan_ctx *c, uint64_t ents)
 {
 	LIT_V6_PASS_BODY(lit_masks_avx512, pii_colon_avx512, ipv6_pass_avx512);
 }
+
+/* With VBMI: one 128-entry lookup (vpermi2b) per offset instead of two nibble lookups, bit k
+ * of lit_vb[o][c]: byte c may be byte o of prefix k (LIT_MASKS_OF), those a prefix does not
+ * look at ORed in after the lookup (offset 1: '@'; offset 2: '@', AKIA, gh). Bytes >= 0x80 at
+ * offset 0 have no class; at offsets 1 and 2 they may read as their low 7 bits: a candidate
+ * more, which lit_end refuses, as it refuses every candidate that is not a prefix. */
+static const uint8_t lit_vb[3][128] __attribute__((aligned(64))) = {
+	{['@'] = 0x01,
+	 ['A'] = 0x02,
+	 ['g'] = 0x04,
+	 ['s'] = 0x08,
+	 ['r'] = 0x08,
+	 ['x'] = 0x10,
+	 ['e'] = 0x20,
+	 ['-'] = 0x40},
+	{['K'] = 0x02,
+	 ['S'] = 0x02,
+	 ['B'] = 0x02,
+	 ['C'] = 0x02,
+	 ['h'] = 0x04,
+	 ['i'] = 0x04,
+	 ['k'] = 0x08,
+	 ['o'] = 0x10,
+	 ['y'] = 0x20,
+	 ['-'] = 0x40},
+	{['_'] = 0x08, ['x'] = 0x10, ['J'] = 0x20, ['-'] = 0x40},
+};
+
+static inline __attribute__((target(PII_T_VBMI))) __m512i
+lit_cls_vbmi(const uint8_t *p, unsigned int o)
+{
+	__m512i v = _mm512_loadu_si512((const void *)(p + o));
+
+	return _mm512_permutex2var_epi8(_mm512_load_si512((const void *)lit_vb[o]), v,
+					_mm512_load_si512((const void *)(lit_vb[o] + 64)));
+}
+
+static inline __attribute__((target(PII_T_VBMI))) uint64_t
+lit_masks_vbmi(const uint8_t *p, struct lit_blk *m)
+{
+	__m512i v0 = _mm512_loadu_si512((const void *)p);
+	__m512i c0 = _mm512_maskz_permutex2var_epi8(
+		~_mm512_movepi8_mask(v0), _mm512_load_si512((const void *)lit_vb[0]), v0,
+		_mm512_load_si512((const void *)(lit_vb[0] + 64)));
+	/* c0 & (c1 | 0x01) & (c2 | 0x07) */
+	__m512i a = _mm512_ternarylogic_epi32(c0, lit_cls_vbmi(p, 1), _mm512_set1_epi8(0x01), 0xe0);
+	uint64_t any;
+
+	a = _mm512_ternarylogic_epi32(a, lit_cls_vbmi(p, 2), _mm512_set1_epi8(0x07), 0xe0);
+	any = _mm512_test_epi8_mask(a, a);
+	if (any != 0)
+		for (unsigned int k = 0; k < 7; k++)
+			m->m[k] = _mm512_test_epi8_mask(a, _mm512_set1_epi8((char)(1u << k)));
+	return any;
+}
+
+static __attribute__((target(PII_T_VBMI))) void
+lit_pass_vbmi(struct scan_ctx *c, uint64_t ents)
+{
+	LIT_PASS_BODY(lit_masks_vbmi, pii_colon_avx512, (struct v6_blks *)NULL);
+}
+
+static __attribute__((target(PII_T_VBMI))) void
+lit_v6_pass_vbmi(struct scan_ctx *c, uint64_t ents)
+{
+	LIT_V6_PASS_BODY(lit_masks_vbmi, pii_colon_avx512, ipv6_pass_avx512);
+}
 #endif
 
 static const struct {
@@ -2471,8 +2538,8 @@ static const struct {
 			     lit_v6_pass_avx2},
 	[HP_PII_TOK_AVX512] = {"avx512bw", token_pass_avx512, ipv6_pass_avx512, lit_pass_avx512,
 			       lit_v6_pass_avx512},
-	[HP_PII_TOK_VBMI] = {"avx512vbmi", token_pass_vbmi, ipv6_pass_avx512, lit_pass_avx512,
-			     lit_v6_pass_avx512},
+	[HP_PII_TOK_VBMI] = {"avx512vbmi", token_pass_vbmi, ipv6_pass_avx512, lit_pass_vbmi,
+			     lit_v6_pass_vbmi},
 #endif
 };
 
