@@ -1973,8 +1973,9 @@ vbmi_window(const uint8_t *b, size_t len, size_t i, __m512i t_lo, __m512i t_hi, 
 	    __m512i unit, __m512i gather)
 {
 	/* the window's bytes inside the body: from byte BLK_BACK - i when i < BLK_BACK, up to
-	 * len - (i - BLK_BACK) (bzhi keeps all 64 for an index of 64 to 255; none past the end) */
-	size_t in = len + BLK_BACK > i ? len + BLK_BACK - i : 0;
+	 * len - (i - BLK_BACK) (bzhi keeps all 64 for an index of 64 to 255); none for a step
+	 * past the end (its lane all zeros, as BLK8_WINDOWS leaves it) */
+	size_t in = i < len ? len + BLK_BACK - i : 0;
 	uint64_t valid = _bzhi_u64(~UINT64_C(0), (unsigned int)(in < 64 ? in : 64)) &
 			 (~UINT64_C(0) << (i < BLK_BACK ? BLK_BACK - i : 0));
 	__m512i v, cls;
