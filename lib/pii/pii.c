@@ -2426,17 +2426,26 @@ lit_cls_avx512(const uint8_t *p, unsigned int o)
 		_mm512_shuffle_epi8(lo, _mm512_and_si512(v, nib)));
 }
 
+/* a: each byte's prefixes (bit k: prefix k starts there); the OR of them, and when there is
+ * one, each prefix's mask into m */
 static inline __attribute__((target(PII_T_AVX512))) uint64_t
-lit_masks_avx512(const uint8_t *p, struct lit_blk *m)
+lit_split_avx512(__m512i a, struct lit_blk *m)
 {
-	__m512i a = _mm512_and_si512(_mm512_and_si512(lit_cls_avx512(p, 0), lit_cls_avx512(p, 1)),
-				     lit_cls_avx512(p, 2));
 	uint64_t any = _mm512_test_epi8_mask(a, a);
 
 	if (any != 0)
 		for (unsigned int k = 0; k < 7; k++)
 			m->m[k] = _mm512_test_epi8_mask(a, _mm512_set1_epi8((char)(1u << k)));
 	return any;
+}
+
+static inline __attribute__((target(PII_T_AVX512))) uint64_t
+lit_masks_avx512(const uint8_t *p, struct lit_blk *m)
+{
+	return lit_split_avx512(
+		_mm512_and_si512(_mm512_and_si512(lit_cls_avx512(p, 0), lit_cls_avx512(p, 1)),
+				 lit_cls_avx512(p, 2)),
+		m);
 }
 
 static __attribute__((target(PII_T_AVX512))) void
@@ -2496,14 +2505,9 @@ lit_masks_vbmi(const uint8_t *p, struct lit_blk *m)
 		_mm512_load_si512((const void *)(lit_vb[0] + 64)));
 	/* c0 & (c1 | 0x01) & (c2 | 0x07) */
 	__m512i a = _mm512_ternarylogic_epi32(c0, lit_cls_vbmi(p, 1), _mm512_set1_epi8(0x01), 0xe0);
-	uint64_t any;
 
-	a = _mm512_ternarylogic_epi32(a, lit_cls_vbmi(p, 2), _mm512_set1_epi8(0x07), 0xe0);
-	any = _mm512_test_epi8_mask(a, a);
-	if (any != 0)
-		for (unsigned int k = 0; k < 7; k++)
-			m->m[k] = _mm512_test_epi8_mask(a, _mm512_set1_epi8((char)(1u << k)));
-	return any;
+	return lit_split_avx512(
+		_mm512_ternarylogic_epi32(a, lit_cls_vbmi(p, 2), _mm512_set1_epi8(0x07), 0xe0), m);
 }
 
 static __attribute__((target(PII_T_VBMI))) void
