@@ -186,8 +186,9 @@ class Routes(unittest.TestCase):
         st, text = self.api.req("GET", "/metrics")
         self.assertEqual(st, 200)
         seen_type, seen_help = set(), set()
+        # label names as Prometheus takes them, lower case: [a-z_][a-z0-9_]* (sha256)
         sample = re.compile(r'^((?:hookpath|process)_[a-z0-9_]+)'
-                            r'(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? [0-9.e+-]+$')
+                            r'(\{([a-z_][a-z0-9_]*="([^"\\]|\\.)*",?)*\})? [0-9.e+-]+$')
         for line in text.splitlines():
             if line.startswith("# TYPE "):
                 name = line.split()[2]
