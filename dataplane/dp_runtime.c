@@ -721,7 +721,7 @@ hp_dp_flows_active(void)
 bool
 hp_dp_idle_for(uint64_t idle_ms)
 {
-	uint64_t last = 0, now;
+	uint64_t last = 0, span = idle_ms * (rte_get_tsc_hz() / 1000);
 	bool seen = false;
 
 	for (unsigned int i = 0; i < hp_dp.n_workers; i++) {
@@ -731,11 +731,18 @@ hp_dp_idle_for(uint64_t idle_ms)
 		if (w->last_rx_tsc > last)
 			last = w->last_rx_tsc;
 	}
-	/* read after the workers' stamps: a worker may store a TSC newer than one read before
-	 * (another core's clock, or a burst that came in meanwhile); a stamp ahead of now is
-	 * "just now", never a huge unsigned difference */
-	now = rte_rdtsc();
-	return seen && (int64_t)(now - last) >= (int64_t)(idle_ms * (rte_get_tsc_hz() / 1000));
+	if (!seen)
+		return false;
+	/* idle as every worker saw it: a pass that took nothing, idle_ms after the last rx of
+	 * any worker. Not the control thread's clock against the last rx: a worker blocked in
+	 * a system call (net_pcap's tx writes to a file or pipe that stalls, a worker
+	 * descheduled on a loaded host) polls nothing meanwhile, and the capture's rest would
+	 * be left unread. A stamp older than last (a signed difference: another core's TSC)
+	 * is not idle. */
+	for (unsigned int i = 0; i < hp_dp.n_workers; i++)
+		if ((int64_t)(hp_dp.workers[i]->idle_pass_tsc - last) < (int64_t)span)
+			return false;
+	return true;
 }
 
 void

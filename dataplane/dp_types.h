@@ -165,6 +165,10 @@ struct hp_worker {
 
 	/* written by the worker, read by the control thread */
 	volatile uint64_t last_rx_tsc; /* TSC of the last non-empty rx burst */
+	/* TSC of the last pass that took nothing: --exit-idle-ms counts idle time the worker
+	 * saw itself, so that one stalled (a blocking tx on a pcap vdev, descheduled) is not
+	 * idle */
+	volatile uint64_t idle_pass_tsc;
 	volatile bool rx_seen;
 	volatile bool running;
 	uint64_t warm_tsc;      /* the warm-up's duration once done (0: not done or none) */

@@ -818,6 +818,8 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 		rte_rcu_qsbr_quiescent(hp_dp.qsv, w->id);
 		hp_worker_follow_eps(w);
 
+		if (got == 0)
+			w->idle_pass_tsc = now;
 		loop_account(&w->ctr, now - prev_pass, got);
 		prev_pass = now;
 		if (unlikely(now - prev_drain >= w->tx_drain_tsc)) {

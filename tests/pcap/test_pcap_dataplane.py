@@ -457,6 +457,63 @@ class OtherVdevs(unittest.TestCase):
         self.assertEqual(st["counters"]["decode_errors"], 0)
 
 
+class IdleExit(unittest.TestCase):
+    """--exit-idle-ms counts the idle time the worker saw: a worker blocked in a system call is
+    not idle. Here net_pcap's tx writes into a pipe whose reader stops for four times the idle
+    time: the worker blocks in the write, nothing is received meanwhile, and yet every frame
+    of the capture is read and every request gets its verdict. (One CI run of
+    sinks/replay_global lost 52 of 60 requests so: the control thread saw no rx for 400 ms and
+    stopped the process while its worker was stalled.)"""
+
+    def test_stalled_worker_is_not_idle(self):
+        import threading
+        import time
+        with tempfile.TemporaryDirectory(prefix="hp-idle-") as tmp:
+            pcap, man = os.path.join(tmp, "wh.pcap"), os.path.join(tmp, "wh.json")
+            hp.gen(tmp, "webhooks", "-o", pcap, "--manifest", man, "--sessions", "200",
+                   "--provider", "github", "--secret", "s3cret", "--cases", "valid",
+                   "--host", "h.example.com", "--seed", "7",
+                   "--sign-time", str(int(time.time())))
+            frames = len(hp.read_pcap(pcap))
+            empty, fifo = os.path.join(tmp, "empty.pcap"), os.path.join(tmp, "out.fifo")
+            hp.write_pcap(empty, [])
+            os.mkfifo(fifo)
+            got = []
+
+            def reader():  # a pipe buffer's worth, the stall, then the rest
+                with open(fifo, "rb") as f:
+                    got.append(len(f.read(65536)))
+                    time.sleep(1.2)
+                    got.append(len(f.read()))
+            t = threading.Thread(target=reader, daemon=True)
+            t.start()
+            events = os.path.join(tmp, "ev.jsonl")
+            cfg = os.path.join(tmp, "c.yaml")
+            with open(cfg, "w") as f:
+                f.write(hp.bridge_cfg("events: {file: %s}\nendpoints:\n  - name: gh\n"
+                                      "    match: {host: h.example.com}\n    provider: github\n"
+                                      "    secrets: [s3cret]\n" % events))
+            stats = os.path.join(tmp, "s.json")
+            cmd = [hp.HOOKPATH, "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1",
+                   "--file-prefix", "hp-idle-%d" % os.getpid(), "--log-level=lib.*:warning",
+                   "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (
+                       pcap, os.path.join(tmp, "p0.pcap")),
+                   "--vdev", "net_pcap1,rx_pcap=%s,tx_pcap=%s" % (empty, fifo),
+                   "--", "-c", cfg, "--exit-idle-ms", "300", "--stats-file", stats]
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=120)
+            t.join(30)
+            self.assertEqual(p.returncode, 0, p.stdout[-3000:])
+            self.assertIn("rx idle for 300 ms, stopping", p.stdout)
+            with open(stats) as f:
+                c = json.load(f)["counters"]
+            self.assertEqual(c["rx_packets"], frames)
+            self.assertEqual(c["verdict_accept"], 200)
+            self.assertEqual(len(hp.read_events(events)), 200)
+            # the stall was real: the worker's writes had filled the pipe before it
+            self.assertGreater(sum(got), 2 * 65536, got)
+
+
 class ConfigErrors(unittest.TestCase):
     """System-dependent config errors are refused with exit code 2 and name the key."""
 
