@@ -140,8 +140,9 @@ class ReplayGlobal(hp.TmpDirCase):
                 os.unlink(events)
             st, frames = hp.run_hookpath(self.tmp, [pcap, None], cfg, idle_ms=400)
             evs = hp.read_events(events)
-            self.assertEqual(len(evs), N, run)
             c = st["counters"]
+            self.assertEqual(len(evs), N, "%s: counters %s, resolver %s" % (
+                run, {k: v for k, v in c.items() if v}, st.get("sinks", {}).get("replay_global")))
             self.assertEqual(self.verdicts(evs), [want], "%s: counters %s, resolver %s" % (
                 run, {k: v for k, v in c.items() if k.startswith("replay_global") and v},
                 st.get("sinks", {}).get("replay_global")))
