@@ -306,18 +306,19 @@ stats_workers(void)
 		/* the poll loop (dp_stats.h foreach_hp_loop_ctr): busy/idle time in seconds */
 		if (json_array_append_new(
 			    a,
-			    json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I}", "worker",
-				      (int)w, "lcore", (int)hp_dp_worker_lcore(w), "rx_packets",
-				      (json_int_t)c->c[HP_CTR_RX_PACKETS], "tx_packets",
-				      (json_int_t)c->c[HP_CTR_TX_PACKETS], "dispatch_in",
-				      (json_int_t)c->c[HP_CTR_DISPATCH_IN], "dispatch_out",
-				      (json_int_t)c->c[HP_CTR_DISPATCH_OUT], "inspect_packets",
-				      (json_int_t)c->c[HP_CTR_INSPECT_PACKETS], "busy_s",
-				      (double)c->loop[HP_LOOP_BUSY_CYCLES] / hz, "idle_s",
+			    json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:f}",
+				      "worker", (int)w, "lcore", (int)hp_dp_worker_lcore(w),
+				      "rx_packets", (json_int_t)c->c[HP_CTR_RX_PACKETS],
+				      "tx_packets", (json_int_t)c->c[HP_CTR_TX_PACKETS],
+				      "dispatch_in", (json_int_t)c->c[HP_CTR_DISPATCH_IN],
+				      "dispatch_out", (json_int_t)c->c[HP_CTR_DISPATCH_OUT],
+				      "inspect_packets", (json_int_t)c->c[HP_CTR_INSPECT_PACKETS],
+				      "busy_s", (double)c->loop[HP_LOOP_BUSY_CYCLES] / hz, "idle_s",
 				      (double)c->loop[HP_LOOP_IDLE_CYCLES] / hz, "busy_polls",
 				      (json_int_t)c->loop[HP_LOOP_BUSY_POLLS], "idle_polls",
 				      (json_int_t)c->loop[HP_LOOP_IDLE_POLLS], "poll_packets",
-				      (json_int_t)c->loop[HP_LOOP_POLL_PACKETS])) != 0) {
+				      (json_int_t)c->loop[HP_LOOP_POLL_PACKETS], "longest_pass_ms",
+				      hp_dp_worker_longest_pass_ms(w))) != 0) {
 			json_decref(a);
 			a = NULL;
 			break;

@@ -106,6 +106,8 @@ unsigned int hp_dp_worker_lcore(unsigned int worker);
 /* The worker's warm-up at start (dataplane.warmup_requests): false while it runs or when there
  * was none; else its duration, frames and requests accepted (of hp_dp_warmup_requests()). */
 bool hp_dp_worker_warmup(unsigned int worker, double *ms, uint32_t *packets, uint32_t *accepted);
+/* The worker's longest poll loop pass since its warm-up, in ms (0: none yet). */
+double hp_dp_worker_longest_pass_ms(unsigned int worker);
 uint32_t hp_dp_warmup_requests(void);
 /* TCP flows one worker tracks now (0: no such worker). */
 uint32_t hp_dp_worker_flows(unsigned int worker);

@@ -133,6 +133,14 @@ hp_dp_worker_warmup(unsigned int i, double *ms, uint32_t *packets, uint32_t *acc
 	return true;
 }
 
+double
+hp_dp_worker_longest_pass_ms(unsigned int i)
+{
+	const struct hp_worker *w = worker(i);
+
+	return w != NULL ? (double)w->longest_pass_tsc * 1e3 / (double)rte_get_tsc_hz() : 0;
+}
+
 uint32_t
 hp_dp_warmup_requests(void)
 {

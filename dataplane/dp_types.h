@@ -169,6 +169,9 @@ struct hp_worker {
 	 * saw itself, so that one stalled (a blocking tx on a pcap vdev, descheduled) is not
 	 * idle */
 	volatile uint64_t idle_pass_tsc;
+	/* the longest poll loop pass since the warm-up (TSC): a worker descheduled or blocked
+	 * in a system call shows it here */
+	volatile uint64_t longest_pass_tsc;
 	volatile bool rx_seen;
 	volatile bool running;
 	uint64_t warm_tsc;      /* the warm-up's duration once done (0: not done or none) */

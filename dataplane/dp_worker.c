@@ -708,6 +708,7 @@ warmup_end(struct hp_worker *w)
 	w->warm_accepted =
 		(uint32_t)(w->ctr.c[HP_CTR_VERDICT_ACCEPT] - sv->ctr.c[HP_CTR_VERDICT_ACCEPT]);
 	w->warming = false;
+	w->longest_pass_tsc = 0; /* traffic's passes, not the warm-up's */
 	w->pool = sv->pool;
 	w->ctr = sv->ctr;
 	w->stream_ctr = sv->stream_ctr;
@@ -820,6 +821,8 @@ worker_loop(struct hp_worker *w, const bool is_bridge, const bool dispatch)
 
 		if (got == 0)
 			w->idle_pass_tsc = now;
+		if (unlikely(now - prev_pass > w->longest_pass_tsc))
+			w->longest_pass_tsc = now - prev_pass;
 		loop_account(&w->ctr, now - prev_pass, got);
 		prev_pass = now;
 		if (unlikely(now - prev_drain >= w->tx_drain_tsc)) {

@@ -239,6 +239,9 @@ class Live(unittest.TestCase):
             self.assertIn(k, w)
         self.assertGreater(w["busy_s"], 0)
         self.assertGreater(w["poll_packets"], 0)
+        # the longest pass: some pass took time, none longer than all of them together
+        self.assertGreater(w["longest_pass_ms"], 0)
+        self.assertLessEqual(w["longest_pass_ms"], 1e3 * (w["busy_s"] + w["idle_s"]) + 1)
 
     def test_listener_serves_metrics_and_health_only(self):
         st, h, text = get(self.port, "HEAD", "/metrics")

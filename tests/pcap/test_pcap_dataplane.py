@@ -506,12 +506,15 @@ class IdleExit(unittest.TestCase):
             self.assertEqual(p.returncode, 0, p.stdout[-3000:])
             self.assertIn("rx idle for 300 ms, stopping", p.stdout)
             with open(stats) as f:
-                c = json.load(f)["counters"]
+                st = json.load(f)
+            c = st["counters"]
             self.assertEqual(c["rx_packets"], frames)
             self.assertEqual(c["verdict_accept"], 200)
             self.assertEqual(len(hp.read_events(events)), 200)
             # the stall was real: the worker's writes had filled the pipe before it
             self.assertGreater(sum(got), 2 * 65536, got)
+            # and the worker says so: one pass of its loop took most of the reader's pause
+            self.assertGreater(st["per_worker"][0]["longest_pass_ms"], 500, st["per_worker"])
 
 
 class ConfigErrors(unittest.TestCase):
