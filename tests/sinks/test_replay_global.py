@@ -192,8 +192,13 @@ class ReplayGlobal(hp.TmpDirCase):
         res = st["sinks"]["replay_global"]
         self.assertTrue(c["replay_global_timeout"] > 0 or res["failures_total"] > 0,
                         (c["replay_global_timeout"], res))
-        # bounded: no verdict waited much longer than the timeout
-        self.assertLess(max(e["latency_ns"] for e in evs), 1e9)
+        # bounded: a verdict comes at the first pass of the worker's loop after its deadline
+        # (200 ms), so no later than that plus the longest pass: one CI run, on a shared VM,
+        # had a verdict at 1.42 s, a worker that did not run. The resolver's own timeout
+        # (400 ms) deciding instead would exceed the bound.
+        stalled = st["per_worker"][0]["longest_pass_ms"] * 1e6
+        self.assertLess(max(e["latency_ns"] for e in evs), 0.3e9 + stalled,
+                        (sorted(e["latency_ns"] for e in evs)[-3:], st["per_worker"]))
 
 
 if __name__ == "__main__":
