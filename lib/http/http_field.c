@@ -156,6 +156,41 @@ skip_common(const uint8_t *p, uint32_t n, char x)
 }
 #endif
 
+#ifdef HP_SIMD_SSE2
+/* Lanes of v that are at most le, or 0x7F: with le 0x1F the bytes that are not field-vchar or
+ * SP (HTAB among them: callers leave it to their table loops), with le 0x20 the bytes that are
+ * not request-target bytes. */
+static inline uint32_t
+low_or_del(__m128i v, char le)
+{
+	return (uint32_t)_mm_movemask_epi8(
+		_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(le)), v),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+}
+
+/* Whether none of p[0..16) is below 0x20 or 0x7F. */
+static inline bool
+clean16(const uint8_t *p)
+{
+	return low_or_del(hp_load16(p), 0x1f) == 0;
+}
+
+/* Whether none of p[0..n), n >= 8, is below 0x20 or 0x7F: 16-byte steps, the last one (or
+ * the only one, below 16) overlapping the one before, never outside the span. */
+static inline bool
+all_clean(const uint8_t *p, uint32_t n)
+{
+	uint32_t i;
+
+	if (n < 16)
+		return low_or_del(hp_load_8_16(p, n), 0x1f) == 0;
+	for (i = 0; i + 16 < n; i += 16)
+		if (!clean16(p + i))
+			return false;
+	return clean16(p + n - 16);
+}
+#endif
+
 /* authority = host [ ":" port ] (RFC 3986 §3.2, without userinfo: RFC 9110 §4.2.4 makes it an
  * error). host is an IP-literal in brackets or a non-empty reg-name (unreserved, sub-delims,
  * pct-encoded); port is at most 65535. CONNECT needs the port (RFC 9110 §9.3.6). */
@@ -251,6 +286,16 @@ http_parse_request_line(const uint8_t *p, uint32_t n, struct hp_http_request *r)
 	r->method_id = method_id(p, i);
 
 	t0 = ++i;
+#ifdef HP_SIMD_SSE2
+	for (; i + 16 <= n; i += 16) {
+		uint32_t m = low_or_del(hp_load16(p + i), 0x20);
+
+		if (m != 0) {
+			i += (uint32_t)__builtin_ctz(m);
+			break;
+		}
+	}
+#endif
 	while (i < n && (http_cc[p[i]] & HC_TARGET))
 		i++;
 	if (i < n && p[i] != ' ')
@@ -278,9 +323,12 @@ http_parse_status_line(const uint8_t *p, uint32_t n, uint16_t *status, uint16_t 
 {
 	uint32_t i;
 
-	for (i = 0; i < n; i++)
-		if (!(http_cc[p[i]] & HC_FVAL))
-			return http_bad_byte(p[i], HP_HTTP_E_STATUS_LINE);
+#ifdef HP_SIMD_SSE2
+	if (n < 8 || !all_clean(p, n))
+#endif
+		for (i = 0; i < n; i++)
+			if (!(http_cc[p[i]] & HC_FVAL))
+				return http_bad_byte(p[i], HP_HTTP_E_STATUS_LINE);
 	if (n < 12 || p[8] != ' ')
 		return HP_HTTP_E_STATUS_LINE;
 	*version = parse_version(p, 8);
@@ -296,23 +344,25 @@ http_parse_status_line(const uint8_t *p, uint32_t n, uint16_t *status, uint16_t 
 
 /* Value bytes must all be field-vchar, SP or HTAB. Sixteen bytes at a time where SSE2 is, then
  * eight: a step is clean when no byte is below 0x20 (HTAB included: it takes the byte loop)
- * and none is 0x7F. */
+ * and none is 0x7F. back: bytes before p that may be read and are clean (the field's name and
+ * colon): a tail shorter than 16 is checked by one step ending at n, reaching back over bytes
+ * already known clean, rather than byte by byte; a tail that is not clean is left to the loops
+ * below, which find its first bad byte. */
 static inline uint32_t
-scan_value(const uint8_t *p, uint32_t n)
+scan_value(const uint8_t *p, uint32_t n, uint32_t back)
 {
 	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	uint32_t i = 0;
 	uint64_t w, lt20, del;
 
 #ifdef HP_SIMD_SSE2
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = hp_load16(p + i);
-		__m128i bad = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v),
-					   _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
-
-		if (_mm_movemask_epi8(bad) != 0)
+	for (; i + 16 <= n; i += 16)
+		if (!clean16(p + i))
 			break;
-	}
+	if (i < n && i + 16 > n && n + back >= 16 && clean16(p + n - 16))
+		return n;
+#else
+	(void)back;
 #endif
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, p + i, 8);
@@ -359,7 +409,7 @@ http_parse_field(const uint8_t *p, uint32_t n, struct hp_http_header *h)
 	h->name.len = i;
 
 	v = i + 1;
-	e = v + scan_value(p + v, n - v);
+	e = v + scan_value(p + v, n - v, v); /* p[0..v): the name's tchars and the colon */
 	if (e != n)
 		return http_bad_byte(p[e], HP_HTTP_E_CTL_CHAR);
 	while (v < n && is_ows(p[v]))
@@ -382,13 +432,25 @@ http_parse_content_length(const struct hp_http_span *v, uint64_t *out)
 
 	if (v->len == 0)
 		return HP_HTTP_E_CL_INVALID;
-	if (memchr(v->p, ',', v->len) != NULL)
-		return HP_HTTP_E_CL_MULTIPLE;
+	if (v->len <= 18) { /* below 10^18 < 2^62: no bound to check on the way */
+		for (i = 0; i < v->len; i++) {
+			uint8_t c = v->p[i];
+
+			if (c < '0' || c > '9')
+				return memchr(v->p, ',', v->len) != NULL ? HP_HTTP_E_CL_MULTIPLE
+									 : HP_HTTP_E_CL_INVALID;
+			x = x * 10 + (uint64_t)(c - '0');
+		}
+		*out = x;
+		return HP_HTTP_E_NONE;
+	}
 	for (i = 0; i < v->len; i++) {
 		uint8_t c = v->p[i];
 
+		/* refused: a list (any comma, wherever the digits stop) is "multiple" */
 		if (c < '0' || c > '9' || x > (max - (uint64_t)(c - '0')) / 10)
-			return HP_HTTP_E_CL_INVALID;
+			return memchr(v->p, ',', v->len) != NULL ? HP_HTTP_E_CL_MULTIPLE
+								 : HP_HTTP_E_CL_INVALID;
 		x = x * 10 + (uint64_t)(c - '0');
 	}
 	*out = x;

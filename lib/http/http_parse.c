@@ -200,6 +200,36 @@ find_lf(const uint8_t *p, size_t n)
 	return n != 0 ? memchr(p, '\n', n) : NULL;
 }
 
+/* memcpy of one line, inline for the 8 to 256 bytes header lines have: 16-byte moves from the
+ * start, the last one ending at k (overlapping the one before), never outside s[0..k) or
+ * d[0..k); 8-byte moves from both ends below 16. */
+static inline void
+copy_line(uint8_t *d, const uint8_t *s, size_t k)
+{
+#ifdef __SSE2__
+	if (k >= 16 && k <= 256) {
+		size_t i;
+
+		for (i = 0; i + 16 < k; i += 16)
+			_mm_storeu_si128((__m128i *)(void *)(d + i),
+					 _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+		_mm_storeu_si128((__m128i *)(void *)(d + k - 16),
+				 _mm_loadu_si128((const __m128i *)(const void *)(s + k - 16)));
+		return;
+	}
+#endif
+	if (k >= 8 && k < 16) {
+		uint64_t a, b;
+
+		memcpy(&a, s, 8);
+		memcpy(&b, s + k - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + k - 8, &b, 8);
+		return;
+	}
+	memcpy(d, s, k);
+}
+
 /* Take the bytes of the current line from p[0..n). Returns 1 with *line and *len (len excludes the
  * LF) when the line is complete, 0 when all n bytes were taken and more are needed, or a
  * negative error code (-enum hp_http_err) when a size limit is exceeded. *used: bytes taken.
@@ -238,7 +268,7 @@ take_line(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n, siz
 		*line = p;
 		return 1;
 	}
-	memcpy(buf + d->buf_len, p, k);
+	copy_line(buf + d->buf_len, p, k);
 	d->buf_len += (uint32_t)k;
 	*line = buf + d->line_start;
 	return 1;
@@ -838,15 +868,20 @@ feed(struct hp_http_conn *c, const int dir, const uint8_t *p, size_t n)
 		case PS_LINE:
 		case PS_FIELDS:
 		case PS_TRAILERS:
-			r = take_line(c, dir, p, n, &used, &line, &len, &cr);
-			if (r < 0) {
-				err = (enum hp_http_err) - r;
-				break;
-			}
-			p += used;
-			n -= used;
-			if (r > 0)
-				err = on_line(c, dir, line, len, cr);
+			/* line after line without going back to the switch while the state stays
+			 * one of lines (a header block is a run of them) */
+			do {
+				r = take_line(c, dir, p, n, &used, &line, &len, &cr);
+				if (r < 0) {
+					err = (enum hp_http_err) - r;
+					break;
+				}
+				p += used;
+				n -= used;
+				if (r > 0)
+					err = on_line(c, dir, line, len, cr);
+			} while (r > 0 && err == HP_HTTP_E_NONE && n > 0 &&
+				 (d->ps == PS_FIELDS || d->ps == PS_LINE || d->ps == PS_TRAILERS));
 			break;
 		case PS_BODY_LEN:
 		case PS_CHUNK_DATA:

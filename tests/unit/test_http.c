@@ -2003,23 +2003,41 @@ authority_ref(const uint8_t *p, uint32_t n)
 	return port <= 65535;
 }
 
+/* One value after a name of name_len bytes (the value's last bytes are checked by a step that
+ * reaches back into the name: short and long names give it more or less room). The error must
+ * name the first bad byte's kind (bare CR, control character). */
+static void
+check_value_after(uint32_t name_len, uint32_t len, uint32_t k, uint8_t b)
+{
+	uint8_t line[96];
+	struct hp_http_header h;
+	enum hp_http_err e, want = HP_HTTP_E_NONE;
+
+	for (uint32_t j = 0; j < name_len; j++)
+		line[j] = (uint8_t) "X-Sig"[j % 5];
+	line[name_len] = ':';
+	for (uint32_t j = 0; j < len; j++)
+		line[name_len + 1 + j] = (uint8_t) "v1=~ Az,"[(j + len) % 8];
+	line[name_len + 1 + k] = b;
+	for (uint32_t j = 0; j < len && want == HP_HTTP_E_NONE; j++)
+		if (!(http_cc[line[name_len + 1 + j]] & HC_FVAL))
+			want = http_bad_byte(line[name_len + 1 + j], HP_HTTP_E_CTL_CHAR);
+	e = http_parse_field(line, name_len + 1 + len, &h);
+	if (e != want)
+		fail_msg("name %u, value len %u, 0x%02x at %u: error %d, want %d", name_len, len, b,
+			 k, e, want);
+}
+
 static void
 check_value_and_host(uint32_t len, uint32_t k, uint8_t b)
 {
 	static const char host_mix[] = "ab-.9Z0xq.-";
 	uint8_t line[64];
-	struct hp_http_header h;
-	bool clean = true, ok;
+	bool ok;
 
-	memcpy(line, "X:", 2);
-	for (uint32_t j = 0; j < len; j++)
-		line[2 + j] = (uint8_t) "v1=~ Az,"[(j + len) % 8];
-	line[2 + k] = b;
-	for (uint32_t j = 0; j < len; j++)
-		clean &= (http_cc[line[2 + j]] & HC_FVAL) != 0;
-	ok = http_parse_field(line, len + 2, &h) == HP_HTTP_E_NONE;
-	if (ok != clean)
-		fail_msg("value len %u, 0x%02x at %u: %s", len, b, k, ok ? "accepted" : "refused");
+	check_value_after(1, len, k, b);
+	check_value_after(7, len, k, b);
+	check_value_after(20, len, k, b);
 
 	for (uint32_t j = 0; j < len; j++)
 		line[j] = (uint8_t)host_mix[(j * 3 + len) % 11];
@@ -2034,6 +2052,138 @@ test_value_and_host_every_byte(void **state)
 {
 	(void)state;
 	every_byte(check_value_and_host);
+}
+
+/* The request-target (16 bytes a step, then the table) and the status line (the whole line
+ * checked 16 bytes a step, or by two overlapping 8-byte loads below 16, before the table
+ * decides): every byte value at every place of targets and reason phrases 1 to 40 long, against
+ * the tables read byte by byte. */
+static void
+check_target_and_status(uint32_t len, uint32_t k, uint8_t b)
+{
+	uint8_t line[96];
+	struct hp_http_request r;
+	uint16_t status = 0, version = 0;
+	enum hp_http_err e, want = HP_HTTP_E_NONE;
+	uint32_t j, n;
+
+	memcpy(line, "GET /", 5);
+	for (j = 1; j < len; j++)
+		line[4 + j] = (uint8_t) "a/b~%2F?x=1&;:@!$"[(j * 5 + len) % 17];
+	if (k > 0)
+		line[4 + k] = b;
+	memcpy(line + 4 + len, " HTTP/1.1", 9);
+	n = 4 + len + 9;
+	for (j = 4; j < 4 + len && (http_cc[line[j]] & HC_TARGET); j++)
+		;
+	if (j < 4 + len)
+		want = line[j] == ' ' ? HP_HTTP_E_VERSION
+				      : http_bad_byte(line[j], HP_HTTP_E_TARGET);
+	memset(&r, 0, sizeof(r));
+	e = http_parse_request_line(line, n, &r);
+	if (want == HP_HTTP_E_NONE ? e != HP_HTTP_E_NONE || r.target.len != len
+				   : e == HP_HTTP_E_NONE)
+		fail_msg("target len %u, 0x%02x at %u: error %d, want %d", len, b, k, e, want);
+	if (want != HP_HTTP_E_NONE && line[j] != ' ' && e != want)
+		fail_msg("target len %u, 0x%02x at %u: error %d, want %d", len, b, k, e, want);
+
+	memcpy(line, "HTTP/1.1 200 ", 13);
+	for (j = 0; j < len; j++)
+		line[13 + j] = (uint8_t) "OK Accepted-~"[(j * 3 + len) % 13];
+	line[13 + k] = b;
+	want = HP_HTTP_E_NONE;
+	for (j = 0; j < len && want == HP_HTTP_E_NONE; j++)
+		if (!(http_cc[line[13 + j]] & HC_FVAL))
+			want = http_bad_byte(line[13 + j], HP_HTTP_E_STATUS_LINE);
+	e = http_parse_status_line(line, 13 + len, &status, &version);
+	if (e != want || (e == HP_HTTP_E_NONE && (status != 200 || version != 11)))
+		fail_msg("reason len %u, 0x%02x at %u: error %d, want %d", len, b, k, e, want);
+	/* short status lines: the whole line in one overlapping pair of loads */
+	if (len <= 4) {
+		memcpy(line, "HTTP/1.1 204", 12);
+		line[k] = b;
+		e = http_parse_status_line(line, 12, &status, &version);
+		for (j = 0; j < 12 && (http_cc[line[j]] & HC_FVAL); j++)
+			;
+		if (j < 12 && e != http_bad_byte(line[j], HP_HTTP_E_STATUS_LINE))
+			fail_msg("status line, 0x%02x at %u: error %d", b, k, e);
+	}
+}
+
+/* Content-Length: a comma anywhere is "multiple" whatever comes before it, any other non-digit
+ * or a value above 2^62 is invalid, whatever the length (values of up to 18 digits take a
+ * loop without the bound): every byte at every place of values 1 to 40 long, and the bound's
+ * neighbours, against the rule read byte by byte. */
+static enum hp_http_err
+cl_ref(const uint8_t *p, uint32_t n, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (n == 0)
+		return HP_HTTP_E_CL_INVALID;
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i] == ',')
+			return HP_HTTP_E_CL_MULTIPLE;
+	for (uint32_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return HP_HTTP_E_CL_INVALID;
+		if (x > ((1ull << 62) - (uint64_t)(p[i] - '0')) / 10)
+			return HP_HTTP_E_CL_INVALID;
+		x = x * 10 + (uint64_t)(p[i] - '0');
+	}
+	*out = x;
+	return HP_HTTP_E_NONE;
+}
+
+static void
+check_cl(uint32_t len, uint32_t k, uint8_t b)
+{
+	uint8_t v[48];
+	struct hp_http_span sp = {.p = v, .len = len};
+	uint64_t got = 0, want = 0;
+	enum hp_http_err e, w;
+
+	for (uint32_t j = 0; j < len; j++)
+		v[j] = (uint8_t)('0' + (j * 7 + len) % 10);
+	v[k] = b;
+	e = http_parse_content_length(&sp, &got);
+	w = cl_ref(v, len, &want);
+	if (e != w || (e == HP_HTTP_E_NONE && got != want))
+		fail_msg("content-length len %u, 0x%02x at %u: error %d, want %d", len, b, k, e, w);
+}
+
+static void
+test_content_length_every_byte(void **state)
+{
+	static const char *const edge[] = {"4611686018427387904",
+					   "4611686018427387905",
+					   "04611686018427387904",
+					   "999999999999999999",
+					   "1000000000000000000",
+					   "9999999999999999999",
+					   "000000000000000000000000000000001",
+					   "1,",
+					   ",1"};
+
+	(void)state;
+	every_byte(check_cl);
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+		struct hp_http_span sp = {.p = (const uint8_t *)edge[i],
+					  .len = (uint32_t)strlen(edge[i])};
+		uint64_t got = 0, want = 0;
+		enum hp_http_err e = http_parse_content_length(&sp, &got);
+
+		assert_int_equal(e, cl_ref(sp.p, sp.len, &want));
+		if (e == HP_HTTP_E_NONE)
+			assert_true(got == want);
+	}
+}
+
+static void
+test_target_and_status_every_byte(void **state)
+{
+	(void)state;
+	every_byte(check_target_and_status);
 }
 
 /* http_name_eq (16 bytes a step from 8 bytes on): equal in any case, and not equal once any
@@ -2102,6 +2252,8 @@ main(void)
 		cmocka_unit_test(test_eof),
 		cmocka_unit_test(test_field_name_every_byte),
 		cmocka_unit_test(test_value_and_host_every_byte),
+		cmocka_unit_test(test_target_and_status_every_byte),
+		cmocka_unit_test(test_content_length_every_byte),
 		cmocka_unit_test(test_name_eq_every_byte),
 		cmocka_unit_test(test_names_and_docs),
 	};
