@@ -18,7 +18,15 @@ Prints figures, never passes or fails on them. For stripe and standard-webhooks:
   Node.js      tests/bench/node/verify_bench.js (the providers' official npm libraries: stripe,
                standardwebhooks) over the same signed requests, if `npm install` was run there.
 
-Usage: tests/bench/bench_verdict.py [--hookpath PATH] [--runs N] [--seconds S] [--sessions N]
+  --against B  another hookpath binary (a build of an earlier commit, a variant), run on the same
+               pcaps and configurations alternately with this one, run by run (A B, then B A,
+               so that a machine that speeds up or slows down during the bench weighs on both
+               alike); printed next to it with the median of the per-pair ratios. The
+               measurement for a change of a few per cent, which one run each cannot show on a
+               shared machine (its phases move rates by 10-20 %).
+
+Usage: tests/bench/bench_verdict.py [--hookpath PATH] [--against PATH] [--runs N] [--seconds S]
+                                    [--sessions N] [--cases stripe:10,stripe:1,...]
 """
 import argparse
 import json
@@ -131,31 +139,66 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--sessions", type=int, default=2000)
+    ap.add_argument("--against")
+    ap.add_argument("--cases", default="stripe:1,stripe:10,standard-webhooks:1,"
+                    "standard-webhooks:10")
     a = ap.parse_args()
     hookpath = a.hookpath or os.path.join(a.build, "controlplane", "hookpath")
+    cases = []
+    for c in a.cases.split(","):
+        prov, _, per = c.partition(":")
+        if prov not in SECRETS or not per.isdigit() or int(per) < 1:
+            ap.error("--cases: %r is not PROVIDER:N (providers: %s)" % (c, ", ".join(SECRETS)))
+        cases.append((prov, int(per)))
+    for b in [hookpath] + ([a.against] if a.against else []):
+        if not os.access(b, os.X_OK):
+            ap.error("not an executable: %s" % b)
     with tempfile.TemporaryDirectory(prefix="hp-bench-verdict-") as tmp:
         bound, bound_out = hmac_bound(a.build)
         print("# HMAC bound (bench_verify, same run):")
         print("\n".join("#   " + l for l in bound_out.splitlines() if l.strip()))
-        results, reqfiles = {}, []
-        for prov in ("stripe", "standard-webhooks"):
-            for per in (1, 10):
-                pcap, reqs = generate(tmp, prov, a.sessions, per)
-                if per == 1:
-                    reqfiles.append(reqs)
-                rates = [run_hookpath(hookpath, tmp, prov, pcap, a.seconds,
-                                      "hp-bench-verdict-%d-%d" % (os.getpid(), i))
-                         for i in range(a.runs)]
-                results[(prov, per)] = statistics.median(rates)
-                print("# %s, %d request(s) per connection: hookpath runs %s verdicts/s" %
-                      (prov, per, ", ".join("%.0f" % r for r in rates)))
+        results, other, pair, reqfiles = {}, {}, {}, []
+        for prov, per in cases:
+            pcap, reqs = generate(tmp, prov, a.sessions, per)
+            if per == 1:
+                reqfiles.append(reqs)
+            rates, orates = [], []
+            for i in range(a.runs):
+                order = [(hookpath, rates)]
+                if a.against:
+                    order.append((a.against, orates))
+                    if i % 2 == 1:
+                        order.reverse()
+                for j, (b, into) in enumerate(order):
+                    into.append(run_hookpath(b, tmp, prov, pcap, a.seconds,
+                                             "hp-bench-verdict-%d-%d-%d" % (os.getpid(), i, j)))
+            results[(prov, per)] = statistics.median(rates)
+            print("# %s, %d request(s) per connection: hookpath runs %s verdicts/s" %
+                  (prov, per, ", ".join("%.0f" % r for r in rates)))
+            if a.against:
+                other[(prov, per)] = statistics.median(orates)
+                ratios = [x / y for x, y in zip(rates, orates)]
+                pair[(prov, per)] = statistics.median(ratios)
+                print("# %s, %d request(s) per connection: --against runs %s verdicts/s" %
+                      (prov, per, ", ".join("%.0f" % r for r in orates)))
+                print("# %s, %d request(s) per connection: hookpath / --against per pair: %s" %
+                      (prov, per, ", ".join("%+.1f%%" % (100 * (x - 1)) for x in ratios)))
         node_out, why = node_rates(reqfiles)
         print()
         print("%-18s %9s %16s %16s %8s" % ("provider", "req/conn", "hookpath /s", "HMAC bound /s",
-                                           "ratio"))
+                                           "ratio") +
+              ("  %14s %8s %10s" % ("--against /s", "ratio", "vs against") if a.against else ""))
         for (prov, per), r in results.items():
-            print("%-18s %9d %16.0f %16s %8s" % (prov, per, r, "%.0f" % bound if bound else "?",
-                                                 "%.2fx" % (r / bound) if bound else "?"))
+            line = "%-18s %9d %16.0f %16s %8s" % (prov, per, r, "%.0f" % bound if bound else "?",
+                                                  "%.2fx" % (r / bound) if bound else "?")
+            if a.against:
+                o = other[(prov, per)]
+                line += "  %14.0f %8s %+9.1f%%" % (o, "%.2fx" % (o / bound) if bound else "?",
+                                                   100 * (pair[(prov, per)] - 1))
+            print(line)
+        if a.against:
+            print("# vs against: median over the runs of hookpath / --against, each pair run "
+                  "one after the other")
         print()
         if node_out:
             print("# Node.js, official libraries, same requests (tests/bench/node/verify_bench.js):")
