@@ -315,13 +315,16 @@ mac_eq(const uint8_t *a, const uint8_t *b, size_t n)
 }
 
 int
-hp_vmatch(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
+hp_vmatch(const struct hp_verifier *v, uint8_t *first, enum hp_verify_alg alg, bool sha1_legacy,
 	  const struct hp_vspan *pieces, size_t n_pieces, const uint8_t (*sigs)[VMAC_MAX],
 	  size_t n_sigs, size_t siglen, struct hp_vbody_pass *pass)
 {
+	unsigned int f = first != NULL && *first < v->n_secrets ? *first : 0;
 	uint8_t mac[VMAC_MAX];
 
-	for (unsigned int i = 0; i < v->n_secrets; i++) {
+	/* f, then 0..n-1 without f */
+	for (unsigned int k = 0; k < v->n_secrets; k++) {
+		unsigned int i = k == 0 ? f : k - 1 < f ? k - 1 : k;
 		const struct vsecret *s = &v->sec[i];
 		int hit = 0;
 
@@ -332,8 +335,11 @@ hp_vmatch(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
 		/* every received signature is compared in full; no early exit inside one */
 		for (size_t j = 0; j < n_sigs; j++)
 			hit |= mac_eq(mac, sigs[j], siglen);
-		if (hit)
+		if (hit) {
+			if (first != NULL && *first != i)
+				*first = (uint8_t)i;
 			return (int)i;
+		}
 	}
 	return -1;
 }

@@ -117,6 +117,10 @@ struct hp_verifier {
 
 struct hp_verify_ctx {
 	const struct hp_verifier *v;
+	/* The secret that matched last on this worker: tried first (hp_vmatch). During a
+	 * rotation the sender signs with one secret at a time, usually the one added last:
+	 * trying the list in order would compute every HMAC before it for each request. */
+	uint8_t first_secret;
 	EVP_MD_CTX *md; /* Ed25519 (v1a) only */
 	uint8_t *buf;   /* Ed25519 signs the whole message at once: it is assembled here */
 	size_t buf_cap;
@@ -161,11 +165,12 @@ struct vfind {
 void hp_vfind(const struct hp_verify_req *req, struct vfind *f, size_t n);
 bool hp_vspan_eq_ci(struct hp_vspan a, const char *s, size_t n);
 
-/* The first secret whose MAC over the pieces equals one of the sigs (each siglen bytes): its
- * index, or -1. Every comparison is CRYPTO_memcmp over the full length. sha1_legacy selects
- * the github legacy key state. pass: the request's body pass (hp_verify_req.body_pass), run
- * with the first secret's MAC. */
-int hp_vmatch(const struct hp_verifier *v, enum hp_verify_alg alg, bool sha1_legacy,
+/* A secret whose MAC over the pieces equals one of the sigs (each siglen bytes): its index, or
+ * -1. Secret *first is tried first, then the others in their order (first NULL, or past the
+ * list after a change of secrets: in order); *first is set to the one that matched. Every
+ * comparison is constant-time over the full length. sha1_legacy selects the github legacy key
+ * state. pass: the request's body pass (hp_verify_req.body_pass), run with the first MAC. */
+int hp_vmatch(const struct hp_verifier *v, uint8_t *first, enum hp_verify_alg alg, bool sha1_legacy,
 	      const struct hp_vspan *pieces, size_t n_pieces, const uint8_t (*sigs)[VMAC_MAX],
 	      size_t n_sigs, size_t siglen, struct hp_vbody_pass *pass);
 

@@ -149,12 +149,12 @@ prefixed_hex(struct hp_vspan val, const char *prefix, size_t siglen, struct sigs
 }
 
 static enum hp_verify_result
-match(const struct hp_verifier *v, const struct hp_verify_req *req, enum hp_verify_alg alg,
-      bool sha1_legacy, const struct hp_vspan *pieces, size_t n, const struct sigset *s,
-      struct hp_verify_out *out)
+match(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+      enum hp_verify_alg alg, bool sha1_legacy, const struct hp_vspan *pieces, size_t n,
+      const struct sigset *s, struct hp_verify_out *out)
 {
-	int i = hp_vmatch(v, alg, sha1_legacy, pieces, n, (const uint8_t(*)[VMAC_MAX])s->b, s->n,
-			  hp_vmac_len(alg), req->body_pass);
+	int i = hp_vmatch(v, c != NULL ? &c->first_secret : NULL, alg, sha1_legacy, pieces, n,
+			  (const uint8_t(*)[VMAC_MAX])s->b, s->n, hp_vmac_len(alg), req->body_pass);
 
 	if (i < 0)
 		return HP_VR_BAD_SIGNATURE;
@@ -202,7 +202,8 @@ kv_sigs(struct hp_vspan hdr, uint8_t sep, const char *ts_key, const char *sig_ke
  * "<t>.<body>"). Items are split at ',' then at the first '=', without trimming (as stripe-node
  * does). Order (stripe-node verifyHeader): header, timestamp present, signature, then window. */
 static enum hp_verify_result
-v_stripe(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out)
+v_stripe(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+	 struct hp_verify_out *out)
 {
 	struct vfind f[] = {H("Stripe-Signature")};
 	struct sigset s = {0};
@@ -222,7 +223,7 @@ v_stripe(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	out->timestamp = ts;
 	const struct hp_vspan pieces[] = {t, LIT("."), body_span(req)};
 
-	if ((r = match(v, req, HP_VALG_SHA256, false, pieces, 3, &s, out)) != HP_VR_OK)
+	if ((r = match(v, c, req, HP_VALG_SHA256, false, pieces, 3, &s, out)) != HP_VR_OK)
 		return r;
 	return hp_vwindow(v, ts, req->now);
 }
@@ -231,7 +232,8 @@ v_stripe(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
  * X-Hub-Signature-256: sha256=<hex> over the body; legacy X-Hub-Signature: sha1=<hex>, used
  * only when no sha256 header came and the spec allows it. No timestamp. */
 static enum hp_verify_result
-v_github(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out)
+v_github(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+	 struct hp_verify_out *out)
 {
 	struct vfind f[] = {H("X-Hub-Signature-256"), H("X-Hub-Signature"), H("X-GitHub-Delivery")};
 	struct sigset s = {0};
@@ -242,7 +244,7 @@ v_github(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	if (present(&f[0])) {
 		if (f[0].count > 1 || !prefixed_hex(f[0].val, "sha256=", 32, &s))
 			return HP_VR_MALFORMED_SIGNATURE;
-		return match(v, req, HP_VALG_SHA256, false, pieces, 1, &s, out);
+		return match(v, c, req, HP_VALG_SHA256, false, pieces, 1, &s, out);
 	}
 	if (!present(&f[1]))
 		return HP_VR_MISSING_SIGNATURE;
@@ -250,7 +252,7 @@ v_github(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 		return HP_VR_UNSUPPORTED;
 	if (f[1].count > 1 || !prefixed_hex(f[1].val, "sha1=", 20, &s))
 		return HP_VR_MALFORMED_SIGNATURE;
-	return match(v, req, HP_VALG_SHA1, true, pieces, 1, &s, out);
+	return match(v, c, req, HP_VALG_SHA1, true, pieces, 1, &s, out);
 }
 
 /* ---- slack and zoom: "v0=" hex of HMAC-SHA256("v0:<ts>:<body>") ----
@@ -258,8 +260,9 @@ v_github(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
  * sample code has no window at all: we check its signature first (stale then means "authentic
  * but replayed"). */
 static enum hp_verify_result
-v_v0(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out,
-     const char *sig_name, size_t sig_len, const char *ts_name, size_t ts_len, bool window_first)
+v_v0(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+     struct hp_verify_out *out, const char *sig_name, size_t sig_len, const char *ts_name,
+     size_t ts_len, bool window_first)
 {
 	struct vfind f[] = {{sig_name, sig_len, {NULL, 0}, 0}, {ts_name, ts_len, {NULL, 0}, 0}};
 	struct sigset s = {0};
@@ -278,23 +281,25 @@ v_v0(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_ver
 		return r;
 	const struct hp_vspan pieces[] = {LIT("v0:"), f[1].val, LIT(":"), body_span(req)};
 
-	if ((r = match(v, req, HP_VALG_SHA256, false, pieces, 4, &s, out)) != HP_VR_OK)
+	if ((r = match(v, c, req, HP_VALG_SHA256, false, pieces, 4, &s, out)) != HP_VR_OK)
 		return r;
 	return window_first ? HP_VR_OK : hp_vwindow(v, ts, req->now);
 }
 
 static enum hp_verify_result
-v_slack(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out)
+v_slack(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+	struct hp_verify_out *out)
 {
 	/* Events API bodies carry event_id (the same on Slack's retries); commands have none */
 	set_body_id(out, req, "event_id");
-	return v_v0(v, req, out, "X-Slack-Signature", 17, "X-Slack-Request-Timestamp", 25, true);
+	return v_v0(v, c, req, out, "X-Slack-Signature", 17, "X-Slack-Request-Timestamp", 25, true);
 }
 
 static enum hp_verify_result
-v_zoom(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out)
+v_zoom(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+       struct hp_verify_out *out)
 {
-	return v_v0(v, req, out, "x-zm-signature", 14, "x-zm-request-timestamp", 22, false);
+	return v_v0(v, c, req, out, "x-zm-signature", 14, "x-zm-request-timestamp", 22, false);
 }
 
 /* ---- standard webhooks / svix ----
@@ -388,7 +393,7 @@ v_standard(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp
 		const struct hp_vspan pieces[] = {id->val, LIT("."), tsh->val, LIT("."),
 						  body_span(req)};
 
-		if (match(v, req, HP_VALG_SHA256, false, pieces, 5, &s, out) == HP_VR_OK)
+		if (match(v, c, req, HP_VALG_SHA256, false, pieces, 5, &s, out) == HP_VR_OK)
 			return HP_VR_OK;
 	}
 	if (a.n > 0 && v->has_ed25519 && c != NULL) {
@@ -409,7 +414,8 @@ v_standard(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp
 
 /* ---- shopify: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(secret, body)) ---- */
 static enum hp_verify_result
-v_shopify(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out)
+v_shopify(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+	  struct hp_verify_out *out)
 {
 	struct vfind f[] = {H("X-Shopify-Hmac-Sha256"), H("X-Shopify-Webhook-Id")};
 	struct sigset s = {0};
@@ -423,7 +429,7 @@ v_shopify(const struct hp_verifier *v, const struct hp_verify_req *req, struct h
 	if (hp_vb64_decode(f[0].val.p, f[0].val.len, s.b[0], VMAC_MAX, true) != 32)
 		return HP_VR_MALFORMED_SIGNATURE;
 	s.n = 1;
-	return match(v, req, HP_VALG_SHA256, false, pieces, 1, &s, out);
+	return match(v, c, req, HP_VALG_SHA256, false, pieces, 1, &s, out);
 }
 
 /* ---- twilio ----
@@ -678,7 +684,8 @@ v_twilio(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
  * Twitch-Eventsub-Message-Signature: sha256=<hex> of HMAC-SHA256(message id + timestamp +
  * body); the timestamp is RFC 3339 with nanoseconds. Signature first, then the window. */
 static enum hp_verify_result
-v_twitch(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out)
+v_twitch(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+	 struct hp_verify_out *out)
 {
 	struct vfind f[] = {H("Twitch-Eventsub-Message-Signature"), H("Twitch-Eventsub-Message-Id"),
 			    H("Twitch-Eventsub-Message-Timestamp")};
@@ -701,7 +708,7 @@ v_twitch(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	out->timestamp = ts;
 	const struct hp_vspan pieces[] = {f[1].val, f[2].val, body_span(req)};
 
-	if ((r = match(v, req, HP_VALG_SHA256, false, pieces, 3, &s, out)) != HP_VR_OK)
+	if ((r = match(v, c, req, HP_VALG_SHA256, false, pieces, 3, &s, out)) != HP_VR_OK)
 		return r;
 	return hp_vwindow(v, ts, req->now);
 }
@@ -710,7 +717,8 @@ v_twitch(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
  * Paddle-Signature: ts=<unix>;h1=<hex>[;h1=<hex>...]; HMAC-SHA256(secret, "<ts>:<body>").
  * paddle-node-sdk checks the timestamp before the signature. */
 static enum hp_verify_result
-v_paddle(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out)
+v_paddle(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+	 struct hp_verify_out *out)
 {
 	struct vfind f[] = {H("Paddle-Signature")};
 	struct sigset s = {0};
@@ -732,7 +740,7 @@ v_paddle(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 		return r;
 	const struct hp_vspan pieces[] = {t, LIT(":"), body_span(req)};
 
-	return match(v, req, HP_VALG_SHA256, false, pieces, 3, &s, out);
+	return match(v, c, req, HP_VALG_SHA256, false, pieces, 3, &s, out);
 }
 
 /* ---- gitlab ----
@@ -814,7 +822,8 @@ hp_vgeneric_pieces(const struct hp_verifier *v, const struct hp_verify_req *req,
 /* ---- hmac: the generic scheme of struct hp_verify_generic ----
  * Order: signature header, id, timestamp present and well formed, signature, window. */
 static enum hp_verify_result
-v_generic(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out)
+v_generic(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+	  struct hp_verify_out *out)
 {
 	struct vfind f[] = {{v->g.header, v->g_header_len, {NULL, 0}, 0},
 			    {v->g.timestamp_header, v->g_ts_len, {NULL, 0}, 0},
@@ -851,7 +860,7 @@ v_generic(const struct hp_verifier *v, const struct hp_verify_req *req, struct h
 	if (v->g_needs_url && v->n_base == 0 && req->host.len == 0)
 		return HP_VR_UNSUPPORTED; /* no Host and no url_base: the URL is unknown */
 	n = hp_vgeneric_pieces(v, req, f[1].val, f[2].val, pieces);
-	if ((r = match(v, req, alg, false, pieces, n, &s, out)) != HP_VR_OK)
+	if ((r = match(v, c, req, alg, false, pieces, n, &s, out)) != HP_VR_OK)
 		return r;
 	return v->g_ts_len > 0 ? hp_vwindow(v, ts, req->now) : HP_VR_OK;
 }
@@ -862,29 +871,29 @@ hp_vprov_verify(const struct hp_verifier *v, struct hp_verify_ctx *c,
 {
 	switch ((enum hp_provider)v->prov) {
 	case HP_PROV_STRIPE:
-		return v_stripe(v, req, out);
+		return v_stripe(v, c, req, out);
 	case HP_PROV_GITHUB:
-		return v_github(v, req, out);
+		return v_github(v, c, req, out);
 	case HP_PROV_SLACK:
-		return v_slack(v, req, out);
+		return v_slack(v, c, req, out);
 	case HP_PROV_STANDARD:
 		return v_standard(v, c, req, out, false);
 	case HP_PROV_SVIX:
 		return v_standard(v, c, req, out, true);
 	case HP_PROV_SHOPIFY:
-		return v_shopify(v, req, out);
+		return v_shopify(v, c, req, out);
 	case HP_PROV_TWILIO:
 		return v_twilio(v, req, out);
 	case HP_PROV_ZOOM:
-		return v_zoom(v, req, out);
+		return v_zoom(v, c, req, out);
 	case HP_PROV_TWITCH:
-		return v_twitch(v, req, out);
+		return v_twitch(v, c, req, out);
 	case HP_PROV_PADDLE:
-		return v_paddle(v, req, out);
+		return v_paddle(v, c, req, out);
 	case HP_PROV_GITLAB:
 		return v_gitlab(v, req, out);
 	case HP_PROV_HMAC:
-		return v_generic(v, req, out);
+		return v_generic(v, c, req, out);
 	case HP_PROV_NONE:
 	case HP_PROV__COUNT:
 	default:

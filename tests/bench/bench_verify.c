@@ -6,7 +6,10 @@
  *
  * Schemes: stripe, standard-webhooks, github, slack, each a whole hp_verify() (header parsing,
  * signature decoding, HMAC, constant-time compare, timestamp window, id lookup) over a JSON
- * body of 1 KB (and 64 B, where per-call overhead dominates). References:
+ * body of 1 KB (and 64 B, where per-call overhead dominates). "stripe, 2nd of 2": two secrets,
+ * the request signed by the second (a rotation), with the worker's context (the secret that
+ * matched last is tried first) and, "same, in order", without one (every secret in the list's
+ * order, as before). References:
  *   evp_mac_reinit  EVP_MAC HMAC-SHA256 keyed once, EVP_MAC_init(ctx, NULL, 0, NULL) +
  *                   update + final per message (OpenSSL's cheapest keyed EVP path)
  *   evp_q_mac       EVP_Q_mac() one-shot per message (fetch + key + mac each time)
@@ -18,6 +21,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #endif
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +90,7 @@ measure(const struct job *j, double secs)
 struct vjob {
 	struct hp_verifier *v;
 	struct hp_verify_ctx *c;
+	bool no_ctx; /* hp_verify without the worker's context: secrets tried in order */
 	struct hp_verify_req req;
 	struct hp_vheader h[8];
 };
@@ -96,7 +101,7 @@ one_verify(void *arg)
 	struct vjob *j = arg;
 	struct hp_verify_out out;
 
-	return hp_verify(j->v, j->c, &j->req, &out) == HP_VR_OK;
+	return hp_verify(j->v, j->no_ctx ? NULL : j->c, &j->req, &out) == HP_VR_OK;
 }
 
 static struct hp_vspan
@@ -127,8 +132,10 @@ sign(const EVP_MD *md, const void *key, size_t kl, const char *a, const char *b,
 	HMAC_CTX_free(h);
 }
 
+/* rot: two secrets, the request signed by the second (a rotation: the sender moved to the
+ * secret added last); no_ctx: verified without a context. */
 static struct vjob *
-setup(enum hp_provider p, const uint8_t *body, size_t bl)
+setup(enum hp_provider p, const uint8_t *body, size_t bl, bool rot, bool no_ctx)
 {
 	static char bufs[16][8][256];
 	static int nb;
@@ -201,6 +208,12 @@ setup(enum hp_provider p, const uint8_t *body, size_t bl)
 		j->req.n_headers = 2;
 		break;
 	}
+	if (rot) {
+		spec.secrets[1] = spec.secrets[0];
+		spec.secrets[0] = "whsec_bench_rotated_out_98765";
+		spec.n_secrets = 2;
+	}
+	j->no_ctx = no_ctx;
 	if (hp_verifier_create(&spec, &j->v, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench_verify: %s: %s\n", hp_provider_name(p), err);
 		exit(1);
@@ -320,9 +333,9 @@ main(int argc, char **argv)
 		size_t n = sizes[si];
 		uint8_t *body = make_body(n);
 		struct refjob ref;
-		struct job jobs[8];
+		struct job jobs[12];
 		int nj = 0;
-		double res[8][MAX_RUNS], med[8];
+		double res[12][MAX_RUNS], med[12];
 
 		ref_setup(&ref, body, n);
 		jobs[nj++] = (struct job){"evp_mac_reinit", one_evp_reinit, &ref};
@@ -330,7 +343,13 @@ main(int argc, char **argv)
 		jobs[nj++] = (struct job){"midstate", one_midstate, &ref};
 		for (size_t p = 0; p < sizeof(provs) / sizeof(provs[0]); p++)
 			jobs[nj++] = (struct job){hp_provider_name(provs[p]), one_verify,
-						  setup(provs[p], body, n)};
+						  setup(provs[p], body, n, false, false)};
+		/* a rotation: the worker's context tries the secret that matched last first;
+		 * without one (as before), every secret listed before it is computed too */
+		jobs[nj++] = (struct job){"stripe, 2nd of 2", one_verify,
+					  setup(HP_PROV_STRIPE, body, n, true, false)};
+		jobs[nj++] = (struct job){"  same, in order", one_verify,
+					  setup(HP_PROV_STRIPE, body, n, true, true)};
 		/* interleaved runs: drift of a shared machine hits every job alike */
 		for (int r = 0; r < runs; r++)
 			for (int k = 0; k < nj; k++)

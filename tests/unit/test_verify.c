@@ -272,6 +272,74 @@ stripe_header(char *out, size_t cap, const char *secret, long t, const char *bod
 	snprintf(out, cap, "t=%ld,v1=%s%s", t, hex, extra ? extra : "");
 }
 
+/* Rotation: a worker's context tries the secret that matched last first. Observable in the
+ * index of a request signed by two secrets (a fresh context reports the first in the list, a
+ * context that learnt the other one reports that one), and a request signed by any other
+ * secret, or by none, is judged exactly as before. */
+static enum hp_verify_result
+run_in(const struct hp_verifier *v, struct hp_verify_ctx *c, const char *sig_hdr, long now,
+       struct hp_verify_out *out)
+{
+	enum hp_verify_result r;
+	struct vt_req t;
+
+	treq_init(&t, STRIPE_BODY, now);
+	hdr(&t, "Stripe-Signature", sig_hdr);
+	n_allocs = 0;
+	counting = 1;
+	r = hp_verify(v, c, &t.r, out);
+	counting = 0;
+	assert_int_equal(n_allocs, 0);
+	assert_int_equal(out->result, r);
+	return r;
+}
+
+static void
+test_rotation_last_match_first(void **state)
+{
+	static const char *const sec[3] = {"whsec_a", "whsec_b", "whsec_c"};
+	struct hp_verifier *rot = mk(HP_PROV_STRIPE, sec[0], sec[1], sec[2], 300);
+	struct hp_verify_ctx *c = hp_verify_ctx_create(rot);
+	const long now = 1700000000;
+	char by[3][512], both[1024], forged[512];
+	struct hp_verify_out out;
+
+	(void)state;
+	assert_non_null(c);
+	for (int i = 0; i < 3; i++)
+		stripe_header(by[i], sizeof(by[i]), sec[i], now, STRIPE_BODY, NULL);
+	/* signed by a and by c (a sender that signs with both during its rollover) */
+	snprintf(both, sizeof(both), "%s,%s", by[0], strstr(by[2], "v1="));
+	stripe_header(forged, sizeof(forged), "whsec_x", now, STRIPE_BODY, NULL);
+
+	assert_int_equal(run_in(rot, NULL, both, now, &out), HP_VR_OK);
+	assert_int_equal(out.secret_index, 0); /* no context: in order */
+	assert_int_equal(run_in(rot, c, both, now, &out), HP_VR_OK);
+	assert_int_equal(out.secret_index, 0); /* a fresh context: in order too */
+
+	assert_int_equal(run_in(rot, c, by[2], now, &out), HP_VR_OK);
+	assert_int_equal(out.secret_index, 2);
+	assert_int_equal(run_in(rot, c, both, now, &out), HP_VR_OK);
+	assert_int_equal(out.secret_index, 2); /* c is tried first now */
+
+	assert_int_equal(run_in(rot, c, forged, now, &out), HP_VR_BAD_SIGNATURE);
+	assert_int_equal(out.secret_index, -1);
+	assert_int_equal(run_in(rot, c, both, now, &out), HP_VR_OK);
+	assert_int_equal(out.secret_index, 2); /* a forgery teaches nothing */
+
+	assert_int_equal(run_in(rot, c, by[1], now, &out), HP_VR_OK);
+	assert_int_equal(out.secret_index, 1); /* found after c */
+	assert_int_equal(run_in(rot, c, both, now, &out), HP_VR_OK);
+	assert_int_equal(out.secret_index, 0); /* b first, then the list's order: a */
+	assert_int_equal(run_in(rot, c, by[2], now, &out), HP_VR_OK);
+	assert_int_equal(out.secret_index, 2);
+	assert_int_equal(run_in(rot, c, by[1], now, &out), HP_VR_OK);
+	assert_int_equal(out.secret_index, 1);
+
+	hp_verify_ctx_free(c);
+	hp_verifier_free(rot);
+}
+
 static void
 test_stripe(void **state)
 {
@@ -1672,16 +1740,27 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors_file),   cmocka_unit_test(test_stripe),
-		cmocka_unit_test(test_github),         cmocka_unit_test(test_slack),
-		cmocka_unit_test(test_standard),       cmocka_unit_test(test_standard_ed25519),
-		cmocka_unit_test(test_shopify),        cmocka_unit_test(test_twilio),
-		cmocka_unit_test(test_zoom),           cmocka_unit_test(test_twitch),
-		cmocka_unit_test(test_paddle),         cmocka_unit_test(test_gitlab),
-		cmocka_unit_test(test_generic),        cmocka_unit_test(test_create_errors),
-		cmocka_unit_test(test_hostile),        cmocka_unit_test(test_zero_alloc),
-		cmocka_unit_test(test_json),           cmocka_unit_test(test_rfc3339),
-		cmocka_unit_test(test_names_and_docs), cmocka_unit_test(test_hex_decode),
+		cmocka_unit_test(test_vectors_file),
+		cmocka_unit_test(test_stripe),
+		cmocka_unit_test(test_rotation_last_match_first),
+		cmocka_unit_test(test_github),
+		cmocka_unit_test(test_slack),
+		cmocka_unit_test(test_standard),
+		cmocka_unit_test(test_standard_ed25519),
+		cmocka_unit_test(test_shopify),
+		cmocka_unit_test(test_twilio),
+		cmocka_unit_test(test_zoom),
+		cmocka_unit_test(test_twitch),
+		cmocka_unit_test(test_paddle),
+		cmocka_unit_test(test_gitlab),
+		cmocka_unit_test(test_generic),
+		cmocka_unit_test(test_create_errors),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_zero_alloc),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_names_and_docs),
+		cmocka_unit_test(test_hex_decode),
 	};
 
 	/* before OpenSSL allocates anything, or it refuses */
