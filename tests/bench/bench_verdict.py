@@ -18,6 +18,9 @@ Prints figures, never passes or fails on them. For stripe and standard-webhooks:
   Node.js      tests/bench/node/verify_bench.js (the providers' official npm libraries: stripe,
                standardwebhooks) over the same signed requests, if `npm install` was run there.
 
+  --rotated-out N  N other secrets listed before the one the requests are signed with (a
+               rotation where the sender moved to the secret added last): what verification
+               costs while a rotation is under way.
   --against B  another hookpath binary (a build of an earlier commit, a variant), run on the same
                pcaps and configurations alternately with this one, run by run (A B, then B A,
                so that a machine that speeds up or slows down during the bench weighs on both
@@ -27,8 +30,10 @@ Prints figures, never passes or fails on them. For stripe and standard-webhooks:
 
 Usage: tests/bench/bench_verdict.py [--hookpath PATH] [--against PATH] [--runs N] [--seconds S]
                                     [--sessions N] [--cases stripe:10,stripe:1,...]
+                                    [--rotated-out N]
 """
 import argparse
+import base64
 import json
 import os
 import re
@@ -57,14 +62,17 @@ def generate(tmp, provider, sessions, per_session):
     return pcap, reqs
 
 
-def run_hookpath(hookpath, tmp, provider, pcap, seconds, prefix):
+def run_hookpath(hookpath, tmp, provider, pcap, seconds, prefix, rotated_out=0):
     cfg = os.path.join(tmp, provider + ".yaml")
+    # secrets that sign nothing here, listed first: valid for every provider (whsec_ base64)
+    secrets = ["whsec_" + base64.b64encode(b"rotated-out-secret-%05d" % i).decode()
+               for i in range(rotated_out)] + [SECRETS[provider]]
     with open(cfg, "w") as f:
         f.write("dataplane: {mode: tap, workers: 1, mbufs: 131072}\n"
                 "control: {stats_interval_s: 1}\n"
                 "http: {max_sessions: 4096}\n"
                 "endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
-                "    provider: %s\n    secrets: [%s]\n" % (provider, json.dumps(SECRETS[provider])))
+                "    provider: %s\n    secrets: %s\n" % (provider, json.dumps(secrets)))
     return verdict_rate(hookpath, cfg, pcap, seconds, prefix)
 
 
@@ -140,6 +148,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--sessions", type=int, default=2000)
     ap.add_argument("--against")
+    ap.add_argument("--rotated-out", type=int, default=0)
     ap.add_argument("--cases", default="stripe:1,stripe:10,standard-webhooks:1,"
                     "standard-webhooks:10")
     a = ap.parse_args()
@@ -150,6 +159,8 @@ def main():
         if prov not in SECRETS or not per.isdigit() or int(per) < 1:
             ap.error("--cases: %r is not PROVIDER:N (providers: %s)" % (c, ", ".join(SECRETS)))
         cases.append((prov, int(per)))
+    if not 0 <= a.rotated_out <= 7:
+        ap.error("--rotated-out: 0 to 7 (an endpoint holds at most 8 secrets)")
     for b in [hookpath] + ([a.against] if a.against else []):
         if not os.access(b, os.X_OK):
             ap.error("not an executable: %s" % b)
@@ -157,6 +168,9 @@ def main():
         bound, bound_out = hmac_bound(a.build)
         print("# HMAC bound (bench_verify, same run):")
         print("\n".join("#   " + l for l in bound_out.splitlines() if l.strip()))
+        if a.rotated_out:
+            print("# each endpoint lists %d secret(s) before the one its requests are signed "
+                  "with" % a.rotated_out)
         results, other, pair, reqfiles = {}, {}, {}, []
         for prov, per in cases:
             pcap, reqs = generate(tmp, prov, a.sessions, per)
@@ -171,7 +185,8 @@ def main():
                         order.reverse()
                 for j, (b, into) in enumerate(order):
                     into.append(run_hookpath(b, tmp, prov, pcap, a.seconds,
-                                             "hp-bench-verdict-%d-%d-%d" % (os.getpid(), i, j)))
+                                             "hp-bench-verdict-%d-%d-%d" % (os.getpid(), i, j),
+                                             a.rotated_out))
             results[(prov, per)] = statistics.median(rates)
             print("# %s, %d request(s) per connection: hookpath runs %s verdicts/s" %
                   (prov, per, ", ".join("%.0f" % r for r in rates)))
