@@ -319,12 +319,10 @@ hp_vmatch(const struct hp_verifier *v, uint8_t *first, enum hp_verify_alg alg, b
 	  const struct hp_vspan *pieces, size_t n_pieces, const uint8_t (*sigs)[VMAC_MAX],
 	  size_t n_sigs, size_t siglen, struct hp_vbody_pass *pass)
 {
-	unsigned int f = first != NULL && *first < v->n_secrets ? *first : 0;
 	uint8_t mac[VMAC_MAX];
 
-	/* f, then 0..n-1 without f */
 	for (unsigned int k = 0; k < v->n_secrets; k++) {
-		unsigned int i = k == 0 ? f : k - 1 < f ? k - 1 : k;
+		unsigned int i = hp_vsecret_at(v, first, k);
 		const struct vsecret *s = &v->sec[i];
 		int hit = 0;
 

@@ -165,6 +165,16 @@ struct vfind {
 void hp_vfind(const struct hp_verify_req *req, struct vfind *f, size_t n);
 bool hp_vspan_eq_ci(struct hp_vspan a, const char *s, size_t n);
 
+/* The k-th secret to try (k < v->n_secrets): *first (the one that matched last on this worker)
+ * at k == 0, then the others in the list's order; first NULL, or past the list: in order. */
+static inline unsigned int
+hp_vsecret_at(const struct hp_verifier *v, const uint8_t *first, unsigned int k)
+{
+	unsigned int f = first != NULL && *first < v->n_secrets ? *first : 0;
+
+	return k == 0 ? f : k - 1 < f ? k - 1 : k;
+}
+
 /* A secret whose MAC over the pieces equals one of the sigs (each siglen bytes): its index, or
  * -1. Secret *first is tried first, then the others in their order (first NULL, or past the
  * list after a change of secrets: in order); *first is set to the one that matched. Every

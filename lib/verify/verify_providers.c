@@ -575,7 +575,8 @@ tw_bases(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 }
 
 static enum hp_verify_result
-v_twilio(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp_verify_out *out)
+v_twilio(const struct hp_verifier *v, struct hp_verify_ctx *c, const struct hp_verify_req *req,
+	 struct hp_verify_out *out)
 {
 	struct vfind f[] = {H("X-Twilio-Signature"), H("I-Twilio-Idempotency-Token"),
 			    H("Content-Type")};
@@ -643,7 +644,8 @@ v_twilio(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 	n_base = tw_bases(v, req, base, nb);
 	if (n_base == 0)
 		return HP_VR_UNSUPPORTED; /* no Host and no url_base: the URL is unknown */
-	for (unsigned int i = 0; i < v->n_secrets && out->secret_index < 0; i++) {
+	for (unsigned int t = 0; t < v->n_secrets && out->secret_index < 0; t++) {
+		unsigned int i = hp_vsecret_at(v, c != NULL ? &c->first_secret : NULL, t);
 		int hit = 0;
 
 		for (unsigned int b = 0; b < n_base; b++) {
@@ -662,8 +664,11 @@ v_twilio(const struct hp_verifier *v, const struct hp_verify_req *req, struct hp
 			hp_vmac_final(&m, &v->sec[i].hm, mac);
 			hit |= CRYPTO_memcmp(mac, s.b[0], 20) == 0;
 		}
-		if (hit)
+		if (hit) {
 			out->secret_index = (int)i;
+			if (c != NULL)
+				c->first_secret = (uint8_t)i;
+		}
 	}
 	if (out->secret_index < 0)
 		return HP_VR_BAD_SIGNATURE;
@@ -883,7 +888,7 @@ hp_vprov_verify(const struct hp_verifier *v, struct hp_verify_ctx *c,
 	case HP_PROV_SHOPIFY:
 		return v_shopify(v, c, req, out);
 	case HP_PROV_TWILIO:
-		return v_twilio(v, req, out);
+		return v_twilio(v, c, req, out);
 	case HP_PROV_ZOOM:
 		return v_zoom(v, c, req, out);
 	case HP_PROV_TWITCH:

@@ -889,6 +889,24 @@ test_twilio(void **state)
 	assert_int_equal(run(v, &t, &out), HP_VR_OK);
 	assert_int_equal(out.secret_index, 1);
 	assert_int_equal(out.webhook_id.len, 36);
+	{
+		/* a worker's context learns the secret that matched (tried first next time); a
+		 * bad signature teaches it nothing */
+		struct hp_verify_ctx *c = hp_verify_ctx_create(v);
+
+		assert_non_null(c);
+		assert_int_equal(c->first_secret, 0);
+		assert_int_equal(hp_verify(v, c, &t.r, &out), HP_VR_OK);
+		assert_int_equal(out.secret_index, 1);
+		assert_int_equal(c->first_secret, 1);
+		assert_int_equal(hp_verify(v, c, &t.r, &out), HP_VR_OK);
+		assert_int_equal(out.secret_index, 1);
+		t.h[1].value = S("AAAADt4T1cUTdK1PDd93/VVr8B8=");
+		assert_int_equal(hp_verify(v, c, &t.r, &out), HP_VR_BAD_SIGNATURE);
+		assert_int_equal(c->first_secret, 1);
+		t.h[1].value = S("RSOYDt4T1cUTdK1PDd93/VVr8B8=");
+		hp_verify_ctx_free(c);
+	}
 	/* charset parameter, upper case content type */
 	t.h[0].value = S("Application/X-WWW-Form-Urlencoded; charset=utf-8");
 	expect_r(v, &t, HP_VR_OK);
