@@ -84,6 +84,50 @@ provider_id(const char *name)
 	return 255;
 }
 
+static uint32_t host_hash(const uint8_t *p, uint32_t n);
+
+/* The host index of a sorted table (struct hp_route_table): buckets for twice the endpoints,
+ * a power of two; each bucket's positions ascending, as the others'. */
+static int
+build_index(struct hp_route_table *t)
+{
+	uint32_t nb = 16, *fill;
+
+	while (nb < 2 * t->n)
+		nb *= 2;
+	t->hmask = nb - 1;
+	t->hstart = calloc(nb + 1, sizeof(*t->hstart));
+	t->hidx = calloc(t->n, sizeof(*t->hidx));
+	t->oidx = calloc(t->n, sizeof(*t->oidx));
+	fill = calloc(nb, sizeof(*fill));
+	if (t->hstart == NULL || t->hidx == NULL || t->oidx == NULL || fill == NULL) {
+		free(fill);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < t->n; i++) {
+		const struct hp_route_ep *e = &t->ep[i];
+
+		if (e->any_host || e->wildcard)
+			t->oidx[t->n_other++] = (uint16_t)i;
+		else
+			t->hstart[(host_hash((const uint8_t *)e->host, e->host_len) & t->hmask) +
+				  1]++;
+	}
+	for (uint32_t b = 0; b < nb; b++)
+		t->hstart[b + 1] += t->hstart[b];
+	for (uint32_t i = 0; i < t->n; i++) {
+		const struct hp_route_ep *e = &t->ep[i];
+		uint32_t b;
+
+		if (e->any_host || e->wildcard)
+			continue;
+		b = host_hash((const uint8_t *)e->host, e->host_len) & t->hmask;
+		t->hidx[t->hstart[b] + fill[b]++] = (uint16_t)i;
+	}
+	free(fill);
+	return 0;
+}
+
 int
 hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *err, size_t errlen)
 {
@@ -176,6 +220,10 @@ hp_route_build(const struct hp_config *cfg, struct hp_route_table **out, char *e
 	qsort(t->ep, t->n, sizeof(*t->ep), route_cmp);
 	for (i = 0; i < t->n; i++)
 		t->by_index[t->ep[i].index] = &t->ep[i];
+	if (t->n > HP_ROUTE_SCAN_MAX && build_index(t) != 0) {
+		hp_route_free(t);
+		return -ENOMEM;
+	}
 	*out = t;
 	return 0;
 }
@@ -191,6 +239,9 @@ hp_route_free(struct hp_route_table *t)
 	}
 	free(t->ep);
 	free(t->by_index);
+	free(t->hstart);
+	free(t->hidx);
+	free(t->oidx);
 	free(t);
 }
 
@@ -427,15 +478,89 @@ host_eq(const uint8_t *a, const char *b, uint32_t n)
 	return true;
 }
 
+/* What a match reads of the request: Host without its port and final dot, the target in
+ * origin form, and its path as a server routes it. */
+struct route_req {
+	const uint8_t *host;
+	uint32_t hl;
+	const uint8_t *target;
+	uint32_t target_len;
+	const uint8_t *path;
+	uint32_t nlen;
+};
+
+/* Whether endpoint e takes the request (path_only: on its path alone, among the endpoints that
+ * name a host and a path_prefix beyond "/"). */
+static inline bool
+ep_takes(const struct hp_route_ep *e, const struct route_req *q, bool path_only)
+{
+	if (path_only && (e->any_host || e->nprefix_len <= 1))
+		return false;
+	/* the path first: it differs early between endpoints of one host */
+	if ((q->target_len < e->prefix_len || memcmp(q->target, e->prefix, e->prefix_len) != 0) &&
+	    (q->nlen < e->nprefix_len || !host_eq(q->path, e->nprefix, e->nprefix_len)))
+		return false;
+	if (path_only)
+		return true;
+	/* no Host (HTTP/1.0): a server hands it to its default host, which may be any */
+	if (!e->any_host && q->hl != 0) {
+		if (e->wildcard)
+			return q->hl > e->host_len &&
+			       host_eq(q->host + q->hl - e->host_len, e->host, e->host_len);
+		return q->hl == e->host_len && host_eq(q->host, e->host, q->hl);
+	}
+	return true;
+}
+
+/* FNV-1a of a host's bytes, letters lowered: equal for hosts host_eq finds equal. */
+static uint32_t
+host_hash(const uint8_t *p, uint32_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ lower(p[i])) * 16777619u;
+	return h;
+}
+
+/* The first endpoint in matching order that takes the request. With a Host and the table's
+ * index: only the endpoints of that exact host (its bucket) and those with a wildcard or no
+ * host can take it, so those two ascending lists are merged and tried in order; else every
+ * endpoint is. The same answer either way (route_scan is the reference the tests compare
+ * with). */
+static inline const struct hp_route_ep *
+route_find(const struct hp_route_table *t, const struct route_req *q, bool path_only)
+{
+	if (!path_only && q->hl != 0 && t->hstart != NULL) {
+		uint32_t b = host_hash(q->host, q->hl) & t->hmask;
+		uint32_t i = t->hstart[b], iend = t->hstart[b + 1], j = 0;
+
+		while (i < iend || j < t->n_other) {
+			uint32_t k = j >= t->n_other || (i < iend && t->hidx[i] < t->oidx[j])
+					     ? t->hidx[i++]
+					     : t->oidx[j++];
+
+			if (ep_takes(&t->ep[k], q, false))
+				return &t->ep[k];
+		}
+		return NULL;
+	}
+	for (uint32_t i = 0; i < t->n; i++)
+		if (ep_takes(&t->ep[i], q, path_only))
+			return &t->ep[i];
+	return NULL;
+}
+
 /* hp_route_match, or with path_only the first endpoint that names a host and a path_prefix
- * beyond "/" whose prefix the target's path matches, whatever the Host. */
+ * beyond "/" whose prefix the target's path matches, whatever the Host. scan: every endpoint in
+ * order, the index unused. */
 static inline const struct hp_route_ep *
 route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_len,
-	    const uint8_t *target, uint32_t target_len, bool path_only)
+	    const uint8_t *target, uint32_t target_len, bool path_only, bool scan)
 {
 	uint8_t norm[HP_ROUTE_NORM_MAX];
-	const uint8_t *path;
-	uint32_t hl = host_len, i, nlen;
+	struct route_req q;
+	uint32_t hl = host_len, i;
 
 	if (t == NULL || t->n == 0)
 		return NULL;
@@ -451,59 +576,53 @@ route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_l
 		hl--;
 	/* absolute-form: match on the path */
 	origin_form(&target, &target_len);
+	q.host = host;
+	q.hl = hl;
+	q.target = target;
+	q.target_len = target_len;
 	/* the path as a server that normalises it routes it (percent-decoding, dot segments,
 	 * "//", "\\", ";params", case): a request a server could hand to an endpoint's handler
 	 * is that endpoint's, so it is verified. Only when the target has something to
 	 * normalise; else its bytes, compared without case. */
 	if (target_len == 0) { /* "http://host" alone: its path is "/" */
-		path = (const uint8_t *)"/";
-		nlen = 1;
-	} else if (path_scan(target, target_len, &nlen)) {
+		q.path = (const uint8_t *)"/";
+		q.nlen = 1;
+	} else if (path_scan(target, target_len, &q.nlen)) {
 		int nl = hp_route_norm_path(target, target_len, norm, sizeof(norm));
 
 		/* cut (too long): its bytes only; hp_route_path_cut tells the caller */
-		nlen = nl > 0 ? (uint32_t)nl : 0;
-		path = norm;
+		q.nlen = nl > 0 ? (uint32_t)nl : 0;
+		q.path = norm;
 	} else {
-		path = target;
+		q.path = target;
 	}
-	for (i = 0; i < t->n; i++) {
-		const struct hp_route_ep *e = &t->ep[i];
-
-		if (path_only && (e->any_host || e->nprefix_len <= 1))
-			continue;
-		/* the path first: it differs early between endpoints of one host */
-		if ((target_len < e->prefix_len || memcmp(target, e->prefix, e->prefix_len) != 0) &&
-		    (nlen < e->nprefix_len || !host_eq(path, e->nprefix, e->nprefix_len)))
-			continue;
-		if (path_only)
-			return e;
-		/* no Host (HTTP/1.0): a server hands it to its default host, which may be any */
-		if (!e->any_host && hl != 0) {
-			if (e->wildcard) {
-				if (hl <= e->host_len ||
-				    !host_eq(host + hl - e->host_len, e->host, e->host_len))
-					continue;
-			} else if (hl != e->host_len || !host_eq(host, e->host, hl)) {
-				continue;
-			}
-		}
-		return e;
+	if (scan) {
+		for (i = 0; i < t->n; i++)
+			if (ep_takes(&t->ep[i], &q, path_only))
+				return &t->ep[i];
+		return NULL;
 	}
-	return NULL;
+	return route_find(t, &q, path_only);
 }
 
 const struct hp_route_ep *
 hp_route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_len,
 	       const uint8_t *target, uint32_t target_len)
 {
-	return route_match(t, host, host_len, target, target_len, false);
+	return route_match(t, host, host_len, target, target_len, false, false);
+}
+
+const struct hp_route_ep *
+hp_route_match_scan(const struct hp_route_table *t, const uint8_t *host, uint32_t host_len,
+		    const uint8_t *target, uint32_t target_len)
+{
+	return route_match(t, host, host_len, target, target_len, false, true);
 }
 
 const struct hp_route_ep *
 hp_route_match_path(const struct hp_route_table *t, const uint8_t *target, uint32_t target_len)
 {
-	return route_match(t, NULL, 0, target, target_len, true);
+	return route_match(t, NULL, 0, target, target_len, true, false);
 }
 
 bool

@@ -76,10 +76,23 @@ struct hp_route_ep {
 	float ml_threshold;
 };
 
+/* Tables of more endpoints than this get a host index; smaller ones are scanned. */
+#define HP_ROUTE_SCAN_MAX 8
+
 struct hp_route_table {
 	uint32_t n;
 	struct hp_route_ep *ep;        /* in matching order */
 	struct hp_route_ep **by_index; /* cfg index -> entry */
+	/* Host index (n > HP_ROUTE_SCAN_MAX, else hstart is NULL): the endpoints that name one
+	 * exact host, by a hash of it: bucket b holds hidx[hstart[b] .. hstart[b + 1]), their
+	 * positions in ep[], ascending; oidx[0 .. n_other) are the others (a wildcard or no
+	 * host), ascending. A request with a Host can only go to its bucket's endpoints or to
+	 * the others: those are tried, in matching order, instead of all n. */
+	uint32_t hmask; /* buckets - 1 */
+	uint32_t *hstart;
+	uint16_t *hidx;
+	uint16_t *oidx;
+	uint32_t n_other;
 };
 
 /* Build from cfg (control thread); 0 or -errno with a message. */
@@ -96,6 +109,12 @@ int hp_route_norm_path(const uint8_t *t, uint32_t n, uint8_t *out, uint32_t cap)
 const struct hp_route_ep *hp_route_match(const struct hp_route_table *t, const uint8_t *host,
 					 uint32_t host_len, const uint8_t *target,
 					 uint32_t target_len);
+
+/* hp_route_match by a scan of every endpoint in order, the index unused: the reference the
+ * tests and the route fuzzer compare hp_route_match with. */
+const struct hp_route_ep *hp_route_match_scan(const struct hp_route_table *t, const uint8_t *host,
+					      uint32_t host_len, const uint8_t *target,
+					      uint32_t target_len);
 
 /* The first endpoint that names a host and a path_prefix beyond "/" whose prefix target's
  * path matches (its bytes or normalised, as hp_route_match), whatever the Host; NULL: none.

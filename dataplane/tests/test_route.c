@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -335,6 +336,153 @@ test_resolved_fields(void **state)
 	}
 }
 
+/* The host index (tables of more than HP_ROUTE_SCAN_MAX endpoints) gives what a scan of every
+ * endpoint gives: a table of 240 endpoints (exact hosts, one host with nested prefixes,
+ * wildcards, any-host prefixes, IP literals, the small table's endpoints among them), and every
+ * Host form (case, port, final dot, subdomain, unknown, none) against every target form
+ * (prefixes, deeper paths, case, dot segments, "//", percent-encoding, absolute form). */
+static void
+test_index_equals_scan(void **state)
+{
+	static char yaml[64 * 1024];
+	static const char *const tails[] = {"",   "/",    "/x", "/../a", "//",  "%2F",
+					    "/.", "?q=1", "#f", "/A",    ";p=1"};
+	static const char *const targets_extra[] = {"/",
+						    "",
+						    "/gh/org/x",
+						    "/GH/ORG",
+						    "//gh//org",
+						    "/x/y",
+						    "/shared/a/b/c",
+						    "/shared/a%2Fb",
+						    "/shared/./a",
+						    "/any3/z",
+						    "/hook7",
+						    "/hook7/deeper",
+						    "/Hook7",
+						    "/hook70",
+						    "*",
+						    "http://e/x",
+						    "http://e/shared/a/b",
+						    "https://e:1/hook5",
+						    "/%68ook5",
+						    "/any3/../x"};
+	struct hp_config big;
+	struct hp_route_table *t = NULL;
+	char err[256], host[300];
+	size_t off = 0;
+	uint32_t checked = 0, routed = 0, n_hosts = 0;
+	char(*hosts)[320] = calloc(2048, sizeof(*hosts));
+	char(*targets)[320] = calloc(2048, sizeof(*targets));
+	uint32_t n_targets = 0;
+
+	(void)state;
+	assert_non_null(hosts);
+	assert_non_null(targets);
+#define Y(...) (off += (size_t)snprintf(yaml + off, sizeof(yaml) - off, __VA_ARGS__))
+	Y("dataplane: {mode: tap}\nendpoints:\n");
+	Y("  - {name: exact-root, match: {host: hooks.example.com}, provider: none}\n");
+	Y("  - {name: exact-gh, match: {host: hooks.example.com, path_prefix: /gh}, "
+	  "provider: none}\n");
+	Y("  - {name: exact-gh-org, match: {host: hooks.example.com, path_prefix: /gh/org}, "
+	  "provider: none}\n");
+	Y("  - {name: wild, match: {host: \"*.example.org\"}, provider: none}\n");
+	Y("  - {name: wild-deeper, match: {host: \"*.eu.example.org\"}, provider: none}\n");
+	Y("  - {name: any-x, match: {path_prefix: /x}, provider: none}\n");
+	for (int i = 0; i < 150; i++)
+		Y("  - {name: t%d, match: {host: t%d.example.com, path_prefix: /%s%d}, "
+		  "provider: none}\n",
+		  i, i % 120, i < 120 ? (i % 2 ? "hook" : "") : "late", i < 120 ? i % 3 + 5 : i);
+	for (int i = 0; i < 36; i++)
+		Y("  - {name: s%d, match: {host: shared.example.com, path_prefix: /shared/%d}, "
+		  "provider: none}\n",
+		  i, i);
+	Y("  - {name: sa, match: {host: shared.example.com, path_prefix: /shared/a}, "
+	  "provider: none}\n");
+	Y("  - {name: sab, match: {host: shared.example.com, path_prefix: /shared/a/b}, "
+	  "provider: none}\n");
+	Y("  - {name: sb, match: {host: shared.example.com, path_prefix: /shared/b}, "
+	  "provider: none}\n");
+	Y("  - {name: s, match: {host: shared.example.com, path_prefix: /shared}, "
+	  "provider: none}\n");
+	for (int i = 0; i < 24; i++)
+		Y("  - {name: w%d, match: {host: \"*.w%d.example.org\"%s}, provider: none}\n", i,
+		  i % 12, i < 12 ? "" : ", path_prefix: /hook7");
+	for (int i = 0; i < 15; i++)
+		Y("  - {name: a%d, match: {path_prefix: /any%d}, provider: none}\n", i, i);
+	Y("  - {name: a-sub, match: {path_prefix: /any3/sub}, provider: none}\n");
+	for (int i = 0; i < 4; i++)
+		Y("  - {name: ip%d, match: {host: \"198.18.0.%d\"}, provider: none}\n", i, i);
+#undef Y
+	if (hp_config_load_buffer("big.yaml", yaml, off, &big, err, sizeof(err)) != 0 ||
+	    hp_route_build(&big, &t, err, sizeof(err)) != 0)
+		fail_msg("big table: %s", err);
+	assert_int_equal(t->n, 240);
+	assert_non_null(t->hstart);                /* indexed */
+	assert_int_equal(t->n_other, 3 + 24 + 16); /* wildcards and any-host ones */
+
+	for (uint32_t i = 0; i < t->n && n_hosts + 8 <= 2048; i++) {
+		const struct hp_route_ep *e = &t->ep[i];
+		const char *h = e->host;
+
+		if (e->any_host)
+			continue;
+		if (e->wildcard) {
+			snprintf(hosts[n_hosts++], 320, "a%s", h);
+			snprintf(hosts[n_hosts++], 320, "B.c%s:8443", h);
+			snprintf(hosts[n_hosts++], 320, "%s", h + 1); /* the apex: never */
+			continue;
+		}
+		snprintf(hosts[n_hosts++], 320, "%s", h);
+		snprintf(hosts[n_hosts++], 320, "%s:443", h);
+		snprintf(hosts[n_hosts++], 320, "%s.", h);
+		snprintf(hosts[n_hosts], 320, "%s", h);
+		for (char *c = hosts[n_hosts]; *c; c++)
+			if (*c >= 'a' && *c <= 'z' && (c - hosts[n_hosts]) % 2 == 0)
+				*c = (char)(*c - 32);
+		n_hosts++;
+		snprintf(hosts[n_hosts++], 320, "x.%s", h);
+	}
+	snprintf(hosts[n_hosts++], 320, "%s", "");
+	snprintf(hosts[n_hosts++], 320, "%s", "unknown.example.net");
+	snprintf(hosts[n_hosts++], 320, "%s", "[2001:db8::1]:80");
+	snprintf(hosts[n_hosts++], 320, "%s", ":80");
+	for (uint32_t i = 0; i < t->n && n_targets + 16 <= 2048; i++)
+		for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++)
+			snprintf(targets[n_targets++], 320, "%s%s",
+				 t->ep[i].prefix[0] ? t->ep[i].prefix : "/", tails[k]);
+	for (size_t k = 0; k < sizeof(targets_extra) / sizeof(targets_extra[0]); k++)
+		snprintf(targets[n_targets++], 320, "%s", targets_extra[k]);
+
+	for (uint32_t i = 0; i < n_hosts; i++)
+		for (uint32_t j = 0; j < n_targets; j += 1 + (i + j) % 5) {
+			size_t hl = strlen(hosts[i]), tl = strlen(targets[j]);
+			const struct hp_route_ep *a = hp_route_match(
+				t, (const uint8_t *)hosts[i], hl, (const uint8_t *)targets[j], tl);
+			const struct hp_route_ep *b = hp_route_match_scan(
+				t, (const uint8_t *)hosts[i], hl, (const uint8_t *)targets[j], tl);
+
+			if (a != b)
+				fail_msg("Host \"%s\", target \"%s\": index %s, scan %s", hosts[i],
+					 targets[j], a ? a->cfg->name : "-",
+					 b ? b->cfg->name : "-");
+			checked++;
+			routed += a != NULL;
+		}
+	/* the comparison is not vacuous: most requests route, some do not */
+	assert_true(checked > 50000);
+	assert_true(routed > checked / 10 && routed < checked);
+	snprintf(host, sizeof(host), "t7.example.com");
+	assert_string_equal(hp_route_match(t, (const uint8_t *)host, strlen(host),
+					   (const uint8_t *)"/hook6/x", 8)
+				    ->cfg->name,
+			    "t7");
+	hp_route_free(t);
+	hp_config_free(&big);
+	free(hosts);
+	free(targets);
+}
+
 int
 main(void)
 {
@@ -348,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_cut_paths),
 		cmocka_unit_test(test_every_offset),
 		cmocka_unit_test(test_resolved_fields),
+		cmocka_unit_test(test_index_equals_scan),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

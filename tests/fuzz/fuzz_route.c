@@ -12,7 +12,9 @@
  *     hp_route_match_path does not see (foreign_host would miss it);
  *   - a target hp_route_match_path gives an endpoint that the same target without Host (a
  *     request matched on its path alone) does not route;
- *   - a Host whose case changes the route.
+ *   - a Host whose case changes the route;
+ *   - a route that the host index (this table is large enough to have one) gives and a scan
+ *     of every endpoint in order does not.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,7 +40,14 @@ static const char cfg_yaml[] =
 	"  - {name: wild, match: {host: \"*.example.org\", path_prefix: /w}, provider: none}\n"
 	"  - {name: any-x, match: {path_prefix: /x/y}, provider: none}\n"
 	"  - {name: odd, match: {host: odd.example.com, path_prefix: \"/A%42/./c\"}, "
-	"provider: none}\n";
+	"provider: none}\n"
+	/* more than HP_ROUTE_SCAN_MAX endpoints: matches go through the host index */
+	"  - {name: f1, match: {host: a.example.com}, provider: none}\n"
+	"  - {name: f2, match: {host: b.example.com, path_prefix: /stripe}, provider: none}\n"
+	"  - {name: f3, match: {host: \"*.b.example.com\", path_prefix: /s}, provider: none}\n"
+	"  - {name: f4, match: {host: C.Example.com, path_prefix: /stripe/x}, provider: none}\n"
+	"  - {name: f5, match: {host: 198.18.0.2, path_prefix: /x}, provider: none}\n"
+	"  - {name: f6, match: {path_prefix: /stripe/any}, provider: none}\n";
 
 static struct hp_config cfg;
 static struct hp_route_table *rt;
@@ -100,6 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_norm(target, tl);
 	e = hp_route_match(rt, host, hl, target, tl);
+	CHECK(rt->hstart != NULL && e == hp_route_match_scan(rt, host, hl, target, tl));
 	p = hp_route_match_path(rt, target, tl);
 	if (e != NULL && !e->any_host && e->nprefix_len > 1)
 		CHECK(p != NULL);
