@@ -21,6 +21,8 @@ Prints figures, never passes or fails on them. For stripe and standard-webhooks:
   --rotated-out N  N other secrets listed before the one the requests are signed with (a
                rotation where the sender moved to the secret added last): what verification
                costs while a rotation is under way.
+  --endpoints N  N endpoints in all: N - 1 others (one host each, tenantI.example.com) listed
+               before the bench's: what routing costs with many endpoints.
   --against B  another hookpath binary (a build of an earlier commit, a variant), run on the same
                pcaps and configurations alternately with this one, run by run (A B, then B A,
                so that a machine that speeds up or slows down during the bench weighs on both
@@ -30,7 +32,7 @@ Prints figures, never passes or fails on them. For stripe and standard-webhooks:
 
 Usage: tests/bench/bench_verdict.py [--hookpath PATH] [--against PATH] [--runs N] [--seconds S]
                                     [--sessions N] [--cases stripe:10,stripe:1,...]
-                                    [--rotated-out N]
+                                    [--rotated-out N] [--endpoints N]
 """
 import argparse
 import base64
@@ -62,7 +64,7 @@ def generate(tmp, provider, sessions, per_session):
     return pcap, reqs
 
 
-def run_hookpath(hookpath, tmp, provider, pcap, seconds, prefix, rotated_out=0):
+def run_hookpath(hookpath, tmp, provider, pcap, seconds, prefix, rotated_out=0, endpoints=1):
     cfg = os.path.join(tmp, provider + ".yaml")
     # secrets that sign nothing here, listed first: valid for every provider (whsec_ base64)
     secrets = ["whsec_" + base64.b64encode(b"rotated-out-secret-%05d" % i).decode()
@@ -71,7 +73,12 @@ def run_hookpath(hookpath, tmp, provider, pcap, seconds, prefix, rotated_out=0):
         f.write("dataplane: {mode: tap, workers: 1, mbufs: 131072}\n"
                 "control: {stats_interval_s: 1}\n"
                 "http: {max_sessions: 4096}\n"
-                "endpoints:\n  - name: bench\n    match: {host: hooks.example.com}\n"
+                "endpoints:\n")
+        for i in range(endpoints - 1):
+            f.write("  - name: tenant%d\n    match: {host: tenant%d.example.com}\n"
+                    "    provider: %s\n    secrets: %s\n" % (i, i, provider,
+                                                          json.dumps(secrets[-1:])))
+        f.write("  - name: bench\n    match: {host: hooks.example.com}\n"
                 "    provider: %s\n    secrets: %s\n" % (provider, json.dumps(secrets)))
     return verdict_rate(hookpath, cfg, pcap, seconds, prefix)
 
@@ -149,6 +156,7 @@ def main():
     ap.add_argument("--sessions", type=int, default=2000)
     ap.add_argument("--against")
     ap.add_argument("--rotated-out", type=int, default=0)
+    ap.add_argument("--endpoints", type=int, default=1)
     ap.add_argument("--cases", default="stripe:1,stripe:10,standard-webhooks:1,"
                     "standard-webhooks:10")
     a = ap.parse_args()
@@ -161,6 +169,8 @@ def main():
         cases.append((prov, int(per)))
     if not 0 <= a.rotated_out <= 7:
         ap.error("--rotated-out: 0 to 7 (an endpoint holds at most 8 secrets)")
+    if not 1 <= a.endpoints <= 256:
+        ap.error("--endpoints: 1 to 256 (endpoints: at most 256)")
     for b in [hookpath] + ([a.against] if a.against else []):
         if not os.access(b, os.X_OK):
             ap.error("not an executable: %s" % b)
@@ -168,6 +178,9 @@ def main():
         bound, bound_out = hmac_bound(a.build)
         print("# HMAC bound (bench_verify, same run):")
         print("\n".join("#   " + l for l in bound_out.splitlines() if l.strip()))
+        if a.endpoints > 1:
+            print("# %d endpoints: %d others (one host each) listed before the bench's" %
+                  (a.endpoints, a.endpoints - 1))
         if a.rotated_out:
             print("# each endpoint lists %d secret(s) before the one its requests are signed "
                   "with" % a.rotated_out)
@@ -186,7 +199,7 @@ def main():
                 for j, (b, into) in enumerate(order):
                     into.append(run_hookpath(b, tmp, prov, pcap, a.seconds,
                                              "hp-bench-verdict-%d-%d-%d" % (os.getpid(), i, j),
-                                             a.rotated_out))
+                                             a.rotated_out, a.endpoints))
             results[(prov, per)] = statistics.median(rates)
             print("# %s, %d request(s) per connection: hookpath runs %s verdicts/s" %
                   (prov, per, ", ".join("%.0f" % r for r in rates)))
