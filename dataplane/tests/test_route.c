@@ -367,6 +367,8 @@ test_index_equals_scan(void **state)
 						    "https://e:1/hook5",
 						    "/%68ook5",
 						    "/any3/../x"};
+#define N_TAILS (sizeof(tails) / sizeof(tails[0]))
+#define N_EXTRA (sizeof(targets_extra) / sizeof(targets_extra[0]))
 	struct hp_config big;
 	struct hp_route_table *t = NULL;
 	char err[256], host[300];
@@ -421,7 +423,8 @@ test_index_equals_scan(void **state)
 	assert_non_null(t->hstart);                /* indexed */
 	assert_int_equal(t->n_other, 3 + 24 + 16); /* wildcards and any-host ones */
 
-	for (uint32_t i = 0; i < t->n && n_hosts + 8 <= 2048; i++) {
+	/* room for five forms of every endpoint's host, then four others (2 048 in all) */
+	for (uint32_t i = 0; i < t->n && n_hosts + 5 + 4 <= 2048; i++) {
 		const struct hp_route_ep *e = &t->ep[i];
 		const char *h = e->host;
 
@@ -447,7 +450,8 @@ test_index_equals_scan(void **state)
 	snprintf(hosts[n_hosts++], 320, "%s", "unknown.example.net");
 	snprintf(hosts[n_hosts++], 320, "%s", "[2001:db8::1]:80");
 	snprintf(hosts[n_hosts++], 320, "%s", ":80");
-	for (uint32_t i = 0; i < t->n && n_targets + 16 <= 2048; i++)
+	/* room for every endpoint's tails, then the extra targets (2 048 in all) */
+	for (uint32_t i = 0; i < t->n && n_targets + N_TAILS + N_EXTRA <= 2048; i++)
 		for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++)
 			snprintf(targets[n_targets++], 320, "%s%s",
 				 t->ep[i].prefix[0] ? t->ep[i].prefix : "/", tails[k]);
@@ -481,6 +485,8 @@ test_index_equals_scan(void **state)
 	hp_config_free(&big);
 	free(hosts);
 	free(targets);
+#undef N_TAILS
+#undef N_EXTRA
 }
 
 int
