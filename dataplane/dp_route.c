@@ -524,14 +524,14 @@ host_hash(const uint8_t *p, uint32_t n)
 }
 
 /* The first endpoint in matching order that takes the request. With a Host and the table's
- * index: only the endpoints of that exact host (its bucket) and those with a wildcard or no
- * host can take it, so those two ascending lists are merged and tried in order; else every
- * endpoint is. The same answer either way (route_scan is the reference the tests compare
- * with). */
+ * index (and scan false): only the endpoints of that exact host (its bucket) and those with a
+ * wildcard or no host can take it, so those two ascending lists are merged and tried in order;
+ * else every endpoint is. The same answer either way (hp_route_match_scan is the reference the
+ * tests compare with). */
 static inline const struct hp_route_ep *
-route_find(const struct hp_route_table *t, const struct route_req *q, bool path_only)
+route_find(const struct hp_route_table *t, const struct route_req *q, bool path_only, bool scan)
 {
-	if (!path_only && q->hl != 0 && t->hstart != NULL) {
+	if (!scan && !path_only && q->hl != 0 && t->hstart != NULL) {
 		uint32_t b = host_hash(q->host, q->hl) & t->hmask;
 		uint32_t i = t->hstart[b], iend = t->hstart[b + 1], j = 0;
 
@@ -596,13 +596,7 @@ route_match(const struct hp_route_table *t, const uint8_t *host, uint32_t host_l
 	} else {
 		q.path = target;
 	}
-	if (scan) {
-		for (i = 0; i < t->n; i++)
-			if (ep_takes(&t->ep[i], &q, path_only))
-				return &t->ep[i];
-		return NULL;
-	}
-	return route_find(t, &q, path_only);
+	return route_find(t, &q, path_only, scan);
 }
 
 const struct hp_route_ep *
