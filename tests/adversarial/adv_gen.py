@@ -194,6 +194,7 @@ class Plan:
         self.tag = tag
         self.requests = []
         self.n = 0
+        self.host = HOST  # the Host header the next webhooks carry
 
     def new_id(self, kind):
         self.n += 1
@@ -237,7 +238,7 @@ class Plan:
         target, hdrs = self.signed(wid, body)
         if forged:
             body = pg.tamper(body)
-        return pg.make_request("POST", target, HOST, body, hdrs)
+        return pg.make_request("POST", target, self.host, body, hdrs)
 
     def add(self, ent, conn, first, final):
         ent = dict(ent, client=conn.client, v6=conn.v6, first_seq=first, final_seq=final)
@@ -695,6 +696,29 @@ def case_framing(path, seed=5, sign_time=None, good_after=2, unrouted=False):
         i += 1
         fr, _ = session(plan, Conn(i, rng), False)
         w.put_all(fr)
+    return {"frames": w.close(), "requests": plan.requests, "sign_time": plan.sign_time}
+
+
+# Host forms of the guarded endpoint's host that a server takes as that host: case, port,
+# final dot (RFC 9110 §4.2.3, RFC 1034 §3.1)
+ROUTE_HOSTS = ("hooks.example.com", "HOOKS.EXAMPLE.COM", "Hooks.Example.Com:8080",
+               "hooks.example.com.", "hOOks.example.COM.:443")
+
+
+def case_routing(path, seed=10, sign_time=None):
+    """Routing case: for each Host form of ROUTE_HOSTS, one good and two forged webhooks, each
+    on its own connection."""
+    rng = random.Random(seed)
+    plan = Plan(rng, sign_time, "routing")
+    w = Writer(path)
+    i = 0
+    for host in ROUTE_HOSTS:
+        plan.host = host
+        for forged in (False, True, True):
+            i += 1
+            fr, ent = session(plan, Conn(i, rng), forged)
+            ent["host"] = host
+            w.put_all(fr)
     return {"frames": w.close(), "requests": plan.requests, "sign_time": plan.sign_time}
 
 

@@ -196,11 +196,12 @@ def tshark(pcap, fields, dfilter, desegment=False):
 
 
 def run_hookpath(tmp, name, pcap, dataplane="", top="", endpoint="", mem=512, idle_ms=IDLE_MS,
-                 frames_in=None, hookpath=None, workers=1, env=None):
+                 frames_in=None, hookpath=None, workers=1, env=None, endpoints=None):
     """hookpath in bridge mode over pcap (port 0; port 1 gets nothing): returns a Run.
     workers > 1: that many workers on the second CPU (oversubscribed), software dispatch
     (net_pcap has no RSS), one tx queue per worker per port, merged afterwards (mergecap) into
-    the port's output pcap. env: variables added to hookpath's environment."""
+    the port's output pcap. env: variables added to hookpath's environment. endpoints: the
+    whole endpoints block in place of endpoint_yaml(endpoint)."""
     rid = "%s-%d" % (name, os.getpid())
     empty = os.path.join(tmp, "empty.pcap")
     if not os.path.exists(empty):
@@ -213,7 +214,8 @@ def run_hookpath(tmp, name, pcap, dataplane="", top="", endpoint="", mem=512, id
     with open(cfg, "w") as f:
         f.write("dataplane:\n  mode: bridge\n  port_pairs: [[0, 1]]\n" +
                 ("  workers: %d\n" % workers if workers > 1 else "") + dataplane +
-                "events: {file: %s}\n" % events + top + endpoint_yaml(endpoint))
+                "events: {file: %s}\n" % events + top +
+                (endpoints if endpoints is not None else endpoint_yaml(endpoint)))
     stats = os.path.join(tmp, name + ".json")
     rss = os.path.join(tmp, name + ".rss")
     out0 = os.path.join(tmp, name + "-p0.pcap")
@@ -552,6 +554,46 @@ class Framing(AdvCase):
                          "http.on_error: pass: unrouted framing errors not delivered")
         self.assertEqual(r.c["reject_rst_server"], 0, nonzero(r.c))
         self.assertEqual(r.c["verdict_pass"], len(framing), nonzero(r.c))
+
+
+# --------------------------------------------------------------------------
+# routing: a table large enough for the host index, with open fallbacks
+# --------------------------------------------------------------------------
+class Routing(AdvCase):
+    """The guarded endpoint among more endpoints than the host index starts at
+    (dataplane/dp_route.h HP_ROUTE_SCAN_MAX): 30 other exact hosts, and two endpoints that
+    verify nothing and would take its requests if routing missed it, "*.example.com" (a
+    wildcard over its host) and an any-host endpoint on its path prefix. Each Host form of its
+    host (case, port, final dot: adv_gen.ROUTE_HOSTS) carries a good and two forged webhooks:
+    a form the index failed to find would deliver its forged webhooks through a fallback."""
+
+    FILLERS = "".join("  - name: t%d\n    match: {host: t%d.example.com}\n    provider: none\n"
+                      % (i, i) for i in range(30))
+    OPEN = ('  - name: wild-open\n    match: {host: "*.example.com"}\n    provider: none\n'
+            "  - name: any-open\n    match: {path_prefix: %s}\n    provider: none\n"
+            % ag.PATH_PREFIX)
+
+    def test_host_forms_large_table(self):
+        pcap = os.path.join(self.tmp, "routing.pcap")
+        man = ag.case_routing(pcap)
+        r = self.run_case("routing", pcap, man, endpoint=self.FILLERS + self.OPEN)
+        self.check_requests(r, man["requests"])
+        self.check_refused_counted(r, man["requests"])
+        by_uri = r.events_of(man["requests"])
+        self.assertEqual(sorted({e.get("endpoint") for q in man["requests"]
+                                 for e in by_uri[q["uri"]]}), ["adv"], nonzero(r.c))
+
+    def test_fail_open_control(self):
+        """The same traffic with the guarded endpoint on another host: every request goes to a
+        fallback and the forged ones reach the server, so a routing miss would be seen."""
+        pcap = os.path.join(self.tmp, "routing-control.pcap")
+        man = ag.case_routing(pcap)
+        moved = endpoint_yaml().replace("host: %s," % ag.HOST, "host: elsewhere.example.net,")
+        self.assertNotEqual(moved, endpoint_yaml())
+        r = self.run_case("routing-control", pcap, man, endpoints=moved + self.FILLERS + self.OPEN)
+        forged = [q for q in man["requests"] if q["kind"] == "forged"]
+        self.assertEqual([q["host"] for q in forged if not r.delivered(q)], [],
+                         "forged webhooks not delivered through the open fallbacks")
 
 
 # --------------------------------------------------------------------------
