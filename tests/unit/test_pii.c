@@ -4,7 +4,8 @@
  * 1. Every case of tests/corpus/vectors/pii.json (Presidio's recognizer tests): exact spans of the
  *    case's entity (skipped with a message if the file is not next to the repository).
  * 2. Validators on known-good and known-bad values (SHA-256 FIPS vector, BIP-173/350 addresses,
- *    bitcoin wiki addresses, IBAN registry examples, ABA and NHS check digits).
+ *    bitcoin wiki addresses, IBAN registry examples, ABA and NHS check digits); IBAN check
+ *    digits against a digit-by-digit reading of ISO 13616, every registered country.
  * 3. Per entity through the engine: positives with exact spans, negatives and decoys (order ids,
  *    timestamps, UUIDs, versions, card-like numbers failing Luhn) in JSON bodies.
  * 4. User-defined entities (SOM, leftmost-longest, validator), refused patterns named.
@@ -576,17 +577,110 @@ test_api(void **state)
 	assert_string_equal(hp_pii_validator_name(HP_PII_VAL_LUHN), "luhn");
 }
 
+/* IBAN check digits against the textbook reading of ISO 13616: the first four characters moved
+ * to the end, each letter written as its two digits (A = 10), the decimal number reduced mod 97
+ * one digit at a time; valid when it leaves 1. Every country code with a registered length, 400
+ * strings each (random characters, then the check digits that make a quarter of them valid), bare
+ * and in groups of 4: hp_pii_iban_valid must agree on every one; with a space out of place, or
+ * none at the grouped length, it must refuse. */
+static bool
+iban_ref(const char *s)
+{
+	char r[40], d[80];
+	size_t n = strlen(s), nd = 0;
+	unsigned int m = 0;
+
+	memcpy(r, s + 4, n - 4);
+	memcpy(r + n - 4, s, 4);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i] >= 'A' && r[i] <= 'Z') {
+			d[nd++] = (char)('0' + (r[i] - 'A' + 10) / 10);
+			d[nd++] = (char)('0' + (r[i] - 'A' + 10) % 10);
+		} else {
+			d[nd++] = r[i];
+		}
+	}
+	for (size_t i = 0; i < nd; i++)
+		m = (m * 10 + (unsigned int)(d[i] - '0')) % 97;
+	return m == 1;
+}
+
+static void
+test_iban_mod97(void **state)
+{
+	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	unsigned int seed = 12345, countries = 0, valid = 0, total = 0;
+
+	(void)state;
+	for (char a = 'A'; a <= 'Z'; a++) {
+		for (char b = 'A'; b <= 'Z'; b++) {
+			const uint8_t cc[2] = {(uint8_t)a, (uint8_t)b};
+			unsigned int want = hp_pii_iban_len(cc);
+
+			if (want == 0)
+				continue;
+			countries++;
+			for (unsigned int k = 0; k < 400; k++) {
+				char s[40], g[48];
+				size_t gl = 0;
+				bool ref;
+
+				s[0] = a;
+				s[1] = b;
+				for (unsigned int i = 2; i < want; i++) {
+					seed = seed * 1103515245u + 12345u;
+					s[i] = i < 4 ? (char)('0' + (seed >> 16) % 10)
+						     : alnum[(seed >> 16) % (k & 1 ? 10 : 36)];
+				}
+				s[want] = '\0';
+				if (k % 4 == 0) { /* the check digits that make it valid */
+					for (unsigned int c = 0; c < 100 && !iban_ref(s); c++) {
+						s[2] = (char)('0' + c / 10);
+						s[3] = (char)('0' + c % 10);
+					}
+				}
+				ref = iban_ref(s);
+				valid += ref;
+				total++;
+				if (V(hp_pii_iban_valid, s) != ref)
+					fail_msg("%s: hp_pii_iban_valid %d, reference %d", s, !ref,
+						 ref);
+				for (unsigned int i = 0; i < want; i++) {
+					if (i > 0 && i % 4 == 0)
+						g[gl++] = ' ';
+					g[gl++] = s[i];
+				}
+				g[gl] = '\0';
+				if (V(hp_pii_iban_valid, g) != ref)
+					fail_msg("%s: hp_pii_iban_valid %d, reference %d", g, !ref,
+						 ref);
+				/* a space moved into a group, or every space a character: the
+				 * grouped length, never valid */
+				g[4] = g[5];
+				g[5] = ' ';
+				assert_false(V(hp_pii_iban_valid, g));
+				for (size_t i = 0; i < gl; i++)
+					g[i] = g[i] == ' ' ? alnum[(i + k) % 36] : g[i];
+				assert_false(V(hp_pii_iban_valid, g));
+			}
+		}
+	}
+	assert_true(countries > 60);
+	assert_true(valid > total / 4 && valid < total / 2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),    cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_validators), cmocka_unit_test(test_cards),
-		cmocka_unit_test(test_ids),        cmocka_unit_test(test_contact),
-		cmocka_unit_test(test_network),    cmocka_unit_test(test_secrets),
-		cmocka_unit_test(test_decoy_body), cmocka_unit_test(test_user_entity),
-		cmocka_unit_test(test_refused),    cmocka_unit_test(test_mask),
-		cmocka_unit_test(test_overflow),   cmocka_unit_test(test_api),
+		cmocka_unit_test(test_vectors),     cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_validators),  cmocka_unit_test(test_iban_mod97),
+		cmocka_unit_test(test_cards),       cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_contact),     cmocka_unit_test(test_network),
+		cmocka_unit_test(test_secrets),     cmocka_unit_test(test_decoy_body),
+		cmocka_unit_test(test_user_entity), cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_mask),        cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_api),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
