@@ -1676,18 +1676,25 @@ blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk
 #undef B
 #undef F
 
-/* A numeric token that starts at q (the byte before it is none of its bytes), ends inside the
- * window within BLK_QUIET_MAX bytes, and holds fewer than 9 digits and no ' ', '+', '(' or ')'
- * (wx: those bytes): no numeric entity has a span there (each needs 9 digits, but phone's "+"
- * and 8), so its visit would only move tok_end to the token's end. Set here without the call:
- * dates ("2024-01-04") are most of them. k: q's bit in the window masks wd (digits), wnt
- * (numeric-token bytes). */
+/* A numeric token that starts at q (the byte before it is none of its bytes) and ends inside the
+ * window within BLK_QUIET_MAX bytes, where no numeric entity has a span, so that its visit would
+ * only move tok_end to the token's end. Set here without the call. Two kinds:
+ * - fewer than 9 digits and no ' ', '+', '(' or ')' (wx: those bytes): each numeric entity
+ *   needs 9 digits, but phone's "+" and 8. Dates ("2024-01-04") are most of them.
+ * - digits only, 11 or more, and too few for a card (13, 14 after a leading '1') or a first
+ *   digit no card has (0, 7-9): the only start is q (every numeric entity refuses a digit
+ *   before its span, and there is no separator), every end but the token's is followed by a
+ *   digit, and at the token's end only a card's grammar takes 11 bare digits or more (SSN,
+ *   ITIN and ABA take 9, NHS 10, phone none without a separator). Millisecond timestamps
+ *   ("1769841154895", 13 digits after a '1') and 11- or 12-digit ids are most of them.
+ * k: q's bit in the window masks wd (digits), wnt (numeric-token bytes); first: the byte at q. */
 #define BLK_QUIET_MAX 32
 
 static inline __attribute__((always_inline)) bool
-blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q, size_t *tok_end)
+blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q, uint8_t first,
+		size_t *tok_end)
 {
-	unsigned int run;
+	unsigned int run, nd;
 	uint64_t tm;
 
 	if ((wnt >> (k - 1)) & 1)
@@ -1696,8 +1703,12 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 	if (run > BLK_QUIET_MAX || k + run >= 64)
 		return false;
 	tm = ((UINT64_C(1) << run) - 1) << k;
-	if (__builtin_popcountll(wd & tm) >= 9 || (wx & tm) != 0)
-		return false;
+	nd = (unsigned int)__builtin_popcountll(wd & tm);
+	if (nd >= 9 || (wx & tm) != 0) {
+		if (nd != run || nd < 11 ||
+		    (first >= '1' && first <= '6' && nd >= 13u + (first == '1')))
+			return false;
+	}
 	*tok_end = q + run;
 	return true;
 }
@@ -1711,7 +1722,8 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 	do {                                                                                       \
 		if ((hv) & (bit))                                                                  \
 			tok_end = digit_run_fn(c, ents, (q), tok_end, true);                       \
-		else if ((q) >= tok_end && !blk_quiet_token(wd, wnt, wx, k, (q), &tok_end))        \
+		else if ((q) >= tok_end &&                                                         \
+			 !blk_quiet_token(wd, wnt, wx, k, (q), b[(q)], &tok_end))                  \
 			tok_end = digit_run_fn(c, ents, (q), tok_end, false);                      \
 	} while (0)
 
