@@ -1501,17 +1501,17 @@ num_token_win(struct scan_ctx *c, uint64_t ents, size_t ts, const struct pii_win
 			size_t s = ts - 1 + j, run;
 
 			if ((ent == HP_PII_US_ITIN && b[s] != '9') ||
-			    (ent == HP_PII_CREDIT_CARD && (b[s] < '1' || b[s] > '6')))
+			    (ent == HP_PII_CREDIT_CARD && !hp_pii_card_first(b[s])))
 				continue;
 			/* the run of the entity's set from s, if it ends inside the window (j >= 1:
 			 * zeros come in from the top) */
 			run = (size_t)__builtin_ctzll(~(set >> j));
 			/* a card's span lies in that run: fewer digits there than the validator
-			 * asks (13; 14 after a leading '1', which millisecond timestamps have)
-			 * refuse every end the try would read */
+			 * asks refuse every end the try would read */
 			if (ent == HP_PII_CREDIT_CARD && j + run < 64 &&
-			    __builtin_popcountll((m->d >> j) & ((UINT64_C(1) << run) - 1)) <
-				    13 + (b[s] == '1'))
+			    (unsigned int)__builtin_popcountll((m->d >> j) &
+							       ((UINT64_C(1) << run) - 1)) <
+				    hp_pii_card_min_digits(b[s]))
 				continue;
 			try_start_run(c, ent, s, j + run < 64 ? run : SIZE_MAX);
 		}
@@ -1681,7 +1681,7 @@ blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk
  * only move tok_end to the token's end. Set here without the call. Two kinds:
  * - fewer than 9 digits and no ' ', '+', '(' or ')' (wx: those bytes): each numeric entity
  *   needs 9 digits, but phone's "+" and 8. Dates ("2024-01-04") are most of them.
- * - digits only, 11 or more, and too few for a card (13, 14 after a leading '1') or a first
+ * - digits only, 11 or more, and too few for a card (hp_pii_card_min_digits) or a first
  *   digit no card has (0, 7-9): the only start is q (every numeric entity refuses a digit
  *   before its span, and there is no separator), every end but the token's is followed by a
  *   digit, and at the token's end only a card's grammar takes 11 bare digits or more (SSN,
@@ -1696,6 +1696,7 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 {
 	unsigned int run, nd;
 	uint64_t tm;
+	bool short_tok, long_tok;
 
 	if ((wnt >> (k - 1)) & 1)
 		return false;
@@ -1704,11 +1705,11 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 		return false;
 	tm = ((UINT64_C(1) << run) - 1) << k;
 	nd = (unsigned int)__builtin_popcountll(wd & tm);
-	if (nd >= 9 || (wx & tm) != 0) {
-		if (nd != run || nd < 11 ||
-		    (first >= '1' && first <= '6' && nd >= 13u + (first == '1')))
-			return false;
-	}
+	short_tok = nd < 9 && (wx & tm) == 0;
+	long_tok = nd == run && nd >= 11 &&
+		   !(hp_pii_card_first(first) && nd >= hp_pii_card_min_digits(first));
+	if (!short_tok && !long_tok)
+		return false;
 	*tok_end = q + run;
 	return true;
 }

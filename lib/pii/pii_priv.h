@@ -15,6 +15,19 @@
 /* 13-19 digits, single ' ' or '-' between digits, first digit 1-6, 13 digits starting with 1
  * excluded (Presidio), Luhn sum. */
 bool hp_pii_card_valid(const uint8_t *s, size_t n);
+/* The card's first digit and fewest digits (14 after a leading '1', which millisecond
+ * timestamps have): hp_pii_card_valid's rules, also read by the passes that skip a try. */
+static inline bool
+hp_pii_card_first(uint8_t c)
+{
+	return c >= '1' && c <= '6';
+}
+
+static inline unsigned int
+hp_pii_card_min_digits(uint8_t first)
+{
+	return 13u + (first == '1');
+}
 /* Luhn over digits, separators ' ' and '-' skipped, any length >= 2 (user validator "luhn"). */
 bool hp_pii_luhn_valid(const uint8_t *s, size_t n);
 /* ddd-dd-dddd with one delimiter among '-', '.', ' ' used twice, or 9 bare digits; Presidio's

@@ -109,7 +109,7 @@ hp_pii_card_valid(const uint8_t *s, size_t n)
 	static const uint8_t dbl[10] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
 	unsigned int sum = 0, nd = 0;
 
-	if (n < 13 || !is_digit(s[0]) || !is_digit(s[n - 1]) || s[0] == '0' || s[0] > '6')
+	if (n < 13 || !hp_pii_card_first(s[0]) || !is_digit(s[n - 1]))
 		return false;
 	for (size_t i = n; i-- > 0;) {
 		unsigned int v = (unsigned int)s[i] - '0';
@@ -123,7 +123,7 @@ hp_pii_card_valid(const uint8_t *s, size_t n)
 			return false; /* s[0] is a digit: i > 0 here */
 		}
 	}
-	if (nd < 13 || (nd == 13 && s[0] == '1'))
+	if (nd < hp_pii_card_min_digits(s[0]))
 		return false;
 	return sum % 10 == 0;
 }
