@@ -547,6 +547,12 @@ PII_EDGE_VALUES = {
                         "-----END RSA PRIVATE KEY-----", 2),
     # the digit-run pass's entities (its block events skip blocks where no run can start)
     "credit_card": ("4111111111111111", 2),
+    # digits only at the edges of the rule that lets a long digit run go unvisited (no card
+    # can be there): 13 digits not after a '1', and 15 after a '1' (UATP), each after a quote
+    # (after the padding's spaces the token would start earlier, and that rule not apply);
+    # broken in the middle, both halves are too short for a card
+    "card_13": ('"4222222222008', 8),
+    "card_15_after_1": ('"123456789012305', 8),
     "ipv4": ("198.51.100.23", 2),
     "iban": ("GB82WEST12345698765432", 2),
     "mac_address": ("00:1A:2B:3C:4D:5E", 2),
