@@ -596,12 +596,15 @@ iban_tail(const uint8_t *b, size_t s)
 static uint64_t first_map[HP_PII__BUILTIN_COUNT][4];
 static pthread_once_t first_map_once = PTHREAD_ONCE_INIT;
 
+static void ctx_lead_fill(void);
+
 static void
 first_map_fill(void)
 {
 	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++)
 		for (const char *p = builtin[e].first_chars; p != NULL && *p != '\0'; p++)
 			first_map[e][(uint8_t)*p >> 6] |= UINT64_C(1) << ((uint8_t)*p & 63);
+	ctx_lead_fill();
 }
 
 /* span_generic's end for an IBAN from s (its before and first tests passed): the validator
@@ -1676,6 +1679,124 @@ blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk
 #undef B
 #undef F
 
+/* The first three bytes of the context words of the numeric entities that ask for one (SSN,
+ * ITIN and ABA for 9 bare digits, NHS for 10), for blk_quiet_token's third kind: a word in
+ * has_context's window has its first three bytes there. Made from the entity table with
+ * first_map; each lead is three indexes into ctx_letter[] (the letters, each once). A word
+ * whose first three bytes are not all letters (the fold below is only |0x20), or more letters
+ * or leads than the arrays hold, leave ctx_lead_ok false: the third kind is then never used. */
+#define CTX_LEAD_MAX 16
+static uint8_t ctx_letter[CTX_LEAD_MAX], ctx_lead[CTX_LEAD_MAX][3];
+static unsigned int n_ctx_letter, n_ctx_lead;
+static bool ctx_lead_ok;
+
+static unsigned int
+ctx_letter_index(uint8_t ch)
+{
+	for (unsigned int i = 0; i < n_ctx_letter; i++)
+		if (ctx_letter[i] == ch)
+			return i;
+	if (n_ctx_letter < CTX_LEAD_MAX)
+		ctx_letter[n_ctx_letter++] = ch;
+	return n_ctx_letter - 1; /* full: ctx_lead_fill sees the last letter differ */
+}
+
+static void
+ctx_lead_fill(void)
+{
+	ctx_lead_ok = true;
+	for (uint64_t e = NUM_ENTS; e != 0; e &= e - 1) {
+		const struct ent_desc *d = &builtin[__builtin_ctzll(e)];
+
+		if (d->ctx == CTX_NONE)
+			continue;
+		for (const char *const *w = d->words; *w != NULL; w++) {
+			uint8_t ix[3];
+			unsigned int i;
+
+			for (unsigned int k = 0; k < 3; k++) {
+				uint8_t ch = (uint8_t)(*w)[k];
+
+				if (ch < 'a' || ch > 'z') {
+					ctx_lead_ok = false;
+					return;
+				}
+				ix[k] = (uint8_t)ctx_letter_index(ch);
+				if (ctx_letter[ix[k]] != ch) {
+					ctx_lead_ok = false;
+					return;
+				}
+			}
+			for (i = 0; i < n_ctx_lead; i++)
+				if (memcmp(ctx_lead[i], ix, 3) == 0)
+					break;
+			if (i < n_ctx_lead)
+				continue;
+			if (n_ctx_lead == CTX_LEAD_MAX) {
+				ctx_lead_ok = false;
+				return;
+			}
+			memcpy(ctx_lead[n_ctx_lead++], ix, 3);
+		}
+	}
+}
+
+/* Is a lead (ctx_lead) at a start in [s - CTX_WINDOW, s - 3], letters folded to lower case?
+ * lm[l]: bit j where byte s - 64 + j, with 0x20 set, is ctx_letter[l] (that letter in either
+ * case). Without a lead there, no context word of a numeric entity is in has_context's window
+ * before s. */
+static inline __attribute__((always_inline)) bool
+ctx_lead_in(const uint64_t lm[CTX_LEAD_MAX])
+{
+	uint64_t t = 0;
+
+	for (unsigned int i = 0; i < n_ctx_lead; i++)
+		t |= lm[ctx_lead[i][0]] & lm[ctx_lead[i][1]] >> 1 & lm[ctx_lead[i][2]] >> 2;
+	return (t & ~((UINT64_C(1) << (64 - CTX_WINDOW)) - 1)) != 0;
+}
+
+/* The 64 bytes before s (zeros before the buffer), through tmp when s < 64. */
+static inline const uint8_t *
+ctx_bytes(const uint8_t *b, size_t s, uint8_t tmp[64])
+{
+	if (s >= 64)
+		return b + s - 64;
+	memset(tmp, 0, 64);
+	memcpy(tmp + 64 - s, b, s);
+	return tmp;
+}
+
+#ifdef __SSE2__
+static inline bool
+ctx_lead_seen_sse2(const uint8_t *b, size_t s)
+{
+	uint8_t tmp[64];
+	const uint8_t *p = ctx_bytes(b, s, tmp);
+	uint64_t lm[CTX_LEAD_MAX];
+	__m128i v[4];
+
+	for (unsigned int i = 0; i < 4; i++)
+		v[i] = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)),
+				    _mm_set1_epi8(0x20));
+	for (unsigned int l = 0; l < n_ctx_letter; l++)
+		lm[l] = ctx_eq(v, ctx_letter[l]);
+	return ctx_lead_in(lm);
+}
+#else
+static inline bool
+ctx_lead_seen_sse2(const uint8_t *b, size_t s)
+{
+	uint8_t tmp[64];
+	const uint8_t *p = ctx_bytes(b, s, tmp);
+	uint64_t lm[CTX_LEAD_MAX] = {0};
+
+	for (unsigned int j = 0; j < 64; j++)
+		for (unsigned int l = 0; l < n_ctx_letter; l++)
+			lm[l] |= (uint64_t)((p[j] | 0x20) == ctx_letter[l]) << j;
+	return ctx_lead_in(lm);
+}
+#endif
+
 /* A numeric token that starts at q (the byte before it is none of its bytes) and ends inside the
  * window within BLK_QUIET_MAX bytes, where no numeric entity has a span, so that its visit would
  * only move tok_end to the token's end. Set here without the call. Two kinds:
@@ -1687,31 +1808,46 @@ blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk
  *   digit, and at the token's end only a card's grammar takes 11 bare digits or more (SSN,
  *   ITIN and ABA take 9, NHS 10, phone none without a separator). Millisecond timestamps
  *   ("1769841154895", 13 digits after a '1') and 11- or 12-digit ids are most of them.
- * k: q's bit in the window masks wd (digits), wnt (numeric-token bytes); first: the byte at q. */
+ * And a third, which needs a look before q (BLK_Q_NO_WORD: the caller's ctx_lead_seen_*):
+ * - digits only, 9 or 10, with no context word before them: the only start is q and the only
+ *   end the token's (as above), where SSN, ITIN and ABA take 9 bare digits and NHS 10, each
+ *   only with one of its context words in has_context's window before q; a card needs 13 or
+ *   more, phone a separator. Unix timestamps ("created": 1733572800) and 9-digit quantities
+ *   or ids are most of them. ctx_lead_seen_* looks for the words' first three bytes there.
+ * k: q's bit in the window masks wd (digits), wnt (numeric-token bytes); first: the byte at q;
+ * *end: the token's end, where the caller sets tok_end when it is quiet. */
 #define BLK_QUIET_MAX 32
 
-static inline __attribute__((always_inline)) bool
+enum blk_quiet {
+	BLK_Q_VISIT,   /* visit it */
+	BLK_Q_QUIET,   /* nothing there */
+	BLK_Q_NO_WORD, /* nothing there if no context word comes before q */
+};
+
+static inline __attribute__((always_inline)) enum blk_quiet
 blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q, uint8_t first,
-		size_t *tok_end)
+		size_t *end)
 {
 	unsigned int run, nd;
 	uint64_t tm;
 	bool short_tok, long_tok;
 
 	if ((wnt >> (k - 1)) & 1)
-		return false;
+		return BLK_Q_VISIT;
 	run = (unsigned int)__builtin_ctzll(~(wnt >> k));
 	if (run > BLK_QUIET_MAX || k + run >= 64)
-		return false;
+		return BLK_Q_VISIT;
 	tm = ((UINT64_C(1) << run) - 1) << k;
 	nd = (unsigned int)__builtin_popcountll(wd & tm);
+	*end = q + run;
 	short_tok = nd < 9 && (wx & tm) == 0;
 	long_tok = nd == run && nd >= 11 &&
 		   !(hp_pii_card_first(first) && nd >= hp_pii_card_min_digits(first));
-	if (!short_tok && !long_tok)
-		return false;
-	*tok_end = q + run;
-	return true;
+	if (short_tok || long_tok)
+		return BLK_Q_QUIET;
+	if (nd == run && (nd == 9 || nd == 10) && ctx_lead_ok)
+		return BLK_Q_NO_WORD;
+	return BLK_Q_VISIT;
 }
 
 /* A digit-run start at q (bit in ev, bit k of the window masks wd, wnt, wx): visited. When only
@@ -1719,25 +1855,30 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
  * capitals or "bc" before it, no IPv4 or base58 shape: those are in hv), so only the token is
  * read, and not at all if it was read already (q < tok_end) or blk_quiet_token knows it holds
  * nothing. */
-#define BLK_DIGIT(digit_run_fn, q, bit, hv, k, wd, wnt, wx)                                        \
+#define BLK_DIGIT(digit_run_fn, seen_fn, q, bit, hv, k, wd, wnt, wx)                               \
 	do {                                                                                       \
-		if ((hv) & (bit))                                                                  \
+		if ((hv) & (bit)) {                                                                \
 			tok_end = digit_run_fn(c, ents, (q), tok_end, true);                       \
-		else if ((q) >= tok_end &&                                                         \
-			 !blk_quiet_token(wd, wnt, wx, k, (q), b[(q)], &tok_end))                  \
-			tok_end = digit_run_fn(c, ents, (q), tok_end, false);                      \
+		} else if ((q) >= tok_end) {                                                       \
+			size_t qe_ = 0;                                                            \
+			enum blk_quiet qk_ = blk_quiet_token(wd, wnt, wx, k, (q), b[(q)], &qe_);   \
+			if (qk_ == BLK_Q_QUIET || (qk_ == BLK_Q_NO_WORD && !seen_fn(b, (q))))      \
+				tok_end = qe_;                                                     \
+			else                                                                       \
+				tok_end = digit_run_fn(c, ents, (q), tok_end, false);              \
+		}                                                                                  \
 	} while (0)
 
 /* The visits of one step at i, in the reference's order: per 16 bytes, digit runs then MAC
  * separators; in the tail the reference walks byte by byte. wd, wnt, wx: the step's window
  * masks for blk_quiet_token. */
-#define BLK_VISIT(digit_run_fn, i, ev, hv, me, wd, wnt, wx)                                        \
+#define BLK_VISIT(digit_run_fn, seen_fn, i, ev, hv, me, wd, wnt, wx)                               \
 	do {                                                                                       \
 		if ((me) == 0) {                                                                   \
 			for (uint64_t e_ = (ev); e_ != 0; e_ &= e_ - 1) {                          \
 				unsigned int b_ = (unsigned int)__builtin_ctzll(e_);               \
-				BLK_DIGIT(digit_run_fn, (i) + b_, e_ & -e_, hv, b_ + BLK_BACK, wd, \
-					  wnt, wx);                                                \
+				BLK_DIGIT(digit_run_fn, seen_fn, (i) + b_, e_ & -e_, hv,           \
+					  b_ + BLK_BACK, wd, wnt, wx);                             \
 			}                                                                          \
 			break;                                                                     \
 		}                                                                                  \
@@ -1749,8 +1890,8 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 				unsigned int b_ = (unsigned int)__builtin_ctzll(a_);               \
 				size_t q_ = (i) + b_;                                              \
 				if (e_ & bit_)                                                     \
-					BLK_DIGIT(digit_run_fn, q_, bit_, hv, b_ + BLK_BACK, wd,   \
-						  wnt, wx);                                        \
+					BLK_DIGIT(digit_run_fn, seen_fn, q_, bit_, hv,             \
+						  b_ + BLK_BACK, wd, wnt, wx);                     \
 				if (!step_ && (m_ & bit_))                                         \
 					mac_sep(c, q_);                                            \
 			}                                                                          \
@@ -1765,7 +1906,7 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 #define BLK_REF_STEP 0
 #endif
 
-#define TOKEN_PASS_BODY(classify, digit_run_fn)                                                    \
+#define TOKEN_PASS_BODY(classify, digit_run_fn, seen_fn)                                           \
 	do {                                                                                       \
 		const uint8_t *b = c->buf;                                                         \
 		size_t len = c->len, tok_end = 0;                                                  \
@@ -1777,7 +1918,7 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 			ev = blk_digit_events(&en, &m, &hv);                                       \
 			me = blk_mac_events(&en, &m);                                              \
 			if ((ev | me) != 0)                                                        \
-				BLK_VISIT(digit_run_fn, i, ev, hv, me, m.d, m.nt,                  \
+				BLK_VISIT(digit_run_fn, seen_fn, i, ev, hv, me, m.d, m.nt,         \
 					  m.nt & ~(m.d | m.dash | m.dot));                         \
 		}                                                                                  \
 	} while (0)
@@ -1819,7 +1960,7 @@ blk8_nz(const blk_v8 *x)
  * event visited in order, as one step at a time would. The next group is classified before
  * this one's events are read back (its lanes were stored one mask at a time: read at once
  * right away, they would wait for the stores). lanes_nz: blk8_nz, or its AVX-512 one. */
-#define TOKEN_PASS_GROUP_BODY(windows8, digit_run_fn, lanes_nz)                                    \
+#define TOKEN_PASS_GROUP_BODY(windows8, digit_run_fn, lanes_nz, seen_fn)                           \
 	do {                                                                                       \
 		const uint8_t *b = c->buf;                                                         \
 		size_t len = c->len, tok_end = 0, gs = BLK_STEP * BLK_GROUP;                       \
@@ -1839,7 +1980,7 @@ blk8_nz(const blk_v8 *x)
 				uint64_t ev = ev8[j], hv = hv8[j], me = me8[j];                    \
 				uint64_t wd = g[k].d[j], wnt = g[k].nt[j];                         \
 				size_t i = i0 + j * BLK_STEP;                                      \
-				BLK_VISIT(digit_run_fn, i, ev, hv, me, wd, wnt,                    \
+				BLK_VISIT(digit_run_fn, seen_fn, i, ev, hv, me, wd, wnt,           \
 					  wnt & ~(wd | g[k].dash[j] | g[k].dot[j]));               \
 			}                                                                          \
 		}                                                                                  \
@@ -1864,7 +2005,7 @@ digit_run_sse2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool
 static void
 token_pass_sse2(struct scan_ctx *c, uint64_t ents)
 {
-	TOKEN_PASS_BODY(pii_blk_sse2, digit_run_sse2);
+	TOKEN_PASS_BODY(pii_blk_sse2, digit_run_sse2, ctx_lead_seen_sse2);
 }
 
 #ifdef PII_SIMD_X86
@@ -1885,11 +2026,31 @@ digit_run_avx2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool
 	return num_token_win(c, ents, ts, &m);
 }
 
+static inline __attribute__((always_inline, target(PII_T_AVX2))) bool
+ctx_lead_seen_avx2(const uint8_t *b, size_t s)
+{
+	uint8_t tmp[64];
+	const uint8_t *p = ctx_bytes(b, s, tmp);
+	__m256i lo = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)p),
+				     _mm256_set1_epi8(0x20)),
+		hi = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(p + 32)),
+				     _mm256_set1_epi8(0x20));
+	uint64_t lm[CTX_LEAD_MAX];
+
+	for (unsigned int l = 0; l < n_ctx_letter; l++) {
+		__m256i k = _mm256_set1_epi8((char)ctx_letter[l]);
+
+		lm[l] = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, k)) |
+			(uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, k)) << 32;
+	}
+	return ctx_lead_in(lm);
+}
+
 static __attribute__((target(PII_T_AVX2))) void
 token_pass_avx2(struct scan_ctx *c, uint64_t ents)
 {
 #define BLK8_WINDOWS_AVX2(i0, g) BLK8_WINDOWS(pii_blk_avx2, i0, g)
-	TOKEN_PASS_GROUP_BODY(BLK8_WINDOWS_AVX2, digit_run_avx2, blk8_nz);
+	TOKEN_PASS_GROUP_BODY(BLK8_WINDOWS_AVX2, digit_run_avx2, blk8_nz, ctx_lead_seen_avx2);
 #undef BLK8_WINDOWS_AVX2
 }
 
@@ -1919,11 +2080,25 @@ blk8_nz_avx512(const blk_v8 *x)
 	return _mm512_test_epi64_mask((__m512i)*x, (__m512i)*x);
 }
 
+static inline __attribute__((always_inline, target(PII_T_AVX512))) bool
+ctx_lead_seen_avx512(const uint8_t *b, size_t s)
+{
+	uint8_t tmp[64];
+	__m512i v =
+		_mm512_or_si512(_mm512_loadu_si512(ctx_bytes(b, s, tmp)), _mm512_set1_epi8(0x20));
+	uint64_t lm[CTX_LEAD_MAX];
+
+	for (unsigned int l = 0; l < n_ctx_letter; l++)
+		lm[l] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)ctx_letter[l]));
+	return ctx_lead_in(lm);
+}
+
 static __attribute__((target(PII_T_AVX512))) void
 token_pass_avx512(struct scan_ctx *c, uint64_t ents)
 {
 #define BLK8_WINDOWS_AVX512(i0, g) BLK8_WINDOWS(pii_blk_avx512, i0, g)
-	TOKEN_PASS_GROUP_BODY(BLK8_WINDOWS_AVX512, digit_run_avx512, blk8_nz_avx512);
+	TOKEN_PASS_GROUP_BODY(BLK8_WINDOWS_AVX512, digit_run_avx512, blk8_nz_avx512,
+			      ctx_lead_seen_avx512);
 #undef BLK8_WINDOWS_AVX512
 }
 
@@ -2043,7 +2218,8 @@ static __attribute__((target(PII_T_VBMI))) void
 token_pass_vbmi(struct scan_ctx *c, uint64_t ents)
 {
 #define BLK8_WINDOWS_VBMI(i0, g) blk8_windows_vbmi(b, len, i0, g)
-	TOKEN_PASS_GROUP_BODY(BLK8_WINDOWS_VBMI, digit_run_avx512, blk8_nz_avx512);
+	TOKEN_PASS_GROUP_BODY(BLK8_WINDOWS_VBMI, digit_run_avx512, blk8_nz_avx512,
+			      ctx_lead_seen_avx512);
 #undef BLK8_WINDOWS_VBMI
 }
 

@@ -461,6 +461,81 @@ test_ipv6_many_blocks(void **state)
 	}
 }
 
+/* Bare 9- and 10-digit tokens (SSN, ITIN, ABA and NHS numbers that pass their checks, and
+ * two that pass none) with a context word, a near miss or none 0..60 bytes before them, at
+ * offsets on both sides of the body's first 64 bytes and of the steps' edges. The block
+ * versions settle such a token without a visit when no context word's first three bytes lie
+ * in the 48 bytes has_context reads (pii.c, blk_quiet_token): a word at the window's far edge,
+ * one byte past it, or cut by it, in any case, must give what the reference gives. The
+ * reference must also find spans in some of these bodies and none in others. */
+static void
+test_context_window(void **state)
+{
+	static const char *const words[] = {
+		"ssn",
+		"SSN",
+		"Social Security",
+		"social_security",
+		"itin",
+		"ITIN",
+		"Taxpayer",
+		"routing",
+		"ROUTING",
+		"aba",
+		"Aba",
+		"rtn",
+		"transit",
+		"nhs",
+		"NHS",
+		"health",
+		"Health",
+		"ss",
+		"soc",
+		"rout",
+		"nh",
+		"heal",
+		"",
+	};
+	static const char *const tokens[] = {"219099999",  "912701234", "011000015",
+					     "9434765919", "123456789", "1733572800"};
+	static const char fill[] = "._/=,;:#";
+	static const unsigned int offs[] = {0, 3, 20, 41, 47, 60, 64, 79, 101, 140};
+	static const unsigned int ents[] = {HP_PII_US_SSN, HP_PII_US_ITIN, HP_PII_ABA_ROUTING,
+					    HP_PII_UK_NHS};
+	unsigned long with = 0, without = 0;
+	char buf[320];
+
+	(void)state;
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+		for (size_t t = 0; t < sizeof(tokens) / sizeof(tokens[0]); t++)
+			for (unsigned int gap = 0; gap <= 60; gap++)
+				for (size_t o = 0; o < sizeof(offs) / sizeof(offs[0]); o++) {
+					size_t n = 0;
+
+					while (n < offs[o]) {
+						buf[n] = "{\"k\":[7,8],"[n % 11];
+						n++;
+					}
+					n = add(buf, n, sizeof(buf), words[w]);
+					for (unsigned int g = 0; g < gap; g++)
+						buf[n++] = g + 1 == gap ? '"' : fill[(g + w) % 8];
+					n = add(buf, n, sizeof(buf), tokens[t]);
+					n = add(buf, n, sizeof(buf), "\",\"n\":1}");
+					compare(&all, (const uint8_t *)buf, n);
+					if (ref.total > 0)
+						with++;
+					else
+						without++;
+					if (gap % 7 == 0 || (gap >= 44 && gap <= 50))
+						for (size_t e = 0; e < 4; e++)
+							compare(&single[ents[e]],
+								(const uint8_t *)buf, n);
+				}
+	print_message("context window: %lu bodies with a span, %lu without\n", with, without);
+	assert_true(with > 1000);
+	assert_true(without > 1000);
+}
+
 static void
 test_versions(void **state)
 {
@@ -512,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_random_alphabet),
 		cmocka_unit_test(test_dropped_spans_same_order),
 		cmocka_unit_test(test_ipv6_many_blocks),
+		cmocka_unit_test(test_context_window),
 		cmocka_unit_test(test_versions),
 	};
 
