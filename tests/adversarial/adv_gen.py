@@ -553,6 +553,12 @@ PII_EDGE_VALUES = {
     # broken in the middle, both halves are too short for a card
     "card_13": ('"4222222222008', 8),
     "card_15_after_1": ('"123456789012305', 8),
+    # bare 9 and 10 digits are an SSN or an NHS number only with a context word in the 48 bytes
+    # before them, and go unvisited when no word's first three bytes are there: the word here
+    # starts exactly 48 bytes before the digits (the window's far edge); broken in the word,
+    # there is no context and the digits are nothing
+    "ssn_ctx_edge": ('ssn' + '_' * 44 + '"219099999', 1),
+    "nhs_ctx_edge": ('NHS' + '_' * 44 + '"9434765919', 1),
     "ipv4": ("198.51.100.23", 2),
     "iban": ("GB82WEST12345698765432", 2),
     "mac_address": ("00:1A:2B:3C:4D:5E", 2),
