@@ -596,7 +596,7 @@ iban_tail(const uint8_t *b, size_t s)
 static uint64_t first_map[HP_PII__BUILTIN_COUNT][4];
 static pthread_once_t first_map_once = PTHREAD_ONCE_INIT;
 
-static void ctx_lead_fill(void);
+static void ctx_lead_check(void);
 
 static void
 first_map_fill(void)
@@ -604,7 +604,7 @@ first_map_fill(void)
 	for (unsigned int e = 0; e < HP_PII__BUILTIN_COUNT; e++)
 		for (const char *p = builtin[e].first_chars; p != NULL && *p != '\0'; p++)
 			first_map[e][(uint8_t)*p >> 6] |= UINT64_C(1) << ((uint8_t)*p & 63);
-	ctx_lead_fill();
+	ctx_lead_check();
 }
 
 /* span_generic's end for an IBAN from s (its before and first tests passed): the validator
@@ -1681,79 +1681,61 @@ blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk
 
 /* The first three bytes of the context words of the numeric entities that ask for one (SSN,
  * ITIN and ABA for 9 bare digits, NHS for 10), for blk_quiet_token's third kind: a word in
- * has_context's window has its first three bytes there. Made from the entity table with
- * first_map; each lead is three indexes into ctx_letter[] (the letters, each once). A word
- * whose first three bytes are not all letters (the fold below is only |0x20), or more letters
- * or leads than the arrays hold, leave ctx_lead_ok false: the third kind is then never used. */
-#define CTX_LEAD_MAX 16
-static uint8_t ctx_letter[CTX_LEAD_MAX], ctx_lead[CTX_LEAD_MAX][3];
-static unsigned int n_ctx_letter, n_ctx_lead;
+ * has_context's window has its first three bytes there. A constant list, so that the look is
+ * unrolled with each letter compared once; ctx_lead_check, at the first hp_pii_db_create,
+ * checks that it holds every such word's first three bytes, all lower-case letters (the fold
+ * below is only |0x20). If not (a word added to the entity table and not here), ctx_lead_ok
+ * stays false and the third kind is never used: slower, never wrong. */
+static const char ctx_leads[][3] = {
+	{'s', 's', 'n'}, {'s', 'o', 'c'}, {'i', 't', 'i'}, {'t', 'a', 'x'}, {'r', 'o', 'u'},
+	{'a', 'b', 'a'}, {'r', 't', 'n'}, {'t', 'r', 'a'}, {'n', 'h', 's'}, {'h', 'e', 'a'},
+};
 static bool ctx_lead_ok;
 
-static unsigned int
-ctx_letter_index(uint8_t ch)
-{
-	for (unsigned int i = 0; i < n_ctx_letter; i++)
-		if (ctx_letter[i] == ch)
-			return i;
-	if (n_ctx_letter < CTX_LEAD_MAX)
-		ctx_letter[n_ctx_letter++] = ch;
-	return n_ctx_letter - 1; /* full: ctx_lead_fill sees the last letter differ */
-}
-
 static void
-ctx_lead_fill(void)
+ctx_lead_check(void)
 {
-	ctx_lead_ok = true;
 	for (uint64_t e = NUM_ENTS; e != 0; e &= e - 1) {
 		const struct ent_desc *d = &builtin[__builtin_ctzll(e)];
 
 		if (d->ctx == CTX_NONE)
 			continue;
 		for (const char *const *w = d->words; *w != NULL; w++) {
-			uint8_t ix[3];
-			unsigned int i;
+			size_t i = 0;
 
-			for (unsigned int k = 0; k < 3; k++) {
-				uint8_t ch = (uint8_t)(*w)[k];
-
-				if (ch < 'a' || ch > 'z') {
-					ctx_lead_ok = false;
-					return;
-				}
-				ix[k] = (uint8_t)ctx_letter_index(ch);
-				if (ctx_letter[ix[k]] != ch) {
-					ctx_lead_ok = false;
-					return;
-				}
-			}
-			for (i = 0; i < n_ctx_lead; i++)
-				if (memcmp(ctx_lead[i], ix, 3) == 0)
-					break;
-			if (i < n_ctx_lead)
-				continue;
-			if (n_ctx_lead == CTX_LEAD_MAX) {
-				ctx_lead_ok = false;
+			if (strlen(*w) < 3)
 				return;
-			}
-			memcpy(ctx_lead[n_ctx_lead++], ix, 3);
+			for (unsigned int k = 0; k < 3; k++)
+				if ((*w)[k] < 'a' || (*w)[k] > 'z')
+					return;
+			while (i < sizeof(ctx_leads) / sizeof(ctx_leads[0]) &&
+			       memcmp(ctx_leads[i], *w, 3) != 0)
+				i++;
+			if (i == sizeof(ctx_leads) / sizeof(ctx_leads[0]))
+				return;
 		}
 	}
+	ctx_lead_ok = true;
 }
 
-/* Is a lead (ctx_lead) at a start in [s - CTX_WINDOW, s - 3], letters folded to lower case?
- * lm[l]: bit j where byte s - 64 + j, with 0x20 set, is ctx_letter[l] (that letter in either
- * case). Without a lead there, no context word of a numeric entity is in has_context's window
- * before s. */
-static inline __attribute__((always_inline)) bool
-ctx_lead_in(const uint64_t lm[CTX_LEAD_MAX])
+bool
+hp_pii_ctx_leads_ok(void)
 {
-	uint64_t t = 0;
-
-	for (unsigned int i = 0; i < n_ctx_lead; i++)
-		t |= lm[ctx_lead[i][0]] & lm[ctx_lead[i][1]] >> 1 & lm[ctx_lead[i][2]] >> 2;
-	return (t & ~((UINT64_C(1) << (64 - CTX_WINDOW)) - 1)) != 0;
+	return ctx_lead_ok;
 }
+
+/* Is a lead at a start in [s - CTX_WINDOW, s - 3], letters folded to lower case? eq(c): bit j
+ * where byte s - 64 + j, with 0x20 set, is c (that letter in either case); constant letters,
+ * so each is compared once. Without a lead there, no context word of a numeric entity is in
+ * has_context's window before s. */
+#define CTX_LEAD_IN(eq, t)                                                                         \
+	do {                                                                                       \
+		(t) = 0;                                                                           \
+		for (unsigned int i_ = 0; i_ < sizeof(ctx_leads) / sizeof(ctx_leads[0]); i_++)     \
+			(t) |= eq(ctx_leads[i_][0]) & eq(ctx_leads[i_][1]) >> 1 &                  \
+			       eq(ctx_leads[i_][2]) >> 2;                                          \
+		(t) &= ~((UINT64_C(1) << (64 - CTX_WINDOW)) - 1);                                  \
+	} while (0)
 
 /* The 64 bytes before s (zeros before the buffer), through tmp when s < 64. */
 static inline const uint8_t *
@@ -1767,33 +1749,44 @@ ctx_bytes(const uint8_t *b, size_t s, uint8_t tmp[64])
 }
 
 #ifdef __SSE2__
-static inline bool
+static inline __attribute__((always_inline)) bool
 ctx_lead_seen_sse2(const uint8_t *b, size_t s)
 {
 	uint8_t tmp[64];
 	const uint8_t *p = ctx_bytes(b, s, tmp);
-	uint64_t lm[CTX_LEAD_MAX];
 	__m128i v[4];
+	uint64_t t;
 
 	for (unsigned int i = 0; i < 4; i++)
 		v[i] = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)),
 				    _mm_set1_epi8(0x20));
-	for (unsigned int l = 0; l < n_ctx_letter; l++)
-		lm[l] = ctx_eq(v, ctx_letter[l]);
-	return ctx_lead_in(lm);
+#define CTX_EQ_SSE2(c) ctx_eq(v, (uint8_t)(c))
+	CTX_LEAD_IN(CTX_EQ_SSE2, t);
+#undef CTX_EQ_SSE2
+	return t != 0;
 }
 #else
+static inline uint64_t
+ctx_eq_bytes(const uint8_t *p, uint8_t c)
+{
+	uint64_t m = 0;
+
+	for (unsigned int j = 0; j < 64; j++)
+		m |= (uint64_t)((p[j] | 0x20) == c) << j;
+	return m;
+}
+
 static inline bool
 ctx_lead_seen_sse2(const uint8_t *b, size_t s)
 {
 	uint8_t tmp[64];
 	const uint8_t *p = ctx_bytes(b, s, tmp);
-	uint64_t lm[CTX_LEAD_MAX] = {0};
+	uint64_t t;
 
-	for (unsigned int j = 0; j < 64; j++)
-		for (unsigned int l = 0; l < n_ctx_letter; l++)
-			lm[l] |= (uint64_t)((p[j] | 0x20) == ctx_letter[l]) << j;
-	return ctx_lead_in(lm);
+#define CTX_EQ_BYTES(c) ctx_eq_bytes(p, (uint8_t)(c))
+	CTX_LEAD_IN(CTX_EQ_BYTES, t);
+#undef CTX_EQ_BYTES
+	return t != 0;
 }
 #endif
 
@@ -2026,6 +2019,15 @@ digit_run_avx2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool
 	return num_token_win(c, ents, ts, &m);
 }
 
+static inline __attribute__((always_inline, target(PII_T_AVX2))) uint64_t
+ctx_eq_avx2(__m256i lo, __m256i hi, uint8_t c)
+{
+	__m256i k = _mm256_set1_epi8((char)c);
+
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, k)) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, k)) << 32;
+}
+
 static inline __attribute__((always_inline, target(PII_T_AVX2))) bool
 ctx_lead_seen_avx2(const uint8_t *b, size_t s)
 {
@@ -2035,15 +2037,12 @@ ctx_lead_seen_avx2(const uint8_t *b, size_t s)
 				     _mm256_set1_epi8(0x20)),
 		hi = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(p + 32)),
 				     _mm256_set1_epi8(0x20));
-	uint64_t lm[CTX_LEAD_MAX];
+	uint64_t t;
 
-	for (unsigned int l = 0; l < n_ctx_letter; l++) {
-		__m256i k = _mm256_set1_epi8((char)ctx_letter[l]);
-
-		lm[l] = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, k)) |
-			(uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, k)) << 32;
-	}
-	return ctx_lead_in(lm);
+#define CTX_EQ_AVX2(c) ctx_eq_avx2(lo, hi, (uint8_t)(c))
+	CTX_LEAD_IN(CTX_EQ_AVX2, t);
+#undef CTX_EQ_AVX2
+	return t != 0;
 }
 
 static __attribute__((target(PII_T_AVX2))) void
@@ -2086,11 +2085,12 @@ ctx_lead_seen_avx512(const uint8_t *b, size_t s)
 	uint8_t tmp[64];
 	__m512i v =
 		_mm512_or_si512(_mm512_loadu_si512(ctx_bytes(b, s, tmp)), _mm512_set1_epi8(0x20));
-	uint64_t lm[CTX_LEAD_MAX];
+	uint64_t t;
 
-	for (unsigned int l = 0; l < n_ctx_letter; l++)
-		lm[l] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)ctx_letter[l]));
-	return ctx_lead_in(lm);
+#define CTX_EQ_AVX512(c) ((uint64_t)_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)(c))))
+	CTX_LEAD_IN(CTX_EQ_AVX512, t);
+#undef CTX_EQ_AVX512
+	return t != 0;
 }
 
 static __attribute__((target(PII_T_AVX512))) void

@@ -92,5 +92,9 @@ int hp_pii_scan_impl(const struct hp_pii_db *db, struct hp_pii_scratch *scratch,
 bool hp_pii_tok_impl_supported(enum hp_pii_tok_impl impl);
 /* "ref", "sse2", "avx2", "avx512bw", "avx512vbmi"; HP_PII_TOK_AUTO: the one db runs. */
 const char *hp_pii_tok_impl_name(const struct hp_pii_db *db, enum hp_pii_tok_impl impl);
+/* Do the block versions' context-word leads (pii.c, ctx_leads) cover every context word of
+ * the numeric entities? Known after the first hp_pii_db_create; false: bare 9- and 10-digit
+ * numbers are always visited. */
+bool hp_pii_ctx_leads_ok(void);
 
 #endif /* HP_PII_PRIV_H */
