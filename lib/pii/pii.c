@@ -1596,16 +1596,17 @@ blk_shift_up(struct pii_blk *m)
  *   check digits, bech32's "bc1");
  * - base58: '1' or '3', then 26 bytes of [A-Za-z0-9_] (an address is 26 to 35 alphanumerics),
  *   those past the window taken as there;
- * - IPv4: a '.' in p+1..p+3, 7 bytes of [0-9.] from p, no '.' before;
+ * - IPv4: a '.' in p+1..p+3, 7 bytes of [0-9.] from p, no '.' before (v4_out: the starts
+ *   that only this made head events; BLK_DIGIT reads their dotted groups, blk_ipv4_shape);
  * - a numeric token: 8 bytes of digits and separators from p.
  * The last three only where no letter or '_' precedes (digit_run_head returns before them).
  * head: those of the first three kinds (digit_run_head may try something there). The masks
  * are of type T: one window's uint64_t, or blk_v8 with a window per lane (the same
  * operations on eight windows at once). */
-#define BLK_DIGIT_EVENTS(T, en, m, ev_out, head_out)                                               \
+#define BLK_DIGIT_EVENTS(T, en, m, ev_out, head_out, v4_out)                                       \
 	do {                                                                                       \
 		T p_ = m->d & ~B(d, 1) & BLK_EMIT, f_ = p_ & ~B(lu, 1), ev_, dd_, nt_, n2_, n4_,   \
-		  n8_;                                                                             \
+		  n8_, v4_;                                                                        \
 		ev_ = p_ & (en)->lead & B(lu, 1) & B(lu, 2) & ~B(w, 3) & (F(d, 1) | m->b58s);      \
 		/* base58: no byte that is not a word byte in p .. p+25 (past the window: none     \
 		 * known) */                                                                       \
@@ -1620,10 +1621,11 @@ blk_shift_up(struct pii_blk *m)
 		dd_ &= dd_ >> 2;                                                                   \
 		nt_ &= nt_ >> 1;                                                                   \
 		nt_ &= nt_ >> 2;                                                                   \
-		ev_ |= f_ & (en)->ipv4 & ~B(dot, 1) & (F(dot, 1) | F(dot, 2) | F(dot, 3)) & dd_ &  \
-		       dd_ >> 3;                                                                   \
-		(head_out) = ev_ >> BLK_BACK;                                                      \
-		(ev_out) = (ev_ | (f_ & (en)->num & nt_ & nt_ >> 4)) >> BLK_BACK;                  \
+		v4_ = f_ & (en)->ipv4 & ~B(dot, 1) & (F(dot, 1) | F(dot, 2) | F(dot, 3)) & dd_ &   \
+		      dd_ >> 3;                                                                    \
+		(head_out) = (ev_ | v4_) >> BLK_BACK;                                              \
+		(v4_out) = (v4_ & ~ev_) >> BLK_BACK;                                               \
+		(ev_out) = (ev_ | v4_ | (f_ & (en)->num & nt_ & nt_ >> 4)) >> BLK_BACK;            \
 	} while (0)
 
 /* MAC separators worth a visit (bit k: byte i + k): hex digits at q-2, q-1, q+1, q+2 and the
@@ -1638,11 +1640,11 @@ blk_shift_up(struct pii_blk *m)
 	 BLK_BACK)
 
 static inline __attribute__((always_inline)) uint64_t
-blk_digit_events(const struct blk_ents *en, const struct pii_blk *m, uint64_t *head)
+blk_digit_events(const struct blk_ents *en, const struct pii_blk *m, uint64_t *head, uint64_t *v4)
 {
 	uint64_t ev;
 
-	BLK_DIGIT_EVENTS(uint64_t, en, m, ev, *head);
+	BLK_DIGIT_EVENTS(uint64_t, en, m, ev, *head, *v4);
 	return ev;
 }
 
@@ -1668,11 +1670,11 @@ struct pii_blk8 {
 
 static inline __attribute__((always_inline)) void
 blk8_events(const struct blk_ents *en, const struct pii_blk8 *m, blk_v8 *ev, blk_v8 *head,
-	    blk_v8 *me)
+	    blk_v8 *v4, blk_v8 *me)
 {
 	blk_v8 q = BLK_MAC_SEPS(en, m);
 
-	BLK_DIGIT_EVENTS(blk_v8, en, m, *ev, *head);
+	BLK_DIGIT_EVENTS(blk_v8, en, m, *ev, *head, *v4);
 	*me = BLK_MAC_EVENTS(m, q);
 }
 
@@ -1843,14 +1845,38 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 	return BLK_Q_VISIT;
 }
 
+/* Four groups of 1-3 digits with a '.' between them from bit k of the window masks wd (digits)
+ * and wdt ('.'): what an IPv4 span from there has (ipv4_parse). Read up to bit k + 12, where the
+ * last group starts at the farthest ("255.255.255.255"); true when that is past the window (not
+ * known). Asked only at starts that the IPv4 test alone made head events (v4 in BLK_DIGIT), so
+ * that decimals ("37.774929") and versions ("9.16.32") are not tried, for ~30 operations per
+ * such start instead of per window. */
+static inline __attribute__((always_inline)) bool
+blk_ipv4_shape(uint64_t wd, uint64_t wdt, unsigned int k)
+{
+	uint64_t d, t, g1, g2, g3, q;
+
+	if (k + 12 > 63)
+		return true;
+	d = wd >> k;
+	t = wdt >> k;
+	g1 = d & t >> 1;
+	g2 = d & d >> 1 & t >> 2;
+	g3 = d & d >> 1 & d >> 2 & t >> 3;
+	q = d; /* the last group's first digit */
+	for (unsigned int n = 0; n < 3; n++)
+		q = (g1 & q >> 2) | (g2 & q >> 3) | (g3 & q >> 4);
+	return q & 1;
+}
+
 /* A digit-run start at q (bit in ev, bit k of the window masks wd, wnt, wx): visited. When only
  * its numeric token made it an event (not in hv), digit_run_head would try nothing there (no
  * capitals or "bc" before it, no IPv4 or base58 shape: those are in hv), so only the token is
  * read, and not at all if it was read already (q < tok_end) or blk_quiet_token knows it holds
  * nothing. */
-#define BLK_DIGIT(digit_run_fn, seen_fn, q, bit, hv, k, wd, wnt, wx)                               \
+#define BLK_DIGIT(digit_run_fn, seen_fn, q, bit, hv, v4, k, wd, wdt, wnt, wx)                      \
 	do {                                                                                       \
-		if ((hv) & (bit)) {                                                                \
+		if (((hv) & (bit)) && (!((v4) & (bit)) || blk_ipv4_shape(wd, wdt, k))) {           \
 			tok_end = digit_run_fn(c, ents, (q), tok_end, true);                       \
 		} else if ((q) >= tok_end) {                                                       \
 			size_t qe_ = 0;                                                            \
@@ -1865,13 +1891,13 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 /* The visits of one step at i, in the reference's order: per 16 bytes, digit runs then MAC
  * separators; in the tail the reference walks byte by byte. wd, wnt, wx: the step's window
  * masks for blk_quiet_token. */
-#define BLK_VISIT(digit_run_fn, seen_fn, i, ev, hv, me, wd, wnt, wx)                               \
+#define BLK_VISIT(digit_run_fn, seen_fn, i, ev, hv, v4, me, wd, wdt, wnt, wx)                      \
 	do {                                                                                       \
 		if ((me) == 0) {                                                                   \
 			for (uint64_t e_ = (ev); e_ != 0; e_ &= e_ - 1) {                          \
 				unsigned int b_ = (unsigned int)__builtin_ctzll(e_);               \
-				BLK_DIGIT(digit_run_fn, seen_fn, (i) + b_, e_ & -e_, hv,           \
-					  b_ + BLK_BACK, wd, wnt, wx);                             \
+				BLK_DIGIT(digit_run_fn, seen_fn, (i) + b_, e_ & -e_, hv, v4,       \
+					  b_ + BLK_BACK, wd, wdt, wnt, wx);                        \
 			}                                                                          \
 			break;                                                                     \
 		}                                                                                  \
@@ -1883,8 +1909,8 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 				unsigned int b_ = (unsigned int)__builtin_ctzll(a_);               \
 				size_t q_ = (i) + b_;                                              \
 				if (e_ & bit_)                                                     \
-					BLK_DIGIT(digit_run_fn, seen_fn, q_, bit_, hv,             \
-						  b_ + BLK_BACK, wd, wnt, wx);                     \
+					BLK_DIGIT(digit_run_fn, seen_fn, q_, bit_, hv, v4,         \
+						  b_ + BLK_BACK, wd, wdt, wnt, wx);                \
 				if (!step_ && (m_ & bit_))                                         \
 					mac_sep(c, q_);                                            \
 			}                                                                          \
@@ -1906,13 +1932,13 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 		struct blk_ents en = blk_ents_of(ents);                                            \
 		for (size_t i = 0; i < len; i += BLK_STEP) {                                       \
 			struct pii_blk m;                                                          \
-			uint64_t ev, hv, me;                                                       \
+			uint64_t ev, hv, v4, me;                                                   \
 			BLK_WINDOW(classify, i, &m);                                               \
-			ev = blk_digit_events(&en, &m, &hv);                                       \
+			ev = blk_digit_events(&en, &m, &hv, &v4);                                  \
 			me = blk_mac_events(&en, &m);                                              \
 			if ((ev | me) != 0)                                                        \
-				BLK_VISIT(digit_run_fn, seen_fn, i, ev, hv, me, m.d, m.nt,         \
-					  m.nt & ~(m.d | m.dash | m.dot));                         \
+				BLK_VISIT(digit_run_fn, seen_fn, i, ev, hv, v4, me, m.d, m.dot,    \
+					  m.nt, m.nt & ~(m.d | m.dash | m.dot));                   \
 		}                                                                                  \
 	} while (0)
 
@@ -1963,17 +1989,18 @@ blk8_nz(const blk_v8 *x)
 		blk_v8 any8;                                                                       \
 		windows8(0, &g[0]);                                                                \
 		for (size_t i0 = 0; i0 < len; i0 += gs, k ^= 1) {                                  \
-			blk_v8 ev8, hv8, me8;                                                      \
+			blk_v8 ev8, hv8, v48, me8;                                                 \
 			if (i0 + gs < len)                                                         \
 				windows8(i0 + gs, &g[k ^ 1]);                                      \
-			blk8_events(&en, &g[k], &ev8, &hv8, &me8);                                 \
+			blk8_events(&en, &g[k], &ev8, &hv8, &v48, &me8);                           \
 			any8 = ev8 | me8;                                                          \
 			for (unsigned int nz = lanes_nz(&any8); nz != 0; nz &= nz - 1) {           \
 				unsigned int j = (unsigned int)__builtin_ctz(nz);                  \
-				uint64_t ev = ev8[j], hv = hv8[j], me = me8[j];                    \
+				uint64_t ev = ev8[j], hv = hv8[j], v4 = v48[j], me = me8[j];       \
 				uint64_t wd = g[k].d[j], wnt = g[k].nt[j];                         \
 				size_t i = i0 + j * BLK_STEP;                                      \
-				BLK_VISIT(digit_run_fn, seen_fn, i, ev, hv, me, wd, wnt,           \
+				BLK_VISIT(digit_run_fn, seen_fn, i, ev, hv, v4, me, wd,            \
+					  g[k].dot[j], wnt,                                        \
 					  wnt & ~(wd | g[k].dash[j] | g[k].dot[j]));               \
 			}                                                                          \
 		}                                                                                  \

@@ -89,6 +89,18 @@ static const char *const frags[] = {
 	"32345678901234567890",
 	"9.16.32",
 	"12.50",
+	/* IPv4's block event needs four dotted groups of 1-3 digits within 12 bytes of the start
+	 * (decimals and versions are not tried); the longest reaches the 12th byte */
+	"1.2.3.4",
+	"255.255.255.255",
+	"12.34.56.789",
+	"1.22.333.4444",
+	"37.774929",
+	"123.4567",
+	"9.16.32.1x",
+	"1.2.3.",
+	"1..2.3.4",
+	"10.0.0.0.1",
 	"SKU-02371",
 	"fc2222d22649c1b0c6",
 	"550e8400-e29b-41d4",
