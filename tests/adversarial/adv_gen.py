@@ -560,6 +560,9 @@ PII_EDGE_VALUES = {
     "ssn_ctx_edge": ('ssn' + '_' * 44 + '"219099999', 1),
     "nhs_ctx_edge": ('NHS' + '_' * 44 + '"9434765919', 1),
     "ipv4": ("198.51.100.23", 2),
+    # the longest dotted quad: its last group starts 12 bytes on, the farthest the IPv4 look
+    # of the block scan reads (offsets 43 and 44 put its start on either side of that reach)
+    "ipv4_max": ("255.255.255.255", 3),
     "iban": ("GB82WEST12345698765432", 2),
     "mac_address": ("00:1A:2B:3C:4D:5E", 2),
     "crypto_wallet": ("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", 2),
@@ -568,8 +571,9 @@ PII_EDGE_VALUES = {
     "ipv6": ("fe80::1", 4),
 }
 # the token pass's step edges, the literal pass's block edges, the edge of a group of eight
-# steps (384, its first window from 376)
-PII_EDGE_OFFSETS = (46, 47, 48, 49, 62, 63, 64, 65, 94, 95, 96, 97, 126, 127, 128,
+# steps (384, its first window from 376); 43 and 44: a start whose 12th byte on is the last
+# of its step's window, or past it
+PII_EDGE_OFFSETS = (43, 44, 46, 47, 48, 49, 62, 63, 64, 65, 94, 95, 96, 97, 126, 127, 128,
                     382, 383, 384, 385)
 # ipv6 again past a time ("12:30:45") in each of the 64-byte blocks before it: the literal pass
 # notes the first 32 such blocks for the IPv6 visits and the IPv6 pass takes over from the 33rd
