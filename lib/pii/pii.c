@@ -1792,18 +1792,23 @@ ctx_lead_seen_sse2(const uint8_t *b, size_t s)
 }
 #endif
 
-/* A numeric token that starts at q (the byte before it is none of its bytes) and ends inside the
- * window within BLK_QUIET_MAX bytes, where no numeric entity has a span, so that its visit would
- * only move tok_end to the token's end. Set here without the call. Two kinds:
+/* The numeric token of the digit run at q, which ends inside the window within BLK_QUIET_MAX
+ * bytes of q, where no numeric entity has a span, so that its visit would only move tok_end to
+ * the token's end. Set here without the call. The token starts at q, or at the separators
+ * right before it (no digit among them: the visit's num_token_start stops at a digit too, or
+ * at tok_end, which only shortens it); where those reach the window's first byte, it is
+ * visited. Two kinds:
  * - fewer than 9 digits and no ' ', '+', '(' or ')' (wx: those bytes): each numeric entity
- *   needs 9 digits, but phone's "+" and 8. Dates ("2024-01-04") are most of them.
+ *   needs 9 digits, but phone's "+" and 8. Dates ("2024-01-04") are most of them, and the
+ *   groups of UUIDs ("8ad6c1c4-3350-445f-...": the token from the '-').
  * - digits only, 11 or more, and too few for a card (hp_pii_card_min_digits) or a first
  *   digit no card has (0, 7-9): the only start is q (every numeric entity refuses a digit
  *   before its span, and there is no separator), every end but the token's is followed by a
  *   digit, and at the token's end only a card's grammar takes 11 bare digits or more (SSN,
  *   ITIN and ABA take 9, NHS 10, phone none without a separator). Millisecond timestamps
  *   ("1769841154895", 13 digits after a '1') and 11- or 12-digit ids are most of them.
- * And a third, which needs a look before q (BLK_Q_NO_WORD: the caller's ctx_lead_seen_*):
+ * The other two only where q itself starts the token (no separator before it). And a third,
+ * which needs a look before q (BLK_Q_NO_WORD: the caller's ctx_lead_seen_*):
  * - digits only, 9 or 10, with no context word before them: the only start is q and the only
  *   end the token's (as above), where SSN, ITIN and ABA take 9 bare digits and NHS 10, each
  *   only with one of its context words in has_context's window before q; a card needs 13 or
@@ -1824,11 +1829,9 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 		size_t *end)
 {
 	unsigned int run, nd;
-	uint64_t tm;
+	uint64_t tm, lo;
 	bool short_tok, long_tok;
 
-	if ((wnt >> (k - 1)) & 1)
-		return BLK_Q_VISIT;
 	run = (unsigned int)__builtin_ctzll(~(wnt >> k));
 	if (run > BLK_QUIET_MAX || k + run >= 64)
 		return BLK_Q_VISIT;
@@ -1836,6 +1839,16 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 	nd = (unsigned int)__builtin_popcountll(wd & tm);
 	*end = q + run;
 	short_tok = nd < 9 && (wx & tm) == 0;
+	if ((wnt >> (k - 1)) & 1) {
+		/* separators before q (no digit: q starts a run): the token starts at the first
+		 * of them, after the last bit below k that is none (lo); it has no more digits
+		 * than from q, and must have no ' ', '+', '(' or ')' among them either */
+		lo = ~(wnt & ~wd) & ((UINT64_C(1) << k) - 1);
+		if (!short_tok || lo == 0)
+			return BLK_Q_VISIT;
+		tm = ((UINT64_C(1) << k) - 1) & ~((UINT64_C(2) << (63 - __builtin_clzll(lo))) - 1);
+		return (wx & tm) == 0 ? BLK_Q_QUIET : BLK_Q_VISIT;
+	}
 	long_tok = nd == run && nd >= 11 &&
 		   !(hp_pii_card_first(first) && nd >= hp_pii_card_min_digits(first));
 	if (short_tok || long_tok)

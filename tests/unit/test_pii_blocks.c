@@ -104,6 +104,17 @@ static const char *const frags[] = {
 	"SKU-02371",
 	"fc2222d22649c1b0c6",
 	"550e8400-e29b-41d4",
+	/* separators before a digit run start its numeric token (a digit before them does not
+	 * belong to it): short tokens so made are settled without a visit, others not */
+	"8ad6c1c4-3350-445f-a4fa-c1e695f2e9b1",
+	"a4fa-12345678-9",
+	"c4-123-45-6789",
+	"c4--12345678",
+	"x-+12025550143",
+	"id:+12345678",
+	"z.-1234567",
+	"q- 2345678",
+	"Q(212) 555-1234",
 	"5Ih1NKIPCw0Ew27YDnHg/XewdnDrlAvVM1+XPar",
 	"x12-345678901",
 	"ab-1234 5678 9012 3456",
