@@ -1339,6 +1339,10 @@ ipv6_block(struct scan_ctx *c, size_t i, uint64_t cc, uint64_t cn)
 	r = q;            /* hex{0,4} ':' hex{0,4} ':' */
 	for (unsigned int k = 0; k < 4; k++)
 		r = q | (hx & r >> 1);
+	/* only where span_generic reads on: no hex digit or ':' before (its before set has both;
+	 * the byte before the block is not known here, so its first byte stays), and a ':' only
+	 * as "::" (hp_pii_ipv6_valid). "T10:30:00Z" was three starts, now one. */
+	r &= ~((hx | col) << 1) & (hx | (col & col >> 1));
 	for (uint64_t m = (uint64_t)r; m != 0; m &= m - 1)
 		try_start(c, HP_PII_IPV6, i + (size_t)__builtin_ctzll(m));
 }
@@ -1628,14 +1632,16 @@ blk_shift_up(struct pii_blk *m)
 		(ev_out) = (ev_ | v4_ | (f_ & (en)->num & nt_ & nt_ >> 4)) >> BLK_BACK;            \
 	} while (0)
 
-/* MAC separators worth a visit (bit k: byte i + k): hex digits at q-2, q-1, q+1, q+2 and the
- * same separator at q+3, or for '.' hex at q-4 .. q-1, q+1 and '.' at q+5; and before the
- * address no byte its boundary refuses (a word byte, ':', '-' or '.', which also rules out a
- * separator at q-3 / q-5). q: BLK_MAC_SEPS. */
+/* MAC separators worth a visit (bit k: byte i + k): hex digits at q-2, q-1, q+1, q+2, q+4, q+5
+ * and the same separator at q+3 and q+6 (read at most 6 bytes on: inside the window; a time's
+ * "10:30:00" has no third colon), or for '.' hex at q-4 .. q-1, q+1 and '.' at q+5; and before
+ * the address no byte its boundary refuses (a word byte, ':', '-' or '.', which also rules out
+ * a separator at q-3 / q-5). q: BLK_MAC_SEPS. */
 #define BLK_MAC_SEPS(en, m)                                                                        \
 	((en)->mac & (m->colon | m->dash | m->dot) & B(hex, 1) & B(hex, 2) & F(hex, 1) & BLK_EMIT)
 #define BLK_MAC_EVENTS(m, q)                                                                       \
-	((((q)&F(hex, 2) & ~B(ws, 3) & ((m->colon & F(colon, 3)) | (m->dash & F(dash, 3)))) |      \
+	((((q)&F(hex, 2) & F(hex, 4) & F(hex, 5) & ~B(ws, 3) &                                     \
+	   ((m->colon & F(colon, 3) & F(colon, 6)) | (m->dash & F(dash, 3) & F(dash, 6)))) |       \
 	  ((q)&m->dot & F(dot, 5) & B(hex, 3) & B(hex, 4) & ~B(ws, 5))) >>                         \
 	 BLK_BACK)
 

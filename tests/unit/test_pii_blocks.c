@@ -133,6 +133,15 @@ static const char *const frags[] = {
 	"::1",
 	"a::",
 	"12:30:45",
+	/* a MAC needs its first three separators within the step's look; an IPv6 start no hex
+	 * digit or ':' before it */
+	"00:1A:2B:3C",
+	"0:1A:2B:3C:4D:5E",
+	"00:1A:2B-3C:4D:5E",
+	"10:30:00:11:22:33",
+	"T10:30:00Z",
+	"a::1",
+	"7::1",
 	"std::vector",
 	"dead:beef::cafe:1.2.3.4",
 	"ab:cd:ef::12:34",
