@@ -1442,6 +1442,22 @@ win_set(const struct pii_win *m, uint32_t set)
 	return r;
 }
 
+/* Can a phone span start at s, by its first digits? From '(' or a digit only the NANP forms
+ * are taken ("(ddd) ddd-dddd", "ddd-ddd-dddd"), whose area code's first digit must be 2-9
+ * (hp_pii_nanp_lead); from '+' anything. Fax numbers of the corpus ("(087) 520-1684") are
+ * refused here instead of by the validator after span_generic. */
+static inline bool
+phone_lead_ok(const struct scan_ctx *c, size_t s)
+{
+	const uint8_t *b = c->buf;
+	size_t a = b[s] == '(' ? s + 1 : s;
+
+	if (b[s] == '+')
+		return true;
+	return a >= c->len || !(cclass(b[a]) & C_DIGIT) ||
+	       hp_pii_nanp_lead((unsigned int)(b[a] - '0'));
+}
+
 /* num_token_ref with the shapes decided on the token's window m; a token that does not end in
  * it, or with 32 starts or more, goes through num_token_ref. */
 static inline __attribute__((always_inline)) size_t
@@ -1508,7 +1524,8 @@ num_token_win(struct scan_ctx *c, uint64_t ents, size_t ts, const struct pii_win
 			size_t s = ts - 1 + j, run;
 
 			if ((ent == HP_PII_US_ITIN && b[s] != '9') ||
-			    (ent == HP_PII_CREDIT_CARD && !hp_pii_card_first(b[s])))
+			    (ent == HP_PII_CREDIT_CARD && !hp_pii_card_first(b[s])) ||
+			    (ent == HP_PII_PHONE && !phone_lead_ok(c, s)))
 				continue;
 			/* the run of the entity's set from s, if it ends inside the window (j >= 1:
 			 * zeros come in from the top) */

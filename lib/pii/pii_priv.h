@@ -58,6 +58,14 @@ hp_pii_email_local_byte(uint8_t c)
 /* +[1-9] then 8-15 digits in all with single ' ', '.', '-' between digits, or North American
  * (ddd) ddd-dddd, (ddd)ddd-dddd, ddd-ddd-dddd (same separator twice), area/exchange 2-9. */
 bool hp_pii_phone_valid(const uint8_t *s, size_t n);
+/* A North American area code's or exchange's first digit (its value): 2-9. hp_pii_phone_valid's
+ * rule for the "(ddd) ddd-dddd" and "ddd-ddd-dddd" forms, also read by the pass that skips a
+ * try (pii.c, num_token_win). */
+static inline bool
+hp_pii_nanp_lead(unsigned int digit)
+{
+	return digit >= 2 && digit <= 9;
+}
 bool hp_pii_ipv4_valid(const uint8_t *s, size_t n);
 /* RFC 4291 text forms incl. '::' and a trailing dotted quad; the bare "::" is refused. */
 bool hp_pii_ipv6_valid(const uint8_t *s, size_t n);

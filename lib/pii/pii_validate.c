@@ -421,7 +421,7 @@ hp_pii_email_valid(const uint8_t *s, size_t n)
 static bool
 nanp_ok(const uint8_t *d)
 {
-	return d[0] >= 2 && d[3] >= 2;
+	return hp_pii_nanp_lead(d[0]) && hp_pii_nanp_lead(d[3]);
 }
 
 bool
