@@ -119,6 +119,17 @@ static const struct {
 
 #define CTX_WINDOW 48 /* bytes before a span searched for a context word */
 
+/* The 64 bytes before s (zeros before the buffer), through tmp when s < 64. */
+static inline const uint8_t *
+ctx_bytes(const uint8_t *b, size_t s, uint8_t tmp[64])
+{
+	if (s >= 64)
+		return b + s - 64;
+	memset(tmp, 0, 64);
+	memcpy(tmp + 64 - s, b, s);
+	return tmp;
+}
+
 #ifdef __SSE2__
 /* bit j: f[j] == c */
 static inline uint64_t
@@ -140,14 +151,10 @@ ctx_eq(const __m128i f[4], uint8_t c)
 static bool
 has_context(const char *const *words, const uint8_t *b, size_t s)
 {
-	uint8_t tmp[64] __attribute__((aligned(16))) = {0}, fold[64] __attribute__((aligned(16)));
-	const uint8_t *p = b + s - 64;
+	uint8_t tmp[64], fold[64] __attribute__((aligned(16)));
+	const uint8_t *p = ctx_bytes(b, s, tmp);
 	__m128i f[4];
 
-	if (s < 64) {
-		memcpy(tmp + 64 - s, b, s);
-		p = tmp;
-	}
 	for (unsigned int i = 0; i < 4; i++) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
 
@@ -1761,17 +1768,6 @@ hp_pii_ctx_leads_ok(void)
 			       eq(ctx_leads[i_][2]) >> 2;                                          \
 		(t) &= ~((UINT64_C(1) << (64 - CTX_WINDOW)) - 1);                                  \
 	} while (0)
-
-/* The 64 bytes before s (zeros before the buffer), through tmp when s < 64. */
-static inline const uint8_t *
-ctx_bytes(const uint8_t *b, size_t s, uint8_t tmp[64])
-{
-	if (s >= 64)
-		return b + s - 64;
-	memset(tmp, 0, 64);
-	memcpy(tmp + 64 - s, b, s);
-	return tmp;
-}
 
 #ifdef __SSE2__
 static inline __attribute__((always_inline)) bool
