@@ -559,6 +559,11 @@ PII_EDGE_VALUES = {
     # there is no context and the digits are nothing
     "ssn_ctx_edge": ('ssn' + '_' * 44 + '"219099999', 1),
     "nhs_ctx_edge": ('NHS' + '_' * 44 + '"9434765919', 1),
+    # a phone whose '+' is the separator right before its digits (the block scan settles a
+    # short token from such separators only without '+', space or parenthesis among them),
+    # and a North American one whose area code's first digit the phone try is skipped on
+    "phone_plus_8": ('"+12345678', 1),
+    "phone_nanp": ("(212) 555-1234", 1),
     "ipv4": ("198.51.100.23", 2),
     # the longest dotted quad: its last group starts 12 bytes on, the farthest the IPv4 look
     # of the block scan reads (offsets 43 and 44 put its start on either side of that reach)
