@@ -641,6 +641,45 @@ span_iban(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 	return 0;
 }
 
+/* span_generic's end for a card from s (its before and first tests passed; n: the run of the
+ * set from s, at most maxlen): hp_pii_card_valid at every end, in one walk from s instead of one
+ * walk per end from the longest down. Luhn doubles every other digit from the last, so the sum
+ * of the first k digits is kept two ways: a with the k-th digit plain (Luhn's), b with it
+ * doubled; a digit v makes them v + b and twice(v) + a. The walk stops where no longer end can
+ * be valid: a separator not single between digits, or a 20th digit. The longest end with its
+ * after test kept, as the walk down would return. */
+static size_t
+span_card(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s, size_t n)
+{
+	static const uint8_t twice[10] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
+	unsigned int plain = 0, dbl = 0, nd = 0, min;
+	size_t best = 0;
+
+	if (!hp_pii_card_first(b[s]))
+		return 0;
+	min = hp_pii_card_min_digits(b[s]);
+	for (size_t i = 0; i < n; i++) {
+		unsigned int v = (unsigned int)b[s + i] - '0', t;
+
+		if (v >= 10) {
+			if (i + 1 == n || !(cclass(b[s + i + 1]) & C_DIGIT))
+				break; /* b[s] is a digit: so is the byte before */
+			continue;
+		}
+		if (nd == 19)
+			break;
+		t = plain;
+		plain = v + dbl;
+		dbl = twice[v] + t;
+		nd++;
+		/* an end before a digit is refused by its after test */
+		if (nd >= min && (i + 1 == n || !(cclass(b[s + i + 1]) & C_DIGIT)) &&
+		    after_ok(d, b, len, s + i + 1) && plain % 10 == 0)
+			best = s + i + 1;
+	}
+	return best;
+}
+
 /* Generic grammar: the longest run of the entity's set from s (run: its length when the caller
  * knows it, SIZE_MAX when not), then candidate ends from the longest down, each needing its
  * boundary, the validator and (maybe) a context word. */
@@ -668,6 +707,8 @@ span_generic(unsigned int ent, const struct ent_desc *d, const uint8_t *b, size_
 	else
 		while (s + n < len && n < d->maxlen && (cclass(b[s + n]) & d->set))
 			n++;
+	if (ent == HP_PII_CREDIT_CARD && d->valid == hp_pii_card_valid)
+		return span_card(d, b, len, s, n);
 	/* every byte of the set is one the entity refuses after a span (and no other rule there):
 	 * a shorter end is followed by a byte of the run, so only the run's end can be one */
 	if ((d->set & ~d->after) == 0 && d->after_flags == 0)

@@ -683,6 +683,130 @@ test_iban_mod97(void **state)
 	assert_true(valid > total / 4 && valid < total / 2);
 }
 
+/* Card spans against the grammar read end by end: from every digit with no word byte before it
+ * (left to right, none inside a span found), the longest end of at most 37 bytes of digits,
+ * ' ' and '-' that hp_pii_card_valid takes, with no word byte after it. The scan finds a card's
+ * ends in one walk (pii.c, span_card); this reads them the slow way over tokens made to have
+ * several valid ends (Luhn-valid numbers with more groups after them), separators doubled or
+ * at the end, 19 digits and more, and random ones. */
+static bool
+is_word(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '_';
+}
+
+static size_t
+card_ref_end(const uint8_t *b, size_t len, size_t s)
+{
+	size_t run = 0;
+
+	while (s + run < len && run < 37 &&
+	       ((b[s + run] >= '0' && b[s + run] <= '9') || b[s + run] == ' ' || b[s + run] == '-'))
+		run++;
+	for (size_t e = s + run; e >= s + 13; e--)
+		if ((e == len || !is_word(b[e])) && hp_pii_card_valid(b + s, e - s))
+			return e;
+	return 0;
+}
+
+static void
+luhn_fix(char *d, size_t nd)
+{
+	unsigned int sum = 0;
+
+	for (size_t i = 0; i + 1 < nd; i++) {
+		unsigned int v = (unsigned int)(d[nd - 2 - i] - '0') * (i % 2 == 0 ? 2 : 1);
+		sum += v > 9 ? v - 9 : v;
+	}
+	d[nd - 1] = (char)('0' + (10 - sum % 10) % 10);
+}
+
+static void
+test_card_ends(void **state)
+{
+	static const char *const pre[] = {"{\"k\":\"", "x ", "", "(", "id:"};
+	static const char *const post[] = {"\"}", "a", ".5", "", " -", "_"};
+	struct hp_pii_config cfg = {.enabled = UINT64_C(1) << HP_PII_CREDIT_CARD};
+	struct hp_pii_db *db;
+	struct hp_pii_scratch *scr;
+	struct hp_pii_result r;
+	unsigned int seed = 4242, with = 0, multi = 0;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(hp_pii_db_create(&cfg, &db, err, sizeof(err)), 0);
+	assert_int_equal(hp_pii_scratch_create(db, &scr), 0);
+	for (unsigned int k = 0; k < 60000; k++) {
+		char t[128];
+		size_t n = 0, len, want_n = 0, last = 0;
+		uint32_t want[64][2];
+
+#define RND() (seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff)
+		n = (size_t)snprintf(t, sizeof(t), "%s", pre[k % 5]);
+		if (k % 3 != 2) {
+			/* Luhn-valid numbers, one to three, in groups with more after them */
+			for (unsigned int part = 0, parts = 1 + RND() % 3; part < parts; part++) {
+				char d[20];
+				size_t nd = 12 + RND() % 8;
+
+				d[0] = (char)('1' + RND() % 9);
+				for (size_t i = 1; i < nd; i++)
+					d[i] = (char)('0' + RND() % 10);
+				if (RND() % 4 != 0)
+					luhn_fix(d, nd);
+				for (size_t i = 0; i < nd; i++) {
+					unsigned int x = RND() % 16;
+
+					if (i > 0 && (i % 4 == 0 ? x < 12 : x == 0))
+						t[n++] = x % 5 == 0 ? '-' : ' ';
+					if (x == 1 && i > 0 && i % 4 == 0)
+						t[n++] = ' '; /* doubled */
+					t[n++] = d[i];
+				}
+				if (part + 1 < parts)
+					t[n++] = " -"[RND() % 2];
+			}
+		} else {
+			for (size_t i = 0, tl = 8 + RND() % 40; i < tl; i++) {
+				unsigned int x = RND() % 10;
+
+				t[n++] = x < 7 ? (char)('0' + RND() % 10) : x < 9 ? ' ' : '-';
+			}
+		}
+		n += (size_t)snprintf(t + n, sizeof(t) - n, "%s", post[(k / 5) % 6]);
+		len = n;
+		for (size_t s = 0; s < len; s++) {
+			size_t e;
+
+			if (s < last || t[s] < '0' || t[s] > '9' ||
+			    (s > 0 && is_word((uint8_t)t[s - 1])))
+				continue;
+			e = card_ref_end((const uint8_t *)t, len, s);
+			if (e != 0 && want_n < 64) {
+				want[want_n][0] = (uint32_t)s;
+				want[want_n++][1] = (uint32_t)e;
+				last = e;
+			}
+		}
+#undef RND
+		assert_true(hp_pii_scan(db, scr, (const uint8_t *)t, len, &r) >= 0);
+		with += want_n > 0;
+		multi += want_n > 1;
+		if (r.n_spans != want_n)
+			fail_msg("\"%.*s\": %u card spans, the grammar %zu", (int)len, t, r.n_spans,
+				 want_n);
+		for (size_t i = 0; i < want_n; i++)
+			if (r.span[i].start != want[i][0] || r.span[i].end != want[i][1])
+				fail_msg("\"%.*s\": span %u-%u, the grammar %u-%u", (int)len, t,
+					 r.span[i].start, r.span[i].end, want[i][0], want[i][1]);
+	}
+	print_message("card ends: %u of 60000 tokens with a card, %u with several\n", with, multi);
+	assert_true(with > 10000 && multi > 1000);
+	hp_pii_scratch_free(scr);
+	hp_pii_db_free(db);
+}
+
 int
 main(void)
 {
@@ -694,7 +818,7 @@ main(void)
 		cmocka_unit_test(test_secrets),     cmocka_unit_test(test_decoy_body),
 		cmocka_unit_test(test_user_entity), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_mask),        cmocka_unit_test(test_overflow),
-		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_card_ends),   cmocka_unit_test(test_api),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
