@@ -617,25 +617,24 @@ first_map_fill(void)
 /* span_generic's end for an IBAN from s (its before and first tests passed): the validator
  * takes only the length its country code fixes, bare or with a space every 4, so only those
  * two ends are tried, the longer first, as the generic walk down from the run's end would
- * (every other end it reads is refused). Capitals before digits that are no country code
- * ("US", "ID": most of them in JSON) end here without reading the run. */
+ * (every other end it reads is refused). The run of the set is not walked: the validator
+ * refuses any byte outside it. Capitals before digits that are no country code ("US", "ID":
+ * most of them in JSON) end here without reading the run. */
 static size_t
 span_iban(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 {
 	unsigned int want = s + 2 <= len ? hp_pii_iban_len(b + s) : 0;
-	size_t ends[2], n = 0;
+	size_t ends[2];
 
 	if (want == 0)
 		return 0;
 	ends[0] = want + (want - 1) / 4;
 	ends[1] = want;
-	while (s + n < len && n < d->maxlen && n < ends[0] && (cclass(b[s + n]) & d->set))
-		n++;
 	for (unsigned int k = 0; k < 2; k++) {
 		size_t e = s + ends[k];
 
-		if (ends[k] <= n && ends[k] >= d->minlen && after_ok(d, b, len, e) &&
-		    d->valid(b + s, ends[k]))
+		if (e <= len && ends[k] >= d->minlen && ends[k] <= d->maxlen &&
+		    after_ok(d, b, len, e) && d->valid(b + s, ends[k]))
 			return e;
 	}
 	return 0;

@@ -272,7 +272,8 @@ hp_pii_iban_valid(const uint8_t *s, size_t n)
 	if (n != want) {
 		/* grouped: a space after every group of 4 and nowhere else, so at 4, 9, 14 ..
 		 * (as many as there are groups after the first, (want - 1) / 4); the walk
-		 * below counts the spaces it skips, and any one more is out of place */
+		 * below counts the spaces it skips, and any one more is out of place (bare,
+		 * any space is) */
 		if (n != want + (want - 1) / 4)
 			return false;
 		for (size_t i = 4; i < n; i += 5)
@@ -291,7 +292,7 @@ hp_pii_iban_valid(const uint8_t *s, size_t n)
 		} else if ((v = s[i] - (unsigned int)'A') < 26) {
 			acc += (v + 10) * pow10_mod97[e];
 			e += 2;
-		} else if (s[i] == ' ') {
+		} else if (s[i] == ' ' && n != want) {
 			spaces++;
 		} else {
 			return false;
