@@ -1873,8 +1873,17 @@ ctx_lead_seen_sse2(const uint8_t *b, size_t s)
  *   only with one of its context words in has_context's window before q; a card needs 13 or
  *   more, phone a separator. Unix timestamps ("created": 1733572800) and 9-digit quantities
  *   or ids are most of them. ctx_lead_seen_* looks for the words' first three bytes there.
- * k: q's bit in the window masks wd (digits), wnt (numeric-token bytes); first: the byte at q;
- * *end: the token's end, where the caller sets tok_end when it is quiet. */
+ * And one from a separator: '(' right before q, starting the token:
+ * - "(ddd)" whose first digit no North American area code has (0 or 1: hp_pii_nanp_lead),
+ *   then fewer than 8 digits: a phone's try from the '(' stops at that digit (phone_lead_ok),
+ *   every numeric entity but phone takes none of "(ddd)" past its first digit (their sets
+ *   have no parenthesis; phone refuses a '(' before its span), and after the ')' a span
+ *   would need 8 digits (phone's fewest). Numbers written with a trunk prefix
+ *   ("(020) 7946 095", "(087) 520-1684") are most of them; with 8 digits or more after the
+ *   ')' ("(020) 7946 0958") they are visited.
+ * k: q's bit in the window masks wd (digits), wnt (numeric-token bytes); b: the buffer (b[q]
+ * the run's first digit, b[q - 1] and b[q + 3] read where the token has them); *end: the token's
+ * end, where the caller sets tok_end when it is quiet. */
 #define BLK_QUIET_MAX 32
 
 enum blk_quiet {
@@ -1884,9 +1893,10 @@ enum blk_quiet {
 };
 
 static inline __attribute__((always_inline)) enum blk_quiet
-blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q, uint8_t first,
+blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q, const uint8_t *b,
 		size_t *end)
 {
+	uint8_t first = b[q];
 	unsigned int run, nd;
 	uint64_t tm, lo;
 	bool short_tok, long_tok;
@@ -1902,6 +1912,10 @@ blk_quiet_token(uint64_t wd, uint64_t wnt, uint64_t wx, unsigned int k, size_t q
 		/* separators before q (no digit: q starts a run): the token starts at the first
 		 * of them, after the last bit below k that is none (lo); it has no more digits
 		 * than from q, and must have no ' ', '+', '(' or ')' among them either */
+		if (b[q - 1] == '(' && !((wnt >> (k - 2)) & 1) && run >= 4 &&
+		    ((wd >> k) & 0xf) == 7 && b[q + 3] == ')' &&
+		    !hp_pii_nanp_lead((unsigned int)(first - '0')) && nd < 3 + 8)
+			return BLK_Q_QUIET;
 		lo = ~(wnt & ~wd) & ((UINT64_C(1) << k) - 1);
 		if (!short_tok || lo == 0)
 			return BLK_Q_VISIT;
@@ -1952,7 +1966,7 @@ blk_ipv4_shape(uint64_t wd, uint64_t wdt, unsigned int k)
 			tok_end = digit_run_fn(c, ents, (q), tok_end, true);                       \
 		} else if ((q) >= tok_end) {                                                       \
 			size_t qe_ = 0;                                                            \
-			enum blk_quiet qk_ = blk_quiet_token(wd, wnt, wx, k, (q), b[(q)], &qe_);   \
+			enum blk_quiet qk_ = blk_quiet_token(wd, wnt, wx, k, (q), b, &qe_);        \
 			if (qk_ == BLK_Q_QUIET || (qk_ == BLK_Q_NO_WORD && !seen_fn(b, (q))))      \
 				tok_end = qe_;                                                     \
 			else                                                                       \

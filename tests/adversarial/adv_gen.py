@@ -564,6 +564,9 @@ PII_EDGE_VALUES = {
     # and a North American one whose area code's first digit the phone try is skipped on
     "phone_plus_8": ('"+12345678', 1),
     "phone_nanp": ("(212) 555-1234", 1),
+    # "(ddd)" with a first digit no area code has is settled without a visit when fewer than
+    # 8 digits follow it (no span fits there): a dashed SSN after one has 9 and must be read
+    "ssn_after_paren": ('"(011) 219-09-9999', 8),
     "ipv4": ("198.51.100.23", 2),
     # the longest dotted quad: its last group starts 12 bytes on, the farthest the IPv4 look
     # of the block scan reads (offsets 43 and 44 put its start on either side of that reach)

@@ -814,7 +814,7 @@ class PiiAtBlockEdges(AdvCase):
     ENTITY_OF = {"github_pat": "github_token", "card_13": "credit_card",
                  "card_15_after_1": "credit_card", "ssn_ctx_edge": "us_ssn",
                  "nhs_ctx_edge": "uk_nhs", "ipv4_max": "ipv4", "phone_plus_8": "phone",
-                 "phone_nanp": "phone"}
+                 "phone_nanp": "phone", "ssn_after_paren": "us_ssn"}
     ENTITIES = ("[email, aws_access_key, github_token, stripe_key, slack_token, jwt, "
                 "pem_private_key, credit_card, ipv4, iban, mac_address, crypto_wallet, ipv6, "
                 "us_ssn, uk_nhs, phone]")
