@@ -1137,6 +1137,14 @@ digit_run_head(struct scan_ctx *c, uint64_t ents, size_t p)
 	return true;
 }
 
+/* digit_run_head out of line, for the block passes' head events: the loops over the blocks
+ * keep their registers. */
+static __attribute__((noinline)) bool
+digit_run_head_at(struct scan_ctx *c, uint64_t ents, size_t p)
+{
+	return digit_run_head(c, ents, p);
+}
+
 /* The numeric token a run of digits at p belongs to starts at the separators before it. */
 static inline size_t
 num_token_start(const struct scan_ctx *c, size_t p, size_t tok_end)
@@ -1955,22 +1963,25 @@ blk_ipv4_shape(uint64_t wd, uint64_t wdt, unsigned int k)
 	return q & 1;
 }
 
-/* A digit-run start at q (bit in ev, bit k of the window masks wd, wnt, wx): visited. When only
- * its numeric token made it an event (not in hv), digit_run_head would try nothing there (no
- * capitals or "bc" before it, no IPv4 or base58 shape: those are in hv), so only the token is
- * read, and not at all if it was read already (q < tok_end) or blk_quiet_token knows it holds
- * nothing. */
+/* A digit-run start at q (bit in ev, bit k of the window masks wd, wnt, wx). Where the
+ * capitals or "bc" before it, or its IPv4 or base58 shape, made it a head event (hv), its head
+ * is tried (digit_run_head_at: IBAN, wallets, IPv4), and nothing more after a word byte.
+ * Then its numeric token is read, and not at all if it was read already (q < tok_end) or
+ * blk_quiet_token knows it holds nothing (a property of the token alone, head or not: the
+ * base58 and IPv4 tests, unknown past the window, make many millisecond timestamps and
+ * versions head events). */
 #define BLK_DIGIT(digit_run_fn, seen_fn, q, bit, hv, v4, k, wd, wdt, wnt, wx)                      \
 	do {                                                                                       \
-		if (((hv) & (bit)) && (!((v4) & (bit)) || blk_ipv4_shape(wd, wdt, k))) {           \
-			tok_end = digit_run_fn(c, ents, (q), tok_end, true);                       \
-		} else if ((q) >= tok_end) {                                                       \
+		if (((hv) & (bit)) && (!((v4) & (bit)) || blk_ipv4_shape(wd, wdt, k)) &&           \
+		    !digit_run_head_at(c, ents, (q)))                                              \
+			break;                                                                     \
+		if ((q) >= tok_end) {                                                              \
 			size_t qe_ = 0;                                                            \
 			enum blk_quiet qk_ = blk_quiet_token(wd, wnt, wx, k, (q), b, &qe_);        \
 			if (qk_ == BLK_Q_QUIET || (qk_ == BLK_Q_NO_WORD && !seen_fn(b, (q))))      \
 				tok_end = qe_;                                                     \
 			else                                                                       \
-				tok_end = digit_run_fn(c, ents, (q), tok_end, false);              \
+				tok_end = digit_run_fn(c, ents, (q), tok_end);                     \
 		}                                                                                  \
 	} while (0)
 
@@ -2092,16 +2103,16 @@ blk8_nz(const blk_v8 *x)
 		}                                                                                  \
 	} while (0)
 
-/* A digit-run start the block scan kept: digit_run with the numeric token's shapes (head:
- * false when digit_run_head is known to try nothing there). */
+/* A digit-run start whose numeric token the block scan could not settle: digit_run's token
+ * part with the token's shapes (its head is tried by BLK_DIGIT, digit_run_head_at). */
 static __attribute__((noinline)) size_t
-digit_run_sse2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool head)
+digit_run_sse2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
 {
 	uint8_t tmp[64];
 	struct pii_win m;
 	size_t ts;
 
-	if ((head && !digit_run_head(c, ents, p)) || !(ents & NUM_ENTS) || p < tok_end)
+	if (!(ents & NUM_ENTS) || p < tok_end)
 		return tok_end;
 	ts = num_token_start(c, p, tok_end);
 	pii_win_sse2(win_load(c, ts, tmp), &m);
@@ -2119,13 +2130,13 @@ token_pass_sse2(struct scan_ctx *c, uint64_t ents)
 #define PII_T_AVX512 "avx512bw,avx2,bmi,bmi2,popcnt"
 
 static __attribute__((noinline, target(PII_T_AVX2))) size_t
-digit_run_avx2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool head)
+digit_run_avx2(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
 {
 	uint8_t tmp[64];
 	struct pii_win m;
 	size_t ts;
 
-	if ((head && !digit_run_head(c, ents, p)) || !(ents & NUM_ENTS) || p < tok_end)
+	if (!(ents & NUM_ENTS) || p < tok_end)
 		return tok_end;
 	ts = num_token_start(c, p, tok_end);
 	pii_win_avx2(win_load(c, ts, tmp), &m);
@@ -2173,13 +2184,13 @@ ipv6_pass_avx2(struct scan_ctx *c, size_t from)
 }
 
 static __attribute__((noinline, target(PII_T_AVX512))) size_t
-digit_run_avx512(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end, bool head)
+digit_run_avx512(struct scan_ctx *c, uint64_t ents, size_t p, size_t tok_end)
 {
 	uint8_t tmp[64];
 	struct pii_win m;
 	size_t ts;
 
-	if ((head && !digit_run_head(c, ents, p)) || !(ents & NUM_ENTS) || p < tok_end)
+	if (!(ents & NUM_ENTS) || p < tok_end)
 		return tok_end;
 	ts = num_token_start(c, p, tok_end);
 	pii_win_avx512(win_load(c, ts, tmp), &m);
