@@ -1887,7 +1887,7 @@ ctx_lead_seen_sse2(const uint8_t *b, size_t s)
  *   every numeric entity but phone takes none of "(ddd)" past its first digit (their sets
  *   have no parenthesis; phone refuses a '(' before its span), and after the ')' a span
  *   would need 8 digits (phone's fewest). Numbers written with a trunk prefix
- *   ("(020) 7946 095", "(087) 520-1684") are most of them; with 8 digits or more after the
+ *   ("(030) 1234567", "(087) 520-1684") are most of them; with 8 digits or more after the
  *   ')' ("(020) 7946 0958") they are visited.
  * k: q's bit in the window masks wd (digits), wnt (numeric-token bytes); b: the buffer (b[q]
  * the run's first digit, b[q - 1] and b[q + 3] read where the token has them); *end: the token's
