@@ -235,13 +235,22 @@ span_email(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 	return best;
 }
 
+/* The bytes of a PEM block's body, after its BEGIN line (span_pem): 1 its base64, spaces, line
+ * breaks raw or JSON-escaped ("\\n") and header lines ("Proc-Type: 4,ENCRYPTED"); 2 a '-', which
+ * may start the END line; 0 any other, which ends a block that has none. */
+static const uint8_t pem_body[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [' '] = 1,  ['+'] = 1,
+	['/'] = 1,         ['='] = 1,         ['\n'] = 1,        ['\r'] = 1, ['\\'] = 1,
+	[':'] = 1,         [','] = 1,         ['-'] = 2,
+};
+
 /* -----BEGIN <...>PRIVATE KEY----- through its -----END ...----- line; a block cut short
  * (no END in the buffer) runs to the end of its base64 body, so it is still masked. */
 static size_t
 span_pem(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 {
 	static const char begin[] = "-----BEGIN ", pk[] = "PRIVATE KEY-----", end[] = "-----END ";
-	size_t i, h;
+	size_t i, h, lim;
 
 	(void)d;
 	if (len - s < sizeof(begin) - 1 || memcmp(b + s, begin, sizeof(begin) - 1) != 0)
@@ -254,8 +263,20 @@ span_pem(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 	    memcmp(b + h - 11, pk, sizeof(pk) - 1) != 0)
 		return 0;
 	h += 5;
-	for (i = h; i < len && i - s < 65536; i++) {
-		if (b[i] == '-' && len - i >= sizeof(end) - 1 &&
+	lim = len - s > 65536 ? s + 65536 : len;
+	for (i = h; i < lim; i++) {
+		uint8_t k;
+
+		/* eight body bytes at a time (the AND of their classes is 1 only if all are 1) */
+		while (lim - i >= 8 &&
+		       (pem_body[b[i]] & pem_body[b[i + 1]] & pem_body[b[i + 2]] &
+			pem_body[b[i + 3]] & pem_body[b[i + 4]] & pem_body[b[i + 5]] &
+			pem_body[b[i + 6]] & pem_body[b[i + 7]]) == 1)
+			i += 8;
+		if (i == lim)
+			break;
+		k = pem_body[b[i]];
+		if (k == 2 && len - i >= sizeof(end) - 1 &&
 		    memcmp(b + i, end, sizeof(end) - 1) == 0) {
 			size_t j = i + sizeof(end) - 1;
 			while (j < len && (cclass(b[j]) & (C_UPPER | C_SPACE)))
@@ -264,9 +285,7 @@ span_pem(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 				j++;
 			return j;
 		}
-		if (!(cclass(b[i]) & (C_ALNUM | C_SPACE)) && b[i] != '+' && b[i] != '/' &&
-		    b[i] != '=' && b[i] != '\n' && b[i] != '\r' && b[i] != '\\' && b[i] != ':' &&
-		    b[i] != ',' && b[i] != '-')
+		if (k == 0)
 			return i; /* the body ended without an END line */
 	}
 	return i;

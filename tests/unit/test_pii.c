@@ -409,6 +409,22 @@ test_secrets(void **state)
 	expect(HP_PII_PEM_PRIVATE_KEY, pub, "");
 	/* a key cut short still matches up to the end of its body */
 	expect(HP_PII_PEM_PRIVATE_KEY, "-----BEGIN PRIVATE KEY-----\nMIIEv", "0-33");
+	/* the body is read eight bytes at a time where it can be: a byte that ends it ('"', '!'),
+	 * a '-' that starts no END line, and the END line, at every offset from the BEGIN line */
+	for (unsigned int k = 0; k < 40; k++) {
+		static const char chars[] = "MIIEv+/=\\n:, AbZ09\r";
+		char t[160], w[16];
+		size_t n = (size_t)snprintf(t, sizeof(t), "-----BEGIN EC PRIVATE KEY-----");
+
+		for (unsigned int i = 0; i < k; i++)
+			t[n++] = chars[(i * 7 + k) % (sizeof(chars) - 1)];
+		snprintf(t + n, sizeof(t) - n, "%c-x", k % 2 ? '"' : '!');
+		snprintf(w, sizeof(w), "0-%zu", n);
+		expect(HP_PII_PEM_PRIVATE_KEY, t, w);
+		snprintf(t + n, sizeof(t) - n, "-a--b-----END EC PRIVATE KEY-----\"");
+		snprintf(w, sizeof(w), "0-%zu", n + 33);
+		expect(HP_PII_PEM_PRIVATE_KEY, t, w);
+	}
 }
 
 /* A realistic body full of decoys: nothing at all may match. */
