@@ -2504,7 +2504,7 @@ lit_pass_ref(struct scan_ctx *c, uint64_t ents)
 /* The last block (fewer than 66 bytes left: the masks read 2 bytes past the 64) as if zeros
  * followed the body: cn its colons, any what masks returns. The versions without masked byte
  * loads copy it (a 64-byte load right after the copy's small stores waits for them, ~5 % of
- * the scan of a 3 KB body); the AVX-512 ones load with masks (lit_tail_avx512, _vbmi). */
+ * the scan of a 3 KB body); the AVX-512 ones load with masks (LIT_TAIL_MASKED). */
 #define LIT_TAIL_COPY(masks, colon_fn, p, n, m, cn, any)                                           \
 	do {                                                                                       \
 		uint8_t tmp_[64 + 64];                                                             \
@@ -2816,21 +2816,21 @@ lit_tail_load(const uint8_t *p, size_t n, unsigned int o)
 				       (const void *)(p + o));
 }
 
-static inline __attribute__((target(PII_T_AVX512))) uint64_t
-lit_tail_avx512(const uint8_t *p, size_t n, struct lit_blk *m, uint64_t *cn)
-{
-	__m512i v0 = lit_tail_load(p, n, 0);
-
-	*cn = _mm512_cmpeq_epi8_mask(v0, _mm512_set1_epi8(':'));
-	return lit_masks_avx512_v(v0, lit_tail_load(p, n, 1), lit_tail_load(p, n, 2), m);
-}
-#define LIT_TAIL_AVX512(masks, colon_fn, p, n, m, cn, any)                                         \
+/* LIT_PASS_BODY's tail for the AVX-512 versions, masks_v their mask function over the three
+ * loaded vectors: masked loads where the block's reach stays in its page, else the copy. */
+#define LIT_TAIL_MASKED(masks_v, masks, colon_fn, p, n, m, cn, any)                                \
 	do {                                                                                       \
-		if (LIT_TAIL_IN_PAGE(p))                                                           \
-			(any) = lit_tail_avx512(p, n, m, &(cn));                                   \
-		else                                                                               \
+		if (LIT_TAIL_IN_PAGE(p)) {                                                         \
+			__m512i v0_ = lit_tail_load((p), (n), 0);                                  \
+			(cn) = _mm512_cmpeq_epi8_mask(v0_, _mm512_set1_epi8(':'));                 \
+			(any) = masks_v(v0_, lit_tail_load((p), (n), 1),                           \
+					lit_tail_load((p), (n), 2), (m));                          \
+		} else {                                                                           \
 			LIT_TAIL_COPY(masks, colon_fn, p, n, m, cn, any);                          \
+		}                                                                                  \
 	} while (0)
+#define LIT_TAIL_AVX512(...) LIT_TAIL_MASKED(lit_masks_avx512_v, __VA_ARGS__)
+#define LIT_TAIL_VBMI(...)   LIT_TAIL_MASKED(lit_masks_vbmi_v, __VA_ARGS__)
 
 static __attribute__((target(PII_T_AVX512))) void
 lit_pass_avx512(struct scan_ctx *c, uint64_t ents)
@@ -2899,22 +2899,6 @@ lit_masks_vbmi(const uint8_t *p, struct lit_blk *m)
 				_mm512_loadu_si512((const void *)(p + 1)),
 				_mm512_loadu_si512((const void *)(p + 2)), m);
 }
-
-static inline __attribute__((target(PII_T_VBMI))) uint64_t
-lit_tail_vbmi(const uint8_t *p, size_t n, struct lit_blk *m, uint64_t *cn)
-{
-	__m512i v0 = lit_tail_load(p, n, 0);
-
-	*cn = _mm512_cmpeq_epi8_mask(v0, _mm512_set1_epi8(':'));
-	return lit_masks_vbmi_v(v0, lit_tail_load(p, n, 1), lit_tail_load(p, n, 2), m);
-}
-#define LIT_TAIL_VBMI(masks, colon_fn, p, n, m, cn, any)                                           \
-	do {                                                                                       \
-		if (LIT_TAIL_IN_PAGE(p))                                                           \
-			(any) = lit_tail_vbmi(p, n, m, &(cn));                                     \
-		else                                                                               \
-			LIT_TAIL_COPY(masks, colon_fn, p, n, m, cn, any);                          \
-	} while (0)
 
 static __attribute__((target(PII_T_VBMI))) void
 lit_pass_vbmi(struct scan_ctx *c, uint64_t ents)
