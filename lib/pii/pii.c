@@ -662,9 +662,9 @@ span_iban(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s)
 /* span_generic's end for a card from s (its before and first tests passed; n: the run of the
  * set from s, at most maxlen): hp_pii_card_valid at every end, in one walk from s instead of one
  * walk per end from the longest down. Luhn doubles every other digit from the last, so the sum
- * of the first k digits is kept two ways: a with the k-th digit plain (Luhn's), b with it
- * doubled; a digit v makes them v + b and twice(v) + a. The walk stops where no longer end can
- * be valid: a separator not single between digits, or a 20th digit. The longest end with its
+ * of the first k digits is kept two ways: plain with the k-th digit plain (Luhn's), dbl with it
+ * doubled; a digit v makes them v + dbl and twice(v) + plain. The walk stops where no longer end
+ * can be valid: a separator not single between digits, or a 20th digit. The longest end with its
  * after test kept, as the walk down would return. */
 static size_t
 span_card(const struct ent_desc *d, const uint8_t *b, size_t len, size_t s, size_t n)
