@@ -2092,9 +2092,12 @@ blk8_nz(const blk_v8 *x)
 
 /* TOKEN_PASS_BODY eight steps at a time: the eight windows' masks are classified into the
  * lanes of a pii_blk8, their events computed together (blk8_events), then the steps with an
- * event visited in order, as one step at a time would. The next group is classified before
- * this one's events are read back (its lanes were stored one mask at a time: read at once
- * right away, they would wait for the stores). lanes_nz: blk8_nz, or its AVX-512 one. */
+ * event visited in order, as one step at a time would. Each group is classified one iteration
+ * ahead (the non-VBMI versions store its lanes one mask at a time: read at once right away,
+ * they would wait for the stores), and its events are computed before the next group is
+ * classified, not after: the visits read the events' lanes one by one from their vector
+ * stores, which then have long completed (~5 % of the AVX-512 scans, neutral with AVX2).
+ * lanes_nz: blk8_nz, or its AVX-512 one. */
 #define TOKEN_PASS_GROUP_BODY(windows8, digit_run_fn, lanes_nz, seen_fn)                           \
 	do {                                                                                       \
 		const uint8_t *b = c->buf;                                                         \
@@ -2106,9 +2109,9 @@ blk8_nz(const blk_v8 *x)
 		windows8(0, &g[0]);                                                                \
 		for (size_t i0 = 0; i0 < len; i0 += gs, k ^= 1) {                                  \
 			blk_v8 ev8, hv8, v48, me8;                                                 \
+			blk8_events(&en, &g[k], &ev8, &hv8, &v48, &me8);                           \
 			if (i0 + gs < len)                                                         \
 				windows8(i0 + gs, &g[k ^ 1]);                                      \
-			blk8_events(&en, &g[k], &ev8, &hv8, &v48, &me8);                           \
 			any8 = ev8 | me8;                                                          \
 			for (unsigned int nz = lanes_nz(&any8); nz != 0; nz &= nz - 1) {           \
 				unsigned int j = (unsigned int)__builtin_ctz(nz);                  \
