@@ -1398,6 +1398,26 @@ ipv6_pairs(uint64_t cc, uint64_t cn)
 	return ((cc & n1) | (t & n2 & 0x1ff)) != 0;
 }
 
+/* Can an address start at bit s (< 64) of a 128-byte window with hex digits or colons hc and
+ * colons col? An address is at most 45 bytes, its colons all before any '.', and it holds "::"
+ * or at least 6 colons (8 groups, or 6 and a dotted quad: hp_pii_ipv6_valid). So the first 45
+ * bytes of the run of hex digits and colons from s must hold "::" or 6 colons: times
+ * ("10:30:00"), MAC addresses and "std::" aside, most colon pairs in JSON have neither. */
+static inline bool
+ipv6_run_may_hold(u128 hc, u128 col, unsigned int s)
+{
+	uint64_t h = (uint64_t)(hc >> (s & 63)), cl = (uint64_t)(col >> (s & 63)), in, x;
+	unsigned int n = h == ~UINT64_C(0) ? 45 : (unsigned int)__builtin_ctzll(~h);
+
+	in = (UINT64_C(1) << (n < 45 ? n : 45)) - 1;
+	if ((cl & cl >> 1 & in) != 0)
+		return true;
+	x = cl & in;
+	for (unsigned int k = 0; k < 5; k++)
+		x &= x - 1;
+	return x != 0;
+}
+
 /* A block where ipv6_pairs holds: the starts where the prefilter matches, each tried in order.
  * Out of line: the loop over the blocks keeps its registers. */
 static __attribute__((noinline)) void
@@ -1417,8 +1437,15 @@ ipv6_block(struct scan_ctx *c, size_t i, uint64_t cc, uint64_t cn)
 	 * the byte before the block is not known here, so its first byte stays), and a ':' only
 	 * as "::" (hp_pii_ipv6_valid). "T10:30:00Z" was three starts, now one. */
 	r &= ~((hx | col) << 1) & (hx | (col & col >> 1));
-	for (uint64_t m = (uint64_t)r; m != 0; m &= m - 1)
-		try_start(c, HP_PII_IPV6, i + (size_t)__builtin_ctzll(m));
+	for (uint64_t m = (uint64_t)r; m != 0; m &= m - 1) {
+		unsigned int s = (unsigned int)__builtin_ctzll(m);
+		size_t at = i + s;
+
+		/* try_start's own first test (a letter before: "T10:30:00Z") before the run's */
+		if ((at == 0 || !(cclass(c->buf[at - 1]) & builtin[HP_PII_IPV6].before)) &&
+		    ipv6_run_may_hold(hx | col, col, s))
+			try_start(c, HP_PII_IPV6, at);
+	}
 }
 
 /* The colons of the 64 bytes at i; zeros past the end. */

@@ -163,6 +163,18 @@ static const char *const frags[] = {
 	"dead:beef::cafe:1.2.3.4",
 	"ab:cd:ef::12:34",
 	"0:0:0:0:0:0:0:0",
+	/* a start is tried only where the 45 bytes from it hold "::" or 6 colons (ipv6_block):
+	 * six colons and a dotted quad, five and one, seven colons without a ninth group, a
+	 * "::" as the run's last bytes, 45 bytes and one more */
+	"1:2:3:4:5:6:1.2.3.4",
+	"1:2:3:4:5:1.2.3.4",
+	"1:2:3:4:5:6:7",
+	"1:2:3:4:5:6",
+	"10:20:30:40:50:60::",
+	"abcd:abcd:abcd:abcd:abcd:abcd:abcd:abcd:abc::",
+	"abcd:abcd:abcd:abcd:abcd:abcd:1.2.3.4",
+	"0000:0000:0000:0000:0000:ffff:192.168.100.200",
+	"00000:1:2:3:4:5:6:7",
 	/* the literal pass: emails, the secrets' prefixes, PEM (overlapping, cut, doubled) */
 	"jane.doe+tag@example.co.uk",
 	"@example.com",
