@@ -577,6 +577,10 @@ PII_EDGE_VALUES = {
     # found by the IPv6 test the literal pass makes on its blocks (its only colon pair is
     # "::": broken there, nothing is left to match)
     "ipv6": ("fe80::1", 4),
+    # an address without "::" is tried only where 6 colons lie within its 45 bytes (ipv6_block);
+    # this one has exactly 6, then a dotted quad (the event must name ipv6, not only ipv4);
+    # broken at its first '.', it is 7 groups and nothing (no IPv4 in "1!2.3.4" either)
+    "ipv6_quad": ("1:2:3:4:5:6:1.2.3.4", 13),
 }
 # the token pass's step edges, the literal pass's block edges, the edge of a group of eight
 # steps (384, its first window from 376); 43 and 44: a start whose 12th byte on is the last

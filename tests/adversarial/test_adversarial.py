@@ -801,7 +801,8 @@ class PiiAtBlockEdges(AdvCase):
     sits with its first bytes at body offsets around the digit-run pass's step edges (46-49,
     94-97), the 64-byte block edges of the literal pass (62-65, 126-128) and the edge of a group
     of eight steps (382-385), followed by the end of its JSON string or by the end of the
-    body; an IPv6 address there too, and past 32 blocks that each hold a time ("12:30:45"),
+    body; IPv6 addresses there too (one with "::", one with the 6 colons and dotted quad that
+    the IPv6 start rule asks for when there is no "::"), and past 32 blocks that each hold a time ("12:30:45"),
     where the literal pass stops noting blocks for the IPv6 visits and the IPv6 pass takes
     over (2046-2177); every one of these validly signed webhooks is refused (pii_blocked) and
     its final byte never reaches the server. The same webhooks with one byte of the value's
@@ -814,7 +815,7 @@ class PiiAtBlockEdges(AdvCase):
     ENTITY_OF = {"github_pat": "github_token", "card_13": "credit_card",
                  "card_15_after_1": "credit_card", "ssn_ctx_edge": "us_ssn",
                  "nhs_ctx_edge": "uk_nhs", "ipv4_max": "ipv4", "phone_plus_8": "phone",
-                 "phone_nanp": "phone", "ssn_after_paren": "us_ssn"}
+                 "phone_nanp": "phone", "ssn_after_paren": "us_ssn", "ipv6_quad": "ipv6"}
     ENTITIES = ("[email, aws_access_key, github_token, stripe_key, slack_token, jwt, "
                 "pem_private_key, credit_card, ipv4, iban, mac_address, crypto_wallet, ipv6, "
                 "us_ssn, uk_nhs, phone]")
