@@ -98,6 +98,10 @@ enum hp_pii_tok_impl {
 int hp_pii_scan_impl(const struct hp_pii_db *db, struct hp_pii_scratch *scratch, const uint8_t *buf,
 		     size_t len, struct hp_pii_result *res, enum hp_pii_tok_impl impl);
 bool hp_pii_tok_impl_supported(enum hp_pii_tok_impl impl);
+/* hp_pii_mask_sel with the mask loop of that version (avx512bw and avx512vbmi: byte-masked
+ * 64-byte pieces; the others count_byte and memset); a version the CPU lacks: the others'. */
+size_t hp_pii_mask_impl(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask_char,
+			uint64_t entities, enum hp_pii_tok_impl impl);
 /* "ref", "sse2", "avx2", "avx512bw", "avx512vbmi"; HP_PII_TOK_AUTO: the one db runs. */
 const char *hp_pii_tok_impl_name(const struct hp_pii_db *db, enum hp_pii_tok_impl impl);
 /* Do the block versions' context-word leads (pii.c, ctx_leads) cover every context word of

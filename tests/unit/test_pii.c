@@ -564,47 +564,64 @@ test_mask(void **state)
 	assert_int_equal(hp_pii_mask(buf, sizeof(in) - 1, &res, '#'), 0);
 }
 
-/* hp_pii_mask's count of changed bytes over spans of every length (its vector count reads 16
- * bytes at a time and sums every 255 steps), against a byte-by-byte count: a span of an entity
- * masked whole, with mask characters already in it (most of it in two), and a card span (digits
- * only, last 4 kept) after it, overlapping. */
+/* One case of test_mask_count: buf filled from seed (heavy: mostly the mask byte), a span of an
+ * entity masked whole at [s, s + n) and a card span of 20 bytes from s + n - 10 (its digits but
+ * the last 4), masked by version impl; the bytes and the count against a byte-by-byte mask. */
+static void
+mask_case(uint8_t *buf, uint8_t *want, size_t size, uint32_t *seed, size_t s, size_t n, bool heavy,
+	  enum hp_pii_tok_impl impl)
+{
+	static struct hp_pii_result r;
+	size_t nwant = 0;
+
+	for (size_t i = 0; i < size; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(heavy ? "ZZZZZZZZZZZZZZ5"
+					 : "0123456789Z*-ab")[(*seed >> 16) % 15];
+	}
+	memcpy(want, buf, size);
+	for (size_t i = s; i < s + n; i++) {
+		nwant += want[i] != 'Z';
+		want[i] = 'Z';
+	}
+	size_t cs = s + n > 10 ? s + n - 10 : 0, ce = cs + 20 < size ? cs + 20 : size, keep = ce;
+	for (unsigned int nd = 0; keep > cs && nd < 4;)
+		nd += (unsigned int)(want[--keep] >= '0' && want[keep] <= '9');
+	for (size_t i = cs; i < keep; i++)
+		if (want[i] >= '0' && want[i] <= '9') {
+			want[i] = 'Z';
+			nwant++;
+		}
+	memset(&r, 0, sizeof(r));
+	r.n_spans = 2;
+	r.span[0] = (struct hp_pii_span){(uint32_t)s, (uint32_t)(s + n), HP_PII_EMAIL};
+	r.span[1] = (struct hp_pii_span){(uint32_t)cs, (uint32_t)ce, HP_PII_CREDIT_CARD};
+	assert_int_equal(hp_pii_mask_impl(buf, size, &r, 'Z', UINT64_MAX, impl), nwant);
+	assert_memory_equal(buf, want, size);
+}
+
+/* hp_pii_mask's count of changed bytes and its bytes, in both its loops (count_byte + memset;
+ * AVX-512's byte-masked 64-byte pieces, where the CPU has them), against a byte-by-byte mask:
+ * spans of 0 to 8 500 bytes (count_byte sums its byte lanes every 255 steps: spans of mostly
+ * the mask byte pass that), and spans ending on every byte around a 4 KB page's end (the
+ * AVX-512 loop goes byte by byte where a piece's 64 bytes reach into the next page). */
 static void
 test_mask_count(void **state)
 {
-	static uint8_t buf[9000], want[9000];
-	static struct hp_pii_result r;
+	static uint8_t buf[3 * 4096] __attribute__((aligned(4096))), want[3 * 4096];
+	const enum hp_pii_tok_impl impls[] = {HP_PII_TOK_SSE2, HP_PII_TOK_AVX512};
 	uint32_t seed = 12345;
 
 	(void)state;
-	for (size_t n = 0; n < 8500; n += n < 64 ? 1 : n < 600 ? 7 : 997) {
-		size_t s = (seed >> 8) % 37, nwant = 0;
-		bool heavy = n > 4000 && n % 2 == 1; /* lanes past 255 mask characters */
-
-		for (size_t i = 0; i < sizeof(buf); i++) {
-			seed = seed * 1103515245u + 12345u;
-			buf[i] = (uint8_t)(heavy ? "ZZZZZZZZZZZZZZ5"
-						 : "0123456789Z*-ab")[(seed >> 16) % 15];
-		}
-		memcpy(want, buf, sizeof(buf));
-		for (size_t i = s; i < s + n; i++) {
-			nwant += want[i] != 'Z';
-			want[i] = 'Z';
-		}
-		/* the card span: the 20 bytes from s + n - 10, its digits but the last 4 */
-		size_t cs = s + n > 10 ? s + n - 10 : 0, ce = cs + 20, keep = ce;
-		for (unsigned int nd = 0; keep > cs && nd < 4;)
-			nd += (unsigned int)(want[--keep] >= '0' && want[keep] <= '9');
-		for (size_t i = cs; i < keep; i++)
-			if (want[i] >= '0' && want[i] <= '9') {
-				want[i] = 'Z';
-				nwant++;
-			}
-		memset(&r, 0, sizeof(r));
-		r.n_spans = 2;
-		r.span[0] = (struct hp_pii_span){(uint32_t)s, (uint32_t)(s + n), HP_PII_EMAIL};
-		r.span[1] = (struct hp_pii_span){(uint32_t)cs, (uint32_t)ce, HP_PII_CREDIT_CARD};
-		assert_int_equal(hp_pii_mask(buf, sizeof(buf), &r, 'Z'), nwant);
-		assert_memory_equal(buf, want, sizeof(buf));
+	for (size_t v = 0; v < sizeof(impls) / sizeof(impls[0]); v++) {
+		if (!hp_pii_tok_impl_supported(impls[v]))
+			continue;
+		for (size_t n = 0; n < 8500; n += n < 64 ? 1 : n < 600 ? 7 : 997)
+			mask_case(buf, want, sizeof(buf), &seed, (seed >> 8) % 37, n,
+				  n > 4000 && n % 2 == 1, impls[v]);
+		for (size_t end = 4096 - 80; end <= 4096 + 4; end++)
+			for (size_t n = 1; n <= 70; n += 3)
+				mask_case(buf, want, 4096 + 64, &seed, end - n, n, false, impls[v]);
 	}
 }
 
