@@ -3117,6 +3117,28 @@ count_byte(const uint8_t *p, size_t n, uint8_t ch)
 	return same;
 }
 
+/* What hp_pii_mask_sel does with span sp: 0 nothing (out of the buffer, or an entity not
+ * selected), 1 mask it whole, 2 mask a card's digits before *keep (its last 4 digits and every
+ * separator are kept). *keep: the span's end, or where the card's kept digits begin. */
+static inline int
+mask_what(const struct hp_pii_span *sp, const uint8_t *buf, size_t len, uint64_t entities,
+	  size_t *keep)
+{
+	size_t s = sp->start, k = sp->end;
+	unsigned int nd = 0;
+
+	*keep = k;
+	if (k > len || s >= k || sp->entity >= 64 || !(entities & (UINT64_C(1) << sp->entity)))
+		return 0;
+	if (!(sp->entity < HP_PII__BUILTIN_COUNT && builtin[sp->entity].keep_last4))
+		return 1;
+	while (k > s && nd < 4)
+		if (cclass(buf[--k]) & C_DIGIT)
+			nd++;
+	*keep = k;
+	return 2;
+}
+
 #ifdef PII_SIMD_X86
 /* hp_pii_mask_sel with AVX-512BW: a span's 64-byte pieces counted and masked with byte masks
  * (no memset call, no byte loop), the digits of a card's too. A piece shorter than 64 bytes
@@ -3131,22 +3153,11 @@ mask_sel_avx512(uint8_t *buf, size_t len, const struct hp_pii_result *res, char 
 	size_t changed = 0;
 
 	for (uint32_t i = 0; i < res->n_spans && i < HP_PII_MAX_SPANS; i++) {
-		const struct hp_pii_span *sp = &res->span[i];
-		size_t s = sp->start, e = sp->end, keep = e;
-		bool card;
+		size_t keep;
+		int what = mask_what(&res->span[i], buf, len, entities, &keep);
+		bool card = what == 2;
 
-		if (e > len || s >= e || sp->entity >= 64 ||
-		    !(entities & (UINT64_C(1) << sp->entity)))
-			continue;
-		card = sp->entity < HP_PII__BUILTIN_COUNT && builtin[sp->entity].keep_last4;
-		if (card) {
-			unsigned int nd = 0;
-
-			while (keep > s && nd < 4)
-				if (cclass(buf[--keep]) & C_DIGIT)
-					nd++;
-		}
-		for (size_t k = s; k < keep; k += 64) {
+		for (size_t k = res->span[i].start; what != 0 && k < keep; k += 64) {
 			size_t n = keep - k < 64 ? keep - k : 64;
 			__mmask64 m = _bzhi_u64(~UINT64_C(0), (unsigned int)n), w, eq;
 			__m512i v;
@@ -3182,26 +3193,19 @@ mask_sel_bytes(uint8_t *buf, size_t len, const struct hp_pii_result *res, char m
 	size_t changed = 0;
 
 	for (uint32_t i = 0; i < res->n_spans && i < HP_PII_MAX_SPANS; i++) {
-		const struct hp_pii_span *sp = &res->span[i];
-		size_t s = sp->start, e = sp->end, keep = e;
-		if (e > len || s >= e || sp->entity >= 64 ||
-		    !(entities & (UINT64_C(1) << sp->entity)))
-			continue;
-		if (!(sp->entity < HP_PII__BUILTIN_COUNT && builtin[sp->entity].keep_last4)) {
+		size_t s = res->span[i].start, keep;
+		int what = mask_what(&res->span[i], buf, len, entities, &keep);
+
+		if (what == 1) {
 			/* every byte of the span: count those that change, then one memset (PEM
 			 * blocks and tokens are hundreds of bytes) */
-			size_t same = count_byte(buf + s, e - s, (uint8_t)mask_char);
+			size_t same = count_byte(buf + s, keep - s, (uint8_t)mask_char);
 
-			memset(buf + s, (uint8_t)mask_char, e - s);
-			changed += e - s - same;
+			memset(buf + s, (uint8_t)mask_char, keep - s);
+			changed += keep - s - same;
 			continue;
 		}
-		/* cards keep their last 4 digits and every separator */
-		unsigned int nd = 0;
-		while (keep > s && nd < 4)
-			if (cclass(buf[--keep]) & C_DIGIT)
-				nd++;
-		for (size_t k = s; k < keep; k++) {
+		for (size_t k = s; what == 2 && k < keep; k++) {
 			if (!(cclass(buf[k]) & C_DIGIT))
 				continue;
 			if (buf[k] != (uint8_t)mask_char) {
