@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_common.h>
 
@@ -55,8 +56,13 @@ pii_scan_ep_init(const struct hp_route_ep *ep, int socket, void **state, char *e
 					   "\"4111 1111 1111 1111\",\"phone\":\"+1 202 555 0143\"}";
 		struct hp_pii_result *res = malloc(sizeof(*res));
 
-		if (res != NULL)
-			hp_pii_scan(ep->pii_db, scr, (const uint8_t *)warm, sizeof(warm) - 1, res);
+		uint8_t copy[sizeof(warm)];
+
+		/* and the mask's loop looked up (hp_pii_mask_sel, at its first call) */
+		memcpy(copy, warm, sizeof(warm));
+		if (res != NULL &&
+		    hp_pii_scan(ep->pii_db, scr, (const uint8_t *)warm, sizeof(warm) - 1, res) > 0)
+			hp_pii_mask(copy, sizeof(warm) - 1, res, '*');
 		free(res);
 	}
 	*state = scr;
