@@ -2283,7 +2283,8 @@ token_pass_avx512(struct scan_ctx *c, uint64_t ents)
  * 64-bit mask: a window's eight masks in one register, with no mask register, general register
  * or store per class. Eight windows are then transposed (64-bit lanes, 8x8) into the lanes of a
  * pii_blk8. Each window is one masked load from 8 bytes before its step, the bytes outside the
- * body masked off (zero: no class), so the body's first and last windows need no copy. */
+ * body masked off (zero: no class), so the body's first and last windows need no copy; the
+ * first window loads from the body's start and windows past its end from nothing (vbmi_window). */
 #define PII_T_VBMI "avx512bw,avx512vbmi,gfni,avx2,bmi,bmi2,popcnt"
 
 #define VB_D  0x01
@@ -2341,11 +2342,11 @@ vbmi_window(const uint8_t *b, size_t len, size_t i, __m512i t_lo, __m512i t_hi, 
 			 (~UINT64_C(0) << (i < BLK_BACK ? BLK_BACK - i : 0));
 	__m512i v, cls;
 
-	/* A masked load whose masked-off lanes lie in another page than its other lanes is slow
-	 * (~150 ns on AMD Zen 4), even with every lane masked off. So a window past the end loads
-	 * nothing, from b; the first window (i 0) loads from b, its lanes then moved up BLK_BACK
-	 * bytes (from b - BLK_BACK it reached into the previous page for a body at a page's
-	 * start). */
+	/* A masked load that touches a page which is not present (memory beside the body never
+	 * touched, or unmapped) is slow even where every lane there is masked off (~150 ns on AMD
+	 * Zen 4). So a window past the end loads nothing, from b; the first window (i 0) loads
+	 * from b, its lanes then moved up BLK_BACK bytes, a multiple of 8 (from b - BLK_BACK it
+	 * reached into the previous page for a body at a page's start). */
 	if (i < BLK_BACK) {
 		v = _mm512_maskz_loadu_epi8(valid >> BLK_BACK, (const void *)b);
 		v = _mm512_alignr_epi64(v, _mm512_setzero_si512(), 8 - BLK_BACK / 8);
