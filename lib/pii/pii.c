@@ -3155,8 +3155,8 @@ mask_what(const struct hp_pii_span *sp, const uint8_t *buf, size_t len, uint64_t
 #ifdef PII_SIMD_X86
 /* hp_pii_mask_sel with AVX-512BW: a span's 64-byte pieces counted and masked with byte masks
  * (no memset call, no byte loop), the digits of a card's too. A piece shorter than 64 bytes
- * whose 64 reach into the next 4 KB page goes byte by byte: a masked access there is slow even
- * with those lanes masked off (AMD Zen 4). */
+ * whose 64 reach into the next 4 KB page goes byte by byte: where that page is not present, a
+ * masked access is slow even with its lanes there masked off (AMD Zen 4, vbmi_window). */
 static __attribute__((target(PII_T_AVX512))) size_t
 mask_sel_avx512(uint8_t *buf, size_t len, const struct hp_pii_result *res, char mask_char,
 		uint64_t entities)
